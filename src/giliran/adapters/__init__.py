@@ -1,0 +1,1 @@
+"""Adapters implement the service ports: SQL storage, in-memory twins, clocks."""

@@ -1,0 +1,197 @@
+"""In-memory twins of the SQL repositories, for unit tests and the simulator.
+
+The contract suite runs the same tests against these and the SQL ones, which keeps them honest.
+A writing unit of work works on a copy of the store and swaps it in on commit, so a failed use
+case leaves nothing behind, as a rolled-back transaction would.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from types import TracebackType
+from typing import Self
+
+from giliran.domain.eligibility import is_eligible
+from giliran.domain.model import (
+    DEFAULT_QUEUE,
+    Agent,
+    HistoryEntry,
+    Queue,
+    StrategyName,
+    Ticket,
+    TicketStatus,
+)
+from giliran.service.ports import TicketFilter
+
+
+@dataclass
+class MemoryState:
+    agents: dict[int, Agent] = field(default_factory=dict)
+    token_hashes: dict[str, int] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+    queues: dict[str, Queue] = field(
+        default_factory=lambda: {DEFAULT_QUEUE: Queue(DEFAULT_QUEUE, StrategyName.ROUND_ROBIN)}
+    )
+    seq: int = 0
+
+
+class InMemoryAgentRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, agent: Agent, token_hash: str) -> Agent:
+        agent.id = max(self._s.agents, default=0) + 1
+        self._s.agents[agent.id] = agent
+        self._s.token_hashes[token_hash] = agent.id
+        return agent
+
+    def get(self, agent_id: int) -> Agent | None:
+        return self._s.agents.get(agent_id)
+
+    def by_token_hash(self, token_hash: str) -> Agent | None:
+        agent_id = self._s.token_hashes.get(token_hash)
+        return self._s.agents.get(agent_id) if agent_id is not None else None
+
+    def list(self) -> list[Agent]:
+        return sorted(self._s.agents.values(), key=lambda a: (a.rotation_order, a.id))
+
+    def save(self, agent: Agent) -> None:
+        self._s.agents[agent.id] = agent
+
+    def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
+        found = sorted(
+            (a for a in self._s.agents.values() if is_eligible(a)),
+            key=lambda a: tuple(getattr(a, f) for f in ordering),
+        )
+        return found if limit is None else found[:limit]
+
+
+class InMemoryTicketRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, ticket: Ticket) -> Ticket:
+        ticket.id = max(self._s.tickets, default=0) + 1
+        self._s.tickets[ticket.id] = ticket
+        return ticket
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        return self._s.tickets.get(ticket_id)
+
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        return next(
+            (t for t in self._s.tickets.values() if t.external_id == external_id), None
+        )
+
+    def save(self, ticket: Ticket) -> None:
+        self._s.tickets[ticket.id] = ticket
+
+    def next_queued(self, skip_queues: frozenset[str]) -> Ticket | None:
+        return min(
+            (t for t in self._queued() if t.queue not in skip_queues),
+            key=lambda t: t.queue_key,
+            default=None,
+        )
+
+    def queue_position(self, ticket: Ticket) -> int:
+        return 1 + sum(t.queue_key < ticket.queue_key for t in self._queued())
+
+    def held_by(self, agent_id: int) -> list[Ticket]:
+        held = (t for t in self._s.tickets.values()
+                if t.agent_id == agent_id and t.status.is_active)
+        return sorted(held, key=lambda t: t.assigned_seq)
+
+    def search(self, query: TicketFilter) -> Sequence[Ticket]:
+        found = [t for t in self._s.tickets.values() if _matches(t, query)]
+        if query.status is TicketStatus.QUEUED:
+            found.sort(key=lambda t: t.queue_key)
+        else:
+            found.sort(key=lambda t: t.id)
+        return found[query.offset:query.offset + query.limit]
+
+    def count(self, query: TicketFilter) -> int:
+        return sum(_matches(t, query) for t in self._s.tickets.values())
+
+    def _queued(self) -> list[Ticket]:
+        return [t for t in self._s.tickets.values() if t.status is TicketStatus.QUEUED]
+
+
+class InMemoryHistoryRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def append(self, entry: HistoryEntry) -> None:
+        self._s.history.append(
+            HistoryEntry(**{**entry.__dict__, "id": len(self._s.history) + 1})
+        )
+
+    def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
+        return [e for e in self._s.history if e.ticket_id == ticket_id]
+
+
+class InMemoryQueueRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def get(self, name: str) -> Queue | None:
+        return self._s.queues.get(name)
+
+    def save(self, queue: Queue) -> None:
+        self._s.queues[queue.name] = queue
+
+
+class InMemoryUnitOfWork:
+    def __init__(self, store: InMemoryStore, *, write: bool) -> None:
+        self._store = store
+        self._write = write
+
+    def __enter__(self) -> Self:
+        if self._write:
+            self._store.lock.acquire()
+        # Committed states are never mutated (writers swap in a new one), so readers share it.
+        self._state = copy.deepcopy(self._store.state) if self._write else self._store.state
+        self.agents = InMemoryAgentRepository(self._state)
+        self.tickets = InMemoryTicketRepository(self._state)
+        self.history = InMemoryHistoryRepository(self._state)
+        self.queues = InMemoryQueueRepository(self._state)
+        return self
+
+    def next_seq(self) -> int:
+        self._state.seq += 1
+        return self._state.seq
+
+    def commit(self) -> None:
+        if not self._write:
+            raise RuntimeError("commit in a read-only unit of work")
+        self._store.state = self._state
+        self._state = copy.deepcopy(self._state)
+
+    def rollback(self) -> None:
+        self._state = copy.deepcopy(self._store.state)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._write:
+            self._store.lock.release()
+
+
+class InMemoryStore:
+    """The in-memory database; call it like a UnitOfWorkFactory."""
+
+    def __init__(self) -> None:
+        self.state = MemoryState()
+        self.lock = threading.Lock()
+
+    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, write=write)
+
+

@@ -1,0 +1,151 @@
+"""The schema. Alembic migrations create it; these Table objects are what queries are built from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    literal_column,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which stores naive text) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("strategy", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("max_tickets", Integer, nullable=False),
+    Column("auto_assign", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("rotation_order", Integer, nullable=False),
+    Column("active_tickets", Integer, nullable=False),
+    Column("last_assigned_seq", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The eligibility rule as SQL. The partial indexes below carry the same predicate, so finding
+# the next agent in turn is an index lookup however many agents are full or offline.
+ELIGIBLE = and_(
+    agents.c.active,
+    agents.c.online,
+    agents.c.auto_assign,
+    agents.c.active_tickets < agents.c.max_tickets,
+)
+
+Index(
+    "ix_agents_eligible_rotation",
+    agents.c.last_assigned_seq, agents.c.rotation_order, agents.c.id,
+    sqlite_where=ELIGIBLE, postgresql_where=ELIGIBLE,
+)
+Index(
+    "ix_agents_eligible_load",
+    agents.c.active_tickets, agents.c.last_assigned_seq, agents.c.rotation_order, agents.c.id,
+    sqlite_where=ELIGIBLE, postgresql_where=ELIGIBLE,
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("category", String(100), nullable=True),
+    Column("queue", String(100), ForeignKey("queues.name"), nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("external_id", String(200), nullable=True, unique=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=True),
+    Column("assigned_seq", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("assigned_at", UtcDateTime, nullable=True),
+    Column("accepted_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+)
+
+# Literal constants, not bound parameters: a planner can only match a partial index against a
+# predicate whose values it sees when the statement is prepared.
+QUEUED = tickets.c.status == literal_column("'queued'")
+HELD = tickets.c.status.in_((literal_column("'assigned'"), literal_column("'in_progress'")))
+
+Index(
+    "ix_tickets_queued_order",
+    tickets.c.priority.desc(), tickets.c.id,
+    sqlite_where=QUEUED, postgresql_where=QUEUED,
+)
+Index(
+    "ix_tickets_held",
+    tickets.c.agent_id, tickets.c.assigned_seq,
+    sqlite_where=HELD, postgresql_where=HELD,
+)
+Index("ix_tickets_status_id", tickets.c.status, tickets.c.id)
+
+history = Table(
+    "assignment_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("event", String(30), nullable=False),
+    Column("reason", String(30), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("from_agent_id", Integer, nullable=True),
+    Column("to_agent_id", Integer, nullable=True),
+)
+Index("ix_history_ticket", history.c.ticket_id, history.c.id)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

@@ -1,0 +1,101 @@
+"""The SQL unit of work: one connection, one transaction, the only place that commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, select, text, update
+
+from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
+from giliran.adapters.sql.repositories import (
+    SqlAgentRepository,
+    SqlHistoryRepository,
+    SqlQueueRepository,
+    SqlTicketRepository,
+)
+
+_NEXT_SEQ = (
+    update(t.counters)
+    .where(t.counters.c.name == "assignment")
+    .values(value=t.counters.c.value + 1)
+    .returning(t.counters.c.value)
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+class SqlUnitOfWork:
+    """A writer holds the database's single write lock from its first statement to commit:
+    BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL. Dispatch
+    decisions are global (is anyone eligible? what is the head of the queue?), so serializing
+    writers is what makes them safe across processes and replicas. Readers are never blocked."""
+
+    def __init__(self, db: Database, *, write: bool) -> None:
+        self._db = db
+        self._write = write
+        self._conn: Connection | None = None
+        self._holds_local = False
+
+    def __enter__(self) -> Self:
+        if self._write and self._db.is_sqlite:
+            self._db.local_writer.acquire()
+            self._holds_local = True
+        try:
+            conn = self._db.engine.connect().execution_options(giliran_write=self._write)
+            self._conn = conn
+            conn.begin()
+            if self._write and not self._db.is_sqlite:
+                conn.execute(_LOCK, {"key": WRITER_LOCK_KEY})
+        except BaseException:
+            self._close()
+            raise
+        self.agents = SqlAgentRepository(conn)
+        self.tickets = SqlTicketRepository(conn)
+        self.history = SqlHistoryRepository(conn)
+        self.queues = SqlQueueRepository(conn)
+        return self
+
+    def next_seq(self) -> int:
+        assert self._conn is not None
+        return int(self._conn.execute(_NEXT_SEQ).scalar_one())
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        self._conn.commit()
+
+    def rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction():
+            self._conn.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        try:
+            if self._conn is not None:
+                self.rollback()  # a no-op after commit; otherwise nothing half-done survives
+                self._conn.close()
+        finally:
+            self._conn = None
+            if self._holds_local:
+                self._holds_local = False
+                self._db.local_writer.release()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __call__(self, *, write: bool) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.db, write=write)
+
+
+def ping(db: Database) -> None:
+    with db.engine.connect() as conn:
+        conn.execute(select(1))

@@ -1,0 +1,41 @@
+"""The composition root: the one place that reads settings and wires adapters into the service."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from giliran.adapters.clock import SystemClock
+from giliran.adapters.sql.database import Database, connect
+from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.config import Settings
+from giliran.service.context import Context
+from giliran.service.ports import Clock
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    ctx: Context
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
+    if settings.admin_token is None:
+        raise ValueError("GILIRAN_ADMIN_TOKEN is not set (giliran serve generates one)")
+    db = connect(
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.db_pool_size,
+    )
+    ctx = Context(
+        uow=SqlUnitOfWorkFactory(db),
+        clock=clock or SystemClock(),
+        admin_token=settings.admin_token.get_secret_value(),
+        intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
+        rng=random.Random(settings.random_seed),
+    )
+    return Container(settings, db, ctx)

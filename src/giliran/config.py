@@ -1,0 +1,49 @@
+"""Settings, read once by the composition root from GILIRAN_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEAK_TOKENS = {"changeme", "change-me", "secret", "admin", "password", "token"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GILIRAN_", extra="ignore")
+
+    database_url: str = "sqlite:///giliran.db"
+    admin_token: SecretStr | None = None
+    # Tokens that may only create tickets (for forms, mail gateways, partner systems).
+    intake_tokens: list[SecretStr] = Field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    # SQLite durability: NORMAL survives process crashes; FULL also survives power loss.
+    sqlite_synchronous: str = "NORMAL"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    random_seed: int | None = None
+    log_level: str = "info"
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if secret.lower() in WEAK_TOKENS or len(secret) < 16:
+            raise ValueError("GILIRAN_ADMIN_TOKEN must be at least 16 characters and not a default")
+        return value
+
+    @field_validator("intake_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_mode(cls, value: str) -> str:
+        if value.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError("must be one of OFF, NORMAL, FULL, EXTRA")
+        return value.upper()

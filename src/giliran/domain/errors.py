@@ -1,0 +1,49 @@
+"""One error root with precise subclasses; each edge (HTTP, bots) maps them in one place."""
+
+from __future__ import annotations
+
+
+class GiliranError(Exception):
+    """Root of every error the domain and service layers raise on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(GiliranError):
+    code = "not_found"
+
+
+class Forbidden(GiliranError):
+    code = "forbidden"
+
+
+class NotYourTicket(Forbidden):
+    code = "not_your_ticket"
+
+
+class Unauthorized(GiliranError):
+    code = "unauthorized"
+
+
+class Conflict(GiliranError):
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """The ticket's current state forbids the requested move (e.g. completing twice)."""
+
+    code = "invalid_transition"
+
+
+class CapacityExceeded(Conflict):
+    code = "capacity_exceeded"
+
+
+class InvalidInput(GiliranError):
+    """Input that is well-formed but breaks a rule (e.g. an unknown queue)."""
+
+    code = "invalid_input"

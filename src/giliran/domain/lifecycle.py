@@ -1,0 +1,98 @@
+"""The ticket lifecycle: queued -> assigned -> in_progress -> completed (or cancelled).
+
+Every move takes the ticket, the agents it touches and `now`, changes them together, and
+returns the history entry that records it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from giliran.domain.errors import CapacityExceeded, InvalidTransition, NotYourTicket
+from giliran.domain.model import Agent, HistoryEntry, Reason, Ticket, TicketStatus
+
+
+def _require(ticket: Ticket, *allowed: TicketStatus, action: str) -> None:
+    if ticket.status not in allowed:
+        raise InvalidTransition(
+            f"cannot {action} ticket {ticket.number}: it is {ticket.status.value}"
+        )
+
+
+def require_active(ticket: Ticket, *, action: str) -> None:
+    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action=action)
+
+
+def assign(
+    ticket: Ticket, agent: Agent, *, seq: int, now: datetime, reason: Reason, actor: str
+) -> HistoryEntry:
+    """Put a queued ticket at the bottom of the agent's personal queue.
+
+    `seq` is a strictly increasing number that orders assignments; it places the ticket in the
+    agent's personal queue and, for automatic assignments, moves the agent in the rotation.
+    """
+    _require(ticket, TicketStatus.QUEUED, action="assign")
+    if agent.active_tickets >= agent.max_tickets:
+        raise CapacityExceeded(
+            f"agent {agent.name} is full ({agent.active_tickets}/{agent.max_tickets})"
+        )
+    ticket.status = TicketStatus.ASSIGNED
+    ticket.agent_id = agent.id
+    ticket.assigned_seq = seq
+    ticket.assigned_at = now
+    agent.active_tickets += 1
+    if reason.moves_rotation:
+        agent.last_assigned_seq = seq
+    return HistoryEntry(ticket.id, now, "assigned", reason, actor, None, agent.id)
+
+
+def accept(ticket: Ticket, agent: Agent, *, now: datetime) -> HistoryEntry:
+    if ticket.agent_id != agent.id:
+        raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
+    _require(ticket, TicketStatus.ASSIGNED, action="accept")
+    ticket.status = TicketStatus.IN_PROGRESS
+    ticket.accepted_at = now
+    return HistoryEntry(ticket.id, now, "accepted", Reason.ACCEPTED, f"agent:{agent.id}",
+                        agent.id, agent.id)
+
+
+def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> HistoryEntry:
+    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action="complete")
+    _release(ticket, holder, TicketStatus.COMPLETED, now)
+    return HistoryEntry(ticket.id, now, "completed", Reason.COMPLETED, actor, holder.id, None)
+
+
+def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: str) -> HistoryEntry:
+    _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
+             action="cancel")
+    from_agent = ticket.agent_id
+    if holder is not None:
+        _release(ticket, holder, TicketStatus.CANCELLED, now)
+    else:
+        ticket.status = TicketStatus.CANCELLED
+        ticket.closed_at = now
+    return HistoryEntry(ticket.id, now, "cancelled", Reason.CANCELLED, actor, from_agent, None)
+
+
+def _release(ticket: Ticket, holder: Agent, status: TicketStatus, now: datetime) -> None:
+    if ticket.agent_id != holder.id:
+        raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
+    ticket.status = status
+    ticket.closed_at = now
+    holder.active_tickets -= 1
+
+
+def unassign(
+    ticket: Ticket, holder: Agent, *, now: datetime, reason: Reason, actor: str
+) -> HistoryEntry:
+    """Take an active ticket back into the global queue. Its place there is derived from its
+    priority and arrival, so it returns to where it was, not behind newer tickets."""
+    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action="unassign")
+    if ticket.agent_id != holder.id:
+        raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
+    ticket.status = TicketStatus.QUEUED
+    ticket.agent_id = None
+    ticket.assigned_at = None
+    ticket.accepted_at = None
+    holder.active_tickets -= 1
+    return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)

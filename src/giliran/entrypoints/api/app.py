@@ -1,0 +1,70 @@
+"""The FastAPI application factory. Nothing connects at import time: the lifespan does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+import giliran
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
+from giliran.entrypoints.api import errors, routes_agents, routes_floor, routes_tickets
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class BodyLimit:
+    """Refuse oversized bodies before anything reads them (413, JSON)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                response = JSONResponse(
+                    errors.error_body("payload_too_large", f"body over {self.limit} bytes"), 413
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the app. Without a container, settings are read from the environment when the
+    app starts (this is what `giliran serve` and every worker process do)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = container is None
+        app.state.container = container or bootstrap(Settings())
+        try:
+            yield
+        finally:
+            if own:
+                app.state.container.close()
+
+    app = FastAPI(
+        title="giliran",
+        version=giliran.__version__,
+        description="Automatic, fair, real-time assignment of tickets and leads to agents.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(routes_agents.router)
+    api.include_router(routes_tickets.router)
+    api.include_router(routes_floor.router)
+    app.include_router(api)
+    app.include_router(routes_floor.probes)
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,30 @@
+"""Request dependencies. They run on the event loop; only agent tokens need the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from giliran.domain.errors import Unauthorized
+from giliran.service.context import Context, Principal, authenticate, authenticate_static
+
+
+async def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.container.ctx
+    return ctx
+
+
+async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <token>'")
+    token = token.strip()
+    # Admin and intake tokens are compared in memory; only agent tokens need a lookup.
+    return authenticate_static(ctx, token) or await run_in_threadpool(authenticate, ctx, token)
+
+
+Ctx = Annotated[Context, Depends(get_ctx)]
+Who = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,73 @@
+"""Agents: admins manage them; an agent manages its own presence and reads its queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.schemas import (
+    MAX_INT,
+    AgentCreate,
+    AgentCreated,
+    AgentOut,
+    AgentPatch,
+    MyQueue,
+    QueuedTicket,
+    TicketOut,
+)
+from giliran.service import agents
+
+router = APIRouter(tags=["agents"])
+AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+@router.post("/agents", status_code=201, response_model=AgentCreated)
+def create_agent(body: AgentCreate, ctx: Ctx, who: Who) -> AgentCreated:
+    """Returns the agent's token once; store it, giliran keeps only its hash."""
+    agent, token = agents.create_agent(ctx, who, agents.NewAgent(**body.model_dump()))
+    return AgentCreated(**AgentOut.of(agent).model_dump(), token=token)
+
+
+@router.get("/agents", response_model=list[AgentOut])
+def list_agents(ctx: Ctx, who: Who) -> list[AgentOut]:
+    return [AgentOut.of(a) for a in agents.list_agents(ctx, who)]
+
+
+@router.get("/agents/{agent_id}", response_model=AgentOut)
+def get_agent(agent_id: AgentId, ctx: Ctx, who: Who) -> AgentOut:
+    return AgentOut.of(agents.get_agent(ctx, who, agent_id))
+
+
+@router.patch("/agents/{agent_id}", response_model=AgentOut)
+def update_agent(agent_id: AgentId, body: AgentPatch, ctx: Ctx, who: Who) -> AgentOut:
+    """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
+    Deactivating an agent sends its tickets back to the queue at their original place."""
+    changes = agents.AgentChanges(**body.model_dump(exclude_none=True))
+    return AgentOut.of(agents.update_agent(ctx, who, agent_id, changes))
+
+
+@router.get("/agent/me", response_model=AgentOut)
+def whoami(ctx: Ctx, who: Who) -> AgentOut:
+    return AgentOut.of(agents.whoami(ctx, who))
+
+
+@router.post("/agent/go-online", response_model=AgentOut)
+def go_online(ctx: Ctx, who: Who) -> AgentOut:
+    return AgentOut.of(agents.go_online(ctx, who))
+
+
+@router.post("/agent/go-offline", response_model=AgentOut)
+def go_offline(ctx: Ctx, who: Who) -> AgentOut:
+    return AgentOut.of(agents.go_offline(ctx, who))
+
+
+@router.get("/agent/my-queue", response_model=MyQueue)
+def my_queue(ctx: Ctx, who: Who) -> MyQueue:
+    agent, held = agents.my_queue(ctx, who)
+    items = [
+        QueuedTicket(**TicketOut.of(t).model_dump(), position=i)
+        for i, t in enumerate(held, start=1)
+    ]
+    return MyQueue(queue=items, count=len(items), max=agent.max_tickets)

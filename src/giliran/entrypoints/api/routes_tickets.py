@@ -1,0 +1,80 @@
+"""Tickets: intake, the lifecycle moves, reading, and the assignment history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from giliran.domain.model import TicketStatus
+from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.schemas import (
+    MAX_INT,
+    HistoryOut,
+    QueueName,
+    TicketCreate,
+    TicketOut,
+    TicketPage,
+)
+from giliran.service import tickets
+from giliran.service.ports import TicketFilter
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+TicketId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+@router.post("", status_code=201, response_model=TicketOut, responses={
+    200: {"model": TicketOut, "description": "A ticket with this external_id already exists"},
+})
+def create_ticket(body: TicketCreate, response: Response, ctx: Ctx, who: Who) -> TicketOut:
+    """Intake. Idempotent on `external_id`: posting it again returns the existing ticket (200)."""
+    view = tickets.create_ticket(ctx, who, tickets.NewTicket(
+        title=body.title, queue=body.queue, priority=body.priority_value,
+        category=body.category, description=body.description, external_id=body.external_id,
+    ))
+    if not view.created:
+        response.status_code = 200
+    return TicketOut.of(view.ticket, view.queue_position)
+
+
+@router.get("", response_model=TicketPage)
+def list_tickets(
+    ctx: Ctx,
+    who: Who,
+    status: TicketStatus | None = None,
+    agent_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    queue: QueueName | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> TicketPage:
+    """Queued tickets come in queue order (priority, then arrival); others by id."""
+    query = TicketFilter(status=status, agent_id=agent_id, queue=queue, limit=limit, offset=offset)
+    found, total = tickets.list_tickets(ctx, who, query)
+    return TicketPage(items=[TicketOut.of(t) for t in found], total=total, limit=limit,
+                      offset=offset)
+
+
+@router.get("/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
+    view = tickets.get_ticket(ctx, who, ticket_id)
+    return TicketOut.of(view.ticket, view.queue_position)
+
+
+@router.post("/{ticket_id}/accept", response_model=TicketOut)
+def accept_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
+    return TicketOut.of(tickets.accept_ticket(ctx, who, ticket_id))
+
+
+@router.post("/{ticket_id}/complete", response_model=TicketOut)
+def complete_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
+    return TicketOut.of(tickets.complete_ticket(ctx, who, ticket_id))
+
+
+@router.post("/{ticket_id}/cancel", response_model=TicketOut)
+def cancel_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
+    return TicketOut.of(tickets.cancel_ticket(ctx, who, ticket_id))
+
+
+@router.get("/{ticket_id}/history", response_model=list[HistoryOut])
+def ticket_history(ticket_id: TicketId, ctx: Ctx, who: Who) -> list[HistoryOut]:
+    return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]

@@ -1,0 +1,186 @@
+"""Request and response shapes of the public API (Pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from giliran.domain.model import (
+    Agent,
+    HistoryEntry,
+    Priority,
+    Queue,
+    StrategyName,
+    Ticket,
+    TicketStatus,
+)
+
+MAX_INT = 2_147_483_647
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=10_000)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+QueueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Capacity = Annotated[int, Field(ge=0, le=1000)]
+RotationOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+class PriorityLabel(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentCreate(Strict):
+    name: Name
+    max_tickets: Capacity = 5
+    auto_assign: bool = True
+    rotation_order: RotationOrder = 0
+
+
+class AgentPatch(Strict):
+    name: Name | None = None
+    max_tickets: Capacity | None = None
+    auto_assign: bool | None = None
+    rotation_order: RotationOrder | None = None
+    active: bool | None = None
+
+
+class AgentOut(BaseModel):
+    id: int
+    name: str
+    max_tickets: int
+    auto_assign: bool
+    rotation_order: int
+    active: bool
+    online: bool
+    active_tickets: int
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentOut:
+        return cls(
+            id=agent.id, name=agent.name, max_tickets=agent.max_tickets,
+            auto_assign=agent.auto_assign, rotation_order=agent.rotation_order,
+            active=agent.active, online=agent.online, active_tickets=agent.active_tickets,
+        )
+
+
+class AgentCreated(AgentOut):
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class TicketCreate(Strict):
+    title: Title
+    category: Category | None = None
+    description: Description | None = None
+    priority: PriorityLabel = PriorityLabel.NORMAL
+    queue: QueueName = "default"
+    external_id: ExternalId | None = None
+
+    @property
+    def priority_value(self) -> Priority:
+        return Priority.from_label(self.priority.value)
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    title: str
+    category: str | None
+    description: str | None
+    priority: PriorityLabel
+    queue: str
+    status: TicketStatus
+    assigned_agent_id: int | None
+    external_id: str | None
+    created_at: datetime
+    assigned_at: datetime | None
+    accepted_at: datetime | None
+    closed_at: datetime | None
+    queue_position: int | None = None
+
+    @classmethod
+    def of(cls, ticket: Ticket, queue_position: int | None = None) -> TicketOut:
+        return cls(
+            id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
+            description=ticket.description, priority=PriorityLabel(ticket.priority.label),
+            queue=ticket.queue, status=ticket.status, assigned_agent_id=ticket.agent_id,
+            external_id=ticket.external_id, created_at=ticket.created_at,
+            assigned_at=ticket.assigned_at, accepted_at=ticket.accepted_at,
+            closed_at=ticket.closed_at, queue_position=queue_position,
+        )
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class QueuedTicket(TicketOut):
+    position: int
+
+
+class MyQueue(BaseModel):
+    queue: list[QueuedTicket]
+    count: int
+    max: int
+
+
+class HistoryOut(BaseModel):
+    id: int
+    at: datetime
+    event: str
+    from_agent_id: int | None
+    to_agent_id: int | None
+    reason: str
+    actor: str
+
+    @classmethod
+    def of(cls, entry: HistoryEntry) -> HistoryOut:
+        return cls(id=entry.id, at=entry.at, event=entry.event, from_agent_id=entry.from_agent_id,
+                   to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor)
+
+
+class WorkloadAgent(BaseModel):
+    id: int
+    name: str
+    online: bool
+    auto_assign: bool
+    active_tickets: int
+    max_tickets: int
+
+
+class WorkloadQueue(BaseModel):
+    pending: int
+    online_agents: int
+    total_agents: int
+    free_slots: int
+
+
+class WorkloadOut(BaseModel):
+    agents: list[WorkloadAgent]
+    queue: WorkloadQueue
+
+
+class QueueOut(BaseModel):
+    name: str
+    strategy: StrategyName
+
+    @classmethod
+    def of(cls, queue: Queue) -> QueueOut:
+        return cls(name=queue.name, strategy=queue.strategy)
+
+
+class QueuePatch(Strict):
+    strategy: StrategyName | None = None

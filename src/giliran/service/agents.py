@@ -1,0 +1,128 @@
+"""Agent use cases: admins create and tune agents; agents change their own presence."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, fields, replace
+
+from giliran.domain import lifecycle
+from giliran.domain.errors import NotFound
+from giliran.domain.model import DEFAULT_MAX_TICKETS, Agent, Reason, Ticket
+from giliran.service.context import Context, Principal, Role, hash_token
+from giliran.service.dispatch import dispatch
+from giliran.service.ports import UnitOfWork
+
+TOKEN_PREFIX = "gla_"
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    name: str
+    max_tickets: int = DEFAULT_MAX_TICKETS
+    auto_assign: bool = True
+    rotation_order: int = 0
+
+
+@dataclass(frozen=True)
+class AgentChanges:
+    """Only the fields that are not None change."""
+
+    name: str | None = None
+    max_tickets: int | None = None
+    auto_assign: bool | None = None
+    rotation_order: int | None = None
+    active: bool | None = None
+
+
+def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, str]:
+    """Returns the agent and its token; the token is shown once and only its hash is kept."""
+    who.require(Role.ADMIN)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with ctx.uow(write=True) as uow:
+        agent = uow.agents.add(
+            Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
+                  rotation_order=new.rotation_order),
+            hash_token(token),
+        )
+        uow.commit()
+    return agent, token
+
+
+def list_agents(ctx: Context, who: Principal) -> list[Agent]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.agents.list()
+
+
+def get_agent(ctx: Context, who: Principal, agent_id: int) -> Agent:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return _agent(uow, agent_id)
+
+
+def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChanges) -> Agent:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        agent = _agent(uow, agent_id)
+        updates = {f.name: v for f in fields(changes) if (v := getattr(changes, f.name)) is not None}
+        changed = replace(agent, **updates)
+        if agent.active and not changed.active:
+            changed.online = False
+            _requeue_all(ctx, uow, changed, who.actor)
+        uow.agents.save(changed)
+        dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
+        uow.commit()
+    return changed
+
+
+def go_online(ctx: Context, who: Principal) -> Agent:
+    return _set_presence(ctx, who, online=True)
+
+
+def go_offline(ctx: Context, who: Principal) -> Agent:
+    """The agent keeps its tickets and receives nothing new."""
+    return _set_presence(ctx, who, online=False)
+
+
+def whoami(ctx: Context, who: Principal) -> Agent:
+    who.require(Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        return _agent(uow, who.agent_id)
+
+
+def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
+    """The agent's personal queue, oldest assignment first."""
+    who.require(Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        agent = _agent(uow, who.agent_id)
+        return agent, uow.tickets.held_by(agent.id)
+
+
+def _set_presence(ctx: Context, who: Principal, *, online: bool) -> Agent:
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        agent = _agent(uow, who.agent_id)
+        if agent.online != online:
+            agent.online = online
+            uow.agents.save(agent)
+            if online:
+                dispatch(ctx, uow, Reason.AUTO)
+        uow.commit()
+    return agent
+
+
+def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:
+    now = ctx.clock.now()
+    for ticket in uow.tickets.held_by(agent.id):
+        entry = lifecycle.unassign(
+            ticket, agent, now=now, reason=Reason.AGENT_DEACTIVATED, actor=actor
+        )
+        uow.tickets.save(ticket)
+        uow.history.append(entry)
+
+
+def _agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
+    agent = uow.agents.get(agent_id) if agent_id is not None else None
+    if agent is None:
+        raise NotFound(f"no agent with id {agent_id}")
+    return agent

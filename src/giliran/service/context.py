@@ -1,0 +1,78 @@
+"""What every use case receives: how to open a unit of work, the clock, and randomness."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from giliran.domain.errors import Forbidden, Unauthorized
+from giliran.domain.strategies import SelectionStrategy, make_strategy
+from giliran.domain.model import StrategyName
+from giliran.service.ports import Clock, UnitOfWorkFactory
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INTAKE = "intake"
+    AGENT = "agent"
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    agent_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the history names whoever did something."""
+        return f"agent:{self.agent_id}" if self.role is Role.AGENT else self.role.value
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"this action needs the {' or '.join(r.value for r in roles)} role")
+
+
+ADMIN = Principal(Role.ADMIN)
+SYSTEM_ACTOR = "system"
+
+
+@dataclass
+class Context:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    admin_token: str
+    intake_tokens: tuple[str, ...] = ()
+    rng: random.Random = field(default_factory=random.Random)
+
+    def strategy(self, name: StrategyName) -> SelectionStrategy:
+        return make_strategy(name, self.rng)
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random secrets, so a fast hash is enough; only the hash is stored.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate_static(ctx: Context, token: str) -> Principal | None:
+    """Admin and intake tokens live in the settings: no storage needed to check them."""
+    if hmac.compare_digest(token.encode(), ctx.admin_token.encode()):
+        return ADMIN
+    if any(hmac.compare_digest(token.encode(), t.encode()) for t in ctx.intake_tokens):
+        return Principal(Role.INTAKE)
+    return None
+
+
+def authenticate(ctx: Context, token: str | None) -> Principal:
+    if not token:
+        raise Unauthorized("missing bearer token")
+    static = authenticate_static(ctx, token)
+    if static is not None:
+        return static
+    with ctx.uow(write=False) as uow:
+        agent = uow.agents.by_token_hash(hash_token(token))
+    if agent is None or not agent.active:
+        raise Unauthorized("invalid or revoked token")
+    return Principal(Role.AGENT, agent.id)

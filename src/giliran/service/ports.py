@@ -1,0 +1,94 @@
+"""What the service layer needs from the outside world, as Protocols.
+
+`SqlX` and `InMemoryX` in the adapters implement `X`; one contract suite runs against both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class AgentRepository(Protocol):
+    def add(self, agent: Agent, token_hash: str) -> Agent: ...
+    def get(self, agent_id: int) -> Agent | None: ...
+    def by_token_hash(self, token_hash: str) -> Agent | None: ...
+    def list(self) -> list[Agent]: ...
+    def save(self, agent: Agent) -> None: ...
+    def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
+        """Eligible agents for `queue`, sorted by the Agent fields in `ordering` (ascending)."""
+        ...
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: TicketStatus | None = None
+    agent_id: int | None = None
+    queue: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class TicketRepository(Protocol):
+    def add(self, ticket: Ticket) -> Ticket: ...
+    def get(self, ticket_id: int) -> Ticket | None: ...
+    def by_external_id(self, external_id: str) -> Ticket | None: ...
+    def save(self, ticket: Ticket) -> None: ...
+    def next_queued(self, skip_queues: frozenset[str]) -> Ticket | None:
+        """The head of the global queue (priority, then arrival), outside `skip_queues`."""
+        ...
+    def queue_position(self, ticket: Ticket) -> int:
+        """1-based place of a queued ticket in the global queue."""
+        ...
+    def held_by(self, agent_id: int) -> list[Ticket]:
+        """The agent's active tickets in personal-queue order (oldest assignment first)."""
+        ...
+    def search(self, query: TicketFilter) -> Sequence[Ticket]: ...
+    def count(self, query: TicketFilter) -> int: ...
+
+
+class HistoryRepository(Protocol):
+    def append(self, entry: HistoryEntry) -> None: ...
+    def for_ticket(self, ticket_id: int) -> list[HistoryEntry]: ...
+
+
+class QueueRepository(Protocol):
+    def get(self, name: str) -> Queue | None: ...
+    def save(self, queue: Queue) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Writers are serialized by the database (BEGIN IMMEDIATE on SQLite, a
+    transaction-scoped advisory lock on PostgreSQL); readers never block them."""
+
+    agents: AgentRepository
+    tickets: TicketRepository
+    history: HistoryRepository
+    queues: QueueRepository
+
+    def next_seq(self) -> int:
+        """A strictly increasing number that orders assignments (the rotation's clock)."""
+        ...
+
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool) -> UnitOfWork: ...

@@ -1,0 +1,153 @@
+"""Ticket use cases: intake, accept, complete, cancel, and what admins and holders may read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from giliran.domain import lifecycle
+from giliran.domain.errors import InvalidInput, NotFound, NotYourTicket
+from giliran.domain.model import (
+    Agent,
+    HistoryEntry,
+    Priority,
+    Reason,
+    Ticket,
+    TicketStatus,
+)
+from giliran.service.context import Context, Principal, Role
+from giliran.service.dispatch import dispatch
+from giliran.service.ports import TicketFilter, UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    title: str
+    queue: str
+    priority: Priority = Priority.NORMAL
+    category: str | None = None
+    description: str | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: Ticket
+    queue_position: int | None = None
+    created: bool = True
+
+
+def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
+    who.require(Role.ADMIN, Role.INTAKE)
+    with ctx.uow(write=True) as uow:
+        if new.external_id is not None:
+            existing = uow.tickets.by_external_id(new.external_id)
+            if existing is not None:
+                return TicketView(existing, _position(uow, existing), created=False)
+        if uow.queues.get(new.queue) is None:
+            raise InvalidInput(f"unknown queue {new.queue!r}")
+        now = ctx.clock.now()
+        ticket = uow.tickets.add(Ticket(
+            id=0, title=new.title, created_at=now, queue=new.queue, priority=new.priority,
+            category=new.category, description=new.description, external_id=new.external_id,
+        ))
+        uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
+        dispatch(ctx, uow, Reason.AUTO)
+        view = TicketView(ticket, _position(uow, ticket))
+        uow.commit()
+    return view
+
+
+def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        ticket = _get(uow, ticket_id)
+        agent = _agent(uow, who.agent_id)
+        uow.history.append(lifecycle.accept(ticket, agent, now=ctx.clock.now()))
+        uow.tickets.save(ticket)
+        uow.commit()
+    return ticket
+
+
+def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        ticket = _get(uow, ticket_id)
+        _check_holder(who, ticket)
+        holder = _holder(uow, ticket, action="complete")
+        entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
+        _save_release(uow, ticket, holder, entry)
+        dispatch(ctx, uow, Reason.REFILL)
+        uow.commit()
+    return ticket
+
+
+def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        ticket = _get(uow, ticket_id)
+        holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
+        entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.actor)
+        _save_release(uow, ticket, holder, entry)
+        if holder is not None:
+            dispatch(ctx, uow, Reason.REFILL)
+        uow.commit()
+    return ticket
+
+
+def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        ticket = _get(uow, ticket_id)
+        _check_holder(who, ticket)
+        return TicketView(ticket, _position(uow, ticket))
+
+
+def list_tickets(ctx: Context, who: Principal, query: TicketFilter) -> tuple[Sequence[Ticket], int]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.tickets.search(query), uow.tickets.count(query)
+
+
+def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[HistoryEntry]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        _get(uow, ticket_id)
+        return uow.history.for_ticket(ticket_id)
+
+
+def _save_release(uow: UnitOfWork, ticket: Ticket, holder: Agent | None, entry: HistoryEntry) -> None:
+    uow.tickets.save(ticket)
+    if holder is not None:
+        uow.agents.save(holder)
+    uow.history.append(entry)
+
+
+def _position(uow: UnitOfWork, ticket: Ticket) -> int | None:
+    return uow.tickets.queue_position(ticket) if ticket.status is TicketStatus.QUEUED else None
+
+
+def _check_holder(who: Principal, ticket: Ticket) -> None:
+    if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
+        raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
+
+
+def _get(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    ticket = uow.tickets.get(ticket_id)
+    if ticket is None:
+        raise NotFound(f"no ticket with id {ticket_id}")
+    return ticket
+
+
+def _agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
+    agent = uow.agents.get(agent_id) if agent_id is not None else None
+    if agent is None:
+        raise NotFound(f"no agent with id {agent_id}")
+    return agent
+
+
+def _holder(uow: UnitOfWork, ticket: Ticket, *, action: str) -> Agent:
+    if ticket.agent_id is None:
+        # Let the lifecycle explain why a ticket nobody holds cannot make this move.
+        lifecycle.require_active(ticket, action=action)
+    return _agent(uow, ticket.agent_id)
