@@ -195,3 +195,11 @@ class InMemoryStore:
         return InMemoryUnitOfWork(self, write=write)
 
 
+
+
+def _matches(ticket: Ticket, query: TicketFilter) -> bool:
+    return (
+        (query.status is None or ticket.status is query.status)
+        and (query.agent_id is None or ticket.agent_id == query.agent_id)
+        and (query.queue is None or ticket.queue == query.queue)
+    )

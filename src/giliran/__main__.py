@@ -1,0 +1,3 @@
+from giliran.entrypoints.cli import main
+
+main()

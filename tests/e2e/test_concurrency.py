@@ -1,0 +1,340 @@
+"""Hundreds of concurrent creates, accepts, completes and presence changes from many clients at
+a real `giliran serve` with two worker processes, on SQLite and PostgreSQL; then the floor's
+invariants, checked from the database alone.
+
+The load is random but bounded (a fixed number of operations per client, and a time budget).
+The seed is printed; set GILIRAN_LOAD_SEED to replay the same choices (the interleaving of
+course differs from run to run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.e2e_invariants import ACTIVE, Snapshot, violations
+from tests.support.e2e_server import (
+    Actor,
+    Call,
+    Recorder,
+    log_tail,
+    logged_errors,
+    running_server,
+)
+from tests.support.server import ADMIN_TOKEN
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+WORKERS = 2
+CAPACITIES = (2, 3, 2, 3, 2, 3, 2, 3)  # eight agents
+DEVICES_PER_AGENT = 2  # two tabs of the same agent race each other on accept/complete
+AGENT_ROUNDS = 14
+CREATORS = 6
+CREATES_PER_CREATOR = 26
+DUPLICATE_IDS = 16
+DUPLICATE_FANOUT = 4  # simultaneous POSTs with one external_id, from distinct clients
+ADMINS = 2
+ADMIN_ROUNDS = 16
+LOAD_BUDGET_S = 40.0  # the whole load phase; each test must finish well under a minute
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+# What each kind of call may answer under racing. Anything else (and any 5xx) fails the test.
+ALLOWED: dict[str, set[int]] = {
+    "create-agent": {201},
+    "create": {201},
+    "create-retry": {200},  # a client re-posting its own external_id after a 201
+    "create-dup": {200, 201},
+    "online": {200},
+    "offline": {200},
+    "my-queue": {200},
+    "accept": {200, 409},  # the agent's other device or an admin got there first
+    "complete": {200, 409},
+    "nosy-accept": {403},  # someone else's ticket
+    "nosy-complete": {403},
+    "list": {200},
+    "admin-complete": {200, 409},
+    "admin-patch": {200},
+}
+
+
+@dataclass
+class AgentHandle:
+    id: int
+    name: str
+    token: str
+    max_tickets: int
+
+
+@dataclass
+class Load:
+    server_url: str
+    rng_seed: int
+    recorder: Recorder = field(default_factory=Recorder)
+    agents: list[AgentHandle] = field(default_factory=list)
+    seen_tickets: dict[int, int] = field(default_factory=dict)  # ticket id -> holder seen
+
+    def actor(self, name: str, token: str) -> Actor:
+        return Actor(name, self.server_url, token, self.recorder)
+
+    def rng(self, name: str) -> random.Random:
+        return random.Random(f"{self.rng_seed}:{name}")
+
+
+async def jitter(rng: random.Random, upto: float = 0.015) -> None:
+    await asyncio.sleep(rng.uniform(0, upto))
+
+
+async def create_agents(load: Load) -> None:
+    admin = load.actor("admin-setup", ADMIN_TOKEN)
+    try:
+        for i, cap in enumerate(CAPACITIES, start=1):
+            call = await admin.call("create-agent", "POST", "/agents", json={
+                "name": f"agent-{i}", "max_tickets": cap, "rotation_order": i})
+            assert call.status == 201, call.describe()
+            load.agents.append(AgentHandle(call.body["id"], f"agent-{i}", call.body["token"], cap))
+    finally:
+        await admin.aclose()
+
+
+async def creator(load: Load, index: int) -> None:
+    rng = load.rng(f"creator-{index}")
+    me = load.actor(f"creator-{index}", ADMIN_TOKEN)
+    mine: list[dict[str, Any]] = []
+    try:
+        for j in range(CREATES_PER_CREATOR):
+            body: dict[str, Any] = {"title": f"c{index}-{j}"}
+            if rng.random() < 0.7:
+                body["priority"] = rng.choice(PRIORITIES)
+            if rng.random() < 0.3:
+                body["external_id"] = f"uniq-{index}-{j}"
+            call = await me.call("create", "POST", "/tickets", json=body)
+            if call.status == 201 and "external_id" in body:
+                mine.append(body)
+            if mine and rng.random() < 0.1:  # a retry of an earlier, acknowledged POST
+                await me.call("create-retry", "POST", "/tickets", json=rng.choice(mine))
+            await jitter(rng)
+    finally:
+        await me.aclose()
+
+
+async def duplicate_bursts(load: Load, clients: list[Actor], ids: list[str]) -> None:
+    """Fire DUPLICATE_FANOUT identical POSTs at once, each from a different client."""
+    rng = load.rng(f"dups-{ids[0]}")
+    for ext in ids:
+        await asyncio.sleep(rng.uniform(0, 0.25))
+        body = {"title": f"dup {ext}", "priority": rng.choice(PRIORITIES), "external_id": ext}
+        senders = rng.sample(clients, DUPLICATE_FANOUT)
+        await asyncio.gather(*(c.call("create-dup", "POST", "/tickets", json=body)
+                               for c in senders))
+
+
+async def agent_device(load: Load, agent: AgentHandle, device: int) -> None:
+    rng = load.rng(f"agent-{agent.id}-{device}")
+    me = load.actor(f"{agent.name}/{device}", agent.token)
+    try:
+        if device == 0 and rng.random() < 0.8:
+            await me.call("online", "POST", "/agent/go-online")
+        for _ in range(AGENT_ROUNDS):
+            if rng.random() < 0.15:
+                kind = rng.choice(("online", "offline"))
+                await me.call(kind, "POST", f"/agent/go-{kind}")
+            q = await me.call("my-queue", "GET", "/agent/my-queue")
+            if q.status != 200:
+                continue
+            queue = q.body["queue"]
+            for t in queue:
+                load.seen_tickets[t["id"]] = agent.id
+            assigned = [t["id"] for t in queue if t["status"] == "assigned"]
+            started = [t["id"] for t in queue if t["status"] == "in_progress"]
+            roll = rng.random()
+            if assigned and roll < 0.5:
+                # Both devices tend to pick the head of the personal queue: a real race.
+                tid = assigned[0] if rng.random() < 0.7 else rng.choice(assigned)
+                await me.call("accept", "POST", f"/tickets/{tid}/accept")
+            elif (started or assigned) and roll < 0.9:
+                tid = rng.choice(started or assigned)
+                await me.call("complete", "POST", f"/tickets/{tid}/complete")
+            elif roll >= 0.9:
+                others = [tid for tid, holder in list(load.seen_tickets.items())
+                          if holder != agent.id]
+                if others:
+                    tid = rng.choice(others)
+                    action = rng.choice(("accept", "complete"))
+                    await me.call(f"nosy-{action}", "POST", f"/tickets/{tid}/{action}")
+            await jitter(rng)
+    finally:
+        await me.aclose()
+
+
+async def admin_worker(load: Load, index: int) -> None:
+    rng = load.rng(f"admin-{index}")
+    me = load.actor(f"admin-{index}", ADMIN_TOKEN)
+    try:
+        for _ in range(ADMIN_ROUNDS):
+            roll = rng.random()
+            if roll < 0.15:
+                agent = rng.choice(load.agents)
+                await me.call("admin-patch", "PATCH", f"/agents/{agent.id}",
+                              json={"auto_assign": rng.random() < 0.5})
+            else:
+                status = rng.choice(ACTIVE)
+                page = await me.call("list", "GET", "/tickets",
+                                     params={"status": status, "limit": 100})
+                items = page.body["items"] if page.status == 200 else []
+                if items:
+                    tid = rng.choice(items)["id"]
+                    await me.call("admin-complete", "POST", f"/tickets/{tid}/complete")
+            await jitter(rng, 0.03)
+    finally:
+        await me.aclose()
+
+
+async def run_load(load: Load) -> None:
+    await create_agents(load)
+    creator_clients = [load.actor(f"dup-client-{i}", ADMIN_TOKEN) for i in range(CREATORS)]
+    dup_ids = [f"dup-{k}" for k in range(DUPLICATE_IDS)]
+    try:
+        tasks = [
+            *(creator(load, i) for i in range(CREATORS)),
+            *(duplicate_bursts(load, creator_clients, dup_ids[k::4]) for k in range(4)),
+            *(agent_device(load, a, d) for a in load.agents for d in range(DEVICES_PER_AGENT)),
+            *(admin_worker(load, i) for i in range(ADMINS)),
+        ]
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=LOAD_BUDGET_S)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in creator_clients))
+
+
+async def settle(load: Load) -> None:
+    """Let everyone receive work again: auto-assign back on, every agent online (concurrently)."""
+    admin = load.actor("admin-settle", ADMIN_TOKEN)
+    agents = [load.actor(f"{a.name}/settle", a.token) for a in load.agents]
+    try:
+        await asyncio.gather(*(admin.call("admin-patch", "PATCH", f"/agents/{a.id}",
+                                          json={"auto_assign": True}) for a in load.agents))
+        await asyncio.gather(*(me.call("online", "POST", "/agent/go-online") for me in agents))
+    finally:
+        await asyncio.gather(admin.aclose(), *(me.aclose() for me in agents))
+
+
+def acknowledged_creates(calls: list[Call]) -> dict[int, list[Call]]:
+    by_id: dict[int, list[Call]] = defaultdict(list)
+    for c in calls:
+        if c.kind.startswith("create") and c.kind != "create-agent" and c.status in (200, 201):
+            by_id[c.body["id"]].append(c)
+    return by_id
+
+
+def check_against_responses(load: Load, snap: Snapshot) -> list[str]:
+    """What the clients were told must be what the database holds."""
+    problems: list[str] = []
+    rec = load.recorder
+    acked = acknowledged_creates(rec.calls)
+
+    # No acknowledged ticket lost, and no ticket nobody was told about.
+    for tid, calls in sorted(acked.items()):
+        row = snap.tickets.get(tid)
+        if row is None:
+            problems.append(f"acknowledged ticket {tid} is missing: {calls[0].describe()}")
+            continue
+        for c in calls:
+            if c.body.get("external_id") != row.external_id or c.body.get("title") != row.title:
+                problems.append(f"ticket {tid} answered {c.body.get('title')!r}/"
+                                f"{c.body.get('external_id')!r}, stored {row.title!r}/"
+                                f"{row.external_id!r}")
+    unexplained = sorted(set(snap.tickets) - set(acked))
+    if unexplained:
+        problems.append(f"tickets no client was told about: {unexplained[:20]}")
+
+    # Idempotency: one ticket per external_id, one 201 for it, the same id in every answer.
+    answers: dict[str, list[Call]] = defaultdict(list)
+    for c in rec.of_kind("create", "create-retry", "create-dup"):
+        if isinstance(c.request, dict) and "external_id" in c.request:
+            answers[c.request["external_id"]].append(c)
+    stored = Counter(t.external_id for t in snap.tickets.values() if t.external_id is not None)
+    for ext, calls in sorted(answers.items()):
+        ids = {c.body.get("id") for c in calls if c.status in (200, 201)}
+        created = [c for c in calls if c.status == 201]
+        if stored[ext] != 1:
+            problems.append(f"external_id {ext!r}: {stored[ext]} tickets stored")
+        if len(ids) != 1:
+            problems.append(f"external_id {ext!r}: answers name tickets {sorted(ids)}")
+        if len(created) != 1:
+            problems.append(f"external_id {ext!r}: {len(created)} answers said 201 Created")
+
+    # Every successful accept / complete is in the history, and nothing else is.
+    accepted_ok = [c for c in rec.of_kind("accept") if c.status == 200]
+    completed_ok = [c for c in rec.of_kind("complete", "admin-complete") if c.status == 200]
+    n_accepted, n_completed = len(snap.events("accepted")), len(snap.events("completed"))
+    if n_accepted != len(accepted_ok):
+        problems.append(f"{len(accepted_ok)} accepts answered 200, history has {n_accepted}")
+    if n_completed != len(completed_ok):
+        problems.append(f"{len(completed_ok)} completes answered 200, history has {n_completed}")
+    twice = [tid for tid, n in Counter(h.ticket_id for h in snap.events("completed")).items()
+             if n > 1]
+    if twice:
+        problems.append(f"tickets completed more than once: {twice}")
+    for c in completed_ok:
+        row = snap.tickets.get(c.body["id"])
+        if row is None or row.status != "completed":
+            problems.append(f"completed per the API but {row and row.status}: {c.describe()}")
+
+    # max_tickets never changed (the replayed capacity check relies on it).
+    for a in load.agents:
+        if snap.agents[a.id].max_tickets != a.max_tickets:
+            problems.append(f"agent {a.id} max_tickets changed to {snap.agents[a.id].max_tickets}")
+    return problems
+
+
+def summary(load: Load, snap: Snapshot, seconds: float) -> str:
+    statuses = Counter(t.status for t in snap.tickets.values())
+    return (f"seed={load.rng_seed} requests={len(load.recorder.calls)} in {seconds:.1f}s; "
+            f"per kind {load.recorder.status_counts()}; tickets {dict(statuses)}; "
+            f"history rows {len(snap.history)}")
+
+
+def test_concurrent_load_keeps_the_floor_consistent(
+    backend: str, database_url: str, tmp_path: Path
+) -> None:
+    seed = int(os.environ.get("GILIRAN_LOAD_SEED") or random.randrange(2**32))
+    log = tmp_path / "server.log"
+    with running_server(database_url, log, workers=WORKERS) as server:
+        load = Load(server.base_url, seed)
+        started = time.monotonic()
+        try:
+            asyncio.run(run_load(load))
+            asyncio.run(settle(load))
+        except TimeoutError:
+            pytest.fail(f"load did not finish within {LOAD_BUDGET_S}s (seed {seed});"
+                        f" {len(load.recorder.calls)} requests done\n{log_tail(log)}")
+        elapsed = time.monotonic() - started
+    snap = Snapshot.load(database_url)
+    print(f"[{backend}] {summary(load, snap, elapsed)}")
+
+    rec = load.recorder
+    broken = rec.server_errors()
+    assert not broken, (f"{len(broken)} request(s) failed with 5xx or no response (seed {seed}):\n"
+                        + "\n".join(c.describe() for c in broken[:20])
+                        + f"\n--- server log ---\n{log_tail(log)}")
+    odd = rec.unexpected(ALLOWED)
+    assert not odd, (f"unexpected statuses (seed {seed}):\n"
+                     + "\n".join(c.describe() for c in odd[:20]))
+    errors = logged_errors(log)
+    assert not errors, "the server logged errors:\n" + "\n".join(errors[:20])
+
+    found = violations(snap) + check_against_responses(load, snap)
+    assert not found, (f"{len(found)} invariant violation(s) on {backend} (seed {seed}):\n"
+                       + "\n".join(found[:40]))
+
+    # The load did what it claims: many requests, real work done, real duplicates raced.
+    assert len(rec.calls) >= 500
+    assert snap.events("completed"), "no ticket was ever completed"
+    assert len(rec.of_kind("create-dup")) == DUPLICATE_IDS * DUPLICATE_FANOUT

@@ -1,0 +1,65 @@
+"""A real `giliran serve` process on a free loopback port, for end-to-end and concurrency tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.postgres import free_port
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@dataclass
+class ServerProcess:
+    database_url: str
+    workers: int = 1
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        env = {**os.environ, "GILIRAN_DATABASE_URL": self.database_url,
+               "GILIRAN_ADMIN_TOKEN": ADMIN_TOKEN, **self.env}
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "giliran", "serve", "--host", "127.0.0.1",
+             "--port", str(self.port), "--workers", str(self.workers), "--no-access-log"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"giliran serve exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.base_url + "/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)  # polling for readiness, not standing in for synchronisation
+        raise TimeoutError("giliran serve did not become ready")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None

@@ -1,0 +1,167 @@
+"""Stateful property test: random arrivals, completions, presence and capacity changes, with the
+invariants checked after every step. Runs on the in-memory store (fast, many examples); the
+contract suite runs the same machine on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from giliran.adapters.clock import FakeClock
+from giliran.adapters.memory import InMemoryStore
+from giliran.domain.errors import GiliranError
+from giliran.domain.model import Priority, StrategyName, TicketStatus
+from giliran.service import agents as agent_service
+from giliran.service import floor as floor_service
+from giliran.service import tickets as ticket_service
+from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.ports import UnitOfWorkFactory
+from tests.support.invariants import check_floor, snapshot
+
+StoreFactory = Callable[[], UnitOfWorkFactory]
+
+
+class DispatchMachine(RuleBasedStateMachine):
+    make_store: StoreFactory = InMemoryStore
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FakeClock()
+        self.ctx = Context(uow=self.make_store(), clock=self.clock, admin_token="a" * 20)
+        self.agent_ids: list[int] = []
+        self.created: set[int] = set()
+        self.finished: dict[int, TicketStatus] = {}
+        self.ceilings: dict[int, int] = {}
+        self.queued_before: list[tuple[tuple[int, int], int]] = []
+
+    def as_agent(self, agent_id: int) -> Principal:
+        return Principal(Role.AGENT, agent_id)
+
+    def _remember_queue(self) -> None:
+        floor = snapshot(self.ctx.uow)
+        self.queued_before = [(t.queue_key, t.id) for t in floor.queued]
+
+    # --- rules -----------------------------------------------------------------------------
+
+    @rule(capacity=st.integers(0, 4), auto=st.booleans(), order=st.integers(0, 3))
+    def add_agent(self, capacity: int, auto: bool, order: int) -> None:
+        agent, _ = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
+            name="a", max_tickets=capacity, auto_assign=auto, rotation_order=order))
+        self.agent_ids.append(agent.id)
+
+    @rule(priority=st.sampled_from(list(Priority)), external=st.none() | st.integers(0, 5))
+    def create_ticket(self, priority: Priority, external: int | None) -> None:
+        self._remember_queue()
+        self.clock.advance(1)
+        view = ticket_service.create_ticket(self.ctx, ADMIN, ticket_service.NewTicket(
+            title="t", queue="default", priority=priority,
+            external_id=None if external is None else f"ext-{external}"))
+        if not view.created:
+            assert view.ticket.id in self.created, "idempotent intake returned an unknown ticket"
+        self.created.add(view.ticket.id)
+        if view.ticket.status is TicketStatus.QUEUED:
+            self.queued_before.append((view.ticket.queue_key, view.ticket.id))
+            self.queued_before.sort()
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), online=st.booleans())
+    def set_presence(self, data: st.DataObject, online: bool) -> None:
+        self._remember_queue()
+        who = self.as_agent(data.draw(st.sampled_from(self.agent_ids)))
+        try:
+            (agent_service.go_online if online else agent_service.go_offline)(self.ctx, who)
+        except GiliranError:
+            pass
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), capacity=st.integers(0, 5))
+    def change_capacity(self, data: st.DataObject, capacity: int) -> None:
+        self._remember_queue()
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        held = agent_service.get_agent(self.ctx, ADMIN, agent_id).active_tickets
+        self.ceilings[agent_id] = max(capacity, held)
+        agent_service.update_agent(self.ctx, ADMIN, agent_id,
+                                   agent_service.AgentChanges(max_tickets=capacity))
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), auto=st.booleans(), active=st.booleans())
+    def change_agent(self, data: st.DataObject, auto: bool, active: bool) -> None:
+        self._remember_queue()
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        agent_service.update_agent(self.ctx, ADMIN, agent_id,
+                                   agent_service.AgentChanges(auto_assign=auto, active=active))
+
+    @precondition(lambda self: self.created)
+    @rule(data=st.data(), by_admin=st.booleans(), accept_first=st.booleans())
+    def work_on_ticket(self, data: st.DataObject, by_admin: bool, accept_first: bool) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        ticket = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
+        holder = ticket.agent_id
+        try:
+            if accept_first and holder is not None:
+                ticket_service.accept_ticket(self.ctx, self.as_agent(holder), ticket_id)
+            who = ADMIN if by_admin or holder is None else self.as_agent(holder)
+            done = ticket_service.complete_ticket(self.ctx, who, ticket_id)
+            self.finished[ticket_id] = done.status
+        except GiliranError:
+            assert not ticket.status.is_active or accept_first, "an active ticket refused completion"
+
+    @precondition(lambda self: self.created)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        try:
+            self.finished[ticket_id] = ticket_service.cancel_ticket(self.ctx, ADMIN, ticket_id).status
+        except GiliranError:
+            assert ticket_id in self.finished
+
+    @rule(strategy=st.sampled_from(list(StrategyName)))
+    def change_strategy(self, strategy: StrategyName) -> None:
+        floor_service.update_queue(self.ctx, ADMIN, "default", strategy)
+
+    @rule(seconds=st.integers(1, 3600))
+    def time_passes(self, seconds: int) -> None:
+        self.clock.advance(timedelta(seconds=seconds).total_seconds())
+        self._remember_queue()
+
+    # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def floor_is_consistent(self) -> None:
+        floor = snapshot(self.ctx.uow)
+        for agent_id, ceiling in list(self.ceilings.items()):
+            agent = floor.agents[agent_id]
+            # The allowance shrinks as the agent works its tickets off.
+            self.ceilings[agent_id] = max(agent.max_tickets, min(ceiling, agent.active_tickets))
+        check_floor(floor, self.ceilings)
+
+    @invariant()
+    def nothing_is_lost_and_finished_stays_finished(self) -> None:
+        floor = snapshot(self.ctx.uow)
+        assert set(floor.tickets) == self.created
+        for ticket_id, status in self.finished.items():
+            assert floor.tickets[ticket_id].status is status
+
+    @invariant()
+    def dispatch_took_the_head_of_the_queue(self) -> None:
+        """Whatever left the queue by assignment in the last step came from its head."""
+        floor = snapshot(self.ctx.uow)
+        still_queued = {t.id for t in floor.queued}
+        left = [key for key, tid in self.queued_before
+                if tid not in still_queued and floor.tickets[tid].status.is_active]
+        remaining = [key for key, tid in self.queued_before if tid in still_queued]
+        if left and remaining:
+            assert max(left) < min(remaining), "a later ticket was served before an earlier one"
+
+
+DispatchMachine.TestCase.settings = settings(
+    max_examples=150, stateful_step_count=40, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestDispatchInMemory = DispatchMachine.TestCase
