@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 WEAK_TOKENS = {"changeme", "change-me", "secret", "admin", "password", "token"}
 
@@ -14,7 +16,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///giliran.db"
     admin_token: SecretStr | None = None
     # Tokens that may only create tickets (for forms, mail gateways, partner systems).
-    intake_tokens: list[SecretStr] = Field(default_factory=list)
+    intake_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -36,7 +36,8 @@ def apply(ctx: Context, cmd: Command) -> None:
     kind, a, b = cmd
     try:
         if kind == "agent":
-            agents.create_agent(ctx, ADMIN, agents.NewAgent(f"a{a}", max_tickets=b, rotation_order=a))
+            new = agents.NewAgent(f"a{a}", max_tickets=b, rotation_order=a)
+            agents.create_agent(ctx, ADMIN, new)
         elif kind == "ticket":
             tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", "default", Priority(b)))
         elif kind in ("online", "offline"):

@@ -40,7 +40,7 @@ class Floor:
 def snapshot(uow: UnitOfWorkFactory) -> Floor:
     """A private copy of every agent and ticket, read in one read-only unit of work."""
     with uow(write=False) as tx:
-        agents = {a.id: copy.deepcopy(a) for a in tx.agents.list()}
+        agents = {a.id: copy.deepcopy(a) for a in tx.agents.all()}
         tickets = {t.id: copy.deepcopy(t) for t in tx.tickets.search(TicketFilter(limit=_ALL))}
     return Floor(agents, tickets)
 

@@ -11,7 +11,6 @@ import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
 from types import TracebackType
 from typing import Self
 
@@ -25,7 +24,13 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
-from giliran.service.ports import TicketFilter
+from giliran.service.ports import (
+    AgentRepository,
+    HistoryRepository,
+    QueueRepository,
+    TicketFilter,
+    TicketRepository,
+)
 
 
 @dataclass
@@ -57,7 +62,7 @@ class InMemoryAgentRepository:
         agent_id = self._s.token_hashes.get(token_hash)
         return self._s.agents.get(agent_id) if agent_id is not None else None
 
-    def list(self) -> list[Agent]:
+    def all(self) -> list[Agent]:
         return sorted(self._s.agents.values(), key=lambda a: (a.rotation_order, a.id))
 
     def save(self, agent: Agent) -> None:
@@ -146,6 +151,11 @@ class InMemoryQueueRepository:
 
 
 class InMemoryUnitOfWork:
+    agents: AgentRepository
+    tickets: TicketRepository
+    history: HistoryRepository
+    queues: QueueRepository
+
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
         self._write = write

@@ -16,8 +16,8 @@ from giliran.config import Settings
 
 app = typer.Typer(help="giliran: automatic, fair assignment of tickets and leads to agents.",
                   no_args_is_help=True, add_completion=False)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _settings() -> Settings:

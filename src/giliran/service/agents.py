@@ -51,7 +51,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
 def list_agents(ctx: Context, who: Principal) -> list[Agent]:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        return uow.agents.list()
+        return uow.agents.all()
 
 
 def get_agent(ctx: Context, who: Principal, agent_id: int) -> Agent:
@@ -64,7 +64,8 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         agent = _agent(uow, agent_id)
-        updates = {f.name: v for f in fields(changes) if (v := getattr(changes, f.name)) is not None}
+        updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
+        updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
         if agent.active and not changed.active:
             changed.online = False

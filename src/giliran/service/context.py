@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from giliran.domain.errors import Forbidden, Unauthorized
-from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.domain.model import StrategyName
+from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.service.ports import Clock, UnitOfWorkFactory
 
 

@@ -22,7 +22,7 @@ class Workload:
 def workload(ctx: Context, who: Principal) -> Workload:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        agents = [a for a in uow.agents.list() if a.active]
+        agents = [a for a in uow.agents.all() if a.active]
         pending = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
     receiving = [a for a in agents if a.online and a.auto_assign]
     return Workload(

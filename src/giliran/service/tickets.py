@@ -116,7 +116,9 @@ def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[History
         return uow.history.for_ticket(ticket_id)
 
 
-def _save_release(uow: UnitOfWork, ticket: Ticket, holder: Agent | None, entry: HistoryEntry) -> None:
+def _save_release(
+    uow: UnitOfWork, ticket: Ticket, holder: Agent | None, entry: HistoryEntry
+) -> None:
     uow.tickets.save(ticket)
     if holder is not None:
         uow.agents.save(holder)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select, update
 
 from giliran.adapters.sql import tables as t
 from giliran.domain.model import (
@@ -56,7 +56,7 @@ class SqlAgentRepository:
         ).first()
         return self._load(row) if row else None
 
-    def list(self) -> list[Agent]:
+    def all(self) -> list[Agent]:
         rows = self._conn.execute(
             select(*_AGENT_COLUMNS).order_by(t.agents.c.rotation_order, t.agents.c.id)
         )
@@ -70,7 +70,8 @@ class SqlAgentRepository:
         self._seen[agent.id] = agent
 
     def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        query = select(*_AGENT_COLUMNS).where(t.ELIGIBLE).order_by(*(t.agents.c[f] for f in ordering))
+        order = (t.agents.c[f] for f in ordering)
+        query = select(*_AGENT_COLUMNS).where(t.ELIGIBLE).order_by(*order)
         if limit is not None:
             query = query.limit(limit)
         return [self._load(r) for r in self._conn.execute(query)]

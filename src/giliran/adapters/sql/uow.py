@@ -15,6 +15,12 @@ from giliran.adapters.sql.repositories import (
     SqlQueueRepository,
     SqlTicketRepository,
 )
+from giliran.service.ports import (
+    AgentRepository,
+    HistoryRepository,
+    QueueRepository,
+    TicketRepository,
+)
 
 _NEXT_SEQ = (
     update(t.counters)
@@ -30,6 +36,11 @@ class SqlUnitOfWork:
     BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL. Dispatch
     decisions are global (is anyone eligible? what is the head of the queue?), so serializing
     writers is what makes them safe across processes and replicas. Readers are never blocked."""
+
+    agents: AgentRepository
+    tickets: TicketRepository
+    history: HistoryRepository
+    queues: QueueRepository
 
     def __init__(self, db: Database, *, write: bool) -> None:
         self._db = db

@@ -23,7 +23,10 @@ async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ct
         raise Unauthorized("send 'Authorization: Bearer <token>'")
     token = token.strip()
     # Admin and intake tokens are compared in memory; only agent tokens need a lookup.
-    return authenticate_static(ctx, token) or await run_in_threadpool(authenticate, ctx, token)
+    static = authenticate_static(ctx, token)
+    if static is not None:
+        return static
+    return await run_in_threadpool(authenticate, ctx, token)
 
 
 Ctx = Annotated[Context, Depends(get_ctx)]

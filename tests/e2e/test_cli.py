@@ -1,0 +1,75 @@
+"""The `giliran` command as a newcomer meets it: serve prints where to go and which token."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.postgres import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def giliran(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "giliran", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GILIRAN_")}
+    env["GILIRAN_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    return env
+
+
+def test_serve_generates_and_prints_a_working_admin_token(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "giliran", "serve", "--port", str(port)],
+        env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "admin token" in line:
+                break
+        text = "".join(lines)
+        assert f"http://localhost:{port}" in text
+        token = re.search(r"(gl_admin_\S+)", text)
+        assert token, text
+        headers = {"Authorization": f"Bearer {token.group(1)}"}
+        for line in proc.stdout:  # wait until uvicorn says it is serving
+            if "Uvicorn running" in line or "Application startup complete" in line:
+                break
+        r = httpx.get(f"http://127.0.0.1:{port}/api/v1/workload", headers=headers)
+        assert r.status_code == 200
+        assert r.json()["queue"]["pending"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_migrate_and_create_agent_from_the_terminal(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    done = giliran("migrate", env=env)
+    assert done.returncode == 0 and "revision 0001" in done.stdout
+    again = giliran("migrate", env=env)
+    assert again.returncode == 0
+    made = giliran("create-agent", "Sari", "--max-tickets", "3", env=env)
+    assert made.returncode == 0 and re.search(r"token: gla_\S+", made.stdout), made.stdout
+
+
+def test_bad_configuration_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    bad_url = giliran("migrate", env={**env, "GILIRAN_DATABASE_URL": "mysql://x@y/z"})
+    assert bad_url.returncode == 2 and "unsupported database" in bad_url.stderr + bad_url.stdout
+    weak = giliran("migrate", env={**env, "GILIRAN_ADMIN_TOKEN": "changeme"})
+    assert weak.returncode == 2 and "GILIRAN_ADMIN_TOKEN" in weak.stderr + weak.stdout
+    assert "Traceback" not in bad_url.stderr + weak.stderr

@@ -1,0 +1,229 @@
+"""The API contract: auth, errors with stable codes, idempotent intake, strategies, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
+
+
+def error_code(response: Any) -> str:
+    return str(response.json()["error"]["code"])
+
+
+ADMIN_ONLY = [
+    ("post", "/api/v1/agents", {"name": "x"}),
+    ("get", "/api/v1/agents", None),
+    ("patch", "/api/v1/agents/1", {"max_tickets": 3}),
+    ("get", "/api/v1/tickets", None),
+    ("get", "/api/v1/tickets/1/history", None),
+    ("post", "/api/v1/tickets/1/cancel", None),
+    ("get", "/api/v1/workload", None),
+    ("get", "/api/v1/queues/default", None),
+    ("patch", "/api/v1/queues/default", {"strategy": "random"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)
+def test_admin_endpoints_refuse_agents_and_strangers(
+    client: TestClient, method: str, path: str, body: Any
+) -> None:
+    agent = make_agent(client, "a")
+    post_ticket(client, "t")
+    call = getattr(client, method)
+    kwargs = {"json": body} if body is not None else {}
+    no_token = call(path, **kwargs)
+    assert no_token.status_code == 401 and error_code(no_token) == "unauthorized"
+    wrong = call(path, headers=bearer("not-a-real-token"), **kwargs)
+    assert wrong.status_code == 401
+    as_agent = call(path, headers=bearer(agent["token"]), **kwargs)
+    assert as_agent.status_code == 403 and error_code(as_agent) == "forbidden"
+
+
+def test_agents_only_touch_their_own_tickets(client: TestClient) -> None:
+    mine, other = make_agent(client, "mine"), make_agent(client, "other")
+    online(client, mine)
+    ticket = post_ticket(client, "for mine")
+    assert ticket["assigned_agent_id"] == mine["id"]
+    for action in ("accept", "complete"):
+        r = client.post(f"/api/v1/tickets/{ticket['id']}/{action}", headers=bearer(other["token"]))
+        assert r.status_code == 403 and error_code(r) == "not_your_ticket"
+    r = client.get(f"/api/v1/tickets/{ticket['id']}", headers=bearer(other["token"]))
+    assert r.status_code == 403
+    assert client.get(f"/api/v1/tickets/{ticket['id']}",
+                      headers=bearer(mine["token"])).status_code == 200
+    r = client.post("/api/v1/tickets", json={"title": "x"}, headers=bearer(mine["token"]))
+    assert r.status_code == 403
+    r = client.post("/api/v1/agent/go-online", headers=ADMIN)
+    assert r.status_code == 403
+
+
+def test_forbidden_transitions_are_409_and_change_nothing(client: TestClient) -> None:
+    agent = make_agent(client, "a")
+    online(client, agent)
+    t = post_ticket(client, "t")
+    me = bearer(agent["token"])
+    assert client.post(f"/api/v1/tickets/{t['id']}/accept", headers=me).json()["status"] == \
+        "in_progress"
+    again = client.post(f"/api/v1/tickets/{t['id']}/accept", headers=me)
+    assert again.status_code == 409 and error_code(again) == "invalid_transition"
+    assert client.post(f"/api/v1/tickets/{t['id']}/complete", headers=me).status_code == 200
+    for action, who in (("complete", me), ("accept", me), ("complete", ADMIN), ("cancel", ADMIN)):
+        r = client.post(f"/api/v1/tickets/{t['id']}/{action}", headers=who)
+        assert r.status_code == 409, (action, r.text)
+    history = client.get(f"/api/v1/tickets/{t['id']}/history", headers=ADMIN).json()
+    assert [h["event"] for h in history] == ["created", "assigned", "accepted", "completed"]
+    assert client.get("/api/v1/agents", headers=ADMIN).json()[0]["active_tickets"] == 0
+
+
+def test_unknown_ids_are_404(client: TestClient) -> None:
+    for path in ("/api/v1/tickets/999", "/api/v1/tickets/999/history", "/api/v1/agents/999",
+                 "/api/v1/queues/nope"):
+        r = client.get(path, headers=ADMIN)
+        assert r.status_code == 404 and error_code(r) == "not_found", path
+    r = client.post("/api/v1/tickets/999/complete", headers=ADMIN)
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("body", [
+    {"title": ""},
+    {"title": "   "},
+    {"title": "x" * 201},
+    {"title": "ok", "priority": "critical"},
+    {"title": "ok", "queue": "no-such-queue"},
+    {"title": "ok", "description": "d" * 10_001},
+    {"title": "ok", "external_id": ""},
+    {"title": "ok", "unexpected": 1},
+    {"title": 5},
+    {},
+])
+def test_invalid_tickets_are_422_and_create_nothing(client: TestClient, body: Any) -> None:
+    r = client.post("/api/v1/tickets", json=body, headers=ADMIN)
+    assert r.status_code == 422, r.text
+    assert error_code(r) in ("invalid_request", "invalid_input")
+    assert client.get("/api/v1/tickets", headers=ADMIN).json()["total"] == 0
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "a", "max_tickets": -1}, {"name": ""}, {"name": "a", "max_tickets": 10**9},
+    {"name": "a", "auto_assign": "maybe"},
+])
+def test_invalid_agents_are_422(client: TestClient, body: Any) -> None:
+    r = client.post("/api/v1/agents", json=body, headers=ADMIN)
+    assert r.status_code == 422 and error_code(r) == "invalid_request"
+    assert client.get("/api/v1/agents", headers=ADMIN).json() == []
+
+
+def test_malformed_requests_never_500(client: TestClient) -> None:
+    cases = [
+        client.post("/api/v1/tickets", content=b"{not json", headers={
+            **ADMIN, "content-type": "application/json"}),
+        client.get("/api/v1/tickets/abc", headers=ADMIN),
+        client.get("/api/v1/tickets/99999999999999999999", headers=ADMIN),
+        client.get("/api/v1/tickets", params={"status": "lost"}, headers=ADMIN),
+        client.get("/api/v1/tickets", params={"limit": 0}, headers=ADMIN),
+        client.post("/api/v1/tickets", content=b"x" * 1_000_001, headers={
+            **ADMIN, "content-type": "application/json"}),
+        client.delete("/api/v1/tickets", headers=ADMIN),
+        client.patch("/api/v1/queues/default", json={"strategy": "fastest"}, headers=ADMIN),
+    ]
+    assert [r.status_code for r in cases] == [422, 422, 422, 422, 422, 413, 405, 422]
+    assert all("error" in r.json() for r in cases)
+
+
+def test_intake_is_idempotent_on_external_id(client: TestClient) -> None:
+    first = client.post("/api/v1/tickets", json={"title": "a", "external_id": "wa-1"},
+                        headers=ADMIN)
+    second = client.post("/api/v1/tickets", json={"title": "changed", "external_id": "wa-1"},
+                         headers=ADMIN)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["id"] == first.json()["id"] and second.json()["title"] == "a"
+    assert client.get("/api/v1/tickets", headers=ADMIN).json()["total"] == 1
+
+
+def test_agent_token_is_shown_once_and_stops_working_when_deactivated(client: TestClient) -> None:
+    agent = make_agent(client, "a")
+    assert agent["token"].startswith("gla_")
+    listed = client.get("/api/v1/agents", headers=ADMIN).json()
+    assert "token" not in listed[0] and "token_hash" not in listed[0]
+    assert client.get("/api/v1/agent/me", headers=bearer(agent["token"])).status_code == 200
+    client.patch(f"/api/v1/agents/{agent['id']}", json={"active": False}, headers=ADMIN)
+    assert client.get("/api/v1/agent/me", headers=bearer(agent["token"])).status_code == 401
+
+
+def test_deactivating_an_agent_requeues_its_tickets_at_their_place(client: TestClient) -> None:
+    a = make_agent(client, "a", max_tickets=2)
+    online(client, a)
+    held = [post_ticket(client, f"t{i}")["id"] for i in range(2)]
+    later = post_ticket(client, "later")
+    assert later["status"] == "queued"
+    client.patch(f"/api/v1/agents/{a['id']}", json={"active": False}, headers=ADMIN)
+    queued = client.get("/api/v1/tickets", params={"status": "queued"}, headers=ADMIN).json()
+    assert [t["id"] for t in queued["items"]] == [*held, later["id"]]
+    history = client.get(f"/api/v1/tickets/{held[0]}/history", headers=ADMIN).json()
+    assert history[-1]["event"] == "unassigned" and history[-1]["reason"] == "agent_deactivated"
+
+
+def test_raising_capacity_and_opting_in_dispatch_at_once(client: TestClient) -> None:
+    a = make_agent(client, "a", max_tickets=1, auto_assign=False)
+    online(client, a)
+    t1, t2 = post_ticket(client, "1"), post_ticket(client, "2")
+    assert t1["status"] == t2["status"] == "queued"
+    client.patch(f"/api/v1/agents/{a['id']}", json={"auto_assign": True}, headers=ADMIN)
+    assert client.get(f"/api/v1/tickets/{t1['id']}", headers=ADMIN).json()["status"] == "assigned"
+    client.patch(f"/api/v1/agents/{a['id']}", json={"max_tickets": 2}, headers=ADMIN)
+    assert client.get(f"/api/v1/tickets/{t2['id']}", headers=ADMIN).json()["status"] == "assigned"
+
+
+def test_offline_agent_keeps_its_tickets_and_receives_nothing(client: TestClient) -> None:
+    a, b = make_agent(client, "a"), make_agent(client, "b")
+    online(client, a)
+    mine = post_ticket(client, "mine")
+    client.post("/api/v1/agent/go-offline", headers=bearer(a["token"]))
+    assert post_ticket(client, "waits")["status"] == "queued"
+    assert client.get(f"/api/v1/tickets/{mine['id']}", headers=ADMIN).json()[
+        "assigned_agent_id"] == a["id"]
+    online(client, b)
+    assert client.get("/api/v1/agent/my-queue", headers=bearer(b["token"])).json()["count"] == 1
+
+
+def test_least_loaded_and_round_robin_choose_as_documented(client: TestClient) -> None:
+    a, b = make_agent(client, "a", max_tickets=5, rotation_order=1), \
+        make_agent(client, "b", max_tickets=5, rotation_order=2)
+    online(client, a)
+    first = [post_ticket(client, f"a{i}") for i in range(3)]  # a holds 3
+    online(client, b)
+    r = client.patch("/api/v1/queues/default", json={"strategy": "least_loaded"}, headers=ADMIN)
+    assert r.json() == {"name": "default", "strategy": "least_loaded"}
+    got = [post_ticket(client, f"b{i}")["assigned_agent_id"] for i in range(4)]
+    assert got == [b["id"], b["id"], b["id"], a["id"]]  # b catches up to 3, then ties go by turn
+    client.post(f"/api/v1/tickets/{first[0]['id']}/complete", headers=ADMIN)
+    client.patch("/api/v1/queues/default", json={"strategy": "round_robin"}, headers=ADMIN)
+    got = [post_ticket(client, f"c{i}")["assigned_agent_id"] for i in range(2)]
+    assert got == [b["id"], a["id"]]
+
+
+def test_random_strategy_spreads_work(client: TestClient) -> None:
+    agents = [make_agent(client, n, max_tickets=100) for n in "abc"]
+    for a in agents:
+        online(client, a)
+    client.patch("/api/v1/queues/default", json={"strategy": "random"}, headers=ADMIN)
+    got = [post_ticket(client, str(i))["assigned_agent_id"] for i in range(60)]
+    assert {a["id"] for a in agents} == set(got)
+
+
+def test_ticket_listing_paginates(client: TestClient) -> None:
+    for i in range(7):
+        post_ticket(client, str(i))
+    page = client.get("/api/v1/tickets", params={"limit": 3, "offset": 3}, headers=ADMIN).json()
+    assert (page["total"], len(page["items"]), page["items"][0]["title"]) == (7, 3, "3")
+
+
+def test_openapi_schema_and_probes_are_served(client: TestClient) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/tickets" in schema["paths"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
