@@ -22,13 +22,26 @@ API = "/api/v1"
 
 
 @contextmanager
-def running_server(database_url: str, log_path: Path, *, workers: int = 2) -> Iterator[ServerProcess]:
+def running_server(
+    database_url: str, log_path: Path, *, workers: int = 2
+) -> Iterator[ServerProcess]:
+    """A started server; with several workers, also checks they are really running."""
     server = ServerProcess(database_url, workers=workers, log_path=log_path)
     try:
         server.start()
+        assert server.proc is not None
+        found = child_pids(server.proc.pid)
+        if workers > 1 and found is not None:
+            assert len(found) >= workers, f"expected {workers} worker processes, found {found}"
         yield server
     finally:
         server.stop()
+
+
+def child_pids(pid: int) -> list[int] | None:
+    """Direct children of a process (Linux /proc); None where that is not available."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else None
 
 
 def log_tail(path: Path, lines: int = 60) -> str:
