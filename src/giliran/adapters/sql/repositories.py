@@ -193,16 +193,23 @@ class SqlHistoryRepository:
 class SqlQueueRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._seen: dict[str, Queue] = {}
 
     def get(self, name: str) -> Queue | None:
+        if name in self._seen:
+            return self._seen[name]
         row = self._conn.execute(select(t.queues).where(t.queues.c.name == name)).first()
-        return Queue(row.name, StrategyName(row.strategy)) if row else None
+        if row is None:
+            return None
+        queue = self._seen[name] = Queue(row.name, StrategyName(row.strategy))
+        return queue
 
     def save(self, queue: Queue) -> None:
         self._conn.execute(
             update(t.queues).where(t.queues.c.name == queue.name)
             .values(strategy=queue.strategy.value)
         )
+        self._seen[queue.name] = queue
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:
