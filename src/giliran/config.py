@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # SQLite durability: NORMAL survives process crashes; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Threads per process that run writing use cases; SQLite has one writer at a time anyway.
+    writer_threads: int | None = Field(default=None, ge=1, le=64)
     random_seed: int | None = None
     log_level: str = "info"
 

@@ -96,12 +96,8 @@ class InMemoryTicketRepository:
     def save(self, ticket: Ticket) -> None:
         self._s.tickets[ticket.id] = ticket
 
-    def next_queued(self, skip_queues: frozenset[str]) -> Ticket | None:
-        return min(
-            (t for t in self._queued() if t.queue not in skip_queues),
-            key=lambda t: t.queue_key,
-            default=None,
-        )
+    def queued_head(self, limit: int) -> list[Ticket]:
+        return sorted(self._queued(), key=lambda t: t.queue_key)[:limit]
 
     def queue_position(self, ticket: Ticket) -> int:
         return 1 + sum(t.queue_key < ticket.queue_key for t in self._queued())

@@ -14,6 +14,12 @@ from giliran.domain.strategies import SelectionStrategy
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
 
+# Queued tickets are read in pages; a short page means the queue is exhausted, which saves the
+# query that would otherwise confirm it. The first page is small because intake usually finds a
+# one-ticket queue, or a backlog that nobody has room for; later pages serve a burst of refills.
+FIRST_PAGE = 2
+PAGE = 32
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -25,25 +31,32 @@ class Assignment:
 def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> list[Assignment]:
     now = ctx.clock.now()
     strategies: dict[str, SelectionStrategy] = {}
-    stuck: set[str] = set()  # queues whose head found no eligible agent
     done: list[Assignment] = []
-    while (ticket := uow.tickets.next_queued(frozenset(stuck))) is not None:
-        strategy = strategies.get(ticket.queue) or strategies.setdefault(
-            ticket.queue, ctx.strategy(_queue(uow, ticket).strategy)
-        )
-        candidates = uow.agents.eligible(ticket.queue, strategy.ordering, strategy.candidate_limit)
-        agent = strategy.select(ticket, candidates)
-        if agent is None:
-            stuck.add(ticket.queue)
-            continue
-        entry = lifecycle.assign(
-            ticket, agent, seq=uow.next_seq(), now=now, reason=reason, actor=SYSTEM_ACTOR
-        )
-        uow.tickets.save(ticket)
-        uow.agents.save(agent)
-        uow.history.append(entry)
-        done.append(Assignment(ticket.id, agent.id, reason))
-    return done
+    size = FIRST_PAGE
+    while True:
+        page = uow.tickets.queued_head(size)
+        for ticket in page:
+            strategy = strategies.get(ticket.queue) or strategies.setdefault(
+                ticket.queue, ctx.strategy(_queue(uow, ticket).strategy)
+            )
+            candidates = uow.agents.eligible(
+                ticket.queue, strategy.ordering, strategy.candidate_limit
+            )
+            agent = strategy.select(ticket, candidates)
+            if agent is None:
+                # Eligibility does not depend on the ticket yet (every agent serves every
+                # queue), so when the head finds nobody, nobody behind it will either.
+                return done
+            entry = lifecycle.assign(
+                ticket, agent, seq=uow.next_seq(), now=now, reason=reason, actor=SYSTEM_ACTOR
+            )
+            uow.tickets.save(ticket)
+            uow.agents.save(agent)
+            uow.history.append(entry)
+            done.append(Assignment(ticket.id, agent.id, reason))
+        if len(page) < size:
+            return done
+        size = PAGE
 
 
 def _queue(uow: UnitOfWork, ticket: Ticket) -> Queue:

@@ -126,7 +126,6 @@ Index(
     tickets.c.agent_id, tickets.c.assigned_seq,
     sqlite_where=HELD, postgresql_where=HELD,
 )
-Index("ix_tickets_status_id", tickets.c.status, tickets.c.id)
 
 history = Table(
     "assignment_history",

@@ -63,7 +63,7 @@ class SqlUnitOfWork:
             raise
         self.agents = SqlAgentRepository(conn)
         self.tickets = SqlTicketRepository(conn)
-        self.history = SqlHistoryRepository(conn)
+        self.history = self._history = SqlHistoryRepository(conn)
         self.queues = SqlQueueRepository(conn)
         return self
 
@@ -73,6 +73,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
+        self._history.flush()
         self._conn.commit()
 
     def rollback(self) -> None:

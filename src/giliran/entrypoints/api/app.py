@@ -13,6 +13,7 @@ import giliran
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api import errors, routes_agents, routes_floor, routes_tickets
+from giliran.entrypoints.api.runner import Runner
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -43,12 +44,15 @@ def create_app(container: Container | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = container is None
-        app.state.container = container or bootstrap(Settings())
+        app.state.container = c = container or bootstrap(Settings())
+        writers = c.settings.writer_threads or (1 if c.db.is_sqlite else 4)
+        app.state.runner = runner = Runner(writers)
         try:
             yield
         finally:
+            runner.close()
             if own:
-                app.state.container.close()
+                c.close()
 
     app = FastAPI(
         title="giliran",

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import Unauthorized
+from giliran.entrypoints.api.runner import Runner
 from giliran.service.context import Context, Principal, authenticate, authenticate_static
 
 
@@ -29,5 +30,11 @@ async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ct
     return await run_in_threadpool(authenticate, ctx, token)
 
 
+async def get_runner(request: Request) -> Runner:
+    runner: Runner = request.app.state.runner
+    return runner
+
+
 Ctx = Annotated[Context, Depends(get_ctx)]
+Run = Annotated[Runner, Depends(get_runner)]
 Who = Annotated[Principal, Depends(get_principal)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     AgentCreate,
@@ -24,9 +24,10 @@ AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 @router.post("/agents", status_code=201, response_model=AgentCreated)
-def create_agent(body: AgentCreate, ctx: Ctx, who: Who) -> AgentCreated:
+async def create_agent(body: AgentCreate, ctx: Ctx, who: Who, run: Run) -> AgentCreated:
     """Returns the agent's token once; store it, giliran keeps only its hash."""
-    agent, token = agents.create_agent(ctx, who, agents.NewAgent(**body.model_dump()))
+    new = agents.NewAgent(**body.model_dump())
+    agent, token = await run.write(agents.create_agent, ctx, who, new)
     return AgentCreated(**AgentOut.of(agent).model_dump(), token=token)
 
 
@@ -41,11 +42,13 @@ def get_agent(agent_id: AgentId, ctx: Ctx, who: Who) -> AgentOut:
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
-def update_agent(agent_id: AgentId, body: AgentPatch, ctx: Ctx, who: Who) -> AgentOut:
+async def update_agent(
+    agent_id: AgentId, body: AgentPatch, ctx: Ctx, who: Who, run: Run
+) -> AgentOut:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
     Deactivating an agent sends its tickets back to the queue at their original place."""
     changes = agents.AgentChanges(**body.model_dump(exclude_none=True))
-    return AgentOut.of(agents.update_agent(ctx, who, agent_id, changes))
+    return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
 
 
 @router.get("/agent/me", response_model=AgentOut)
@@ -54,13 +57,13 @@ def whoami(ctx: Ctx, who: Who) -> AgentOut:
 
 
 @router.post("/agent/go-online", response_model=AgentOut)
-def go_online(ctx: Ctx, who: Who) -> AgentOut:
-    return AgentOut.of(agents.go_online(ctx, who))
+async def go_online(ctx: Ctx, who: Who, run: Run) -> AgentOut:
+    return AgentOut.of(await run.write(agents.go_online, ctx, who))
 
 
 @router.post("/agent/go-offline", response_model=AgentOut)
-def go_offline(ctx: Ctx, who: Who) -> AgentOut:
-    return AgentOut.of(agents.go_offline(ctx, who))
+async def go_offline(ctx: Ctx, who: Who, run: Run) -> AgentOut:
+    return AgentOut.of(await run.write(agents.go_offline, ctx, who))
 
 
 @router.get("/agent/my-queue", response_model=MyQueue)

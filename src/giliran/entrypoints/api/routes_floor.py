@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from giliran.adapters.sql.uow import ping
-from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import (
     QueueName,
@@ -43,8 +43,10 @@ def get_queue(name: QueueName, ctx: Ctx, who: Who) -> QueueOut:
 
 
 @router.patch("/queues/{name}", response_model=QueueOut)
-def update_queue(name: QueueName, body: QueuePatch, ctx: Ctx, who: Who) -> QueueOut:
-    return QueueOut.of(floor.update_queue(ctx, who, name, body.strategy))
+async def update_queue(
+    name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
+) -> QueueOut:
+    return QueueOut.of(await run.write(floor.update_queue, ctx, who, name, body.strategy))
 
 
 @probes.get("/healthz")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from giliran.domain.model import TicketStatus
-from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -26,9 +26,11 @@ TicketId = Annotated[int, Path(ge=1, le=MAX_INT)]
 @router.post("", status_code=201, response_model=TicketOut, responses={
     200: {"model": TicketOut, "description": "A ticket with this external_id already exists"},
 })
-def create_ticket(body: TicketCreate, response: Response, ctx: Ctx, who: Who) -> TicketOut:
+async def create_ticket(
+    body: TicketCreate, response: Response, ctx: Ctx, who: Who, run: Run
+) -> TicketOut:
     """Intake. Idempotent on `external_id`: posting it again returns the existing ticket (200)."""
-    view = tickets.create_ticket(ctx, who, tickets.NewTicket(
+    view = await run.write(tickets.create_ticket, ctx, who, tickets.NewTicket(
         title=body.title, queue=body.queue, priority=body.priority_value,
         category=body.category, description=body.description, external_id=body.external_id,
     ))
@@ -61,18 +63,18 @@ def get_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketOut)
-def accept_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
-    return TicketOut.of(tickets.accept_ticket(ctx, who, ticket_id))
+async def accept_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    return TicketOut.of(await run.write(tickets.accept_ticket, ctx, who, ticket_id))
 
 
 @router.post("/{ticket_id}/complete", response_model=TicketOut)
-def complete_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
-    return TicketOut.of(tickets.complete_ticket(ctx, who, ticket_id))
+async def complete_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    return TicketOut.of(await run.write(tickets.complete_ticket, ctx, who, ticket_id))
 
 
 @router.post("/{ticket_id}/cancel", response_model=TicketOut)
-def cancel_ticket(ticket_id: TicketId, ctx: Ctx, who: Who) -> TicketOut:
-    return TicketOut.of(tickets.cancel_ticket(ctx, who, ticket_id))
+async def cancel_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    return TicketOut.of(await run.write(tickets.cancel_ticket, ctx, who, ticket_id))
 
 
 @router.get("/{ticket_id}/history", response_model=list[HistoryOut])

@@ -81,7 +81,6 @@ def upgrade() -> None:
         "ix_tickets_held", "tickets", ["agent_id", "assigned_seq"],
         sqlite_where=held, postgresql_where=held,
     )
-    op.create_index("ix_tickets_status_id", "tickets", ["status", "id"])
     op.create_table(
         "assignment_history",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
