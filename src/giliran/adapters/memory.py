@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from giliran.domain.eligibility import is_eligible
+from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
@@ -81,6 +82,8 @@ class InMemoryTicketRepository:
         self._s = state
 
     def add(self, ticket: Ticket) -> Ticket:
+        if ticket.external_id is not None and self.by_external_id(ticket.external_id):
+            raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists")
         ticket.id = max(self._s.tickets, default=0) + 1
         self._s.tickets[ticket.id] = ticket
         return ticket
@@ -167,6 +170,9 @@ class InMemoryUnitOfWork:
         self.queues = InMemoryQueueRepository(self._state)
         return self
 
+    def lock_floor(self) -> None:
+        """A writer holds the store's lock from the start: nothing to add."""
+
     def next_seq(self) -> int:
         self._state.seq += 1
         return self._state.seq
@@ -197,7 +203,7 @@ class InMemoryStore:
         self.state = MemoryState()
         self.lock = threading.Lock()
 
-    def __call__(self, *, write: bool) -> InMemoryUnitOfWork:
+    def __call__(self, *, write: bool, defer_lock: bool = False) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, write=write)
 
 

@@ -39,6 +39,10 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class DuplicateExternalId(Conflict):
+    code = "duplicate_external_id"
+
+
 class CapacityExceeded(Conflict):
     code = "capacity_exceeded"
 

@@ -39,7 +39,9 @@ class TicketFilter:
 
 
 class TicketRepository(Protocol):
-    def add(self, ticket: Ticket) -> Ticket: ...
+    def add(self, ticket: Ticket) -> Ticket:
+        """Raises DuplicateExternalId when another ticket already has its external_id."""
+        ...
     def get(self, ticket_id: int) -> Ticket | None: ...
     def by_external_id(self, external_id: str) -> Ticket | None: ...
     def save(self, ticket: Ticket) -> None: ...
@@ -77,6 +79,12 @@ class UnitOfWork(Protocol):
     history: HistoryRepository
     queues: QueueRepository
 
+    def lock_floor(self) -> None:
+        """Serialize with every other writer from here on (idempotent). A writing unit of work
+        holds this from its start unless opened with `defer_lock=True`, for work that touches
+        no shared row first (inserting a new ticket)."""
+        ...
+
     def next_seq(self) -> int:
         """A strictly increasing number that orders assignments (the rotation's clock)."""
         ...
@@ -93,4 +101,4 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, write: bool) -> UnitOfWork: ...
+    def __call__(self, *, write: bool, defer_lock: bool = False) -> UnitOfWork: ...

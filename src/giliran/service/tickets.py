@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from giliran.domain import lifecycle
-from giliran.domain.errors import InvalidInput, NotFound, NotYourTicket
+from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotFound, NotYourTicket
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -38,8 +38,23 @@ class TicketView:
 
 
 def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
+    """Idempotent on external_id: a repeat returns the ticket that exists (created=False)."""
     who.require(Role.ADMIN, Role.INTAKE)
-    with ctx.uow(write=True) as uow:
+    try:
+        return _create_ticket(ctx, who, new)
+    except DuplicateExternalId:
+        # Lost a race with a concurrent post of the same external_id, which has committed.
+        with ctx.uow(write=False) as uow:
+            existing = uow.tickets.by_external_id(new.external_id or "")
+            if existing is None:
+                raise
+            return TicketView(existing, _position(uow, existing), created=False)
+
+
+def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
+    # Inserting the new ticket touches no shared row, so other writers are only shut out
+    # from the dispatch on: on PostgreSQL that keeps the lock for the part that needs it.
+    with ctx.uow(write=True, defer_lock=True) as uow:
         if new.external_id is not None:
             existing = uow.tickets.by_external_id(new.external_id)
             if existing is not None:
@@ -52,6 +67,7 @@ def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             category=new.category, description=new.description, external_id=new.external_id,
         ))
         uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
+        uow.lock_floor()
         dispatch(ctx, uow, Reason.AUTO)
         view = TicketView(ticket, _position(uow, ticket))
         uow.commit()

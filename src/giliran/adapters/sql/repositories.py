@@ -22,8 +22,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import tables as t
+from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -76,7 +78,8 @@ _HELD_BY = (
 )
 _HISTORY_INSERT = insert(t.history)
 _HISTORY_FOR_TICKET = (
-    select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id")).order_by(t.history.c.id)
+    select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id"))
+    .order_by(t.history.c.id)
 )
 _QUEUE_BY_NAME = select(t.queues).where(t.queues.c.name == bindparam("name"))
 
@@ -154,7 +157,11 @@ class SqlTicketRepository:
     def add(self, ticket: Ticket) -> Ticket:
         values = _ticket_values(ticket)
         values["created_at"] = ticket.created_at
-        ticket.id = self._conn.execute(_TICKET_INSERT, values).scalar_one()
+        try:
+            ticket.id = self._conn.execute(_TICKET_INSERT, values).scalar_one()
+        except IntegrityError as exc:
+            # Only external_id is unique among what intake writes (the queue was checked).
+            raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists") from exc
         self._seen[ticket.id] = ticket
         return ticket
 

@@ -42,9 +42,11 @@ class SqlUnitOfWork:
     history: HistoryRepository
     queues: QueueRepository
 
-    def __init__(self, db: Database, *, write: bool) -> None:
+    def __init__(self, db: Database, *, write: bool, defer_lock: bool = False) -> None:
         self._db = db
         self._write = write
+        self._defer_lock = defer_lock
+        self._locked = False
         self._conn: Connection | None = None
         self._holds_local = False
 
@@ -56,8 +58,8 @@ class SqlUnitOfWork:
             conn = self._db.engine.connect().execution_options(giliran_write=self._write)
             self._conn = conn
             conn.begin()
-            if self._write and not self._db.is_sqlite:
-                conn.execute(_LOCK, {"key": WRITER_LOCK_KEY})
+            if self._write and not self._defer_lock:
+                self.lock_floor()
         except BaseException:
             self._close()
             raise
@@ -66,6 +68,14 @@ class SqlUnitOfWork:
         self.history = self._history = SqlHistoryRepository(conn)
         self.queues = SqlQueueRepository(conn)
         return self
+
+    def lock_floor(self) -> None:
+        # SQLite's BEGIN IMMEDIATE already holds the only write lock there is.
+        if self._locked or self._db.is_sqlite:
+            return
+        assert self._conn is not None and self._write
+        self._conn.execute(_LOCK, {"key": WRITER_LOCK_KEY})
+        self._locked = True
 
     def next_seq(self) -> int:
         assert self._conn is not None
@@ -104,8 +114,8 @@ class SqlUnitOfWorkFactory:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def __call__(self, *, write: bool) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.db, write=write)
+    def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock)
 
 
 def ping(db: Database) -> None:
