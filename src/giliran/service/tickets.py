@@ -69,9 +69,13 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
         uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
         uow.lock_floor()
         dispatch(ctx, uow, Reason.AUTO)
-        view = TicketView(ticket, _position(uow, ticket))
         uow.commit()
-    return view
+    if ticket.status is not TicketStatus.QUEUED:
+        return TicketView(ticket)
+    # Counting the tickets ahead grows with the backlog, so it is read after the commit,
+    # without holding up other writers.
+    with ctx.uow(write=False) as uow:
+        return TicketView(ticket, _position(uow, ticket))
 
 
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
