@@ -6,10 +6,10 @@ import secrets
 from dataclasses import dataclass, fields, replace
 
 from giliran.domain import lifecycle
-from giliran.domain.errors import NotFound
 from giliran.domain.model import DEFAULT_MAX_TICKETS, Agent, Reason, Ticket
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
+from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 
 TOKEN_PREFIX = "gla_"
@@ -57,13 +57,13 @@ def list_agents(ctx: Context, who: Principal) -> list[Agent]:
 def get_agent(ctx: Context, who: Principal, agent_id: int) -> Agent:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        return _agent(uow, agent_id)
+        return agent_or_404(uow, agent_id)
 
 
 def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChanges) -> Agent:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        agent = _agent(uow, agent_id)
+        agent = agent_or_404(uow, agent_id)
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
@@ -88,21 +88,21 @@ def go_offline(ctx: Context, who: Principal) -> Agent:
 def whoami(ctx: Context, who: Principal) -> Agent:
     who.require(Role.AGENT)
     with ctx.uow(write=False) as uow:
-        return _agent(uow, who.agent_id)
+        return agent_or_404(uow, who.agent_id)
 
 
 def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
     """The agent's personal queue, oldest assignment first."""
     who.require(Role.AGENT)
     with ctx.uow(write=False) as uow:
-        agent = _agent(uow, who.agent_id)
+        agent = agent_or_404(uow, who.agent_id)
         return agent, uow.tickets.held_by(agent.id)
 
 
 def _set_presence(ctx: Context, who: Principal, *, online: bool) -> Agent:
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
-        agent = _agent(uow, who.agent_id)
+        agent = agent_or_404(uow, who.agent_id)
         if agent.online != online:
             agent.online = online
             uow.agents.save(agent)
@@ -120,10 +120,3 @@ def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> Non
         )
         uow.tickets.save(ticket)
         uow.history.append(entry)
-
-
-def _agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
-    agent = uow.agents.get(agent_id) if agent_id is not None else None
-    if agent is None:
-        raise NotFound(f"no agent with id {agent_id}")
-    return agent

@@ -6,11 +6,8 @@ commit together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from giliran.domain import lifecycle
 from giliran.domain.model import Queue, Reason, StrategyName, Ticket
-from giliran.domain.strategies import SelectionStrategy
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
 
@@ -21,24 +18,14 @@ FIRST_PAGE = 2
 PAGE = 32
 
 
-@dataclass(frozen=True)
-class Assignment:
-    ticket_id: int
-    agent_id: int
-    reason: Reason
-
-
-def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> list[Assignment]:
+def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> None:
+    """Every assignment it makes is written to the history (the record of what moved)."""
     now = ctx.clock.now()
-    strategies: dict[str, SelectionStrategy] = {}
-    done: list[Assignment] = []
     size = FIRST_PAGE
     while True:
         page = uow.tickets.queued_head(size)
         for ticket in page:
-            strategy = strategies.get(ticket.queue) or strategies.setdefault(
-                ticket.queue, ctx.strategy(_queue(uow, ticket).strategy)
-            )
+            strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached
             candidates = uow.agents.eligible(
                 ticket.queue, strategy.ordering, strategy.candidate_limit
             )
@@ -46,16 +33,15 @@ def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> lis
             if agent is None:
                 # Eligibility does not depend on the ticket yet (every agent serves every
                 # queue), so when the head finds nobody, nobody behind it will either.
-                return done
+                return
             entry = lifecycle.assign(
                 ticket, agent, seq=uow.next_seq(), now=now, reason=reason, actor=SYSTEM_ACTOR
             )
             uow.tickets.save(ticket)
             uow.agents.save(agent)
             uow.history.append(entry)
-            done.append(Assignment(ticket.id, agent.id, reason))
         if len(page) < size:
-            return done
+            return
         size = PAGE
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from giliran.domain import lifecycle
-from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotFound, NotYourTicket
+from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -17,6 +17,7 @@ from giliran.domain.model import (
 )
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
+from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 
 
@@ -81,8 +82,8 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
-        ticket = _get(uow, ticket_id)
-        agent = _agent(uow, who.agent_id)
+        ticket = ticket_or_404(uow, ticket_id)
+        agent = agent_or_404(uow, who.agent_id)
         uow.history.append(lifecycle.accept(ticket, agent, now=ctx.clock.now()))
         uow.tickets.save(ticket)
         uow.commit()
@@ -92,7 +93,7 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Role.ADMIN, Role.AGENT)
     with ctx.uow(write=True) as uow:
-        ticket = _get(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id)
         _check_holder(who, ticket)
         holder = _holder(uow, ticket, action="complete")
         entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
@@ -105,7 +106,7 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        ticket = _get(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id)
         holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
         entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
@@ -118,7 +119,7 @@ def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
     who.require(Role.ADMIN, Role.AGENT)
     with ctx.uow(write=False) as uow:
-        ticket = _get(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id)
         _check_holder(who, ticket)
         return TicketView(ticket, _position(uow, ticket))
 
@@ -132,7 +133,7 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter) -> tuple[Seq
 def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[HistoryEntry]:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        _get(uow, ticket_id)
+        ticket_or_404(uow, ticket_id)
         return uow.history.for_ticket(ticket_id)
 
 
@@ -154,22 +155,10 @@ def _check_holder(who: Principal, ticket: Ticket) -> None:
         raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
 
 
-def _get(uow: UnitOfWork, ticket_id: int) -> Ticket:
-    ticket = uow.tickets.get(ticket_id)
-    if ticket is None:
-        raise NotFound(f"no ticket with id {ticket_id}")
-    return ticket
-
-
-def _agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
-    agent = uow.agents.get(agent_id) if agent_id is not None else None
-    if agent is None:
-        raise NotFound(f"no agent with id {agent_id}")
-    return agent
 
 
 def _holder(uow: UnitOfWork, ticket: Ticket, *, action: str) -> Agent:
     if ticket.agent_id is None:
         # Let the lifecycle explain why a ticket nobody holds cannot make this move.
         lifecycle.require_active(ticket, action=action)
-    return _agent(uow, ticket.agent_id)
+    return agent_or_404(uow, ticket.agent_id)
