@@ -58,9 +58,16 @@ def test_least_loaded_picks_fewest_active_then_rotation() -> None:
 
 def test_random_is_reproducible_with_a_seed_and_roughly_uniform() -> None:
     pool = [agent(i) for i in range(1, 5)]
-    picks_a = [RandomChoice(random.Random(3)).select(ticket(), pool).id for _ in range(1)]  # type: ignore[union-attr]
-    picks_b = [RandomChoice(random.Random(3)).select(ticket(), pool).id for _ in range(1)]  # type: ignore[union-attr]
-    assert picks_a == picks_b
+
+    def picks(seed: int) -> list[int]:
+        chooser = RandomChoice(random.Random(seed))
+        return [chooser.select(ticket(), pool).id for _ in range(20)]  # type: ignore[union-attr]
+
+    assert picks(3) == picks(3)
+    assert picks(3) != picks(4)
+    # The candidates' order must not matter, or SQL and memory could pick differently.
+    assert RandomChoice(random.Random(3)).select(ticket(), pool[::-1]) is \
+        RandomChoice(random.Random(3)).select(ticket(), pool)
     rng = RandomChoice(random.Random(11))
     counts = {a.id: 0 for a in pool}
     for _ in range(4000):
