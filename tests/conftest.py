@@ -63,7 +63,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def container(database_url: str, clock: FakeClock) -> Iterator[Container]:
-    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, random_seed=7)
+    # The scheduler is off: tests that need the timer pass run it on their fake clock.
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, random_seed=7,
+                        scheduler=False)
     c = bootstrap(settings, clock=clock)
     yield c
     c.close()

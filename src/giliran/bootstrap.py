@@ -37,5 +37,6 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         admin_token=settings.admin_token.get_secret_value(),
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
         rng=random.Random(settings.random_seed),
+        presence_grace_seconds=settings.presence_grace_seconds,
     )
     return Container(settings, db, ctx)

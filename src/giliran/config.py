@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     # Threads per process that run writing use cases; SQLite has one writer at a time anyway.
     writer_threads: int | None = Field(default=None, ge=1, le=64)
     random_seed: int | None = None
+    # The timer pass (escalations, presence expiry, long-wait flags) runs this often in every
+    # server process; set GILIRAN_SCHEDULER=false to run `giliran tick` from cron instead.
+    scheduler: bool = True
+    tick_seconds: float = Field(default=1.0, gt=0, le=3600)
+    # An agent with no sign of life for this long goes offline; 0 = never. Admins can change
+    # it at run time (PATCH /api/v1/settings), which then wins over this value.
+    presence_grace_seconds: int = Field(default=300, ge=0, le=7 * 24 * 3600)
     log_level: str = "info"
 
     @field_validator("admin_token")

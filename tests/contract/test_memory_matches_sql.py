@@ -17,8 +17,8 @@ from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
-from giliran.domain.model import Priority, StrategyName
-from giliran.service import agents, floor, tickets
+from giliran.domain.model import OfflinePolicy, Priority, StrategyName
+from giliran.service import agents, floor, presence, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import UnitOfWorkFactory
 from tests.support.invariants import snapshot
@@ -27,7 +27,7 @@ from tests.support.postgres import Cluster
 Command = tuple[str, int, int]
 commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
-                     "strategy"]),
+                     "strategy", "policy", "heartbeat", "tick", "tick"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -41,7 +41,7 @@ def apply(ctx: Context, cmd: Command) -> None:
         elif kind == "ticket":
             tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", "default", Priority(b)))
         elif kind in ("online", "offline"):
-            fn = agents.go_online if kind == "online" else agents.go_offline
+            fn = presence.go_online if kind == "online" else presence.go_offline
             fn(ctx, Principal(Role.AGENT, a + 1))
         elif kind == "complete":
             tickets.complete_ticket(ctx, ADMIN, a + 1)
@@ -50,8 +50,21 @@ def apply(ctx: Context, cmd: Command) -> None:
             tickets.accept_ticket(ctx, Principal(Role.AGENT, holder or 0), a + 1)
         elif kind == "capacity":
             agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(max_tickets=b + 1))
+        elif kind == "policy":
+            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(
+                accept_timeout_seconds=(0, 30, 60, 300)[b], max_escalations=a % 3,
+                away_after_misses=b % 3, offline_policy=list(OfflinePolicy)[a % 3],
+                max_wait_seconds=(0, 60)[a % 2]))
+        elif kind == "heartbeat":
+            presence.heartbeat(ctx, Principal(Role.AGENT, a + 1))
+        elif kind == "tick":
+            clock = ctx.clock
+            assert isinstance(clock, FakeClock)
+            clock.advance(20 * (a + 1))
+            timers.tick(ctx)
         else:
-            floor.update_queue(ctx, ADMIN, "default", list(StrategyName)[b % 3])
+            strategy = list(StrategyName)[b % 3]
+            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(strategy=strategy))
     except GiliranError:
         pass  # the same refusal must happen on both sides; the snapshots will tell
 
@@ -59,8 +72,10 @@ def apply(ctx: Context, cmd: Command) -> None:
 def state(uow: UnitOfWorkFactory) -> Any:
     f = snapshot(uow)
     return (
-        sorted((t.id, t.status.value, t.agent_id) for t in f.tickets.values()),
-        sorted((a.id, a.online, a.active_tickets, a.max_tickets) for a in f.agents.values()),
+        sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by)
+               for t in f.tickets.values()),
+        sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row)
+               for a in f.agents.values()),
     )
 
 
@@ -77,14 +92,16 @@ def test_in_memory_store_behaves_like_sql(
         migrate.upgrade(db)
         return SqlUnitOfWorkFactory(db)
 
-    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
               HealthCheck.function_scoped_fixture])
     @given(commands)
     def run(cmds: list[Command]) -> None:
         sql = fresh_sql()
         try:
-            mem_ctx = Context(InMemoryStore(), FakeClock(), "a" * 20, rng=random.Random(5))
-            sql_ctx = Context(sql, FakeClock(), "a" * 20, rng=random.Random(5))
+            mem_ctx = Context(InMemoryStore(), FakeClock(), "a" * 20, rng=random.Random(5),
+                              presence_grace_seconds=90)
+            sql_ctx = Context(sql, FakeClock(), "a" * 20, rng=random.Random(5),
+                              presence_grace_seconds=90)
             for cmd in cmds:
                 apply(mem_ctx, cmd)
                 apply(sql_ctx, cmd)

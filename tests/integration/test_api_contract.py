@@ -197,7 +197,7 @@ def test_least_loaded_and_round_robin_choose_as_documented(client: TestClient) -
     first = [post_ticket(client, f"a{i}") for i in range(3)]  # a holds 3
     online(client, b)
     r = client.patch("/api/v1/queues/default", json={"strategy": "least_loaded"}, headers=ADMIN)
-    assert r.json() == {"name": "default", "strategy": "least_loaded"}
+    assert r.json()["strategy"] == "least_loaded"
     got = [post_ticket(client, f"b{i}")["assigned_agent_id"] for i in range(4)]
     assert got == [b["id"], b["id"], b["id"], a["id"]]  # b catches up to 3, then ties go by turn
     client.post(f"/api/v1/tickets/{first[0]['id']}/complete", headers=ADMIN)

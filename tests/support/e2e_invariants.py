@@ -74,11 +74,11 @@ class Snapshot:
         try:
             with engine.connect() as conn:
                 agents = {
-                    r.id: AgentRow(r.id, r.name, bool(r.online), bool(r.active),
+                    r.id: AgentRow(r.id, r.name, r.presence == "online", bool(r.active),
                                    bool(r.auto_assign), r.max_tickets, r.active_tickets,
                                    r.last_assigned_seq)
                     for r in conn.execute(text(
-                        "SELECT id, name, online, active, auto_assign, max_tickets,"
+                        "SELECT id, name, presence, active, auto_assign, max_tickets,"
                         " active_tickets, last_assigned_seq FROM agents ORDER BY id"))
                 }
                 tickets = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from giliran.domain.eligibility import is_eligible
-from giliran.domain.model import Agent, Ticket, TicketStatus
+from giliran.domain.eligibility import may_receive
+from giliran.domain.model import Agent, Ticket, TicketFlag, TicketStatus
 from giliran.service.ports import TicketFilter, UnitOfWorkFactory
 
 EVERYTHING = TicketFilter(limit=10**9)
@@ -37,14 +37,21 @@ def check_floor(floor: Floor, ceilings: dict[int, int] | None = None) -> None:
     for t in floor.tickets.values():
         if t.status.is_active:
             assert t.agent_id in floor.agents, f"ticket {t.id} held by unknown agent {t.agent_id}"
+            assert t.agent_id not in t.missed_by, f"ticket {t.id} went back to one who missed it"
         if t.status is TicketStatus.QUEUED:
             assert t.agent_id is None, f"queued ticket {t.id} still names agent {t.agent_id}"
+        # Nobody can miss a ticket twice, so each escalation names a different agent.
+        assert t.escalations == len(t.missed_by), f"ticket {t.id} escalation count drifted"
+        if t.flag is TicketFlag.EXHAUSTED and not t.status.is_final:
+            assert t.status is TicketStatus.QUEUED and not t.auto_dispatch, (
+                f"exhausted ticket {t.id} is still moving")
     for a in floor.agents.values():
         assert a.active_tickets == held.get(a.id, 0), f"agent {a.id} count drifted"
         limit = max(a.max_tickets, (ceilings or {}).get(a.id, 0))
         assert a.active_tickets <= limit, f"agent {a.id} over capacity: {a.active_tickets}/{limit}"
         if not a.active:
             assert a.active_tickets == 0, f"inactive agent {a.id} still holds tickets"
-    if floor.queued:
-        waiting = [a.id for a in floor.agents.values() if is_eligible(a)]
-        assert not waiting, f"tickets wait while agents {waiting} are eligible"
+    for t in floor.queued:
+        if t.dispatchable:
+            waiting = [a.id for a in floor.agents.values() if may_receive(t, a)]
+            assert not waiting, f"ticket {t.id} waits while agents {waiting} could take it"

@@ -9,14 +9,14 @@ import pytest
 
 from giliran.domain import eligibility, lifecycle
 from giliran.domain.errors import CapacityExceeded, InvalidTransition, NotYourTicket
-from giliran.domain.model import Agent, Priority, Reason, Ticket, TicketStatus
+from giliran.domain.model import Agent, Presence, Priority, Reason, Ticket, TicketStatus
 from giliran.domain.strategies import LeastLoaded, RandomChoice, RoundRobin
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 
 def agent(id: int = 1, **kw: object) -> Agent:
-    fields: dict[str, object] = {"name": f"agent{id}", "online": True, **kw}
+    fields: dict[str, object] = {"name": f"agent{id}", "presence": Presence.ONLINE, **kw}
     return Agent(id=id, **fields)  # type: ignore[arg-type]
 
 
@@ -25,7 +25,7 @@ def ticket(id: int = 1, **kw: object) -> Ticket:
 
 
 @pytest.mark.parametrize(("rule", "breaks_it"), [
-    (eligibility.is_online, {"online": False}),
+    (eligibility.is_online, {"presence": Presence.AWAY}),
     (eligibility.opted_in, {"auto_assign": False}),
     (eligibility.is_active, {"active": False}),
     (eligibility.has_room, {"active_tickets": 5, "max_tickets": 5}),

@@ -11,6 +11,7 @@ import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -20,6 +21,7 @@ from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
     HistoryEntry,
+    Presence,
     Queue,
     StrategyName,
     Ticket,
@@ -29,6 +31,7 @@ from giliran.service.ports import (
     AgentRepository,
     HistoryRepository,
     QueueRepository,
+    SettingsRepository,
     TicketFilter,
     TicketRepository,
 )
@@ -44,6 +47,7 @@ class MemoryState:
         default_factory=lambda: {DEFAULT_QUEUE: Queue(DEFAULT_QUEUE, StrategyName.ROUND_ROBIN)}
     )
     seq: int = 0
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class InMemoryAgentRepository:
@@ -76,6 +80,18 @@ class InMemoryAgentRepository:
         )
         return found if limit is None else found[:limit]
 
+    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
+        return sum(a.active and a.auto_assign and a.id not in excluding
+                   for a in self._s.agents.values())
+
+    def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
+        silent = [a for a in self._s.agents.values() if a.presence is not Presence.OFFLINE
+                  and (a.last_seen_at is None or a.last_seen_at <= cutoff)]
+        never = [a for a in silent if a.last_seen_at is None]
+        seen = sorted((a for a in silent if a.last_seen_at is not None),
+                      key=lambda a: (a.last_seen_at, a.id))
+        return (never + seen)[:limit]
+
 
 class InMemoryTicketRepository:
     def __init__(self, state: MemoryState) -> None:
@@ -99,8 +115,20 @@ class InMemoryTicketRepository:
     def save(self, ticket: Ticket) -> None:
         self._s.tickets[ticket.id] = ticket
 
-    def queued_head(self, limit: int) -> list[Ticket]:
-        return sorted(self._queued(), key=lambda t: t.queue_key)[:limit]
+    def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
+        open_to_dispatch = (t for t in self._queued() if t.auto_dispatch)
+        return sorted(open_to_dispatch, key=lambda t: t.queue_key)[offset:offset + limit]
+
+    def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._s.tickets.values()
+                 if t.status is TicketStatus.ASSIGNED and t.queue == queue
+                 and t.assigned_at is not None and t.assigned_at <= cutoff]
+        return sorted(found, key=lambda t: (t.assigned_at, t.id))[:limit]
+
+    def waiting_since(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._queued() if t.queue == queue and t.flag is None
+                 and t.queued_at is not None and t.queued_at <= cutoff]
+        return sorted(found, key=lambda t: (t.queued_at, t.id))[:limit]
 
     def queue_position(self, ticket: Ticket) -> int:
         return 1 + sum(t.queue_key < ticket.queue_key for t in self._queued())
@@ -145,8 +173,22 @@ class InMemoryQueueRepository:
     def get(self, name: str) -> Queue | None:
         return self._s.queues.get(name)
 
+    def all(self) -> list[Queue]:
+        return [self._s.queues[name] for name in sorted(self._s.queues)]
+
     def save(self, queue: Queue) -> None:
         self._s.queues[queue.name] = queue
+
+
+class InMemorySettingsRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def get(self, name: str) -> str | None:
+        return self._s.settings.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        self._s.settings[name] = value
 
 
 class InMemoryUnitOfWork:
@@ -154,6 +196,7 @@ class InMemoryUnitOfWork:
     tickets: TicketRepository
     history: HistoryRepository
     queues: QueueRepository
+    settings: SettingsRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -168,6 +211,7 @@ class InMemoryUnitOfWork:
         self.tickets = InMemoryTicketRepository(self._state)
         self.history = InMemoryHistoryRepository(self._state)
         self.queues = InMemoryQueueRepository(self._state)
+        self.settings = InMemorySettingsRepository(self._state)
         return self
 
     def lock_floor(self) -> None:
@@ -214,4 +258,5 @@ def _matches(ticket: Ticket, query: TicketFilter) -> bool:
         (query.status is None or ticket.status is query.status)
         and (query.agent_id is None or ticket.agent_id == query.agent_id)
         and (query.queue is None or ticket.queue == query.queue)
+        and (query.flagged is None or (ticket.flag is not None) == query.flagged)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from giliran.domain.model import Agent
+from giliran.domain.model import Agent, Ticket
 
 AgentFilter = Callable[[Agent], bool]
 
@@ -34,3 +34,8 @@ def is_eligible(agent: Agent) -> bool:
 
 def eligible(agents: Iterable[Agent]) -> Iterator[Agent]:
     return (agent for agent in agents if is_eligible(agent))
+
+
+def may_receive(ticket: Ticket, agent: Agent) -> bool:
+    """Eligible, and not one of the agents who already let this ticket time out."""
+    return is_eligible(agent) and agent.id not in ticket.missed_by

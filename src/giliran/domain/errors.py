@@ -39,6 +39,12 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class AssignmentRevoked(Conflict):
+    """A late move by an agent the ticket was taken back from (it now waits elsewhere)."""
+
+    code = "assignment_revoked"
+
+
 class DuplicateExternalId(Conflict):
     code = "duplicate_external_id"
 

@@ -8,8 +8,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from giliran.domain.errors import CapacityExceeded, InvalidTransition, NotYourTicket
-from giliran.domain.model import Agent, HistoryEntry, Reason, Ticket, TicketStatus
+from giliran.domain.errors import (
+    AssignmentRevoked,
+    CapacityExceeded,
+    InvalidTransition,
+    NotYourTicket,
+)
+from giliran.domain.model import (
+    Agent,
+    HistoryEntry,
+    Presence,
+    Reason,
+    Ticket,
+    TicketFlag,
+    TicketStatus,
+)
+
+SYSTEM_ACTOR = "system"
 
 
 def _require(ticket: Ticket, *allowed: TicketStatus, action: str) -> None:
@@ -40,6 +55,9 @@ def assign(
     ticket.agent_id = agent.id
     ticket.assigned_seq = seq
     ticket.assigned_at = now
+    # A backlog flag is answered once the ticket reaches someone.
+    ticket.flag = None
+    ticket.flagged_at = None
     agent.active_tickets += 1
     if reason.moves_rotation:
         agent.last_assigned_seq = seq
@@ -48,12 +66,23 @@ def assign(
 
 def accept(ticket: Ticket, agent: Agent, *, now: datetime) -> HistoryEntry:
     if ticket.agent_id != agent.id:
+        if agent.id in ticket.missed_by:
+            raise revoked(ticket)
         raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
     _require(ticket, TicketStatus.ASSIGNED, action="accept")
     ticket.status = TicketStatus.IN_PROGRESS
     ticket.accepted_at = now
+    agent.missed_in_row = 0
+    agent.last_seen_at = now
     return HistoryEntry(ticket.id, now, "accepted", Reason.ACCEPTED, f"agent:{agent.id}",
                         agent.id, agent.id)
+
+
+def revoked(ticket: Ticket) -> AssignmentRevoked:
+    where = "another agent" if ticket.agent_id is not None else "the queue"
+    return AssignmentRevoked(
+        f"ticket {ticket.number} was taken back from you and now waits with {where}"
+    )
 
 
 def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> HistoryEntry:
@@ -94,5 +123,37 @@ def unassign(
     ticket.agent_id = None
     ticket.assigned_at = None
     ticket.accepted_at = None
+    ticket.queued_at = now
     holder.active_tickets -= 1
     return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)
+
+
+def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
+    """Take back an assignment its holder did not accept in time. The holder is never offered
+    this ticket again, and the miss counts toward its away_after_misses."""
+    _require(ticket, TicketStatus.ASSIGNED, action="escalate")
+    unassign(ticket, holder, now=now, reason=Reason.ESCALATION, actor=SYSTEM_ACTOR)
+    ticket.escalations += 1
+    ticket.missed_by = ticket.missed_by | {holder.id}
+    holder.missed_in_row += 1
+    return HistoryEntry(ticket.id, now, "escalated", Reason.ESCALATION, SYSTEM_ACTOR,
+                        holder.id, None)
+
+
+def flag(ticket: Ticket, why: TicketFlag, *, now: datetime) -> HistoryEntry:
+    """Ask a supervisor to look. An exhausted ticket also leaves automatic dispatch: it keeps
+    its place in the queue, but only a person moves it from there."""
+    ticket.flag = why
+    ticket.flagged_at = now
+    if why is TicketFlag.EXHAUSTED:
+        ticket.auto_dispatch = False
+    reason = Reason.EXHAUSTED if why is TicketFlag.EXHAUSTED else Reason.WAITING_TOO_LONG
+    return HistoryEntry(ticket.id, now, "flagged", reason, SYSTEM_ACTOR)
+
+
+def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> None:
+    """Coming online is a sign of life and a fresh start for the miss counter."""
+    if presence is Presence.ONLINE:
+        agent.last_seen_at = now
+        agent.missed_in_row = 0
+    agent.presence = presence

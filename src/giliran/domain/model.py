@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
@@ -50,6 +50,27 @@ class StrategyName(StrEnum):
     RANDOM = "random"
 
 
+class Presence(StrEnum):
+    ONLINE = "online"  # receives work
+    AWAY = "away"  # missed too many assignments in a row: keeps its tickets, gets nothing new
+    OFFLINE = "offline"
+
+
+class OfflinePolicy(StrEnum):
+    """What happens to an agent's tickets when it goes offline (per queue)."""
+
+    KEEP = "keep"  # they stay with the agent
+    REQUEUE = "requeue"  # the ones it has not accepted go back to the queue
+    REQUEUE_ALL = "requeue_all"  # every active one goes back to the queue
+
+
+class TicketFlag(StrEnum):
+    """Why a ticket needs a supervisor."""
+
+    EXHAUSTED = "exhausted"  # escalated until nobody was left to try; automation stopped
+    WAITING_TOO_LONG = "waiting_too_long"  # queued longer than the queue's max_wait_seconds
+
+
 class Reason(StrEnum):
     """Why a ticket moved; written to the assignment history."""
 
@@ -60,6 +81,10 @@ class Reason(StrEnum):
     CANCELLED = "cancelled"
     CREATED = "created"
     AGENT_DEACTIVATED = "agent_deactivated"  # back to the queue because its holder left
+    ESCALATION = "escalation"  # not accepted in time: taken back from its holder
+    AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
+    EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
+    WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
 
     @property
     def moves_rotation(self) -> bool:
@@ -74,11 +99,19 @@ class Agent:
     max_tickets: int = DEFAULT_MAX_TICKETS
     auto_assign: bool = True
     active: bool = True
-    online: bool = False
+    presence: Presence = Presence.OFFLINE
     rotation_order: int = 0
     active_tickets: int = 0
     # Sequence number of this agent's latest automatic assignment; 0 = never assigned.
     last_assigned_seq: int = 0
+    # Last sign of life (going online, a heartbeat, an accept); presence expires from it.
+    last_seen_at: datetime | None = None
+    # Assignments in a row this agent let time out; an accept or going online resets it.
+    missed_in_row: int = 0
+
+    @property
+    def online(self) -> bool:
+        return self.presence is Presence.ONLINE
 
     @property
     def free_slots(self) -> int:
@@ -102,6 +135,19 @@ class Ticket:
     assigned_at: datetime | None = None
     accepted_at: datetime | None = None
     closed_at: datetime | None = None
+    # When it last entered the global queue (arrival, or taken back from an agent).
+    queued_at: datetime | None = None
+    escalations: int = 0
+    # Agents who let this ticket time out; it is never offered to them again.
+    missed_by: frozenset[int] = field(default_factory=frozenset)
+    flag: TicketFlag | None = None
+    flagged_at: datetime | None = None
+    # False: dispatch leaves it alone (it waits for a supervisor or a manual pick-up).
+    auto_dispatch: bool = True
+
+    @property
+    def dispatchable(self) -> bool:
+        return self.status is TicketStatus.QUEUED and self.auto_dispatch
 
     @property
     def queue_key(self) -> tuple[int, int]:
@@ -116,8 +162,15 @@ class Ticket:
 
 @dataclass
 class Queue:
+    """A mailbox or channel and its policy. Every number of seconds or times: 0 = off."""
+
     name: str
     strategy: StrategyName = StrategyName.ROUND_ROBIN
+    accept_timeout_seconds: int = 0
+    max_escalations: int = 0  # 0: escalate until every member has missed the ticket
+    away_after_misses: int = 0
+    offline_policy: OfflinePolicy = OfflinePolicy.KEEP
+    max_wait_seconds: int = 0
 
 
 @dataclass(frozen=True)

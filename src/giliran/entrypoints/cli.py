@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +13,9 @@ from rich.console import Console
 from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import DatabaseUrlError, connect
 from giliran.config import Settings
+
+if TYPE_CHECKING:
+    from giliran.bootstrap import Container
 
 app = typer.Typer(help="giliran: automatic, fair assignment of tickets and leads to agents.",
                   no_args_is_help=True, add_completion=False)
@@ -41,6 +44,18 @@ def _migrate(settings: Settings) -> str | None:
         return migrations.current_revision(db)
     finally:
         db.dispose()
+
+
+def _container() -> Container:
+    """The service wired for a one-off command, which acts as the admin by construction (it
+    runs with access to the database), so no admin token is needed."""
+    from giliran.bootstrap import bootstrap
+
+    settings = _settings()
+    if settings.admin_token is None:
+        os.environ["GILIRAN_ADMIN_TOKEN"] = "gl_admin_" + secrets.token_urlsafe(24)
+        settings = _settings()
+    return bootstrap(settings)
 
 
 @app.command()
@@ -105,15 +120,10 @@ def create_agent(
     rotation_order: int = 0,
 ) -> None:
     """Create an agent and print its token (shown once)."""
-    from giliran.bootstrap import bootstrap
     from giliran.service import agents
     from giliran.service.context import ADMIN
 
-    settings = _settings()
-    if settings.admin_token is None:
-        os.environ["GILIRAN_ADMIN_TOKEN"] = "gl_admin_" + secrets.token_urlsafe(24)
-        settings = _settings()
-    container = bootstrap(settings)
+    container = _container()
     try:
         agent, token = agents.create_agent(
             container.ctx, ADMIN,
@@ -122,6 +132,26 @@ def create_agent(
     finally:
         container.close()
     out.print(f"agent [bold]{agent.name}[/bold] id={agent.id} token: [bold]{token}[/bold]")
+
+
+@app.command()
+def tick() -> None:
+    """Run one timer pass (escalations, presence expiry, long-wait flags) and exit.
+
+    For running the timers from cron with GILIRAN_SCHEDULER=false; safe alongside running
+    servers, which make the same moves at most once between them."""
+    from giliran.service.timers import tick as run_tick
+
+    container = _container()
+    try:
+        report = run_tick(container.ctx)
+    finally:
+        container.close()
+    out.print(
+        f"escalated {report.escalated}, flagged exhausted {report.exhausted}, "
+        f"flagged waiting too long {report.waiting_too_long}, set away {report.went_away}, "
+        f"expired offline {report.went_offline} (tickets requeued {report.requeued})"
+    )
 
 
 @app.command()

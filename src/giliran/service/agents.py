@@ -1,4 +1,4 @@
-"""Agent use cases: admins create and tune agents; agents change their own presence."""
+"""Agent use cases: admins create and tune agents; agents read their own queue."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, fields, replace
 
 from giliran.domain import lifecycle
-from giliran.domain.model import DEFAULT_MAX_TICKETS, Agent, Reason, Ticket
+from giliran.domain.model import DEFAULT_MAX_TICKETS, Agent, Presence, Reason, Ticket
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
@@ -68,21 +68,12 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
         if agent.active and not changed.active:
-            changed.online = False
+            changed.presence = Presence.OFFLINE
             _requeue_all(ctx, uow, changed, who.actor)
         uow.agents.save(changed)
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
         uow.commit()
     return changed
-
-
-def go_online(ctx: Context, who: Principal) -> Agent:
-    return _set_presence(ctx, who, online=True)
-
-
-def go_offline(ctx: Context, who: Principal) -> Agent:
-    """The agent keeps its tickets and receives nothing new."""
-    return _set_presence(ctx, who, online=False)
 
 
 def whoami(ctx: Context, who: Principal) -> Agent:
@@ -97,19 +88,6 @@ def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         return agent, uow.tickets.held_by(agent.id)
-
-
-def _set_presence(ctx: Context, who: Principal, *, online: bool) -> Agent:
-    who.require(Role.AGENT)
-    with ctx.uow(write=True) as uow:
-        agent = agent_or_404(uow, who.agent_id)
-        if agent.online != online:
-            agent.online = online
-            uow.agents.save(agent)
-            if online:
-                dispatch(ctx, uow, Reason.AUTO)
-        uow.commit()
-    return agent
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:

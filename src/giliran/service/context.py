@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from giliran.domain.errors import Forbidden, Unauthorized
+from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
 from giliran.domain.model import StrategyName
 from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.service.ports import Clock, UnitOfWorkFactory
@@ -36,7 +37,6 @@ class Principal:
 
 
 ADMIN = Principal(Role.ADMIN)
-SYSTEM_ACTOR = "system"
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Context:
     admin_token: str
     intake_tokens: tuple[str, ...] = ()
     rng: random.Random = field(default_factory=random.Random)
+    # Until an admin changes it at run time (stored in the database, shared by replicas).
+    presence_grace_seconds: int = 300
 
     def strategy(self, name: StrategyName) -> SelectionStrategy:
         return make_strategy(name, self.rng)

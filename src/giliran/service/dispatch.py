@@ -7,7 +7,7 @@ commit together.
 from __future__ import annotations
 
 from giliran.domain import lifecycle
-from giliran.domain.model import Queue, Reason, StrategyName, Ticket
+from giliran.domain.model import Agent, Queue, Reason, StrategyName, Ticket
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
 
@@ -22,18 +22,18 @@ def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> Non
     """Every assignment it makes is written to the history (the record of what moved)."""
     now = ctx.clock.now()
     size = FIRST_PAGE
+    passed_over = 0  # tickets left queued because every eligible agent already missed them
     while True:
-        page = uow.tickets.queued_head(size)
+        page = uow.tickets.queued_head(size, offset=passed_over)
         for ticket in page:
-            strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached
-            candidates = uow.agents.eligible(
-                ticket.queue, strategy.ordering, strategy.candidate_limit
-            )
-            agent = strategy.select(ticket, candidates)
-            if agent is None:
-                # Eligibility does not depend on the ticket yet (every agent serves every
-                # queue), so when the head finds nobody, nobody behind it will either.
+            anyone, agent = _pick(ctx, uow, ticket)
+            if not anyone:
+                # Nobody is eligible at all. Eligibility does not depend on the ticket yet
+                # (every agent serves every queue), so nobody behind it will find anyone either.
                 return
+            if agent is None:
+                passed_over += 1
+                continue
             entry = lifecycle.assign(
                 ticket, agent, seq=uow.next_seq(), now=now, reason=reason, actor=SYSTEM_ACTOR
             )
@@ -43,6 +43,19 @@ def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> Non
         if len(page) < size:
             return
         size = PAGE
+
+
+def _pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> tuple[bool, Agent | None]:
+    """(is anyone eligible at all, whom the strategy picks among those who never missed it)"""
+    strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached
+    limit = strategy.candidate_limit
+    if limit is not None:
+        limit += len(ticket.missed_by)  # enough that some remain after leaving those out
+    candidates = uow.agents.eligible(ticket.queue, strategy.ordering, limit)
+    if not candidates:
+        return False, None
+    fresh = [a for a in candidates if a.id not in ticket.missed_by]
+    return True, strategy.select(ticket, fresh)
 
 
 def _queue(uow: UnitOfWork, ticket: Ticket) -> Queue:

@@ -1,13 +1,33 @@
-"""The supervisor's view of the floor and the per-queue policy."""
+"""The supervisor's view of the floor, the per-queue policy and the rotation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
-from giliran.domain.errors import NotFound
-from giliran.domain.model import Agent, Queue, StrategyName, TicketStatus
+from giliran.domain.errors import InvalidInput, NotFound
+from giliran.domain.model import (
+    Agent,
+    OfflinePolicy,
+    Queue,
+    StrategyName,
+    Ticket,
+    TicketStatus,
+)
+from giliran.domain.strategies import rotation_key
 from giliran.service.context import Context, Principal, Role
-from giliran.service.ports import TicketFilter
+from giliran.service.dispatch import dispatch
+from giliran.service.lookups import agent_or_404
+from giliran.service.ports import TicketFilter, UnitOfWork
+
+FLAGGED_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    queue: Queue
+    pending: int
+    flagged: int
+    next_agent_id: int | None
 
 
 @dataclass(frozen=True)
@@ -17,6 +37,20 @@ class Workload:
     online_agents: int
     total_agents: int
     free_slots: int
+    queues: list[QueueFigures]
+    flagged: list[Ticket]
+
+
+@dataclass(frozen=True)
+class QueueChanges:
+    """Only the fields that are not None change."""
+
+    strategy: StrategyName | None = None
+    accept_timeout_seconds: int | None = None
+    max_escalations: int | None = None
+    away_after_misses: int | None = None
+    offline_policy: OfflinePolicy | None = None
+    max_wait_seconds: int | None = None
 
 
 def workload(ctx: Context, who: Principal) -> Workload:
@@ -24,6 +58,8 @@ def workload(ctx: Context, who: Principal) -> Workload:
     with ctx.uow(write=False) as uow:
         agents = [a for a in uow.agents.all() if a.active]
         pending = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
+        figures = [_figures(ctx, uow, q, agents) for q in uow.queues.all()]
+        flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
     receiving = [a for a in agents if a.online and a.auto_assign]
     return Workload(
         agents=agents,
@@ -31,26 +67,76 @@ def workload(ctx: Context, who: Principal) -> Workload:
         online_agents=sum(a.online for a in agents),
         total_agents=len(agents),
         free_slots=sum(a.free_slots for a in receiving),
+        queues=figures,
+        flagged=flagged,
     )
+
+
+def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -> QueueFigures:
+    return QueueFigures(
+        queue=queue,
+        pending=uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=queue.name)),
+        flagged=uow.tickets.count(TicketFilter(flagged=True, queue=queue.name)),
+        next_agent_id=next_in_turn(ctx, queue, agents),
+    )
+
+
+def next_in_turn(ctx: Context, queue: Queue, agents: list[Agent]) -> int | None:
+    """Who the queue's strategy would pick now; when everyone receiving work is full, who is
+    first in turn once a slot frees. None for `random`, whose next pick is not decided yet."""
+    if queue.strategy is StrategyName.RANDOM:
+        return None
+    ordering = ctx.strategy(queue.strategy).ordering
+    receiving = [a for a in agents if a.active and a.online and a.auto_assign]
+    with_room = [a for a in receiving if a.free_slots > 0]
+    picked = min(with_room, key=lambda a: tuple(getattr(a, f) for f in ordering), default=None)
+    if picked is None:
+        picked = min(receiving, key=rotation_key, default=None)
+    return picked.id if picked is not None else None
 
 
 def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        queue = uow.queues.get(name)
-    if queue is None:
-        raise NotFound(f"no queue named {name!r}")
+        return _queue_or_404(uow, name)
+
+
+def update_queue(
+    ctx: Context, who: Principal, name: str, changes: QueueChanges,
+    next_agent_id: int | None = None,
+) -> Queue:
+    """`next_agent_id` makes that agent next in turn, with the rest of the rotation following
+    in `rotation_order` from there."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        queue = _queue_or_404(uow, name)
+        updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
+        queue = replace(queue, **{k: v for k, v in updates.items() if v is not None})
+        uow.queues.save(queue)
+        if next_agent_id is not None:
+            _make_next(uow, next_agent_id)
+        dispatch(ctx, uow)
+        uow.commit()
     return queue
 
 
-def update_queue(ctx: Context, who: Principal, name: str, strategy: StrategyName | None) -> Queue:
-    who.require(Role.ADMIN)
-    with ctx.uow(write=True) as uow:
-        queue = uow.queues.get(name)
-        if queue is None:
-            raise NotFound(f"no queue named {name!r}")
-        if strategy is not None:
-            queue.strategy = strategy
-        uow.queues.save(queue)
-        uow.commit()
+def _make_next(uow: UnitOfWork, agent_id: int) -> None:
+    """Round robin serves the smallest `last_assigned_seq` first, so giving the rotation, read
+    from this agent on, the smallest numbers there are puts it in that order at the front."""
+    target = agent_or_404(uow, agent_id)
+    if not target.active:
+        raise InvalidInput(f"agent {agent_id} is deactivated")
+    everyone = uow.agents.all()  # in rotation order
+    rotation = [a for a in everyone if a.active]
+    start = rotation.index(next(a for a in rotation if a.id == target.id))
+    lowest = min(a.last_assigned_seq for a in everyone)
+    for offset, agent in enumerate(rotation[start:] + rotation[:start]):
+        agent.last_assigned_seq = lowest - len(rotation) + offset
+        uow.agents.save(agent)
+
+
+def _queue_or_404(uow: UnitOfWork, name: str) -> Queue:
+    queue = uow.queues.get(name)
+    if queue is None:
+        raise NotFound(f"no queue named {name!r}")
     return queue

@@ -13,6 +13,8 @@ from typing import Protocol, Self
 
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 
+BATCH = 100  # rows a timer pass claims per transaction
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -27,6 +29,12 @@ class AgentRepository(Protocol):
     def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         """Eligible agents for `queue`, sorted by the Agent fields in `ordering` (ascending)."""
         ...
+    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
+        """Active, opted-in agents who serve `queue`, leaving out the ids in `excluding`."""
+        ...
+    def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
+        """Agents not offline whose last sign of life is at or before `cutoff`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class TicketFilter:
     status: TicketStatus | None = None
     agent_id: int | None = None
     queue: str | None = None
+    flagged: bool | None = None
     limit: int = 50
     offset: int = 0
 
@@ -45,8 +54,15 @@ class TicketRepository(Protocol):
     def get(self, ticket_id: int) -> Ticket | None: ...
     def by_external_id(self, external_id: str) -> Ticket | None: ...
     def save(self, ticket: Ticket) -> None: ...
-    def queued_head(self, limit: int) -> list[Ticket]:
-        """The first `limit` tickets of the global queue (priority, then arrival)."""
+    def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
+        """Tickets `offset`+1 .. `offset`+`limit` of the global queue (priority, then
+        arrival), counting only those open to automatic dispatch."""
+        ...
+    def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Assigned, not accepted, tickets of `queue` assigned at or before `cutoff`."""
+        ...
+    def waiting_since(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Unflagged queued tickets of `queue` that entered the queue at or before `cutoff`."""
         ...
     def queue_position(self, ticket: Ticket) -> int:
         """1-based place of a queued ticket in the global queue."""
@@ -67,7 +83,15 @@ class HistoryRepository(Protocol):
 
 class QueueRepository(Protocol):
     def get(self, name: str) -> Queue | None: ...
+    def all(self) -> list[Queue]: ...
     def save(self, queue: Queue) -> None: ...
+
+
+class SettingsRepository(Protocol):
+    """Settings an admin changes at run time; stored so every process and replica agrees."""
+
+    def get(self, name: str) -> str | None: ...
+    def put(self, name: str, value: str) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -78,6 +102,7 @@ class UnitOfWork(Protocol):
     tickets: TicketRepository
     history: HistoryRepository
     queues: QueueRepository
+    settings: SettingsRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

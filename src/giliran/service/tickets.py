@@ -64,7 +64,8 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             raise InvalidInput(f"unknown queue {new.queue!r}")
         now = ctx.clock.now()
         ticket = uow.tickets.add(Ticket(
-            id=0, title=new.title, created_at=now, queue=new.queue, priority=new.priority,
+            id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
+            priority=new.priority,
             category=new.category, description=new.description, external_id=new.external_id,
         ))
         uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
@@ -80,14 +81,27 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
 
 
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+    """Only the holder may accept. An agent the ticket was taken back from gets a conflict that
+    says so, and the ticket stays where it is now."""
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = agent_or_404(uow, who.agent_id)
-        uow.history.append(lifecycle.accept(ticket, agent, now=ctx.clock.now()))
+        try:
+            entry = lifecycle.accept(ticket, agent, now=ctx.clock.now())
+        except NotYourTicket:
+            if _held_before(uow, ticket, agent.id):
+                raise lifecycle.revoked(ticket) from None
+            raise
+        uow.history.append(entry)
         uow.tickets.save(ticket)
+        uow.agents.save(agent)
         uow.commit()
     return ticket
+
+
+def _held_before(uow: UnitOfWork, ticket: Ticket, agent_id: int) -> bool:
+    return any(e.to_agent_id == agent_id for e in uow.history.for_ticket(ticket.id))
 
 
 def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:

@@ -29,19 +29,25 @@ from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
+    OfflinePolicy,
+    Presence,
     Priority,
     Queue,
     Reason,
     StrategyName,
     Ticket,
+    TicketFlag,
     TicketStatus,
 )
 from giliran.service.ports import TicketFilter
 
-_AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "online", "rotation_order",
-                 "active_tickets", "last_assigned_seq")
+_AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
+                 "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row")
 _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "agent_id",
-                  "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status")
+                  "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status",
+                  "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch")
+_QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
+                 "offline_policy", "max_wait_seconds")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.id)
 
@@ -62,9 +68,10 @@ _TICKET_SAVE = (
     update(t.tickets).where(t.tickets.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
 )
-# Both read the partial index on (priority DESC, id) WHERE queued: the head is one index step,
-# and a position is two range counts (an OR of the two would make the planners scan instead).
-_QUEUED = select(t.tickets).where(t.QUEUED)
+# The head reads the partial index on (priority DESC, id) WHERE dispatchable, one index step;
+# a position is two range counts on the one WHERE queued (an OR of the two would make the
+# planners scan instead).
+_DISPATCHABLE = select(t.tickets).where(t.DISPATCHABLE)
 _AHEAD_BY_PRIORITY = select(func.count()).select_from(t.tickets).where(
     t.QUEUED, t.tickets.c.priority > bindparam("priority")
 ).scalar_subquery()
@@ -82,9 +89,39 @@ _HISTORY_FOR_TICKET = (
     .order_by(t.history.c.id)
 )
 _QUEUE_BY_NAME = select(t.queues).where(t.queues.c.name == bindparam("name"))
+_QUEUES = select(t.queues).order_by(t.queues.c.name)
+_QUEUE_SAVE = (
+    update(t.queues).where(t.queues.c.name == bindparam("v_name"))
+    .values({f: bindparam(f"v_{f}") for f in _QUEUE_FIELDS})
+)
+_OVERDUE = (
+    select(t.tickets)
+    .where(t.PENDING_ACCEPT, t.tickets.c.queue == bindparam("queue"),
+           t.tickets.c.assigned_at <= bindparam("cutoff"))
+    .order_by(t.tickets.c.assigned_at, t.tickets.c.id).limit(bindparam("limit"))
+)
+_WAITING = (
+    select(t.tickets)
+    .where(t.UNFLAGGED_QUEUED, t.tickets.c.queue == bindparam("queue"),
+           t.tickets.c.queued_at <= bindparam("cutoff"))
+    .order_by(t.tickets.c.queued_at, t.tickets.c.id).limit(bindparam("limit"))
+)
+_SILENT = (
+    _AGENT_SELECT.where(t.NOT_OFFLINE, t.agents.c.last_seen_at <= bindparam("cutoff"))
+    .order_by(t.agents.c.last_seen_at, t.agents.c.id).limit(bindparam("limit"))
+)
+_SILENT_NEVER_SEEN = (
+    _AGENT_SELECT.where(t.NOT_OFFLINE, t.agents.c.last_seen_at.is_(None))
+    .order_by(t.agents.c.id).limit(bindparam("limit"))
+)
+_MEMBERS = select(func.count()).select_from(t.agents).where(
+    t.agents.c.active, t.agents.c.auto_assign
+)
+_MEMBERS_BESIDES = _MEMBERS.where(t.agents.c.id.not_in(bindparam("excluded", expanding=True)))
+_SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
 _eligible_statements: dict[tuple[tuple[str, ...], int | None], Select[Any]] = {}
-_queued_statements: dict[int, Select[Any]] = {}
+_queued_statements: dict[tuple[int, bool], Select[Any]] = {}
 
 
 def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Select[Any]:
@@ -97,10 +134,13 @@ def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Select[
     return stmt
 
 
-def _queued_statement(limit: int) -> Select[Any]:
-    stmt = _queued_statements.get(limit)
+def _queued_statement(limit: int, with_offset: bool) -> Select[Any]:
+    stmt = _queued_statements.get((limit, with_offset))
     if stmt is None:
-        stmt = _queued_statements[limit] = _QUEUED.order_by(*_QUEUE_ORDER).limit(limit)
+        stmt = _DISPATCHABLE.order_by(*_QUEUE_ORDER).limit(limit)
+        if with_offset:
+            stmt = stmt.offset(bindparam("offset"))
+        _queued_statements[(limit, with_offset)] = stmt
     return stmt
 
 
@@ -110,7 +150,7 @@ class SqlAgentRepository:
         self._seen: dict[int, Agent] = {}
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
-        values = {f: getattr(agent, f) for f in _AGENT_FIELDS}
+        values = _agent_values(agent)
         values.update(token_hash=token_hash, created_at=datetime.now(UTC))
         agent.id = self._conn.execute(_AGENT_INSERT, values).scalar_one()
         self._seen[agent.id] = agent
@@ -131,7 +171,7 @@ class SqlAgentRepository:
         return [self._load(r) for r in rows]
 
     def save(self, agent: Agent) -> None:
-        params = {f"v_{f}": getattr(agent, f) for f in _AGENT_FIELDS}
+        params = {f"v_{f}": v for f, v in _agent_values(agent).items()}
         params["v_id"] = agent.id
         self._conn.execute(_AGENT_SAVE, params)
         self._seen[agent.id] = agent
@@ -140,11 +180,27 @@ class SqlAgentRepository:
         rows = self._conn.execute(_eligible_statement(ordering, limit))
         return [self._load(r) for r in rows]
 
+    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
+        if not excluding:
+            return int(self._conn.execute(_MEMBERS).scalar_one())
+        params = {"excluded": sorted(excluding)}
+        return int(self._conn.execute(_MEMBERS_BESIDES, params).scalar_one())
+
+    def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
+        found = [self._load(r) for r in self._conn.execute(_SILENT_NEVER_SEEN, {"limit": limit})]
+        rest = limit - len(found)
+        if rest > 0:
+            rows = self._conn.execute(_SILENT, {"cutoff": cutoff, "limit": rest})
+            found += [self._load(r) for r in rows]
+        return found
+
     def _load(self, row: Row[Any]) -> Agent:
         known = self._seen.get(row.id)
         if known is not None:
             return known
-        agent = Agent(id=row.id, **{f: getattr(row, f) for f in _AGENT_FIELDS})
+        values = {f: getattr(row, f) for f in _AGENT_FIELDS}
+        values["presence"] = Presence(row.presence)
+        agent = Agent(id=row.id, **values)
         self._seen[agent.id] = agent
         return agent
 
@@ -179,8 +235,17 @@ class SqlTicketRepository:
         self._conn.execute(_TICKET_SAVE, params)
         self._seen[ticket.id] = ticket
 
-    def queued_head(self, limit: int) -> list[Ticket]:
-        return [self._load(r) for r in self._conn.execute(_queued_statement(limit))]
+    def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
+        stmt = _queued_statement(limit, with_offset=offset > 0)
+        return [self._load(r) for r in self._conn.execute(stmt, {"offset": offset})]
+
+    def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_OVERDUE, {"queue": queue, "cutoff": cutoff, "limit": limit})
+        return [self._load(r) for r in rows]
+
+    def waiting_since(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_WAITING, {"queue": queue, "cutoff": cutoff, "limit": limit})
+        return [self._load(r) for r in rows]
 
     def queue_position(self, ticket: Ticket) -> int:
         params = {"priority": int(ticket.priority), "id": ticket.id}
@@ -216,7 +281,10 @@ class SqlTicketRepository:
             priority=Priority(row.priority), status=TicketStatus(row.status),
             category=row.category, description=row.description, external_id=row.external_id,
             agent_id=row.agent_id, assigned_seq=row.assigned_seq, assigned_at=row.assigned_at,
-            accepted_at=row.accepted_at, closed_at=row.closed_at,
+            accepted_at=row.accepted_at, closed_at=row.closed_at, queued_at=row.queued_at,
+            escalations=row.escalations, missed_by=frozenset(row.missed_by),
+            flag=TicketFlag(row.flag) if row.flag is not None else None,
+            flagged_at=row.flagged_at, auto_dispatch=row.auto_dispatch,
         )
         self._seen[ticket.id] = ticket
         return ticket
@@ -261,17 +329,52 @@ class SqlQueueRepository:
         if name in self._seen:
             return self._seen[name]
         row = self._conn.execute(_QUEUE_BY_NAME, {"name": name}).first()
-        if row is None:
-            return None
-        queue = self._seen[name] = Queue(row.name, StrategyName(row.strategy))
-        return queue
+        return self._load(row) if row is not None else None
+
+    def all(self) -> list[Queue]:
+        return [self._load(r) for r in self._conn.execute(_QUEUES)]
 
     def save(self, queue: Queue) -> None:
-        self._conn.execute(
-            update(t.queues).where(t.queues.c.name == queue.name)
-            .values(strategy=queue.strategy.value)
-        )
+        params = {f"v_{f}": getattr(queue, f) for f in _QUEUE_FIELDS}
+        params["v_name"] = queue.name
+        self._conn.execute(_QUEUE_SAVE, params)
         self._seen[queue.name] = queue
+
+    def _load(self, row: Row[Any]) -> Queue:
+        known = self._seen.get(row.name)
+        if known is not None:
+            return known
+        queue = self._seen[row.name] = Queue(
+            name=row.name, strategy=StrategyName(row.strategy),
+            accept_timeout_seconds=row.accept_timeout_seconds,
+            max_escalations=row.max_escalations, away_after_misses=row.away_after_misses,
+            offline_policy=OfflinePolicy(row.offline_policy),
+            max_wait_seconds=row.max_wait_seconds,
+        )
+        return queue
+
+
+class SqlSettingsRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, name: str) -> str | None:
+        value = self._conn.execute(_SETTING, {"name": name}).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def put(self, name: str, value: str) -> None:
+        updated = self._conn.execute(
+            update(t.runtime_settings).where(t.runtime_settings.c.name == name)
+            .values(value=value)
+        )
+        if updated.rowcount == 0:
+            self._conn.execute(insert(t.runtime_settings).values(name=name, value=value))
+
+
+def _agent_values(agent: Agent) -> dict[str, Any]:
+    values = {f: getattr(agent, f) for f in _AGENT_FIELDS}
+    values["presence"] = agent.presence.value
+    return values
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:
@@ -281,6 +384,10 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "assigned_seq": ticket.assigned_seq, "assigned_at": ticket.assigned_at,
         "accepted_at": ticket.accepted_at, "closed_at": ticket.closed_at,
         "priority": int(ticket.priority), "status": ticket.status.value,
+        "queued_at": ticket.queued_at, "escalations": ticket.escalations,
+        "missed_by": sorted(ticket.missed_by),
+        "flag": ticket.flag.value if ticket.flag is not None else None,
+        "flagged_at": ticket.flagged_at, "auto_dispatch": ticket.auto_dispatch,
     }
 
 
@@ -292,4 +399,6 @@ def _filters(query: TicketFilter) -> list[ColumnElement[bool]]:
         found.append(t.tickets.c.agent_id == query.agent_id)
     if query.queue is not None:
         found.append(t.tickets.c.queue == query.queue)
+    if query.flagged is not None:
+        found.append(t.FLAGGED if query.flagged else t.tickets.c.flag.is_(None))
     return found

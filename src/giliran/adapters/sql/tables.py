@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -53,6 +54,11 @@ queues = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("strategy", String(20), nullable=False),
+    Column("accept_timeout_seconds", Integer, nullable=False),
+    Column("max_escalations", Integer, nullable=False),
+    Column("away_after_misses", Integer, nullable=False),
+    Column("offline_policy", String(20), nullable=False),
+    Column("max_wait_seconds", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -65,18 +71,22 @@ agents = Table(
     Column("max_tickets", Integer, nullable=False),
     Column("auto_assign", Boolean, nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("online", Boolean, nullable=False),
+    Column("presence", String(10), nullable=False),
     Column("rotation_order", Integer, nullable=False),
     Column("active_tickets", Integer, nullable=False),
     Column("last_assigned_seq", BigInteger, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=True),
+    Column("missed_in_row", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
 # The eligibility rule as SQL. The partial indexes below carry the same predicate, so finding
 # the next agent in turn is an index lookup however many agents are full or offline.
+ONLINE = agents.c.presence == literal_column("'online'")
+NOT_OFFLINE = agents.c.presence != literal_column("'offline'")
 ELIGIBLE = and_(
     agents.c.active,
-    agents.c.online,
+    ONLINE,
     agents.c.auto_assign,
     agents.c.active_tickets < agents.c.max_tickets,
 )
@@ -91,6 +101,9 @@ Index(
     agents.c.active_tickets, agents.c.last_assigned_seq, agents.c.rotation_order, agents.c.id,
     sqlite_where=ELIGIBLE, postgresql_where=ELIGIBLE,
 )
+# Presence expiry looks only at agents who are not offline.
+Index("ix_agents_last_seen", agents.c.last_seen_at,
+      sqlite_where=NOT_OFFLINE, postgresql_where=NOT_OFFLINE)
 
 tickets = Table(
     "tickets",
@@ -109,18 +122,44 @@ tickets = Table(
     Column("assigned_at", UtcDateTime, nullable=True),
     Column("accepted_at", UtcDateTime, nullable=True),
     Column("closed_at", UtcDateTime, nullable=True),
+    Column("queued_at", UtcDateTime, nullable=True),
+    Column("escalations", Integer, nullable=False),
+    Column("missed_by", JSON, nullable=False),
+    Column("flag", String(30), nullable=True),
+    Column("flagged_at", UtcDateTime, nullable=True),
+    Column("auto_dispatch", Boolean, nullable=False),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
 # predicate whose values it sees when the statement is prepared.
 QUEUED = tickets.c.status == literal_column("'queued'")
 HELD = tickets.c.status.in_((literal_column("'assigned'"), literal_column("'in_progress'")))
+DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
+PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
+UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
+FLAGGED = tickets.c.flag.is_not(None)
 
 Index(
     "ix_tickets_queued_order",
     tickets.c.priority.desc(), tickets.c.id,
     sqlite_where=QUEUED, postgresql_where=QUEUED,
 )
+# Dispatch reads the head of this one; positions and listings count on the one above.
+Index(
+    "ix_tickets_dispatch_order",
+    tickets.c.priority.desc(), tickets.c.id,
+    sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
+)
+# The timers: overdue assignments and long waits per queue, oldest first; flags per queue.
+Index(
+    "ix_tickets_pending_accept", tickets.c.queue, tickets.c.assigned_at,
+    sqlite_where=PENDING_ACCEPT, postgresql_where=PENDING_ACCEPT,
+)
+Index(
+    "ix_tickets_waiting", tickets.c.queue, tickets.c.queued_at,
+    sqlite_where=UNFLAGGED_QUEUED, postgresql_where=UNFLAGGED_QUEUED,
+)
+Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_where=FLAGGED)
 Index(
     "ix_tickets_held",
     tickets.c.agent_id, tickets.c.assigned_seq,
@@ -147,4 +186,11 @@ counters = Table(
     metadata,
     Column("name", String(50), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+runtime_settings = Table(
+    "runtime_settings",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", String(200), nullable=False),
 )

@@ -13,12 +13,14 @@ from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlHistoryRepository,
     SqlQueueRepository,
+    SqlSettingsRepository,
     SqlTicketRepository,
 )
 from giliran.service.ports import (
     AgentRepository,
     HistoryRepository,
     QueueRepository,
+    SettingsRepository,
     TicketRepository,
 )
 
@@ -41,6 +43,7 @@ class SqlUnitOfWork:
     tickets: TicketRepository
     history: HistoryRepository
     queues: QueueRepository
+    settings: SettingsRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False) -> None:
         self._db = db
@@ -67,6 +70,7 @@ class SqlUnitOfWork:
         self.tickets = SqlTicketRepository(conn)
         self.history = self._history = SqlHistoryRepository(conn)
         self.queues = SqlQueueRepository(conn)
+        self.settings = SqlSettingsRepository(conn)
         return self
 
     def lock_floor(self) -> None:

@@ -14,6 +14,7 @@ from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api import errors, routes_agents, routes_floor, routes_tickets
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.scheduler import Scheduler
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -47,9 +48,15 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = c = container or bootstrap(Settings())
         writers = c.settings.writer_threads or (1 if c.db.is_sqlite else 4)
         app.state.runner = runner = Runner(writers)
+        scheduler = None
+        if c.settings.scheduler:
+            scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds)
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             runner.close()
             if own:
                 c.close()

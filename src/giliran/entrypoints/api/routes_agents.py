@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -13,11 +14,12 @@ from giliran.entrypoints.api.schemas import (
     AgentCreated,
     AgentOut,
     AgentPatch,
+    HeartbeatOut,
     MyQueue,
     QueuedTicket,
     TicketOut,
 )
-from giliran.service import agents
+from giliran.service import agents, presence
 
 router = APIRouter(tags=["agents"])
 AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -58,12 +60,26 @@ def whoami(ctx: Ctx, who: Who) -> AgentOut:
 
 @router.post("/agent/go-online", response_model=AgentOut)
 async def go_online(ctx: Ctx, who: Who, run: Run) -> AgentOut:
-    return AgentOut.of(await run.write(agents.go_online, ctx, who))
+    """Start receiving work (also the way back from `away`); waiting tickets come at once."""
+    return AgentOut.of(await run.write(presence.go_online, ctx, who))
 
 
 @router.post("/agent/go-offline", response_model=AgentOut)
 async def go_offline(ctx: Ctx, who: Who, run: Run) -> AgentOut:
-    return AgentOut.of(await run.write(agents.go_offline, ctx, who))
+    """Stop receiving work, at once. Tickets held follow each queue's `offline_policy`."""
+    return AgentOut.of(await run.write(presence.go_offline, ctx, who))
+
+
+@router.post("/agent/heartbeat", response_model=HeartbeatOut)
+async def heartbeat(ctx: Ctx, who: Who, run: Run) -> HeartbeatOut:
+    """Keeps the calling agent from expiring to offline; send it more often than
+    `grace_seconds`. It never changes presence: an agent that went offline or away comes back
+    with go-online."""
+    agent, grace = await run.write(presence.heartbeat, ctx, who)
+    assert agent.last_seen_at is not None
+    expires = agent.last_seen_at + timedelta(seconds=grace) if grace > 0 else None
+    return HeartbeatOut(presence=agent.presence, last_seen_at=agent.last_seen_at,
+                        grace_seconds=grace, expires_at=expires)
 
 
 @router.get("/agent/my-queue", response_model=MyQueue)

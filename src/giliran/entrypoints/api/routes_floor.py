@@ -10,14 +10,18 @@ from giliran.adapters.sql.uow import ping
 from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import (
+    FlaggedTicket,
     QueueName,
     QueueOut,
     QueuePatch,
+    RuntimeSettingsOut,
+    RuntimeSettingsPatch,
     WorkloadAgent,
     WorkloadOut,
+    WorkloadPerQueue,
     WorkloadQueue,
 )
-from giliran.service import floor
+from giliran.service import floor, runtime
 
 router = APIRouter(tags=["floor"])
 probes = APIRouter(tags=["health"])
@@ -28,12 +32,23 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
         agents=[
-            WorkloadAgent(id=a.id, name=a.name, online=a.online, auto_assign=a.auto_assign,
-                          active_tickets=a.active_tickets, max_tickets=a.max_tickets)
+            WorkloadAgent(id=a.id, name=a.name, online=a.online, presence=a.presence,
+                          auto_assign=a.auto_assign, active_tickets=a.active_tickets,
+                          max_tickets=a.max_tickets, missed_in_row=a.missed_in_row)
             for a in w.agents
         ],
         queue=WorkloadQueue(pending=w.pending, online_agents=w.online_agents,
                             total_agents=w.total_agents, free_slots=w.free_slots),
+        queues=[
+            WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, pending=q.pending,
+                             flagged=q.flagged, next_agent_id=q.next_agent_id)
+            for q in w.queues
+        ],
+        flagged=[
+            FlaggedTicket(id=t.id, number=t.number, queue=t.queue, status=t.status,
+                          flag=t.flag, flagged_at=t.flagged_at, escalations=t.escalations)
+            for t in w.flagged if t.flag is not None
+        ],
     )
 
 
@@ -46,7 +61,26 @@ def get_queue(name: QueueName, ctx: Ctx, who: Who) -> QueueOut:
 async def update_queue(
     name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
 ) -> QueueOut:
-    return QueueOut.of(await run.write(floor.update_queue, ctx, who, name, body.strategy))
+    """Change the queue's policy. New timers apply at once to tickets already assigned (their
+    deadlines derive from when they were assigned)."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id"}))
+    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id)
+    return QueueOut.of(queue)
+
+
+@router.get("/settings", response_model=RuntimeSettingsOut)
+def get_settings(ctx: Ctx, who: Who) -> RuntimeSettingsOut:
+    return RuntimeSettingsOut(**runtime.get_settings(ctx, who).__dict__)
+
+
+@router.patch("/settings", response_model=RuntimeSettingsOut)
+async def update_settings(
+    body: RuntimeSettingsPatch, ctx: Ctx, who: Who, run: Run
+) -> RuntimeSettingsOut:
+    """Settings shared by every process and replica, changed without a restart."""
+    current = await run.write(runtime.update_settings, ctx, who,
+                              presence_grace_seconds=body.presence_grace_seconds)
+    return RuntimeSettingsOut(**current.__dict__)
 
 
 @probes.get("/healthz")

@@ -46,11 +46,14 @@ def list_tickets(
     status: TicketStatus | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     queue: QueueName | None = None,
+    flagged: Annotated[bool | None, Query(description="Only tickets flagged (or not) for a "
+                                          "supervisor")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> TicketPage:
     """Queued tickets come in queue order (priority, then arrival); others by id."""
-    query = TicketFilter(status=status, agent_id=agent_id, queue=queue, limit=limit, offset=offset)
+    query = TicketFilter(status=status, agent_id=agent_id, queue=queue, flagged=flagged,
+                         limit=limit, offset=offset)
     found, total = tickets.list_tickets(ctx, who, query)
     return TicketPage(items=[TicketOut.of(t) for t in found], total=total, limit=limit,
                       offset=offset)

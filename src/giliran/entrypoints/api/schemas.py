@@ -11,10 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
+    OfflinePolicy,
+    Presence,
     Priority,
     Queue,
     StrategyName,
     Ticket,
+    TicketFlag,
     TicketStatus,
 )
 
@@ -27,6 +30,8 @@ ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 QueueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 RotationOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Seconds = Annotated[int, Field(ge=0, le=7 * 24 * 3600, description="0 = off")]
+Times = Annotated[int, Field(ge=0, le=1000, description="0 = off")]
 
 
 class PriorityLabel(StrEnum):
@@ -62,15 +67,20 @@ class AgentOut(BaseModel):
     auto_assign: bool
     rotation_order: int
     active: bool
-    online: bool
+    online: bool = Field(description="presence == online: the agent receives work")
+    presence: Presence
+    last_seen_at: datetime | None
     active_tickets: int
+    missed_in_row: int
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
         return cls(
             id=agent.id, name=agent.name, max_tickets=agent.max_tickets,
             auto_assign=agent.auto_assign, rotation_order=agent.rotation_order,
-            active=agent.active, online=agent.online, active_tickets=agent.active_tickets,
+            active=agent.active, online=agent.online, presence=agent.presence,
+            last_seen_at=agent.last_seen_at, active_tickets=agent.active_tickets,
+            missed_in_row=agent.missed_in_row,
         )
 
 
@@ -106,11 +116,15 @@ class TicketOut(BaseModel):
     assigned_at: datetime | None
     accepted_at: datetime | None
     closed_at: datetime | None
+    escalations: int = Field(description="How many times it was taken back unaccepted")
+    flag: TicketFlag | None = Field(description="Why it needs a supervisor, if it does")
+    flagged_at: datetime | None
     queue_position: int | None = None
 
     @classmethod
     def of(cls, ticket: Ticket, queue_position: int | None = None) -> TicketOut:
         return cls(
+            escalations=ticket.escalations, flag=ticket.flag, flagged_at=ticket.flagged_at,
             id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
             description=ticket.description, priority=PriorityLabel(ticket.priority.label),
             queue=ticket.queue, status=ticket.status, assigned_agent_id=ticket.agent_id,
@@ -156,31 +170,95 @@ class WorkloadAgent(BaseModel):
     id: int
     name: str
     online: bool
+    presence: Presence
     auto_assign: bool
     active_tickets: int
     max_tickets: int
+    missed_in_row: int
 
 
 class WorkloadQueue(BaseModel):
+    """The whole floor (every queue together)."""
+
     pending: int
     online_agents: int
     total_agents: int
     free_slots: int
 
 
+class WorkloadPerQueue(BaseModel):
+    name: str
+    strategy: StrategyName
+    pending: int
+    flagged: int
+    next_agent_id: int | None = Field(description="Who gets this queue's next ticket")
+
+
+class FlaggedTicket(BaseModel):
+    id: int
+    number: str
+    queue: str
+    status: TicketStatus
+    flag: TicketFlag
+    flagged_at: datetime | None
+    escalations: int
+
+
 class WorkloadOut(BaseModel):
     agents: list[WorkloadAgent]
     queue: WorkloadQueue
+    queues: list[WorkloadPerQueue]
+    flagged: list[FlaggedTicket] = Field(description="Tickets waiting for a supervisor "
+                                         "(the 50 oldest)")
 
 
 class QueueOut(BaseModel):
     name: str
     strategy: StrategyName
+    accept_timeout_seconds: int
+    max_escalations: int
+    away_after_misses: int
+    offline_policy: OfflinePolicy
+    max_wait_seconds: int
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
-        return cls(name=queue.name, strategy=queue.strategy)
+        return cls(
+            name=queue.name, strategy=queue.strategy,
+            accept_timeout_seconds=queue.accept_timeout_seconds,
+            max_escalations=queue.max_escalations, away_after_misses=queue.away_after_misses,
+            offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
+        )
 
 
 class QueuePatch(Strict):
     strategy: StrategyName | None = None
+    accept_timeout_seconds: Seconds | None = Field(
+        default=None, description="Take back an assignment not accepted within this; 0 = off")
+    max_escalations: Times | None = Field(
+        default=None, description="Flag a ticket after this many escalations; 0 = only when "
+                                  "every member has missed it")
+    away_after_misses: Times | None = Field(
+        default=None, description="Set an agent away after this many misses in a row; 0 = off")
+    offline_policy: OfflinePolicy | None = None
+    max_wait_seconds: Seconds | None = Field(
+        default=None, description="Flag a ticket queued longer than this; 0 = off")
+    next_agent_id: Annotated[int, Field(ge=1, le=MAX_INT)] | None = Field(
+        default=None, description="Make this agent next in turn; the rotation continues in "
+                                  "rotation_order from there")
+
+
+class HeartbeatOut(BaseModel):
+    presence: Presence
+    last_seen_at: datetime
+    grace_seconds: int = Field(description="Beat more often than this; 0 = presence never "
+                                           "expires")
+    expires_at: datetime | None
+
+
+class RuntimeSettingsOut(BaseModel):
+    presence_grace_seconds: int
+
+
+class RuntimeSettingsPatch(Strict):
+    presence_grace_seconds: Seconds | None = None

@@ -1,0 +1,92 @@
+"""Timers: when an assignment is overdue, a ticket has waited too long, an agent has gone
+silent, and what follows. Pure functions of stored timestamps and `now`, so a restart loses
+nothing and a fake clock can drive them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from giliran.domain.model import (
+    Agent,
+    OfflinePolicy,
+    Presence,
+    Queue,
+    Ticket,
+    TicketStatus,
+)
+
+
+def accept_cutoff(queue: Queue, now: datetime) -> datetime | None:
+    """Assignments made at or before this moment are overdue; None when the timer is off."""
+    if queue.accept_timeout_seconds <= 0:
+        return None
+    return now - timedelta(seconds=queue.accept_timeout_seconds)
+
+
+def wait_cutoff(queue: Queue, now: datetime) -> datetime | None:
+    """Tickets queued at or before this moment have waited too long; None when off."""
+    if queue.max_wait_seconds <= 0:
+        return None
+    return now - timedelta(seconds=queue.max_wait_seconds)
+
+
+def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
+    """Agents last seen at or before this moment are offline; None when expiry is off."""
+    if grace_seconds <= 0:
+        return None
+    return now - timedelta(seconds=grace_seconds)
+
+
+def is_overdue(ticket: Ticket, queue: Queue, now: datetime) -> bool:
+    cutoff = accept_cutoff(queue, now)
+    return (
+        cutoff is not None
+        and ticket.status is TicketStatus.ASSIGNED
+        and ticket.assigned_at is not None
+        and ticket.assigned_at <= cutoff
+    )
+
+
+def has_waited_too_long(ticket: Ticket, queue: Queue, now: datetime) -> bool:
+    """Flagged once per stay in the queue: a flagged ticket is not flagged again."""
+    cutoff = wait_cutoff(queue, now)
+    return (
+        cutoff is not None
+        and ticket.status is TicketStatus.QUEUED
+        and ticket.flag is None
+        and ticket.queued_at is not None
+        and ticket.queued_at <= cutoff
+    )
+
+
+def is_silent(agent: Agent, grace_seconds: int, now: datetime) -> bool:
+    cutoff = presence_cutoff(grace_seconds, now)
+    return (
+        cutoff is not None
+        and agent.presence is not Presence.OFFLINE
+        and (agent.last_seen_at is None or agent.last_seen_at <= cutoff)
+    )
+
+
+def is_exhausted(ticket: Ticket, queue: Queue, members_left: int) -> bool:
+    """After an escalation: stop when the queue's limit is reached, or when every member who
+    could receive it (`members_left` counts those who have not missed it) already has."""
+    limit_reached = 0 < queue.max_escalations <= ticket.escalations
+    return limit_reached or members_left == 0
+
+
+def goes_away(agent: Agent, queue: Queue) -> bool:
+    """Too many misses in a row: stop sending this agent work until it comes back itself."""
+    return (
+        queue.away_after_misses > 0
+        and agent.presence is Presence.ONLINE
+        and agent.missed_in_row >= queue.away_after_misses
+    )
+
+
+def requeued_when_offline(ticket: Ticket, policy: OfflinePolicy) -> bool:
+    if policy is OfflinePolicy.REQUEUE:
+        return ticket.status is TicketStatus.ASSIGNED
+    if policy is OfflinePolicy.REQUEUE_ALL:
+        return ticket.status.is_active
+    return False

@@ -1,0 +1,48 @@
+"""The in-process scheduler: a task in every server process that runs the timer pass every
+GILIRAN_TICK_SECONDS. Several processes and replicas may all run it; the pass itself makes
+sure each move happens once (see giliran.service.timers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from giliran.service.context import Context
+from giliran.service.timers import TickReport, tick
+
+log = logging.getLogger("giliran.scheduler")
+
+WriteRunner = Callable[..., Awaitable[TickReport]]
+
+
+class Scheduler:
+    def __init__(self, ctx: Context, run_write: WriteRunner, interval: float) -> None:
+        self._ctx = ctx
+        self._run_write = run_write
+        self._interval = interval
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="giliran-scheduler")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = await self._run_write(tick, self._ctx)
+            except Exception:
+                # The database may be restarting; the next pass picks up whatever is due,
+                # because every deadline is derived from stored timestamps.
+                log.exception("timer pass failed; retrying in %.1f s", self._interval)
+            else:
+                if report.moves:
+                    log.info("timer pass: %s", report)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._interval)

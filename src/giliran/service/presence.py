@@ -1,0 +1,71 @@
+"""Presence: agents go online and offline themselves, prove they are there with heartbeats, and
+fall offline on their own when they stop. What happens to their work is the queue's policy."""
+
+from __future__ import annotations
+
+from giliran.domain import escalation, lifecycle
+from giliran.domain.model import Agent, Presence, Reason
+from giliran.service.context import Context, Principal, Role
+from giliran.service.dispatch import dispatch
+from giliran.service.lookups import agent_or_404
+from giliran.service.ports import UnitOfWork
+from giliran.service.runtime import presence_grace
+
+
+def go_online(ctx: Context, who: Principal) -> Agent:
+    """Also the way back from `away`; it counts as a sign of life."""
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        agent = agent_or_404(uow, who.agent_id)
+        was_online = agent.online
+        lifecycle.set_presence(agent, Presence.ONLINE, now=ctx.clock.now())
+        uow.agents.save(agent)
+        if not was_online:
+            dispatch(ctx, uow, Reason.AUTO)
+        uow.commit()
+    return agent
+
+
+def go_offline(ctx: Context, who: Principal) -> Agent:
+    """Immediate. The agent gets nothing new; its tickets follow each queue's offline policy."""
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        agent = agent_or_404(uow, who.agent_id)
+        if agent.presence is not Presence.OFFLINE:
+            take_offline(ctx, uow, agent, actor=who.actor)
+            dispatch(ctx, uow, Reason.AUTO)
+        uow.commit()
+    return agent
+
+
+def heartbeat(ctx: Context, who: Principal) -> tuple[Agent, int]:
+    """Keeps an online (or away) agent from expiring; never changes its presence, so a browser
+    tab left open does not bring back an agent who went offline or away. Returns the agent
+    and the grace period, which tells the client how often to beat."""
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        agent = agent_or_404(uow, who.agent_id)
+        agent.last_seen_at = ctx.clock.now()
+        uow.agents.save(agent)
+        grace = presence_grace(ctx, uow)
+        uow.commit()
+    return agent, grace
+
+
+def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> int:
+    """Set the agent offline and send back the tickets its queues' policies say to requeue.
+    The caller dispatches afterwards. Returns how many tickets went back."""
+    now = ctx.clock.now()
+    lifecycle.set_presence(agent, Presence.OFFLINE, now=now)
+    requeued = 0
+    for ticket in uow.tickets.held_by(agent.id):
+        queue = uow.queues.get(ticket.queue)
+        if queue is None or not escalation.requeued_when_offline(ticket, queue.offline_policy):
+            continue
+        entry = lifecycle.unassign(ticket, agent, now=now, reason=Reason.AGENT_OFFLINE,
+                                   actor=actor)
+        uow.tickets.save(ticket)
+        uow.history.append(entry)
+        requeued += 1
+    uow.agents.save(agent)
+    return requeued

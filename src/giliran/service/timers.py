@@ -1,0 +1,127 @@
+"""The timer pass: everything that happens because time went by.
+
+One pass expires silent agents, escalates assignments nobody accepted in time, dispatches what
+that freed, and flags tickets that have waited too long. Every deadline is derived from stored
+timestamps and `now`, so a restart loses no timer; each batch runs in one writing unit of work
+under the floor lock, so with several processes or replicas ticking at once every move happens
+exactly once (the second pass finds the work already done).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from giliran.domain import escalation, lifecycle
+from giliran.domain.model import Presence, Queue, Reason, Ticket, TicketFlag
+from giliran.service.context import SYSTEM_ACTOR, Context
+from giliran.service.dispatch import dispatch
+from giliran.service.lookups import agent_or_404
+from giliran.service.ports import BATCH, UnitOfWork
+from giliran.service.presence import take_offline
+from giliran.service.runtime import presence_grace
+
+
+@dataclass
+class TickReport:
+    went_offline: int = 0
+    requeued: int = 0
+    escalated: int = 0
+    exhausted: int = 0
+    went_away: int = 0
+    waiting_too_long: int = 0
+
+    @property
+    def moves(self) -> int:
+        return (self.went_offline + self.requeued + self.escalated + self.exhausted
+                + self.went_away + self.waiting_too_long)
+
+
+def tick(ctx: Context) -> TickReport:
+    """Run one pass; returns what it did. Cheap when nothing is due: one read, no lock."""
+    report = TickReport()
+    with ctx.uow(write=False) as uow:
+        if not _anything_due(ctx, uow, ctx.clock.now()):
+            return report
+    while True:
+        with ctx.uow(write=True) as uow:
+            now = ctx.clock.now()
+            full = _expire_presence(ctx, uow, now, report)
+            full |= _escalate_overdue(uow, now, report)
+            dispatch(ctx, uow, Reason.AUTO)
+            full |= _flag_waiting(uow, now, report)
+            uow.commit()
+        if not full:
+            return report
+
+
+def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
+    cutoff = escalation.presence_cutoff(presence_grace(ctx, uow), now)
+    if cutoff is not None and uow.agents.silent_since(cutoff, 1):
+        return True
+    for queue in uow.queues.all():
+        accept = escalation.accept_cutoff(queue, now)
+        if accept is not None and uow.tickets.overdue(queue.name, accept, 1):
+            return True
+        wait = escalation.wait_cutoff(queue, now)
+        if wait is not None and uow.tickets.waiting_since(queue.name, wait, 1):
+            return True
+    return False
+
+
+def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    cutoff = escalation.presence_cutoff(presence_grace(ctx, uow), now)
+    if cutoff is None:
+        return False
+    silent = uow.agents.silent_since(cutoff, BATCH)
+    for agent in silent:
+        report.requeued += take_offline(ctx, uow, agent, actor=SYSTEM_ACTOR)
+        report.went_offline += 1
+    return len(silent) == BATCH
+
+
+def _escalate_overdue(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    full = False
+    for queue in uow.queues.all():
+        cutoff = escalation.accept_cutoff(queue, now)
+        if cutoff is None:
+            continue
+        overdue = uow.tickets.overdue(queue.name, cutoff, BATCH)
+        for ticket in overdue:
+            _escalate(uow, ticket, queue, now, report)
+        full |= len(overdue) == BATCH
+    return full
+
+
+def _escalate(
+    uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime, report: TickReport
+) -> None:
+    """Take the ticket back; the dispatch that follows offers it to the next agent in turn
+    who has not missed it, or leaves it at its original place in the queue."""
+    holder = agent_or_404(uow, ticket.agent_id)
+    uow.history.append(lifecycle.escalate(ticket, holder, now=now))
+    report.escalated += 1
+    if escalation.goes_away(holder, queue):
+        holder.presence = Presence.AWAY
+        report.went_away += 1
+    left = uow.agents.count_members(ticket.queue, excluding=ticket.missed_by)
+    if escalation.is_exhausted(ticket, queue, left):
+        uow.history.append(lifecycle.flag(ticket, TicketFlag.EXHAUSTED, now=now))
+        report.exhausted += 1
+    uow.tickets.save(ticket)
+    uow.agents.save(holder)
+
+
+def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    full = False
+    for queue in uow.queues.all():
+        cutoff = escalation.wait_cutoff(queue, now)
+        if cutoff is None:
+            continue
+        waiting = uow.tickets.waiting_since(queue.name, cutoff, BATCH)
+        for ticket in waiting:
+            uow.history.append(lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
+            uow.tickets.save(ticket)
+            report.waiting_too_long += 1
+        full |= len(waiting) == BATCH
+    return full
