@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from giliran.adapters.sql.migrate import head_revision
 from tests.support.postgres import free_port
+from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +76,29 @@ def test_bad_configuration_is_reported_not_a_traceback(tmp_path: Path) -> None:
     weak = giliran("migrate", env={**env, "GILIRAN_ADMIN_TOKEN": "changeme"})
     assert weak.returncode == 2 and "GILIRAN_ADMIN_TOKEN" in weak.stderr + weak.stdout
     assert "Traceback" not in bad_url.stderr + weak.stderr
+
+
+def test_tick_from_cron_escalates_what_is_due(tmp_path: Path) -> None:
+    """With the in-process scheduler off, `giliran tick` is the timer: run it after an
+    assignment's deadline and the assignment is taken back, once. (One agent: after its miss
+    nobody is left, so the ticket is flagged and no later deadline can blur the count.)"""
+    env = clean_env(tmp_path)
+    server = ServerProcess(env["GILIRAN_DATABASE_URL"], env={"GILIRAN_SCHEDULER": "false"})
+    server.start()
+    try:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        with httpx.Client(base_url=server.base_url + "/api/v1", headers=admin) as http:
+            assert http.patch("/queues/default",
+                              json={"accept_timeout_seconds": 1}).status_code == 200
+            token = http.post("/agents", json={"name": "A"}).json()["token"]
+            http.post("/agent/go-online", headers={"Authorization": f"Bearer {token}"})
+            lead = http.post("/tickets", json={"title": "lead"}).json()
+    finally:
+        server.stop()
+    time.sleep(1.2)  # let the 1 s deadline pass; no process holds the timer
+    first = giliran("tick", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "escalated 1, flagged exhausted 1," in first.stdout, first.stdout
+    again = giliran("tick", env=env)
+    assert "escalated 0, flagged exhausted 0," in again.stdout, "the same deadline fired twice"
+    assert lead["assigned_agent_id"] is not None

@@ -10,6 +10,7 @@ so assignment_history ids follow commit order and the history can be replayed in
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -45,6 +46,10 @@ class TicketRow:
     agent_id: int | None
     priority: int
     external_id: str | None
+    missed_by: frozenset[int] = frozenset()
+    auto_dispatch: bool = True
+    escalations: int = 0
+    flag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,11 @@ class Snapshot:
                 }
                 tickets = {
                     r.id: TicketRow(r.id, r.title, r.status, r.agent_id, r.priority,
-                                    r.external_id)
+                                    r.external_id, frozenset(_json_list(r.missed_by)),
+                                    bool(r.auto_dispatch), r.escalations, r.flag)
                     for r in conn.execute(text(
-                        "SELECT id, title, status, agent_id, priority, external_id"
-                        " FROM tickets ORDER BY id"))
+                        "SELECT id, title, status, agent_id, priority, external_id, missed_by,"
+                        " auto_dispatch, escalations, flag FROM tickets ORDER BY id"))
                 }
                 history = [
                     HistoryRow(r.id, r.ticket_id, r.event, r.reason, r.actor,
@@ -154,6 +160,7 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
         status: str | None = None
         holder: int | None = None
         released_by: int | None = None  # who held it when it was completed / cancelled
+        missed: set[int] = set()  # agents it was escalated away from: never its holder again
 
         def bad(h: HistoryRow, why: str, *, _tid: int = tid) -> None:
             found.append(f"ticket {_tid} history #{h.id} {h.event}"
@@ -171,6 +178,8 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
                     bad(h, f"assigned from status {status}")
                 if h.to_agent_id is None:
                     bad(h, "assigned to nobody")
+                if h.to_agent_id in missed:
+                    bad(h, f"assigned again to agent {h.to_agent_id}, who already missed it")
                 status, holder = "assigned", h.to_agent_id
             elif h.event == "accepted":
                 if status != "assigned":
@@ -191,11 +200,26 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
                 if h.from_agent_id != holder or holder is None:
                     bad(h, f"unassigned from {h.from_agent_id} but the holder was {holder}")
                 status, holder = "queued", None
+            elif h.event == "escalated":
+                if status != "assigned":
+                    bad(h, f"escalated from status {status}")
+                if h.from_agent_id != holder or holder is None:
+                    bad(h, f"escalated from {h.from_agent_id} but the holder was {holder}")
+                if h.from_agent_id in missed:
+                    bad(h, f"escalated twice from agent {h.from_agent_id}")
+                missed.add(h.from_agent_id or 0)
+                status, holder = "queued", None
+            elif h.event == "flagged":
+                if status not in ("queued", *ACTIVE):
+                    bad(h, f"flagged from status {status}")
             else:
                 bad(h, "unknown event")
 
         if status != row.status:
             found.append(f"ticket {tid}: history ends in {status}, tickets.status={row.status}")
+        if missed != set(row.missed_by) or len(missed) != row.escalations:
+            found.append(f"ticket {tid}: history says missed by {sorted(missed)}, the row says"
+                         f" {sorted(row.missed_by)} after {row.escalations} escalations")
         if row.status in ACTIVE or row.status == "queued":
             if holder != row.agent_id:
                 found.append(f"ticket {tid} ({row.status}): history says holder {holder},"
@@ -236,7 +260,8 @@ def capacity_replay(snap: Snapshot) -> list[str]:
             elif load[h.to_agent_id] > agent.max_tickets:
                 found.append(f"history #{h.id}: agent {agent.id} ({agent.name}) reached"
                              f" {load[agent.id]} tickets, max {agent.max_tickets}")
-        elif h.event in ("completed", "cancelled", "unassigned") and h.from_agent_id is not None:
+        elif (h.event in ("completed", "cancelled", "unassigned", "escalated")
+              and h.from_agent_id is not None):
             load[h.from_agent_id] -= 1
             if load[h.from_agent_id] < 0:
                 found.append(f"history #{h.id}: agent {h.from_agent_id} released a ticket"
@@ -251,9 +276,22 @@ def capacity_replay(snap: Snapshot) -> list[str]:
 def no_idle_eligible_agent(snap: Snapshot) -> list[str]:
     """Dispatch runs in every transaction that can make an agent eligible or queue a ticket,
     so a quiet floor never has a queued ticket next to an agent who could take it."""
-    queued = sorted(t.id for t in snap.tickets.values() if t.status == "queued")
+    found = []
     idle = [a for a in snap.agents.values() if a.eligible]
-    if queued and idle:
-        who = ", ".join(f"{a.id} ({a.name}, {a.active_tickets}/{a.max_tickets})" for a in idle)
-        return [f"{len(queued)} ticket(s) queued (first {queued[:10]}) while eligible: {who}"]
-    return []
+    for t in sorted(snap.tickets.values(), key=lambda t: t.id):
+        if t.status != "queued" or not t.auto_dispatch:
+            continue
+        could = [a for a in idle if a.id not in t.missed_by]
+        if could:
+            who = ", ".join(f"{a.id} ({a.name}, {a.active_tickets}/{a.max_tickets})"
+                            for a in could)
+            found.append(f"ticket {t.id} queued while these could take it: {who}")
+    return found[:10]
+
+
+def _json_list(value: object) -> list[int]:
+    """missed_by as the driver returns it: a list on PostgreSQL, JSON text on SQLite."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    assert isinstance(value, list)
+    return [int(v) for v in value]

@@ -8,25 +8,26 @@ in a shared `Recorder`, so a test can afterwards assert on every status code it 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from tests.support.server import ServerProcess
 
 API = "/api/v1"
+T = TypeVar("T")
 
 
 @contextmanager
 def running_server(
-    database_url: str, log_path: Path, *, workers: int = 2
+    database_url: str, log_path: Path, *, workers: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[ServerProcess]:
     """A started server; with several workers, also checks they are really running."""
-    server = ServerProcess(database_url, workers=workers, log_path=log_path)
+    server = ServerProcess(database_url, workers=workers, log_path=log_path, env=env or {})
     try:
         server.start()
         assert server.proc is not None
@@ -57,6 +58,19 @@ def logged_errors(path: Path) -> list[str]:
     markers = ("Traceback", "unexpected error", "Exception in ASGI", "ERROR")
     return [line for line in path.read_text(errors="replace").splitlines()
             if any(m in line for m in markers)]
+
+
+def wait_until(check: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    """Poll an observable state until `check` returns something truthy. Real-time tests wait on
+    what the server does (a timer firing), never on a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +39,16 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+def configure_logging(level: str) -> None:
+    """giliran's own loggers write next to uvicorn's, at the configured level."""
+    logger = logging.getLogger("giliran")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
 def create_app(container: Container | None = None) -> FastAPI:
     """Build the app. Without a container, settings are read from the environment when the
     app starts (this is what `giliran serve` and every worker process do)."""
@@ -46,6 +57,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = container is None
         app.state.container = c = container or bootstrap(Settings())
+        configure_logging(c.settings.log_level)
         writers = c.settings.writer_threads or (1 if c.db.is_sqlite else 4)
         app.state.runner = runner = Runner(writers)
         scheduler = None
