@@ -9,7 +9,14 @@ has a backlog and (almost) nobody to give it to. Each repetition times two servi
       full, the ticket stays queued (the call also computes the new ticket's queue position);
   (b) complete: service.tickets.complete_ticket of one held ticket; the holder's slot frees and
       dispatch refills it from the head of the queue;
-  (c) dispatch: one dispatch pass in its own write transaction (nobody has room).
+  (c) dispatch: one dispatch pass in its own write transaction (nobody has room);
+  (d) tick idle: one timer pass with the accept timeout and presence expiry on and nothing due
+      (what every server process pays every GILIRAN_TICK_SECONDS);
+  (e) tick escalate: one timer pass that finds one overdue assignment (made overdue, untimed,
+      by moving its assigned_at back), escalates it and re-dispatches. The escalated ticket
+      returns to the head of the queue and waits there, because its holder (the only agent
+      with room) has missed it, so later repetitions also pass over the earlier ones: the
+      growth from rep to rep is that cost, not the size of the floor.
 (a) includes reporting the new ticket's queue position: an index range count proportional to
 the position (the backlog ahead of it), the one cost here that grows with the floor.
 (a) adds one queued ticket and (b) removes one, so the backlog stays at its nominal size.
@@ -51,11 +58,12 @@ from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.migrate import upgrade
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
-from giliran.service import tickets
+from giliran.service import floor, tickets, timers
 from giliran.service.context import ADMIN
 from giliran.service.dispatch import dispatch
 
 SIZES = {"small": (5, 10), "large": (5_000, 100_000)}
+ACCEPT_TIMEOUT_S = 86_400  # long: only the tickets the bench backdates are overdue
 HELD_PER_AGENT = 2
 TARGET_RATIO = 2.0
 BATCH = 10_000
@@ -68,11 +76,13 @@ def build(url: str, n_agents: int, n_queued: int) -> float:
     try:
         upgrade(db)
         base = datetime(2026, 1, 1, tzinfo=UTC)
+        now = datetime.now(UTC)
         with db.engine.begin() as conn:
             conn.execute(insert(t.agents), [
                 {"name": f"agent-{i:05d}", "token_hash": f"scaling-{i}",
                  "max_tickets": HELD_PER_AGENT, "auto_assign": True, "active": True,
-                 "online": True, "rotation_order": 0, "active_tickets": HELD_PER_AGENT,
+                 "presence": "online", "last_seen_at": now, "missed_in_row": 0,
+                 "rotation_order": 0, "active_tickets": HELD_PER_AGENT,
                  # Each agent's latest assignment is its second held ticket's seq.
                  "last_assigned_seq": (i + 1) * HELD_PER_AGENT, "created_at": base}
                 for i in range(n_agents)
@@ -84,7 +94,7 @@ def build(url: str, n_agents: int, n_queued: int) -> float:
                 for i, agent_id in enumerate(agent_ids):
                     seq = i * HELD_PER_AGENT + k + 1
                     held.append(_ticket(base, len(held), status="assigned", agent_id=agent_id,
-                                        assigned_seq=seq))
+                                        assigned_seq=seq, assigned_at=now))
             _insert_many(conn, held)
             queued = [_ticket(base, len(held) + j, status="queued") for j in range(n_queued)]
             _insert_many(conn, queued)
@@ -101,13 +111,14 @@ def build(url: str, n_agents: int, n_queued: int) -> float:
 
 
 def _ticket(base: datetime, n: int, *, status: str, agent_id: int | None = None,
-            assigned_seq: int = 0) -> dict[str, Any]:
+            assigned_seq: int = 0, assigned_at: datetime | None = None) -> dict[str, Any]:
     created = base + timedelta(seconds=n)
     return {"title": f"ticket {n}", "description": None, "category": None, "queue": "default",
             "priority": 1, "status": status, "external_id": None, "agent_id": agent_id,
-            "assigned_seq": assigned_seq, "created_at": created,
-            "assigned_at": created if agent_id else None, "accepted_at": None,
-            "closed_at": None}
+            "assigned_seq": assigned_seq, "created_at": created, "assigned_at": assigned_at,
+            "accepted_at": None, "closed_at": None,
+            "queued_at": created if status == "queued" else None, "escalations": 0,
+            "missed_by": [], "flag": None, "flagged_at": None, "auto_dispatch": True}
 
 
 def _insert_many(conn: Any, rows: list[dict[str, Any]]) -> None:
@@ -167,6 +178,13 @@ def _held_ticket(db: Database, agent_id: int) -> int:
     return int(found)
 
 
+def _make_overdue(db: Database, ticket_id: int) -> None:
+    overdue = datetime.now(UTC) - timedelta(seconds=2 * ACCEPT_TIMEOUT_S)
+    with db.engine.begin() as conn:
+        conn.execute(update(t.tickets).where(t.tickets.c.id == ticket_id)
+                     .values(assigned_at=overdue))
+
+
 def _agent_ids(db: Database) -> list[int]:
     with db.engine.connect() as conn:
         return [int(r.id) for r in conn.execute(select(t.agents.c.id).order_by(t.agents.c.id))]
@@ -176,7 +194,10 @@ def run_ops(c: Container, reps: int, warmup: int) -> dict[str, list[float]]:
     """Interleaved create / complete; returns seconds per call (warm-up dropped)."""
     ctx = c.ctx
     agent_ids = _agent_ids(c.db)
-    out: dict[str, list[float]] = {"create": [], "complete": [], "dispatch": []}
+    out: dict[str, list[float]] = {"create": [], "complete": [], "dispatch": [],
+                                   "tick idle": [], "tick escalate": []}
+    floor.update_queue(ctx, ADMIN, "default",
+                       floor.QueueChanges(accept_timeout_seconds=ACCEPT_TIMEOUT_S))
     for i in range(warmup + reps):
         t0 = time.perf_counter()
         view = tickets.create_ticket(ctx, ADMIN, tickets.NewTicket(title=f"scaling {i}",
@@ -192,10 +213,20 @@ def run_ops(c: Container, reps: int, warmup: int) -> dict[str, list[float]]:
             dispatch(ctx, uow)
             uow.commit()
         t4 = time.perf_counter()
+        idle = timers.tick(ctx)
+        t5 = time.perf_counter()
+        _make_overdue(c.db, _held_ticket(c.db, agent_ids[(i * 7 + 3) % len(agent_ids)]))
+        t6 = time.perf_counter()
+        escalated = timers.tick(ctx)
+        t7 = time.perf_counter()
+        if idle.moves or escalated.escalated != 1:
+            raise RuntimeError(f"timer passes did not do what was set up: {idle} {escalated}")
         if i >= warmup:
             out["create"].append(t1 - t0)
             out["complete"].append(t3 - t2)
             out["dispatch"].append(t4 - t3)
+            out["tick idle"].append(t5 - t4)
+            out["tick escalate"].append(t7 - t6)
     return out
 
 
@@ -208,6 +239,8 @@ def check_state(db: Database, n_agents: int, n_queued: int) -> str:
         active = int(conn.execute(select(func.sum(t.agents.c.active_tickets))).scalar_one())
         eligible = int(conn.execute(select(func.count()).select_from(t.agents)
                                     .where(t.ELIGIBLE)).scalar_one())
+    # Each escalated ticket stays queued (its holder missed it) and the holder takes one
+    # from the queue instead, so the backlog keeps its size.
     ok = (held_n == active == n_agents * HELD_PER_AGENT and eligible == 0
           and queued_n == n_queued)
     return (f"after: {queued_n} queued, {held_n} held, sum(active_tickets) {active}, "
@@ -301,7 +334,9 @@ def bench_db(db_name: str, url_for: Callable[[str], str], args: argparse.Namespa
     for size, (n_agents, n_queued) in SIZES.items():
         url = url_for(size)
         secs = build(url, n_agents, n_queued)
-        c = bootstrap(Settings(database_url=url, admin_token="x" * 20))
+        # Presence expiry on (its query runs every pass) but nobody is silent that long.
+        c = bootstrap(Settings(database_url=url, admin_token="x" * 20,
+                               presence_grace_seconds=ACCEPT_TIMEOUT_S, scheduler=False))
         try:
             times = run_ops(c, args.reps, args.warmup)
             state = check_state(c.db, n_agents, n_queued)
@@ -317,15 +352,17 @@ def bench_db(db_name: str, url_for: Callable[[str], str], args: argparse.Namespa
               f"(built in {secs:4.1f}s)  create: median {stats['create']['median_us']:7.0f} us "
               f"p99 {stats['create']['p99_us']:7.0f} us   complete: median "
               f"{stats['complete']['median_us']:7.0f} us p99 {stats['complete']['p99_us']:7.0f} "
-              f"us   dispatch alone: median {stats['dispatch']['median_us']:6.0f} us   {state}",
-              flush=True)
+              f"us   dispatch alone: median {stats['dispatch']['median_us']:6.0f} us   "
+              f"tick idle: median {stats['tick idle']['median_us']:6.0f} us   tick escalate: "
+              f"median {stats['tick escalate']['median_us']:6.0f} us p99 "
+              f"{stats['tick escalate']['p99_us']:6.0f} us   {state}", flush=True)
     small, large = result["sizes"]["small"], result["sizes"]["large"]
     result["ratios"] = {}
-    for op in ("dispatch", "complete", "create"):
+    for op in ("dispatch", "complete", "create", "tick idle", "tick escalate"):
         r_med = large["stats"][op]["median_us"] / small["stats"][op]["median_us"]
         r_p99 = large["stats"][op]["p99_us"] / small["stats"][op]["p99_us"]
         result["ratios"][op] = {"median": r_med, "p99": r_p99}
-        print(f"  {db_name:<9}{op:<9} large/small: median {r_med:6.2f}x  p99 {r_p99:6.2f}x   "
+        print(f"  {db_name:<9}{op:<14} large/small: median {r_med:6.2f}x  p99 {r_p99:6.2f}x   "
               f"target <= {TARGET_RATIO:g}x: {'met' if r_med <= TARGET_RATIO else 'NOT met'}",
               flush=True)
     print(f"  {db_name}: statements that add the most time on the large floor (median us per "
