@@ -56,8 +56,10 @@ ALLOWED: dict[str, set[int]] = {
     "offline": {200},
     "my-queue": {200},
     "accept": {200, 409},  # the agent's other device or an admin got there first
-    "complete": {200, 409},
-    "nosy-accept": {403},  # someone else's ticket
+    "complete": {200, 409},  # 409 also when the ticket was taken back from this agent
+    "nosy-accept": {403, 409},  # someone else's ticket (409: it was taken back from me)
+    "heartbeat": {200},
+    "policy": {200},
     "nosy-complete": {403},
     "list": {200},
     "admin-complete": {200, 409},
@@ -100,6 +102,11 @@ async def create_agents(load: Load) -> None:
                 "name": f"agent-{i}", "max_tickets": cap, "rotation_order": i})
             assert call.status == 201, call.describe()
             load.agents.append(AgentHandle(call.body["id"], f"agent-{i}", call.body["token"], cap))
+        # Timers race the load: assignments nobody accepts within 1 s are taken back while
+        # agents accept and complete.
+        call = await admin.call("policy", "PATCH", "/queues/default",
+                                json={"accept_timeout_seconds": 1, "offline_policy": "requeue"})
+        assert call.status == 200, call.describe()
     finally:
         await admin.aclose()
 
@@ -146,6 +153,8 @@ async def agent_device(load: Load, agent: AgentHandle, device: int) -> None:
             if rng.random() < 0.15:
                 kind = rng.choice(("online", "offline"))
                 await me.call(kind, "POST", f"/agent/go-{kind}")
+            if rng.random() < 0.1:
+                await me.call("heartbeat", "POST", "/agent/heartbeat")
             q = await me.call("my-queue", "GET", "/agent/my-queue")
             if q.status != 200:
                 continue
@@ -211,6 +220,31 @@ async def run_load(load: Load) -> None:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=LOAD_BUDGET_S)
     finally:
         await asyncio.gather(*(c.aclose() for c in creator_clients))
+
+
+ESCALATIONS_WANTED = 15
+
+
+async def timers_race_agents(load: Load) -> None:
+    """A second wave of agents working while 1 s timeouts fire, until the timers have taken
+    back at least ESCALATIONS_WANTED assignments: accepts and completes race escalations."""
+    admin = load.actor("admin-timers", ADMIN_TOKEN)
+
+    async def escalations() -> int:
+        page = await admin.call("list", "GET", "/tickets", params={"limit": 500})
+        return sum(t["escalations"] for t in page.body["items"]) if page.status == 200 else 0
+
+    async def watch() -> None:
+        while await escalations() < ESCALATIONS_WANTED:
+            await asyncio.sleep(0.1)  # polling the server's state, not pacing a race
+
+    try:
+        await asyncio.gather(
+            watch(),
+            *(agent_device(load, a, d + DEVICES_PER_AGENT) for a in load.agents for d in (0,)),
+        )
+    finally:
+        await admin.aclose()
 
 
 async def settle(load: Load) -> None:
@@ -298,7 +332,7 @@ def summary(load: Load, snap: Snapshot, seconds: float) -> str:
     statuses = Counter(t.status for t in snap.tickets.values())
     return (f"seed={load.rng_seed} requests={len(load.recorder.calls)} in {seconds:.1f}s; "
             f"per kind {load.recorder.status_counts()}; tickets {dict(statuses)}; "
-            f"history rows {len(snap.history)}")
+            f"history rows {len(snap.history)}, escalations {len(snap.events('escalated'))}")
 
 
 def test_concurrent_load_keeps_the_floor_consistent(
@@ -306,12 +340,14 @@ def test_concurrent_load_keeps_the_floor_consistent(
 ) -> None:
     seed = int(os.environ.get("GILIRAN_LOAD_SEED") or random.randrange(2**32))
     log = tmp_path / "server.log"
-    with running_server(database_url, log, workers=WORKERS) as server:
+    with running_server(database_url, log, workers=WORKERS,
+                        env={"GILIRAN_TICK_SECONDS": "0.1"}) as server:
         load = Load(server.base_url, seed)
         started = time.monotonic()
         try:
             asyncio.run(run_load(load))
             asyncio.run(settle(load))
+            asyncio.run(asyncio.wait_for(timers_race_agents(load), timeout=LOAD_BUDGET_S))
         except TimeoutError:
             pytest.fail(f"load did not finish within {LOAD_BUDGET_S}s (seed {seed});"
                         f" {len(load.recorder.calls)} requests done\n{log_tail(log)}")

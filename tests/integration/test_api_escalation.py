@@ -97,6 +97,10 @@ def test_an_unaccepted_lead_moves_to_the_next_agent_and_a_late_accept_is_refused
     assert late.status_code == 409
     assert late.json()["error"]["code"] == "assignment_revoked"
     assert "taken back" in late.json()["error"]["message"]
+    late_done = floor.client.post(f"{API}/tickets/{lead['id']}/complete",
+                                  headers=bearer(a["token"]))
+    assert (late_done.status_code, late_done.json()["error"]["code"]) == (
+        409, "assignment_revoked")
     now = floor.ticket(lead["id"])
     assert (now["assigned_agent_id"], now["status"], now["escalations"]) == (
         b["id"], "in_progress", 1)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from giliran.domain import lifecycle
@@ -87,12 +88,8 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = agent_or_404(uow, who.agent_id)
-        try:
+        with _revoked_if_held_before(uow, ticket, agent.id):
             entry = lifecycle.accept(ticket, agent, now=ctx.clock.now())
-        except NotYourTicket:
-            if _held_before(uow, ticket, agent.id):
-                raise lifecycle.revoked(ticket) from None
-            raise
         uow.history.append(entry)
         uow.tickets.save(ticket)
         uow.agents.save(agent)
@@ -100,15 +97,25 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _held_before(uow: UnitOfWork, ticket: Ticket, agent_id: int) -> bool:
-    return any(e.to_agent_id == agent_id for e in uow.history.for_ticket(ticket.id))
+@contextmanager
+def _revoked_if_held_before(uow: UnitOfWork, ticket: Ticket, agent_id: int) -> Iterator[None]:
+    """An agent acting on a ticket that was taken back from it (escalated, or requeued when it
+    went offline) is told so with a conflict, not a bare "not yours"."""
+    try:
+        yield
+    except NotYourTicket:
+        if any(e.to_agent_id == agent_id for e in uow.history.for_ticket(ticket.id)):
+            raise lifecycle.revoked(ticket) from None
+        raise
 
 
 def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Role.ADMIN, Role.AGENT)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        _check_holder(who, ticket)
+        if who.agent_id is not None:
+            with _revoked_if_held_before(uow, ticket, who.agent_id):
+                _check_holder(who, ticket)
         holder = _holder(uow, ticket, action="complete")
         entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
