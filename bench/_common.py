@@ -152,10 +152,11 @@ def run_wrk(base_url: str, connections: int, duration: float, *, threads: int = 
     res: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = res["duration_us"] / 1e6
     res["connections"] = connections
-    res["rps"] = res["requests"] / seconds if seconds else 0.0
     errors = sum(res[k] for k in ("err_connect", "err_read", "err_write", "err_timeout"))
     res["socket_errors"] = errors
-    res["ok_requests"] = res["requests"] - res["err_status"]
+    res["ok_requests"] = max(0, res["requests"] - res["err_status"] - errors)
+    # Only answered, successful requests count: a server failing fast must not look fast.
+    res["rps"] = res["ok_requests"] / seconds if seconds else 0.0
     return res
 
 

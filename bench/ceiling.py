@@ -58,7 +58,8 @@ def prepare(url: str, agents: int) -> None:
             conn.execute(insert(t.agents), [
                 {"name": f"ceiling-agent-{i:04d}", "token_hash": f"ceiling-{i}",
                  "max_tickets": MAX_CAPACITY, "auto_assign": True, "active": True,
-                 "online": True, "rotation_order": 0, "active_tickets": 0,
+                 "presence": "online", "missed_in_row": 0, "rotation_order": 0,
+                 "active_tickets": 0,
                  "last_assigned_seq": 0, "created_at": datetime.now(UTC)}
                 for i in range(agents)
             ])

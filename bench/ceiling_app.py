@@ -38,11 +38,11 @@ POOL_SIZE = int(os.environ.get("CEILING_POOL_SIZE", "10"))
 
 # The WHERE clause spelled as the partial index's predicate, so the planner uses that index.
 SQLITE_NEXT_AGENT = (
-    "SELECT id FROM agents WHERE active = 1 AND online = 1 AND auto_assign = 1 "
+    "SELECT id FROM agents WHERE active = 1 AND presence = 'online' AND auto_assign = 1 "
     "AND active_tickets < max_tickets ORDER BY last_assigned_seq, rotation_order, id LIMIT 1"
 )
 PG_NEXT_AGENT = (
-    "SELECT id FROM agents WHERE active AND online AND auto_assign "
+    "SELECT id FROM agents WHERE active AND presence = 'online' AND auto_assign "
     "AND active_tickets < max_tickets ORDER BY last_assigned_seq, rotation_order, id LIMIT 1"
 )
 NEXT_SEQ = "UPDATE counters SET value = value + 1 WHERE name = 'assignment' RETURNING value"
