@@ -60,7 +60,7 @@ ALLOWED: dict[str, set[int]] = {
     "nosy-accept": {403, 409},  # someone else's ticket (409: it was taken back from me)
     "heartbeat": {200},
     "policy": {200},
-    "nosy-complete": {403},
+    "nosy-complete": {403, 409},  # 409: it was taken back from me
     "list": {200},
     "admin-complete": {200, 409},
     "admin-patch": {200},
