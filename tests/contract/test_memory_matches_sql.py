@@ -25,9 +25,10 @@ from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
 
 Command = tuple[str, int, int]
+QUEUES = ("default", "sales", "support")
 commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
-                     "strategy", "policy", "heartbeat", "tick", "tick"]),
+                     "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -39,7 +40,13 @@ def apply(ctx: Context, cmd: Command) -> None:
             new = agents.NewAgent(f"a{a}", max_tickets=b, rotation_order=a)
             agents.create_agent(ctx, ADMIN, new)
         elif kind == "ticket":
-            tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", "default", Priority(b)))
+            queue = QUEUES[a % len(QUEUES)]
+            tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", queue, Priority(b)))
+        elif kind == "queue":
+            floor.create_queue(ctx, ADMIN, QUEUES[1 + b % 2], floor.QueueChanges())
+        elif kind == "member":
+            queues = frozenset(q for i, q in enumerate(QUEUES) if (b + 1) >> i & 1)
+            agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(queues=queues))
         elif kind in ("online", "offline"):
             fn = presence.go_online if kind == "online" else presence.go_offline
             fn(ctx, Principal(Role.AGENT, a + 1))

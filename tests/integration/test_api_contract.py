@@ -17,14 +17,43 @@ def error_code(response: Any) -> str:
 ADMIN_ONLY = [
     ("post", "/api/v1/agents", {"name": "x"}),
     ("get", "/api/v1/agents", None),
+    ("get", "/api/v1/agents/1", None),
     ("patch", "/api/v1/agents/1", {"max_tickets": 3}),
     ("get", "/api/v1/tickets", None),
     ("get", "/api/v1/tickets/1/history", None),
     ("post", "/api/v1/tickets/1/cancel", None),
     ("get", "/api/v1/workload", None),
+    ("post", "/api/v1/queues", {"name": "new"}),
+    ("get", "/api/v1/queues", None),
     ("get", "/api/v1/queues/default", None),
     ("patch", "/api/v1/queues/default", {"strategy": "random"}),
+    ("get", "/api/v1/settings", None),
+    ("patch", "/api/v1/settings", {"presence_grace_seconds": 5}),
 ]
+# What an agent token may call (each still limited to the agent's own tickets), and intake.
+NOT_ADMIN_ONLY = {
+    ("get", "/api/v1/agent/me"), ("post", "/api/v1/agent/go-online"),
+    ("post", "/api/v1/agent/go-offline"), ("post", "/api/v1/agent/heartbeat"),
+    ("get", "/api/v1/agent/my-queue"), ("get", "/api/v1/tickets/{ticket_id}"),
+    ("post", "/api/v1/tickets/{ticket_id}/accept"),
+    ("post", "/api/v1/tickets/{ticket_id}/complete"),
+    ("post", "/api/v1/tickets"),  # admin or an intake token; agents get 403 (tested below)
+}
+
+
+def test_the_403_matrix_covers_every_admin_endpoint(client: TestClient) -> None:
+    """A new endpoint must be added to ADMIN_ONLY (or be meant for agents) to pass."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    routes = {(method, path) for path, ops in paths.items() if path.startswith("/api/v1")
+              for method in ops}
+    templated = {(m, _template(p)) for m, p, _ in ADMIN_ONLY}
+    assert routes - NOT_ADMIN_ONLY == templated
+
+
+def _template(path: str) -> str:
+    return (path.replace("/agents/1", "/agents/{agent_id}")
+            .replace("/tickets/1/", "/tickets/{ticket_id}/")
+            .replace("/queues/default", "/queues/{name}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

@@ -48,6 +48,8 @@ class DispatchMachine(RuleBasedStateMachine):
         self.finished: dict[int, TicketStatus] = {}
         self.ceilings: dict[int, int] = {}
         self.queued_before: list[tuple[tuple[int, int], int]] = []
+        self.queues: list[str] = ["default"]
+        self.holders_before: dict[int, int | None] = {}
 
     def as_agent(self, agent_id: int) -> Principal:
         return Principal(Role.AGENT, agent_id)
@@ -55,6 +57,7 @@ class DispatchMachine(RuleBasedStateMachine):
     def _remember_queue(self) -> None:
         floor = snapshot(self.ctx.uow)
         self.queued_before = [(t.queue_key, t.id) for t in floor.queued]
+        self.holders_before = {t.id: t.agent_id for t in floor.tickets.values()}
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -77,12 +80,30 @@ class DispatchMachine(RuleBasedStateMachine):
             name="a", max_tickets=capacity, auto_assign=auto, rotation_order=order))
         self.agent_ids.append(agent.id)
 
-    @rule(priority=st.sampled_from(list(Priority)), external=st.none() | st.integers(0, 5))
-    def create_ticket(self, priority: Priority, external: int | None) -> None:
+    @precondition(lambda self: len(self.queues) < 3)
+    @rule()
+    def add_queue(self) -> None:
+        name = f"q{len(self.queues)}"
+        floor_service.create_queue(self.ctx, ADMIN, name, floor_service.QueueChanges())
+        self.queues.append(name)
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data())
+    def change_membership(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        queues = data.draw(st.frozensets(st.sampled_from(self.queues)))
+        agent_service.update_agent(self.ctx, ADMIN, agent_id,
+                                   agent_service.AgentChanges(queues=queues))
+
+    @rule(data=st.data(), priority=st.sampled_from(list(Priority)),
+          external=st.none() | st.integers(0, 5))
+    def create_ticket(self, data: st.DataObject, priority: Priority,
+                      external: int | None) -> None:
         self._remember_queue()
         self.clock.advance(1)
         view = ticket_service.create_ticket(self.ctx, ADMIN, ticket_service.NewTicket(
-            title="t", queue="default", priority=priority,
+            title="t", queue=data.draw(st.sampled_from(self.queues)), priority=priority,
             external_id=None if external is None else f"ext-{external}"))
         if not view.created:
             assert view.ticket.id in self.created, "idempotent intake returned an unknown ticket"
@@ -145,18 +166,19 @@ class DispatchMachine(RuleBasedStateMachine):
         except GiliranError:
             assert ticket_id in self.finished
 
-    @rule(strategy=st.sampled_from(list(StrategyName)))
-    def change_strategy(self, strategy: StrategyName) -> None:
-        floor_service.update_queue(self.ctx, ADMIN, "default",
+    @rule(data=st.data(), strategy=st.sampled_from(list(StrategyName)))
+    def change_strategy(self, data: st.DataObject, strategy: StrategyName) -> None:
+        floor_service.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
                                    floor_service.QueueChanges(strategy=strategy))
 
-    @rule(timeout=st.sampled_from([0, 1, 30, 300]), max_escalations=st.integers(0, 3),
-          away=st.integers(0, 2), policy=st.sampled_from(list(OfflinePolicy)),
-          max_wait=st.sampled_from([0, 60, 600]))
-    def change_policy(self, timeout: int, max_escalations: int, away: int,
+    @rule(data=st.data(), timeout=st.sampled_from([0, 1, 30, 300]),
+          max_escalations=st.integers(0, 3), away=st.integers(0, 2),
+          policy=st.sampled_from(list(OfflinePolicy)), max_wait=st.sampled_from([0, 60, 600]))
+    def change_policy(self, data: st.DataObject, timeout: int, max_escalations: int, away: int,
                       policy: OfflinePolicy, max_wait: int) -> None:
         self._remember_queue()
-        floor_service.update_queue(self.ctx, ADMIN, "default", floor_service.QueueChanges(
+        queue = data.draw(st.sampled_from(self.queues))
+        floor_service.update_queue(self.ctx, ADMIN, queue, floor_service.QueueChanges(
             accept_timeout_seconds=timeout, max_escalations=max_escalations,
             away_after_misses=away, offline_policy=policy, max_wait_seconds=max_wait))
 
@@ -190,10 +212,11 @@ class DispatchMachine(RuleBasedStateMachine):
                 event(f"timer pass: {name}")
         self.queued_before = []  # escalations requeue in the middle of the pass
         now = self.clock.now()
-        queue = floor_service.get_queue(self.ctx, ADMIN, "default")
+        queues = {q.name: q for q in floor_service.list_queues(self.ctx, ADMIN)}
         grace = runtime.get_settings(self.ctx, ADMIN).presence_grace_seconds
         floor = snapshot(self.ctx.uow)
         for ticket in floor.tickets.values():
+            queue = queues[ticket.queue]
             assert not escalation.is_overdue(ticket, queue, now), f"{ticket.id} not escalated"
             assert not escalation.has_waited_too_long(ticket, queue, now), f"{ticket.id} unflagged"
         for agent in floor.agents.values():
@@ -220,6 +243,17 @@ class DispatchMachine(RuleBasedStateMachine):
             assert floor.tickets[ticket_id].status is status
 
     @invariant()
+    def new_work_goes_only_to_members_of_its_queue(self) -> None:
+        floor = snapshot(self.ctx.uow)
+        for ticket in floor.tickets.values():
+            moved = ticket.agent_id != self.holders_before.get(ticket.id)
+            if moved and ticket.agent_id is not None:
+                agent = floor.agents[ticket.agent_id]
+                assert ticket.queue in agent.queues, (
+                    f"ticket {ticket.id} of {ticket.queue} went to agent {agent.id}, who serves "
+                    f"{sorted(agent.queues)}")
+
+    @invariant()
     def dispatch_took_the_head_of_the_queue(self) -> None:
         """Whatever left the queue by assignment in the last step came from its head."""
         floor = snapshot(self.ctx.uow)
@@ -230,8 +264,11 @@ class DispatchMachine(RuleBasedStateMachine):
         for later in left:
             for earlier in remaining:
                 if earlier.queue_key < later.queue_key and earlier.dispatchable:
-                    # Passing a ticket over is only right for an agent who already missed it.
-                    assert later.agent_id in earlier.missed_by, (
+                    # Passing a ticket over is only right for an agent who may not take it:
+                    # one who already missed it, or who does not serve its queue.
+                    agent = floor.agents[later.agent_id or 0]
+                    assert (agent.id in earlier.missed_by
+                            or earlier.queue not in agent.queues), (
                         f"ticket {later.id} was served before the earlier {earlier.id}")
 
 

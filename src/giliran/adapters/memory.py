@@ -15,7 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from giliran.domain.eligibility import is_eligible
+from giliran.domain.eligibility import is_eligible, serves
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.model import (
     DEFAULT_QUEUE,
@@ -75,13 +75,13 @@ class InMemoryAgentRepository:
 
     def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         found = sorted(
-            (a for a in self._s.agents.values() if is_eligible(a)),
+            (a for a in self._s.agents.values() if is_eligible(a) and serves(queue, a)),
             key=lambda a: tuple(getattr(a, f) for f in ordering),
         )
         return found if limit is None else found[:limit]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        return sum(a.active and a.auto_assign and a.id not in excluding
+        return sum(a.active and a.auto_assign and serves(queue, a) and a.id not in excluding
                    for a in self._s.agents.values())
 
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
@@ -118,6 +118,9 @@ class InMemoryTicketRepository:
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
         open_to_dispatch = (t for t in self._queued() if t.auto_dispatch)
         return sorted(open_to_dispatch, key=lambda t: t.queue_key)[offset:offset + limit]
+
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
+        return [t for t in self.queued_head(10**9) if t.queue == queue][offset:offset + limit]
 
     def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         found = [t for t in self._s.tickets.values()
@@ -169,6 +172,10 @@ class InMemoryHistoryRepository:
 class InMemoryQueueRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
+
+    def add(self, queue: Queue) -> Queue:
+        self._s.queues[queue.name] = queue
+        return queue
 
     def get(self, name: str) -> Queue | None:
         return self._s.queues.get(name)

@@ -36,6 +36,11 @@ def eligible(agents: Iterable[Agent]) -> Iterator[Agent]:
     return (agent for agent in agents if is_eligible(agent))
 
 
+def serves(queue: str, agent: Agent) -> bool:
+    return queue in agent.queues
+
+
 def may_receive(ticket: Ticket, agent: Agent) -> bool:
-    """Eligible, and not one of the agents who already let this ticket time out."""
-    return is_eligible(agent) and agent.id not in ticket.missed_by
+    """Eligible, a member of the ticket's queue, and not one of the agents who already let
+    this ticket time out."""
+    return is_eligible(agent) and serves(ticket.queue, agent) and agent.id not in ticket.missed_by

@@ -108,6 +108,8 @@ class Agent:
     last_seen_at: datetime | None = None
     # Assignments in a row this agent let time out; an accept or going online resets it.
     missed_in_row: int = 0
+    # The queues (mailboxes) it serves; its capacity is shared across all of them.
+    queues: frozenset[str] = frozenset({DEFAULT_QUEUE})
 
     @property
     def online(self) -> bool:
@@ -171,6 +173,9 @@ class Queue:
     away_after_misses: int = 0
     offline_policy: OfflinePolicy = OfflinePolicy.KEEP
     max_wait_seconds: int = 0
+    # Share of new tickets dispatched automatically (0-100); the rest wait for a manual pick-up.
+    auto_assign_percent: int = 100
+    active: bool = True  # an inactive queue takes no new tickets; the ones it has carry on
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,15 @@ import secrets
 from dataclasses import dataclass, fields, replace
 
 from giliran.domain import lifecycle
-from giliran.domain.model import DEFAULT_MAX_TICKETS, Agent, Presence, Reason, Ticket
+from giliran.domain.errors import InvalidInput
+from giliran.domain.model import (
+    DEFAULT_MAX_TICKETS,
+    DEFAULT_QUEUE,
+    Agent,
+    Presence,
+    Reason,
+    Ticket,
+)
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
@@ -21,6 +29,7 @@ class NewAgent:
     max_tickets: int = DEFAULT_MAX_TICKETS
     auto_assign: bool = True
     rotation_order: int = 0
+    queues: frozenset[str] = frozenset({DEFAULT_QUEUE})
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class AgentChanges:
     auto_assign: bool | None = None
     rotation_order: int | None = None
     active: bool | None = None
+    queues: frozenset[str] | None = None
 
 
 def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, str]:
@@ -39,9 +49,10 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
     who.require(Role.ADMIN)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ctx.uow(write=True) as uow:
+        _require_queues(uow, new.queues)
         agent = uow.agents.add(
             Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
-                  rotation_order=new.rotation_order),
+                  rotation_order=new.rotation_order, queues=new.queues),
             hash_token(token),
         )
         uow.commit()
@@ -64,6 +75,8 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, agent_id)
+        if changes.queues is not None:
+            _require_queues(uow, changes.queues)
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
@@ -88,6 +101,12 @@ def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         return agent, uow.tickets.held_by(agent.id)
+
+
+def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
+    unknown = sorted(n for n in names if uow.queues.get(n) is None)
+    if unknown:
+        raise InvalidInput(f"unknown queue(s): {', '.join(unknown)}")
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:

@@ -2,9 +2,20 @@
 
 Called inside the unit of work of whatever changed the floor, so the change and its consequences
 commit together.
+
+Order is global (priority, then arrival) among tickets that compete for the same agents; an
+agent only receives tickets of the queues it serves. One pass walks the global queue from its
+head. A ticket whose queue has no eligible member "blocks" that queue for the rest of the pass
+(nothing in the pass gives capacity back), and the walk skips the blocked queue's tickets. If it
+skips many, a long backlog of a queue nobody serves right now is in the way, and the pass
+switches to merging the heads of the remaining queues one by one instead, so its cost never
+grows with that backlog.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, auto
 
 from giliran.domain import lifecycle
 from giliran.domain.model import Agent, Queue, Reason, StrategyName, Ticket
@@ -16,37 +27,96 @@ from giliran.service.ports import UnitOfWork
 # one-ticket queue, or a backlog that nobody has room for; later pages serve a burst of refills.
 FIRST_PAGE = 2
 PAGE = 32
+# Tickets of blocked queues the global walk may step over before it merges per-queue heads.
+SKIP_LIMIT = 64
+
+
+class Outcome(Enum):
+    ASSIGNED = auto()
+    PASSED_OVER = auto()  # eligible members exist, but each of them already missed it
+    BLOCKED = auto()  # its queue has no eligible member at all
 
 
 def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> None:
     """Every assignment it makes is written to the history (the record of what moved)."""
-    now = ctx.clock.now()
-    size = FIRST_PAGE
-    passed_over = 0  # tickets left queued because every eligible agent already missed them
-    while True:
-        page = uow.tickets.queued_head(size, offset=passed_over)
-        for ticket in page:
-            anyone, agent = _pick(ctx, uow, ticket)
-            if not anyone:
-                # Nobody is eligible at all. Eligibility does not depend on the ticket yet
-                # (every agent serves every queue), so nobody behind it will find anyone either.
+    run = _Pass(ctx, uow, reason)
+    if run.walk_global_queue():
+        run.merge_queue_heads()
+
+
+@dataclass
+class _Pass:
+    ctx: Context
+    uow: UnitOfWork
+    reason: Reason
+    blocked: set[str] = field(default_factory=set)
+    passed_over: dict[str, int] = field(default_factory=dict)  # per queue, still queued
+
+    def walk_global_queue(self) -> bool:
+        """Returns True when it stopped because too many tickets were skipped."""
+        offset, size, skipped = 0, FIRST_PAGE, 0
+        while True:
+            page = self.uow.tickets.queued_head(size, offset=offset)
+            for ticket in page:
+                if ticket.queue in self.blocked:
+                    offset += 1
+                    skipped += 1
+                    if skipped > SKIP_LIMIT:
+                        return True
+                elif self.offer(ticket) is not Outcome.ASSIGNED:
+                    offset += 1
+                if self.everything_blocked():
+                    return False
+            if len(page) < size:
+                return False
+            size = PAGE
+
+    def merge_queue_heads(self) -> None:
+        """Serve the open queues by repeatedly taking the first of their heads."""
+        heads: dict[str, Ticket | None] = {
+            q.name: self.head_of(q.name) for q in self._queues() if q.name not in self.blocked
+        }
+        while True:
+            waiting = [t for t in heads.values() if t is not None]
+            if not waiting:
                 return
-            if agent is None:
-                passed_over += 1
-                continue
-            entry = lifecycle.assign(
-                ticket, agent, seq=uow.next_seq(), now=now, reason=reason, actor=SYSTEM_ACTOR
-            )
-            uow.tickets.save(ticket)
-            uow.agents.save(agent)
-            uow.history.append(entry)
-        if len(page) < size:
-            return
-        size = PAGE
+            ticket = min(waiting, key=lambda t: t.queue_key)
+            if self.offer(ticket) is Outcome.BLOCKED:
+                heads[ticket.queue] = None
+            else:
+                heads[ticket.queue] = self.head_of(ticket.queue)
+
+    def head_of(self, queue: str) -> Ticket | None:
+        found = self.uow.tickets.queued_head_of(queue, 1, offset=self.passed_over.get(queue, 0))
+        return found[0] if found else None
+
+    def offer(self, ticket: Ticket) -> Outcome:
+        anyone, agent = _pick(self.ctx, self.uow, ticket)
+        if not anyone:
+            self.blocked.add(ticket.queue)
+            return Outcome.BLOCKED
+        if agent is None:
+            self.passed_over[ticket.queue] = self.passed_over.get(ticket.queue, 0) + 1
+            return Outcome.PASSED_OVER
+        entry = lifecycle.assign(ticket, agent, seq=self.uow.next_seq(), now=self.ctx.clock.now(),
+                                 reason=self.reason, actor=SYSTEM_ACTOR)
+        self.uow.tickets.save(ticket)
+        self.uow.agents.save(agent)
+        self.uow.history.append(entry)
+        return Outcome.ASSIGNED
+
+    def everything_blocked(self) -> bool:
+        if not self.blocked:
+            return False
+        return all(q.name in self.blocked for q in self._queues())
+
+    def _queues(self) -> list[Queue]:
+        return self.uow.queues.all()  # cached by the unit of work
 
 
 def _pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> tuple[bool, Agent | None]:
-    """(is anyone eligible at all, whom the strategy picks among those who never missed it)"""
+    """(is any member of its queue eligible, whom the strategy picks among those who never
+    missed it)"""
     strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached
     limit = strategy.candidate_limit
     if limit is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from giliran.domain.errors import InvalidInput, NotFound
+from giliran.domain.errors import Conflict, InvalidInput, NotFound
 from giliran.domain.model import (
     Agent,
     OfflinePolicy,
@@ -28,6 +28,9 @@ class QueueFigures:
     pending: int
     flagged: int
     next_agent_id: int | None
+    members: int  # active members
+    online_members: int
+    free_slots: int  # of online, opted-in members (shared with their other queues)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,31 @@ class QueueChanges:
     away_after_misses: int | None = None
     offline_policy: OfflinePolicy | None = None
     max_wait_seconds: int | None = None
+    auto_assign_percent: int | None = None
+    active: bool | None = None
+
+
+def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges) -> Queue:
+    """A new mailbox with the given policy (defaults for the rest)."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        if uow.queues.get(name) is not None:
+            raise Conflict(f"a queue named {name!r} exists")
+        queue = _changed(Queue(name), changes)
+        uow.queues.add(queue)
+        uow.commit()
+    return queue
+
+
+def list_queues(ctx: Context, who: Principal) -> list[Queue]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.queues.all()
+
+
+def _changed(queue: Queue, changes: QueueChanges) -> Queue:
+    updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
+    return replace(queue, **{k: v for k, v in updates.items() if v is not None})
 
 
 def workload(ctx: Context, who: Principal) -> Workload:
@@ -73,11 +101,16 @@ def workload(ctx: Context, who: Principal) -> Workload:
 
 
 def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -> QueueFigures:
+    members = [a for a in agents if queue.name in a.queues]
+    receiving = [a for a in members if a.online and a.auto_assign]
     return QueueFigures(
         queue=queue,
         pending=uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=queue.name)),
         flagged=uow.tickets.count(TicketFilter(flagged=True, queue=queue.name)),
         next_agent_id=next_in_turn(ctx, queue, agents),
+        members=len(members),
+        online_members=sum(a.online for a in members),
+        free_slots=sum(a.free_slots for a in receiving),
     )
 
 
@@ -87,7 +120,8 @@ def next_in_turn(ctx: Context, queue: Queue, agents: list[Agent]) -> int | None:
     if queue.strategy is StrategyName.RANDOM:
         return None
     ordering = ctx.strategy(queue.strategy).ordering
-    receiving = [a for a in agents if a.active and a.online and a.auto_assign]
+    receiving = [a for a in agents
+                 if a.active and a.online and a.auto_assign and queue.name in a.queues]
     with_room = [a for a in receiving if a.free_slots > 0]
     picked = min(with_room, key=lambda a: tuple(getattr(a, f) for f in ordering), default=None)
     if picked is None:
@@ -109,9 +143,7 @@ def update_queue(
     in `rotation_order` from there."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        queue = _queue_or_404(uow, name)
-        updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
-        queue = replace(queue, **{k: v for k, v in updates.items() if v is not None})
+        queue = _changed(_queue_or_404(uow, name), changes)
         uow.queues.save(queue)
         if next_agent_id is not None:
             _make_next(uow, next_agent_id)

@@ -61,8 +61,11 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             existing = uow.tickets.by_external_id(new.external_id)
             if existing is not None:
                 return TicketView(existing, _position(uow, existing), created=False)
-        if uow.queues.get(new.queue) is None:
+        queue = uow.queues.get(new.queue)
+        if queue is None:
             raise InvalidInput(f"unknown queue {new.queue!r}")
+        if not queue.active:
+            raise InvalidInput(f"queue {new.queue!r} is deactivated and takes no new tickets")
         now = ctx.clock.now()
         ticket = uow.tickets.add(Ticket(
             id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,

@@ -7,6 +7,7 @@ repository keeps an identity map for its unit of work, so a row loaded twice is 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -17,8 +18,11 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
+    delete,
+    exists,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -42,12 +46,12 @@ from giliran.domain.model import (
 from giliran.service.ports import TicketFilter
 
 _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
-                 "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row")
+                 "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues")
 _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "agent_id",
                   "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status",
                   "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch")
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
-                 "offline_policy", "max_wait_seconds")
+                 "offline_policy", "max_wait_seconds", "auto_assign_percent", "active")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.id)
 
@@ -114,33 +118,46 @@ _SILENT_NEVER_SEEN = (
     _AGENT_SELECT.where(t.NOT_OFFLINE, t.agents.c.last_seen_at.is_(None))
     .order_by(t.agents.c.id).limit(bindparam("limit"))
 )
+# Membership as a correlated EXISTS: the eligible-agent query keeps walking its partial index
+# in rotation order and stops at the first member, instead of collecting and sorting them.
+_SERVES = exists(select(literal(1)).where(
+    t.agent_queues.c.agent_id == t.agents.c.id, t.agent_queues.c.queue == bindparam("queue")
+))
 _MEMBERS = select(func.count()).select_from(t.agents).where(
-    t.agents.c.active, t.agents.c.auto_assign
+    t.agents.c.active, t.agents.c.auto_assign, _SERVES
 )
+_MEMBERSHIP_DELETE = delete(t.agent_queues).where(
+    t.agent_queues.c.agent_id == bindparam("agent_id"))
+_MEMBERSHIP_INSERT = insert(t.agent_queues)
 _MEMBERS_BESIDES = _MEMBERS.where(t.agents.c.id.not_in(bindparam("excluded", expanding=True)))
 _SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
 _eligible_statements: dict[tuple[tuple[str, ...], int | None], Select[Any]] = {}
-_queued_statements: dict[tuple[int, bool], Select[Any]] = {}
+_queued_statements: dict[tuple[int, bool, bool], Select[Any]] = {}
 
 
 def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Select[Any]:
     stmt = _eligible_statements.get((ordering, limit))
     if stmt is None:
-        stmt = _AGENT_SELECT.where(t.ELIGIBLE).order_by(*(t.agents.c[f] for f in ordering))
+        stmt = _AGENT_SELECT.where(t.ELIGIBLE, _SERVES).order_by(
+            *(t.agents.c[f] for f in ordering))
         if limit is not None:
             stmt = stmt.limit(limit)
         _eligible_statements[(ordering, limit)] = stmt
     return stmt
 
 
-def _queued_statement(limit: int, with_offset: bool) -> Select[Any]:
-    stmt = _queued_statements.get((limit, with_offset))
+def _queued_statement(limit: int, with_offset: bool, one_queue: bool) -> Select[Any]:
+    key = (limit, with_offset, one_queue)
+    stmt = _queued_statements.get(key)
     if stmt is None:
-        stmt = _DISPATCHABLE.order_by(*_QUEUE_ORDER).limit(limit)
+        stmt = _DISPATCHABLE
+        if one_queue:
+            stmt = stmt.where(t.tickets.c.queue == bindparam("queue"))
+        stmt = stmt.order_by(*_QUEUE_ORDER).limit(limit)
         if with_offset:
             stmt = stmt.offset(bindparam("offset"))
-        _queued_statements[(limit, with_offset)] = stmt
+        _queued_statements[key] = stmt
     return stmt
 
 
@@ -148,11 +165,13 @@ class SqlAgentRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._seen: dict[int, Agent] = {}
+        self._stored_queues: dict[int, frozenset[str]] = {}
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
         values = _agent_values(agent)
         values.update(token_hash=token_hash, created_at=datetime.now(UTC))
         agent.id = self._conn.execute(_AGENT_INSERT, values).scalar_one()
+        self._write_membership(agent)
         self._seen[agent.id] = agent
         return agent
 
@@ -174,16 +193,25 @@ class SqlAgentRepository:
         params = {f"v_{f}": v for f, v in _agent_values(agent).items()}
         params["v_id"] = agent.id
         self._conn.execute(_AGENT_SAVE, params)
+        if self._stored_queues.get(agent.id) != agent.queues:
+            self._conn.execute(_MEMBERSHIP_DELETE, {"agent_id": agent.id})
+            self._write_membership(agent)
         self._seen[agent.id] = agent
 
+    def _write_membership(self, agent: Agent) -> None:
+        if agent.queues:
+            self._conn.execute(_MEMBERSHIP_INSERT,
+                               [{"agent_id": agent.id, "queue": q} for q in sorted(agent.queues)])
+        self._stored_queues[agent.id] = agent.queues
+
     def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        rows = self._conn.execute(_eligible_statement(ordering, limit))
+        rows = self._conn.execute(_eligible_statement(ordering, limit), {"queue": queue})
         return [self._load(r) for r in rows]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
         if not excluding:
-            return int(self._conn.execute(_MEMBERS).scalar_one())
-        params = {"excluded": sorted(excluding)}
+            return int(self._conn.execute(_MEMBERS, {"queue": queue}).scalar_one())
+        params = {"queue": queue, "excluded": sorted(excluding)}
         return int(self._conn.execute(_MEMBERS_BESIDES, params).scalar_one())
 
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
@@ -200,7 +228,9 @@ class SqlAgentRepository:
             return known
         values = {f: getattr(row, f) for f in _AGENT_FIELDS}
         values["presence"] = Presence(row.presence)
+        values["queues"] = frozenset(_json(row.queues))
         agent = Agent(id=row.id, **values)
+        self._stored_queues[agent.id] = agent.queues
         self._seen[agent.id] = agent
         return agent
 
@@ -236,8 +266,13 @@ class SqlTicketRepository:
         self._seen[ticket.id] = ticket
 
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
-        stmt = _queued_statement(limit, with_offset=offset > 0)
+        stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=False)
         return [self._load(r) for r in self._conn.execute(stmt, {"offset": offset})]
+
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
+        stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=True)
+        rows = self._conn.execute(stmt, {"offset": offset, "queue": queue})
+        return [self._load(r) for r in rows]
 
     def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_OVERDUE, {"queue": queue, "cutoff": cutoff, "limit": limit})
@@ -282,7 +317,7 @@ class SqlTicketRepository:
             category=row.category, description=row.description, external_id=row.external_id,
             agent_id=row.agent_id, assigned_seq=row.assigned_seq, assigned_at=row.assigned_at,
             accepted_at=row.accepted_at, closed_at=row.closed_at, queued_at=row.queued_at,
-            escalations=row.escalations, missed_by=frozenset(row.missed_by),
+            escalations=row.escalations, missed_by=frozenset(_json(row.missed_by)),
             flag=TicketFlag(row.flag) if row.flag is not None else None,
             flagged_at=row.flagged_at, auto_dispatch=row.auto_dispatch,
         )
@@ -324,6 +359,15 @@ class SqlQueueRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._seen: dict[str, Queue] = {}
+        self._all: list[Queue] | None = None
+
+    def add(self, queue: Queue) -> Queue:
+        values = {f: getattr(queue, f) for f in _QUEUE_FIELDS}
+        values.update(name=queue.name, created_at=datetime.now(UTC))
+        self._conn.execute(insert(t.queues).values(values))
+        self._seen[queue.name] = queue
+        self._all = None
+        return queue
 
     def get(self, name: str) -> Queue | None:
         if name in self._seen:
@@ -332,13 +376,16 @@ class SqlQueueRepository:
         return self._load(row) if row is not None else None
 
     def all(self) -> list[Queue]:
-        return [self._load(r) for r in self._conn.execute(_QUEUES)]
+        if self._all is None:
+            self._all = [self._load(r) for r in self._conn.execute(_QUEUES)]
+        return list(self._all)
 
     def save(self, queue: Queue) -> None:
         params = {f"v_{f}": getattr(queue, f) for f in _QUEUE_FIELDS}
         params["v_name"] = queue.name
         self._conn.execute(_QUEUE_SAVE, params)
         self._seen[queue.name] = queue
+        self._all = None
 
     def _load(self, row: Row[Any]) -> Queue:
         known = self._seen.get(row.name)
@@ -349,7 +396,8 @@ class SqlQueueRepository:
             accept_timeout_seconds=row.accept_timeout_seconds,
             max_escalations=row.max_escalations, away_after_misses=row.away_after_misses,
             offline_policy=OfflinePolicy(row.offline_policy),
-            max_wait_seconds=row.max_wait_seconds,
+            max_wait_seconds=row.max_wait_seconds, auto_assign_percent=row.auto_assign_percent,
+            active=row.active,
         )
         return queue
 
@@ -374,7 +422,13 @@ class SqlSettingsRepository:
 def _agent_values(agent: Agent) -> dict[str, Any]:
     values = {f: getattr(agent, f) for f in _AGENT_FIELDS}
     values["presence"] = agent.presence.value
+    values["queues"] = sorted(agent.queues)
     return values
+
+
+def _json(value: Any) -> Any:
+    """JSON columns come back decoded; a raw string only from a hand-written INSERT."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _ticket_values(ticket: Ticket) -> dict[str, Any]:

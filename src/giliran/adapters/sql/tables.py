@@ -59,6 +59,8 @@ queues = Table(
     Column("away_after_misses", Integer, nullable=False),
     Column("offline_policy", String(20), nullable=False),
     Column("max_wait_seconds", Integer, nullable=False),
+    Column("auto_assign_percent", SmallInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -77,8 +79,18 @@ agents = Table(
     Column("last_assigned_seq", BigInteger, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("missed_in_row", Integer, nullable=False),
+    # The queues it serves, loaded with the row; agent_queues holds the same for queries.
+    Column("queues", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+agent_queues = Table(
+    "agent_queues",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("queue", String(100), ForeignKey("queues.name"), primary_key=True),
+)
+Index("ix_agent_queues_queue", agent_queues.c.queue, agent_queues.c.agent_id)
 
 # The eligibility rule as SQL. The partial indexes below carry the same predicate, so finding
 # the next agent in turn is an index lookup however many agents are full or offline.
@@ -148,6 +160,12 @@ Index(
 Index(
     "ix_tickets_dispatch_order",
     tickets.c.priority.desc(), tickets.c.id,
+    sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
+)
+# The head of one queue, when the global walk has to step around queues nobody can serve.
+Index(
+    "ix_tickets_queue_dispatch_order",
+    tickets.c.queue, tickets.c.priority.desc(), tickets.c.id,
     sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
 )
 # The timers: overdue assignments and long waits per queue, oldest first; flags per queue.

@@ -28,7 +28,7 @@ AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
 @router.post("/agents", status_code=201, response_model=AgentCreated)
 async def create_agent(body: AgentCreate, ctx: Ctx, who: Who, run: Run) -> AgentCreated:
     """Returns the agent's token once; store it, giliran keeps only its hash."""
-    new = agents.NewAgent(**body.model_dump())
+    new = agents.NewAgent(**{**body.model_dump(), "queues": frozenset(body.queues)})
     agent, token = await run.write(agents.create_agent, ctx, who, new)
     return AgentCreated(**AgentOut.of(agent).model_dump(), token=token)
 
@@ -49,7 +49,10 @@ async def update_agent(
 ) -> AgentOut:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
     Deactivating an agent sends its tickets back to the queue at their original place."""
-    changes = agents.AgentChanges(**body.model_dump(exclude_none=True))
+    fields = body.model_dump(exclude_none=True)
+    if body.queues is not None:
+        fields["queues"] = frozenset(body.queues)
+    changes = agents.AgentChanges(**fields)
     return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
 
 

@@ -11,6 +11,7 @@ from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import (
     FlaggedTicket,
+    QueueCreate,
     QueueName,
     QueueOut,
     QueuePatch,
@@ -40,8 +41,10 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
         queue=WorkloadQueue(pending=w.pending, online_agents=w.online_agents,
                             total_agents=w.total_agents, free_slots=w.free_slots),
         queues=[
-            WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, pending=q.pending,
-                             flagged=q.flagged, next_agent_id=q.next_agent_id)
+            WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, active=q.queue.active,
+                             pending=q.pending, flagged=q.flagged, next_agent_id=q.next_agent_id,
+                             members=q.members, online_members=q.online_members,
+                             free_slots=q.free_slots)
             for q in w.queues
         ],
         flagged=[
@@ -50,6 +53,19 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
             for t in w.flagged if t.flag is not None
         ],
     )
+
+
+@router.post("/queues", status_code=201, response_model=QueueOut)
+async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> QueueOut:
+    """A new mailbox or channel with its own policy. Add agents with PATCH /agents/{id}
+    {"queues": [...]}."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"name"}))
+    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes))
+
+
+@router.get("/queues", response_model=list[QueueOut])
+def list_queues(ctx: Ctx, who: Who) -> list[QueueOut]:
+    return [QueueOut.of(q) for q in floor.list_queues(ctx, who)]
 
 
 @router.get("/queues/{name}", response_model=QueueOut)

@@ -45,11 +45,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+QueueNames = Annotated[list[QueueName], Field(max_length=100, description="Queues served")]
+
+
 class AgentCreate(Strict):
     name: Name
     max_tickets: Capacity = 5
     auto_assign: bool = True
     rotation_order: RotationOrder = 0
+    queues: QueueNames = Field(default_factory=lambda: ["default"])
 
 
 class AgentPatch(Strict):
@@ -58,6 +62,7 @@ class AgentPatch(Strict):
     auto_assign: bool | None = None
     rotation_order: RotationOrder | None = None
     active: bool | None = None
+    queues: QueueNames | None = None
 
 
 class AgentOut(BaseModel):
@@ -72,6 +77,7 @@ class AgentOut(BaseModel):
     last_seen_at: datetime | None
     active_tickets: int
     missed_in_row: int
+    queues: list[str]
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
@@ -80,7 +86,7 @@ class AgentOut(BaseModel):
             auto_assign=agent.auto_assign, rotation_order=agent.rotation_order,
             active=agent.active, online=agent.online, presence=agent.presence,
             last_seen_at=agent.last_seen_at, active_tickets=agent.active_tickets,
-            missed_in_row=agent.missed_in_row,
+            missed_in_row=agent.missed_in_row, queues=sorted(agent.queues),
         )
 
 
@@ -189,9 +195,13 @@ class WorkloadQueue(BaseModel):
 class WorkloadPerQueue(BaseModel):
     name: str
     strategy: StrategyName
+    active: bool
     pending: int
     flagged: int
     next_agent_id: int | None = Field(description="Who gets this queue's next ticket")
+    members: int
+    online_members: int
+    free_slots: int
 
 
 class FlaggedTicket(BaseModel):
@@ -220,6 +230,8 @@ class QueueOut(BaseModel):
     away_after_misses: int
     offline_policy: OfflinePolicy
     max_wait_seconds: int
+    auto_assign_percent: int
+    active: bool
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -228,10 +240,11 @@ class QueueOut(BaseModel):
             accept_timeout_seconds=queue.accept_timeout_seconds,
             max_escalations=queue.max_escalations, away_after_misses=queue.away_after_misses,
             offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
+            auto_assign_percent=queue.auto_assign_percent, active=queue.active,
         )
 
 
-class QueuePatch(Strict):
+class QueuePolicy(Strict):
     strategy: StrategyName | None = None
     accept_timeout_seconds: Seconds | None = Field(
         default=None, description="Take back an assignment not accepted within this; 0 = off")
@@ -243,6 +256,19 @@ class QueuePatch(Strict):
     offline_policy: OfflinePolicy | None = None
     max_wait_seconds: Seconds | None = Field(
         default=None, description="Flag a ticket queued longer than this; 0 = off")
+    auto_assign_percent: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Share of new tickets dispatched automatically; the rest "
+                                  "wait for a manual pick-up (100 = all, 0 = a manual desk)")
+
+
+class QueueCreate(QueuePolicy):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")] = Field(
+        description="Lowercase letters, digits, '-' and '_'")
+
+
+class QueuePatch(QueuePolicy):
+    active: bool | None = Field(
+        default=None, description="false: the queue takes no new tickets; its tickets carry on")
     next_agent_id: Annotated[int, Field(ge=1, le=MAX_INT)] | None = Field(
         default=None, description="Make this agent next in turn; the rotation continues in "
                                   "rotation_order from there")
