@@ -22,6 +22,8 @@ ADMIN_ONLY = [
     ("get", "/api/v1/tickets", None),
     ("get", "/api/v1/tickets/1/history", None),
     ("post", "/api/v1/tickets/1/cancel", None),
+    ("post", "/api/v1/tickets/1/reassign", {"agent_id": 1}),
+    ("post", "/api/v1/tickets/1/unassign", None),
     ("get", "/api/v1/workload", None),
     ("post", "/api/v1/queues", {"name": "new"}),
     ("get", "/api/v1/queues", None),
@@ -37,6 +39,7 @@ NOT_ADMIN_ONLY = {
     ("get", "/api/v1/agent/my-queue"), ("get", "/api/v1/tickets/{ticket_id}"),
     ("post", "/api/v1/tickets/{ticket_id}/accept"),
     ("post", "/api/v1/tickets/{ticket_id}/complete"),
+    ("post", "/api/v1/tickets/{ticket_id}/pickup"), ("get", "/api/v1/agent/available"),
     ("post", "/api/v1/tickets"),  # admin or an intake token; agents get 403 (tested below)
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ACTIVE = ("assigned", "in_progress")
+BY_HAND = ("pickup", "reassigned", "forced")  # reasons of assignments a person chose
 FINAL = ("completed", "cancelled")
 
 
@@ -178,7 +179,9 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
                     bad(h, f"assigned from status {status}")
                 if h.to_agent_id is None:
                     bad(h, "assigned to nobody")
-                if h.to_agent_id in missed:
+                if h.reason in BY_HAND:
+                    missed.discard(h.to_agent_id or 0)  # a person chose this agent
+                elif h.to_agent_id in missed:
                     bad(h, f"assigned again to agent {h.to_agent_id}, who already missed it")
                 status, holder = "assigned", h.to_agent_id
             elif h.event == "accepted":
@@ -199,6 +202,8 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
                     bad(h, f"unassigned from status {status}")
                 if h.from_agent_id != holder or holder is None:
                     bad(h, f"unassigned from {h.from_agent_id} but the holder was {holder}")
+                if h.reason == "unassigned":  # an admin took it away: not offered back
+                    missed.add(h.from_agent_id or 0)
                 status, holder = "queued", None
             elif h.event == "escalated":
                 if status != "assigned":
@@ -217,9 +222,11 @@ def single_holder_replay(snap: Snapshot) -> list[str]:
 
         if status != row.status:
             found.append(f"ticket {tid}: history ends in {status}, tickets.status={row.status}")
-        if missed != set(row.missed_by) or len(missed) != row.escalations:
-            found.append(f"ticket {tid}: history says missed by {sorted(missed)}, the row says"
-                         f" {sorted(row.missed_by)} after {row.escalations} escalations")
+        escalations = sum(h.event == "escalated" for h in snap.history_of(tid))
+        if missed != set(row.missed_by) or escalations != row.escalations:
+            found.append(f"ticket {tid}: history says missed by {sorted(missed)} after"
+                         f" {escalations} escalations; the row says {sorted(row.missed_by)}"
+                         f" after {row.escalations}")
         if row.status in ACTIVE or row.status == "queued":
             if holder != row.agent_id:
                 found.append(f"ticket {tid} ({row.status}): history says holder {holder},"

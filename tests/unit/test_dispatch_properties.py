@@ -26,6 +26,7 @@ from giliran.domain.errors import GiliranError
 from giliran.domain.model import OfflinePolicy, Presence, Priority, StrategyName, TicketStatus
 from giliran.service import agents as agent_service
 from giliran.service import floor as floor_service
+from giliran.service import manual as manual_service
 from giliran.service import presence as presence_service
 from giliran.service import runtime, timers
 from giliran.service import tickets as ticket_service
@@ -50,6 +51,8 @@ class DispatchMachine(RuleBasedStateMachine):
         self.queued_before: list[tuple[tuple[int, int], int]] = []
         self.queues: list[str] = ["default"]
         self.holders_before: dict[int, int | None] = {}
+        # Force-reassigned in this step, possibly outside the new holder's queues.
+        self.outsiders: set[int] = set()
 
     def as_agent(self, agent_id: int) -> Principal:
         return Principal(Role.AGENT, agent_id)
@@ -58,6 +61,7 @@ class DispatchMachine(RuleBasedStateMachine):
         floor = snapshot(self.ctx.uow)
         self.queued_before = [(t.queue_key, t.id) for t in floor.queued]
         self.holders_before = {t.id: t.agent_id for t in floor.tickets.values()}
+        self.outsiders = set()
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -155,6 +159,53 @@ class DispatchMachine(RuleBasedStateMachine):
             refused_active = ticket.status.is_active and not accept_first
             assert not refused_active, "an active ticket refused completion"
 
+    @precondition(lambda self: self.created and self.agent_ids)
+    @rule(data=st.data())
+    def pickup(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        before = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
+        agent = agent_service.get_agent(self.ctx, ADMIN, agent_id)
+        try:
+            manual_service.pickup(self.ctx, self.as_agent(agent_id), ticket_id)
+        except GiliranError:
+            allowed = (before.status is TicketStatus.QUEUED and before.queue in agent.queues
+                       and agent.active and agent.free_slots > 0)
+            assert not allowed, "a pick-up within the rules was refused"
+        else:
+            self.queued_before = [(k, t) for k, t in self.queued_before if t != ticket_id]
+
+    @precondition(lambda self: self.created and self.agent_ids)
+    @rule(data=st.data(), force=st.booleans())
+    def reassign(self, data: st.DataObject, force: bool) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        try:
+            moved = manual_service.reassign(self.ctx, ADMIN, ticket_id, agent_id, force=force)
+        except GiliranError:
+            return
+        self.queued_before = [(k, t) for k, t in self.queued_before if t != ticket_id]
+        held = agent_service.get_agent(self.ctx, ADMIN, agent_id).active_tickets
+        if force and moved.agent_id == agent_id:
+            self.ceilings[agent_id] = max(self.ceilings.get(agent_id, 0), held)
+            self.outsiders.add(ticket_id)  # may be held outside the agent's queues
+
+    @precondition(lambda self: self.created)
+    @rule(data=st.data())
+    def unassign(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        with contextlib.suppress(GiliranError):
+            manual_service.unassign(self.ctx, ADMIN, ticket_id)
+
+    @rule(data=st.data(), percent=st.sampled_from([0, 30, 100]))
+    def change_rollout(self, data: st.DataObject, percent: int) -> None:
+        queue = data.draw(st.sampled_from(self.queues))
+        floor_service.update_queue(self.ctx, ADMIN, queue,
+                                   floor_service.QueueChanges(auto_assign_percent=percent))
+
     @precondition(lambda self: self.created)
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
@@ -247,7 +298,7 @@ class DispatchMachine(RuleBasedStateMachine):
         floor = snapshot(self.ctx.uow)
         for ticket in floor.tickets.values():
             moved = ticket.agent_id != self.holders_before.get(ticket.id)
-            if moved and ticket.agent_id is not None:
+            if moved and ticket.agent_id is not None and ticket.id not in self.outsiders:
                 agent = floor.agents[ticket.agent_id]
                 assert ticket.queue in agent.queues, (
                     f"ticket {ticket.id} of {ticket.queue} went to agent {agent.id}, who serves "

@@ -25,6 +25,12 @@ class NotYourTicket(Forbidden):
     code = "not_your_ticket"
 
 
+class NotYourQueue(Forbidden):
+    """An agent acting on a ticket of a queue it does not serve."""
+
+    code = "not_your_queue"
+
+
 class Unauthorized(GiliranError):
     code = "unauthorized"
 
@@ -43,6 +49,12 @@ class AssignmentRevoked(Conflict):
     """A late move by an agent the ticket was taken back from (it now waits elsewhere)."""
 
     code = "assignment_revoked"
+
+
+class NotAMember(Conflict):
+    """A move to an agent who does not serve the ticket's queue (an admin may force it)."""
+
+    code = "not_a_member"
 
 
 class DuplicateExternalId(Conflict):

@@ -34,20 +34,26 @@ def _require(ticket: Ticket, *allowed: TicketStatus, action: str) -> None:
         )
 
 
+def require_queued(ticket: Ticket, *, action: str) -> None:
+    _require(ticket, TicketStatus.QUEUED, action=action)
+
+
 def require_active(ticket: Ticket, *, action: str) -> None:
     _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action=action)
 
 
 def assign(
-    ticket: Ticket, agent: Agent, *, seq: int, now: datetime, reason: Reason, actor: str
+    ticket: Ticket, agent: Agent, *, seq: int, now: datetime, reason: Reason, actor: str,
+    force: bool = False,
 ) -> HistoryEntry:
     """Put a queued ticket at the bottom of the agent's personal queue.
 
     `seq` is a strictly increasing number that orders assignments; it places the ticket in the
     agent's personal queue and, for automatic assignments, moves the agent in the rotation.
+    Only `force` (an admin's explicit choice) may take an agent past its capacity.
     """
     _require(ticket, TicketStatus.QUEUED, action="assign")
-    if agent.active_tickets >= agent.max_tickets:
+    if agent.active_tickets >= agent.max_tickets and not force:
         raise CapacityExceeded(
             f"agent {agent.name} is full ({agent.active_tickets}/{agent.max_tickets})"
         )

@@ -85,6 +85,10 @@ class Reason(StrEnum):
     AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
     EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
     WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
+    PICKUP = "pickup"  # an agent took it from the queue by hand
+    REASSIGNED = "reassigned"  # an admin moved it to a named agent
+    FORCED = "forced"  # the same, past the agent's capacity or queues
+    UNASSIGNED = "unassigned"  # an admin sent it back to the queue
 
     @property
     def moves_rotation(self) -> bool:

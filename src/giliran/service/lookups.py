@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from giliran.domain.errors import NotFound
+from giliran.domain.errors import NotFound, Unauthorized
 from giliran.domain.model import Agent, Ticket
 from giliran.service.ports import UnitOfWork
 
@@ -19,3 +19,11 @@ def ticket_or_404(uow: UnitOfWork, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFound(f"no ticket with id {ticket_id}")
     return ticket
+
+
+def acting_agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
+    """The agent behind a request; a deactivated one acts no more (its token is revoked)."""
+    agent = agent_or_404(uow, agent_id)
+    if not agent.active:
+        raise Unauthorized("invalid or revoked token")
+    return agent

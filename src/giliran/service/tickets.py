@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from giliran.domain import lifecycle
+from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket
 from giliran.domain.model import (
     Agent,
@@ -71,7 +71,11 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
             priority=new.priority,
             category=new.category, description=new.description, external_id=new.external_id,
+            auto_dispatch=new.external_id is None or rollout.is_automatic(queue, new.external_id),
         ))
+        if new.external_id is None and not rollout.is_automatic(queue, str(ticket.id)):
+            ticket.auto_dispatch = False  # decided by its id, known only now
+            uow.tickets.save(ticket)
         uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
         uow.lock_floor()
         dispatch(ctx, uow, Reason.AUTO)
@@ -141,11 +145,20 @@ def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 
 
 def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
+    """Admins read any ticket; an agent reads what it holds and what it could pick up."""
     who.require(Role.ADMIN, Role.AGENT)
     with ctx.uow(write=False) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        _check_holder(who, ticket)
+        if not _open_to_pickup_by(uow, who, ticket):
+            _check_holder(who, ticket)
         return TicketView(ticket, _position(uow, ticket))
+
+
+def _open_to_pickup_by(uow: UnitOfWork, who: Principal, ticket: Ticket) -> bool:
+    if who.role is not Role.AGENT or ticket.status is not TicketStatus.QUEUED:
+        return False
+    agent = uow.agents.get(who.agent_id or 0)
+    return agent is not None and ticket.queue in agent.queues
 
 
 def list_tickets(ctx: Context, who: Principal, query: TicketFilter) -> tuple[Sequence[Ticket], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.schemas import (
@@ -18,8 +18,9 @@ from giliran.entrypoints.api.schemas import (
     MyQueue,
     QueuedTicket,
     TicketOut,
+    TicketPage,
 )
-from giliran.service import agents, presence
+from giliran.service import agents, manual, presence
 
 router = APIRouter(tags=["agents"])
 AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -93,3 +94,16 @@ def my_queue(ctx: Ctx, who: Who) -> MyQueue:
         for i, t in enumerate(held, start=1)
     ]
     return MyQueue(queue=items, count=len(items), max=agent.max_tickets)
+
+
+@router.get("/agent/available", response_model=TicketPage)
+def available(
+    ctx: Ctx,
+    who: Who,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> TicketPage:
+    """The pick-up list: queued tickets of the calling agent's queues, in queue order."""
+    found, total = manual.available(ctx, who, limit, offset)
+    return TicketPage(items=[TicketOut.of(t) for t in found], total=total, limit=limit,
+                      offset=offset)

@@ -12,11 +12,12 @@ from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
     QueueName,
+    Reassign,
     TicketCreate,
     TicketOut,
     TicketPage,
 )
-from giliran.service import tickets
+from giliran.service import manual, tickets
 from giliran.service.ports import TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -83,3 +84,29 @@ async def cancel_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> Ti
 @router.get("/{ticket_id}/history", response_model=list[HistoryOut])
 def ticket_history(ticket_id: TicketId, ctx: Ctx, who: Who) -> list[HistoryOut]:
     return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
+
+
+@router.post("/{ticket_id}/pickup", response_model=TicketOut)
+async def pickup_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    """An agent takes a queued ticket of one of its queues by hand, within its capacity
+    (the desk's old "Pick Up" button, kept for manual and partial rollout)."""
+    return TicketOut.of(await run.write(manual.pickup, ctx, who, ticket_id))
+
+
+@router.post("/{ticket_id}/reassign", response_model=TicketOut)
+async def reassign_ticket(
+    ticket_id: TicketId, body: Reassign, ctx: Ctx, who: Who, run: Run
+) -> TicketOut:
+    """Move a queued or active ticket to a named agent. Without `force` the agent must serve the
+    ticket's queue and have room (409 `not_a_member` / `capacity_exceeded`); with `force` both
+    may be overruled and the history says `forced`."""
+    return TicketOut.of(await run.write(manual.reassign, ctx, who, ticket_id, body.agent_id,
+                                        force=body.force))
+
+
+@router.post("/{ticket_id}/unassign", response_model=TicketOut)
+async def unassign_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    """Back to the queue at its original place; dispatched again at once, but not
+    automatically to the agent it was taken from."""
+    view = await run.write(manual.unassign, ctx, who, ticket_id)
+    return TicketOut.of(view)

@@ -125,12 +125,15 @@ class TicketOut(BaseModel):
     escalations: int = Field(description="How many times it was taken back unaccepted")
     flag: TicketFlag | None = Field(description="Why it needs a supervisor, if it does")
     flagged_at: datetime | None
+    auto_dispatch: bool = Field(description="false: it waits for a pick-up or a supervisor "
+                                            "(rollout, or escalations exhausted)")
     queue_position: int | None = None
 
     @classmethod
     def of(cls, ticket: Ticket, queue_position: int | None = None) -> TicketOut:
         return cls(
             escalations=ticket.escalations, flag=ticket.flag, flagged_at=ticket.flagged_at,
+            auto_dispatch=ticket.auto_dispatch,
             id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
             description=ticket.description, priority=PriorityLabel(ticket.priority.label),
             queue=ticket.queue, status=ticket.status, assigned_agent_id=ticket.agent_id,
@@ -138,6 +141,11 @@ class TicketOut(BaseModel):
             assigned_at=ticket.assigned_at, accepted_at=ticket.accepted_at,
             closed_at=ticket.closed_at, queue_position=queue_position,
         )
+
+
+class Reassign(Strict):
+    agent_id: Annotated[int, Field(ge=1, le=MAX_INT)]
+    force: bool = Field(default=False, description="Past the agent's capacity or queues")
 
 
 class TicketPage(BaseModel):

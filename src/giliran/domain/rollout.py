@@ -1,0 +1,24 @@
+"""Gradual rollout: a queue's auto_assign_percent decides, per ticket and deterministically,
+which new tickets are dispatched automatically and which wait for a manual pick-up."""
+
+from __future__ import annotations
+
+import hashlib
+
+from giliran.domain.model import Queue
+
+
+def bucket(queue: str, key: str) -> int:
+    """0..99, stable across runs, processes and versions (not Python's salted hash())."""
+    digest = hashlib.sha256(f"{queue}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 100
+
+
+def is_automatic(queue: Queue, key: str) -> bool:
+    """`key` identifies the ticket: its external_id when it has one, else its id. So the same
+    lead lands on the same side whenever and however often it is posted."""
+    if queue.auto_assign_percent >= 100:
+        return True
+    if queue.auto_assign_percent <= 0:
+        return False
+    return bucket(queue.name, key) < queue.auto_assign_percent
