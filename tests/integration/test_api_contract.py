@@ -24,6 +24,8 @@ ADMIN_ONLY = [
     ("post", "/api/v1/tickets/1/cancel", None),
     ("post", "/api/v1/tickets/1/reassign", {"agent_id": 1}),
     ("post", "/api/v1/tickets/1/unassign", None),
+    ("patch", "/api/v1/tickets/1", {"priority": "high"}),
+    ("post", "/api/v1/tickets/1/front", None),
     ("get", "/api/v1/workload", None),
     ("post", "/api/v1/queues", {"name": "new"}),
     ("get", "/api/v1/queues", None),
@@ -56,6 +58,7 @@ def test_the_403_matrix_covers_every_admin_endpoint(client: TestClient) -> None:
 def _template(path: str) -> str:
     return (path.replace("/agents/1", "/agents/{agent_id}")
             .replace("/tickets/1/", "/tickets/{ticket_id}/")
+            .replace("/tickets/1", "/tickets/{ticket_id}")
             .replace("/queues/default", "/queues/{name}"))
 
 

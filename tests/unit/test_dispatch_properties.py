@@ -200,6 +200,27 @@ class DispatchMachine(RuleBasedStateMachine):
         with contextlib.suppress(GiliranError):
             manual_service.unassign(self.ctx, ADMIN, ticket_id)
 
+    @precondition(lambda self: self.created)
+    @rule(data=st.data(), priority=st.sampled_from(list(Priority)), front=st.booleans())
+    def reprioritize(self, data: st.DataObject, priority: Priority, front: bool) -> None:
+        self._remember_queue()
+        ticket_id = data.draw(st.sampled_from(sorted(self.created)))
+        before = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
+        try:
+            if front:
+                manual_service.move_to_front(self.ctx, ADMIN, ticket_id)
+            else:
+                manual_service.set_priority(self.ctx, ADMIN, ticket_id, priority)
+        except GiliranError:
+            assert before.status is not TicketStatus.QUEUED or not front, "front refused"
+            return
+        # Its key changed within the step; judge the others' order without it.
+        self.queued_before = [(k, t) for k, t in self.queued_before if t != ticket_id]
+        if front and before.status is TicketStatus.QUEUED:
+            queued = snapshot(self.ctx.uow).queued
+            assert not queued or queued[0].id == ticket_id or not any(
+                t.id == ticket_id for t in queued), "moved to the front, but not first in line"
+
     @rule(data=st.data(), percent=st.sampled_from([0, 30, 100]))
     def change_rollout(self, data: st.DataObject, percent: int) -> None:
         queue = data.draw(st.sampled_from(self.queues))
@@ -224,14 +245,16 @@ class DispatchMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), timeout=st.sampled_from([0, 1, 30, 300]),
           max_escalations=st.integers(0, 3), away=st.integers(0, 2),
-          policy=st.sampled_from(list(OfflinePolicy)), max_wait=st.sampled_from([0, 60, 600]))
+          policy=st.sampled_from(list(OfflinePolicy)), max_wait=st.sampled_from([0, 60, 600]),
+          aging=st.sampled_from([0, 60, 600]))
     def change_policy(self, data: st.DataObject, timeout: int, max_escalations: int, away: int,
-                      policy: OfflinePolicy, max_wait: int) -> None:
+                      policy: OfflinePolicy, max_wait: int, aging: int) -> None:
         self._remember_queue()
         queue = data.draw(st.sampled_from(self.queues))
         floor_service.update_queue(self.ctx, ADMIN, queue, floor_service.QueueChanges(
             accept_timeout_seconds=timeout, max_escalations=max_escalations,
-            away_after_misses=away, offline_policy=policy, max_wait_seconds=max_wait))
+            away_after_misses=away, offline_policy=policy, max_wait_seconds=max_wait,
+            priority_aging_seconds=aging))
 
     @rule(grace=st.sampled_from([0, 30, 300]))
     def change_grace(self, grace: int) -> None:
@@ -270,6 +293,7 @@ class DispatchMachine(RuleBasedStateMachine):
             queue = queues[ticket.queue]
             assert not escalation.is_overdue(ticket, queue, now), f"{ticket.id} not escalated"
             assert not escalation.has_waited_too_long(ticket, queue, now), f"{ticket.id} unflagged"
+            assert not escalation.is_due_for_aging(ticket, queue, now), f"{ticket.id} not aged"
         for agent in floor.agents.values():
             assert not escalation.is_silent(agent, grace, now), f"agent {agent.id} not expired"
             if agent.presence is Presence.AWAY:

@@ -22,6 +22,7 @@ from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Presence,
+    Priority,
     Queue,
     StrategyName,
     Ticket,
@@ -118,6 +119,14 @@ class InMemoryTicketRepository:
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
         open_to_dispatch = (t for t in self._queued() if t.auto_dispatch)
         return sorted(open_to_dispatch, key=lambda t: t.queue_key)[offset:offset + limit]
+
+    def due_for_aging(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._queued() if t.queue == queue and t.priority < Priority.URGENT
+                 and t.priority_since is not None and t.priority_since <= cutoff]
+        return sorted(found, key=lambda t: (t.priority_since, t.id))[:limit]
+
+    def front_order(self) -> int:
+        return min([0, *(t.queue_order for t in self._queued())]) - 1
 
     def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
         return [t for t in self.queued_head(10**9) if t.queue == queue][offset:offset + limit]

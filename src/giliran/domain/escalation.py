@@ -10,6 +10,7 @@ from giliran.domain.model import (
     Agent,
     OfflinePolicy,
     Presence,
+    Priority,
     Queue,
     Ticket,
     TicketStatus,
@@ -90,3 +91,21 @@ def requeued_when_offline(ticket: Ticket, policy: OfflinePolicy) -> bool:
     if policy is OfflinePolicy.REQUEUE_ALL:
         return ticket.status.is_active
     return False
+
+
+def aging_cutoff(queue: Queue, now: datetime) -> datetime | None:
+    """Queued tickets whose priority took effect at or before this moment move up a level."""
+    if queue.priority_aging_seconds <= 0:
+        return None
+    return now - timedelta(seconds=queue.priority_aging_seconds)
+
+
+def is_due_for_aging(ticket: Ticket, queue: Queue, now: datetime) -> bool:
+    cutoff = aging_cutoff(queue, now)
+    return (
+        cutoff is not None
+        and ticket.status is TicketStatus.QUEUED
+        and ticket.priority < Priority.URGENT
+        and ticket.priority_since is not None
+        and ticket.priority_since <= cutoff
+    )

@@ -18,6 +18,7 @@ from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Presence,
+    Priority,
     Reason,
     Ticket,
     TicketFlag,
@@ -130,6 +131,7 @@ def unassign(
     ticket.assigned_at = None
     ticket.accepted_at = None
     ticket.queued_at = now
+    ticket.priority_since = now  # aging starts over with the new wait
     holder.active_tickets -= 1
     return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)
 
@@ -163,3 +165,32 @@ def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> None:
         agent.last_seen_at = now
         agent.missed_in_row = 0
     agent.presence = presence
+
+
+def reprioritize(
+    ticket: Ticket, priority: Priority, *, now: datetime, reason: Reason, actor: str
+) -> HistoryEntry:
+    """A new priority takes effect now (aging counts from here). For a queued ticket it moves
+    its place in the queue; it never takes a ticket away from an agent."""
+    if ticket.status.is_final:
+        _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
+                 action="change the priority of")
+    ticket.priority = priority
+    ticket.priority_since = now
+    return HistoryEntry(ticket.id, now, f"priority_{priority.label}", reason, actor)
+
+
+def age(ticket: Ticket, *, now: datetime) -> HistoryEntry:
+    _require(ticket, TicketStatus.QUEUED, action="age")
+    higher = Priority(min(int(ticket.priority) + 1, int(Priority.URGENT)))
+    return reprioritize(ticket, higher, now=now, reason=Reason.AGING, actor=SYSTEM_ACTOR)
+
+
+def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> HistoryEntry:
+    """`order` is below every other queued ticket's queue_order; with urgent priority the
+    ticket is first in line. Tickets already assigned keep their agents."""
+    _require(ticket, TicketStatus.QUEUED, action="move to the front")
+    ticket.priority = Priority.URGENT
+    ticket.priority_since = now
+    ticket.queue_order = order
+    return HistoryEntry(ticket.id, now, "moved to front", Reason.FRONT, actor)

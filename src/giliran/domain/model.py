@@ -8,6 +8,7 @@ from enum import IntEnum, StrEnum
 
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_TICKETS = 5
+DEFAULT_PRIORITY_AGING_SECONDS = 600
 
 
 class TicketStatus(StrEnum):
@@ -85,6 +86,9 @@ class Reason(StrEnum):
     AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
     EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
     WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
+    AGING = "aging"  # waited long enough to move up one priority level
+    PRIORITY = "priority"  # an admin changed its priority
+    FRONT = "front"  # an admin moved it to the front of the queue
     PICKUP = "pickup"  # an agent took it from the queue by hand
     REASSIGNED = "reassigned"  # an admin moved it to a named agent
     FORCED = "forced"  # the same, past the agent's capacity or queues
@@ -150,15 +154,21 @@ class Ticket:
     flagged_at: datetime | None = None
     # False: dispatch leaves it alone (it waits for a supervisor or a manual pick-up).
     auto_dispatch: bool = True
+    # Orders tickets of equal priority before their arrival: 0, or below 0 once an admin moved
+    # the ticket to the front (the latest move goes first).
+    queue_order: int = 0
+    # When its current priority took effect (arrival, a change, aging); aging counts from here.
+    priority_since: datetime | None = None
 
     @property
     def dispatchable(self) -> bool:
         return self.status is TicketStatus.QUEUED and self.auto_dispatch
 
     @property
-    def queue_key(self) -> tuple[int, int]:
-        """Global queue order: priority first, then arrival (ids grow with arrival)."""
-        return (-int(self.priority), self.id)
+    def queue_key(self) -> tuple[int, int, int]:
+        """Global queue order: priority first, then moves to the front, then arrival (ids grow
+        with arrival)."""
+        return (-int(self.priority), self.queue_order, self.id)
 
     @property
     def number(self) -> str:
@@ -180,6 +190,9 @@ class Queue:
     # Share of new tickets dispatched automatically (0-100); the rest wait for a manual pick-up.
     auto_assign_percent: int = 100
     active: bool = True  # an inactive queue takes no new tickets; the ones it has carry on
+    # A queued ticket moves up one priority level after waiting this long at its level, so a
+    # low one is urgent after 3 steps and then ahead of every later arrival (no starvation).
+    priority_aging_seconds: int = DEFAULT_PRIORITY_AGING_SECONDS
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class QueueChanges:
     max_wait_seconds: int | None = None
     auto_assign_percent: int | None = None
     active: bool | None = None
+    priority_aging_seconds: int | None = None
 
 
 def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges) -> Queue:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import CapacityExceeded, InvalidInput, NotAMember, NotYourQueue
-from giliran.domain.model import Agent, Reason, Ticket, TicketFlag, TicketStatus
+from giliran.domain.model import Agent, Priority, Reason, Ticket, TicketFlag, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import acting_agent, agent_or_404, ticket_or_404
@@ -70,6 +70,33 @@ def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         holder = agent_or_404(uow, ticket.agent_id)
         _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.actor)
         ticket.missed_by = ticket.missed_by | {holder.id}
+        uow.tickets.save(ticket)
+        dispatch(ctx, uow)
+        uow.commit()
+    return ticket
+
+
+def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priority) -> Ticket:
+    """For a queued ticket this moves its place in line; nobody loses a ticket over it."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        uow.history.append(lifecycle.reprioritize(
+            ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.actor))
+        uow.tickets.save(ticket)
+        dispatch(ctx, uow)
+        uow.commit()
+    return ticket
+
+
+def move_to_front(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+    """First in line (urgent, ahead of every other queued ticket); it still waits for an
+    eligible agent, and takes no ticket away from anyone."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        uow.history.append(lifecycle.move_to_front(
+            ticket, order=uow.tickets.front_order(), now=ctx.clock.now(), actor=who.actor))
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
         uow.commit()

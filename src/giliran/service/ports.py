@@ -67,6 +67,13 @@ class TicketRepository(Protocol):
     def waiting_since(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         """Unflagged queued tickets of `queue` that entered the queue at or before `cutoff`."""
         ...
+    def due_for_aging(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Queued tickets of `queue` below urgent whose priority dates from `cutoff` or
+        earlier."""
+        ...
+    def front_order(self) -> int:
+        """A queue_order below every queued ticket's (and below 0)."""
+        ...
     def queue_position(self, ticket: Ticket) -> int:
         """1-based place of a queued ticket in the global queue."""
         ...

@@ -69,7 +69,7 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
         now = ctx.clock.now()
         ticket = uow.tickets.add(Ticket(
             id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
-            priority=new.priority,
+            priority=new.priority, priority_since=now,
             category=new.category, description=new.description, external_id=new.external_id,
             auto_dispatch=new.external_id is None or rollout.is_automatic(queue, new.external_id),
         ))

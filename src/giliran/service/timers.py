@@ -30,11 +30,12 @@ class TickReport:
     exhausted: int = 0
     went_away: int = 0
     waiting_too_long: int = 0
+    aged: int = 0
 
     @property
     def moves(self) -> int:
         return (self.went_offline + self.requeued + self.escalated + self.exhausted
-                + self.went_away + self.waiting_too_long)
+                + self.went_away + self.waiting_too_long + self.aged)
 
 
 def tick(ctx: Context) -> TickReport:
@@ -48,6 +49,7 @@ def tick(ctx: Context) -> TickReport:
             now = ctx.clock.now()
             full = _expire_presence(ctx, uow, now, report)
             full |= _escalate_overdue(uow, now, report)
+            full |= _age_waiting(uow, now, report)
             dispatch(ctx, uow, Reason.AUTO)
             full |= _flag_waiting(uow, now, report)
             uow.commit()
@@ -65,6 +67,9 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
             return True
         wait = escalation.wait_cutoff(queue, now)
         if wait is not None and uow.tickets.waiting_since(queue.name, wait, 1):
+            return True
+        aging = escalation.aging_cutoff(queue, now)
+        if aging is not None and uow.tickets.due_for_aging(queue.name, aging, 1):
             return True
     return False
 
@@ -110,6 +115,22 @@ def _escalate(
         report.exhausted += 1
     uow.tickets.save(ticket)
     uow.agents.save(holder)
+
+
+def _age_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    """Priority aging: the starvation guard (see Queue.priority_aging_seconds)."""
+    full = False
+    for queue in uow.queues.all():
+        cutoff = escalation.aging_cutoff(queue, now)
+        if cutoff is None:
+            continue
+        due = uow.tickets.due_for_aging(queue.name, cutoff, BATCH)
+        for ticket in due:
+            uow.history.append(lifecycle.age(ticket, now=now))
+            uow.tickets.save(ticket)
+            report.aged += 1
+        full |= len(due) == BATCH
+    return full
 
 
 def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:

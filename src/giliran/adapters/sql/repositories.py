@@ -49,11 +49,13 @@ _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "ro
                  "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues")
 _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "agent_id",
                   "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status",
-                  "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch")
+                  "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch",
+                  "queue_order", "priority_since")
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
-                 "offline_policy", "max_wait_seconds", "auto_assign_percent", "active")
+                 "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
+                 "priority_aging_seconds")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
-_QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.id)
+_QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
 _AGENT_SELECT = select(*_AGENT_COLUMNS)
 _AGENT_BY_ID = _AGENT_SELECT.where(t.agents.c.id == bindparam("id"))
@@ -72,17 +74,23 @@ _TICKET_SAVE = (
     update(t.tickets).where(t.tickets.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
 )
-# The head reads the partial index on (priority DESC, id) WHERE dispatchable, one index step;
-# a position is two range counts on the one WHERE queued (an OR of the two would make the
-# planners scan instead).
+# The head reads the partial index on (priority DESC, queue_order, id) WHERE dispatchable, one
+# index step; a position is three range counts on the one WHERE queued (an OR of them would
+# make the planners scan instead).
 _DISPATCHABLE = select(t.tickets).where(t.DISPATCHABLE)
 _AHEAD_BY_PRIORITY = select(func.count()).select_from(t.tickets).where(
     t.QUEUED, t.tickets.c.priority > bindparam("priority")
 ).scalar_subquery()
-_AHEAD_SAME_PRIORITY = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, t.tickets.c.priority == bindparam("priority"), t.tickets.c.id < bindparam("id")
+_AHEAD_BY_ORDER = select(func.count()).select_from(t.tickets).where(
+    t.QUEUED, t.tickets.c.priority == bindparam("priority"),
+    t.tickets.c.queue_order < bindparam("queue_order"),
 ).scalar_subquery()
-_POSITION = select(_AHEAD_BY_PRIORITY + _AHEAD_SAME_PRIORITY)
+_AHEAD_BY_ARRIVAL = select(func.count()).select_from(t.tickets).where(
+    t.QUEUED, t.tickets.c.priority == bindparam("priority"),
+    t.tickets.c.queue_order == bindparam("queue_order"), t.tickets.c.id < bindparam("id"),
+).scalar_subquery()
+_POSITION = select(_AHEAD_BY_PRIORITY + _AHEAD_BY_ORDER + _AHEAD_BY_ARRIVAL)
+_FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
     .order_by(t.tickets.c.assigned_seq)
@@ -109,6 +117,12 @@ _WAITING = (
     .where(t.UNFLAGGED_QUEUED, t.tickets.c.queue == bindparam("queue"),
            t.tickets.c.queued_at <= bindparam("cutoff"))
     .order_by(t.tickets.c.queued_at, t.tickets.c.id).limit(bindparam("limit"))
+)
+_AGEING = (
+    select(t.tickets)
+    .where(t.AGEING, t.tickets.c.queue == bindparam("queue"),
+           t.tickets.c.priority_since <= bindparam("cutoff"))
+    .order_by(t.tickets.c.priority_since, t.tickets.c.id).limit(bindparam("limit"))
 )
 _SILENT = (
     _AGENT_SELECT.where(t.NOT_OFFLINE, t.agents.c.last_seen_at <= bindparam("cutoff"))
@@ -283,8 +297,17 @@ class SqlTicketRepository:
         return [self._load(r) for r in rows]
 
     def queue_position(self, ticket: Ticket) -> int:
-        params = {"priority": int(ticket.priority), "id": ticket.id}
+        params = {"priority": int(ticket.priority), "queue_order": ticket.queue_order,
+                  "id": ticket.id}
         return int(self._conn.execute(_POSITION, params).scalar_one()) + 1
+
+    def front_order(self) -> int:
+        lowest = self._conn.execute(_FRONT).scalar_one()
+        return min(int(lowest or 0), 0) - 1
+
+    def due_for_aging(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_AGEING, {"queue": queue, "cutoff": cutoff, "limit": limit})
+        return [self._load(r) for r in rows]
 
     def held_by(self, agent_id: int) -> list[Ticket]:
         rows = self._conn.execute(_HELD_BY, {"agent_id": agent_id})
@@ -320,6 +343,7 @@ class SqlTicketRepository:
             escalations=row.escalations, missed_by=frozenset(_json(row.missed_by)),
             flag=TicketFlag(row.flag) if row.flag is not None else None,
             flagged_at=row.flagged_at, auto_dispatch=row.auto_dispatch,
+            queue_order=row.queue_order, priority_since=row.priority_since,
         )
         self._seen[ticket.id] = ticket
         return ticket
@@ -397,7 +421,7 @@ class SqlQueueRepository:
             max_escalations=row.max_escalations, away_after_misses=row.away_after_misses,
             offline_policy=OfflinePolicy(row.offline_policy),
             max_wait_seconds=row.max_wait_seconds, auto_assign_percent=row.auto_assign_percent,
-            active=row.active,
+            active=row.active, priority_aging_seconds=row.priority_aging_seconds,
         )
         return queue
 
@@ -442,6 +466,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "missed_by": sorted(ticket.missed_by),
         "flag": ticket.flag.value if ticket.flag is not None else None,
         "flagged_at": ticket.flagged_at, "auto_dispatch": ticket.auto_dispatch,
+        "queue_order": ticket.queue_order, "priority_since": ticket.priority_since,
     }
 
 

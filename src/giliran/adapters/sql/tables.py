@@ -61,6 +61,7 @@ queues = Table(
     Column("max_wait_seconds", Integer, nullable=False),
     Column("auto_assign_percent", SmallInteger, nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("priority_aging_seconds", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -140,6 +141,8 @@ tickets = Table(
     Column("flag", String(30), nullable=True),
     Column("flagged_at", UtcDateTime, nullable=True),
     Column("auto_dispatch", Boolean, nullable=False),
+    Column("queue_order", BigInteger, nullable=False),
+    Column("priority_since", UtcDateTime, nullable=True),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -150,22 +153,23 @@ DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
 PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
 FLAGGED = tickets.c.flag.is_not(None)
+AGEING = and_(QUEUED, tickets.c.priority < literal_column("3"))
 
 Index(
     "ix_tickets_queued_order",
-    tickets.c.priority.desc(), tickets.c.id,
+    tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=QUEUED, postgresql_where=QUEUED,
 )
 # Dispatch reads the head of this one; positions and listings count on the one above.
 Index(
     "ix_tickets_dispatch_order",
-    tickets.c.priority.desc(), tickets.c.id,
+    tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
 )
 # The head of one queue, when the global walk has to step around queues nobody can serve.
 Index(
     "ix_tickets_queue_dispatch_order",
-    tickets.c.queue, tickets.c.priority.desc(), tickets.c.id,
+    tickets.c.queue, tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
 )
 # The timers: overdue assignments and long waits per queue, oldest first; flags per queue.
@@ -178,6 +182,8 @@ Index(
     sqlite_where=UNFLAGGED_QUEUED, postgresql_where=UNFLAGGED_QUEUED,
 )
 Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_where=FLAGGED)
+Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
+      sqlite_where=AGEING, postgresql_where=AGEING)
 Index(
     "ix_tickets_held",
     tickets.c.agent_id, tickets.c.assigned_seq,

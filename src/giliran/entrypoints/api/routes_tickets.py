@@ -16,6 +16,7 @@ from giliran.entrypoints.api.schemas import (
     TicketCreate,
     TicketOut,
     TicketPage,
+    TicketPatch,
 )
 from giliran.service import manual, tickets
 from giliran.service.ports import TicketFilter
@@ -110,3 +111,20 @@ async def unassign_ticket(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> 
     automatically to the agent it was taken from."""
     view = await run.write(manual.unassign, ctx, who, ticket_id)
     return TicketOut.of(view)
+
+
+@router.patch("/{ticket_id}", response_model=TicketOut)
+async def update_ticket(
+    ticket_id: TicketId, body: TicketPatch, ctx: Ctx, who: Who, run: Run
+) -> TicketOut:
+    """Change the priority. A queued ticket moves to its new place in line; an assigned one
+    stays with its agent."""
+    ticket = await run.write(manual.set_priority, ctx, who, ticket_id, body.priority_value)
+    return TicketOut.of(ticket)
+
+
+@router.post("/{ticket_id}/front", response_model=TicketOut)
+async def move_to_front(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+    """First in line (as urgent, ahead of every other queued ticket). It still waits for an
+    eligible agent; no ticket already assigned is taken away."""
+    return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))

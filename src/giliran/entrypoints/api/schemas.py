@@ -143,6 +143,14 @@ class TicketOut(BaseModel):
         )
 
 
+class TicketPatch(Strict):
+    priority: PriorityLabel
+
+    @property
+    def priority_value(self) -> Priority:
+        return Priority.from_label(self.priority.value)
+
+
 class Reassign(Strict):
     agent_id: Annotated[int, Field(ge=1, le=MAX_INT)]
     force: bool = Field(default=False, description="Past the agent's capacity or queues")
@@ -240,6 +248,7 @@ class QueueOut(BaseModel):
     max_wait_seconds: int
     auto_assign_percent: int
     active: bool
+    priority_aging_seconds: int
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -249,6 +258,7 @@ class QueueOut(BaseModel):
             max_escalations=queue.max_escalations, away_after_misses=queue.away_after_misses,
             offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
             auto_assign_percent=queue.auto_assign_percent, active=queue.active,
+            priority_aging_seconds=queue.priority_aging_seconds,
         )
 
 
@@ -267,6 +277,9 @@ class QueuePolicy(Strict):
     auto_assign_percent: Annotated[int, Field(ge=0, le=100)] | None = Field(
         default=None, description="Share of new tickets dispatched automatically; the rest "
                                   "wait for a manual pick-up (100 = all, 0 = a manual desk)")
+    priority_aging_seconds: Seconds | None = Field(
+        default=None, description="A queued ticket moves up one priority level after waiting "
+                                  "this long at its level (starvation guard); 0 = off")
 
 
 class QueueCreate(QueuePolicy):
