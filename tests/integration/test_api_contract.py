@@ -32,6 +32,10 @@ ADMIN_ONLY = [
     ("get", "/api/v1/queues/default", None),
     ("patch", "/api/v1/queues/default", {"strategy": "random"}),
     ("get", "/api/v1/settings", None),
+    ("get", "/api/v1/history", None),
+    ("get", "/api/v1/history.csv", None),
+    ("get", "/api/v1/stats", None),
+    ("delete", "/api/v1/agents/1", None),
     ("patch", "/api/v1/settings", {"presence_grace_seconds": 5}),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.

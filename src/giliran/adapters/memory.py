@@ -30,6 +30,7 @@ from giliran.domain.model import (
 )
 from giliran.service.ports import (
     AgentRepository,
+    HistoryFilter,
     HistoryRepository,
     QueueRepository,
     SettingsRepository,
@@ -108,6 +109,9 @@ class InMemoryTicketRepository:
     def get(self, ticket_id: int) -> Ticket | None:
         return self._s.tickets.get(ticket_id)
 
+    def many(self, ids: set[int]) -> list[Ticket]:
+        return [self._s.tickets[i] for i in sorted(ids) if i in self._s.tickets]
+
     def by_external_id(self, external_id: str) -> Ticket | None:
         return next(
             (t for t in self._s.tickets.values() if t.external_id == external_id), None
@@ -124,6 +128,17 @@ class InMemoryTicketRepository:
         found = [t for t in self._queued() if t.queue == queue and t.priority < Priority.URGENT
                  and t.priority_since is not None and t.priority_since <= cutoff]
         return sorted(found, key=lambda t: (t.priority_since, t.id))[:limit]
+
+    def orphans(self, limit: int) -> list[Ticket]:
+        def orphaned(t: Ticket) -> bool:
+            holder = self._s.agents.get(t.agent_id or 0)
+            return holder is None or not holder.active
+        found = [t for t in self._s.tickets.values() if t.status.is_active and orphaned(t)]
+        return sorted(found, key=lambda t: t.id)[:limit]
+
+    def oldest_queued_at(self, queue: str) -> datetime | None:
+        return min((t.queued_at for t in self._queued() if t.queue == queue
+                    and t.queued_at is not None), default=None)
 
     def front_order(self) -> int:
         return min([0, *(t.queue_order for t in self._queued())]) - 1
@@ -176,6 +191,26 @@ class InMemoryHistoryRepository:
 
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
         return [e for e in self._s.history if e.ticket_id == ticket_id]
+
+    def search(self, query: HistoryFilter) -> list[HistoryEntry]:
+        found = [e for e in self._s.history if self._matches(e, query)]
+        return found[query.offset:query.offset + query.limit]
+
+    def count(self, query: HistoryFilter) -> int:
+        return sum(self._matches(e, query) for e in self._s.history)
+
+    def _matches(self, e: HistoryEntry, q: HistoryFilter) -> bool:
+        ticket = self._s.tickets.get(e.ticket_id)
+        return (
+            e.id > q.after_id
+            and (q.ticket_id is None or e.ticket_id == q.ticket_id)
+            and (q.agent_id is None or q.agent_id in (e.from_agent_id, e.to_agent_id))
+            and (q.reason is None or e.reason.value == q.reason)
+            and (q.event is None or e.event == q.event)
+            and (q.queue is None or (ticket is not None and ticket.queue == q.queue))
+            and (q.since is None or e.at >= q.since)
+            and (q.until is None or e.at < q.until)
+        )
 
 
 class InMemoryQueueRepository:

@@ -194,3 +194,18 @@ def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> H
     ticket.priority_since = now
     ticket.queue_order = order
     return HistoryEntry(ticket.id, now, "moved to front", Reason.FRONT, actor)
+
+
+def rescue(ticket: Ticket, *, now: datetime) -> HistoryEntry:
+    """Send back to the queue an active ticket whose holder is gone (the safety net for a
+    state the rules never produce; the holder's count, if any, is the caller's to fix)."""
+    require_active(ticket, action="rescue")
+    from_agent = ticket.agent_id
+    ticket.status = TicketStatus.QUEUED
+    ticket.agent_id = None
+    ticket.assigned_at = None
+    ticket.accepted_at = None
+    ticket.queued_at = now
+    ticket.priority_since = now
+    return HistoryEntry(ticket.id, now, "unassigned", Reason.ORPHANED, SYSTEM_ACTOR,
+                        from_agent, None)

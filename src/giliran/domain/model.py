@@ -93,6 +93,7 @@ class Reason(StrEnum):
     REASSIGNED = "reassigned"  # an admin moved it to a named agent
     FORCED = "forced"  # the same, past the agent's capacity or queues
     UNASSIGNED = "unassigned"  # an admin sent it back to the queue
+    ORPHANED = "orphaned"  # found active with no (active) holder, and sent back to the queue
 
     @property
     def moves_rotation(self) -> bool:

@@ -140,17 +140,20 @@ def tick() -> None:
 
     For running the timers from cron with GILIRAN_SCHEDULER=false; safe alongside running
     servers, which make the same moves at most once between them."""
+    from giliran.service.timers import rescue_orphans
     from giliran.service.timers import tick as run_tick
 
     container = _container()
     try:
         report = run_tick(container.ctx)
+        orphans = rescue_orphans(container.ctx)
     finally:
         container.close()
     out.print(
         f"escalated {report.escalated}, flagged exhausted {report.exhausted}, "
         f"flagged waiting too long {report.waiting_too_long}, set away {report.went_away}, "
-        f"expired offline {report.went_offline} (tickets requeued {report.requeued})"
+        f"expired offline {report.went_offline} (tickets requeued {report.requeued}), "
+        f"aged {report.aged}, orphans requeued {orphans}"
     )
 
 

@@ -8,13 +8,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from giliran.service.context import Context
-from giliran.service.timers import TickReport, tick
+from giliran.service.timers import rescue_orphans, tick
 
 log = logging.getLogger("giliran.scheduler")
+ORPHAN_CHECK_SECONDS = 60.0  # a full look at the held tickets; the rules never need it
 
-WriteRunner = Callable[..., Awaitable[TickReport]]
+WriteRunner = Callable[..., Awaitable[Any]]
 
 
 class Scheduler:
@@ -34,7 +36,12 @@ class Scheduler:
             await self._task
 
     async def _loop(self) -> None:
+        next_orphan_check = 0.0
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
+            if loop.time() >= next_orphan_check:
+                next_orphan_check = loop.time() + ORPHAN_CHECK_SECONDS
+                await self._rescue_orphans()
             try:
                 report = await self._run_write(tick, self._ctx)
             except Exception:
@@ -46,3 +53,13 @@ class Scheduler:
                     log.info("timer pass: %s", report)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self._interval)
+
+    async def _rescue_orphans(self) -> None:
+        try:
+            found = await self._run_write(rescue_orphans, self._ctx)
+        except Exception:
+            log.exception("orphan check failed")
+        else:
+            if found:
+                log.error("found %d orphaned ticket(s); requeued them (history: orphaned)",
+                          found)

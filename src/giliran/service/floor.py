@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 from giliran.domain.errors import Conflict, InvalidInput, NotFound
 from giliran.domain.model import (
     Agent,
+    HistoryEntry,
     OfflinePolicy,
     Queue,
     StrategyName,
@@ -17,7 +19,7 @@ from giliran.domain.strategies import rotation_key
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
-from giliran.service.ports import TicketFilter, UnitOfWork
+from giliran.service.ports import HistoryFilter, TicketFilter, UnitOfWork
 
 FLAGGED_SHOWN = 50
 
@@ -31,6 +33,16 @@ class QueueFigures:
     members: int  # active members
     online_members: int
     free_slots: int  # of online, opted-in members (shared with their other queues)
+    oldest_waiting_since: datetime | None  # when the longest-waiting queued ticket entered
+
+
+@dataclass(frozen=True)
+class AgentDay:
+    """An agent's day so far (since midnight UTC)."""
+
+    assigned: int = 0
+    completed: int = 0
+    missed: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class Workload:
     free_slots: int
     queues: list[QueueFigures]
     flagged: list[Ticket]
+    today: dict[int, AgentDay]
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ def workload(ctx: Context, who: Principal) -> Workload:
         pending = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
         figures = [_figures(ctx, uow, q, agents) for q in uow.queues.all()]
         flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
+        midnight = ctx.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        today = _days(uow.history.search(HistoryFilter(since=midnight, limit=10**9)))
     receiving = [a for a in agents if a.online and a.auto_assign]
     return Workload(
         agents=agents,
@@ -98,7 +113,20 @@ def workload(ctx: Context, who: Principal) -> Workload:
         free_slots=sum(a.free_slots for a in receiving),
         queues=figures,
         flagged=flagged,
+        today=today,
     )
+
+
+def _days(entries: list[HistoryEntry]) -> dict[int, AgentDay]:
+    counts: dict[int, list[int]] = {}
+    for e in entries:
+        if e.event == "assigned" and e.to_agent_id is not None:
+            counts.setdefault(e.to_agent_id, [0, 0, 0])[0] += 1
+        elif e.event == "completed" and e.from_agent_id is not None:
+            counts.setdefault(e.from_agent_id, [0, 0, 0])[1] += 1
+        elif e.event == "escalated" and e.from_agent_id is not None:
+            counts.setdefault(e.from_agent_id, [0, 0, 0])[2] += 1
+    return {agent_id: AgentDay(*c) for agent_id, c in counts.items()}
 
 
 def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -> QueueFigures:
@@ -112,6 +140,7 @@ def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -
         members=len(members),
         online_members=sum(a.online for a in members),
         free_slots=sum(a.free_slots for a in receiving),
+        oldest_waiting_since=uow.tickets.oldest_queued_at(queue.name),
     )
 
 

@@ -53,6 +53,7 @@ class TicketRepository(Protocol):
         ...
     def get(self, ticket_id: int) -> Ticket | None: ...
     def by_external_id(self, external_id: str) -> Ticket | None: ...
+    def many(self, ids: set[int]) -> list[Ticket]: ...
     def save(self, ticket: Ticket) -> None: ...
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
         """Tickets `offset`+1 .. `offset`+`limit` of the global queue (priority, then
@@ -71,6 +72,12 @@ class TicketRepository(Protocol):
         """Queued tickets of `queue` below urgent whose priority dates from `cutoff` or
         earlier."""
         ...
+    def orphans(self, limit: int) -> list[Ticket]:
+        """Active tickets held by nobody, by an unknown agent or by a deactivated one."""
+        ...
+    def oldest_queued_at(self, queue: str) -> datetime | None:
+        """When the queued ticket of `queue` that has waited longest entered the queue."""
+        ...
     def front_order(self) -> int:
         """A queue_order below every queued ticket's (and below 0)."""
         ...
@@ -84,11 +91,31 @@ class TicketRepository(Protocol):
     def count(self, query: TicketFilter) -> int: ...
 
 
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Every field that is set must match; `agent_id` matches either side of a move."""
+
+    ticket_id: int | None = None
+    agent_id: int | None = None
+    reason: str | None = None
+    event: str | None = None
+    queue: str | None = None
+    since: datetime | None = None  # at >= since
+    until: datetime | None = None  # at < until
+    after_id: int = 0  # keyset paging for exports: only entries with a larger id
+    limit: int = 100
+    offset: int = 0
+
+
 class HistoryRepository(Protocol):
     def append(self, entry: HistoryEntry) -> None:
         """Written no later than the commit of the unit of work."""
         ...
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]: ...
+    def search(self, query: HistoryFilter) -> list[HistoryEntry]:
+        """Matching entries in the order they were written (by id)."""
+        ...
+    def count(self, query: HistoryFilter) -> int: ...
 
 
 class QueueRepository(Protocol):

@@ -146,3 +146,26 @@ def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
             report.waiting_too_long += 1
         full |= len(waiting) == BATCH
     return full
+
+
+def rescue_orphans(ctx: Context) -> int:
+    """The safety net behind "never orphan a ticket": active tickets held by nobody or by a
+    deactivated agent go back to the queue (history reason `orphaned`) and are dispatched.
+    The rules never produce one; this runs now and then (a full look at the held tickets) so
+    that a hand-edited database or a bug would show up in the stats, not in a lost customer."""
+    with ctx.uow(write=False) as uow:
+        if not uow.tickets.orphans(1):
+            return 0
+    with ctx.uow(write=True) as uow:
+        now = ctx.clock.now()
+        found = uow.tickets.orphans(BATCH)
+        for ticket in found:
+            holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
+            uow.history.append(lifecycle.rescue(ticket, now=now))
+            uow.tickets.save(ticket)
+            if holder is not None:
+                holder.active_tickets = max(0, holder.active_tickets - 1)
+                uow.agents.save(holder)
+        dispatch(ctx, uow, Reason.AUTO)
+        uow.commit()
+    return len(found)

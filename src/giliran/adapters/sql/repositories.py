@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -43,7 +44,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.service.ports import TicketFilter
+from giliran.service.ports import HistoryFilter, TicketFilter
 
 _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
                  "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues")
@@ -70,6 +71,8 @@ _AGENT_SAVE = (
 _TICKET_BY_ID = select(t.tickets).where(t.tickets.c.id == bindparam("id"))
 _TICKET_BY_EXTERNAL = select(t.tickets).where(t.tickets.c.external_id == bindparam("external_id"))
 _TICKET_INSERT = insert(t.tickets).returning(t.tickets.c.id)
+_TICKETS_BY_IDS = (select(t.tickets).where(t.tickets.c.id.in_(bindparam("ids", expanding=True)))
+                   .order_by(t.tickets.c.id))
 _TICKET_SAVE = (
     update(t.tickets).where(t.tickets.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
@@ -90,6 +93,15 @@ _AHEAD_BY_ARRIVAL = select(func.count()).select_from(t.tickets).where(
     t.tickets.c.queue_order == bindparam("queue_order"), t.tickets.c.id < bindparam("id"),
 ).scalar_subquery()
 _POSITION = select(_AHEAD_BY_PRIORITY + _AHEAD_BY_ORDER + _AHEAD_BY_ARRIVAL)
+_HOLDER = t.agents.alias("holder")
+_ORPHANS = (
+    select(t.tickets)
+    .outerjoin(_HOLDER, _HOLDER.c.id == t.tickets.c.agent_id)
+    .where(t.HELD, or_(_HOLDER.c.id.is_(None), _HOLDER.c.active.is_(False)))
+    .order_by(t.tickets.c.id).limit(bindparam("limit"))
+)
+_OLDEST_QUEUED = select(func.min(t.tickets.c.queued_at)).where(
+    t.QUEUED, t.tickets.c.queue == bindparam("queue"))
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
@@ -273,6 +285,12 @@ class SqlTicketRepository:
     def by_external_id(self, external_id: str) -> Ticket | None:
         return self._first(_TICKET_BY_EXTERNAL, {"external_id": external_id})
 
+    def many(self, ids: set[int]) -> list[Ticket]:
+        if not ids:
+            return []
+        rows = self._conn.execute(_TICKETS_BY_IDS, {"ids": sorted(ids)})
+        return [self._load(r) for r in rows]
+
     def save(self, ticket: Ticket) -> None:
         params = {f"v_{k}": v for k, v in _ticket_values(ticket).items()}
         params["v_id"] = ticket.id
@@ -300,6 +318,15 @@ class SqlTicketRepository:
         params = {"priority": int(ticket.priority), "queue_order": ticket.queue_order,
                   "id": ticket.id}
         return int(self._conn.execute(_POSITION, params).scalar_one()) + 1
+
+    def orphans(self, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_ORPHANS, {"limit": limit})
+        return [self._load(r) for r in rows]
+
+    def oldest_queued_at(self, queue: str) -> datetime | None:
+        found: datetime | None = self._conn.execute(
+            _OLDEST_QUEUED, {"queue": queue}).scalar_one_or_none()
+        return found
 
     def front_order(self) -> int:
         lowest = self._conn.execute(_FRONT).scalar_one()
@@ -371,12 +398,46 @@ class SqlHistoryRepository:
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
         self.flush()
         rows = self._conn.execute(_HISTORY_FOR_TICKET, {"ticket_id": ticket_id})
-        return [
-            HistoryEntry(id=r.id, ticket_id=r.ticket_id, at=r.at, event=r.event,
-                         reason=Reason(r.reason), actor=r.actor, from_agent_id=r.from_agent_id,
-                         to_agent_id=r.to_agent_id)
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
+
+    def search(self, query: HistoryFilter) -> list[HistoryEntry]:
+        self.flush()
+        stmt = (select(t.history).where(*_history_filters(query)).order_by(t.history.c.id)
+                .limit(query.limit).offset(query.offset))
+        return [_entry(r) for r in self._conn.execute(stmt)]
+
+    def count(self, query: HistoryFilter) -> int:
+        self.flush()
+        stmt = select(func.count()).select_from(t.history).where(*_history_filters(query))
+        return int(self._conn.execute(stmt).scalar_one())
+
+
+def _entry(r: Row[Any]) -> HistoryEntry:
+    return HistoryEntry(id=r.id, ticket_id=r.ticket_id, at=r.at, event=r.event,
+                        reason=Reason(r.reason), actor=r.actor, from_agent_id=r.from_agent_id,
+                        to_agent_id=r.to_agent_id)
+
+
+def _history_filters(q: HistoryFilter) -> list[ColumnElement[bool]]:
+    h = t.history.c
+    found: list[ColumnElement[bool]] = []
+    if q.after_id:
+        found.append(h.id > q.after_id)
+    if q.ticket_id is not None:
+        found.append(h.ticket_id == q.ticket_id)
+    if q.agent_id is not None:
+        found.append(or_(h.from_agent_id == q.agent_id, h.to_agent_id == q.agent_id))
+    if q.reason is not None:
+        found.append(h.reason == q.reason)
+    if q.event is not None:
+        found.append(h.event == q.event)
+    if q.queue is not None:
+        found.append(h.ticket_id.in_(select(t.tickets.c.id).where(t.tickets.c.queue == q.queue)))
+    if q.since is not None:
+        found.append(h.at >= q.since)
+    if q.until is not None:
+        found.append(h.at < q.until)
+    return found
 
 
 class SqlQueueRepository:

@@ -204,6 +204,10 @@ history = Table(
     Column("to_agent_id", Integer, nullable=True),
 )
 Index("ix_history_ticket", history.c.ticket_id, history.c.id)
+# The audit: by time, and by agent on either side of a move.
+Index("ix_history_at", history.c.at)
+Index("ix_history_from_agent", history.c.from_agent_id, history.c.id)
+Index("ix_history_to_agent", history.c.to_agent_id, history.c.id)
 
 counters = Table(
     "counters",

@@ -13,7 +13,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import giliran
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
-from giliran.entrypoints.api import errors, routes_agents, routes_floor, routes_tickets
+from giliran.entrypoints.api import (
+    errors,
+    routes_agents,
+    routes_audit,
+    routes_floor,
+    routes_tickets,
+)
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.scheduler import Scheduler
 
@@ -87,6 +93,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(routes_agents.router)
     api.include_router(routes_tickets.router)
     api.include_router(routes_floor.router)
+    api.include_router(routes_audit.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)
     app.add_middleware(BodyLimit)

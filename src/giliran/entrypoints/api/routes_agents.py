@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.schemas import (
@@ -55,6 +55,15 @@ async def update_agent(
         fields["queues"] = frozenset(body.queues)
     changes = agents.AgentChanges(**fields)
     return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
+
+
+@router.delete("/agents/{agent_id}", status_code=204)
+async def delete_agent(agent_id: AgentId, ctx: Ctx, who: Who, run: Run) -> Response:
+    """Deactivates the agent for good: its token stops working and its active tickets go back
+    to the queue at their original place (history reason `agent_deactivated`). The agent stays
+    in the records, so the history keeps naming who had what."""
+    await run.write(agents.update_agent, ctx, who, agent_id, agents.AgentChanges(active=False))
+    return Response(status_code=204)
 
 
 @router.get("/agent/me", response_model=AgentOut)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from giliran.adapters.sql.uow import ping
+from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import (
@@ -32,19 +33,15 @@ probes = APIRouter(tags=["health"])
 def workload(ctx: Ctx, who: Who) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
-        agents=[
-            WorkloadAgent(id=a.id, name=a.name, online=a.online, presence=a.presence,
-                          auto_assign=a.auto_assign, active_tickets=a.active_tickets,
-                          max_tickets=a.max_tickets, missed_in_row=a.missed_in_row)
-            for a in w.agents
-        ],
+        agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay())) for a in w.agents],
         queue=WorkloadQueue(pending=w.pending, online_agents=w.online_agents,
                             total_agents=w.total_agents, free_slots=w.free_slots),
         queues=[
             WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, active=q.queue.active,
                              pending=q.pending, flagged=q.flagged, next_agent_id=q.next_agent_id,
                              members=q.members, online_members=q.online_members,
-                             free_slots=q.free_slots)
+                             free_slots=q.free_slots,
+                             oldest_waiting_since=q.oldest_waiting_since)
             for q in w.queues
         ],
         flagged=[
@@ -52,6 +49,17 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
                           flag=t.flag, flagged_at=t.flagged_at, escalations=t.escalations)
             for t in w.flagged if t.flag is not None
         ],
+    )
+
+
+def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
+    return WorkloadAgent(
+        id=a.id, name=a.name, online=a.online, presence=a.presence, auto_assign=a.auto_assign,
+        active_tickets=a.active_tickets, max_tickets=a.max_tickets,
+        utilization=round(a.active_tickets / a.max_tickets, 4) if a.max_tickets else None,
+        full=a.active_tickets >= a.max_tickets, queues=sorted(a.queues),
+        missed_in_row=a.missed_in_row, assigned_today=day.assigned,
+        completed_today=day.completed, missed_today=day.missed,
     )
 
 

@@ -20,6 +20,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.service.stats import Stats
 
 MAX_INT = 2_147_483_647
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -175,6 +176,7 @@ class MyQueue(BaseModel):
 
 class HistoryOut(BaseModel):
     id: int
+    ticket_id: int
     at: datetime
     event: str
     from_agent_id: int | None
@@ -184,7 +186,8 @@ class HistoryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryOut:
-        return cls(id=entry.id, at=entry.at, event=entry.event, from_agent_id=entry.from_agent_id,
+        return cls(id=entry.id, ticket_id=entry.ticket_id, at=entry.at, event=entry.event,
+                   from_agent_id=entry.from_agent_id,
                    to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor)
 
 
@@ -196,7 +199,13 @@ class WorkloadAgent(BaseModel):
     auto_assign: bool
     active_tickets: int
     max_tickets: int
+    utilization: float | None = Field(description="active_tickets / max_tickets")
+    full: bool
+    queues: list[str]
     missed_in_row: int
+    assigned_today: int
+    completed_today: int
+    missed_today: int
 
 
 class WorkloadQueue(BaseModel):
@@ -218,6 +227,7 @@ class WorkloadPerQueue(BaseModel):
     members: int
     online_members: int
     free_slots: int
+    oldest_waiting_since: datetime | None
 
 
 class FlaggedTicket(BaseModel):
@@ -309,3 +319,51 @@ class RuntimeSettingsOut(BaseModel):
 
 class RuntimeSettingsPatch(Strict):
     presence_grace_seconds: Seconds | None = None
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DistributionOut(BaseModel):
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+    max: float | None
+
+
+class StatsOut(BaseModel):
+    """Seconds for times; utilization as a share (0..1) of capacity in use."""
+
+    since: datetime = Field(serialization_alias="from")
+    until: datetime = Field(serialization_alias="to")
+    queue: str | None
+    created: int
+    assigned: int
+    completed: int
+    escalations: int
+    assignment_time: DistributionOut = Field(description="Arrival to first assignment")
+    queue_wait: DistributionOut = Field(description="Each stay in the queue that ended in an "
+                                                    "assignment")
+    agent_utilization: dict[str, float]
+    floor_utilization: float | None
+    orphaned_tickets: int = Field(description="Active tickets held by nobody right now; must "
+                                              "be 0")
+    orphans_requeued: int = Field(description="Orphans the periodic check found and requeued")
+
+    @classmethod
+    def of(cls, s: Stats) -> StatsOut:
+        return cls(
+            since=s.since, until=s.until, queue=s.queue, created=s.created,
+            assigned=s.assigned, completed=s.completed, escalations=s.escalations,
+            assignment_time=DistributionOut(**s.assignment_time.__dict__),
+            queue_wait=DistributionOut(**s.queue_wait.__dict__),
+            agent_utilization={str(k): round(v, 4) for k, v in s.utilization.items()},
+            floor_utilization=None if s.floor_utilization is None
+            else round(s.floor_utilization, 4),
+            orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
+        )

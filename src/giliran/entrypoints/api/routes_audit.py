@@ -1,0 +1,112 @@
+"""The audit and the statistics: the history across tickets (JSON pages or CSV) and the
+measures a desk is judged by."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from giliran.domain.errors import InvalidInput
+from giliran.domain.model import Reason
+from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.schemas import (
+    MAX_INT,
+    HistoryOut,
+    HistoryPage,
+    QueueName,
+    StatsOut,
+)
+from giliran.service import audit, stats
+from giliran.service.ports import HistoryFilter
+
+router = APIRouter(tags=["audit"])
+Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+CSV_COLUMNS = ["id", "at", "ticket_id", "ticket_number", "event", "reason", "actor",
+               "from_agent_id", "to_agent_id"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Times without an offset are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def history_filter(
+    ticket_id: Id = None,
+    agent_id: Id = None,
+    reason: Reason | None = None,
+    queue: QueueName | None = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> HistoryFilter:
+    since, until = _utc(from_), _utc(to)
+    if since is not None and until is not None and until <= since:
+        raise InvalidInput("'to' must be after 'from'")
+    return HistoryFilter(ticket_id=ticket_id, agent_id=agent_id,
+                         reason=reason.value if reason else None, queue=queue, since=since,
+                         until=until, limit=limit, offset=offset)
+
+
+Filter = Annotated[HistoryFilter, Depends(history_filter)]
+
+
+@router.get("/history", response_model=HistoryPage)
+def history(query: Filter, ctx: Ctx, who: Who) -> HistoryPage:
+    """Who had which ticket when, and why: every move, oldest first. `agent_id` matches the
+    agent on either side of a move; `from` is inclusive, `to` exclusive."""
+    found, total = audit.search_history(ctx, who, query)
+    return HistoryPage(items=[HistoryOut.of(e) for e in found], total=total,
+                       limit=query.limit, offset=query.offset)
+
+
+@router.get("/history.csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
+    """The same entries (every match, ignoring limit and offset) as CSV, for a reviewer."""
+    batches = audit.export_history(ctx, who, query)
+    first = next(batches, [])  # fail (401/403/422) before the response starts
+
+    def rows() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for batch in _chain(first, batches):
+            for entry, number in batch:
+                writer.writerow([entry.id, entry.at.isoformat(), entry.ticket_id, number,
+                                 entry.event, entry.reason.value, entry.actor,
+                                 entry.from_agent_id or "", entry.to_agent_id or ""])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="giliran-history-{stamp}.csv"'})
+
+
+def _chain(first: list[audit.Row], rest: Iterator[list[audit.Row]]) -> Iterator[list[audit.Row]]:
+    if first:
+        yield first
+    yield from rest
+
+
+@router.get("/stats", response_model=StatsOut)
+def desk_stats(
+    ctx: Ctx,
+    who: Who,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    queue: QueueName | None = None,
+) -> StatsOut:
+    """Assignment time, queue wait, utilization, escalations and orphaned tickets over a
+    period (default: the last 24 hours). Times are in seconds."""
+    return StatsOut.of(stats.stats(ctx, who, _utc(from_), _utc(to), queue))

@@ -1,0 +1,177 @@
+"""The measures a desk is judged by, over a period, computed from the assignment history.
+
+- assignment time: from a ticket's arrival to its first assignment (tickets that arrived in the
+  period and were assigned before its end);
+- queue wait: every stay in the queue that ended with an assignment in the period (the first
+  one, and again after an escalation or a requeue);
+- utilization: the share of an agent's capacity in use, averaged over the period (its active
+  tickets, replayed from the history, over its current max_tickets);
+- escalations in the period, and orphaned tickets: active tickets held by nobody or by a
+  deactivated agent. The design never makes one; the timer pass checks and requeues any it finds
+  (history reason `orphaned`), and both figures are reported so a desk can see that it holds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from giliran.domain.errors import InvalidInput
+from giliran.domain.model import Agent, HistoryEntry, Reason
+from giliran.service.context import Context, Principal, Role
+from giliran.service.ports import HistoryFilter, UnitOfWork
+
+ENTERS_QUEUE = ("created", "unassigned", "escalated")
+RELEASES = ("completed", "cancelled", "unassigned", "escalated")
+SCAN = 10**9  # the period's history is read whole; the caller bounds it by the period
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+    max: float | None
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Distribution:
+        if not seconds:
+            return cls(0, None, None, None, None)
+        ordered = sorted(seconds)
+        return cls(len(ordered), sum(ordered) / len(ordered), _rank(ordered, 0.5),
+                   _rank(ordered, 0.9), ordered[-1])
+
+
+@dataclass(frozen=True)
+class Stats:
+    since: datetime
+    until: datetime
+    queue: str | None
+    created: int
+    assigned: int
+    completed: int
+    escalations: int
+    assignment_time: Distribution
+    queue_wait: Distribution
+    utilization: dict[int, float]  # agent id -> share of capacity in use
+    floor_utilization: float | None
+    orphaned_now: int
+    orphans_requeued: int
+
+
+DEFAULT_PERIOD = timedelta(days=1)
+LONGEST_PERIOD = timedelta(days=366)
+
+
+def stats(ctx: Context, who: Principal, since: datetime | None = None,
+          until: datetime | None = None, queue: str | None = None) -> Stats:
+    """Over [since, until); by default the last 24 hours."""
+    who.require(Role.ADMIN)
+    until = until or ctx.clock.now()
+    since = since or until - DEFAULT_PERIOD
+    if until <= since:
+        raise InvalidInput("'to' must be after 'from'")
+    if until - since > LONGEST_PERIOD:
+        raise InvalidInput("the period may be at most 366 days")
+    with ctx.uow(write=False) as uow:
+        if queue is not None and uow.queues.get(queue) is None:
+            raise InvalidInput(f"unknown queue {queue!r}")
+        everything = uow.history.search(HistoryFilter(since=since, limit=SCAN))
+        window = everything if queue is None else uow.history.search(
+            HistoryFilter(queue=queue, since=since, limit=SCAN))
+        in_period = [e for e in window if e.at < until]
+        histories = _histories(uow, in_period)
+        agents = [a for a in uow.agents.all() if queue is None or queue in a.queues]
+        orphaned_now = len(uow.tickets.orphans(SCAN))
+    count = defaultdict(int, _counts(in_period))
+    return Stats(
+        since=since, until=until, queue=queue,
+        created=count["created"], assigned=count["assigned"], completed=count["completed"],
+        escalations=count["escalated"],
+        assignment_time=Distribution.of(_assignment_times(histories, since, until)),
+        queue_wait=Distribution.of(_queue_waits(histories, since, until)),
+        utilization=(used := _utilization(agents, everything, since, until)),
+        floor_utilization=_floor(agents, used),
+        orphaned_now=orphaned_now,
+        orphans_requeued=sum(e.reason is Reason.ORPHANED for e in in_period),
+    )
+
+
+def _counts(entries: list[HistoryEntry]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for e in entries:
+        found[e.event] = found.get(e.event, 0) + 1
+    return found
+
+
+def _histories(uow: UnitOfWork, entries: list[HistoryEntry]) -> dict[int, list[HistoryEntry]]:
+    """Whole histories of the tickets assigned in the period (a stay may have begun before)."""
+    assigned = {e.ticket_id for e in entries if e.event == "assigned"}
+    return {tid: uow.history.for_ticket(tid) for tid in sorted(assigned)}
+
+
+def _assignment_times(histories: dict[int, list[HistoryEntry]], since: datetime,
+                      until: datetime) -> list[float]:
+    found = []
+    for entries in histories.values():
+        created = next((e for e in entries if e.event == "created"), None)
+        first = next((e for e in entries if e.event == "assigned"), None)
+        if created and first and since <= created.at < until and first.at < until:
+            found.append((first.at - created.at).total_seconds())
+    return found
+
+
+def _queue_waits(histories: dict[int, list[HistoryEntry]], since: datetime,
+                 until: datetime) -> list[float]:
+    found = []
+    for entries in histories.values():
+        entered: datetime | None = None
+        for e in entries:
+            if e.event in ENTERS_QUEUE:
+                entered = e.at
+            elif e.event == "assigned" and entered is not None:
+                if since <= e.at < until:
+                    found.append((e.at - entered).total_seconds())
+                entered = None
+    return found
+
+
+def _utilization(agents: list[Agent], since_then: list[HistoryEntry], since: datetime,
+                 until: datetime) -> dict[int, float]:
+    """Replay backwards from the current counts to the start of the period, then forwards."""
+    load = {a.id: a.active_tickets for a in agents}
+    for e in reversed(since_then):
+        if e.event == "assigned" and e.to_agent_id in load:
+            load[e.to_agent_id] -= 1
+        elif e.event in RELEASES and e.from_agent_id in load:
+            load[e.from_agent_id] += 1
+    busy = dict.fromkeys(load, 0.0)
+    last = since
+    for e in (x for x in since_then if x.at < until):
+        for agent_id, n in load.items():
+            busy[agent_id] += n * (e.at - last).total_seconds()
+        last = e.at
+        if e.event == "assigned" and e.to_agent_id in load:
+            load[e.to_agent_id] += 1
+        elif e.event in RELEASES and e.from_agent_id in load:
+            load[e.from_agent_id] -= 1
+    for agent_id, n in load.items():
+        busy[agent_id] += n * (until - last).total_seconds()
+    span = (until - since).total_seconds()
+    return {a.id: busy[a.id] / (a.max_tickets * span) for a in agents if a.max_tickets > 0}
+
+
+def _floor(agents: list[Agent], used: dict[int, float]) -> float | None:
+    capacity = sum(a.max_tickets for a in agents if a.id in used)
+    if capacity == 0:
+        return None
+    return sum(used[a.id] * a.max_tickets for a in agents if a.id in used) / capacity
+
+
+def _rank(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
