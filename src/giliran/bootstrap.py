@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from giliran.adapters.clock import SystemClock
+from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.config import Settings
@@ -31,8 +32,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sqlite_synchronous=settings.sqlite_synchronous,
         pool_size=settings.db_pool_size,
     )
+    observers = [PrometheusObserver()] if settings.metrics else []
     ctx = Context(
-        uow=SqlUnitOfWorkFactory(db),
+        uow=SqlUnitOfWorkFactory(db, observers),
         clock=clock or SystemClock(),
         admin_token=settings.admin_token.get_secret_value(),
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # it at run time (PATCH /api/v1/settings), which then wins over this value.
     presence_grace_seconds: int = Field(default=300, ge=0, le=7 * 24 * 3600)
     log_level: str = "info"
+    # Prometheus metrics at /metrics (counted as units of work commit).
+    metrics: bool = True
 
     @field_validator("admin_token")
     @classmethod

@@ -102,3 +102,41 @@ def test_tick_from_cron_escalates_what_is_due(tmp_path: Path) -> None:
     again = giliran("tick", env=env)
     assert "escalated 0, flagged exhausted 0," in again.stdout, "the same deadline fired twice"
     assert lead["assigned_agent_id"] is not None
+
+
+def test_import_a_backlog_twice_creates_it_once_and_dispatches_what_capacity_allows(
+    tmp_path: Path,
+) -> None:
+    env = clean_env(tmp_path)
+    server = ServerProcess(env["GILIRAN_DATABASE_URL"], env={"GILIRAN_SCHEDULER": "false"})
+    server.start()
+    try:
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        with httpx.Client(base_url=server.base_url + "/api/v1", headers=admin) as http:
+            for name in ("A", "B"):
+                token = http.post("/agents", json={"name": name, "max_tickets": 20}).json()[
+                    "token"]
+                http.post("/agent/go-online", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        server.stop()
+    backlog = tmp_path / "backlog.csv"
+    lines = ["external_id,title,priority,category"]
+    lines += [f"old-{i},Old ticket {i},{('low', 'normal', 'high')[i % 3]},billing"
+              for i in range(300)]
+    lines += ["old-bad-1,,normal,billing", ",No id,normal,billing", "old-bad-2,x,someday,"]
+    backlog.write_text("\n".join(lines) + "\n")
+
+    first = giliran("import", str(backlog), "--batch", "64", env=env)
+    assert first.returncode == 1, first.stderr  # some rows were invalid
+    assert "created 300, already there 0, invalid 3, assigned 40" in first.stdout, first.stdout
+    assert "line 302" in first.stderr and "external_id is required" in first.stderr
+    again = giliran("import", str(backlog), env=env)
+    assert "created 0, already there 300, invalid 3, assigned 0" in again.stdout, again.stdout
+
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_text('{"external_id": "old-0", "title": "dup"}\n'
+                     '{"external_id": "new-1", "title": "fresh", "priority": "urgent"}\n')
+    more = giliran("import", str(jsonl), env=env)
+    assert more.returncode == 0 and "created 1, already there 1, invalid 0" in more.stdout
+    missing = giliran("import", str(tmp_path / "nope.csv"), env=env)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr

@@ -140,6 +140,10 @@ class InMemoryTicketRepository:
         return min((t.queued_at for t in self._queued() if t.queue == queue
                     and t.queued_at is not None), default=None)
 
+    def existing_external_ids(self, external_ids: set[str]) -> set[str]:
+        return {t.external_id for t in self._s.tickets.values()
+                if t.external_id is not None and t.external_id in external_ids}
+
     def front_order(self) -> int:
         return min([0, *(t.queue_order for t in self._queued())]) - 1
 

@@ -58,6 +58,8 @@ def assign(
         raise CapacityExceeded(
             f"agent {agent.name} is full ({agent.active_tickets}/{agent.max_tickets})"
         )
+    first = ticket.assigned_seq == 0
+    waited = (now - (ticket.queued_at or ticket.created_at)).total_seconds()
     ticket.status = TicketStatus.ASSIGNED
     ticket.agent_id = agent.id
     ticket.assigned_seq = seq
@@ -68,7 +70,9 @@ def assign(
     agent.active_tickets += 1
     if reason.moves_rotation:
         agent.last_assigned_seq = seq
-    return HistoryEntry(ticket.id, now, "assigned", reason, actor, None, agent.id)
+    since_arrival = (now - ticket.created_at).total_seconds() if first else None
+    return HistoryEntry(ticket.id, now, "assigned", reason, actor, None, agent.id,
+                        waited_seconds=waited, since_arrival_seconds=since_arrival)
 
 
 def accept(ticket: Ticket, agent: Agent, *, now: datetime) -> HistoryEntry:

@@ -208,3 +208,6 @@ class HistoryEntry:
     from_agent_id: int | None = None
     to_agent_id: int | None = None
     id: int = 0
+    # Measures of an assignment, for metrics; not stored (the history has the timestamps).
+    waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
+    since_arrival_seconds: float | None = field(default=None, compare=False)  # first only

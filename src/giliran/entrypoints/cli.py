@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -102,15 +105,30 @@ def serve(
                   f"[bold]{settings.admin_token.get_secret_value()}[/bold]")
     else:
         out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
-    uvicorn.run(
-        "giliran.entrypoints.api.app:create_app",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        workers=n_workers,
-        log_level=settings.log_level,
-        access_log=access_log,
-    )
+    metrics_dir = _metrics_dir(n_workers)
+    try:
+        uvicorn.run(
+            "giliran.entrypoints.api.app:create_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=n_workers,
+            log_level=settings.log_level,
+            access_log=access_log,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """Several worker processes share their Prometheus counters through files in a fresh
+    directory (prometheus_client's multiprocess mode); set before the workers start."""
+    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return None
+    path = tempfile.mkdtemp(prefix="giliran-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
 
 
 @app.command("create-agent")
@@ -155,6 +173,69 @@ def tick() -> None:
         f"expired offline {report.went_offline} (tickets requeued {report.requeued}), "
         f"aged {report.aged}, orphans requeued {orphans}"
     )
+
+
+@app.command("import")
+def import_backlog(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="CSV with a header row, or JSON lines (.jsonl)")],
+    batch: Annotated[int, typer.Option(min=1, max=10_000,
+                                       help="Rows (and assignments) per transaction")] = 1000,
+    dispatch: Annotated[bool, typer.Option("--dispatch/--no-dispatch",
+                                           help="Assign what capacity allows afterwards")] = True,
+) -> None:
+    """Import a backlog of tickets, then dispatch it in batches. Safe to run again: rows are
+    matched on external_id (required), so a second run creates nothing new."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from giliran.domain.errors import GiliranError
+    from giliran.entrypoints.backlog import BadRow, count_rows, read_rows
+    from giliran.service import importing
+    from giliran.service.context import ADMIN
+    from giliran.service.tickets import NewTicket
+
+    container = _container()
+    created = existing = assigned = 0
+    bad: list[BadRow] = []
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            rows_task = progress.add_task("importing", total=count_rows(file))
+            pending: list[NewTicket] = []
+            for _, row in read_rows(file):
+                if isinstance(row, BadRow):
+                    bad.append(row)
+                else:
+                    pending.append(row)
+                if len(pending) >= batch:
+                    result = importing.import_batch(container.ctx, ADMIN, pending)
+                    created, existing = created + result.created, existing + result.existing
+                    pending = []
+                progress.advance(rows_task)
+            if pending:
+                result = importing.import_batch(container.ctx, ADMIN, pending)
+                created, existing = created + result.created, existing + result.existing
+            if dispatch:
+                assign_task = progress.add_task("dispatching", total=None)
+                while (made := importing.dispatch_batch(container.ctx, ADMIN, batch)) > 0:
+                    assigned += made
+                    progress.advance(assign_task, made)
+                    if made < batch:
+                        break
+    except (GiliranError, ValueError) as exc:
+        err.print(f"[red]import stopped:[/red] {getattr(exc, 'message', exc)}")
+        raise typer.Exit(2) from None
+    finally:
+        container.close()
+    out.print(f"created {created}, already there {existing}, invalid {len(bad)}, "
+              f"assigned {assigned}")
+    for row in bad[:20]:
+        err.print(f"  line {row.line}: {row.problem}")
+    if len(bad) > 20:
+        err.print(f"  ... and {len(bad) - 20} more")
+    if bad:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -37,11 +37,23 @@ class Outcome(Enum):
     BLOCKED = auto()  # its queue has no eligible member at all
 
 
-def dispatch(ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO) -> None:
-    """Every assignment it makes is written to the history (the record of what moved)."""
-    run = _Pass(ctx, uow, reason)
-    if run.walk_global_queue():
-        run.merge_queue_heads()
+def dispatch(
+    ctx: Context, uow: UnitOfWork, reason: Reason = Reason.AUTO, limit: int | None = None
+) -> int:
+    """Every assignment it makes is written to the history (the record of what moved).
+    `limit` caps the assignments of one pass (a big backlog is dispatched in several short
+    transactions); returns how many it made."""
+    run = _Pass(ctx, uow, reason, limit)
+    try:
+        if run.walk_global_queue():
+            run.merge_queue_heads()
+    except _LimitReached:
+        pass
+    return run.assigned
+
+
+class _LimitReached(Exception):
+    pass
 
 
 @dataclass
@@ -49,6 +61,8 @@ class _Pass:
     ctx: Context
     uow: UnitOfWork
     reason: Reason
+    limit: int | None = None
+    assigned: int = 0
     blocked: set[str] = field(default_factory=set)
     passed_over: dict[str, int] = field(default_factory=dict)  # per queue, still queued
 
@@ -103,6 +117,9 @@ class _Pass:
         self.uow.tickets.save(ticket)
         self.uow.agents.save(agent)
         self.uow.history.append(entry)
+        self.assigned += 1
+        if self.limit is not None and self.assigned >= self.limit:
+            raise _LimitReached
         return Outcome.ASSIGNED
 
     def everything_blocked(self) -> bool:

@@ -202,3 +202,29 @@ def _queue_or_404(uow: UnitOfWork, name: str) -> Queue:
     if queue is None:
         raise NotFound(f"no queue named {name!r}")
     return queue
+
+
+@dataclass(frozen=True)
+class FloorGauges:
+    """The floor in numbers, for monitoring (read by /metrics on every scrape)."""
+
+    queued: dict[str, int]
+    flagged: dict[str, int]
+    presence: dict[str, int]  # active agents by presence
+    active: int  # tickets held by online, opted-in agents
+    capacity: int  # their max_tickets, summed
+
+
+def gauges(ctx: Context) -> FloorGauges:
+    with ctx.uow(write=False) as uow:
+        agents = [a for a in uow.agents.all() if a.active]
+        queues = [q.name for q in uow.queues.all()]
+        queued = {q: uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=q))
+                  for q in queues}
+        flagged = {q: uow.tickets.count(TicketFilter(flagged=True, queue=q)) for q in queues}
+    presence: dict[str, int] = {}
+    for a in agents:
+        presence[a.presence.value] = presence.get(a.presence.value, 0) + 1
+    receiving = [a for a in agents if a.online and a.auto_assign]
+    return FloorGauges(queued, flagged, presence, sum(a.active_tickets for a in receiving),
+                       sum(a.max_tickets for a in receiving))

@@ -78,6 +78,9 @@ class TicketRepository(Protocol):
     def oldest_queued_at(self, queue: str) -> datetime | None:
         """When the queued ticket of `queue` that has waited longest entered the queue."""
         ...
+    def existing_external_ids(self, external_ids: set[str]) -> set[str]:
+        """Those of `external_ids` that a ticket already has."""
+        ...
     def front_order(self) -> int:
         """A queue_order below every queued ticket's (and below 0)."""
         ...
@@ -165,6 +168,13 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class CommitObserver(Protocol):
+    """Told what a unit of work wrote to the history, after its commit (metrics; later the
+    event stream). Must not raise; it cannot undo the commit anyway."""
+
+    def committed(self, entries: Sequence[HistoryEntry]) -> None: ...
 
 
 class UnitOfWorkFactory(Protocol):

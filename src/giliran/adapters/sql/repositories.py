@@ -102,6 +102,8 @@ _ORPHANS = (
 )
 _OLDEST_QUEUED = select(func.min(t.tickets.c.queued_at)).where(
     t.QUEUED, t.tickets.c.queue == bindparam("queue"))
+_EXISTING_EXTERNAL = select(t.tickets.c.external_id).where(
+    t.tickets.c.external_id.in_(bindparam("ids", expanding=True)))
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
@@ -328,6 +330,12 @@ class SqlTicketRepository:
             _OLDEST_QUEUED, {"queue": queue}).scalar_one_or_none()
         return found
 
+    def existing_external_ids(self, external_ids: set[str]) -> set[str]:
+        if not external_ids:
+            return set()
+        rows = self._conn.execute(_EXISTING_EXTERNAL, {"ids": sorted(external_ids)})
+        return {str(r[0]) for r in rows}
+
     def front_order(self) -> int:
         lowest = self._conn.execute(_FRONT).scalar_one()
         return min(int(lowest or 0), 0) - 1
@@ -382,8 +390,10 @@ class SqlHistoryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pending: list[dict[str, Any]] = []
+        self.written: list[HistoryEntry] = []  # what this unit of work appended
 
     def append(self, entry: HistoryEntry) -> None:
+        self.written.append(entry)
         self._pending.append({
             "ticket_id": entry.ticket_id, "at": entry.at, "event": entry.event,
             "reason": entry.reason.value, "actor": entry.actor,

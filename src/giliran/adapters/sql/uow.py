@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -16,8 +18,10 @@ from giliran.adapters.sql.repositories import (
     SqlSettingsRepository,
     SqlTicketRepository,
 )
+from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
+    CommitObserver,
     HistoryRepository,
     QueueRepository,
     SettingsRepository,
@@ -31,6 +35,7 @@ _NEXT_SEQ = (
     .returning(t.counters.c.value)
 )
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+log = logging.getLogger("giliran.storage")
 
 
 class SqlUnitOfWork:
@@ -45,8 +50,10 @@ class SqlUnitOfWork:
     queues: QueueRepository
     settings: SettingsRepository
 
-    def __init__(self, db: Database, *, write: bool, defer_lock: bool = False) -> None:
+    def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
+                 observers: Sequence[CommitObserver] = ()) -> None:
         self._db = db
+        self._observers = observers
         self._write = write
         self._defer_lock = defer_lock
         self._locked = False
@@ -89,6 +96,9 @@ class SqlUnitOfWork:
         assert self._conn is not None
         self._history.flush()
         self._conn.commit()
+        written, self._history.written = self._history.written, []
+        if written:
+            notify(self._observers, written)
 
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():
@@ -115,11 +125,21 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, observers: Sequence[CommitObserver] = ()) -> None:
         self.db = db
+        self.observers = list(observers)
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock)
+        return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock,
+                             observers=self.observers)
+
+
+def notify(observers: Sequence[CommitObserver], entries: Sequence[HistoryEntry]) -> None:
+    for observer in observers:
+        try:
+            observer.committed(entries)
+        except Exception:
+            log.exception("commit observer %r failed", observer)
 
 
 def ping(db: Database) -> None:

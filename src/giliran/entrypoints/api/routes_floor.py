@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from giliran.adapters.metrics import exposition
 from giliran.adapters.sql.uow import ping
 from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Ctx, Run, Who
@@ -105,6 +107,17 @@ async def update_settings(
     current = await run.write(runtime.update_settings, ctx, who,
                               presence_grace_seconds=body.presence_grace_seconds)
     return RuntimeSettingsOut(**current.__dict__)
+
+
+@probes.get("/metrics", response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: queue depth, presence, utilization and flagged tickets (read
+    from the database at each scrape), and assignments by reason, escalations, assignment
+    latency and queue wait histograms (counted by the server processes)."""
+    ctx = request.app.state.container.ctx
+    body = await run_in_threadpool(exposition, lambda: floor.gauges(ctx))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 @probes.get("/healthz")
