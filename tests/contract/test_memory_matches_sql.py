@@ -18,7 +18,7 @@ from giliran.adapters.sql.database import connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import OfflinePolicy, Priority, StrategyName
-from giliran.service import agents, floor, presence, tickets, timers
+from giliran.service import agents, floor, manual, presence, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import UnitOfWorkFactory
 from tests.support.invariants import snapshot
@@ -28,7 +28,8 @@ Command = tuple[str, int, int]
 QUEUES = ("default", "sales", "support")
 commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
-                     "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member"]),
+                     "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
+                     "pickup", "reassign", "unassign", "front"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -62,6 +63,14 @@ def apply(ctx: Context, cmd: Command) -> None:
                 accept_timeout_seconds=(0, 30, 60, 300)[b], max_escalations=a % 3,
                 away_after_misses=b % 3, offline_policy=list(OfflinePolicy)[a % 3],
                 max_wait_seconds=(0, 60)[a % 2]))
+        elif kind == "pickup":
+            manual.pickup(ctx, Principal(Role.AGENT, a + 1), b + 1)
+        elif kind == "reassign":
+            manual.reassign(ctx, ADMIN, b + 1, a + 1, force=a % 2 == 0)
+        elif kind == "unassign":
+            manual.unassign(ctx, ADMIN, a + 1)
+        elif kind == "front":
+            manual.move_to_front(ctx, ADMIN, a + 1)
         elif kind == "heartbeat":
             presence.heartbeat(ctx, Principal(Role.AGENT, a + 1))
         elif kind == "tick":
