@@ -33,9 +33,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         pool_size=settings.db_pool_size,
     )
     observers = [PrometheusObserver()] if settings.metrics else []
+    clock = clock or SystemClock()
     ctx = Context(
-        uow=SqlUnitOfWorkFactory(db, observers),
-        clock=clock or SystemClock(),
+        uow=SqlUnitOfWorkFactory(db, observers, clock),
+        clock=clock,
         admin_token=settings.admin_token.get_secret_value(),
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
         rng=random.Random(settings.random_seed),

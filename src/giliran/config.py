@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Prometheus metrics at /metrics (counted as units of work commit).
     metrics: bool = True
+    # How often each server process looks for new events for its WebSocket clients.
+    event_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # Events older than this are dropped; a client further behind gets a snapshot instead.
+    event_retention_hours: int = Field(default=72, ge=1, le=24 * 365)
 
     @field_validator("admin_token")
     @classmethod

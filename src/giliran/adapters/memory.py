@@ -17,6 +17,7 @@ from typing import Self
 
 from giliran.domain.eligibility import is_eligible, serves
 from giliran.domain.errors import DuplicateExternalId
+from giliran.domain.events import Event
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
@@ -30,6 +31,7 @@ from giliran.domain.model import (
 )
 from giliran.service.ports import (
     AgentRepository,
+    EventRepository,
     HistoryFilter,
     HistoryRepository,
     QueueRepository,
@@ -50,6 +52,7 @@ class MemoryState:
     )
     seq: int = 0
     settings: dict[str, str] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
 
 
 class InMemoryAgentRepository:
@@ -235,6 +238,27 @@ class InMemoryQueueRepository:
         self._s.queues[queue.name] = queue
 
 
+class InMemoryEventRepository:
+    """Kept for the port's shape; the in-memory store records no events (the SQL unit of work
+    derives them from what it commits, and the stream reads them from there)."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def after(self, event_id: int, limit: int) -> list[Event]:
+        return [e for e in self._s.events if e.id > event_id][:limit]
+
+    def bounds(self) -> tuple[int, int]:
+        ids = [e.id for e in self._s.events]
+        return (min(ids), max(ids)) if ids else (0, 0)
+
+    def prune(self, before: datetime) -> int:
+        kept = [e for e in self._s.events if e.at >= before]
+        removed = len(self._s.events) - len(kept)
+        self._s.events = kept
+        return removed
+
+
 class InMemorySettingsRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
@@ -252,6 +276,7 @@ class InMemoryUnitOfWork:
     history: HistoryRepository
     queues: QueueRepository
     settings: SettingsRepository
+    events: EventRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -267,6 +292,7 @@ class InMemoryUnitOfWork:
         self.history = InMemoryHistoryRepository(self._state)
         self.queues = InMemoryQueueRepository(self._state)
         self.settings = InMemorySettingsRepository(self._state)
+        self.events = InMemoryEventRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

@@ -8,8 +8,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
+from giliran.service import stream
 from giliran.service.context import Context
 from giliran.service.timers import rescue_orphans, tick
 
@@ -20,8 +22,10 @@ WriteRunner = Callable[..., Awaitable[Any]]
 
 
 class Scheduler:
-    def __init__(self, ctx: Context, run_write: WriteRunner, interval: float) -> None:
+    def __init__(self, ctx: Context, run_write: WriteRunner, interval: float,
+                 keep_events: timedelta = timedelta(hours=72)) -> None:
         self._ctx = ctx
+        self._keep_events = keep_events
         self._run_write = run_write
         self._interval = interval
         self._stop = asyncio.Event()
@@ -42,6 +46,7 @@ class Scheduler:
             if loop.time() >= next_orphan_check:
                 next_orphan_check = loop.time() + ORPHAN_CHECK_SECONDS
                 await self._rescue_orphans()
+                await self._prune_events()
             try:
                 report = await self._run_write(tick, self._ctx)
             except Exception:
@@ -63,3 +68,9 @@ class Scheduler:
             if found:
                 log.error("found %d orphaned ticket(s); requeued them (history: orphaned)",
                           found)
+
+    async def _prune_events(self) -> None:
+        try:
+            await self._run_write(stream.prune, self._ctx, self._keep_events)
+        except Exception:
+            log.exception("pruning old events failed")

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from giliran.domain.events import Event
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 
 BATCH = 100  # rows a timer pass claims per transaction
@@ -121,6 +122,16 @@ class HistoryRepository(Protocol):
     def count(self, query: HistoryFilter) -> int: ...
 
 
+class EventRepository(Protocol):
+    def after(self, event_id: int, limit: int) -> list[Event]:
+        """Events with a larger id, oldest first."""
+        ...
+    def bounds(self) -> tuple[int, int]:
+        """(first, last) ids kept; (0, 0) when there are none."""
+        ...
+    def prune(self, before: datetime) -> int: ...
+
+
 class QueueRepository(Protocol):
     def add(self, queue: Queue) -> Queue:
         """The caller has checked that the name is free (under the floor lock)."""
@@ -148,6 +159,7 @@ class UnitOfWork(Protocol):
     history: HistoryRepository
     queues: QueueRepository
     settings: SettingsRepository
+    events: EventRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

@@ -8,7 +8,7 @@ repository keeps an identity map for its unit of work, so a row loaded twice is 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import tables as t
 from giliran.domain.errors import DuplicateExternalId
+from giliran.domain.events import Event
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -194,6 +195,7 @@ class SqlAgentRepository:
         self._conn = conn
         self._seen: dict[int, Agent] = {}
         self._stored_queues: dict[int, frozenset[str]] = {}
+        self._loaded: dict[int, tuple[Any, ...]] = {}  # what each agent looked like when read
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
         values = _agent_values(agent)
@@ -225,6 +227,15 @@ class SqlAgentRepository:
             self._conn.execute(_MEMBERSHIP_DELETE, {"agent_id": agent.id})
             self._write_membership(agent)
         self._seen[agent.id] = agent
+
+    def changed(self) -> Iterator[tuple[Agent, bool]]:
+        """Agents this unit of work changed in a way watchers care about, and whether their
+        presence changed (the rest: settings, membership, creation)."""
+        for agent_id, agent in self._seen.items():
+            before = self._loaded.get(agent_id)
+            now = _watched(agent)
+            if before != now:
+                yield agent, before is not None and before[0] != now[0]
 
     def _write_membership(self, agent: Agent) -> None:
         if agent.queues:
@@ -259,6 +270,7 @@ class SqlAgentRepository:
         values["queues"] = frozenset(_json(row.queues))
         agent = Agent(id=row.id, **values)
         self._stored_queues[agent.id] = agent.queues
+        self._loaded[agent.id] = _watched(agent)
         self._seen[agent.id] = agent
         return agent
 
@@ -455,6 +467,7 @@ class SqlQueueRepository:
         self._conn = conn
         self._seen: dict[str, Queue] = {}
         self._all: list[Queue] | None = None
+        self.changed: list[Queue] = []
 
     def add(self, queue: Queue) -> Queue:
         values = {f: getattr(queue, f) for f in _QUEUE_FIELDS}
@@ -462,6 +475,7 @@ class SqlQueueRepository:
         self._conn.execute(insert(t.queues).values(values))
         self._seen[queue.name] = queue
         self._all = None
+        self.changed.append(queue)
         return queue
 
     def get(self, name: str) -> Queue | None:
@@ -481,6 +495,7 @@ class SqlQueueRepository:
         self._conn.execute(_QUEUE_SAVE, params)
         self._seen[queue.name] = queue
         self._all = None
+        self.changed.append(queue)
 
     def _load(self, row: Row[Any]) -> Queue:
         known = self._seen.get(row.name)
@@ -512,6 +527,11 @@ class SqlSettingsRepository:
         )
         if updated.rowcount == 0:
             self._conn.execute(insert(t.runtime_settings).values(name=name, value=value))
+
+
+def _watched(agent: Agent) -> tuple[Any, ...]:
+    return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
+            agent.queues)
 
 
 def _agent_values(agent: Agent) -> dict[str, Any]:
@@ -552,3 +572,44 @@ def _filters(query: TicketFilter) -> list[ColumnElement[bool]]:
     if query.flagged is not None:
         found.append(t.FLAGGED if query.flagged else t.tickets.c.flag.is_(None))
     return found
+
+
+_EVENT_INSERT = insert(t.events)
+_EVENTS_AFTER = (select(t.events).where(t.events.c.id > bindparam("after"))
+                 .order_by(t.events.c.id).limit(bindparam("limit")))
+_EVENT_BOUNDS = select(func.min(t.events.c.id), func.max(t.events.c.id))
+_EVENTS_PRUNE = delete(t.events).where(t.events.c.at < bindparam("before"))
+
+
+class SqlEventRepository:
+    """Appends are written with the unit of work's commit, after its history."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pending: list[Event] = []
+
+    def append(self, event: Event) -> None:
+        self._pending.append(event)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._conn.execute(_EVENT_INSERT, [
+                {"at": e.at, "type": e.type, "ticket_id": e.ticket_id, "queue": e.queue,
+                 "agents": sorted(e.agents), "payload": e.payload}
+                for e in self._pending
+            ])
+            self._pending = []
+
+    def after(self, event_id: int, limit: int) -> list[Event]:
+        rows = self._conn.execute(_EVENTS_AFTER, {"after": event_id, "limit": limit})
+        return [Event(id=r.id, at=r.at, type=r.type, ticket_id=r.ticket_id, queue=r.queue,
+                      agents=frozenset(_json(r.agents)), payload=_json(r.payload))
+                for r in rows]
+
+    def bounds(self) -> tuple[int, int]:
+        """(first, last) ids kept; (0, 0) when there are none."""
+        first, last = self._conn.execute(_EVENT_BOUNDS).one()
+        return int(first or 0), int(last or 0)
+
+    def prune(self, before: datetime) -> int:
+        return int(self._conn.execute(_EVENTS_PRUNE, {"before": before}).rowcount or 0)

@@ -222,3 +222,19 @@ runtime_settings = Table(
     Column("name", String(50), primary_key=True),
     Column("value", String(200), nullable=False),
 )
+
+# What the floor tells its watchers, written with the change; ids grow in commit order.
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("ticket_id", Integer, nullable=True),
+    Column("queue", String(100), nullable=True),
+    Column("agents", JSON, nullable=False),
+    Column("payload", JSON, nullable=False),
+    sqlite_autoincrement=True,  # never reuse an id (see migration 0006)
+)
+Index("ix_events_at", events.c.at)

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, select, text, update
 
+from giliran.adapters.clock import SystemClock
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
+    SqlEventRepository,
     SqlHistoryRepository,
     SqlQueueRepository,
     SqlSettingsRepository,
     SqlTicketRepository,
 )
-from giliran.domain.model import HistoryEntry
+from giliran.domain.events import agent_event, presence_event, queue_event, ticket_event
+from giliran.domain.model import Agent, HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
+    Clock,
     CommitObserver,
+    EventRepository,
     HistoryRepository,
     QueueRepository,
     SettingsRepository,
@@ -49,11 +54,13 @@ class SqlUnitOfWork:
     history: HistoryRepository
     queues: QueueRepository
     settings: SettingsRepository
+    events: EventRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
-                 observers: Sequence[CommitObserver] = ()) -> None:
+                 observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
         self._db = db
         self._observers = observers
+        self._clock = clock
         self._write = write
         self._defer_lock = defer_lock
         self._locked = False
@@ -73,11 +80,12 @@ class SqlUnitOfWork:
         except BaseException:
             self._close()
             raise
-        self.agents = SqlAgentRepository(conn)
+        self.agents = self._agents = SqlAgentRepository(conn)
         self.tickets = SqlTicketRepository(conn)
         self.history = self._history = SqlHistoryRepository(conn)
-        self.queues = SqlQueueRepository(conn)
+        self.queues = self._queues = SqlQueueRepository(conn)
         self.settings = SqlSettingsRepository(conn)
+        self.events = self._events = SqlEventRepository(conn)
         return self
 
     def lock_floor(self) -> None:
@@ -95,10 +103,30 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._conn is not None
         self._history.flush()
+        self._record_events()
+        self._events.flush()
         self._conn.commit()
         written, self._history.written = self._history.written, []
         if written:
             notify(self._observers, written)
+
+    def _record_events(self) -> None:
+        """The events of this unit of work, from what it wrote and changed, in the same
+        transaction (so they are never lost, and their ids follow commit order)."""
+        entries = self._history.written
+        now = entries[-1].at if entries else (self._clock or SystemClock()).now()
+        for entry in entries:
+            ticket = self.tickets.get(entry.ticket_id)
+            if ticket is not None:
+                self._events.append(ticket_event(entry, ticket))
+        for agent, presence_changed in self._agents_changed():
+            make = presence_event if presence_changed else agent_event
+            self._events.append(make(agent, now))
+        for queue in {q.name: q for q in self._queues.changed}.values():
+            self._events.append(queue_event(queue, now))
+
+    def _agents_changed(self) -> Iterator[tuple[Agent, bool]]:
+        return self._agents.changed()
 
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():
@@ -125,13 +153,15 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, db: Database, observers: Sequence[CommitObserver] = ()) -> None:
+    def __init__(self, db: Database, observers: Sequence[CommitObserver] = (),
+                 clock: Clock | None = None) -> None:
         self.db = db
         self.observers = list(observers)
+        self.clock = clock
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock,
-                             observers=self.observers)
+                             observers=self.observers, clock=self.clock)
 
 
 def notify(observers: Sequence[CommitObserver], entries: Sequence[HistoryEntry]) -> None:

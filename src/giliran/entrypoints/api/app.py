@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -19,8 +20,10 @@ from giliran.entrypoints.api import (
     routes_audit,
     routes_floor,
     routes_tickets,
+    ws,
 )
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.scheduler import Scheduler
 
 MAX_BODY_BYTES = 1_000_000
@@ -66,15 +69,19 @@ def create_app(container: Container | None = None) -> FastAPI:
         configure_logging(c.settings.log_level)
         writers = c.settings.writer_threads or (1 if c.db.is_sqlite else 4)
         app.state.runner = runner = Runner(writers)
+        app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
+        await hub.start()
         scheduler = None
         if c.settings.scheduler:
-            scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds)
+            scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds,
+                                  timedelta(hours=c.settings.event_retention_hours))
             scheduler.start()
         try:
             yield
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            await hub.stop()
             runner.close()
             if own:
                 c.close()
@@ -94,6 +101,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(routes_tickets.router)
     api.include_router(routes_floor.router)
     api.include_router(routes_audit.router)
+    api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)
     app.add_middleware(BodyLimit)

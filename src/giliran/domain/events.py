@@ -1,0 +1,115 @@
+"""Events: what the floor tells the people watching it (dashboards, bots, other systems).
+
+An event is written in the same transaction as the change it describes, with an id that grows
+in commit order, so a client that reconnects can ask for everything after the last id it saw
+and miss nothing. Who may see an event is a rule of its own (`visible_to`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
+
+# History events and the event types they become.
+TICKET_TYPES: Mapping[str, str] = {
+    "created": "ticket.created",
+    "assigned": "ticket.assigned",
+    "accepted": "ticket.accepted",
+    "completed": "ticket.completed",
+    "cancelled": "ticket.cancelled",
+    "escalated": "ticket.escalated",
+    "unassigned": "ticket.unassigned",
+    "flagged": "ticket.flagged",
+    "moved to front": "ticket.priority",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    at: datetime
+    payload: dict[str, Any]
+    ticket_id: int | None = None
+    queue: str | None = None
+    agents: frozenset[int] = field(default_factory=frozenset)  # the agents it concerns
+    id: int = 0
+
+
+def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
+    kind = TICKET_TYPES.get(entry.event)
+    if kind is None:  # priority_<level>
+        kind = "ticket.priority"
+    concerned = {a for a in (entry.from_agent_id, entry.to_agent_id, ticket.agent_id)
+                 if a is not None}
+    return Event(
+        type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
+        agents=frozenset(concerned),
+        payload={
+            "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
+            "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
+        },
+    )
+
+
+def presence_event(agent: Agent, at: datetime) -> Event:
+    return Event(type="agent.presence", at=at, agents=frozenset({agent.id}),
+                 payload={"agent": agent_view(agent)})
+
+
+def agent_event(agent: Agent, at: datetime) -> Event:
+    return Event(type="agent.changed", at=at, agents=frozenset({agent.id}),
+                 payload={"agent": agent_view(agent)})
+
+
+def queue_event(queue: Queue, at: datetime) -> Event:
+    return Event(type="queue.changed", at=at, queue=queue.name, payload={"queue": {
+        "name": queue.name, "strategy": queue.strategy.value, "active": queue.active,
+        "accept_timeout_seconds": queue.accept_timeout_seconds,
+        "auto_assign_percent": queue.auto_assign_percent,
+    }})
+
+
+def visible_to(event: Event, *, agent: Agent | None) -> bool:
+    """`agent` None is an admin, who sees everything. An agent sees what concerns it, and new
+    tickets waiting in its queues (its pick-up list); never another agent's work."""
+    if agent is None:
+        return True
+    if agent.id in event.agents:
+        return True
+    ticket = event.payload.get("ticket")
+    return (
+        event.type == "ticket.created"
+        and not event.agents
+        and ticket is not None
+        and ticket.get("status") == TicketStatus.QUEUED.value
+        and event.queue in agent.queues
+    )
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id, "number": ticket.number, "title": ticket.title,
+        "category": ticket.category, "queue": ticket.queue, "priority": ticket.priority.label,
+        "status": ticket.status.value, "assigned_agent_id": ticket.agent_id,
+        "assigned_at": _iso(ticket.assigned_at), "created_at": _iso(ticket.created_at),
+        "escalations": ticket.escalations,
+        "flag": ticket.flag.value if ticket.flag is not None else None,
+        "auto_dispatch": ticket.auto_dispatch,
+    }
+
+
+def agent_view(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id, "name": agent.name, "presence": agent.presence.value,
+        "active_tickets": agent.active_tickets, "max_tickets": agent.max_tickets,
+        "auto_assign": agent.auto_assign, "active": agent.active,
+        "queues": sorted(agent.queues),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,224 @@
+"""The event stream over a WebSocket at /api/v1/ws.
+
+Protocol (JSON text frames):
+  client -> {"type": "auth", "token": "...", "since": <last event id seen, optional>}
+  server -> {"type": "hello", "last_event_id": N, "resumed": bool}
+            then, with `since` and the events still kept: every event after it the client may
+            see, in order; otherwise {"type": "snapshot", ...} (its queue, or the floor)
+  server -> events as they commit: {"type": "ticket.assigned", "id": N, "at": "...", ...}
+  client -> {"type": "ping"}  server -> {"type": "pong"}
+Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
+token, 4400 bad first message, 4408 too slow to keep up: reconnect with `since`).
+
+Every server process runs one poller that reads new events from the database (so events made by
+any process or replica reach every socket) and hands each to the sockets allowed to see it.
+An agent's open socket counts as a sign of life (a heartbeat), so closing it starts the
+presence grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from giliran.domain.errors import GiliranError, Unauthorized
+from giliran.domain.events import Event
+from giliran.service import presence, stream
+from giliran.service.context import Context, Role
+
+log = logging.getLogger("giliran.ws")
+router = APIRouter()
+
+AUTH_TIMEOUT = 10.0
+BACKLOG = 1000  # events waiting for one socket before it counts as too slow
+REPLAY_PAGE = 500
+
+
+def message(event: Event) -> dict[str, Any]:
+    return {"type": event.type, "id": event.id, "at": event.at.isoformat(), **event.payload}
+
+
+@dataclass(eq=False)
+class Subscriber:
+    viewer: stream.Viewer
+    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(BACKLOG))
+    overflowed: bool = False
+
+
+class EventHub:
+    """One per process: polls the events table and fans out to the sockets."""
+
+    def __init__(self, ctx: Context, interval: float) -> None:
+        self._ctx = ctx
+        self._interval = interval
+        self._subscribers: set[Subscriber] = set()
+        self.position = 0  # the last event id handed out
+        self._task: asyncio.Task[None] | None = None
+        self._started = asyncio.Event()
+
+    async def start(self) -> None:
+        self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
+        self._task = asyncio.create_task(self._poll(), name="giliran-event-hub")
+        self._started.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def subscribe(self, viewer: stream.Viewer) -> Subscriber:
+        sub = Subscriber(viewer)
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self._subscribers.discard(sub)
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                events = await run_in_threadpool(stream.read_after, self._ctx, self.position,
+                                                 REPLAY_PAGE)
+            except Exception:
+                log.exception("reading events failed; retrying")
+                events = []
+            for event in events:
+                self._deliver(event)
+                self.position = event.id
+            if len(events) < REPLAY_PAGE:
+                await asyncio.sleep(self._interval)
+
+    def _deliver(self, event: Event) -> None:
+        for sub in list(self._subscribers):
+            if sub.overflowed or not sub.viewer.sees(event):
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                sub.overflowed = True  # its socket closes; the client resumes with `since`
+
+
+@router.websocket("/ws")
+async def event_stream(websocket: WebSocket) -> None:
+    await websocket.accept()
+    ctx: Context = websocket.app.state.container.ctx
+    hub: EventHub = websocket.app.state.hub
+    try:
+        first = await asyncio.wait_for(websocket.receive_json(), AUTH_TIMEOUT)
+    except (TimeoutError, ValueError, WebSocketDisconnect, RuntimeError):
+        await _refuse(websocket, 4400, "bad_request", "send {\"type\": \"auth\", \"token\"} first")
+        return
+    since = first.get("since") if isinstance(first, dict) else None
+    token = first.get("token") if isinstance(first, dict) else None
+    if (not isinstance(first, dict) or first.get("type") != "auth"
+            or not isinstance(token, str)
+            or (since is not None and (not isinstance(since, int) or since < 0))):
+        await _refuse(websocket, 4400, "bad_request",
+                      "the first message must be {\"type\": \"auth\", \"token\", \"since\"?}")
+        return
+    try:
+        viewer = await run_in_threadpool(stream.viewer, ctx, token)
+    except GiliranError as exc:
+        code = exc.code if isinstance(exc, Unauthorized) else "forbidden"
+        await _refuse(websocket, 4401, code, exc.message)
+        return
+    sub = hub.subscribe(viewer)
+    try:
+        await _serve(websocket, ctx, hub, sub, since)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+
+
+async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscriber,
+                 since: int | None) -> None:
+    grace = 0
+    if sub.viewer.principal.role is Role.AGENT:
+        _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
+    start = hub.position
+    first_kept, _ = await run_in_threadpool(stream.bounds, ctx)
+    resumed = since is not None and (first_kept == 0 or since + 1 >= first_kept)
+    await websocket.send_json({"type": "hello", "last_event_id": start, "resumed": resumed})
+    sent = since or 0
+    if resumed:
+        sent = await _replay(websocket, ctx, sub.viewer, sent, start)
+    else:
+        picture = await run_in_threadpool(stream.snapshot, ctx, sub.viewer)
+        await websocket.send_json({"type": "snapshot", "last_event_id": start, **picture})
+        sent = start
+    tasks = [asyncio.create_task(_forward(websocket, sub, sent)),
+             asyncio.create_task(_listen(websocket))]
+    if sub.viewer.principal.role is Role.AGENT:
+        tasks.append(asyncio.create_task(_keep_alive(ctx, sub, grace)))
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+async def _replay(websocket: WebSocket, ctx: Context, viewer: stream.Viewer, after: int,
+                  until: int) -> int:
+    """What the client missed, up to where the live feed starts."""
+    while after < until:
+        page = await run_in_threadpool(stream.read_after, ctx, after, REPLAY_PAGE)
+        if not page:
+            break
+        for event in page:
+            if event.id > until:
+                return after
+            if viewer.sees(event):
+                await websocket.send_json(message(event))
+            after = event.id
+    return after
+
+
+async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
+    ctx: Context = websocket.app.state.container.ctx
+    while True:
+        event = await sub.queue.get()
+        if sub.overflowed:
+            await _refuse(websocket, 4408, "too_slow",
+                          f"events arrived faster than this connection took them; reconnect "
+                          f"with since={sent}")
+            return
+        if event.id <= sent:
+            continue  # already replayed
+        await websocket.send_json(message(event))
+        sent = event.id
+        if event.type == "agent.changed" and sub.viewer.agent is not None:
+            # Its queues may have changed, and with them what it sees.
+            sub.viewer = await run_in_threadpool(stream.refreshed, ctx, sub.viewer.principal)
+
+
+async def _listen(websocket: WebSocket) -> None:
+    while True:
+        incoming = await websocket.receive_json()
+        if isinstance(incoming, dict) and incoming.get("type") == "ping":
+            await websocket.send_json({"type": "pong"})
+        else:
+            await websocket.send_json({"type": "error", "code": "unknown_message",
+                                       "message": "only {\"type\": \"ping\"} is understood"})
+
+
+async def _keep_alive(ctx: Context, sub: Subscriber, grace: int) -> None:
+    """An open socket is a heartbeat: one on connecting, then well within the grace period."""
+    while True:
+        await asyncio.sleep(min(60.0, grace / 3) if grace > 0 else 60.0)
+        _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
+
+
+async def _refuse(websocket: WebSocket, close_code: int, code: str, text: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send_json({"type": "error", "code": code, "message": text})
+        await websocket.close(close_code)

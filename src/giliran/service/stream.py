@@ -1,0 +1,75 @@
+"""The event stream, as the service layer sees it: who is watching, what they may see, what
+they missed, and a fresh picture when what they missed is no longer kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from giliran.domain.events import Event, agent_view, ticket_view, visible_to
+from giliran.domain.model import Agent
+from giliran.service import floor
+from giliran.service.context import Context, Principal, Role, authenticate
+from giliran.service.lookups import acting_agent
+
+
+@dataclass
+class Viewer:
+    principal: Principal
+    agent: Agent | None  # None for an admin
+
+    def sees(self, event: Event) -> bool:
+        return visible_to(event, agent=self.agent)
+
+
+def viewer(ctx: Context, token: str | None) -> Viewer:
+    """Agents and admins may watch; intake tokens may not."""
+    who = authenticate(ctx, token)
+    who.require(Role.ADMIN, Role.AGENT)
+    return Viewer(who, refreshed(ctx, who).agent)
+
+
+def refreshed(ctx: Context, who: Principal) -> Viewer:
+    """The viewer with its agent read again (its queues decide what it sees)."""
+    if who.role is Role.ADMIN:
+        return Viewer(who, None)
+    with ctx.uow(write=False) as uow:
+        return Viewer(who, acting_agent(uow, who.agent_id))
+
+
+def read_after(ctx: Context, after_id: int, limit: int) -> list[Event]:
+    """Every event after `after_id` (for the process's poller, which sorts them out)."""
+    with ctx.uow(write=False) as uow:
+        return uow.events.after(after_id, limit)
+
+
+def bounds(ctx: Context) -> tuple[int, int]:
+    with ctx.uow(write=False) as uow:
+        return uow.events.bounds()
+
+
+def snapshot(ctx: Context, viewer: Viewer) -> dict[str, Any]:
+    """What a client shows when it starts, or when the events it missed are gone."""
+    if viewer.agent is not None:
+        with ctx.uow(write=False) as uow:
+            agent = acting_agent(uow, viewer.agent.id)
+            held = uow.tickets.held_by(agent.id)
+        return {"agent": agent_view(agent), "tickets": [ticket_view(t) for t in held]}
+    w = floor.workload(ctx, viewer.principal)
+    return {
+        "agents": [agent_view(a) for a in w.agents],
+        "queues": [{"name": q.queue.name, "pending": q.pending, "flagged": q.flagged,
+                    "next_agent_id": q.next_agent_id, "members": q.members,
+                    "online_members": q.online_members, "free_slots": q.free_slots}
+                   for q in w.queues],
+        "flagged": [ticket_view(t) for t in w.flagged],
+    }
+
+
+def prune(ctx: Context, keep: timedelta) -> int:
+    """Drop events older than `keep`; a client further behind gets a snapshot instead."""
+    with ctx.uow(write=True) as uow:
+        removed = uow.events.prune(ctx.clock.now() - keep)
+        uow.commit()
+    return removed
