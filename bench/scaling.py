@@ -82,12 +82,15 @@ def build(url: str, n_agents: int, n_queued: int) -> float:
                 {"name": f"agent-{i:05d}", "token_hash": f"scaling-{i}",
                  "max_tickets": HELD_PER_AGENT, "auto_assign": True, "active": True,
                  "presence": "online", "last_seen_at": now, "missed_in_row": 0,
+                 "queues": ["default"],
                  "rotation_order": 0, "active_tickets": HELD_PER_AGENT,
                  # Each agent's latest assignment is its second held ticket's seq.
                  "last_assigned_seq": (i + 1) * HELD_PER_AGENT, "created_at": base}
                 for i in range(n_agents)
             ])
             agent_ids = [r.id for r in conn.execute(select(t.agents.c.id).order_by(t.agents.c.id))]
+            conn.execute(insert(t.agent_queues),
+                         [{"agent_id": a, "queue": "default"} for a in agent_ids])
             held = []
             seq = 0
             for k in range(HELD_PER_AGENT):

@@ -105,7 +105,7 @@ class _Pass:
         return found[0] if found else None
 
     def offer(self, ticket: Ticket) -> Outcome:
-        anyone, agent = _pick(self.ctx, self.uow, ticket)
+        anyone, agent = pick(self.ctx, self.uow, ticket)
         if not anyone:
             self.blocked.add(ticket.queue)
             return Outcome.BLOCKED
@@ -131,7 +131,7 @@ class _Pass:
         return self.uow.queues.all()  # cached by the unit of work
 
 
-def _pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> tuple[bool, Agent | None]:
+def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> tuple[bool, Agent | None]:
     """(is any member of its queue eligible, whom the strategy picks among those who never
     missed it)"""
     strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached

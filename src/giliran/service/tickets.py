@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket
@@ -12,12 +12,13 @@ from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Priority,
+    Queue,
     Reason,
     Ticket,
     TicketStatus,
 )
-from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch
+from giliran.service.context import SYSTEM_ACTOR, Context, Principal, Role
+from giliran.service.dispatch import dispatch, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 
@@ -54,8 +55,6 @@ def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
 
 
 def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
-    # Inserting the new ticket touches no shared row, so other writers are only shut out
-    # from the dispatch on: on PostgreSQL that keeps the lock for the part that needs it.
     with ctx.uow(write=True, defer_lock=True) as uow:
         if new.external_id is not None:
             existing = uow.tickets.by_external_id(new.external_id)
@@ -67,18 +66,16 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
         if not queue.active:
             raise InvalidInput(f"queue {new.queue!r} is deactivated and takes no new tickets")
         now = ctx.clock.now()
-        ticket = uow.tickets.add(Ticket(
+        ticket = Ticket(
             id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
             priority=new.priority, priority_since=now,
             category=new.category, description=new.description, external_id=new.external_id,
-            auto_dispatch=new.external_id is None or rollout.is_automatic(queue, new.external_id),
-        ))
-        if new.external_id is None and not rollout.is_automatic(queue, str(ticket.id)):
-            ticket.auto_dispatch = False  # decided by its id, known only now
-            uow.tickets.save(ticket)
-        uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED, who.actor))
-        uow.lock_floor()
-        dispatch(ctx, uow, Reason.AUTO)
+        )
+        created = HistoryEntry(0, now, "created", Reason.CREATED, who.actor)
+        if new.external_id is not None or queue.auto_assign_percent >= 100:
+            _arrive(ctx, uow, ticket, queue, created)
+        else:
+            _arrive_by_id(ctx, uow, ticket, queue, created)
         uow.commit()
     if ticket.status is not TicketStatus.QUEUED:
         return TicketView(ticket)
@@ -86,6 +83,37 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
     # without holding up other writers.
     with ctx.uow(write=False) as uow:
         return TicketView(ticket, _position(uow, ticket))
+
+
+def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
+            created: HistoryEntry) -> None:
+    """The usual arrival. Every unit of work ends with dispatch done, so when a ticket arrives
+    no waiting ticket can go to any eligible agent: the newcomer is the only possible
+    assignment. It is written once, in its final state, instead of queued and then moved."""
+    ticket.auto_dispatch = rollout.is_automatic(queue, ticket.external_id or "")
+    uow.lock_floor()
+    moves = [created]
+    if ticket.auto_dispatch:
+        _, agent = pick(ctx, uow, ticket)
+        if agent is not None:
+            moves.append(lifecycle.assign(ticket, agent, seq=uow.next_seq(), now=created.at,
+                                          reason=Reason.AUTO, actor=SYSTEM_ACTOR))
+            uow.agents.save(agent)
+    uow.tickets.add(ticket)
+    for entry in moves:
+        uow.history.append(replace(entry, ticket_id=ticket.id))
+
+
+def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
+                  created: HistoryEntry) -> None:
+    """A partial rollout decides by the ticket's id when it has no external id, and the id is
+    known only once the row exists."""
+    uow.tickets.add(ticket)
+    ticket.auto_dispatch = rollout.is_automatic(queue, str(ticket.id))
+    uow.tickets.save(ticket)
+    uow.history.append(replace(created, ticket_id=ticket.id))
+    uow.lock_floor()
+    dispatch(ctx, uow, Reason.AUTO)
 
 
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:

@@ -6,11 +6,19 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from giliran.domain.errors import GiliranError
+
+# JSON columns (events, who missed a ticket, an agent's queues) through orjson: several per
+# write, at a few microseconds each instead of the stdlib's tens.
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    "json_deserializer": orjson.loads,
+}
 
 # Any constant would do: every writing transaction takes this transaction-scoped advisory lock.
 WRITER_LOCK_KEY = 0x6711_1A4A
@@ -55,10 +63,12 @@ class Database:
 def connect(raw_url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 10) -> Database:
     url = normalize_url(raw_url)
     if url.drivername.startswith("sqlite"):
-        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=False)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=False,
+                               **JSON_CODEC)
         _configure_sqlite(engine, sqlite_synchronous)
     else:
-        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
+                               **JSON_CODEC)
     return Database(engine)
 
 

@@ -237,4 +237,3 @@ events = Table(
     Column("payload", JSON, nullable=False),
     sqlite_autoincrement=True,  # never reuse an id (see migration 0006)
 )
-Index("ix_events_at", events.c.at)

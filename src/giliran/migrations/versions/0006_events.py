@@ -31,7 +31,6 @@ def upgrade() -> None:
         # id N" must not be handed a new event that took an old number.
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_events_at", "events", ["at"])
 
 
 def downgrade() -> None:
