@@ -13,7 +13,7 @@ from typing import Any
 
 from giliran.service import stream
 from giliran.service.context import Context
-from giliran.service.timers import rescue_orphans, tick
+from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
 log = logging.getLogger("giliran.scheduler")
 ORPHAN_CHECK_SECONDS = 60.0  # a full look at the held tickets; the rules never need it
@@ -23,8 +23,11 @@ WriteRunner = Callable[..., Awaitable[Any]]
 
 class Scheduler:
     def __init__(self, ctx: Context, run_write: WriteRunner, interval: float,
-                 keep_events: timedelta = timedelta(hours=72)) -> None:
+                 keep_events: timedelta = timedelta(hours=72),
+                 run_read: WriteRunner | None = None) -> None:
         self._ctx = ctx
+        # Looks that find nothing to do most of the time run as reads, off the writer thread.
+        self._run_read = run_read or run_write
         self._keep_events = keep_events
         self._run_write = run_write
         self._interval = interval
@@ -48,7 +51,9 @@ class Scheduler:
                 await self._rescue_orphans()
                 await self._prune_events()
             try:
-                report = await self._run_write(tick, self._ctx)
+                report = TickReport()
+                if await self._run_read(anything_due, self._ctx):
+                    report = await self._run_write(tick, self._ctx)
             except Exception:
                 # The database may be restarting; the next pass picks up whatever is due,
                 # because every deadline is derived from stored timestamps.
@@ -61,7 +66,9 @@ class Scheduler:
 
     async def _rescue_orphans(self) -> None:
         try:
-            found = await self._run_write(rescue_orphans, self._ctx)
+            found = 0
+            if await self._run_read(has_orphans, self._ctx):
+                found = await self._run_write(rescue_orphans, self._ctx)
         except Exception:
             log.exception("orphan check failed")
         else:

@@ -38,12 +38,18 @@ class TickReport:
                 + self.went_away + self.waiting_too_long + self.aged)
 
 
+def anything_due(ctx: Context) -> bool:
+    """A read, no lock: the in-process scheduler asks this on the shared thread pool, so an
+    idle pass never occupies the writer thread."""
+    with ctx.uow(write=False) as uow:
+        return _anything_due(ctx, uow, ctx.clock.now())
+
+
 def tick(ctx: Context) -> TickReport:
     """Run one pass; returns what it did. Cheap when nothing is due: one read, no lock."""
     report = TickReport()
-    with ctx.uow(write=False) as uow:
-        if not _anything_due(ctx, uow, ctx.clock.now()):
-            return report
+    if not anything_due(ctx):
+        return report
     while True:
         with ctx.uow(write=True) as uow:
             now = ctx.clock.now()
@@ -146,6 +152,12 @@ def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
             report.waiting_too_long += 1
         full |= len(waiting) == BATCH
     return full
+
+
+def has_orphans(ctx: Context) -> bool:
+    """The look at every held ticket, as a read (on the shared pool, not the writer)."""
+    with ctx.uow(write=False) as uow:
+        return bool(uow.tickets.orphans(1))
 
 
 def rescue_orphans(ctx: Context) -> int:

@@ -74,7 +74,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         scheduler = None
         if c.settings.scheduler:
             scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds,
-                                  timedelta(hours=c.settings.event_retention_hours))
+                                  timedelta(hours=c.settings.event_retention_hours),
+                                  run_read=runner.read)
             scheduler.start()
         try:
             yield

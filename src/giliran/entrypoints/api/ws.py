@@ -84,8 +84,16 @@ class EventHub:
     async def _poll(self) -> None:
         while True:
             try:
-                events = await run_in_threadpool(stream.read_after, self._ctx, self.position,
-                                                 REPLAY_PAGE)
+                if self._subscribers:
+                    events = await run_in_threadpool(stream.read_after, self._ctx,
+                                                     self.position, REPLAY_PAGE)
+                else:
+                    # Nobody listens here: keep up with one index lookup, not by reading (and
+                    # decoding) every event; a socket that connects replays from the database.
+                    latest = (await run_in_threadpool(stream.bounds, self._ctx))[1]
+                    if not self._subscribers:  # one may have joined meanwhile: then read
+                        self.position = latest
+                    events = []
             except Exception:
                 log.exception("reading events failed; retrying")
                 events = []
