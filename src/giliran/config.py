@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     event_poll_seconds: float = Field(default=0.25, gt=0, le=10)
     # Events older than this are dropped; a client further behind gets a snapshot instead.
     event_retention_hours: int = Field(default=72, ge=1, le=24 * 365)
+    # Outgoing webhooks: attempts before a delivery is dead (exponential backoff from 2 s, at
+    # most 10 minutes apart), and how long one attempt may take.
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("admin_token")
     @classmethod

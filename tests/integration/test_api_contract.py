@@ -36,6 +36,12 @@ ADMIN_ONLY = [
     ("get", "/api/v1/history.csv", None),
     ("get", "/api/v1/stats", None),
     ("delete", "/api/v1/agents/1", None),
+    ("post", "/api/v1/webhooks", {"url": "https://example.com/hook",
+                                  "secret": "0123456789abcdef"}),
+    ("get", "/api/v1/webhooks", None),
+    ("delete", "/api/v1/webhooks/1", None),
+    ("get", "/api/v1/deliveries", None),
+    ("post", "/api/v1/deliveries/1/retry", None),
     ("patch", "/api/v1/settings", {"presence_grace_seconds": 5}),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
@@ -63,7 +69,9 @@ def _template(path: str) -> str:
     return (path.replace("/agents/1", "/agents/{agent_id}")
             .replace("/tickets/1/", "/tickets/{ticket_id}/")
             .replace("/tickets/1", "/tickets/{ticket_id}")
-            .replace("/queues/default", "/queues/{name}"))
+            .replace("/queues/default", "/queues/{name}")
+            .replace("/webhooks/1", "/webhooks/{webhook_id}")
+            .replace("/deliveries/1/", "/deliveries/{delivery_id}/"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

@@ -15,6 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.eligibility import is_eligible, serves
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.events import Event
@@ -31,6 +32,7 @@ from giliran.domain.model import (
 )
 from giliran.service.ports import (
     AgentRepository,
+    DeliveryRepository,
     EventRepository,
     HistoryFilter,
     HistoryRepository,
@@ -38,6 +40,7 @@ from giliran.service.ports import (
     SettingsRepository,
     TicketFilter,
     TicketRepository,
+    WebhookRepository,
 )
 
 
@@ -53,6 +56,8 @@ class MemoryState:
     seq: int = 0
     settings: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
 
 
 class InMemoryAgentRepository:
@@ -259,6 +264,55 @@ class InMemoryEventRepository:
         return removed
 
 
+class InMemoryWebhookRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, webhook: Webhook) -> Webhook:
+        webhook.id = len(self._s.webhooks) + 1
+        self._s.webhooks[webhook.id] = webhook
+        return webhook
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        return self._s.webhooks.get(webhook_id)
+
+    def all(self) -> list[Webhook]:
+        return [self._s.webhooks[i] for i in sorted(self._s.webhooks)]
+
+    def save(self, webhook: Webhook) -> None:
+        self._s.webhooks[webhook.id] = webhook
+
+
+class InMemoryDeliveryRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add_many(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            delivery.id = len(self._s.deliveries) + 1
+            self._s.deliveries[delivery.id] = delivery
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        return self._s.deliveries.get(delivery_id)
+
+    def due(self, now: datetime, limit: int) -> list[Delivery]:
+        found = [d for d in self._s.deliveries.values()
+                 if d.status is DeliveryStatus.PENDING and d.next_attempt_at is not None
+                 and d.next_attempt_at <= now
+                 and (d.leased_until is None or d.leased_until <= now)]
+        return sorted(found, key=lambda d: (d.next_attempt_at, d.id))[:limit]
+
+    def save(self, delivery: Delivery) -> None:
+        self._s.deliveries[delivery.id] = delivery
+
+    def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
+               offset: int) -> tuple[list[Delivery], int]:
+        found = [d for i, d in sorted(self._s.deliveries.items())
+                 if (status is None or d.status is status)
+                 and (webhook_id is None or d.webhook_id == webhook_id)]
+        return found[offset:offset + limit], len(found)
+
+
 class InMemorySettingsRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
@@ -277,6 +331,8 @@ class InMemoryUnitOfWork:
     queues: QueueRepository
     settings: SettingsRepository
     events: EventRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -293,6 +349,8 @@ class InMemoryUnitOfWork:
         self.queues = InMemoryQueueRepository(self._state)
         self.settings = InMemorySettingsRepository(self._state)
         self.events = InMemoryEventRepository(self._state)
+        self.webhooks = InMemoryWebhookRepository(self._state)
+        self.deliveries = InMemoryDeliveryRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

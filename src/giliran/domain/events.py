@@ -15,6 +15,11 @@ from typing import Any
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 
 # History events and the event types they become.
+EVENT_TYPES = frozenset({
+    "ticket.created", "ticket.assigned", "ticket.accepted", "ticket.completed",
+    "ticket.cancelled", "ticket.escalated", "ticket.unassigned", "ticket.flagged",
+    "ticket.priority", "agent.presence", "agent.changed", "queue.changed",
+})
 TICKET_TYPES: Mapping[str, str] = {
     "created": "ticket.created",
     "assigned": "ticket.assigned",
@@ -37,6 +42,10 @@ class Event:
     queue: str | None = None
     agents: frozenset[int] = field(default_factory=frozenset)  # the agents it concerns
     id: int = 0
+
+    def message(self) -> dict[str, Any]:
+        """How the event travels (WebSocket frames, webhook bodies)."""
+        return {"type": self.type, "id": self.id, "at": self.at.isoformat(), **self.payload}
 
 
 def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from giliran.service import stream
+from giliran.adapters.webhook_sender import WebhookSender
+from giliran.service import outbox, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
@@ -81,3 +82,53 @@ class Scheduler:
             await self._run_write(stream.prune, self._ctx, self._keep_events)
         except Exception:
             log.exception("pruning old events failed")
+
+
+class Deliverer:
+    """Sends webhook deliveries from the outbox, in its own loop, so a slow receiver never
+    holds up the timers. Every process may run one; leases keep them from sending the same
+    delivery at once."""
+
+    BATCH = 50
+
+    def __init__(self, ctx: Context, run_write: WriteRunner, run_read: WriteRunner,
+                 interval: float, max_attempts: int, timeout: float) -> None:
+        self._ctx = ctx
+        self._run_write = run_write
+        self._run_read = run_read
+        self._interval = interval
+        self._max_attempts = max_attempts
+        self._sender = WebhookSender(timeout)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="giliran-deliverer")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self._sender.aclose()
+
+    async def run_once(self) -> int:
+        if not await self._run_read(outbox.has_work, self._ctx):
+            return 0
+        await self._run_write(outbox.fan_out, self._ctx)
+        claims = await self._run_write(outbox.claim, self._ctx, self.BATCH)
+        errors = await asyncio.gather(*(self._sender.send(c) for c in claims))
+        for claim, error in zip(claims, errors, strict=True):
+            await self._run_write(outbox.record, self._ctx, claim.delivery.id, error,
+                                  self._max_attempts)
+        return len(claims)
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("webhook delivery pass failed; retrying")
+                sent = 0
+            if sent < self.BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self._interval)

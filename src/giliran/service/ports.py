@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 
@@ -132,6 +133,24 @@ class EventRepository(Protocol):
     def prune(self, before: datetime) -> int: ...
 
 
+class WebhookRepository(Protocol):
+    def add(self, webhook: Webhook) -> Webhook: ...
+    def get(self, webhook_id: int) -> Webhook | None: ...
+    def all(self) -> list[Webhook]: ...
+    def save(self, webhook: Webhook) -> None: ...
+
+
+class DeliveryRepository(Protocol):
+    def add_many(self, deliveries: Sequence[Delivery]) -> None: ...
+    def get(self, delivery_id: int) -> Delivery | None: ...
+    def due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose attempt is due and that no process holds a lease on."""
+        ...
+    def save(self, delivery: Delivery) -> None: ...
+    def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
+               offset: int) -> tuple[list[Delivery], int]: ...
+
+
 class QueueRepository(Protocol):
     def add(self, queue: Queue) -> Queue:
         """The caller has checked that the name is free (under the floor lock)."""
@@ -160,6 +179,8 @@ class UnitOfWork(Protocol):
     queues: QueueRepository
     settings: SettingsRepository
     events: EventRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     literal_column,
 )
@@ -237,3 +238,35 @@ events = Table(
     Column("payload", JSON, nullable=False),
     sqlite_autoincrement=True,  # never reuse an id (see migration 0006)
 )
+
+# Outgoing webhooks: where events go, and each event's delivery to each of them (the outbox).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("leased_until", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    UniqueConstraint("webhook_id", "event_id", name="uq_deliveries_webhook_event"),
+)
+PENDING_DELIVERY = deliveries.c.status == literal_column("'pending'")
+Index("ix_deliveries_due", deliveries.c.next_attempt_at,
+      sqlite_where=PENDING_DELIVERY, postgresql_where=PENDING_DELIVERY)

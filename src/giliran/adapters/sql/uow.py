@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select, text, update
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
+from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlEventRepository,
@@ -26,11 +27,13 @@ from giliran.service.ports import (
     AgentRepository,
     Clock,
     CommitObserver,
+    DeliveryRepository,
     EventRepository,
     HistoryRepository,
     QueueRepository,
     SettingsRepository,
     TicketRepository,
+    WebhookRepository,
 )
 
 _NEXT_SEQ = (
@@ -55,6 +58,8 @@ class SqlUnitOfWork:
     queues: QueueRepository
     settings: SettingsRepository
     events: EventRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -86,6 +91,8 @@ class SqlUnitOfWork:
         self.queues = self._queues = SqlQueueRepository(conn)
         self.settings = SqlSettingsRepository(conn)
         self.events = self._events = SqlEventRepository(conn)
+        self.webhooks = SqlWebhookRepository(conn)
+        self.deliveries = SqlDeliveryRepository(conn)
         return self
 
     def lock_floor(self) -> None:

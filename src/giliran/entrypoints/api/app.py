@@ -20,11 +20,12 @@ from giliran.entrypoints.api import (
     routes_audit,
     routes_floor,
     routes_tickets,
+    routes_webhooks,
     ws,
 )
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
-from giliran.entrypoints.scheduler import Scheduler
+from giliran.entrypoints.scheduler import Deliverer, Scheduler
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -71,8 +72,12 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.runner = runner = Runner(writers)
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
-        scheduler = None
+        scheduler = deliverer = None
         if c.settings.scheduler:
+            deliverer = Deliverer(c.ctx, runner.write, runner.read, c.settings.tick_seconds,
+                                  c.settings.webhook_max_attempts,
+                                  c.settings.webhook_timeout_seconds)
+            deliverer.start()
             scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds,
                                   timedelta(hours=c.settings.event_retention_hours),
                                   run_read=runner.read)
@@ -82,6 +87,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            if deliverer is not None:
+                await deliverer.stop()
             await hub.stop()
             runner.close()
             if own:
@@ -102,6 +109,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(routes_tickets.router)
     api.include_router(routes_floor.router)
     api.include_router(routes_audit.router)
+    api.include_router(routes_webhooks.router)
     api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)

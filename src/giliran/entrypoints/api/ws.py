@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -38,10 +37,6 @@ router = APIRouter()
 AUTH_TIMEOUT = 10.0
 BACKLOG = 1000  # events waiting for one socket before it counts as too slow
 REPLAY_PAGE = 500
-
-
-def message(event: Event) -> dict[str, Any]:
-    return {"type": event.type, "id": event.id, "at": event.at.isoformat(), **event.payload}
 
 
 @dataclass(eq=False)
@@ -186,7 +181,7 @@ async def _replay(websocket: WebSocket, ctx: Context, viewer: stream.Viewer, aft
             if event.id > until:
                 return after
             if viewer.sees(event):
-                await websocket.send_json(message(event))
+                await websocket.send_json(event.message())
             after = event.id
     return after
 
@@ -202,7 +197,7 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
             return
         if event.id <= sent:
             continue  # already replayed
-        await websocket.send_json(message(event))
+        await websocket.send_json(event.message())
         sent = event.id
         if event.type == "agent.changed" and sub.viewer.agent is not None:
             # Its queues may have changed, and with them what it sees.

@@ -1,0 +1,86 @@
+"""Delivering events to other systems: signatures, retries with backoff, the dead letter."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+FIRST_RETRY_SECONDS = 2.0
+LONGEST_WAIT_SECONDS = 600.0
+SIGNATURE_HEADER = "X-Giliran-Signature"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    DELIVERED = "delivered"
+    DEAD = "dead"  # gave up after the last attempt; an admin can retry it
+
+
+@dataclass
+class Webhook:
+    id: int
+    url: str
+    secret: str
+    event_types: frozenset[str]  # empty: every event
+    active: bool = True
+    last_event_id: int = 0  # events up to here have their deliveries
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+@dataclass
+class Delivery:
+    id: int
+    webhook_id: int
+    event_id: int
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    leased_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """The same for every attempt, so a receiver can drop a duplicate."""
+        return f"{self.event_id}:{self.webhook_id}"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> timedelta:
+    """After the n-th failed attempt: 2 s, 4 s, 8 s, ... at most 10 minutes."""
+    return timedelta(seconds=min(LONGEST_WAIT_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1)))
+
+
+def failed(delivery: Delivery, error: str, *, now: datetime, max_attempts: int) -> None:
+    delivery.attempts += 1
+    delivery.last_error = error[:500]
+    delivery.leased_until = None
+    if delivery.attempts >= max_attempts:
+        delivery.status = DeliveryStatus.DEAD
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+
+
+def succeeded(delivery: Delivery, *, now: datetime) -> None:
+    delivery.attempts += 1
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.delivered_at = now
+    delivery.leased_until = None
+    delivery.next_attempt_at = None
+    delivery.last_error = None
+
+
+def retry(delivery: Delivery, *, now: datetime) -> None:
+    """An admin's second chance for a dead letter: a fresh round of attempts."""
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = now

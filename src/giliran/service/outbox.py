@@ -1,0 +1,145 @@
+"""Outgoing webhooks through an outbox: at-least-once delivery that survives crashes.
+
+Events are already written in the transaction of the change that caused them (the events
+table). A pass turns new events into one pending delivery per interested webhook (moving each
+webhook's cursor in the same transaction), leases the due ones so that no other process sends
+them at the same time, sends them outside any transaction, and records the outcome: delivered,
+or retried with exponential backoff, or after the last attempt "dead" for an admin to see and
+retry. A crash after sending but before recording means the delivery is sent again once its
+lease runs out: receivers drop duplicates by the Idempotency-Key header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from giliran.domain import delivery as d
+from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
+from giliran.domain.errors import InvalidInput, NotFound
+from giliran.domain.events import Event
+from giliran.service.context import Context, Principal, Role
+
+FAN_OUT_PAGE = 500
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery: Delivery
+    webhook: Webhook
+    event: Event
+
+
+def add_webhook(ctx: Context, who: Principal, url: str, secret: str,
+                event_types: frozenset[str]) -> Webhook:
+    """Starts with the next event (nothing from before it was registered)."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        _, last = uow.events.bounds()
+        webhook = uow.webhooks.add(Webhook(0, url, secret, event_types, True, last))
+        uow.commit()
+    return webhook
+
+
+def list_webhooks(ctx: Context, who: Principal) -> list[Webhook]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.webhooks.all()
+
+
+def remove_webhook(ctx: Context, who: Principal, webhook_id: int) -> None:
+    """Stops new deliveries; pending ones still go out."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        webhook = uow.webhooks.get(webhook_id)
+        if webhook is None:
+            raise NotFound(f"no webhook with id {webhook_id}")
+        webhook.active = False
+        uow.webhooks.save(webhook)
+        uow.commit()
+
+
+def list_deliveries(ctx: Context, who: Principal, status: DeliveryStatus | None,
+                    webhook_id: int | None, limit: int, offset: int
+                    ) -> tuple[list[Delivery], int]:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.deliveries.search(status, webhook_id, limit, offset)
+
+
+def retry_delivery(ctx: Context, who: Principal, delivery_id: int) -> Delivery:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        found = uow.deliveries.get(delivery_id)
+        if found is None:
+            raise NotFound(f"no delivery with id {delivery_id}")
+        if found.status is not DeliveryStatus.DEAD:
+            raise InvalidInput(f"delivery {delivery_id} is {found.status.value}, not dead")
+        d.retry(found, now=ctx.clock.now())
+        uow.deliveries.save(found)
+        uow.commit()
+    return found
+
+
+def fan_out(ctx: Context) -> int:
+    """New events become pending deliveries for the webhooks that want them."""
+    made = 0
+    with ctx.uow(write=True) as uow:
+        now = ctx.clock.now()
+        for webhook in (w for w in uow.webhooks.all() if w.active):
+            events = uow.events.after(webhook.last_event_id, FAN_OUT_PAGE)
+            if not events:
+                continue
+            new = [Delivery(0, webhook.id, e.id, next_attempt_at=now)
+                   for e in events if webhook.wants(e.type)]
+            uow.deliveries.add_many(new)
+            webhook.last_event_id = events[-1].id
+            uow.webhooks.save(webhook)
+            made += len(new)
+        uow.commit()
+    return made
+
+
+def claim(ctx: Context, limit: int) -> list[Claim]:
+    """Lease the due deliveries (under the floor lock, so two processes never take the same
+    one) with what sending them needs."""
+    with ctx.uow(write=True) as uow:
+        now = ctx.clock.now()
+        due = uow.deliveries.due(now, limit)
+        claims = []
+        hooks = {w.id: w for w in uow.webhooks.all()}
+        for delivery in due:
+            delivery.leased_until = now + LEASE
+            uow.deliveries.save(delivery)
+            found = uow.events.after(delivery.event_id - 1, 1)
+            if found and found[0].id == delivery.event_id:
+                claims.append(Claim(delivery, hooks[delivery.webhook_id], found[0]))
+            else:  # the event was pruned before it could be sent
+                d.failed(delivery, "event no longer kept", now=now, max_attempts=1)
+                uow.deliveries.save(delivery)
+        uow.commit()
+    return claims
+
+
+def record(ctx: Context, delivery_id: int, error: str | None, max_attempts: int) -> None:
+    with ctx.uow(write=True) as uow:
+        found = uow.deliveries.get(delivery_id)
+        if found is None or found.status is not DeliveryStatus.PENDING:
+            return
+        now = ctx.clock.now()
+        if error is None:
+            d.succeeded(found, now=now)
+        else:
+            d.failed(found, error, now=now, max_attempts=max_attempts)
+        uow.deliveries.save(found)
+        uow.commit()
+
+
+def has_work(ctx: Context) -> bool:
+    """A read: anything to fan out or send?"""
+    with ctx.uow(write=False) as uow:
+        _, last = uow.events.bounds()
+        if any(w.active and w.last_event_id < last for w in uow.webhooks.all()):
+            return True
+        return bool(uow.deliveries.due(ctx.clock.now(), 1))

@@ -1,0 +1,60 @@
+"""The outbox across a crash: SIGKILL the server after an assignment commits and before its
+webhook notification goes out; after a restart the receiver gets it exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.e2e_server import API, wait_until
+from tests.support.receiver import Receiver
+from tests.support.server import ADMIN_TOKEN, ServerProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def test_a_notification_pending_at_a_crash_is_delivered_once_after_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    with Receiver() as receiver:
+        # A slow delivery loop (one pass at start, then every 60 s) leaves the window open.
+        slow = ServerProcess(database_url, log_path=tmp_path / "slow.log",
+                             env={"GILIRAN_TICK_SECONDS": "60"})
+        slow.start()
+        try:
+            http = httpx.Client(base_url=slow.base_url + API, headers=ADMIN)
+            hook = http.post("/webhooks", json={"url": receiver.url,
+                                                "secret": "crash-test-secret-0123",
+                                                "events": ["ticket.assigned"]})
+            assert hook.status_code == 201
+            token = http.post("/agents", json={"name": "A"}).json()["token"]
+            http.post("/agent/go-online", headers={"Authorization": f"Bearer {token}"})
+            ticket = http.post("/tickets", json={"title": "lead"}).json()
+            assert ticket["status"] == "assigned"  # committed, not yet notified
+            http.close()
+        finally:
+            assert slow.proc is not None
+            os.kill(slow.proc.pid, signal.SIGKILL)
+            slow.proc.wait()
+            slow.proc = None
+        assert receiver.received == [], "notified before the crash; the test proves nothing"
+
+        fast = ServerProcess(database_url, log_path=tmp_path / "fast.log",
+                             env={"GILIRAN_TICK_SECONDS": "0.1"})
+        fast.start()
+        try:
+            wait_until(lambda: receiver.received, timeout=30, what="the notification")
+            with httpx.Client(base_url=fast.base_url + API, headers=ADMIN) as admin:
+                wait_until(lambda: admin.get("/deliveries", params={"status": "delivered"})
+                           .json()["total"] == 1, timeout=30, what="the delivery recorded")
+        finally:
+            fast.stop()
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [(b["type"], b["ticket"]["id"]) for b in bodies] == [
+        ("ticket.assigned", ticket["id"])], bodies
