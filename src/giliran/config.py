@@ -45,6 +45,26 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # WhatsApp Cloud API webhook (lead intake): the app secret that signs deliveries, the
+    # token Meta echoes when verifying the webhook, and which queue each business phone number
+    # id feeds ("123456789=sales,987654321=support"; others go to `default`).
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_queues: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("whatsapp_queues", mode="before")
+    @classmethod
+    def _queue_map(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        found: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            phone_id, sep, queue = pair.partition("=")
+            if not sep or not phone_id.strip() or not queue.strip():
+                raise ValueError("expected phone_number_id=queue pairs, comma-separated")
+            found[phone_id.strip()] = queue.strip()
+        return found
+
     @field_validator("admin_token")
     @classmethod
     def _strong_admin_token(cls, value: SecretStr | None) -> SecretStr | None:

@@ -23,6 +23,7 @@ from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
     HistoryEntry,
+    Message,
     Presence,
     Priority,
     Queue,
@@ -36,6 +37,7 @@ from giliran.service.ports import (
     EventRepository,
     HistoryFilter,
     HistoryRepository,
+    MessageRepository,
     QueueRepository,
     SettingsRepository,
     TicketFilter,
@@ -58,6 +60,7 @@ class MemoryState:
     events: list[Event] = field(default_factory=list)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
 
 
 class InMemoryAgentRepository:
@@ -151,6 +154,11 @@ class InMemoryTicketRepository:
     def existing_external_ids(self, external_ids: set[str]) -> set[str]:
         return {t.external_id for t in self._s.tickets.values()
                 if t.external_id is not None and t.external_id in external_ids}
+
+    def open_for_contact(self, contact: str) -> Ticket | None:
+        found = [t for t in self._s.tickets.values()
+                 if t.contact == contact and not t.status.is_final]
+        return max(found, key=lambda t: t.id, default=None)
 
     def front_order(self) -> int:
         return min([0, *(t.queue_order for t in self._queued())]) - 1
@@ -313,6 +321,21 @@ class InMemoryDeliveryRepository:
         return found[offset:offset + limit], len(found)
 
 
+class InMemoryMessageRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, message: Message) -> None:
+        self._s.messages.append(
+            Message(**{**message.__dict__, "id": len(self._s.messages) + 1}))
+
+    def seen(self, external_id: str) -> bool:
+        return any(m.external_id == external_id for m in self._s.messages)
+
+    def for_ticket(self, ticket_id: int) -> list[Message]:
+        return [m for m in self._s.messages if m.ticket_id == ticket_id]
+
+
 class InMemorySettingsRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
@@ -333,6 +356,7 @@ class InMemoryUnitOfWork:
     events: EventRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
+    messages: MessageRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -351,6 +375,7 @@ class InMemoryUnitOfWork:
         self.events = InMemoryEventRepository(self._state)
         self.webhooks = InMemoryWebhookRepository(self._state)
         self.deliveries = InMemoryDeliveryRepository(self._state)
+        self.messages = InMemoryMessageRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

@@ -160,6 +160,9 @@ class Ticket:
     queue_order: int = 0
     # When its current priority took effect (arrival, a change, aging); aging counts from here.
     priority_since: datetime | None = None
+    # Who it is for, on the channel it came from (e.g. "whatsapp:6281234567890"): later
+    # messages from the same contact join the ticket while it is open.
+    contact: str | None = None
 
     @property
     def dispatchable(self) -> bool:
@@ -211,3 +214,16 @@ class HistoryEntry:
     # Measures of an assignment, for metrics; not stored (the history has the timestamps).
     waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
     since_arrival_seconds: float | None = field(default=None, compare=False)  # first only
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something a customer wrote, attached to their ticket."""
+
+    ticket_id: int
+    channel: str
+    external_id: str  # the channel's message id: a redelivered message is recognised by it
+    sender: str
+    body: str
+    at: datetime
+    id: int = 0

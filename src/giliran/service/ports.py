@@ -13,7 +13,7 @@ from typing import Protocol, Self
 
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
-from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
+from giliran.domain.model import Agent, HistoryEntry, Message, Queue, Ticket, TicketStatus
 
 BATCH = 100  # rows a timer pass claims per transaction
 
@@ -83,6 +83,9 @@ class TicketRepository(Protocol):
     def existing_external_ids(self, external_ids: set[str]) -> set[str]:
         """Those of `external_ids` that a ticket already has."""
         ...
+    def open_for_contact(self, contact: str) -> Ticket | None:
+        """The contact's open (queued or active) ticket, the newest if several."""
+        ...
     def front_order(self) -> int:
         """A queue_order below every queued ticket's (and below 0)."""
         ...
@@ -151,6 +154,12 @@ class DeliveryRepository(Protocol):
                offset: int) -> tuple[list[Delivery], int]: ...
 
 
+class MessageRepository(Protocol):
+    def add(self, message: Message) -> None: ...
+    def seen(self, external_id: str) -> bool: ...
+    def for_ticket(self, ticket_id: int) -> list[Message]: ...
+
+
 class QueueRepository(Protocol):
     def add(self, queue: Queue) -> Queue:
         """The caller has checked that the name is free (under the floor lock)."""
@@ -181,6 +190,7 @@ class UnitOfWork(Protocol):
     events: EventRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
+    messages: MessageRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

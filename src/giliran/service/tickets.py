@@ -31,6 +31,7 @@ class NewTicket:
     category: str | None = None
     description: str | None = None
     external_id: str | None = None
+    contact: str | None = None  # e.g. "whatsapp:<wa_id>", for channels
 
 
 @dataclass(frozen=True)
@@ -60,22 +61,7 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             existing = uow.tickets.by_external_id(new.external_id)
             if existing is not None:
                 return TicketView(existing, _position(uow, existing), created=False)
-        queue = uow.queues.get(new.queue)
-        if queue is None:
-            raise InvalidInput(f"unknown queue {new.queue!r}")
-        if not queue.active:
-            raise InvalidInput(f"queue {new.queue!r} is deactivated and takes no new tickets")
-        now = ctx.clock.now()
-        ticket = Ticket(
-            id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
-            priority=new.priority, priority_since=now,
-            category=new.category, description=new.description, external_id=new.external_id,
-        )
-        created = HistoryEntry(0, now, "created", Reason.CREATED, who.actor)
-        if new.external_id is not None or queue.auto_assign_percent >= 100:
-            _arrive(ctx, uow, ticket, queue, created)
-        else:
-            _arrive_by_id(ctx, uow, ticket, queue, created)
+        ticket = admit(ctx, uow, new, who.actor)
         uow.commit()
     if ticket.status is not TicketStatus.QUEUED:
         return TicketView(ticket)
@@ -83,6 +69,29 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
     # without holding up other writers.
     with ctx.uow(write=False) as uow:
         return TicketView(ticket, _position(uow, ticket))
+
+
+def admit(ctx: Context, uow: UnitOfWork, new: NewTicket, actor: str) -> Ticket:
+    """A new ticket inside the caller's unit of work: checked, written and dispatched (the
+    caller commits). Shared by the API and the channels."""
+    queue = uow.queues.get(new.queue)
+    if queue is None:
+        raise InvalidInput(f"unknown queue {new.queue!r}")
+    if not queue.active:
+        raise InvalidInput(f"queue {new.queue!r} is deactivated and takes no new tickets")
+    now = ctx.clock.now()
+    ticket = Ticket(
+        id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
+        priority=new.priority, priority_since=now,
+        category=new.category, description=new.description, external_id=new.external_id,
+        contact=new.contact,
+    )
+    created = HistoryEntry(0, now, "created", Reason.CREATED, actor)
+    if new.external_id is not None or queue.auto_assign_percent >= 100:
+        _arrive(ctx, uow, ticket, queue, created)
+    else:
+        _arrive_by_id(ctx, uow, ticket, queue, created)
+    return ticket
 
 
 def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
@@ -150,7 +159,7 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         ticket = ticket_or_404(uow, ticket_id)
         if who.agent_id is not None:
             with _revoked_if_held_before(uow, ticket, who.agent_id):
-                _check_holder(who, ticket)
+                check_holder(who, ticket)
         holder = _holder(uow, ticket, action="complete")
         entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
@@ -178,7 +187,7 @@ def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
     with ctx.uow(write=False) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         if not _open_to_pickup_by(uow, who, ticket):
-            _check_holder(who, ticket)
+            check_holder(who, ticket)
         return TicketView(ticket, _position(uow, ticket))
 
 
@@ -215,7 +224,7 @@ def _position(uow: UnitOfWork, ticket: Ticket) -> int | None:
     return uow.tickets.queue_position(ticket) if ticket.status is TicketStatus.QUEUED else None
 
 
-def _check_holder(who: Principal, ticket: Ticket) -> None:
+def check_holder(who: Principal, ticket: Ticket) -> None:
     if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
         raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
 

@@ -35,6 +35,7 @@ from giliran.domain.events import Event
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
+    Message,
     OfflinePolicy,
     Presence,
     Priority,
@@ -52,7 +53,7 @@ _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "ro
 _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "agent_id",
                   "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status",
                   "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch",
-                  "queue_order", "priority_since")
+                  "queue_order", "priority_since", "contact")
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
                  "priority_aging_seconds")
@@ -105,6 +106,8 @@ _OLDEST_QUEUED = select(func.min(t.tickets.c.queued_at)).where(
     t.QUEUED, t.tickets.c.queue == bindparam("queue"))
 _EXISTING_EXTERNAL = select(t.tickets.c.external_id).where(
     t.tickets.c.external_id.in_(bindparam("ids", expanding=True)))
+_OPEN_FOR_CONTACT = (select(t.tickets).where(t.OPEN, t.tickets.c.contact == bindparam("contact"))
+                     .order_by(t.tickets.c.id.desc()).limit(1))
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
@@ -348,6 +351,9 @@ class SqlTicketRepository:
         rows = self._conn.execute(_EXISTING_EXTERNAL, {"ids": sorted(external_ids)})
         return {str(r[0]) for r in rows}
 
+    def open_for_contact(self, contact: str) -> Ticket | None:
+        return self._first(_OPEN_FOR_CONTACT, {"contact": contact})
+
     def front_order(self) -> int:
         lowest = self._conn.execute(_FRONT).scalar_one()
         return min(int(lowest or 0), 0) - 1
@@ -391,6 +397,7 @@ class SqlTicketRepository:
             flag=TicketFlag(row.flag) if row.flag is not None else None,
             flagged_at=row.flagged_at, auto_dispatch=row.auto_dispatch,
             queue_order=row.queue_order, priority_since=row.priority_since,
+            contact=row.contact,
         )
         self._seen[ticket.id] = ticket
         return ticket
@@ -558,6 +565,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
         "flag": ticket.flag.value if ticket.flag is not None else None,
         "flagged_at": ticket.flagged_at, "auto_dispatch": ticket.auto_dispatch,
         "queue_order": ticket.queue_order, "priority_since": ticket.priority_since,
+        "contact": ticket.contact,
     }
 
 
@@ -619,3 +627,28 @@ class SqlEventRepository:
 
     def prune(self, before: datetime) -> int:
         return int(self._conn.execute(_EVENTS_PRUNE, {"before": before}).rowcount or 0)
+
+
+_MESSAGE_SEEN = select(t.ticket_messages.c.id).where(
+    t.ticket_messages.c.external_id == bindparam("external_id"))
+_MESSAGES_OF = (select(t.ticket_messages).where(t.ticket_messages.c.ticket_id == bindparam("tid"))
+                .order_by(t.ticket_messages.c.id))
+
+
+class SqlMessageRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, message: Message) -> None:
+        self._conn.execute(insert(t.ticket_messages).values(
+            ticket_id=message.ticket_id, channel=message.channel,
+            external_id=message.external_id, sender=message.sender, body=message.body,
+            at=message.at))
+
+    def seen(self, external_id: str) -> bool:
+        return self._conn.execute(_MESSAGE_SEEN, {"external_id": external_id}).first() is not None
+
+    def for_ticket(self, ticket_id: int) -> list[Message]:
+        return [Message(id=r.id, ticket_id=r.ticket_id, channel=r.channel,
+                        external_id=r.external_id, sender=r.sender, body=r.body, at=r.at)
+                for r in self._conn.execute(_MESSAGES_OF, {"tid": ticket_id})]

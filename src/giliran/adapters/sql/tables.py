@@ -144,6 +144,7 @@ tickets = Table(
     Column("auto_dispatch", Boolean, nullable=False),
     Column("queue_order", BigInteger, nullable=False),
     Column("priority_since", UtcDateTime, nullable=True),
+    Column("contact", String(200), nullable=True),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -155,6 +156,8 @@ PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
 FLAGGED = tickets.c.flag.is_not(None)
 AGEING = and_(QUEUED, tickets.c.priority < literal_column("3"))
+OPEN = tickets.c.status.in_((literal_column("'queued'"), literal_column("'assigned'"),
+                             literal_column("'in_progress'")))
 
 Index(
     "ix_tickets_queued_order",
@@ -185,6 +188,7 @@ Index(
 Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_where=FLAGGED)
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
+Index("ix_tickets_open_contact", tickets.c.contact, sqlite_where=OPEN, postgresql_where=OPEN)
 Index(
     "ix_tickets_held",
     tickets.c.agent_id, tickets.c.assigned_seq,
@@ -270,3 +274,17 @@ deliveries = Table(
 PENDING_DELIVERY = deliveries.c.status == literal_column("'pending'")
 Index("ix_deliveries_due", deliveries.c.next_attempt_at,
       sqlite_where=PENDING_DELIVERY, postgresql_where=PENDING_DELIVERY)
+
+ticket_messages = Table(
+    "ticket_messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("external_id", String(200), nullable=False, unique=True),
+    Column("sender", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)

@@ -17,6 +17,7 @@ from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlEventRepository,
     SqlHistoryRepository,
+    SqlMessageRepository,
     SqlQueueRepository,
     SqlSettingsRepository,
     SqlTicketRepository,
@@ -30,6 +31,7 @@ from giliran.service.ports import (
     DeliveryRepository,
     EventRepository,
     HistoryRepository,
+    MessageRepository,
     QueueRepository,
     SettingsRepository,
     TicketRepository,
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
     events: EventRepository
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
+    messages: MessageRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -93,6 +96,7 @@ class SqlUnitOfWork:
         self.events = self._events = SqlEventRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
         self.deliveries = SqlDeliveryRepository(conn)
+        self.messages = SqlMessageRepository(conn)
         return self
 
     def lock_floor(self) -> None:

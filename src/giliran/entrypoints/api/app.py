@@ -21,6 +21,7 @@ from giliran.entrypoints.api import (
     routes_floor,
     routes_tickets,
     routes_webhooks,
+    routes_whatsapp,
     ws,
 )
 from giliran.entrypoints.api.runner import Runner
@@ -110,6 +111,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(routes_floor.router)
     api.include_router(routes_audit.router)
     api.include_router(routes_webhooks.router)
+    api.include_router(routes_whatsapp.router)
     api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)

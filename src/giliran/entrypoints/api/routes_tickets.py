@@ -11,6 +11,7 @@ from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
+    MessageOut,
     QueueName,
     Reassign,
     TicketCreate,
@@ -18,7 +19,7 @@ from giliran.entrypoints.api.schemas import (
     TicketPage,
     TicketPatch,
 )
-from giliran.service import manual, tickets
+from giliran.service import channels, manual, tickets
 from giliran.service.ports import TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -128,3 +129,9 @@ async def move_to_front(ticket_id: TicketId, ctx: Ctx, who: Who, run: Run) -> Ti
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))
+
+
+@router.get("/{ticket_id}/messages", response_model=list[MessageOut])
+def ticket_messages(ticket_id: TicketId, ctx: Ctx, who: Who) -> list[MessageOut]:
+    """What the customer wrote on its channel, oldest first (admins and the holder)."""
+    return [MessageOut.of(m) for m in channels.messages(ctx, who, ticket_id)]

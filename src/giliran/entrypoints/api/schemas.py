@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
+    Message,
     OfflinePolicy,
     Presence,
     Priority,
@@ -367,3 +368,15 @@ class StatsOut(BaseModel):
             else round(s.floor_utilization, 4),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
         )
+
+
+class MessageOut(BaseModel):
+    id: int
+    channel: str
+    sender: str
+    body: str
+    at: datetime
+
+    @classmethod
+    def of(cls, m: Message) -> MessageOut:
+        return cls(id=m.id, channel=m.channel, sender=m.sender, body=m.body, at=m.at)

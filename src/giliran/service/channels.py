@@ -1,0 +1,64 @@
+"""Messages from customers on a channel (WhatsApp, later Telegram): a new contact's message
+opens a ticket in the queue the channel maps to; later messages join it while it is open; a
+message delivered twice by the channel is recognised by its id and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from giliran.domain.model import Message, Ticket
+from giliran.service.context import Context, Principal, Role
+from giliran.service.lookups import ticket_or_404
+from giliran.service.tickets import NewTicket, admit, check_holder
+
+TITLE_LENGTH = 80
+
+
+class Outcome(StrEnum):
+    OPENED = "opened"  # a new ticket
+    ADDED = "added"  # joined the contact's open ticket
+    DUPLICATE = "duplicate"  # seen before: nothing changed
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str  # "whatsapp"
+    queue: str
+    contact: str  # the customer's address on the channel
+    sender: str  # how the customer is shown (a profile name, else the address)
+    message_id: str
+    text: str
+    at: datetime
+
+
+def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
+    with ctx.uow(write=True) as uow:  # under the floor lock: two messages of one new
+        key = f"{msg.channel}:{msg.message_id}"  # contact cannot open two tickets
+        if uow.messages.seen(key):
+            return Outcome.DUPLICATE, None
+        contact = f"{msg.channel}:{msg.contact}"
+        ticket = uow.tickets.open_for_contact(contact)
+        outcome = Outcome.ADDED
+        if ticket is None:
+            title = msg.text.strip().splitlines()[0][:TITLE_LENGTH] if msg.text.strip() else ""
+            ticket = admit(ctx, uow, NewTicket(
+                title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
+                queue=msg.queue, category=msg.channel, description=msg.text[:10_000],
+                external_id=key, contact=contact,
+            ), actor=f"{msg.channel}")
+            outcome = Outcome.OPENED
+        uow.messages.add(Message(ticket.id, msg.channel, key, msg.sender, msg.text[:10_000],
+                                 msg.at))
+        uow.commit()
+    return outcome, ticket
+
+
+def messages(ctx: Context, who: Principal, ticket_id: int) -> list[Message]:
+    """What the customer wrote (admins, and the agent holding the ticket)."""
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        check_holder(who, ticket)
+        return uow.messages.for_ticket(ticket_id)
