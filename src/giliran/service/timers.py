@@ -9,6 +9,7 @@ exactly once (the second pass finds the work already done).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,17 +68,8 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
     cutoff = escalation.presence_cutoff(presence_grace(ctx, uow), now)
     if cutoff is not None and uow.agents.silent_since(cutoff, 1):
         return True
-    for queue in uow.queues.all():
-        accept = escalation.accept_cutoff(queue, now)
-        if accept is not None and uow.tickets.overdue(queue.name, accept, 1):
-            return True
-        wait = escalation.wait_cutoff(queue, now)
-        if wait is not None and uow.tickets.waiting_since(queue.name, wait, 1):
-            return True
-        aging = escalation.aging_cutoff(queue, now)
-        if aging is not None and uow.tickets.due_for_aging(queue.name, aging, 1):
-            return True
-    return False
+    return any(_due(uow, queue, now, rule, 1)
+               for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING))
 
 
 def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
@@ -92,16 +84,8 @@ def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickR
 
 
 def _escalate_overdue(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
-    full = False
-    for queue in uow.queues.all():
-        cutoff = escalation.accept_cutoff(queue, now)
-        if cutoff is None:
-            continue
-        overdue = uow.tickets.overdue(queue.name, cutoff, BATCH)
-        for ticket in overdue:
-            _escalate(uow, ticket, queue, now, report)
-        full |= len(overdue) == BATCH
-    return full
+    return _each_due(uow, now, OVERDUE,
+                     lambda ticket, queue: _escalate(uow, ticket, queue, now, report))
 
 
 def _escalate(
@@ -125,32 +109,48 @@ def _escalate(
 
 def _age_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
     """Priority aging: the starvation guard (see Queue.priority_aging_seconds)."""
-    full = False
-    for queue in uow.queues.all():
-        cutoff = escalation.aging_cutoff(queue, now)
-        if cutoff is None:
-            continue
-        due = uow.tickets.due_for_aging(queue.name, cutoff, BATCH)
-        for ticket in due:
-            uow.history.append(lifecycle.age(ticket, now=now))
-            uow.tickets.save(ticket)
-            report.aged += 1
-        full |= len(due) == BATCH
-    return full
+    def age(ticket: Ticket, queue: Queue) -> None:
+        uow.history.append(lifecycle.age(ticket, now=now))
+        uow.tickets.save(ticket)
+        report.aged += 1
+    return _each_due(uow, now, AGEING, age)
 
 
 def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    def flag(ticket: Ticket, queue: Queue) -> None:
+        uow.history.append(lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
+        uow.tickets.save(ticket)
+        report.waiting_too_long += 1
+    return _each_due(uow, now, WAITING, flag)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A per-queue timer: when a ticket of a queue is due, and how to find the due ones."""
+
+    cutoff: Callable[[Queue, datetime], datetime | None]
+    find: Callable[[UnitOfWork], Callable[[str, datetime, int], list[Ticket]]]
+
+
+OVERDUE = _Rule(escalation.accept_cutoff, lambda uow: uow.tickets.overdue)
+AGEING = _Rule(escalation.aging_cutoff, lambda uow: uow.tickets.due_for_aging)
+WAITING = _Rule(escalation.wait_cutoff, lambda uow: uow.tickets.waiting_since)
+
+
+def _due(uow: UnitOfWork, queue: Queue, now: datetime, rule: _Rule, limit: int) -> list[Ticket]:
+    cutoff = rule.cutoff(queue, now)
+    return [] if cutoff is None else rule.find(uow)(queue.name, cutoff, limit)
+
+
+def _each_due(uow: UnitOfWork, now: datetime, rule: _Rule,
+              act: Callable[[Ticket, Queue], None]) -> bool:
+    """Act on one batch of due tickets per queue; True when some batch was full."""
     full = False
     for queue in uow.queues.all():
-        cutoff = escalation.wait_cutoff(queue, now)
-        if cutoff is None:
-            continue
-        waiting = uow.tickets.waiting_since(queue.name, cutoff, BATCH)
-        for ticket in waiting:
-            uow.history.append(lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
-            uow.tickets.save(ticket)
-            report.waiting_too_long += 1
-        full |= len(waiting) == BATCH
+        due = _due(uow, queue, now, rule, BATCH)
+        for ticket in due:
+            act(ticket, queue)
+        full |= len(due) == BATCH
     return full
 
 
