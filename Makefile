@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/giliran serve
+	$(BIN)/giliran serve --token-file .giliran/admin-token
 
 lint: install
 	$(BIN)/lint-imports

@@ -140,3 +140,31 @@ def test_import_a_backlog_twice_creates_it_once_and_dispatches_what_capacity_all
     assert more.returncode == 0 and "created 1, already there 1, invalid 0" in more.stdout
     missing = giliran("import", str(tmp_path / "nope.csv"), env=env)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def printed_token(tmp_path: Path, *args: str) -> str:
+    """Start `giliran serve`, read the admin token it prints, stop it."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "giliran", "serve", "--port", str(free_port()), *args],
+        env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "admin token" in line:
+                found = re.search(r"(gl_admin_\S+)", line)
+                assert found, line
+                return found.group(1)
+        raise AssertionError("serve printed no admin token")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_make_runs_token_file_keeps_the_admin_token_across_restarts(tmp_path: Path) -> None:
+    kept = tmp_path / ".giliran" / "admin-token"
+    first = printed_token(tmp_path, "--token-file", str(kept))
+    assert kept.read_text().strip() == first
+    assert kept.stat().st_mode & 0o777 == 0o600, "the token file is readable by others"
+    assert printed_token(tmp_path, "--token-file", str(kept)) == first
+    assert printed_token(tmp_path) != first, "without the file a fresh token is generated"

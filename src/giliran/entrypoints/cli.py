@@ -77,17 +77,19 @@ def serve(
     run_migrations: Annotated[bool, typer.Option("--migrate/--no-migrate",
                                                  help="Upgrade the schema first.")] = True,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+    token_file: Annotated[Path | None, typer.Option(
+        help="Without GILIRAN_ADMIN_TOKEN: keep the generated admin token in this file "
+             "(created with mode 600) and reuse it on the next start.")] = None,
 ) -> None:
     """Start the HTTP server (API under /api/v1, docs at /api/v1/docs)."""
     import uvicorn
 
     settings = _settings()
+    generated: str | None = None
     if settings.admin_token is None:
-        # Generated once here, before the workers start, so every worker shares it.
-        os.environ["GILIRAN_ADMIN_TOKEN"] = "gl_admin_" + secrets.token_urlsafe(24)
-        generated = True
-    else:
-        generated = False
+        # Settled here, before the workers start, so every worker shares it.
+        generated = _admin_token(token_file)
+        os.environ["GILIRAN_ADMIN_TOKEN"] = generated
     settings = _settings()
     if run_migrations:
         _migrate(settings)
@@ -99,10 +101,10 @@ def serve(
               f"({n_workers} worker{'s' if n_workers > 1 else ''}, "
               f"{settings.database_url.split(':', 1)[0]})")
     out.print(f"API docs: http://{shown_host}:{bind_port}/api/v1/docs")
-    if generated:
-        assert settings.admin_token is not None
-        out.print(f"admin token (generated; set GILIRAN_ADMIN_TOKEN to keep one): "
-                  f"[bold]{settings.admin_token.get_secret_value()}[/bold]")
+    if generated is not None:
+        kept = (f"kept in {token_file}" if token_file is not None
+                else "generated; set GILIRAN_ADMIN_TOKEN to keep one")
+        out.print(f"admin token ({kept}): [bold]{generated}[/bold]")
     else:
         out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
     metrics_dir = _metrics_dir(n_workers)
@@ -119,6 +121,21 @@ def serve(
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _admin_token(path: Path | None) -> str:
+    """A fresh admin token, or the one kept in `path` by an earlier start."""
+    if path is not None and path.is_file():
+        kept = path.read_text().strip()
+        if kept.startswith("gl_admin_") and len(kept) >= 16:
+            return kept
+    token = "gl_admin_" + secrets.token_urlsafe(24)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+    return token
 
 
 def _metrics_dir(workers: int) -> str | None:
