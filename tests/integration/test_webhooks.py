@@ -9,6 +9,7 @@ import hmac
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container
 from giliran.entrypoints.scheduler import Deliverer
+from giliran.service import outbox
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 from tests.support.receiver import Receiver
 
@@ -165,3 +167,17 @@ def test_two_senders_at_once_never_send_the_same_delivery(
         delivered = client.get(f"{API}/deliveries", params={"status": "delivered"},
                                headers=ADMIN).json()
         assert delivered["total"] == 30
+
+
+def test_old_successful_deliveries_are_forgotten_but_dead_ones_stay(
+    client: TestClient, container: Container, clock: FakeClock
+) -> None:
+    with Receiver() as good, Receiver(always_fail=True) as bad:
+        register(client, good.url, events=["ticket.created"])
+        register(client, bad.url, events=["ticket.created"])
+        post_ticket(client, "t")
+        deliver(container, 1)  # one attempt each: good delivered, bad dead
+        clock.advance(73 * 3600)
+        assert outbox.prune(container.ctx, timedelta(hours=72)) == 1
+        left = client.get(f"{API}/deliveries", headers=ADMIN).json()["items"]
+        assert [d["status"] for d in left] == ["dead"]

@@ -320,6 +320,14 @@ class InMemoryDeliveryRepository:
                  and (webhook_id is None or d.webhook_id == webhook_id)]
         return found[offset:offset + limit], len(found)
 
+    def prune_delivered(self, before: datetime) -> int:
+        gone = [i for i, d in self._s.deliveries.items()
+                if d.status is DeliveryStatus.DELIVERED and d.delivered_at is not None
+                and d.delivered_at < before]
+        for i in gone:
+            del self._s.deliveries[i]
+        return len(gone)
+
 
 class InMemoryMessageRepository:
     def __init__(self, state: MemoryState) -> None:

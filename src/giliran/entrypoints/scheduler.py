@@ -80,6 +80,7 @@ class Scheduler:
     async def _prune_events(self) -> None:
         try:
             await self._run_write(stream.prune, self._ctx, self._keep_events)
+            await self._run_write(outbox.prune, self._ctx, self._keep_events)
         except Exception:
             log.exception("pruning old events failed")
 

@@ -143,3 +143,12 @@ def has_work(ctx: Context) -> bool:
         if any(w.active and w.last_event_id < last for w in uow.webhooks.all()):
             return True
         return bool(uow.deliveries.due(ctx.clock.now(), 1))
+
+
+def prune(ctx: Context, keep: timedelta) -> int:
+    """Deliveries that succeeded longer ago than `keep` are forgotten, like old events; dead
+    ones stay until an admin retries them."""
+    with ctx.uow(write=True) as uow:
+        removed = uow.deliveries.prune_delivered(ctx.clock.now() - keep)
+        uow.commit()
+    return removed

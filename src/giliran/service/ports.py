@@ -152,6 +152,9 @@ class DeliveryRepository(Protocol):
     def save(self, delivery: Delivery) -> None: ...
     def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
                offset: int) -> tuple[list[Delivery], int]: ...
+    def prune_delivered(self, before: datetime) -> int:
+        """Forget deliveries that succeeded before `before` (dead ones stay for admins)."""
+        ...
 
 
 class MessageRepository(Protocol):

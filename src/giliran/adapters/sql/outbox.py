@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from giliran.adapters.sql import tables as t
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
@@ -92,6 +92,13 @@ class SqlDeliveryRepository:
         total = self._conn.execute(select(func.count()).select_from(t.deliveries)
                                    .where(*where)).scalar_one()
         return [_delivery(r) for r in rows], int(total)
+
+
+    def prune_delivered(self, before: datetime) -> int:
+        done = self._conn.execute(delete(t.deliveries).where(
+            t.deliveries.c.status == DeliveryStatus.DELIVERED.value,
+            t.deliveries.c.delivered_at < before))
+        return int(done.rowcount or 0)
 
 
 def _webhook(r: Row[Any]) -> Webhook:
