@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain.errors import Conflict, InvalidInput, NotFound
+from giliran.domain.errors import Conflict, InvalidInput
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -18,7 +18,7 @@ from giliran.domain.model import (
 from giliran.domain.strategies import rotation_key
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
-from giliran.service.lookups import agent_or_404
+from giliran.service.lookups import agent_or_404, queue_or_404
 from giliran.service.ports import HistoryFilter, TicketFilter, UnitOfWork
 
 FLAGGED_SHOWN = 50
@@ -162,7 +162,7 @@ def next_in_turn(ctx: Context, queue: Queue, agents: list[Agent]) -> int | None:
 def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        return _queue_or_404(uow, name)
+        return queue_or_404(uow, name)
 
 
 def update_queue(
@@ -173,7 +173,7 @@ def update_queue(
     in `rotation_order` from there."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        queue = _changed(_queue_or_404(uow, name), changes)
+        queue = _changed(queue_or_404(uow, name), changes)
         uow.queues.save(queue)
         if next_agent_id is not None:
             _make_next(uow, next_agent_id)
@@ -195,13 +195,6 @@ def _make_next(uow: UnitOfWork, agent_id: int) -> None:
     for offset, agent in enumerate(rotation[start:] + rotation[:start]):
         agent.last_assigned_seq = lowest - len(rotation) + offset
         uow.agents.save(agent)
-
-
-def _queue_or_404(uow: UnitOfWork, name: str) -> Queue:
-    queue = uow.queues.get(name)
-    if queue is None:
-        raise NotFound(f"no queue named {name!r}")
-    return queue
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
-from giliran.domain.model import Agent, Ticket
+from giliran.domain.model import Agent, Queue, Ticket
 from giliran.service.ports import UnitOfWork
 
 
@@ -27,3 +28,24 @@ def acting_agent(uow: UnitOfWork, agent_id: int | None) -> Agent:
     if not agent.active:
         raise Unauthorized("invalid or revoked token")
     return agent
+
+
+def queue_or_404(uow: UnitOfWork, name: str) -> Queue:
+    queue = uow.queues.get(name)
+    if queue is None:
+        raise NotFound(f"no queue named {name!r}")
+    return queue
+
+
+def webhook_or_404(uow: UnitOfWork, webhook_id: int) -> Webhook:
+    webhook = uow.webhooks.get(webhook_id)
+    if webhook is None:
+        raise NotFound(f"no webhook with id {webhook_id}")
+    return webhook
+
+
+def delivery_or_404(uow: UnitOfWork, delivery_id: int) -> Delivery:
+    delivery = uow.deliveries.get(delivery_id)
+    if delivery is None:
+        raise NotFound(f"no delivery with id {delivery_id}")
+    return delivery

@@ -16,9 +16,10 @@ from datetime import timedelta
 
 from giliran.domain import delivery as d
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
-from giliran.domain.errors import InvalidInput, NotFound
+from giliran.domain.errors import InvalidInput
 from giliran.domain.events import Event
 from giliran.service.context import Context, Principal, Role
+from giliran.service.lookups import delivery_or_404, webhook_or_404
 
 FAN_OUT_PAGE = 500
 LEASE = timedelta(seconds=60)
@@ -52,9 +53,7 @@ def remove_webhook(ctx: Context, who: Principal, webhook_id: int) -> None:
     """Stops new deliveries; pending ones still go out."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        webhook = uow.webhooks.get(webhook_id)
-        if webhook is None:
-            raise NotFound(f"no webhook with id {webhook_id}")
+        webhook = webhook_or_404(uow, webhook_id)
         webhook.active = False
         uow.webhooks.save(webhook)
         uow.commit()
@@ -71,9 +70,7 @@ def list_deliveries(ctx: Context, who: Principal, status: DeliveryStatus | None,
 def retry_delivery(ctx: Context, who: Principal, delivery_id: int) -> Delivery:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        found = uow.deliveries.get(delivery_id)
-        if found is None:
-            raise NotFound(f"no delivery with id {delivery_id}")
+        found = delivery_or_404(uow, delivery_id)
         if found.status is not DeliveryStatus.DEAD:
             raise InvalidInput(f"delivery {delivery_id} is {found.status.value}, not dead")
         d.retry(found, now=ctx.clock.now())
