@@ -130,14 +130,19 @@ def unassign(
     _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action="unassign")
     if ticket.agent_id != holder.id:
         raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
+    _back_to_queue(ticket, now)
+    holder.active_tickets -= 1
+    return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)
+
+
+def _back_to_queue(ticket: Ticket, now: datetime) -> None:
+    """Its place in the queue is derived from priority and arrival, so it is the old one."""
     ticket.status = TicketStatus.QUEUED
     ticket.agent_id = None
     ticket.assigned_at = None
     ticket.accepted_at = None
     ticket.queued_at = now
     ticket.priority_since = now  # aging starts over with the new wait
-    holder.active_tickets -= 1
-    return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)
 
 
 def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
@@ -200,16 +205,14 @@ def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> H
     return HistoryEntry(ticket.id, now, "moved to front", Reason.FRONT, actor)
 
 
-def rescue(ticket: Ticket, *, now: datetime) -> HistoryEntry:
-    """Send back to the queue an active ticket whose holder is gone (the safety net for a
-    state the rules never produce; the holder's count, if any, is the caller's to fix)."""
+def rescue(ticket: Ticket, holder: Agent | None, *, now: datetime) -> HistoryEntry:
+    """Send back to the queue an active ticket held by nobody, or by an agent who is gone (the
+    safety net for a state the rules never produce, so the holder's count is not trusted to
+    be right either: it never goes below zero)."""
     require_active(ticket, action="rescue")
     from_agent = ticket.agent_id
-    ticket.status = TicketStatus.QUEUED
-    ticket.agent_id = None
-    ticket.assigned_at = None
-    ticket.accepted_at = None
-    ticket.queued_at = now
-    ticket.priority_since = now
+    _back_to_queue(ticket, now)
+    if holder is not None:
+        holder.active_tickets = max(0, holder.active_tickets - 1)
     return HistoryEntry(ticket.id, now, "unassigned", Reason.ORPHANED, SYSTEM_ACTOR,
                         from_agent, None)

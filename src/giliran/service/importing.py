@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput
-from giliran.domain.model import HistoryEntry, Reason, Ticket
+from giliran.domain.model import HistoryEntry, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
-from giliran.service.tickets import NewTicket
+from giliran.service.tickets import NewTicket, arrival, open_queue
 
 
 @dataclass(frozen=True)
@@ -40,15 +40,10 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
             key = row.external_id or ""
             if key in known:
                 continue
-            queue = uow.queues.get(row.queue)
-            if queue is None or not queue.active:
-                raise InvalidInput(f"unknown or deactivated queue {row.queue!r}")
-            ticket = uow.tickets.add(Ticket(
-                id=0, title=row.title, created_at=now, queued_at=now, priority_since=now,
-                queue=row.queue, priority=row.priority, category=row.category,
-                description=row.description, external_id=key,
-                auto_dispatch=rollout.is_automatic(queue, key),
-            ))
+            queue = open_queue(uow, row.queue)
+            ticket = arrival(row, now)
+            ticket.auto_dispatch = rollout.is_automatic(queue, key)
+            uow.tickets.add(ticket)
             uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED,
                                             "import"))
             known.add(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket
@@ -74,24 +75,34 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
 def admit(ctx: Context, uow: UnitOfWork, new: NewTicket, actor: str) -> Ticket:
     """A new ticket inside the caller's unit of work: checked, written and dispatched (the
     caller commits). Shared by the API and the channels."""
-    queue = uow.queues.get(new.queue)
-    if queue is None:
-        raise InvalidInput(f"unknown queue {new.queue!r}")
-    if not queue.active:
-        raise InvalidInput(f"queue {new.queue!r} is deactivated and takes no new tickets")
+    queue = open_queue(uow, new.queue)
     now = ctx.clock.now()
-    ticket = Ticket(
-        id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
-        priority=new.priority, priority_since=now,
-        category=new.category, description=new.description, external_id=new.external_id,
-        contact=new.contact,
-    )
+    ticket = arrival(new, now)
     created = HistoryEntry(0, now, "created", Reason.CREATED, actor)
     if new.external_id is not None or queue.auto_assign_percent >= 100:
         _arrive(ctx, uow, ticket, queue, created)
     else:
         _arrive_by_id(ctx, uow, ticket, queue, created)
     return ticket
+
+
+def open_queue(uow: UnitOfWork, name: str) -> Queue:
+    """The queue a new ticket names, if it takes new tickets."""
+    queue = uow.queues.get(name)
+    if queue is None:
+        raise InvalidInput(f"unknown queue {name!r}")
+    if not queue.active:
+        raise InvalidInput(f"queue {name!r} is deactivated and takes no new tickets")
+    return queue
+
+
+def arrival(new: NewTicket, now: datetime) -> Ticket:
+    """A new ticket as it enters the queue (not yet stored)."""
+    return Ticket(
+        id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
+        priority=new.priority, priority_since=now, category=new.category,
+        description=new.description, external_id=new.external_id, contact=new.contact,
+    )
 
 
 def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,

@@ -173,10 +173,9 @@ def rescue_orphans(ctx: Context) -> int:
         found = uow.tickets.orphans(BATCH)
         for ticket in found:
             holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
-            uow.history.append(lifecycle.rescue(ticket, now=now))
+            uow.history.append(lifecycle.rescue(ticket, holder, now=now))
             uow.tickets.save(ticket)
             if holder is not None:
-                holder.active_tickets = max(0, holder.active_tickets - 1)
                 uow.agents.save(holder)
         dispatch(ctx, uow, Reason.AUTO)
         uow.commit()
