@@ -19,13 +19,14 @@ from giliran.service.timers import TickReport, anything_due, has_orphans, rescue
 log = logging.getLogger("giliran.scheduler")
 ORPHAN_CHECK_SECONDS = 60.0  # a full look at the held tickets; the rules never need it
 
-WriteRunner = Callable[..., Awaitable[Any]]
+# Runs a blocking function off the event loop (the writer thread, or the shared pool).
+Runs = Callable[..., Awaitable[Any]]
 
 
 class Scheduler:
-    def __init__(self, ctx: Context, run_write: WriteRunner, interval: float,
+    def __init__(self, ctx: Context, run_write: Runs, interval: float,
                  keep_events: timedelta = timedelta(hours=72),
-                 run_read: WriteRunner | None = None) -> None:
+                 run_read: Runs | None = None) -> None:
         self._ctx = ctx
         # Looks that find nothing to do most of the time run as reads, off the writer thread.
         self._run_read = run_read or run_write
@@ -92,7 +93,7 @@ class Deliverer:
 
     BATCH = 50
 
-    def __init__(self, ctx: Context, run_write: WriteRunner, run_read: WriteRunner,
+    def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
                  interval: float, max_attempts: int, timeout: float) -> None:
         self._ctx = ctx
         self._run_write = run_write

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,7 +87,7 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         histories = _histories(uow, in_period)
         agents = [a for a in uow.agents.all() if queue is None or queue in a.queues]
         orphaned_now = len(uow.tickets.orphans(SCAN))
-    count = defaultdict(int, _counts(in_period))
+    count = Counter(e.event for e in in_period)
     return Stats(
         since=since, until=until, queue=queue,
         created=count["created"], assigned=count["assigned"], completed=count["completed"],
@@ -99,13 +99,6 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         orphaned_now=orphaned_now,
         orphans_requeued=sum(e.reason is Reason.ORPHANED for e in in_period),
     )
-
-
-def _counts(entries: list[HistoryEntry]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for e in entries:
-        found[e.event] = found.get(e.event, 0) + 1
-    return found
 
 
 def _histories(uow: UnitOfWork, entries: list[HistoryEntry]) -> dict[int, list[HistoryEntry]]:

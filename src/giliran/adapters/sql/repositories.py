@@ -124,24 +124,21 @@ _QUEUE_SAVE = (
     update(t.queues).where(t.queues.c.name == bindparam("v_name"))
     .values({f: bindparam(f"v_{f}") for f in _QUEUE_FIELDS})
 )
-_OVERDUE = (
-    select(t.tickets)
-    .where(t.PENDING_ACCEPT, t.tickets.c.queue == bindparam("queue"),
-           t.tickets.c.assigned_at <= bindparam("cutoff"))
-    .order_by(t.tickets.c.assigned_at, t.tickets.c.id).limit(bindparam("limit"))
-)
-_WAITING = (
-    select(t.tickets)
-    .where(t.UNFLAGGED_QUEUED, t.tickets.c.queue == bindparam("queue"),
-           t.tickets.c.queued_at <= bindparam("cutoff"))
-    .order_by(t.tickets.c.queued_at, t.tickets.c.id).limit(bindparam("limit"))
-)
-_AGEING = (
-    select(t.tickets)
-    .where(t.AGEING, t.tickets.c.queue == bindparam("queue"),
-           t.tickets.c.priority_since <= bindparam("cutoff"))
-    .order_by(t.tickets.c.priority_since, t.tickets.c.id).limit(bindparam("limit"))
-)
+
+
+def _due_in_queue(state: ColumnElement[bool], since: Any) -> Select[Any]:
+    """A timer's query: tickets of one queue in `state` whose `since` is at or before the
+    cutoff, oldest first (each has a partial index on (queue, since) WHERE state)."""
+    return (
+        select(t.tickets)
+        .where(state, t.tickets.c.queue == bindparam("queue"), since <= bindparam("cutoff"))
+        .order_by(since, t.tickets.c.id).limit(bindparam("limit"))
+    )
+
+
+_OVERDUE = _due_in_queue(t.PENDING_ACCEPT, t.tickets.c.assigned_at)
+_WAITING = _due_in_queue(t.UNFLAGGED_QUEUED, t.tickets.c.queued_at)
+_AGEING = _due_in_queue(t.AGEING, t.tickets.c.priority_since)
 _SILENT = (
     _AGENT_SELECT.where(t.NOT_OFFLINE, t.agents.c.last_seen_at <= bindparam("cutoff"))
     .order_by(t.agents.c.last_seen_at, t.agents.c.id).limit(bindparam("limit"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 
@@ -23,7 +23,7 @@ from giliran.adapters.sql.repositories import (
     SqlTicketRepository,
 )
 from giliran.domain.events import agent_event, presence_event, queue_event, ticket_event
-from giliran.domain.model import Agent, HistoryEntry
+from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
     Clock,
@@ -130,14 +130,11 @@ class SqlUnitOfWork:
             ticket = self.tickets.get(entry.ticket_id)
             if ticket is not None:
                 self._events.append(ticket_event(entry, ticket))
-        for agent, presence_changed in self._agents_changed():
+        for agent, presence_changed in self._agents.changed():
             make = presence_event if presence_changed else agent_event
             self._events.append(make(agent, now))
         for queue in {q.name: q for q in self._queues.changed}.values():
             self._events.append(queue_event(queue, now))
-
-    def _agents_changed(self) -> Iterator[tuple[Agent, bool]]:
-        return self._agents.changed()
 
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():

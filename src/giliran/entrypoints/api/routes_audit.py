@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
@@ -79,7 +80,7 @@ def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
-        for batch in _chain(first, batches):
+        for batch in itertools.chain([first] if first else [], batches):
             for entry, number in batch:
                 writer.writerow([entry.id, entry.at.isoformat(), entry.ticket_id, number,
                                  entry.event, entry.reason.value, entry.actor,
@@ -91,12 +92,6 @@ def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(rows(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="giliran-history-{stamp}.csv"'})
-
-
-def _chain(first: list[audit.Row], rest: Iterator[list[audit.Row]]) -> Iterator[list[audit.Row]]:
-    if first:
-        yield first
-    yield from rest
 
 
 @router.get("/stats", response_model=StatsOut)

@@ -55,12 +55,10 @@ class EventHub:
         self._subscribers: set[Subscriber] = set()
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
-        self._started = asyncio.Event()
 
     async def start(self) -> None:
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
         self._task = asyncio.create_task(self._poll(), name="giliran-event-hub")
-        self._started.set()
 
     async def stop(self) -> None:
         if self._task is not None:
