@@ -103,10 +103,12 @@ def test_rotation_with_a_one_second_timeout(database_url: str, tmp_path: Path) -
         history = desk.history(cold["id"])
         visits = [h["to_agent_id"] for h in history if h["event"] == "assigned"]
         assert visits == [c["id"], d["id"], e["id"], a["id"], b["id"]], history
-        # Several timeouts' worth of ticks later, nothing has moved.
-        stop_at = time.monotonic() + 2.5
-        while time.monotonic() < stop_at:
-            assert desk.ticket(cold["id"])["assigned_agent_id"] is None
+        # Proof that the timers kept running after the flag: a fresh lead that nobody accepts
+        # escalates. By then the flagged lead would have moved, had it been going to.
+        sentinel = desk.ok("POST", "/tickets", json={"title": "sentinel"})
+        wait_until(lambda: desk.ticket(sentinel["id"])["escalations"] >= 1,
+                   timeout=WAIT, what="the sentinel lead to escalate")
+        assert desk.ticket(cold["id"])["assigned_agent_id"] is None
         assert desk.history(cold["id"]) == history
         assert any(t["id"] == cold["id"] for t in desk.ok("GET", "/workload")["flagged"])
 
