@@ -9,6 +9,7 @@ from giliran.adapters.clock import SystemClock
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.adapters.telegram import TelegramBot
 from giliran.config import Settings
 from giliran.service.context import Context
 from giliran.service.ports import Clock
@@ -43,3 +44,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         presence_grace_seconds=settings.presence_grace_seconds,
     )
     return Container(settings, db, ctx)
+
+
+def telegram_bot(settings: Settings) -> TelegramBot | None:
+    """The Telegram client, when a bot token is configured."""
+    if settings.telegram_bot_token is None:
+        return None
+    return TelegramBot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -51,6 +52,32 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_queues: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
+    # Telegram bot: its token from @BotFather; with a webhook secret, Telegram POSTs updates
+    # to /api/v1/webhooks/telegram (set it up with `giliran telegram-webhook URL`), without
+    # one the server long-polls (development). The API URL may point at a self-hosted Bot API
+    # server. Customers' messages open tickets in `telegram_queue`.
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_queue: str = "default"
+    telegram_max_attempts: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token: 1-256 characters, A-Z a-z 0-9 _ -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
 
     @field_validator("whatsapp_queues", mode="before")
     @classmethod

@@ -43,6 +43,10 @@ ADMIN_ONLY = [
     ("get", "/api/v1/deliveries", None),
     ("post", "/api/v1/deliveries/1/retry", None),
     ("patch", "/api/v1/settings", {"presence_grace_seconds": 5}),
+    ("post", "/api/v1/agents/1/telegram-code", None),
+    ("delete", "/api/v1/agents/1/telegram", None),
+    ("get", "/api/v1/notices", None),
+    ("post", "/api/v1/notices/1/retry", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -56,6 +60,9 @@ NOT_ADMIN_ONLY = {
     ("get", "/api/v1/tickets/{ticket_id}/messages"),  # admin or the holder
     # Meta calls these; they are authenticated by signature and verify token instead.
     ("get", "/api/v1/webhooks/whatsapp"), ("post", "/api/v1/webhooks/whatsapp"),
+    # Telegram calls this one, with the webhook's secret token in a header.
+    ("post", "/api/v1/webhooks/telegram"),
+    ("post", "/api/v1/agent/telegram-code"),  # an agent links its own chat
 }
 
 
@@ -74,7 +81,8 @@ def _template(path: str) -> str:
             .replace("/tickets/1", "/tickets/{ticket_id}")
             .replace("/queues/default", "/queues/{name}")
             .replace("/webhooks/1", "/webhooks/{webhook_id}")
-            .replace("/deliveries/1/", "/deliveries/{delivery_id}/"))
+            .replace("/deliveries/1/", "/deliveries/{delivery_id}/")
+            .replace("/notices/1/", "/notices/{notice_id}/"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

@@ -31,13 +31,16 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
+from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import (
     AgentRepository,
+    ChatLinkRepository,
     DeliveryRepository,
     EventRepository,
     HistoryFilter,
     HistoryRepository,
     MessageRepository,
+    NoticeRepository,
     QueueRepository,
     SettingsRepository,
     TicketFilter,
@@ -61,6 +64,9 @@ class MemoryState:
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    chat_links: dict[int, ChatLink] = field(default_factory=dict)
+    link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 class InMemoryAgentRepository:
@@ -344,6 +350,73 @@ class InMemoryMessageRepository:
         return [m for m in self._s.messages if m.ticket_id == ticket_id]
 
 
+class InMemoryNoticeRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, notice: Notice) -> bool:
+        if any(n.key == notice.key for n in self._s.notices.values()):
+            return False
+        notice.id = len(self._s.notices) + 1
+        self._s.notices[notice.id] = notice
+        return True
+
+    def get(self, notice_id: int) -> Notice | None:
+        return self._s.notices.get(notice_id)
+
+    def due(self, now: datetime, limit: int) -> list[Notice]:
+        found = [n for n in self._s.notices.values()
+                 if n.status is DeliveryStatus.PENDING and n.next_attempt_at is not None
+                 and n.next_attempt_at <= now
+                 and (n.leased_until is None or n.leased_until <= now)]
+        return sorted(found, key=lambda n: (n.next_attempt_at, n.id))[:limit]
+
+    def save(self, notice: Notice) -> None:
+        self._s.notices[notice.id] = notice
+
+    def search(self, status: DeliveryStatus | None, limit: int,
+               offset: int) -> tuple[list[Notice], int]:
+        found = [n for _, n in sorted(self._s.notices.items())
+                 if status is None or n.status is status]
+        return found[offset:offset + limit], len(found)
+
+    def prune_delivered(self, before: datetime) -> int:
+        gone = [i for i, n in self._s.notices.items()
+                if n.status is DeliveryStatus.DELIVERED and n.delivered_at is not None
+                and n.delivered_at < before]
+        for i in gone:
+            del self._s.notices[i]
+        return len(gone)
+
+
+class InMemoryChatLinkRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def link(self, link: ChatLink) -> None:
+        for agent_id in [a for a, k in self._s.chat_links.items() if k.chat_id == link.chat_id]:
+            del self._s.chat_links[agent_id]
+        self._s.chat_links[link.agent_id] = link
+
+    def for_agent(self, agent_id: int) -> ChatLink | None:
+        return self._s.chat_links.get(agent_id)
+
+    def for_chat(self, chat_id: str) -> ChatLink | None:
+        return next((k for k in self._s.chat_links.values() if k.chat_id == chat_id), None)
+
+    def unlink(self, agent_id: int) -> bool:
+        return self._s.chat_links.pop(agent_id, None) is not None
+
+    def add_code(self, code_hash: str, agent_id: int, expires_at: datetime) -> None:
+        self._s.link_codes[code_hash] = (agent_id, expires_at)
+
+    def take_code(self, code_hash: str, now: datetime) -> int | None:
+        found = self._s.link_codes.pop(code_hash, None)
+        for code in [c for c, (_, until) in self._s.link_codes.items() if until <= now]:
+            del self._s.link_codes[code]
+        return found[0] if found is not None and found[1] > now else None
+
+
 class InMemorySettingsRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
@@ -365,6 +438,8 @@ class InMemoryUnitOfWork:
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    notices: NoticeRepository
+    chat_links: ChatLinkRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -384,6 +459,8 @@ class InMemoryUnitOfWork:
         self.webhooks = InMemoryWebhookRepository(self._state)
         self.deliveries = InMemoryDeliveryRepository(self._state)
         self.messages = InMemoryMessageRepository(self._state)
+        self.notices = InMemoryNoticeRepository(self._state)
+        self.chat_links = InMemoryChatLinkRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 FIRST_RETRY_SECONDS = 2.0
 LONGEST_WAIT_SECONDS = 600.0
@@ -50,6 +51,18 @@ class Delivery:
         return f"{self.event_id}:{self.webhook_id}"
 
 
+class Attempted(Protocol):
+    """Anything sent through the outbox (webhook deliveries, bot notifications): the state its
+    attempts move through."""
+
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    leased_until: datetime | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -59,7 +72,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(LONGEST_WAIT_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1)))
 
 
-def failed(delivery: Delivery, error: str, *, now: datetime, max_attempts: int) -> None:
+def failed(delivery: Attempted, error: str, *, now: datetime, max_attempts: int,
+           wait: timedelta | None = None) -> None:
+    """`wait`: at least this long before the next attempt (a receiver's own Retry-After)."""
     delivery.attempts += 1
     delivery.last_error = error[:500]
     delivery.leased_until = None
@@ -67,10 +82,10 @@ def failed(delivery: Delivery, error: str, *, now: datetime, max_attempts: int) 
         delivery.status = DeliveryStatus.DEAD
         delivery.next_attempt_at = None
     else:
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
+        delivery.next_attempt_at = now + max(backoff(delivery.attempts), wait or timedelta())
 
 
-def succeeded(delivery: Delivery, *, now: datetime) -> None:
+def succeeded(delivery: Attempted, *, now: datetime) -> None:
     delivery.attempts += 1
     delivery.status = DeliveryStatus.DELIVERED
     delivery.delivered_at = now
@@ -79,7 +94,7 @@ def succeeded(delivery: Delivery, *, now: datetime) -> None:
     delivery.last_error = None
 
 
-def retry(delivery: Delivery, *, now: datetime) -> None:
+def retry(delivery: Attempted, *, now: datetime) -> None:
     """An admin's second chance for a dead letter: a fresh round of attempts."""
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0

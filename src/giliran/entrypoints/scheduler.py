@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
-from giliran.service import outbox, stream
+from giliran.service import notify, outbox, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
@@ -82,35 +82,72 @@ class Scheduler:
         try:
             await self._run_write(stream.prune, self._ctx, self._keep_events)
             await self._run_write(outbox.prune, self._ctx, self._keep_events)
+            await self._run_write(notify.prune, self._ctx, self._keep_events)
         except Exception:
             log.exception("pruning old events failed")
 
 
-class Deliverer:
-    """Sends webhook deliveries from the outbox, in its own loop, so a slow receiver never
-    holds up the timers. Every process may run one; leases keep them from sending the same
-    delivery at once."""
+class OutboxLoop:
+    """A loop that sends what an outbox holds, in its own task, so a slow receiver never holds
+    up the timers. Every process may run one; leases keep them from sending the same thing at
+    once. `wake` runs a pass now instead of at the next interval."""
 
     BATCH = 50
+    NAME = "giliran-outbox"
 
-    def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
-                 interval: float, max_attempts: int, timeout: float) -> None:
-        self._ctx = ctx
-        self._run_write = run_write
-        self._run_read = run_read
+    def __init__(self, interval: float) -> None:
         self._interval = interval
-        self._max_attempts = max_attempts
-        self._sender = WebhookSender(timeout)
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="giliran-deliverer")
+        self._task = asyncio.create_task(self._loop(), name=self.NAME)
+
+    def wake(self) -> None:
+        self._wake.set()
 
     async def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._task is not None:
             await self._task
+        await self.aclose()
+
+    async def run_once(self) -> int:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release what the loop sends with."""
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("%s pass failed; retrying", self.NAME)
+                sent = 0
+            if sent < self.BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._interval)
+
+
+class Deliverer(OutboxLoop):
+    """Sends webhook deliveries from the outbox."""
+
+    NAME = "giliran-deliverer"
+
+    def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
+                 interval: float, max_attempts: int, timeout: float) -> None:
+        super().__init__(interval)
+        self._ctx = ctx
+        self._run_write = run_write
+        self._run_read = run_read
+        self._max_attempts = max_attempts
+        self._sender = WebhookSender(timeout)
+
+    async def aclose(self) -> None:
         await self._sender.aclose()
 
     async def run_once(self) -> int:
@@ -123,14 +160,3 @@ class Deliverer:
             await self._run_write(outbox.record, self._ctx, claim.delivery.id, error,
                                   self._max_attempts)
         return len(claims)
-
-    async def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("webhook delivery pass failed; retrying")
-                sent = 0
-            if sent < self.BATCH:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self._interval)

@@ -1,6 +1,7 @@
-"""Messages from customers on a channel (WhatsApp, later Telegram): a new contact's message
-opens a ticket in the queue the channel maps to; later messages join it while it is open; a
-message delivered twice by the channel is recognised by its id and changes nothing."""
+"""Messages from customers on a channel (WhatsApp, Telegram): a new contact's message opens a
+ticket in the queue the channel maps to; later messages join it while it is open; a message
+delivered twice by the channel is recognised by its id and changes nothing. On a channel giliran
+can answer on, the customer is told the new ticket's number (a notice in the same transaction)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from giliran.domain.model import Message, Ticket
+from giliran.domain.notices import language, say
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import ticket_or_404
+from giliran.service.notify import queue_notice
 from giliran.service.tickets import NewTicket, admit, check_holder
 
 TITLE_LENGTH = 80
@@ -31,6 +34,8 @@ class Incoming:
     message_id: str
     text: str
     at: datetime
+    acknowledge: bool = False  # tell the customer the number of a ticket it opens
+    language: str | None = None  # the customer's, for that answer
 
 
 def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
@@ -49,6 +54,9 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
                 external_id=key, contact=contact,
             ), actor=f"{msg.channel}")
             outcome = Outcome.OPENED
+            if msg.acknowledge:
+                text = say(language(msg.language), "customer_opened", number=ticket.number)
+                queue_notice(uow, ctx.clock.now(), msg.contact, text, f"{key}:opened")
         uow.messages.add(Message(ticket.id, msg.channel, key, msg.sender, msg.text[:10_000],
                                  msg.at))
         uow.commit()

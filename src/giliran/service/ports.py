@@ -14,6 +14,7 @@ from typing import Protocol, Self
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
 from giliran.domain.model import Agent, HistoryEntry, Message, Queue, Ticket, TicketStatus
+from giliran.domain.notices import ChatLink, Notice
 
 BATCH = 100  # rows a timer pass claims per transaction
 
@@ -163,6 +164,37 @@ class MessageRepository(Protocol):
     def for_ticket(self, ticket_id: int) -> list[Message]: ...
 
 
+class NoticeRepository(Protocol):
+    """The chat channels' outbox (Telegram messages to send)."""
+
+    def add(self, notice: Notice) -> bool:
+        """False, writing nothing, when a notice with the same key is already there."""
+        ...
+    def get(self, notice_id: int) -> Notice | None: ...
+    def due(self, now: datetime, limit: int) -> list[Notice]:
+        """Pending notices whose attempt is due and which nobody holds a lease on."""
+        ...
+    def save(self, notice: Notice) -> None: ...
+    def search(self, status: DeliveryStatus | None, limit: int,
+               offset: int) -> tuple[list[Notice], int]: ...
+    def prune_delivered(self, before: datetime) -> int: ...
+
+
+class ChatLinkRepository(Protocol):
+    """Which chat belongs to which agent, and the one-time codes that link them."""
+
+    def link(self, link: ChatLink) -> None:
+        """Replaces the agent's earlier link and any link of the same chat."""
+        ...
+    def for_agent(self, agent_id: int) -> ChatLink | None: ...
+    def for_chat(self, chat_id: str) -> ChatLink | None: ...
+    def unlink(self, agent_id: int) -> bool: ...
+    def add_code(self, code_hash: str, agent_id: int, expires_at: datetime) -> None: ...
+    def take_code(self, code_hash: str, now: datetime) -> int | None:
+        """The agent a code links, once: the code is gone afterwards (expired ones too)."""
+        ...
+
+
 class QueueRepository(Protocol):
     def add(self, queue: Queue) -> Queue:
         """The caller has checked that the name is free (under the floor lock)."""
@@ -194,6 +226,8 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    notices: NoticeRepository
+    chat_links: ChatLinkRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

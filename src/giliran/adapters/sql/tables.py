@@ -288,3 +288,44 @@ ticket_messages = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
+
+# The chat channels' outbox: rendered messages to send (Telegram), each with a unique key so
+# the event or command that causes one can be handled twice without telling anyone twice.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("channel", String(20), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("buttons", JSON, nullable=False),
+    Column("key", String(120), nullable=False, unique=True),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("leased_until", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+)
+PENDING_NOTICE = notices.c.status == literal_column("'pending'")
+Index("ix_notices_due", notices.c.next_attempt_at,
+      sqlite_where=PENDING_NOTICE, postgresql_where=PENDING_NOTICE)
+
+# An agent's own chat (Telegram), and the one-time codes (stored hashed) that link it.
+chat_links = Table(
+    "chat_links",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("chat_id", String(64), nullable=False, unique=True),
+    Column("language", String(8), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select, text, update
 
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
@@ -26,12 +27,14 @@ from giliran.domain.events import agent_event, presence_event, queue_event, tick
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
+    ChatLinkRepository,
     Clock,
     CommitObserver,
     DeliveryRepository,
     EventRepository,
     HistoryRepository,
     MessageRepository,
+    NoticeRepository,
     QueueRepository,
     SettingsRepository,
     TicketRepository,
@@ -63,6 +66,8 @@ class SqlUnitOfWork:
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    notices: NoticeRepository
+    chat_links: ChatLinkRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -97,6 +102,8 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(conn)
         self.deliveries = SqlDeliveryRepository(conn)
         self.messages = SqlMessageRepository(conn)
+        self.notices = SqlNoticeRepository(conn)
+        self.chat_links = SqlChatLinkRepository(conn)
         return self
 
     def lock_floor(self) -> None:

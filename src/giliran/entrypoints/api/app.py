@@ -6,19 +6,22 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import giliran
-from giliran.bootstrap import Container, bootstrap
+from giliran.adapters.telegram import TelegramBot
+from giliran.bootstrap import Container, bootstrap, telegram_bot
 from giliran.config import Settings
 from giliran.entrypoints.api import (
     errors,
     routes_agents,
     routes_audit,
     routes_floor,
+    routes_telegram,
     routes_tickets,
     routes_webhooks,
     routes_whatsapp,
@@ -27,6 +30,7 @@ from giliran.entrypoints.api import (
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.scheduler import Deliverer, Scheduler
+from giliran.entrypoints.telegram import Courier, Poller
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -52,12 +56,47 @@ class BodyLimit:
 
 def configure_logging(level: str) -> None:
     """giliran's own loggers write next to uvicorn's, at the configured level."""
+    # httpx logs every request's URL at info, and a Telegram URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # python-telegram-bot logs a failed request with its raw answer and a traceback; giliran
+    # logs each failed notice itself, in one line without the payload.
+    logging.getLogger("telegram").setLevel(logging.CRITICAL)
     logger = logging.getLogger("giliran")
     logger.setLevel(level.upper())
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+class Background(Protocol):
+    async def stop(self) -> None: ...
+
+
+def _background(app: FastAPI, c: Container, runner: Runner,
+                bot: TelegramBot | None) -> list[Background]:
+    """The tasks every server process runs beside the API: webhook deliveries, Telegram
+    notices and polling, and the timer pass."""
+    s = c.settings
+    tasks: list[Background] = []
+    deliverer = Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
+                          s.webhook_max_attempts, s.webhook_timeout_seconds)
+    deliverer.start()
+    tasks.append(deliverer)
+    if bot is not None:
+        app.state.courier = courier = Courier(c.ctx, bot, runner.write, runner.read,
+                                              s.tick_seconds, s.telegram_max_attempts)
+        courier.start()
+        tasks.append(courier)
+        if s.telegram_webhook_secret is None:
+            poller = Poller(c.ctx, bot, runner.write, s.telegram_queue, courier)
+            poller.start()
+            tasks.append(poller)
+    scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
+                          timedelta(hours=s.event_retention_hours), run_read=runner.read)
+    scheduler.start()
+    tasks.append(scheduler)
+    return tasks
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -73,23 +112,18 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.runner = runner = Runner(writers)
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
-        scheduler = deliverer = None
-        if c.settings.scheduler:
-            deliverer = Deliverer(c.ctx, runner.write, runner.read, c.settings.tick_seconds,
-                                  c.settings.webhook_max_attempts,
-                                  c.settings.webhook_timeout_seconds)
-            deliverer.start()
-            scheduler = Scheduler(c.ctx, runner.write, c.settings.tick_seconds,
-                                  timedelta(hours=c.settings.event_retention_hours),
-                                  run_read=runner.read)
-            scheduler.start()
+        app.state.telegram = bot = telegram_bot(c.settings)
+        app.state.courier = None
+        if bot is not None:
+            await bot.start()
+        tasks = _background(app, c, runner, bot) if c.settings.scheduler else []
         try:
             yield
         finally:
-            if scheduler is not None:
-                await scheduler.stop()
-            if deliverer is not None:
-                await deliverer.stop()
+            for task in reversed(tasks):
+                await task.stop()
+            if bot is not None:
+                await bot.aclose()
             await hub.stop()
             runner.close()
             if own:
@@ -112,6 +146,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(routes_audit.router)
     api.include_router(routes_webhooks.router)
     api.include_router(routes_whatsapp.router)
+    api.include_router(routes_telegram.router)
     api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)

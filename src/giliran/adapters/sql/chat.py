@@ -1,0 +1,115 @@
+"""SQL storage of the chat channels: the notices outbox and agents' linked chats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+
+from giliran.adapters.sql import tables as t
+from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.notices import ChatLink, Notice
+
+_STATE = ("status", "attempts", "next_attempt_at", "leased_until", "last_error", "delivered_at")
+_SAVE = (
+    update(t.notices).where(t.notices.c.id == bindparam("v_id"))
+    .values({f: bindparam(f"v_{f}") for f in _STATE})
+)
+_DUE = (
+    select(t.notices)
+    .where(t.PENDING_NOTICE, t.notices.c.next_attempt_at <= bindparam("now"),
+           or_(t.notices.c.leased_until.is_(None), t.notices.c.leased_until <= bindparam("now")))
+    .order_by(t.notices.c.next_attempt_at, t.notices.c.id).limit(bindparam("limit"))
+)
+
+
+class SqlNoticeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, notice: Notice) -> bool:
+        # Writers hold the floor lock, so looking first cannot race with another insert.
+        if self._conn.execute(select(t.notices.c.id).where(t.notices.c.key == notice.key)
+                              ).first() is not None:
+            return False
+        values = {f: getattr(notice, f) for f in ("channel", "chat_id", "text", "key", *_STATE)}
+        values.update(status=notice.status.value, buttons=[list(b) for b in notice.buttons],
+                      created_at=notice.created_at)
+        notice.id = self._conn.execute(
+            insert(t.notices).values(values).returning(t.notices.c.id)).scalar_one()
+        return True
+
+    def get(self, notice_id: int) -> Notice | None:
+        row = self._conn.execute(select(t.notices).where(t.notices.c.id == notice_id)).first()
+        return _notice(row) if row else None
+
+    def due(self, now: datetime, limit: int) -> list[Notice]:
+        return [_notice(r) for r in self._conn.execute(_DUE, {"now": now, "limit": limit})]
+
+    def save(self, notice: Notice) -> None:
+        params: dict[str, Any] = {f"v_{f}": getattr(notice, f) for f in _STATE}
+        params.update(v_status=notice.status.value, v_id=notice.id)
+        self._conn.execute(_SAVE, params)
+
+    def search(self, status: DeliveryStatus | None, limit: int,
+               offset: int) -> tuple[list[Notice], int]:
+        where = [] if status is None else [t.notices.c.status == status.value]
+        rows = self._conn.execute(select(t.notices).where(*where).order_by(t.notices.c.id)
+                                  .limit(limit).offset(offset))
+        total = self._conn.execute(
+            select(func.count()).select_from(t.notices).where(*where)).scalar_one()
+        return [_notice(r) for r in rows], int(total)
+
+    def prune_delivered(self, before: datetime) -> int:
+        done = self._conn.execute(delete(t.notices).where(
+            t.notices.c.status == DeliveryStatus.DELIVERED.value,
+            t.notices.c.delivered_at < before))
+        return int(done.rowcount or 0)
+
+
+class SqlChatLinkRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def link(self, link: ChatLink) -> None:
+        self._conn.execute(delete(t.chat_links).where(or_(
+            t.chat_links.c.agent_id == link.agent_id, t.chat_links.c.chat_id == link.chat_id)))
+        self._conn.execute(insert(t.chat_links).values(
+            agent_id=link.agent_id, chat_id=link.chat_id, language=link.language,
+            linked_at=datetime.now(UTC)))
+
+    def for_agent(self, agent_id: int) -> ChatLink | None:
+        return self._one(t.chat_links.c.agent_id == agent_id)
+
+    def for_chat(self, chat_id: str) -> ChatLink | None:
+        return self._one(t.chat_links.c.chat_id == chat_id)
+
+    def unlink(self, agent_id: int) -> bool:
+        gone = self._conn.execute(delete(t.chat_links).where(t.chat_links.c.agent_id == agent_id))
+        return bool(gone.rowcount)
+
+    def add_code(self, code_hash: str, agent_id: int, expires_at: datetime) -> None:
+        self._conn.execute(insert(t.link_codes).values(
+            code_hash=code_hash, agent_id=agent_id, expires_at=expires_at))
+
+    def take_code(self, code_hash: str, now: datetime) -> int | None:
+        row = self._conn.execute(
+            select(t.link_codes).where(t.link_codes.c.code_hash == code_hash)).first()
+        # Every code that has run out goes too, so the table stays as small as what is live.
+        self._conn.execute(delete(t.link_codes).where(or_(
+            t.link_codes.c.code_hash == code_hash, t.link_codes.c.expires_at <= now)))
+        return int(row.agent_id) if row is not None and row.expires_at > now else None
+
+    def _one(self, where: Any) -> ChatLink | None:
+        row = self._conn.execute(select(t.chat_links).where(where)).first()
+        return ChatLink(row.agent_id, row.chat_id, row.language) if row else None
+
+
+def _notice(r: Row[Any]) -> Notice:
+    return Notice(id=r.id, channel=r.channel, chat_id=r.chat_id, text=r.text, key=r.key,
+                  buttons=tuple((str(label), str(data)) for label, data in r.buttons),
+                  status=DeliveryStatus(r.status), attempts=r.attempts,
+                  next_attempt_at=r.next_attempt_at, leased_until=r.leased_until,
+                  last_error=r.last_error, delivered_at=r.delivered_at,
+                  created_at=r.created_at)

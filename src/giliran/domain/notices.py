@@ -1,0 +1,157 @@
+"""Notices: messages giliran sends to people on a chat channel (Telegram), and their words.
+
+A notice is written to the outbox in a transaction (with the event or command that caused it)
+and sent afterwards with retries, like a webhook delivery. Its `key` is unique, so the event or
+command that causes it can be handled twice without telling anyone twice.
+
+Every text a person reads ships in English and Indonesian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from giliran.domain.delivery import DeliveryStatus
+
+TELEGRAM = "telegram"
+Buttons = tuple[tuple[str, str], ...]  # (label, callback data), shown in one row
+
+
+@dataclass
+class Notice:
+    id: int
+    channel: str
+    chat_id: str
+    text: str
+    key: str  # unique: the same notice is never queued twice
+    buttons: Buttons = ()
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    leased_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime | None = field(default=None, compare=False)
+
+
+def language(code: str | None) -> str:
+    """Indonesian for people whose Telegram speaks it (`id`, or the old `in`), else English."""
+    return "id" if code and code.lower().split("-")[0] in ("id", "in") else "en"
+
+
+_EN: Mapping[str, str] = {
+    "assigned": ("🎫 New ticket added to your queue!\nTicket: {number}\nTitle: {title}\n"
+                 "Category: {category}\nQueue position: #{position}\n"
+                 "You have {active}/{max} active tickets."),
+    "assigned_gone": ("🎫 Ticket {number} was assigned to you ({title}); it has already moved "
+                      "on.\nYou have {active}/{max} active tickets."),
+    "accept": "✅ Accept",
+    "complete": "🏁 Complete",
+    "taken_back": ("⏰ Ticket {number} was taken back because it was not accepted in time; "
+                   "it goes to the next agent."),
+    "moved_away": "↪️ Ticket {number} was moved out of your queue by a supervisor.",
+    "customer_opened": ("✅ Thank you! Your ticket {number} is open. An agent will reply "
+                        "here soon."),
+    "customer_closed": ("Your ticket {number} has been resolved. Write again any time to "
+                        "open a new one."),
+    "customer_welcome": "👋 Hello! Write your question and we will open a ticket for you.",
+    "online": ("🟢 You are online. New tickets arrive automatically "
+               "({active}/{max} active)."),
+    "offline": "⚪ You are offline. You will not receive new tickets.",
+    "queue_empty": "📋 Your queue is empty ({active}/{max}).",
+    "queue_head": "📋 Your queue ({active}/{max}):",
+    "queue_line": "#{position} {number} · {title} · {status}",
+    "assigned_status": "Pending",
+    "in_progress_status": "In progress",
+    "status": ("Status: {presence}\nActive tickets: {active}/{max}\n"
+               "Automatic assignment: {auto}\nWaiting in your queues: {waiting}"),
+    "on": "on",
+    "off": "off",
+    "online_word": "online",
+    "away_word": "away",
+    "offline_word": "offline",
+    "linked": ("🔗 This chat is now linked to agent {name}.\n"
+               "Commands: /online /offline /myqueue /status"),
+    "bad_code": ("That code is not valid or has expired. Ask for a new one in the dashboard "
+                 "or from your supervisor."),
+    "agent_help": "Commands: /online /offline /myqueue /status",
+    "accepted": "✅ Accepted {number}",
+    "completed": "🏁 Completed {number}",
+    "not_linked": "This Telegram account is not linked to an agent.",
+    "revoked": "This ticket was taken back from you.",
+    "not_possible": "Not possible now ({code}).",
+}
+
+_ID: Mapping[str, str] = {
+    "assigned": ("🎫 Tiket baru masuk ke antrean Anda!\nTiket: {number}\nJudul: {title}\n"
+                 "Kategori: {category}\nPosisi antrean: #{position}\n"
+                 "Anda memegang {active}/{max} tiket aktif."),
+    "assigned_gone": ("🎫 Tiket {number} sempat diberikan kepada Anda ({title}); tiket itu "
+                      "sudah berpindah.\nAnda memegang {active}/{max} tiket aktif."),
+    "accept": "✅ Terima",
+    "complete": "🏁 Selesai",
+    "taken_back": ("⏰ Tiket {number} ditarik kembali karena tidak diterima tepat waktu; "
+                   "tiket diteruskan ke agen berikutnya."),
+    "moved_away": "↪️ Tiket {number} dipindahkan dari antrean Anda oleh supervisor.",
+    "customer_opened": ("✅ Terima kasih! Tiket Anda {number} sudah dibuat. Agen kami akan "
+                        "segera membalas di sini."),
+    "customer_closed": ("Tiket Anda {number} telah diselesaikan. Silakan tulis lagi kapan "
+                        "saja untuk membuka tiket baru."),
+    "customer_welcome": "👋 Halo! Tulis pertanyaan Anda dan kami akan membuatkan tiket.",
+    "online": ("🟢 Anda online. Tiket baru akan masuk otomatis "
+               "({active}/{max} aktif)."),
+    "offline": "⚪ Anda offline. Anda tidak akan menerima tiket baru.",
+    "queue_empty": "📋 Antrean Anda kosong ({active}/{max}).",
+    "queue_head": "📋 Antrean Anda ({active}/{max}):",
+    "queue_line": "#{position} {number} · {title} · {status}",
+    "assigned_status": "Menunggu",
+    "in_progress_status": "Sedang dikerjakan",
+    "status": ("Status: {presence}\nTiket aktif: {active}/{max}\n"
+               "Penugasan otomatis: {auto}\nMenunggu di antrean Anda: {waiting}"),
+    "on": "aktif",
+    "off": "nonaktif",
+    "online_word": "online",
+    "away_word": "sedang pergi",
+    "offline_word": "offline",
+    "linked": ("🔗 Chat ini sekarang terhubung ke agen {name}.\n"
+               "Perintah: /online /offline /myqueue /status"),
+    "bad_code": ("Kode tidak valid atau sudah kedaluwarsa. Minta kode baru di dasbor atau "
+                 "kepada supervisor Anda."),
+    "agent_help": "Perintah: /online /offline /myqueue /status",
+    "accepted": "✅ {number} diterima",
+    "completed": "🏁 {number} selesai",
+    "not_linked": "Akun Telegram ini belum terhubung ke agen.",
+    "revoked": "Tiket ini sudah ditarik dari Anda.",
+    "not_possible": "Tidak bisa dilakukan sekarang ({code}).",
+}
+
+TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "id": _ID}
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    return TEXTS.get(lang, _EN)[key].format(**values)
+
+
+def ticket_buttons(lang: str, ticket_id: int) -> Buttons:
+    """Accept and Complete act through the same rules as the API."""
+    return ((say(lang, "accept"), f"accept:{ticket_id}"),
+            (say(lang, "complete"), f"complete:{ticket_id}"))
+
+
+def parse_button(data: str) -> tuple[str, int] | None:
+    """What a pressed button asks for, or None for data that isn't ours."""
+    action, _, ticket = data.partition(":")
+    if action in ("accept", "complete") and ticket.isdigit() and len(ticket) < 19:
+        return action, int(ticket)
+    return None
+
+
+@dataclass(frozen=True)
+class ChatLink:
+    """An agent's own chat on a channel, where its notices go and its commands come from."""
+
+    agent_id: int
+    chat_id: str
+    language: str = "en"

@@ -1,0 +1,135 @@
+"""Telegram: the bot's webhook, linking an agent's chat, and the notices outbox for admins.
+
+Telegram POSTs each update to /webhooks/telegram with the secret it was given in setWebhook
+(header X-Telegram-Bot-Api-Secret-Token); anything else is refused before it is read. An update
+is handled in one go and answered 200, so Telegram never sends it again; if it does anyway (a
+timeout on its side), handling it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from giliran.adapters.telegram import parse_update
+from giliran.bootstrap import Container
+from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.notices import Notice
+from giliran.entrypoints.api.deps import Ctx, Run, Who
+from giliran.entrypoints.api.errors import error_body
+from giliran.entrypoints.api.schemas import MAX_INT
+from giliran.entrypoints.telegram import handle
+from giliran.service import chat, notify
+
+router = APIRouter(tags=["telegram"])
+Id = Annotated[int, Path(ge=1, le=MAX_INT)]
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+class LinkCode(BaseModel):
+    code: str
+    expires_at: datetime
+    send_to_bot: str  # what the agent writes to the bot
+
+
+class NoticeOut(BaseModel):
+    id: int
+    channel: str
+    chat_id: str
+    text: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, n: Notice) -> NoticeOut:
+        return cls(id=n.id, channel=n.channel, chat_id=n.chat_id, text=n.text, status=n.status,
+                   attempts=n.attempts, next_attempt_at=n.next_attempt_at,
+                   last_error=n.last_error, delivered_at=n.delivered_at)
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeOut]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.post("/webhooks/telegram")
+async def telegram_update(request: Request) -> Response:
+    container: Container = request.app.state.container
+    settings = container.settings
+    bot = request.app.state.telegram
+    secret = settings.telegram_webhook_secret
+    if bot is None or secret is None:
+        return JSONResponse(error_body(
+            "not_configured", "set GILIRAN_TELEGRAM_BOT_TOKEN and "
+            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates"), 503)
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+        return JSONResponse(error_body("bad_secret", f"{SECRET_HEADER} is missing or wrong"),
+                            401)
+    try:
+        payload: Any = orjson.loads(await request.body())
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            raise ValueError("no update_id")
+        update = parse_update(payload)
+    except (orjson.JSONDecodeError, ValueError, TypeError, KeyError, ValidationError):
+        return JSONResponse(error_body("invalid_request", "not a Telegram update"), 422)
+    if update is None:
+        return JSONResponse({"handled": False})
+    await handle(container.ctx, bot, request.app.state.runner.write, update,
+                 settings.telegram_queue)
+    if request.app.state.courier is not None:
+        request.app.state.courier.wake()
+    return JSONResponse({"handled": True})
+
+
+@router.post("/agent/telegram-code", response_model=LinkCode)
+async def my_link_code(ctx: Ctx, who: Who, run: Run) -> LinkCode:
+    """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot."""
+    return _code(*await run.write(chat.my_link_code, ctx, who))
+
+
+@router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
+async def agent_link_code(agent_id: Id, ctx: Ctx, who: Who, run: Run) -> LinkCode:
+    """An admin issues the code for an agent (to pass on)."""
+    return _code(*await run.write(chat.link_code_for, ctx, who, agent_id))
+
+
+@router.delete("/agents/{agent_id}/telegram", status_code=204)
+async def unlink_telegram(agent_id: Id, ctx: Ctx, who: Who, run: Run) -> Response:
+    """The agent's chat gets no more notices and no longer speaks for it."""
+    await run.write(chat.unlink, ctx, who, agent_id)
+    return Response(status_code=204)
+
+
+@router.get("/notices", response_model=NoticePage)
+def list_notices(
+    ctx: Ctx, who: Who,
+    status: DeliveryStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+) -> NoticePage:
+    """Telegram messages giliran sends; `status=dead`: those it gave up on."""
+    found, total = notify.list_notices(ctx, who, status, limit, offset)
+    return NoticePage(items=[NoticeOut.of(n) for n in found], total=total, limit=limit,
+                      offset=offset)
+
+
+@router.post("/notices/{notice_id}/retry", response_model=NoticeOut)
+async def retry_notice(notice_id: Id, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
+    """A dead notice gets a fresh round of attempts."""
+    return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
+
+
+def _code(code: str, expires_at: datetime) -> LinkCode:
+    return LinkCode(code=code, expires_at=expires_at, send_to_bot=f"/start {code}")

@@ -1,0 +1,119 @@
+"""Telegram in a server process: the courier that sends notices from the outbox, and, without a
+webhook, the long-polling loop that reads the bot's updates (development mode)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from giliran.adapters.telegram import TelegramBot
+from giliran.domain.notices import Notice
+from giliran.entrypoints.scheduler import OutboxLoop, Runs
+from giliran.service import chat, notify
+from giliran.service.chat import ButtonPress, ChatMessage
+from giliran.service.context import Context
+
+log = logging.getLogger("giliran.telegram")
+POLL_LEASE = timedelta(seconds=90)  # longer than one long poll, renewed before each
+
+
+class Courier(OutboxLoop):
+    """Turns new events into notices and sends the due ones; a notice that fails is retried
+    with backoff (a Telegram outage delays messages, it never loses them)."""
+
+    NAME = "giliran-telegram-courier"
+
+    def __init__(self, ctx: Context, bot: TelegramBot, run_write: Runs, run_read: Runs,
+                 interval: float, max_attempts: int) -> None:
+        super().__init__(interval)
+        self._ctx = ctx
+        self._bot = bot
+        self._run_write = run_write
+        self._run_read = run_read
+        self._max_attempts = max_attempts
+
+    async def run_once(self) -> int:
+        if not await self._run_read(notify.has_work, self._ctx):
+            return 0
+        await self._run_write(notify.fan_out, self._ctx)
+        due = await self._run_write(notify.claim, self._ctx, self.BATCH)
+        chats: dict[str, list[Notice]] = {}
+        for notice in due:
+            chats.setdefault(notice.chat_id, []).append(notice)
+        await asyncio.gather(*(self._send_in_order(notices) for notices in chats.values()))
+        return len(due)
+
+    async def _send_in_order(self, notices: list[Notice]) -> None:
+        """One chat's notices one after another, so a person reads them in the order they
+        happened; different chats in parallel."""
+        for notice in notices:
+            sent = await self._bot.send(notice)
+            if sent.error is not None:
+                log.warning("telegram notice %d not sent: %s", notice.id, sent.error)
+            await self._run_write(notify.record, self._ctx, notice.id, sent, self._max_attempts)
+
+
+async def handle(ctx: Context, bot: TelegramBot, run_write: Runs,
+                 update: ChatMessage | ButtonPress, queue: str) -> None:
+    """One update, from the webhook or a poll."""
+    if isinstance(update, ChatMessage):
+        await run_write(chat.on_message, ctx, update, queue)
+    else:
+        answer = await run_write(chat.on_button, ctx, update)
+        await bot.answer_button(update.callback_id, answer)
+
+
+class Poller:
+    """Long polling, for a bot with no public webhook URL. Of all the processes and replicas,
+    the one holding a lease in the database polls (Telegram refuses two pollers); the offset is
+    stored, and every update is safe to handle twice, so a crash mid-batch loses nothing."""
+
+    def __init__(self, ctx: Context, bot: TelegramBot, run_write: Runs, queue: str,
+                 courier: Courier, retry_seconds: float = 5.0) -> None:
+        self._ctx = ctx
+        self._bot = bot
+        self._run_write = run_write
+        self._queue = queue
+        self._courier = courier
+        self._retry = retry_seconds
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="giliran-telegram-poller")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()  # a long poll may be waiting for up to its timeout
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                polled = await self.poll_once()
+            except Exception as exc:
+                log.warning("telegram polling failed (%s); retrying in %.0f s",
+                            type(exc).__name__, self._retry)
+                polled = False
+            if not polled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self._retry)
+
+    async def poll_once(self, timeout: int | None = None) -> bool:
+        """False when another process holds the lease."""
+        offset = await self._run_write(chat.hold_poller, self._ctx, self._owner, POLL_LEASE)
+        if offset is None:
+            return False
+        for update_id, update in await self._bot.updates(offset, timeout):
+            if update is not None:
+                await handle(self._ctx, self._bot, self._run_write, update, self._queue)
+            await self._run_write(chat.polled, self._ctx, update_id + 1)
+        self._courier.wake()
+        return True

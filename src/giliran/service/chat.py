@@ -1,0 +1,215 @@
+"""The bot's side of a chat channel (Telegram): what a message or a pressed button does.
+
+A chat linked to an agent (once, with a one-time code) speaks for that agent: `/online`,
+`/offline`, `/myqueue`, `/status`, and the Accept / Complete buttons under an assignment act
+through the same use cases and rules as the API. Any other chat is a customer's: what they
+write opens a ticket, or joins their open one.
+
+Answers are notices keyed by the update they answer, so an update the channel delivers twice
+(a retried webhook, a poll repeated after a crash) is answered once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from giliran.domain.errors import AssignmentRevoked, GiliranError
+from giliran.domain.model import Agent, Presence, TicketStatus
+from giliran.domain.notices import TELEGRAM, ChatLink, language, parse_button, say
+from giliran.service import channels, presence, tickets
+from giliran.service.context import Context, Principal, Role, hash_token
+from giliran.service.lookups import agent_or_404
+from giliran.service.notify import queue_notice
+from giliran.service.ports import TicketFilter
+
+CODE_LIFETIME = timedelta(minutes=15)
+LINK_COMMANDS = ("/start", "/link")
+POLLER = "telegram.poller"  # "<owner> <lease end>": which process long-polls
+OFFSET = "telegram.offset"  # the first update not yet handled
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    update_id: int
+    chat_id: str
+    message_id: int
+    text: str
+    sender: str
+    language: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    update_id: int
+    callback_id: str
+    chat_id: str
+    data: str
+    language: str | None
+
+
+def my_link_code(ctx: Context, who: Principal) -> tuple[str, datetime]:
+    """A one-time code an agent sends the bot (`/start CODE`) to link its own chat."""
+    who.require(Role.AGENT)
+    return _issue_code(ctx, who.agent_id)
+
+
+def link_code_for(ctx: Context, who: Principal, agent_id: int) -> tuple[str, datetime]:
+    """The same, issued by an admin for an agent (to pass on)."""
+    who.require(Role.ADMIN)
+    return _issue_code(ctx, agent_id)
+
+
+def _issue_code(ctx: Context, agent_id: int | None) -> tuple[str, datetime]:
+    """Only the code's hash is stored; it works once, within 15 minutes."""
+    code = secrets.token_hex(5).upper()
+    expires_at = ctx.clock.now() + CODE_LIFETIME
+    with ctx.uow(write=True) as uow:
+        agent = agent_or_404(uow, agent_id)
+        uow.chat_links.add_code(hash_token(code), agent.id, expires_at)
+        uow.commit()
+    return code, expires_at
+
+
+def unlink(ctx: Context, who: Principal, agent_id: int) -> bool:
+    who.require(Role.ADMIN)
+    with ctx.uow(write=True) as uow:
+        agent_or_404(uow, agent_id)
+        gone = uow.chat_links.unlink(agent_id)
+        uow.commit()
+    return gone
+
+
+def linked_chat(ctx: Context, agent_id: int) -> ChatLink | None:
+    with ctx.uow(write=False) as uow:
+        return uow.chat_links.for_agent(agent_id)
+
+
+def on_message(ctx: Context, msg: ChatMessage, queue: str) -> None:
+    command, _, argument = msg.text.strip().partition(" ")
+    command = command.split("@")[0].lower()
+    if command in LINK_COMMANDS and argument.strip():
+        _answer(ctx, msg.update_id, msg.chat_id, _link(ctx, msg, argument.strip()))
+        return
+    agent, lang = _linked(ctx, msg.chat_id, msg.language)
+    if agent is not None:
+        _answer(ctx, msg.update_id, msg.chat_id, _command(ctx, agent, command, lang))
+    elif command in ("/start", "/help"):
+        _answer(ctx, msg.update_id, msg.chat_id, say(language(msg.language), "customer_welcome"))
+    else:
+        channels.receive(ctx, channels.Incoming(
+            channel=TELEGRAM, queue=queue, contact=msg.chat_id, sender=msg.sender,
+            message_id=f"{msg.chat_id}:{msg.message_id}", text=msg.text, at=msg.at,
+            acknowledge=True, language=msg.language))
+
+
+def on_button(ctx: Context, press: ButtonPress) -> str:
+    """Accept or Complete from under an assignment notice; the answer is shown to the agent at
+    once (a callback answer), so it is returned rather than queued."""
+    agent, lang = _linked(ctx, press.chat_id, press.language)
+    wanted = parse_button(press.data)
+    if agent is None or wanted is None:
+        return say(lang, "not_linked")
+    action, ticket_id = wanted
+    who = Principal(Role.AGENT, agent.id)
+    try:
+        if action == "accept":
+            ticket = tickets.accept_ticket(ctx, who, ticket_id)
+        else:
+            ticket = tickets.complete_ticket(ctx, who, ticket_id)
+    except AssignmentRevoked:
+        return say(lang, "revoked")
+    except GiliranError as exc:
+        return say(lang, "not_possible", code=exc.code)
+    return say(lang, "accepted" if action == "accept" else "completed", number=ticket.number)
+
+
+def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
+    lang = language(msg.language)
+    with ctx.uow(write=True) as uow:
+        agent_id = uow.chat_links.take_code(hash_token(code.upper()), ctx.clock.now())
+        agent = uow.agents.get(agent_id) if agent_id is not None else None
+        if agent is None or not agent.active:
+            uow.commit()  # the code is used up either way
+            return say(lang, "bad_code")
+        uow.chat_links.link(ChatLink(agent.id, msg.chat_id, lang))
+        uow.commit()
+    return say(lang, "linked", name=agent.name)
+
+
+def _command(ctx: Context, agent: Agent, command: str, lang: str) -> str:
+    who = Principal(Role.AGENT, agent.id)
+    if command == "/online":
+        agent = presence.go_online(ctx, who)
+        return say(lang, "online", active=agent.active_tickets, max=agent.max_tickets)
+    if command == "/offline":
+        presence.go_offline(ctx, who)
+        return say(lang, "offline")
+    if command == "/myqueue":
+        return _my_queue(ctx, agent, lang)
+    if command == "/status":
+        return _status(ctx, agent, lang)
+    return say(lang, "agent_help")
+
+
+def _my_queue(ctx: Context, agent: Agent, lang: str) -> str:
+    with ctx.uow(write=False) as uow:
+        held = uow.tickets.held_by(agent.id)
+    figures = {"active": agent.active_tickets, "max": agent.max_tickets}
+    if not held:
+        return say(lang, "queue_empty", **figures)
+    lines = [say(lang, "queue_head", **figures)]
+    for position, t in enumerate(held, start=1):
+        status = say(lang, f"{t.status.value}_status")
+        lines.append(say(lang, "queue_line", position=position, number=t.number,
+                         title=t.title, status=status))
+    return "\n".join(lines)
+
+
+def _status(ctx: Context, agent: Agent, lang: str) -> str:
+    with ctx.uow(write=False) as uow:
+        waiting = sum(uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=q))
+                      for q in sorted(agent.queues))
+    word = {Presence.ONLINE: "online_word", Presence.AWAY: "away_word",
+            Presence.OFFLINE: "offline_word"}[agent.presence]
+    return say(lang, "status", presence=say(lang, word), active=agent.active_tickets,
+               max=agent.max_tickets, auto=say(lang, "on" if agent.auto_assign else "off"),
+               waiting=waiting)
+
+
+def _linked(ctx: Context, chat_id: str, fallback: str | None) -> tuple[Agent | None, str]:
+    """The active agent a chat speaks for, and the language to answer in."""
+    with ctx.uow(write=False) as uow:
+        link = uow.chat_links.for_chat(chat_id)
+        agent = uow.agents.get(link.agent_id) if link is not None else None
+    if link is None or agent is None or not agent.active:
+        return None, language(fallback)
+    return agent, link.language
+
+
+def _answer(ctx: Context, update_id: int, chat_id: str, text: str) -> None:
+    with ctx.uow(write=True) as uow:
+        queue_notice(uow, ctx.clock.now(), chat_id, text, f"update:{update_id}")
+        uow.commit()
+
+
+def hold_poller(ctx: Context, owner: str, lease: timedelta) -> int | None:
+    """Take or renew the long-polling lease; when it is `owner`'s, the offset to poll from."""
+    with ctx.uow(write=True) as uow:
+        now = ctx.clock.now()
+        holder, _, until = (uow.settings.get(POLLER) or "").rpartition(" ")
+        if holder and holder != owner and datetime.fromisoformat(until) > now:
+            return None
+        uow.settings.put(POLLER, f"{owner} {(now + lease).isoformat()}")
+        offset = int(uow.settings.get(OFFSET) or 0)
+        uow.commit()
+    return offset
+
+
+def polled(ctx: Context, offset: int) -> None:
+    """Updates before `offset` are handled: the next poll confirms them to Telegram."""
+    with ctx.uow(write=True) as uow:
+        uow.settings.put(OFFSET, str(offset))
+        uow.commit()

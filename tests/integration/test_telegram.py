@@ -1,0 +1,301 @@
+"""The Telegram bot on SQLite and PostgreSQL, against a fake Bot API server on loopback: updates
+arrive at the webhook as Telegram POSTs them, and notices leave through the real client
+(python-telegram-bot) as sendMessage calls the fake records."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from giliran.adapters.clock import FakeClock
+from giliran.adapters.telegram import TelegramBot
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
+from giliran.entrypoints.api.app import create_app
+from giliran.entrypoints.telegram import Courier
+from giliran.service.timers import tick
+from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.server import ADMIN_TOKEN
+
+SECRET = "telegram-webhook-secret_0123"
+HOOK = "/api/v1/webhooks/telegram"
+API = "/api/v1"
+AGENT_CHAT = 7001
+CUSTOMER = 9001
+
+
+@dataclass
+class Bot:
+    client: TestClient
+    fake: FakeTelegram
+    container: Container
+    clock: FakeClock
+
+    def update(self, update: dict[str, Any], secret: str | None = SECRET) -> Any:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        return self.client.post(HOOK, json=update, headers=headers)
+
+    def say(self, chat_id: int, text: str, **kw: Any) -> None:
+        assert self.update(self.fake.message(chat_id, text, **kw)).status_code == 200
+
+    def press(self, chat_id: int, data: str) -> str:
+        assert self.update(self.fake.press(chat_id, data)).status_code == 200
+        return str(self.fake.answers()[-1]["text"])
+
+    def deliver(self) -> int:
+        """One courier pass, as the server's loop runs it."""
+        async def once() -> int:
+            bot = TelegramBot(self.fake.token, self.fake.url)
+            await bot.start()
+            try:
+                courier = Courier(self.container.ctx, bot, _now, _now, 1.0,
+                                  self.container.settings.telegram_max_attempts)
+                return await courier.run_once()
+            finally:
+                await bot.aclose()
+        return asyncio.run(once())
+
+    def link(self, agent_id: int, chat_id: int = AGENT_CHAT, language_code: str = "en") -> None:
+        code = self.client.post(f"{API}/agents/{agent_id}/telegram-code", headers=ADMIN)
+        assert code.status_code == 200, code.text
+        self.say(chat_id, code.json()["send_to_bot"], language_code=language_code)
+
+
+async def _now(fn: Any, *args: Any) -> Any:
+    return fn(*args)
+
+
+@pytest.fixture
+def tg(database_url: str, clock: FakeClock) -> Iterator[Bot]:
+    with FakeTelegram() as fake:
+        settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+                            telegram_bot_token=fake.token, telegram_webhook_secret=SECRET,
+                            telegram_api_url=fake.url, telegram_max_attempts=3)
+        container = bootstrap(settings, clock=clock)
+        try:
+            with TestClient(create_app(container), raise_server_exceptions=False) as client:
+                bot = Bot(client, fake, container, clock)
+                bot.deliver()  # the first pass starts the notices after what exists
+                yield bot
+        finally:
+            container.close()
+
+
+def tickets(client: TestClient) -> list[dict[str, Any]]:
+    return list(client.get(f"{API}/tickets", headers=ADMIN).json()["items"])
+
+
+def test_a_customer_message_opens_one_ticket_and_the_customer_is_told_its_number(
+    tg: Bot,
+) -> None:
+    tg.say(CUSTOMER, "My order #88 never arrived\nI paid on Monday.")
+    tg.say(CUSTOMER, "Any news?")
+    [ticket] = tickets(tg.client)
+    assert ticket["title"] == "My order #88 never arrived"
+    assert ticket["category"] == "telegram" and ticket["status"] == "queued"
+    messages = tg.client.get(f"{API}/tickets/{ticket['id']}/messages", headers=ADMIN).json()
+    assert [m["body"] for m in messages] == ["My order #88 never arrived\nI paid on Monday.",
+                                              "Any news?"]
+    assert tg.deliver() == 1
+    assert tg.fake.sent_to(CUSTOMER) == [
+        f"✅ Thank you! Your ticket {ticket['number']} is open. An agent will reply here soon."]
+
+
+def test_an_update_telegram_sends_twice_changes_nothing_the_second_time(tg: Bot) -> None:
+    update = tg.fake.message(CUSTOMER, "Halo, saya tidak bisa masuk", language_code="id")
+    assert tg.update(update).status_code == 200
+    assert tg.update(update).status_code == 200
+    [ticket] = tickets(tg.client)
+    tg.deliver()
+    assert tg.fake.sent_to(CUSTOMER) == [
+        f"✅ Terima kasih! Tiket Anda {ticket['number']} sudah dibuat. Agen kami akan segera "
+        "membalas di sini."]
+
+
+def test_the_webhook_refuses_a_missing_or_wrong_secret_and_stores_nothing(tg: Bot) -> None:
+    update = tg.fake.message(CUSTOMER, "hello")
+    for secret in (None, "wrong-secret-0123456789"):
+        answer = tg.update(update, secret=secret)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "bad_secret"
+        assert SECRET not in answer.text
+    bad = tg.client.post(HOOK, content=b"{not json", headers={
+        "X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    edited = {"update_id": 5, "edited_message": {"message_id": 1, "date": 0, "text": "x",
+                                                 "chat": {"id": 1, "type": "private"}}}
+    assert tg.update(edited).json() == {"handled": False}
+    assert tickets(tg.client) == []
+
+
+def test_an_agent_links_its_chat_once_with_a_code(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    code = tg.client.post(f"{API}/agent/telegram-code", headers=bearer(agent["token"])).json()
+    assert code["send_to_bot"] == f"/start {code['code']}"
+    tg.say(AGENT_CHAT, code["send_to_bot"])
+    tg.say(AGENT_CHAT + 1, code["send_to_bot"])  # used up
+    expired = tg.client.post(f"{API}/agents/{agent['id']}/telegram-code", headers=ADMIN).json()
+    tg.clock.advance(16 * 60)
+    tg.say(AGENT_CHAT + 2, expired["send_to_bot"])
+    tg.deliver()
+    assert tg.fake.sent_to(AGENT_CHAT) == [
+        "🔗 This chat is now linked to agent Sari.\nCommands: /online /offline /myqueue /status"]
+    bad = ("That code is not valid or has expired. Ask for a new one in the dashboard or from "
+           "your supervisor.")
+    assert tg.fake.sent_to(AGENT_CHAT + 1) == [bad]
+    assert tg.fake.sent_to(AGENT_CHAT + 2) == [bad]
+    assert tickets(tg.client) == []  # a code is not a customer's message
+
+
+def test_agent_commands_act_like_the_api(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari", max_tickets=3)
+    tg.link(agent["id"])
+    tg.say(AGENT_CHAT, "/online")
+    def presence() -> str:
+        return str(tg.client.get(f"{API}/agent/me", headers=bearer(agent["token"])).json()[
+            "presence"])
+
+    assert presence() == "online"
+    tg.client.post(f"{API}/tickets", json={"title": "Refund for order 12"}, headers=ADMIN)
+    tg.client.post(f"{API}/tickets", json={"title": "Wrong size"}, headers=ADMIN)
+    tg.say(AGENT_CHAT, "/myqueue")
+    tg.say(AGENT_CHAT, "/status")
+    tg.say(AGENT_CHAT, "/offline")
+    assert presence() == "offline"
+    tg.deliver()
+    numbers = [t["number"] for t in tickets(tg.client)]
+    replies = [t for t in tg.fake.sent_to(AGENT_CHAT) if not t.startswith("🎫")]
+    assert replies[1:] == [
+        "🟢 You are online. New tickets arrive automatically (0/3 active).",
+        f"📋 Your queue (2/3):\n#1 {numbers[0]} · Refund for order 12 · Pending\n"
+        f"#2 {numbers[1]} · Wrong size · Pending",
+        "Status: online\nActive tickets: 2/3\nAutomatic assignment: on\n"
+        "Waiting in your queues: 0",
+        "⚪ You are offline. You will not receive new tickets.",
+    ]
+
+
+def test_every_assignment_tells_the_agent_with_accept_and_complete_buttons(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    tg.link(agent["id"])
+    online(tg.client, agent)
+    first = tg.client.post(f"{API}/tickets", json={"title": "Cannot log in",
+                                                    "category": "account"}, headers=ADMIN).json()
+    second = tg.client.post(f"{API}/tickets", json={"title": "Invoice"}, headers=ADMIN).json()
+    tg.deliver()
+    told = [m for m in tg.fake.sent() if m["text"].startswith("🎫")]
+    assert [m["text"] for m in told] == [
+        f"🎫 New ticket added to your queue!\nTicket: {first['number']}\nTitle: Cannot log in\n"
+        "Category: account\nQueue position: #1\nYou have 2/5 active tickets.",
+        f"🎫 New ticket added to your queue!\nTicket: {second['number']}\nTitle: Invoice\n"
+        "Category: -\nQueue position: #2\nYou have 2/5 active tickets.",
+    ]
+    assert told[0]["reply_markup"] == {"inline_keyboard": [[
+        {"text": "✅ Accept", "callback_data": f"accept:{first['id']}"},
+        {"text": "🏁 Complete", "callback_data": f"complete:{first['id']}"}]]}
+
+    assert tg.press(AGENT_CHAT, f"accept:{first['id']}") == f"✅ Accepted {first['number']}"
+    got = tg.client.get(f"{API}/tickets/{first['id']}", headers=ADMIN).json()
+    assert got["status"] == "in_progress"
+    assert tg.press(AGENT_CHAT, f"complete:{first['id']}") == f"🏁 Completed {first['number']}"
+    got = tg.client.get(f"{API}/tickets/{first['id']}", headers=ADMIN).json()
+    assert got["status"] == "completed"
+    # The same rules as the API: completing it again is refused, and said so.
+    assert tg.press(AGENT_CHAT, f"complete:{first['id']}") == (
+        "Not possible now (invalid_transition).")
+
+
+def test_a_stranger_pressing_a_button_changes_nothing(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    online(tg.client, agent)
+    ticket = tg.client.post(f"{API}/tickets", json={"title": "x"}, headers=ADMIN).json()
+    assert tg.press(CUSTOMER, f"accept:{ticket['id']}") == (
+        "This Telegram account is not linked to an agent.")
+    got = tg.client.get(f"{API}/tickets/{ticket['id']}", headers=ADMIN).json()
+    assert got["status"] == "assigned"
+
+
+def test_an_escalation_tells_the_old_holder_and_a_late_accept_is_refused(tg: Bot) -> None:
+    tg.client.patch(f"{API}/queues/default", json={"accept_timeout_seconds": 60}, headers=ADMIN)
+    a = make_agent(tg.client, "Sari")
+    b = make_agent(tg.client, "Budi")
+    tg.link(a["id"], language_code="id")
+    online(tg.client, a)
+    ticket = tg.client.post(f"{API}/tickets", json={"title": "Tolong"}, headers=ADMIN).json()
+    online(tg.client, b)
+    tg.clock.advance(61)
+    tick(tg.container.ctx)
+    tg.deliver()
+    assert tg.fake.sent_to(AGENT_CHAT)[-1] == (
+        f"⏰ Tiket {ticket['number']} ditarik kembali karena tidak diterima tepat waktu; "
+        "tiket diteruskan ke agen berikutnya.")
+    assert tg.press(AGENT_CHAT, f"accept:{ticket['id']}") == (
+        "Tiket ini sudah ditarik dari Anda.")
+    got = tg.client.get(f"{API}/tickets/{ticket['id']}", headers=ADMIN).json()
+    assert got["assigned_agent_id"] == b["id"]
+
+
+def test_a_telegram_outage_delays_notices_and_loses_none_and_repeats_none(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    tg.link(agent["id"])
+    tg.deliver()
+    online(tg.client, agent)
+    tg.fake.failing = True
+    made = [tg.client.post(f"{API}/tickets", json={"title": f"lead {i}"}, headers=ADMIN).json()
+            for i in range(3)]
+    assert tg.deliver() == 3
+    assert tg.fake.failed_attempts() == 3 and tg.fake.sent_to(AGENT_CHAT)[1:] == []
+    pending = tg.client.get(f"{API}/notices", params={"status": "pending"},
+                            headers=ADMIN).json()
+    assert pending["total"] == 3
+    assert {n["last_error"] for n in pending["items"]} == {"NetworkError: Bad Gateway (502)"}
+    assert tg.deliver() == 0  # not yet due: the first retry waits 2 s
+    tg.fake.failing = False
+    tg.clock.advance(2)
+    assert tg.deliver() == 3
+    tg.clock.advance(30 * 60)
+    assert tg.deliver() == 0
+    told = [t for t in tg.fake.sent_to(AGENT_CHAT) if t.startswith("🎫")]
+    assert sorted(told) == sorted(set(told)) and len(told) == 3
+    assert all(any(t["number"] in m for m in told) for t in made)
+
+
+def test_a_notice_that_keeps_failing_becomes_dead_and_an_admin_can_retry_it(
+    tg: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tg.fake.failing = True
+    tg.say(CUSTOMER, "hello?")
+    for _ in range(3):  # telegram_max_attempts=3
+        tg.deliver()
+        tg.clock.advance(10 * 60)
+    dead = tg.client.get(f"{API}/notices", params={"status": "dead"}, headers=ADMIN).json()
+    assert dead["total"] == 1 and dead["items"][0]["attempts"] == 3
+    tg.fake.failing = False
+    notice_id = dead["items"][0]["id"]
+    retried = tg.client.post(f"{API}/notices/{notice_id}/retry", headers=ADMIN)
+    assert retried.json()["status"] == "pending"
+    assert tg.client.post(f"{API}/notices/{notice_id}/retry", headers=ADMIN).status_code == 422
+    tg.deliver()
+    assert len(tg.fake.sent_to(CUSTOMER)) == 1
+    listed = tg.client.get(f"{API}/notices", headers=ADMIN).text
+    assert tg.fake.token not in listed and tg.fake.token not in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_without_a_webhook_secret_the_webhook_is_off(database_url: str) -> None:
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False)
+    container = bootstrap(settings)
+    try:
+        with TestClient(create_app(container), raise_server_exceptions=False) as client:
+            answer = client.post(HOOK, json={"update_id": 1})
+            assert answer.status_code == 503 and answer.json()["error"]["code"] == "not_configured"
+    finally:
+        container.close()

@@ -1,0 +1,187 @@
+"""A fake Telegram Bot API server on loopback, speaking the Bot API's HTTP/JSON protocol
+(https://core.telegram.org/bots/api): `POST /bot<token>/<method>` with form or JSON
+parameters, answered `{"ok": true, "result": ...}` or `{"ok": false, "error_code", ...}`.
+
+giliran's real client (python-telegram-bot) talks to it through GILIRAN_TELEGRAM_API_URL. It
+records every message sent, queues updates for long polling (getUpdates), builds the updates
+Telegram would POST to a webhook, and can be told to fail like Telegram's front end does during
+an outage (502 Bad Gateway with an HTML body).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456789:AAE-fake-bot-token_for_giliran_tests"
+BOT = {"id": 123456789, "is_bot": True, "first_name": "giliran", "username": "giliran_bot",
+       "can_join_groups": False, "can_read_all_group_messages": False,
+       "supports_inline_queries": False}
+BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n</html>\r\n"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+
+
+@dataclass
+class FakeTelegram:
+    token: str = TOKEN
+    failing: bool = False  # answer 502 to everything while set
+    calls: list[Call] = field(default_factory=list)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # What giliran sent.
+    def sent(self) -> list[dict[str, Any]]:
+        """Messages Telegram accepted (sendMessage answered 200), in order."""
+        return [c.params for c in self.calls if c.method == "sendMessage" and c.status == 200]
+
+    def sent_to(self, chat_id: int | str) -> list[str]:
+        return [m["text"] for m in self.sent() if str(m["chat_id"]) == str(chat_id)]
+
+    def answers(self) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls
+                if c.method == "answerCallbackQuery" and c.status == 200]
+
+    def failed_attempts(self) -> int:
+        return sum(c.method == "sendMessage" and c.status != 200 for c in self.calls)
+
+    # Updates, as Telegram makes them.
+    def message(self, chat_id: int, text: str, *, first_name: str = "Budi",
+                language_code: str = "en") -> dict[str, Any]:
+        user = {"id": chat_id, "is_bot": False, "first_name": first_name,
+                "language_code": language_code}
+        return {"update_id": next(self._ids), "message": {
+            "message_id": next(self._messages), "date": int(time.time()), "from": user,
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+            "text": text,
+            **({"entities": [{"type": "bot_command", "offset": 0,
+                              "length": len(text.split()[0])}]} if text.startswith("/") else {}),
+        }}
+
+    def press(self, chat_id: int, data: str, *, language_code: str = "en") -> dict[str, Any]:
+        user = {"id": chat_id, "is_bot": False, "first_name": "Agent",
+                "language_code": language_code}
+        return {"update_id": next(self._ids), "callback_query": {
+            "id": str(next(self._ids) * 7919), "from": user, "chat_instance": "-42",
+            "data": data,
+            "message": {"message_id": next(self._messages), "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private"}, "text": "🎫",
+                        "from": BOT},
+        }}
+
+    def push(self, update: dict[str, Any]) -> None:
+        """For long polling: the next getUpdates returns it."""
+        with self._cond:
+            self._updates.append(update)
+            self._cond.notify_all()
+
+    def pending_updates(self) -> int:
+        with self._cond:
+            return len(self._updates)
+
+    # The server.
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        if method == "getMe":
+            return 200, BOT
+        if method == "sendMessage":
+            if not str(params.get("text", "")).strip():
+                return 400, "Bad Request: message text is empty"
+            return 200, {"message_id": next(self._messages), "date": int(time.time()),
+                         "chat": {"id": int(params["chat_id"]), "type": "private"},
+                         "from": BOT, "text": params["text"]}
+        if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
+            return 200, True
+        if method == "getUpdates":
+            return 200, self._take_updates(int(params.get("offset") or 0),
+                                           float(params.get("timeout") or 0))
+        return 404, "Not Found: method not found"
+
+    def _take_updates(self, offset: int, timeout: float) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + min(timeout, 5.0)
+        with self._cond:
+            # Like Telegram: an offset confirms every update before it.
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            return list(self._updates)
+
+    def __enter__(self) -> FakeTelegram:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                token, _, method = self.path.lstrip("/").removeprefix("bot").partition("/")
+                params = _params(self.headers.get("Content-Type", ""), raw)
+                if fake.failing:
+                    fake.calls.append(Call(method, params, 502))
+                    self._reply(502, BAD_GATEWAY, "text/html")
+                    return
+                if token != fake.token:
+                    status, result = 401, "Unauthorized"
+                else:
+                    status, result = fake.answer(method, params)
+                fake.calls.append(Call(method, params, status))
+                body = ({"ok": True, "result": result} if status == 200 else
+                        {"ok": False, "error_code": status, "description": result})
+                self._reply(status, json.dumps(body).encode(), "application/json")
+
+            do_GET = do_POST
+
+            def _reply(self, status: int, body: bytes, kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._server is not None
+        with self._cond:
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _params(content_type: str, raw: bytes) -> dict[str, Any]:
+    """The Bot API takes parameters as a query string, form, or JSON; nested values (markup,
+    lists) arrive JSON-encoded inside a form."""
+    if content_type.startswith("application/json"):
+        loaded: dict[str, Any] = json.loads(raw or b"{}")
+        return loaded
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+    for key in ("reply_markup", "allowed_updates"):
+        if key in params:
+            params[key] = json.loads(params[key])
+    return params
