@@ -65,7 +65,7 @@ def clock() -> FakeClock:
 def container(database_url: str, clock: FakeClock) -> Iterator[Container]:
     # The scheduler is off: tests that need the timer pass run it on their fake clock.
     settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, random_seed=7,
-                        scheduler=False, event_poll_seconds=0.02)
+                        scheduler=False, outbox=False, event_poll_seconds=0.02)
     c = bootstrap(settings, clock=clock)
     yield c
     c.close()

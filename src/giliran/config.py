@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # The timer pass (escalations, presence expiry, long-wait flags) runs this often in every
     # server process; set GILIRAN_SCHEDULER=false to run `giliran tick` from cron instead.
     scheduler: bool = True
+    # Every server process also sends what the outboxes hold (webhook deliveries, Telegram
+    # notices) and long-polls Telegram when there is no webhook; leases keep them from doing
+    # the same work twice. Independent of the scheduler, so cron-driven timers still notify.
+    outbox: bool = True
     tick_seconds: float = Field(default=1.0, gt=0, le=3600)
     # An agent with no sign of life for this long goes offline; 0 = never. Admins can change
     # it at run time (PATCH /api/v1/settings), which then wins over this value.

@@ -168,3 +168,29 @@ def test_make_runs_token_file_keeps_the_admin_token_across_restarts(tmp_path: Pa
     assert kept.stat().st_mode & 0o777 == 0o600, "the token file is readable by others"
     assert printed_token(tmp_path, "--token-file", str(kept)) == first
     assert printed_token(tmp_path) != first, "without the file a fresh token is generated"
+
+
+def test_telegram_webhook_and_link_code_commands(tmp_path: Path) -> None:
+    from tests.support.fake_telegram import FakeTelegram
+
+    env = clean_env(tmp_path)
+    with FakeTelegram() as fake:
+        env.update(GILIRAN_TELEGRAM_BOT_TOKEN=fake.token, GILIRAN_TELEGRAM_API_URL=fake.url,
+                   GILIRAN_TELEGRAM_WEBHOOK_SECRET="cli-webhook-secret-0123")
+        done = giliran("telegram-webhook", "https://desk.example.com/api/v1/webhooks/telegram",
+                       env=env)
+        assert done.returncode == 0, done.stderr
+        [call] = [c for c in fake.calls if c.method == "setWebhook"]
+        assert call.params["url"] == "https://desk.example.com/api/v1/webhooks/telegram"
+        assert call.params["secret_token"] == "cli-webhook-secret-0123"
+        assert giliran("telegram-webhook", "--delete", env=env).returncode == 0
+        assert [c.method for c in fake.calls][-1] == "deleteWebhook"
+        assert fake.token not in done.stdout + done.stderr
+    nothing = giliran("telegram-webhook", env=env)
+    assert nothing.returncode == 2 and "--delete" in nothing.stderr
+
+    assert giliran("create-agent", "Sari", env=env).returncode == 0
+    code = giliran("link-code", "1", env=env)
+    assert code.returncode == 0 and re.search(r"/start [0-9A-F]{10}", code.stdout), code.stdout
+    missing = giliran("link-code", "99", env=env)
+    assert missing.returncode == 1 and "99" in missing.stderr

@@ -75,7 +75,8 @@ async def _now(fn: Any, *args: Any) -> Any:
 @pytest.fixture
 def tg(database_url: str, clock: FakeClock) -> Iterator[Bot]:
     with FakeTelegram() as fake:
-        settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+        settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN,
+                            scheduler=False, outbox=False,
                             telegram_bot_token=fake.token, telegram_webhook_secret=SECRET,
                             telegram_api_url=fake.url, telegram_max_attempts=3)
         container = bootstrap(settings, clock=clock)
@@ -291,7 +292,8 @@ def test_a_notice_that_keeps_failing_becomes_dead_and_an_admin_can_retry_it(
 
 
 def test_without_a_webhook_secret_the_webhook_is_off(database_url: str) -> None:
-    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False)
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+                        outbox=False)
     container = bootstrap(settings)
     try:
         with TestClient(create_app(container), raise_server_exceptions=False) as client:

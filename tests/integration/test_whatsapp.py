@@ -27,7 +27,8 @@ SALES_PHONE_ID = "106540352242922"
 
 @pytest.fixture
 def wa(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN,
+                        scheduler=False, outbox=False,
                         whatsapp_app_secret=APP_SECRET, whatsapp_verify_token=VERIFY_TOKEN,
                         whatsapp_queues=f"{SALES_PHONE_ID}=sales")
     container = bootstrap(settings, clock=clock)

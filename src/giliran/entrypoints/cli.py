@@ -51,13 +51,15 @@ def _migrate(settings: Settings) -> str | None:
 
 def _container() -> Container:
     """The service wired for a one-off command, which acts as the admin by construction (it
-    runs with access to the database), so no admin token is needed."""
+    runs with access to the database), so no admin token is needed. Like `serve`, it brings
+    the schema up to date first, so a command on a new database works."""
     from giliran.bootstrap import bootstrap
 
     settings = _settings()
     if settings.admin_token is None:
         os.environ["GILIRAN_ADMIN_TOKEN"] = "gl_admin_" + secrets.token_urlsafe(24)
         settings = _settings()
+    _migrate(settings)
     return bootstrap(settings)
 
 
@@ -253,6 +255,63 @@ def import_backlog(
         err.print(f"  ... and {len(bad) - 20} more")
     if bad:
         raise typer.Exit(1)
+
+
+@app.command("telegram-webhook")
+def telegram_webhook(
+    url: Annotated[str | None, typer.Argument(
+        help="Public https URL of /api/v1/webhooks/telegram; leave out with --delete")] = None,
+    delete: Annotated[bool, typer.Option(help="Back to long polling.")] = False,
+) -> None:
+    """Tell Telegram where to POST the bot's updates (setWebhook, with the webhook secret)."""
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from giliran.bootstrap import telegram_bot
+
+    settings = _settings()
+    bot = telegram_bot(settings)
+    secret = settings.telegram_webhook_secret
+    if bot is None or (secret is None and not delete) or (url is None) != delete:
+        err.print("[red]needs GILIRAN_TELEGRAM_BOT_TOKEN and either a URL with "
+                  "GILIRAN_TELEGRAM_WEBHOOK_SECRET, or --delete[/red]")
+        raise typer.Exit(2)
+
+    async def call() -> None:
+        await bot.start()
+        try:
+            if delete:
+                await bot.delete_webhook()
+            else:
+                assert url is not None and secret is not None
+                await bot.set_webhook(url, secret.get_secret_value())
+        finally:
+            await bot.aclose()
+    try:
+        asyncio.run(call())
+    except TelegramError as exc:
+        err.print(f"[red]Telegram refused: {type(exc).__name__}[/red]")
+        raise typer.Exit(1) from None
+    out.print("webhook removed: the server long-polls" if delete else f"webhook set to {url}")
+
+
+@app.command("link-code")
+def link_code(agent_id: int) -> None:
+    """A one-time code (15 minutes) for an agent to link its Telegram chat: `/start CODE`."""
+    from giliran.domain.errors import GiliranError
+    from giliran.service import chat
+    from giliran.service.context import ADMIN
+
+    container = _container()
+    try:
+        code, expires_at = chat.link_code_for(container.ctx, ADMIN, agent_id)
+    except GiliranError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
+    out.print(f"send [bold]/start {code}[/bold] to the bot before {expires_at:%H:%M} UTC")
 
 
 @app.command()

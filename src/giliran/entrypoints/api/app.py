@@ -79,11 +79,12 @@ def _background(app: FastAPI, c: Container, runner: Runner,
     notices and polling, and the timer pass."""
     s = c.settings
     tasks: list[Background] = []
-    deliverer = Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
-                          s.webhook_max_attempts, s.webhook_timeout_seconds)
-    deliverer.start()
-    tasks.append(deliverer)
-    if bot is not None:
+    if s.outbox:
+        deliverer = Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
+                              s.webhook_max_attempts, s.webhook_timeout_seconds)
+        deliverer.start()
+        tasks.append(deliverer)
+    if s.outbox and bot is not None:
         app.state.courier = courier = Courier(c.ctx, bot, runner.write, runner.read,
                                               s.tick_seconds, s.telegram_max_attempts)
         courier.start()
@@ -92,10 +93,11 @@ def _background(app: FastAPI, c: Container, runner: Runner,
             poller = Poller(c.ctx, bot, runner.write, s.telegram_queue, courier)
             poller.start()
             tasks.append(poller)
-    scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
-                          timedelta(hours=s.event_retention_hours), run_read=runner.read)
-    scheduler.start()
-    tasks.append(scheduler)
+    if s.scheduler:
+        scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
+                              timedelta(hours=s.event_retention_hours), run_read=runner.read)
+        scheduler.start()
+        tasks.append(scheduler)
     return tasks
 
 
@@ -116,7 +118,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.courier = None
         if bot is not None:
             await bot.start()
-        tasks = _background(app, c, runner, bot) if c.settings.scheduler else []
+        tasks = _background(app, c, runner, bot)
         try:
             yield
         finally:
