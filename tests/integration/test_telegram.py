@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from giliran.adapters.clock import FakeClock
 from giliran.adapters.telegram import TelegramBot
@@ -301,3 +303,35 @@ def test_without_a_webhook_secret_the_webhook_is_off(database_url: str) -> None:
             assert answer.status_code == 503 and answer.json()["error"]["code"] == "not_configured"
     finally:
         container.close()
+
+
+def test_a_deactivated_agents_chat_speaks_for_nobody(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    tg.link(agent["id"])
+    assert tg.client.delete(f"{API}/agents/{agent['id']}", headers=ADMIN).status_code == 204
+    tg.say(AGENT_CHAT, "/online")
+    tg.deliver()
+    assert tg.fake.sent_to(AGENT_CHAT)[-1] == (
+        "👋 Hello! Write your question and we will open a ticket for you.")
+    assert tickets(tg.client) == []
+    got = tg.client.get(f"{API}/agents/{agent['id']}", headers=ADMIN).json()
+    assert got["presence"] == "offline"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=12,
+)
+UPDATE_KEYS = st.sampled_from(["message", "callback_query", "edited_message", "update_id"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(UPDATE_KEYS, JSON, max_size=3), update_id=st.integers())
+def test_no_update_however_strange_makes_the_webhook_fail(
+    tg: Bot, body: dict[str, Any], update_id: int
+) -> None:
+    answer = tg.update({**body, "update_id": update_id})
+    assert answer.status_code in (200, 422), answer.text

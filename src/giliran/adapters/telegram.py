@@ -95,8 +95,13 @@ class TelegramBot:
 
 
 def parse_update(data: Mapping[str, Any]) -> ChatMessage | ButtonPress | None:
-    """An update as Telegram POSTs it to the webhook; None for kinds giliran ignores."""
-    return read_update(Update.de_json(dict(data), None))
+    """An update as Telegram POSTs it to the webhook; None for kinds giliran ignores.
+    ValueError for anything not shaped like an update (the library's parser is not a
+    validator: wrong shapes raise whatever they happen to raise)."""
+    try:
+        return read_update(Update.de_json(dict(data), None))
+    except Exception as exc:
+        raise ValueError("not a Telegram update") from exc
 
 
 def read_update(update: Update) -> ChatMessage | ButtonPress | None:

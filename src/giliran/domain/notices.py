@@ -17,6 +17,7 @@ from giliran.domain.delivery import DeliveryStatus
 
 TELEGRAM = "telegram"
 Buttons = tuple[tuple[str, str], ...]  # (label, callback data), shown in one row
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integers in storage
 
 
 @dataclass
@@ -143,8 +144,9 @@ def ticket_buttons(lang: str, ticket_id: int) -> Buttons:
 def parse_button(data: str) -> tuple[str, int] | None:
     """What a pressed button asks for, or None for data that isn't ours."""
     action, _, ticket = data.partition(":")
-    if action in ("accept", "complete") and ticket.isdigit() and len(ticket) < 19:
-        return action, int(ticket)
+    if action in ("accept", "complete") and ticket.isascii() and ticket.isdigit():
+        number = int(ticket)
+        return (action, number) if number <= LARGEST_ID else None
     return None
 
 

@@ -83,6 +83,7 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         if agent.active and not changed.active:
             changed.presence = Presence.OFFLINE
             _requeue_all(ctx, uow, changed, who.actor)
+            uow.chat_links.unlink(changed.id)  # its chat no longer speaks for it
         uow.agents.save(changed)
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
         uow.commit()

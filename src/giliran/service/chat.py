@@ -96,7 +96,7 @@ def on_message(ctx: Context, msg: ChatMessage, queue: str) -> None:
     agent, lang = _linked(ctx, msg.chat_id, msg.language)
     if agent is not None:
         _answer(ctx, msg.update_id, msg.chat_id, _command(ctx, agent, command, lang))
-    elif command in ("/start", "/help"):
+    elif command.startswith("/"):  # a command is never a customer's question
         _answer(ctx, msg.update_id, msg.chat_id, say(language(msg.language), "customer_welcome"))
     else:
         channels.receive(ctx, channels.Incoming(
