@@ -1,0 +1,96 @@
+"""The notices outbox and chat links behave the same in memory, on SQLite and on PostgreSQL,
+so the in-memory twin stays an honest stand-in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from giliran.adapters.memory import InMemoryStore
+from giliran.adapters.sql import migrate
+from giliran.adapters.sql.database import connect
+from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.domain import delivery as d
+from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.model import Agent
+from giliran.domain.notices import ChatLink, Notice
+from giliran.service.ports import UnitOfWorkFactory
+from tests.support.postgres import Cluster
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite",
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
+def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWorkFactory:
+    if request.param == "memory":
+        return InMemoryStore()
+    if request.param == "postgres":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        db = connect(cluster.fresh_database())
+    else:
+        db = connect(f"sqlite:///{tmp_path / 'chat.db'}")
+        migrate.upgrade(db)
+    request.addfinalizer(db.dispose)
+    return SqlUnitOfWorkFactory(db)
+
+
+def notice(key: str, chat: str = "1", at: datetime = T0) -> Notice:
+    return Notice(0, "telegram", chat, f"text {key}", key, (("✅", "accept:1"),),
+                  next_attempt_at=at, created_at=at)
+
+
+def test_notices_are_kept_once_per_key_and_come_due_in_order(uow: UnitOfWorkFactory) -> None:
+    with uow(write=True) as w:
+        assert w.notices.add(notice("b", at=T0 + timedelta(seconds=5)))
+        assert w.notices.add(notice("a"))
+        assert not w.notices.add(notice("a", chat="2"))
+        w.commit()
+    with uow(write=True) as w:
+        due = w.notices.due(T0 + timedelta(seconds=10), 10)
+        assert [(n.key, n.chat_id, n.buttons) for n in due] == [
+            ("a", "1", (("✅", "accept:1"),)), ("b", "1", (("✅", "accept:1"),))]
+        due[0].leased_until = T0 + timedelta(seconds=60)
+        w.notices.save(due[0])
+        d.failed(due[1], "NetworkError", now=T0, max_attempts=1)
+        w.notices.save(due[1])
+        w.commit()
+    with uow(write=True) as w:
+        assert w.notices.due(T0 + timedelta(seconds=10), 10) == []  # leased, and dead
+        assert [n.key for n in w.notices.due(T0 + timedelta(seconds=61), 10)] == ["a"]
+        first = w.notices.due(T0 + timedelta(seconds=61), 10)[0]
+        d.succeeded(first, now=T0)
+        w.notices.save(first)
+        w.commit()
+    with uow(write=True) as w:
+        dead, total = w.notices.search(DeliveryStatus.DEAD, 10, 0)
+        assert (total, [n.key for n in dead], dead[0].last_error) == (1, ["b"], "NetworkError")
+        assert w.notices.search(None, 1, 1)[1] == 2
+        assert w.notices.prune_delivered(T0 + timedelta(seconds=1)) == 1
+        w.commit()
+    with uow(write=False) as r:
+        assert [n.key for n in r.notices.search(None, 10, 0)[0]] == ["b"]
+
+
+def test_a_chat_speaks_for_one_agent_and_a_code_links_once(uow: UnitOfWorkFactory) -> None:
+    with uow(write=True) as w:
+        a = w.agents.add(Agent(0, "A"), "hash-a")
+        b = w.agents.add(Agent(0, "B"), "hash-b")
+        w.chat_links.link(ChatLink(a.id, "100", "id"))
+        w.chat_links.link(ChatLink(b.id, "100", "en"))  # the chat moves to B
+        w.chat_links.add_code("code-1", a.id, T0 + timedelta(minutes=15))
+        w.chat_links.add_code("code-2", a.id, T0 + timedelta(minutes=1))
+        w.commit()
+    with uow(write=True) as w:
+        assert w.chat_links.for_agent(a.id) is None
+        assert w.chat_links.for_chat("100") == ChatLink(b.id, "100", "en")
+        assert w.chat_links.take_code("code-1", T0 + timedelta(minutes=5)) == a.id
+        assert w.chat_links.take_code("code-1", T0 + timedelta(minutes=5)) is None
+        assert w.chat_links.take_code("code-2", T0 + timedelta(minutes=5)) is None  # expired
+        assert w.chat_links.take_code("nope", T0) is None
+        assert w.chat_links.unlink(b.id) and not w.chat_links.unlink(b.id)
+        w.commit()
+    with uow(write=False) as r:
+        assert r.chat_links.for_chat("100") is None
