@@ -335,3 +335,16 @@ def test_no_update_however_strange_makes_the_webhook_fail(
 ) -> None:
     answer = tg.update({**body, "update_id": update_id})
     assert answer.status_code in (200, 422), answer.text
+
+
+def test_a_message_for_a_deactivated_queue_still_becomes_a_ticket(tg: Bot) -> None:
+    """A desk that switches the bot's queue off loses no customer: `default` takes them."""
+    tg.container.settings.telegram_queue = "sales"
+    tg.say(CUSTOMER, "Is anyone there?")  # no such queue yet
+    tg.client.post(f"{API}/queues", json={"name": "sales"}, headers=ADMIN)
+    tg.say(CUSTOMER + 1, "Price list please")
+    assert tg.client.patch(f"{API}/queues/sales", json={"active": False},
+                           headers=ADMIN).status_code == 200
+    tg.say(CUSTOMER + 2, "Hello?")
+    assert [(t["title"], t["queue"]) for t in tickets(tg.client)] == [
+        ("Is anyone there?", "default"), ("Price list please", "sales"), ("Hello?", "default")]

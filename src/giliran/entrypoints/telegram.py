@@ -11,6 +11,7 @@ import socket
 from datetime import timedelta
 
 from giliran.adapters.telegram import TelegramBot
+from giliran.domain.errors import GiliranError
 from giliran.domain.notices import Notice
 from giliran.entrypoints.scheduler import OutboxLoop, Runs
 from giliran.service import chat, notify
@@ -58,13 +59,20 @@ class Courier(OutboxLoop):
 
 
 async def handle(ctx: Context, bot: TelegramBot, run_write: Runs,
-                 update: ChatMessage | ButtonPress, queue: str) -> None:
-    """One update, from the webhook or a poll."""
-    if isinstance(update, ChatMessage):
-        await run_write(chat.on_message, ctx, update, queue)
-    else:
-        answer = await run_write(chat.on_button, ctx, update)
-        await bot.answer_button(update.callback_id, answer)
+                 update: ChatMessage | ButtonPress, queue: str) -> bool:
+    """One update, from the webhook or a poll. An update the rules refuse is logged and
+    dropped (False), so it cannot block the updates behind it; any other failure (the database
+    is down) propagates, and the update comes again."""
+    try:
+        if isinstance(update, ChatMessage):
+            await run_write(chat.on_message, ctx, update, queue)
+        else:
+            answer = await run_write(chat.on_button, ctx, update)
+            await bot.answer_button(update.callback_id, answer)
+    except GiliranError as exc:
+        log.warning("telegram update %d refused: %s (%s)", update.update_id, exc.code, exc)
+        return False
+    return True
 
 
 class Poller:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from giliran.domain.model import Message, Ticket
+from giliran.domain.model import DEFAULT_QUEUE, Message, Ticket
 from giliran.domain.notices import language, say
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import ticket_or_404
 from giliran.service.notify import queue_notice
+from giliran.service.ports import UnitOfWork
 from giliran.service.tickets import NewTicket, admit, check_holder
 
 TITLE_LENGTH = 80
@@ -50,7 +51,7 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
             title = msg.text.strip().splitlines()[0][:TITLE_LENGTH] if msg.text.strip() else ""
             ticket = admit(ctx, uow, NewTicket(
                 title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
-                queue=msg.queue, category=msg.channel, description=msg.text[:10_000],
+                queue=_taking(uow, msg.queue), category=msg.channel, description=msg.text[:10_000],
                 external_id=key, contact=contact,
             ), actor=f"{msg.channel}")
             outcome = Outcome.OPENED
@@ -61,6 +62,13 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
                                  msg.at))
         uow.commit()
     return outcome, ticket
+
+
+def _taking(uow: UnitOfWork, name: str) -> str:
+    """The channel's queue, or `default` while that one is missing or deactivated: a
+    customer's message is never turned away for the desk's configuration."""
+    queue = uow.queues.get(name)
+    return name if queue is not None and queue.active else DEFAULT_QUEUE
 
 
 def messages(ctx: Context, who: Principal, ticket_id: int) -> list[Message]:

@@ -86,11 +86,11 @@ async def telegram_update(request: Request) -> Response:
         return JSONResponse(error_body("invalid_request", "not a Telegram update"), 422)
     if update is None:
         return JSONResponse({"handled": False})
-    await handle(container.ctx, bot, request.app.state.runner.write, update,
-                 settings.telegram_queue)
+    handled = await handle(container.ctx, bot, request.app.state.runner.write, update,
+                           settings.telegram_queue)
     if request.app.state.courier is not None:
         request.app.state.courier.wake()
-    return JSONResponse({"handled": True})
+    return JSONResponse({"handled": handled})
 
 
 @router.post("/agent/telegram-code", response_model=LinkCode)
