@@ -26,6 +26,7 @@ from giliran.entrypoints.api import (
 )
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
+from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, Scheduler
 
 MAX_BODY_BYTES = 1_000_000
@@ -115,5 +116,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)
+    pages.install(app)
     app.add_middleware(BodyLimit)
     return app
