@@ -187,7 +187,12 @@ export function login(storageKey, check, start) {
   });
   const kept = localStorage.getItem(storageKey);
   const ask = () => { $("login").hidden = false; $("token-input").focus(); };
-  if (kept) begin(kept).catch(ask); else ask();
+  if (!kept) { ask(); return; }
+  begin(kept).catch((error) => {
+    ask();
+    if (error.status === 401 || error.status === 403) localStorage.removeItem(storageKey);
+    else $("login-error").textContent = errorText(error);  // kept: it may work again later
+  });
 }
 
 $("lang-select").addEventListener("change", (event) => {
