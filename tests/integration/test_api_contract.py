@@ -35,6 +35,7 @@ ADMIN_ONLY = [
     ("get", "/api/v1/history", None),
     ("get", "/api/v1/history.csv", None),
     ("get", "/api/v1/stats", None),
+    ("get", "/api/v1/stats/series", None),
     ("delete", "/api/v1/agents/1", None),
     ("post", "/api/v1/webhooks", {"url": "https://example.com/hook",
                                   "secret": "0123456789abcdef"}),

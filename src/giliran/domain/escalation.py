@@ -38,6 +38,15 @@ def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
     return now - timedelta(seconds=grace_seconds)
 
 
+def accept_deadline(ticket: Ticket, queue: Queue) -> datetime | None:
+    """When an assigned ticket is taken back unless accepted first; None when it is not
+    waiting for an accept or the queue has no timer."""
+    if (queue.accept_timeout_seconds <= 0 or ticket.status is not TicketStatus.ASSIGNED
+            or ticket.assigned_at is None):
+        return None
+    return ticket.assigned_at + timedelta(seconds=queue.accept_timeout_seconds)
+
+
 def is_overdue(ticket: Ticket, queue: Queue, now: datetime) -> bool:
     cutoff = accept_cutoff(queue, now)
     return (

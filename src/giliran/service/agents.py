@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 from giliran.domain import lifecycle
 from giliran.domain.errors import InvalidInput
+from giliran.domain.escalation import accept_deadline
 from giliran.domain.model import (
     DEFAULT_MAX_TICKETS,
     DEFAULT_QUEUE,
@@ -102,6 +104,27 @@ def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         return agent, uow.tickets.held_by(agent.id)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """The agent's personal queue as its dashboard shows it: with each acceptance deadline,
+    and the server's time, so a countdown does not depend on the client's clock."""
+
+    agent: Agent
+    tickets: list[Ticket]
+    deadlines: dict[int, datetime | None]  # ticket id -> when it is taken back unaccepted
+    now: datetime
+
+
+def queue_view(ctx: Context, who: Principal) -> QueueView:
+    who.require(Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        agent = agent_or_404(uow, who.agent_id)
+        held = uow.tickets.held_by(agent.id)
+        queues = {name: uow.queues.get(name) for name in {t.queue for t in held}}
+    deadlines = {t.id: accept_deadline(t, q) if (q := queues[t.queue]) else None for t in held}
+    return QueueView(agent, held, deadlines, ctx.clock.now())
 
 
 def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:

@@ -84,7 +84,7 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         window = everything if queue is None else uow.history.search(
             HistoryFilter(queue=queue, since=since, limit=SCAN))
         in_period = [e for e in window if e.at < until]
-        histories = _histories(uow, in_period)
+        histories = histories_assigned(uow, in_period)
         agents = [a for a in uow.agents.all() if queue is None or queue in a.queues]
         orphaned_now = len(uow.tickets.orphans(SCAN))
     count = Counter(e.event for e in in_period)
@@ -101,7 +101,9 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
     )
 
 
-def _histories(uow: UnitOfWork, entries: list[HistoryEntry]) -> dict[int, list[HistoryEntry]]:
+def histories_assigned(
+    uow: UnitOfWork, entries: list[HistoryEntry]
+) -> dict[int, list[HistoryEntry]]:
     """Whole histories of the tickets assigned in the period (a stay may have begun before)."""
     assigned = {e.ticket_id for e in entries if e.event == "assigned"}
     return {tid: uow.history.for_ticket(tid) for tid in sorted(assigned)}
@@ -120,6 +122,12 @@ def _assignment_times(histories: dict[int, list[HistoryEntry]], since: datetime,
 
 def _queue_waits(histories: dict[int, list[HistoryEntry]], since: datetime,
                  until: datetime) -> list[float]:
+    return [waited for at, waited in queue_stays(histories) if since <= at < until]
+
+
+def queue_stays(histories: dict[int, list[HistoryEntry]]) -> list[tuple[datetime, float]]:
+    """Each stay in the queue that ended in an assignment: when it ended, and how long it
+    lasted in seconds."""
     found = []
     for entries in histories.values():
         entered: datetime | None = None
@@ -127,8 +135,7 @@ def _queue_waits(histories: dict[int, list[HistoryEntry]], since: datetime,
             if e.event in ENTERS_QUEUE:
                 entered = e.at
             elif e.event == "assigned" and entered is not None:
-                if since <= e.at < until:
-                    found.append((e.at - entered).total_seconds())
+                found.append((e.at, (e.at - entered).total_seconds()))
                 entered = None
     return found
 

@@ -29,6 +29,7 @@ from giliran.entrypoints.api import (
 )
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
+from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, Scheduler
 from giliran.entrypoints.telegram import Courier, Poller
 
@@ -152,5 +153,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     api.include_router(ws.router)
     app.include_router(api)
     app.include_router(routes_floor.probes)
+    pages.install(app)
     app.add_middleware(BodyLimit)
     return app

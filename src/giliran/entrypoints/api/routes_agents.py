@@ -97,12 +97,14 @@ async def heartbeat(ctx: Ctx, who: Who, run: Run) -> HeartbeatOut:
 
 @router.get("/agent/my-queue", response_model=MyQueue)
 def my_queue(ctx: Ctx, who: Who) -> MyQueue:
-    agent, held = agents.my_queue(ctx, who)
+    view = agents.queue_view(ctx, who)
     items = [
-        QueuedTicket(**TicketOut.of(t).model_dump(), position=i)
-        for i, t in enumerate(held, start=1)
+        QueuedTicket(**TicketOut.of(t).model_dump(), position=i,
+                     accept_deadline=view.deadlines.get(t.id))
+        for i, t in enumerate(view.tickets, start=1)
     ]
-    return MyQueue(queue=items, count=len(items), max=agent.max_tickets)
+    return MyQueue(queue=items, count=len(items), max=view.agent.max_tickets,
+                   server_time=view.now)
 
 
 @router.get("/agent/available", response_model=TicketPage)

@@ -21,9 +21,10 @@ from giliran.entrypoints.api.schemas import (
     HistoryOut,
     HistoryPage,
     QueueName,
+    SeriesOut,
     StatsOut,
 )
-from giliran.service import audit, stats
+from giliran.service import audit, series, stats
 from giliran.service.ports import HistoryFilter
 
 router = APIRouter(tags=["audit"])
@@ -105,3 +106,16 @@ def desk_stats(
     """Assignment time, queue wait, utilization, escalations and orphaned tickets over a
     period (default: the last 24 hours). Times are in seconds."""
     return StatsOut.of(stats.stats(ctx, who, _utc(from_), _utc(to), queue))
+
+
+@router.get("/stats/series", response_model=SeriesOut)
+def stats_series(
+    ctx: Ctx,
+    who: Who,
+    hours: Annotated[int, Query(ge=1, le=168)] = 6,
+    bucket_minutes: Annotated[int, Query(ge=1, le=1440)] = 15,
+    queue: QueueName | None = None,
+) -> SeriesOut:
+    """Queue depth and the wait of assigned tickets over the last `hours`, in buckets of
+    `bucket_minutes` (the last one ends now), replayed from the history."""
+    return SeriesOut.of(series.series(ctx, who, hours, bucket_minutes, queue))

@@ -21,6 +21,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.service.series import Series
 from giliran.service.stats import Stats
 
 MAX_INT = 2_147_483_647
@@ -167,12 +168,17 @@ class TicketPage(BaseModel):
 
 class QueuedTicket(TicketOut):
     position: int
+    accept_deadline: datetime | None = Field(
+        default=None, description="Taken back unless accepted by then (the queue's "
+                                  "accept_timeout_seconds after assigned_at); null when no "
+                                  "timer runs")
 
 
 class MyQueue(BaseModel):
     queue: list[QueuedTicket]
     count: int
     max: int
+    server_time: datetime = Field(description="The server's clock, to count down deadlines")
 
 
 class HistoryOut(BaseModel):
@@ -380,3 +386,24 @@ class MessageOut(BaseModel):
     @classmethod
     def of(cls, m: Message) -> MessageOut:
         return cls(id=m.id, channel=m.channel, sender=m.sender, body=m.body, at=m.at)
+
+
+class BucketOut(BaseModel):
+    start: datetime
+    end: datetime
+    queued: int = Field(description="Tickets waiting in the queue at the end of the bucket")
+    assigned: int = Field(description="Assignments out of the queue during the bucket")
+    mean_wait_seconds: float | None = Field(description="How long those had waited")
+
+
+class SeriesOut(BaseModel):
+    since: datetime = Field(serialization_alias="from")
+    until: datetime = Field(serialization_alias="to")
+    bucket_minutes: int
+    queue: str | None
+    buckets: list[BucketOut]
+
+    @classmethod
+    def of(cls, s: Series) -> SeriesOut:
+        return cls(since=s.since, until=s.until, bucket_minutes=s.bucket_minutes, queue=s.queue,
+                   buckets=[BucketOut(**b.__dict__) for b in s.buckets])

@@ -1,0 +1,55 @@
+"""The dashboards' message catalogues (one JSON file per language) and how a language is chosen:
+the visitor's own choice (a cookie the language switcher sets), else the browser's
+Accept-Language, else English."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+LANGUAGES = ("en", "id")
+DEFAULT = "en"
+COOKIE = "giliran_lang"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    text = resources.files(__package__).joinpath("i18n", f"{lang}.json").read_text("utf-8")
+    loaded: dict[str, str] = json.loads(text)
+    return loaded
+
+
+def choose(cookie: str | None, accept_language: str | None) -> str:
+    if cookie in LANGUAGES:
+        return cookie
+    for tag, _ in _ranked(accept_language or ""):
+        primary = tag.split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT
+
+
+def _ranked(header: str) -> list[tuple[str, float]]:
+    """Accept-Language's tags, most wanted first."""
+    found = []
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag and weight > 0:
+            found.append((tag, weight))
+    return sorted(found, key=lambda item: -item[1])
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """The text for `key`, with `{name}` placeholders filled; the key itself when missing
+    (a unit test keeps every used key in both catalogues)."""
+    text = catalogue(lang).get(key, key)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text

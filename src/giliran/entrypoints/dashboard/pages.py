@@ -1,0 +1,57 @@
+"""The dashboard pages. They are shells: the browser keeps the token and reads everything
+through the public API and the event stream, so a page itself needs no authentication."""
+
+from __future__ import annotations
+
+from functools import partial
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import giliran
+from giliran.entrypoints.dashboard import i18n
+
+HERE = Path(str(resources.files(__package__)))
+STATIC_URL = "/dashboard/static"
+# No inline script or style anywhere, nothing from elsewhere.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+           "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="dashboard-static")
+
+
+def _page(request: Request, template: str) -> HTMLResponse:
+    lang = i18n.choose(request.cookies.get(i18n.COOKIE),
+                       request.headers.get("accept-language"))
+    context = {
+        "lang": lang,
+        "languages": i18n.LANGUAGES,
+        "t": partial(i18n.translate, lang),
+        "catalogue": i18n.catalogue(lang),
+        "static": STATIC_URL,
+        "version": giliran.__version__,
+    }
+    return templates.TemplateResponse(request, template, context, headers=HEADERS)
+
+
+@router.get("/", response_class=HTMLResponse)
+def agent_page(request: Request) -> HTMLResponse:
+    return _page(request, "agent.html")
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request) -> HTMLResponse:
+    return _page(request, "admin.html")

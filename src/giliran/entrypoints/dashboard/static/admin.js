@@ -1,0 +1,217 @@
+// The supervisor's dashboard: the floor and its queues, the workload, tickets to move, the
+// rotation and the chart, live from the stream; dialogs and the history live in their modules.
+
+import { $, ago, api, debounce, errorText, lang, login, Stream, t, toast } from "./common.js";
+import { FLAG, PRESENCE, STATUS, STRATEGY } from "./labels.js";
+import {
+  moveInRotation, openAgent, openQueue, openReassign, rotation, setupForms,
+} from "./admin_forms.js";
+import { fillHistoryChoices, setupHistory } from "./admin_history.js";
+import { drawChart } from "./chart.js";
+
+const TOKEN_KEY = "giliran.adminToken";
+const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
+/** What the page knows; the dialogs and the history read it too. */
+const floor = { token: null, workload: null, agents: [], queues: [], tickets: [] };
+let latest = 0;
+
+login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
+  floor.token = granted;
+  floor.refresh = refreshSoon;
+  setupForms(floor);
+  setupHistory(floor);
+  bind();
+  refresh();
+  chart();
+  new Stream(granted, {
+    onEvent: () => { refreshSoon(); chartSoon(); },
+    onReady: refreshSoon,
+    onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
+  }).start();
+  setInterval(showAgo, 5000);
+  setInterval(chart, 60000);
+});
+
+const refreshSoon = debounce(refresh, 200);
+const chartSoon = debounce(chart, 3000);
+
+async function refresh() {
+  const mine = ++latest;
+  const get = (path) => api(floor.token, "GET", path);
+  try {
+    const [workload, agents, queues, ...tickets] = await Promise.all([
+      get("/workload"), get("/agents"), get("/queues"),
+      get("/tickets?status=queued&limit=100"), get("/tickets?status=assigned&limit=100"),
+      get("/tickets?status=in_progress&limit=100"),
+    ]);
+    if (mine !== latest) return;
+    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues,
+                           tickets: tickets.flatMap((page) => page.items) });
+    showFigures();
+    keepFocus($("workload"), showWorkload);
+    keepFocus($("tickets"), showTickets);
+    keepFocus($("rotation"), showRotation);
+    fillHistoryChoices(floor);
+    showAgo();
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+async function chart() {
+  try {
+    drawChart($("chart"), await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15"));
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+const agentName = (id) =>
+  floor.agents.find((a) => a.id === id)?.name ?? (id ? `#${id}` : "—");
+const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
+const cell = (text, className) => {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+};
+const button = (text, label, action, id) => {
+  const b = document.createElement("button");
+  Object.assign(b, { type: "button", className: "quiet", textContent: text });
+  b.setAttribute("aria-label", label);
+  b.dataset.action = action;
+  b.dataset.id = id;
+  return b;
+};
+
+/** Redraw a part of the page without losing the keyboard's place in it. */
+function keepFocus(container, draw) {
+  const focused = document.activeElement;
+  const inside = container.contains(focused) && focused.dataset.action;
+  draw();
+  if (inside) {
+    container.querySelector(`[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id}"]`)
+      ?.focus();
+  }
+}
+
+function showFigures() {
+  const w = floor.workload;
+  const all = $("floor-figure");
+  field(all, "pending").textContent = w.queue.pending;
+  field(all, "online").textContent = `${w.queue.online_agents}/${w.queue.total_agents}`;
+  field(all, "free").textContent = w.queue.free_slots;
+  field(all, "flagged").textContent = w.flagged.length;
+  $("queue-figures").querySelectorAll("[data-queue]").forEach((el) => el.remove());
+  for (const q of w.queues) {
+    const box = $("queue-figure-template").content.firstElementChild.cloneNode(true);
+    box.dataset.queue = q.name;
+    field(box, "name").textContent = q.active ? q.name : `${q.name} (${t("admin.inactive")})`;
+    field(box, "strategy").textContent = STRATEGY[q.strategy];
+    field(box, "pending").textContent = q.pending;
+    field(box, "oldest").dataset.ago = q.oldest_waiting_since ?? "";
+    field(box, "online").textContent = `${q.online_members}/${q.members}`;
+    field(box, "free").textContent = q.free_slots;
+    field(box, "next").textContent = q.next_agent_id ? agentName(q.next_agent_id) : "—";
+    field(box, "flagged").textContent = q.flagged;
+    box.querySelector("button").setAttribute("aria-label", t("admin.queue_settings_for", { name: q.name }));
+    $("queue-figures").append(box);
+  }
+}
+
+function showWorkload() {
+  const rows = floor.workload.agents.map((a) => {
+    const tr = document.createElement("tr");
+    tr.dataset.agentId = a.id;
+    const presence = document.createElement("span");
+    presence.className = "badge";
+    presence.dataset.presence = a.presence;
+    presence.textContent = PRESENCE[a.presence];
+    const active = document.createElement("td");
+    const count = document.createElement("span");
+    count.dataset.field = "count";
+    count.textContent = `${a.active_tickets}/${a.max_tickets}`;
+    const bar = document.createElement("span");
+    bar.className = a.full ? "bar full" : "bar";
+    bar.setAttribute("aria-hidden", "true");
+    bar.append(document.createElement("span"));
+    bar.firstChild.style.width = `${Math.min(100, (a.utilization ?? 1) * 100)}%`;
+    active.append(count, bar, a.utilization === null ? "—" : percent.format(a.utilization));
+    if (a.full) {
+      const full = document.createElement("span");
+      full.className = "badge full";
+      full.textContent = t("admin.full");
+      active.append(" ", full);
+    }
+    const actions = document.createElement("td");
+    actions.append(button(t("admin.agent_settings"), t("admin.agent_settings_for", { name: a.name }),
+                          "agent-settings", a.id));
+    const presenceCell = document.createElement("td");
+    presenceCell.append(presence);
+    tr.append(cell(a.name), presenceCell, active, cell(a.missed_today, "num"),
+              cell(a.assigned_today, "num"), cell(a.completed_today, "num"),
+              cell(a.auto_assign ? t("common.yes") : t("common.no")),
+              cell(a.queues.join(", ")), actions);
+    return tr;
+  });
+  $("workload").tBodies[0].replaceChildren(...rows);
+}
+
+function showTickets() {
+  const rows = floor.tickets.map((ticket) => {
+    const tr = document.createElement("tr");
+    tr.dataset.ticketId = ticket.id;
+    const status = cell(STATUS[ticket.status]);
+    if (ticket.flag) {
+      const flag = document.createElement("span");
+      flag.className = "badge flag";
+      flag.textContent = FLAG[ticket.flag];
+      status.append(" ", flag);
+    }
+    const since = cell("");
+    since.dataset.ago = ticket.assigned_at ?? ticket.created_at;
+    const actions = document.createElement("td");
+    actions.append(button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
+                          "reassign", ticket.id));
+    tr.append(cell(ticket.number), cell(ticket.title), cell(ticket.queue), status,
+              cell(agentName(ticket.assigned_agent_id)), since, actions);
+    return tr;
+  });
+  $("tickets").tBodies[0].replaceChildren(...rows);
+  $("tickets-empty").hidden = rows.length > 0;
+}
+
+function showRotation() {
+  const ordered = rotation(floor.agents);
+  const items = ordered.map((a, i) => {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = a.name;
+    const up = button("↑", t("admin.move_up", { name: a.name }), "up", a.id);
+    const down = button("↓", t("admin.move_down", { name: a.name }), "down", a.id);
+    up.disabled = i === 0;
+    down.disabled = i === ordered.length - 1;
+    li.append(name, up, down);
+    return li;
+  });
+  $("rotation").replaceChildren(...items);
+}
+
+function showAgo() {
+  for (const el of document.querySelectorAll("[data-ago]")) {
+    el.textContent = el.dataset.ago ? ago(el.dataset.ago) : "—";
+  }
+}
+
+function bind() {
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest("button[data-action]");
+    if (!target) return;
+    const id = Number(target.dataset.id);
+    const action = target.dataset.action;
+    if (action === "reassign") openReassign(floor.tickets.find((x) => x.id === id));
+    else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
+    else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
+    else if (action === "up" || action === "down") moveInRotation(id, action === "up" ? -1 : 1);
+  });
+}

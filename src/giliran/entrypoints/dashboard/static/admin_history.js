@@ -1,0 +1,117 @@
+// The assignment history: filters, pages, and the CSV export (fetched with the token).
+
+import { $, api, dateTime, errorText, t, toast } from "./common.js";
+import { eventName, REASON } from "./labels.js";
+
+const PAGE = 50;
+let floor = null;
+let offset = 0;
+let total = 0;
+let shown = [];
+
+export function setupHistory(state) {
+  floor = state;
+  const reasons = $("history-filters").reason;
+  for (const [code, label] of Object.entries(REASON)) reasons.append(new Option(label, code));
+  $("history-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    search(0);
+  });
+  $("history-prev").addEventListener("click", () => search(Math.max(0, offset - PAGE)));
+  $("history-next").addEventListener("click", () => search(offset + PAGE));
+  $("history-csv").addEventListener("click", download);
+  search(0);
+}
+
+/** The agent and queue choices follow the floor (keeping what is selected). */
+export function fillHistoryChoices(state) {
+  const form = $("history-filters");
+  refill(form.agent_id, state.agents.map((a) => [String(a.id), a.name]));
+  refill(form.queue, state.queues.map((q) => [q.name, q.name]));
+  show(shown);  // agents' names may have arrived or changed
+}
+
+function refill(select, choices) {
+  const kept = select.value;
+  const any = select.options[0];
+  select.replaceChildren(any, ...choices.map(([value, label]) => new Option(label, value)));
+  select.value = choices.some(([value]) => value === kept) ? kept : "";
+}
+
+function query() {
+  const form = $("history-filters");
+  const params = new URLSearchParams();
+  for (const name of ["ticket_id", "agent_id", "reason", "queue"]) {
+    if (form[name].value) params.set(name, form[name].value);
+  }
+  for (const name of ["from", "to"]) {  // the browser's local time, sent as UTC
+    if (form[name].value) params.set(name, new Date(form[name].value).toISOString());
+  }
+  return params;
+}
+
+async function search(from) {
+  const params = query();
+  params.set("limit", PAGE);
+  params.set("offset", from);
+  try {
+    const page = await api(floor.token, "GET", `/history?${params}`);
+    offset = from;
+    total = page.total;
+    show(page.items);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+function show(items) {
+  shown = items;
+  const name = (id) => (id ? floor.agents.find((a) => a.id === id)?.name ?? `#${id}` : "");
+  const actor = (who) => {
+    if (who === "admin") return t("history.actor_admin");
+    if (who === "system") return t("history.actor_system");
+    if (who.startsWith("agent:")) return name(Number(who.slice(6)));
+    return who;
+  };
+  const rows = items.map((entry) => {
+    const tr = document.createElement("tr");
+    const moved = [name(entry.from_agent_id), name(entry.to_agent_id)];
+    const text = [dateTime(entry.at), `#${entry.ticket_id}`, eventName(entry.event),
+                  REASON[entry.reason] ?? entry.reason,
+                  moved[0] || moved[1] ? `${moved[0] || "—"} → ${moved[1] || "—"}` : "",
+                  actor(entry.actor)];
+    tr.append(...text.map((value) => {
+      const td = document.createElement("td");
+      td.textContent = value;
+      return td;
+    }));
+    return tr;
+  });
+  $("history").tBodies[0].replaceChildren(...rows);
+  $("history-range").textContent = total === 0 ? t("history.none") : t("history.range", {
+    first: offset + 1, last: offset + items.length, total,
+  });
+  $("history-prev").disabled = offset === 0;
+  $("history-next").disabled = offset + items.length >= total;
+}
+
+/** A plain link cannot send the bearer token, so fetch the file and save it from memory. */
+async function download() {
+  try {
+    const response = await fetch(`/api/v1/history.csv?${query()}`, {
+      headers: { Authorization: `Bearer ${floor.token}` },
+    });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
+    const url = URL.createObjectURL(await response.blob());
+    const link = Object.assign(document.createElement("a"), {
+      href: url, download: named ? named[1] : "giliran-history.csv",
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}

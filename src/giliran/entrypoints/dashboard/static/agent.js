@@ -1,0 +1,219 @@
+// The agent's dashboard: presence, the personal queue, the pick-up list, live from the stream.
+
+import {
+  $, ago, api, clock, clockText, dateTime, debounce, errorText, login, Stream, t, toast,
+} from "./common.js";
+import { PRESENCE, PRIORITY, STATUS } from "./labels.js";
+
+const TOKEN_KEY = "giliran.agentToken";
+const SOUND_KEY = "giliran.sound";
+
+let token = null;
+let me = null;
+let latest = 0;  // the newest refresh; an older answer arriving late is dropped
+let audio = null;
+
+login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, agent) => {
+  token = granted;
+  me = agent;
+  bind();
+  refresh();
+  new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
+  setInterval(tick, 1000);
+});
+
+const refreshSoon = debounce(refresh, 150);
+
+async function refresh() {
+  const mine = ++latest;
+  try {
+    const [agent, queue, available] = await Promise.all([
+      api(token, "GET", "/agent/me"),
+      api(token, "GET", "/agent/my-queue"),
+      api(token, "GET", "/agent/available?limit=20"),
+    ]);
+    if (mine !== latest) return;
+    me = agent;
+    clock.sync(queue.server_time);
+    showMe(queue);
+    showQueue(queue);
+    showAvailable(available);
+    tick();
+  } catch (error) {
+    if (error.status === 401) loggedOut(); else toast(errorText(error), "error");
+  }
+}
+
+function onEvent(event) {
+  const ticket = event.ticket;
+  if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
+    toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
+    beep();
+  } else if (["ticket.escalated", "ticket.unassigned"].includes(event.type)
+             && event.from_agent_id === me.id && event.actor !== `agent:${me.id}`) {
+    toast(t("agent.toast_taken", { number: ticket.number }), "warn");
+  }
+  refreshSoon();
+}
+
+function loggedOut() {
+  localStorage.removeItem(TOKEN_KEY);
+  location.reload();
+}
+
+function showMe(queue) {
+  $("agent-name").textContent = me.name;
+  $("presence-badge").textContent = PRESENCE[me.presence];
+  $("presence-badge").dataset.presence = me.presence;
+  $("go-online").setAttribute("aria-pressed", String(me.presence === "online"));
+  $("go-offline").setAttribute("aria-pressed", String(me.presence === "offline"));
+  $("away-note").hidden = me.presence !== "away";
+  $("queue-title").textContent = t("agent.queue_title", { count: queue.count, max: queue.max });
+  const free = Math.max(0, queue.max - queue.count);
+  let line = t("agent.slots_free", { free, max: queue.max });
+  if (me.presence !== "online") line = t("agent.not_receiving");
+  else if (!me.auto_assign) line = t("agent.manual_only");
+  else if (free === 0) line = t("agent.slots_full");
+  $("slots-line").textContent = line;
+}
+
+/** Cards are kept per ticket and updated in place, so focus survives a refresh. */
+function syncCards(list, items, templateId, fill) {
+  const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
+  items.forEach((item, index) => {
+    let li = existing.get(String(item.id));
+    existing.delete(String(item.id));
+    if (!li) {
+      li = $(templateId).content.firstElementChild.cloneNode(true);
+      li.dataset.id = item.id;
+    }
+    fill(li, item);
+    if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
+  });
+  for (const gone of existing.values()) gone.remove();
+}
+
+const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
+
+function showQueue(queue) {
+  syncCards($("queue-list"), queue.queue, "card-template", (li, ticket) => {
+    li.dataset.status = ticket.status;
+    field(li, "position").textContent = `#${ticket.position}`;
+    field(li, "number").textContent = ticket.number;
+    field(li, "priority").textContent = PRIORITY[ticket.priority];
+    field(li, "priority").dataset.priority = ticket.priority;
+    field(li, "status").textContent = STATUS[ticket.status];
+    field(li, "title").textContent = ticket.title;
+    field(li, "category").textContent = ticket.category ?? "";
+    field(li, "since").dataset.since = ticket.assigned_at ?? "";
+    field(li, "deadline").dataset.deadline = ticket.accept_deadline ?? "";
+    field(li, "deadline").hidden = !ticket.accept_deadline;
+    li.querySelector('[data-action="accept"]').hidden = ticket.status !== "assigned";
+  });
+  $("queue-empty").hidden = queue.count > 0;
+}
+
+function showAvailable(page) {
+  syncCards($("pickup-list"), page.items, "pickup-template", (li, ticket) => {
+    field(li, "number").textContent = ticket.number;
+    field(li, "priority").textContent = PRIORITY[ticket.priority];
+    field(li, "priority").dataset.priority = ticket.priority;
+    field(li, "queue").textContent = ticket.queue;
+    field(li, "title").textContent = ticket.title;
+    field(li, "waiting").dataset.waiting = ticket.created_at;
+  });
+  $("pickup-empty").hidden = page.items.length > 0;
+}
+
+/** Every second: the relative times and the countdowns. */
+function tick() {
+  const now = clock.now();
+  for (const el of document.querySelectorAll("[data-since]")) {
+    el.textContent = el.dataset.since ? t("agent.assigned_ago", { ago: ago(el.dataset.since, now) }) : "";
+  }
+  for (const el of document.querySelectorAll("[data-waiting]")) {
+    el.textContent = t("agent.waiting_since", { ago: ago(el.dataset.waiting, now) });
+  }
+  for (const el of document.querySelectorAll("[data-deadline]")) {
+    if (!el.dataset.deadline) continue;
+    const left = (Date.parse(el.dataset.deadline) - now) / 1000;
+    el.textContent = left > 0 ? t("agent.accept_within", { time: clockText(left) })
+                              : t("agent.accept_overdue");
+    el.classList.toggle("urgent", left < 30);
+  }
+}
+
+async function act(method, path) {
+  try {
+    await api(token, method, path);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+  refresh();
+}
+
+function bind() {
+  $("go-online").addEventListener("click", () => act("POST", "/agent/go-online"));
+  $("go-offline").addEventListener("click", () => act("POST", "/agent/go-offline"));
+  $("queue-list").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const id = button.closest("li").dataset.id;
+    if (button.dataset.action === "open") openTicket(id);
+    else act("POST", `/tickets/${id}/${button.dataset.action}`);
+  });
+  $("pickup-list").addEventListener("click", (event) => {
+    const button = event.target.closest('button[data-action="pickup"]');
+    if (button) act("POST", `/tickets/${button.closest("li").dataset.id}/pickup`);
+  });
+  const sound = $("sound-toggle");
+  sound.checked = localStorage.getItem(SOUND_KEY) === "on";
+  sound.addEventListener("change", () => {
+    localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
+    if (sound.checked) beep();  // a user's click lets the page make sound from now on
+  });
+}
+
+async function openTicket(id) {
+  const dialog = $("ticket-dialog");
+  try {
+    const [ticket, messages] = await Promise.all([
+      api(token, "GET", `/tickets/${id}`), api(token, "GET", `/tickets/${id}/messages`),
+    ]);
+    $("ticket-dialog-title").textContent = `${ticket.number} · ${STATUS[ticket.status]}`;
+    field(dialog, "title").textContent = ticket.title;
+    field(dialog, "category").textContent = ticket.category ?? "—";
+    field(dialog, "priority").textContent = PRIORITY[ticket.priority];
+    field(dialog, "queue").textContent = ticket.queue;
+    field(dialog, "created").textContent = dateTime(ticket.created_at);
+    field(dialog, "description").textContent = ticket.description ?? "—";
+    const list = field(dialog, "messages");
+    list.replaceChildren(...messages.map((m) => {
+      const li = document.createElement("li");
+      const who = document.createElement("strong");
+      who.textContent = `${m.sender} · ${dateTime(m.at)}`;
+      const body = document.createElement("p");
+      body.textContent = m.body;
+      li.append(who, body);
+      return li;
+    }));
+    field(dialog, "no-messages").hidden = messages.length > 0;
+    dialog.showModal();
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+function beep() {
+  if (localStorage.getItem(SOUND_KEY) !== "on") return;
+  audio ??= new AudioContext();
+  audio.resume();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  tone.frequency.value = 880;
+  gain.gain.setValueAtTime(0.15, audio.currentTime);
+  gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.35);
+  tone.connect(gain).connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.35);
+}

@@ -1,0 +1,201 @@
+// What both dashboards share: texts, times, the API, the event stream, toasts and the login.
+
+const catalogue = JSON.parse(document.getElementById("i18n").textContent);
+export const lang = document.documentElement.lang || "en";
+export const $ = (id) => document.getElementById(id);
+
+/** The text for `key` in the page's language, with `{name}` placeholders filled. */
+export function t(key, values = {}) {
+  let text = catalogue[key] ?? key;
+  for (const [name, value] of Object.entries(values)) {
+    text = text.replaceAll(`{${name}}`, String(value));
+  }
+  return text;
+}
+
+/** The server's clock as seen from here: countdowns must not depend on the browser's. */
+export const clock = {
+  offset: 0,
+  sync(serverTime) { this.offset = Date.parse(serverTime) - Date.now(); },
+  now() { return Date.now() + this.offset; },
+};
+
+const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+const UNITS = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+
+/** "5 minutes ago" / "5 menit yang lalu". */
+export function ago(iso, now = clock.now()) {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const [unit, size] = UNITS.find(([, s]) => Math.abs(seconds) >= s) ?? UNITS[3];
+  return relative.format(Math.trunc(seconds / size) || 0, unit);
+}
+
+/** 75 -> "1:15"; 3700 -> "1:01:40". */
+export function clockText(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = (n) => String(n).padStart(2, "0");
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}
+
+export function dateTime(iso) {
+  return new Date(iso).toLocaleString(lang, { dateStyle: "short", timeStyle: "medium" });
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(token, method, path, body) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (exc) {
+    throw new ApiError(0, "network", String(exc));
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    throw new ApiError(response.status, error.code ?? `http_${response.status}`,
+                       error.message ?? response.statusText);
+  }
+  return data;
+}
+
+/** A readable sentence for an API error; the server's own words for the rest. */
+export function errorText(error) {
+  const known = {
+    network: t("error.network"),
+    unauthorized: t("error.unauthorized"),
+    forbidden: t("error.forbidden"),
+    not_a_member: t("error.not_a_member"),
+    capacity_exceeded: t("error.capacity_exceeded"),
+    assignment_revoked: t("error.assignment_revoked"),
+    invalid_transition: t("error.invalid_transition"),
+    not_your_ticket: t("error.not_your_ticket"),
+  };
+  return known[error?.code] ?? t("error.generic", { message: error?.message ?? String(error) });
+}
+
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function toast(message, kind = "info") {
+  const item = document.createElement("p");
+  item.className = `toast ${kind}`;
+  item.textContent = message;
+  $("toasts").append(item);
+  setTimeout(() => item.remove(), 8000);
+}
+
+/** The event stream: resumes after a drop from the last event seen (`since`). */
+export class Stream {
+  constructor(token, { onEvent, onReady, onRejected }) {
+    Object.assign(this, { token, onEvent, onReady, onRejected });
+    this.lastId = null;
+    this.retries = 0;
+    this.stopped = false;
+  }
+
+  start() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = this.ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
+    showLive("connecting");
+    ws.onopen = () => {
+      const auth = { type: "auth", token: this.token };
+      if (this.lastId !== null) auth.since = this.lastId;
+      ws.send(JSON.stringify(auth));
+      this.pinger = setInterval(() => ws.send(JSON.stringify({ type: "ping" })), 25000);
+    };
+    ws.onmessage = (frame) => this.receive(JSON.parse(frame.data));
+    ws.onclose = (event) => {
+      clearInterval(this.pinger);
+      if (this.stopped) return;
+      if (event.code === 4401) { this.onRejected(); return; }
+      showLive("reconnecting");
+      const delay = Math.min(10000, 500 * 2 ** this.retries++);
+      this.timer = setTimeout(() => this.start(), delay);
+    };
+  }
+
+  receive(message) {
+    if (message.type === "hello") {
+      this.retries = 0;
+      showLive("live");
+      if (!message.resumed) this.lastId = message.last_event_id;
+      this.onReady();  // anything may have changed while no socket was open
+    } else if (message.type === "snapshot") {
+      this.lastId = message.last_event_id;
+    } else if (typeof message.id === "number") {
+      this.lastId = message.id;
+      this.onEvent(message);
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.ws?.close();
+  }
+}
+
+function showLive(state) {
+  const live = $("live");
+  live.hidden = false;
+  live.dataset.state = state;
+  live.textContent = { connecting: t("live.connecting"), live: t("live.live"),
+                       reconnecting: t("live.reconnecting") }[state];
+}
+
+/** Show the login form until a token works, then `start(token, answer)`. */
+export function login(storageKey, check, start) {
+  const begin = async (token) => {
+    const answer = await check(token);
+    localStorage.setItem(storageKey, token);
+    $("login").hidden = true;
+    $("content").hidden = false;
+    $("logout").hidden = false;
+    start(token, answer);
+  };
+  $("logout").addEventListener("click", () => {
+    localStorage.removeItem(storageKey);
+    location.reload();
+  });
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("login-error").textContent = "";
+    try {
+      await begin($("token-input").value.trim());
+    } catch (error) {
+      $("login-error").textContent = error.status === 401 || error.status === 403
+        ? t("login.rejected") : errorText(error);
+    }
+  });
+  const kept = localStorage.getItem(storageKey);
+  const ask = () => { $("login").hidden = false; $("token-input").focus(); };
+  if (!kept) { ask(); return; }
+  begin(kept).catch((error) => {
+    ask();
+    if (error.status === 401 || error.status === 403) localStorage.removeItem(storageKey);
+    else $("login-error").textContent = errorText(error);  // kept: it may work again later
+  });
+}
+
+$("lang-select").addEventListener("change", (event) => {
+  document.cookie = `giliran_lang=${event.target.value}; path=/; max-age=31536000; samesite=lax`;
+  location.reload();
+});

@@ -1,0 +1,146 @@
+"""Browser tests: the dashboards in Debian's headless Chromium, driven by Playwright, against a
+real `giliran serve` on SQLite. Without /usr/bin/chromium they skip with the reason, except
+under CI=true, where the suite must not pass without them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from giliran.adapters.sql import migrate
+from giliran.adapters.sql.database import connect
+from tests.support.e2e_server import API, log_tail, logged_errors, running_server
+from tests.support.server import ADMIN_TOKEN, ServerProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the networking flags Chromium keeps calling home, which a closed network floods.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REPO = Path(__file__).resolve().parents[2]
+LAPTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = (f"the browser tests need Debian's Chromium at {CHROMIUM} "
+                  "(apt-get install chromium)")
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    url = f"sqlite:///{tmp_path / 'giliran.db'}"
+    db = connect(url)
+    migrate.upgrade(db)
+    db.dispose()
+    log = tmp_path / "server.log"
+    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}
+    with running_server(url, log, workers=1, env=env) as started:
+        yield started
+    assert not logged_errors(log), log_tail(log)
+
+
+@dataclass
+class Floor:
+    """The API, as the tests' other actors (an intake, a supervisor's script) use it."""
+
+    base_url: str
+
+    def call(self, method: str, path: str, token: str = ADMIN_TOKEN, **body: Any) -> Any:
+        r = httpx.request(method, f"{self.base_url}{API}{path}", json=body or None,
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert r.status_code < 300, r.text
+        return r.json() if r.content else None
+
+    def agent(self, name: str, *, online: bool = True, **fields: Any) -> dict[str, Any]:
+        created: dict[str, Any] = self.call("POST", "/agents", name=name, **fields)
+        if online:
+            self.call("POST", "/agent/go-online", token=created["token"])
+        return created
+
+    def ticket(self, title: str, **fields: Any) -> dict[str, Any]:
+        created: dict[str, Any] = self.call("POST", "/tickets", title=title, **fields)
+        return created
+
+
+@pytest.fixture
+def floor(server: ServerProcess) -> Floor:
+    return Floor(server.base_url)
+
+
+@dataclass
+class Tab:
+    """A page and what went wrong in it: script errors and console errors (a refused
+    Content-Security-Policy shows there too)."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self, *expected: str) -> None:
+        """No errors but the `expected` ones (the browser logs every refused request)."""
+        unexpected = [e for e in self.errors if not any(x in e for x in expected)]
+        assert not unexpected, unexpected
+
+
+@pytest.fixture
+def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
+    contexts: list[BrowserContext] = []
+
+    def open_(path: str, *, token: str | None = None, locale: str = "en-US",
+              viewport: dict[str, int] = LAPTOP) -> Tab:
+        # Each tab has its own context: its own localStorage, so its own login.
+        context = browser.new_context(locale=locale, viewport=viewport)
+        contexts.append(context)
+        tab = Tab(context.new_page())
+        tab.page.on("pageerror", lambda exc: tab.errors.append(f"page error: {exc}"))
+        tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
+        tab.page.goto(server.base_url + path)
+        if token is not None:
+            log_in(tab.page, token)
+        return tab
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, token: str) -> None:
+    page.get_by_label("Token").fill(token)
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#content")).to_be_visible()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the pictures go: docs/screenshots with GILIRAN_SCREENSHOTS=1 (to refresh the ones
+    the README shows), else a temporary folder, so a plain run leaves the tree alone."""
+    if os.environ.get("GILIRAN_SCREENSHOTS") == "1":
+        return REPO / "docs" / "screenshots"
+    target = tmp_path / "screenshots"
+    target.mkdir()
+    return target
+
+
+def no_horizontal_overflow(page: Page) -> bool:
+    return bool(page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+        " && document.body.scrollWidth <= window.innerWidth"))

@@ -1,0 +1,98 @@
+"""The agent's dashboard in a real browser: tickets arrive, are accepted and completed, and
+the next one follows, all without a reload."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, Floor, log_in, no_horizontal_overflow
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def card(page: Page, title: str) -> Any:
+    return page.locator("#queue-list > li", has_text=title)
+
+
+def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
+                                               screenshots: Path) -> None:
+    floor.call("PATCH", "/queues/default", accept_timeout_seconds=600)
+    sari = floor.agent("Sari", online=False, max_tickets=1)
+    tab = open_tab("/")
+    page = tab.page
+    expect(page.get_by_role("heading", name="Agent login")).to_be_visible()
+    log_in(page, sari["token"])
+    expect(page.get_by_role("heading", name="Sari")).to_be_visible()
+    expect(page.locator("#presence-badge")).to_have_text("Offline")
+    expect(page.locator("#slots-line")).to_contain_text("not online")
+
+    page.get_by_role("button", name="Online", exact=True).click()
+    expect(page.locator("#presence-badge")).to_have_text("Online")
+    expect(page.locator("#slots-line")).to_have_text(
+        "1 of 1 slots free — new tickets arrive automatically.")
+    page.evaluate("window.__marker = 'no reload'")
+
+    first = floor.ticket("Printer is on fire", category="hardware")
+    arrived = card(page, "Printer is on fire")
+    expect(arrived).to_contain_text(first["number"])
+    expect(arrived).to_contain_text("hardware")
+    expect(arrived.locator(".status")).to_have_text("Pending")
+    expect(arrived.locator(".position")).to_have_text("#1")
+    expect(arrived).to_contain_text(re.compile(r"assigned (now|\d+ seconds? ago)"))
+    expect(arrived.locator(".countdown")).to_have_text(re.compile(r"Accept within (10:00|9:\d\d)"))
+    expect(page.locator("#toasts")).to_contain_text(f"New ticket {first['number']}")
+    expect(page.locator("#queue-title")).to_have_text("My ticket queue (1/1)")
+    expect(page.locator("#slots-line")).to_contain_text("queue is full")
+
+    # Sari is full: the next ticket waits in the queue, where she could pick it up.
+    floor.ticket("Second in line")
+    expect(page.locator("#pickup-list")).to_contain_text("Second in line")
+    expect(card(page, "Second in line")).to_have_count(0)
+
+    arrived.get_by_role("button", name="Open").click()
+    dialog = page.locator("#ticket-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Printer is on fire")
+    expect(dialog).to_contain_text("No messages from the customer.")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+    arrived.get_by_role("button", name="Accept").click()
+    expect(arrived.locator(".status")).to_have_text("In progress")
+    expect(arrived.get_by_role("button", name="Accept")).to_be_hidden()
+    expect(arrived.locator(".countdown")).to_be_hidden()
+
+    arrived.get_by_role("button", name="Mark complete").click()
+    expect(card(page, "Printer is on fire")).to_have_count(0)
+    following = card(page, "Second in line")
+    expect(following.locator(".status")).to_have_text("Pending")
+    expect(page.locator("#pickup-empty")).to_be_visible()
+    expect(page.locator("#queue-title")).to_have_text("My ticket queue (1/1)")
+    assert page.evaluate("window.__marker") == "no reload", "the page was reloaded"
+
+    page.get_by_role("button", name="Offline", exact=True).click()
+    expect(page.locator("#presence-badge")).to_have_text("Offline")
+    assert floor.call("GET", "/agent/me", token=sari["token"])["presence"] == "offline"
+    tab.assert_clean()
+
+
+def test_the_agent_page_fits_a_phone(floor: Floor, open_tab: Any, screenshots: Path) -> None:
+    budi = floor.agent("Budi Santoso", max_tickets=5)
+    for title in ("A rather long ticket title about an invoice that does not add up at all",
+                  "Cannot log in", "Refund"):
+        floor.ticket(title, category="billing-and-payments")
+    tab = open_tab("/", token=budi["token"], viewport=PHONE)
+    page = tab.page
+    expect(page.locator("#queue-list > li")).to_have_count(3)
+    assert no_horizontal_overflow(page), "the page scrolls sideways on a phone"
+    for button in page.locator("#queue-list button:visible").all():
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.screenshot(path=screenshots / "agent-phone.png", full_page=True)
+    assert (screenshots / "agent-phone.png").stat().st_size > 0
+    tab.assert_clean()
