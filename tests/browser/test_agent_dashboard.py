@@ -30,6 +30,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(page.get_by_role("heading", name="Sari")).to_be_visible()
     expect(page.locator("#presence-badge")).to_have_text("Offline")
     expect(page.locator("#slots-line")).to_contain_text("not online")
+    expect(page.locator("#telegram")).to_be_hidden()  # this server has no Telegram bot
 
     page.get_by_role("button", name="Online", exact=True).click()
     expect(page.locator("#presence-badge")).to_have_text("Online")

@@ -64,6 +64,7 @@ NOT_ADMIN_ONLY = {
     # Telegram calls this one, with the webhook's secret token in a header.
     ("post", "/api/v1/webhooks/telegram"),
     ("post", "/api/v1/agent/telegram-code"),  # an agent links its own chat
+    ("get", "/api/v1/agent/telegram"),
 }
 
 

@@ -142,7 +142,11 @@ def test_an_agent_links_its_chat_once_with_a_code(tg: Bot) -> None:
     agent = make_agent(tg.client, "Sari")
     code = tg.client.post(f"{API}/agent/telegram-code", headers=bearer(agent["token"])).json()
     assert code["send_to_bot"] == f"/start {code['code']}"
+    state = tg.client.get(f"{API}/agent/telegram", headers=bearer(agent["token"]))
+    assert state.json() == {"enabled": True, "linked": False}
     tg.say(AGENT_CHAT, code["send_to_bot"])
+    state = tg.client.get(f"{API}/agent/telegram", headers=bearer(agent["token"]))
+    assert state.json() == {"enabled": True, "linked": True}
     tg.say(AGENT_CHAT + 1, code["send_to_bot"])  # used up
     expired = tg.client.post(f"{API}/agents/{agent['id']}/telegram-code", headers=ADMIN).json()
     tg.clock.advance(16 * 60)
@@ -301,6 +305,9 @@ def test_without_a_webhook_secret_the_webhook_is_off(database_url: str) -> None:
         with TestClient(create_app(container), raise_server_exceptions=False) as client:
             answer = client.post(HOOK, json={"update_id": 1})
             assert answer.status_code == 503 and answer.json()["error"]["code"] == "not_configured"
+            agent = make_agent(client, "Sari")
+            state = client.get(f"{API}/agent/telegram", headers=bearer(agent["token"])).json()
+            assert state == {"enabled": False, "linked": False}
     finally:
         container.close()
 

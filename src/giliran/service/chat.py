@@ -82,9 +82,11 @@ def unlink(ctx: Context, who: Principal, agent_id: int) -> bool:
     return gone
 
 
-def linked_chat(ctx: Context, agent_id: int) -> ChatLink | None:
+def my_chat_linked(ctx: Context, who: Principal) -> bool:
+    """Whether the calling agent's notices go to a chat."""
+    who.require(Role.AGENT)
     with ctx.uow(write=False) as uow:
-        return uow.chat_links.for_agent(agent_id)
+        return uow.chat_links.for_agent(agent_or_404(uow, who.agent_id).id) is not None
 
 
 def on_message(ctx: Context, msg: ChatMessage, queue: str) -> None:

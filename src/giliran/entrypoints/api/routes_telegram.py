@@ -93,6 +93,17 @@ async def telegram_update(request: Request) -> Response:
     return JSONResponse({"handled": handled})
 
 
+class TelegramState(BaseModel):
+    enabled: bool  # a bot is configured on this server
+    linked: bool  # the calling agent's chat is linked
+
+
+@router.get("/agent/telegram", response_model=TelegramState)
+def my_telegram(request: Request, ctx: Ctx, who: Who) -> TelegramState:
+    return TelegramState(enabled=request.app.state.telegram is not None,
+                         linked=chat.my_chat_linked(ctx, who))
+
+
 @router.post("/agent/telegram-code", response_model=LinkCode)
 async def my_link_code(ctx: Ctx, who: Who, run: Run) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot."""

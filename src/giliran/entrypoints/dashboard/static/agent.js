@@ -18,6 +18,7 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
   me = agent;
   bind();
   refresh();
+  showTelegram();
   new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
   setInterval(tick, 1000);
 });
@@ -166,12 +167,37 @@ function bind() {
     const button = event.target.closest('button[data-action="pickup"]');
     if (button) act("POST", `/tickets/${button.closest("li").dataset.id}/pickup`);
   });
+  $("telegram-link").addEventListener("click", linkTelegram);
   const sound = $("sound-toggle");
   sound.checked = localStorage.getItem(SOUND_KEY) === "on";
   sound.addEventListener("change", () => {
     localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
     if (sound.checked) beep();  // a user's click lets the page make sound from now on
   });
+}
+
+/** The Telegram section, when the server has a bot: linked or not, and a one-time code. */
+async function showTelegram() {
+  try {
+    const state = await api(token, "GET", "/agent/telegram");
+    $("telegram").hidden = !state.enabled;
+    $("telegram-linked").hidden = !state.linked;
+    $("telegram-unlinked").hidden = state.linked;
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+async function linkTelegram() {
+  try {
+    const code = await api(token, "POST", "/agent/telegram-code");
+    const until = new Date(code.expires_at).toLocaleTimeString(document.documentElement.lang,
+                                                               { timeStyle: "short" });
+    $("telegram-code").textContent = t("agent.telegram_code", { command: code.send_to_bot, until });
+    $("telegram-code").hidden = false;
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
 }
 
 async function openTicket(id) {

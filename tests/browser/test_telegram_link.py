@@ -1,0 +1,82 @@
+"""Linking Telegram from the agent's dashboard, end to end: the page shows a one-time code, the
+agent sends it to the bot (a fake Bot API server on loopback), and assignments then arrive in
+Telegram with their buttons."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from giliran.adapters.sql import migrate
+from giliran.adapters.sql.database import connect
+from tests.browser.conftest import Floor
+from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.server import ServerProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+SECRET = "browser-telegram-secret-0123"
+CHAT = 5150
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as started:
+        yield started
+
+
+@pytest.fixture
+def server(tmp_path: Path, fake: FakeTelegram) -> Iterator[ServerProcess]:
+    """This module's server has a Telegram bot (the other browser tests' has none)."""
+    url = f"sqlite:///{tmp_path / 'giliran.db'}"
+    db = connect(url)
+    migrate.upgrade(db)
+    db.dispose()
+    log = tmp_path / "server.log"
+    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2",
+           "GILIRAN_TELEGRAM_BOT_TOKEN": fake.token, "GILIRAN_TELEGRAM_API_URL": fake.url,
+           "GILIRAN_TELEGRAM_WEBHOOK_SECRET": SECRET}
+    with running_server(url, log, workers=1, env=env) as started:
+        yield started
+    assert not logged_errors(log), log_tail(log)
+    assert fake.token not in log.read_text()
+
+
+def test_an_agent_links_telegram_from_the_dashboard(
+    floor: Floor, open_tab: Any, fake: FakeTelegram, server: ServerProcess
+) -> None:
+    sari = floor.agent("Sari")
+    tab = open_tab("/", token=sari["token"])
+    page = tab.page
+    section = page.locator("#telegram")
+    expect(section).to_be_visible()
+    expect(section).to_contain_text("link your chat once")
+    page.get_by_role("button", name="Link Telegram").click()
+    expect(page.locator("#telegram-code")).to_contain_text(re.compile(r"Send /start [0-9A-F]{10}"))
+    command = re.search(r"/start [0-9A-F]{10}", page.locator("#telegram-code").inner_text())
+    assert command is not None
+
+    # The agent sends the code to the bot; Telegram POSTs the update to giliran's webhook.
+    answer = httpx.post(f"{server.base_url}{API}/webhooks/telegram",
+                        json=fake.message(CHAT, command.group(0)),
+                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert answer.status_code == 200
+    wait_until(lambda: fake.sent_to(CHAT), timeout=20, what="the bot's answer")
+    assert fake.sent_to(CHAT)[0].startswith("🔗 This chat is now linked to agent Sari.")
+
+    page.reload()
+    expect(page.locator("#telegram-linked")).to_be_visible()
+    expect(page.locator("#telegram-unlinked")).to_be_hidden()
+    ticket = floor.ticket("Refund please")
+    expect(page.locator("#queue-list > li", has_text="Refund please")).to_be_visible()
+    wait_until(lambda: len(fake.sent_to(CHAT)) == 2, timeout=20, what="the assignment notice")
+    assert fake.sent_to(CHAT)[1].startswith(
+        f"🎫 New ticket added to your queue!\nTicket: {ticket['number']}")
+    tab.assert_clean()
+
