@@ -325,12 +325,12 @@ def test_a_deactivated_agents_chat_speaks_for_nobody(tg: Bot) -> None:
     assert got["presence"] == "offline"
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=3),
-    max_leaves=12,
-)
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20), _nested,
+                    max_leaves=12)
 UPDATE_KEYS = st.sampled_from(["message", "callback_query", "edited_message", "update_id"])
 
 
