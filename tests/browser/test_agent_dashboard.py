@@ -97,3 +97,29 @@ def test_the_agent_page_fits_a_phone(floor: Floor, open_tab: Any, screenshots: P
     page.screenshot(path=screenshots / "agent-phone.png", full_page=True)
     assert (screenshots / "agent-phone.png").stat().st_size > 0
     tab.assert_clean()
+
+
+def test_an_agent_set_away_by_the_system_sees_why_and_comes_back(
+    floor: Floor, open_tab: Any
+) -> None:
+    """A missed assignment (1 s to accept, away after one miss) takes the ticket back and
+    sets the agent away; the page says so live, and Online brings the agent back."""
+    floor.call("PATCH", "/queues/default", accept_timeout_seconds=1, away_after_misses=1)
+    sari = floor.agent("Sari")
+    floor.agent("Budi")
+    tab = open_tab("/", token=sari["token"])
+    page = tab.page
+    expect(page.locator("#presence-badge")).to_have_text("Online")
+    page.evaluate("window.__marker = 'no reload'")
+    ticket = floor.ticket("Nobody answers this one")  # rotation: Sari first
+    expect(card(page, "Nobody answers this one")).to_be_visible()
+    expect(page.locator("#presence-badge")).to_have_text("Away", timeout=15_000)
+    expect(page.locator("#away-note")).to_be_visible()
+    expect(card(page, "Nobody answers this one")).to_have_count(0)
+    # The toast may be gone already; the ticket went on to Budi.
+    assert floor.call("GET", f"/tickets/{ticket['id']}")["assigned_agent_id"] != sari["id"]
+    page.get_by_role("button", name="Online", exact=True).click()
+    expect(page.locator("#presence-badge")).to_have_text("Online")
+    expect(page.locator("#away-note")).to_be_hidden()
+    assert page.evaluate("window.__marker") == "no reload"
+    tab.assert_clean()
