@@ -4,37 +4,14 @@ so the in-memory twin stays an honest stand-in."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from giliran.adapters.memory import InMemoryStore
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
-from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain import delivery as d
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.model import Agent
 from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import UnitOfWorkFactory
-from tests.support.postgres import Cluster
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite",
-                        pytest.param("postgres", marks=pytest.mark.postgres)])
-def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWorkFactory:
-    if request.param == "memory":
-        return InMemoryStore()
-    if request.param == "postgres":
-        cluster: Cluster = request.getfixturevalue("pg_cluster")
-        db = connect(cluster.fresh_database())
-    else:
-        db = connect(f"sqlite:///{tmp_path / 'chat.db'}")
-        migrate.upgrade(db)
-    request.addfinalizer(db.dispose)
-    return SqlUnitOfWorkFactory(db)
 
 
 def notice(key: str, chat: str = "1", at: datetime = T0) -> Notice:

@@ -218,6 +218,13 @@ class InMemoryHistoryRepository:
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
         return [e for e in self._s.history if e.ticket_id == ticket_id]
 
+    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[HistoryEntry]]:
+        found: dict[int, list[HistoryEntry]] = {tid: [] for tid in ticket_ids}
+        for e in self._s.history:
+            if e.ticket_id in found:
+                found[e.ticket_id].append(e)
+        return found
+
     def search(self, query: HistoryFilter) -> list[HistoryEntry]:
         found = [e for e in self._s.history if self._matches(e, query)]
         return found[query.offset:query.offset + query.limit]

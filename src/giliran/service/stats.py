@@ -106,7 +106,7 @@ def histories_assigned(
 ) -> dict[int, list[HistoryEntry]]:
     """Whole histories of the tickets assigned in the period (a stay may have begun before)."""
     assigned = {e.ticket_id for e in entries if e.event == "assigned"}
-    return {tid: uow.history.for_ticket(tid) for tid in sorted(assigned)}
+    return uow.history.for_tickets(sorted(assigned))
 
 
 def _assignment_times(histories: dict[int, list[HistoryEntry]], since: datetime,

@@ -118,6 +118,11 @@ _HISTORY_FOR_TICKET = (
     select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id"))
     .order_by(t.history.c.id)
 )
+_HISTORY_FOR_TICKETS = (
+    select(t.history).where(t.history.c.ticket_id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.history.c.id)
+)
+_IN_CHUNK = 500  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
 _QUEUE_BY_NAME = select(t.queues).where(t.queues.c.name == bindparam("name"))
 _QUEUES = select(t.queues).order_by(t.queues.c.name)
 _QUEUE_SAVE = (
@@ -425,6 +430,17 @@ class SqlHistoryRepository:
         self.flush()
         rows = self._conn.execute(_HISTORY_FOR_TICKET, {"ticket_id": ticket_id})
         return [_entry(r) for r in rows]
+
+    def for_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[HistoryEntry]]:
+        self.flush()
+        found: dict[int, list[HistoryEntry]] = {tid: [] for tid in ticket_ids}
+        ids = sorted(found)
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows = self._conn.execute(_HISTORY_FOR_TICKETS,
+                                      {"ids": ids[start:start + _IN_CHUNK]})
+            for r in rows:
+                found[r.ticket_id].append(_entry(r))
+        return found
 
     def search(self, query: HistoryFilter) -> list[HistoryEntry]:
         self.flush()
