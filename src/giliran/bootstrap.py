@@ -12,7 +12,7 @@ from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.adapters.telegram import TelegramBot
 from giliran.config import Settings
 from giliran.service.context import Context
-from giliran.service.ports import Clock
+from giliran.service.ports import Clock, CommitObserver
 
 
 @dataclass
@@ -20,6 +20,11 @@ class Container:
     settings: Settings
     db: Database
     ctx: Context
+    factory: SqlUnitOfWorkFactory
+
+    def observe(self, observer: CommitObserver) -> None:
+        """Tell `observer` too of every commit that moves tickets (the server's senders)."""
+        self.factory.observers.append(observer)
 
     def close(self) -> None:
         self.db.dispose()
@@ -35,15 +40,16 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     )
     observers = [PrometheusObserver()] if settings.metrics else []
     clock = clock or SystemClock()
+    factory = SqlUnitOfWorkFactory(db, observers, clock)
     ctx = Context(
-        uow=SqlUnitOfWorkFactory(db, observers, clock),
+        uow=factory,
         clock=clock,
         admin_token=settings.admin_token.get_secret_value(),
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
         rng=random.Random(settings.random_seed),
         presence_grace_seconds=settings.presence_grace_seconds,
     )
-    return Container(settings, db, ctx)
+    return Container(settings, db, ctx, factory)
 
 
 def telegram_bot(settings: Settings) -> TelegramBot | None:

@@ -122,14 +122,17 @@ def test_an_assignment_notice_pending_at_a_crash_is_sent_once_after_restart(
     database_url: str, tmp_path: Path
 ) -> None:
     with FakeTelegram() as fake:
-        # A slow courier (one pass at start and when an update wakes it, then every 60 s)
-        # leaves the window between the assignment's commit and its notice open.
+        # A server that sends nothing (its outbox loops are off) holds the window between the
+        # assignment's commit and its notice open for as long as the test needs.
         slow = ServerProcess(database_url, log_path=tmp_path / "slow.log",
-                             env=bot_env(fake, tick="60"))
+                             env={**bot_env(fake), "GILIRAN_OUTBOX": "false"})
         slow.start()
         try:
             http = httpx.Client(base_url=slow.base_url + API, headers=ADMIN, timeout=10)
-            link_agent(http, fake, lambda u: post_update(http, u))
+            agent = http.post("/agents", json={"name": "Sari"}).json()
+            code = http.post(f"/agents/{agent['id']}/telegram-code").json()
+            post_update(http, fake.message(AGENT_CHAT, code["send_to_bot"]))
+            post_update(http, fake.message(AGENT_CHAT, "/online"))
             ticket = http.post("/tickets", json={"title": "hot lead"}).json()
             assert ticket["status"] == "assigned"  # committed, not yet told
             http.close()
@@ -138,7 +141,7 @@ def test_an_assignment_notice_pending_at_a_crash_is_sent_once_after_restart(
             os.kill(slow.proc.pid, signal.SIGKILL)
             slow.proc.wait()
             slow.proc = None
-        assert assigned_notices(fake) == [], "told before the crash; the test proves nothing"
+        assert fake.sent() == [], "told before the crash; the test proves nothing"
 
         fast = ServerProcess(database_url, log_path=tmp_path / "fast.log", env=bot_env(fake))
         fast.start()
@@ -148,5 +151,6 @@ def test_an_assignment_notice_pending_at_a_crash_is_sent_once_after_restart(
                 wait_until(lambda: settled(http), timeout=30, what="the notice recorded")
         finally:
             fast.stop()
-    [told] = assigned_notices(fake)
-    assert ticket["number"] in told
+    told = fake.sent_to(AGENT_CHAT)
+    assert [t.split()[0] for t in told] == ["🔗", "🟢", "🎫"], told  # each once, in order
+    assert ticket["number"] in told[2]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
+from giliran.domain.model import HistoryEntry
 from giliran.service import notify, outbox, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
@@ -131,6 +132,22 @@ class OutboxLoop:
             if sent < self.BATCH:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._interval)
+
+
+class Waker:
+    """A commit observer that wakes the senders when this process commits a move, so its
+    notices go out at once instead of at the next interval (other processes' moves are found
+    by the interval). Runs in the committing thread; only hands the wake to the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, senders: Sequence[OutboxLoop]) -> None:
+        self._loop = loop
+        self._senders = list(senders)
+
+    def committed(self, entries: Sequence[HistoryEntry]) -> None:
+        if self._loop.is_closed():  # the server has stopped; the container may live on
+            return
+        for sender in self._senders:
+            self._loop.call_soon_threadsafe(sender.wake)
 
 
 class Deliverer(OutboxLoop):

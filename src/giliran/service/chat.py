@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from giliran.domain.errors import AssignmentRevoked, GiliranError
 from giliran.domain.model import Agent, Presence, TicketStatus
 from giliran.domain.notices import TELEGRAM, ChatLink, language, parse_button, say
-from giliran.service import channels, presence, tickets
+from giliran.service import channels, notify, presence, tickets
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.lookups import agent_or_404
 from giliran.service.notify import queue_notice
@@ -137,6 +137,7 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
             uow.commit()  # the code is used up either way
             return say(lang, "bad_code")
         uow.chat_links.link(ChatLink(agent.id, msg.chat_id, lang))
+        notify.start_cursor(uow)
         uow.commit()
     return say(lang, "linked", name=agent.name)
 

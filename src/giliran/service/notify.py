@@ -47,17 +47,22 @@ def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: s
                                   next_attempt_at=now, created_at=now))
 
 
+def start_cursor(uow: UnitOfWork) -> None:
+    """Notices start with the next event, once: at the first link of a chat (nobody could be
+    told of anything before that) or at the first pass, whichever comes first."""
+    if uow.settings.get(CURSOR) is None:
+        uow.settings.put(CURSOR, str(uow.events.bounds()[1]))
+
+
 def fan_out(ctx: Context) -> int:
-    """New events become notices for the linked agents they concern. The first pass starts
-    after the newest event: nobody hears of what happened before notices were turned on."""
+    """New events become notices for the linked agents they concern."""
     with ctx.uow(write=True) as uow:
         now = ctx.clock.now()
-        cursor = uow.settings.get(CURSOR)
-        if cursor is None:
-            uow.settings.put(CURSOR, str(uow.events.bounds()[1]))
+        if uow.settings.get(CURSOR) is None:
+            start_cursor(uow)
             uow.commit()
             return 0
-        events = uow.events.after(int(cursor), PAGE)
+        events = uow.events.after(int(uow.settings.get(CURSOR) or 0), PAGE)
         if not events:
             return 0
         made = sum(_tell(uow, e, now) for e in events if now - e.at <= STALE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +31,7 @@ from giliran.entrypoints.api import (
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.dashboard import pages
-from giliran.entrypoints.scheduler import Deliverer, Scheduler
+from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
 from giliran.entrypoints.telegram import Courier, Poller
 
 MAX_BODY_BYTES = 1_000_000
@@ -80,20 +81,23 @@ def _background(app: FastAPI, c: Container, runner: Runner,
     notices and polling, and the timer pass."""
     s = c.settings
     tasks: list[Background] = []
+    senders: list[OutboxLoop] = []
     if s.outbox:
-        deliverer = Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
-                              s.webhook_max_attempts, s.webhook_timeout_seconds)
-        deliverer.start()
-        tasks.append(deliverer)
+        senders.append(Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
+                                 s.webhook_max_attempts, s.webhook_timeout_seconds))
     if s.outbox and bot is not None:
         app.state.courier = courier = Courier(c.ctx, bot, runner.write, runner.read,
                                               s.tick_seconds, s.telegram_max_attempts)
-        courier.start()
-        tasks.append(courier)
+        senders.append(courier)
         if s.telegram_webhook_secret is None:
             poller = Poller(c.ctx, bot, runner.write, s.telegram_queue, courier)
             poller.start()
             tasks.append(poller)
+    for sender in senders:
+        sender.start()
+    tasks.extend(senders)
+    if senders:
+        c.observe(Waker(asyncio.get_running_loop(), senders))
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read)
