@@ -95,6 +95,7 @@ class OutboxLoop:
 
     BATCH = 50
     NAME = "giliran-outbox"
+    GAP = 0.01  # seconds
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
@@ -122,8 +123,10 @@ class OutboxLoop:
         """Release what the loop sends with."""
 
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             self._wake.clear()
+            started = loop.time()
             try:
                 sent = await self.run_once()
             except Exception:
@@ -132,6 +135,9 @@ class OutboxLoop:
             if sent < self.BATCH:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._interval)
+                # Passes start at least GAP apart: a lone commit is served at once, a stream
+                # of them shares passes (at most 1 / GAP a second, not one per commit).
+                await asyncio.sleep(max(0.0, started + self.GAP - loop.time()))
 
 
 class Waker:
