@@ -23,7 +23,7 @@ import httpx
 from _common import ADMIN_TOKEN, REPO, banner, giliran_server, median, percentile
 
 sys.path.insert(0, str(REPO))
-from tests.support.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram
 
 SECRET = "bench-telegram-secret-0123"
 CHAT = 4242
