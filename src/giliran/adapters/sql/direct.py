@@ -36,8 +36,9 @@ class _Plan:
         names = list(compiled.positiontup or binds)
         processors = compiled._bind_processors
         # Tuple-typed binds (a sequence of processors) are not used by these statements.
-        self.binds: list[tuple[str, Processor, Any]] = [
-            (n, processors.get(n), binds[n].effective_value)  # type: ignore[misc]
+        found: dict[str, Processor] = processors  # type: ignore[assignment]
+        self.binds: list[tuple[str, Processor, Any, bool]] = [
+            (n, found.get(n), binds[n].effective_value, _keeps_none(found.get(n)))
             for n in names]
         self.positional = bool(compiled.positional)
         columns = compiled._result_columns or []
@@ -49,10 +50,15 @@ class _Plan:
         self.converts = any(self.results)
 
     def params(self, given: dict[str, Any]) -> Any:
-        values = [_bind(p, given.get(n, default)) for n, p, default in self.binds]
+        values = []
+        for name, processor, default, keeps_none in self.binds:
+            value = given.get(name, default)
+            if processor is not None and not (value is None and keeps_none):
+                value = processor(value)
+            values.append(value)
         if self.positional:
             return values
-        return {n: v for (n, _, _), v in zip(self.binds, values, strict=True)}
+        return {b[0]: v for b, v in zip(self.binds, values, strict=True)}
 
     def make_row(self, raw: Sequence[Any]) -> Any:
         if self.converts:
@@ -60,8 +66,10 @@ class _Plan:
         return self.row(raw) if self.row is tuple else self.row._make(raw)
 
 
-def _bind(processor: Processor, value: Any) -> Any:
-    return value if processor is None else processor(value)
+def _keeps_none(processor: Processor) -> bool:
+    """Whether the processor binds None as NULL (most do; JSON binds it as 'null'), so a None
+    can skip it."""
+    return processor is None or processor(None) is None
 
 
 class Direct:
