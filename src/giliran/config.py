@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     # SQLite durability: NORMAL survives process crashes; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    # Threads per process that run writing use cases; SQLite has one writer at a time anyway.
+    # Threads per process that run writing use cases (default 1): the database serializes
+    # writers anyway; more only help when much work runs outside the lock (queue positions of
+    # a long backlog).
     writer_threads: int | None = Field(default=None, ge=1, le=64)
     random_seed: int | None = None
     # The timer pass (escalations, presence expiry, long-wait flags) runs this often in every

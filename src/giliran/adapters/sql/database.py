@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from giliran.adapters.sql.direct import run_plain
 from giliran.domain.errors import GiliranError
 
 # JSON columns (events, who missed a ticket, an agent's queues) through orjson: several per
@@ -90,4 +91,4 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get("giliran_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        run_plain(conn, "BEGIN IMMEDIATE" if write else "BEGIN")

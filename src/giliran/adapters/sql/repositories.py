@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.direct import Direct
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.events import Event
 from giliran.domain.model import (
@@ -61,21 +62,23 @@ _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
 _AGENT_SELECT = select(*_AGENT_COLUMNS)
-_AGENT_BY_ID = _AGENT_SELECT.where(t.agents.c.id == bindparam("id"))
+_AGENT_BY_ID = Direct(_AGENT_SELECT.where(t.agents.c.id == bindparam("id")))
 _AGENT_BY_TOKEN = _AGENT_SELECT.where(t.agents.c.token_hash == bindparam("token_hash"))
 _AGENT_INSERT = insert(t.agents).returning(t.agents.c.id)
 # Bind names must differ from column names in SET clauses, hence the "v_" prefix.
-_AGENT_SAVE = (
+_AGENT_SAVE = Direct(
     update(t.agents).where(t.agents.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in _AGENT_FIELDS})
 )
 
-_TICKET_BY_ID = select(t.tickets).where(t.tickets.c.id == bindparam("id"))
-_TICKET_BY_EXTERNAL = select(t.tickets).where(t.tickets.c.external_id == bindparam("external_id"))
-_TICKET_INSERT = insert(t.tickets).returning(t.tickets.c.id)
+_TICKET_BY_ID = Direct(select(t.tickets).where(t.tickets.c.id == bindparam("id")))
+_TICKET_BY_EXTERNAL = Direct(
+    select(t.tickets).where(t.tickets.c.external_id == bindparam("external_id")))
+_TICKET_INSERT = Direct(insert(t.tickets).returning(t.tickets.c.id),
+                        column_keys=("created_at", *_TICKET_FIELDS))
 _TICKETS_BY_IDS = (select(t.tickets).where(t.tickets.c.id.in_(bindparam("ids", expanding=True)))
                    .order_by(t.tickets.c.id))
-_TICKET_SAVE = (
+_TICKET_SAVE = Direct(
     update(t.tickets).where(t.tickets.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
 )
@@ -113,7 +116,8 @@ _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
     .order_by(t.tickets.c.assigned_seq)
 )
-_HISTORY_INSERT = insert(t.history)
+_HISTORY_INSERT = Direct(insert(t.history), column_keys=(
+    "ticket_id", "at", "event", "reason", "actor", "from_agent_id", "to_agent_id"))
 _HISTORY_FOR_TICKET = (
     select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id"))
     .order_by(t.history.c.id)
@@ -123,7 +127,7 @@ _HISTORY_FOR_TICKETS = (
     .order_by(t.history.c.id)
 )
 _IN_CHUNK = 500  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
-_QUEUE_BY_NAME = select(t.queues).where(t.queues.c.name == bindparam("name"))
+_QUEUE_BY_NAME = Direct(select(t.queues).where(t.queues.c.name == bindparam("name")))
 _QUEUES = select(t.queues).order_by(t.queues.c.name)
 _QUEUE_SAVE = (
     update(t.queues).where(t.queues.c.name == bindparam("v_name"))
@@ -166,33 +170,33 @@ _MEMBERSHIP_INSERT = insert(t.agent_queues)
 _MEMBERS_BESIDES = _MEMBERS.where(t.agents.c.id.not_in(bindparam("excluded", expanding=True)))
 _SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
-_eligible_statements: dict[tuple[tuple[str, ...], int | None], Select[Any]] = {}
-_queued_statements: dict[tuple[int, bool, bool], Select[Any]] = {}
+_eligible_statements: dict[tuple[tuple[str, ...], int | None], Direct] = {}
+_queued_statements: dict[tuple[int, bool, bool], Direct] = {}
 
 
-def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Select[Any]:
-    stmt = _eligible_statements.get((ordering, limit))
-    if stmt is None:
+def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Direct:
+    found = _eligible_statements.get((ordering, limit))
+    if found is None:
         stmt = _AGENT_SELECT.where(t.ELIGIBLE, _SERVES).order_by(
             *(t.agents.c[f] for f in ordering))
         if limit is not None:
             stmt = stmt.limit(limit)
-        _eligible_statements[(ordering, limit)] = stmt
-    return stmt
+        found = _eligible_statements[(ordering, limit)] = Direct(stmt)
+    return found
 
 
-def _queued_statement(limit: int, with_offset: bool, one_queue: bool) -> Select[Any]:
+def _queued_statement(limit: int, with_offset: bool, one_queue: bool) -> Direct:
     key = (limit, with_offset, one_queue)
-    stmt = _queued_statements.get(key)
-    if stmt is None:
+    found = _queued_statements.get(key)
+    if found is None:
         stmt = _DISPATCHABLE
         if one_queue:
             stmt = stmt.where(t.tickets.c.queue == bindparam("queue"))
         stmt = stmt.order_by(*_QUEUE_ORDER).limit(limit)
         if with_offset:
             stmt = stmt.offset(bindparam("offset"))
-        _queued_statements[key] = stmt
-    return stmt
+        found = _queued_statements[key] = Direct(stmt)
+    return found
 
 
 class SqlAgentRepository:
@@ -213,7 +217,7 @@ class SqlAgentRepository:
     def get(self, agent_id: int) -> Agent | None:
         if agent_id in self._seen:
             return self._seen[agent_id]
-        row = self._conn.execute(_AGENT_BY_ID, {"id": agent_id}).first()
+        row = _AGENT_BY_ID.first(self._conn, {"id": agent_id})
         return self._load(row) if row else None
 
     def by_token_hash(self, token_hash: str) -> Agent | None:
@@ -227,7 +231,7 @@ class SqlAgentRepository:
     def save(self, agent: Agent) -> None:
         params = {f"v_{f}": v for f, v in _agent_values(agent).items()}
         params["v_id"] = agent.id
-        self._conn.execute(_AGENT_SAVE, params)
+        _AGENT_SAVE.rows(self._conn, params)
         if self._stored_queues.get(agent.id) != agent.queues:
             self._conn.execute(_MEMBERSHIP_DELETE, {"agent_id": agent.id})
             self._write_membership(agent)
@@ -249,7 +253,7 @@ class SqlAgentRepository:
         self._stored_queues[agent.id] = agent.queues
 
     def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        rows = self._conn.execute(_eligible_statement(ordering, limit), {"queue": queue})
+        rows = _eligible_statement(ordering, limit).rows(self._conn, {"queue": queue})
         return [self._load(r) for r in rows]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
@@ -289,7 +293,7 @@ class SqlTicketRepository:
         values = _ticket_values(ticket)
         values["created_at"] = ticket.created_at
         try:
-            ticket.id = self._conn.execute(_TICKET_INSERT, values).scalar_one()
+            ticket.id = _TICKET_INSERT.scalar(self._conn, values)
         except IntegrityError as exc:
             # Only external_id is unique among what intake writes (the queue was checked).
             raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists") from exc
@@ -299,10 +303,12 @@ class SqlTicketRepository:
     def get(self, ticket_id: int) -> Ticket | None:
         if ticket_id in self._seen:
             return self._seen[ticket_id]
-        return self._first(_TICKET_BY_ID, {"id": ticket_id})
+        row = _TICKET_BY_ID.first(self._conn, {"id": ticket_id})
+        return self._load(row) if row else None
 
     def by_external_id(self, external_id: str) -> Ticket | None:
-        return self._first(_TICKET_BY_EXTERNAL, {"external_id": external_id})
+        row = _TICKET_BY_EXTERNAL.first(self._conn, {"external_id": external_id})
+        return self._load(row) if row else None
 
     def many(self, ids: set[int]) -> list[Ticket]:
         if not ids:
@@ -313,16 +319,16 @@ class SqlTicketRepository:
     def save(self, ticket: Ticket) -> None:
         params = {f"v_{k}": v for k, v in _ticket_values(ticket).items()}
         params["v_id"] = ticket.id
-        self._conn.execute(_TICKET_SAVE, params)
+        _TICKET_SAVE.rows(self._conn, params)
         self._seen[ticket.id] = ticket
 
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
         stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=False)
-        return [self._load(r) for r in self._conn.execute(stmt, {"offset": offset})]
+        return [self._load(r) for r in stmt.rows(self._conn, {"offset": offset})]
 
     def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
         stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=True)
-        rows = self._conn.execute(stmt, {"offset": offset, "queue": queue})
+        rows = stmt.rows(self._conn, {"offset": offset, "queue": queue})
         return [self._load(r) for r in rows]
 
     def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
@@ -423,7 +429,7 @@ class SqlHistoryRepository:
 
     def flush(self) -> None:
         if self._pending:
-            self._conn.execute(_HISTORY_INSERT, self._pending)
+            _HISTORY_INSERT.many(self._conn, self._pending)
             self._pending = []
 
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
@@ -501,7 +507,7 @@ class SqlQueueRepository:
     def get(self, name: str) -> Queue | None:
         if name in self._seen:
             return self._seen[name]
-        row = self._conn.execute(_QUEUE_BY_NAME, {"name": name}).first()
+        row = _QUEUE_BY_NAME.first(self._conn, {"name": name})
         return self._load(row) if row is not None else None
 
     def all(self) -> list[Queue]:
@@ -595,7 +601,8 @@ def _filters(query: TicketFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-_EVENT_INSERT = insert(t.events)
+_EVENT_INSERT = Direct(insert(t.events),
+                       column_keys=("at", "type", "ticket_id", "queue", "agents", "payload"))
 _EVENTS_AFTER = (select(t.events).where(t.events.c.id > bindparam("after"))
                  .order_by(t.events.c.id).limit(bindparam("limit")))
 _EVENT_BOUNDS = select(func.min(t.events.c.id), func.max(t.events.c.id))
@@ -620,7 +627,7 @@ class SqlEventRepository:
 
     def flush(self) -> None:
         if self._pending:
-            self._conn.execute(_EVENT_INSERT, [
+            _EVENT_INSERT.many(self._conn, [
                 {"at": e.at, "type": e.type, "ticket_id": e.ticket_id, "queue": e.queue,
                  "agents": sorted(e.agents), "payload": e.payload}
                 for e in self._pending

@@ -13,6 +13,7 @@ from giliran.adapters.clock import SystemClock
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
+from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
@@ -41,13 +42,13 @@ from giliran.service.ports import (
     WebhookRepository,
 )
 
-_NEXT_SEQ = (
+_NEXT_SEQ = Direct(
     update(t.counters)
     .where(t.counters.c.name == "assignment")
     .values(value=t.counters.c.value + 1)
     .returning(t.counters.c.value)
 )
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LOCK = Direct(text("SELECT pg_advisory_xact_lock(:key)"))
 log = logging.getLogger("giliran.storage")
 
 
@@ -111,12 +112,12 @@ class SqlUnitOfWork:
         if self._locked or self._db.is_sqlite:
             return
         assert self._conn is not None and self._write
-        self._conn.execute(_LOCK, {"key": WRITER_LOCK_KEY})
+        _LOCK.rows(self._conn, {"key": WRITER_LOCK_KEY})
         self._locked = True
 
     def next_seq(self) -> int:
         assert self._conn is not None
-        return int(self._conn.execute(_NEXT_SEQ).scalar_one())
+        return int(_NEXT_SEQ.scalar(self._conn))
 
     def commit(self) -> None:
         assert self._conn is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +19,10 @@ async def get_ctx(request: Request) -> Context:
 
 
 async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Principal:
+    return await principal_of(request, ctx)
+
+
+async def principal_of(request: Request, ctx: Context) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -35,6 +40,22 @@ async def get_runner(request: Request) -> Runner:
     return runner
 
 
+@dataclass(frozen=True)
+class Call:
+    """Context, caller and runner resolved in one dependency, for the busiest route: FastAPI
+    spends ~10 µs per dependency per request."""
+
+    ctx: Context
+    who: Principal
+    run: Runner
+
+
+async def get_call(request: Request) -> Call:
+    ctx: Context = request.app.state.container.ctx
+    return Call(ctx, await principal_of(request, ctx), request.app.state.runner)
+
+
 Ctx = Annotated[Context, Depends(get_ctx)]
 Run = Annotated[Runner, Depends(get_runner)]
 Who = Annotated[Principal, Depends(get_principal)]
+Bound = Annotated[Call, Depends(get_call)]
