@@ -55,7 +55,9 @@ def test_a_chat_speaks_for_one_agent_and_a_code_links_once(uow: UnitOfWorkFactor
     with uow(write=True) as w:
         a = w.agents.add(Agent(0, "A"), "hash-a")
         b = w.agents.add(Agent(0, "B"), "hash-b")
+        assert not w.chat_links.any()
         w.chat_links.link(ChatLink(a.id, "100", "id"))
+        assert w.chat_links.any()
         w.chat_links.link(ChatLink(b.id, "100", "en"))  # the chat moves to B
         w.chat_links.add_code("code-1", a.id, T0 + timedelta(minutes=15))
         w.chat_links.add_code("code-2", a.id, T0 + timedelta(minutes=1))
@@ -70,4 +72,4 @@ def test_a_chat_speaks_for_one_agent_and_a_code_links_once(uow: UnitOfWorkFactor
         assert w.chat_links.unlink(b.id) and not w.chat_links.unlink(b.id)
         w.commit()
     with uow(write=False) as r:
-        assert r.chat_links.for_chat("100") is None
+        assert r.chat_links.for_chat("100") is None and not r.chat_links.any()

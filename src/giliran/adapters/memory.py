@@ -414,6 +414,9 @@ class InMemoryChatLinkRepository:
     def unlink(self, agent_id: int) -> bool:
         return self._s.chat_links.pop(agent_id, None) is not None
 
+    def any(self) -> bool:
+        return bool(self._s.chat_links)
+
     def add_code(self, code_hash: str, agent_id: int, expires_at: datetime) -> None:
         self._s.link_codes[code_hash] = (agent_id, expires_at)
 

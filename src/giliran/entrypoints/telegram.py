@@ -38,7 +38,9 @@ class Courier(OutboxLoop):
         self._max_attempts = max_attempts
 
     async def run_once(self) -> int:
-        if not await self._run_read(notify.has_work, self._ctx):
+        found = await self._run_read(notify.backlog, self._ctx)
+        self.listening = found.listening
+        if not found.due:
             return 0
         await self._run_write(notify.fan_out, self._ctx)
         due = await self._run_write(notify.claim, self._ctx, self.BATCH)

@@ -136,8 +136,9 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
         if agent is None or not agent.active:
             uow.commit()  # the code is used up either way
             return say(lang, "bad_code")
+        first = not uow.chat_links.any()
         uow.chat_links.link(ChatLink(agent.id, msg.chat_id, lang))
-        notify.start_cursor(uow)
+        notify.start_cursor(uow, restart=first)
         uow.commit()
     return say(lang, "linked", name=agent.name)
 

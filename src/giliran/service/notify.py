@@ -20,6 +20,7 @@ from giliran.domain.events import Event
 from giliran.domain.model import Agent, Reason, Ticket
 from giliran.domain.notices import TELEGRAM, ChatLink, Notice, say, ticket_buttons
 from giliran.service.context import Context, Principal, Role
+from giliran.service.outbox import Backlog
 from giliran.service.ports import UnitOfWork
 
 CURSOR = "notices.last_event_id"
@@ -47,10 +48,11 @@ def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: s
                                   next_attempt_at=now, created_at=now))
 
 
-def start_cursor(uow: UnitOfWork) -> None:
-    """Notices start with the next event, once: at the first link of a chat (nobody could be
-    told of anything before that) or at the first pass, whichever comes first."""
-    if uow.settings.get(CURSOR) is None:
+def start_cursor(uow: UnitOfWork, *, restart: bool = False) -> None:
+    """Notices start with the next event: at the first pass, and again whenever a chat is
+    linked while no other is (passes skip events while nobody listens, and nobody could be
+    told of those)."""
+    if restart or uow.settings.get(CURSOR) is None:
         uow.settings.put(CURSOR, str(uow.events.bounds()[1]))
 
 
@@ -153,13 +155,14 @@ def record(ctx: Context, notice_id: int, sent: Sent, max_attempts: int) -> None:
         uow.commit()
 
 
-def has_work(ctx: Context) -> bool:
-    """A read: anything to fan out or send?"""
+def backlog(ctx: Context) -> Backlog:
+    """Listening while any chat is linked (only linked agents are told of events)."""
     with ctx.uow(write=False) as uow:
+        listening = uow.chat_links.any()
         cursor = uow.settings.get(CURSOR)
-        if cursor is None or int(cursor) < uow.events.bounds()[1]:
-            return True
-        return bool(uow.notices.due(ctx.clock.now(), 1))
+        if cursor is None or (listening and int(cursor) < uow.events.bounds()[1]):
+            return Backlog(listening, True)
+        return Backlog(listening, bool(uow.notices.due(ctx.clock.now(), 1)))
 
 
 def list_notices(ctx: Context, who: Principal, status: DeliveryStatus | None, limit: int,

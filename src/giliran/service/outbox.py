@@ -133,13 +133,21 @@ def record(ctx: Context, delivery_id: int, error: str | None, max_attempts: int)
         uow.commit()
 
 
-def has_work(ctx: Context) -> bool:
-    """A read: anything to fan out or send?"""
+@dataclass(frozen=True)
+class Backlog:
+    """What a sender learns from one cheap read."""
+
+    listening: bool  # someone subscribes: new events will need sending
+    due: bool  # something to fan out or send now
+
+
+def backlog(ctx: Context) -> Backlog:
     with ctx.uow(write=False) as uow:
         _, last = uow.events.bounds()
-        if any(w.active and w.last_event_id < last for w in uow.webhooks.all()):
-            return True
-        return bool(uow.deliveries.due(ctx.clock.now(), 1))
+        hooks = [w for w in uow.webhooks.all() if w.active]
+        if any(w.last_event_id < last for w in hooks):
+            return Backlog(True, True)
+        return Backlog(bool(hooks), bool(uow.deliveries.due(ctx.clock.now(), 1)))
 
 
 def prune(ctx: Context, keep: timedelta) -> int:

@@ -89,6 +89,9 @@ class SqlChatLinkRepository:
         gone = self._conn.execute(delete(t.chat_links).where(t.chat_links.c.agent_id == agent_id))
         return bool(gone.rowcount)
 
+    def any(self) -> bool:
+        return self._conn.execute(select(t.chat_links.c.agent_id).limit(1)).first() is not None
+
     def add_code(self, code_hash: str, agent_id: int, expires_at: datetime) -> None:
         self._conn.execute(insert(t.link_codes).values(
             code_hash=code_hash, agent_id=agent_id, expires_at=expires_at))
