@@ -308,6 +308,11 @@ def test_without_a_webhook_secret_the_webhook_is_off(database_url: str) -> None:
             agent = make_agent(client, "Sari")
             state = client.get(f"{API}/agent/telegram", headers=bearer(agent["token"])).json()
             assert state == {"enabled": False, "linked": False}
+            for path, token in ((f"{API}/agent/telegram-code", agent["token"]),
+                                (f"{API}/agents/{agent['id']}/telegram-code", ADMIN_TOKEN)):
+                refused = client.post(path, headers=bearer(token))
+                assert refused.status_code == 503, refused.text
+                assert refused.json()["error"]["code"] == "not_configured"
     finally:
         container.close()
 

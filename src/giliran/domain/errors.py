@@ -69,3 +69,9 @@ class InvalidInput(GiliranError):
     """Input that is well-formed but breaks a rule (e.g. an unknown queue)."""
 
     code = "invalid_input"
+
+
+class NotConfigured(GiliranError):
+    """A feature this deployment has not set up (e.g. no Telegram bot)."""
+
+    code = "not_configured"

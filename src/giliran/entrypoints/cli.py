@@ -102,7 +102,9 @@ def serve(
     out.print(f"giliran is starting on [bold]http://{shown_host}:{bind_port}[/bold] "
               f"({n_workers} worker{'s' if n_workers > 1 else ''}, "
               f"{settings.database_url.split(':', 1)[0]})")
-    out.print(f"API docs: http://{shown_host}:{bind_port}/api/v1/docs")
+    base = f"http://{shown_host}:{bind_port}"
+    out.print(f"dashboards: {base}/ for agents, {base}/admin for supervisors")
+    out.print(f"API docs: {base}/api/v1/docs")
     if generated is not None:
         kept = (f"kept in {token_file}" if token_file is not None
                 else "generated; set GILIRAN_ADMIN_TOKEN to keep one")

@@ -20,6 +20,7 @@ STATUS: list[tuple[type[e.GiliranError], int]] = [
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.InvalidInput, 422),
+    (e.NotConfigured, 503),
 ]
 
 

@@ -20,12 +20,14 @@ from pydantic import BaseModel
 from giliran.adapters.telegram import parse_update
 from giliran.bootstrap import Container
 from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.errors import NotConfigured
 from giliran.domain.notices import Notice
 from giliran.entrypoints.api.deps import Ctx, Run, Who
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import MAX_INT
 from giliran.entrypoints.telegram import handle
 from giliran.service import chat, notify
+from giliran.service.context import Role
 
 router = APIRouter(tags=["telegram"])
 Id = Annotated[int, Path(ge=1, le=MAX_INT)]
@@ -105,14 +107,20 @@ def my_telegram(request: Request, ctx: Ctx, who: Who) -> TelegramState:
 
 
 @router.post("/agent/telegram-code", response_model=LinkCode)
-async def my_link_code(ctx: Ctx, who: Who, run: Run) -> LinkCode:
-    """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot."""
+async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCode:
+    """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
+    503 `not_configured` while the server has no bot."""
+    who.require(Role.AGENT)
+    _require_bot(request)
     return _code(*await run.write(chat.my_link_code, ctx, who))
 
 
 @router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
-async def agent_link_code(agent_id: Id, ctx: Ctx, who: Who, run: Run) -> LinkCode:
+async def agent_link_code(request: Request, agent_id: Id, ctx: Ctx, who: Who,
+                          run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
+    who.require(Role.ADMIN)
+    _require_bot(request)
     return _code(*await run.write(chat.link_code_for, ctx, who, agent_id))
 
 
@@ -140,6 +148,11 @@ def list_notices(
 async def retry_notice(notice_id: Id, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
+
+
+def _require_bot(request: Request) -> None:
+    if request.app.state.telegram is None:
+        raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN: this server has no Telegram bot")
 
 
 def _code(code: str, expires_at: datetime) -> LinkCode:
