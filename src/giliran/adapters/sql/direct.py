@@ -89,7 +89,8 @@ class Direct:
 
     def rows(self, conn: Connection, params: dict[str, Any] | None = None) -> list[Any]:
         if _observed(conn):
-            return list(conn.execute(self.stmt, params or {}))
+            result = conn.execute(self.stmt, params or {})
+            return list(result) if result.returns_rows else []
         plan = self._plan(conn.dialect)
         bound = plan.params(params or {})
         with _cursor(conn, plan.sql, bound) as cursor:
