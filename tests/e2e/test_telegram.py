@@ -4,8 +4,6 @@ its notice."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +135,7 @@ def test_an_assignment_notice_pending_at_a_crash_is_sent_once_after_restart(
             assert ticket["status"] == "assigned"  # committed, not yet told
             http.close()
         finally:
-            assert slow.proc is not None
-            os.kill(slow.proc.pid, signal.SIGKILL)
-            slow.proc.wait()
-            slow.proc = None
+            slow.crash()
         assert fake.sent() == [], "told before the crash; the test proves nothing"
 
         fast = ServerProcess(database_url, log_path=tmp_path / "fast.log", env=bot_env(fake))

@@ -4,8 +4,6 @@ webhook notification goes out; after a restart the receiver gets it exactly once
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 
 import httpx
@@ -40,10 +38,7 @@ def test_a_notification_pending_at_a_crash_is_delivered_once_after_restart(
             assert ticket["status"] == "assigned"  # committed, not yet notified
             http.close()
         finally:
-            assert slow.proc is not None
-            os.kill(slow.proc.pid, signal.SIGKILL)
-            slow.proc.wait()
-            slow.proc = None
+            slow.crash()
         assert receiver.received == [], "notified before the crash; the test proves nothing"
 
         fast = ServerProcess(database_url, log_path=tmp_path / "fast.log",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +53,13 @@ class ServerProcess:
                 pass
             time.sleep(0.05)  # polling for readiness, not standing in for synchronisation
         raise TimeoutError("giliran serve did not become ready")
+
+    def crash(self) -> None:
+        """SIGKILL: the process dies at once, and none of its shutdown code runs."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is None:
