@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
-from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
+from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook, is_due
 from giliran.domain.eligibility import is_eligible, serves
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.events import Event
@@ -47,6 +47,8 @@ from giliran.service.ports import (
     TicketRepository,
     WebhookRepository,
 )
+
+Sent = TypeVar("Sent", bound=Attempts)
 
 
 @dataclass
@@ -317,11 +319,7 @@ class InMemoryDeliveryRepository:
         return self._s.deliveries.get(delivery_id)
 
     def due(self, now: datetime, limit: int) -> list[Delivery]:
-        found = [d for d in self._s.deliveries.values()
-                 if d.status is DeliveryStatus.PENDING and d.next_attempt_at is not None
-                 and d.next_attempt_at <= now
-                 and (d.leased_until is None or d.leased_until <= now)]
-        return sorted(found, key=lambda d: (d.next_attempt_at, d.id))[:limit]
+        return _due(self._s.deliveries, now, limit)
 
     def save(self, delivery: Delivery) -> None:
         self._s.deliveries[delivery.id] = delivery
@@ -334,12 +332,7 @@ class InMemoryDeliveryRepository:
         return found[offset:offset + limit], len(found)
 
     def prune_delivered(self, before: datetime) -> int:
-        gone = [i for i, d in self._s.deliveries.items()
-                if d.status is DeliveryStatus.DELIVERED and d.delivered_at is not None
-                and d.delivered_at < before]
-        for i in gone:
-            del self._s.deliveries[i]
-        return len(gone)
+        return _prune_delivered(self._s.deliveries, before)
 
 
 class InMemoryMessageRepository:
@@ -372,11 +365,7 @@ class InMemoryNoticeRepository:
         return self._s.notices.get(notice_id)
 
     def due(self, now: datetime, limit: int) -> list[Notice]:
-        found = [n for n in self._s.notices.values()
-                 if n.status is DeliveryStatus.PENDING and n.next_attempt_at is not None
-                 and n.next_attempt_at <= now
-                 and (n.leased_until is None or n.leased_until <= now)]
-        return sorted(found, key=lambda n: (n.next_attempt_at, n.id))[:limit]
+        return _due(self._s.notices, now, limit)
 
     def save(self, notice: Notice) -> None:
         self._s.notices[notice.id] = notice
@@ -388,12 +377,7 @@ class InMemoryNoticeRepository:
         return found[offset:offset + limit], len(found)
 
     def prune_delivered(self, before: datetime) -> int:
-        gone = [i for i, n in self._s.notices.items()
-                if n.status is DeliveryStatus.DELIVERED and n.delivered_at is not None
-                and n.delivered_at < before]
-        for i in gone:
-            del self._s.notices[i]
-        return len(gone)
+        return _prune_delivered(self._s.notices, before)
 
 
 class InMemoryChatLinkRepository:
@@ -510,6 +494,20 @@ class InMemoryStore:
         return InMemoryUnitOfWork(self, write=write)
 
 
+
+
+def _due(items: dict[int, Sent], now: datetime, limit: int) -> list[Sent]:
+    found = [(item.next_attempt_at, key) for key, item in items.items() if is_due(item, now)]
+    return [items[key] for _, key in sorted(found)[:limit]]
+
+
+def _prune_delivered(items: dict[int, Sent], before: datetime) -> int:
+    gone = [key for key, item in items.items()
+            if item.status is DeliveryStatus.DELIVERED and item.delivered_at is not None
+            and item.delivered_at < before]
+    for key in gone:
+        del items[key]
+    return len(gone)
 
 
 def _matches(ticket: Ticket, query: TicketFilter) -> bool:

@@ -7,11 +7,13 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+
+from giliran.domain.errors import InvalidInput
 
 FIRST_RETRY_SECONDS = 2.0
 LONGEST_WAIT_SECONDS = 600.0
 SIGNATURE_HEADER = "X-Giliran-Signature"
+LEASE = timedelta(seconds=60)
 
 
 class DeliveryStatus(StrEnum):
@@ -33,11 +35,11 @@ class Webhook:
         return not self.event_types or event_type in self.event_types
 
 
-@dataclass
-class Delivery:
-    id: int
-    webhook_id: int
-    event_id: int
+@dataclass(kw_only=True)
+class Attempts:
+    """Anything sent through an outbox (webhook deliveries, chat notices): the state its
+    attempts move through, the same for every channel."""
+
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -45,22 +47,17 @@ class Delivery:
     last_error: str | None = None
     delivered_at: datetime | None = None
 
+
+@dataclass
+class Delivery(Attempts):
+    id: int
+    webhook_id: int
+    event_id: int
+
     @property
     def idempotency_key(self) -> str:
         """The same for every attempt, so a receiver can drop a duplicate."""
         return f"{self.event_id}:{self.webhook_id}"
-
-
-class Attempted(Protocol):
-    """Anything sent through the outbox (webhook deliveries, bot notifications): the state its
-    attempts move through."""
-
-    status: DeliveryStatus
-    attempts: int
-    next_attempt_at: datetime | None
-    leased_until: datetime | None
-    last_error: str | None
-    delivered_at: datetime | None
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -72,7 +69,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(LONGEST_WAIT_SECONDS, FIRST_RETRY_SECONDS * 2 ** (attempts - 1)))
 
 
-def failed(delivery: Attempted, error: str, *, now: datetime, max_attempts: int,
+def failed(delivery: Attempts, error: str, *, now: datetime, max_attempts: int,
            wait: timedelta | None = None) -> None:
     """`wait`: at least this long before the next attempt (a receiver's own Retry-After)."""
     delivery.attempts += 1
@@ -85,7 +82,7 @@ def failed(delivery: Attempted, error: str, *, now: datetime, max_attempts: int,
         delivery.next_attempt_at = now + max(backoff(delivery.attempts), wait or timedelta())
 
 
-def succeeded(delivery: Attempted, *, now: datetime) -> None:
+def succeeded(delivery: Attempts, *, now: datetime) -> None:
     delivery.attempts += 1
     delivery.status = DeliveryStatus.DELIVERED
     delivery.delivered_at = now
@@ -94,8 +91,33 @@ def succeeded(delivery: Attempted, *, now: datetime) -> None:
     delivery.last_error = None
 
 
-def retry(delivery: Attempted, *, now: datetime) -> None:
+def settle(item: Attempts, error: str | None, *, now: datetime, max_attempts: int,
+           wait: timedelta | None = None, permanent: bool = False) -> None:
+    """Record how an attempt went: `error` None is delivered; a permanent error (the receiver
+    will never take it) is dead at once."""
+    if error is None:
+        succeeded(item, now=now)
+    else:
+        failed(item, error, now=now, wait=wait, max_attempts=1 if permanent else max_attempts)
+
+
+def is_due(item: Attempts, now: datetime) -> bool:
+    """Pending, its attempt's time has come, and nobody holds a lease on it."""
+    return (item.status is DeliveryStatus.PENDING and item.next_attempt_at is not None
+            and item.next_attempt_at <= now
+            and (item.leased_until is None or item.leased_until <= now))
+
+
+def lease(item: Attempts, *, now: datetime) -> None:
+    """Taken for sending: no other process takes it until the lease runs out (which is also
+    how an attempt cut short by a crash is made again)."""
+    item.leased_until = now + LEASE
+
+
+def retry(delivery: Attempts, *, now: datetime, name: str) -> None:
     """An admin's second chance for a dead letter: a fresh round of attempts."""
+    if delivery.status is not DeliveryStatus.DEAD:
+        raise InvalidInput(f"{name} is {delivery.status.value}, not dead")
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = now

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.delivery import Attempts
 
 TELEGRAM = "telegram"
 Buttons = tuple[tuple[str, str], ...]  # (label, callback data), shown in one row
@@ -21,19 +21,13 @@ LARGEST_ID = 2**31 - 1  # ids are 32-bit integers in storage
 
 
 @dataclass
-class Notice:
+class Notice(Attempts):
     id: int
     channel: str
     chat_id: str
     text: str
     key: str  # unique: the same notice is never queued twice
     buttons: Buttons = ()
-    status: DeliveryStatus = DeliveryStatus.PENDING
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    leased_until: datetime | None = None
-    last_error: str | None = None
-    delivered_at: datetime | None = None
     created_at: datetime | None = field(default=None, compare=False)
 
 

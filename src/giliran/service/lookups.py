@@ -5,6 +5,7 @@ from __future__ import annotations
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
 from giliran.domain.model import Agent, Queue, Ticket
+from giliran.domain.notices import Notice
 from giliran.service.ports import UnitOfWork
 
 
@@ -49,3 +50,10 @@ def delivery_or_404(uow: UnitOfWork, delivery_id: int) -> Delivery:
     if delivery is None:
         raise NotFound(f"no delivery with id {delivery_id}")
     return delivery
+
+
+def notice_or_404(uow: UnitOfWork, notice_id: int) -> Notice:
+    notice = uow.notices.get(notice_id)
+    if notice is None:
+        raise NotFound(f"no notice with id {notice_id}")
+    return notice

@@ -15,17 +15,16 @@ from datetime import datetime, timedelta
 
 from giliran.domain import delivery as d
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.errors import InvalidInput, NotFound
 from giliran.domain.events import Event
 from giliran.domain.model import Agent, Reason, Ticket
 from giliran.domain.notices import TELEGRAM, ChatLink, Notice, say, ticket_buttons
 from giliran.service.context import Context, Principal, Role
+from giliran.service.lookups import notice_or_404
 from giliran.service.outbox import Backlog
 from giliran.service.ports import UnitOfWork
 
 CURSOR = "notices.last_event_id"
 PAGE = 500
-LEASE = timedelta(seconds=60)
 # A notice about something older than this helps nobody (the server was down, or the channel
 # was only just configured): such events move the cursor and tell no one.
 STALE = timedelta(hours=1)
@@ -134,7 +133,7 @@ def claim(ctx: Context, limit: int) -> list[Notice]:
         now = ctx.clock.now()
         due = uow.notices.due(now, limit)
         for notice in due:
-            notice.leased_until = now + LEASE
+            d.lease(notice, now=now)
             uow.notices.save(notice)
         uow.commit()
     return due
@@ -145,12 +144,8 @@ def record(ctx: Context, notice_id: int, sent: Sent, max_attempts: int) -> None:
         found = uow.notices.get(notice_id)
         if found is None or found.status is not DeliveryStatus.PENDING:
             return
-        now = ctx.clock.now()
-        if sent.error is None:
-            d.succeeded(found, now=now)
-        else:
-            d.failed(found, sent.error, now=now, wait=sent.wait,
-                     max_attempts=1 if sent.permanent else max_attempts)
+        d.settle(found, sent.error, now=ctx.clock.now(), max_attempts=max_attempts,
+                 wait=sent.wait, permanent=sent.permanent)
         uow.notices.save(found)
         uow.commit()
 
@@ -175,12 +170,8 @@ def list_notices(ctx: Context, who: Principal, status: DeliveryStatus | None, li
 def retry_notice(ctx: Context, who: Principal, notice_id: int) -> Notice:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        found = uow.notices.get(notice_id)
-        if found is None:
-            raise NotFound(f"notice {notice_id} not found")
-        if found.status is not DeliveryStatus.DEAD:
-            raise InvalidInput(f"notice {notice_id} is {found.status.value}, not dead")
-        d.retry(found, now=ctx.clock.now())
+        found = notice_or_404(uow, notice_id)
+        d.retry(found, now=ctx.clock.now(), name=f"notice {notice_id}")
         uow.notices.save(found)
         uow.commit()
     return found

@@ -16,13 +16,11 @@ from datetime import timedelta
 
 from giliran.domain import delivery as d
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
-from giliran.domain.errors import InvalidInput
 from giliran.domain.events import Event
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import delivery_or_404, webhook_or_404
 
 FAN_OUT_PAGE = 500
-LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -71,9 +69,7 @@ def retry_delivery(ctx: Context, who: Principal, delivery_id: int) -> Delivery:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         found = delivery_or_404(uow, delivery_id)
-        if found.status is not DeliveryStatus.DEAD:
-            raise InvalidInput(f"delivery {delivery_id} is {found.status.value}, not dead")
-        d.retry(found, now=ctx.clock.now())
+        d.retry(found, now=ctx.clock.now(), name=f"delivery {delivery_id}")
         uow.deliveries.save(found)
         uow.commit()
     return found
@@ -107,7 +103,7 @@ def claim(ctx: Context, limit: int) -> list[Claim]:
         claims = []
         hooks = {w.id: w for w in uow.webhooks.all()}
         for delivery in due:
-            delivery.leased_until = now + LEASE
+            d.lease(delivery, now=now)
             uow.deliveries.save(delivery)
             found = uow.events.after(delivery.event_id - 1, 1)
             if found and found[0].id == delivery.event_id:
@@ -124,11 +120,7 @@ def record(ctx: Context, delivery_id: int, error: str | None, max_attempts: int)
         found = uow.deliveries.get(delivery_id)
         if found is None or found.status is not DeliveryStatus.PENDING:
             return
-        now = ctx.clock.now()
-        if error is None:
-            d.succeeded(found, now=now)
-        else:
-            d.failed(found, error, now=now, max_attempts=max_attempts)
+        d.settle(found, error, now=ctx.clock.now(), max_attempts=max_attempts)
         uow.deliveries.save(found)
         uow.commit()
 

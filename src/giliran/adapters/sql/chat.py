@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select
 
 from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.outbox import ATTEMPT_FIELDS, AttemptRows
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.notices import ChatLink, Notice
 
-_STATE = ("status", "attempts", "next_attempt_at", "leased_until", "last_error", "delivered_at")
-_SAVE = (
-    update(t.notices).where(t.notices.c.id == bindparam("v_id"))
-    .values({f: bindparam(f"v_{f}") for f in _STATE})
-)
-_DUE = (
-    select(t.notices)
-    .where(t.PENDING_NOTICE, t.notices.c.next_attempt_at <= bindparam("now"),
-           or_(t.notices.c.leased_until.is_(None), t.notices.c.leased_until <= bindparam("now")))
-    .order_by(t.notices.c.next_attempt_at, t.notices.c.id).limit(bindparam("limit"))
-)
+_NOTICE_ROWS = AttemptRows(t.notices, t.PENDING_NOTICE)
 
 
 class SqlNoticeRepository:
@@ -33,7 +24,8 @@ class SqlNoticeRepository:
         if self._conn.execute(select(t.notices.c.id).where(t.notices.c.key == notice.key)
                               ).first() is not None:
             return False
-        values = {f: getattr(notice, f) for f in ("channel", "chat_id", "text", "key", *_STATE)}
+        values = {f: getattr(notice, f)
+                  for f in ("channel", "chat_id", "text", "key", *ATTEMPT_FIELDS)}
         values.update(status=notice.status.value, buttons=[list(b) for b in notice.buttons],
                       created_at=notice.created_at)
         notice.id = self._conn.execute(
@@ -45,12 +37,10 @@ class SqlNoticeRepository:
         return _notice(row) if row else None
 
     def due(self, now: datetime, limit: int) -> list[Notice]:
-        return [_notice(r) for r in self._conn.execute(_DUE, {"now": now, "limit": limit})]
+        return [_notice(r) for r in _NOTICE_ROWS.due(self._conn, now, limit)]
 
     def save(self, notice: Notice) -> None:
-        params: dict[str, Any] = {f"v_{f}": getattr(notice, f) for f in _STATE}
-        params.update(v_status=notice.status.value, v_id=notice.id)
-        self._conn.execute(_SAVE, params)
+        _NOTICE_ROWS.save(self._conn, notice, notice.id)
 
     def search(self, status: DeliveryStatus | None, limit: int,
                offset: int) -> tuple[list[Notice], int]:
@@ -62,10 +52,7 @@ class SqlNoticeRepository:
         return [_notice(r) for r in rows], int(total)
 
     def prune_delivered(self, before: datetime) -> int:
-        done = self._conn.execute(delete(t.notices).where(
-            t.notices.c.status == DeliveryStatus.DELIVERED.value,
-            t.notices.c.delivered_at < before))
-        return int(done.rowcount or 0)
+        return _NOTICE_ROWS.prune_delivered(self._conn, before)
 
 
 class SqlChatLinkRepository:

@@ -6,25 +6,60 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from giliran.adapters.sql import tables as t
-from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
+from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook
 
 _WEBHOOK_FIELDS = ("url", "secret", "event_types", "active", "last_event_id")
-_DELIVERY_FIELDS = ("status", "attempts", "next_attempt_at", "leased_until", "last_error",
-                    "delivered_at")
-_DELIVERY_SAVE = (
-    update(t.deliveries).where(t.deliveries.c.id == bindparam("v_id"))
-    .values({f: bindparam(f"v_{f}") for f in _DELIVERY_FIELDS})
-)
-_DUE = (
-    select(t.deliveries)
-    .where(t.PENDING_DELIVERY, t.deliveries.c.next_attempt_at <= bindparam("now"),
-           or_(t.deliveries.c.leased_until.is_(None),
-               t.deliveries.c.leased_until <= bindparam("now")))
-    .order_by(t.deliveries.c.next_attempt_at, t.deliveries.c.id).limit(bindparam("limit"))
-)
+ATTEMPT_FIELDS = ("status", "attempts", "next_attempt_at", "leased_until", "last_error",
+                  "delivered_at")
+
+
+class AttemptRows:
+    """What every outbox table (deliveries, notices) does alike: find the due rows, save an
+    attempt's state, forget what was delivered long enough ago."""
+
+    def __init__(self, table: Table, pending: ColumnElement[bool]) -> None:
+        c = table.c
+        self._table = table
+        self._save = (update(table).where(c.id == bindparam("v_id"))
+                      .values({f: bindparam(f"v_{f}") for f in ATTEMPT_FIELDS}))
+        self._due = (
+            select(table)
+            .where(pending, c.next_attempt_at <= bindparam("now"),
+                   or_(c.leased_until.is_(None), c.leased_until <= bindparam("now")))
+            .order_by(c.next_attempt_at, c.id).limit(bindparam("limit"))
+        )
+
+    def due(self, conn: Connection, now: datetime, limit: int) -> Sequence[Row[Any]]:
+        return list(conn.execute(self._due, {"now": now, "limit": limit}))
+
+    def save(self, conn: Connection, item: Attempts, item_id: int) -> None:
+        params: dict[str, Any] = {f"v_{f}": getattr(item, f) for f in ATTEMPT_FIELDS}
+        params.update(v_status=item.status.value, v_id=item_id)
+        conn.execute(self._save, params)
+
+    def prune_delivered(self, conn: Connection, before: datetime) -> int:
+        done = conn.execute(delete(self._table).where(
+            self._table.c.status == DeliveryStatus.DELIVERED.value,
+            self._table.c.delivered_at < before))
+        return int(done.rowcount or 0)
+
+
+_DELIVERY_ROWS = AttemptRows(t.deliveries, t.PENDING_DELIVERY)
 
 
 class SqlWebhookRepository:
@@ -71,14 +106,10 @@ class SqlDeliveryRepository:
         return _delivery(row) if row else None
 
     def due(self, now: datetime, limit: int) -> list[Delivery]:
-        rows = self._conn.execute(_DUE, {"now": now, "limit": limit})
-        return [_delivery(r) for r in rows]
+        return [_delivery(r) for r in _DELIVERY_ROWS.due(self._conn, now, limit)]
 
     def save(self, delivery: Delivery) -> None:
-        params: dict[str, Any] = {f"v_{f}": getattr(delivery, f) for f in _DELIVERY_FIELDS}
-        params["v_status"] = delivery.status.value
-        params["v_id"] = delivery.id
-        self._conn.execute(_DELIVERY_SAVE, params)
+        _DELIVERY_ROWS.save(self._conn, delivery, delivery.id)
 
     def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
                offset: int) -> tuple[list[Delivery], int]:
@@ -93,12 +124,8 @@ class SqlDeliveryRepository:
                                    .where(*where)).scalar_one()
         return [_delivery(r) for r in rows], int(total)
 
-
     def prune_delivered(self, before: datetime) -> int:
-        done = self._conn.execute(delete(t.deliveries).where(
-            t.deliveries.c.status == DeliveryStatus.DELIVERED.value,
-            t.deliveries.c.delivered_at < before))
-        return int(done.rowcount or 0)
+        return _DELIVERY_ROWS.prune_delivered(self._conn, before)
 
 
 def _webhook(r: Row[Any]) -> Webhook:
