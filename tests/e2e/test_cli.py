@@ -48,9 +48,13 @@ def test_serve_generates_and_prints_a_working_admin_token(tmp_path: Path) -> Non
         token = re.search(r"(gl_admin_\S+)", text)
         assert token, text
         headers = {"Authorization": f"Bearer {token.group(1)}"}
-        for line in proc.stdout:  # wait until uvicorn says it is serving
-            if "Uvicorn running" in line or "Application startup complete" in line:
+        # "Uvicorn running on" is logged once the socket listens; "Application startup
+        # complete" comes earlier, before the bind, so waiting for it raced the request.
+        for line in proc.stdout:
+            if "Uvicorn running on" in line:
                 break
+        else:
+            pytest.fail(f"serve exited before listening: {proc.wait()}")
         r = httpx.get(f"http://127.0.0.1:{port}/api/v1/workload", headers=headers)
         assert r.status_code == 200
         assert r.json()["queue"]["pending"] == 0
