@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from giliran.domain import delivery as d
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.model import Agent
+from giliran.domain.model import Agent, Message, Ticket
 from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import UnitOfWorkFactory
 
@@ -73,3 +73,17 @@ def test_a_chat_speaks_for_one_agent_and_a_code_links_once(uow: UnitOfWorkFactor
         w.commit()
     with uow(write=False) as r:
         assert r.chat_links.for_chat("100") is None and not r.chat_links.any()
+
+
+def test_a_message_keeps_the_language_its_customer_is_answered_in(
+    uow: UnitOfWorkFactory,
+) -> None:
+    with uow(write=True) as w:
+        tid = w.tickets.add(Ticket(0, "t", created_at=T0)).id
+        w.messages.add(Message(tid, "telegram", "telegram:1:1", "Budi", "halo", T0,
+                               language="id"))
+        w.messages.add(Message(tid, "whatsapp", "whatsapp:wamid.1", "+62", "hi", T0))
+        w.commit()
+    with uow(write=False) as r:
+        assert [(m.external_id, m.language) for m in r.messages.for_ticket(tid)] == [
+            ("telegram:1:1", "id"), ("whatsapp:wamid.1", None)]

@@ -229,3 +229,4 @@ class Message:
     body: str
     at: datetime
     id: int = 0
+    language: str | None = None  # the one giliran answers the customer in, where known

@@ -59,9 +59,14 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
                 text = say(language(msg.language), "customer_opened", number=ticket.number)
                 queue_notice(uow, ctx.clock.now(), msg.contact, text, f"{key}:opened")
         uow.messages.add(Message(ticket.id, msg.channel, key, msg.sender, msg.text[:10_000],
-                                 msg.at))
+                                 msg.at, language=_speaks(msg)))
         uow.commit()
     return outcome, ticket
+
+
+def _speaks(msg: Incoming) -> str | None:
+    """The language giliran answers this customer in, where the channel tells it."""
+    return language(msg.language) if msg.language is not None else None
 
 
 def _taking(uow: UnitOfWork, name: str) -> str:

@@ -663,12 +663,13 @@ class SqlMessageRepository:
         self._conn.execute(insert(t.ticket_messages).values(
             ticket_id=message.ticket_id, channel=message.channel,
             external_id=message.external_id, sender=message.sender, body=message.body,
-            at=message.at))
+            at=message.at, language=message.language))
 
     def seen(self, external_id: str) -> bool:
         return self._conn.execute(_MESSAGE_SEEN, {"external_id": external_id}).first() is not None
 
     def for_ticket(self, ticket_id: int) -> list[Message]:
         return [Message(id=r.id, ticket_id=r.ticket_id, channel=r.channel,
-                        external_id=r.external_id, sender=r.sender, body=r.body, at=r.at)
+                        external_id=r.external_id, sender=r.sender, body=r.body, at=r.at,
+                        language=r.language)
                 for r in self._conn.execute(_MESSAGES_OF, {"tid": ticket_id})]

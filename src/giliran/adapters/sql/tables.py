@@ -286,6 +286,7 @@ ticket_messages = Table(
     Column("sender", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    Column("language", String(16), nullable=True),
 )
 Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
 
