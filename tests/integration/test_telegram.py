@@ -360,3 +360,34 @@ def test_a_message_for_a_deactivated_queue_still_becomes_a_ticket(tg: Bot) -> No
     tg.say(CUSTOMER + 2, "Hello?")
     assert [(t["title"], t["queue"]) for t in tickets(tg.client)] == [
         ("Is anyone there?", "default"), ("Price list please", "sales"), ("Hello?", "default")]
+
+
+def test_a_customer_hears_once_in_their_language_that_the_ticket_is_resolved(tg: Bot) -> None:
+    agent = make_agent(tg.client, "Sari")
+    online(tg.client, agent)
+    tg.say(CUSTOMER, "Paket saya belum sampai", language_code="id")
+    tg.say(CUSTOMER + 1, "Wrong invoice")
+    first, other = tickets(tg.client)
+    me = bearer(agent["token"])
+    assert tg.client.post(f"{API}/tickets/{first['id']}/complete", headers=me).status_code == 200
+    assert tg.client.post(f"{API}/tickets/{first['id']}/complete", headers=me).status_code == 409
+    # A cancelled ticket was not resolved: its customer is not told it was.
+    assert tg.client.post(f"{API}/tickets/{other['id']}/cancel", headers=ADMIN).status_code == 200
+    tg.deliver()
+    assert tg.fake.sent_to(CUSTOMER) == [
+        f"✅ Terima kasih! Tiket Anda {first['number']} sudah dibuat. Agen kami akan segera "
+        "membalas di sini.",
+        f"🏁 Tiket Anda {first['number']} telah diselesaikan. Silakan tulis lagi kapan saja "
+        "untuk membuka tiket baru."]
+    assert len(tg.fake.sent_to(CUSTOMER + 1)) == 1  # the acknowledgement only
+
+    tg.say(CUSTOMER, "One more question")  # a later message opens a new ticket, in English now
+    newest = tickets(tg.client)[-1]
+    assert newest["id"] != first["id"] and newest["title"] == "One more question"
+    assert tg.client.post(f"{API}/tickets/{newest['id']}/complete",
+                          headers=ADMIN).status_code == 200
+    tg.deliver()
+    assert tg.fake.sent_to(CUSTOMER)[2:] == [
+        f"✅ Thank you! Your ticket {newest['number']} is open. An agent will reply here soon.",
+        f"🏁 Your ticket {newest['number']} has been resolved. Write again any time to open a "
+        "new one."]

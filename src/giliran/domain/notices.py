@@ -49,7 +49,7 @@ _EN: Mapping[str, str] = {
     "moved_away": "↪️ Ticket {number} was moved out of your queue by a supervisor.",
     "customer_opened": ("✅ Thank you! Your ticket {number} is open. An agent will reply "
                         "here soon."),
-    "customer_closed": ("Your ticket {number} has been resolved. Write again any time to "
+    "customer_closed": ("🏁 Your ticket {number} has been resolved. Write again any time to "
                         "open a new one."),
     "customer_welcome": "👋 Hello! Write your question and we will open a ticket for you.",
     "online": ("🟢 You are online. New tickets arrive automatically "
@@ -92,7 +92,7 @@ _ID: Mapping[str, str] = {
     "moved_away": "↪️ Tiket {number} dipindahkan dari antrean Anda oleh supervisor.",
     "customer_opened": ("✅ Terima kasih! Tiket Anda {number} sudah dibuat. Agen kami akan "
                         "segera membalas di sini."),
-    "customer_closed": ("Tiket Anda {number} telah diselesaikan. Silakan tulis lagi kapan "
+    "customer_closed": ("🏁 Tiket Anda {number} telah diselesaikan. Silakan tulis lagi kapan "
                         "saja untuk membuka tiket baru."),
     "customer_welcome": "👋 Halo! Tulis pertanyaan Anda dan kami akan membuatkan tiket.",
     "online": ("🟢 Anda online. Tiket baru akan masuk otomatis "

@@ -47,6 +47,19 @@ def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: s
                                   next_attempt_at=now, created_at=now))
 
 
+def tell_customer_resolved(uow: UnitOfWork, now: datetime, ticket: Ticket) -> bool:
+    """A customer who wrote in on Telegram hears that their ticket is resolved, in the
+    language of their last message, in the transaction that completes it; their next message
+    opens a new ticket. Other channels have no way back to the customer yet."""
+    prefix = f"{TELEGRAM}:"
+    if ticket.contact is None or not ticket.contact.startswith(prefix):
+        return False
+    spoken = [m.language for m in uow.messages.for_ticket(ticket.id) if m.language]
+    text = say(spoken[-1] if spoken else "en", "customer_closed", number=ticket.number)
+    return queue_notice(uow, now, ticket.contact.removeprefix(prefix), text,
+                        f"ticket:{ticket.id}:resolved")
+
+
 def start_cursor(uow: UnitOfWork, *, restart: bool = False) -> None:
     """Notices start with the next event: at the first pass, and again whenever a chat is
     linked while no other is (passes skip events while nobody listens, and nobody could be

@@ -18,6 +18,7 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
+from giliran.service import notify
 from giliran.service.context import SYSTEM_ACTOR, Context, Principal, Role
 from giliran.service.dispatch import dispatch, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
@@ -174,6 +175,7 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         holder = _holder(uow, ticket, action="complete")
         entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
+        notify.tell_customer_resolved(uow, entry.at, ticket)
         dispatch(ctx, uow, Reason.REFILL)
         uow.commit()
     return ticket
