@@ -59,6 +59,17 @@ def test_tickets_name_a_real_active_queue(client: TestClient) -> None:
     assert got["assigned_agent_id"] == agent["id"]
 
 
+def test_the_default_queue_cannot_be_switched_off(client: TestClient) -> None:
+    r = client.patch(f"{API}/queues/default", json={"active": False}, headers=ADMIN)
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "default_queue_required")
+    assert client.get(f"{API}/queues/default", headers=ADMIN).json()["active"] is True
+    # Its other settings change as before, and switching it "on" again is no error.
+    r = client.patch(f"{API}/queues/default", json={"active": True, "strategy": "random"},
+                     headers=ADMIN)
+    assert r.status_code == 200 and r.json()["strategy"] == "random"
+    assert post_ticket(client, "no queue named")["queue"] == "default"
+
+
 def test_membership_decides_who_receives_a_queues_tickets(client: TestClient) -> None:
     make_queue(client, "sales")
     make_queue(client, "support")

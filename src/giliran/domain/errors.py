@@ -65,6 +65,13 @@ class CapacityExceeded(Conflict):
     code = "capacity_exceeded"
 
 
+class DefaultQueueRequired(Conflict):
+    """`default` takes every ticket that names no queue, and every channel message whose own
+    queue is missing or off: switching it off would turn customers away."""
+
+    code = "default_queue_required"
+
+
 class InvalidInput(GiliranError):
     """Input that is well-formed but breaks a rule (e.g. an unknown queue)."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain.errors import Conflict, InvalidInput
+from giliran.domain.errors import Conflict, DefaultQueueRequired, InvalidInput
 from giliran.domain.model import (
+    DEFAULT_QUEUE,
     Agent,
     HistoryEntry,
     OfflinePolicy,
@@ -174,6 +175,10 @@ def update_queue(
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         queue = _changed(queue_or_404(uow, name), changes)
+        if queue.name == DEFAULT_QUEUE and not queue.active:
+            raise DefaultQueueRequired(
+                f"the {DEFAULT_QUEUE!r} queue cannot be deactivated: it takes the tickets that "
+                "name no queue and the channel messages whose queue is off")
         uow.queues.save(queue)
         if next_agent_id is not None:
             _make_next(uow, next_agent_id)

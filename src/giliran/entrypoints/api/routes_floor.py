@@ -88,7 +88,7 @@ async def update_queue(
     name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
 ) -> QueueOut:
     """Change the queue's policy. New timers apply at once to tickets already assigned (their
-    deadlines derive from when they were assigned)."""
+    deadlines derive from when they were assigned). `default` cannot be switched off."""
     changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id"}))
     queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id)
     return QueueOut.of(queue)
