@@ -1,4 +1,5 @@
-"""Telling agents on their chat (Telegram) about their work, through an outbox.
+"""Telling people on their chat (Telegram), through an outbox: agents about their work,
+customers that their ticket is open and, later, resolved (queued by the use case itself).
 
 A pass reads the events after its cursor and writes, in one transaction with the moved cursor,
 a notice for each person who must hear of one: an assignment to its new holder (with Accept
