@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import Unauthorized
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.schemas import MAX_INT
 from giliran.service.context import Context, Principal, authenticate, authenticate_static
 
 
@@ -59,3 +60,8 @@ Ctx = Annotated[Context, Depends(get_ctx)]
 Run = Annotated[Runner, Depends(get_runner)]
 Who = Annotated[Principal, Depends(get_principal)]
 Bound = Annotated[Call, Depends(get_call)]
+
+# The path and paging parameters every router shares.
+RowId = Annotated[int, Path(ge=1, le=MAX_INT)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=MAX_INT)]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Response
 
-from giliran.entrypoints.api.deps import Ctx, Run, Who
+from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
 from giliran.entrypoints.api.schemas import (
-    MAX_INT,
     AgentCreate,
     AgentCreated,
     AgentOut,
@@ -23,7 +21,6 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import agents, manual, presence
 
 router = APIRouter(tags=["agents"])
-AgentId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 @router.post("/agents", status_code=201, response_model=AgentCreated)
@@ -40,13 +37,13 @@ def list_agents(ctx: Ctx, who: Who) -> list[AgentOut]:
 
 
 @router.get("/agents/{agent_id}", response_model=AgentOut)
-def get_agent(agent_id: AgentId, ctx: Ctx, who: Who) -> AgentOut:
+def get_agent(agent_id: RowId, ctx: Ctx, who: Who) -> AgentOut:
     return AgentOut.of(agents.get_agent(ctx, who, agent_id))
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentOut)
 async def update_agent(
-    agent_id: AgentId, body: AgentPatch, ctx: Ctx, who: Who, run: Run
+    agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Who, run: Run
 ) -> AgentOut:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
     Deactivating an agent sends its tickets back to the queue at their original place."""
@@ -58,7 +55,7 @@ async def update_agent(
 
 
 @router.delete("/agents/{agent_id}", status_code=204)
-async def delete_agent(agent_id: AgentId, ctx: Ctx, who: Who, run: Run) -> Response:
+async def delete_agent(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
     """Deactivates the agent for good: its token stops working and its active tickets go back
     to the queue at their original place (history reason `agent_deactivated`). The agent stays
     in the records, so the history keeps naming who had what."""
@@ -111,8 +108,8 @@ def my_queue(ctx: Ctx, who: Who) -> MyQueue:
 def available(
     ctx: Ctx,
     who: Who,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> TicketPage:
     """The pick-up list: queued tickets of the calling agent's queues, in queue order."""
     found, total = manual.available(ctx, who, limit, offset)

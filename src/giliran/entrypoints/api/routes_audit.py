@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from giliran.domain.errors import InvalidInput
 from giliran.domain.model import Reason
-from giliran.entrypoints.api.deps import Ctx, Who
+from giliran.entrypoints.api.deps import Ctx, Offset, Who
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -48,7 +48,7 @@ def history_filter(
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    offset: Offset = 0,
 ) -> HistoryFilter:
     since, until = _utc(from_), _utc(to)
     if since is not None and until is not None and until <= since:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -22,15 +22,13 @@ from giliran.bootstrap import Container
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.errors import NotConfigured
 from giliran.domain.notices import Notice
-from giliran.entrypoints.api.deps import Ctx, Run, Who
+from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
 from giliran.entrypoints.api.errors import error_body
-from giliran.entrypoints.api.schemas import MAX_INT
 from giliran.entrypoints.telegram import handle
 from giliran.service import chat, notify
 from giliran.service.context import Role
 
 router = APIRouter(tags=["telegram"])
-Id = Annotated[int, Path(ge=1, le=MAX_INT)]
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
@@ -116,7 +114,7 @@ async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCo
 
 
 @router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
-async def agent_link_code(request: Request, agent_id: Id, ctx: Ctx, who: Who,
+async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Who,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
     who.require(Role.ADMIN)
@@ -125,7 +123,7 @@ async def agent_link_code(request: Request, agent_id: Id, ctx: Ctx, who: Who,
 
 
 @router.delete("/agents/{agent_id}/telegram", status_code=204)
-async def unlink_telegram(agent_id: Id, ctx: Ctx, who: Who, run: Run) -> Response:
+async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
     await run.write(chat.unlink, ctx, who, agent_id)
     return Response(status_code=204)
@@ -135,8 +133,8 @@ async def unlink_telegram(agent_id: Id, ctx: Ctx, who: Who, run: Run) -> Respons
 def list_notices(
     ctx: Ctx, who: Who,
     status: DeliveryStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> NoticePage:
     """Telegram messages giliran sends; `status=dead`: those it gave up on."""
     found, total = notify.list_notices(ctx, who, status, limit, offset)
@@ -145,7 +143,7 @@ def list_notices(
 
 
 @router.post("/notices/{notice_id}/retry", response_model=NoticeOut)
-async def retry_notice(notice_id: Id, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
+async def retry_notice(notice_id: RowId, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
 

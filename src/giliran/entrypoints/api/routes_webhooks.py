@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import EVENT_TYPES
-from giliran.entrypoints.api.deps import Ctx, Run, Who
+from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
 from giliran.entrypoints.api.schemas import MAX_INT, Strict
 from giliran.service import outbox
 
 router = APIRouter(tags=["webhooks"])
-Id = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 
 class WebhookCreate(Strict):
@@ -86,7 +85,7 @@ def list_webhooks(ctx: Ctx, who: Who) -> list[WebhookOut]:
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
-async def remove_webhook(webhook_id: Id, ctx: Ctx, who: Who, run: Run) -> Response:
+async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
     """No new deliveries; those already pending still go out."""
     await run.write(outbox.remove_webhook, ctx, who, webhook_id)
     return Response(status_code=204)
@@ -97,8 +96,8 @@ def list_deliveries(
     ctx: Ctx, who: Who,
     status: DeliveryStatus | None = None,
     webhook_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     """`status=dead`: what could not be delivered after the last attempt."""
     found, total = outbox.list_deliveries(ctx, who, status, webhook_id, limit, offset)
@@ -107,6 +106,6 @@ def list_deliveries(
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut)
-async def retry_delivery(delivery_id: Id, ctx: Ctx, who: Who, run: Run) -> DeliveryOut:
+async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Who, run: Run) -> DeliveryOut:
     """A dead delivery gets a fresh round of attempts."""
     return DeliveryOut.of(await run.write(outbox.retry_delivery, ctx, who, delivery_id))
