@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_queues: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    # Answering on WhatsApp (Cloud API): the access token (a system user's), the business
+    # phone-number id(s) giliran sends from ("123456789", or "123456789=sales,987654321" with
+    # the queue each number feeds), the Graph API (version pinned), and an approved template
+    # ("name:language") that re-opens a conversation after the 24-hour window.
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_template: str | None = None
+    whatsapp_max_attempts: int = Field(default=10, ge=1, le=50)
+    # The largest customer file (photo, document, voice) giliran fetches for a dashboard.
+    media_max_bytes: int = Field(default=25_000_000, ge=1, le=100_000_000)
 
     # Telegram bot: its token from @BotFather; with a webhook secret, Telegram POSTs updates
     # to /api/v1/webhooks/telegram (set it up with `giliran telegram-webhook URL`), without
@@ -78,7 +89,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "whatsapp_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
         if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
@@ -97,6 +108,38 @@ class Settings(BaseSettings):
                 raise ValueError("expected phone_number_id=queue pairs, comma-separated")
             found[phone_id.strip()] = queue.strip()
         return found
+
+    @field_validator("whatsapp_phone_number_id", mode="before")
+    @classmethod
+    def _numbers(cls, value: object) -> object:
+        """Ids alone, or with their queue; an id without one has the empty string."""
+        if not isinstance(value, str):
+            return value
+        found: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            phone_id, _, queue = part.partition("=")
+            if not phone_id.strip().isdigit():
+                raise ValueError("expected phone-number ids (digits), optionally =queue, "
+                                 "comma-separated")
+            found[phone_id.strip()] = queue.strip()
+        return found
+
+    @field_validator("whatsapp_template")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9_]{1,512}:[A-Za-z_]{2,10}", value):
+            raise ValueError("must be name:language, e.g. follow_up:en_US")
+        return value
+
+    @property
+    def whatsapp_numbers(self) -> dict[str, str]:
+        """giliran's business numbers and the queue each feeds ("" for `default`)."""
+        return {**self.whatsapp_phone_number_id, **self.whatsapp_queues,
+                **{k: v for k, v in self.whatsapp_phone_number_id.items() if v}}
+
+    @property
+    def whatsapp_sends(self) -> bool:
+        return self.whatsapp_access_token is not None and bool(self.whatsapp_phone_number_id)
 
     @field_validator("admin_token")
     @classmethod

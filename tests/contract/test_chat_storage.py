@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from giliran.domain import delivery as d
+from giliran.domain.conversation import Message
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.model import Agent, Message, Ticket
+from giliran.domain.model import Agent, Ticket
 from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import UnitOfWorkFactory
 

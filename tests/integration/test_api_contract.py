@@ -59,6 +59,9 @@ NOT_ADMIN_ONLY = {
     ("post", "/api/v1/tickets/{ticket_id}/pickup"), ("get", "/api/v1/agent/available"),
     ("post", "/api/v1/tickets"),  # admin or an intake token; agents get 403 (tested below)
     ("get", "/api/v1/tickets/{ticket_id}/messages"),  # admin or the holder
+    ("post", "/api/v1/tickets/{ticket_id}/messages"),  # admin or the holder
+    ("get", "/api/v1/tickets/{ticket_id}/customer"),  # admin or the holder
+    ("get", "/api/v1/tickets/{ticket_id}/messages/{message_id}/media"),  # admin or the holder
     # Meta calls these; they are authenticated by signature and verify token instead.
     ("get", "/api/v1/webhooks/whatsapp"), ("post", "/api/v1/webhooks/whatsapp"),
     # Telegram calls this one, with the webhook's secret token in a header.

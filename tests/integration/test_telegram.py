@@ -4,10 +4,7 @@ arrive at the webhook as Telegram POSTs them, and notices leave through the real
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,80 +12,22 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from giliran.adapters.clock import FakeClock
-from giliran.adapters.telegram import TelegramBot
-from giliran.bootstrap import Container, bootstrap
+from giliran.bootstrap import bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
-from giliran.entrypoints.telegram import Courier
 from giliran.service.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
-from tests.support.fake_telegram import FakeTelegram
+from tests.support.desks import (
+    AGENT_CHAT,
+    API,
+    CUSTOMER,
+    SECRET,
+    TELEGRAM_HOOK,
+    Bot,
+)
 from tests.support.server import ADMIN_TOKEN
 
-SECRET = "telegram-webhook-secret_0123"
-HOOK = "/api/v1/webhooks/telegram"
-API = "/api/v1"
-AGENT_CHAT = 7001
-CUSTOMER = 9001
-
-
-@dataclass
-class Bot:
-    client: TestClient
-    fake: FakeTelegram
-    container: Container
-    clock: FakeClock
-
-    def update(self, update: dict[str, Any], secret: str | None = SECRET) -> Any:
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        return self.client.post(HOOK, json=update, headers=headers)
-
-    def say(self, chat_id: int, text: str, **kw: Any) -> None:
-        assert self.update(self.fake.message(chat_id, text, **kw)).status_code == 200
-
-    def press(self, chat_id: int, data: str) -> str:
-        assert self.update(self.fake.press(chat_id, data)).status_code == 200
-        return str(self.fake.answers()[-1]["text"])
-
-    def deliver(self) -> int:
-        """One courier pass, as the server's loop runs it."""
-        async def once() -> int:
-            bot = TelegramBot(self.fake.token, self.fake.url)
-            await bot.start()
-            try:
-                courier = Courier(self.container.ctx, bot, _now, _now, 1.0,
-                                  self.container.settings.telegram_max_attempts)
-                return await courier.run_once()
-            finally:
-                await bot.aclose()
-        return asyncio.run(once())
-
-    def link(self, agent_id: int, chat_id: int = AGENT_CHAT, language_code: str = "en") -> None:
-        code = self.client.post(f"{API}/agents/{agent_id}/telegram-code", headers=ADMIN)
-        assert code.status_code == 200, code.text
-        self.say(chat_id, code.json()["send_to_bot"], language_code=language_code)
-
-
-async def _now(fn: Any, *args: Any) -> Any:
-    return fn(*args)
-
-
-@pytest.fixture
-def tg(database_url: str, clock: FakeClock) -> Iterator[Bot]:
-    with FakeTelegram() as fake:
-        settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN,
-                            scheduler=False, outbox=False,
-                            telegram_bot_token=fake.token, telegram_webhook_secret=SECRET,
-                            telegram_api_url=fake.url, telegram_max_attempts=3)
-        container = bootstrap(settings, clock=clock)
-        try:
-            with TestClient(create_app(container), raise_server_exceptions=False) as client:
-                bot = Bot(client, fake, container, clock)
-                bot.deliver()  # the first pass starts the notices after what exists
-                yield bot
-        finally:
-            container.close()
+HOOK = TELEGRAM_HOOK
 
 
 def tickets(client: TestClient) -> list[dict[str, Any]]:
@@ -103,12 +42,17 @@ def test_a_customer_message_opens_one_ticket_and_the_customer_is_told_its_number
     [ticket] = tickets(tg.client)
     assert ticket["title"] == "My order #88 never arrived"
     assert ticket["category"] == "telegram" and ticket["status"] == "queued"
+    opened = (f"✅ Thank you! Your ticket {ticket['number']} is open. An agent will reply "
+              "here soon.")
     messages = tg.client.get(f"{API}/tickets/{ticket['id']}/messages", headers=ADMIN).json()
-    assert [m["body"] for m in messages] == ["My order #88 never arrived\nI paid on Monday.",
-                                              "Any news?"]
+    assert [(m["direction"], m["body"], m["state"]) for m in messages["items"]] == [
+        ("in", "My order #88 never arrived\nI paid on Monday.", None),
+        ("out", opened, "queued"),  # what giliran told the customer is in the conversation
+        ("in", "Any news?", None)]
     assert tg.deliver() == 1
-    assert tg.fake.sent_to(CUSTOMER) == [
-        f"✅ Thank you! Your ticket {ticket['number']} is open. An agent will reply here soon."]
+    assert tg.fake.sent_to(CUSTOMER) == [opened]
+    messages = tg.client.get(f"{API}/tickets/{ticket['id']}/messages", headers=ADMIN).json()
+    assert messages["items"][1]["state"] == "sent"
 
 
 def test_an_update_telegram_sends_twice_changes_nothing_the_second_time(tg: Bot) -> None:
@@ -132,9 +76,9 @@ def test_the_webhook_refuses_a_missing_or_wrong_secret_and_stores_nothing(tg: Bo
     bad = tg.client.post(HOOK, content=b"{not json", headers={
         "X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
-    edited = {"update_id": 5, "edited_message": {"message_id": 1, "date": 0, "text": "x",
-                                                 "chat": {"id": 1, "type": "private"}}}
-    assert tg.update(edited).json() == {"handled": False}
+    group = {"update_id": 5, "message": {"message_id": 1, "date": 0, "text": "x",
+                                         "chat": {"id": -1001, "type": "supergroup"}}}
+    assert tg.update(group).json() == {"handled": False}  # groups are not customers
     assert tickets(tg.client) == []
 
 
@@ -153,7 +97,8 @@ def test_an_agent_links_its_chat_once_with_a_code(tg: Bot) -> None:
     tg.say(AGENT_CHAT + 2, expired["send_to_bot"])
     tg.deliver()
     assert tg.fake.sent_to(AGENT_CHAT) == [
-        "🔗 This chat is now linked to agent Sari.\nCommands: /online /offline /myqueue /status"]
+        "🔗 This chat is now linked to agent Sari.\nCommands: /online /offline /myqueue /status"
+        "\nAnswer a customer: reply to their message, or /reply INC… your text"]
     bad = ("That code is not valid or has expired. Ask for a new one in the dashboard or from "
            "your supervisor.")
     assert tg.fake.sent_to(AGENT_CHAT + 1) == [bad]

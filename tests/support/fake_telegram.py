@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 TOKEN = "123456789:AAE-fake-bot-token_for_giliran_tests"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "giliran", "username": "giliran_bot",
@@ -31,6 +31,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int
+    result: Any = None
 
 
 @dataclass
@@ -38,6 +39,7 @@ class FakeTelegram:
     token: str = TOKEN
     failing: bool = False  # answer 502 to everything while set
     calls: list[Call] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # file_id: data, path
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -67,16 +69,36 @@ class FakeTelegram:
 
     # Updates, as Telegram makes them.
     def message(self, chat_id: int, text: str, *, first_name: str = "Budi",
-                language_code: str = "en") -> dict[str, Any]:
-        user = {"id": chat_id, "is_bot": False, "first_name": first_name,
-                "language_code": language_code}
+                language_code: str = "en", reply_to: int | None = None,
+                username: str | None = None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            extra["entities"] = [{"type": "bot_command", "offset": 0,
+                                  "length": len(text.split()[0])}]
+        if reply_to is not None:
+            extra["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()),
+                                         "chat": {"id": chat_id, "type": "private"},
+                                         "from": BOT, "text": "…"}
+        return self.content(chat_id, extra, first_name=first_name,
+                            language_code=language_code, username=username)
+
+    def content(self, chat_id: int, fields: dict[str, Any], *, first_name: str = "Budi",
+                language_code: str = "en", username: str | None = None) -> dict[str, Any]:
+        """A private message holding `fields` (text, photo, document, location, ...)."""
+        user: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": first_name,
+                                "language_code": language_code}
+        if username:
+            user["username"] = username
         return {"update_id": next(self._ids), "message": {
             "message_id": next(self._messages), "date": int(time.time()), "from": user,
-            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
-            "text": text,
-            **({"entities": [{"type": "bot_command", "offset": 0,
-                              "length": len(text.split()[0])}]} if text.startswith("/") else {}),
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name}, **fields,
         }}
+
+    def last_message_id(self, chat_id: int | str) -> int:
+        """The id Telegram gave the last message the bot sent to the chat."""
+        found = [c for c in self.calls if c.method == "sendMessage" and c.status == 200
+                 and str(c.params["chat_id"]) == str(chat_id)]
+        return int(found[-1].result["message_id"])
 
     def press(self, chat_id: int, data: str, *, language_code: str = "en") -> dict[str, Any]:
         user = {"id": chat_id, "is_bot": False, "first_name": "Agent",
@@ -111,6 +133,12 @@ class FakeTelegram:
                          "from": BOT, "text": params["text"]}
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return 200, True
+        if method == "getFile":
+            found = self.files.get(str(params.get("file_id")))
+            if found is None:
+                return 400, "Bad Request: invalid file_id"
+            return 200, {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"],
+                         "file_size": len(found[0]), "file_path": found[1]}
         if method == "getUpdates":
             return 200, self._take_updates(int(params.get("offset") or 0),
                                            float(params.get("timeout") or 0))
@@ -148,12 +176,22 @@ class FakeTelegram:
                     status, result = 401, "Unauthorized"
                 else:
                     status, result = fake.answer(method, params)
-                fake.calls.append(Call(method, params, status))
+                fake.calls.append(Call(method, params, status, result))
                 body = ({"ok": True, "result": result} if status == 200 else
                         {"ok": False, "error_code": status, "description": result})
                 self._reply(status, json.dumps(body).encode(), "application/json")
 
-            do_GET = do_POST
+            def do_GET(self) -> None:
+                prefix = f"/file/bot{fake.token}/"
+                if unquote(self.path).startswith(prefix):
+                    path = unquote(self.path).removeprefix(prefix)
+                    found = [data for data, p in fake.files.values() if p == path]
+                    if found:
+                        self._reply(200, found[0], "application/octet-stream")
+                    else:
+                        self._reply(404, b"Not Found", "text/plain")
+                    return
+                self.do_POST()
 
             def _reply(self, status: int, body: bytes, kind: str) -> None:
                 self.send_response(status)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
+from giliran.adapters.memory_conversation import (
+    ConversationState,
+    InMemoryCustomerRepository,
+    InMemoryMessageRepository,
+)
 from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook, is_due
 from giliran.domain.eligibility import is_eligible, serves
 from giliran.domain.errors import DuplicateExternalId
@@ -23,7 +28,6 @@ from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
     HistoryEntry,
-    Message,
     Presence,
     Priority,
     Queue,
@@ -35,6 +39,7 @@ from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import (
     AgentRepository,
     ChatLinkRepository,
+    CustomerRepository,
     DeliveryRepository,
     EventRepository,
     HistoryFilter,
@@ -65,10 +70,16 @@ class MemoryState:
     events: list[Event] = field(default_factory=list)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
-    messages: list[Message] = field(default_factory=list)
+    conversation: ConversationState = field(default_factory=ConversationState)
     notices: dict[int, Notice] = field(default_factory=dict)
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    # The last id given out per table: ids are never reused, even after a prune (as in SQL).
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
 
 
 class InMemoryAgentRepository:
@@ -167,6 +178,10 @@ class InMemoryTicketRepository:
         found = [t for t in self._s.tickets.values()
                  if t.contact == contact and not t.status.is_final]
         return max(found, key=lambda t: t.id, default=None)
+
+    def for_contact(self, contact: str, limit: int) -> list[Ticket]:
+        found = [t for t in self._s.tickets.values() if t.contact == contact]
+        return sorted(found, key=lambda t: -t.id)[:limit]
 
     def front_order(self) -> int:
         return min([0, *(t.queue_order for t in self._queued())]) - 1
@@ -267,11 +282,15 @@ class InMemoryQueueRepository:
 
 
 class InMemoryEventRepository:
-    """Kept for the port's shape; the in-memory store records no events (the SQL unit of work
-    derives them from what it commits, and the stream reads them from there)."""
+    """Records the events a use case appends itself (conversation messages); the SQL unit of
+    work also derives ticket, agent and queue events from what it commits, which this store
+    does not yet do."""
 
     def __init__(self, state: MemoryState) -> None:
         self._s = state
+
+    def append(self, event: Event) -> None:
+        self._s.events.append(replace(event, id=self._s.next_id("events")))
 
     def after(self, event_id: int, limit: int) -> list[Event]:
         return [e for e in self._s.events if e.id > event_id][:limit]
@@ -292,7 +311,7 @@ class InMemoryWebhookRepository:
         self._s = state
 
     def add(self, webhook: Webhook) -> Webhook:
-        webhook.id = len(self._s.webhooks) + 1
+        webhook.id = self._s.next_id("webhooks")
         self._s.webhooks[webhook.id] = webhook
         return webhook
 
@@ -312,7 +331,7 @@ class InMemoryDeliveryRepository:
 
     def add_many(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
-            delivery.id = len(self._s.deliveries) + 1
+            delivery.id = self._s.next_id("deliveries")
             self._s.deliveries[delivery.id] = delivery
 
     def get(self, delivery_id: int) -> Delivery | None:
@@ -335,31 +354,24 @@ class InMemoryDeliveryRepository:
         return _prune_delivered(self._s.deliveries, before)
 
 
-class InMemoryMessageRepository:
-    def __init__(self, state: MemoryState) -> None:
-        self._s = state
-
-    def add(self, message: Message) -> None:
-        self._s.messages.append(
-            Message(**{**message.__dict__, "id": len(self._s.messages) + 1}))
-
-    def seen(self, external_id: str) -> bool:
-        return any(m.external_id == external_id for m in self._s.messages)
-
-    def for_ticket(self, ticket_id: int) -> list[Message]:
-        return [m for m in self._s.messages if m.ticket_id == ticket_id]
-
-
 class InMemoryNoticeRepository:
     def __init__(self, state: MemoryState) -> None:
         self._s = state
 
     def add(self, notice: Notice) -> bool:
-        if any(n.key == notice.key for n in self._s.notices.values()):
+        if self.exists(notice.key):
             return False
-        notice.id = len(self._s.notices) + 1
+        notice.id = self._s.next_id("notices")
         self._s.notices[notice.id] = notice
         return True
+
+    def exists(self, key: str) -> bool:
+        return any(n.key == key for n in self._s.notices.values())
+
+    def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
+        found = [n for _, n in sorted(self._s.notices.items())
+                 if n.chat_id == chat_id and n.sent_id == sent_id]
+        return found[-1] if found else None
 
     def get(self, notice_id: int) -> Notice | None:
         return self._s.notices.get(notice_id)
@@ -432,6 +444,7 @@ class InMemoryUnitOfWork:
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
 
@@ -452,7 +465,8 @@ class InMemoryUnitOfWork:
         self.events = InMemoryEventRepository(self._state)
         self.webhooks = InMemoryWebhookRepository(self._state)
         self.deliveries = InMemoryDeliveryRepository(self._state)
-        self.messages = InMemoryMessageRepository(self._state)
+        self.messages = InMemoryMessageRepository(self._state.conversation)
+        self.customers = InMemoryCustomerRepository(self._state.conversation)
         self.notices = InMemoryNoticeRepository(self._state)
         self.chat_links = InMemoryChatLinkRepository(self._state)
         return self

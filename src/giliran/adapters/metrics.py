@@ -37,6 +37,9 @@ FLAGGED = Counter("giliran_tickets_flagged", "Tickets flagged for a supervisor",
 ASSIGNMENT_LATENCY = Histogram(
     "giliran_assignment_latency_seconds",
     "From a ticket's arrival to its first assignment", buckets=BUCKETS)
+UNKNOWN_MESSAGES = Counter(
+    "giliran_channel_unknown_messages",
+    "Customer messages of a kind giliran does not know, kept raw", ["channel", "type"])
 QUEUE_WAIT = Histogram(
     "giliran_queue_wait_seconds",
     "Each stay in the queue that ended in an assignment", buckets=BUCKETS)
@@ -61,6 +64,12 @@ class PrometheusObserver:
                 COMPLETED.inc()
             elif e.event == "flagged":
                 FLAGGED.labels(e.reason.value).inc()
+
+
+def unknown_message(channel: str, kind: str) -> None:
+    """A message of a kind this version does not know was kept raw: count it, so an operator
+    sees when a channel starts sending something new."""
+    UNKNOWN_MESSAGES.labels(channel, kind[:40]).inc()
 
 
 FloorReader = Callable[[], FloorGauges]
@@ -97,7 +106,7 @@ def exposition(read: FloorReader) -> bytes:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         for metric in (ASSIGNMENTS, ESCALATIONS, CREATED, COMPLETED, FLAGGED,
-                       ASSIGNMENT_LATENCY, QUEUE_WAIT):
+                       ASSIGNMENT_LATENCY, QUEUE_WAIT, UNKNOWN_MESSAGES):
             registry.register(metric)
     registry.register(FloorCollector(read))
     return generate_latest(registry)

@@ -82,3 +82,27 @@ class NotConfigured(GiliranError):
     """A feature this deployment has not set up (e.g. no Telegram bot)."""
 
     code = "not_configured"
+
+
+class OutsideCustomerWindow(Conflict):
+    """WhatsApp takes free text only within 24 hours of the customer's last message."""
+
+    code = "outside_customer_window"
+
+
+class NoChannel(Conflict):
+    """The ticket did not come from a channel giliran can answer on (it was posted by API)."""
+
+    code = "no_channel"
+
+
+class TooLarge(GiliranError):
+    """Something bigger than this deployment serves (a customer's media over the cap)."""
+
+    code = "media_too_large"
+
+
+class ChannelUnavailable(GiliranError):
+    """The channel's API did not answer as it should (an outage, a refused token)."""
+
+    code = "channel_unavailable"

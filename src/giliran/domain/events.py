@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from giliran.domain.conversation import Message
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 
 # History events and the event types they become.
@@ -19,6 +20,7 @@ EVENT_TYPES = frozenset({
     "ticket.created", "ticket.assigned", "ticket.accepted", "ticket.completed",
     "ticket.cancelled", "ticket.escalated", "ticket.unassigned", "ticket.flagged",
     "ticket.priority", "agent.presence", "agent.changed", "queue.changed",
+    *(f"message.{change}" for change in ("received", "sent", "status", "edited")),
 })
 TICKET_TYPES: Mapping[str, str] = {
     "created": "ticket.created",
@@ -80,6 +82,25 @@ def queue_event(queue: Queue, at: datetime) -> Event:
         "accept_timeout_seconds": queue.accept_timeout_seconds,
         "auto_assign_percent": queue.auto_assign_percent,
     }})
+
+
+def message_event(change: str, ticket: Ticket, message: Message, at: datetime) -> Event:
+    """A message of a ticket's conversation arrived, left, changed state or was edited: for
+    admins and the ticket's holder, whose pages show the conversation live."""
+    holder = frozenset({ticket.agent_id}) if ticket.agent_id is not None else frozenset()
+    return Event(type=f"message.{change}", at=at, ticket_id=ticket.id, queue=ticket.queue,
+                 agents=holder, payload={"ticket_id": ticket.id, "number": ticket.number,
+                                         "message": message_view(message)})
+
+
+def message_view(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id, "ticket_id": m.ticket_id, "direction": m.direction.value,
+        "channel": m.channel, "kind": m.kind.value, "sender": m.sender, "author": m.author,
+        "body": m.body, "content": m.content, "at": m.at.isoformat(),
+        "state": m.state.value if m.state is not None else None,
+        "state_at": _iso(m.state_at), "error": m.error, "edited_at": _iso(m.edited_at),
+    }
 
 
 def visible_to(event: Event, *, agent: Agent | None) -> bool:

@@ -75,7 +75,9 @@ def assign(
                         waited_seconds=waited, since_arrival_seconds=since_arrival)
 
 
-def accept(ticket: Ticket, agent: Agent, *, now: datetime) -> HistoryEntry:
+def accept(ticket: Ticket, agent: Agent, *, now: datetime,
+           reason: Reason = Reason.ACCEPTED) -> HistoryEntry:
+    """The holder takes the ticket on (`reason` replied: by its first reply to the customer)."""
     if ticket.agent_id != agent.id:
         if agent.id in ticket.missed_by:
             raise revoked(ticket)
@@ -85,7 +87,7 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime) -> HistoryEntry:
     ticket.accepted_at = now
     agent.missed_in_row = 0
     agent.last_seen_at = now
-    return HistoryEntry(ticket.id, now, "accepted", Reason.ACCEPTED, f"agent:{agent.id}",
+    return HistoryEntry(ticket.id, now, "accepted", reason, f"agent:{agent.id}",
                         agent.id, agent.id)
 
 

@@ -78,6 +78,7 @@ class Reason(StrEnum):
     AUTO = "auto"  # dispatched on arrival or when an agent became eligible
     REFILL = "refill"  # dispatched into a slot another ticket just freed
     ACCEPTED = "accepted"
+    REPLIED = "replied"  # accepted by the holder's first reply to the customer
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     CREATED = "created"
@@ -199,6 +200,8 @@ class Queue:
     # A queued ticket moves up one priority level after waiting this long at its level, so a
     # low one is urgent after 3 steps and then ahead of every later arrival (no starvation).
     priority_aging_seconds: int = DEFAULT_PRIORITY_AGING_SECONDS
+    # The holder's first reply to the customer accepts the ticket (stops its accept timer).
+    reply_accepts: bool = True
 
 
 @dataclass(frozen=True)
@@ -216,17 +219,3 @@ class HistoryEntry:
     # Measures of an assignment, for metrics; not stored (the history has the timestamps).
     waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
     since_arrival_seconds: float | None = field(default=None, compare=False)  # first only
-
-
-@dataclass(frozen=True)
-class Message:
-    """Something a customer wrote, attached to their ticket."""
-
-    ticket_id: int
-    channel: str
-    external_id: str  # the channel's message id: a redelivered message is recognised by it
-    sender: str
-    body: str
-    at: datetime
-    id: int = 0
-    language: str | None = None  # the one giliran answers the customer in, where known

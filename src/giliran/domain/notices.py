@@ -1,4 +1,5 @@
-"""Notices: messages giliran sends to people on a chat channel (Telegram), and their words.
+"""Notices: messages giliran sends to people on a chat channel (Telegram, WhatsApp), and their
+words.
 
 A notice is written to the outbox in a transaction (with the event or command that caused it)
 and sent afterwards with retries, like a webhook delivery. Its `key` is unique, so the event or
@@ -13,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from giliran.domain.conversation import TELEGRAM as TELEGRAM
 from giliran.domain.delivery import Attempts
 
-TELEGRAM = "telegram"
 Buttons = tuple[tuple[str, str], ...]  # (label, callback data), shown in one row
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers in storage
 
@@ -29,6 +30,11 @@ class Notice(Attempts):
     key: str  # unique: the same notice is never queued twice
     buttons: Buttons = ()
     created_at: datetime | None = field(default=None, compare=False)
+    message_id: int | None = None  # the conversation message it carries to a customer
+    ticket_id: int | None = None  # the ticket it is about: an agent may answer it by replying
+    via: str | None = None  # the business number it leaves from (WhatsApp)
+    template: str | None = None  # "name:language": an approved WhatsApp template, not text
+    sent_id: str | None = None  # the channel's id for it, once the channel took it
 
 
 def language(code: str | None) -> str:
@@ -68,10 +74,18 @@ _EN: Mapping[str, str] = {
     "away_word": "away",
     "offline_word": "offline",
     "linked": ("🔗 This chat is now linked to agent {name}.\n"
-               "Commands: /online /offline /myqueue /status"),
+               "Commands: /online /offline /myqueue /status\n"
+               "Answer a customer: reply to their message, or /reply INC… your text"),
     "bad_code": ("That code is not valid or has expired. Ask for a new one in the dashboard "
                  "or from your supervisor."),
-    "agent_help": "Commands: /online /offline /myqueue /status",
+    "agent_help": ("Commands: /online /offline /myqueue /status\n"
+                   "Answer a customer: reply to their message, or /reply INC… your text"),
+    "reply_hint": "↩️ Reply to this message to answer the customer.",
+    "customer_wrote": "💬 {number} · {sender}:\n{text}",
+    "relayed": "✉️ Sent to the customer of {number}.",
+    "relay_window": ("⌛ Not sent: the customer last wrote more than 24 hours ago, and WhatsApp "
+                     "then takes only an approved template. Send it from the dashboard."),
+    "relay_unknown": "That ticket is not in your queue, so nothing was sent.",
     "accepted": "✅ Accepted {number}",
     "completed": "🏁 Completed {number}",
     "not_linked": "This Telegram account is not linked to an agent.",
@@ -111,10 +125,18 @@ _ID: Mapping[str, str] = {
     "away_word": "sedang pergi",
     "offline_word": "offline",
     "linked": ("🔗 Chat ini sekarang terhubung ke agen {name}.\n"
-               "Perintah: /online /offline /myqueue /status"),
+               "Perintah: /online /offline /myqueue /status\n"
+               "Membalas pelanggan: balas pesannya, atau /reply INC… teks Anda"),
     "bad_code": ("Kode tidak valid atau sudah kedaluwarsa. Minta kode baru di dasbor atau "
                  "kepada supervisor Anda."),
-    "agent_help": "Perintah: /online /offline /myqueue /status",
+    "agent_help": ("Perintah: /online /offline /myqueue /status\n"
+                   "Membalas pelanggan: balas pesannya, atau /reply INC… teks Anda"),
+    "reply_hint": "↩️ Balas pesan ini untuk menjawab pelanggan.",
+    "customer_wrote": "💬 {number} · {sender}:\n{text}",
+    "relayed": "✉️ Terkirim ke pelanggan {number}.",
+    "relay_window": ("⌛ Tidak terkirim: pelanggan terakhir menulis lebih dari 24 jam yang lalu, "
+                     "dan WhatsApp hanya menerima templat yang disetujui. Kirim dari dasbor."),
+    "relay_unknown": "Tiket itu tidak ada di antrean Anda, jadi tidak ada yang dikirim.",
     "accepted": "✅ {number} diterima",
     "completed": "🏁 {number} selesai",
     "not_linked": "Akun Telegram ini belum terhubung ke agen.",

@@ -1,5 +1,5 @@
-"""Telegram in a server process: the courier that sends notices from the outbox, and, without a
-webhook, the long-polling loop that reads the bot's updates (development mode)."""
+"""Telegram in a server process: handling an update, and, without a webhook, the long-polling
+loop that reads the bot's updates (development mode)."""
 
 from __future__ import annotations
 
@@ -10,54 +10,19 @@ import os
 import socket
 from datetime import timedelta
 
+from giliran.adapters.metrics import unknown_message
 from giliran.adapters.telegram import TelegramBot
+from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import GiliranError
-from giliran.domain.notices import Notice
-from giliran.entrypoints.scheduler import OutboxLoop, Runs
-from giliran.service import chat, notify
+from giliran.entrypoints.courier import Courier
+from giliran.entrypoints.scheduler import Runs
+from giliran.service import chat
+from giliran.service.channels import Outcome
 from giliran.service.chat import ButtonPress, ChatMessage
 from giliran.service.context import Context
 
 log = logging.getLogger("giliran.telegram")
 POLL_LEASE = timedelta(seconds=90)  # longer than one long poll, renewed before each
-
-
-class Courier(OutboxLoop):
-    """Turns new events into notices and sends the due ones; a notice that fails is retried
-    with backoff (a Telegram outage delays messages, it never loses them)."""
-
-    NAME = "giliran-telegram-courier"
-
-    def __init__(self, ctx: Context, bot: TelegramBot, run_write: Runs, run_read: Runs,
-                 interval: float, max_attempts: int) -> None:
-        super().__init__(interval)
-        self._ctx = ctx
-        self._bot = bot
-        self._run_write = run_write
-        self._run_read = run_read
-        self._max_attempts = max_attempts
-
-    async def run_once(self) -> int:
-        found = await self._run_read(notify.backlog, self._ctx)
-        self.listening = found.listening
-        if not found.due:
-            return 0
-        await self._run_write(notify.fan_out, self._ctx)
-        due = await self._run_write(notify.claim, self._ctx, self.BATCH)
-        chats: dict[str, list[Notice]] = {}
-        for notice in due:
-            chats.setdefault(notice.chat_id, []).append(notice)
-        await asyncio.gather(*(self._send_in_order(notices) for notices in chats.values()))
-        return len(due)
-
-    async def _send_in_order(self, notices: list[Notice]) -> None:
-        """One chat's notices one after another, so a person reads them in the order they
-        happened; different chats in parallel."""
-        for notice in notices:
-            sent = await self._bot.send(notice)
-            if sent.error is not None:
-                log.warning("telegram notice %d not sent: %s", notice.id, sent.error)
-            await self._run_write(notify.record, self._ctx, notice.id, sent, self._max_attempts)
 
 
 async def handle(ctx: Context, bot: TelegramBot, run_write: Runs,
@@ -67,7 +32,9 @@ async def handle(ctx: Context, bot: TelegramBot, run_write: Runs,
     is down) propagates, and the update comes again."""
     try:
         if isinstance(update, ChatMessage):
-            await run_write(chat.on_message, ctx, update, queue)
+            outcome = await run_write(chat.on_message, ctx, update, queue)
+            if update.kind is Kind.UNKNOWN and outcome not in (None, Outcome.DUPLICATE):
+                unknown_message(TELEGRAM, str(update.content.get("type")))
         else:
             answer = await run_write(chat.on_button, ctx, update)
             await bot.answer_button(update.callback_id, answer)

@@ -1,72 +1,131 @@
-"""Messages from customers on a channel (WhatsApp, Telegram): a new contact's message opens a
-ticket in the queue the channel maps to; later messages join it while it is open; a message
-delivered twice by the channel is recognised by its id and changes nothing. On a channel giliran
-can answer on, the customer is told the new ticket's number (a notice in the same transaction)."""
+"""Messages from customers on a channel (WhatsApp, Telegram), and the channels' reports.
+
+A new customer's message opens a ticket in the queue the channel maps to; later messages join
+their open ticket; a message delivered twice by the channel is recognised by its id and
+changes nothing. Every kind of message is kept with its content. A reaction or a channel
+notice (a changed number) never opens a ticket by itself: it joins the customer's open
+ticket, or their latest one. A changed WhatsApp number links the new number to the same
+customer, so their next message joins the ticket they have open. An edit replaces the text
+shown and keeps the earlier ones. On a channel giliran can answer on, the customer is told the
+new ticket's number (a notice in the same transaction).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from giliran.domain.model import DEFAULT_QUEUE, Message, Ticket
+from giliran.domain.conversation import (
+    Customer,
+    Kind,
+    Message,
+    Receipt,
+    contact_key,
+    summary,
+)
+from giliran.domain.events import message_event
+from giliran.domain.model import DEFAULT_QUEUE, Ticket
 from giliran.domain.notices import language, say
-from giliran.service.context import Context, Principal, Role
-from giliran.service.lookups import ticket_or_404
-from giliran.service.notify import queue_notice
+from giliran.service.context import Context
+from giliran.service.notify import tell_customer
 from giliran.service.ports import UnitOfWork
-from giliran.service.tickets import NewTicket, admit, check_holder
+from giliran.service.tickets import NewTicket, admit
 
 TITLE_LENGTH = 80
+LONGEST_BODY = 10_000
+_NEVER_OPENS = frozenset({Kind.REACTION, Kind.SYSTEM})
 
 
 class Outcome(StrEnum):
     OPENED = "opened"  # a new ticket
-    ADDED = "added"  # joined the contact's open ticket
+    ADDED = "added"  # joined the customer's open (or, for a reaction, latest) ticket
     DUPLICATE = "duplicate"  # seen before: nothing changed
 
 
 @dataclass(frozen=True)
 class Incoming:
-    channel: str  # "whatsapp"
+    """A customer's message as a channel adapter reads it."""
+
+    channel: str  # "whatsapp", "telegram"
     queue: str
     contact: str  # the customer's address on the channel
     sender: str  # how the customer is shown (a profile name, else the address)
     message_id: str
-    text: str
+    text: str  # the text, or a caption
     at: datetime
+    kind: Kind = Kind.TEXT
+    content: dict[str, Any] = field(default_factory=dict)
     acknowledge: bool = False  # tell the customer the number of a ticket it opens
     language: str | None = None  # the customer's, for that answer
+    username: str | None = None
+    via: str | None = None  # the business number written to
+
+    @property
+    def key(self) -> str:
+        return f"{self.channel}:{self.message_id}"
 
 
 def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
     with ctx.uow(write=True) as uow:  # under the floor lock: two messages of one new
-        key = f"{msg.channel}:{msg.message_id}"  # contact cannot open two tickets
-        if uow.messages.seen(key):
+        if uow.messages.seen(msg.key):  # customer cannot open two tickets
             return Outcome.DUPLICATE, None
-        contact = f"{msg.channel}:{msg.contact}"
-        ticket = uow.tickets.open_for_contact(contact)
+        now = ctx.clock.now()
+        customer = _customer(uow, msg, now)
+        ticket = uow.tickets.open_for_contact(customer.key)
+        if ticket is None and msg.kind in _NEVER_OPENS:
+            ticket = next(iter(uow.tickets.for_contact(customer.key, 1)), None)
         outcome = Outcome.ADDED
         if ticket is None:
-            title = msg.text.strip().splitlines()[0][:TITLE_LENGTH] if msg.text.strip() else ""
-            ticket = admit(ctx, uow, NewTicket(
-                title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
-                queue=_taking(uow, msg.queue), category=msg.channel, description=msg.text[:10_000],
-                external_id=key, contact=contact,
-            ), actor=f"{msg.channel}")
+            ticket = _open(ctx, uow, msg, customer)
             outcome = Outcome.OPENED
-            if msg.acknowledge:
-                text = say(language(msg.language), "customer_opened", number=ticket.number)
-                queue_notice(uow, ctx.clock.now(), msg.contact, text, f"{key}:opened")
-        uow.messages.add(Message(ticket.id, msg.channel, key, msg.sender, msg.text[:10_000],
-                                 msg.at, language=_speaks(msg)))
+        message = uow.messages.add(Message(
+            ticket.id, msg.channel, msg.key, msg.sender, msg.text[:LONGEST_BODY], msg.at,
+            language=language(msg.language) if msg.language is not None else None,
+            kind=msg.kind, content=msg.content))
+        uow.events.append(message_event("received", ticket, message, now))
+        if outcome is Outcome.OPENED and msg.acknowledge:
+            tell_customer(uow, now, ticket, customer, say(
+                language(msg.language), "customer_opened", number=ticket.number),
+                f"{msg.key}:opened")
         uow.commit()
     return outcome, ticket
 
 
-def _speaks(msg: Incoming) -> str | None:
-    """The language giliran answers this customer in, where the channel tells it."""
-    return language(msg.language) if msg.language is not None else None
+def _open(ctx: Context, uow: UnitOfWork, msg: Incoming, customer: Customer) -> Ticket:
+    line = summary(msg.kind, msg.text.strip(), msg.content).splitlines()
+    title = line[0][:TITLE_LENGTH] if line and line[0].strip() else ""
+    return admit(ctx, uow, NewTicket(
+        title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
+        queue=_taking(uow, msg.queue), category=msg.channel,
+        description=msg.text[:LONGEST_BODY] or None, external_id=msg.key, contact=customer.key,
+    ), actor=msg.channel)
+
+
+def _customer(uow: UnitOfWork, msg: Incoming, now: datetime) -> Customer:
+    """Who wrote: known by this address (or one they moved from), or new. What the channel
+    says of them now (name, username, the number written to) is kept; a changed number moves
+    where replies go and makes the new number theirs too."""
+    address = contact_key(msg.channel, msg.contact)
+    customer = uow.customers.resolve(address)
+    if customer is None:
+        customer = Customer(address, msg.channel, msg.contact)
+        uow.customers.add(customer)
+    if msg.sender and msg.sender != msg.contact:
+        customer.name = msg.sender[:200]
+    customer.username = msg.username or customer.username
+    customer.via = msg.via or customer.via
+    at = min(msg.at, now)  # the channel's clock, never ahead of ours
+    if msg.kind is not Kind.SYSTEM and (customer.last_incoming_at is None
+                                        or at > customer.last_incoming_at):
+        customer.last_incoming_at = at
+    moved_to = msg.content.get("new_address") if msg.kind is Kind.SYSTEM else None
+    if moved_to:
+        customer.address = str(moved_to)
+        uow.customers.add_alias(contact_key(msg.channel, str(moved_to)), customer.key)
+    uow.customers.save(customer)
+    return customer
 
 
 def _taking(uow: UnitOfWork, name: str) -> str:
@@ -76,10 +135,46 @@ def _taking(uow: UnitOfWork, name: str) -> str:
     return name if queue is not None and queue.active else DEFAULT_QUEUE
 
 
-def messages(ctx: Context, who: Principal, ticket_id: int) -> list[Message]:
-    """What the customer wrote (admins, and the agent holding the ticket)."""
-    who.require(Role.ADMIN, Role.AGENT)
-    with ctx.uow(write=False) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
-        check_holder(who, ticket)
-        return uow.messages.for_ticket(ticket_id)
+@dataclass(frozen=True)
+class Edit:
+    """The customer edited a message they sent earlier."""
+
+    original: Incoming  # the message as it reads now, under its first id
+
+
+def edit(ctx: Context, change: Edit) -> tuple[Outcome, Ticket | None]:
+    """The latest text shows and the earlier ones are kept; an edit of a message giliran never
+    saw is kept as a message of its own."""
+    msg = change.original
+    with ctx.uow(write=True) as uow:
+        found = uow.messages.by_external_id(msg.key)
+        if found is not None:
+            ticket = uow.tickets.get(found.ticket_id)
+            assert ticket is not None
+            if found.body == msg.text[:LONGEST_BODY] and found.edited_at is not None:
+                return Outcome.DUPLICATE, ticket
+            found.edit(msg.text[:LONGEST_BODY], msg.content, msg.at)
+            uow.messages.save(found)
+            uow.events.append(message_event("edited", ticket, found, ctx.clock.now()))
+            uow.commit()
+            return Outcome.ADDED, ticket
+    return receive(ctx, msg)
+
+
+def report(ctx: Context, receipt: Receipt) -> bool:
+    """A channel's report on a message the desk sent (sent, delivered, read, failed); True
+    when the message's state moved. A report that comes before the sender has recorded the
+    message's id is kept, and applied when it does."""
+    with ctx.uow(write=True) as uow:
+        if not uow.messages.add_receipt(receipt):
+            return False
+        message = uow.messages.by_channel_id(receipt.channel, receipt.channel_message_id)
+        moved = message is not None and message.report(receipt.state, receipt.at,
+                                                       receipt.error)
+        if message is not None and moved:
+            uow.messages.save(message)
+            ticket = uow.tickets.get(message.ticket_id)
+            if ticket is not None:
+                uow.events.append(message_event("status", ticket, message, ctx.clock.now()))
+        uow.commit()
+    return moved

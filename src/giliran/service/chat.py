@@ -2,8 +2,9 @@
 
 A chat linked to an agent (once, with a one-time code) speaks for that agent: `/online`,
 `/offline`, `/myqueue`, `/status`, and the Accept / Complete buttons under an assignment act
-through the same use cases and rules as the API. Any other chat is a customer's: what they
-write opens a ticket, or joins their open one.
+through the same use cases and rules as the API; a reply to an assignment (or to a customer's
+message relayed to the chat), or `/reply INC… text`, answers the ticket's customer. Any other
+chat is a customer's: what they write opens a ticket, or joins their open one.
 
 Answers are notices keyed by the update they answer, so an update the channel delivers twice
 (a retried webhook, a poll repeated after a crash) is answered once.
@@ -11,14 +12,23 @@ Answers are notices keyed by the update they answer, so an update the channel de
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from giliran.domain.errors import AssignmentRevoked, GiliranError
+from giliran.domain.conversation import TELEGRAM, Kind
+from giliran.domain.errors import (
+    AssignmentRevoked,
+    GiliranError,
+    NotFound,
+    NotYourTicket,
+    OutsideCustomerWindow,
+)
 from giliran.domain.model import Agent, Presence, TicketStatus
-from giliran.domain.notices import TELEGRAM, ChatLink, language, parse_button, say
-from giliran.service import channels, notify, presence, tickets
+from giliran.domain.notices import LARGEST_ID, ChatLink, language, parse_button, say
+from giliran.service import channels, conversation, notify, presence, tickets
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.lookups import agent_or_404
 from giliran.service.notify import queue_notice
@@ -28,6 +38,7 @@ CODE_LIFETIME = timedelta(minutes=15)
 LINK_COMMANDS = ("/start", "/link")
 POLLER = "telegram.poller"  # "<owner> <lease end>": which process long-polls
 OFFSET = "telegram.offset"  # the first update not yet handled
+TICKET_NUMBER = re.compile(r"INC(\d{8})(\d{6,})")
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,15 @@ class ChatMessage:
     update_id: int
     chat_id: str
     message_id: int
-    text: str
+    text: str  # the text, or a caption
     sender: str
     language: str | None
     at: datetime
+    kind: Kind = Kind.TEXT
+    content: dict[str, Any] = field(default_factory=dict)
+    username: str | None = None
+    edited: bool = False  # a new version of a message sent earlier
+    reply_to: int | None = None  # the message (in this chat) it replies to
 
 
 @dataclass(frozen=True)
@@ -89,22 +105,77 @@ def my_chat_linked(ctx: Context, who: Principal) -> bool:
         return uow.chat_links.for_agent(agent_or_404(uow, who.agent_id).id) is not None
 
 
-def on_message(ctx: Context, msg: ChatMessage, queue: str) -> None:
-    command, _, argument = msg.text.strip().partition(" ")
-    command = command.split("@")[0].lower()
+def on_message(ctx: Context, msg: ChatMessage, queue: str) -> channels.Outcome | None:
+    """What a customer's message did to their ticket; None for anything else."""
+    text = msg.text if msg.kind is Kind.TEXT and not msg.edited else ""
+    command, _, argument = text.strip().partition(" ")
+    command = command.split("@")[0].lower() if command.startswith("/") else ""
     if command in LINK_COMMANDS and argument.strip():
         _answer(ctx, msg.update_id, msg.chat_id, _link(ctx, msg, argument.strip()))
-        return
+        return None
     agent, lang = _linked(ctx, msg.chat_id, msg.language)
     if agent is not None:
-        _answer(ctx, msg.update_id, msg.chat_id, _command(ctx, agent, command, lang))
-    elif command.startswith("/"):  # a command is never a customer's question
+        _answer(ctx, msg.update_id, msg.chat_id, _from_agent(ctx, agent, lang, msg, command,
+                                                             argument))
+        return None
+    if command:  # a command is never a customer's question
         _answer(ctx, msg.update_id, msg.chat_id, say(language(msg.language), "customer_welcome"))
-    else:
-        channels.receive(ctx, channels.Incoming(
-            channel=TELEGRAM, queue=queue, contact=msg.chat_id, sender=msg.sender,
-            message_id=f"{msg.chat_id}:{msg.message_id}", text=msg.text, at=msg.at,
-            acknowledge=True, language=msg.language))
+        return None
+    incoming = channels.Incoming(
+        channel=TELEGRAM, queue=queue, contact=msg.chat_id, sender=msg.sender,
+        message_id=f"{msg.chat_id}:{msg.message_id}", text=msg.text, at=msg.at,
+        kind=msg.kind, content=msg.content, acknowledge=True, language=msg.language,
+        username=msg.username)
+    if msg.edited:
+        return channels.edit(ctx, channels.Edit(incoming))[0]
+    return channels.receive(ctx, incoming)[0]
+
+
+def _from_agent(ctx: Context, agent: Agent, lang: str, msg: ChatMessage, command: str,
+                argument: str) -> str:
+    """A linked agent's message: a command, or an answer to a customer (a reply to the
+    ticket's notice in this chat, or `/reply INC… text`)."""
+    if command == "/reply":
+        number, _, text = argument.strip().partition(" ")
+        return _relay(ctx, agent, lang, _ticket_by_number(ctx, number), text, msg.update_id)
+    if not command and msg.reply_to is not None and msg.kind is Kind.TEXT and not msg.edited:
+        with ctx.uow(write=False) as uow:
+            notice = uow.notices.by_sent_id(msg.chat_id, str(msg.reply_to))
+        ticket_id = notice.ticket_id if notice is not None else None
+        return _relay(ctx, agent, lang, ticket_id, msg.text, msg.update_id)
+    return _command(ctx, agent, command, lang)
+
+
+def _ticket_by_number(ctx: Context, number: str) -> int | None:
+    found = TICKET_NUMBER.fullmatch(number.strip().upper())
+    if found is None or int(found.group(2)) > LARGEST_ID:
+        return None
+    with ctx.uow(write=False) as uow:
+        ticket = uow.tickets.get(int(found.group(2)))
+    return ticket.id if ticket is not None and ticket.number == number.strip().upper() else None
+
+
+def _relay(ctx: Context, agent: Agent, lang: str, ticket_id: int | None, text: str,
+           update_id: int) -> str:
+    """The agent's words to the ticket's customer, under the same rules as the API; the
+    update's id keys the reply, so an update delivered twice is sent once."""
+    if ticket_id is None or not text.strip():
+        return say(lang, "relay_unknown" if ticket_id is None else "agent_help")
+    who = Principal(Role.AGENT, agent.id)
+    try:
+        conversation.reply(ctx, who, ticket_id, conversation.Reply(
+            text=text.strip(), idempotency_key=f"telegram-update:{update_id}"))
+    except (NotYourTicket, NotFound):
+        return say(lang, "relay_unknown")
+    except OutsideCustomerWindow:
+        return say(lang, "relay_window")
+    except AssignmentRevoked:
+        return say(lang, "revoked")
+    except GiliranError as exc:
+        return say(lang, "not_possible", code=exc.code)
+    with ctx.uow(write=False) as uow:
+        ticket = uow.tickets.get(ticket_id)
+    return say(lang, "relayed", number=ticket.number if ticket is not None else ticket_id)
 
 
 def on_button(ctx: Context, press: ButtonPress) -> str:

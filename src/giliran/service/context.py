@@ -48,6 +48,11 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     # Until an admin changes it at run time (stored in the database, shared by replicas).
     presence_grace_seconds: int = 300
+    # The channels this deployment can send on (a Telegram bot, a WhatsApp number with its
+    # access token), and the approved WhatsApp template ("name:language") that re-opens a
+    # conversation after the 24-hour window, if one is configured.
+    sending: frozenset[str] = frozenset()
+    whatsapp_template: str | None = None
 
     def strategy(self, name: StrategyName) -> SelectionStrategy:
         return make_strategy(name, self.rng)

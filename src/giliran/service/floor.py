@@ -71,6 +71,7 @@ class QueueChanges:
     auto_assign_percent: int | None = None
     active: bool | None = None
     priority_aging_seconds: int | None = None
+    reply_accepts: bool | None = None
 
 
 def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges) -> Queue:

@@ -1,12 +1,15 @@
-"""Telling people on their chat (Telegram), through an outbox: agents about their work,
-customers that their ticket is open and, later, resolved (queued by the use case itself).
+"""Telling people on their chat (Telegram, WhatsApp), through an outbox: agents about their
+work, customers what the desk answers them (queued by the use case itself, with the message in
+the ticket's conversation).
 
 A pass reads the events after its cursor and writes, in one transaction with the moved cursor,
 a notice for each person who must hear of one: an assignment to its new holder (with Accept
-and Complete buttons), a ticket taken back or moved away to its old holder. Each notice's key
-names its event and recipient, so no event is told twice. Notices are then leased, sent outside
-any transaction and recorded like webhook deliveries: retried with backoff while the channel is
-down, dead after the last attempt for an admin to see and retry.
+and Complete buttons), a ticket taken back or moved away to its old holder, a customer's new
+message to the agent holding the ticket. Each notice's key names its event and recipient, so
+no event is told twice. Notices are then leased, sent outside any transaction and recorded like
+webhook deliveries: retried with backoff while the channel is down, dead after the last
+attempt for an admin to see and retry. Recording a notice that carries a conversation message
+moves the message's state (sent, or failed with the channel's reason).
 """
 
 from __future__ import annotations
@@ -15,10 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from giliran.domain import delivery as d
+from giliran.domain.conversation import (
+    SYSTEM_AUTHOR,
+    TELEGRAM,
+    Customer,
+    Direction,
+    Kind,
+    Message,
+    State,
+    summary,
+)
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.events import Event
+from giliran.domain.events import Event, message_event
 from giliran.domain.model import Agent, Reason, Ticket
-from giliran.domain.notices import TELEGRAM, ChatLink, Notice, say, ticket_buttons
+from giliran.domain.notices import ChatLink, Notice, say, ticket_buttons
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import notice_or_404
 from giliran.service.outbox import Backlog
@@ -40,25 +53,54 @@ class Sent:
     error: str | None = None
     permanent: bool = False
     wait: timedelta | None = None
+    channel_id: str | None = None  # the channel's id for what it took
 
 
 def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: str,
-                 buttons: tuple[tuple[str, str], ...] = ()) -> bool:
+                 buttons: tuple[tuple[str, str], ...] = (), *, ticket_id: int | None = None
+                 ) -> bool:
+    """A notice to a person's own chat on Telegram (an agent's, or an answer to a command)."""
     return uow.notices.add(Notice(0, TELEGRAM, chat_id, text, key, buttons,
-                                  next_attempt_at=now, created_at=now))
+                                  next_attempt_at=now, created_at=now, ticket_id=ticket_id))
+
+
+def send_to_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: Customer,
+                     message: Message, template: str | None = None) -> Message:
+    """An outgoing message of the ticket's conversation and the notice that carries it, in
+    the caller's transaction: accepted here, it is sent (with retries) whatever happens next."""
+    message.state, message.state_at = State.QUEUED, now
+    uow.messages.add(message)
+    uow.notices.add(Notice(0, customer.channel, customer.address, message.body,
+                           f"message:{message.id}", next_attempt_at=now, created_at=now,
+                           message_id=message.id, ticket_id=ticket.id, via=customer.via,
+                           template=template))
+    uow.events.append(message_event("sent", ticket, message, now))
+    return message
+
+
+def tell_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: Customer,
+                  text: str, key: str) -> bool:
+    """giliran's own words to a customer (their ticket's number, that it is resolved), in the
+    conversation like a reply; `key` makes sure they are told once."""
+    if uow.messages.seen(key):
+        return False
+    send_to_customer(uow, now, ticket, customer, Message(
+        ticket.id, customer.channel, key, "giliran", text, now, direction=Direction.OUT,
+        author=SYSTEM_AUTHOR))
+    return True
 
 
 def tell_customer_resolved(uow: UnitOfWork, now: datetime, ticket: Ticket) -> bool:
     """A customer who wrote in on Telegram hears that their ticket is resolved, in the
     language of their last message, in the transaction that completes it; their next message
-    opens a new ticket. Other channels have no way back to the customer yet."""
-    prefix = f"{TELEGRAM}:"
-    if ticket.contact is None or not ticket.contact.startswith(prefix):
+    opens a new ticket. WhatsApp customers hear only what agents write to them."""
+    customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
+    if customer is None or customer.channel != TELEGRAM:
         return False
-    spoken = [m.language for m in uow.messages.for_ticket(ticket.id) if m.language]
-    text = say(spoken[-1] if spoken else "en", "customer_closed", number=ticket.number)
-    return queue_notice(uow, now, ticket.contact.removeprefix(prefix), text,
-                        f"ticket:{ticket.id}:resolved")
+    last = uow.messages.last_incoming(ticket.id)
+    text = say(last.language if last is not None and last.language else "en",
+               "customer_closed", number=ticket.number)
+    return tell_customer(uow, now, ticket, customer, text, f"ticket:{ticket.id}:resolved")
 
 
 def start_cursor(uow: UnitOfWork, *, restart: bool = False) -> None:
@@ -99,7 +141,24 @@ def _tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
     elif (event.type == "ticket.unassigned" and p.get("from_agent_id") is not None
           and p.get("reason") in _MOVED_AWAY):
         told += _to_agent(uow, event, int(p["from_agent_id"]), now, "moved_away", ticket)
+    elif event.type == "message.received" and ticket.agent_id is not None:
+        told += _customer_wrote(uow, event, ticket, ticket.agent_id, now)
     return told
+
+
+def _customer_wrote(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
+                    now: datetime) -> int:
+    """The holder reads a customer's new message in its chat, and may answer it by replying."""
+    link, _ = _linked(uow, agent_id)
+    m = event.payload.get("message") or {}
+    if link is None or not ticket.status.is_active:
+        return 0
+    said = summary(Kind.of(m.get("kind", "text")), str(m.get("body", "")),
+                   dict(m.get("content") or {}))
+    text = say(link.language, "customer_wrote", number=ticket.number,
+               sender=m.get("sender", ""), text=said)
+    return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
+                            ticket_id=ticket.id))
 
 
 def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
@@ -115,8 +174,10 @@ def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
                                 **figures), _key(event, agent_id)))
     text = say(link.language, "assigned", category=ticket.category or "-",
                position=held.index(ticket.id) + 1, **figures)
+    if ticket.contact is not None:
+        text += "\n" + say(link.language, "reply_hint")
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
-                            ticket_buttons(link.language, ticket.id)))
+                            ticket_buttons(link.language, ticket.id), ticket_id=ticket.id))
 
 
 def _to_agent(uow: UnitOfWork, event: Event, agent_id: int, now: datetime, phrase: str,
@@ -158,10 +219,37 @@ def record(ctx: Context, notice_id: int, sent: Sent, max_attempts: int) -> None:
         found = uow.notices.get(notice_id)
         if found is None or found.status is not DeliveryStatus.PENDING:
             return
-        d.settle(found, sent.error, now=ctx.clock.now(), max_attempts=max_attempts,
+        now = ctx.clock.now()
+        d.settle(found, sent.error, now=now, max_attempts=max_attempts,
                  wait=sent.wait, permanent=sent.permanent)
+        found.sent_id = sent.channel_id if sent.error is None else found.sent_id
         uow.notices.save(found)
+        if found.message_id is not None:
+            _carried(uow, found, now)
         uow.commit()
+
+
+def _carried(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
+    """The conversation message a notice carries: sent once the channel took it (with any
+    report the channel made before this was recorded), failed once the outbox gave up."""
+    message = uow.messages.get(notice.message_id or 0)
+    if message is None:
+        return
+    moved = False
+    if notice.status is DeliveryStatus.DELIVERED:
+        message.channel_message_id = notice.sent_id
+        moved = message.report(State.SENT, now)
+        for early in (uow.messages.receipts(message.channel, notice.sent_id)
+                      if notice.sent_id else []):
+            moved = message.report(early.state, early.at, early.error) or moved
+    elif notice.status is DeliveryStatus.DEAD:
+        moved = message.report(State.FAILED, now, notice.last_error)
+    if not moved:
+        return
+    uow.messages.save(message)
+    ticket = uow.tickets.get(message.ticket_id)
+    if ticket is not None:
+        uow.events.append(message_event("status", ticket, message, now))
 
 
 def backlog(ctx: Context) -> Backlog:
@@ -185,8 +273,16 @@ def retry_notice(ctx: Context, who: Principal, notice_id: int) -> Notice:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         found = notice_or_404(uow, notice_id)
-        d.retry(found, now=ctx.clock.now(), name=f"notice {notice_id}")
+        now = ctx.clock.now()
+        d.retry(found, now=now, name=f"notice {notice_id}")
         uow.notices.save(found)
+        message = uow.messages.get(found.message_id) if found.message_id else None
+        if message is not None:  # the conversation shows it on its way again
+            message.state, message.state_at, message.error = State.QUEUED, now, None
+            uow.messages.save(message)
+            ticket = uow.tickets.get(message.ticket_id)
+            if ticket is not None:
+                uow.events.append(message_event("status", ticket, message, now))
         uow.commit()
     return found
 

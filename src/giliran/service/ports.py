@@ -11,9 +11,10 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from giliran.domain.conversation import Customer, Message, Receipt
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
-from giliran.domain.model import Agent, HistoryEntry, Message, Queue, Ticket, TicketStatus
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
 from giliran.domain.notices import ChatLink, Notice
 
 BATCH = 100  # rows a timer pass claims per transaction
@@ -87,6 +88,9 @@ class TicketRepository(Protocol):
     def open_for_contact(self, contact: str) -> Ticket | None:
         """The contact's open (queued or active) ticket, the newest if several."""
         ...
+    def for_contact(self, contact: str, limit: int) -> list[Ticket]:
+        """The contact's tickets, newest first."""
+        ...
     def front_order(self) -> int:
         """A queue_order below every queued ticket's (and below 0)."""
         ...
@@ -131,6 +135,9 @@ class HistoryRepository(Protocol):
 
 
 class EventRepository(Protocol):
+    def append(self, event: Event) -> None:
+        """Written no later than the commit of the unit of work."""
+        ...
     def after(self, event_id: int, limit: int) -> list[Event]:
         """Events with a larger id, oldest first."""
         ...
@@ -162,9 +169,45 @@ class DeliveryRepository(Protocol):
 
 
 class MessageRepository(Protocol):
-    def add(self, message: Message) -> None: ...
+    """Tickets' conversations, both directions, and the channels' reports on what was sent."""
+
+    def add(self, message: Message) -> Message:
+        """Stores it and sets its id."""
+        ...
     def seen(self, external_id: str) -> bool: ...
-    def for_ticket(self, ticket_id: int) -> list[Message]: ...
+    def get(self, message_id: int) -> Message | None: ...
+    def by_external_id(self, external_id: str) -> Message | None: ...
+    def by_channel_id(self, channel: str, channel_message_id: str) -> Message | None:
+        """The outgoing message the channel knows by this id."""
+        ...
+    def save(self, message: Message) -> None:
+        """Its state, body, content and edits."""
+        ...
+    def for_ticket(self, ticket_id: int, limit: int | None = None,
+                   offset: int = 0) -> list[Message]:
+        """Oldest first."""
+        ...
+    def count_for_ticket(self, ticket_id: int) -> int: ...
+    def last_incoming(self, ticket_id: int) -> Message | None: ...
+    def add_receipt(self, receipt: Receipt) -> bool:
+        """Keeps a channel's report; False when the same one was kept before."""
+        ...
+    def receipts(self, channel: str, channel_message_id: str) -> list[Receipt]:
+        """Reports kept for a message id, oldest first (they may come before the id is
+        known to be ours: the channel reports while the sender is still recording it)."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    def get(self, key: str) -> Customer | None: ...
+    def resolve(self, address_key: str) -> Customer | None:
+        """The customer known by this address: their first one, or one they moved to."""
+        ...
+    def add(self, customer: Customer) -> None: ...
+    def save(self, customer: Customer) -> None: ...
+    def add_alias(self, address_key: str, customer_key: str) -> None:
+        """Another address of the same customer (a changed number)."""
+        ...
 
 
 class NoticeRepository(Protocol):
@@ -172,6 +215,10 @@ class NoticeRepository(Protocol):
 
     def add(self, notice: Notice) -> bool:
         """False, writing nothing, when a notice with the same key is already there."""
+        ...
+    def exists(self, key: str) -> bool: ...
+    def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
+        """The notice a chat received as this message (what a reply in the chat answers)."""
         ...
     def get(self, notice_id: int) -> Notice | None: ...
     def due(self, now: datetime, limit: int) -> list[Notice]:
@@ -232,6 +279,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
 

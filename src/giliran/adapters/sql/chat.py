@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.outbox import ATTEMPT_FIELDS, AttemptRows
@@ -13,6 +13,13 @@ from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.notices import ChatLink, Notice
 
 _NOTICE_ROWS = AttemptRows(t.notices, t.PENDING_NOTICE)
+_NOTICE_FIELDS = ("channel", "chat_id", "text", "key", "message_id", "ticket_id", "via",
+                  "template", "sent_id")
+_BY_SENT = (select(t.notices).where(t.notices.c.chat_id == bindparam("chat"),
+                                    t.notices.c.sent_id == bindparam("sent"))
+            .order_by(t.notices.c.id.desc()).limit(1))
+_SET_SENT_ID = (update(t.notices).where(t.notices.c.id == bindparam("v_id"))
+                .values(sent_id=bindparam("v_sent")))
 
 
 class SqlNoticeRepository:
@@ -24,16 +31,23 @@ class SqlNoticeRepository:
         if self._conn.execute(select(t.notices.c.id).where(t.notices.c.key == notice.key)
                               ).first() is not None:
             return False
-        values = {f: getattr(notice, f)
-                  for f in ("channel", "chat_id", "text", "key", *ATTEMPT_FIELDS)}
+        values = {f: getattr(notice, f) for f in (*_NOTICE_FIELDS, *ATTEMPT_FIELDS)}
         values.update(status=notice.status.value, buttons=[list(b) for b in notice.buttons],
                       created_at=notice.created_at)
         notice.id = self._conn.execute(
             insert(t.notices).values(values).returning(t.notices.c.id)).scalar_one()
         return True
 
+    def exists(self, key: str) -> bool:
+        return self._conn.execute(select(t.notices.c.id).where(t.notices.c.key == key)
+                                  ).first() is not None
+
     def get(self, notice_id: int) -> Notice | None:
         row = self._conn.execute(select(t.notices).where(t.notices.c.id == notice_id)).first()
+        return _notice(row) if row else None
+
+    def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
+        row = self._conn.execute(_BY_SENT, {"chat": chat_id, "sent": sent_id}).first()
         return _notice(row) if row else None
 
     def due(self, now: datetime, limit: int) -> list[Notice]:
@@ -41,6 +55,8 @@ class SqlNoticeRepository:
 
     def save(self, notice: Notice) -> None:
         _NOTICE_ROWS.save(self._conn, notice, notice.id)
+        if notice.sent_id is not None:
+            self._conn.execute(_SET_SENT_ID, {"v_id": notice.id, "v_sent": notice.sent_id})
 
     def search(self, status: DeliveryStatus | None, limit: int,
                offset: int) -> tuple[list[Notice], int]:
@@ -102,4 +118,5 @@ def _notice(r: Row[Any]) -> Notice:
                   status=DeliveryStatus(r.status), attempts=r.attempts,
                   next_attempt_at=r.next_attempt_at, leased_until=r.leased_until,
                   last_error=r.last_error, delivered_at=r.delivered_at,
-                  created_at=r.created_at)
+                  created_at=r.created_at, message_id=r.message_id, ticket_id=r.ticket_id,
+                  via=r.via, template=r.template, sent_id=r.sent_id)

@@ -36,7 +36,6 @@ from giliran.domain.events import Event
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
-    Message,
     OfflinePolicy,
     Presence,
     Priority,
@@ -57,7 +56,7 @@ _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "a
                   "queue_order", "priority_since", "contact")
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
-                 "priority_aging_seconds")
+                 "priority_aging_seconds", "reply_accepts")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
@@ -111,6 +110,8 @@ _EXISTING_EXTERNAL = select(t.tickets.c.external_id).where(
     t.tickets.c.external_id.in_(bindparam("ids", expanding=True)))
 _OPEN_FOR_CONTACT = (select(t.tickets).where(t.OPEN, t.tickets.c.contact == bindparam("contact"))
                      .order_by(t.tickets.c.id.desc()).limit(1))
+_FOR_CONTACT = (select(t.tickets).where(t.tickets.c.contact == bindparam("contact"))
+                .order_by(t.tickets.c.id.desc()).limit(bindparam("limit")))
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
@@ -362,6 +363,10 @@ class SqlTicketRepository:
     def open_for_contact(self, contact: str) -> Ticket | None:
         return self._first(_OPEN_FOR_CONTACT, {"contact": contact})
 
+    def for_contact(self, contact: str, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_FOR_CONTACT, {"contact": contact, "limit": limit})
+        return [self._load(r) for r in rows]
+
     def front_order(self) -> int:
         lowest = self._conn.execute(_FRONT).scalar_one()
         return min(int(lowest or 0), 0) - 1
@@ -534,6 +539,7 @@ class SqlQueueRepository:
             offline_policy=OfflinePolicy(row.offline_policy),
             max_wait_seconds=row.max_wait_seconds, auto_assign_percent=row.auto_assign_percent,
             active=row.active, priority_aging_seconds=row.priority_aging_seconds,
+            reply_accepts=row.reply_accepts,
         )
         return queue
 
@@ -647,29 +653,3 @@ class SqlEventRepository:
 
     def prune(self, before: datetime) -> int:
         return int(self._conn.execute(_EVENTS_PRUNE, {"before": before}).rowcount or 0)
-
-
-_MESSAGE_SEEN = select(t.ticket_messages.c.id).where(
-    t.ticket_messages.c.external_id == bindparam("external_id"))
-_MESSAGES_OF = (select(t.ticket_messages).where(t.ticket_messages.c.ticket_id == bindparam("tid"))
-                .order_by(t.ticket_messages.c.id))
-
-
-class SqlMessageRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def add(self, message: Message) -> None:
-        self._conn.execute(insert(t.ticket_messages).values(
-            ticket_id=message.ticket_id, channel=message.channel,
-            external_id=message.external_id, sender=message.sender, body=message.body,
-            at=message.at, language=message.language))
-
-    def seen(self, external_id: str) -> bool:
-        return self._conn.execute(_MESSAGE_SEEN, {"external_id": external_id}).first() is not None
-
-    def for_ticket(self, ticket_id: int) -> list[Message]:
-        return [Message(id=r.id, ticket_id=r.ticket_id, channel=r.channel,
-                        external_id=r.external_id, sender=r.sender, body=r.body, at=r.at,
-                        language=r.language)
-                for r in self._conn.execute(_MESSAGES_OF, {"tid": ticket_id})]

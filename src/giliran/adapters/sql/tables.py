@@ -64,6 +64,7 @@ queues = Table(
     Column("active", Boolean, nullable=False),
     Column("priority_aging_seconds", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("reply_accepts", Boolean, nullable=False),
 )
 
 agents = Table(
@@ -189,6 +190,8 @@ Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_wh
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
 Index("ix_tickets_open_contact", tickets.c.contact, sqlite_where=OPEN, postgresql_where=OPEN)
+# A customer's earlier tickets, newest first.
+Index("ix_tickets_contact", tickets.c.contact, tickets.c.id)
 Index(
     "ix_tickets_held",
     tickets.c.agent_id, tickets.c.assigned_seq,
@@ -287,11 +290,53 @@ ticket_messages = Table(
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("language", String(16), nullable=True),
+    Column("direction", String(3), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("author", String(40), nullable=True),
+    Column("state", String(10), nullable=True),
+    Column("state_at", UtcDateTime, nullable=True),
+    Column("error", String(500), nullable=True),
+    Column("channel_message_id", String(200), nullable=True),
+    Column("edited_at", UtcDateTime, nullable=True),
 )
 Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
+Index("ix_ticket_messages_channel_id", ticket_messages.c.channel,
+      ticket_messages.c.channel_message_id)
 
-# The chat channels' outbox: rendered messages to send (Telegram), each with a unique key so
-# the event or command that causes one can be handled twice without telling anyone twice.
+# Who tickets are for: one row per customer, keyed by the first address giliran heard them on
+# (tickets.contact); a changed number adds an alias and moves `address`.
+customers = Table(
+    "customers",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("username", String(100), nullable=True),
+    Column("via", String(64), nullable=True),
+    Column("last_incoming_at", UtcDateTime, nullable=True),
+)
+customer_aliases = Table(
+    "customer_aliases",
+    metadata,
+    Column("alias", String(200), primary_key=True),
+    Column("customer_key", String(200), ForeignKey("customers.key"), nullable=False),
+)
+# Channels' reports on outgoing messages (WhatsApp statuses), kept as they come: a report may
+# arrive before the sender has recorded which message the channel's id belongs to.
+message_receipts = Table(
+    "message_receipts",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("channel_message_id", String(200), primary_key=True),
+    Column("state", String(10), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("error", String(500), nullable=True),
+)
+
+# The chat channels' outbox: rendered messages to send (Telegram, WhatsApp), each with a unique
+# key so the event or command that causes one can be handled twice without telling anyone twice.
 notices = Table(
     "notices",
     metadata,
@@ -309,7 +354,13 @@ notices = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime, nullable=True),
+    Column("message_id", BigInteger().with_variant(Integer, "sqlite"), nullable=True),
+    Column("ticket_id", Integer, nullable=True),
+    Column("via", String(64), nullable=True),
+    Column("template", String(200), nullable=True),
+    Column("sent_id", String(200), nullable=True),
 )
+Index("ix_notices_sent", notices.c.chat_id, notices.c.sent_id)
 PENDING_NOTICE = notices.c.status == literal_column("'pending'")
 Index("ix_notices_due", notices.c.next_attempt_at,
       sqlite_where=PENDING_NOTICE, postgresql_where=PENDING_NOTICE)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select, text, update
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
+from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
@@ -19,7 +20,6 @@ from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlEventRepository,
     SqlHistoryRepository,
-    SqlMessageRepository,
     SqlQueueRepository,
     SqlSettingsRepository,
     SqlTicketRepository,
@@ -31,6 +31,7 @@ from giliran.service.ports import (
     ChatLinkRepository,
     Clock,
     CommitObserver,
+    CustomerRepository,
     DeliveryRepository,
     EventRepository,
     HistoryRepository,
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     webhooks: WebhookRepository
     deliveries: DeliveryRepository
     messages: MessageRepository
+    customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
 
@@ -103,6 +105,7 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhookRepository(conn)
         self.deliveries = SqlDeliveryRepository(conn)
         self.messages = SqlMessageRepository(conn)
+        self.customers = SqlCustomerRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
         return self

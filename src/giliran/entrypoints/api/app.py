@@ -14,13 +14,15 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import giliran
-from giliran.adapters.telegram import TelegramBot
-from giliran.bootstrap import Container, bootstrap, telegram_bot
+from giliran.adapters.channel import ChannelClient
+from giliran.bootstrap import Container, bootstrap, telegram_bot, whatsapp_client
 from giliran.config import Settings
+from giliran.domain.conversation import TELEGRAM, WHATSAPP
 from giliran.entrypoints.api import (
     errors,
     routes_agents,
     routes_audit,
+    routes_conversation,
     routes_floor,
     routes_telegram,
     routes_tickets,
@@ -30,9 +32,10 @@ from giliran.entrypoints.api import (
 )
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
+from giliran.entrypoints.courier import Courier
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
-from giliran.entrypoints.telegram import Courier, Poller
+from giliran.entrypoints.telegram import Poller
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -76,20 +79,22 @@ class Background(Protocol):
 
 
 def _background(app: FastAPI, c: Container, runner: Runner,
-                bot: TelegramBot | None) -> list[Background]:
-    """The tasks every server process runs beside the API: webhook deliveries, Telegram
-    notices and polling, and the timer pass."""
+                channels: dict[str, ChannelClient]) -> list[Background]:
+    """The tasks every server process runs beside the API: webhook deliveries, the chat
+    channels' notices and replies (and Telegram polling), and the timer pass."""
     s = c.settings
     tasks: list[Background] = []
     senders: list[OutboxLoop] = []
     if s.outbox:
         senders.append(Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
                                  s.webhook_max_attempts, s.webhook_timeout_seconds))
-    if s.outbox and bot is not None:
-        app.state.courier = courier = Courier(c.ctx, bot, runner.write, runner.read,
-                                              s.tick_seconds, s.telegram_max_attempts)
+    if s.outbox and channels:
+        attempts = {TELEGRAM: s.telegram_max_attempts, WHATSAPP: s.whatsapp_max_attempts}
+        app.state.courier = courier = Courier(c.ctx, channels, runner.write, runner.read,
+                                              s.tick_seconds, attempts)
         senders.append(courier)
-        if s.telegram_webhook_secret is None:
+        bot = app.state.telegram
+        if bot is not None and s.telegram_webhook_secret is None:
             poller = Poller(c.ctx, bot, runner.write, s.telegram_queue, courier)
             poller.start()
             tasks.append(poller)
@@ -123,17 +128,21 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
         app.state.telegram = bot = telegram_bot(c.settings)
+        app.state.whatsapp = wa = whatsapp_client(c.settings)
+        channels: dict[str, ChannelClient] = {
+            name: client for name, client in ((TELEGRAM, bot), (WHATSAPP, wa)) if client}
+        app.state.channels = channels
         app.state.courier = None
-        if bot is not None:
-            await bot.start()
-        tasks = _background(app, c, runner, bot)
+        for client in channels.values():
+            await client.start()
+        tasks = _background(app, c, runner, channels)
         try:
             yield
         finally:
             for task in reversed(tasks):
                 await task.stop()
-            if bot is not None:
-                await bot.aclose()
+            for client in channels.values():
+                await client.aclose()
             await hub.stop()
             runner.close()
             if own:
@@ -151,8 +160,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     errors.install(app)
     # Each router straight under /api/v1: one more level of included routers costs every
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
-    for module in (routes_agents, routes_tickets, routes_floor, routes_audit, routes_webhooks,
-                   routes_whatsapp, routes_telegram, ws):
+    for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
+                   routes_audit, routes_webhooks, routes_whatsapp, routes_telegram, ws):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)

@@ -20,6 +20,8 @@ STATUS: list[tuple[type[e.GiliranError], int]] = [
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.InvalidInput, 422),
+    (e.TooLarge, 413),
+    (e.ChannelUnavailable, 502),
     (e.NotConfigured, 503),
 ]
 

@@ -9,6 +9,7 @@ timeout on its side), handling it twice changes nothing.
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from giliran.service import chat, notify
 from giliran.service.context import Role
 
 router = APIRouter(tags=["telegram"])
+log = logging.getLogger("giliran.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
@@ -79,10 +81,12 @@ async def telegram_update(request: Request) -> Response:
                             401)
     try:
         payload: Any = orjson.loads(await request.body())
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            raise ValueError("no update_id")
+        if not isinstance(payload, dict):
+            raise ValueError("the body is not a JSON object")
         update = parse_update(payload)
-    except ValueError:  # orjson's decode error is one too
+    except ValueError as exc:  # orjson's decode error is one too
+        log.warning("telegram update refused: not a Telegram update (%s)",
+                    str(exc).split("\n")[0][:200])
         return JSONResponse(error_body("invalid_request", "not a Telegram update"), 422)
     if update is None:
         return JSONResponse({"handled": False})

@@ -11,7 +11,6 @@ from giliran.entrypoints.api.deps import Bound, Ctx, Limit, Offset, RowId, Run, 
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
-    MessageOut,
     QueueName,
     Reassign,
     TicketCreate,
@@ -19,7 +18,7 @@ from giliran.entrypoints.api.schemas import (
     TicketPage,
     TicketPatch,
 )
-from giliran.service import channels, manual, tickets
+from giliran.service import manual, tickets
 from giliran.service.ports import TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -127,9 +126,3 @@ async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> Ticke
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))
-
-
-@router.get("/{ticket_id}/messages", response_model=list[MessageOut])
-def ticket_messages(ticket_id: RowId, ctx: Ctx, who: Who) -> list[MessageOut]:
-    """What the customer wrote on its channel, oldest first (admins and the holder)."""
-    return [MessageOut.of(m) for m in channels.messages(ctx, who, ticket_id)]

@@ -1,32 +1,36 @@
-"""The WhatsApp Cloud API webhook: sales leads arriving as WhatsApp messages.
+"""The WhatsApp Cloud API webhook: sales leads arriving as WhatsApp messages, and Meta's
+reports on the replies giliran sent.
 
 GET answers Meta's verification handshake. POST deliveries are trusted only with a valid
 X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app secret); anything else is refused
-before a byte of it is stored. Each text (or other) message from a contact opens a lead in the
-queue mapped to the business phone number id, or joins that contact's open lead; a redelivered
-message id changes nothing. Status callbacks and other kinds of change are accepted and
-ignored.
+(and logged with the reason) before a byte of it is stored. The wire format is read by the
+adapter (`adapters/whatsapp.py`): each message opens a lead in the queue mapped to the business
+phone number id, or joins that customer's open lead; a redelivered message id changes nothing;
+statuses move the state of what giliran sent. Messages to a number giliran is not configured
+for are logged and ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
-from typing import Any
+import logging
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from giliran.adapters.metrics import unknown_message
+from giliran.adapters.whatsapp import read_delivery
 from giliran.bootstrap import Container
-from giliran.domain.model import DEFAULT_QUEUE
+from giliran.domain.conversation import WHATSAPP, Kind
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.runner import Runner
 from giliran.service import channels
 
 router = APIRouter(tags=["channels"])
-CHANNEL = "whatsapp"
+CHANNEL = WHATSAPP
+log = logging.getLogger("giliran.whatsapp")
 
 
 @router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
@@ -45,65 +49,39 @@ async def verify(request: Request) -> Response:
 @router.post("/webhooks/whatsapp")
 async def deliveries(request: Request) -> Response:
     container: Container = request.app.state.container
-    secret = container.settings.whatsapp_app_secret
+    settings = container.settings
+    secret = settings.whatsapp_app_secret
     if secret is None:
         return JSONResponse(error_body("not_configured",
                                        "set GILIRAN_WHATSAPP_APP_SECRET to receive WhatsApp"), 503)
     raw = await request.body()
     signature = request.headers.get("x-hub-signature-256")
     if not signature:
+        log.warning("whatsapp delivery refused: no X-Hub-Signature-256")
         return JSONResponse(error_body("signature_missing", "X-Hub-Signature-256 is missing"),
                             401)
     expected = "sha256=" + hmac.new(secret.get_secret_value().encode(), raw,
                                     hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signature.encode(), expected.encode()):
+        log.warning("whatsapp delivery refused: the signature does not match")
         return JSONResponse(error_body("bad_signature", "the signature does not match"), 403)
     try:
-        payload = orjson.loads(raw)
-        incoming = list(_messages(payload, container.settings.whatsapp_queues))
-    except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
+        batch = read_delivery(orjson.loads(raw), settings.whatsapp_numbers)
+    except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError) as exc:
+        log.warning("whatsapp delivery refused: not a WhatsApp payload (%s)",
+                    type(exc).__name__)
         return JSONResponse(error_body("invalid_request", "not a WhatsApp webhook payload"),
                             422)
+    for reason in batch.ignored:
+        log.info("whatsapp delivery: ignored (%s)", reason)
     runner: Runner = request.app.state.runner
     counts = {outcome.value: 0 for outcome in channels.Outcome}
-    for message in incoming:
+    for message in batch.messages:
         outcome, _ = await runner.write(channels.receive, container.ctx, message)
         counts[outcome.value] += 1
-    return JSONResponse({"received": len(incoming), **counts})
-
-
-def _messages(payload: Any, queues: dict[str, str]) -> Any:
-    """The customer messages in a delivery; statuses and other fields yield nothing."""
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
-        raise ValueError("not a WhatsApp Business Account payload")
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            if change.get("field") != "messages" or not value.get("messages"):
-                continue
-            phone_id = str((value.get("metadata") or {}).get("phone_number_id", ""))
-            names = {str(c.get("wa_id")): (c.get("profile") or {}).get("name")
-                     for c in value.get("contacts") or []}
-            for m in value["messages"]:
-                sender = str(m["from"])
-                yield channels.Incoming(
-                    channel=CHANNEL, queue=queues.get(phone_id, DEFAULT_QUEUE),
-                    contact=sender, sender=names.get(sender) or sender,
-                    message_id=str(m["id"]), text=_text(m), at=_when(m.get("timestamp")),
-                )
-
-
-def _text(message: dict[str, Any]) -> str:
-    kind = message.get("type", "text")
-    if kind == "text":
-        return str((message.get("text") or {}).get("body", ""))
-    caption = (message.get(kind) or {}).get("caption") if isinstance(
-        message.get(kind), dict) else None
-    return f"[{kind}] {caption}" if caption else f"[{kind}]"
-
-
-def _when(timestamp: Any) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(timestamp), UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return datetime.now(UTC)
+        if message.kind is Kind.UNKNOWN and outcome is not channels.Outcome.DUPLICATE:
+            unknown_message(CHANNEL, str(message.content.get("type")))
+    moved = [await runner.write(channels.report, container.ctx, r) for r in batch.receipts]
+    return JSONResponse({"received": len(batch.messages), **counts,
+                         "statuses": len(batch.receipts), "status_changes": sum(moved),
+                         "ignored": len(batch.ignored)})

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
-    Message,
     OfflinePolicy,
     Presence,
     Priority,
@@ -266,6 +265,7 @@ class QueueOut(BaseModel):
     auto_assign_percent: int
     active: bool
     priority_aging_seconds: int
+    reply_accepts: bool
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -276,6 +276,7 @@ class QueueOut(BaseModel):
             offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
             auto_assign_percent=queue.auto_assign_percent, active=queue.active,
             priority_aging_seconds=queue.priority_aging_seconds,
+            reply_accepts=queue.reply_accepts,
         )
 
 
@@ -297,6 +298,9 @@ class QueuePolicy(Strict):
     priority_aging_seconds: Seconds | None = Field(
         default=None, description="A queued ticket moves up one priority level after waiting "
                                   "this long at its level (starvation guard); 0 = off")
+    reply_accepts: bool | None = Field(
+        default=None, description="The holder's first reply to the customer accepts the "
+                                  "ticket (stops its accept timer); default true")
 
 
 class QueueCreate(QueuePolicy):
@@ -374,18 +378,6 @@ class StatsOut(BaseModel):
             else round(s.floor_utilization, 4),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
         )
-
-
-class MessageOut(BaseModel):
-    id: int
-    channel: str
-    sender: str
-    body: str
-    at: datetime
-
-    @classmethod
-    def of(cls, m: Message) -> MessageOut:
-        return cls(id=m.id, channel=m.channel, sender=m.sender, body=m.body, at=m.at)
 
 
 class BucketOut(BaseModel):

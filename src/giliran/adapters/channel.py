@@ -1,0 +1,30 @@
+"""What every chat channel's client offers the server: sending a notice, fetching media."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from giliran.domain.notices import Notice
+from giliran.service.notify import Sent
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file a customer sent, as the channel hands it over."""
+
+    data: bytes
+    mime_type: str
+    file_name: str | None = None
+
+
+class ChannelClient(Protocol):
+    async def start(self) -> None: ...
+    async def aclose(self) -> None: ...
+    async def send(self, notice: Notice) -> Sent:
+        """One attempt; never raises for the channel's refusals or outages."""
+        ...
+    async def fetch_media(self, media_id: str, cap: int) -> Media:
+        """The file, at most `cap` bytes (TooLarge beyond; ChannelUnavailable when the
+        channel does not hand it over)."""
+        ...

@@ -1,0 +1,96 @@
+"""In-memory twins of the conversation repositories (messages, receipts, customers)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from giliran.domain.conversation import Customer, Direction, Message, Receipt
+
+
+@dataclass
+class ConversationState:
+    messages: dict[int, Message] = field(default_factory=dict)
+    receipts: list[Receipt] = field(default_factory=list)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    last_message_id: int = 0  # ids are never reused, as in SQL
+
+
+class InMemoryMessageRepository:
+    def __init__(self, state: ConversationState) -> None:
+        self._s = state
+
+    def add(self, message: Message) -> Message:
+        self._s.last_message_id += 1
+        message.id = self._s.last_message_id
+        self._s.messages[message.id] = copy.deepcopy(message)
+        return message
+
+    def seen(self, external_id: str) -> bool:
+        return self.by_external_id(external_id) is not None
+
+    def get(self, message_id: int) -> Message | None:
+        found = self._s.messages.get(message_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def by_external_id(self, external_id: str) -> Message | None:
+        return self._first(lambda m: m.external_id == external_id)
+
+    def by_channel_id(self, channel: str, channel_message_id: str) -> Message | None:
+        return self._first(lambda m: m.channel == channel
+                           and m.channel_message_id == channel_message_id)
+
+    def save(self, message: Message) -> None:
+        self._s.messages[message.id] = copy.deepcopy(message)
+
+    def for_ticket(self, ticket_id: int, limit: int | None = None,
+                   offset: int = 0) -> list[Message]:
+        found = [copy.deepcopy(m) for _, m in sorted(self._s.messages.items())
+                 if m.ticket_id == ticket_id]
+        return found[offset:] if limit is None else found[offset:offset + limit]
+
+    def count_for_ticket(self, ticket_id: int) -> int:
+        return sum(m.ticket_id == ticket_id for m in self._s.messages.values())
+
+    def last_incoming(self, ticket_id: int) -> Message | None:
+        found = [m for m in self.for_ticket(ticket_id) if m.direction is Direction.IN]
+        return found[-1] if found else None
+
+    def add_receipt(self, receipt: Receipt) -> bool:
+        same = (receipt.channel, receipt.channel_message_id, receipt.state)
+        if any((r.channel, r.channel_message_id, r.state) == same for r in self._s.receipts):
+            return False
+        self._s.receipts.append(receipt)
+        return True
+
+    def receipts(self, channel: str, channel_message_id: str) -> list[Receipt]:
+        found = [r for r in self._s.receipts
+                 if (r.channel, r.channel_message_id) == (channel, channel_message_id)]
+        return sorted(found, key=lambda r: r.at)
+
+    def _first(self, match: Callable[[Message], bool]) -> Message | None:
+        found = next((m for _, m in sorted(self._s.messages.items()) if match(m)), None)
+        return copy.deepcopy(found) if found is not None else None
+
+
+class InMemoryCustomerRepository:
+    def __init__(self, state: ConversationState) -> None:
+        self._s = state
+
+    def get(self, key: str) -> Customer | None:
+        found = self._s.customers.get(key)
+        return copy.deepcopy(found) if found is not None else None
+
+    def resolve(self, address_key: str) -> Customer | None:
+        return self.get(address_key) or self.get(self._s.aliases.get(address_key, ""))
+
+    def add(self, customer: Customer) -> None:
+        self._s.customers[customer.key] = copy.deepcopy(customer)
+
+    def save(self, customer: Customer) -> None:
+        self._s.customers[customer.key] = copy.deepcopy(customer)
+
+    def add_alias(self, address_key: str, customer_key: str) -> None:
+        self._s.aliases.setdefault(address_key, customer_key)

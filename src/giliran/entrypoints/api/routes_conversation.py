@@ -1,0 +1,167 @@
+"""Talking to customers: a ticket's conversation, replies, who the customer is, their media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from giliran.domain.conversation import Direction, Kind, Message, State
+from giliran.domain.errors import NotConfigured
+from giliran.domain.model import TicketStatus
+from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
+from giliran.entrypoints.api.schemas import Strict
+from giliran.service import conversation
+from giliran.service.conversation import CustomerView
+
+router = APIRouter(prefix="/tickets", tags=["conversations"])
+ReplyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=4096)]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
+    description="Repeating a reply with the same key returns the first one (200) instead "
+                "of sending it twice")]
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: Direction = Field(description="in: from the customer; out: to the customer")
+    channel: str
+    kind: Kind
+    sender: str = Field(description="The customer's name, or who on the desk wrote it")
+    author: str | None = Field(description="out: agent:<id>, admin or system")
+    body: str = Field(description="The text, or a media caption")
+    content: dict[str, Any] = Field(description="What the kind holds: media_id, mime_type, "
+                                    "file_name, size; latitude, longitude, name, address; "
+                                    "contacts; the choice's id and title; a reaction's emoji "
+                                    "and the message it reacts to; earlier texts (edits); "
+                                    "for an unknown kind its type and the raw payload")
+    at: datetime
+    state: State | None = Field(description="out: queued, sent, delivered, read or failed")
+    state_at: datetime | None
+    error: str | None = Field(description="out, failed: the channel's code and reason")
+    edited_at: datetime | None
+    has_media: bool = Field(description="GET …/messages/{id}/media returns the file")
+
+    @classmethod
+    def of(cls, m: Message) -> MessageOut:
+        return cls(id=m.id, direction=m.direction, channel=m.channel, kind=m.kind,
+                   sender=m.sender, author=m.author, body=m.body, content=m.content, at=m.at,
+                   state=m.state, state_at=m.state_at, error=m.error, edited_at=m.edited_at,
+                   has_media=m.media_id is not None)
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReplyIn(Strict):
+    text: ReplyText | None = Field(default=None, description="What to send")
+    template: bool = Field(default=False, description="Send the configured WhatsApp "
+                           "template instead (to write again after the 24-hour window)")
+
+    @model_validator(mode="after")
+    def _one(self) -> ReplyIn:
+        if (self.text is None) == (not self.template):
+            raise ValueError("send either text or template: true")
+        return self
+
+
+class EarlierTicket(BaseModel):
+    id: int
+    number: str
+    title: str
+    status: TicketStatus
+    priority: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class CustomerOut(BaseModel):
+    channel: str
+    address: str = Field(description="WhatsApp: +E.164; Telegram: @username, else the chat id")
+    name: str | None
+    username: str | None
+    last_message_at: datetime | None
+    window_closes_at: datetime | None = Field(description="WhatsApp: free text is accepted "
+                                              "until then (24 hours after their last message)")
+    window_open: bool
+    earlier_tickets: list[EarlierTicket] = Field(description="Their other tickets, newest "
+                                                 "first (at most 20)")
+
+    @classmethod
+    def of(cls, view: CustomerView) -> CustomerOut:
+        c = view.customer
+        return cls(channel=c.channel, address=c.shown_address, name=c.name,
+                   username=c.username, last_message_at=c.last_incoming_at,
+                   window_closes_at=c.window_closes_at(), window_open=view.window_open,
+                   earlier_tickets=[EarlierTicket(
+                       id=t.id, number=t.number, title=t.title, status=t.status,
+                       priority=t.priority.label, created_at=t.created_at,
+                       closed_at=t.closed_at) for t in view.earlier])
+
+
+@router.get("/{ticket_id}/messages", response_model=MessagePage)
+def ticket_messages(ticket_id: RowId, ctx: Ctx, who: Who, limit: Limit = 100,
+                    offset: Offset = 0) -> MessagePage:
+    """The whole conversation, both directions, oldest first (admins and the holder)."""
+    found, total = conversation.conversation(ctx, who, ticket_id, limit, offset)
+    return MessagePage(items=[MessageOut.of(m) for m in found], total=total, limit=limit,
+                       offset=offset)
+
+
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageOut, responses={
+    200: {"model": MessageOut, "description": "Sent before with this Idempotency-Key"},
+})
+async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: Who,
+                run: Run, key: IdempotencyKey = None) -> Response:
+    """Answer the customer on the ticket's channel (the holder, or an admin). The reply is
+    stored (state `queued`) and sent through the outbox with retries; its state follows what
+    the channel reports. The holder's first reply accepts an assigned ticket when its queue
+    has `reply_accepts`. 409 `outside_customer_window` on WhatsApp 24 hours after the
+    customer's last message (send `{"template": true}` then), `no_channel` for a ticket that
+    came from no channel; 503 `not_configured` when this server cannot send on it."""
+    message, created = await run.write(conversation.reply, ctx, who, ticket_id,
+                                       conversation.Reply(body.text, body.template, key))
+    if created and request.app.state.courier is not None:
+        request.app.state.courier.wake()
+    return Response(MessageOut.of(message).model_dump_json(), 201 if created else 200,
+                    media_type="application/json")
+
+
+@router.get("/{ticket_id}/customer", response_model=CustomerOut)
+def ticket_customer(ticket_id: RowId, ctx: Ctx, who: Who) -> CustomerOut:
+    """Who the ticket is for and their other tickets (admins and the holder); 404 for a
+    ticket that came from no channel."""
+    return CustomerOut.of(conversation.customer_of(ctx, who, ticket_id))
+
+
+@router.get("/{ticket_id}/messages/{message_id}/media", response_class=Response, responses={
+    200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+})
+async def message_media(request: Request, ticket_id: RowId, message_id: RowId, ctx: Ctx,
+                        who: Who, run: Run) -> Response:
+    """A photo, document, voice message... the customer sent, fetched from the channel on
+    demand (admins and the holder). 413 `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502
+    `channel_unavailable` when the channel does not hand it over."""
+    message = await run.read(conversation.media_of, ctx, who, ticket_id, message_id)
+    client = request.app.state.channels.get(message.channel)
+    if client is None:
+        raise NotConfigured(f"this server has no {message.channel} client to fetch media with")
+    media = await client.fetch_media(str(message.media_id),
+                                     request.app.state.container.settings.media_max_bytes)
+    mime = str(message.content.get("mime_type") or media.mime_type)
+    name = str(message.content.get("file_name") or media.file_name or f"{message.kind.value}")
+    inline = mime.startswith(("image/", "audio/", "video/")) and "svg" not in mime
+    disposition = "inline" if inline else "attachment"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100]
+    return Response(media.data, media_type=mime, headers={
+        "Content-Disposition": f'{disposition}; filename="{safe}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300",
+    })

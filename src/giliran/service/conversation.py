@@ -1,0 +1,168 @@
+"""Talking to customers: the desk's replies, the whole conversation, who the customer is, and
+the media they sent.
+
+Only the agent holding a ticket, or an admin, may read its conversation and answer; a reply is
+a message of the conversation and a notice in the outbox, written in one transaction, so a
+reply the API accepted is sent (with retries) even if the process dies right after. The
+holder's first reply accepts the ticket when its queue says so (`reply_accepts`), which stops
+the escalation timer: for a lead desk, "responded" means the customer got an answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from giliran.domain import lifecycle
+from giliran.domain.conversation import (
+    LONGEST_TEXT,
+    WHATSAPP,
+    Customer,
+    Direction,
+    Kind,
+    Message,
+)
+from giliran.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NoChannel,
+    NotConfigured,
+    NotFound,
+    NotYourTicket,
+    OutsideCustomerWindow,
+)
+from giliran.domain.model import Reason, Ticket, TicketStatus
+from giliran.service.context import Context, Principal, Role
+from giliran.service.lookups import agent_or_404, ticket_or_404
+from giliran.service.notify import send_to_customer
+from giliran.service.ports import UnitOfWork
+from giliran.service.tickets import check_holder
+
+EARLIER_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str | None = None  # free text, or
+    template: bool = False  # the configured WhatsApp template (outside the 24-hour window)
+    idempotency_key: str | None = None  # the same key again returns the first reply
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    customer: Customer
+    earlier: list[Ticket]  # their other tickets, newest first
+    window_open: bool
+
+
+def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[Message, bool]:
+    """Send `wanted` to the ticket's customer; (the message, whether it is new)."""
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        _may_answer(uow, who, ticket)
+        key = f"out:{ticket.id}:{wanted.idempotency_key or secrets.token_hex(12)}"
+        earlier = uow.messages.by_external_id(key) if wanted.idempotency_key else None
+        if earlier is not None:
+            return earlier, False
+        customer = _answerable(ctx, uow, ticket, wanted)
+        now = ctx.clock.now()
+        message = _outgoing(ctx, uow, who, ticket, customer, wanted, key, now)
+        _accept_by_reply(uow, who, ticket, now)
+        uow.commit()
+    return message, True
+
+
+def _may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
+    if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
+        if any(e.to_agent_id == who.agent_id for e in uow.history.for_ticket(ticket.id)):
+            raise lifecycle.revoked(ticket)
+        raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
+    if ticket.status.is_final:
+        raise InvalidTransition(
+            f"ticket {ticket.number} is {ticket.status.value}; the customer's next message "
+            "opens a new one")
+
+
+def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) -> Customer:
+    customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
+    if customer is None:
+        raise NoChannel(f"ticket {ticket.number} did not come from a channel: there is no "
+                        "customer to send to")
+    if customer.channel not in ctx.sending:
+        raise NotConfigured(f"this server cannot send on {customer.channel} (see the "
+                            "'Talking to customers' settings)")
+    if wanted.template:
+        if customer.channel != WHATSAPP:
+            raise InvalidInput("templates exist only on WhatsApp")
+        if ctx.whatsapp_template is None:
+            raise NotConfigured("no re-engagement template is configured "
+                                "(GILIRAN_WHATSAPP_TEMPLATE)")
+    elif not customer.window_open(ctx.clock.now()):
+        raise OutsideCustomerWindow(
+            "the customer last wrote more than 24 hours ago: WhatsApp takes only an approved "
+            "template until they write again")
+    return customer
+
+
+def _outgoing(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
+              customer: Customer, wanted: Reply, key: str, now: datetime) -> Message:
+    sender = agent_or_404(uow, who.agent_id).name if who.role is Role.AGENT else "admin"
+    template = ctx.whatsapp_template if wanted.template else None
+    text = f"[{template}]" if template else (wanted.text or "")[:LONGEST_TEXT]
+    message = Message(ticket.id, customer.channel, key, sender, text, now,
+                      direction=Direction.OUT, author=who.actor,
+                      kind=Kind.TEMPLATE if template else Kind.TEXT,
+                      content={"template": template} if template else {})
+    return send_to_customer(uow, now, ticket, customer, message, template)
+
+
+def _accept_by_reply(uow: UnitOfWork, who: Principal, ticket: Ticket, now: datetime) -> None:
+    """The holder's first reply to an assigned ticket accepts it, when its queue says so."""
+    if who.role is not Role.AGENT or ticket.status is not TicketStatus.ASSIGNED:
+        return
+    queue = uow.queues.get(ticket.queue)
+    if queue is None or not queue.reply_accepts:
+        return
+    agent = agent_or_404(uow, who.agent_id)
+    uow.history.append(lifecycle.accept(ticket, agent, now=now, reason=Reason.REPLIED))
+    uow.tickets.save(ticket)
+    uow.agents.save(agent)
+
+
+def conversation(ctx: Context, who: Principal, ticket_id: int, limit: int,
+                 offset: int) -> tuple[list[Message], int]:
+    """The whole conversation, both directions, oldest first (admins, and the holder)."""
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        check_holder(who, ticket)
+        return (uow.messages.for_ticket(ticket_id, limit, offset),
+                uow.messages.count_for_ticket(ticket_id))
+
+
+def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
+    """Who the ticket is for, and their other tickets (admins, and the holder)."""
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        check_holder(who, ticket)
+        customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
+        if customer is None:
+            raise NotFound(f"ticket {ticket.number} did not come from a channel")
+        earlier = [t for t in uow.tickets.for_contact(customer.key, EARLIER_SHOWN + 1)
+                   if t.id != ticket.id][:EARLIER_SHOWN]
+    return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()))
+
+
+def media_of(ctx: Context, who: Principal, ticket_id: int, message_id: int) -> Message:
+    """A message whose media the caller may fetch (admins, and the holder)."""
+    who.require(Role.ADMIN, Role.AGENT)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        check_holder(who, ticket)
+        message = uow.messages.get(message_id)
+    if message is None or message.ticket_id != ticket.id or message.media_id is None:
+        raise NotFound(f"message {message_id} of ticket {ticket.number} has no media")
+    return message
