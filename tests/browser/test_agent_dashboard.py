@@ -55,11 +55,12 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(page.locator("#pickup-list")).to_contain_text("Second in line")
     expect(card(page, "Second in line")).to_have_count(0)
 
-    arrived.get_by_role("button", name="Open").click()
-    dialog = page.locator("#ticket-dialog")
+    arrived.get_by_role("button", name="Conversation").click()
+    dialog = page.locator("#conversation")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Printer is on fire")
-    expect(dialog).to_contain_text("No messages from the customer.")
+    expect(dialog).to_contain_text("No messages yet.")
+    expect(page.locator("#reply-text")).to_be_hidden()  # an API ticket has nobody to answer
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
 

@@ -11,8 +11,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from giliran.domain.events import EVENT_TYPES
 from giliran.service.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
+from tests.integration.test_event_stream import connect, next_of
 from tests.support.desks import API, VERIFY_TOKEN, WHATSAPP_HOOK, Desk
 from tests.support.fake_whatsapp import (
     ACCESS_TOKEN,
@@ -310,3 +312,28 @@ def test_who_the_customer_is_with_their_earlier_tickets(wa: Desk) -> None:
     assert [t["number"] for t in who["earlier_tickets"]] == [first["number"]]
     assert who["window_closes_at"].startswith(
         (wa.clock.now() + timedelta(hours=24)).date().isoformat())
+
+
+def test_the_holder_hears_of_its_customers_messages_and_no_other_agent_does(wa: Desk) -> None:
+    seller = make_agent(wa.client, "Sari", queues=["sales"])
+    other = make_agent(wa.client, "Joko", queues=["sales"], max_tickets=0)
+    online(wa.client, seller)
+    online(wa.client, other)
+    lead = lead_for(wa, seller)
+    with connect(wa.client, seller["token"]) as (mine, _), \
+            connect(wa.client, other["token"]) as (theirs, _):
+        wa.says("Jadi berapa?", "wamid.W2")
+        got = next_of(mine, "message.received")
+        while got["message"]["body"] != "Jadi berapa?":  # the lead's first, if not seen yet
+            got = next_of(mine, "message.received")
+        assert got["ticket_id"] == lead["id"]
+        wa.reply(lead["id"], seller["token"], text="Rp 150.000")
+        assert next_of(mine, "message.sent")["message"]["state"] == "queued"
+        wa.deliver()
+        assert next_of(mine, "message.status")["message"]["state"] == "sent"
+        # The other agent's socket saw none of it, up to an event of its own.
+        wa.client.post(f"{API}/agent/go-offline", headers=bearer(other["token"]))
+        seen = [next_of(theirs, *EVENT_TYPES)]
+        while seen[-1]["type"] != "agent.presence":
+            seen.append(next_of(theirs, *EVENT_TYPES))
+        assert not [e for e in seen if e["type"].startswith("message.")], seen

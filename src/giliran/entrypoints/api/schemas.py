@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from giliran.domain.conversation import split_contact
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -130,10 +131,14 @@ class TicketOut(BaseModel):
     auto_dispatch: bool = Field(description="false: it waits for a pick-up or a supervisor "
                                             "(rollout, or escalations exhausted)")
     queue_position: int | None = None
+    channel: str | None = Field(default=None, description="The channel the customer wrote "
+                                "on (whatsapp, telegram); null for tickets posted to the API. "
+                                "Who the customer is: GET /tickets/{id}/customer")
 
     @classmethod
     def of(cls, ticket: Ticket, queue_position: int | None = None) -> TicketOut:
         return cls(
+            channel=split_contact(ticket.contact)[0] if ticket.contact else None,
             escalations=ticket.escalations, flag=ticket.flag, flagged_at=ticket.flagged_at,
             auto_dispatch=ticket.auto_dispatch,
             id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,

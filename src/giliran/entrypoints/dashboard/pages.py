@@ -17,10 +17,11 @@ from giliran.entrypoints.dashboard import i18n
 
 HERE = Path(str(resources.files(__package__)))
 STATIC_URL = "/dashboard/static"
-# No inline script or style anywhere, nothing from elsewhere.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+# No inline script or style anywhere, nothing from elsewhere. Customers' photos and voice
+# messages are fetched with the token and shown from blob: URLs made by the page itself.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
 

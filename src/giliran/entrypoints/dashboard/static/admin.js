@@ -8,23 +8,29 @@ import {
 } from "./admin_forms.js";
 import { fillHistoryChoices, setupHistory } from "./admin_history.js";
 import { drawChart } from "./chart.js";
+import { Conversation } from "./conversation.js";
 
 const TOKEN_KEY = "giliran.adminToken";
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
 const floor = { token: null, workload: null, agents: [], queues: [], tickets: [] };
 let latest = 0;
+let conversation = null;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
   floor.token = granted;
   floor.refresh = refreshSoon;
+  conversation = new Conversation(granted, { readOnly: true });
   setupForms(floor);
   setupHistory(floor);
   bind();
   refresh();
   chart();
   new Stream(granted, {
-    onEvent: () => { refreshSoon(); chartSoon(); },
+    onEvent: (event) => {
+      conversation.onEvent(event);
+      if (!event.type.startsWith("message.")) { refreshSoon(); chartSoon(); }
+    },
     onReady: refreshSoon,
     onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
   }).start();
@@ -171,8 +177,12 @@ function showTickets() {
     const since = cell("");
     since.dataset.ago = ticket.assigned_at ?? ticket.created_at;
     const actions = document.createElement("td");
-    actions.append(button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
-                          "reassign", ticket.id));
+    actions.append(
+      button(t("admin.open"), t("admin.open_ticket", { number: ticket.number }), "conversation",
+             ticket.id),
+      " ",
+      button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
+             "reassign", ticket.id));
     tr.append(cell(ticket.number), cell(ticket.title), cell(ticket.queue), status,
               cell(agentName(ticket.assigned_agent_id)), since, actions);
     return tr;
@@ -210,6 +220,9 @@ function bind() {
     const id = Number(target.dataset.id);
     const action = target.dataset.action;
     if (action === "reassign") openReassign(floor.tickets.find((x) => x.id === id));
+    else if (action === "conversation") {
+      conversation.open(id).catch((error) => toast(errorText(error), "error"));
+    }
     else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
     else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
     else if (action === "up" || action === "down") moveInRotation(id, action === "up" ? -1 : 1);

@@ -1,8 +1,9 @@
 // The agent's dashboard: presence, the personal queue, the pick-up list, live from the stream.
 
 import {
-  $, ago, api, clock, clockText, dateTime, debounce, errorText, login, Stream, t, toast,
+  $, ago, api, clock, clockText, debounce, errorText, login, Stream, t, toast,
 } from "./common.js";
+import { Conversation } from "./conversation.js";
 import { PRESENCE, PRIORITY, STATUS } from "./labels.js";
 
 const TOKEN_KEY = "giliran.agentToken";
@@ -12,10 +13,12 @@ let token = null;
 let me = null;
 let latest = 0;  // the newest refresh; an older answer arriving late is dropped
 let audio = null;
+let conversation = null;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, agent) => {
   token = granted;
   me = agent;
+  conversation = new Conversation(token);
   bind();
   refresh();
   showTelegram();
@@ -46,6 +49,14 @@ async function refresh() {
 }
 
 function onEvent(event) {
+  conversation.onEvent(event);
+  if (event.type.startsWith("message.")) {
+    if (event.type === "message.received" && !conversation.dialog.open) {
+      toast(t("agent.toast_message", { number: event.number, sender: event.message.sender }));
+      beep();
+    }
+    return;
+  }
   const ticket = event.ticket;
   if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
@@ -160,7 +171,9 @@ function bind() {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
     const id = button.closest("li").dataset.id;
-    if (button.dataset.action === "open") openTicket(id);
+    if (button.dataset.action === "open") {
+      conversation.open(id).catch((error) => toast(errorText(error), "error"));
+    }
     else act("POST", `/tickets/${id}/${button.dataset.action}`);
   });
   $("pickup-list").addEventListener("click", (event) => {
@@ -195,36 +208,6 @@ async function linkTelegram() {
                                                                { timeStyle: "short" });
     $("telegram-code").textContent = t("agent.telegram_code", { command: code.send_to_bot, until });
     $("telegram-code").hidden = false;
-  } catch (error) {
-    toast(errorText(error), "error");
-  }
-}
-
-async function openTicket(id) {
-  const dialog = $("ticket-dialog");
-  try {
-    const [ticket, messages] = await Promise.all([
-      api(token, "GET", `/tickets/${id}`), api(token, "GET", `/tickets/${id}/messages`),
-    ]);
-    $("ticket-dialog-title").textContent = `${ticket.number} · ${STATUS[ticket.status]}`;
-    field(dialog, "title").textContent = ticket.title;
-    field(dialog, "category").textContent = ticket.category ?? "—";
-    field(dialog, "priority").textContent = PRIORITY[ticket.priority];
-    field(dialog, "queue").textContent = ticket.queue;
-    field(dialog, "created").textContent = dateTime(ticket.created_at);
-    field(dialog, "description").textContent = ticket.description ?? "—";
-    const list = field(dialog, "messages");
-    list.replaceChildren(...messages.map((m) => {
-      const li = document.createElement("li");
-      const who = document.createElement("strong");
-      who.textContent = `${m.sender} · ${dateTime(m.at)}`;
-      const body = document.createElement("p");
-      body.textContent = m.body;
-      li.append(who, body);
-      return li;
-    }));
-    field(dialog, "no-messages").hidden = messages.length > 0;
-    dialog.showModal();
   } catch (error) {
     toast(errorText(error), "error");
   }

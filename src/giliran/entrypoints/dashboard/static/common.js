@@ -50,8 +50,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(token, method, path, body) {
-  const headers = { Authorization: `Bearer ${token}` };
+export async function api(token, method, path, body, extraHeaders = {}) {
+  const headers = { Authorization: `Bearer ${token}`, ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -82,6 +82,11 @@ export function errorText(error) {
     assignment_revoked: t("error.assignment_revoked"),
     invalid_transition: t("error.invalid_transition"),
     not_your_ticket: t("error.not_your_ticket"),
+    outside_customer_window: t("error.outside_customer_window"),
+    no_channel: t("error.no_channel"),
+    not_configured: t("error.not_configured"),
+    media_too_large: t("error.media_too_large"),
+    channel_unavailable: t("error.channel_unavailable"),
   };
   return known[error?.code] ?? t("error.generic", { message: error?.message ?? String(error) });
 }

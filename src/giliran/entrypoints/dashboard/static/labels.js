@@ -21,6 +21,7 @@ export const STRATEGY = {
 export const FLAG = { exhausted: t("flag.exhausted"), waiting_too_long: t("flag.waiting_too_long") };
 export const REASON = {
   auto: t("reason.auto"), refill: t("reason.refill"), accepted: t("reason.accepted"),
+  replied: t("reason.replied"),
   completed: t("reason.completed"), cancelled: t("reason.cancelled"),
   created: t("reason.created"), agent_deactivated: t("reason.agent_deactivated"),
   escalation: t("reason.escalation"), agent_offline: t("reason.agent_offline"),

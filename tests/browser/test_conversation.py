@@ -1,0 +1,145 @@
+"""A WhatsApp conversation in the agent's dashboard, end to end: a lead with a photo and a place
+arrives by webhook, the agent sees both, answers with Enter, watches the ticks move as Meta (a
+fake Graph API server on loopback) reports delivered and read, and the customer's next message
+appears without a reload. The supervisor reads the same conversation, without a reply box."""
+
+from __future__ import annotations
+
+import re
+import struct
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from giliran.adapters.sql import migrate
+from giliran.adapters.sql.database import connect
+from tests.browser.conftest import Floor
+from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
+from tests.support.fake_whatsapp import (
+    ACCESS_TOKEN,
+    APP_SECRET,
+    PHONE_ID,
+    FakeGraph,
+    delivery,
+    signed,
+    status,
+)
+from tests.support.server import ADMIN_TOKEN, ServerProcess
+from tests.support.whatsapp_samples import BUDI, base, text
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+def png(width: int = 24, height: int = 16) -> bytes:
+    """A real (tiny, blue) PNG, so the page can decode what it shows."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\x00" + b"\x0b\x5c\xad" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    with FakeGraph() as started:
+        yield started
+
+
+@pytest.fixture
+def server(tmp_path: Path, graph: FakeGraph) -> Iterator[ServerProcess]:
+    """This module's server answers on WhatsApp (the other browser tests' does not)."""
+    url = f"sqlite:///{tmp_path / 'giliran.db'}"
+    db = connect(url)
+    migrate.upgrade(db)
+    db.dispose()
+    log = tmp_path / "server.log"
+    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2",
+           "GILIRAN_WHATSAPP_APP_SECRET": APP_SECRET,
+           "GILIRAN_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+           "GILIRAN_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
+           "GILIRAN_WHATSAPP_API_URL": graph.api_url}
+    with running_server(url, log, workers=1, env=env) as started:
+        yield started
+    assert not logged_errors(log), log_tail(log)
+    assert ACCESS_TOKEN not in log.read_text()
+
+
+def webhook(server: ServerProcess, body: dict[str, Any]) -> None:
+    raw, headers = signed(body)
+    r = httpx.post(f"{server.base_url}{API}/webhooks/whatsapp", content=raw, headers=headers)
+    assert r.status_code == 200, r.text
+
+
+def test_an_agent_talks_with_a_whatsapp_lead(
+    floor: Floor, open_tab: Any, graph: FakeGraph, server: ServerProcess
+) -> None:
+    sari = floor.agent("Sari")
+    now = int(time.time())
+    graph.add_media("8811", png(), "image/png")
+    webhook(server, delivery(messages=[
+        text("wamid.B1", "Halo, ini lokasi toko saya", now),
+        base("image", "wamid.B2", now, image={"id": "8811", "mime_type": "image/png",
+                                               "sha256": "x", "caption": "etalase"}),
+        base("location", "wamid.B3", now, location={
+            "latitude": -6.1753924, "longitude": 106.8271528, "name": "Toko Budi",
+            "address": "Jl. Merdeka 1, Jakarta"}),
+    ]))
+    tab = open_tab("/", token=sari["token"])
+    page = tab.page
+    card = page.locator("#queue-list > li", has_text="Halo, ini lokasi toko saya")
+    card.get_by_role("button", name="Conversation").click()
+    dialog = page.locator("#conversation")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".customer")).to_contain_text(f"+{BUDI}")
+    expect(dialog.locator(".customer")).to_contain_text("Budi")
+    photo = dialog.locator(".message.in img")
+    expect(photo).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_function(
+        "document.querySelector('#conversation .message.in img').naturalWidth === 24")
+    place = dialog.locator('.message.in[data-kind="location"]')
+    expect(place).to_contain_text("Toko Budi, Jl. Merdeka 1, Jakarta")
+    expect(place.get_by_role("link")).to_have_attribute(
+        "href", re.compile(r"mlat=-6\.1753924&mlon=106\.8271528"))
+
+    page.locator("#reply-text").fill("Baik, kami ke sana jam 3")
+    page.locator("#reply-text").press("Enter")
+    sent = wait_until(lambda: graph.sent(), timeout=20, what="the reply at the Graph API")
+    assert sent[0].body["text"]["body"] == "Baik, kami ke sana jam 3"
+    mine = dialog.locator(".message.out", has_text="Baik, kami ke sana jam 3")
+    expect(mine.locator(".ticks")).to_have_attribute("data-state", "sent")
+    wamid = sent[0].wamid
+    assert wamid is not None
+    webhook(server, delivery(statuses=[status(wamid, "delivered", now + 2)]))
+    expect(mine.locator(".ticks")).to_have_attribute("data-state", "delivered")
+    webhook(server, delivery(statuses=[status(wamid, "read", now + 5)]))
+    expect(mine.locator(".ticks")).to_have_attribute("data-state", "read")
+    # The lead was accepted by the reply.
+    expect(card).to_have_attribute("data-status", "in_progress")
+
+    webhook(server, delivery(messages=[text("wamid.B4", "Oke, saya tunggu", now + 9)]))
+    expect(dialog.locator(".message.in", has_text="Oke, saya tunggu")).to_be_visible()
+    tab.assert_clean()
+
+
+def test_the_supervisor_reads_a_conversation_without_a_reply_box(
+    floor: Floor, open_tab: Any, server: ServerProcess
+) -> None:
+    floor.agent("Sari")
+    webhook(server, delivery(messages=[text("wamid.C1", "Mau tanya stok", int(time.time()))]))
+    tab = open_tab("/admin", token=ADMIN_TOKEN)
+    page = tab.page
+    row = page.locator("#tickets tr", has_text="Mau tanya stok")
+    row.get_by_role("button", name="Conversation").click()
+    dialog = page.locator("#conversation")
+    expect(dialog.locator(".message.in")).to_contain_text("Mau tanya stok")
+    expect(dialog.locator("#reply-text")).to_be_hidden()
+    expect(dialog).to_contain_text("the agent holding the ticket answers")
+    tab.assert_clean()
