@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,17 +47,25 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
+@contextmanager
+def serving(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """A real server on a fresh SQLite file (with `env` on top of the fast timers); its log
+    must show no unexpected error when it stops."""
     url = f"sqlite:///{tmp_path / 'giliran.db'}"
     db = connect(url)
     migrate.upgrade(db)
     db.dispose()
     log = tmp_path / "server.log"
-    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}
-    with running_server(url, log, workers=1, env=env) as started:
+    fast = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}
+    with running_server(url, log, workers=1, env={**fast, **(env or {})}) as started:
         yield started
     assert not logged_errors(log), log_tail(log)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    with serving(tmp_path) as started:
+        yield started
 
 
 @dataclass

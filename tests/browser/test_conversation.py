@@ -17,10 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
-from tests.browser.conftest import Floor
-from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
+from tests.browser.conftest import Floor, serving
+from tests.support.e2e_server import API, wait_until
 from tests.support.fake_whatsapp import (
     ACCESS_TOKEN,
     APP_SECRET,
@@ -56,20 +54,13 @@ def graph() -> Iterator[FakeGraph]:
 @pytest.fixture
 def server(tmp_path: Path, graph: FakeGraph) -> Iterator[ServerProcess]:
     """This module's server answers on WhatsApp (the other browser tests' does not)."""
-    url = f"sqlite:///{tmp_path / 'giliran.db'}"
-    db = connect(url)
-    migrate.upgrade(db)
-    db.dispose()
-    log = tmp_path / "server.log"
-    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2",
-           "GILIRAN_WHATSAPP_APP_SECRET": APP_SECRET,
+    env = {"GILIRAN_WHATSAPP_APP_SECRET": APP_SECRET,
            "GILIRAN_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
            "GILIRAN_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
            "GILIRAN_WHATSAPP_API_URL": graph.api_url}
-    with running_server(url, log, workers=1, env=env) as started:
+    with serving(tmp_path, env) as started:
         yield started
-    assert not logged_errors(log), log_tail(log)
-    assert ACCESS_TOKEN not in log.read_text()
+    assert ACCESS_TOKEN not in (tmp_path / "server.log").read_text()
 
 
 def webhook(server: ServerProcess, body: dict[str, Any]) -> None:

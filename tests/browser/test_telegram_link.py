@@ -13,10 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
-from tests.browser.conftest import Floor
-from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
+from tests.browser.conftest import Floor, serving
+from tests.support.e2e_server import API, wait_until
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.server import ServerProcess
 
@@ -34,18 +32,11 @@ def fake() -> Iterator[FakeTelegram]:
 @pytest.fixture
 def server(tmp_path: Path, fake: FakeTelegram) -> Iterator[ServerProcess]:
     """This module's server has a Telegram bot (the other browser tests' has none)."""
-    url = f"sqlite:///{tmp_path / 'giliran.db'}"
-    db = connect(url)
-    migrate.upgrade(db)
-    db.dispose()
-    log = tmp_path / "server.log"
-    env = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2",
-           "GILIRAN_TELEGRAM_BOT_TOKEN": fake.token, "GILIRAN_TELEGRAM_API_URL": fake.url,
+    env = {"GILIRAN_TELEGRAM_BOT_TOKEN": fake.token, "GILIRAN_TELEGRAM_API_URL": fake.url,
            "GILIRAN_TELEGRAM_WEBHOOK_SECRET": SECRET}
-    with running_server(url, log, workers=1, env=env) as started:
+    with serving(tmp_path, env) as started:
         yield started
-    assert not logged_errors(log), log_tail(log)
-    assert fake.token not in log.read_text()
+    assert fake.token not in (tmp_path / "server.log").read_text()
 
 
 def test_an_agent_links_telegram_from_the_dashboard(

@@ -15,9 +15,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote
+
+from tests.support.loopback import Loopback, QuietHandler
 
 TOKEN = "123456789:AAE-fake-bot-token_for_giliran_tests"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "giliran", "username": "giliran_bot",
@@ -44,13 +45,12 @@ class FakeTelegram:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _server: ThreadingHTTPServer | None = None
+    _server: Loopback | None = None
 
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     # What giliran sent.
     def sent(self) -> list[dict[str, Any]]:
@@ -156,13 +156,7 @@ class FakeTelegram:
     def __enter__(self) -> FakeTelegram:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body leave in one segment: two small writes on a kept-alive
-            # connection meet Nagle and delayed ACKs, 40 ms a request that Telegram never adds.
-            disable_nagle_algorithm = True
-            wbufsize = 1 << 16
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -170,7 +164,7 @@ class FakeTelegram:
                 params = _params(self.headers.get("Content-Type", ""), raw)
                 if fake.failing:
                     fake.calls.append(Call(method, params, 502))
-                    self._reply(502, BAD_GATEWAY, "text/html")
+                    self.reply(502, BAD_GATEWAY, "text/html")
                     return
                 if token != fake.token:
                     status, result = 401, "Unauthorized"
@@ -179,7 +173,7 @@ class FakeTelegram:
                 fake.calls.append(Call(method, params, status, result))
                 body = ({"ok": True, "result": result} if status == 200 else
                         {"ok": False, "error_code": status, "description": result})
-                self._reply(status, json.dumps(body).encode(), "application/json")
+                self.reply(status, json.dumps(body).encode(), "application/json")
 
             def do_GET(self) -> None:
                 prefix = f"/file/bot{fake.token}/"
@@ -187,33 +181,20 @@ class FakeTelegram:
                     path = unquote(self.path).removeprefix(prefix)
                     found = [data for data, p in fake.files.values() if p == path]
                     if found:
-                        self._reply(200, found[0], "application/octet-stream")
+                        self.reply(200, found[0], "application/octet-stream")
                     else:
-                        self._reply(404, b"Not Found", "text/plain")
+                        self.reply(404, b"Not Found", "text/plain")
                     return
                 self.do_POST()
 
-            def _reply(self, status: int, body: bytes, kind: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = Loopback(Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
         with self._cond:
             self._cond.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def _params(content_type: str, raw: bytes) -> dict[str, Any]:

@@ -21,8 +21,9 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.loopback import Loopback, QuietHandler
 
 ACCESS_TOKEN = "EAAG-fake-system-user-token-for-giliran-tests"
 VERSION = "v23.0"
@@ -48,13 +49,12 @@ class FakeGraph:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
+    _server: Loopback | None = None
 
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.url
 
     @property
     def api_url(self) -> str:
@@ -93,10 +93,7 @@ class FakeGraph:
     def __enter__(self) -> FakeGraph:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 parts = self.path.strip("/").split("/")
@@ -130,7 +127,7 @@ class FakeGraph:
                 if parts[:2] == ["whatsapp_business", "attachments"] and len(parts) == 3:
                     found = fake.media.get(parts[2])
                     if found is not None:
-                        return self._reply(200, found[0], found[1])
+                        return self.reply(200, found[0], found[1])
                 self._json(404, error(100, "(#100) Unsupported get request."))
 
             def _authorized(self) -> bool:
@@ -141,27 +138,14 @@ class FakeGraph:
                     fake.calls.append(Sent(parts[1] if len(parts) > 1 else "", body, status))
 
             def _json(self, status: int, body: dict[str, Any]) -> None:
-                self._reply(status, json.dumps(body).encode(), "application/json")
+                self.reply(status, json.dumps(body).encode(), "application/json")
 
-            def _reply(self, status: int, body: bytes, kind: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = Loopback(Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
 
 def error(code: int, message: str, subcode: int | None = None) -> dict[str, Any]:
