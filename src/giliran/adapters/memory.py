@@ -39,6 +39,7 @@ from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import (
     AgentRepository,
     ChatLinkRepository,
+    CommitObserver,
     CustomerRepository,
     DeliveryRepository,
     EventRepository,
@@ -451,12 +452,14 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
         self._write = write
+        self._history_mark = 0
 
     def __enter__(self) -> Self:
         if self._write:
             self._store.lock.acquire()
         # Committed states are never mutated (writers swap in a new one), so readers share it.
         self._state = copy.deepcopy(self._store.state) if self._write else self._store.state
+        self._history_mark = len(self._state.history)
         self.agents = InMemoryAgentRepository(self._state)
         self.tickets = InMemoryTicketRepository(self._state)
         self.history = InMemoryHistoryRepository(self._state)
@@ -482,7 +485,11 @@ class InMemoryUnitOfWork:
         if not self._write:
             raise RuntimeError("commit in a read-only unit of work")
         self._store.state = self._state
+        written = self._state.history[self._history_mark:]
         self._state = copy.deepcopy(self._state)
+        self._history_mark = len(self._state.history)
+        for observer in self._store.observers:  # as the SQL unit of work tells its observers
+            observer.committed(written)
 
     def rollback(self) -> None:
         self._state = copy.deepcopy(self._store.state)
@@ -503,6 +510,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.state = MemoryState()
         self.lock = threading.Lock()
+        self.observers: list[CommitObserver] = []
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, write=write)
