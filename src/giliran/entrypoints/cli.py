@@ -16,6 +16,7 @@ from rich.console import Console
 from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import DatabaseUrlError, connect
 from giliran.config import Settings
+from giliran.entrypoints.cli_simulate import simulate_command
 
 if TYPE_CHECKING:
     from giliran.bootstrap import Container
@@ -314,6 +315,9 @@ def link_code(agent_id: int) -> None:
     finally:
         container.close()
     out.print(f"send [bold]/start {code}[/bold] to the bot before {expires_at:%H:%M} UTC")
+
+
+app.command("simulate")(simulate_command)
 
 
 @app.command()
