@@ -52,6 +52,19 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
+    # Limits at the edge, per worker process (README, "Limits", says what each defends
+    # against). Bodies are counted as they stream; heads (request line and headers) as they
+    # arrive.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    max_header_bytes: int = Field(default=32_768, ge=1024, le=1_048_576)
+    max_headers: int = Field(default=100, ge=10, le=1000)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    keepalive_timeout_seconds: int = Field(default=5, ge=1, le=600)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    max_concurrent_requests: int = Field(default=256, ge=1, le=100_000)
+    ws_max_message_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
+
     # WhatsApp Cloud API webhook (lead intake): the app secret that signs deliveries, the
     # token Meta echoes when verifying the webhook, and which queue each business phone number
     # id feeds ("123456789=sales,987654321=support"; others go to `default`).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -84,13 +85,12 @@ def serve(
              "(created with mode 600) and reuse it on the next start.")] = None,
 ) -> None:
     """Start the HTTP server (API under /api/v1, docs at /api/v1/docs)."""
-    import uvicorn
-
     settings = _settings()
     generated: str | None = None
+    reused = False
     if settings.admin_token is None:
         # Settled here, before the workers start, so every worker shares it.
-        generated = _admin_token(token_file)
+        generated, reused = _admin_token(token_file)
         os.environ["GILIRAN_ADMIN_TOKEN"] = generated
     settings = _settings()
     if run_migrations:
@@ -105,41 +105,80 @@ def serve(
     base = f"http://{shown_host}:{bind_port}"
     out.print(f"dashboards: {base}/ for agents, {base}/admin for supervisors")
     out.print(f"API docs: {base}/api/v1/docs")
-    if generated is not None:
+    if generated is None:
+        out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
+    elif reused:
+        # Printed once, when it was generated; a log is no place to repeat a secret.
+        out.print(f"admin token: kept in {token_file}")
+    else:
         kept = (f"kept in {token_file}" if token_file is not None
                 else "generated; set GILIRAN_ADMIN_TOKEN to keep one")
         out.print(f"admin token ({kept}): [bold]{generated}[/bold]")
-    else:
-        out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
-    metrics_dir = _metrics_dir(n_workers)
+    _run_server(settings, bind_host, bind_port, n_workers, access_log)
+
+
+def _run_server(settings: Settings, host: str, port: int, workers: int,
+                access_log: bool) -> None:
+    """uvicorn with giliran's protocol and limits (what uvicorn.run does, with our config)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from giliran.entrypoints.api.edge import EdgeLimits
+    from giliran.entrypoints.http_protocol import ServerConfig
+
+    edge = EdgeLimits.of(settings)
+    _raise_fd_limit(edge.max_connections)
+    config = ServerConfig(
+        "giliran.entrypoints.api.app:create_app", factory=True, edge=edge, host=host,
+        port=port, workers=workers, log_level=settings.log_level, access_log=access_log,
+        timeout_keep_alive=settings.keepalive_timeout_seconds,
+        ws_max_size=settings.ws_max_message_bytes,
+    )
+    server = uvicorn.Server(config)
+    metrics_dir = _metrics_dir(workers)
     try:
-        uvicorn.run(
-            "giliran.entrypoints.api.app:create_app",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=n_workers,
-            log_level=settings.log_level,
-            access_log=access_log,
-        )
+        if workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    if workers == 1 and not server.started:
+        raise typer.Exit(3)
 
 
-def _admin_token(path: Path | None) -> str:
-    """A fresh admin token, or the one kept in `path` by an earlier start."""
+def _raise_fd_limit(connections: int) -> None:
+    """Lift the soft open-files limit to the hard one (often 1,024 against 500,000+), so the
+    connection cap, not the descriptor limit, is what refuses a flood of connections."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    if soft != resource.RLIM_INFINITY and soft < connections + 256:
+        err.print(f"[yellow]warning:[/yellow] the open-files limit ({soft}) is below "
+                  f"GILIRAN_MAX_CONNECTIONS + 256; lower one or raise the other")
+
+
+def _admin_token(path: Path | None) -> tuple[str, bool]:
+    """A fresh admin token, or the one kept in `path` by an earlier start (then True)."""
     if path is not None and path.is_file():
         kept = path.read_text().strip()
         if kept.startswith("gl_admin_") and len(kept) >= 16:
-            return kept
+            return kept, True
     token = "gl_admin_" + secrets.token_urlsafe(24)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(token + "\n")
-    return token
+    return token, False
 
 
 def _metrics_dir(workers: int) -> str | None:

@@ -10,8 +10,6 @@ from datetime import timedelta
 from typing import Protocol
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 import giliran
 from giliran.adapters.telegram import TelegramBot
@@ -28,32 +26,12 @@ from giliran.entrypoints.api import (
     routes_whatsapp,
     ws,
 )
+from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
 from giliran.entrypoints.telegram import Courier, Poller
-
-MAX_BODY_BYTES = 1_000_000
-
-
-class BodyLimit:
-    """Refuse oversized bodies before anything reads them (413, JSON)."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                response = JSONResponse(
-                    errors.error_body("payload_too_large", f"body over {self.limit} bytes"), 413
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def configure_logging(level: str) -> None:
@@ -115,6 +93,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         own = container is None
         app.state.container = c = container or bootstrap(Settings())
         configure_logging(c.settings.log_level)
+        app.state.edge = EdgeLimits.of(c.settings)
         # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
         # with four per process the lock holder waited on its own process's other writers
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
@@ -156,5 +135,5 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(EdgeGuard)
     return app
