@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Protocol
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
 
@@ -41,12 +43,42 @@ def configure_logging(level: str) -> None:
     # python-telegram-bot logs a failed request with its raw answer and a traceback; giliran
     # logs each failed notice itself, in one line without the payload.
     logging.getLogger("telegram").setLevel(logging.CRITICAL)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuery) for f in access.filters):
+        access.addFilter(RedactQuery())
     logger = logging.getLogger("giliran")
     logger.setLevel(level.upper())
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+SECRET_PARAMETER = re.compile(r"token|secret|passw|signature|key|code|auth|challenge", re.I)
+
+
+def redact_query(target: str) -> str:
+    """The path with the values of query parameters that look secret replaced by ***
+    (Meta's verification puts hub.verify_token in the URL)."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    parts = []
+    for pair in query.split("&"):
+        name, eq, _ = pair.partition("=")
+        parts.append(f"{name}=***" if eq and SECRET_PARAMETER.search(unquote_plus(name))
+                     else pair)
+    return f"{path}?{'&'.join(parts)}"
+
+
+class RedactQuery(logging.Filter):
+    """uvicorn's access log line carries the full path and query: redact it there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
 
 
 class Background(Protocol):
