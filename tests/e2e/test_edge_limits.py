@@ -214,3 +214,21 @@ def test_many_half_open_connections_do_not_stop_the_server(server: ServerProcess
         t.join()
     assert all(results) and len(results) == MAX_CONNECTIONS * 2
     assert httpx.get(server.base_url + "/healthz").status_code == 200
+
+
+def test_nul_anywhere_is_422_and_the_connection_stays_usable(server: ServerProcess) -> None:
+    """On PostgreSQL these were 500s that also dropped the kept-alive connection."""
+    with httpx.Client(base_url=server.base_url + API, timeout=30,
+                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as http:
+        refused = [
+            http.post("/tickets", content=b'{"title": "a\\u0000b"}',
+                      headers={"Content-Type": "application/json"}),
+            http.post("/tickets", json={"title": "ok", "external_id": "e\x00"}),
+            http.post("/webhooks", json={"url": "https://example.com/h",
+                                         "secret": "0123456789abcdef\x00"}),
+            http.get("/tickets", params={"queue": "a\x00"}),
+            http.get("/queues/de%00fault"),
+        ]
+        assert [r.status_code for r in refused] == [422] * len(refused)
+        assert all(r.json()["error"]["code"] == "invalid_request" for r in refused)
+        assert http.post("/tickets", json={"title": "after"}).status_code == 201

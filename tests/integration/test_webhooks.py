@@ -110,7 +110,8 @@ def test_after_the_last_attempt_a_delivery_is_dead_and_can_be_retried(
         assert retried.status_code == 200 and retried.json()["status"] == "pending"
         assert deliver(container, 3) == 1
         again = client.post(f"{API}/deliveries/{dead['items'][0]['id']}/retry", headers=ADMIN)
-        assert again.status_code == 422, "only a dead delivery can be retried"
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_transition"), \
+            "only a dead delivery can be retried"
 
 
 def test_an_unreachable_receiver_is_an_error_not_a_crash(

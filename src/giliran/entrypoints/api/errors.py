@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from giliran.domain import errors as e
 
@@ -21,6 +21,7 @@ STATUS: list[tuple[type[e.GiliranError], int]] = [
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.InvalidInput, 422),
+    (e.TooManyRequests, 429),
     (e.NotConfigured, 503),
 ]
 
@@ -40,6 +41,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.GiliranError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, e.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
 
 
@@ -47,12 +50,20 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # Never echo the rejected input back: it may hold a token or a customer's data.
     details = [
-        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        {"loc": _location(err), "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
     return JSONResponse(
         error_body("invalid_request", "the request is not valid", details), status_code=422
     )
+
+
+def _location(err: Any) -> list[Any]:
+    """Where the error is; an unknown field's name is what was sent, so it is not repeated."""
+    loc = list(err.get("loc", ()))
+    if err.get("type") == "extra_forbidden" and loc:
+        loc[-1] = "(unknown field)"
+    return loc
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -61,19 +72,28 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = getattr(exc, "code", None) or codes.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request))
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                         headers=headers or None)
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path. (Starlette names only the first route
+    """Every method the API documents at this path. (Starlette names only the first route
     that matched the path, and GET and POST /tickets are two routes.)"""
+    templates: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allow_templates", None)
+    if templates is None:
+        templates = []
+        for path, operations in request.app.openapi()["paths"].items():
+            source = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+            methods = {m.upper() for m in operations}
+            templates.append((re.compile(source + "$"), methods | (
+                {"HEAD"} if "GET" in methods else set())))
+        request.app.state.allow_templates = templates
     found: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            found |= getattr(route, "methods", None) or set()
+    for template, allowed in templates:
+        if template.match(request.url.path):
+            found |= allowed
     return sorted(found)
 
 

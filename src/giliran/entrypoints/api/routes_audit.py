@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from giliran.domain.errors import InvalidInput
 from giliran.domain.model import Reason
-from giliran.entrypoints.api.deps import Ctx, Offset, Who
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -27,7 +27,7 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import audit, series, stats
 from giliran.service.ports import HistoryFilter
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 CSV_COLUMNS = ["id", "at", "ticket_id", "ticket_number", "event", "reason", "actor",
                "from_agent_id", "to_agent_id"]
@@ -62,7 +62,7 @@ Filter = Annotated[HistoryFilter, Depends(history_filter)]
 
 
 @router.get("/history", response_model=HistoryPage)
-def history(query: Filter, ctx: Ctx, who: Who) -> HistoryPage:
+def history(query: Filter, ctx: Ctx, who: Admin) -> HistoryPage:
     """Who had which ticket when, and why: every move, oldest first. `agent_id` matches the
     agent on either side of a move; `from` is inclusive, `to` exclusive."""
     found, total = audit.search_history(ctx, who, query)
@@ -72,7 +72,7 @@ def history(query: Filter, ctx: Ctx, who: Who) -> HistoryPage:
 
 @router.get("/history.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
+def history_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
     """The same entries (every match, ignoring limit and offset) as CSV, for a reviewer."""
     batches = audit.export_history(ctx, who, query)
     first = next(batches, [])  # fail (401/403/422) before the response starts
@@ -98,7 +98,7 @@ def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
 @router.get("/stats", response_model=StatsOut)
 def desk_stats(
     ctx: Ctx,
-    who: Who,
+    who: Admin,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     queue: QueueName | None = None,
@@ -111,7 +111,7 @@ def desk_stats(
 @router.get("/stats/series", response_model=SeriesOut)
 def stats_series(
     ctx: Ctx,
-    who: Who,
+    who: Admin,
     hours: Annotated[int, Query(ge=1, le=168)] = 6,
     bucket_minutes: Annotated[int, Query(ge=1, le=1440)] = 15,
     queue: QueueName | None = None,

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from giliran.adapters.metrics import exposition
 from giliran.adapters.sql.uow import ping
 from giliran.domain.model import Agent
-from giliran.entrypoints.api.deps import Ctx, Run, Who
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import error_body
 from giliran.entrypoints.api.schemas import (
     FlaggedTicket,
@@ -27,12 +27,12 @@ from giliran.entrypoints.api.schemas import (
 )
 from giliran.service import floor, runtime
 
-router = APIRouter(tags=["floor"])
+router = APIRouter(route_class=ApiRoute, tags=["floor"])
 probes = APIRouter(tags=["health"])
 
 
 @router.get("/workload", response_model=WorkloadOut)
-def workload(ctx: Ctx, who: Who) -> WorkloadOut:
+def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
         agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay())) for a in w.agents],
@@ -66,7 +66,7 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
 
 
 @router.post("/queues", status_code=201, response_model=QueueOut)
-async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> QueueOut:
+async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy. Add agents with PATCH /agents/{id}
     {"queues": [...]}."""
     changes = floor.QueueChanges(**body.model_dump(exclude={"name"}))
@@ -74,18 +74,18 @@ async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> Queue
 
 
 @router.get("/queues", response_model=list[QueueOut])
-def list_queues(ctx: Ctx, who: Who) -> list[QueueOut]:
+def list_queues(ctx: Ctx, who: Admin) -> list[QueueOut]:
     return [QueueOut.of(q) for q in floor.list_queues(ctx, who)]
 
 
 @router.get("/queues/{name}", response_model=QueueOut)
-def get_queue(name: QueueName, ctx: Ctx, who: Who) -> QueueOut:
+def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
     return QueueOut.of(floor.get_queue(ctx, who, name))
 
 
 @router.patch("/queues/{name}", response_model=QueueOut)
 async def update_queue(
-    name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
+    name: QueueName, body: QueuePatch, ctx: Ctx, who: Admin, run: Run
 ) -> QueueOut:
     """Change the queue's policy. New timers apply at once to tickets already assigned (their
     deadlines derive from when they were assigned). `default` cannot be switched off."""
@@ -95,13 +95,13 @@ async def update_queue(
 
 
 @router.get("/settings", response_model=RuntimeSettingsOut)
-def get_settings(ctx: Ctx, who: Who) -> RuntimeSettingsOut:
+def get_settings(ctx: Ctx, who: Admin) -> RuntimeSettingsOut:
     return RuntimeSettingsOut(**runtime.get_settings(ctx, who).__dict__)
 
 
 @router.patch("/settings", response_model=RuntimeSettingsOut)
 async def update_settings(
-    body: RuntimeSettingsPatch, ctx: Ctx, who: Who, run: Run
+    body: RuntimeSettingsPatch, ctx: Ctx, who: Admin, run: Run
 ) -> RuntimeSettingsOut:
     """Settings shared by every process and replica, changed without a restart."""
     current = await run.write(runtime.update_settings, ctx, who,

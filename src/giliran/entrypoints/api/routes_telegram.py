@@ -20,15 +20,15 @@ from pydantic import BaseModel
 from giliran.adapters.telegram import parse_update
 from giliran.bootstrap import Container
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.errors import NotConfigured
+from giliran.domain.errors import BadSecret, MalformedRequest, NotConfigured
 from giliran.domain.notices import Notice
-from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
-from giliran.entrypoints.api.errors import error_body
+from giliran.domain.text import unstorable_at
+from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.telegram import handle
 from giliran.service import chat, notify
 from giliran.service.context import Role
 
-router = APIRouter(tags=["telegram"])
+router = APIRouter(route_class=ApiRoute, tags=["telegram"])
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
@@ -70,20 +70,20 @@ async def telegram_update(request: Request) -> Response:
     bot = request.app.state.telegram
     secret = settings.telegram_webhook_secret
     if bot is None or secret is None:
-        return JSONResponse(error_body(
-            "not_configured", "set GILIRAN_TELEGRAM_BOT_TOKEN and "
-            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates"), 503)
+        raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN and "
+                            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates")
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        return JSONResponse(error_body("bad_secret", f"{SECRET_HEADER} is missing or wrong"),
-                            401)
+        raise BadSecret(f"{SECRET_HEADER} is missing or wrong")
     try:
         payload: Any = orjson.loads(await request.body())
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             raise ValueError("no update_id")
+        if unstorable_at(payload) is not None:
+            raise ValueError("unstorable text")
         update = parse_update(payload)
     except ValueError:  # orjson's decode error is one too
-        return JSONResponse(error_body("invalid_request", "not a Telegram update"), 422)
+        raise MalformedRequest("not a Telegram update") from None
     if update is None:
         return JSONResponse({"handled": False})
     handled = await handle(container.ctx, bot, request.app.state.runner.write, update,
@@ -99,13 +99,13 @@ class TelegramState(BaseModel):
 
 
 @router.get("/agent/telegram", response_model=TelegramState)
-def my_telegram(request: Request, ctx: Ctx, who: Who) -> TelegramState:
+def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
     return TelegramState(enabled=request.app.state.telegram is not None,
                          linked=chat.my_chat_linked(ctx, who))
 
 
 @router.post("/agent/telegram-code", response_model=LinkCode)
-async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCode:
+async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
     503 `not_configured` while the server has no bot."""
     who.require(Role.AGENT)
@@ -114,7 +114,7 @@ async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCo
 
 
 @router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
-async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Who,
+async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admin,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
     who.require(Role.ADMIN)
@@ -123,7 +123,7 @@ async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Who,
 
 
 @router.delete("/agents/{agent_id}/telegram", status_code=204)
-async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
+async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
     await run.write(chat.unlink, ctx, who, agent_id)
     return Response(status_code=204)
@@ -131,7 +131,7 @@ async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Resp
 
 @router.get("/notices", response_model=NoticePage)
 def list_notices(
-    ctx: Ctx, who: Who,
+    ctx: Ctx, who: Admin,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -143,7 +143,7 @@ def list_notices(
 
 
 @router.post("/notices/{notice_id}/retry", response_model=NoticeOut)
-async def retry_notice(notice_id: RowId, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
+async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
 

@@ -7,7 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from giliran.domain.model import TicketStatus
-from giliran.entrypoints.api.deps import Bound, Ctx, Limit, Offset, RowId, Run, Who
+from giliran.entrypoints.api.deps import (
+    Admin,
+    AdminOrAgent,
+    AgentOnly,
+    ApiRoute,
+    Bound,
+    Ctx,
+    Limit,
+    Offset,
+    RowId,
+    Run,
+)
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -22,7 +33,7 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import channels, manual, tickets
 from giliran.service.ports import TicketFilter
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["tickets"])
 
 
 @router.post("", status_code=201, response_model=TicketOut, responses={
@@ -43,7 +54,7 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
 @router.get("", response_model=TicketPage)
 def list_tickets(
     ctx: Ctx,
-    who: Who,
+    who: Admin,
     status: TicketStatus | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     queue: QueueName | None = None,
@@ -61,33 +72,33 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: RowId, ctx: Ctx, who: Who) -> TicketOut:
+def get_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> TicketOut:
     view = tickets.get_ticket(ctx, who, ticket_id)
     return TicketOut.of(view.ticket, view.queue_position)
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketOut)
-async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.accept_ticket, ctx, who, ticket_id))
 
 
 @router.post("/{ticket_id}/complete", response_model=TicketOut)
-async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.complete_ticket, ctx, who, ticket_id))
 
 
 @router.post("/{ticket_id}/cancel", response_model=TicketOut)
-async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.cancel_ticket, ctx, who, ticket_id))
 
 
 @router.get("/{ticket_id}/history", response_model=list[HistoryOut])
-def ticket_history(ticket_id: RowId, ctx: Ctx, who: Who) -> list[HistoryOut]:
+def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
     return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
 
 
 @router.post("/{ticket_id}/pickup", response_model=TicketOut)
-async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     """An agent takes a queued ticket of one of its queues by hand, within its capacity
     (the desk's old "Pick Up" button, kept for manual and partial rollout)."""
     return TicketOut.of(await run.write(manual.pickup, ctx, who, ticket_id))
@@ -95,7 +106,7 @@ async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> Ticke
 
 @router.post("/{ticket_id}/reassign", response_model=TicketOut)
 async def reassign_ticket(
-    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Who, run: Run
+    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve the
     ticket's queue and have room (409 `not_a_member` / `capacity_exceeded`); with `force` both
@@ -105,7 +116,7 @@ async def reassign_ticket(
 
 
 @router.post("/{ticket_id}/unassign", response_model=TicketOut)
-async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
     view = await run.write(manual.unassign, ctx, who, ticket_id)
@@ -114,7 +125,7 @@ async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> Tic
 
 @router.patch("/{ticket_id}", response_model=TicketOut)
 async def update_ticket(
-    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Who, run: Run
+    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
     """Change the priority. A queued ticket moves to its new place in line; an assigned one
     stays with its agent."""
@@ -123,13 +134,13 @@ async def update_ticket(
 
 
 @router.post("/{ticket_id}/front", response_model=TicketOut)
-async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))
 
 
 @router.get("/{ticket_id}/messages", response_model=list[MessageOut])
-def ticket_messages(ticket_id: RowId, ctx: Ctx, who: Who) -> list[MessageOut]:
+def ticket_messages(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> list[MessageOut]:
     """What the customer wrote on its channel, oldest first (admins and the holder)."""
     return [MessageOut.of(m) for m in channels.messages(ctx, who, ticket_id)]

@@ -20,8 +20,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from giliran.bootstrap import Container
+from giliran.domain.errors import (
+    BadSignature,
+    Forbidden,
+    MalformedRequest,
+    NotConfigured,
+    SignatureMissing,
+)
 from giliran.domain.model import DEFAULT_QUEUE
-from giliran.entrypoints.api.errors import error_body
+from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.runner import Runner
 from giliran.service import channels
 
@@ -38,32 +45,33 @@ async def verify(request: Request) -> Response:
     given = params.get("hub.verify_token", "")
     if (expected is None or params.get("hub.mode") != "subscribe"
             or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode())):
-        return JSONResponse(error_body("forbidden", "verification failed"), 403)
+        raise Forbidden("verification failed")
     return PlainTextResponse(params.get("hub.challenge", ""))
 
 
 @router.post("/webhooks/whatsapp")
 async def deliveries(request: Request) -> Response:
+    """Each message opens a lead or joins its contact's open one. Refused before the body is
+    read without a signature (401) or a configured app secret (503)."""
     container: Container = request.app.state.container
     secret = container.settings.whatsapp_app_secret
     if secret is None:
-        return JSONResponse(error_body("not_configured",
-                                       "set GILIRAN_WHATSAPP_APP_SECRET to receive WhatsApp"), 503)
-    raw = await request.body()
+        raise NotConfigured("set GILIRAN_WHATSAPP_APP_SECRET to receive WhatsApp")
     signature = request.headers.get("x-hub-signature-256")
     if not signature:
-        return JSONResponse(error_body("signature_missing", "X-Hub-Signature-256 is missing"),
-                            401)
+        raise SignatureMissing("X-Hub-Signature-256 is missing")
+    raw = await request.body()
     expected = "sha256=" + hmac.new(secret.get_secret_value().encode(), raw,
                                     hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signature.encode(), expected.encode()):
-        return JSONResponse(error_body("bad_signature", "the signature does not match"), 403)
+        raise BadSignature("the signature does not match")
     try:
         payload = orjson.loads(raw)
+        if unstorable_at(payload) is not None:
+            raise ValueError("unstorable text")
         incoming = list(_messages(payload, container.settings.whatsapp_queues))
     except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError):
-        return JSONResponse(error_body("invalid_request", "not a WhatsApp webhook payload"),
-                            422)
+        raise MalformedRequest("not a WhatsApp webhook payload") from None
     runner: Runner = request.app.state.runner
     counts = {outcome.value: 0 for outcome in channels.Outcome}
     for message in incoming:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
+from giliran.domain import text
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -21,6 +23,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.text import unstorable_at
 from giliran.service.series import Series
 from giliran.service.stats import Stats
 
@@ -45,7 +48,19 @@ class PriorityLabel(StrEnum):
 
 
 class Strict(BaseModel):
+    """Every request body: no unknown fields, and no text the databases cannot store."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        where = unstorable_at(data)
+        if where is not None:  # named only when it is a field of ours: keys are input too
+            field = where[0] if where and where[0] in cls.model_fields else "a field"
+            raise PydanticCustomError("unstorable_text", "{field} " + text.PROBLEM,
+                                      {"field": field})
+        return data
 
 
 QueueNames = Annotated[list[QueueName], Field(max_length=100, description="Queues served")]
