@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from giliran.adapters.clock import SystemClock
+from giliran.adapters.destinations import Destinations
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
@@ -48,6 +49,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
         rng=random.Random(settings.random_seed),
         presence_grace_seconds=settings.presence_grace_seconds,
+        destinations=Destinations(settings.webhook_allow_private),
     )
     return Container(settings, db, ctx, factory)
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # most 10 minutes apart), and how long one attempt may take.
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Let webhooks point at private, loopback and link-local addresses (a receiver on the
+    # same host or network); refused by default, at registration and again when sending.
+    webhook_allow_private: bool = False
 
     # Limits at the edge, per worker process (README, "Limits", says what each defends
     # against). Bodies are counted as they stream; heads (request line and headers) as they

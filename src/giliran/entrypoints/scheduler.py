@@ -164,13 +164,14 @@ class Deliverer(OutboxLoop):
     NAME = "giliran-deliverer"
 
     def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
-                 interval: float, max_attempts: int, timeout: float) -> None:
+                 interval: float, max_attempts: int, timeout: float, *,
+                 allow_private: bool = False) -> None:
         super().__init__(interval)
         self._ctx = ctx
         self._run_write = run_write
         self._run_read = run_read
         self._max_attempts = max_attempts
-        self._sender = WebhookSender(timeout)
+        self._sender = WebhookSender(timeout, allow_private=allow_private)
 
     async def aclose(self) -> None:
         await self._sender.aclose()

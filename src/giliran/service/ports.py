@@ -23,6 +23,11 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class DestinationCheck(Protocol):
+    def check(self, url: str) -> None:
+        """Raise DestinationNotAllowed when an outgoing webhook may not go to `url`."""
+
+
 class AgentRepository(Protocol):
     def add(self, agent: Agent, token_hash: str) -> Agent: ...
     def get(self, agent_id: int) -> Agent | None: ...

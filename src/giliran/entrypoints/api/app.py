@@ -94,7 +94,8 @@ def _background(app: FastAPI, c: Container, runner: Runner,
     senders: list[OutboxLoop] = []
     if s.outbox:
         senders.append(Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
-                                 s.webhook_max_attempts, s.webhook_timeout_seconds))
+                                 s.webhook_max_attempts, s.webhook_timeout_seconds,
+                                 allow_private=s.webhook_allow_private))
     if s.outbox and bot is not None:
         app.state.courier = courier = Courier(c.ctx, bot, runner.write, runner.read,
                                               s.tick_seconds, s.telegram_max_attempts)
