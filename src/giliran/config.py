@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     max_concurrent_requests: int = Field(default=256, ge=1, le=100_000)
     ws_max_message_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
 
+    # Rate limits per client address and minute, across processes and replicas (0 = off):
+    # failed authentications (wrong token, webhook secret or signature), and calls to the
+    # inbound webhooks.
+    auth_failures_per_minute: int = Field(default=20, ge=0, le=100_000)
+    webhook_calls_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
+    # /metrics: behind its own bearer token when set; the floor's gauges are read from the
+    # database at most this often per process (0 = at every scrape).
+    metrics_token: SecretStr | None = None
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+
     # WhatsApp Cloud API webhook (lead intake): the app secret that signs deliveries, the
     # token Meta echoes when verifying the webhook, and which queue each business phone number
     # id feeds ("123456789=sales,987654321=support"; others go to `default`).

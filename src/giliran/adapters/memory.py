@@ -42,6 +42,7 @@ from giliran.service.ports import (
     MessageRepository,
     NoticeRepository,
     QueueRepository,
+    RateLimitRepository,
     SettingsRepository,
     TicketFilter,
     TicketRepository,
@@ -69,6 +70,7 @@ class MemoryState:
     notices: dict[int, Notice] = field(default_factory=dict)
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # window, hits
 
 
 class InMemoryAgentRepository:
@@ -422,6 +424,23 @@ class InMemorySettingsRepository:
         self._s.settings[name] = value
 
 
+class InMemoryRateLimitRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def hit(self, key: str, window_start: int) -> int:
+        window, hits = self._s.rate_limits.get(key, (window_start, 0))
+        hits = hits + 1 if window == window_start else 1
+        self._s.rate_limits[key] = (window_start, hits)
+        return hits
+
+    def prune(self, before: int) -> int:
+        gone = [k for k, (window, _) in self._s.rate_limits.items() if window < before]
+        for key in gone:
+            del self._s.rate_limits[key]
+        return len(gone)
+
+
 class InMemoryUnitOfWork:
     agents: AgentRepository
     tickets: TicketRepository
@@ -434,6 +453,7 @@ class InMemoryUnitOfWork:
     messages: MessageRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -455,6 +475,7 @@ class InMemoryUnitOfWork:
         self.messages = InMemoryMessageRepository(self._state)
         self.notices = InMemoryNoticeRepository(self._state)
         self.chat_links = InMemoryChatLinkRepository(self._state)
+        self.rate_limits = InMemoryRateLimitRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

@@ -14,6 +14,7 @@ from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.direct import Direct
+from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
@@ -37,6 +38,7 @@ from giliran.service.ports import (
     MessageRepository,
     NoticeRepository,
     QueueRepository,
+    RateLimitRepository,
     SettingsRepository,
     TicketRepository,
     WebhookRepository,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -105,6 +108,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
+        self.rate_limits = SqlRateLimitRepository(conn)
         return self
 
     def lock_floor(self) -> None:

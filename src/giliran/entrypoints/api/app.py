@@ -18,7 +18,9 @@ from giliran.adapters.telegram import TelegramBot
 from giliran.bootstrap import Container, bootstrap, telegram_bot
 from giliran.config import Settings
 from giliran.entrypoints.api import (
+    docs,
     errors,
+    openapi,
     routes_agents,
     routes_audit,
     routes_floor,
@@ -29,7 +31,9 @@ from giliran.entrypoints.api import (
     ws,
 )
 from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
+from giliran.entrypoints.api.routes_floor import GaugeCache
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
@@ -127,6 +131,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = c = container or bootstrap(Settings())
         configure_logging(c.settings.log_level)
         app.state.edge = EdgeLimits.of(c.settings)
+        app.state.throttle = Throttle(c.ctx, c.settings.auth_failures_per_minute,
+                                      c.settings.webhook_calls_per_minute)
+        app.state.gauges = GaugeCache(c.ctx, c.settings.metrics_cache_seconds)
         # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
         # with four per process the lock holder waited on its own process's other writers
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
@@ -157,10 +164,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Automatic, fair, real-time assignment of tickets and leads to agents.",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by docs.install, from the package
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     # Each router straight under /api/v1: one more level of included routers costs every
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_floor, routes_audit, routes_webhooks,
@@ -168,5 +176,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)
+    docs.install(app)
     app.add_middleware(EdgeGuard)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from giliran.domain.errors import Unauthorized
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.service.context import Context, Principal, Role, authenticate, authenticate_static
 
 
@@ -45,11 +46,21 @@ class Access:
 
 
 class ApiRoute(APIRoute):
-    """Authenticates and authorizes before the body is read (see the module docstring)."""
+    """Authenticates and authorizes before the body is read (see the module docstring), and
+    tells the OpenAPI document who may call the route (`x-giliran-access`, turned into the
+    bearer security requirement and the 401/403 answers by openapi.py)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        access = access_in(endpoint)
+        if access is not None:
+            extra = dict(kwargs.get("openapi_extra") or {})
+            extra[ACCESS_KEY] = [role.value for role in access.roles]
+            kwargs["openapi_extra"] = extra
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        access = access_of(self)
+        access = access_in(self.endpoint)
         if access is None:
             return handler
 
@@ -59,17 +70,24 @@ class ApiRoute(APIRoute):
         return guarded
 
 
-def access_of(route: APIRoute) -> Access | None:
-    """The Access a route declares, if any (its signature's, or a Call's)."""
-    for dependency in route.dependant.dependencies:
-        if isinstance(dependency.call, Access):
-            return dependency.call
-        if dependency.call is get_call:
-            return STAFF
+ACCESS_KEY = "x-giliran-access"
+
+
+def access_in(endpoint: Callable[..., Any]) -> Access | None:
+    """The Access an endpoint's signature declares, if any (directly, or through a Call)."""
+    for hint in get_type_hints(endpoint, include_extras=True).values():
+        for meta in getattr(hint, "__metadata__", ()):
+            call = getattr(meta, "dependency", None)
+            if isinstance(call, Access):
+                return call
+            if call is get_call:
+                return STAFF
     return None
 
 
 async def principal_of(request: Request, ctx: Context) -> Principal:
+    throttle: Throttle = request.app.state.throttle
+    throttle.check(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -79,7 +97,11 @@ async def principal_of(request: Request, ctx: Context) -> Principal:
     static = authenticate_static(ctx, token)
     if static is not None:
         return static
-    return await run_in_threadpool(authenticate, ctx, token)
+    try:
+        return await run_in_threadpool(authenticate, ctx, token)
+    except Unauthorized:
+        await throttle.failed(request)
+        raise
 
 
 async def get_runner(request: Request) -> Runner:

@@ -26,6 +26,22 @@ STATUS: list[tuple[type[e.GiliranError], int]] = [
 ]
 
 
+ERRORS_KEY = "x-giliran-errors"
+
+
+def refusals(*kinds: type[e.GiliranError]) -> dict[str, Any]:
+    """A route's `openapi_extra`: the refusals it may answer beyond those every route of its
+    kind has (openapi.py adds 401, 403, 408, 413, 422, 429 and 503 as they apply)."""
+    found: dict[str, list[str]] = {}
+    for kind in kinds:
+        found.setdefault(str(status_for_kind(kind)), []).append(kind.code)
+    return {ERRORS_KEY: found}
+
+
+def status_for_kind(kind: type[e.GiliranError]) -> int:
+    return next((status for base, status in STATUS if issubclass(kind, base)), 400)
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response
 
+from giliran.domain import errors as e
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     AgentCreate,
     AgentCreated,
@@ -23,7 +25,8 @@ from giliran.service import agents, manual, presence
 router = APIRouter(route_class=ApiRoute, tags=["agents"])
 
 
-@router.post("/agents", status_code=201, response_model=AgentCreated)
+@router.post("/agents", openapi_extra=refusals(e.InvalidInput), status_code=201,
+             response_model=AgentCreated)
 async def create_agent(body: AgentCreate, ctx: Ctx, who: Admin, run: Run) -> AgentCreated:
     """Returns the agent's token once; store it, giliran keeps only its hash."""
     new = agents.NewAgent(**{**body.model_dump(), "queues": frozenset(body.queues)})
@@ -36,12 +39,13 @@ def list_agents(ctx: Ctx, who: Admin) -> list[AgentOut]:
     return [AgentOut.of(a) for a in agents.list_agents(ctx, who)]
 
 
-@router.get("/agents/{agent_id}", response_model=AgentOut)
+@router.get("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), response_model=AgentOut)
 def get_agent(agent_id: RowId, ctx: Ctx, who: Admin) -> AgentOut:
     return AgentOut.of(agents.get_agent(ctx, who, agent_id))
 
 
-@router.patch("/agents/{agent_id}", response_model=AgentOut)
+@router.patch("/agents/{agent_id}", openapi_extra=refusals(e.NotFound, e.InvalidInput),
+              response_model=AgentOut)
 async def update_agent(
     agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Admin, run: Run
 ) -> AgentOut:
@@ -54,7 +58,7 @@ async def update_agent(
     return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
 
 
-@router.delete("/agents/{agent_id}", status_code=204)
+@router.delete("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), status_code=204)
 async def delete_agent(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """Deactivates the agent for good: its token stops working and its active tickets go back
     to the queue at their original place (history reason `agent_deactivated`). The agent stays

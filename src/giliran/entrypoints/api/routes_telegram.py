@@ -19,11 +19,15 @@ from pydantic import BaseModel
 
 from giliran.adapters.telegram import parse_update
 from giliran.bootstrap import Container
+from giliran.domain import errors as e
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.errors import BadSecret, MalformedRequest, NotConfigured
 from giliran.domain.notices import Notice
 from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.openapi import BODY_KEY
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.telegram import handle
 from giliran.service import chat, notify
 from giliran.service.context import Role
@@ -63,8 +67,12 @@ class NoticePage(BaseModel):
     offset: int
 
 
-@router.post("/webhooks/telegram")
+@router.post("/webhooks/telegram",
+             openapi_extra={**refusals(e.BadSecret, e.MalformedRequest, e.TooManyRequests,
+                                              e.NotConfigured), BODY_KEY: True})
 async def telegram_update(request: Request) -> Response:
+    throttle: Throttle = request.app.state.throttle
+    await throttle.webhook_call(request)
     container: Container = request.app.state.container
     settings = container.settings
     bot = request.app.state.telegram
@@ -74,6 +82,8 @@ async def telegram_update(request: Request) -> Response:
                             "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates")
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+        if given:
+            await throttle.failed(request)
         raise BadSecret(f"{SECRET_HEADER} is missing or wrong")
     try:
         payload: Any = orjson.loads(await request.body())
@@ -104,7 +114,8 @@ def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
                          linked=chat.my_chat_linked(ctx, who))
 
 
-@router.post("/agent/telegram-code", response_model=LinkCode)
+@router.post("/agent/telegram-code", openapi_extra=refusals(e.NotConfigured),
+             response_model=LinkCode)
 async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
     503 `not_configured` while the server has no bot."""
@@ -113,7 +124,8 @@ async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run) -> 
     return _code(*await run.write(chat.my_link_code, ctx, who))
 
 
-@router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
+@router.post("/agents/{agent_id}/telegram-code",
+             openapi_extra=refusals(e.NotFound, e.NotConfigured), response_model=LinkCode)
 async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admin,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
@@ -122,7 +134,7 @@ async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admi
     return _code(*await run.write(chat.link_code_for, ctx, who, agent_id))
 
 
-@router.delete("/agents/{agent_id}/telegram", status_code=204)
+@router.delete("/agents/{agent_id}/telegram", openapi_extra=refusals(e.NotFound), status_code=204)
 async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
     await run.write(chat.unlink, ctx, who, agent_id)
@@ -142,7 +154,8 @@ def list_notices(
                       offset=offset)
 
 
-@router.post("/notices/{notice_id}/retry", response_model=NoticeOut)
+@router.post("/notices/{notice_id}/retry", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=NoticeOut)
 async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from giliran.domain import errors as e
 from giliran.domain.model import TicketStatus
 from giliran.entrypoints.api.deps import (
     Admin,
@@ -19,6 +20,7 @@ from giliran.entrypoints.api.deps import (
     RowId,
     Run,
 )
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -33,10 +35,13 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import channels, manual, tickets
 from giliran.service.ports import TicketFilter
 
+# What an agent's move on a ticket may meet.
+HOLDER_MOVE = refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition, e.AssignmentRevoked)
 router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["tickets"])
 
 
-@router.post("", status_code=201, response_model=TicketOut, responses={
+@router.post("", openapi_extra=refusals(e.InvalidInput, e.QueueInactive), status_code=201,
+             response_model=TicketOut, responses={
     200: {"model": TicketOut, "description": "A ticket with this external_id already exists"},
 })
 async def create_ticket(body: TicketCreate, call: Bound) -> Response:
@@ -71,40 +76,53 @@ def list_tickets(
                       offset=offset)
 
 
-@router.get("/{ticket_id}", response_model=TicketOut)
+@router.get("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.NotYourQueue),
+            response_model=TicketOut)
 def get_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> TicketOut:
     view = tickets.get_ticket(ctx, who, ticket_id)
     return TicketOut.of(view.ticket, view.queue_position)
 
 
-@router.post("/{ticket_id}/accept", response_model=TicketOut)
+@router.post("/{ticket_id}/accept",
+             openapi_extra=HOLDER_MOVE,
+             response_model=TicketOut)
 async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.accept_ticket, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/complete", response_model=TicketOut)
+@router.post("/{ticket_id}/complete",
+             openapi_extra=HOLDER_MOVE,
+             response_model=TicketOut)
 async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.complete_ticket, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/cancel", response_model=TicketOut)
+@router.post("/{ticket_id}/cancel", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
 async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.cancel_ticket, ctx, who, ticket_id))
 
 
-@router.get("/{ticket_id}/history", response_model=list[HistoryOut])
+@router.get("/{ticket_id}/history", openapi_extra=refusals(e.NotFound),
+            response_model=list[HistoryOut])
 def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
     return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
 
 
-@router.post("/{ticket_id}/pickup", response_model=TicketOut)
+@router.post("/{ticket_id}/pickup",
+             openapi_extra=refusals(e.NotFound, e.NotYourQueue, e.InvalidTransition,
+                                    e.CapacityExceeded),
+             response_model=TicketOut)
 async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     """An agent takes a queued ticket of one of its queues by hand, within its capacity
     (the desk's old "Pick Up" button, kept for manual and partial rollout)."""
     return TicketOut.of(await run.write(manual.pickup, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/reassign", response_model=TicketOut)
+@router.post("/{ticket_id}/reassign",
+             openapi_extra=refusals(e.NotFound, e.AgentInactive, e.InvalidTransition,
+                                 e.NotAMember, e.CapacityExceeded),
+             response_model=TicketOut)
 async def reassign_ticket(
     ticket_id: RowId, body: Reassign, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
@@ -115,7 +133,8 @@ async def reassign_ticket(
                                         force=body.force))
 
 
-@router.post("/{ticket_id}/unassign", response_model=TicketOut)
+@router.post("/{ticket_id}/unassign", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
 async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
@@ -123,7 +142,8 @@ async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> T
     return TicketOut.of(view)
 
 
-@router.patch("/{ticket_id}", response_model=TicketOut)
+@router.patch("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+              response_model=TicketOut)
 async def update_ticket(
     ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
@@ -133,14 +153,16 @@ async def update_ticket(
     return TicketOut.of(ticket)
 
 
-@router.post("/{ticket_id}/front", response_model=TicketOut)
+@router.post("/{ticket_id}/front", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
 async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))
 
 
-@router.get("/{ticket_id}/messages", response_model=list[MessageOut])
+@router.get("/{ticket_id}/messages", openapi_extra=refusals(e.NotFound, e.NotYourTicket),
+            response_model=list[MessageOut])
 def ticket_messages(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> list[MessageOut]:
     """What the customer wrote on its channel, oldest first (admins and the holder)."""
     return [MessageOut.of(m) for m in channels.messages(ctx, who, ticket_id)]

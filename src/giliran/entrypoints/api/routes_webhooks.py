@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
+from giliran.domain import errors as e
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import EVENT_TYPES
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, Strict
 from giliran.service import outbox
 
@@ -69,7 +71,8 @@ class DeliveryPage(BaseModel):
     offset: int
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookOut)
+@router.post("/webhooks", openapi_extra=refusals(e.DestinationNotAllowed), status_code=201,
+             response_model=WebhookOut)
 async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Admin, run: Run) -> WebhookOut:
     """Events from now on are POSTed to the URL as JSON, with headers X-Giliran-Signature,
     X-Giliran-Event, X-Giliran-Delivery and Idempotency-Key (the same on every attempt)."""
@@ -83,7 +86,7 @@ def list_webhooks(ctx: Ctx, who: Admin) -> list[WebhookOut]:
     return [WebhookOut.of(w) for w in outbox.list_webhooks(ctx, who)]
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204)
+@router.delete("/webhooks/{webhook_id}", openapi_extra=refusals(e.NotFound), status_code=204)
 async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """No new deliveries; those already pending still go out."""
     await run.write(outbox.remove_webhook, ctx, who, webhook_id)
@@ -104,7 +107,8 @@ def list_deliveries(
                         offset=offset)
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut)
+@router.post("/deliveries/{delivery_id}/retry",
+             openapi_extra=refusals(e.NotFound, e.InvalidTransition), response_model=DeliveryOut)
 async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Admin, run: Run) -> DeliveryOut:
     """A dead delivery gets a fresh round of attempts."""
     return DeliveryOut.of(await run.write(outbox.retry_delivery, ctx, who, delivery_id))

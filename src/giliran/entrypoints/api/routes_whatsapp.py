@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from giliran.bootstrap import Container
+from giliran.domain import errors as e
 from giliran.domain.errors import (
     BadSignature,
     Forbidden,
@@ -29,30 +30,43 @@ from giliran.domain.errors import (
 )
 from giliran.domain.model import DEFAULT_QUEUE
 from giliran.domain.text import unstorable_at
+from giliran.entrypoints.api.deps import ApiRoute
+from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.openapi import BODY_KEY
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import channels
 
-router = APIRouter(tags=["channels"])
+router = APIRouter(route_class=ApiRoute, tags=["channels"])
 CHANNEL = "whatsapp"
 
 
-@router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+@router.get("/webhooks/whatsapp", openapi_extra=refusals(e.Forbidden, e.TooManyRequests),
+            response_class=PlainTextResponse)
 async def verify(request: Request) -> Response:
     """Meta's handshake: hub.mode=subscribe and our verify token; echo hub.challenge."""
+    throttle: Throttle = request.app.state.throttle
+    await throttle.webhook_call(request)
     settings = request.app.state.container.settings
     params = request.query_params
     expected = settings.whatsapp_verify_token
     given = params.get("hub.verify_token", "")
     if (expected is None or params.get("hub.mode") != "subscribe"
             or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode())):
+        if given:
+            await throttle.failed(request)
         raise Forbidden("verification failed")
     return PlainTextResponse(params.get("hub.challenge", ""))
 
 
-@router.post("/webhooks/whatsapp")
+@router.post("/webhooks/whatsapp", openapi_extra={
+    **refusals(e.SignatureMissing, e.BadSignature, e.MalformedRequest, e.TooManyRequests,
+               e.NotConfigured), BODY_KEY: True})
 async def deliveries(request: Request) -> Response:
     """Each message opens a lead or joins its contact's open one. Refused before the body is
     read without a signature (401) or a configured app secret (503)."""
+    throttle: Throttle = request.app.state.throttle
+    await throttle.webhook_call(request)
     container: Container = request.app.state.container
     secret = container.settings.whatsapp_app_secret
     if secret is None:
@@ -64,6 +78,7 @@ async def deliveries(request: Request) -> Response:
     expected = "sha256=" + hmac.new(secret.get_secret_value().encode(), raw,
                                     hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signature.encode(), expected.encode()):
+        await throttle.failed(request)
         raise BadSignature("the signature does not match")
     try:
         payload = orjson.loads(raw)
