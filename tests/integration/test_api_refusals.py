@@ -94,7 +94,7 @@ def test_an_agent_gets_403_before_anything_about_its_input(
     client: TestClient, method: str, path: str, body: Any
 ) -> None:
     agent = make_agent(client, "a")
-    bad_path = path.replace("/1", "/not-a-number").replace("/default", "/NOT A QUEUE!")
+    bad_path = path.replace("/1", "/0").replace("/default", "/NOT A QUEUE!")
     r = client.request(method.upper(), bad_path, content=b"{not json",
                        headers={**bearer(agent["token"]), "Content-Type": "application/json"})
     assert (r.status_code, error_code(r)) == (403, "forbidden"), r.text
@@ -107,7 +107,7 @@ def test_an_agent_gets_403_before_anything_about_its_input(
 def test_no_token_and_malformed_json_is_401(
     client: TestClient, method: str, path: str, body: Any
 ) -> None:
-    r = client.request(method.upper(), path.replace("/1", "/x"), content=b"{not json",
+    r = client.request(method.upper(), path.replace("/1", "/0"), content=b"{not json",
                        headers={"Content-Type": "application/json"})
     assert (r.status_code, error_code(r)) == (401, "unauthorized"), r.text
 

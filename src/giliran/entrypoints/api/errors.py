@@ -84,6 +84,11 @@ def _location(err: Any) -> list[Any]:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI's answer to a body that is not text (not UTF-8): like malformed JSON, 422.
+        return JSONResponse(error_body("invalid_request", "the request is not valid", [
+            {"loc": ["body"], "msg": "the body is not UTF-8 JSON", "type": "json_invalid"}]),
+            status_code=422)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = getattr(exc, "code", None) or codes.get(exc.status_code, "http_error")
     headers = dict(exc.headers or {})
@@ -106,11 +111,14 @@ def allowed_methods(request: Request) -> list[str]:
             templates.append((re.compile(source + "$"), methods | (
                 {"HEAD"} if "GET" in methods else set())))
         request.app.state.allow_templates = templates
-    found: set[str] = set()
+    exact: set[str] = set()
+    templated: set[str] = set()
     for template, allowed in templates:
         if template.match(request.url.path):
-            found |= allowed
-    return sorted(found)
+            (templated if "[^/]+" in template.pattern else exact).update(allowed)
+    # A path the API names literally is that resource, whatever a template would match
+    # (/webhooks/telegram is no /webhooks/{webhook_id}).
+    return sorted(exact or templated)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

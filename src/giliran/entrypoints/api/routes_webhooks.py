@@ -86,7 +86,7 @@ def list_webhooks(ctx: Ctx, who: Admin) -> list[WebhookOut]:
     return [WebhookOut.of(w) for w in outbox.list_webhooks(ctx, who)]
 
 
-@router.delete("/webhooks/{webhook_id}", openapi_extra=refusals(e.NotFound), status_code=204)
+@router.delete("/webhooks/{webhook_id:int}", openapi_extra=refusals(e.NotFound), status_code=204)
 async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """No new deliveries; those already pending still go out."""
     await run.write(outbox.remove_webhook, ctx, who, webhook_id)
