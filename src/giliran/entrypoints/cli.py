@@ -245,37 +245,47 @@ def import_backlog(
                                            help="Assign what capacity allows afterwards")] = True,
 ) -> None:
     """Import a backlog of tickets, then dispatch it in batches. Safe to run again: rows are
-    matched on external_id (required), so a second run creates nothing new."""
+    matched on external_id (required), so a second run creates nothing new. Invalid rows are
+    listed and skipped (exit code 1); only a file that cannot be read stops it (exit code 2)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from giliran.domain.errors import GiliranError
     from giliran.entrypoints.backlog import BadRow, count_rows, read_rows
     from giliran.service import importing
     from giliran.service.context import ADMIN
     from giliran.service.tickets import NewTicket
 
+    try:
+        total = count_rows(file)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]cannot read {file}:[/red] {exc}")
+        raise typer.Exit(2) from None
     container = _container()
     created = existing = assigned = 0
     bad: list[BadRow] = []
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
+
+    def flush(pending: list[tuple[int, NewTicket]]) -> None:
+        nonlocal created, existing
+        result = importing.import_batch(container.ctx, ADMIN, [row for _, row in pending])
+        created, existing = created + result.created, existing + result.existing
+        bad.extend(BadRow(pending[index][0], why) for index, why in result.refused)
+
     try:
         with Progress(*columns, console=err) as progress:
-            rows_task = progress.add_task("importing", total=count_rows(file))
-            pending: list[NewTicket] = []
-            for _, row in read_rows(file):
+            rows_task = progress.add_task("importing", total=total)
+            pending: list[tuple[int, NewTicket]] = []
+            for line, row in read_rows(file):
                 if isinstance(row, BadRow):
                     bad.append(row)
                 else:
-                    pending.append(row)
+                    pending.append((line, row))
                 if len(pending) >= batch:
-                    result = importing.import_batch(container.ctx, ADMIN, pending)
-                    created, existing = created + result.created, existing + result.existing
+                    flush(pending)
                     pending = []
                 progress.advance(rows_task)
             if pending:
-                result = importing.import_batch(container.ctx, ADMIN, pending)
-                created, existing = created + result.created, existing + result.existing
+                flush(pending)
             if dispatch:
                 assign_task = progress.add_task("dispatching", total=None)
                 while (made := importing.dispatch_batch(container.ctx, ADMIN, batch)) > 0:
@@ -283,17 +293,12 @@ def import_backlog(
                     progress.advance(assign_task, made)
                     if made < batch:
                         break
-    except (GiliranError, ValueError) as exc:
-        err.print(f"[red]import stopped:[/red] {getattr(exc, 'message', exc)}")
-        raise typer.Exit(2) from None
     finally:
         container.close()
     out.print(f"created {created}, already there {existing}, invalid {len(bad)}, "
               f"assigned {assigned}")
-    for row in bad[:20]:
+    for row in sorted(bad, key=lambda b: b.line):
         err.print(f"  line {row.line}: {row.problem}")
-    if len(bad) > 20:
-        err.print(f"  ... and {len(bad) - 20} more")
     if bad:
         raise typer.Exit(1)
 
