@@ -24,7 +24,7 @@ API = "/api/v1"
 SECRET = "receiver-shared-secret-0123"
 
 
-@pytest.mark.parametrize("url", [
+REFUSED = [
     "http://169.254.169.254/latest/meta-data/",  # a cloud metadata service
     "http://127.0.0.1:8000/api/v1/agents",
     "http://localhost/hook",  # resolves to loopback
@@ -32,10 +32,14 @@ SECRET = "receiver-shared-secret-0123"
     "http://100.64.0.1/hook",  # carrier-grade NAT
     "http://[::1]/hook", "http://[fe80::1]/hook", "http://[fd00::1]/hook",
     "http://[::ffff:127.0.0.1]/hook", "http://0.0.0.0/hook", "http://224.0.0.1/hook",
-])
-def test_private_destinations_are_refused_when_registered(client: TestClient, url: str) -> None:
-    r = client.post(f"{API}/webhooks", json={"url": url, "secret": SECRET}, headers=ADMIN)
-    assert (r.status_code, r.json()["error"]["code"]) == (422, "destination_not_allowed"), r.text
+]
+
+
+def test_private_destinations_are_refused_when_registered(client: TestClient) -> None:
+    for url in REFUSED:
+        r = client.post(f"{API}/webhooks", json={"url": url, "secret": SECRET}, headers=ADMIN)
+        assert (r.status_code, r.json()["error"]["code"]) == (
+            422, "destination_not_allowed"), (url, r.text)
     assert client.get(f"{API}/webhooks", headers=ADMIN).json() == []
 
 
