@@ -64,8 +64,10 @@ def clock() -> FakeClock:
 @pytest.fixture
 def container(database_url: str, clock: FakeClock) -> Iterator[Container]:
     # The scheduler is off: tests that need the timer pass run it on their fake clock.
+    # Gauges uncached: tests read /metrics right after changing the floor.
     settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, random_seed=7,
-                        scheduler=False, outbox=False, event_poll_seconds=0.02)
+                        scheduler=False, outbox=False, event_poll_seconds=0.02,
+                        metrics_cache_seconds=0)
     c = bootstrap(settings, clock=clock)
     yield c
     c.close()

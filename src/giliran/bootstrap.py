@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 from giliran.adapters.clock import SystemClock
+from giliran.adapters.destinations import Destinations
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
@@ -53,6 +54,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sending=frozenset(name for name, on in ((TELEGRAM, settings.telegram_bot_token),
                                                 (WHATSAPP, settings.whatsapp_sends)) if on),
         whatsapp_template=settings.whatsapp_template,
+        destinations=Destinations(settings.webhook_allow_private),
     )
     return Container(settings, db, ctx, factory)
 

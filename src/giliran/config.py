@@ -51,6 +51,32 @@ class Settings(BaseSettings):
     # most 10 minutes apart), and how long one attempt may take.
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Let webhooks point at private, loopback and link-local addresses (a receiver on the
+    # same host or network); refused by default, at registration and again when sending.
+    webhook_allow_private: bool = False
+
+    # Limits at the edge, per worker process (README, "Limits", says what each defends
+    # against). Bodies are counted as they stream; heads (request line and headers) as they
+    # arrive.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    max_header_bytes: int = Field(default=32_768, ge=1024, le=1_048_576)
+    max_headers: int = Field(default=100, ge=10, le=1000)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    keepalive_timeout_seconds: int = Field(default=5, ge=1, le=600)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    max_concurrent_requests: int = Field(default=256, ge=1, le=100_000)
+    ws_max_message_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
+
+    # Rate limits per client address and minute, across processes and replicas (0 = off):
+    # failed authentications (wrong token, webhook secret or signature), and calls to the
+    # inbound webhooks.
+    auth_failures_per_minute: int = Field(default=20, ge=0, le=100_000)
+    webhook_calls_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
+    # /metrics: behind its own bearer token when set; the floor's gauges are read from the
+    # database at most this often per process (0 = at every scrape).
+    metrics_token: SecretStr | None = None
+    metrics_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     # WhatsApp Cloud API webhook (lead intake): the app secret that signs deliveries, the
     # token Meta echoes when verifying the webhook, and which queue each business phone number

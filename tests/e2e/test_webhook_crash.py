@@ -13,6 +13,8 @@ from tests.support.e2e_server import API, wait_until
 from tests.support.receiver import Receiver
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
+PRIVATE_OK = {"GILIRAN_WEBHOOK_ALLOW_PRIVATE": "true"}  # the receiver is on loopback
+
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -24,7 +26,7 @@ def test_a_notification_pending_at_a_crash_is_delivered_once_after_restart(
         # A server that sends nothing (its outbox loops are off) holds the window open for as
         # long as the test needs: the assignment commits, its notification waits.
         slow = ServerProcess(database_url, log_path=tmp_path / "slow.log",
-                             env={"GILIRAN_OUTBOX": "false"})
+                             env={"GILIRAN_OUTBOX": "false", **PRIVATE_OK})
         slow.start()
         try:
             http = httpx.Client(base_url=slow.base_url + API, headers=ADMIN)
@@ -42,7 +44,7 @@ def test_a_notification_pending_at_a_crash_is_delivered_once_after_restart(
         assert receiver.received == [], "notified before the crash; the test proves nothing"
 
         fast = ServerProcess(database_url, log_path=tmp_path / "fast.log",
-                             env={"GILIRAN_TICK_SECONDS": "0.1"})
+                             env={"GILIRAN_TICK_SECONDS": "0.1", **PRIVATE_OK})
         fast.start()
         try:
             wait_until(lambda: receiver.received, timeout=30, what="the notification")

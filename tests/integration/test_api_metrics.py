@@ -7,7 +7,11 @@ import re
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
+from giliran.entrypoints.api.app import create_app
 from tests.integration.test_api_seed import make_agent, online, post_ticket
+from tests.support.server import ADMIN_TOKEN
 
 
 def sample(text: str, name: str, labels: str = "", default: float | None = None) -> float:
@@ -45,3 +49,41 @@ def test_metrics_show_the_floor_and_count_what_happened(
         "the 30 s wait was not seen")
     assert "giliran_assignment_latency_seconds_count" in text
     assert "gla_" not in text and "test-admin-token" not in text
+
+
+def metrics_app(database_url: str, clock: FakeClock, **settings: object) -> Container:
+    return bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN,
+                              scheduler=False, outbox=False, **settings), clock=clock)
+
+
+def test_scrapes_are_served_from_gauges_cached_per_process(
+    database_url: str, clock: FakeClock
+) -> None:
+    container = metrics_app(database_url, clock, metrics_cache_seconds=300)
+    try:
+        with TestClient(create_app(container)) as client:
+            first = client.get("/metrics").text
+            post_ticket(client, "waits")
+            again = client.get("/metrics").text  # within the 300 s: the same figures
+    finally:
+        container.close()
+    assert sample(first, "giliran_queue_depth", '{queue="default"}', 0.0) == 0
+    assert sample(again, "giliran_queue_depth", '{queue="default"}', 0.0) == 0
+
+
+def test_metrics_behind_their_own_token(database_url: str, clock: FakeClock) -> None:
+    container = metrics_app(database_url, clock, metrics_token="scrape-token-0123456789")
+    try:
+        with TestClient(create_app(container)) as client:
+            assert client.get("/metrics").status_code == 401
+            wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "unauthorized")
+            assert "scrape-token" not in wrong.text
+            # The admin token is not the metrics token.
+            assert client.get("/metrics", headers={
+                "Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 401
+            ok = client.get("/metrics",
+                            headers={"Authorization": "Bearer scrape-token-0123456789"})
+            assert ok.status_code == 200 and "giliran_queue_depth" in ok.text
+    finally:
+        container.close()

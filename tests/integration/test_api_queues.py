@@ -51,7 +51,7 @@ def test_tickets_name_a_real_active_queue(client: TestClient) -> None:
     r = client.patch(f"{API}/queues/old", json={"active": False}, headers=ADMIN)
     assert r.json()["active"] is False
     closed = client.post(f"{API}/tickets", json={"title": "t", "queue": "old"}, headers=ADMIN)
-    assert closed.status_code == 422 and "deactivated" in closed.json()["error"]["message"]
+    assert (closed.status_code, closed.json()["error"]["code"]) == (409, "queue_inactive")
     # Tickets it already had carry on.
     agent = make_agent(client, "a", queues=["old"])
     online(client, agent)

@@ -234,7 +234,7 @@ def test_a_notice_that_keeps_failing_becomes_dead_and_an_admin_can_retry_it(
     notice_id = dead["items"][0]["id"]
     retried = tg.client.post(f"{API}/notices/{notice_id}/retry", headers=ADMIN)
     assert retried.json()["status"] == "pending"
-    assert tg.client.post(f"{API}/notices/{notice_id}/retry", headers=ADMIN).status_code == 422
+    assert tg.client.post(f"{API}/notices/{notice_id}/retry", headers=ADMIN).status_code == 409
     tg.deliver()
     assert len(tg.fake.sent_to(CUSTOMER)) == 1
     listed = tg.client.get(f"{API}/notices", headers=ADMIN).text

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -16,14 +16,26 @@ import pytest
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.bootstrap import Container
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
 from giliran.entrypoints.scheduler import Deliverer
 from giliran.service import outbox
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 from tests.support.receiver import Receiver
+from tests.support.server import ADMIN_TOKEN
 
 API = "/api/v1"
 SECRET = "receiver-shared-secret-0123"
+
+
+@pytest.fixture
+def container(database_url: str, clock: FakeClock) -> Iterator[Container]:
+    """The receiver listens on loopback, which webhooks may reach only when allowed."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, random_seed=7,
+                        scheduler=False, outbox=False, webhook_allow_private=True)
+    c = bootstrap(settings, clock=clock)
+    yield c
+    c.close()
 
 
 def deliver(container: Container, max_attempts: int = 8) -> int:
@@ -33,7 +45,8 @@ def deliver(container: Container, max_attempts: int = 8) -> int:
         return fn(*args)
 
     async def once() -> int:
-        d = Deliverer(container.ctx, run, run, 1.0, max_attempts, timeout=5.0)
+        d = Deliverer(container.ctx, run, run, 1.0, max_attempts, timeout=5.0,
+                      allow_private=container.settings.webhook_allow_private)
         try:
             return await d.run_once()
         finally:
@@ -110,7 +123,8 @@ def test_after_the_last_attempt_a_delivery_is_dead_and_can_be_retried(
         assert retried.status_code == 200 and retried.json()["status"] == "pending"
         assert deliver(container, 3) == 1
         again = client.post(f"{API}/deliveries/{dead['items'][0]['id']}/retry", headers=ADMIN)
-        assert again.status_code == 422, "only a dead delivery can be retried"
+        assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_transition"), \
+            "only a dead delivery can be retried"
 
 
 def test_an_unreachable_receiver_is_an_error_not_a_crash(

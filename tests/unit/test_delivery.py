@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from giliran.domain import delivery as d
-from giliran.domain.errors import InvalidInput
+from giliran.domain.errors import InvalidTransition
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -53,7 +53,7 @@ def test_a_retried_dead_letter_starts_a_fresh_round() -> None:
 
 def test_only_a_dead_letter_can_be_retried() -> None:
     delivery = d.Delivery(1, 1, 1, next_attempt_at=NOW)
-    with pytest.raises(InvalidInput, match="delivery 1 is pending, not dead"):
+    with pytest.raises(InvalidTransition, match="delivery 1 is pending, not dead"):
         d.retry(delivery, now=NOW, name="delivery 1")
 
 

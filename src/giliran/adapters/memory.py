@@ -48,6 +48,7 @@ from giliran.service.ports import (
     MessageRepository,
     NoticeRepository,
     QueueRepository,
+    RateLimitRepository,
     SettingsRepository,
     TicketFilter,
     TicketRepository,
@@ -75,6 +76,7 @@ class MemoryState:
     notices: dict[int, Notice] = field(default_factory=dict)
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # window, hits
     # The last id given out per table: ids are never reused, even after a prune (as in SQL).
     last_ids: dict[str, int] = field(default_factory=dict)
 
@@ -435,6 +437,23 @@ class InMemorySettingsRepository:
         self._s.settings[name] = value
 
 
+class InMemoryRateLimitRepository:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def hit(self, key: str, window_start: int) -> int:
+        window, hits = self._s.rate_limits.get(key, (window_start, 0))
+        hits = hits + 1 if window == window_start else 1
+        self._s.rate_limits[key] = (window_start, hits)
+        return hits
+
+    def prune(self, before: int) -> int:
+        gone = [k for k, (window, _) in self._s.rate_limits.items() if window < before]
+        for key in gone:
+            del self._s.rate_limits[key]
+        return len(gone)
+
+
 class InMemoryUnitOfWork:
     agents: AgentRepository
     tickets: TicketRepository
@@ -448,6 +467,7 @@ class InMemoryUnitOfWork:
     customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -472,6 +492,7 @@ class InMemoryUnitOfWork:
         self.customers = InMemoryCustomerRepository(self._state.conversation)
         self.notices = InMemoryNoticeRepository(self._state)
         self.chat_links = InMemoryChatLinkRepository(self._state)
+        self.rate_limits = InMemoryRateLimitRepository(self._state)
         return self
 
     def lock_floor(self) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from giliran.domain.errors import InvalidInput
+from giliran.domain.errors import InvalidTransition
 
 FIRST_RETRY_SECONDS = 2.0
 LONGEST_WAIT_SECONDS = 600.0
@@ -117,7 +117,7 @@ def lease(item: Attempts, *, now: datetime) -> None:
 def retry(delivery: Attempts, *, now: datetime, name: str) -> None:
     """An admin's second chance for a dead letter: a fresh round of attempts."""
     if delivery.status is not DeliveryStatus.DEAD:
-        raise InvalidInput(f"{name} is {delivery.status.value}, not dead")
+        raise InvalidTransition(f"{name} is {delivery.status.value}, not dead")
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = now

@@ -35,6 +35,34 @@ class Unauthorized(GiliranError):
     code = "unauthorized"
 
 
+class SignatureMissing(Unauthorized):
+    """A webhook delivery without the signature its sender always adds."""
+
+    code = "signature_missing"
+
+
+class BadSecret(Unauthorized):
+    """A webhook call without the shared secret, or with a wrong one."""
+
+    code = "bad_secret"
+
+
+class BadSignature(Forbidden):
+    """A webhook delivery whose signature does not match its body."""
+
+    code = "bad_signature"
+
+
+class TooManyRequests(GiliranError):
+    """Too many failed authentications, or webhook calls, from one client address."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Conflict(GiliranError):
     code = "conflict"
 
@@ -72,10 +100,34 @@ class DefaultQueueRequired(Conflict):
     code = "default_queue_required"
 
 
+class QueueInactive(Conflict):
+    """A new ticket for a queue that is switched off."""
+
+    code = "queue_inactive"
+
+
+class AgentInactive(Conflict):
+    """A move to, or a turn for, an agent that is deactivated."""
+
+    code = "agent_inactive"
+
+
 class InvalidInput(GiliranError):
     """Input that is well-formed but breaks a rule (e.g. an unknown queue)."""
 
     code = "invalid_input"
+
+
+class MalformedRequest(InvalidInput):
+    """A body that is not what the endpoint takes (e.g. not a WhatsApp payload)."""
+
+    code = "invalid_request"
+
+
+class DestinationNotAllowed(InvalidInput):
+    """A webhook URL that points into a private, loopback or link-local network."""
+
+    code = "destination_not_allowed"
 
 
 class NotConfigured(GiliranError):

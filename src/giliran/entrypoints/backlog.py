@@ -1,8 +1,10 @@
 """Reading a backlog file for `giliran import`: CSV with a header row, or JSON lines.
 
 Each row is checked by the same rules as `POST /api/v1/tickets`, plus a required external_id
-(what makes an import safe to run again). Rows that break a rule are reported by line number
-and skipped; the others are imported.
+(what makes an import safe to run again); priorities are read in any case (`HIGH`). Rows
+that break a rule are reported by line number and skipped; the others are imported. Only a
+file that cannot be read (not UTF-8, a CSV header naming unknown columns) stops an import,
+and `check_readable` finds that before anything is imported.
 """
 
 from __future__ import annotations
@@ -36,19 +38,40 @@ def read_rows(path: Path) -> Iterator[tuple[int, NewTicket | BadRow]]:
 
 
 def count_rows(path: Path) -> int:
+    """The rows in the file, after checking that it can be read as a whole (UTF-8, and for
+    CSV a header of known columns): ValueError otherwise, before anything is imported."""
+    lines = 0
     with path.open("rb") as f:
-        lines = sum(1 for line in f if line.strip())
-    return lines - (0 if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else 1)
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(f"line {number} is not UTF-8 text") from None
+            lines += bool(raw.strip())
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        return lines
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        _columns(csv.DictReader(f))
+    return lines - 1
+
+
+def _columns(reader: csv.DictReader[str]) -> None:
+    unknown = set(reader.fieldnames or ()) - set(FIELDS)
+    if not reader.fieldnames:
+        raise ValueError("the CSV file has no header row")
+    if unknown:
+        raise ValueError(f"unknown column(s) {sorted(unknown)}; expected some of {FIELDS}")
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, NewTicket | BadRow]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
-        unknown = set(reader.fieldnames or ()) - set(FIELDS)
-        if unknown:
-            raise ValueError(f"unknown column(s) {sorted(unknown)}; expected some of {FIELDS}")
+        _columns(reader)
         for row in reader:
-            values = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            if None in row:
+                yield reader.line_num, BadRow(reader.line_num, "more values than columns")
+                continue
+            values = {k: v for k, v in row.items() if v not in (None, "")}
             yield reader.line_num, _ticket(reader.line_num, values)
 
 
@@ -71,6 +94,8 @@ def _json_lines(path: Path) -> Iterator[tuple[int, NewTicket | BadRow]]:
 def _ticket(line: int, values: dict[str, object]) -> NewTicket | BadRow:
     if not values.get("external_id"):
         return BadRow(line, "external_id is required")
+    if isinstance(values.get("priority"), str):
+        values = {**values, "priority": str(values["priority"]).strip().lower()}
     try:
         body = TicketCreate.model_validate(values)
     except ValidationError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -85,13 +86,12 @@ def serve(
              "(created with mode 600) and reuse it on the next start.")] = None,
 ) -> None:
     """Start the HTTP server (API under /api/v1, docs at /api/v1/docs)."""
-    import uvicorn
-
     settings = _settings()
     generated: str | None = None
+    reused = False
     if settings.admin_token is None:
         # Settled here, before the workers start, so every worker shares it.
-        generated = _admin_token(token_file)
+        generated, reused = _admin_token(token_file)
         os.environ["GILIRAN_ADMIN_TOKEN"] = generated
     settings = _settings()
     if run_migrations:
@@ -106,41 +106,80 @@ def serve(
     base = f"http://{shown_host}:{bind_port}"
     out.print(f"dashboards: {base}/ for agents, {base}/admin for supervisors")
     out.print(f"API docs: {base}/api/v1/docs")
-    if generated is not None:
+    if generated is None:
+        out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
+    elif reused:
+        # Printed once, when it was generated; a log is no place to repeat a secret.
+        out.print(f"admin token: kept in {token_file}")
+    else:
         kept = (f"kept in {token_file}" if token_file is not None
                 else "generated; set GILIRAN_ADMIN_TOKEN to keep one")
         out.print(f"admin token ({kept}): [bold]{generated}[/bold]")
-    else:
-        out.print("admin token: the value of GILIRAN_ADMIN_TOKEN")
-    metrics_dir = _metrics_dir(n_workers)
+    _run_server(settings, bind_host, bind_port, n_workers, access_log)
+
+
+def _run_server(settings: Settings, host: str, port: int, workers: int,
+                access_log: bool) -> None:
+    """uvicorn with giliran's protocol and limits (what uvicorn.run does, with our config)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from giliran.entrypoints.api.edge import EdgeLimits
+    from giliran.entrypoints.http_protocol import ServerConfig
+
+    edge = EdgeLimits.of(settings)
+    _raise_fd_limit(edge.max_connections)
+    config = ServerConfig(
+        "giliran.entrypoints.api.app:create_app", factory=True, edge=edge, host=host,
+        port=port, workers=workers, log_level=settings.log_level, access_log=access_log,
+        timeout_keep_alive=settings.keepalive_timeout_seconds,
+        ws_max_size=settings.ws_max_message_bytes,
+    )
+    server = uvicorn.Server(config)
+    metrics_dir = _metrics_dir(workers)
     try:
-        uvicorn.run(
-            "giliran.entrypoints.api.app:create_app",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=n_workers,
-            log_level=settings.log_level,
-            access_log=access_log,
-        )
+        if workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    if workers == 1 and not server.started:
+        raise typer.Exit(3)
 
 
-def _admin_token(path: Path | None) -> str:
-    """A fresh admin token, or the one kept in `path` by an earlier start."""
+def _raise_fd_limit(connections: int) -> None:
+    """Lift the soft open-files limit to the hard one (often 1,024 against 500,000+), so the
+    connection cap, not the descriptor limit, is what refuses a flood of connections."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+    if soft != resource.RLIM_INFINITY and soft < connections + 256:
+        err.print(f"[yellow]warning:[/yellow] the open-files limit ({soft}) is below "
+                  f"GILIRAN_MAX_CONNECTIONS + 256; lower one or raise the other")
+
+
+def _admin_token(path: Path | None) -> tuple[str, bool]:
+    """A fresh admin token, or the one kept in `path` by an earlier start (then True)."""
     if path is not None and path.is_file():
         kept = path.read_text().strip()
         if kept.startswith("gl_admin_") and len(kept) >= 16:
-            return kept
+            return kept, True
     token = "gl_admin_" + secrets.token_urlsafe(24)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(token + "\n")
-    return token
+    return token, False
 
 
 def _metrics_dir(workers: int) -> str | None:
@@ -207,37 +246,47 @@ def import_backlog(
                                            help="Assign what capacity allows afterwards")] = True,
 ) -> None:
     """Import a backlog of tickets, then dispatch it in batches. Safe to run again: rows are
-    matched on external_id (required), so a second run creates nothing new."""
+    matched on external_id (required), so a second run creates nothing new. Invalid rows are
+    listed and skipped (exit code 1); only a file that cannot be read stops it (exit code 2)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from giliran.domain.errors import GiliranError
     from giliran.entrypoints.backlog import BadRow, count_rows, read_rows
     from giliran.service import importing
     from giliran.service.context import ADMIN
     from giliran.service.tickets import NewTicket
 
+    try:
+        total = count_rows(file)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]cannot read {file}:[/red] {exc}")
+        raise typer.Exit(2) from None
     container = _container()
     created = existing = assigned = 0
     bad: list[BadRow] = []
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
+
+    def flush(pending: list[tuple[int, NewTicket]]) -> None:
+        nonlocal created, existing
+        result = importing.import_batch(container.ctx, ADMIN, [row for _, row in pending])
+        created, existing = created + result.created, existing + result.existing
+        bad.extend(BadRow(pending[index][0], why) for index, why in result.refused)
+
     try:
         with Progress(*columns, console=err) as progress:
-            rows_task = progress.add_task("importing", total=count_rows(file))
-            pending: list[NewTicket] = []
-            for _, row in read_rows(file):
+            rows_task = progress.add_task("importing", total=total)
+            pending: list[tuple[int, NewTicket]] = []
+            for line, row in read_rows(file):
                 if isinstance(row, BadRow):
                     bad.append(row)
                 else:
-                    pending.append(row)
+                    pending.append((line, row))
                 if len(pending) >= batch:
-                    result = importing.import_batch(container.ctx, ADMIN, pending)
-                    created, existing = created + result.created, existing + result.existing
+                    flush(pending)
                     pending = []
                 progress.advance(rows_task)
             if pending:
-                result = importing.import_batch(container.ctx, ADMIN, pending)
-                created, existing = created + result.created, existing + result.existing
+                flush(pending)
             if dispatch:
                 assign_task = progress.add_task("dispatching", total=None)
                 while (made := importing.dispatch_batch(container.ctx, ADMIN, batch)) > 0:
@@ -245,17 +294,12 @@ def import_backlog(
                     progress.advance(assign_task, made)
                     if made < batch:
                         break
-    except (GiliranError, ValueError) as exc:
-        err.print(f"[red]import stopped:[/red] {getattr(exc, 'message', exc)}")
-        raise typer.Exit(2) from None
     finally:
         container.close()
     out.print(f"created {created}, already there {existing}, invalid {len(bad)}, "
               f"assigned {assigned}")
-    for row in bad[:20]:
+    for row in sorted(bad, key=lambda b: b.line):
         err.print(f"  line {row.line}: {row.problem}")
-    if len(bad) > 20:
-        err.print(f"  ... and {len(bad) - 20} more")
     if bad:
         raise typer.Exit(1)
 

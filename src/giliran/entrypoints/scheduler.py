@@ -13,7 +13,7 @@ from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
 from giliran.domain.model import HistoryEntry
-from giliran.service import notify, outbox, stream
+from giliran.service import limits, notify, outbox, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
@@ -84,6 +84,7 @@ class Scheduler:
             await self._run_write(stream.prune, self._ctx, self._keep_events)
             await self._run_write(outbox.prune, self._ctx, self._keep_events)
             await self._run_write(notify.prune, self._ctx, self._keep_events)
+            await self._run_write(limits.prune, self._ctx)
         except Exception:
             log.exception("pruning old events failed")
 
@@ -164,13 +165,14 @@ class Deliverer(OutboxLoop):
     NAME = "giliran-deliverer"
 
     def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
-                 interval: float, max_attempts: int, timeout: float) -> None:
+                 interval: float, max_attempts: int, timeout: float, *,
+                 allow_private: bool = False) -> None:
         super().__init__(interval)
         self._ctx = ctx
         self._run_write = run_write
         self._run_read = run_read
         self._max_attempts = max_attempts
-        self._sender = WebhookSender(timeout)
+        self._sender = WebhookSender(timeout, allow_private=allow_private)
 
     async def aclose(self) -> None:
         await self._sender.aclose()

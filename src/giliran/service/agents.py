@@ -130,7 +130,7 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
 def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
     unknown = sorted(n for n in names if uow.queues.get(n) is None)
     if unknown:
-        raise InvalidInput(f"unknown queue(s): {', '.join(unknown)}")
+        raise InvalidInput(f"{len(unknown)} of the queues named do not exist")
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:

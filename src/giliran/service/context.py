@@ -12,7 +12,7 @@ from giliran.domain.errors import Forbidden, Unauthorized
 from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
 from giliran.domain.model import StrategyName
 from giliran.domain.strategies import SelectionStrategy, make_strategy
-from giliran.service.ports import Clock, UnitOfWorkFactory
+from giliran.service.ports import Clock, DestinationCheck, UnitOfWorkFactory
 
 
 class Role(StrEnum):
@@ -53,9 +53,17 @@ class Context:
     # conversation after the 24-hour window, if one is configured.
     sending: frozenset[str] = frozenset()
     whatsapp_template: str | None = None
+    # Where outgoing webhooks may go (bootstrap wires the real check; in-memory tests take
+    # any destination).
+    destinations: DestinationCheck = field(default_factory=lambda: AnyDestination())
 
     def strategy(self, name: StrategyName) -> SelectionStrategy:
         return make_strategy(name, self.rng)
+
+
+class AnyDestination:
+    def check(self, url: str) -> None:
+        return None
 
 
 def hash_token(token: str) -> str:

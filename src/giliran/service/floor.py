@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain.errors import Conflict, DefaultQueueRequired, InvalidInput
+from giliran.domain.errors import AgentInactive, Conflict, DefaultQueueRequired
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
@@ -193,7 +193,7 @@ def _make_next(uow: UnitOfWork, agent_id: int) -> None:
     from this agent on, the smallest numbers there are puts it in that order at the front."""
     target = agent_or_404(uow, agent_id)
     if not target.active:
-        raise InvalidInput(f"agent {agent_id} is deactivated")
+        raise AgentInactive(f"agent {agent_id} is deactivated")
     everyone = uow.agents.all()  # in rotation order
     rotation = [a for a in everyone if a.active]
     start = rotation.index(next(a for a in rotation if a.id == target.id))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from giliran.domain import rollout
-from giliran.domain.errors import InvalidInput
+from giliran.domain.errors import InvalidInput, QueueInactive
 from giliran.domain.model import HistoryEntry, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
@@ -23,6 +23,9 @@ from giliran.service.tickets import NewTicket, arrival, open_queue
 class BatchResult:
     created: int
     existing: int
+    # Rows skipped by a rule (index in the batch, why): a queue that does not exist or takes
+    # no new tickets. The rest of the batch is imported.
+    refused: tuple[tuple[int, str], ...] = ()
 
 
 def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> BatchResult:
@@ -33,14 +36,20 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
         raise InvalidInput("every imported ticket needs an external_id (it makes import safe "
                            "to repeat)")
     created = 0
+    refused: list[tuple[int, str]] = []
     with ctx.uow(write=True) as uow:
         known = uow.tickets.existing_external_ids({r.external_id or "" for r in rows})
         now = ctx.clock.now()
-        for row in rows:
+        for index, row in enumerate(rows):
             key = row.external_id or ""
             if key in known:
                 continue
-            queue = open_queue(uow, row.queue)
+            try:
+                queue = open_queue(uow, row.queue)
+            except (InvalidInput, QueueInactive):
+                refused.append((index, f"queue {row.queue!r} does not exist" if uow.queues.get(
+                    row.queue) is None else f"queue {row.queue!r} takes no new tickets"))
+                continue
             ticket = arrival(row, now)
             ticket.auto_dispatch = rollout.is_automatic(queue, key)
             uow.tickets.add(ticket)
@@ -49,7 +58,7 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
             known.add(key)
             created += 1
         uow.commit()
-    return BatchResult(created, len(rows) - created)
+    return BatchResult(created, len(rows) - created - len(refused), tuple(refused))
 
 
 def dispatch_batch(ctx: Context, who: Principal, size: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from giliran.domain import lifecycle, rollout
-from giliran.domain.errors import CapacityExceeded, InvalidInput, NotAMember, NotYourQueue
+from giliran.domain.errors import AgentInactive, CapacityExceeded, NotAMember, NotYourQueue
 from giliran.domain.model import Agent, Priority, Reason, Ticket, TicketFlag, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
@@ -42,7 +42,7 @@ def reassign(
         ticket = ticket_or_404(uow, ticket_id)
         target = agent_or_404(uow, agent_id)
         if not target.active:
-            raise InvalidInput(f"agent {target.name} is deactivated")
+            raise AgentInactive(f"agent {target.name} is deactivated")
         if ticket.status.is_final:
             lifecycle.require_active(ticket, action="reassign")
         if ticket.agent_id == target.id:

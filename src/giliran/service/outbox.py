@@ -34,6 +34,7 @@ def add_webhook(ctx: Context, who: Principal, url: str, secret: str,
                 event_types: frozenset[str]) -> Webhook:
     """Starts with the next event (nothing from before it was registered)."""
     who.require(Role.ADMIN)
+    ctx.destinations.check(url)  # before the transaction: it may resolve a name
     with ctx.uow(write=True) as uow:
         _, last = uow.events.bounds()
         webhook = uow.webhooks.add(Webhook(0, url, secret, event_types, True, last))

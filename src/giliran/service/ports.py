@@ -24,6 +24,11 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class DestinationCheck(Protocol):
+    def check(self, url: str) -> None:
+        """Raise DestinationNotAllowed when an outgoing webhook may not go to `url`."""
+
+
 class AgentRepository(Protocol):
     def add(self, agent: Agent, token_hash: str) -> Agent: ...
     def get(self, agent_id: int) -> Agent | None: ...
@@ -248,6 +253,15 @@ class ChatLinkRepository(Protocol):
         ...
 
 
+class RateLimitRepository(Protocol):
+    def hit(self, key: str, window_start: int) -> int:
+        """Count a hit for `key` in the window starting at `window_start` (epoch seconds; a
+        new window starts again from 1); the hits so far in this window."""
+
+    def prune(self, before: int) -> int:
+        """Forget windows that started before `before`."""
+
+
 class QueueRepository(Protocol):
     def add(self, queue: Queue) -> Queue:
         """The caller has checked that the name is free (under the floor lock)."""
@@ -282,6 +296,7 @@ class UnitOfWork(Protocol):
     customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

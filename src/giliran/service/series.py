@@ -45,7 +45,7 @@ def series(ctx: Context, who: Principal, hours: int, bucket_minutes: int,
     since = until - timedelta(hours=hours)
     with ctx.uow(write=False) as uow:
         if queue is not None and uow.queues.get(queue) is None:
-            raise InvalidInput(f"unknown queue {queue!r}")
+            raise InvalidInput("the queue filter names no queue")
         entries = uow.history.search(HistoryFilter(queue=queue, since=since, limit=SCAN))
         waiting_now = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=queue))
         stays = queue_stays(histories_assigned(uow, entries))

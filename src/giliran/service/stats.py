@@ -79,7 +79,7 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         raise InvalidInput("the period may be at most 366 days")
     with ctx.uow(write=False) as uow:
         if queue is not None and uow.queues.get(queue) is None:
-            raise InvalidInput(f"unknown queue {queue!r}")
+            raise InvalidInput("the queue filter names no queue")
         everything = uow.history.search(HistoryFilter(since=since, limit=SCAN))
         window = everything if queue is None else uow.history.search(
             HistoryFilter(queue=queue, since=since, limit=SCAN))

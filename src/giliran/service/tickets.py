@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from giliran.domain import lifecycle, rollout
-from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket
+from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket, QueueInactive
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -91,9 +91,9 @@ def open_queue(uow: UnitOfWork, name: str) -> Queue:
     """The queue a new ticket names, if it takes new tickets."""
     queue = uow.queues.get(name)
     if queue is None:
-        raise InvalidInput(f"unknown queue {name!r}")
+        raise InvalidInput("the ticket names a queue that does not exist")
     if not queue.active:
-        raise InvalidInput(f"queue {name!r} is deactivated and takes no new tickets")
+        raise QueueInactive(f"queue {name!r} is deactivated and takes no new tickets")
     return queue
 
 

@@ -62,14 +62,16 @@ class Database:
 
 
 def connect(raw_url: str, *, sqlite_synchronous: str = "NORMAL", pool_size: int = 10) -> Database:
+    """Bound parameters never appear in errors or logs (hide_parameters): they hold webhook
+    secrets, token hashes and customers' words."""
     url = normalize_url(raw_url)
     if url.drivername.startswith("sqlite"):
         engine = create_engine(url, pool_size=pool_size, max_overflow=40, pool_pre_ping=False,
-                               **JSON_CODEC)
+                               hide_parameters=True, **JSON_CODEC)
         _configure_sqlite(engine, sqlite_synchronous)
     else:
         engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-                               **JSON_CODEC)
+                               hide_parameters=True, **JSON_CODEC)
     return Database(engine)
 
 

@@ -381,3 +381,12 @@ link_codes = Table(
     Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+# Counts per client address and window (failed authentications, webhook calls), shared by
+# every process and replica: see service/limits.py.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", BigInteger, nullable=False),
+    Column("hits", Integer, nullable=False),
+)

@@ -15,6 +15,7 @@ from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.direct import Direct
+from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
@@ -38,6 +39,7 @@ from giliran.service.ports import (
     MessageRepository,
     NoticeRepository,
     QueueRepository,
+    RateLimitRepository,
     SettingsRepository,
     TicketRepository,
     WebhookRepository,
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
     customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -108,6 +111,7 @@ class SqlUnitOfWork:
         self.customers = SqlCustomerRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
+        self.rate_limits = SqlRateLimitRepository(conn)
         return self
 
     def lock_floor(self) -> None:

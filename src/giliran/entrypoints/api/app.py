@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Protocol
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 import giliran
 from giliran.adapters.channel import ChannelClient
@@ -19,7 +19,9 @@ from giliran.bootstrap import Container, bootstrap, telegram_bot, whatsapp_clien
 from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM, WHATSAPP
 from giliran.entrypoints.api import (
+    docs,
     errors,
+    openapi,
     routes_agents,
     routes_audit,
     routes_conversation,
@@ -30,33 +32,15 @@ from giliran.entrypoints.api import (
     routes_whatsapp,
     ws,
 )
+from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
+from giliran.entrypoints.api.routes_floor import GaugeCache
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.courier import Courier
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
 from giliran.entrypoints.telegram import Poller
-
-MAX_BODY_BYTES = 1_000_000
-
-
-class BodyLimit:
-    """Refuse oversized bodies before anything reads them (413, JSON)."""
-
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                response = JSONResponse(
-                    errors.error_body("payload_too_large", f"body over {self.limit} bytes"), 413
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def configure_logging(level: str) -> None:
@@ -66,12 +50,42 @@ def configure_logging(level: str) -> None:
     # python-telegram-bot logs a failed request with its raw answer and a traceback; giliran
     # logs each failed notice itself, in one line without the payload.
     logging.getLogger("telegram").setLevel(logging.CRITICAL)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQuery) for f in access.filters):
+        access.addFilter(RedactQuery())
     logger = logging.getLogger("giliran")
     logger.setLevel(level.upper())
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+SECRET_PARAMETER = re.compile(r"token|secret|passw|signature|key|code|auth|challenge", re.I)
+
+
+def redact_query(target: str) -> str:
+    """The path with the values of query parameters that look secret replaced by ***
+    (Meta's verification puts hub.verify_token in the URL)."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return target
+    parts = []
+    for pair in query.split("&"):
+        name, eq, _ = pair.partition("=")
+        parts.append(f"{name}=***" if eq and SECRET_PARAMETER.search(unquote_plus(name))
+                     else pair)
+    return f"{path}?{'&'.join(parts)}"
+
+
+class RedactQuery(logging.Filter):
+    """uvicorn's access log line carries the full path and query: redact it there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
 
 
 class Background(Protocol):
@@ -87,7 +101,8 @@ def _background(app: FastAPI, c: Container, runner: Runner,
     senders: list[OutboxLoop] = []
     if s.outbox:
         senders.append(Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
-                                 s.webhook_max_attempts, s.webhook_timeout_seconds))
+                                 s.webhook_max_attempts, s.webhook_timeout_seconds,
+                                 allow_private=s.webhook_allow_private))
     if s.outbox and channels:
         attempts = {TELEGRAM: s.telegram_max_attempts, WHATSAPP: s.whatsapp_max_attempts}
         app.state.courier = courier = Courier(c.ctx, channels, runner.write, runner.read,
@@ -120,6 +135,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         own = container is None
         app.state.container = c = container or bootstrap(Settings())
         configure_logging(c.settings.log_level)
+        app.state.edge = EdgeLimits.of(c.settings)
+        app.state.throttle = Throttle(c.ctx, c.settings.auth_failures_per_minute,
+                                      c.settings.webhook_calls_per_minute)
+        app.state.gauges = GaugeCache(c.ctx, c.settings.metrics_cache_seconds)
         # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
         # with four per process the lock holder waited on its own process's other writers
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
@@ -154,10 +173,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Automatic, fair, real-time assignment of tickets and leads to agents.",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by docs.install, from the package
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     # Each router straight under /api/v1: one more level of included routers costs every
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
@@ -165,5 +185,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)
-    app.add_middleware(BodyLimit)
+    docs.install(app)
+    app.add_middleware(EdgeGuard)
     return app

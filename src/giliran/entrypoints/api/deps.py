@@ -1,17 +1,26 @@
-"""Request dependencies. They run on the event loop; only agent tokens need the database."""
+"""Request dependencies. They run on the event loop; only agent tokens need the database.
+
+Who may call a route is declared in its signature (`Admin`, `AgentOnly`, `Staff`, `Who`) and
+checked by `ApiRoute` before FastAPI reads the body or validates anything: a caller learns
+401 (no or bad token), then 403 (wrong role), and only then 422 about its input. The use
+cases check roles again (and finer rules, such as "the holder of this ticket").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import Unauthorized
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
-from giliran.service.context import Context, Principal, authenticate, authenticate_static
+from giliran.entrypoints.api.throttle import Throttle
+from giliran.service.context import Context, Principal, Role, authenticate, authenticate_static
 
 
 async def get_ctx(request: Request) -> Context:
@@ -19,11 +28,66 @@ async def get_ctx(request: Request) -> Context:
     return ctx
 
 
-async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Principal:
-    return await principal_of(request, ctx)
+class Access:
+    """A route's callers: any valid token, or only the given roles."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    async def __call__(self, request: Request) -> Principal:
+        found: Principal | None = getattr(request.state, "principal", None)
+        return found if found is not None else await self.resolve(request)
+
+    async def resolve(self, request: Request) -> Principal:
+        who = await principal_of(request, request.app.state.container.ctx)
+        if self.roles:
+            who.require(*self.roles)
+        return who
+
+
+class ApiRoute(APIRoute):
+    """Authenticates and authorizes before the body is read (see the module docstring), and
+    tells the OpenAPI document who may call the route (`x-giliran-access`, turned into the
+    bearer security requirement and the 401/403 answers by openapi.py)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        access = access_in(endpoint)
+        if access is not None:
+            extra = dict(kwargs.get("openapi_extra") or {})
+            extra[ACCESS_KEY] = [role.value for role in access.roles]
+            kwargs["openapi_extra"] = extra
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        access = access_in(self.endpoint)
+        if access is None:
+            return handler
+
+        async def guarded(request: Request) -> Response:
+            request.state.principal = await access.resolve(request)
+            return await handler(request)
+        return guarded
+
+
+ACCESS_KEY = "x-giliran-access"
+
+
+def access_in(endpoint: Callable[..., Any]) -> Access | None:
+    """The Access an endpoint's signature declares, if any (directly, or through a Call)."""
+    for hint in get_type_hints(endpoint, include_extras=True).values():
+        for meta in getattr(hint, "__metadata__", ()):
+            call = getattr(meta, "dependency", None)
+            if isinstance(call, Access):
+                return call
+            if call is get_call:
+                return STAFF
+    return None
 
 
 async def principal_of(request: Request, ctx: Context) -> Principal:
+    throttle: Throttle = request.app.state.throttle
+    throttle.check(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -33,7 +97,11 @@ async def principal_of(request: Request, ctx: Context) -> Principal:
     static = authenticate_static(ctx, token)
     if static is not None:
         return static
-    return await run_in_threadpool(authenticate, ctx, token)
+    try:
+        return await run_in_threadpool(authenticate, ctx, token)
+    except Unauthorized:
+        await throttle.failed(request)
+        raise
 
 
 async def get_runner(request: Request) -> Runner:
@@ -51,15 +119,21 @@ class Call:
     run: Runner
 
 
+STAFF = Access(Role.ADMIN, Role.INTAKE)
+
+
 async def get_call(request: Request) -> Call:
     ctx: Context = request.app.state.container.ctx
-    return Call(ctx, await principal_of(request, ctx), request.app.state.runner)
+    return Call(ctx, await STAFF(request), request.app.state.runner)
 
 
 Ctx = Annotated[Context, Depends(get_ctx)]
 Run = Annotated[Runner, Depends(get_runner)]
-Who = Annotated[Principal, Depends(get_principal)]
-Bound = Annotated[Call, Depends(get_call)]
+Who = Annotated[Principal, Depends(Access())]  # any valid token; the use case decides more
+Admin = Annotated[Principal, Depends(Access(Role.ADMIN))]
+AgentOnly = Annotated[Principal, Depends(Access(Role.AGENT))]
+AdminOrAgent = Annotated[Principal, Depends(Access(Role.ADMIN, Role.AGENT))]
+Bound = Annotated[Call, Depends(get_call)]  # admin or intake, for ticket intake
 
 # The path and paging parameters every router shares.
 RowId = Annotated[int, Path(ge=1, le=MAX_INT)]

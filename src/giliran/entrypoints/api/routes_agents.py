@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Response
 
-from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
+from giliran.domain import errors as e
+from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     AgentCreate,
     AgentCreated,
@@ -20,11 +22,12 @@ from giliran.entrypoints.api.schemas import (
 )
 from giliran.service import agents, manual, presence
 
-router = APIRouter(tags=["agents"])
+router = APIRouter(route_class=ApiRoute, tags=["agents"])
 
 
-@router.post("/agents", status_code=201, response_model=AgentCreated)
-async def create_agent(body: AgentCreate, ctx: Ctx, who: Who, run: Run) -> AgentCreated:
+@router.post("/agents", openapi_extra=refusals(e.InvalidInput), status_code=201,
+             response_model=AgentCreated)
+async def create_agent(body: AgentCreate, ctx: Ctx, who: Admin, run: Run) -> AgentCreated:
     """Returns the agent's token once; store it, giliran keeps only its hash."""
     new = agents.NewAgent(**{**body.model_dump(), "queues": frozenset(body.queues)})
     agent, token = await run.write(agents.create_agent, ctx, who, new)
@@ -32,18 +35,19 @@ async def create_agent(body: AgentCreate, ctx: Ctx, who: Who, run: Run) -> Agent
 
 
 @router.get("/agents", response_model=list[AgentOut])
-def list_agents(ctx: Ctx, who: Who) -> list[AgentOut]:
+def list_agents(ctx: Ctx, who: Admin) -> list[AgentOut]:
     return [AgentOut.of(a) for a in agents.list_agents(ctx, who)]
 
 
-@router.get("/agents/{agent_id}", response_model=AgentOut)
-def get_agent(agent_id: RowId, ctx: Ctx, who: Who) -> AgentOut:
+@router.get("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), response_model=AgentOut)
+def get_agent(agent_id: RowId, ctx: Ctx, who: Admin) -> AgentOut:
     return AgentOut.of(agents.get_agent(ctx, who, agent_id))
 
 
-@router.patch("/agents/{agent_id}", response_model=AgentOut)
+@router.patch("/agents/{agent_id}", openapi_extra=refusals(e.NotFound, e.InvalidInput),
+              response_model=AgentOut)
 async def update_agent(
-    agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Who, run: Run
+    agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Admin, run: Run
 ) -> AgentOut:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
     Deactivating an agent sends its tickets back to the queue at their original place."""
@@ -54,8 +58,8 @@ async def update_agent(
     return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
 
 
-@router.delete("/agents/{agent_id}", status_code=204)
-async def delete_agent(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
+@router.delete("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), status_code=204)
+async def delete_agent(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """Deactivates the agent for good: its token stops working and its active tickets go back
     to the queue at their original place (history reason `agent_deactivated`). The agent stays
     in the records, so the history keeps naming who had what."""
@@ -64,24 +68,24 @@ async def delete_agent(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Respons
 
 
 @router.get("/agent/me", response_model=AgentOut)
-def whoami(ctx: Ctx, who: Who) -> AgentOut:
+def whoami(ctx: Ctx, who: AgentOnly) -> AgentOut:
     return AgentOut.of(agents.whoami(ctx, who))
 
 
 @router.post("/agent/go-online", response_model=AgentOut)
-async def go_online(ctx: Ctx, who: Who, run: Run) -> AgentOut:
+async def go_online(ctx: Ctx, who: AgentOnly, run: Run) -> AgentOut:
     """Start receiving work (also the way back from `away`); waiting tickets come at once."""
     return AgentOut.of(await run.write(presence.go_online, ctx, who))
 
 
 @router.post("/agent/go-offline", response_model=AgentOut)
-async def go_offline(ctx: Ctx, who: Who, run: Run) -> AgentOut:
+async def go_offline(ctx: Ctx, who: AgentOnly, run: Run) -> AgentOut:
     """Stop receiving work, at once. Tickets held follow each queue's `offline_policy`."""
     return AgentOut.of(await run.write(presence.go_offline, ctx, who))
 
 
 @router.post("/agent/heartbeat", response_model=HeartbeatOut)
-async def heartbeat(ctx: Ctx, who: Who, run: Run) -> HeartbeatOut:
+async def heartbeat(ctx: Ctx, who: AgentOnly, run: Run) -> HeartbeatOut:
     """Keeps the calling agent from expiring to offline; send it more often than
     `grace_seconds`. It never changes presence: an agent that went offline or away comes back
     with go-online."""
@@ -93,7 +97,7 @@ async def heartbeat(ctx: Ctx, who: Who, run: Run) -> HeartbeatOut:
 
 
 @router.get("/agent/my-queue", response_model=MyQueue)
-def my_queue(ctx: Ctx, who: Who) -> MyQueue:
+def my_queue(ctx: Ctx, who: AgentOnly) -> MyQueue:
     view = agents.queue_view(ctx, who)
     items = [
         QueuedTicket(**TicketOut.of(t).model_dump(), position=i,
@@ -107,7 +111,7 @@ def my_queue(ctx: Ctx, who: Who) -> MyQueue:
 @router.get("/agent/available", response_model=TicketPage)
 def available(
     ctx: Ctx,
-    who: Who,
+    who: AgentOnly,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TicketPage:

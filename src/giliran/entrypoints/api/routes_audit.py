@@ -13,13 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput
 from giliran.domain.model import Reason
-from giliran.entrypoints.api.deps import Ctx, Offset, Who
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
     HistoryPage,
+    Moment,
     QueueName,
     SeriesOut,
     StatsOut,
@@ -27,7 +30,7 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import audit, series, stats
 from giliran.service.ports import HistoryFilter
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 CSV_COLUMNS = ["id", "at", "ticket_id", "ticket_number", "event", "reason", "actor",
                "from_agent_id", "to_agent_id"]
@@ -45,8 +48,8 @@ def history_filter(
     agent_id: Id = None,
     reason: Reason | None = None,
     queue: QueueName | None = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Annotated[Moment | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> HistoryFilter:
@@ -61,8 +64,8 @@ def history_filter(
 Filter = Annotated[HistoryFilter, Depends(history_filter)]
 
 
-@router.get("/history", response_model=HistoryPage)
-def history(query: Filter, ctx: Ctx, who: Who) -> HistoryPage:
+@router.get("/history", openapi_extra=refusals(e.InvalidInput), response_model=HistoryPage)
+def history(query: Filter, ctx: Ctx, who: Admin) -> HistoryPage:
     """Who had which ticket when, and why: every move, oldest first. `agent_id` matches the
     agent on either side of a move; `from` is inclusive, `to` exclusive."""
     found, total = audit.search_history(ctx, who, query)
@@ -70,9 +73,10 @@ def history(query: Filter, ctx: Ctx, who: Who) -> HistoryPage:
                        limit=query.limit, offset=query.offset)
 
 
-@router.get("/history.csv", response_class=StreamingResponse,
+@router.get("/history.csv", openapi_extra=refusals(e.InvalidInput),
+            response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
+def history_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
     """The same entries (every match, ignoring limit and offset) as CSV, for a reviewer."""
     batches = audit.export_history(ctx, who, query)
     first = next(batches, [])  # fail (401/403/422) before the response starts
@@ -95,12 +99,12 @@ def history_csv(query: Filter, ctx: Ctx, who: Who) -> StreamingResponse:
         "Content-Disposition": f'attachment; filename="giliran-history-{stamp}.csv"'})
 
 
-@router.get("/stats", response_model=StatsOut)
+@router.get("/stats", openapi_extra=refusals(e.InvalidInput), response_model=StatsOut)
 def desk_stats(
     ctx: Ctx,
-    who: Who,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    who: Admin,
+    from_: Annotated[Moment | None, Query(alias="from")] = None,
+    to: Annotated[Moment | None, Query()] = None,
     queue: QueueName | None = None,
 ) -> StatsOut:
     """Assignment time, queue wait, utilization, escalations and orphaned tickets over a
@@ -108,10 +112,10 @@ def desk_stats(
     return StatsOut.of(stats.stats(ctx, who, _utc(from_), _utc(to), queue))
 
 
-@router.get("/stats/series", response_model=SeriesOut)
+@router.get("/stats/series", openapi_extra=refusals(e.InvalidInput), response_model=SeriesOut)
 def stats_series(
     ctx: Ctx,
-    who: Who,
+    who: Admin,
     hours: Annotated[int, Query(ge=1, le=168)] = 6,
     bucket_minutes: Annotated[int, Query(ge=1, le=1440)] = 15,
     queue: QueueName | None = None,

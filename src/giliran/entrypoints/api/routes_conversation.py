@@ -8,15 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from giliran.domain import errors as e
 from giliran.domain.conversation import Direction, Kind, Message, State
 from giliran.domain.errors import NotConfigured
 from giliran.domain.model import TicketStatus
-from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
+from giliran.entrypoints.api.deps import AdminOrAgent, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service import conversation
 from giliran.service.conversation import CustomerView
 
-router = APIRouter(prefix="/tickets", tags=["conversations"])
+router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["conversations"])
+READ = refusals(e.NotFound, e.NotYourTicket)
 ReplyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                              max_length=4096)]
 IdempotencyKey = Annotated[str | None, Header(
@@ -106,8 +109,8 @@ class CustomerOut(BaseModel):
                        closed_at=t.closed_at) for t in view.earlier])
 
 
-@router.get("/{ticket_id}/messages", response_model=MessagePage)
-def ticket_messages(ticket_id: RowId, ctx: Ctx, who: Who, limit: Limit = 100,
+@router.get("/{ticket_id}/messages", openapi_extra=READ, response_model=MessagePage)
+def ticket_messages(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, limit: Limit = 100,
                     offset: Offset = 0) -> MessagePage:
     """The whole conversation, both directions, oldest first (admins and the holder)."""
     found, total = conversation.conversation(ctx, who, ticket_id, limit, offset)
@@ -115,10 +118,13 @@ def ticket_messages(ticket_id: RowId, ctx: Ctx, who: Who, limit: Limit = 100,
                        offset=offset)
 
 
-@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageOut, responses={
-    200: {"model": MessageOut, "description": "Sent before with this Idempotency-Key"},
-})
-async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: Who,
+@router.post("/{ticket_id}/messages", status_code=201, response_model=MessageOut,
+             openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.AssignmentRevoked,
+                                    e.InvalidTransition, e.NoChannel, e.OutsideCustomerWindow,
+                                    e.InvalidInput, e.NotConfigured),
+             responses={200: {"model": MessageOut,
+                              "description": "Sent before with this Idempotency-Key"}})
+async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: AdminOrAgent,
                 run: Run, key: IdempotencyKey = None) -> Response:
     """Answer the customer on the ticket's channel (the holder, or an admin). The reply is
     stored (state `queued`) and sent through the outbox with retries; its state follows what
@@ -134,18 +140,20 @@ async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who
                     media_type="application/json")
 
 
-@router.get("/{ticket_id}/customer", response_model=CustomerOut)
-def ticket_customer(ticket_id: RowId, ctx: Ctx, who: Who) -> CustomerOut:
+@router.get("/{ticket_id}/customer", openapi_extra=READ, response_model=CustomerOut)
+def ticket_customer(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> CustomerOut:
     """Who the ticket is for and their other tickets (admins and the holder); 404 for a
     ticket that came from no channel."""
     return CustomerOut.of(conversation.customer_of(ctx, who, ticket_id))
 
 
-@router.get("/{ticket_id}/messages/{message_id}/media", response_class=Response, responses={
-    200: {"content": {"application/octet-stream": {}}, "description": "The file"},
-})
+@router.get("/{ticket_id}/messages/{message_id}/media", response_class=Response,
+            openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.TooLarge,
+                                   e.ChannelUnavailable, e.NotConfigured),
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "The file"}})
 async def message_media(request: Request, ticket_id: RowId, message_id: RowId, ctx: Ctx,
-                        who: Who, run: Run) -> Response:
+                        who: AdminOrAgent, run: Run) -> Response:
     """A photo, document, voice message... the customer sent, fetched from the channel on
     demand (admins and the holder). 413 `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502
     `channel_unavailable` when the channel does not hand it over."""

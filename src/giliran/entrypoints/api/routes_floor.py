@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -9,9 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from giliran.adapters.metrics import exposition
 from giliran.adapters.sql.uow import ping
+from giliran.domain import errors as e
+from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
-from giliran.entrypoints.api.deps import Ctx, Run, Who
-from giliran.entrypoints.api.errors import error_body
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
+from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
 from giliran.entrypoints.api.schemas import (
     FlaggedTicket,
     QueueCreate,
@@ -25,14 +31,17 @@ from giliran.entrypoints.api.schemas import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import floor, runtime
+from giliran.service.context import Context
+from giliran.service.floor import FloorGauges
 
-router = APIRouter(tags=["floor"])
-probes = APIRouter(tags=["health"])
+router = APIRouter(route_class=ApiRoute, tags=["floor"])
+probes = APIRouter(route_class=ApiRoute, tags=["health"])
 
 
 @router.get("/workload", response_model=WorkloadOut)
-def workload(ctx: Ctx, who: Who) -> WorkloadOut:
+def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
         agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay())) for a in w.agents],
@@ -65,8 +74,9 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
     )
 
 
-@router.post("/queues", status_code=201, response_model=QueueOut)
-async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> QueueOut:
+@router.post("/queues", openapi_extra=refusals(e.Conflict, e.InvalidInput), status_code=201,
+             response_model=QueueOut)
+async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy. Add agents with PATCH /agents/{id}
     {"queues": [...]}."""
     changes = floor.QueueChanges(**body.model_dump(exclude={"name"}))
@@ -74,18 +84,21 @@ async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> Queue
 
 
 @router.get("/queues", response_model=list[QueueOut])
-def list_queues(ctx: Ctx, who: Who) -> list[QueueOut]:
+def list_queues(ctx: Ctx, who: Admin) -> list[QueueOut]:
     return [QueueOut.of(q) for q in floor.list_queues(ctx, who)]
 
 
-@router.get("/queues/{name}", response_model=QueueOut)
-def get_queue(name: QueueName, ctx: Ctx, who: Who) -> QueueOut:
+@router.get("/queues/{name}", openapi_extra=refusals(e.NotFound), response_model=QueueOut)
+def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
     return QueueOut.of(floor.get_queue(ctx, who, name))
 
 
-@router.patch("/queues/{name}", response_model=QueueOut)
+@router.patch("/queues/{name}",
+              openapi_extra=refusals(e.NotFound, e.DefaultQueueRequired, e.AgentInactive,
+                                 e.InvalidInput),
+              response_model=QueueOut)
 async def update_queue(
-    name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
+    name: QueueName, body: QueuePatch, ctx: Ctx, who: Admin, run: Run
 ) -> QueueOut:
     """Change the queue's policy. New timers apply at once to tickets already assigned (their
     deadlines derive from when they were assigned). `default` cannot be switched off."""
@@ -95,13 +108,14 @@ async def update_queue(
 
 
 @router.get("/settings", response_model=RuntimeSettingsOut)
-def get_settings(ctx: Ctx, who: Who) -> RuntimeSettingsOut:
+def get_settings(ctx: Ctx, who: Admin) -> RuntimeSettingsOut:
     return RuntimeSettingsOut(**runtime.get_settings(ctx, who).__dict__)
 
 
-@router.patch("/settings", response_model=RuntimeSettingsOut)
+@router.patch("/settings", openapi_extra=refusals(e.InvalidInput),
+              response_model=RuntimeSettingsOut)
 async def update_settings(
-    body: RuntimeSettingsPatch, ctx: Ctx, who: Who, run: Run
+    body: RuntimeSettingsPatch, ctx: Ctx, who: Admin, run: Run
 ) -> RuntimeSettingsOut:
     """Settings shared by every process and replica, changed without a restart."""
     current = await run.write(runtime.update_settings, ctx, who,
@@ -109,14 +123,47 @@ async def update_settings(
     return RuntimeSettingsOut(**current.__dict__)
 
 
+class GaugeCache:
+    """The floor's gauges for /metrics, read from the database at most every `seconds` per
+    process, however often (and by however many scrapers) /metrics is called."""
+
+    def __init__(self, ctx: Context, seconds: float) -> None:
+        self._ctx = ctx
+        self._seconds = seconds
+        self._value: FloorGauges | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> FloorGauges:
+        async with self._lock:
+            now = time.monotonic()
+            if self._value is None or now - self._read_at >= self._seconds:
+                self._value = await run_in_threadpool(floor.gauges, self._ctx)
+                self._read_at = now
+            return self._value
+
+
 @probes.get("/metrics", response_class=Response,
+            openapi_extra=refusals(e.Unauthorized, e.TooManyRequests),
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
 async def metrics(request: Request) -> Response:
     """Prometheus text format: queue depth, presence, utilization and flagged tickets (read
-    from the database at each scrape), and assignments by reason, escalations, assignment
-    latency and queue wait histograms (counted by the server processes)."""
-    ctx = request.app.state.container.ctx
-    body = await run_in_threadpool(exposition, lambda: floor.gauges(ctx))
+    from the database, at most every GILIRAN_METRICS_CACHE_SECONDS per process), and
+    assignments by reason, escalations, assignment latency and queue wait histograms
+    (counted by the server processes). With GILIRAN_METRICS_TOKEN set, only with
+    `Authorization: Bearer <that token>`."""
+    settings = request.app.state.container.settings
+    if settings.metrics_token is not None:
+        throttle: Throttle = request.app.state.throttle
+        throttle.check(request)
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), settings.metrics_token.get_secret_value().encode()):
+            if given:
+                await throttle.failed(request)
+            raise Unauthorized("send 'Authorization: Bearer <GILIRAN_METRICS_TOKEN>'")
+    gauges = await request.app.state.gauges.get()
+    body = await run_in_threadpool(exposition, lambda: gauges)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
@@ -126,7 +173,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@probes.get("/readyz")
+@probes.get("/readyz", openapi_extra={ERRORS_KEY: {"503": ["database_unavailable"]}})
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database answers."""
     try:

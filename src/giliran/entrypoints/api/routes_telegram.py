@@ -20,16 +20,20 @@ from pydantic import BaseModel
 
 from giliran.adapters.telegram import parse_update
 from giliran.bootstrap import Container
+from giliran.domain import errors as e
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.errors import NotConfigured
+from giliran.domain.errors import BadSecret, MalformedRequest, NotConfigured
 from giliran.domain.notices import Notice
-from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
-from giliran.entrypoints.api.errors import error_body
+from giliran.domain.text import unstorable_at
+from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.openapi import BODY_KEY
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.telegram import handle
 from giliran.service import chat, notify
 from giliran.service.context import Role
 
-router = APIRouter(tags=["telegram"])
+router = APIRouter(route_class=ApiRoute, tags=["telegram"])
 log = logging.getLogger("giliran.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
@@ -65,29 +69,35 @@ class NoticePage(BaseModel):
     offset: int
 
 
-@router.post("/webhooks/telegram")
+@router.post("/webhooks/telegram",
+             openapi_extra={**refusals(e.BadSecret, e.MalformedRequest, e.TooManyRequests,
+                                              e.NotConfigured), BODY_KEY: True})
 async def telegram_update(request: Request) -> Response:
+    throttle: Throttle = request.app.state.throttle
+    await throttle.webhook_call(request)
     container: Container = request.app.state.container
     settings = container.settings
     bot = request.app.state.telegram
     secret = settings.telegram_webhook_secret
     if bot is None or secret is None:
-        return JSONResponse(error_body(
-            "not_configured", "set GILIRAN_TELEGRAM_BOT_TOKEN and "
-            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates"), 503)
+        raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN and "
+                            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates")
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        return JSONResponse(error_body("bad_secret", f"{SECRET_HEADER} is missing or wrong"),
-                            401)
+        if given:
+            await throttle.failed(request)
+        raise BadSecret(f"{SECRET_HEADER} is missing or wrong")
     try:
         payload: Any = orjson.loads(await request.body())
         if not isinstance(payload, dict):
             raise ValueError("the body is not a JSON object")
+        if unstorable_at(payload) is not None:
+            raise ValueError("text a database cannot store")
         update = parse_update(payload)
     except ValueError as exc:  # orjson's decode error is one too
         log.warning("telegram update refused: not a Telegram update (%s)",
                     str(exc).split("\n")[0][:200])
-        return JSONResponse(error_body("invalid_request", "not a Telegram update"), 422)
+        raise MalformedRequest("not a Telegram update") from None
     if update is None:
         return JSONResponse({"handled": False})
     handled = await handle(container.ctx, bot, request.app.state.runner.write, update,
@@ -103,13 +113,14 @@ class TelegramState(BaseModel):
 
 
 @router.get("/agent/telegram", response_model=TelegramState)
-def my_telegram(request: Request, ctx: Ctx, who: Who) -> TelegramState:
+def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
     return TelegramState(enabled=request.app.state.telegram is not None,
                          linked=chat.my_chat_linked(ctx, who))
 
 
-@router.post("/agent/telegram-code", response_model=LinkCode)
-async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCode:
+@router.post("/agent/telegram-code", openapi_extra=refusals(e.NotConfigured),
+             response_model=LinkCode)
+async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
     503 `not_configured` while the server has no bot."""
     who.require(Role.AGENT)
@@ -117,8 +128,9 @@ async def my_link_code(request: Request, ctx: Ctx, who: Who, run: Run) -> LinkCo
     return _code(*await run.write(chat.my_link_code, ctx, who))
 
 
-@router.post("/agents/{agent_id}/telegram-code", response_model=LinkCode)
-async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Who,
+@router.post("/agents/{agent_id}/telegram-code",
+             openapi_extra=refusals(e.NotFound, e.NotConfigured), response_model=LinkCode)
+async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admin,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
     who.require(Role.ADMIN)
@@ -126,8 +138,8 @@ async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Who,
     return _code(*await run.write(chat.link_code_for, ctx, who, agent_id))
 
 
-@router.delete("/agents/{agent_id}/telegram", status_code=204)
-async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
+@router.delete("/agents/{agent_id}/telegram", openapi_extra=refusals(e.NotFound), status_code=204)
+async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
     await run.write(chat.unlink, ctx, who, agent_id)
     return Response(status_code=204)
@@ -135,7 +147,7 @@ async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Who, run: Run) -> Resp
 
 @router.get("/notices", response_model=NoticePage)
 def list_notices(
-    ctx: Ctx, who: Who,
+    ctx: Ctx, who: Admin,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -146,8 +158,9 @@ def list_notices(
                       offset=offset)
 
 
-@router.post("/notices/{notice_id}/retry", response_model=NoticeOut)
-async def retry_notice(notice_id: RowId, ctx: Ctx, who: Who, run: Run) -> NoticeOut:
+@router.post("/notices/{notice_id}/retry", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=NoticeOut)
+async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
 

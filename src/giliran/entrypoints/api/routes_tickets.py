@@ -6,8 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from giliran.domain import errors as e
 from giliran.domain.model import TicketStatus
-from giliran.entrypoints.api.deps import Bound, Ctx, Limit, Offset, RowId, Run, Who
+from giliran.entrypoints.api.deps import (
+    Admin,
+    AdminOrAgent,
+    AgentOnly,
+    ApiRoute,
+    Bound,
+    Ctx,
+    Limit,
+    Offset,
+    RowId,
+    Run,
+)
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -21,10 +34,13 @@ from giliran.entrypoints.api.schemas import (
 from giliran.service import manual, tickets
 from giliran.service.ports import TicketFilter
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
+# What an agent's move on a ticket may meet.
+HOLDER_MOVE = refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition, e.AssignmentRevoked)
+router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["tickets"])
 
 
-@router.post("", status_code=201, response_model=TicketOut, responses={
+@router.post("", openapi_extra=refusals(e.InvalidInput, e.QueueInactive), status_code=201,
+             response_model=TicketOut, responses={
     200: {"model": TicketOut, "description": "A ticket with this external_id already exists"},
 })
 async def create_ticket(body: TicketCreate, call: Bound) -> Response:
@@ -42,7 +58,7 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
 @router.get("", response_model=TicketPage)
 def list_tickets(
     ctx: Ctx,
-    who: Who,
+    who: Admin,
     status: TicketStatus | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     queue: QueueName | None = None,
@@ -59,42 +75,55 @@ def list_tickets(
                       offset=offset)
 
 
-@router.get("/{ticket_id}", response_model=TicketOut)
-def get_ticket(ticket_id: RowId, ctx: Ctx, who: Who) -> TicketOut:
+@router.get("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.NotYourQueue),
+            response_model=TicketOut)
+def get_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> TicketOut:
     view = tickets.get_ticket(ctx, who, ticket_id)
     return TicketOut.of(view.ticket, view.queue_position)
 
 
-@router.post("/{ticket_id}/accept", response_model=TicketOut)
-async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/accept",
+             openapi_extra=HOLDER_MOVE,
+             response_model=TicketOut)
+async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.accept_ticket, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/complete", response_model=TicketOut)
-async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/complete",
+             openapi_extra=HOLDER_MOVE,
+             response_model=TicketOut)
+async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.complete_ticket, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/cancel", response_model=TicketOut)
-async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/cancel", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
+async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.cancel_ticket, ctx, who, ticket_id))
 
 
-@router.get("/{ticket_id}/history", response_model=list[HistoryOut])
-def ticket_history(ticket_id: RowId, ctx: Ctx, who: Who) -> list[HistoryOut]:
+@router.get("/{ticket_id}/history", openapi_extra=refusals(e.NotFound),
+            response_model=list[HistoryOut])
+def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
     return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
 
 
-@router.post("/{ticket_id}/pickup", response_model=TicketOut)
-async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/pickup",
+             openapi_extra=refusals(e.NotFound, e.NotYourQueue, e.InvalidTransition,
+                                    e.CapacityExceeded),
+             response_model=TicketOut)
+async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
     """An agent takes a queued ticket of one of its queues by hand, within its capacity
     (the desk's old "Pick Up" button, kept for manual and partial rollout)."""
     return TicketOut.of(await run.write(manual.pickup, ctx, who, ticket_id))
 
 
-@router.post("/{ticket_id}/reassign", response_model=TicketOut)
+@router.post("/{ticket_id}/reassign",
+             openapi_extra=refusals(e.NotFound, e.AgentInactive, e.InvalidTransition,
+                                 e.NotAMember, e.CapacityExceeded),
+             response_model=TicketOut)
 async def reassign_ticket(
-    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Who, run: Run
+    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve the
     ticket's queue and have room (409 `not_a_member` / `capacity_exceeded`); with `force` both
@@ -103,17 +132,19 @@ async def reassign_ticket(
                                         force=body.force))
 
 
-@router.post("/{ticket_id}/unassign", response_model=TicketOut)
-async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/unassign", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
+async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
     view = await run.write(manual.unassign, ctx, who, ticket_id)
     return TicketOut.of(view)
 
 
-@router.patch("/{ticket_id}", response_model=TicketOut)
+@router.patch("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+              response_model=TicketOut)
 async def update_ticket(
-    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Who, run: Run
+    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
     """Change the priority. A queued ticket moves to its new place in line; an assigned one
     stays with its agent."""
@@ -121,8 +152,9 @@ async def update_ticket(
     return TicketOut.of(ticket)
 
 
-@router.post("/{ticket_id}/front", response_model=TicketOut)
-async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Who, run: Run) -> TicketOut:
+@router.post("/{ticket_id}/front", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
+             response_model=TicketOut)
+async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))

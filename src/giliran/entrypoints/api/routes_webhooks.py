@@ -8,13 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
+from giliran.domain import errors as e
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import EVENT_TYPES
-from giliran.entrypoints.api.deps import Ctx, Limit, Offset, RowId, Run, Who
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, Strict
 from giliran.service import outbox
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(route_class=ApiRoute, tags=["webhooks"])
 
 
 class WebhookCreate(Strict):
@@ -28,9 +30,8 @@ class WebhookCreate(Strict):
     @field_validator("events")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - EVENT_TYPES)
-        if unknown:
-            raise ValueError(f"unknown event type(s) {unknown}; known: {sorted(EVENT_TYPES)}")
+        if not set(value) <= EVENT_TYPES:  # never repeat what was sent: it may be anything
+            raise ValueError(f"unknown event type; known: {', '.join(sorted(EVENT_TYPES))}")
         return value
 
 
@@ -70,8 +71,9 @@ class DeliveryPage(BaseModel):
     offset: int
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookOut)
-async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Who, run: Run) -> WebhookOut:
+@router.post("/webhooks", openapi_extra=refusals(e.DestinationNotAllowed), status_code=201,
+             response_model=WebhookOut)
+async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Admin, run: Run) -> WebhookOut:
     """Events from now on are POSTed to the URL as JSON, with headers X-Giliran-Signature,
     X-Giliran-Event, X-Giliran-Delivery and Idempotency-Key (the same on every attempt)."""
     hook = await run.write(outbox.add_webhook, ctx, who, str(body.url), body.secret,
@@ -80,12 +82,12 @@ async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Who, run: Run) -> Webh
 
 
 @router.get("/webhooks", response_model=list[WebhookOut])
-def list_webhooks(ctx: Ctx, who: Who) -> list[WebhookOut]:
+def list_webhooks(ctx: Ctx, who: Admin) -> list[WebhookOut]:
     return [WebhookOut.of(w) for w in outbox.list_webhooks(ctx, who)]
 
 
-@router.delete("/webhooks/{webhook_id}", status_code=204)
-async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
+@router.delete("/webhooks/{webhook_id:int}", openapi_extra=refusals(e.NotFound), status_code=204)
+async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """No new deliveries; those already pending still go out."""
     await run.write(outbox.remove_webhook, ctx, who, webhook_id)
     return Response(status_code=204)
@@ -93,7 +95,7 @@ async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Who, run: Run) -> Res
 
 @router.get("/deliveries", response_model=DeliveryPage)
 def list_deliveries(
-    ctx: Ctx, who: Who,
+    ctx: Ctx, who: Admin,
     status: DeliveryStatus | None = None,
     webhook_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     limit: Limit = 50,
@@ -105,7 +107,8 @@ def list_deliveries(
                         offset=offset)
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut)
-async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Who, run: Run) -> DeliveryOut:
+@router.post("/deliveries/{delivery_id}/retry",
+             openapi_extra=refusals(e.NotFound, e.InvalidTransition), response_model=DeliveryOut)
+async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Admin, run: Run) -> DeliveryOut:
     """A dead delivery gets a fresh round of attempts."""
     return DeliveryOut.of(await run.write(outbox.retry_delivery, ctx, who, delivery_id))

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
+from pydantic import Strict as PydanticStrict
+from pydantic_core import PydanticCustomError
 
+from giliran.domain import text
 from giliran.domain.conversation import split_contact
 from giliran.domain.model import (
     Agent,
@@ -21,6 +33,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.text import unstorable_at
 from giliran.service.series import Series
 from giliran.service.stats import Stats
 
@@ -31,10 +44,24 @@ Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Description = Annotated[str, StringConstraints(max_length=10_000)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QueueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Capacity = Annotated[int, Field(ge=0, le=1000)]
-RotationOrder = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
-Seconds = Annotated[int, Field(ge=0, le=7 * 24 * 3600, description="0 = off")]
-Times = Annotated[int, Field(ge=0, le=1000, description="0 = off")]
+# Request numbers and flags are strict: JSON true is no 1, and 5.0 or "5" is no count.
+Capacity = Annotated[int, PydanticStrict(), Field(ge=0, le=1000)]
+RotationOrder = Annotated[int, PydanticStrict(), Field(ge=-1_000_000, le=1_000_000)]
+Seconds = Annotated[int, PydanticStrict(), Field(ge=0, le=7 * 24 * 3600, description="0 = off")]
+Times = Annotated[int, PydanticStrict(), Field(ge=0, le=1000, description="0 = off")]
+RowRef = Annotated[int, PydanticStrict(), Field(ge=1, le=MAX_INT)]
+Flag = StrictBool
+
+
+def _not_a_number(value: Any) -> Any:
+    """Pydantic reads "0.5" as a Unix time; a query's times are ISO 8601 or nothing."""
+    if isinstance(value, int | float) or (isinstance(value, str) and NUMBER.fullmatch(value)):
+        raise ValueError("must be an ISO 8601 date-time, such as 2026-01-05T10:00:00Z")
+    return value
+
+
+NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+Moment = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
 class PriorityLabel(StrEnum):
@@ -45,7 +72,19 @@ class PriorityLabel(StrEnum):
 
 
 class Strict(BaseModel):
+    """Every request body: no unknown fields, and no text the databases cannot store."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        where = unstorable_at(data)
+        if where is not None:  # named only when it is a field of ours: keys are input too
+            field = where[0] if where and where[0] in cls.model_fields else "a field"
+            raise PydanticCustomError("unstorable_text", "{field} " + text.PROBLEM,
+                                      {"field": field})
+        return data
 
 
 QueueNames = Annotated[list[QueueName], Field(max_length=100, description="Queues served")]
@@ -54,7 +93,7 @@ QueueNames = Annotated[list[QueueName], Field(max_length=100, description="Queue
 class AgentCreate(Strict):
     name: Name
     max_tickets: Capacity = 5
-    auto_assign: bool = True
+    auto_assign: Flag = True
     rotation_order: RotationOrder = 0
     queues: QueueNames = Field(default_factory=lambda: ["default"])
 
@@ -62,9 +101,9 @@ class AgentCreate(Strict):
 class AgentPatch(Strict):
     name: Name | None = None
     max_tickets: Capacity | None = None
-    auto_assign: bool | None = None
+    auto_assign: Flag | None = None
     rotation_order: RotationOrder | None = None
-    active: bool | None = None
+    active: Flag | None = None
     queues: QueueNames | None = None
 
 
@@ -159,8 +198,8 @@ class TicketPatch(Strict):
 
 
 class Reassign(Strict):
-    agent_id: Annotated[int, Field(ge=1, le=MAX_INT)]
-    force: bool = Field(default=False, description="Past the agent's capacity or queues")
+    agent_id: RowRef
+    force: Flag = Field(default=False, description="Past the agent's capacity or queues")
 
 
 class TicketPage(BaseModel):
@@ -297,7 +336,7 @@ class QueuePolicy(Strict):
     offline_policy: OfflinePolicy | None = None
     max_wait_seconds: Seconds | None = Field(
         default=None, description="Flag a ticket queued longer than this; 0 = off")
-    auto_assign_percent: Annotated[int, Field(ge=0, le=100)] | None = Field(
+    auto_assign_percent: Annotated[int, PydanticStrict(), Field(ge=0, le=100)] | None = Field(
         default=None, description="Share of new tickets dispatched automatically; the rest "
                                   "wait for a manual pick-up (100 = all, 0 = a manual desk)")
     priority_aging_seconds: Seconds | None = Field(
@@ -314,9 +353,9 @@ class QueueCreate(QueuePolicy):
 
 
 class QueuePatch(QueuePolicy):
-    active: bool | None = Field(
+    active: Flag | None = Field(
         default=None, description="false: the queue takes no new tickets; its tickets carry on")
-    next_agent_id: Annotated[int, Field(ge=1, le=MAX_INT)] | None = Field(
+    next_agent_id: RowRef | None = Field(
         default=None, description="Make this agent next in turn; the rotation continues in "
                                   "rotation_order from there")
 

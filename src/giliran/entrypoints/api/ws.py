@@ -8,7 +8,8 @@ Protocol (JSON text frames):
   server -> events as they commit: {"type": "ticket.assigned", "id": N, "at": "...", ...}
   client -> {"type": "ping"}  server -> {"type": "pong"}
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
-token, 4400 bad first message, 4408 too slow to keep up: reconnect with `since`).
+token, 4429 too many failed authentications from the address, 4400 bad first
+message, 4408 too slow to keep up: reconnect with `since`).
 
 Every server process runs one poller that reads new events from the database (so events made by
 any process or replica reach every socket) and hands each to the sockets allowed to see it.
@@ -26,8 +27,9 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from giliran.domain.errors import GiliranError, Unauthorized
+from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
+from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
 
@@ -124,8 +126,17 @@ async def event_stream(websocket: WebSocket) -> None:
         await _refuse(websocket, 4400, "bad_request",
                       "the first message must be {\"type\": \"auth\", \"token\", \"since\"?}")
         return
+    throttle: Throttle = websocket.app.state.throttle
     try:
-        viewer = await run_in_threadpool(stream.viewer, ctx, token)
+        throttle.check(websocket)
+        try:
+            viewer = await run_in_threadpool(stream.viewer, ctx, token)
+        except Unauthorized:
+            await throttle.failed(websocket)
+            raise
+    except TooManyRequests as exc:
+        await _refuse(websocket, 4429, exc.code, exc.message)
+        return
     except GiliranError as exc:
         code = exc.code if isinstance(exc, Unauthorized) else "forbidden"
         await _refuse(websocket, 4401, code, exc.message)
