@@ -3,7 +3,8 @@
 Two `giliran serve` replicas (one worker each, the default settings) share one throw-away
 PostgreSQL database. An admin socket is open on each. Tickets are created one at a time
 through replica A; for each, the time from sending the POST to the `ticket.created` event
-arriving is measured on A's socket (same replica) and on B's (another replica). Between two
+arriving is measured on A's socket (same replica) and on B's (another replica), next to the
+time the POST took to be answered (the floor: an event exists once it commits). Between two
 tickets the script waits a random 0-250 ms, so arrivals fall anywhere in a poller's period, as
 real ones do.
 
@@ -92,7 +93,8 @@ def measure(tickets: int, folder: Path) -> dict[str, list[float]]:
 
 def post_and_time(a: Server, same: Arrivals, other: Arrivals,
                   tickets: int) -> dict[str, list[float]]:
-    took: dict[str, list[float]] = {"same replica": [], "another replica": []}
+    took: dict[str, list[float]] = {"POST answered": [], "same replica": [],
+                                    "another replica": []}
     rng = random.Random(7)
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(base_url=a.base_url + API, headers=admin) as http:
@@ -101,6 +103,7 @@ def post_and_time(a: Server, same: Arrivals, other: Arrivals,
             time.sleep(rng.uniform(0, 0.25))  # spread arrivals over the poll period
             start = time.perf_counter()
             answer = http.post("/tickets", json={"title": f"t{i}"})
+            took["POST answered"].append(time.perf_counter() - start)
             answer.raise_for_status()
             tid = answer.json()["id"]
             took["same replica"].append(same.wait_for(tid) - start)
@@ -123,10 +126,11 @@ def main() -> None:
             results[where] = {"n": len(ms), "p50_ms": p50, "p90_ms": percentile(ms, 90),
                               "p99_ms": percentile(ms, 99), "max_ms": ms[-1]}
             verdict = "met" if p50 < TARGET_P50_MS else "NOT met"
+            target = (f"   (target p50 < {TARGET_P50_MS:.0f} ms: {verdict})"
+                      if where == "another replica" else "")
             print(f"{where:<16} {len(ms)} tickets: p50 {p50:6.1f} ms, "
                   f"p90 {percentile(ms, 90):6.1f} ms, p99 {percentile(ms, 99):6.1f} ms, "
-                  f"max {ms[-1]:6.1f} ms   (target p50 < {TARGET_P50_MS:.0f} ms: {verdict})",
-                  flush=True)
+                  f"max {ms[-1]:6.1f} ms{target}", flush=True)
     write_json(args.json, results)
 
 

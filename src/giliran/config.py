@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Prometheus metrics at /metrics (counted as units of work commit).
     metrics: bool = True
-    # How often each server process looks for new events for its WebSocket clients.
-    event_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # How often each server process looks for new events for its WebSocket clients. On
+    # PostgreSQL a commit wakes every process at once (LISTEN/NOTIFY) and this is the backstop.
+    event_poll_seconds: float = Field(default=0.25, gt=0, le=3600)
     # Events older than this are dropped; a client further behind gets a snapshot instead.
     event_retention_hours: int = Field(default=72, ge=1, le=24 * 365)
     # Outgoing webhooks: attempts before a delivery is dead (exponential backoff from 2 s, at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import giliran
+from giliran.adapters.sql.wakeup import Wake
 from giliran.adapters.telegram import TelegramBot
 from giliran.bootstrap import Container, bootstrap, telegram_bot
 from giliran.config import Settings
@@ -75,10 +77,11 @@ class Background(Protocol):
     async def stop(self) -> None: ...
 
 
-def _background(app: FastAPI, c: Container, runner: Runner,
+def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                 bot: TelegramBot | None) -> list[Background]:
     """The tasks every server process runs beside the API: webhook deliveries, Telegram
-    notices and polling, and the timer pass."""
+    notices and polling, the timer pass, and (on PostgreSQL) the listener that wakes the
+    event hub and the senders when another process commits."""
     s = c.settings
     tasks: list[Background] = []
     senders: list[OutboxLoop] = []
@@ -97,13 +100,28 @@ def _background(app: FastAPI, c: Container, runner: Runner,
         sender.start()
     tasks.extend(senders)
     if senders:
-        c.observe(Waker(asyncio.get_running_loop(), senders))
+        c.send_outbox_here(Waker(asyncio.get_running_loop(), senders))
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read)
         scheduler.start()
         tasks.append(scheduler)
+    listener = c.listener(functools.partial(_woken, hub, senders))
+    if listener is not None:
+        listener.start()
+        tasks.append(listener)
     return tasks
+
+
+def _woken(hub: EventHub, senders: list[OutboxLoop], wake: Wake) -> None:
+    """Some process committed events: read them now; and look at the outbox now when that
+    process leaves its sending to others (cron's `giliran tick`, an import, an API-only
+    server)."""
+    hub.wake()
+    if wake is Wake.OUTBOX:
+        for sender in senders:
+            if sender.listening:
+                sender.wake()
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -126,7 +144,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.courier = None
         if bot is not None:
             await bot.start()
-        tasks = _background(app, c, runner, bot)
+        tasks = _background(app, c, runner, hub, bot)
         try:
             yield
         finally:

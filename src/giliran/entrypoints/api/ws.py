@@ -11,7 +11,10 @@ Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad
 token, 4400 bad first message, 4408 too slow to keep up: reconnect with `since`).
 
 Every server process runs one poller that reads new events from the database (so events made by
-any process or replica reach every socket) and hands each to the sockets allowed to see it.
+any process or replica reach every socket) and hands each to the sockets allowed to see it. On
+PostgreSQL every commit that writes events wakes the pollers of all processes at once (LISTEN/
+NOTIFY, see giliran.adapters.sql.wakeup); the poll interval is then only the backstop for a
+missed notification. On SQLite the pollers poll.
 An agent's open socket counts as a sign of life (a heartbeat), so closing it starts the
 presence grace period.
 """
@@ -37,6 +40,9 @@ router = APIRouter()
 AUTH_TIMEOUT = 10.0
 BACKLOG = 1000  # events waiting for one socket before it counts as too slow
 REPLAY_PAGE = 500
+# Seconds between two reads at least, however often commits wake the hub: under load one read
+# takes every event of that span, instead of one read per commit in every process.
+WAKE_GAP = 0.005
 
 
 @dataclass(eq=False)
@@ -55,6 +61,13 @@ class EventHub:
         self._subscribers: set[Subscriber] = set()
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Read the new events now rather than at the next poll (some have committed). With
+        no socket open here there is nobody to hurry for: the next poll keeps up."""
+        if self._subscribers:
+            self._woken.set()
 
     async def start(self) -> None:
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
@@ -75,7 +88,9 @@ class EventHub:
         self._subscribers.discard(sub)
 
     async def _poll(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            self._woken.clear()  # a wake from here on means events this read may not see
             try:
                 if self._subscribers:
                     events = await run_in_threadpool(stream.read_after, self._ctx,
@@ -94,7 +109,10 @@ class EventHub:
                 self._deliver(event)
                 self.position = event.id
             if len(events) < REPLAY_PAGE:
-                await asyncio.sleep(self._interval)
+                rested = loop.time() + WAKE_GAP
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._woken.wait(), self._interval)
+                await asyncio.sleep(max(0.0, rested - loop.time()))
 
     def _deliver(self, event: Event) -> None:
         for sub in list(self._subscribers):
