@@ -24,6 +24,7 @@ class ServerProcess:
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
     port: int = field(default_factory=free_port)
+    access_log: bool = False
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -36,7 +37,8 @@ class ServerProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "giliran", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers), "--no-access-log"],
+             "--port", str(self.port), "--workers", str(self.workers),
+             "--access-log" if self.access_log else "--no-access-log"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         self._wait_ready(timeout)

@@ -121,6 +121,9 @@ def serve(
             workers=n_workers,
             log_level=settings.log_level,
             access_log=access_log,
+            # Behind a proxy (deploy/nginx): the client address is the one it forwards.
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
         if metrics_dir is not None:
