@@ -162,8 +162,11 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
     grace = 0
     if sub.viewer.principal.role is Role.AGENT:
         _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
-    start = hub.position
-    first_kept, _ = await run_in_threadpool(stream.bounds, ctx)
+    first_kept, last = await run_in_threadpool(stream.bounds, ctx)
+    # Where the live feed starts: the latest event, even when this process's poller is behind
+    # (with no socket open it reads only at its poll). Events up to here that it hands over
+    # later are skipped as already sent; those after, it delivers.
+    start = max(hub.position, last)
     resumed = since is not None and (first_kept == 0 or since + 1 >= first_kept)
     await websocket.send_json({"type": "hello", "last_event_id": start, "resumed": resumed})
     sent = since or 0
