@@ -101,6 +101,8 @@ async def run_load(floor: load.Floor, replicas: list[ServerProcess],
     await load.set_up(floor, CAPACITIES)
     stop, watching = asyncio.Event(), asyncio.Event()
     streams = [asyncio.create_task(w.run(watching)) for w in watchers]
+    # The streams start before the first ticket, so each must hear of every ticket.
+    await asyncio.wait_for(asyncio.gather(*(w.following.wait() for w in watchers)), 30)
     work = [asyncio.create_task(t) for t in (
         *(load.creator(floor, i, stop) for i in range(CREATORS)),
         *(load.agent(floor, a, stop) for a in floor.agents),

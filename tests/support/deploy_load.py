@@ -166,6 +166,9 @@ class Watcher:
     events: int = 0
     connections: int = 0
     problems: list[str] = field(default_factory=list)
+    # Set once it has a starting point: tickets created from then on it must hear of (ones
+    # created before are in its snapshot, not in its events).
+    following: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -184,6 +187,7 @@ class Watcher:
         hello = json.loads(await ws.recv())
         if self.last_id is None:
             self.last_id = hello["last_event_id"]  # a snapshot follows; events after it
+            self.following.set()
         elif not hello.get("resumed"):
             self.problems.append(f"{self.name}: could not resume after event {self.last_id}")
         while not stop.is_set():
