@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint lock bench clean
+.PHONY: install run test lint lock bench smoke-deploy clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -37,6 +37,12 @@ lock: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# giliran as deploy/ describes it (a throw-away PostgreSQL, Debian's nginx unprivileged, two
+# replicas on loopback) under a mixed load with each replica SIGKILLed and restarted; checks
+# the invariants from the database and prints the figures. About a minute; needs nginx.
+smoke-deploy: install
+	$(BIN)/python -m tests.smoke_deploy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

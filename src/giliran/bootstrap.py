@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from giliran.adapters.clock import SystemClock
@@ -10,6 +11,7 @@ from giliran.adapters.destinations import Destinations
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.adapters.sql.wakeup import Listener, Wake
 from giliran.adapters.telegram import TelegramBot
 from giliran.adapters.whatsapp import WhatsAppCloud
 from giliran.config import Settings
@@ -28,6 +30,16 @@ class Container:
     def observe(self, observer: CommitObserver) -> None:
         """Tell `observer` too of every commit that moves tickets (the server's senders)."""
         self.factory.observers.append(observer)
+
+    def send_outbox_here(self, waker: CommitObserver) -> None:
+        """This process sends its own outbox as soon as it commits (`waker` wakes its
+        senders), so its commits need not wake other processes' senders."""
+        self.observe(waker)
+        self.factory.wake = Wake.EVENTS
+
+    def listener(self, on_wake: Callable[[Wake], None]) -> Listener | None:
+        """What wakes this process when any process commits events; None on SQLite."""
+        return Listener.of(self.db, on_wake)
 
     def close(self) -> None:
         self.db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 
@@ -21,6 +22,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks, or *): the client address the app sees is the one they name.
+    forwarded_allow_ips: str = "127.0.0.1"
     # SQLite durability: NORMAL survives process crashes; FULL also survives power loss.
     sqlite_synchronous: str = "NORMAL"
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -43,8 +47,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Prometheus metrics at /metrics (counted as units of work commit).
     metrics: bool = True
-    # How often each server process looks for new events for its WebSocket clients.
-    event_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    # How often each server process looks for new events for its WebSocket clients. On
+    # PostgreSQL a commit wakes every process at once (LISTEN/NOTIFY) and this is the backstop.
+    event_poll_seconds: float = Field(default=0.25, gt=0, le=3600)
     # Events older than this are dropped; a client further behind gets a snapshot instead.
     event_retention_hours: int = Field(default=72, ge=1, le=24 * 365)
     # Outgoing webhooks: attempts before a delivery is dead (exponential backoff from 2 s, at
@@ -105,6 +110,19 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_queue: str = "default"
     telegram_max_attempts: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an address or network "
+                                     "(e.g. 127.0.0.1,10.0.0.0/8, or *)") from None
+        return ",".join(items)
 
     @field_validator("telegram_webhook_secret")
     @classmethod

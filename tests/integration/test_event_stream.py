@@ -14,7 +14,9 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from giliran.adapters.clock import FakeClock
-from giliran.bootstrap import Container
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
+from giliran.entrypoints.api.app import create_app
 from giliran.service import stream
 from tests.integration.test_api_seed import ADMIN, make_agent, online, post_ticket
 from tests.support.server import ADMIN_TOKEN
@@ -140,3 +142,22 @@ def test_a_client_too_far_behind_gets_a_snapshot(
         snap = next_of(session, "snapshot")
     assert ticket["id"] in {t["id"] for t in snap["tickets"]}
     assert snap["last_event_id"] == hello["last_event_id"]
+
+
+def test_a_new_socket_starts_at_the_latest_event_while_the_poller_is_behind(
+    database_url: str, clock: FakeClock
+) -> None:
+    # With no socket open a process reads events only at its poll, here once an hour.
+    c = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+                           outbox=False, event_poll_seconds=3600), clock=clock)
+    try:
+        with TestClient(create_app(c)) as client:
+            post_ticket(client, "one")
+            post_ticket(client, "two")
+            latest = stream.bounds(c.ctx)[1]
+            with connect(client, ADMIN_TOKEN) as (session, hello):
+                snap = next_of(session, "snapshot")
+        # A client resumes from here later: an older id would replay what the snapshot has.
+        assert hello["last_event_id"] == snap["last_event_id"] == latest
+    finally:
+        c.close()

@@ -25,6 +25,8 @@ class ServerProcess:
     log_path: Path | None = None
     port: int = field(default_factory=free_port)
     access_log: bool = False
+    # The command after `giliran`, when not the usual `serve ...` (e.g. a systemd unit's).
+    args: list[str] | None = None
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -35,12 +37,11 @@ class ServerProcess:
         env = {**os.environ, "GILIRAN_DATABASE_URL": self.database_url,
                "GILIRAN_ADMIN_TOKEN": ADMIN_TOKEN, **self.env}
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "giliran", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers),
-             "--access-log" if self.access_log else "--no-access-log"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        args = self.args or [
+            "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers",
+            str(self.workers), "--access-log" if self.access_log else "--no-access-log"]
+        self.proc = subprocess.Popen([sys.executable, "-m", "giliran", *args],
+                                     env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:

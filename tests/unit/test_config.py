@@ -49,3 +49,11 @@ def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [t.get_secret_value() for t in s.intake_tokens] == [
         "intake-aaaaaaaaaaaa", "intake-bbbbbbbbbbbb"]
     assert "intake-aaaa" not in repr(s)
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert Settings(forwarded_allow_ips=" 127.0.0.1, 10.0.0.0/8 ,::1").forwarded_allow_ips == (
+        "127.0.0.1,10.0.0.0/8,::1")
+    assert Settings(forwarded_allow_ips="*").forwarded_allow_ips == "*"
+    with pytest.raises(ValidationError, match="not an address"):
+        Settings(forwarded_allow_ips="127.0.0.1,nginx.internal")

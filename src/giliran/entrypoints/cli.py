@@ -134,6 +134,8 @@ def _run_server(settings: Settings, host: str, port: int, workers: int,
         port=port, workers=workers, log_level=settings.log_level, access_log=access_log,
         timeout_keep_alive=settings.keepalive_timeout_seconds,
         ws_max_size=settings.ws_max_message_bytes,
+        # Behind a proxy (deploy/nginx): the client address is the one it forwards.
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
     metrics_dir = _metrics_dir(workers)

@@ -144,8 +144,11 @@ class OutboxLoop:
 
 class Waker:
     """A commit observer that wakes the senders when this process commits a move, so its
-    notices go out at once instead of at the next interval (other processes' moves are found
-    by the interval). Runs in the committing thread; only hands the wake to the loop."""
+    notices go out at once instead of at the next interval. Other servers send their own
+    moves the same way; a process that sends nothing (cron's `giliran tick`, an import) wakes
+    the senders of the others through PostgreSQL NOTIFY (giliran.adapters.sql.wakeup), and on
+    SQLite its moves are found by the interval. Runs in the committing thread; only hands the
+    wake to the loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, senders: Sequence[OutboxLoop]) -> None:
         self._loop = loop

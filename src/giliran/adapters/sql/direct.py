@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection
@@ -106,15 +106,25 @@ class Direct:
         found = self.rows(conn, params)
         return found[0][0] if found else None
 
-    def many(self, conn: Connection, params: Sequence[dict[str, Any]]) -> None:
-        """One statement, several rows of parameters (no result)."""
+    def many(self, conn: Connection, params: Sequence[dict[str, Any]],
+             then: str | None = None) -> None:
+        """One statement, several rows of parameters (no result); then, when given, a plain
+        statement sent in the same round trip where the driver can pipeline (psycopg)."""
         if _observed(conn):
             conn.execute(self.stmt, list(params))
+            if then is not None:
+                conn.exec_driver_sql(then)
             return
         plan = self._plan(conn.dialect)
         bound = [plan.params(p) for p in params]
         with _cursor(conn, plan.sql, bound) as cursor:
-            cursor.executemany(plan.sql, bound)
+            if then is None:
+                cursor.executemany(plan.sql, bound)
+                return
+            pipeline = getattr(cursor.connection, "pipeline", None)
+            with pipeline() if pipeline is not None else nullcontext():
+                cursor.executemany(plan.sql, bound)
+                cursor.execute(then)
 
 
 @contextmanager

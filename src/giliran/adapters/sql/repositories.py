@@ -631,14 +631,17 @@ class SqlEventRepository:
     def append(self, event: Event) -> None:
         self._pending.append(event)
 
-    def flush(self) -> None:
-        if self._pending:
-            _EVENT_INSERT.many(self._conn, [
-                {"at": e.at, "type": e.type, "ticket_id": e.ticket_id, "queue": e.queue,
-                 "agents": sorted(e.agents), "payload": e.payload}
-                for e in self._pending
-            ])
-            self._pending = []
+    def flush(self, then: str | None = None) -> None:
+        """Write what was appended; and when there was anything, run `then` in the same
+        round trip (the unit of work's NOTIFY)."""
+        if not self._pending:
+            return
+        _EVENT_INSERT.many(self._conn, [
+            {"at": e.at, "type": e.type, "ticket_id": e.ticket_id, "queue": e.queue,
+             "agents": sorted(e.agents), "payload": e.payload}
+            for e in self._pending
+        ], then)
+        self._pending = []
 
     def after(self, event_id: int, limit: int) -> list[Event]:
         rows = self._conn.execute(_EVENTS_AFTER, {"after": event_id, "limit": limit})

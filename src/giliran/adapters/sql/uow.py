@@ -25,6 +25,7 @@ from giliran.adapters.sql.repositories import (
     SqlSettingsRepository,
     SqlTicketRepository,
 )
+from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain.events import agent_event, presence_event, queue_event, ticket_event
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
@@ -76,8 +77,10 @@ class SqlUnitOfWork:
     rate_limits: RateLimitRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
-                 observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
+                 observers: Sequence[CommitObserver] = (), clock: Clock | None = None,
+                 wake: Wake = Wake.OUTBOX) -> None:
         self._db = db
+        self._wake = wake
         self._observers = observers
         self._clock = clock
         self._write = write
@@ -130,7 +133,8 @@ class SqlUnitOfWork:
         assert self._conn is not None
         self._history.flush()
         self._record_events()
-        self._events.flush()
+        # Events wake every process when they commit (PostgreSQL; SQLite's pollers poll).
+        self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
         self._conn.commit()
         written, self._history.written = self._history.written, []
         if written:
@@ -181,10 +185,13 @@ class SqlUnitOfWorkFactory:
         self.db = db
         self.observers = list(observers)
         self.clock = clock
+        # What this process's commits ask of the others: by default also to look at the
+        # outbox, until this process runs senders of its own (see adapters.sql.wakeup).
+        self.wake = Wake.OUTBOX
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock,
-                             observers=self.observers, clock=self.clock)
+                             observers=self.observers, clock=self.clock, wake=self.wake)
 
 
 def notify(observers: Sequence[CommitObserver], entries: Sequence[HistoryEntry]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 import giliran
 from giliran.adapters.channel import ChannelClient
+from giliran.adapters.sql.wakeup import Wake
 from giliran.bootstrap import Container, bootstrap, telegram_bot, whatsapp_client
 from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM, WHATSAPP
@@ -92,10 +94,12 @@ class Background(Protocol):
     async def stop(self) -> None: ...
 
 
-def _background(app: FastAPI, c: Container, runner: Runner,
+def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                 channels: dict[str, ChannelClient]) -> list[Background]:
     """The tasks every server process runs beside the API: webhook deliveries, the chat
-    channels' notices and replies (and Telegram polling), and the timer pass."""
+    channels' notices and replies (and Telegram polling), the timer pass, and (on
+    PostgreSQL) the listener that wakes the event hub and the senders when another process
+    commits."""
     s = c.settings
     tasks: list[Background] = []
     senders: list[OutboxLoop] = []
@@ -117,13 +121,28 @@ def _background(app: FastAPI, c: Container, runner: Runner,
         sender.start()
     tasks.extend(senders)
     if senders:
-        c.observe(Waker(asyncio.get_running_loop(), senders))
+        c.send_outbox_here(Waker(asyncio.get_running_loop(), senders))
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read)
         scheduler.start()
         tasks.append(scheduler)
+    listener = c.listener(functools.partial(_woken, hub, senders))
+    if listener is not None:
+        listener.start()
+        tasks.append(listener)
     return tasks
+
+
+def _woken(hub: EventHub, senders: list[OutboxLoop], wake: Wake) -> None:
+    """Some process committed events: read them now; and look at the outbox now when that
+    process leaves its sending to others (cron's `giliran tick`, an import, an API-only
+    server)."""
+    hub.wake()
+    if wake is Wake.OUTBOX:
+        for sender in senders:
+            if sender.listening:
+                sender.wake()
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -154,7 +173,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.courier = None
         for client in channels.values():
             await client.start()
-        tasks = _background(app, c, runner, channels)
+        tasks = _background(app, c, runner, hub, channels)
         try:
             yield
         finally:

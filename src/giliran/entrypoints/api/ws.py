@@ -12,7 +12,10 @@ token, 4429 too many failed authentications from the address, 4400 bad first
 message, 4408 too slow to keep up: reconnect with `since`).
 
 Every server process runs one poller that reads new events from the database (so events made by
-any process or replica reach every socket) and hands each to the sockets allowed to see it.
+any process or replica reach every socket) and hands each to the sockets allowed to see it. On
+PostgreSQL every commit that writes events wakes the pollers of all processes at once (LISTEN/
+NOTIFY, see giliran.adapters.sql.wakeup); the poll interval is then only the backstop for a
+missed notification. On SQLite the pollers poll.
 An agent's open socket counts as a sign of life (a heartbeat), so closing it starts the
 presence grace period.
 """
@@ -39,6 +42,9 @@ router = APIRouter()
 AUTH_TIMEOUT = 10.0
 BACKLOG = 1000  # events waiting for one socket before it counts as too slow
 REPLAY_PAGE = 500
+# Seconds between two reads at least, however often commits wake the hub: under load one read
+# takes every event of that span, instead of one read per commit in every process.
+WAKE_GAP = 0.005
 
 
 @dataclass(eq=False)
@@ -57,6 +63,13 @@ class EventHub:
         self._subscribers: set[Subscriber] = set()
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Read the new events now rather than at the next poll (some have committed). With
+        no socket open here there is nobody to hurry for: the next poll keeps up."""
+        if self._subscribers:
+            self._woken.set()
 
     async def start(self) -> None:
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
@@ -77,7 +90,9 @@ class EventHub:
         self._subscribers.discard(sub)
 
     async def _poll(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            self._woken.clear()  # a wake from here on means events this read may not see
             try:
                 if self._subscribers:
                     events = await run_in_threadpool(stream.read_after, self._ctx,
@@ -96,7 +111,10 @@ class EventHub:
                 self._deliver(event)
                 self.position = event.id
             if len(events) < REPLAY_PAGE:
-                await asyncio.sleep(self._interval)
+                rested = loop.time() + WAKE_GAP
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._woken.wait(), self._interval)
+                await asyncio.sleep(max(0.0, rested - loop.time()))
 
     def _deliver(self, event: Event) -> None:
         for sub in list(self._subscribers):
@@ -155,8 +173,11 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
     grace = 0
     if sub.viewer.principal.role is Role.AGENT:
         _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
-    start = hub.position
-    first_kept, _ = await run_in_threadpool(stream.bounds, ctx)
+    first_kept, last = await run_in_threadpool(stream.bounds, ctx)
+    # Where the live feed starts: the latest event, even when this process's poller is behind
+    # (with no socket open it reads only at its poll). Events up to here that it hands over
+    # later are skipped as already sent; those after, it delivers.
+    start = max(hub.position, last)
     resumed = since is not None and (first_kept == 0 or since + 1 >= first_kept)
     await websocket.send_json({"type": "hello", "last_event_id": start, "resumed": resumed})
     sent = since or 0
