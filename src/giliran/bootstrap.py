@@ -13,6 +13,7 @@ from giliran.adapters.telegram import TelegramBot
 from giliran.adapters.whatsapp import WhatsAppCloud
 from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM, WHATSAPP
+from giliran.domain.model import Language
 from giliran.service.context import Context
 from giliran.service.ports import Clock, CommitObserver
 
@@ -53,6 +54,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sending=frozenset(name for name, on in ((TELEGRAM, settings.telegram_bot_token),
                                                 (WHATSAPP, settings.whatsapp_sends)) if on),
         whatsapp_template=settings.whatsapp_template,
+        default_language=Language(settings.default_language),
+        utilization_band=settings.utilization_band,
     )
     return Container(settings, db, ctx, factory)
 

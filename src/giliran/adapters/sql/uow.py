@@ -15,6 +15,7 @@ from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.direct import Direct
+from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
@@ -28,6 +29,7 @@ from giliran.domain.events import agent_event, presence_event, queue_event, tick
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
+    AuditRepository,
     ChatLinkRepository,
     Clock,
     CommitObserver,
@@ -37,6 +39,7 @@ from giliran.service.ports import (
     HistoryRepository,
     MessageRepository,
     NoticeRepository,
+    PresenceLogRepository,
     QueueRepository,
     SettingsRepository,
     TicketRepository,
@@ -71,6 +74,8 @@ class SqlUnitOfWork:
     customers: CustomerRepository
     notices: NoticeRepository
     chat_links: ChatLinkRepository
+    audit: AuditRepository
+    presence_log: PresenceLogRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None) -> None:
@@ -108,6 +113,8 @@ class SqlUnitOfWork:
         self.customers = SqlCustomerRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
+        self.audit = SqlAuditRepository(conn)
+        self.presence_log = SqlPresenceLogRepository(conn)
         return self
 
     def lock_floor(self) -> None:

@@ -25,7 +25,8 @@ from giliran.entrypoints.api.schemas import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
-from giliran.service import floor, runtime
+from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
+from giliran.service import floor, rollout_report, runtime
 
 router = APIRouter(tags=["floor"])
 probes = APIRouter(tags=["health"])
@@ -41,8 +42,9 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
         queues=[
             WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, active=q.queue.active,
                              pending=q.pending, flagged=q.flagged, next_agent_id=q.next_agent_id,
-                             members=q.members, online_members=q.online_members,
-                             free_slots=q.free_slots,
+                             max_per_agent=q.queue.max_per_agent, claim=q.queue.claim,
+                             pickup=q.queue.pickup, members=q.members,
+                             online_members=q.online_members, free_slots=q.free_slots,
                              oldest_waiting_since=q.oldest_waiting_since)
             for q in w.queues
         ],
@@ -51,6 +53,7 @@ def workload(ctx: Ctx, who: Who) -> WorkloadOut:
                           flag=t.flag, flagged_at=t.flagged_at, escalations=t.escalations)
             for t in w.flagged if t.flag is not None
         ],
+        utilization_band=BandOut(low=w.band[0], high=w.band[1]),
     )
 
 
@@ -60,17 +63,18 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
         active_tickets=a.active_tickets, max_tickets=a.max_tickets,
         utilization=round(a.active_tickets / a.max_tickets, 4) if a.max_tickets else None,
         full=a.active_tickets >= a.max_tickets, queues=sorted(a.queues),
-        missed_in_row=a.missed_in_row, assigned_today=day.assigned,
+        missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a), assigned_today=day.assigned,
         completed_today=day.completed, missed_today=day.missed,
     )
 
 
 @router.post("/queues", status_code=201, response_model=QueueOut)
 async def create_queue(body: QueueCreate, ctx: Ctx, who: Who, run: Run) -> QueueOut:
-    """A new mailbox or channel with its own policy. Add agents with PATCH /agents/{id}
-    {"queues": [...]}."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"name"}))
-    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes))
+    """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
+    agents with PATCH /agents/{id} {"queues": [...]}."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
+    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes,
+                                       body.preset))
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -87,11 +91,20 @@ def get_queue(name: QueueName, ctx: Ctx, who: Who) -> QueueOut:
 async def update_queue(
     name: QueueName, body: QueuePatch, ctx: Ctx, who: Who, run: Run
 ) -> QueueOut:
-    """Change the queue's policy. New timers apply at once to tickets already assigned (their
-    deadlines derive from when they were assigned). `default` cannot be switched off."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id"}))
-    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id)
+    """Change the queue's policy: a `preset` first, then the fields given. New timers apply at
+    once to tickets already assigned (their deadlines derive from when they were assigned).
+    `default` cannot be switched off. Every change is in the audit log."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id", "preset"}))
+    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id,
+                            body.preset)
     return QueueOut.of(queue)
+
+
+@router.get("/queues/{name}/rollout", response_model=RolloutOut)
+def queue_rollout(name: QueueName, ctx: Ctx, who: Who) -> RolloutOut:
+    """The migration's progress in the last day: new tickets dispatched automatically against
+    those left for a pick-up, and how the latter ended (picked up, still waiting, other)."""
+    return RolloutOut.of(rollout_report.rollout_report(ctx, who, name))
 
 
 @router.get("/settings", response_model=RuntimeSettingsOut)
