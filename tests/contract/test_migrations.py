@@ -35,3 +35,27 @@ def test_a_switched_off_default_queue_is_switched_back_on(empty_db: Database) ->
     assert active is True or active == 1
     assert migrate.current_revision(empty_db) == migrate.head_revision()
     empty_db.dispose()
+
+
+def test_desks_keep_a_linked_chats_language_and_start_the_presence_log(
+    empty_db: Database,
+) -> None:
+    migrate.upgrade(empty_db, "0012")
+    with empty_db.engine.begin() as conn:
+        for agent_id, presence in ((1, "online"), (2, "offline")):
+            conn.execute(text(
+                "INSERT INTO agents (id, name, token_hash, max_tickets, auto_assign, active, "
+                "presence, rotation_order, active_tickets, last_assigned_seq, missed_in_row, "
+                "queues, created_at) VALUES (:id, :name, :hash, 5, :yes, :yes, :presence, 0, 0, "
+                "0, 0, '[\"default\"]', CURRENT_TIMESTAMP)"),
+                {"id": agent_id, "name": f"a{agent_id}", "hash": f"h{agent_id}", "yes": True,
+                 "presence": presence})
+        conn.execute(text("INSERT INTO chat_links (agent_id, chat_id, language, linked_at) "
+                          "VALUES (1, '7001', 'id', CURRENT_TIMESTAMP)"))
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        languages = dict(conn.execute(text("SELECT id, language FROM agents")).all())
+        logged = dict(conn.execute(text("SELECT agent_id, presence FROM presence_log")).all())
+    assert languages == {1: "id", 2: "en"}, "a linked agent keeps the language its chat had"
+    assert logged == {1: "online", 2: "offline"}, "time online counts from the upgrade on"
+    empty_db.dispose()

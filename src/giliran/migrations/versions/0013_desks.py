@@ -30,30 +30,29 @@ QUEUED: dict[str, Any] = {"sqlite_where": sa.text("status = 'queued'"),
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("queues") as queues:
-        queues.add_column(sa.Column("max_per_agent", sa.Integer, nullable=False,
-                                    server_default="0"))
-        queues.add_column(sa.Column("slot_freed_on", sa.String(10), nullable=False,
-                                    server_default="complete"))
-        queues.add_column(sa.Column("claim", sa.String(10), nullable=False,
-                                    server_default="anyone"))
-        queues.add_column(sa.Column("pickup", sa.String(3), nullable=False, server_default="on"))
-        queues.add_column(sa.Column("next_agent_id", sa.Integer, nullable=True))
-    with op.batch_alter_table("agents") as agents:
-        agents.add_column(sa.Column("language", sa.String(8), nullable=False,
-                                    server_default="en"))
-        agents.add_column(sa.Column("auto_assign_locked", sa.Boolean, nullable=False,
-                                    server_default=sa.false()))
-        agents.add_column(sa.Column("queue_state", sa.JSON, nullable=False,
-                                    server_default="{}"))
-    with op.batch_alter_table("agent_queues") as members:
-        members.add_column(sa.Column("missed_in_row", sa.Integer, nullable=False,
-                                     server_default="0"))
-        members.add_column(sa.Column("paused_at", UtcDateTime, nullable=True))
-        members.add_column(sa.Column("pause_reason", sa.String(200), nullable=True))
-    with op.batch_alter_table("assignment_history") as history:
-        history.add_column(sa.Column("note", sa.String(500), nullable=True))
-        history.add_column(sa.Column("detail", sa.JSON, nullable=True))
+    # Plain ADD COLUMNs (SQLite does them in place): rebuilding agents or queues in a batch
+    # would drop a table that other rows refer to, which SQLite's foreign keys refuse.
+    columns: dict[str, tuple[sa.Column[Any], ...]] = {"queues": (
+        sa.Column("max_per_agent", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("slot_freed_on", sa.String(10), nullable=False, server_default="complete"),
+        sa.Column("claim", sa.String(10), nullable=False, server_default="anyone"),
+        sa.Column("pickup", sa.String(3), nullable=False, server_default="on"),
+        sa.Column("next_agent_id", sa.Integer, nullable=True),
+    ), "agents": (
+        sa.Column("language", sa.String(8), nullable=False, server_default="en"),
+        sa.Column("auto_assign_locked", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("queue_state", sa.JSON, nullable=False, server_default="{}"),
+    ), "agent_queues": (
+        sa.Column("missed_in_row", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("paused_at", UtcDateTime, nullable=True),
+        sa.Column("pause_reason", sa.String(200), nullable=True),
+    ), "assignment_history": (
+        sa.Column("note", sa.String(500), nullable=True),
+        sa.Column("detail", sa.JSON, nullable=True),
+    )}
+    for table, added in columns.items():
+        for column in added:
+            op.add_column(table, column)
     op.create_index("ix_tickets_queue_queued_order", "tickets",
                     ["queue", sa.text("priority DESC"), "queue_order", "id"], **QUEUED)
     op.create_table(
