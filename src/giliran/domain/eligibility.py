@@ -57,8 +57,14 @@ def may_receive(ticket: Ticket, agent: Agent, queue: Queue, held_here: int = 0) 
             and has_room_in(queue, held_here) and agent.id not in ticket.missed_by)
 
 
+def free_to_claim(agent: Agent, queue: Queue, held_here: int) -> bool:
+    """Could take one of the queue's tickets now, whoever missed which: active, online, with
+    room overall and in the queue, not paused there. People who take tickets only by hand
+    (auto-assign off) take their turns too."""
+    return (agent.active and agent.online and has_room(agent) and open_to(queue.name, agent)
+            and has_room_in(queue, held_here))
+
+
 def could_take_now(ticket: Ticket, agent: Agent, queue: Queue, held_here: int) -> bool:
-    """Whose turn a pick-up can be: like `may_receive`, but people who take tickets only by
-    hand (auto-assign off) take their turns too."""
-    return (agent.active and agent.online and has_room(agent) and open_to(ticket.queue, agent)
-            and has_room_in(queue, held_here) and agent.id not in ticket.missed_by)
+    """Whose turn a pick-up of `ticket` can be: free to claim, and not one who missed it."""
+    return free_to_claim(agent, queue, held_here) and agent.id not in ticket.missed_by

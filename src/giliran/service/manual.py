@@ -206,7 +206,8 @@ def pickup_list(uow: UnitOfWork, agent: Agent, queue: Queue,
     if queue.claim is not ClaimPolicy.TURN:
         return list(uow.tickets.search(query)), uow.tickets.count(query)
     waiting = uow.tickets.search(replace(query, limit=TURN_SCAN))
-    mine = [t for t in waiting if (turn := turns.whose_turn(uow, t, queue)) is not None
+    claimants = turns.in_line(uow, queue)
+    mine = [t for t in waiting if (turn := turns.whose_turn(uow, t, queue, claimants)) is not None
             and turn.id == agent.id]
     return mine[:wanted], len(mine)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from giliran.domain.eligibility import could_take_now
+from giliran.domain.eligibility import free_to_claim
 from giliran.domain.model import Agent, Queue, StrategyName, Ticket
 from giliran.domain.strategies import in_turn, successor
 from giliran.service.ports import UnitOfWork
@@ -42,15 +42,22 @@ def held_here(uow: UnitOfWork, agent: Agent, queue: Queue) -> int:
     return sum(t.queue == queue.name and queue.counts(t) for t in uow.tickets.held_by(agent.id))
 
 
-def whose_turn(uow: UnitOfWork, ticket: Ticket, queue: Queue) -> Agent | None:
+def whose_turn(uow: UnitOfWork, ticket: Ticket, queue: Queue,
+               claimants: Sequence[Agent] | None = None) -> Agent | None:
     """Who may claim the waiting `ticket` when claims go by turn: the first member at or after
     the pointer who could take it now (online, with room overall and in the queue, not paused
-    there, and not one who missed it), whether or not they take tickets automatically."""
+    there, and not one who missed it), whether or not they take tickets automatically.
+    `claimants` (from `in_line`) saves reading the members again for each ticket."""
+    found = claimants if claimants is not None else in_line(uow, queue)
+    return next((a for a in found if a.id not in ticket.missed_by), None)
+
+
+def in_line(uow: UnitOfWork, queue: Queue) -> list[Agent]:
+    """The members who could claim one of the queue's tickets now, in turn order from the
+    pointer (before leaving out, per ticket, those who missed it)."""
     members = uow.agents.members(queue.name)
-    for agent in in_turn(members, pointer_key(uow, queue)):
-        if could_take_now(ticket, agent, queue, held_here(uow, agent, queue)):
-            return agent
-    return None
+    return [a for a in in_turn(members, pointer_key(uow, queue))
+            if free_to_claim(a, queue, held_here(uow, a, queue))]
 
 
 def rotates(queue: Queue) -> bool:
