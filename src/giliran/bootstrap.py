@@ -16,6 +16,7 @@ from giliran.adapters.telegram import TelegramBot
 from giliran.adapters.whatsapp import WhatsAppCloud
 from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM, WHATSAPP
+from giliran.domain.model import Language
 from giliran.service.context import Context
 from giliran.service.ports import Clock, CommitObserver
 
@@ -67,6 +68,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
                                                 (WHATSAPP, settings.whatsapp_sends)) if on),
         whatsapp_template=settings.whatsapp_template,
         destinations=Destinations(settings.webhook_allow_private),
+        default_language=Language(settings.default_language),
+        utilization_band=settings.utilization_band,
     )
     return Container(settings, db, ctx, factory)
 

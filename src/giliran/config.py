@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -110,6 +110,29 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_queue: str = "default"
     telegram_max_attempts: int = Field(default=10, ge=1, le=50)
+    # The language of a new agent's chat notices (each agent may change its own).
+    default_language: Literal["en", "id"] = "en"
+    # The utilization a desk aims for, "low-high" as shares (0.70-0.90) or percents (70-90):
+    # shown beside the figures in /stats and on the supervisor's workload view.
+    utilization_band: Annotated[tuple[float, float], NoDecode] = (0.70, 0.90)
+
+    @field_validator("utilization_band", mode="before")
+    @classmethod
+    def _band(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        low, sep, high = value.replace(",", "-").partition("-")
+        try:
+            band = (float(low), float(high))
+        except ValueError:
+            raise ValueError("expected low-high, e.g. 0.70-0.90 or 70-90") from None
+        if not sep:
+            raise ValueError("expected low-high, e.g. 0.70-0.90 or 70-90")
+        if band[1] > 1:
+            band = (band[0] / 100, band[1] / 100)
+        if not 0 <= band[0] < band[1] <= 1:
+            raise ValueError("needs 0 <= low < high <= 1 (or 100 %)")
+        return band
 
     @field_validator("forwarded_allow_ips")
     @classmethod

@@ -50,9 +50,12 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(page.locator("#queue-title")).to_have_text("My ticket queue (1/1)")
     expect(page.locator("#slots-line")).to_contain_text("queue is full")
 
-    # Sari is full: the next ticket waits in the queue, where she could pick it up.
-    floor.ticket("Second in line")
-    expect(page.locator("#pickup-list")).to_contain_text("Second in line")
+    # Sari is full: the next ticket waits in the queue, and her pick-up list does not offer
+    # it (she could not take it).
+    second = floor.ticket("Second in line")
+    assert second["status"] == "queued"
+    expect(page.locator("#pickup-empty")).to_have_text("Nothing you may take right now.")
+    expect(page.locator("#pickup-list")).not_to_contain_text("Second in line")
     expect(card(page, "Second in line")).to_have_count(0)
 
     arrived.get_by_role("button", name="Conversation").click()
@@ -100,11 +103,12 @@ def test_the_agent_page_fits_a_phone(floor: Floor, open_tab: Any, screenshots: P
     tab.assert_clean()
 
 
-def test_an_agent_set_away_by_the_system_sees_why_and_comes_back(
+def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
     floor: Floor, open_tab: Any
 ) -> None:
-    """A missed assignment (1 s to accept, away after one miss) takes the ticket back and
-    sets the agent away; the page says so live, and Online brings the agent back."""
+    """A missed assignment (1 s to accept, a pause after one miss) takes the ticket back and
+    pauses the agent in that queue only; the page says so live, with since when and why, and
+    the agent lifts the pause itself. It stays online all along."""
     floor.call("PATCH", "/queues/default", accept_timeout_seconds=1, away_after_misses=1)
     sari = floor.agent("Sari")
     floor.agent("Budi")
@@ -114,13 +118,19 @@ def test_an_agent_set_away_by_the_system_sees_why_and_comes_back(
     page.evaluate("window.__marker = 'no reload'")
     ticket = floor.ticket("Nobody answers this one")  # rotation: Sari first
     expect(card(page, "Nobody answers this one")).to_be_visible()
-    expect(page.locator("#presence-badge")).to_have_text("Away", timeout=15_000)
-    expect(page.locator("#away-note")).to_be_visible()
-    expect(card(page, "Nobody answers this one")).to_have_count(0)
-    # The toast may be gone already; the ticket went on to Budi.
-    assert floor.call("GET", f"/tickets/{ticket['id']}")["assigned_agent_id"] != sari["id"]
-    page.get_by_role("button", name="Online", exact=True).click()
+    paused = page.locator("#paused-list li", has_text="Paused in default")
+    expect(paused).to_contain_text("you missed 1 tickets in a row there", timeout=15_000)
     expect(page.locator("#presence-badge")).to_have_text("Online")
-    expect(page.locator("#away-note")).to_be_hidden()
+    expect(card(page, "Nobody answers this one")).to_have_count(0)
+    assert floor.call("GET", f"/tickets/{ticket['id']}")["assigned_agent_id"] != sari["id"]
+    # Automatic assignment is the agent's own switch too.
+    page.get_by_label("Receive tickets automatically").uncheck()
+    expect(page.locator("#slots-line")).to_have_text(
+        "Automatic assignment is off for you: pick up tickets below.")
+    page.get_by_label("Receive tickets automatically").check()
+    paused.get_by_role("button", name="Resume default").click()
+    expect(page.locator("#paused-list li")).to_have_count(0)
+    me = floor.call("GET", "/agent/me", token=sari["token"])
+    assert (me["paused"], me["auto_assign"]) == ([], True)
     assert page.evaluate("window.__marker") == "no reload"
     tab.assert_clean()

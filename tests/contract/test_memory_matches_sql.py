@@ -17,10 +17,17 @@ from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
-from giliran.domain.model import OfflinePolicy, Priority, StrategyName
-from giliran.service import agents, floor, manual, presence, tickets, timers
+from giliran.domain.model import (
+    ClaimPolicy,
+    OfflinePolicy,
+    PickupPolicy,
+    Priority,
+    SlotFreedOn,
+    StrategyName,
+)
+from giliran.service import agents, floor, manual, pauses, presence, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
-from giliran.service.ports import UnitOfWorkFactory
+from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
 from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
 
@@ -29,7 +36,8 @@ QUEUES = ("default", "sales", "support")
 commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
                      "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
-                     "pickup", "reassign", "unassign", "front"]),
+                     "pickup", "reassign", "unassign", "front", "desk", "pointer", "reorder",
+                     "resume", "opt"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -73,13 +81,25 @@ def apply(ctx: Context, cmd: Command) -> None:
             manual.move_to_front(ctx, ADMIN, a + 1)
         elif kind == "heartbeat":
             presence.heartbeat(ctx, Principal(Role.AGENT, a + 1))
+        elif kind == "desk":
+            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(
+                max_per_agent=b % 3, slot_freed_on=list(SlotFreedOn)[a % 2],
+                claim=list(ClaimPolicy)[(a // 2) % 2], pickup=list(PickupPolicy)[b % 2]))
+        elif kind == "pointer":
+            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(), next_agent_id=a + 1)
+        elif kind == "reorder":
+            agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(rotation_order=b))
+        elif kind == "resume":
+            pauses.resume_mine(ctx, Principal(Role.AGENT, a + 1), "default")
+        elif kind == "opt":
+            agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0)
         elif kind == "tick":
             clock = ctx.clock
             assert isinstance(clock, FakeClock)
             clock.advance(20 * (a + 1))
             timers.tick(ctx)
         else:
-            strategy = list(StrategyName)[b % 3]
+            strategy = list(StrategyName)[(a + b) % 4]
             floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(strategy=strategy))
     except GiliranError:
         pass  # the same refusal must happen on both sides; the snapshots will tell
@@ -87,11 +107,17 @@ def apply(ctx: Context, cmd: Command) -> None:
 
 def state(uow: UnitOfWorkFactory) -> Any:
     f = snapshot(uow)
+    with uow(write=False) as read:
+        notes = [(e.ticket_id, e.event, e.note, e.detail) for e in read.history.search(
+            HistoryFilter(limit=10**6))]
     return (
         sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by)
                for t in f.tickets.values()),
-        sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row)
+        sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
+                sorted(a.queue_state.items()), a.auto_assign)
                for a in f.agents.values()),
+        sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
+        notes,
     )
 
 

@@ -35,3 +35,60 @@ def test_a_switched_off_default_queue_is_switched_back_on(empty_db: Database) ->
     assert active is True or active == 1
     assert migrate.current_revision(empty_db) == migrate.head_revision()
     empty_db.dispose()
+
+
+def test_desks_keep_a_linked_chats_language_and_start_the_presence_log(
+    empty_db: Database,
+) -> None:
+    migrate.upgrade(empty_db, "0013")
+    with empty_db.engine.begin() as conn:
+        for agent_id, presence in ((1, "online"), (2, "offline")):
+            conn.execute(text(
+                "INSERT INTO agents (id, name, token_hash, max_tickets, auto_assign, active, "
+                "presence, rotation_order, active_tickets, last_assigned_seq, missed_in_row, "
+                "queues, created_at) VALUES (:id, :name, :hash, 5, :yes, :yes, :presence, 0, 0, "
+                "0, 0, '[\"default\"]', CURRENT_TIMESTAMP)"),
+                {"id": agent_id, "name": f"a{agent_id}", "hash": f"h{agent_id}", "yes": True,
+                 "presence": presence})
+        conn.execute(text("INSERT INTO chat_links (agent_id, chat_id, language, linked_at) "
+                          "VALUES (1, '7001', 'id', CURRENT_TIMESTAMP)"))
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        languages = dict(conn.execute(text("SELECT id, language FROM agents")).all())
+        logged = dict(conn.execute(text("SELECT agent_id, presence FROM presence_log")).all())
+    assert languages == {1: "id", 2: "en"}, "a linked agent keeps the language its chat had"
+    assert logged == {1: "online", 2: "offline"}, "time online counts from the upgrade on"
+    empty_db.dispose()
+
+
+def test_conversations_keep_every_ticket_and_know_the_customers_they_had(
+    empty_db: Database,
+) -> None:
+    """0012 on a desk with tickets (which refer to their queue, so the queues table cannot be
+    rebuilt under SQLite's foreign keys): every contact becomes a customer, named as they
+    signed their latest message; messages become incoming text; queues accept by reply."""
+    migrate.upgrade(empty_db, "0011")
+    with empty_db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO tickets (id, title, queue, priority, status, assigned_seq, created_at, "
+            "escalations, missed_by, auto_dispatch, queue_order, contact) VALUES (1, 'Halo', "
+            "'default', 1, 'queued', 0, CURRENT_TIMESTAMP, 0, '[]', :yes, 0, "
+            "'whatsapp:6281234567890')"), {"yes": True})
+        for message_id, sender in ((1, "Budi"), (2, "Budi Santoso")):
+            conn.execute(text(
+                "INSERT INTO ticket_messages (id, ticket_id, channel, external_id, sender, body, "
+                "at) VALUES (:id, 1, 'whatsapp', :ext, :sender, 'hi', CURRENT_TIMESTAMP)"),
+                {"id": message_id, "ext": f"whatsapp:wamid.{message_id}", "sender": sender})
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        customer = conn.execute(text(
+            "SELECT key, channel, address, name FROM customers")).one()
+        kinds = conn.execute(text(
+            "SELECT DISTINCT direction, kind FROM ticket_messages")).all()
+        accepts = conn.execute(text("SELECT reply_accepts FROM queues")).scalars().all()
+        tickets = conn.execute(text("SELECT count(*) FROM tickets")).scalar()
+    assert tuple(customer) == ("whatsapp:6281234567890", "whatsapp", "6281234567890",
+                               "Budi Santoso")
+    assert [tuple(k) for k in kinds] == [("in", "text")]
+    assert all(a in (True, 1) for a in accepts) and tickets == 1
+    empty_db.dispose()

@@ -98,8 +98,14 @@ def test_stats_report_assignment_time_waits_and_utilization(
     assert body["assignment_time"] == {"count": 2, "mean": 55.0, "median": 50.0, "p90": 60.0,
                                        "max": 60.0}
     assert body["queue_wait"]["count"] == 2 and body["queue_wait"]["max"] == 60.0
-    # Two tickets of two slots for the last 60 of 120 seconds: half the capacity in use.
-    assert body["agent_utilization"] == {str(agent["id"]): 0.5}
+    # Online for the last 60 of the 120 seconds, holding both tickets of its two slots all that
+    # time: fully utilized and fully loaded. The offline first minute counts neither way (over
+    # the wall clock it read 0.5, which could not be held against a 70-90 % target).
+    assert body["agent_utilization"] == {str(agent["id"]): 1.0}
+    assert body["agent_load"] == {str(agent["id"]): 1.0}
+    assert body["agents"][str(agent["id"])] == {"online_seconds": 60.0, "utilization": 1.0,
+                                                "load": 1.0, "band": "above"}
+    assert body["utilization_band"] == {"low": 0.7, "high": 0.9}
     assert (body["orphaned_tickets"], body["orphans_requeued"]) == (0, 0)
     assert set(body) >= {"from", "to"}
     bad = client.get(f"{API}/stats", params={"queue": "nope"}, headers=ADMIN)

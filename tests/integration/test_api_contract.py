@@ -48,10 +48,15 @@ ADMIN_ONLY = [
     ("delete", "/api/v1/agents/1/telegram", None),
     ("get", "/api/v1/notices", None),
     ("post", "/api/v1/notices/1/retry", None),
+    ("get", "/api/v1/queues/default/rollout", None),
+    ("post", "/api/v1/agents/1/queues/default/resume", None),
+    ("get", "/api/v1/audit", None),
+    ("get", "/api/v1/audit.csv", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
-    ("get", "/api/v1/agent/me"), ("post", "/api/v1/agent/go-online"),
+    ("get", "/api/v1/agent/me"), ("patch", "/api/v1/agent/me"),
+    ("post", "/api/v1/agent/queues/{name}/resume"), ("post", "/api/v1/agent/go-online"),
     ("post", "/api/v1/agent/go-offline"), ("post", "/api/v1/agent/heartbeat"),
     ("get", "/api/v1/agent/my-queue"), ("get", "/api/v1/tickets/{ticket_id}"),
     ("post", "/api/v1/tickets/{ticket_id}/accept"),

@@ -165,7 +165,7 @@ def test_with_nobody_new_free_the_ticket_returns_to_its_original_place(floor: Fl
     assert floor.holder(first["id"]) == b["id"], "the freed slot went to the waiting ticket"
 
 
-def test_an_agent_who_keeps_missing_goes_away_keeps_its_work_and_comes_back_itself(
+def test_an_agent_who_keeps_missing_is_paused_in_the_queue_keeps_its_work_and_resumes(
     floor: Floor,
 ) -> None:
     a, b = floor.agents("AB", max_tickets=3)
@@ -174,17 +174,23 @@ def test_an_agent_who_keeps_missing_goes_away_keeps_its_work_and_comes_back_itse
     assert floor.accept(a, kept["id"]).status_code == 200
     # Rotation: B, A, B, A. Nobody accepts these.
     b1, a1, b2, a2 = (post_ticket(floor.client, f"t{i}")["id"] for i in range(4))
-    assert floor.later(60).went_away == 2
+    assert floor.later(60).paused == 2
     me_a = floor.me(a)
-    assert (me_a["presence"], me_a["online"], me_a["active_tickets"]) == ("away", False, 1)
-    assert floor.me(b)["presence"] == "away"
-    assert floor.holder(kept["id"]) == a["id"], "away agents keep what they accepted"
-    assert post_ticket(floor.client, "while away")["status"] == "queued", (
-        "an away agent received new work")
+    assert (me_a["presence"], me_a["online"], me_a["active_tickets"]) == ("online", True, 1)
+    assert me_a["paused"] == [{"queue": "default", "since": "2026-01-05T10:01:00Z",
+                               "reason": "missed 2 tickets in a row", "missed_in_row": 2}]
+    assert [p["queue"] for p in floor.me(b)["paused"]] == ["default"]
+    assert floor.holder(kept["id"]) == a["id"], "paused agents keep what they accepted"
+    assert post_ticket(floor.client, "while paused")["status"] == "queued", (
+        "a paused agent received new work of the queue")
+    workload = {w["id"]: w for w in floor.workload()["agents"]}
+    assert workload[a["id"]]["paused"][0]["reason"] == "missed 2 tickets in a row"
 
-    online(floor.client, a)
-    back = floor.me(a)
-    assert (back["presence"], back["missed_in_row"]) == ("online", 0)
+    online(floor.client, a)  # going online again is not what lifts a pause
+    assert floor.me(a)["paused"] != []
+    r = floor.client.post(f"{API}/agent/queues/default/resume", headers=bearer(a["token"]))
+    assert r.status_code == 200, r.text
+    assert (r.json()["paused"], r.json()["missed_in_row"]) == ([], 0)
     # Back with two free slots: it gets the tickets B missed, never the ones it missed itself.
     assert [floor.holder(t) for t in (b1, b2)] == [a["id"], a["id"]]
     assert [floor.holder(t) for t in (a1, a2)] == [None, None]

@@ -175,10 +175,11 @@ def test_a_stranger_pressing_a_button_changes_nothing(tg: Bot) -> None:
 
 
 def test_an_escalation_tells_the_old_holder_and_a_late_accept_is_refused(tg: Bot) -> None:
+    """In the agent's own language (Indonesian here), whatever its Telegram speaks."""
     tg.client.patch(f"{API}/queues/default", json={"accept_timeout_seconds": 60}, headers=ADMIN)
-    a = make_agent(tg.client, "Sari")
+    a = make_agent(tg.client, "Sari", language="id")
     b = make_agent(tg.client, "Budi")
-    tg.link(a["id"], language_code="id")
+    tg.link(a["id"], language_code="en")
     online(tg.client, a)
     ticket = tg.client.post(f"{API}/tickets", json={"title": "Tolong"}, headers=ADMIN).json()
     online(tg.client, b)

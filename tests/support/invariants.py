@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from giliran.domain.eligibility import may_receive
-from giliran.domain.model import Agent, Ticket, TicketFlag, TicketStatus
+from giliran.domain.model import Agent, Queue, Ticket, TicketFlag, TicketStatus
 from giliran.service.ports import TicketFilter, UnitOfWorkFactory
 
 EVERYTHING = TicketFilter(limit=10**9)
@@ -16,6 +16,12 @@ EVERYTHING = TicketFilter(limit=10**9)
 class Floor:
     agents: dict[int, Agent]
     tickets: dict[int, Ticket]
+    queues: dict[str, Queue]
+
+    def held_here(self, agent_id: int, queue: Queue) -> int:
+        """The agent's tickets of `queue` that count against its per-agent limit there."""
+        return sum(t.agent_id == agent_id and t.queue == queue.name and queue.counts(t)
+                   for t in self.tickets.values())
 
     @property
     def queued(self) -> list[Ticket]:
@@ -27,7 +33,8 @@ def snapshot(uow_factory: UnitOfWorkFactory) -> Floor:
     with uow_factory(write=False) as uow:
         agents = {a.id: a for a in uow.agents.all()}
         tickets = {t.id: t for t in uow.tickets.search(EVERYTHING)}
-    return Floor(agents, tickets)
+        queues = {q.name: q for q in uow.queues.all()}
+    return Floor(agents, tickets, queues)
 
 
 def check_floor(floor: Floor, ceilings: dict[int, int] | None = None) -> None:
@@ -51,5 +58,8 @@ def check_floor(floor: Floor, ceilings: dict[int, int] | None = None) -> None:
             assert a.active_tickets == 0, f"inactive agent {a.id} still holds tickets"
     for t in floor.queued:
         if t.dispatchable:
-            waiting = [a.id for a in floor.agents.values() if may_receive(t, a)]
+            queue = floor.queues[t.queue]
+            waiting = [a.id for a in floor.agents.values()
+                       if may_receive(t, a, queue, floor.held_here(a.id, queue))]
             assert not waiting, f"ticket {t.id} waits while agents {waiting} could take it"
+

@@ -1,6 +1,8 @@
 """Stateful property test: random arrivals, completions, presence and capacity changes, queue
-policies, heartbeats and time passing (with the timer pass), with the invariants checked after
-every step. Runs on the in-memory store (fast, many examples); the contract suite runs the same
+policies (strategies including the strict rotation, per-agent limits, claims by turn, pick-up
+off, presets), the rotation's order and pointer, pauses lifted, agents opting in and out,
+heartbeats and time passing (with the timer pass), with the invariants checked after every
+step. Runs on the in-memory store (fast, many examples); the contract suite runs the same
 machine on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -22,11 +24,27 @@ from hypothesis.stateful import (
 from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.domain import escalation
-from giliran.domain.errors import GiliranError
-from giliran.domain.model import OfflinePolicy, Presence, Priority, StrategyName, TicketStatus
+from giliran.domain.errors import (
+    CapacityExceeded,
+    GiliranError,
+    NotYourTurn,
+    PausedInQueue,
+    PickupDisabled,
+)
+from giliran.domain.model import (
+    ClaimPolicy,
+    OfflinePolicy,
+    PickupPolicy,
+    Priority,
+    SlotFreedOn,
+    StrategyName,
+    TicketStatus,
+)
+from giliran.domain.presets import Preset
 from giliran.service import agents as agent_service
 from giliran.service import floor as floor_service
 from giliran.service import manual as manual_service
+from giliran.service import pauses as pause_service
 from giliran.service import presence as presence_service
 from giliran.service import runtime, timers
 from giliran.service import tickets as ticket_service
@@ -167,13 +185,26 @@ class DispatchMachine(RuleBasedStateMachine):
         agent_id = data.draw(st.sampled_from(self.agent_ids))
         before = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
         agent = agent_service.get_agent(self.ctx, ADMIN, agent_id)
+        floor = snapshot(self.ctx.uow)
+        queue = floor.queues[before.queue]
+        room_here = queue.has_room_for(floor.held_here(agent_id, queue))
+        allowed = (before.status is TicketStatus.QUEUED and before.queue in agent.queues
+                   and agent.active and agent.free_slots > 0 and room_here
+                   and queue.pickup is PickupPolicy.ON and not agent.paused_in(queue.name))
         try:
             manual_service.pickup(self.ctx, self.as_agent(agent_id), ticket_id)
+        except NotYourTurn:
+            assert queue.claim is ClaimPolicy.TURN, "not your turn, in a queue without turns"
+        except PickupDisabled:
+            assert queue.pickup is PickupPolicy.OFF
+        except PausedInQueue:
+            assert agent.paused_in(queue.name)
+        except CapacityExceeded:
+            assert agent.free_slots == 0 or not room_here
         except GiliranError:
-            allowed = (before.status is TicketStatus.QUEUED and before.queue in agent.queues
-                       and agent.active and agent.free_slots > 0)
             assert not allowed, "a pick-up within the rules was refused"
         else:
+            assert allowed, "a pick-up against the rules went through"
             self.queued_before = [(k, t) for k, t in self.queued_before if t != ticket_id]
 
     @precondition(lambda self: self.created and self.agent_ids)
@@ -256,6 +287,58 @@ class DispatchMachine(RuleBasedStateMachine):
             away_after_misses=away, offline_policy=policy, max_wait_seconds=max_wait,
             priority_aging_seconds=aging))
 
+    @rule(data=st.data(), per_agent=st.integers(0, 2), freed=st.sampled_from(list(SlotFreedOn)),
+          claim=st.sampled_from(list(ClaimPolicy)), pickup=st.sampled_from(list(PickupPolicy)))
+    def change_desk_policy(self, data: st.DataObject, per_agent: int, freed: SlotFreedOn,
+                           claim: ClaimPolicy, pickup: PickupPolicy) -> None:
+        self._remember_queue()
+        floor_service.update_queue(
+            self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)), floor_service.QueueChanges(
+                max_per_agent=per_agent, slot_freed_on=freed, claim=claim, pickup=pickup))
+
+    @rule(data=st.data(), preset=st.sampled_from(list(Preset)))
+    def apply_preset(self, data: st.DataObject, preset: Preset) -> None:
+        self._remember_queue()
+        floor_service.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
+                                   floor_service.QueueChanges(), preset=preset)
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), order=st.integers(0, 3))
+    def reorder(self, data: st.DataObject, order: int) -> None:
+        self._remember_queue()
+        agent_service.update_agent(self.ctx, ADMIN, data.draw(st.sampled_from(self.agent_ids)),
+                                   agent_service.AgentChanges(rotation_order=order))
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data())
+    def set_pointer(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        with contextlib.suppress(GiliranError):  # not a member of a rotating queue
+            floor_service.update_queue(
+                self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
+                floor_service.QueueChanges(),
+                next_agent_id=data.draw(st.sampled_from(self.agent_ids)))
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), by_admin=st.booleans())
+    def resume(self, data: st.DataObject, by_admin: bool) -> None:
+        self._remember_queue()
+        agent_id = data.draw(st.sampled_from(self.agent_ids))
+        queue = data.draw(st.sampled_from(self.queues))
+        with contextlib.suppress(GiliranError):  # not a member, or deactivated
+            if by_admin:
+                pause_service.resume_agent(self.ctx, ADMIN, agent_id, queue)
+            else:
+                pause_service.resume_mine(self.ctx, self.as_agent(agent_id), queue)
+
+    @precondition(lambda self: self.agent_ids)
+    @rule(data=st.data(), auto=st.booleans())
+    def opt_in_or_out(self, data: st.DataObject, auto: bool) -> None:
+        self._remember_queue()
+        with contextlib.suppress(GiliranError):  # locked (never here), or deactivated
+            agent_service.update_me(self.ctx, self.as_agent(
+                data.draw(st.sampled_from(self.agent_ids))), auto_assign=auto)
+
     @rule(grace=st.sampled_from([0, 30, 300]))
     def change_grace(self, grace: int) -> None:
         runtime.update_settings(self.ctx, ADMIN, presence_grace_seconds=grace)
@@ -296,8 +379,10 @@ class DispatchMachine(RuleBasedStateMachine):
             assert not escalation.is_due_for_aging(ticket, queue, now), f"{ticket.id} not aged"
         for agent in floor.agents.values():
             assert not escalation.is_silent(agent, grace, now), f"agent {agent.id} not expired"
-            if agent.presence is Presence.AWAY:
-                assert agent.missed_in_row > 0, f"agent {agent.id} away without a miss"
+            for name, state in agent.queue_state.items():
+                assert name in agent.queues, f"agent {agent.id} has a state in {name}"
+                if state.paused:
+                    assert state.missed_in_row > 0, f"agent {agent.id} paused without a miss"
 
     # --- invariants ------------------------------------------------------------------------
 
@@ -327,6 +412,11 @@ class DispatchMachine(RuleBasedStateMachine):
                 assert ticket.queue in agent.queues, (
                     f"ticket {ticket.id} of {ticket.queue} went to agent {agent.id}, who serves "
                     f"{sorted(agent.queues)}")
+                queue = floor.queues[ticket.queue]
+                if queue.max_per_agent > 0:
+                    held = floor.held_here(agent.id, queue)
+                    assert held <= queue.max_per_agent, (
+                        f"agent {agent.id} holds {held} of {queue.name}, over its limit")
 
     @invariant()
     def dispatch_took_the_head_of_the_queue(self) -> None:
@@ -340,10 +430,14 @@ class DispatchMachine(RuleBasedStateMachine):
             for earlier in remaining:
                 if earlier.queue_key < later.queue_key and earlier.dispatchable:
                     # Passing a ticket over is only right for an agent who may not take it:
-                    # one who already missed it, or who does not serve its queue.
+                    # one who already missed it, who does not serve its queue, is paused
+                    # there, or is at that queue's limit.
                     agent = floor.agents[later.agent_id or 0]
+                    queue = floor.queues[earlier.queue]
                     assert (agent.id in earlier.missed_by
-                            or earlier.queue not in agent.queues), (
+                            or earlier.queue not in agent.queues
+                            or agent.paused_in(earlier.queue)
+                            or not queue.has_room_for(floor.held_here(agent.id, queue))), (
                         f"ticket {later.id} was served before the earlier {earlier.id}")
 
 

@@ -20,8 +20,13 @@ from giliran.adapters.memory_conversation import (
     InMemoryCustomerRepository,
     InMemoryMessageRepository,
 )
+from giliran.adapters.memory_ledger import (
+    InMemoryAuditRepository,
+    InMemoryPresenceLogRepository,
+    LedgerState,
+)
 from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook, is_due
-from giliran.domain.eligibility import is_eligible, serves
+from giliran.domain.eligibility import is_eligible, open_to, serves
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.events import Event
 from giliran.domain.model import (
@@ -38,6 +43,7 @@ from giliran.domain.model import (
 from giliran.domain.notices import ChatLink, Notice
 from giliran.service.ports import (
     AgentRepository,
+    AuditRepository,
     ChatLinkRepository,
     CommitObserver,
     CustomerRepository,
@@ -47,6 +53,7 @@ from giliran.service.ports import (
     HistoryRepository,
     MessageRepository,
     NoticeRepository,
+    PresenceLogRepository,
     QueueRepository,
     RateLimitRepository,
     SettingsRepository,
@@ -73,6 +80,7 @@ class MemoryState:
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     conversation: ConversationState = field(default_factory=ConversationState)
+    ledger: LedgerState = field(default_factory=LedgerState)
     notices: dict[int, Notice] = field(default_factory=dict)
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
@@ -108,12 +116,20 @@ class InMemoryAgentRepository:
     def save(self, agent: Agent) -> None:
         self._s.agents[agent.id] = agent
 
-    def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
+    def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         found = sorted(
-            (a for a in self._s.agents.values() if is_eligible(a) and serves(queue, a)),
+            (a for a in self._s.agents.values() if is_eligible(a) and open_to(queue.name, a)
+             and queue.has_room_for(self._held_here(a.id, queue))),
             key=lambda a: tuple(getattr(a, f) for f in ordering),
         )
         return found if limit is None else found[:limit]
+
+    def _held_here(self, agent_id: int, queue: Queue) -> int:
+        return sum(t.agent_id == agent_id and t.queue == queue.name and queue.counts(t)
+                   for t in self._s.tickets.values())
+
+    def members(self, queue: str) -> list[Agent]:
+        return [a for a in self.all() if a.active and serves(queue, a)]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
         return sum(a.active and a.auto_assign and serves(queue, a) and a.id not in excluding
@@ -204,7 +220,8 @@ class InMemoryTicketRepository:
         return sorted(found, key=lambda t: (t.queued_at, t.id))[:limit]
 
     def queue_position(self, ticket: Ticket) -> int:
-        return 1 + sum(t.queue_key < ticket.queue_key for t in self._queued())
+        return 1 + sum(t.queue_key < ticket.queue_key for t in self._queued()
+                       if t.queue == ticket.queue)
 
     def held_by(self, agent_id: int) -> list[Ticket]:
         held = (t for t in self._s.tickets.values()
@@ -231,9 +248,7 @@ class InMemoryHistoryRepository:
         self._s = state
 
     def append(self, entry: HistoryEntry) -> None:
-        self._s.history.append(
-            HistoryEntry(**{**entry.__dict__, "id": len(self._s.history) + 1})
-        )
+        self._s.history.append(replace(entry, id=len(self._s.history) + 1))
 
     def for_ticket(self, ticket_id: int) -> list[HistoryEntry]:
         return [e for e in self._s.history if e.ticket_id == ticket_id]
@@ -282,6 +297,9 @@ class InMemoryQueueRepository:
 
     def save(self, queue: Queue) -> None:
         self._s.queues[queue.name] = queue
+
+    def move_pointer(self, name: str, agent_id: int | None) -> None:
+        self._s.queues[name].next_agent_id = agent_id
 
 
 class InMemoryEventRepository:
@@ -468,6 +486,8 @@ class InMemoryUnitOfWork:
     notices: NoticeRepository
     chat_links: ChatLinkRepository
     rate_limits: RateLimitRepository
+    audit: AuditRepository
+    presence_log: PresenceLogRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -493,6 +513,8 @@ class InMemoryUnitOfWork:
         self.notices = InMemoryNoticeRepository(self._state)
         self.chat_links = InMemoryChatLinkRepository(self._state)
         self.rate_limits = InMemoryRateLimitRepository(self._state)
+        self.audit = InMemoryAuditRepository(self._state.ledger)
+        self.presence_log = InMemoryPresenceLogRepository(self._state.ledger)
         return self
 
     def lock_floor(self) -> None:

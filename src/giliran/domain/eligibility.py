@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from giliran.domain.model import Agent, Ticket
+from giliran.domain.model import Agent, Queue, Ticket
 
 AgentFilter = Callable[[Agent], bool]
 
@@ -40,7 +40,31 @@ def serves(queue: str, agent: Agent) -> bool:
     return queue in agent.queues
 
 
-def may_receive(ticket: Ticket, agent: Agent) -> bool:
-    """Eligible, a member of the ticket's queue, and not one of the agents who already let
-    this ticket time out."""
-    return is_eligible(agent) and serves(ticket.queue, agent) and agent.id not in ticket.missed_by
+def open_to(queue: str, agent: Agent) -> bool:
+    """A member who is not paused there (after too many misses in that queue)."""
+    return serves(queue, agent) and not agent.paused_in(queue)
+
+
+def has_room_in(queue: Queue, held_here: int) -> bool:
+    """Within the queue's per-agent limit, given the agent's tickets there that still count."""
+    return queue.has_room_for(held_here)
+
+
+def may_receive(ticket: Ticket, agent: Agent, queue: Queue, held_here: int = 0) -> bool:
+    """Eligible, an unpaused member of the ticket's queue with room there, and not one of the
+    agents who already let this ticket time out."""
+    return (is_eligible(agent) and open_to(ticket.queue, agent)
+            and has_room_in(queue, held_here) and agent.id not in ticket.missed_by)
+
+
+def free_to_claim(agent: Agent, queue: Queue, held_here: int) -> bool:
+    """Could take one of the queue's tickets now, whoever missed which: active, online, with
+    room overall and in the queue, not paused there. People who take tickets only by hand
+    (auto-assign off) take their turns too."""
+    return (agent.active and agent.online and has_room(agent) and open_to(queue.name, agent)
+            and has_room_in(queue, held_here))
+
+
+def could_take_now(ticket: Ticket, agent: Agent, queue: Queue, held_here: int) -> bool:
+    """Whose turn a pick-up of `ticket` can be: free to claim, and not one who missed it."""
+    return free_to_claim(agent, queue, held_here) and agent.id not in ticket.missed_by

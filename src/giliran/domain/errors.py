@@ -158,3 +158,27 @@ class ChannelUnavailable(GiliranError):
     """The channel's API did not answer as it should (an outage, a refused token)."""
 
     code = "channel_unavailable"
+
+
+class NotYourTurn(Conflict):
+    """A pick-up in a queue that takes claims in turn, by someone whose turn it is not."""
+
+    code = "not_your_turn"
+
+
+class PickupDisabled(Conflict):
+    """Picking up by hand is switched off for the ticket's queue (pickup: off)."""
+
+    code = "pickup_disabled"
+
+
+class PausedInQueue(Conflict):
+    """The agent is paused in the ticket's queue (after too many misses there)."""
+
+    code = "paused_in_queue"
+
+
+class AutoAssignLocked(Conflict):
+    """An admin decided an agent's automatic assignment; the agent cannot switch it itself."""
+
+    code = "auto_assign_locked"

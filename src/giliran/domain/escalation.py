@@ -85,12 +85,14 @@ def is_exhausted(ticket: Ticket, queue: Queue, members_left: int) -> bool:
     return limit_reached or members_left == 0
 
 
-def goes_away(agent: Agent, queue: Queue) -> bool:
-    """Too many misses in a row: stop sending this agent work until it comes back itself."""
+def pauses(agent: Agent, queue: Queue) -> bool:
+    """Too many misses in a row in this queue: stop sending the agent this queue's work (its
+    other queues carry on) until it, or a supervisor, lifts the pause."""
+    state = agent.state_in(queue.name)
     return (
         queue.away_after_misses > 0
-        and agent.presence is Presence.ONLINE
-        and agent.missed_in_row >= queue.away_after_misses
+        and not state.paused
+        and state.missed_in_row >= queue.away_after_misses
     )
 
 

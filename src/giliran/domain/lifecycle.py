@@ -18,7 +18,9 @@ from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Presence,
+    PresenceChange,
     Priority,
+    QueueState,
     Reason,
     Ticket,
     TicketFlag,
@@ -86,6 +88,8 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime,
     ticket.status = TicketStatus.IN_PROGRESS
     ticket.accepted_at = now
     agent.missed_in_row = 0
+    state = agent.state_in(ticket.queue)
+    agent.set_state(ticket.queue, QueueState(0, state.paused_at, state.pause_reason))
     agent.last_seen_at = now
     return HistoryEntry(ticket.id, now, "accepted", reason, f"agent:{agent.id}",
                         agent.id, agent.id)
@@ -155,6 +159,9 @@ def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
     ticket.escalations += 1
     ticket.missed_by = ticket.missed_by | {holder.id}
     holder.missed_in_row += 1
+    state = holder.state_in(ticket.queue)
+    holder.set_state(ticket.queue, QueueState(state.missed_in_row + 1, state.paused_at,
+                                              state.pause_reason))
     return HistoryEntry(ticket.id, now, "escalated", Reason.ESCALATION, SYSTEM_ACTOR,
                         holder.id, None)
 
@@ -170,12 +177,30 @@ def flag(ticket: Ticket, why: TicketFlag, *, now: datetime) -> HistoryEntry:
     return HistoryEntry(ticket.id, now, "flagged", reason, SYSTEM_ACTOR)
 
 
-def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> None:
-    """Coming online is a sign of life and a fresh start for the miss counter."""
+def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> PresenceChange | None:
+    """Coming online is a sign of life and a fresh start for the overall miss counter (pauses
+    in a queue stay until lifted). Returns the change for the presence log, if it is one."""
     if presence is Presence.ONLINE:
         agent.last_seen_at = now
         agent.missed_in_row = 0
+    if agent.presence is presence:
+        return None
     agent.presence = presence
+    return PresenceChange(agent.id, now, presence)
+
+
+def pause(agent: Agent, queue: str, *, now: datetime) -> None:
+    """Stop sending the agent this queue's tickets, saying why; the rest of its work goes on."""
+    state = agent.state_in(queue)
+    reason = f"missed {state.missed_in_row} tickets in a row"
+    agent.set_state(queue, QueueState(state.missed_in_row, now, reason))
+
+
+def resume(agent: Agent, queue: str) -> bool:
+    """Lift a pause (and start counting misses afresh); False when there was none."""
+    was_paused = agent.paused_in(queue)
+    agent.set_state(queue, QueueState())
+    return was_paused
 
 
 def reprioritize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import Any
 
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_TICKETS = 5
@@ -49,11 +50,40 @@ class StrategyName(StrEnum):
     ROUND_ROBIN = "round_robin"
     LEAST_LOADED = "least_loaded"
     RANDOM = "random"
+    ROTATION = "rotation"  # a strict turn over the queue's members, with a stored pointer
+
+
+class SlotFreedOn(StrEnum):
+    """When a ticket stops counting against its queue's per-agent limit."""
+
+    COMPLETE = "complete"  # while the agent holds it (assigned or in progress)
+    ACCEPT = "accept"  # once the agent responds (accepts, or replies): the next one may come
+
+
+class ClaimPolicy(StrEnum):
+    """Who may pick up a waiting ticket of a queue by hand."""
+
+    ANYONE = "anyone"  # any member with room
+    TURN = "turn"  # only the member whose turn it is in the rotation
+
+
+class PickupPolicy(StrEnum):
+    ON = "on"
+    OFF = "off"  # the last step of a migration: nobody picks up by hand any more
+
+
+class Language(StrEnum):
+    """What an agent's chat notices are written in."""
+
+    EN = "en"
+    ID = "id"
 
 
 class Presence(StrEnum):
     ONLINE = "online"  # receives work
-    AWAY = "away"  # missed too many assignments in a row: keeps its tickets, gets nothing new
+    # Kept for agents set away by earlier versions (which did it after missed tickets); misses
+    # now pause an agent in one queue only (QueueState), and go-online brings it back.
+    AWAY = "away"
     OFFLINE = "offline"
 
 
@@ -103,6 +133,25 @@ class Reason(StrEnum):
 
 
 @dataclass
+class QueueState:
+    """An agent's standing in one of its queues: misses in a row there, and whether it is paused
+    there (it then receives nothing of that queue, and keeps receiving its other queues)."""
+
+    missed_in_row: int = 0
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+    @property
+    def plain(self) -> bool:
+        """Nothing to remember: the state of every queue an agent has just joined."""
+        return self.missed_in_row == 0 and self.paused_at is None
+
+
+@dataclass
 class Agent:
     id: int
     name: str
@@ -116,10 +165,16 @@ class Agent:
     last_assigned_seq: int = 0
     # Last sign of life (going online, a heartbeat, an accept); presence expires from it.
     last_seen_at: datetime | None = None
-    # Assignments in a row this agent let time out; an accept or going online resets it.
+    # Assignments in a row this agent let time out, in any queue; an accept or going online
+    # resets it. What pauses an agent is the count per queue, in `queue_state`.
     missed_in_row: int = 0
     # The queues (mailboxes) it serves; its capacity is shared across all of them.
     queues: frozenset[str] = frozenset({DEFAULT_QUEUE})
+    # Per queue it serves, when not plain (misses in a row there, a pause there).
+    queue_state: dict[str, QueueState] = field(default_factory=dict)
+    language: Language = Language.EN  # of its chat notices
+    # An admin decided for it: the agent cannot switch automatic assignment itself.
+    auto_assign_locked: bool = False
 
     @property
     def online(self) -> bool:
@@ -128,6 +183,25 @@ class Agent:
     @property
     def free_slots(self) -> int:
         return max(0, self.max_tickets - self.active_tickets)
+
+    def state_in(self, queue: str) -> QueueState:
+        return self.queue_state.get(queue) or QueueState()
+
+    def paused_in(self, queue: str) -> bool:
+        found = self.queue_state.get(queue)
+        return found is not None and found.paused
+
+    def set_state(self, queue: str, state: QueueState) -> None:
+        """Keep only what is worth remembering, and only for queues it serves."""
+        if state.plain or queue not in self.queues:
+            self.queue_state.pop(queue, None)
+        else:
+            self.queue_state[queue] = state
+
+    @property
+    def rotation_key(self) -> tuple[int, int]:
+        """Its place in a queue's strict rotation: the admin's order, then the id."""
+        return (self.rotation_order, self.id)
 
 
 @dataclass
@@ -202,6 +276,34 @@ class Queue:
     priority_aging_seconds: int = DEFAULT_PRIORITY_AGING_SECONDS
     # The holder's first reply to the customer accepts the ticket (stops its accept timer).
     reply_accepts: bool = True
+    # How many of this queue's tickets an agent may hold at once (0 = no limit but max_tickets),
+    # and when one stops counting.
+    max_per_agent: int = 0
+    slot_freed_on: SlotFreedOn = SlotFreedOn.COMPLETE
+    claim: ClaimPolicy = ClaimPolicy.ANYONE
+    pickup: PickupPolicy = PickupPolicy.ON
+    # The rotation's pointer: the member next in turn (None: the first member). Who follows
+    # is read from the members' order at each assignment, so a reorder never skips anyone.
+    next_agent_id: int | None = None
+
+    def counts(self, ticket: Ticket) -> bool:
+        """Whether `ticket` (of this queue) takes one of its holder's slots in this queue."""
+        if self.slot_freed_on is SlotFreedOn.ACCEPT:
+            return ticket.status is TicketStatus.ASSIGNED
+        return ticket.status.is_active
+
+    def has_room_for(self, held_here: int) -> bool:
+        """Within the per-agent limit, given how many of its slots the agent uses here."""
+        return self.max_per_agent <= 0 or held_here < self.max_per_agent
+
+
+@dataclass(frozen=True)
+class PresenceChange:
+    """One line of the presence log: kept over time, so figures can divide by time online."""
+
+    agent_id: int
+    at: datetime
+    presence: Presence
 
 
 @dataclass(frozen=True)
@@ -216,6 +318,10 @@ class HistoryEntry:
     from_agent_id: int | None = None
     to_agent_id: int | None = None
     id: int = 0
+    # Why it happened, for people: the strategy and the deciding fact in words (English), and
+    # the same as data (for the dashboards to say in their language, and for analysis).
+    note: str | None = None
+    detail: dict[str, Any] | None = None
     # Measures of an assignment, for metrics; not stored (the history has the timestamps).
     waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
     since_arrival_seconds: float | None = field(default=None, compare=False)  # first only

@@ -215,6 +215,39 @@ def create_agent(
     out.print(f"agent [bold]{agent.name}[/bold] id={agent.id} token: [bold]{token}[/bold]")
 
 
+@app.command("queue-preset")
+def queue_preset(
+    name: Annotated[str, typer.Argument(help="The queue, e.g. sales")],
+    preset: Annotated[str, typer.Argument(help="lead_rotation or ticket_desk")],
+) -> None:
+    """Set a queue's policy for the kind of desk it serves: lead_rotation (a strict turn, one
+    lead per agent until they respond, 5 minutes to respond, claims in turn) or ticket_desk
+    (those back to the defaults). The change is in the audit log, as made by the admin."""
+    from giliran.domain.errors import GiliranError
+    from giliran.domain.presets import Preset
+    from giliran.service import floor
+    from giliran.service.context import ADMIN
+
+    try:
+        chosen = Preset(preset)
+    except ValueError:
+        err.print(f"[red]unknown preset {preset!r}: use "
+                  f"{' or '.join(p.value for p in Preset)}[/red]")
+        raise typer.Exit(2) from None
+    container = _container()
+    try:
+        queue = floor.update_queue(container.ctx, ADMIN, name, floor.QueueChanges(),
+                                   preset=chosen)
+    except GiliranError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        container.close()
+    out.print(f"queue [bold]{queue.name}[/bold]: strategy {queue.strategy.value}, "
+              f"max_per_agent {queue.max_per_agent}, slot_freed_on {queue.slot_freed_on.value}, "
+              f"accept_timeout_seconds {queue.accept_timeout_seconds}, claim {queue.claim.value}")
+
+
 @app.command()
 def tick() -> None:
     """Run one timer pass (escalations, presence expiry, long-wait flags) and exit.
@@ -232,7 +265,7 @@ def tick() -> None:
         container.close()
     out.print(
         f"escalated {report.escalated}, flagged exhausted {report.exhausted}, "
-        f"flagged waiting too long {report.waiting_too_long}, set away {report.went_away}, "
+        f"flagged waiting too long {report.waiting_too_long}, paused in a queue {report.paused}, "
         f"expired offline {report.went_offline} (tickets requeued {report.requeued}), "
         f"aged {report.aged}, orphans requeued {orphans}"
     )

@@ -6,21 +6,24 @@ import secrets
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain import lifecycle
-from giliran.domain.errors import InvalidInput
+from giliran.domain import audit, lifecycle
+from giliran.domain.errors import AutoAssignLocked, InvalidInput
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.model import (
     DEFAULT_MAX_TICKETS,
     DEFAULT_QUEUE,
     Agent,
+    Language,
     Presence,
     Reason,
     Ticket,
 )
+from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
+from giliran.service.presence import set_presence
 
 TOKEN_PREFIX = "gla_"
 
@@ -32,6 +35,8 @@ class NewAgent:
     auto_assign: bool = True
     rotation_order: int = 0
     queues: frozenset[str] = frozenset({DEFAULT_QUEUE})
+    language: Language | None = None  # None: the deployment's default (GILIRAN_DEFAULT_LANGUAGE)
+    auto_assign_locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class AgentChanges:
     rotation_order: int | None = None
     active: bool | None = None
     queues: frozenset[str] | None = None
+    language: Language | None = None
+    auto_assign_locked: bool | None = None
 
 
 def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, str]:
@@ -54,9 +61,12 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
         _require_queues(uow, new.queues)
         agent = uow.agents.add(
             Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
-                  rotation_order=new.rotation_order, queues=new.queues),
+                  rotation_order=new.rotation_order, queues=new.queues,
+                  language=new.language or ctx.default_language,
+                  auto_assign_locked=new.auto_assign_locked),
             hash_token(token),
         )
+        record_agent(uow, ctx.clock.now(), who.actor, agent, None, action="created")
         uow.commit()
     return agent, token
 
@@ -79,17 +89,45 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         agent = agent_or_404(uow, agent_id)
         if changes.queues is not None:
             _require_queues(uow, changes.queues)
+        before = audit.agent_fields(agent)
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
-        if agent.active and not changed.active:
-            changed.presence = Presence.OFFLINE
+        # Misses and pauses are kept only for the queues it still serves.
+        changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
+        leaving = agent.active and not changed.active
+        if leaving:
+            set_presence(uow, changed, Presence.OFFLINE, now=ctx.clock.now())
             _requeue_all(ctx, uow, changed, who.actor)
             uow.chat_links.unlink(changed.id)  # its chat no longer speaks for it
         uow.agents.save(changed)
+        record_agent(uow, ctx.clock.now(), who.actor, changed, before,
+                     action="deactivated" if leaving else "changed")
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
         uow.commit()
     return changed
+
+
+def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
+              language: Language | None = None) -> Agent:
+    """An agent's own switches: opting in and out of automatic assignment (unless an admin
+    locked it), and the language of its chat notices."""
+    who.require(Role.AGENT)
+    with ctx.uow(write=True) as uow:
+        agent = agent_or_404(uow, who.agent_id)
+        before = audit.agent_fields(agent)
+        if auto_assign is not None and auto_assign != agent.auto_assign:
+            if agent.auto_assign_locked:
+                raise AutoAssignLocked("a supervisor set your automatic assignment; ask them "
+                                       "to change it")
+            agent.auto_assign = auto_assign
+        if language is not None:
+            agent.language = language
+        uow.agents.save(agent)
+        record_agent(uow, ctx.clock.now(), who.actor, agent, before)
+        dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once
+        uow.commit()
+    return agent
 
 
 def whoami(ctx: Context, who: Principal) -> Agent:

@@ -211,7 +211,7 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
         uow.chat_links.link(ChatLink(agent.id, msg.chat_id, lang))
         notify.start_cursor(uow, restart=first)
         uow.commit()
-    return say(lang, "linked", name=agent.name)
+    return say(agent.language, "linked", name=agent.name)
 
 
 def _command(ctx: Context, agent: Agent, command: str, lang: str) -> str:
@@ -261,7 +261,7 @@ def _linked(ctx: Context, chat_id: str, fallback: str | None) -> tuple[Agent | N
         agent = uow.agents.get(link.agent_id) if link is not None else None
     if link is None or agent is None or not agent.active:
         return None, language(fallback)
-    return agent, link.language
+    return agent, agent.language
 
 
 def _answer(ctx: Context, update_id: int, chat_id: str, text: str) -> None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from giliran.domain.errors import Forbidden, Unauthorized
+from giliran.domain.figures import DEFAULT_BAND
 from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
-from giliran.domain.model import StrategyName
+from giliran.domain.model import Language, StrategyName
 from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.service.ports import Clock, DestinationCheck, UnitOfWorkFactory
 
@@ -56,9 +57,14 @@ class Context:
     # Where outgoing webhooks may go (bootstrap wires the real check; in-memory tests take
     # any destination).
     destinations: DestinationCheck = field(default_factory=lambda: AnyDestination())
+    # New agents' chat language (GILIRAN_DEFAULT_LANGUAGE), and the utilization a desk aims
+    # for (GILIRAN_UTILIZATION_BAND), shown beside the figures.
+    default_language: Language = Language.EN
+    utilization_band: tuple[float, float] = DEFAULT_BAND
 
-    def strategy(self, name: StrategyName) -> SelectionStrategy:
-        return make_strategy(name, self.rng)
+    def strategy(self, name: StrategyName,
+                 pointer: tuple[int, int] | None = None) -> SelectionStrategy:
+        return make_strategy(name, self.rng, pointer)
 
 
 class AnyDestination:

@@ -37,7 +37,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.notify import send_to_customer
 from giliran.service.ports import UnitOfWork
-from giliran.service.tickets import check_holder
+from giliran.service.tickets import check_holder, refill_after_accept
 
 EARLIER_SHOWN = 20
 
@@ -69,7 +69,7 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
         customer = _answerable(ctx, uow, ticket, wanted)
         now = ctx.clock.now()
         message = _outgoing(ctx, uow, who, ticket, customer, wanted, key, now)
-        _accept_by_reply(uow, who, ticket, now)
+        _accept_by_reply(ctx, uow, who, ticket, now)
         uow.commit()
     return message, True
 
@@ -118,8 +118,10 @@ def _outgoing(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
     return send_to_customer(uow, now, ticket, customer, message, template)
 
 
-def _accept_by_reply(uow: UnitOfWork, who: Principal, ticket: Ticket, now: datetime) -> None:
-    """The holder's first reply to an assigned ticket accepts it, when its queue says so."""
+def _accept_by_reply(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
+                     now: datetime) -> None:
+    """The holder's first reply to an assigned ticket accepts it, when its queue says so (and
+    with `slot_freed_on: accept`, the agent's next lead may come at once)."""
     if who.role is not Role.AGENT or ticket.status is not TicketStatus.ASSIGNED:
         return
     queue = uow.queues.get(ticket.queue)
@@ -129,6 +131,7 @@ def _accept_by_reply(uow: UnitOfWork, who: Principal, ticket: Ticket, now: datet
     uow.history.append(lifecycle.accept(ticket, agent, now=now, reason=Reason.REPLIED))
     uow.tickets.save(ticket)
     uow.agents.save(agent)
+    refill_after_accept(ctx, uow, queue)
 
 
 def conversation(ctx: Context, who: Principal, ticket_id: int, limit: int,

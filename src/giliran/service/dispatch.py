@@ -14,11 +14,14 @@ grows with that backlog.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import Enum, auto
 
-from giliran.domain import lifecycle
-from giliran.domain.model import Agent, Queue, Reason, StrategyName, Ticket
+from giliran.domain import explain, lifecycle
+from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, StrategyName, Ticket
+from giliran.service import turns
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
 
@@ -105,17 +108,15 @@ class _Pass:
         return found[0] if found else None
 
     def offer(self, ticket: Ticket) -> Outcome:
-        anyone, agent = pick(self.ctx, self.uow, ticket)
-        if not anyone:
+        picked = pick(self.ctx, self.uow, ticket)
+        if not picked.anyone:
             self.blocked.add(ticket.queue)
             return Outcome.BLOCKED
-        if agent is None:
+        if picked.agent is None:
             self.passed_over[ticket.queue] = self.passed_over.get(ticket.queue, 0) + 1
             return Outcome.PASSED_OVER
-        entry = lifecycle.assign(ticket, agent, seq=self.uow.next_seq(), now=self.ctx.clock.now(),
-                                 reason=self.reason, actor=SYSTEM_ACTOR)
+        entry = hand_over(self.uow, ticket, picked, now=self.ctx.clock.now(), reason=self.reason)
         self.uow.tickets.save(ticket)
-        self.uow.agents.save(agent)
         self.uow.history.append(entry)
         self.assigned += 1
         if self.limit is not None and self.assigned >= self.limit:
@@ -131,18 +132,52 @@ class _Pass:
         return self.uow.queues.all()  # cached by the unit of work
 
 
-def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> tuple[bool, Agent | None]:
-    """(is any member of its queue eligible, whom the strategy picks among those who never
-    missed it)"""
-    strategy = ctx.strategy(_queue(uow, ticket).strategy)  # queue rows are cached
+@dataclass(frozen=True)
+class Pick:
+    """Is any member of the ticket's queue eligible; whom the strategy picks among those who
+    never missed it, and why; the queue, and its members when it rotates."""
+
+    anyone: bool
+    queue: Queue
+    agent: Agent | None = None
+    why: explain.Why | None = None
+    members: Sequence[Agent] = ()
+
+
+def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> Pick:
+    queue = _queue(uow, ticket)  # queue rows are cached
+    rotates = turns.rotates(queue)
+    pointer = turns.pointer_key(uow, queue) if rotates else None
+    strategy = ctx.strategy(queue.strategy, pointer)
     limit = strategy.candidate_limit
     if limit is not None:
         limit += len(ticket.missed_by)  # enough that some remain after leaving those out
-    candidates = uow.agents.eligible(ticket.queue, strategy.ordering, limit)
+    candidates = uow.agents.eligible(queue, strategy.ordering, limit)
     if not candidates:
-        return False, None
+        return Pick(False, queue)
     fresh = [a for a in candidates if a.id not in ticket.missed_by]
-    return True, strategy.select(ticket, fresh)
+    chosen = strategy.select(ticket, fresh)
+    if chosen is None:
+        return Pick(True, queue)
+    if not rotates:  # the explanation is taken before the assignment changes the figures
+        return Pick(True, queue, chosen, explain.by_strategy(queue, ticket, chosen, candidates))
+    members = uow.agents.members(queue.name)
+    return Pick(True, queue, chosen, explain.in_rotation(ticket, chosen, members, pointer),
+                members)
+
+
+def hand_over(uow: UnitOfWork, ticket: Ticket, picked: Pick, *, now: datetime,
+              reason: Reason) -> HistoryEntry:
+    """Assign the ticket to the picked agent: the history entry says why, and a rotation's
+    turn moves on. The caller saves the ticket and appends the entry."""
+    agent = picked.agent
+    assert agent is not None and picked.why is not None
+    entry = lifecycle.assign(ticket, agent, seq=uow.next_seq(), now=now, reason=reason,
+                             actor=SYSTEM_ACTOR)
+    if turns.rotates(picked.queue):
+        turns.advance(uow, picked.queue, agent, picked.members)
+    uow.agents.save(agent)
+    return replace(entry, note=picked.why.note, detail=picked.why.detail)
 
 
 def _queue(uow: UnitOfWork, ticket: Ticket) -> Queue:

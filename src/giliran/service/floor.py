@@ -5,18 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain.errors import AgentInactive, Conflict, DefaultQueueRequired
+from giliran.domain import audit, presets
+from giliran.domain.errors import (
+    AgentInactive,
+    Conflict,
+    DefaultQueueRequired,
+    NotAMember,
+)
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
+    ClaimPolicy,
     HistoryEntry,
     OfflinePolicy,
+    PickupPolicy,
     Queue,
+    SlotFreedOn,
     StrategyName,
     Ticket,
     TicketStatus,
 )
+from giliran.domain.presets import Preset
 from giliran.domain.strategies import rotation_key
+from giliran.service import turns
+from giliran.service.audit_log import record_queue
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404, queue_or_404
@@ -56,6 +68,7 @@ class Workload:
     queues: list[QueueFigures]
     flagged: list[Ticket]
     today: dict[int, AgentDay]
+    band: tuple[float, float]  # the utilization the desk aims for
 
 
 @dataclass(frozen=True)
@@ -72,16 +85,23 @@ class QueueChanges:
     active: bool | None = None
     priority_aging_seconds: int | None = None
     reply_accepts: bool | None = None
+    max_per_agent: int | None = None
+    slot_freed_on: SlotFreedOn | None = None
+    claim: ClaimPolicy | None = None
+    pickup: PickupPolicy | None = None
 
 
-def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges) -> Queue:
-    """A new mailbox with the given policy (defaults for the rest)."""
+def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
+                 preset: Preset | None = None) -> Queue:
+    """A new mailbox with the given policy: the preset's, then the fields given (defaults for
+    the rest)."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         if uow.queues.get(name) is not None:
             raise Conflict(f"a queue named {name!r} exists")
-        queue = _changed(Queue(name), changes)
+        queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
         uow.queues.add(queue)
+        record_queue(uow, ctx.clock.now(), who.actor, queue, None, action="created")
         uow.commit()
     return queue
 
@@ -116,6 +136,7 @@ def workload(ctx: Context, who: Principal) -> Workload:
         queues=figures,
         flagged=flagged,
         today=today,
+        band=ctx.utilization_band,
     )
 
 
@@ -138,7 +159,7 @@ def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -
         queue=queue,
         pending=uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=queue.name)),
         flagged=uow.tickets.count(TicketFilter(flagged=True, queue=queue.name)),
-        next_agent_id=next_in_turn(ctx, queue, agents),
+        next_agent_id=next_in_turn(ctx, uow, queue, members),
         members=len(members),
         online_members=sum(a.online for a in members),
         free_slots=sum(a.free_slots for a in receiving),
@@ -146,18 +167,22 @@ def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -
     )
 
 
-def next_in_turn(ctx: Context, queue: Queue, agents: list[Agent]) -> int | None:
-    """Who the queue's strategy would pick now; when everyone receiving work is full, who is
-    first in turn once a slot frees. None for `random`, whose next pick is not decided yet."""
+def next_in_turn(ctx: Context, uow: UnitOfWork, queue: Queue,
+                 members: list[Agent]) -> int | None:
+    """A rotation: the member whose turn it is (the pointer). Otherwise who the strategy would
+    pick now; when nobody can receive, who is first in turn once someone can. None for
+    `random`, whose next pick is not decided yet."""
     if queue.strategy is StrategyName.RANDOM:
         return None
+    if turns.rotates(queue):
+        found = turns.next_member(uow, queue, [a for a in members if a.active])
+        return found.id if found is not None else None
     ordering = ctx.strategy(queue.strategy).ordering
-    receiving = [a for a in agents
-                 if a.active and a.online and a.auto_assign and queue.name in a.queues]
-    with_room = [a for a in receiving if a.free_slots > 0]
-    picked = min(with_room, key=lambda a: tuple(getattr(a, f) for f in ordering), default=None)
-    if picked is None:
-        picked = min(receiving, key=rotation_key, default=None)
+    first = uow.agents.eligible(queue, ordering, 1)
+    if first:
+        return first[0].id
+    receiving = [a for a in members if a.active and a.online and a.auto_assign]
+    picked = min(receiving, key=rotation_key, default=None)
     return picked.id if picked is not None else None
 
 
@@ -169,23 +194,46 @@ def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
 
 def update_queue(
     ctx: Context, who: Principal, name: str, changes: QueueChanges,
-    next_agent_id: int | None = None,
+    next_agent_id: int | None = None, preset: Preset | None = None,
 ) -> Queue:
-    """`next_agent_id` makes that agent next in turn, with the rest of the rotation following
-    in `rotation_order` from there."""
+    """A `preset` first, then the fields given. `next_agent_id` makes that agent next in
+    turn: in a rotation it is the pointer; otherwise the rest follow in `rotation_order` from
+    there. Every change is in the audit log, the pointer as a change of its own."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
-        queue = _changed(queue_or_404(uow, name), changes)
+        current = queue_or_404(uow, name)
+        before = audit.queue_fields(current)
+        queue = _changed(presets.apply(current, preset) if preset else current, changes)
         if queue.name == DEFAULT_QUEUE and not queue.active:
             raise DefaultQueueRequired(
                 f"the {DEFAULT_QUEUE!r} queue cannot be deactivated: it takes the tickets that "
                 "name no queue and the channel messages whose queue is off")
-        uow.queues.save(queue)
+        now = ctx.clock.now()
         if next_agent_id is not None:
-            _make_next(uow, next_agent_id)
+            _set_next(ctx, uow, queue, next_agent_id, who.actor)
+        uow.queues.save(queue)
+        record_queue(uow, now, who.actor, queue, before,
+                     action=f"preset {preset.value}" if preset else "changed")
         dispatch(ctx, uow)
         uow.commit()
     return queue
+
+
+def _set_next(ctx: Context, uow: UnitOfWork, queue: Queue, agent_id: int, actor: str) -> None:
+    members = [a for a in uow.agents.all() if a.active and queue.name in a.queues]
+    was = next_in_turn(ctx, uow, queue, members)
+    if turns.rotates(queue):
+        target = agent_or_404(uow, agent_id)
+        if not target.active or queue.name not in target.queues:
+            raise NotAMember(f"agent {target.name} is not an active member of {queue.name!r}")
+        queue.next_agent_id = target.id
+    else:
+        _make_next(uow, agent_id)
+    entry = audit.change(at=ctx.clock.now(), actor=actor, kind=audit.AuditKind.QUEUE,
+                         subject=queue.name, action="pointer", before={"next_agent_id": was},
+                         after={"next_agent_id": agent_id})
+    if entry is not None:
+        uow.audit.append(entry)
 
 
 def _make_next(uow: UnitOfWork, agent_id: int) -> None:

@@ -16,7 +16,7 @@ from giliran.domain.errors import InvalidInput, QueueInactive
 from giliran.domain.model import HistoryEntry, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
-from giliran.service.tickets import NewTicket, arrival, open_queue
+from giliran.service.tickets import NewTicket, arrival, arrived, open_queue
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,8 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
             ticket = arrival(row, now)
             ticket.auto_dispatch = rollout.is_automatic(queue, key)
             uow.tickets.add(ticket)
-            uow.history.append(HistoryEntry(ticket.id, now, "created", Reason.CREATED,
-                                            "import"))
+            uow.history.append(arrived(ticket, HistoryEntry(0, now, "created", Reason.CREATED,
+                                                            "import")))
             known.add(key)
             created += 1
         uow.commit()

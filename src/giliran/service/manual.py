@@ -7,18 +7,41 @@ dispatch, and a supervisor can always overrule the rotation.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from giliran.domain import lifecycle, rollout
-from giliran.domain.errors import AgentInactive, CapacityExceeded, NotAMember, NotYourQueue
-from giliran.domain.model import Agent, Priority, Reason, Ticket, TicketFlag, TicketStatus
+from giliran.domain import explain, lifecycle, rollout
+from giliran.domain.errors import (
+    AgentInactive,
+    CapacityExceeded,
+    NotAMember,
+    NotYourQueue,
+    NotYourTurn,
+    PausedInQueue,
+    PickupDisabled,
+)
+from giliran.domain.model import (
+    Agent,
+    ClaimPolicy,
+    PickupPolicy,
+    Priority,
+    Queue,
+    Reason,
+    Ticket,
+    TicketFlag,
+    TicketStatus,
+)
+from giliran.service import turns
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
-from giliran.service.lookups import acting_agent, agent_or_404, ticket_or_404
+from giliran.service.lookups import acting_agent, agent_or_404, queue_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 
 
 def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
-    """An agent takes a queued ticket of one of its queues, within its capacity."""
+    """An agent takes a queued ticket of one of its queues, within its capacity and the
+    queue's limit, if the queue allows pick-ups at all; in a queue whose claims go by turn,
+    only the agent whose turn it is may (and the turn then moves on, as for an automatic
+    assignment)."""
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
@@ -26,9 +49,48 @@ def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         if ticket.queue not in agent.queues:
             raise NotYourQueue(f"you do not serve queue {ticket.queue!r}")
         lifecycle.require_queued(ticket, action="pick up")
-        _hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.actor)
+        queue = queue_or_404(uow, ticket.queue)
+        may_pick_up(uow, ticket, agent, queue)
+        why = _take_turn(uow, ticket, agent, queue) if queue.claim is ClaimPolicy.TURN else None
+        _hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.actor, why=why)
         uow.commit()
     return ticket
+
+
+def may_pick_up(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> None:
+    """The rules of a pick-up besides the ticket's state, each refused with its own code."""
+    if queue.pickup is PickupPolicy.OFF:
+        raise PickupDisabled(f"tickets of queue {queue.name!r} are assigned automatically "
+                             "only: pick-up is off")
+    if agent.paused_in(queue.name):
+        raise PausedInQueue(f"you are paused in queue {queue.name!r} "
+                            f"({agent.state_in(queue.name).pause_reason}); resume it first")
+    if agent.active_tickets >= agent.max_tickets:
+        raise CapacityExceeded(
+            f"agent {agent.name} is full ({agent.active_tickets}/{agent.max_tickets})")
+    limit = _queue_limit(uow, agent, queue)
+    if limit is not None:
+        raise limit
+
+
+def _take_turn(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> explain.Why:
+    turn = turns.whose_turn(uow, ticket, queue)
+    if turn is None or turn.id != agent.id:
+        who = f"it is {turn.name}'s turn" if turn is not None else "it is nobody's turn now"
+        raise NotYourTurn(f"{who} to take ticket {ticket.number} of queue {queue.name!r}")
+    members = uow.agents.members(queue.name)
+    why = explain.in_rotation(ticket, agent, members, turns.pointer_key(uow, queue), claim=True)
+    turns.advance(uow, queue, agent, members)
+    return why
+
+
+def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceeded | None:
+    held = turns.held_here(uow, agent, queue)
+    if queue.has_room_for(held):
+        return None
+    return CapacityExceeded(
+        f"agent {agent.name} already holds {held} open ticket(s) of queue {queue.name!r}, "
+        f"whose limit is {queue.max_per_agent} per agent")
 
 
 def reassign(
@@ -47,7 +109,7 @@ def reassign(
             lifecycle.require_active(ticket, action="reassign")
         if ticket.agent_id == target.id:
             return ticket  # already there: nothing moves
-        overrules = _overrules(ticket, target)
+        overrules = _overrules(uow, ticket, target)
         if overrules and not force:
             raise overrules[0]
         if ticket.status.is_active:
@@ -106,28 +168,61 @@ def move_to_front(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 def available(
     ctx: Context, who: Principal, limit: int, offset: int
 ) -> tuple[Sequence[Ticket], int]:
-    """Queued tickets an agent may pick up: those of its queues, in queue order; and how many
-    there are in all."""
+    """Queued tickets the agent may actually pick up now, in queue order, and how many there
+    are in all: of its queues with pick-up on where it is not paused, only while it has room
+    overall and in the queue, and where claims go by turn, only those it is its turn for."""
     who.require(Role.AGENT)
     found: list[Ticket] = []
     total = 0
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
-        for queue in sorted(agent.queues):
-            query = TicketFilter(status=TicketStatus.QUEUED, queue=queue, limit=offset + limit)
-            found += uow.tickets.search(query)
-            total += uow.tickets.count(query)
+        if not agent.active or agent.active_tickets >= agent.max_tickets:
+            return [], 0
+        for name in sorted(agent.queues):
+            queue = uow.queues.get(name)
+            if queue is None or not _open_for_pickup(uow, agent, queue):
+                continue
+            waiting, count = pickup_list(uow, agent, queue, offset + limit)
+            found += waiting
+            total += count
     found.sort(key=lambda t: t.queue_key)
     return found[offset:offset + limit], total
 
 
-def _overrules(ticket: Ticket, target: Agent) -> list[Exception]:
+def _open_for_pickup(uow: UnitOfWork, agent: Agent, queue: Queue) -> bool:
+    return (queue.pickup is PickupPolicy.ON and not agent.paused_in(queue.name)
+            and _queue_limit(uow, agent, queue) is None)
+
+
+TURN_SCAN = 500  # queued tickets of a turn-taking queue looked at for one pick-up list
+
+
+def pickup_list(uow: UnitOfWork, agent: Agent, queue: Queue,
+                wanted: int) -> tuple[list[Ticket], int]:
+    """The first `wanted` of a queue's waiting tickets the agent may take, and their number.
+    Where claims go by turn, whose turn it is depends on the ticket (who missed it), so each is
+    judged; such desks are small (a lead desk), and the look is bounded."""
+    query = TicketFilter(status=TicketStatus.QUEUED, queue=queue.name, limit=wanted)
+    if queue.claim is not ClaimPolicy.TURN:
+        return list(uow.tickets.search(query)), uow.tickets.count(query)
+    waiting = uow.tickets.search(replace(query, limit=TURN_SCAN))
+    claimants = turns.in_line(uow, queue)
+    mine = [t for t in waiting if (turn := turns.whose_turn(uow, t, queue, claimants)) is not None
+            and turn.id == agent.id]
+    return mine[:wanted], len(mine)
+
+
+def _overrules(uow: UnitOfWork, ticket: Ticket, target: Agent) -> list[Exception]:
     found: list[Exception] = []
     if ticket.queue not in target.queues:
         found.append(NotAMember(f"agent {target.name} does not serve queue {ticket.queue!r}"))
     if target.active_tickets >= target.max_tickets:
         found.append(CapacityExceeded(
             f"agent {target.name} is full ({target.active_tickets}/{target.max_tickets})"))
+    queue = uow.queues.get(ticket.queue)
+    limit = _queue_limit(uow, target, queue) if queue is not None else None
+    if limit is not None:
+        found.append(limit)
     return found
 
 
@@ -141,7 +236,7 @@ def _take_back(
 
 def _hand_to(
     uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, *, reason: Reason, actor: str,
-    force: bool = False,
+    force: bool = False, why: explain.Why | None = None,
 ) -> None:
     """A person chose this agent: it may have missed the ticket before, and an exhausted
     ticket starts over (automatic again if its queue's rollout says so)."""
@@ -151,6 +246,8 @@ def _hand_to(
     ticket.missed_by = ticket.missed_by - {agent.id}
     entry = lifecycle.assign(ticket, agent, seq=uow.next_seq(), now=ctx.clock.now(),
                              reason=reason, actor=actor, force=force)
+    if why is not None:
+        entry = replace(entry, note=why.note, detail=why.detail)
     uow.history.append(entry)
     uow.tickets.save(ticket)
     uow.agents.save(agent)

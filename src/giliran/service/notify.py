@@ -149,13 +149,13 @@ def _tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
 def _customer_wrote(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
                     now: datetime) -> int:
     """The holder reads a customer's new message in its chat, and may answer it by replying."""
-    link, _ = _linked(uow, agent_id)
+    link, agent = _linked(uow, agent_id)
     m = event.payload.get("message") or {}
-    if link is None or not ticket.status.is_active:
+    if link is None or agent is None or not ticket.status.is_active:
         return 0
     said = summary(Kind.of(m.get("kind", "text")), str(m.get("body", "")),
                    dict(m.get("content") or {}))
-    text = say(link.language, "customer_wrote", number=ticket.number,
+    text = say(agent.language, "customer_wrote", number=ticket.number,
                sender=m.get("sender", ""), text=said)
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
                             ticket_id=ticket.id))
@@ -170,26 +170,27 @@ def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
     figures = {"number": ticket.number, "title": ticket.title, "active": agent.active_tickets,
                "max": agent.max_tickets}
     if ticket.id not in held:  # moved on before this pass: say so, without buttons
-        return int(queue_notice(uow, now, link.chat_id, say(link.language, "assigned_gone",
+        return int(queue_notice(uow, now, link.chat_id, say(agent.language, "assigned_gone",
                                 **figures), _key(event, agent_id)))
-    text = say(link.language, "assigned", category=ticket.category or "-",
+    text = say(agent.language, "assigned", category=ticket.category or "-",
                position=held.index(ticket.id) + 1, **figures)
     if ticket.contact is not None:
-        text += "\n" + say(link.language, "reply_hint")
+        text += "\n" + say(agent.language, "reply_hint")
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
-                            ticket_buttons(link.language, ticket.id), ticket_id=ticket.id))
+                            ticket_buttons(agent.language, ticket.id), ticket_id=ticket.id))
 
 
 def _to_agent(uow: UnitOfWork, event: Event, agent_id: int, now: datetime, phrase: str,
               ticket: Ticket) -> int:
-    link, _ = _linked(uow, agent_id)
-    if link is None:
+    link, agent = _linked(uow, agent_id)
+    if link is None or agent is None:
         return 0
-    text = say(link.language, phrase, number=ticket.number)
+    text = say(agent.language, phrase, number=ticket.number)
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id)))
 
 
 def _linked(uow: UnitOfWork, agent_id: int) -> tuple[ChatLink | None, Agent | None]:
+    """The agent's chat, and the agent, whose own `language` its notices are written in."""
     link = uow.chat_links.for_agent(agent_id)
     agent = uow.agents.get(agent_id) if link is not None else None
     if agent is None or not agent.active:

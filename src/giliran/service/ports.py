@@ -11,10 +11,19 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.conversation import Customer, Message, Receipt
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
-from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
+from giliran.domain.model import (
+    Agent,
+    HistoryEntry,
+    Presence,
+    PresenceChange,
+    Queue,
+    Ticket,
+    TicketStatus,
+)
 from giliran.domain.notices import ChatLink, Notice
 
 BATCH = 100  # rows a timer pass claims per transaction
@@ -35,8 +44,14 @@ class AgentRepository(Protocol):
     def by_token_hash(self, token_hash: str) -> Agent | None: ...
     def all(self) -> list[Agent]: ...
     def save(self, agent: Agent) -> None: ...
-    def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        """Eligible members of `queue`, sorted by the Agent fields in `ordering` (ascending)."""
+    def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
+        """Eligible members of `queue`, sorted by the Agent fields in `ordering` (ascending):
+        not paused there, and within its per-agent limit (their tickets of the queue that still
+        count, by its `slot_freed_on`, below `max_per_agent`)."""
+        ...
+    def members(self, queue: str) -> list[Agent]:
+        """Active agents who serve `queue` (paused or not), in turn order: rotation_order,
+        then id."""
         ...
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
         """Active, opted-in agents who serve `queue`, leaving out the ids in `excluding`."""
@@ -100,7 +115,7 @@ class TicketRepository(Protocol):
         """A queue_order below every queued ticket's (and below 0)."""
         ...
     def queue_position(self, ticket: Ticket) -> int:
-        """1-based place of a queued ticket in the global queue."""
+        """1-based place of a queued ticket among the queued tickets of its own queue."""
         ...
     def held_by(self, agent_id: int) -> list[Ticket]:
         """The agent's active tickets in personal-queue order (oldest assignment first)."""
@@ -271,6 +286,44 @@ class QueueRepository(Protocol):
         """Every queue, by name; read once per unit of work."""
         ...
     def save(self, queue: Queue) -> None: ...
+    def move_pointer(self, name: str, agent_id: int | None) -> None:
+        """The rotation moved on (an assignment); not a change of policy, so no event."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    kind: AuditKind | None = None
+    subject: str | None = None
+    actor: str | None = None
+    since: datetime | None = None  # at >= since
+    until: datetime | None = None  # at < until
+    before_id: int | None = None  # keyset paging for exports: only entries with a smaller id
+    limit: int = 100
+    offset: int = 0
+
+
+class AuditRepository(Protocol):
+    """Changes to agents, queues and settings; never pruned."""
+
+    def append(self, entry: AuditEntry) -> None: ...
+    def search(self, query: AuditFilter) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+    def count(self, query: AuditFilter) -> int: ...
+
+
+class PresenceLogRepository(Protocol):
+    """Every presence change, appended with it; kept with the history, never pruned."""
+
+    def append(self, change: PresenceChange) -> None: ...
+    def during(self, since: datetime, until: datetime | None = None) -> list[PresenceChange]:
+        """Changes at or after `since` (and before `until`), oldest first."""
+        ...
+    def at(self, when: datetime) -> dict[int, Presence]:
+        """Each agent's presence just before `when` (agents with no change before it are
+        left out: they were offline, as every agent starts)."""
+        ...
 
 
 class SettingsRepository(Protocol):
@@ -297,6 +350,8 @@ class UnitOfWork(Protocol):
     notices: NoticeRepository
     chat_links: ChatLinkRepository
     rate_limits: RateLimitRepository
+    audit: AuditRepository
+    presence_log: PresenceLogRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

@@ -3,6 +3,8 @@ fall offline on their own when they stop. What happens to their work is the queu
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from giliran.domain import escalation, lifecycle
 from giliran.domain.model import Agent, Presence, Reason
 from giliran.service.context import Context, Principal, Role
@@ -13,12 +15,13 @@ from giliran.service.runtime import presence_grace
 
 
 def go_online(ctx: Context, who: Principal) -> Agent:
-    """Also the way back from `away`; it counts as a sign of life."""
+    """Also the way back from `away`; it counts as a sign of life. Pauses in a queue stay:
+    the agent lifts them itself (or a supervisor does)."""
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         was_online = agent.online
-        lifecycle.set_presence(agent, Presence.ONLINE, now=ctx.clock.now())
+        set_presence(uow, agent, Presence.ONLINE, now=ctx.clock.now())
         uow.agents.save(agent)
         if not was_online:
             dispatch(ctx, uow, Reason.AUTO)
@@ -56,7 +59,7 @@ def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> 
     """Set the agent offline and send back the tickets its queues' policies say to requeue.
     The caller dispatches afterwards. Returns how many tickets went back."""
     now = ctx.clock.now()
-    lifecycle.set_presence(agent, Presence.OFFLINE, now=now)
+    set_presence(uow, agent, Presence.OFFLINE, now=now)
     requeued = 0
     for ticket in uow.tickets.held_by(agent.id):
         queue = uow.queues.get(ticket.queue)
@@ -69,3 +72,11 @@ def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> 
         requeued += 1
     uow.agents.save(agent)
     return requeued
+
+
+def set_presence(uow: UnitOfWork, agent: Agent, presence: Presence, *, now: datetime) -> None:
+    """Every change goes to the presence log in the same transaction, so time online can be
+    replayed for any period (utilization, fairness)."""
+    change = lifecycle.set_presence(agent, presence, now=now)
+    if change is not None:
+        uow.presence_log.append(change)

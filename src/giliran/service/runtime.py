@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from giliran.domain.errors import InvalidInput
+from giliran.service.audit_log import record_setting
 from giliran.service.context import Context, Principal, Role
 from giliran.service.ports import UnitOfWork
 
@@ -37,7 +38,10 @@ def update_settings(
         if presence_grace_seconds is not None:
             if not 0 <= presence_grace_seconds <= MAX_GRACE_SECONDS:
                 raise InvalidInput(f"presence_grace_seconds must be 0..{MAX_GRACE_SECONDS}")
+            was = presence_grace(ctx, uow)
             uow.settings.put(PRESENCE_GRACE, str(presence_grace_seconds))
+            record_setting(uow, ctx.clock.now(), who.actor, PRESENCE_GRACE, was,
+                           presence_grace_seconds)
         current = RuntimeSettings(presence_grace(ctx, uow))
         uow.commit()
     return current

@@ -4,8 +4,11 @@
   period and were assigned before its end);
 - queue wait: every stay in the queue that ended with an assignment in the period (the first
   one, and again after an escalation or a requeue);
-- utilization: the share of an agent's capacity in use, averaged over the period (its active
-  tickets, replayed from the history, over its current max_tickets);
+- utilization: time online while holding at least one ticket, over time online; load: tickets
+  held over capacity, averaged over time online (both replayed from the presence log and the
+  history, `service/utilization.py`), per agent and per queue, beside the desk's target band;
+- fairness: each agent's assignments against the share its time online would give it, and the
+  Gini coefficient of assignments;
 - escalations in the period, and orphaned tickets: active tickets held by nobody or by a
   deactivated agent. The design never makes one; the timer pass checks and requeues any it finds
   (history reason `orphaned`), and both figures are reported so a desk can see that it holds.
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
-from giliran.domain.model import Agent, HistoryEntry, Reason
+from giliran.domain.figures import Usage
+from giliran.domain.model import HistoryEntry, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.ports import HistoryFilter, UnitOfWork
+from giliran.service.utilization import Share, replay
 
 ENTERS_QUEUE = ("created", "unassigned", "escalated")
-RELEASES = ("completed", "cancelled", "unassigned", "escalated")
 SCAN = 10**9  # the period's history is read whole; the caller bounds it by the period
 
 
@@ -57,8 +61,12 @@ class Stats:
     escalations: int
     assignment_time: Distribution
     queue_wait: Distribution
-    utilization: dict[int, float]  # agent id -> share of capacity in use
-    floor_utilization: float | None
+    agents: dict[int, Usage]  # agent id -> time online, utilization and load
+    floor: Usage
+    queues: dict[str, Usage]
+    shares: list[Share]  # fairness, among the agents online in the period
+    gini: float | None
+    band: tuple[float, float]
     orphaned_now: int
     orphans_requeued: int
 
@@ -86,6 +94,8 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         in_period = [e for e in window if e.at < until]
         histories = histories_assigned(uow, in_period)
         agents = [a for a in uow.agents.all() if queue is None or queue in a.queues]
+        queues = [q for q in uow.queues.all() if queue is None or q.name == queue]
+        figures = replay(uow, agents, queues, since, until, everything, queue)
         orphaned_now = len(uow.tickets.orphans(SCAN))
     count = Counter(e.event for e in in_period)
     return Stats(
@@ -94,8 +104,8 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         escalations=count["escalated"],
         assignment_time=Distribution.of(_assignment_times(histories, since, until)),
         queue_wait=Distribution.of(_queue_waits(histories, since, until)),
-        utilization=(used := _utilization(agents, everything, since, until)),
-        floor_utilization=_floor(agents, used),
+        agents=figures.agents, floor=figures.floor, queues=figures.queues,
+        shares=figures.shares, gini=figures.gini, band=ctx.utilization_band,
         orphaned_now=orphaned_now,
         orphans_requeued=sum(e.reason is Reason.ORPHANED for e in in_period),
     )
@@ -138,38 +148,6 @@ def queue_stays(histories: dict[int, list[HistoryEntry]]) -> list[tuple[datetime
                 found.append((e.at, (e.at - entered).total_seconds()))
                 entered = None
     return found
-
-
-def _utilization(agents: list[Agent], since_then: list[HistoryEntry], since: datetime,
-                 until: datetime) -> dict[int, float]:
-    """Replay backwards from the current counts to the start of the period, then forwards."""
-    load = {a.id: a.active_tickets for a in agents}
-    for e in reversed(since_then):
-        if e.event == "assigned" and e.to_agent_id in load:
-            load[e.to_agent_id] -= 1
-        elif e.event in RELEASES and e.from_agent_id in load:
-            load[e.from_agent_id] += 1
-    busy = dict.fromkeys(load, 0.0)
-    last = since
-    for e in (x for x in since_then if x.at < until):
-        for agent_id, n in load.items():
-            busy[agent_id] += n * (e.at - last).total_seconds()
-        last = e.at
-        if e.event == "assigned" and e.to_agent_id in load:
-            load[e.to_agent_id] += 1
-        elif e.event in RELEASES and e.from_agent_id in load:
-            load[e.from_agent_id] -= 1
-    for agent_id, n in load.items():
-        busy[agent_id] += n * (until - last).total_seconds()
-    span = (until - since).total_seconds()
-    return {a.id: busy[a.id] / (a.max_tickets * span) for a in agents if a.max_tickets > 0}
-
-
-def _floor(agents: list[Agent], used: dict[int, float]) -> float | None:
-    capacity = sum(a.max_tickets for a in agents if a.id in used)
-    if capacity == 0:
-        return None
-    return sum(used[a.id] * a.max_tickets for a in agents if a.id in used) / capacity
 
 
 def _rank(ordered: list[float], q: float) -> float:

@@ -9,18 +9,20 @@ from datetime import datetime
 
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket, QueueInactive
+from giliran.domain.escalation import accept_deadline
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Priority,
     Queue,
     Reason,
+    SlotFreedOn,
     Ticket,
     TicketStatus,
 )
 from giliran.service import notify
-from giliran.service.context import SYSTEM_ACTOR, Context, Principal, Role
-from giliran.service.dispatch import dispatch, pick
+from giliran.service.context import Context, Principal, Role
+from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 
@@ -41,6 +43,7 @@ class TicketView:
     ticket: Ticket
     queue_position: int | None = None
     created: bool = True
+    accept_deadline: datetime | None = None  # taken back unless accepted by then
 
 
 def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
@@ -54,7 +57,8 @@ def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             existing = uow.tickets.by_external_id(new.external_id or "")
             if existing is None:
                 raise
-            return TicketView(existing, _position(uow, existing), created=False)
+            return TicketView(existing, _position(uow, existing), created=False,
+                              accept_deadline=_deadline(uow, existing))
 
 
 def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
@@ -62,11 +66,13 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
         if new.external_id is not None:
             existing = uow.tickets.by_external_id(new.external_id)
             if existing is not None:
-                return TicketView(existing, _position(uow, existing), created=False)
+                return TicketView(existing, _position(uow, existing), created=False,
+                                  accept_deadline=_deadline(uow, existing))
         ticket = admit(ctx, uow, new, who.actor)
+        deadline = _deadline(uow, ticket)  # the queue row is already read
         uow.commit()
     if ticket.status is not TicketStatus.QUEUED:
-        return TicketView(ticket)
+        return TicketView(ticket, accept_deadline=deadline)
     # Counting the tickets ahead grows with the backlog, so it is read after the commit,
     # without holding up other writers.
     with ctx.uow(write=False) as uow:
@@ -115,13 +121,12 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.lock_floor()
     moves = [created]
     if ticket.auto_dispatch:
-        _, agent = pick(ctx, uow, ticket)
-        if agent is not None:
-            moves.append(lifecycle.assign(ticket, agent, seq=uow.next_seq(), now=created.at,
-                                          reason=Reason.AUTO, actor=SYSTEM_ACTOR))
-            uow.agents.save(agent)
+        picked = pick(ctx, uow, ticket)
+        if picked.agent is not None:
+            moves.append(hand_over(uow, ticket, picked, now=created.at, reason=Reason.AUTO))
     uow.tickets.add(ticket)
-    for entry in moves:
+    uow.history.append(arrived(ticket, created))
+    for entry in moves[1:]:
         uow.history.append(replace(entry, ticket_id=ticket.id))
 
 
@@ -132,9 +137,15 @@ def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.tickets.add(ticket)
     ticket.auto_dispatch = rollout.is_automatic(queue, str(ticket.id))
     uow.tickets.save(ticket)
-    uow.history.append(replace(created, ticket_id=ticket.id))
+    uow.history.append(arrived(ticket, created))
     uow.lock_floor()
     dispatch(ctx, uow, Reason.AUTO)
+
+
+def arrived(ticket: Ticket, created: HistoryEntry) -> HistoryEntry:
+    """The `created` entry of a stored ticket, saying which way the rollout sent it (the
+    queue's rollout figures count automatic and manual arrivals from it)."""
+    return replace(created, ticket_id=ticket.id, detail={"automatic": ticket.auto_dispatch})
 
 
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
@@ -149,8 +160,16 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         uow.history.append(entry)
         uow.tickets.save(ticket)
         uow.agents.save(agent)
+        refill_after_accept(ctx, uow, uow.queues.get(ticket.queue))
         uow.commit()
     return ticket
+
+
+def refill_after_accept(ctx: Context, uow: UnitOfWork, queue: Queue | None) -> None:
+    """With `slot_freed_on: accept`, responding to a ticket frees the agent's slot in its
+    queue, so the next one may come at once (it still belongs to the agent)."""
+    if queue is not None and queue.max_per_agent > 0 and queue.slot_freed_on is SlotFreedOn.ACCEPT:
+        dispatch(ctx, uow, Reason.REFILL)
 
 
 @contextmanager
@@ -201,7 +220,7 @@ def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
         ticket = ticket_or_404(uow, ticket_id)
         if not _open_to_pickup_by(uow, who, ticket):
             check_holder(who, ticket)
-        return TicketView(ticket, _position(uow, ticket))
+        return TicketView(ticket, _position(uow, ticket), accept_deadline=_deadline(uow, ticket))
 
 
 def _open_to_pickup_by(uow: UnitOfWork, who: Principal, ticket: Ticket) -> bool:
@@ -235,6 +254,22 @@ def _save_release(
 
 def _position(uow: UnitOfWork, ticket: Ticket) -> int | None:
     return uow.tickets.queue_position(ticket) if ticket.status is TicketStatus.QUEUED else None
+
+
+def _deadline(uow: UnitOfWork, ticket: Ticket) -> datetime | None:
+    if ticket.status is not TicketStatus.ASSIGNED:
+        return None
+    queue = uow.queues.get(ticket.queue)
+    return accept_deadline(ticket, queue) if queue is not None else None
+
+
+def deadlines(ctx: Context, found: Sequence[Ticket]) -> dict[int, datetime | None]:
+    """When each assigned ticket is taken back unless accepted (its queue's timer from its
+    assignment); one read, and none when no ticket is waiting for an accept."""
+    if not any(t.status is TicketStatus.ASSIGNED for t in found):
+        return {}
+    with ctx.uow(write=False) as uow:
+        return {t.id: _deadline(uow, t) for t in found}
 
 
 def check_holder(who: Principal, ticket: Ticket) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from giliran.domain import escalation, lifecycle
-from giliran.domain.model import Presence, Queue, Reason, Ticket, TicketFlag
+from giliran.domain import audit, escalation, lifecycle
+from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
+from giliran.service.audit_log import record_agent
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
@@ -29,14 +30,14 @@ class TickReport:
     requeued: int = 0
     escalated: int = 0
     exhausted: int = 0
-    went_away: int = 0
+    paused: int = 0  # agents paused in a queue after too many misses there
     waiting_too_long: int = 0
     aged: int = 0
 
     @property
     def moves(self) -> int:
         return (self.went_offline + self.requeued + self.escalated + self.exhausted
-                + self.went_away + self.waiting_too_long + self.aged)
+                + self.paused + self.waiting_too_long + self.aged)
 
 
 def anything_due(ctx: Context) -> bool:
@@ -92,13 +93,16 @@ def _escalate(
     uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime, report: TickReport
 ) -> None:
     """Take the ticket back; the dispatch that follows offers it to the next agent in turn
-    who has not missed it, or leaves it at its original place in the queue."""
+    who has not missed it, or leaves it at its original place in the queue. Too many misses in
+    a row in this queue pause the holder there; its other queues carry on."""
     holder = agent_or_404(uow, ticket.agent_id)
     uow.history.append(lifecycle.escalate(ticket, holder, now=now))
     report.escalated += 1
-    if escalation.goes_away(holder, queue):
-        holder.presence = Presence.AWAY
-        report.went_away += 1
+    if escalation.pauses(holder, queue):
+        before = audit.agent_fields(holder)
+        lifecycle.pause(holder, queue.name, now=now)
+        record_agent(uow, now, SYSTEM_ACTOR, holder, before, action="paused")
+        report.paused += 1
     left = uow.agents.count_members(ticket.queue, excluding=ticket.missed_by)
     if escalation.is_exhausted(ticket, queue, left):
         uow.history.append(lifecycle.flag(ticket, TicketFlag.EXHAUSTED, now=now))

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    and_,
     bindparam,
     delete,
     exists,
@@ -35,12 +36,17 @@ from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.events import Event
 from giliran.domain.model import (
     Agent,
+    ClaimPolicy,
     HistoryEntry,
+    Language,
     OfflinePolicy,
+    PickupPolicy,
     Presence,
     Priority,
     Queue,
+    QueueState,
     Reason,
+    SlotFreedOn,
     StrategyName,
     Ticket,
     TicketFlag,
@@ -49,14 +55,16 @@ from giliran.domain.model import (
 from giliran.service.ports import HistoryFilter, TicketFilter
 
 _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
-                 "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues")
+                 "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues",
+                 "language", "auto_assign_locked", "queue_state")
 _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "agent_id",
                   "assigned_seq", "assigned_at", "accepted_at", "closed_at", "priority", "status",
                   "queued_at", "escalations", "missed_by", "flag", "flagged_at", "auto_dispatch",
                   "queue_order", "priority_since", "contact")
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
-                 "priority_aging_seconds", "reply_accepts")
+                 "priority_aging_seconds", "reply_accepts", "max_per_agent", "slot_freed_on",
+                 "claim", "pickup", "next_agent_id")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
@@ -82,18 +90,19 @@ _TICKET_SAVE = Direct(
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
 )
 # The head reads the partial index on (priority DESC, queue_order, id) WHERE dispatchable, one
-# index step; a position is three range counts on the one WHERE queued (an OR of them would
-# make the planners scan instead).
+# index step; a position is three range counts on the one on (queue, priority DESC,
+# queue_order, id) WHERE queued (an OR of them would make the planners scan instead).
 _DISPATCHABLE = select(t.tickets).where(t.DISPATCHABLE)
+_IN_QUEUE = t.tickets.c.queue == bindparam("queue")
 _AHEAD_BY_PRIORITY = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, t.tickets.c.priority > bindparam("priority")
+    t.QUEUED, _IN_QUEUE, t.tickets.c.priority > bindparam("priority")
 ).scalar_subquery()
 _AHEAD_BY_ORDER = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, t.tickets.c.priority == bindparam("priority"),
+    t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"),
     t.tickets.c.queue_order < bindparam("queue_order"),
 ).scalar_subquery()
 _AHEAD_BY_ARRIVAL = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, t.tickets.c.priority == bindparam("priority"),
+    t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"),
     t.tickets.c.queue_order == bindparam("queue_order"), t.tickets.c.id < bindparam("id"),
 ).scalar_subquery()
 _POSITION = select(_AHEAD_BY_PRIORITY + _AHEAD_BY_ORDER + _AHEAD_BY_ARRIVAL)
@@ -118,7 +127,8 @@ _HELD_BY = (
     .order_by(t.tickets.c.assigned_seq)
 )
 _HISTORY_INSERT = Direct(insert(t.history), column_keys=(
-    "ticket_id", "at", "event", "reason", "actor", "from_agent_id", "to_agent_id"))
+    "ticket_id", "at", "event", "reason", "actor", "from_agent_id", "to_agent_id", "note",
+    "detail"))
 _HISTORY_FOR_TICKET = (
     select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id"))
     .order_by(t.history.c.id)
@@ -134,6 +144,8 @@ _QUEUE_SAVE = (
     update(t.queues).where(t.queues.c.name == bindparam("v_name"))
     .values({f: bindparam(f"v_{f}") for f in _QUEUE_FIELDS})
 )
+_QUEUE_POINTER = Direct(update(t.queues).where(t.queues.c.name == bindparam("v_name"))
+                        .values(next_agent_id=bindparam("v_next")))
 
 
 def _due_in_queue(state: ColumnElement[bool], since: Any) -> Select[Any]:
@@ -159,9 +171,22 @@ _SILENT_NEVER_SEEN = (
 )
 # Membership as a correlated EXISTS: the eligible-agent query keeps walking its partial index
 # in rotation order and stops at the first member, instead of collecting and sorting them.
-_SERVES = exists(select(literal(1)).where(
-    t.agent_queues.c.agent_id == t.agents.c.id, t.agent_queues.c.queue == bindparam("queue")
-))
+_MEMBER_OF = and_(t.agent_queues.c.agent_id == t.agents.c.id,
+                  t.agent_queues.c.queue == bindparam("queue"))
+_SERVES = exists(select(literal(1)).where(_MEMBER_OF))
+_SERVES_UNPAUSED = exists(select(literal(1)).where(_MEMBER_OF,
+                                                   t.agent_queues.c.paused_at.is_(None)))
+# The queue's per-agent limit: a correlated count over the agent's held tickets of the queue
+# (the partial index on held tickets by agent makes it a few index steps), in the query itself,
+# so a short candidate prefix never hides an agent who has room.
+_HELD_HERE = [t.HELD, t.tickets.c.agent_id == t.agents.c.id, _IN_QUEUE]
+_COUNTED: dict[SlotFreedOn, Any] = {
+    SlotFreedOn.COMPLETE: select(func.count()).select_from(t.tickets).where(*_HELD_HERE),
+    SlotFreedOn.ACCEPT: select(func.count()).select_from(t.tickets).where(
+        *_HELD_HERE, t.PENDING_ACCEPT),
+}
+_MEMBERS_IN_TURN = (_AGENT_SELECT.where(t.agents.c.active, _SERVES)
+                    .order_by(t.agents.c.rotation_order, t.agents.c.id))
 _MEMBERS = select(func.count()).select_from(t.agents).where(
     t.agents.c.active, t.agents.c.auto_assign, _SERVES
 )
@@ -171,18 +196,25 @@ _MEMBERSHIP_INSERT = insert(t.agent_queues)
 _MEMBERS_BESIDES = _MEMBERS.where(t.agents.c.id.not_in(bindparam("excluded", expanding=True)))
 _SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
-_eligible_statements: dict[tuple[tuple[str, ...], int | None], Direct] = {}
+_EligibleKey = tuple[tuple[str, ...], int | None, SlotFreedOn | None]
+_eligible_statements: dict[_EligibleKey, Direct] = {}
 _queued_statements: dict[tuple[int, bool, bool], Direct] = {}
 
 
-def _eligible_statement(ordering: tuple[str, ...], limit: int | None) -> Direct:
-    found = _eligible_statements.get((ordering, limit))
+def _eligible_statement(ordering: tuple[str, ...], limit: int | None,
+                        limited: SlotFreedOn | None) -> Direct:
+    """`limited`: the queue has a per-agent limit, counted as its `slot_freed_on` says."""
+    key = (ordering, limit, limited)
+    found = _eligible_statements.get(key)
     if found is None:
-        stmt = _AGENT_SELECT.where(t.ELIGIBLE, _SERVES).order_by(
-            *(t.agents.c[f] for f in ordering))
+        stmt = _AGENT_SELECT.where(t.ELIGIBLE, _SERVES_UNPAUSED)
+        if limited is not None:
+            held = _COUNTED[limited].correlate(t.agents).scalar_subquery()
+            stmt = stmt.where(held < bindparam("per_agent"))
+        stmt = stmt.order_by(*(t.agents.c[f] for f in ordering))
         if limit is not None:
             stmt = stmt.limit(limit)
-        found = _eligible_statements[(ordering, limit)] = Direct(stmt)
+        found = _eligible_statements[key] = Direct(stmt)
     return found
 
 
@@ -204,7 +236,7 @@ class SqlAgentRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._seen: dict[int, Agent] = {}
-        self._stored_queues: dict[int, frozenset[str]] = {}
+        self._stored_queues: dict[int, tuple[Any, ...]] = {}
         self._loaded: dict[int, tuple[Any, ...]] = {}  # what each agent looked like when read
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
@@ -233,7 +265,7 @@ class SqlAgentRepository:
         params = {f"v_{f}": v for f, v in _agent_values(agent).items()}
         params["v_id"] = agent.id
         _AGENT_SAVE.rows(self._conn, params)
-        if self._stored_queues.get(agent.id) != agent.queues:
+        if self._stored_queues.get(agent.id) != _membership(agent):
             self._conn.execute(_MEMBERSHIP_DELETE, {"agent_id": agent.id})
             self._write_membership(agent)
         self._seen[agent.id] = agent
@@ -248,13 +280,24 @@ class SqlAgentRepository:
                 yield agent, before is not None and before[0] != now[0]
 
     def _write_membership(self, agent: Agent) -> None:
-        if agent.queues:
-            self._conn.execute(_MEMBERSHIP_INSERT,
-                               [{"agent_id": agent.id, "queue": q} for q in sorted(agent.queues)])
-        self._stored_queues[agent.id] = agent.queues
+        """The membership rows, with the agent's misses and pause in each queue."""
+        rows = []
+        for q in sorted(agent.queues):
+            state = agent.state_in(q)
+            rows.append({"agent_id": agent.id, "queue": q, "missed_in_row": state.missed_in_row,
+                         "paused_at": state.paused_at, "pause_reason": state.pause_reason})
+        if rows:
+            self._conn.execute(_MEMBERSHIP_INSERT, rows)
+        self._stored_queues[agent.id] = _membership(agent)
 
-    def eligible(self, queue: str, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        rows = _eligible_statement(ordering, limit).rows(self._conn, {"queue": queue})
+    def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
+        limited = queue.slot_freed_on if queue.max_per_agent > 0 else None
+        params = {"queue": queue.name, "per_agent": queue.max_per_agent}
+        rows = _eligible_statement(ordering, limit, limited).rows(self._conn, params)
+        return [self._load(r) for r in rows]
+
+    def members(self, queue: str) -> list[Agent]:
+        rows = self._conn.execute(_MEMBERS_IN_TURN, {"queue": queue})
         return [self._load(r) for r in rows]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
@@ -278,8 +321,10 @@ class SqlAgentRepository:
         values = {f: getattr(row, f) for f in _AGENT_FIELDS}
         values["presence"] = Presence(row.presence)
         values["queues"] = frozenset(_json(row.queues))
+        values["language"] = Language(row.language)
+        values["queue_state"] = _states(_json(row.queue_state))
         agent = Agent(id=row.id, **values)
-        self._stored_queues[agent.id] = agent.queues
+        self._stored_queues[agent.id] = _membership(agent)
         self._loaded[agent.id] = _watched(agent)
         self._seen[agent.id] = agent
         return agent
@@ -342,7 +387,7 @@ class SqlTicketRepository:
 
     def queue_position(self, ticket: Ticket) -> int:
         params = {"priority": int(ticket.priority), "queue_order": ticket.queue_order,
-                  "id": ticket.id}
+                  "id": ticket.id, "queue": ticket.queue}
         return int(self._conn.execute(_POSITION, params).scalar_one()) + 1
 
     def orphans(self, limit: int) -> list[Ticket]:
@@ -430,6 +475,7 @@ class SqlHistoryRepository:
             "ticket_id": entry.ticket_id, "at": entry.at, "event": entry.event,
             "reason": entry.reason.value, "actor": entry.actor,
             "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
+            "note": entry.note, "detail": entry.detail,
         })
 
     def flush(self) -> None:
@@ -468,7 +514,8 @@ class SqlHistoryRepository:
 def _entry(r: Row[Any]) -> HistoryEntry:
     return HistoryEntry(id=r.id, ticket_id=r.ticket_id, at=r.at, event=r.event,
                         reason=Reason(r.reason), actor=r.actor, from_agent_id=r.from_agent_id,
-                        to_agent_id=r.to_agent_id)
+                        to_agent_id=r.to_agent_id, note=r.note,
+                        detail=_json(r.detail) if r.detail is not None else None)
 
 
 def _history_filters(q: HistoryFilter) -> list[ColumnElement[bool]]:
@@ -501,7 +548,7 @@ class SqlQueueRepository:
         self.changed: list[Queue] = []
 
     def add(self, queue: Queue) -> Queue:
-        values = {f: getattr(queue, f) for f in _QUEUE_FIELDS}
+        values = _queue_values(queue)
         values.update(name=queue.name, created_at=datetime.now(UTC))
         self._conn.execute(insert(t.queues).values(values))
         self._seen[queue.name] = queue
@@ -521,12 +568,18 @@ class SqlQueueRepository:
         return list(self._all)
 
     def save(self, queue: Queue) -> None:
-        params = {f"v_{f}": getattr(queue, f) for f in _QUEUE_FIELDS}
+        params = {f"v_{f}": v for f, v in _queue_values(queue).items()}
         params["v_name"] = queue.name
         self._conn.execute(_QUEUE_SAVE, params)
         self._seen[queue.name] = queue
         self._all = None
         self.changed.append(queue)
+
+    def move_pointer(self, name: str, agent_id: int | None) -> None:
+        _QUEUE_POINTER.rows(self._conn, {"v_name": name, "v_next": agent_id})
+        known = self._seen.get(name)
+        if known is not None:
+            known.next_agent_id = agent_id
 
     def _load(self, row: Row[Any]) -> Queue:
         known = self._seen.get(row.name)
@@ -539,7 +592,9 @@ class SqlQueueRepository:
             offline_policy=OfflinePolicy(row.offline_policy),
             max_wait_seconds=row.max_wait_seconds, auto_assign_percent=row.auto_assign_percent,
             active=row.active, priority_aging_seconds=row.priority_aging_seconds,
-            reply_accepts=row.reply_accepts,
+            reply_accepts=row.reply_accepts, max_per_agent=row.max_per_agent,
+            slot_freed_on=SlotFreedOn(row.slot_freed_on), claim=ClaimPolicy(row.claim),
+            pickup=PickupPolicy(row.pickup), next_agent_id=row.next_agent_id,
         )
         return queue
 
@@ -563,13 +618,39 @@ class SqlSettingsRepository:
 
 def _watched(agent: Agent) -> tuple[Any, ...]:
     return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
-            agent.queues)
+            agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
+            _membership(agent))
+
+
+def _membership(agent: Agent) -> tuple[Any, ...]:
+    """What the membership rows hold: the queues, and the agent's state in each."""
+    return (agent.queues, tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
+                                       for q, s in agent.queue_state.items())))
 
 
 def _agent_values(agent: Agent) -> dict[str, Any]:
     values = {f: getattr(agent, f) for f in _AGENT_FIELDS}
     values["presence"] = agent.presence.value
     values["queues"] = sorted(agent.queues)
+    values["language"] = agent.language.value
+    values["queue_state"] = {
+        q: {"missed_in_row": s.missed_in_row, "pause_reason": s.pause_reason,
+            "paused_at": s.paused_at.isoformat() if s.paused_at is not None else None}
+        for q, s in sorted(agent.queue_state.items())}
+    return values
+
+
+def _states(stored: dict[str, Any]) -> dict[str, QueueState]:
+    return {q: QueueState(int(v.get("missed_in_row", 0)),
+                          datetime.fromisoformat(v["paused_at"]) if v.get("paused_at") else None,
+                          v.get("pause_reason"))
+            for q, v in stored.items()}
+
+
+def _queue_values(queue: Queue) -> dict[str, Any]:
+    values = {f: getattr(queue, f) for f in _QUEUE_FIELDS}
+    for name in ("strategy", "offline_policy", "slot_freed_on", "claim", "pickup"):
+        values[name] = values[name].value
     return values
 
 

@@ -65,6 +65,11 @@ queues = Table(
     Column("priority_aging_seconds", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("reply_accepts", Boolean, nullable=False),
+    Column("max_per_agent", Integer, nullable=False),
+    Column("slot_freed_on", String(10), nullable=False),
+    Column("claim", String(10), nullable=False),
+    Column("pickup", String(3), nullable=False),
+    Column("next_agent_id", Integer, nullable=True),  # the rotation's pointer
 )
 
 agents = Table(
@@ -85,6 +90,10 @@ agents = Table(
     # The queues it serves, loaded with the row; agent_queues holds the same for queries.
     Column("queues", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("auto_assign_locked", Boolean, nullable=False),
+    # Misses and pauses per queue, loaded with the row; agent_queues holds the same for queries.
+    Column("queue_state", JSON, nullable=False),
 )
 
 agent_queues = Table(
@@ -92,6 +101,9 @@ agent_queues = Table(
     metadata,
     Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
     Column("queue", String(100), ForeignKey("queues.name"), primary_key=True),
+    Column("missed_in_row", Integer, nullable=False, default=0),
+    Column("paused_at", UtcDateTime, nullable=True),
+    Column("pause_reason", String(200), nullable=True),
 )
 Index("ix_agent_queues_queue", agent_queues.c.queue, agent_queues.c.agent_id)
 
@@ -165,7 +177,13 @@ Index(
     tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=QUEUED, postgresql_where=QUEUED,
 )
-# Dispatch reads the head of this one; positions and listings count on the one above.
+# A queued ticket's position in its own queue counts on this one.
+Index(
+    "ix_tickets_queue_queued_order",
+    tickets.c.queue, tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
+    sqlite_where=QUEUED, postgresql_where=QUEUED,
+)
+# Dispatch reads the head of this one; listings count on the one above.
 Index(
     "ix_tickets_dispatch_order",
     tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
@@ -210,12 +228,46 @@ history = Table(
     Column("actor", String(100), nullable=False),
     Column("from_agent_id", Integer, nullable=True),
     Column("to_agent_id", Integer, nullable=True),
+    Column("note", String(500), nullable=True),
+    Column("detail", JSON(none_as_null=True), nullable=True),
 )
 Index("ix_history_ticket", history.c.ticket_id, history.c.id)
 # The audit: by time, and by agent on either side of a move.
 Index("ix_history_at", history.c.at)
 Index("ix_history_from_agent", history.c.from_agent_id, history.c.id)
 Index("ix_history_to_agent", history.c.to_agent_id, history.c.id)
+
+# Changes to agents, queues and settings, with the fields before and after; never pruned.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("before", JSON(none_as_null=True), nullable=True),
+    Column("after", JSON(none_as_null=True), nullable=True),
+    sqlite_autoincrement=True,
+)
+Index("ix_audit_subject", audit_log.c.kind, audit_log.c.subject, audit_log.c.id)
+Index("ix_audit_at", audit_log.c.at)
+
+# Every presence change, so figures can divide by time online; kept like the history.
+presence_log = Table(
+    "presence_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("presence", String(10), nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_presence_log_at", presence_log.c.at)
+Index("ix_presence_log_agent", presence_log.c.agent_id, presence_log.c.at)
 
 counters = Table(
     "counters",

@@ -15,6 +15,7 @@ from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.direct import Direct
+from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
 from giliran.adapters.sql.repositories import (
@@ -30,6 +31,7 @@ from giliran.domain.events import agent_event, presence_event, queue_event, tick
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
+    AuditRepository,
     ChatLinkRepository,
     Clock,
     CommitObserver,
@@ -39,6 +41,7 @@ from giliran.service.ports import (
     HistoryRepository,
     MessageRepository,
     NoticeRepository,
+    PresenceLogRepository,
     QueueRepository,
     RateLimitRepository,
     SettingsRepository,
@@ -75,6 +78,8 @@ class SqlUnitOfWork:
     notices: NoticeRepository
     chat_links: ChatLinkRepository
     rate_limits: RateLimitRepository
+    audit: AuditRepository
+    presence_log: PresenceLogRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None,
@@ -115,6 +120,8 @@ class SqlUnitOfWork:
         self.notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
         self.rate_limits = SqlRateLimitRepository(conn)
+        self.audit = SqlAuditRepository(conn)
+        self.presence_log = SqlPresenceLogRepository(conn)
         return self
 
     def lock_floor(self) -> None:

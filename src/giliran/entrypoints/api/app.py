@@ -26,6 +26,7 @@ from giliran.entrypoints.api import (
     openapi,
     routes_agents,
     routes_audit,
+    routes_audit_log,
     routes_conversation,
     routes_floor,
     routes_telegram,
@@ -200,7 +201,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Each router straight under /api/v1: one more level of included routers costs every
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
-                   routes_audit, routes_webhooks, routes_whatsapp, routes_telegram, ws):
+                   routes_audit, routes_audit_log, routes_webhooks, routes_whatsapp,
+                   routes_telegram, ws):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)

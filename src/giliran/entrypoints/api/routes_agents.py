@@ -17,10 +17,12 @@ from giliran.entrypoints.api.schemas import (
     HeartbeatOut,
     MyQueue,
     QueuedTicket,
+    QueueName,
     TicketOut,
     TicketPage,
 )
-from giliran.service import agents, manual, presence
+from giliran.entrypoints.api.schemas_desk import AgentSelfPatch
+from giliran.service import agents, manual, pauses, presence
 
 router = APIRouter(route_class=ApiRoute, tags=["agents"])
 
@@ -69,7 +71,33 @@ async def delete_agent(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Respo
 
 @router.get("/agent/me", response_model=AgentOut)
 def whoami(ctx: Ctx, who: AgentOnly) -> AgentOut:
+    """The calling agent, with the queues it is paused in (since when, and why)."""
     return AgentOut.of(agents.whoami(ctx, who))
+
+
+@router.patch("/agent/me", openapi_extra=refusals(e.AutoAssignLocked), response_model=AgentOut)
+async def update_me(body: AgentSelfPatch, ctx: Ctx, who: AgentOnly, run: Run) -> AgentOut:
+    """An agent's own switches: opting in or out of automatic assignment (409
+    `auto_assign_locked` when an admin decided it), and the language of its chat notices.
+    Opting in brings waiting tickets at once."""
+    return AgentOut.of(await run.write(agents.update_me, ctx, who, auto_assign=body.auto_assign,
+                                       language=body.language))
+
+
+@router.post("/agent/queues/{name}/resume", openapi_extra=refusals(e.NotYourQueue),
+             response_model=AgentOut)
+async def resume_mine(name: QueueName, ctx: Ctx, who: AgentOnly, run: Run) -> AgentOut:
+    """Lift the calling agent's pause in a queue (set after too many misses there); its
+    tickets may come at once."""
+    return AgentOut.of(await run.write(pauses.resume_mine, ctx, who, name))
+
+
+@router.post("/agents/{agent_id}/queues/{name}/resume",
+             openapi_extra=refusals(e.NotFound, e.NotAMember), response_model=AgentOut)
+async def resume_agent(agent_id: RowId, name: QueueName, ctx: Ctx, who: Admin,
+                       run: Run) -> AgentOut:
+    """A supervisor lifts an agent's pause in a queue."""
+    return AgentOut.of(await run.write(pauses.resume_agent, ctx, who, agent_id, name))
 
 
 @router.post("/agent/go-online", response_model=AgentOut)
@@ -100,8 +128,8 @@ async def heartbeat(ctx: Ctx, who: AgentOnly, run: Run) -> HeartbeatOut:
 def my_queue(ctx: Ctx, who: AgentOnly) -> MyQueue:
     view = agents.queue_view(ctx, who)
     items = [
-        QueuedTicket(**TicketOut.of(t).model_dump(), position=i,
-                     accept_deadline=view.deadlines.get(t.id))
+        QueuedTicket(**TicketOut.of(t, accept_deadline=view.deadlines.get(t.id)).model_dump(),
+                     position=i)
         for i, t in enumerate(view.tickets, start=1)
     ]
     return MyQueue(queue=items, count=len(items), max=view.agent.max_tickets,
@@ -115,7 +143,9 @@ def available(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> TicketPage:
-    """The pick-up list: queued tickets of the calling agent's queues, in queue order."""
+    """The pick-up list: the queued tickets the calling agent may take now, in queue order:
+    of its queues with pick-up on where it is not paused, while it has room overall and in the
+    queue, and in queues whose claims go by turn, only those it is its turn for."""
     found, total = manual.available(ctx, who, limit, offset)
     return TicketPage(items=[TicketOut.of(t) for t in found], total=total, limit=limit,
                       offset=offset)

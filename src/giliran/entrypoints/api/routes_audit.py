@@ -33,7 +33,7 @@ from giliran.service.ports import HistoryFilter
 router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 CSV_COLUMNS = ["id", "at", "ticket_id", "ticket_number", "event", "reason", "actor",
-               "from_agent_id", "to_agent_id"]
+               "from_agent_id", "to_agent_id", "note"]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -89,7 +89,8 @@ def history_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
             for entry, number in batch:
                 writer.writerow([entry.id, entry.at.isoformat(), entry.ticket_id, number,
                                  entry.event, entry.reason.value, entry.actor,
-                                 entry.from_agent_id or "", entry.to_agent_id or ""])
+                                 entry.from_agent_id or "", entry.to_agent_id or "",
+                                 entry.note or ""])
             yield out.getvalue()
             out.seek(0)
             out.truncate()
@@ -107,8 +108,11 @@ def desk_stats(
     to: Annotated[Moment | None, Query()] = None,
     queue: QueueName | None = None,
 ) -> StatsOut:
-    """Assignment time, queue wait, utilization, escalations and orphaned tickets over a
-    period (default: the last 24 hours). Times are in seconds."""
+    """Assignment time, queue wait, utilization and load over time online (per agent, per
+    queue, against the target band), fairness (assignments against each agent's share of time
+    online, and their Gini), escalations and orphaned tickets over a period (default: the last
+    24 hours). With `queue`, the agents' figures count that queue's tickets. Times are in
+    seconds."""
     return StatsOut.of(stats.stats(ctx, who, _utc(from_), _utc(to), queue))
 
 

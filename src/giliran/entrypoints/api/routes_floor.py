@@ -31,8 +31,9 @@ from giliran.entrypoints.api.schemas import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
+from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
 from giliran.entrypoints.api.throttle import Throttle
-from giliran.service import floor, runtime
+from giliran.service import floor, rollout_report, runtime
 from giliran.service.context import Context
 from giliran.service.floor import FloorGauges
 
@@ -50,8 +51,9 @@ def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
         queues=[
             WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, active=q.queue.active,
                              pending=q.pending, flagged=q.flagged, next_agent_id=q.next_agent_id,
-                             members=q.members, online_members=q.online_members,
-                             free_slots=q.free_slots,
+                             max_per_agent=q.queue.max_per_agent, claim=q.queue.claim,
+                             pickup=q.queue.pickup, members=q.members,
+                             online_members=q.online_members, free_slots=q.free_slots,
                              oldest_waiting_since=q.oldest_waiting_since)
             for q in w.queues
         ],
@@ -60,6 +62,7 @@ def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
                           flag=t.flag, flagged_at=t.flagged_at, escalations=t.escalations)
             for t in w.flagged if t.flag is not None
         ],
+        utilization_band=BandOut(low=w.band[0], high=w.band[1]),
     )
 
 
@@ -69,7 +72,7 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
         active_tickets=a.active_tickets, max_tickets=a.max_tickets,
         utilization=round(a.active_tickets / a.max_tickets, 4) if a.max_tickets else None,
         full=a.active_tickets >= a.max_tickets, queues=sorted(a.queues),
-        missed_in_row=a.missed_in_row, assigned_today=day.assigned,
+        missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a), assigned_today=day.assigned,
         completed_today=day.completed, missed_today=day.missed,
     )
 
@@ -77,10 +80,11 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
 @router.post("/queues", openapi_extra=refusals(e.Conflict, e.InvalidInput), status_code=201,
              response_model=QueueOut)
 async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> QueueOut:
-    """A new mailbox or channel with its own policy. Add agents with PATCH /agents/{id}
-    {"queues": [...]}."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"name"}))
-    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes))
+    """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
+    agents with PATCH /agents/{id} {"queues": [...]}."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
+    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes,
+                                       body.preset))
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -95,16 +99,26 @@ def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
 
 @router.patch("/queues/{name}",
               openapi_extra=refusals(e.NotFound, e.DefaultQueueRequired, e.AgentInactive,
-                                 e.InvalidInput),
+                                     e.NotAMember, e.InvalidInput),
               response_model=QueueOut)
 async def update_queue(
     name: QueueName, body: QueuePatch, ctx: Ctx, who: Admin, run: Run
 ) -> QueueOut:
-    """Change the queue's policy. New timers apply at once to tickets already assigned (their
-    deadlines derive from when they were assigned). `default` cannot be switched off."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id"}))
-    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id)
+    """Change the queue's policy: a `preset` first, then the fields given. New timers apply at
+    once to tickets already assigned (their deadlines derive from when they were assigned).
+    `default` cannot be switched off. Every change is in the audit log."""
+    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id", "preset"}))
+    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id,
+                            body.preset)
     return QueueOut.of(queue)
+
+
+@router.get("/queues/{name}/rollout", openapi_extra=refusals(e.NotFound),
+            response_model=RolloutOut)
+def queue_rollout(name: QueueName, ctx: Ctx, who: Admin) -> RolloutOut:
+    """The migration's progress in the last day: new tickets dispatched automatically against
+    those left for a pick-up, and how the latter ended (picked up, still waiting, other)."""
+    return RolloutOut.of(rollout_report.rollout_report(ctx, who, name))
 
 
 @router.get("/settings", response_model=RuntimeSettingsOut)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from giliran.domain import errors as e
-from giliran.domain.model import TicketStatus
+from giliran.domain.model import Ticket, TicketStatus
 from giliran.entrypoints.api.deps import (
     Admin,
     AdminOrAgent,
@@ -21,6 +21,7 @@ from giliran.entrypoints.api.deps import (
     Run,
 )
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     HistoryOut,
@@ -32,6 +33,7 @@ from giliran.entrypoints.api.schemas import (
     TicketPatch,
 )
 from giliran.service import manual, tickets
+from giliran.service.context import Context
 from giliran.service.ports import TicketFilter
 
 # What an agent's move on a ticket may meet.
@@ -50,7 +52,7 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
         category=body.category, description=body.description, external_id=body.external_id,
     ))
     # Serialized here, once, as FastAPI would from response_model (the busiest route).
-    out = TicketOut.of(view.ticket, view.queue_position)
+    out = TicketOut.of(view.ticket, view.queue_position, view.accept_deadline)
     return Response(out.model_dump_json(), 201 if view.created else 200,
                     media_type="application/json")
 
@@ -71,21 +73,32 @@ def list_tickets(
     query = TicketFilter(status=status, agent_id=agent_id, queue=queue, flagged=flagged,
                          limit=limit, offset=offset)
     found, total = tickets.list_tickets(ctx, who, query)
-    return TicketPage(items=[TicketOut.of(t) for t in found], total=total, limit=limit,
-                      offset=offset)
+    deadlines = tickets.deadlines(ctx, found)
+    return TicketPage(items=[TicketOut.of(t, accept_deadline=deadlines.get(t.id)) for t in found],
+                      total=total, limit=limit, offset=offset)
 
 
 @router.get("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.NotYourQueue),
             response_model=TicketOut)
 def get_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> TicketOut:
     view = tickets.get_ticket(ctx, who, ticket_id)
-    return TicketOut.of(view.ticket, view.queue_position)
+    return TicketOut.of(view.ticket, view.queue_position, view.accept_deadline)
+
+
+async def shown(ctx: Context, run: Runner, ticket: Ticket) -> TicketOut:
+    """A moved ticket as the API shows it, with its acceptance deadline when it has one."""
+    if ticket.status is not TicketStatus.ASSIGNED:
+        return TicketOut.of(ticket)
+    found = await run.read(tickets.deadlines, ctx, [ticket])
+    return TicketOut.of(ticket, accept_deadline=found.get(ticket.id))
 
 
 @router.post("/{ticket_id}/accept",
              openapi_extra=HOLDER_MOVE,
              response_model=TicketOut)
 async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
+    """The holder takes the ticket on. In a queue whose slot frees on accept, its next ticket
+    may come at once."""
     return TicketOut.of(await run.write(tickets.accept_ticket, ctx, who, ticket_id))
 
 
@@ -110,12 +123,16 @@ def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
 
 @router.post("/{ticket_id}/pickup",
              openapi_extra=refusals(e.NotFound, e.NotYourQueue, e.InvalidTransition,
-                                    e.CapacityExceeded),
+                                    e.CapacityExceeded, e.PickupDisabled, e.PausedInQueue,
+                                    e.NotYourTurn),
              response_model=TicketOut)
 async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) -> TicketOut:
-    """An agent takes a queued ticket of one of its queues by hand, within its capacity
-    (the desk's old "Pick Up" button, kept for manual and partial rollout)."""
-    return TicketOut.of(await run.write(manual.pickup, ctx, who, ticket_id))
+    """An agent takes a queued ticket of one of its queues by hand (the desk's old "Pick Up"
+    button), within its capacity and the queue's `max_per_agent` (409 `capacity_exceeded`).
+    409 `pickup_disabled` when the queue's pick-up is off, `paused_in_queue` when the agent is
+    paused there, `not_your_turn` (naming who is next) when the queue's claims go by turn and
+    it is another member's turn; of concurrent claims exactly one wins."""
+    return await shown(ctx, run, await run.write(manual.pickup, ctx, who, ticket_id))
 
 
 @router.post("/{ticket_id}/reassign",
@@ -126,10 +143,11 @@ async def reassign_ticket(
     ticket_id: RowId, body: Reassign, ctx: Ctx, who: Admin, run: Run
 ) -> TicketOut:
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve the
-    ticket's queue and have room (409 `not_a_member` / `capacity_exceeded`); with `force` both
-    may be overruled and the history says `forced`."""
-    return TicketOut.of(await run.write(manual.reassign, ctx, who, ticket_id, body.agent_id,
-                                        force=body.force))
+    ticket's queue and have room, overall and within the queue's `max_per_agent` (409
+    `not_a_member` / `capacity_exceeded`); with `force` these may be overruled and the history
+    says `forced`."""
+    return await shown(ctx, run, await run.write(manual.reassign, ctx, who, ticket_id,
+                                                 body.agent_id, force=body.force))
 
 
 @router.post("/{ticket_id}/unassign", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
@@ -137,8 +155,7 @@ async def reassign_ticket(
 async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
-    view = await run.write(manual.unassign, ctx, who, ticket_id)
-    return TicketOut.of(view)
+    return await shown(ctx, run, await run.write(manual.unassign, ctx, who, ticket_id))
 
 
 @router.patch("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
@@ -149,7 +166,7 @@ async def update_ticket(
     """Change the priority. A queued ticket moves to its new place in line; an assigned one
     stays with its agent."""
     ticket = await run.write(manual.set_priority, ctx, who, ticket_id, body.priority_value)
-    return TicketOut.of(ticket)
+    return await shown(ctx, run, ticket)
 
 
 @router.post("/{ticket_id}/front", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
@@ -157,4 +174,4 @@ async def update_ticket(
 async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
-    return TicketOut.of(await run.write(manual.move_to_front, ctx, who, ticket_id))
+    return await shown(ctx, run, await run.write(manual.move_to_front, ctx, who, ticket_id))

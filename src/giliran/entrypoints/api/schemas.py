@@ -23,17 +23,23 @@ from giliran.domain import text
 from giliran.domain.conversation import split_contact
 from giliran.domain.model import (
     Agent,
+    ClaimPolicy,
     HistoryEntry,
+    Language,
     OfflinePolicy,
+    PickupPolicy,
     Presence,
     Priority,
     Queue,
+    SlotFreedOn,
     StrategyName,
     Ticket,
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.presets import Preset
 from giliran.domain.text import unstorable_at
+from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, ShareOut, UsageOut
 from giliran.service.series import Series
 from giliran.service.stats import Stats
 
@@ -96,6 +102,10 @@ class AgentCreate(Strict):
     auto_assign: Flag = True
     rotation_order: RotationOrder = 0
     queues: QueueNames = Field(default_factory=lambda: ["default"])
+    language: Language | None = Field(default=None, description="Of its chat notices; "
+                                      "default GILIRAN_DEFAULT_LANGUAGE")
+    auto_assign_locked: bool = Field(default=False, description="The agent cannot switch "
+                                     "auto_assign itself")
 
 
 class AgentPatch(Strict):
@@ -105,6 +115,8 @@ class AgentPatch(Strict):
     rotation_order: RotationOrder | None = None
     active: Flag | None = None
     queues: QueueNames | None = None
+    language: Language | None = None
+    auto_assign_locked: bool | None = None
 
 
 class AgentOut(BaseModel):
@@ -118,8 +130,13 @@ class AgentOut(BaseModel):
     presence: Presence
     last_seen_at: datetime | None
     active_tickets: int
-    missed_in_row: int
+    missed_in_row: int = Field(description="Misses in a row in any queue (pauses count per "
+                               "queue: `paused`)")
     queues: list[str]
+    paused: list[PausedOut] = Field(description="Queues it is paused in after too many misses "
+                                    "there; its other queues carry on")
+    language: Language = Field(description="Of its chat notices")
+    auto_assign_locked: bool
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
@@ -129,6 +146,8 @@ class AgentOut(BaseModel):
             active=agent.active, online=agent.online, presence=agent.presence,
             last_seen_at=agent.last_seen_at, active_tickets=agent.active_tickets,
             missed_in_row=agent.missed_in_row, queues=sorted(agent.queues),
+            paused=PausedOut.all_of(agent), language=agent.language,
+            auto_assign_locked=agent.auto_assign_locked,
         )
 
 
@@ -169,14 +188,21 @@ class TicketOut(BaseModel):
     flagged_at: datetime | None
     auto_dispatch: bool = Field(description="false: it waits for a pick-up or a supervisor "
                                             "(rollout, or escalations exhausted)")
-    queue_position: int | None = None
+    queue_position: int | None = Field(default=None, description="A queued ticket's place "
+                                       "among the queued tickets of its own queue (1 = next)")
     channel: str | None = Field(default=None, description="The channel the customer wrote "
                                 "on (whatsapp, telegram); null for tickets posted to the API. "
                                 "Who the customer is: GET /tickets/{id}/customer")
+    accept_deadline: datetime | None = Field(
+        default=None, description="Taken back unless accepted by then (the queue's "
+                                  "accept_timeout_seconds after assigned_at); null when no "
+                                  "timer runs")
 
     @classmethod
-    def of(cls, ticket: Ticket, queue_position: int | None = None) -> TicketOut:
+    def of(cls, ticket: Ticket, queue_position: int | None = None,
+           accept_deadline: datetime | None = None) -> TicketOut:
         return cls(
+            accept_deadline=accept_deadline,
             channel=split_contact(ticket.contact)[0] if ticket.contact else None,
             escalations=ticket.escalations, flag=ticket.flag, flagged_at=ticket.flagged_at,
             auto_dispatch=ticket.auto_dispatch,
@@ -211,10 +237,6 @@ class TicketPage(BaseModel):
 
 class QueuedTicket(TicketOut):
     position: int
-    accept_deadline: datetime | None = Field(
-        default=None, description="Taken back unless accepted by then (the queue's "
-                                  "accept_timeout_seconds after assigned_at); null when no "
-                                  "timer runs")
 
 
 class MyQueue(BaseModel):
@@ -233,12 +255,19 @@ class HistoryOut(BaseModel):
     to_agent_id: int | None
     reason: str
     actor: str
+    note: str | None = Field(default=None, description="Why an automatic assignment (or a pick-up "
+                             "in turn) went to this agent: the strategy and the deciding fact, "
+                             'e.g. "rotation: next in turn after B; C skipped: missed this '
+                             'ticket"')
+    detail: dict[str, Any] | None = Field(default=None, description="The same as data "
+                                          "(strategy, agent_id, after, skipped, load, ...)")
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryOut:
         return cls(id=entry.id, ticket_id=entry.ticket_id, at=entry.at, event=entry.event,
                    from_agent_id=entry.from_agent_id,
-                   to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor)
+                   to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor,
+                   note=entry.note, detail=entry.detail)
 
 
 class WorkloadAgent(BaseModel):
@@ -249,10 +278,12 @@ class WorkloadAgent(BaseModel):
     auto_assign: bool
     active_tickets: int
     max_tickets: int
-    utilization: float | None = Field(description="active_tickets / max_tickets")
+    utilization: float | None = Field(description="active_tickets / max_tickets now (the load "
+                                      "at this moment; utilization over time: GET /stats)")
     full: bool
     queues: list[str]
     missed_in_row: int
+    paused: list[PausedOut]
     assigned_today: int
     completed_today: int
     missed_today: int
@@ -273,7 +304,11 @@ class WorkloadPerQueue(BaseModel):
     active: bool
     pending: int
     flagged: int
-    next_agent_id: int | None = Field(description="Who gets this queue's next ticket")
+    next_agent_id: int | None = Field(description="Who gets this queue's next ticket (in a "
+                                      "rotation: the member whose turn it is)")
+    max_per_agent: int
+    claim: ClaimPolicy
+    pickup: PickupPolicy
     members: int
     online_members: int
     free_slots: int
@@ -296,6 +331,8 @@ class WorkloadOut(BaseModel):
     queues: list[WorkloadPerQueue]
     flagged: list[FlaggedTicket] = Field(description="Tickets waiting for a supervisor "
                                          "(the 50 oldest)")
+    utilization_band: BandOut = Field(description="The utilization the desk aims for "
+                                      "(GILIRAN_UTILIZATION_BAND)")
 
 
 class QueueOut(BaseModel):
@@ -310,6 +347,10 @@ class QueueOut(BaseModel):
     active: bool
     priority_aging_seconds: int
     reply_accepts: bool
+    max_per_agent: int
+    slot_freed_on: SlotFreedOn
+    claim: ClaimPolicy
+    pickup: PickupPolicy
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -320,7 +361,8 @@ class QueueOut(BaseModel):
             offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
             auto_assign_percent=queue.auto_assign_percent, active=queue.active,
             priority_aging_seconds=queue.priority_aging_seconds,
-            reply_accepts=queue.reply_accepts,
+            reply_accepts=queue.reply_accepts, max_per_agent=queue.max_per_agent,
+            slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
         )
 
 
@@ -345,6 +387,22 @@ class QueuePolicy(Strict):
     reply_accepts: bool | None = Field(
         default=None, description="The holder's first reply to the customer accepts the "
                                   "ticket (stops its accept timer); default true")
+    max_per_agent: Times | None = Field(
+        default=None, description="Open tickets of this queue an agent may hold at once, on "
+                                  "top of its max_tickets; 0 = no limit")
+    slot_freed_on: SlotFreedOn | None = Field(
+        default=None, description="complete (default): a ticket counts against the limit "
+                                  "until completed; accept: until its holder responds")
+    claim: ClaimPolicy | None = Field(
+        default=None, description="anyone (default) may pick up a waiting ticket, or only the "
+                                  "member whose turn it is (turn: 409 not_your_turn)")
+    pickup: PickupPolicy | None = Field(
+        default=None, description="off: nobody picks up by hand (409 pickup_disabled)")
+    preset: Preset | None = Field(
+        default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
+                                  "slot_freed_on accept, accept_timeout_seconds 300, claim "
+                                  "turn; ticket_desk: those back to their defaults. Applied "
+                                  "first; other fields in the request apply after it")
 
 
 class QueueCreate(QueuePolicy):
@@ -356,7 +414,8 @@ class QueuePatch(QueuePolicy):
     active: Flag | None = Field(
         default=None, description="false: the queue takes no new tickets; its tickets carry on")
     next_agent_id: RowRef | None = Field(
-        default=None, description="Make this agent next in turn; the rotation continues in "
+        default=None, description="Make this agent next in turn: a rotation's pointer (an "
+                                  "active member); otherwise the rotation continues in "
                                   "rotation_order from there")
 
 
@@ -392,7 +451,7 @@ class DistributionOut(BaseModel):
 
 
 class StatsOut(BaseModel):
-    """Seconds for times; utilization as a share (0..1) of capacity in use."""
+    """Seconds for times; utilization and load as shares (0..1) of time online."""
 
     since: datetime = Field(serialization_alias="from")
     until: datetime = Field(serialization_alias="to")
@@ -404,24 +463,48 @@ class StatsOut(BaseModel):
     assignment_time: DistributionOut = Field(description="Arrival to first assignment")
     queue_wait: DistributionOut = Field(description="Each stay in the queue that ended in an "
                                                     "assignment")
-    agent_utilization: dict[str, float]
+    agent_utilization: dict[str, float] = Field(description="Per agent: time online holding at "
+                                                "least one ticket (of `queue`, when given), "
+                                                "over time online; agents never online in the "
+                                                "period are left out")
+    agent_load: dict[str, float] = Field(description="Per agent: tickets held over capacity, "
+                                         "averaged over time online")
+    agents: dict[str, UsageOut] = Field(description="Per agent: time online, utilization, load "
+                                        "and where utilization stands against the band")
     floor_utilization: float | None
+    floor_load: float | None
+    queues: dict[str, UsageOut] = Field(description="Per queue, over its members' time "
+                                        "online (load against max_per_agent when set)")
+    utilization_band: BandOut
+    fairness: list[ShareOut] = Field(description="Per agent online in the period: assignments "
+                                     "received against the share its time online would give")
+    gini: float | None = Field(description="Of assignments among the agents online: 0 = equal")
     orphaned_tickets: int = Field(description="Active tickets held by nobody right now; must "
                                               "be 0")
     orphans_requeued: int = Field(description="Orphans the periodic check found and requeued")
 
     @classmethod
     def of(cls, s: Stats) -> StatsOut:
+        online = {k: u for k, u in s.agents.items() if u.online_seconds > 0}
         return cls(
             since=s.since, until=s.until, queue=s.queue, created=s.created,
             assigned=s.assigned, completed=s.completed, escalations=s.escalations,
             assignment_time=DistributionOut(**s.assignment_time.__dict__),
             queue_wait=DistributionOut(**s.queue_wait.__dict__),
-            agent_utilization={str(k): round(v, 4) for k, v in s.utilization.items()},
-            floor_utilization=None if s.floor_utilization is None
-            else round(s.floor_utilization, 4),
+            agent_utilization={str(k): round(u.utilization or 0.0, 4)
+                               for k, u in online.items()},
+            agent_load={str(k): round(u.load or 0.0, 4) for k, u in online.items()},
+            agents={str(k): UsageOut.of(u, s.band) for k, u in online.items()},
+            floor_utilization=_round(s.floor.utilization), floor_load=_round(s.floor.load),
+            queues={k: UsageOut.of(u, s.band) for k, u in s.queues.items()},
+            utilization_band=BandOut(low=s.band[0], high=s.band[1]),
+            fairness=[ShareOut.of(x) for x in s.shares], gini=_round(s.gini),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
         )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 class BucketOut(BaseModel):

@@ -69,9 +69,10 @@ def upgrade() -> None:
         notices.add_column(sa.Column("template", sa.String(200), nullable=True))
         notices.add_column(sa.Column("sent_id", sa.String(200), nullable=True))
     op.create_index("ix_notices_sent", "notices", ["chat_id", "sent_id"])
-    with op.batch_alter_table("queues") as queues:
-        queues.add_column(sa.Column("reply_accepts", sa.Boolean, nullable=False,
-                                    server_default=sa.true()))
+    # A plain ADD COLUMN: a batch rebuild of `queues` would drop a table that tickets and
+    # memberships refer to, which SQLite refuses with foreign keys on.
+    op.add_column("queues", sa.Column("reply_accepts", sa.Boolean, nullable=False,
+                                      server_default=sa.true()))
     _customers_from_contacts()
 
 

@@ -2,11 +2,13 @@
 // rotation and the chart, live from the stream; dialogs and the history live in their modules.
 
 import { $, ago, api, debounce, errorText, lang, login, Stream, t, toast } from "./common.js";
-import { FLAG, PRESENCE, STATUS, STRATEGY } from "./labels.js";
+import { CLAIM, FLAG, PRESENCE, SLOT, STATUS, STRATEGY } from "./labels.js";
 import {
-  moveInRotation, openAgent, openQueue, openReassign, rotation, setupForms,
+  moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext, setupForms,
 } from "./admin_forms.js";
-import { fillHistoryChoices, setupHistory } from "./admin_history.js";
+import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
+import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
+import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import { drawChart } from "./chart.js";
 import { Conversation } from "./conversation.js";
 
@@ -24,12 +26,17 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setupForms(floor);
   setupHistory(floor);
   bind();
-  refresh();
+  refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
   chart();
   new Stream(granted, {
     onEvent: (event) => {
       conversation.onEvent(event);
-      if (!event.type.startsWith("message.")) { refreshSoon(); chartSoon(); }
+      if (!event.type.startsWith("message.")) {
+        refreshSoon();
+        chartSoon();
+        periodSoon();
+        if (event.type === "agent.changed" || event.type === "queue.changed") auditSoonish();
+      }
     },
     onReady: refreshSoon,
     onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
@@ -40,6 +47,8 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
 
 const refreshSoon = debounce(refresh, 200);
 const chartSoon = debounce(chart, 3000);
+const periodSoon = debounce(() => showPeriod(), 3000);
+const auditSoonish = debounce(() => auditSoon(), 500);
 
 async function refresh() {
   const mine = ++latest;
@@ -58,6 +67,8 @@ async function refresh() {
     keepFocus($("tickets"), showTickets);
     keepFocus($("rotation"), showRotation);
     fillHistoryChoices(floor);
+    fillPeriodChoices(floor);
+    refreshAuditNames();
     showAgo();
   } catch (error) {
     toast(errorText(error), "error");
@@ -108,21 +119,45 @@ function showFigures() {
   field(all, "online").textContent = `${w.queue.online_agents}/${w.queue.total_agents}`;
   field(all, "free").textContent = w.queue.free_slots;
   field(all, "flagged").textContent = w.flagged.length;
-  $("queue-figures").querySelectorAll("[data-queue]").forEach((el) => el.remove());
+  const kept = new Map([...$("queue-figures").querySelectorAll(":scope > [data-queue]")]
+    .map((el) => [el.dataset.queue, el]));
   for (const q of w.queues) {
-    const box = $("queue-figure-template").content.firstElementChild.cloneNode(true);
-    box.dataset.queue = q.name;
+    let box = kept.get(q.name);
+    kept.delete(q.name);
+    if (!box) {
+      box = $("queue-figure-template").content.firstElementChild.cloneNode(true);
+      box.dataset.queue = q.name;
+      $("queue-figures").append(box);
+    }
+    const policy = floor.queues.find((x) => x.name === q.name);
     field(box, "name").textContent = q.active ? q.name : `${q.name} (${t("admin.inactive")})`;
     field(box, "strategy").textContent = STRATEGY[q.strategy];
     field(box, "pending").textContent = q.pending;
     field(box, "oldest").dataset.ago = q.oldest_waiting_since ?? "";
     field(box, "online").textContent = `${q.online_members}/${q.members}`;
     field(box, "free").textContent = q.free_slots;
-    field(box, "next").textContent = q.next_agent_id ? agentName(q.next_agent_id) : "—";
+    field(box, "limit").textContent = q.max_per_agent
+      ? t("admin.limit_until", { count: q.max_per_agent, until: SLOT[policy?.slot_freed_on] ?? "" })
+      : "—";
+    field(box, "claim").textContent = q.pickup === "off" ? t("pickup.off") : CLAIM[q.claim];
     field(box, "flagged").textContent = q.flagged;
+    showNext(field(box, "next"), q);
     box.querySelector("button").setAttribute("aria-label", t("admin.queue_settings_for", { name: q.name }));
-    $("queue-figures").append(box);
   }
+  for (const gone of kept.values()) gone.remove();
+}
+
+/** Who is next in turn, and the supervisor's choice of it ("next in turn: ▾"). */
+function showNext(select, q) {
+  select.dataset.pointer = q.name;
+  select.setAttribute("aria-label", t("admin.next_in_turn_for", { name: q.name }));
+  if (document.activeElement === select) return;  // the supervisor is choosing
+  const members = rotation(floor.agents.filter((a) => a.queues.includes(q.name)));
+  const options = members.map((a) => new Option(a.name, a.id));
+  if (!q.next_agent_id) options.unshift(new Option("—", ""));
+  select.replaceChildren(...options);
+  select.value = q.next_agent_id ?? "";
+  select.disabled = q.strategy === "random" || members.length === 0;
 }
 
 function showWorkload() {
@@ -154,6 +189,16 @@ function showWorkload() {
                           "agent-settings", a.id));
     const presenceCell = document.createElement("td");
     presenceCell.append(presence);
+    for (const p of a.paused) {
+      const paused = document.createElement("span");
+      paused.className = "badge paused";
+      paused.textContent = t("admin.paused_in", { queue: p.queue, count: p.missed_in_row });
+      paused.title = t("admin.paused_since", { since: ago(p.since) });
+      const lift = button(t("admin.resume"), t("admin.resume_for", { name: a.name, queue: p.queue }),
+                          "resume", a.id);
+      lift.dataset.queue = p.queue;
+      presenceCell.append(" ", paused, " ", lift);
+    }
     tr.append(cell(a.name), presenceCell, active, cell(a.missed_today, "num"),
               cell(a.assigned_today, "num"), cell(a.completed_today, "num"),
               cell(a.auto_assign ? t("common.yes") : t("common.no")),
@@ -179,6 +224,9 @@ function showTickets() {
     const actions = document.createElement("td");
     actions.append(
       button(t("admin.open"), t("admin.open_ticket", { number: ticket.number }), "conversation",
+             ticket.id),
+      " ",
+      button(t("admin.history"), t("admin.history_of", { number: ticket.number }), "history",
              ticket.id),
       " ",
       button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
@@ -226,5 +274,11 @@ function bind() {
     else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
     else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
     else if (action === "up" || action === "down") moveInRotation(id, action === "up" ? -1 : 1);
+    else if (action === "history") showTicketHistory(id);
+    else if (action === "resume") resume(id, target.dataset.queue);
+  });
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest('select[data-action-select="pointer"]');
+    if (select && select.value) setNext(select.dataset.pointer, Number(select.value));
   });
 }

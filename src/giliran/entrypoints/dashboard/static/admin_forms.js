@@ -1,8 +1,11 @@
-// The supervisor's dialogs: reassign a ticket, an agent's settings, a queue's policy, and the
-// rotation order. Each saves through the API and leaves the rest to the live refresh.
+// The supervisor's dialogs: reassign a ticket, an agent's settings, a queue's policy (and its
+// presets and rollout), the rotation order and who is next in turn, and lifting pauses. Each
+// saves through the API and leaves the rest to the live refresh.
 
 import { $, api, errorText, t, toast } from "./common.js";
 import { PRESENCE } from "./labels.js";
+
+const PRESET = { lead_rotation: t("preset.lead_rotation"), ticket_desk: t("preset.ticket_desk") };
 
 let floor = null;
 let reassigning = null;  // the ticket in the reassign dialog
@@ -25,21 +28,87 @@ export function setupForms(state) {
     const queues = [...$("agent-queues").querySelectorAll("input:checked")].map((i) => i.value);
     await api(floor.token, "PATCH", `/agents/${editingAgent.id}`, {
       max_tickets: Number($("agent-max").value), auto_assign: $("agent-auto").checked,
+      auto_assign_locked: $("agent-locked").checked, language: $("agent-language").value,
       rotation_order: Number($("agent-order").value), queues,
     });
     toast(t("agent_settings.saved", { name: editingAgent.name }));
   }));
   $("queue-form").addEventListener("submit", (event) => save(event, "queue-error", async () => {
     const form = $("queue-form");
-    const body = { strategy: form.strategy.value, offline_policy: form.offline_policy.value };
+    const body = {};
+    for (const name of CHOICES) body[name] = form[name].value;
     for (const name of NUMBERS) body[name] = Number(form[name].value);
     await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
+  $("queue-preset-apply").addEventListener("click", applyPreset);
 }
 
 const NUMBERS = ["accept_timeout_seconds", "max_escalations", "away_after_misses",
-                 "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent"];
+                 "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent",
+                 "max_per_agent"];
+const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup"];
+
+/** A preset at once; the dialog stays open showing what it set, for further changes. */
+async function applyPreset() {
+  const preset = $("queue-preset").value;
+  $("queue-error").textContent = "";
+  try {
+    const queue = await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`,
+                            { preset });
+    floor.queues = floor.queues.map((q) => (q.name === queue.name ? queue : q));
+    fillQueue(queue);
+    toast(t("queue.preset_applied", { preset: PRESET[preset], name: editingQueue }));
+    floor.refresh();
+  } catch (error) {
+    $("queue-error").textContent = errorText(error);
+  }
+}
+
+function fillQueue(queue) {
+  const form = $("queue-form");
+  for (const name of CHOICES) form[name].value = queue[name];
+  for (const name of NUMBERS) form[name].value = queue[name];
+}
+
+/** The rollout so far: which way the last day's tickets went, and how the manual ones ended. */
+async function showRollout(name) {
+  $("queue-rollout-figures").textContent = "";
+  try {
+    const r = await api(floor.token, "GET", `/queues/${encodeURIComponent(name)}/rollout`);
+    $("queue-rollout-figures").textContent = t("queue.rollout_figures", {
+      automatic: r.automatic, manual: r.manual, picked: r.manual_picked_up,
+      waiting: r.manual_waiting, other: r.manual_other,
+    });
+  } catch (error) {
+    $("queue-rollout-figures").textContent = errorText(error);
+  }
+}
+
+/** "Next in turn: ▾" on a queue's figures. */
+export async function setNext(queue, agentId) {
+  try {
+    await api(floor.token, "PATCH", `/queues/${encodeURIComponent(queue)}`,
+              { next_agent_id: agentId });
+    const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
+    toast(t("admin.next_set", { name, queue }));
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+  floor.refresh();
+}
+
+/** Lift an agent's pause in a queue. */
+export async function resume(agentId, queue) {
+  try {
+    await api(floor.token, "POST", `/agents/${agentId}/queues/${encodeURIComponent(queue)}/resume`);
+    const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
+    toast(t("admin.resumed", { name, queue }));
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+  floor.refresh();
+}
 
 /** Submit a dialog's form: close it when the API agrees, else say why inside it. */
 async function save(event, errorId, send) {
@@ -83,6 +152,8 @@ export function openAgent(agent) {
   $("agent-dialog-title").textContent = t("agent_settings.title", { name: agent.name });
   $("agent-max").value = agent.max_tickets;
   $("agent-auto").checked = agent.auto_assign;
+  $("agent-locked").checked = agent.auto_assign_locked;
+  $("agent-language").value = agent.language;
   $("agent-order").value = agent.rotation_order;
   const boxes = floor.queues.map((q) => {
     const label = document.createElement("label");
@@ -100,16 +171,15 @@ export function openAgent(agent) {
 export function openQueue(name) {
   editingQueue = name;
   const queue = floor.queues.find((q) => q.name === name);
-  const form = $("queue-form");
   $("queue-dialog-title").textContent = t("queue.title", { name });
-  form.strategy.value = queue.strategy;
-  form.offline_policy.value = queue.offline_policy;
-  for (const field of NUMBERS) form[field].value = queue[field];
+  fillQueue(queue);
   $("queue-error").textContent = "";
   $("queue-dialog").showModal();
+  showRollout(name);
 }
 
-/** The agents in the order their ties are broken (rotation_order, then id). */
+/** The agents in turn order (rotation_order, then id): a rotation's order, and how other
+ * strategies break ties. */
 export const rotation = (agents) =>
   [...agents].sort((a, b) => a.rotation_order - b.rotation_order || a.id - b.id);
 

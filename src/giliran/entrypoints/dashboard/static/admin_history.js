@@ -1,7 +1,7 @@
 // The assignment history: filters, pages, and the CSV export (fetched with the token).
 
 import { $, api, dateTime, errorText, t, toast } from "./common.js";
-import { eventName, REASON } from "./labels.js";
+import { eventName, REASON, why } from "./labels.js";
 
 const PAGE = 50;
 let floor = null;
@@ -21,6 +21,14 @@ export function setupHistory(state) {
   $("history-next").addEventListener("click", () => search(offset + PAGE));
   $("history-csv").addEventListener("click", download);
   search(0);
+}
+
+/** The history of one ticket: what moved it, and why (from a ticket's row). */
+export function showTicketHistory(ticketId) {
+  const form = $("history-filters");
+  form.reset();
+  form.ticket_id.value = ticketId;
+  search(0).then(() => $("history-title").scrollIntoView());
 }
 
 /** The agent and queue choices follow the floor (keeping what is selected). */
@@ -76,15 +84,17 @@ function show(items) {
   const rows = items.map((entry) => {
     const tr = document.createElement("tr");
     const moved = [name(entry.from_agent_id), name(entry.to_agent_id)];
+    const nameOf = (id, fallback) => floor.agents.find((a) => a.id === id)?.name ?? fallback;
     const text = [dateTime(entry.at), `#${entry.ticket_id}`, eventName(entry.event),
                   REASON[entry.reason] ?? entry.reason,
                   moved[0] || moved[1] ? `${moved[0] || "—"} → ${moved[1] || "—"}` : "",
-                  actor(entry.actor)];
+                  actor(entry.actor), why(entry.detail, nameOf)];
     tr.append(...text.map((value) => {
       const td = document.createElement("td");
       td.textContent = value;
       return td;
     }));
+    tr.lastChild.className = "why";
     return tr;
   });
   $("history").tBodies[0].replaceChildren(...rows);

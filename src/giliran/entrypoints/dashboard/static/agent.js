@@ -1,4 +1,5 @@
-// The agent's dashboard: presence, the personal queue, the pick-up list, live from the stream.
+// The agent's dashboard: presence, opting in to automatic assignment, pauses in a queue, the
+// personal queue, the pick-up list, live from the stream.
 
 import {
   $, ago, api, clock, clockText, debounce, errorText, login, Stream, t, toast,
@@ -80,6 +81,11 @@ function showMe(queue) {
   $("go-online").setAttribute("aria-pressed", String(me.presence === "online"));
   $("go-offline").setAttribute("aria-pressed", String(me.presence === "offline"));
   $("away-note").hidden = me.presence !== "away";
+  $("auto-toggle").checked = me.auto_assign;
+  $("auto-toggle").disabled = me.auto_assign_locked;
+  $("auto-locked").hidden = !me.auto_assign_locked;
+  if (document.activeElement !== $("notice-language")) $("notice-language").value = me.language;
+  showPaused();
   $("queue-title").textContent = t("agent.queue_title", { count: queue.count, max: queue.max });
   const free = Math.max(0, queue.max - queue.count);
   let line = t("agent.slots_free", { free, max: queue.max });
@@ -87,6 +93,27 @@ function showMe(queue) {
   else if (!me.auto_assign) line = t("agent.manual_only");
   else if (free === 0) line = t("agent.slots_full");
   $("slots-line").textContent = line;
+}
+
+/** The queues the agent is paused in (after missing tickets there), each with its Resume. */
+function showPaused() {
+  const items = me.paused.map((p) => {
+    const li = $("paused-template").content.firstElementChild.cloneNode(true);
+    li.dataset.queue = p.queue;
+    field(li, "text").textContent = t("agent.paused", {
+      queue: p.queue, since: ago(p.since), count: p.missed_in_row,
+    });
+    const resume = li.querySelector('[data-action="resume"]');
+    resume.textContent = t("agent.resume", { queue: p.queue });
+    return li;
+  });
+  keepPausedFocus(() => $("paused-list").replaceChildren(...items));
+}
+
+function keepPausedFocus(draw) {
+  const focused = document.activeElement?.closest?.("#paused-list li")?.dataset.queue;
+  draw();
+  if (focused) $("paused-list").querySelector(`li[data-queue="${focused}"] button`)?.focus();
 }
 
 /** Cards are kept per ticket and updated in place, so focus survives a refresh. */
@@ -155,9 +182,9 @@ function tick() {
   }
 }
 
-async function act(method, path) {
+async function act(method, path, body) {
   try {
-    await api(token, method, path);
+    await api(token, method, path, body);
   } catch (error) {
     toast(errorText(error), "error");
   }
@@ -181,6 +208,15 @@ function bind() {
     if (button) act("POST", `/tickets/${button.closest("li").dataset.id}/pickup`);
   });
   $("telegram-link").addEventListener("click", linkTelegram);
+  $("auto-toggle").addEventListener("change", (event) =>
+    act("PATCH", "/agent/me", { auto_assign: event.target.checked }));
+  $("notice-language").addEventListener("change", (event) =>
+    act("PATCH", "/agent/me", { language: event.target.value }));
+  $("paused-list").addEventListener("click", (event) => {
+    const button = event.target.closest('button[data-action="resume"]');
+    const queue = button?.closest("li").dataset.queue;
+    if (queue) act("POST", `/agent/queues/${encodeURIComponent(queue)}/resume`);
+  });
   const sound = $("sound-toggle");
   sound.checked = localStorage.getItem(SOUND_KEY) === "on";
   sound.addEventListener("change", () => {

@@ -87,6 +87,10 @@ export function errorText(error) {
     not_configured: t("error.not_configured"),
     media_too_large: t("error.media_too_large"),
     channel_unavailable: t("error.channel_unavailable"),
+    not_your_turn: t("error.not_your_turn"),
+    pickup_disabled: t("error.pickup_disabled"),
+    paused_in_queue: t("error.paused_in_queue"),
+    auto_assign_locked: t("error.auto_assign_locked"),
   };
   return known[error?.code] ?? t("error.generic", { message: error?.message ?? String(error) });
 }

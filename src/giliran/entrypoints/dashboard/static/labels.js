@@ -16,8 +16,17 @@ export const PRIORITY = {
 };
 export const STRATEGY = {
   round_robin: t("strategy.round_robin"), least_loaded: t("strategy.least_loaded"),
-  random: t("strategy.random"),
+  random: t("strategy.random"), rotation: t("strategy.rotation"),
 };
+export const CLAIM = { anyone: t("claim.anyone"), turn: t("claim.turn") };
+export const SLOT = { complete: t("slot.complete"), accept: t("slot.accept") };
+const SKIPPED = {
+  missed: t("skip.missed"), inactive: t("skip.inactive"), offline: t("skip.offline"),
+  manual: t("skip.manual"), paused: t("skip.paused"), full: t("skip.full"),
+  queue_limit: t("skip.queue_limit"),
+};
+const BAND = { below: t("band.below"), within: t("band.within"), above: t("band.above") };
+export const bandName = (band) => BAND[band] ?? "";
 export const FLAG = { exhausted: t("flag.exhausted"), waiting_too_long: t("flag.waiting_too_long") };
 export const REASON = {
   auto: t("reason.auto"), refill: t("reason.refill"), accepted: t("reason.accepted"),
@@ -43,4 +52,29 @@ export function eventName(event) {
     return t("event.priority", { priority: PRIORITY[level] ?? level });
   }
   return EVENT[event] ?? event;
+}
+
+/** Why an assignment went where it did, in the page's language, from the history's `detail`
+ * (the API's `note` says the same in English). `nameOf(id, fallback)` names an agent. */
+export function why(detail, nameOf) {
+  if (!detail || !detail.strategy) return "";
+  const name = (id, fallback) => nameOf(id, fallback);
+  const load = (pair) => `${pair[0]}/${pair[1]}`;
+  let head;
+  if (detail.strategy === "rotation") {
+    const after = detail.after ? name(detail.after, detail.after_name) : null;
+    if (detail.claim) head = after ? t("why.claim_after", { name: after }) : t("why.claim_first");
+    else head = after ? t("why.rotation_after", { name: after }) : t("why.rotation_first");
+  } else if (detail.strategy === "least_loaded") {
+    const others = (detail.others ?? []).map((o) => load(o.load)).join(", ");
+    head = others ? t("why.least_loaded", { load: load(detail.load), others })
+                  : t("why.least_loaded_alone", { load: load(detail.load) });
+  } else if (detail.strategy === "random") {
+    head = t("why.random", { among: detail.among });
+  } else {
+    head = detail.never ? t("why.round_robin_never") : t("why.round_robin_longest");
+  }
+  const skips = (detail.skipped ?? []).map((s) =>
+    t("why.skipped", { name: name(s.agent_id, s.name), reason: SKIPPED[s.why] ?? s.why }));
+  return [head, ...skips].join("; ");
 }

@@ -1,0 +1,74 @@
+"""The audit log: every change to agents, queues and run-time settings, with who made it, when,
+and the fields before and after. Written in the transaction of the change and never pruned, so
+a reviewer can reconstruct who set what, long after the events are gone.
+
+Only what changed is recorded (a save that changes nothing leaves no line); a creation has no
+`before`, and pauses and resumes are changes to an agent like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import Any
+
+from giliran.domain.model import Agent, Queue
+
+
+class AuditKind(StrEnum):
+    AGENT = "agent"
+    QUEUE = "queue"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    kind: AuditKind
+    subject: str  # the agent's id, the queue's name, the setting's name
+    action: str  # created, changed, deactivated, preset, pointer, paused, resumed
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    id: int = 0
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def agent_fields(agent: Agent) -> dict[str, Any]:
+    """What an admin or the agent itself sets, and the pauses in its queues."""
+    paused = {q: {"since": _plain(s.paused_at), "reason": s.pause_reason}
+              for q, s in sorted(agent.queue_state.items()) if s.paused}
+    return {"name": agent.name, "max_tickets": agent.max_tickets,
+            "auto_assign": agent.auto_assign, "auto_assign_locked": agent.auto_assign_locked,
+            "rotation_order": agent.rotation_order, "active": agent.active,
+            "queues": sorted(agent.queues), "language": agent.language.value, "paused": paused}
+
+
+def queue_fields(queue: Queue) -> dict[str, Any]:
+    """Its policy. The pointer moves with every assignment in a rotation; a supervisor's
+    setting of it is recorded as an entry of its own (action `pointer`)."""
+    return {f.name: _plain(getattr(queue, f.name)) for f in fields(queue)
+            if f.name not in ("name", "next_agent_id")}
+
+
+def change(*, at: datetime, actor: str, kind: AuditKind, subject: str, action: str,
+           before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> AuditEntry | None:
+    """The entry for a change, with only the fields that differ; None when nothing did."""
+    if before is None:
+        return AuditEntry(at, actor, kind, subject, action, None, dict(after))
+    keys = [k for k in after if before.get(k) != after[k]]
+    if not keys:
+        return None
+    return AuditEntry(at, actor, kind, subject, action, {k: before.get(k) for k in keys},
+                      {k: after[k] for k in keys})

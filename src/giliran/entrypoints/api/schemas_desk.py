@@ -1,0 +1,118 @@
+"""Shapes of the desk's own figures and records: pauses, the audit log, the rollout report,
+utilization, load and fairness."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from giliran.domain.audit import AuditEntry, AuditKind
+from giliran.domain.figures import Band, Usage, in_band
+from giliran.domain.model import Agent, Language
+from giliran.service.rollout_report import RolloutReport
+from giliran.service.utilization import Share
+
+
+class PausedOut(BaseModel):
+    """A queue the agent is paused in: it receives nothing of it until the pause is lifted."""
+
+    queue: str
+    since: datetime
+    reason: str = Field(description='e.g. "missed 2 tickets in a row"')
+    missed_in_row: int
+
+    @classmethod
+    def all_of(cls, agent: Agent) -> list[PausedOut]:
+        return [cls(queue=q, since=s.paused_at, reason=s.pause_reason or "",
+                    missed_in_row=s.missed_in_row)
+                for q, s in sorted(agent.queue_state.items()) if s.paused_at is not None]
+
+
+class AgentSelfPatch(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    auto_assign: bool | None = Field(default=None, description="Opt in or out of automatic "
+                                     "assignment (409 auto_assign_locked when an admin "
+                                     "decided it)")
+    language: Language | None = Field(default=None, description="Of your chat notices")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="admin, agent:<id> or system")
+    kind: AuditKind
+    subject: str = Field(description="The agent's id, the queue's name or the setting's name")
+    action: str = Field(description="created, changed, deactivated, preset <name>, pointer, "
+                                    "paused, resumed")
+    before: dict[str, Any] | None = Field(description="The changed fields as they were; null "
+                                          "for a creation")
+    after: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditOut:
+        return cls(id=e.id, at=e.at, actor=e.actor, kind=e.kind, subject=e.subject,
+                   action=e.action, before=e.before, after=e.after)
+
+
+class AuditPage(BaseModel):
+    items: list[AuditOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class RolloutOut(BaseModel):
+    """Tickets that arrived in the queue in the last day, by the way the rollout sent them."""
+
+    queue: str
+    since: datetime = Field(serialization_alias="from")
+    until: datetime = Field(serialization_alias="to")
+    auto_assign_percent: int
+    automatic: int = Field(description="Dispatched automatically")
+    manual: int = Field(description="Left for a pick-up")
+    manual_picked_up: int
+    manual_waiting: int = Field(description="Still waiting in the queue")
+    manual_other: int = Field(description="Cancelled, or moved by a supervisor")
+
+    @classmethod
+    def of(cls, r: RolloutReport) -> RolloutOut:
+        return cls(**r.__dict__)
+
+
+class UsageOut(BaseModel):
+    online_seconds: float
+    utilization: float | None = Field(description="Time online holding at least one ticket, "
+                                      "over time online")
+    load: float | None = Field(description="Tickets held over capacity, averaged over time "
+                               "online")
+    band: Band | None = Field(description="Utilization against the target band")
+
+    @classmethod
+    def of(cls, u: Usage, band: tuple[float, float]) -> UsageOut:
+        return cls(online_seconds=round(u.online_seconds, 1), utilization=_round(u.utilization),
+                   load=_round(u.load), band=in_band(u.utilization, band))
+
+
+class ShareOut(BaseModel):
+    agent_id: int
+    online_seconds: float
+    received: int = Field(description="Assignments in the period")
+    expected: float = Field(description="Total x this agent's share of time online")
+    ratio: float | None = Field(description="received / expected: 1.0 is exactly its share")
+
+    @classmethod
+    def of(cls, s: Share) -> ShareOut:
+        return cls(agent_id=s.agent_id, online_seconds=round(s.online_seconds, 1),
+                   received=s.received, expected=round(s.expected, 3), ratio=_round(s.ratio))
+
+
+class BandOut(BaseModel):
+    low: float
+    high: float
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -1,0 +1,128 @@
+// The audit log of changes to agents, queues and settings: filters, pages (newest first), CSV.
+
+import { $, api, dateTime, errorText, t, toast } from "./common.js";
+
+const PAGE = 50;
+let floor = null;
+let offset = 0;
+let total = 0;
+let shown = [];
+
+export function setupAudit(state) {
+  floor = state;
+  $("audit-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    search(0);
+  });
+  $("audit-prev").addEventListener("click", () => search(Math.max(0, offset - PAGE)));
+  $("audit-next").addEventListener("click", () => search(offset + PAGE));
+  $("audit-csv").addEventListener("click", download);
+  search(0);
+}
+
+/** Names may have arrived or changed: redraw what is shown. */
+export function refreshAuditNames() {
+  show(shown);
+}
+
+/** A new change was made (any event may be one): show the first page again if it is open. */
+export function auditSoon() {
+  if (offset === 0) search(0);
+}
+
+function query() {
+  const form = $("audit-filters");
+  const params = new URLSearchParams();
+  for (const name of ["kind", "subject"]) {
+    if (form[name].value.trim()) params.set(name, form[name].value.trim());
+  }
+  for (const name of ["from", "to"]) {
+    if (form[name].value) params.set(name, new Date(form[name].value).toISOString());
+  }
+  return params;
+}
+
+async function search(from) {
+  const params = query();
+  params.set("limit", PAGE);
+  params.set("offset", from);
+  try {
+    const page = await api(floor.token, "GET", `/audit?${params}`);
+    offset = from;
+    total = page.total;
+    show(page.items);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+const agentName = (id) => floor.agents.find((a) => String(a.id) === String(id))?.name;
+
+function who(actor) {
+  if (actor === "admin") return t("history.actor_admin");
+  if (actor === "system") return t("history.actor_system");
+  if (actor.startsWith("agent:")) return agentName(actor.slice(6)) ?? actor;
+  return actor;
+}
+
+function subject(entry) {
+  if (entry.kind === "agent") {
+    return t("audit.subject_agent", { name: agentName(entry.subject) ?? `#${entry.subject}` });
+  }
+  if (entry.kind === "queue") return t("audit.subject_queue", { name: entry.subject });
+  return t("audit.subject_settings", { name: entry.subject });
+}
+
+const value = (v) => (v === null || v === undefined ? "—"
+  : typeof v === "object" ? JSON.stringify(v) : String(v));
+
+/** "max_tickets: 5 → 2; queues: ["sales"] → ["default","sales"]" */
+function change(entry) {
+  const after = entry.after ?? {};
+  if (!entry.before) return t("audit.created_with", { fields: Object.keys(after).length });
+  const shown = (key, v) => (key === "next_agent_id" && v ? agentName(v) ?? value(v) : value(v));
+  return Object.keys(after)
+    .map((key) => `${key}: ${shown(key, entry.before[key])} → ${shown(key, after[key])}`)
+    .join("; ");
+}
+
+function show(items) {
+  shown = items;
+  const rows = items.map((entry) => {
+    const tr = document.createElement("tr");
+    for (const text of [dateTime(entry.at), who(entry.actor), subject(entry), entry.action,
+                        change(entry)]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    tr.lastChild.className = "why";
+    return tr;
+  });
+  $("audit").tBodies[0].replaceChildren(...rows);
+  $("audit-range").textContent = total === 0 ? t("history.none") : t("history.range", {
+    first: offset + 1, last: offset + items.length, total,
+  });
+  $("audit-prev").disabled = offset === 0;
+  $("audit-next").disabled = offset + items.length >= total;
+}
+
+async function download() {
+  try {
+    const response = await fetch(`/api/v1/audit.csv?${query()}`, {
+      headers: { Authorization: `Bearer ${floor.token}` },
+    });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
+    const url = URL.createObjectURL(await response.blob());
+    const link = Object.assign(document.createElement("a"), {
+      href: url, download: named ? named[1] : "giliran-audit.csv",
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}

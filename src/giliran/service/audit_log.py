@@ -1,0 +1,64 @@
+"""The audit log of changes: written by the use cases that change agents, queues and run-time
+settings, in their own transaction; read by supervisors and reviewers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from giliran.domain import audit
+from giliran.domain.audit import AuditEntry, AuditKind
+from giliran.domain.model import Agent, Queue
+from giliran.service.context import Context, Principal, Role
+from giliran.service.ports import AuditFilter, UnitOfWork
+
+EXPORT_BATCH = 1000
+
+
+def record_agent(uow: UnitOfWork, now: datetime, actor: str, agent: Agent,
+                 before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
+    """`before`: audit.agent_fields of the agent before the change (None: it was created)."""
+    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.AGENT, subject=str(agent.id),
+                              action=action, before=before, after=audit.agent_fields(agent)))
+
+
+def record_queue(uow: UnitOfWork, now: datetime, actor: str, queue: Queue,
+                 before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
+    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.QUEUE, subject=queue.name,
+                              action=action, before=before, after=audit.queue_fields(queue)))
+
+
+def record_setting(uow: UnitOfWork, now: datetime, actor: str, name: str, before: Any,
+                   after: Any) -> None:
+    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.SETTINGS, subject=name,
+                              action="changed", before={name: before}, after={name: after}))
+
+
+def _append(uow: UnitOfWork, entry: AuditEntry | None) -> None:
+    if entry is not None:
+        uow.audit.append(entry)
+
+
+def search_audit(ctx: Context, who: Principal,
+                 query: AuditFilter) -> tuple[list[AuditEntry], int]:
+    """Newest first."""
+    who.require(Role.ADMIN)
+    with ctx.uow(write=False) as uow:
+        return uow.audit.search(query), uow.audit.count(query)
+
+
+def export_audit(ctx: Context, who: Principal, query: AuditFilter) -> Iterator[list[AuditEntry]]:
+    """Every match, newest first, in batches each read in its own short transaction (keyset
+    paging by id)."""
+    who.require(Role.ADMIN)
+    before = query.before_id
+    while True:
+        with ctx.uow(write=False) as uow:
+            page = uow.audit.search(replace(query, before_id=before, limit=EXPORT_BATCH,
+                                            offset=0))
+        if not page:
+            return
+        yield page
+        before = page[-1].id
