@@ -15,6 +15,7 @@ def error_code(response: Any) -> str:
 
 
 ADMIN_ONLY = [
+    ("post", "/api/v1/simulations", {"days": 7, "change": {"max_tickets": 3}}),
     ("post", "/api/v1/agents", {"name": "x"}),
     ("get", "/api/v1/agents", None),
     ("get", "/api/v1/agents/1", None),

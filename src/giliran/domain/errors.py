@@ -182,3 +182,9 @@ class AutoAssignLocked(Conflict):
     """An admin decided an agent's automatic assignment; the agent cannot switch it itself."""
 
     code = "auto_assign_locked"
+
+
+class SimulationRunning(Conflict):
+    """This server process is already running a what-if simulation."""
+
+    code = "simulation_running"

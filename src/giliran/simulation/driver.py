@@ -166,7 +166,8 @@ class Driver:
         for g, group in enumerate(self.s.agents):
             for i in range(group.count):
                 order += 1
-                name = f"{group.name or f'group {g + 1}'} #{i + 1}"
+                name = (group.name if group.name and group.count == 1
+                        else f"{group.name or f'group {g + 1}'} #{i + 1}")
                 agent, _ = agent_cases.create_agent(self.ctx, ADMIN, agent_cases.NewAgent(
                     name=name, max_tickets=(self.policy.max_tickets
                                             if self.policy.max_tickets is not None
@@ -182,6 +183,11 @@ class Driver:
     def _plan_shifts(self, life: AgentLife) -> None:
         shift = life.group.shift
         horizon = self.s.days * DAY
+        if life.group.online is not None:
+            for on, off in life.group.online:
+                self.at(max(0.0, on), Kind.ONLINE, life)
+                self.at(min(off, horizon), Kind.SHIFT_END, life)
+            return
         if shift.covers_whole_day() and len(shift.days) == 7:
             self.at(0.0, Kind.ONLINE, life)
             return

@@ -108,6 +108,9 @@ class AgentGroup(_Strict):
     no_show: Annotated[float, Field(ge=0, le=1)] = 0.0  # an assignment never accepted
     speed: Positive = 1.0  # handle time is divided by this
     shift: Shift = Field(default_factory=Shift)
+    # Exact periods online, in seconds after the start (a replay of the desk's presence log);
+    # when given, they replace the shift.
+    online: list[tuple[float, float]] | None = None
     disconnects: Disconnects = Field(default_factory=Disconnects)
 
 

@@ -29,6 +29,7 @@ from giliran.entrypoints.api import (
     routes_audit_log,
     routes_conversation,
     routes_floor,
+    routes_simulation,
     routes_telegram,
     routes_tickets,
     routes_webhooks,
@@ -164,6 +165,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
         writers = c.settings.writer_threads or 1
         app.state.runner = runner = Runner(writers)
+        app.state.simulations = simulations = routes_simulation.Simulations()
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
         app.state.telegram = bot = telegram_bot(c.settings)
@@ -184,6 +186,7 @@ def create_app(container: Container | None = None) -> FastAPI:
                 await client.aclose()
             await hub.stop()
             runner.close()
+            simulations.close()
             if own:
                 c.close()
 
@@ -202,7 +205,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
                    routes_audit, routes_audit_log, routes_webhooks, routes_whatsapp,
-                   routes_telegram, ws):
+                   routes_telegram, routes_simulation, ws):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)

@@ -1,0 +1,162 @@
+"""What if: simulations on request (admins). A scenario, or the desk's own last days with one
+setting changed, run through the real service layer in a separate process (so the API keeps
+answering), one at a time per server process, and answered with the report."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, model_validator
+
+from giliran.domain import errors as e
+from giliran.domain.errors import InvalidInput, SimulationRunning
+from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
+from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.schemas import QueueName, Strict
+from giliran.simulation import history, report, runner, scenario
+from giliran.simulation.scenario import Policy, ScenarioError
+
+router = APIRouter(route_class=ApiRoute, tags=["what if"])
+# What one request may ask for: arrivals times policies times replications, roughly.
+LARGEST_RUN = 400_000
+
+
+class Change(Strict):
+    """One setting changed against the desk as it is: a queue's policy field, or every
+    agent's capacity."""
+
+    queue: QueueName | None = None
+    setting: Annotated[str, Field(min_length=1, max_length=60)] | None = None
+    value: bool | int | str | None = None
+    max_tickets: Annotated[int, Field(ge=0, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Change:
+        if (self.max_tickets is None) == (self.setting is None):
+            raise ValueError("change either a queue's setting (queue, setting, value) or "
+                             "max_tickets")
+        if self.setting is not None and (self.queue is None or self.value is None):
+            raise ValueError("a queue's setting needs queue, setting and value")
+        return self
+
+
+class SimulationIn(Strict):
+    days: Literal[7, 30] | None = Field(default=None, description="Replay the desk's last 7 "
+                                        "or 30 days, as it is and with `change`")
+    change: Change | None = None
+    scenario: dict[str, Any] | None = Field(default=None, description="Or a whole scenario, "
+                                            "as in a scenario file (docs/what-if.md); no "
+                                            "replays of files or databases")
+    replications: Annotated[int, Field(ge=1, le=10)] = 3
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
+
+    @model_validator(mode="after")
+    def _what(self) -> SimulationIn:
+        if (self.scenario is None) == (self.days is None):
+            raise ValueError("send either days (with change) or scenario")
+        if self.days is not None and self.change is None:
+            raise ValueError("a replay of the desk compares it with one change")
+        return self
+
+
+class SimulationOut(BaseModel):
+    report: dict[str, Any] = Field(description="As `giliran simulate --json` prints it")
+    simulated_tickets: int
+    wall_seconds: float
+
+
+@router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationRunning),
+             response_model=SimulationOut)
+async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
+                   run: Run) -> SimulationOut:
+    """Run a what-if: the desk's last 7 or 30 days replayed as it is and with one setting
+    changed, side by side on the same traffic; or a whole scenario. Bounded in size (422
+    beyond; run `giliran simulate` for more). 409 `simulation_running` while this server
+    process runs another."""
+    found, replayed = await run.read(_scenario, ctx, body)
+    if _size(found, replayed) > LARGEST_RUN:
+        raise InvalidInput(f"that is more than {LARGEST_RUN:,} simulated tickets; use "
+                           "`giliran simulate` for runs this large")
+    pool: Simulations = request.app.state.simulations
+    return SimulationOut(**await pool.run(found, replayed))
+
+
+def _scenario(ctx: Any, body: SimulationIn) -> tuple[scenario.Scenario, list[Any] | None]:
+    try:
+        if body.scenario is not None:
+            found = scenario.parse({**body.scenario, "replications": body.replications,
+                                    "seed": body.seed})
+            if found.arrivals.kind != "poisson":
+                raise InvalidInput("the API runs Poisson arrivals only: replays of files or "
+                                   "databases are for `giliran simulate`")
+            return found, None
+        assert body.days is not None and body.change is not None
+        until = ctx.clock.now()
+        desk = history.from_history(ctx.uow, until - timedelta(days=body.days), until,
+                                    replications=body.replications, seed=body.seed)
+        changed = _changed(desk.scenario, body.change)
+        return desk.scenario.model_copy(update={"policies": [Policy(name="as it is"),
+                                                             changed]}), desk.arrivals
+    except ScenarioError as exc:
+        raise InvalidInput(str(exc).replace("\n", "; ")) from None
+
+
+def _changed(base: scenario.Scenario, change: Change) -> Policy:
+    if change.max_tickets is not None:
+        return Policy(name=f"max_tickets {change.max_tickets}", max_tickets=change.max_tickets)
+    assert change.queue is not None and change.setting is not None
+    if change.queue not in {q.name for q in base.queues}:
+        raise ScenarioError(f"no queue named {change.queue!r}")
+    settings = {change.setting: change.value}
+    try:
+        scenario.check_settings(settings, f"queue {change.queue!r}")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+    return Policy(name=f"{change.queue}: {change.setting} {change.value}",
+                  queues={change.queue: settings})
+
+
+def _size(found: scenario.Scenario, replayed: list[Any] | None) -> float:
+    from giliran.simulation.traffic import peak_rate
+
+    arrivals = len(replayed) if replayed is not None else peak_rate(found) * found.days * 86_400
+    return arrivals * len(found.policies) * found.replications
+
+
+def _run(data: dict[str, Any], replayed: list[Any] | None) -> dict[str, Any]:
+    """In the worker process."""
+    found = scenario.Scenario.model_validate(data)
+    outcome = runner.simulate(found, replayed=replayed)
+    return {"report": report.as_dict(outcome), "simulated_tickets": outcome.simulated_tickets,
+            "wall_seconds": round(outcome.wall_seconds, 3)}
+
+
+class Simulations:
+    """One worker process per server process, started when first needed."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._busy = asyncio.Lock()
+
+    async def run(self, found: scenario.Scenario,
+                  replayed: list[Any] | None) -> dict[str, Any]:
+        if self._busy.locked():
+            raise SimulationRunning("a simulation is running on this server; try again when "
+                                    "it has finished")
+        async with self._busy:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"))
+            loop = asyncio.get_running_loop()
+            result: dict[str, Any] = await loop.run_in_executor(
+                self._pool, _run, found.model_dump(mode="json"), replayed)
+            return result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
