@@ -56,3 +56,8 @@ def agent_page(request: Request) -> HTMLResponse:
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
     return _page(request, "admin.html")
+
+
+@router.get("/admin/what-if", response_class=HTMLResponse)
+def what_if_page(request: Request) -> HTMLResponse:
+    return _page(request, "whatif.html")

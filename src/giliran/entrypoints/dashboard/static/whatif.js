@@ -1,0 +1,109 @@
+// What if: the desk's last days replayed as it is and with one setting changed, side by side.
+
+import { $, api, errorText, login, t } from "./common.js";
+import { STRATEGY } from "./labels.js";
+
+const TOKEN_KEY = "giliran.adminToken";
+const CHOICES = {
+  strategy: Object.keys(STRATEGY).map((v) => [v, STRATEGY[v]]),
+  slot_freed_on: [["complete", t("whatif.on_complete")], ["accept", t("whatif.on_accept")]],
+  offline_policy: [["keep", t("whatif.keep")], ["requeue", t("whatif.requeue")],
+                   ["requeue_all", t("whatif.requeue_all")]],
+};
+// The figures shown, in the report's names, with how to read them.
+const FIGURES = [
+  ["wait_mean", t("whatif.wait_mean"), "minutes"], ["wait_p90", t("whatif.wait_p90"), "minutes"],
+  ["within_target", t("whatif.within_target"), "percent"],
+  ["assign_mean", t("whatif.assign_mean"), "seconds"],
+  ["utilization", t("whatif.utilization"), "percent"],
+  ["fairness_gini", t("whatif.gini"), "plain"], ["escalations", t("whatif.escalations"), "plain"],
+  ["flagged", t("whatif.flagged"), "plain"], ["orphans", t("whatif.orphans"), "plain"],
+  ["tickets", t("whatif.tickets"), "plain"],
+];
+let token = null;
+
+login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/queues"), (granted, queues) => {
+  token = granted;
+  $("whatif-queue").replaceChildren(...queues.map((q) => new Option(q.name, q.name)));
+  $("whatif-kind").addEventListener("change", showKind);
+  $("whatif-setting").addEventListener("change", showValue);
+  $("whatif-form").addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  showKind();
+  showValue();
+});
+
+function showKind() {
+  const kind = $("whatif-kind").value;
+  for (const el of document.querySelectorAll("[data-for]")) el.hidden = el.dataset.for !== kind;
+}
+
+function showValue() {
+  const choices = CHOICES[$("whatif-setting").value];
+  $("whatif-choice").hidden = !choices;
+  $("whatif-number").hidden = Boolean(choices);
+  if (choices) $("whatif-choice").replaceChildren(...choices.map(([v, l]) => new Option(l, v)));
+  $("whatif-choice").setAttribute("aria-labelledby", "whatif-value");
+}
+
+function change() {
+  if ($("whatif-kind").value === "capacity") {
+    return { max_tickets: Number($("whatif-capacity").value) };
+  }
+  const setting = $("whatif-setting").value;
+  const value = CHOICES[setting] ? $("whatif-choice").value : Number($("whatif-number").value);
+  return { queue: $("whatif-queue").value, setting, value };
+}
+
+async function run() {
+  $("whatif-error").textContent = "";
+  $("whatif-run").disabled = true;
+  $("whatif-status").textContent = t("whatif.running");
+  try {
+    const answer = await api(token, "POST", "/simulations", {
+      days: Number($("whatif-days").value), change: change(),
+      replications: Number($("whatif-replications").value),
+    });
+    show(answer);
+    $("whatif-status").textContent = t("whatif.done", {
+      tickets: answer.simulated_tickets, seconds: answer.wall_seconds.toFixed(1) });
+  } catch (error) {
+    $("whatif-status").textContent = "";
+    $("whatif-error").textContent = errorText(error);
+  } finally {
+    $("whatif-run").disabled = false;
+  }
+}
+
+function show(answer) {
+  const policies = answer.report.policies;
+  const head = $("whatif-table").tHead.rows[0];
+  head.replaceChildren(head.cells[0], ...policies.map((p, i) => {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = i === 0 ? t("whatif.as_it_is") : t("whatif.with_change", { change: p.name });
+    return th;
+  }));
+  $("whatif-table").tBodies[0].replaceChildren(...FIGURES.map(([name, label, unit]) => {
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = label;
+    tr.append(th, ...policies.map((p) => {
+      const td = document.createElement("td");
+      td.className = "num";
+      td.dataset.figure = name;
+      td.textContent = figure(p.figures[name], unit);
+      return td;
+    }));
+    return tr;
+  }));
+  $("whatif-result").hidden = false;
+}
+
+function figure(value, unit) {
+  if (!value || value.mean === null) return "—";
+  const scale = { minutes: 1 / 60, percent: 100, seconds: 1, plain: 1 }[unit];
+  const suffix = { minutes: " min", percent: " %", seconds: " s", plain: "" }[unit];
+  const spread = value.ci95 ? ` ± ${(value.ci95 * scale).toFixed(1)}` : "";
+  return `${(value.mean * scale).toFixed(unit === "plain" ? 2 : 1)}${spread}${suffix}`;
+}
