@@ -9,9 +9,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from giliran.simulation import report
+from giliran.adapters.sql.database import connect
+from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.config import Settings
+from giliran.simulation import report, staffing
+from giliran.simulation.history import from_history
 from giliran.simulation.runner import Outcome, simulate
 from giliran.simulation.scenario import Scenario, ScenarioError, load
+from giliran.simulation.staffing import Target
+from giliran.simulation.traffic import Replayed, read_csv
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -25,17 +31,29 @@ def simulate_command(
         min=1, max=100, help="Replications per policy (overrides the scenario)")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (overrides the scenario)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
+    staffing: Annotated[bool, typer.Option(
+        "--staffing", help="Instead: the fewest agents per hour that meet --within and "
+        "--max-utilization, found by simulation")] = False,
+    within: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="Staffing: share accepted within the scenario's wait target"
+    )] = 0.80,
+    max_utilization: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="Staffing: the highest utilization allowed")] = 0.90,
 ) -> None:
     """Run a desk's traffic through each policy of SCENARIO on the real service layer (in
     memory, virtual time) and compare them."""
     try:
         found = load(scenario)
+        updates = {k: v for k, v in (("replications", replications), ("seed", seed))
+                   if v is not None}
+        found, replayed = replay(found.model_copy(update=updates))
     except ScenarioError as exc:
         err.print(f"[red]the scenario cannot run[/red]\n{exc}")
         raise typer.Exit(2) from None
-    updates = {k: v for k, v in (("replications", replications), ("seed", seed))
-               if v is not None}
-    outcome = run_with_progress(found.model_copy(update=updates))
+    if staffing:
+        advise(found, Target(within, max_utilization))
+        return
+    outcome = run_with_progress(found, replayed)
     if as_json:
         out.print(report.to_json(outcome), end="", markup=False)
     else:
@@ -50,7 +68,41 @@ def simulate_command(
         raise typer.Exit(1)
 
 
-def run_with_progress(scenario: Scenario) -> Outcome:
+def replay(found: Scenario) -> tuple[Scenario, list[Replayed] | None]:
+    """The arrivals a CSV file or the desk's database gives, when the scenario replays one."""
+    a = found.arrivals
+    if a.kind == "csv":
+        assert a.file is not None
+        return found, read_csv(a.file, found.start)
+    if a.kind == "history":
+        assert a.since is not None and a.until is not None
+        db = connect(a.database_url or Settings().database_url)
+        try:
+            desk = from_history(SqlUnitOfWorkFactory(db), a.since, a.until)
+        finally:
+            db.dispose()
+        handling = found.handling
+        if handling.distribution == "empirical" and not handling.samples:
+            handling = desk.scenario.handling
+        moved = found.model_copy(update={"start": a.since, "handling": handling,
+                                         "days": (a.until - a.since).total_seconds() / 86_400})
+        return moved, desk.arrivals
+    return found, None
+
+
+def advise(found: Scenario, target: Target) -> None:
+    columns = (TextColumn("hour {task.completed:>2.0f} of 24"), BarColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("staffing", total=24)
+        found_advice = staffing.advise(found, target,
+                                       progress=lambda hour: bar.update(task, completed=hour + 1))
+    out.print(staffing.schedule(found_advice), markup=False)
+    err.print("Erlang C is exact only for one ticket per agent; the agents column is what "
+              "simulation found (the bound in brackets).")
+
+
+def run_with_progress(scenario: Scenario, replayed: list[Replayed] | None = None) -> Outcome:
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
@@ -59,4 +111,4 @@ def run_with_progress(scenario: Scenario) -> Outcome:
         def step(label: str, share: float) -> None:
             bar.update(task, completed=share, description=label)
 
-        return simulate(scenario, progress=step)
+        return simulate(scenario, progress=step, replayed=replayed)

@@ -43,8 +43,9 @@ class RunFigures:
     queue_samples: list[int] = field(default_factory=list)  # tickets waiting, every sample
 
 
-def measure(run: Run, target: float, band: tuple[float, float]) -> RunFigures:
-    lives = run.tickets
+def measure(run: Run, target: float, band: tuple[float, float],
+            warmup: float = 0.0) -> RunFigures:
+    lives = [t for t in run.tickets if t.arrival.at >= warmup]
     assigned = [t.first_assigned - t.arrival.at for t in lives if t.first_assigned is not None]
     waited = [t.accepted - t.arrival.at for t in lives if t.accepted is not None]
     # Customers who gave up, or were never served by the end, waited at least this long.

@@ -50,7 +50,8 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None, check: Che
 
             run = Driver(scenario, policy, arrivals, replication, check=check).run(step)
             figures[policy.name].append(
-                measure(run, scenario.wait_target_seconds, scenario.utilization_band))
+                measure(run, scenario.wait_target_seconds, scenario.utilization_band,
+                        scenario.warmup_hours * 3600))
             if keep_runs:
                 runs[policy.name].append(run)
             done += 1

@@ -147,6 +147,9 @@ class Scenario(_Strict):
     seed: int = 1
     replications: Annotated[int, Field(ge=1, le=100)] = 5
     wait_target_seconds: Positive = 300.0
+    # Tickets arriving in the first hours are left out of the wait figures: a desk that starts
+    # empty waits less than one in its stride.
+    warmup_hours: Annotated[float, Field(ge=0)] = 0.0
     utilization_band: tuple[float, float] = (0.70, 0.90)
     presence_grace_seconds: Annotated[int, Field(ge=0)] = 300
     patience_seconds: Positive | None = None  # mean, exponential: customers who give up

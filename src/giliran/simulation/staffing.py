@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from giliran.simulation import theory, traffic
 from giliran.simulation.runner import simulate
 from giliran.simulation.scenario import AgentGroup, Arrivals, Scenario, Shift
 
 HOUR = 3600.0
+WARMUP_HOURS = 2.0  # simulated before measuring, so the desk does not start empty
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,18 @@ class HourAdvice:
     utilization: float
 
 
-def advise(scenario: Scenario, target: Target = Target(), *, hours: int = 4,
+def advise(scenario: Scenario, target: Target = Target(), *, hours: int = 8,
            limit: int = 500, progress: Callable[[int], None] | None = None) -> list[HourAdvice]:
     """One piece of advice per hour of the day (in the scenario's zone), each found by
     simulating `hours` hours of that hour's traffic on the scenario's first agent group and
     first policy."""
     found = []
+    known: dict[float, HourAdvice] = {}  # hours with the same traffic need the same agents
     for hour in range(24):
-        rate = traffic.rate(scenario, _seconds_into(scenario, hour)) * HOUR
-        found.append(_hour(scenario, target, hour, rate, hours, limit))
+        rate = round(traffic.rate(scenario, _seconds_into(scenario, hour)) * HOUR, 6)
+        if rate not in known:
+            known[rate] = _hour(scenario, target, hour, rate, hours, limit)
+        found.append(replace(known[rate], hour=hour))
         if progress is not None:
             progress(hour)
     return found
@@ -62,24 +66,37 @@ def _hour(scenario: Scenario, target: Target, hour: int, per_hour: float, hours:
         return HourAdvice(hour, 0.0, 0, 0, 1.0, 0.0)
     group = scenario.agents[0]
     work = (scenario.queues[0].handling or scenario.handling).mean_seconds / group.speed
-    servers = theory.agents_needed(per_hour / HOUR, 1 / work)
-    while (theory.erlang_c(per_hour / HOUR, 1 / work, servers) > 1 - target.within
+    lam, mu, wait = per_hour / HOUR, 1 / work, scenario.wait_target_seconds
+    servers = theory.agents_needed(lam, mu)
+    while (theory.within(lam, mu, servers, wait) < target.within
            and servers < limit * max(1, group.max_tickets)):
         servers += 1
     lower = max(1, math.ceil(servers / max(1, group.max_tickets)))
+    tried: dict[int, tuple[float, float]] = {}
+
+    def meets(agents: int) -> bool:
+        tried[agents] = _try(scenario, group, per_hour, agents, hours)
+        found_within, utilization = tried[agents]
+        return found_within >= target.within and utilization <= target.max_utilization
+
     agents = lower
-    while agents <= limit:
-        within, utilization = _try(scenario, group, per_hour, agents, hours)
-        if within >= target.within and utilization <= target.max_utilization:
-            return HourAdvice(hour, per_hour, lower, agents, within, utilization)
+    if meets(agents):  # the bound holds: can fewer do it too (several tickets per agent)?
+        while agents > 1 and meets(agents - 1):
+            agents -= 1
+    else:
         agents += 1
-    return HourAdvice(hour, per_hour, lower, None, math.nan, math.nan)
+        while agents <= limit and not meets(agents):
+            agents += 1
+        if agents > limit:
+            return HourAdvice(hour, per_hour, lower, None, math.nan, math.nan)
+    return HourAdvice(hour, per_hour, lower, agents, *tried[agents])
 
 
 def _try(scenario: Scenario, group: AgentGroup, per_hour: float, agents: int,
          hours: int) -> tuple[float, float]:
     steady = scenario.model_copy(update={
-        "days": hours / 24, "replications": min(3, scenario.replications),
+        "days": (hours + WARMUP_HOURS) / 24, "warmup_hours": WARMUP_HOURS,
+        "replications": min(3, scenario.replications),
         "arrivals": Arrivals(per_hour=per_hour),
         "agents": [group.model_copy(update={"count": agents, "shift": Shift()})],
         "policies": scenario.policies[:1],

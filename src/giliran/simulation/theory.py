@@ -34,6 +34,15 @@ def mean_wait(arrival_rate: float, service_rate: float, agents: int) -> float:
     return erlang_c(arrival_rate, service_rate, agents) / (agents * service_rate - arrival_rate)
 
 
+def within(arrival_rate: float, service_rate: float, agents: int, wait: float) -> float:
+    """Share of arrivals that wait at most `wait` in M/M/c (the service-level formula)."""
+    if arrival_rate / service_rate >= agents:
+        return 0.0
+    late = erlang_c(arrival_rate, service_rate, agents) * math.exp(
+        -(agents * service_rate - arrival_rate) * wait)
+    return 1.0 - late
+
+
 def agents_needed(arrival_rate: float, service_rate: float) -> int:
     """The fewest single-capacity agents who keep the queue stable."""
     return math.floor(arrival_rate / service_rate) + 1
