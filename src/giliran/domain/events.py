@@ -7,7 +7,7 @@ and miss nothing. Who may see an event is a rule of its own (`visible_to`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,6 +64,40 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
             "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
         },
     )
+
+
+def events_of(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket | None],
+              agents: Iterable[tuple[Watched | None, Agent]], queues: Iterable[Queue],
+              now: datetime) -> list[Event]:
+    """The events of one commit, from what it wrote and changed: one per history entry (with
+    the ticket as it is at commit), one per agent whose watched fields changed (`agents` gives
+    what was watched before the unit of work changed it, None for a new agent), one per queue
+    it saved (the last save of each). Every storage derives its events here, so the memory
+    store and SQL cannot tell different stories."""
+    found = []
+    for entry in entries:
+        ticket = ticket_of(entry.ticket_id)
+        if ticket is not None:
+            found.append(ticket_event(entry, ticket))
+    for before, agent in agents:
+        after = watched(agent)
+        if before != after:
+            moved = before is not None and before[0] != after[0]
+            found.append((presence_event if moved else agent_event)(agent, now))
+    for queue in {q.name: q for q in queues}.values():
+        found.append(queue_event(queue, now))
+    return found
+
+
+Watched = tuple[Any, ...]
+
+
+def watched(agent: Agent) -> Watched:
+    """What of an agent the people watching the floor see change (presence first)."""
+    return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
+            agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
+            tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
+                         for q, s in agent.queue_state.items())))
 
 
 def presence_event(agent: Agent, at: datetime) -> Event:

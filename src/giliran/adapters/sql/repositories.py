@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.domain.errors import DuplicateExternalId
-from giliran.domain.events import Event
+from giliran.domain.events import Event, Watched, watched
 from giliran.domain.model import (
     Agent,
     ClaimPolicy,
@@ -237,7 +237,7 @@ class SqlAgentRepository:
         self._conn = conn
         self._seen: dict[int, Agent] = {}
         self._stored_queues: dict[int, tuple[Any, ...]] = {}
-        self._loaded: dict[int, tuple[Any, ...]] = {}  # what each agent looked like when read
+        self._loaded: dict[int, Watched] = {}  # what each agent looked like when read
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
         values = _agent_values(agent)
@@ -270,14 +270,15 @@ class SqlAgentRepository:
             self._write_membership(agent)
         self._seen[agent.id] = agent
 
-    def changed(self) -> Iterator[tuple[Agent, bool]]:
-        """Agents this unit of work changed in a way watchers care about, and whether their
-        presence changed (the rest: settings, membership, creation)."""
+    def changed(self) -> Iterator[tuple[Watched | None, Agent]]:
+        """Every agent this unit of work holds, with what was watched of it when it was read
+        (None for one it created); `events_of` tells which changed."""
         for agent_id, agent in self._seen.items():
-            before = self._loaded.get(agent_id)
-            now = _watched(agent)
-            if before != now:
-                yield agent, before is not None and before[0] != now[0]
+            yield self._loaded.get(agent_id), agent
+
+    def settle(self) -> None:
+        """After a commit: what is held now is what was committed."""
+        self._loaded = {agent_id: watched(agent) for agent_id, agent in self._seen.items()}
 
     def _write_membership(self, agent: Agent) -> None:
         """The membership rows, with the agent's misses and pause in each queue."""
@@ -325,7 +326,7 @@ class SqlAgentRepository:
         values["queue_state"] = _states(_json(row.queue_state))
         agent = Agent(id=row.id, **values)
         self._stored_queues[agent.id] = _membership(agent)
-        self._loaded[agent.id] = _watched(agent)
+        self._loaded[agent.id] = watched(agent)
         self._seen[agent.id] = agent
         return agent
 
@@ -616,12 +617,6 @@ class SqlSettingsRepository:
             self._conn.execute(insert(t.runtime_settings).values(name=name, value=value))
 
 
-def _watched(agent: Agent) -> tuple[Any, ...]:
-    return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
-            agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
-            _membership(agent))
-
-
 def _membership(agent: Agent) -> tuple[Any, ...]:
     """What the membership rows hold: the queues, and the agent's state in each."""
     return (agent.queues, tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
@@ -722,6 +717,10 @@ class SqlEventRepository:
              "agents": sorted(e.agents), "payload": e.payload}
             for e in self._pending
         ], then)
+        self._pending = []
+
+    def forget(self) -> None:
+        """A rollback: what was appended is not written."""
         self._pending = []
 
     def after(self, event_id: int, limit: int) -> list[Event]:

@@ -27,7 +27,7 @@ from giliran.adapters.sql.repositories import (
     SqlTicketRepository,
 )
 from giliran.adapters.sql.wakeup import Wake, notify_sql
-from giliran.domain.events import agent_event, presence_event, queue_event, ticket_event
+from giliran.domain.events import events_of
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
@@ -152,19 +152,17 @@ class SqlUnitOfWork:
         transaction (so they are never lost, and their ids follow commit order)."""
         entries = self._history.written
         now = entries[-1].at if entries else (self._clock or SystemClock()).now()
-        for entry in entries:
-            ticket = self.tickets.get(entry.ticket_id)
-            if ticket is not None:
-                self._events.append(ticket_event(entry, ticket))
-        for agent, presence_changed in self._agents.changed():
-            make = presence_event if presence_changed else agent_event
-            self._events.append(make(agent, now))
-        for queue in {q.name: q for q in self._queues.changed}.values():
-            self._events.append(queue_event(queue, now))
+        for event in events_of(entries, self.tickets.get, self._agents.changed(),
+                               self._queues.changed, now):
+            self._events.append(event)
+        self._agents.settle()
+        self._queues.changed = []
 
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():
             self._conn.rollback()
+            if hasattr(self, "_events"):  # not when opening failed
+                self._events.forget()
 
     def __exit__(
         self,
