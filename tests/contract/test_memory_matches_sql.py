@@ -1,5 +1,6 @@
 """Fakes kept honest: the same random sequence of commands, run on the in-memory store and on
-SQL, must give the same assignments (same agent for every ticket, same counts) step by step."""
+SQL, must leave the same complete state step by step: tickets (with priorities), agents,
+queues, the history, the events, the chat notices and the conversations."""
 
 from __future__ import annotations
 
@@ -25,7 +26,17 @@ from giliran.domain.model import (
     SlotFreedOn,
     StrategyName,
 )
-from giliran.service import agents, floor, manual, pauses, presence, tickets, timers
+from giliran.service import (
+    agents,
+    chat,
+    floor,
+    manual,
+    notify,
+    pauses,
+    presence,
+    tickets,
+    timers,
+)
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
 from tests.support.invariants import snapshot
@@ -37,7 +48,7 @@ commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
                      "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
                      "pickup", "reassign", "unassign", "front", "desk", "pointer", "reorder",
-                     "resume", "opt"]),
+                     "resume", "opt", "link", "notify", "customer"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -93,6 +104,14 @@ def apply(ctx: Context, cmd: Command) -> None:
             pauses.resume_mine(ctx, Principal(Role.AGENT, a + 1), "default")
         elif kind == "opt":
             agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0)
+        elif kind == "link":  # agent a links its Telegram chat
+            code, _ = chat.link_code_for(ctx, ADMIN, a + 1)
+            chat.on_message(ctx, _said(f"agent{a}", 0, f"/start {code}", ctx), "default")
+        elif kind == "customer":  # a Telegram customer writes (a new ticket, or joins theirs)
+            chat.on_message(ctx, _said(f"customer{a}", 10 * a + b, f"hello {b}", ctx),
+                            "default")
+        elif kind == "notify":
+            notify.fan_out(ctx)
         elif kind == "tick":
             clock = ctx.clock
             assert isinstance(clock, FakeClock)
@@ -105,19 +124,34 @@ def apply(ctx: Context, cmd: Command) -> None:
         pass  # the same refusal must happen on both sides; the snapshots will tell
 
 
+def _said(chat_id: str, message_id: int, text: str, ctx: Context) -> chat.ChatMessage:
+    return chat.ChatMessage(update_id=message_id, chat_id=chat_id, message_id=message_id,
+                            text=text, sender=chat_id, language=None, at=ctx.clock.now())
+
+
 def state(uow: UnitOfWorkFactory) -> Any:
     f = snapshot(uow)
     with uow(write=False) as read:
         notes = [(e.ticket_id, e.event, e.note, e.detail) for e in read.history.search(
             HistoryFilter(limit=10**6))]
+        events = [(e.type, e.at, e.ticket_id, e.queue, sorted(e.agents), e.payload)
+                  for e in read.events.after(0, 10**6)]
+        notices = [(n.channel, n.chat_id, n.text, n.key, n.status, n.ticket_id, n.message_id)
+                   for n in read.notices.search(None, 10**6, 0)[0]]
+        messages = [(m.ticket_id, m.direction, m.body, m.state)
+                    for t in sorted(f.tickets) for m in read.messages.for_ticket(t)]
     return (
-        sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by)
+        sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by,
+                t.priority, t.queue_order, t.auto_dispatch)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
                 sorted(a.queue_state.items()), a.auto_assign)
                for a in f.agents.values()),
         sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
         notes,
+        events,
+        notices,
+        messages,
     )
 
 
@@ -126,23 +160,25 @@ def test_in_memory_store_behaves_like_sql(
 ) -> None:
     counter = iter(range(10**6))
 
-    def fresh_sql() -> SqlUnitOfWorkFactory:
+    def fresh_sql(clock: FakeClock) -> SqlUnitOfWorkFactory:
         if backend == "postgres":
             cluster: Cluster = request.getfixturevalue("pg_cluster")
-            return SqlUnitOfWorkFactory(connect(cluster.fresh_database(), pool_size=2))
+            return SqlUnitOfWorkFactory(connect(cluster.fresh_database(), pool_size=2),
+                                        clock=clock)
         db = connect(f"sqlite:///{tmp_path / f'twin-{next(counter)}.db'}", pool_size=2)
         migrate.upgrade(db)
-        return SqlUnitOfWorkFactory(db)
+        return SqlUnitOfWorkFactory(db, clock=clock)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
               HealthCheck.function_scoped_fixture])
     @given(commands)
     def run(cmds: list[Command]) -> None:
-        sql = fresh_sql()
+        mem_clock, sql_clock = FakeClock(), FakeClock()
+        sql = fresh_sql(sql_clock)
         try:
-            mem_ctx = Context(InMemoryStore(), FakeClock(), "a" * 20, rng=random.Random(5),
-                              presence_grace_seconds=90)
-            sql_ctx = Context(sql, FakeClock(), "a" * 20, rng=random.Random(5),
+            mem_ctx = Context(InMemoryStore(mem_clock), mem_clock, "a" * 20,
+                              rng=random.Random(5), presence_grace_seconds=90)
+            sql_ctx = Context(sql, sql_clock, "a" * 20, rng=random.Random(5),
                               presence_grace_seconds=90)
             for cmd in cmds:
                 apply(mem_ctx, cmd)

@@ -29,7 +29,11 @@ ELIGIBILITY_FILTERS: tuple[AgentFilter, ...] = (is_active, is_online, opted_in, 
 
 
 def is_eligible(agent: Agent) -> bool:
-    return all(rule(agent) for rule in ELIGIBILITY_FILTERS)
+    # A plain loop, not all(...): asked for every agent at every dispatch, and cheaper.
+    for rule in ELIGIBILITY_FILTERS:  # noqa: SIM110
+        if not rule(agent):
+            return False
+    return True
 
 
 def eligible(agents: Iterable[Agent]) -> Iterator[Agent]:

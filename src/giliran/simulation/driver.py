@@ -124,7 +124,7 @@ class Driver:
         self.arrivals = arrivals
         self.replication = replication
         self.clock = FakeClock(scenario.start)
-        self.store = InMemoryStore()
+        self.store = InMemoryStore(self.clock)
         self.store.observers.append(self)
         self.ctx = Context(uow=self.store, clock=self.clock, admin_token="simulation-0000000",
                            rng=random.Random(f"{scenario.seed}:{replication}:{policy.name}"),

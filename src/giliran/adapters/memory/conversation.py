@@ -1,11 +1,13 @@
 """In-memory twins of the conversation repositories (messages, receipts, customers)."""
 
+
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from giliran.adapters.memory.journal import Journal
 from giliran.domain.conversation import Customer, Direction, Message, Receipt
 
 
@@ -19,13 +21,14 @@ class ConversationState:
 
 
 class InMemoryMessageRepository:
-    def __init__(self, state: ConversationState) -> None:
+    def __init__(self, state: ConversationState, journal: Journal) -> None:
         self._s = state
+        self._j = journal
 
     def add(self, message: Message) -> Message:
         self._s.last_message_id += 1
         message.id = self._s.last_message_id
-        self._s.messages[message.id] = copy.deepcopy(message)
+        self._j.put(self._s.messages, message.id, copy.deepcopy(message))
         return message
 
     def seen(self, external_id: str) -> bool:
@@ -43,7 +46,7 @@ class InMemoryMessageRepository:
                            and m.channel_message_id == channel_message_id)
 
     def save(self, message: Message) -> None:
-        self._s.messages[message.id] = copy.deepcopy(message)
+        self._j.put(self._s.messages, message.id, copy.deepcopy(message))
 
     def for_ticket(self, ticket_id: int, limit: int | None = None,
                    offset: int = 0) -> list[Message]:
@@ -62,7 +65,7 @@ class InMemoryMessageRepository:
         same = (receipt.channel, receipt.channel_message_id, receipt.state)
         if any((r.channel, r.channel_message_id, r.state) == same for r in self._s.receipts):
             return False
-        self._s.receipts.append(receipt)
+        self._j.append(self._s.receipts, receipt)
         return True
 
     def receipts(self, channel: str, channel_message_id: str) -> list[Receipt]:
@@ -76,8 +79,9 @@ class InMemoryMessageRepository:
 
 
 class InMemoryCustomerRepository:
-    def __init__(self, state: ConversationState) -> None:
+    def __init__(self, state: ConversationState, journal: Journal) -> None:
         self._s = state
+        self._j = journal
 
     def get(self, key: str) -> Customer | None:
         found = self._s.customers.get(key)
@@ -87,10 +91,11 @@ class InMemoryCustomerRepository:
         return self.get(address_key) or self.get(self._s.aliases.get(address_key, ""))
 
     def add(self, customer: Customer) -> None:
-        self._s.customers[customer.key] = copy.deepcopy(customer)
+        self._j.put(self._s.customers, customer.key, copy.deepcopy(customer))
 
     def save(self, customer: Customer) -> None:
-        self._s.customers[customer.key] = copy.deepcopy(customer)
+        self._j.put(self._s.customers, customer.key, copy.deepcopy(customer))
 
     def add_alias(self, address_key: str, customer_key: str) -> None:
-        self._s.aliases.setdefault(address_key, customer_key)
+        if address_key not in self._s.aliases:
+            self._j.put(self._s.aliases, address_key, customer_key)

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from giliran.domain.audit import AuditEntry
 from giliran.domain.model import Presence, PresenceChange
 from giliran.service.ports import AuditFilter
 
-
-@dataclass
-class LedgerState:
-    audit: list[AuditEntry] = field(default_factory=list)
-    presence: list[PresenceChange] = field(default_factory=list)
+if TYPE_CHECKING:
+    from giliran.adapters.memory.state import Session
 
 
 class InMemoryAuditRepository:
-    def __init__(self, state: LedgerState) -> None:
-        self._s = state
+    def __init__(self, session: Session) -> None:
+        self._s = session.state
+        self._j = session.journal
 
-    def append(self, entry: AuditEntry) -> None:
-        self._s.audit.append(replace(entry, id=len(self._s.audit) + 1))  # never pruned
+    def append(self, entry: AuditEntry) -> None:  # never pruned
+        self._j.append(self._s.audit, replace(entry, id=self._s.next_id("audit")))
 
     def search(self, query: AuditFilter) -> list[AuditEntry]:
         found = [e for e in reversed(self._s.audit) if _matches(e, query)]
@@ -41,11 +40,12 @@ def _matches(e: AuditEntry, q: AuditFilter) -> bool:
 
 
 class InMemoryPresenceLogRepository:
-    def __init__(self, state: LedgerState) -> None:
-        self._s = state
+    def __init__(self, session: Session) -> None:
+        self._s = session.state
+        self._j = session.journal
 
     def append(self, change: PresenceChange) -> None:
-        self._s.presence.append(change)
+        self._j.append(self._s.presence, change)
 
     def during(self, since: datetime, until: datetime | None = None) -> list[PresenceChange]:
         found = [c for c in self._s.presence

@@ -1,0 +1,90 @@
+"""What the in-memory store holds: the rows of every table, and the indexes its queries use
+(each one kept by the repository that writes the rows it indexes, through the journal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from giliran.adapters.memory.conversation import ConversationState
+from giliran.adapters.memory.journal import Journal
+from giliran.domain.audit import AuditEntry
+from giliran.domain.delivery import Delivery, Webhook
+from giliran.domain.events import Event
+from giliran.domain.model import (
+    DEFAULT_QUEUE,
+    Agent,
+    HistoryEntry,
+    PresenceChange,
+    Queue,
+    StrategyName,
+    Ticket,
+)
+from giliran.domain.notices import ChatLink, Notice
+
+QueueKey = tuple[int, int, int]
+
+
+@dataclass
+class MemoryState:
+    agents: dict[int, Agent] = field(default_factory=dict)
+    token_hashes: dict[str, int] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+    queues: dict[str, Queue] = field(
+        default_factory=lambda: {DEFAULT_QUEUE: Queue(DEFAULT_QUEUE, StrategyName.ROUND_ROBIN)}
+    )
+    seq: int = 0
+    settings: dict[str, str] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)  # by id
+    webhooks: dict[int, Webhook] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
+    conversation: ConversationState = field(default_factory=ConversationState)
+    audit: list[AuditEntry] = field(default_factory=list)
+    presence: list[PresenceChange] = field(default_factory=list)
+    notices: dict[int, Notice] = field(default_factory=dict)
+    notice_keys: dict[str, int] = field(default_factory=dict)
+    chat_links: dict[int, ChatLink] = field(default_factory=dict)
+    link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # window, hits
+    # Indexes of the tickets.
+    queued: dict[str, list[QueueKey]] = field(default_factory=dict)  # per queue, in order
+    active: dict[int, None] = field(default_factory=dict)  # assigned or in progress
+    # Per queue, its assigned (not yet accepted) tickets by (assigned_at, id): the timer pass
+    # finds the overdue ones at the front.
+    assigned: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    held: dict[int, dict[int, None]] = field(default_factory=dict)  # agent → its active ones
+    external_ids: dict[str, int] = field(default_factory=dict)
+    contacts: dict[str, dict[int, None]] = field(default_factory=dict)
+    history_of: dict[int, list[HistoryEntry]] = field(default_factory=dict)  # per ticket
+    # The last id given out per table: never reused, even after a prune or a rollback (as
+    # with SQL's sequences).
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        self.last_ids[table] = self.last_ids.get(table, 0) + 1
+        return self.last_ids[table]
+
+
+@dataclass
+class Session:
+    """What one unit of work shares among its repositories: the journal of its changes, and
+    the copies of the rows it handed out (one per row, as SQL's identity map)."""
+
+    state: MemoryState
+    journal: Journal = field(default_factory=Journal)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    agents: dict[int, Agent] = field(default_factory=dict)
+    queues: dict[str, Queue] = field(default_factory=dict)
+    # Each agent as stored when this unit of work first read it (stored rows are never changed
+    # in place, so the reference stays true); None for one it created.
+    before: dict[int, Agent | None] = field(default_factory=dict)
+    changed_queues: list[Queue] = field(default_factory=list)
+    written: list[HistoryEntry] = field(default_factory=list)  # history since the last commit
+    pending_events: list[Event] = field(default_factory=list)
+
+    def forget_rows(self) -> None:
+        self.tickets.clear()
+        self.agents.clear()
+        self.queues.clear()
+        self.before.clear()

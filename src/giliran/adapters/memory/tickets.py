@@ -1,0 +1,210 @@
+"""Tickets in memory, with the indexes that keep every query the dispatcher and the timer pass
+ask as cheap as its answer: the queued tickets of each queue in queue order, the active ones,
+each agent's, by external id and by contact."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from giliran.adapters.memory.journal import clone
+from giliran.domain.errors import DuplicateExternalId
+from giliran.domain.model import Priority, Ticket, TicketStatus
+from giliran.service.ports import TicketFilter
+
+if TYPE_CHECKING:
+    from giliran.adapters.memory.state import QueueKey, Session
+
+QUEUED = TicketStatus.QUEUED
+ASSIGNED = TicketStatus.ASSIGNED
+
+
+class InMemoryTicketRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._s = session.state
+        self._j = session.journal
+        self._seen = session.tickets
+
+    def add(self, ticket: Ticket) -> Ticket:
+        if ticket.external_id is not None and ticket.external_id in self._s.external_ids:
+            raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists")
+        ticket.id = self._s.next_id("tickets")
+        self._store(None, ticket)
+        self._seen[ticket.id] = ticket
+        return ticket
+
+    def save(self, ticket: Ticket) -> None:
+        self._store(self._s.tickets.get(ticket.id), ticket)
+        self._seen[ticket.id] = ticket
+
+    def _store(self, old: Ticket | None, ticket: Ticket) -> None:
+        """Keep a copy of its own, and the indexes."""
+        s, j, new = self._s, self._j, clone(ticket)
+        j.put(s.tickets, new.id, new)
+        if old is None or old.status is not new.status or old.queue != new.queue \
+                or old.queue_key != new.queue_key:
+            if old is not None and old.status is QUEUED:
+                j.remove(s.queued[old.queue], old.queue_key)
+            if new.status is QUEUED:
+                if new.queue not in s.queued:
+                    j.put(s.queued, new.queue, [])
+                j.insort(s.queued[new.queue], new.queue_key)
+        if old is None or old.status is not new.status or old.queue != new.queue \
+                or old.assigned_at != new.assigned_at:
+            if old is not None and old.status is ASSIGNED and old.assigned_at is not None:
+                j.remove(s.assigned[old.queue], (old.assigned_at, old.id))
+            if new.status is ASSIGNED and new.assigned_at is not None:
+                if new.queue not in s.assigned:
+                    j.put(s.assigned, new.queue, [])
+                j.insort(s.assigned[new.queue], (new.assigned_at, new.id))
+        was = old is not None and old.status.is_active
+        if was != new.status.is_active or (was and old is not None
+                                            and old.agent_id != new.agent_id):
+            if was and old is not None:
+                j.drop(s.active, old.id)
+                j.drop(s.held.get(old.agent_id or 0, {}), old.id)
+            if new.status.is_active:
+                j.put(s.active, new.id, None)
+                if new.agent_id not in s.held:
+                    j.put(s.held, new.agent_id or 0, {})
+                j.put(s.held[new.agent_id or 0], new.id, None)
+        if new.external_id is not None and (old is None or old.external_id != new.external_id):
+            j.put(s.external_ids, new.external_id, new.id)
+        if new.contact is not None and (old is None or old.contact != new.contact):
+            if new.contact not in s.contacts:
+                j.put(s.contacts, new.contact, {})
+            j.put(s.contacts[new.contact], new.id, None)
+
+    def _view(self, ticket_id: int) -> Ticket:
+        """The unit of work's copy of a stored ticket."""
+        found = self._seen.get(ticket_id)
+        if found is None:
+            found = self._seen[ticket_id] = clone(self._s.tickets[ticket_id])
+        return found
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        if ticket_id in self._seen:
+            return self._seen[ticket_id]
+        return self._view(ticket_id) if ticket_id in self._s.tickets else None
+
+    def many(self, ids: set[int]) -> list[Ticket]:
+        return [self._view(i) for i in sorted(ids) if i in self._s.tickets]
+
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        found = self._s.external_ids.get(external_id)
+        return self._view(found) if found is not None else None
+
+    def existing_external_ids(self, external_ids: set[str]) -> set[str]:
+        return {e for e in external_ids if e in self._s.external_ids}
+
+    # The queue.
+    def _in_order(self, queue: str | None = None) -> Iterator[QueueKey]:
+        if queue is not None:
+            return iter(self._s.queued.get(queue, ()))
+        return heapq.merge(*self._s.queued.values())
+
+    def _head(self, keys: Iterator[QueueKey], limit: int, offset: int) -> list[Ticket]:
+        tickets = self._s.tickets
+        open_ = (k[2] for k in keys if tickets[k[2]].auto_dispatch)
+        return [self._view(i) for i in itertools.islice(open_, offset, offset + limit)]
+
+    def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
+        return self._head(self._in_order(), limit, offset)
+
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
+        return self._head(self._in_order(queue), limit, offset)
+
+    def queue_position(self, ticket: Ticket) -> int:
+        return 1 + bisect.bisect_left(self._s.queued.get(ticket.queue, []), ticket.queue_key)
+
+    def front_order(self) -> int:
+        return min([0, *(k[1] for keys in self._s.queued.values() for k in keys)]) - 1
+
+    def _queued_of(self, queue: str) -> Iterator[Ticket]:
+        tickets = self._s.tickets
+        return (tickets[k[2]] for k in self._s.queued.get(queue, ()))
+
+    def due_for_aging(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._queued_of(queue) if t.priority < Priority.URGENT
+                 and t.priority_since is not None and t.priority_since <= cutoff]
+        found.sort(key=lambda t: (t.priority_since, t.id))
+        return [self._view(t.id) for t in found[:limit]]
+
+    def waiting_since(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._queued_of(queue) if t.flag is None
+                 and t.queued_at is not None and t.queued_at <= cutoff]
+        found.sort(key=lambda t: (t.queued_at, t.id))
+        return [self._view(t.id) for t in found[:limit]]
+
+    def oldest_queued_at(self, queue: str) -> datetime | None:
+        return min((t.queued_at for t in self._queued_of(queue) if t.queued_at is not None),
+                   default=None)
+
+    # Held tickets.
+    def _active(self) -> Iterator[Ticket]:
+        tickets = self._s.tickets
+        return (tickets[i] for i in self._s.active)
+
+    def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = itertools.takewhile(lambda k: k[0] <= cutoff, self._s.assigned.get(queue, ()))
+        return [self._view(i) for _, i in itertools.islice(found, limit)]
+
+    def orphans(self, limit: int) -> list[Ticket]:
+        agents = self._s.agents
+
+        def orphaned(t: Ticket) -> bool:
+            holder = agents.get(t.agent_id or 0)
+            return holder is None or not holder.active
+        found = sorted(t.id for t in self._active() if orphaned(t))
+        return [self._view(i) for i in found[:limit]]
+
+    def held_by(self, agent_id: int) -> list[Ticket]:
+        held = sorted(self._s.held.get(agent_id, ()),
+                      key=lambda i: self._s.tickets[i].assigned_seq)
+        return [self._view(i) for i in held]
+
+    def held_here(self, agent_id: int) -> Iterator[Ticket]:
+        """The stored active tickets of an agent (for the agents' eligibility)."""
+        tickets = self._s.tickets
+        return (tickets[i] for i in self._s.held.get(agent_id, ()))
+
+    # By contact.
+    def open_for_contact(self, contact: str) -> Ticket | None:
+        tickets = self._s.tickets
+        found = [i for i in self._s.contacts.get(contact, ()) if not tickets[i].status.is_final]
+        return self._view(max(found)) if found else None
+
+    def for_contact(self, contact: str, limit: int) -> list[Ticket]:
+        found = sorted(self._s.contacts.get(contact, ()), reverse=True)[:limit]
+        return [self._view(i) for i in found]
+
+    # Lists.
+    def search(self, query: TicketFilter) -> Sequence[Ticket]:
+        if query.status is QUEUED:
+            keys: Iterator[QueueKey] = self._in_order(query.queue)
+            tickets = self._s.tickets
+            found = [k[2] for k in keys if _matches(tickets[k[2]], query)]
+        else:
+            found = [t.id for t in self._s.tickets.values() if _matches(t, query)]
+        return [self._view(i) for i in found[query.offset:query.offset + query.limit]]
+
+    def count(self, query: TicketFilter) -> int:
+        if query.status is QUEUED and query.agent_id is None and query.flagged is None:
+            if query.queue is not None:
+                return len(self._s.queued.get(query.queue, ()))
+            return sum(len(keys) for keys in self._s.queued.values())
+        return sum(_matches(t, query) for t in self._s.tickets.values())
+
+
+def _matches(ticket: Ticket, query: TicketFilter) -> bool:
+    return (
+        (query.status is None or ticket.status is query.status)
+        and (query.agent_id is None or ticket.agent_id == query.agent_id)
+        and (query.queue is None or ticket.queue == query.queue)
+        and (query.flagged is None or (ticket.flag is not None) == query.flagged)
+    )

@@ -1,0 +1,210 @@
+"""The in-memory unit of work and store: for unit tests and the simulator.
+
+A unit of work changes the store in place and writes each change in its journal; a rollback
+(or leaving without a commit) plays the journal backwards, so a failed use case leaves nothing
+behind, as a rolled-back transaction would. Rows are handed out as copies, one per row per unit
+of work (an identity map, as SQL's), and stored as copies, so nothing outside the store can
+change what it holds. One lock serializes units of work, readers included. A commit derives
+its events from what was written and changed (`events_of`, as SQL does) and then tells the
+observers what the history gained.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from giliran.adapters.clock import SystemClock
+from giliran.adapters.memory.agents import InMemoryAgentRepository, InMemoryQueueRepository
+from giliran.adapters.memory.conversation import (
+    InMemoryCustomerRepository,
+    InMemoryMessageRepository,
+)
+from giliran.adapters.memory.ledger import InMemoryAuditRepository, InMemoryPresenceLogRepository
+from giliran.adapters.memory.outbox import (
+    InMemoryChatLinkRepository,
+    InMemoryDeliveryRepository,
+    InMemoryNoticeRepository,
+    InMemoryWebhookRepository,
+)
+from giliran.adapters.memory.records import (
+    InMemoryEventRepository,
+    InMemoryHistoryRepository,
+    InMemoryRateLimitRepository,
+    InMemorySettingsRepository,
+)
+from giliran.adapters.memory.state import MemoryState, Session
+from giliran.adapters.memory.tickets import InMemoryTicketRepository
+from giliran.domain.events import events_of
+from giliran.service.ports import (
+    AgentRepository,
+    AuditRepository,
+    ChatLinkRepository,
+    Clock,
+    CommitObserver,
+    CustomerRepository,
+    DeliveryRepository,
+    EventRepository,
+    HistoryRepository,
+    MessageRepository,
+    NoticeRepository,
+    PresenceLogRepository,
+    QueueRepository,
+    RateLimitRepository,
+    SettingsRepository,
+    TicketRepository,
+    UnitOfWorkFactory,
+    WebhookRepository,
+)
+
+
+class InMemoryUnitOfWork:
+    _session: Session
+    tickets: TicketRepository
+    agents: AgentRepository
+    queues: QueueRepository
+    events: EventRepository
+    history: HistoryRepository
+    settings: SettingsRepository
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
+    messages: MessageRepository
+    customers: CustomerRepository
+    notices: NoticeRepository
+    chat_links: ChatLinkRepository
+    rate_limits: RateLimitRepository
+    audit: AuditRepository
+    presence_log: PresenceLogRepository
+
+    def __init__(self, store: InMemoryStore, *, write: bool) -> None:
+        self._store = store
+        self._write = write
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._session = Session(self._store.state)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository is made when first asked for: most units of work use few."""
+        make = _REPOSITORIES.get(name)
+        if make is None or "_session" not in self.__dict__:
+            raise AttributeError(name)
+        repository = make(self)
+        setattr(self, name, repository)
+        return repository
+
+    def lock_floor(self) -> None:
+        """A unit of work holds the store's lock from the start: nothing to add."""
+
+    def next_seq(self) -> int:
+        state = self._session.state
+        self._session.journal.set(state, "seq", state.seq + 1)
+        return state.seq
+
+    def commit(self) -> None:
+        if not self._write:
+            raise RuntimeError("commit in a read-only unit of work")
+        session = self._session
+        written = session.written
+        agents: InMemoryAgentRepository | None = self.__dict__.get("agents")
+        events = self._events()
+        if written or agents is not None or session.changed_queues:
+            now = written[-1].at if written else (self._store.clock or SystemClock()).now()
+            session.pending_events += events_of(
+                written, self.tickets.get, agents.changed() if agents is not None else (),
+                session.changed_queues, now)
+        if session.pending_events:
+            events.flush()
+        session.journal.forget()
+        if agents is not None:
+            agents.settle()
+        session.changed_queues = []
+        session.written = []
+        for observer in self._store.observers:  # as the SQL unit of work tells its observers
+            observer.committed(written)
+
+    def _events(self) -> InMemoryEventRepository:
+        return InMemoryEventRepository(self._session)  # flushing needs no state of its own
+
+    def rollback(self) -> None:
+        session = self._session
+        session.journal.undo()
+        session.forget_rows()
+        session.changed_queues = []
+        session.written = []
+        session.pending_events = []
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()  # a no-op after a commit; otherwise nothing half-done survives
+        finally:
+            self._store.lock.release()
+
+
+_REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
+    "tickets": lambda u: InMemoryTicketRepository(u._session),
+    "agents": lambda u: InMemoryAgentRepository(u._session, _tickets(u)),
+    "queues": lambda u: InMemoryQueueRepository(u._session),
+    "history": lambda u: InMemoryHistoryRepository(u._session),
+    "events": lambda u: InMemoryEventRepository(u._session),
+    "settings": lambda u: InMemorySettingsRepository(u._session),
+    "webhooks": lambda u: InMemoryWebhookRepository(u._session),
+    "deliveries": lambda u: InMemoryDeliveryRepository(u._session),
+    "messages": lambda u: InMemoryMessageRepository(u._session.state.conversation,
+                                                    u._session.journal),
+    "customers": lambda u: InMemoryCustomerRepository(u._session.state.conversation,
+                                                      u._session.journal),
+    "notices": lambda u: InMemoryNoticeRepository(u._session),
+    "chat_links": lambda u: InMemoryChatLinkRepository(u._session),
+    "rate_limits": lambda u: InMemoryRateLimitRepository(u._session),
+    "audit": lambda u: InMemoryAuditRepository(u._session),
+    "presence_log": lambda u: InMemoryPresenceLogRepository(u._session),
+}
+
+
+def _tickets(u: InMemoryUnitOfWork) -> InMemoryTicketRepository:
+    found = u.tickets
+    assert isinstance(found, InMemoryTicketRepository)
+    return found
+
+
+class InMemoryStore:
+    """The in-memory database; call it like a UnitOfWorkFactory. `clock` dates the events of
+    commits that wrote no history (an agent going online), as the server's clock does."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.state = MemoryState()
+        self.lock = threading.RLock()
+        self.observers: list[CommitObserver] = []
+        self.clock = clock
+
+    def __call__(self, *, write: bool, defer_lock: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, write=write)
+
+
+if TYPE_CHECKING:  # mypy checks that each twin keeps its port's contract
+    def _conforms(s: Session, t: InMemoryTicketRepository) -> None:
+        _t: TicketRepository = t
+        _a: AgentRepository = InMemoryAgentRepository(s, t)
+        _q: QueueRepository = InMemoryQueueRepository(s)
+        _h: HistoryRepository = InMemoryHistoryRepository(s)
+        _e: EventRepository = InMemoryEventRepository(s)
+        _s: SettingsRepository = InMemorySettingsRepository(s)
+        _w: WebhookRepository = InMemoryWebhookRepository(s)
+        _d: DeliveryRepository = InMemoryDeliveryRepository(s)
+        _m: MessageRepository = InMemoryMessageRepository(s.state.conversation, s.journal)
+        _c: CustomerRepository = InMemoryCustomerRepository(s.state.conversation, s.journal)
+        _n: NoticeRepository = InMemoryNoticeRepository(s)
+        _l: ChatLinkRepository = InMemoryChatLinkRepository(s)
+        _r: RateLimitRepository = InMemoryRateLimitRepository(s)
+        _u: AuditRepository = InMemoryAuditRepository(s)
+        _p: PresenceLogRepository = InMemoryPresenceLogRepository(s)
+        _f: UnitOfWorkFactory = InMemoryStore()
