@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # against). Bodies are counted as they stream; heads (request line and headers) as they
     # arrive.
     max_body_bytes: int = Field(default=1_000_000, ge=1024, le=100_000_000)
+    # How long one what-if from the API (POST /simulations) may run before it is stopped with
+    # 422 simulation_too_long; `giliran simulate` has no such bound.
+    simulation_seconds: float = Field(default=20, gt=0, le=600)
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_header_bytes: int = Field(default=32_768, ge=1024, le=1_048_576)
     max_headers: int = Field(default=100, ge=10, le=1000)

@@ -48,6 +48,9 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             "GILIRAN_TELEGRAM_API_URL": telegram.url,
             "GILIRAN_TELEGRAM_WEBHOOK_SECRET": "telegram-webhook-secret-0123",
             "GILIRAN_TICK_SECONDS": "0.5",
+            # A what-if the fuzzer asks for stops within seconds (422 simulation_too_long),
+            # well inside its 30 s request timeout.
+            "GILIRAN_SIMULATION_SECONDS": "3",
         })
         server.start()
         try:

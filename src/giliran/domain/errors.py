@@ -184,6 +184,12 @@ class AutoAssignLocked(Conflict):
     code = "auto_assign_locked"
 
 
+class SimulationTooLong(InvalidInput):
+    """A what-if asked of the server would run past the time one request may take."""
+
+    code = "simulation_too_long"
+
+
 class SimulationRunning(Conflict):
     """This server process is already running a what-if simulation."""
 

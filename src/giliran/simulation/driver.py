@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -113,6 +114,10 @@ class Run:
     queue_samples: list[tuple[float, int]]  # (seconds, waiting) every sample interval
     orphans: int
     violations: list[str] = field(default_factory=list)
+
+
+class TooLong(Exception):
+    """The run passed its deadline."""
 
 
 class Driver:
@@ -224,7 +229,10 @@ class Driver:
         self._seq += 1
         heapq.heappush(self.events, (when, int(kind), self._seq, what))
 
-    def run(self, progress: Callable[[float], None] | None = None) -> Run:
+    def run(self, progress: Callable[[float], None] | None = None,
+            deadline: float | None = None) -> Run:
+        """`deadline`: a time.monotonic() past which the run stops with TooLong (a server's
+        bound on what one request may cost; it never changes what a run finds)."""
         self.setup()
         horizon = self.s.days * DAY
         next_sample = 0.0
@@ -246,6 +254,8 @@ class Driver:
             self._advance(when)
             handlers[Kind(kind)](what)
             checked += 1
+            if deadline is not None and checked % 512 == 0 and time.monotonic() > deadline:
+                raise TooLong
             if self._check is not None and checked % 97 == 0:
                 self.violations += self._check(self.store)
         self._advance(horizon)

@@ -36,7 +36,7 @@ class RunFigures:
     orphans: int
     abandoned: int
     mean_waiting: float  # time-average number of tickets waiting
-    arrival_rate: float  # per second
+    arrival_rate: float  # per second, over the whole run (warm-up included, for Little)
     littles_wait: float  # mean time in the queue (arrival to first assignment, all stays)
     violations: int = 0
     wait_by_hour: list[float] = field(default_factory=list)  # mean wait of arrivals per hour
@@ -79,7 +79,7 @@ def measure(run: Run, target: float, band: tuple[float, float],
         orphans=run.orphans,
         abandoned=sum(t.abandoned is not None for t in lives),
         mean_waiting=_mean([n for _, n in run.queue_samples]),
-        arrival_rate=len(lives) / run.horizon,
+        arrival_rate=len(run.tickets) / run.horizon,  # all of them, as the two below
         littles_wait=_queue_time(run),
         violations=len(run.violations),
         wait_by_hour=_by_hour(run),

@@ -30,11 +30,12 @@ class Outcome:
 
 
 def simulate(scenario: Scenario, *, progress: Progress | None = None, check: Check | None = None,
-             replayed: Sequence[traffic.Replayed] | None = None, keep_runs: bool = False
-             ) -> Outcome:
+             replayed: Sequence[traffic.Replayed] | None = None, keep_runs: bool = False,
+             seconds: float | None = None) -> Outcome:
     """`keep_runs`: keep every ticket's life (tests look inside); reports need only the
-    figures."""
+    figures. `seconds`: stop with driver.TooLong past this much wall time."""
     started = time.perf_counter()
+    deadline = time.monotonic() + seconds if seconds is not None else None
     figures: dict[str, list] = {p.name: [] for p in scenario.policies}  # type: ignore[type-arg]
     runs: dict[str, list[Run]] = {p.name: [] for p in scenario.policies}
     total = scenario.replications * len(scenario.policies)
@@ -48,7 +49,8 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None, check: Che
                 if progress is not None:
                     progress(label, (before + min(share, 1.0)) / total)
 
-            run = Driver(scenario, policy, arrivals, replication, check=check).run(step)
+            run = Driver(scenario, policy, arrivals, replication, check=check).run(
+                step, deadline)
             figures[policy.name].append(
                 measure(run, scenario.wait_target_seconds, scenario.utilization_band,
                         scenario.warmup_hours * 3600))

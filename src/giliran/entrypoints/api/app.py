@@ -165,7 +165,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
         writers = c.settings.writer_threads or 1
         app.state.runner = runner = Runner(writers)
-        app.state.simulations = simulations = routes_simulation.Simulations()
+        app.state.simulations = simulations = routes_simulation.Simulations(
+            c.settings.simulation_seconds)
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
         app.state.telegram = bot = telegram_bot(c.settings)

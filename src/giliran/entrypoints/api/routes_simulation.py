@@ -14,11 +14,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, model_validator
 
 from giliran.domain import errors as e
-from giliran.domain.errors import InvalidInput, SimulationRunning
+from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationTooLong
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import QueueName, Strict
 from giliran.simulation import history, report, runner, scenario
+from giliran.simulation.driver import TooLong
 from giliran.simulation.scenario import Policy, ScenarioError
 
 router = APIRouter(route_class=ApiRoute, tags=["what if"])
@@ -70,14 +71,16 @@ class SimulationOut(BaseModel):
     wall_seconds: float
 
 
-@router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationRunning),
+@router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationTooLong,
+                                                    e.SimulationRunning),
              response_model=SimulationOut)
 async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
                    run: Run) -> SimulationOut:
     """Run a what-if: the desk's last 7 or 30 days replayed as it is and with one setting
-    changed, side by side on the same traffic; or a whole scenario. Bounded in size (422
-    beyond; run `giliran simulate` for more). 409 `simulation_running` while this server
-    process runs another."""
+    changed, side by side on the same traffic; or a whole scenario. Bounded in size and in
+    time (`GILIRAN_SIMULATION_SECONDS`, 20 by default): 422 `invalid_input` for a run too
+    large to start, 422 `simulation_too_long` for one stopped at the limit (run `giliran
+    simulate` for more). 409 `simulation_running` while this server process runs another."""
     found, replayed = await run.read(_scenario, ctx, body)
     if _size(found, replayed) > LARGEST_RUN:
         raise InvalidInput(f"that is more than {LARGEST_RUN:,} simulated tickets; use "
@@ -128,10 +131,10 @@ def _size(found: scenario.Scenario, replayed: list[Any] | None) -> float:
     return arrivals * len(found.policies) * found.replications
 
 
-def _run(data: dict[str, Any], replayed: list[Any] | None) -> dict[str, Any]:
+def _run(data: dict[str, Any], replayed: list[Any] | None, seconds: float) -> dict[str, Any]:
     """In the worker process."""
     found = scenario.Scenario.model_validate(data)
-    outcome = runner.simulate(found, replayed=replayed)
+    outcome = runner.simulate(found, replayed=replayed, seconds=seconds)
     return {"report": report.as_dict(outcome), "simulated_tickets": outcome.simulated_tickets,
             "wall_seconds": round(outcome.wall_seconds, 3)}
 
@@ -139,9 +142,10 @@ def _run(data: dict[str, Any], replayed: list[Any] | None) -> dict[str, Any]:
 class Simulations:
     """One worker process per server process, started when first needed."""
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 20.0) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._busy = asyncio.Lock()
+        self.seconds = seconds
 
     async def run(self, found: scenario.Scenario,
                   replayed: list[Any] | None) -> dict[str, Any]:
@@ -153,8 +157,14 @@ class Simulations:
                 self._pool = ProcessPoolExecutor(
                     1, mp_context=multiprocessing.get_context("spawn"))
             loop = asyncio.get_running_loop()
-            result: dict[str, Any] = await loop.run_in_executor(
-                self._pool, _run, found.model_dump(mode="json"), replayed)
+            try:
+                result: dict[str, Any] = await loop.run_in_executor(
+                    self._pool, _run, found.model_dump(mode="json"), replayed, self.seconds)
+            except TooLong:
+                raise SimulationTooLong(
+                    f"this what-if would run longer than the {self.seconds:g} s a request may "
+                    "take here; ask for fewer days or replications, or run `giliran "
+                    "simulate`") from None
             return result
 
     def close(self) -> None:
