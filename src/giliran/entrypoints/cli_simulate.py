@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,9 @@ def simulate_command(
     )] = 0.80,
     max_utilization: Annotated[float, typer.Option(
         min=0.01, max=1.0, help="Staffing: the highest utilization allowed")] = 0.90,
+    workers: Annotated[int, typer.Option(
+        min=1, max=256, help="Runs (policy x replication) at once, in separate processes; the "
+        "report is the same for any number")] = max(1, os.cpu_count() or 1),
 ) -> None:
     """Run a desk's traffic through each policy of SCENARIO on the real service layer (in
     memory, virtual time) and compare them."""
@@ -53,7 +57,7 @@ def simulate_command(
     if staffing:
         advise(found, Target(within, max_utilization))
         return
-    outcome = run_with_progress(found, replayed)
+    outcome = run_with_progress(found, replayed, workers)
     if as_json:
         out.print(report.to_json(outcome), end="", markup=False)
     else:
@@ -102,7 +106,8 @@ def advise(found: Scenario, target: Target) -> None:
               "simulation found (the bound in brackets).")
 
 
-def run_with_progress(scenario: Scenario, replayed: list[Replayed] | None = None) -> Outcome:
+def run_with_progress(scenario: Scenario, replayed: list[Replayed] | None = None,
+                      workers: int = 1) -> Outcome:
     columns = (TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
@@ -111,4 +116,4 @@ def run_with_progress(scenario: Scenario, replayed: list[Replayed] | None = None
         def step(label: str, share: float) -> None:
             bar.update(task, completed=share, description=label)
 
-        return simulate(scenario, progress=step, replayed=replayed)
+        return simulate(scenario, progress=step, replayed=replayed, workers=workers)

@@ -40,11 +40,12 @@ class Kind(IntEnum):
     DISCONNECT = 1
     OFFLINE = 2
     ONLINE = 3
-    ARRIVAL = 4
-    ACCEPT = 5
-    COMPLETE = 6
-    GIVE_UP = 7
-    TICK = 8
+    RECONNECT = 4
+    ARRIVAL = 5
+    ACCEPT = 6
+    COMPLETE = 7
+    GIVE_UP = 8
+    TICK = 9
 
 
 @dataclass
@@ -240,6 +241,7 @@ class Driver:
                     Kind.COMPLETE: self._complete, Kind.GIVE_UP: self._give_up,
                     Kind.ONLINE: self._online, Kind.SHIFT_END: self._shift_end,
                     Kind.DISCONNECT: self._disconnect, Kind.OFFLINE: self._drop,
+                    Kind.RECONNECT: self._reconnect,
                     Kind.TICK: self._tick}
         checked = 0
         while self.events:
@@ -340,7 +342,16 @@ class Driver:
             return
         life.connected = False
         self.at(self.now + self.grace, Kind.OFFLINE, life)
-        self.at(self.now + duration, Kind.ONLINE, life)
+        self.at(self.now + duration, Kind.RECONNECT, life)
+
+    def _reconnect(self, what: object) -> None:
+        """The connection is back: online again if the shift still runs (else at the next
+        shift's start)."""
+        assert isinstance(what, AgentLife)
+        what.connected = True
+        if what.shift_on:
+            presence.go_online(self.ctx, what.principal)
+            self._set_online(what, True)
 
     def _drop(self, what: object) -> None:
         assert isinstance(what, AgentLife)
