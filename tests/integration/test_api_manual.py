@@ -27,11 +27,11 @@ def test_rollout_sends_a_stable_share_to_automation_and_the_rest_waits_for_picku
     online(client, robot)
     automatic: list[str] = []
     manual: list[int] = []
-    for i in range(1000):
+    for i in range(400):
         t = post_ticket(client, f"lead {i}", queue="leads", external_id=f"lead-{i}")
         assert t["auto_dispatch"] == (t["status"] == "assigned"), t
         (automatic.append(t["external_id"]) if t["auto_dispatch"] else manual.append(t["id"]))
-    assert 250 <= len(automatic) <= 350, len(automatic)
+    assert 100 <= len(automatic) <= 140, len(automatic)  # 30 % of 400, give or take
     # The same leads go the same way every run: the choice is a hash of the external id.
     assert automatic[:8] == EXPECTED_FIRST_AUTOMATIC, automatic[:8]
 
