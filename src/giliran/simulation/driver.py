@@ -24,13 +24,16 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, TicketStatus
 from giliran.service import agents as agent_cases
-from giliran.service import floor, presence, runtime, tickets, timers
+from giliran.service import floor, presence, runtime, stream, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import TicketFilter
 from giliran.simulation.scenario import AgentGroup, Policy, Scenario, typed_settings
 from giliran.simulation.traffic import DAY, Arrival
 
 DAY_SECONDS = int(DAY)
+HOUR = 3600.0
+# What the server keeps by default (GILIRAN_EVENT_RETENTION_HOURS): the store holds no more.
+EVENT_RETENTION = timedelta(hours=72)
 
 
 class Kind(IntEnum):
@@ -46,6 +49,7 @@ class Kind(IntEnum):
     COMPLETE = 7
     GIVE_UP = 8
     TICK = 9
+    HOUSEKEEPING = 10
 
 
 @dataclass
@@ -185,6 +189,7 @@ class Driver:
                 self._plan_disconnects(life)
         for arrival in self.arrivals:
             self.at(arrival.at, Kind.ARRIVAL, arrival)
+        self.at(HOUR, Kind.HOUSEKEEPING, None)
 
     def _plan_shifts(self, life: AgentLife) -> None:
         shift = life.group.shift
@@ -242,7 +247,7 @@ class Driver:
                     Kind.ONLINE: self._online, Kind.SHIFT_END: self._shift_end,
                     Kind.DISCONNECT: self._disconnect, Kind.OFFLINE: self._drop,
                     Kind.RECONNECT: self._reconnect,
-                    Kind.TICK: self._tick}
+                    Kind.TICK: self._tick, Kind.HOUSEKEEPING: self._housekeeping}
         checked = 0
         while self.events:
             when, kind, _, what = heapq.heappop(self.events)
@@ -357,6 +362,11 @@ class Driver:
         assert isinstance(what, AgentLife)
         presence.go_offline(self.ctx, what.principal)
         self._set_online(what, False)
+
+    def _housekeeping(self, what: object) -> None:
+        """Every hour, as the server's scheduler: events older than the retention go."""
+        stream.prune(self.ctx, EVENT_RETENTION)
+        self.at(self.now + HOUR, Kind.HOUSEKEEPING, None)
 
     def _tick(self, what: object) -> None:
         self._ticks.discard(self.now)

@@ -27,15 +27,23 @@ class InMemoryAgentRepository:
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
         agent.id = self._s.next_id("agents")
-        self._j.put(self._s.agents, agent.id, clone(agent))
+        self._store(agent)
         self._j.put(self._s.token_hashes, token_hash, agent.id)
         self._seen[agent.id] = agent
         self._session.before[agent.id] = None
         return agent
 
     def save(self, agent: Agent) -> None:
-        self._j.put(self._s.agents, agent.id, clone(agent))
+        self._store(agent)
         self._seen[agent.id] = agent
+
+    def _store(self, agent: Agent) -> None:
+        self._j.put(self._s.agents, agent.id, clone(agent))
+        ready = agent.active and agent.online and agent.auto_assign
+        if ready and agent.id not in self._s.ready:
+            self._j.put(self._s.ready, agent.id, None)
+        elif not ready and agent.id in self._s.ready:
+            self._j.drop(self._s.ready, agent.id)
 
     def _view(self, agent_id: int) -> Agent:
         found = self._seen.get(agent_id)
@@ -57,9 +65,12 @@ class InMemoryAgentRepository:
         return [self._view(a.id) for a in found]
 
     def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
-        name, per_agent = queue.name, queue.max_per_agent
+        name, per_agent, agents = queue.name, queue.max_per_agent, self._s.agents
         found = sorted(
-            (a for a in self._s.agents.values() if is_eligible(a) and open_to(name, a)
+            # `ready` holds the active, online, opted-in agents: the full ones are skipped
+            # before the domain's own rule decides.
+            (a for i in self._s.ready if (a := agents[i]).active_tickets < a.max_tickets
+             and is_eligible(a) and open_to(name, a)
              and (per_agent <= 0 or queue.has_room_for(self._held_here(a.id, queue)))),
             key=attrgetter(*ordering),
         )

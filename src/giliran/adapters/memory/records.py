@@ -72,8 +72,11 @@ class InMemoryEventRepository:
         self._session.pending_events.append(event)
 
     def flush(self) -> None:
+        events = self._s.events
         for event in self._session.pending_events:
-            self._j.append(self._s.events, with_id(event, self._s.next_id("events")))
+            if events and self._s.events_in_time_order and event.at < events[-1].at:
+                self._j.set(self._s, "events_in_time_order", False)
+            self._j.append(events, with_id(event, self._s.next_id("events")))
         self._session.pending_events.clear()
 
     def after(self, event_id: int, limit: int) -> list[Event]:
@@ -86,7 +89,11 @@ class InMemoryEventRepository:
         return (events[0].id, events[-1].id) if events else (0, 0)
 
     def prune(self, before: datetime) -> int:
-        kept = [e for e in self._s.events if e.at >= before]
+        events = self._s.events
+        if self._s.events_in_time_order:  # the old ones are a prefix
+            kept = events[bisect.bisect_left(events, before, key=lambda e: e.at):]
+        else:
+            kept = [e for e in events if e.at >= before]
         removed = len(self._s.events) - len(kept)
         if removed:
             self._j.set(self._s, "events", kept)

@@ -37,6 +37,7 @@ class MemoryState:
     seq: int = 0
     settings: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)  # by id
+    events_in_time_order: bool = True  # and by time too, as long as no clock went back
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     conversation: ConversationState = field(default_factory=ConversationState)
@@ -47,6 +48,8 @@ class MemoryState:
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # window, hits
+    # Agents who could receive work (active, online, opted in): dispatch looks at these only.
+    ready: dict[int, None] = field(default_factory=dict)
     # Indexes of the tickets.
     queued: dict[str, list[QueueKey]] = field(default_factory=dict)  # per queue, in order
     active: dict[int, None] = field(default_factory=dict)  # assigned or in progress

@@ -106,7 +106,10 @@ class InMemoryTicketRepository:
     def _in_order(self, queue: str | None = None) -> Iterator[QueueKey]:
         if queue is not None:
             return iter(self._s.queued.get(queue, ()))
-        return heapq.merge(*self._s.queued.values())
+        waiting = [keys for keys in self._s.queued.values() if keys]
+        if len(waiting) <= 1:  # most of the time: merging costs more than the walk
+            return iter(waiting[0] if waiting else ())
+        return heapq.merge(*waiting)
 
     def _head(self, keys: Iterator[QueueKey], limit: int, offset: int) -> list[Ticket]:
         tickets = self._s.tickets
@@ -151,8 +154,12 @@ class InMemoryTicketRepository:
         return (tickets[i] for i in self._s.active)
 
     def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
-        found = itertools.takewhile(lambda k: k[0] <= cutoff, self._s.assigned.get(queue, ()))
-        return [self._view(i) for _, i in itertools.islice(found, limit)]
+        found: list[Ticket] = []
+        for at, ticket_id in self._s.assigned.get(queue, ()):  # oldest assignment first
+            if at > cutoff or len(found) >= limit:
+                break
+            found.append(self._view(ticket_id))
+        return found
 
     def orphans(self, limit: int) -> list[Ticket]:
         agents = self._s.agents
