@@ -70,7 +70,7 @@ ROWS = [("wait_mean", "wait until accepted, mean (s)", 1), ("wait_p90", "wait, p
 
 def _cell(mean: float, half: float, scale: float) -> str:
     if math.isnan(mean):
-        return "–"
+        return "-"
     digits = 0 if abs(mean * scale) >= 100 else 1 if abs(mean * scale) >= 1 else 2
     text = f"{mean * scale:,.{digits}f}"
     return text if math.isnan(half) else f"{text} ± {half * scale:,.{digits}f}"
