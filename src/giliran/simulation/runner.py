@@ -4,6 +4,8 @@ report needs from it."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -50,7 +52,9 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None, check: Che
 
     if workers > 1 and total > 1 and check is None:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(workers, total), mp_context=context) as pool:
+        with ProcessPoolExecutor(min(workers, total), mp_context=context,
+                                 initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_pair, scenario, r, p, replayed, keep_runs, None, deadline,
                                    None): (r, p) for r, p in pairs}
             for future in as_completed(futures):
@@ -74,6 +78,20 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None, check: Che
                           if (run := found[r, p][1]) is not None]
             for p, policy in enumerate(scenario.policies)} if keep_runs else {}
     return Outcome(scenario, figures, runs, time.perf_counter() - started)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: exit when `parent`, the process that started it, is gone (killed,
+    even with SIGKILL), instead of running a simulation nobody will read, or waiting forever.
+    The parent names itself: a worker still starting when its parent died would otherwise
+    take its new parent for the one to watch."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
 
 
 def _pair(scenario: Scenario, replication: int, policy: int,

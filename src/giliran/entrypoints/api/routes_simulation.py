@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -155,7 +156,8 @@ class Simulations:
         async with self._busy:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"))
+                    1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=runner.die_with_parent, initargs=(os.getpid(),))
             loop = asyncio.get_running_loop()
             try:
                 result: dict[str, Any] = await loop.run_in_executor(
