@@ -35,15 +35,16 @@ def test_history_answers_who_had_which_ticket_when_and_why(
     clock.advance(3600)
     online(client, b)
     second = post_ticket(client, "second")  # B
+    client.post(f"{API}/tickets/{first['id']}/accept", headers=bearer(a["token"]))
     client.post(f"{API}/tickets/{first['id']}/complete", headers=bearer(a["token"]))
 
     everything = get(client, "/history", limit=1000)
-    assert everything["total"] == 5  # 2 x created, 2 x assigned, 1 x completed
+    assert everything["total"] == 6  # 2 x created, 2 x assigned, 1 x accepted, 1 x completed
     ids = [h["id"] for h in everything["items"]]
     assert ids == sorted(ids), "history comes in the order it was written"
     of_a = get(client, "/history", agent_id=a["id"])["items"]
     assert {(h["event"], h["ticket_id"]) for h in of_a} == {
-        ("assigned", first["id"]), ("completed", first["id"])}
+        ("assigned", first["id"]), ("accepted", first["id"]), ("completed", first["id"])}
     of_second = get(client, "/history", ticket_id=second["id"])["items"]
     assert [h["event"] for h in of_second] == ["created", "assigned"]
     later = get(client, "/history", **{"from": (start + timedelta(minutes=30)).isoformat()})
@@ -142,6 +143,7 @@ def test_workload_shows_each_agents_day_and_each_queues_oldest_wait(
     online(client, a)
     done = post_ticket(client, "done")
     post_ticket(client, "open")
+    client.post(f"{API}/tickets/{done['id']}/accept", headers=bearer(a["token"]))
     client.post(f"{API}/tickets/{done['id']}/complete", headers=bearer(a["token"]))
     clock.advance(5)
     waiting_since = clock.now()
