@@ -15,6 +15,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
+from giliran.adapters import memory_listing
 from giliran.adapters.memory_conversation import (
     ConversationState,
     InMemoryCustomerRepository,
@@ -58,6 +59,7 @@ from giliran.service.ports import (
     RateLimitRepository,
     SettingsRepository,
     TicketFilter,
+    TicketListing,
     TicketRepository,
     WebhookRepository,
 )
@@ -238,6 +240,9 @@ class InMemoryTicketRepository:
 
     def count(self, query: TicketFilter) -> int:
         return sum(_matches(t, query) for t in self._s.tickets.values())
+
+    def listing(self, query: TicketFilter) -> TicketListing:
+        return memory_listing.listing(self._s, query)
 
     def _queued(self) -> list[Ticket]:
         return [t for t in self._s.tickets.values() if t.status is TicketStatus.QUEUED]
@@ -576,9 +581,4 @@ def _prune_delivered(items: dict[int, Sent], before: datetime) -> int:
 
 
 def _matches(ticket: Ticket, query: TicketFilter) -> bool:
-    return (
-        (query.status is None or ticket.status is query.status)
-        and (query.agent_id is None or ticket.agent_id == query.agent_id)
-        and (query.queue is None or ticket.queue == query.queue)
-        and (query.flagged is None or (ticket.flag is not None) == query.flagged)
-    )
+    return memory_listing.matches_filter(ticket, query)

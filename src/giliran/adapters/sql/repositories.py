@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from giliran.adapters.sql import listing
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.domain.errors import DuplicateExternalId
@@ -52,7 +53,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.service.ports import HistoryFilter, TicketFilter
+from giliran.service.ports import HistoryFilter, TicketFilter, TicketListing
 
 _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
                  "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues",
@@ -437,6 +438,9 @@ class SqlTicketRepository:
             select(func.count()).select_from(t.tickets).where(*_filters(query))
         ).scalar_one())
 
+    def listing(self, query: TicketFilter) -> TicketListing:
+        return listing.listing(self._conn, self._load, query)
+
     def _first(self, stmt: Select[Any], params: dict[str, Any]) -> Ticket | None:
         row = self._conn.execute(stmt, params).first()
         return self._load(row) if row else None
@@ -676,16 +680,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 
 def _filters(query: TicketFilter) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if query.status is not None:
-        found.append(t.tickets.c.status == query.status.value)
-    if query.agent_id is not None:
-        found.append(t.tickets.c.agent_id == query.agent_id)
-    if query.queue is not None:
-        found.append(t.tickets.c.queue == query.queue)
-    if query.flagged is not None:
-        found.append(t.FLAGGED if query.flagged else t.tickets.c.flag.is_(None))
-    return found
+    return listing.filters(query)
 
 
 _EVENT_INSERT = Direct(insert(t.events),

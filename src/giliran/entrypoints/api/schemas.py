@@ -40,6 +40,7 @@ from giliran.domain.model import (
 from giliran.domain.presets import Preset
 from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, ShareOut, UsageOut
+from giliran.service.ports import ListedTicket
 from giliran.service.series import Series
 from giliran.service.stats import Stats
 
@@ -49,6 +50,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,20}$")]
 QueueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # Request numbers and flags are strict: JSON true is no 1, and 5.0 or "5" is no count.
 Capacity = Annotated[int, PydanticStrict(), Field(ge=0, le=1000)]
@@ -228,9 +230,26 @@ class Reassign(Strict):
     force: Flag = Field(default=False, description="Past the agent's capacity or queues")
 
 
+class ListedTicketOut(TicketOut):
+    customer: str | None = Field(default=None, description="The customer's name, when known")
+    agent_name: str | None = Field(default=None, description="Who holds it")
+
+    @classmethod
+    def listed(cls, row: ListedTicket) -> ListedTicketOut:
+        base = TicketOut.of(row.ticket, accept_deadline=row.accept_deadline)
+        return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name)
+
+
 class TicketPage(BaseModel):
     items: list[TicketOut]
     total: int
+    limit: int
+    offset: int
+
+
+class ListedTicketPage(BaseModel):
+    items: list[ListedTicketOut]
+    total: int = Field(description="How many tickets match, on every page")
     limit: int
     offset: int
 
