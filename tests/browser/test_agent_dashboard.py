@@ -51,10 +51,12 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(page.locator("#slots-line")).to_contain_text("queue is full")
 
     # Sari is full: the next ticket waits in the queue, and her pick-up list does not offer
-    # it (she could not take it).
+    # it (she could not take it), saying why.
     second = floor.ticket("Second in line")
     assert second["status"] == "queued"
-    expect(page.locator("#pickup-empty")).to_have_text("Nothing you may take right now.")
+    expect(page.locator("#pickup-full")).to_have_text(
+        "You hold 1 of 1 tickets: complete one to pick up another.")
+    expect(page.locator("#pickup-empty")).to_be_hidden()
     expect(page.locator("#pickup-list")).not_to_contain_text("Second in line")
     expect(card(page, "Second in line")).to_have_count(0)
 
@@ -76,7 +78,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(card(page, "Printer is on fire")).to_have_count(0)
     following = card(page, "Second in line")
     expect(following.locator(".status")).to_have_text("Pending")
-    expect(page.locator("#pickup-empty")).to_be_visible()
+    expect(page.locator("#pickup-full")).to_be_visible()
     expect(page.locator("#queue-title")).to_have_text("My ticket queue (1/1)")
     assert page.evaluate("window.__marker") == "no reload", "the page was reloaded"
 

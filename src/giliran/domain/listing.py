@@ -4,6 +4,7 @@ list can be sorted in. Pure, so the SQL and in-memory listings read them alike."
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from enum import StrEnum
 
 from giliran.domain.model import Ticket, TicketStatus
@@ -40,7 +41,7 @@ def channel_of(contact: str | None) -> str:
     return contact.partition(":")[0] if contact else NO_CHANNEL
 
 
-def since(ticket: Ticket) -> object:
+def since(ticket: Ticket) -> datetime:
     """What "waiting / held for" counts from: entering the queue, or the assignment."""
     if ticket.status is TicketStatus.QUEUED:
         return ticket.queued_at or ticket.created_at

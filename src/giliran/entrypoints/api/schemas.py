@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from giliran.domain import text
 from giliran.domain.conversation import split_contact
+from giliran.domain.listing import since
 from giliran.domain.model import (
     Agent,
     ClaimPolicy,
@@ -233,11 +234,14 @@ class Reassign(Strict):
 class ListedTicketOut(TicketOut):
     customer: str | None = Field(default=None, description="The customer's name, when known")
     agent_name: str | None = Field(default=None, description="Who holds it")
+    since: datetime = Field(description="What \"waiting / held for\" counts from: when it "
+                            "entered the queue, was assigned, or closed")
 
     @classmethod
     def listed(cls, row: ListedTicket) -> ListedTicketOut:
         base = TicketOut.of(row.ticket, accept_deadline=row.accept_deadline)
-        return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name)
+        return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name,
+                   since=since(row.ticket))
 
 
 class TicketPage(BaseModel):

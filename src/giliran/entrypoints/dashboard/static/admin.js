@@ -2,13 +2,16 @@
 // rotation and the chart, live from the stream; dialogs and the history live in their modules.
 
 import { $, ago, api, debounce, errorText, lang, login, Stream, t, toast } from "./common.js";
-import { CLAIM, FLAG, PRESENCE, SLOT, STATUS, STRATEGY } from "./labels.js";
+import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
-  moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext, setupForms,
+  editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
+  setupForms,
 } from "./admin_forms.js";
+import { setupPeople } from "./admin_people.js";
 import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
+import { fillTicketChoices, setupTickets, showTickets } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { Conversation } from "./conversation.js";
 
@@ -25,6 +28,8 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   conversation = new Conversation(granted, { readOnly: true });
   setupForms(floor);
   setupHistory(floor);
+  setupTickets(floor);
+  setupPeople(floor, editedAgent);
   bind();
   refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
   chart();
@@ -54,17 +59,14 @@ async function refresh() {
   const mine = ++latest;
   const get = (path) => api(floor.token, "GET", path);
   try {
-    const [workload, agents, queues, ...tickets] = await Promise.all([
-      get("/workload"), get("/agents"), get("/queues"),
-      get("/tickets?status=queued&limit=100"), get("/tickets?status=assigned&limit=100"),
-      get("/tickets?status=in_progress&limit=100"),
+    const [workload, agents, queues] = await Promise.all([
+      get("/workload"), get("/agents"), get("/queues"), showTickets(),
     ]);
     if (mine !== latest) return;
-    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues,
-                           tickets: tickets.flatMap((page) => page.items) });
+    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
     showFigures();
     keepFocus($("workload"), showWorkload);
-    keepFocus($("tickets"), showTickets);
+    fillTicketChoices();
     keepFocus($("rotation"), showRotation);
     fillHistoryChoices(floor);
     fillPeriodChoices(floor);
@@ -118,7 +120,8 @@ function showFigures() {
   field(all, "pending").textContent = w.queue.pending;
   field(all, "online").textContent = `${w.queue.online_agents}/${w.queue.total_agents}`;
   field(all, "free").textContent = w.queue.free_slots;
-  field(all, "flagged").textContent = w.flagged.length;
+  // Counted by the server per queue (the flagged list itself is capped).
+  field(all, "flagged").textContent = w.queues.reduce((sum, q) => sum + q.flagged, 0);
   const kept = new Map([...$("queue-figures").querySelectorAll(":scope > [data-queue]")]
     .map((el) => [el.dataset.queue, el]));
   for (const q of w.queues) {
@@ -206,37 +209,6 @@ function showWorkload() {
     return tr;
   });
   $("workload").tBodies[0].replaceChildren(...rows);
-}
-
-function showTickets() {
-  const rows = floor.tickets.map((ticket) => {
-    const tr = document.createElement("tr");
-    tr.dataset.ticketId = ticket.id;
-    const status = cell(STATUS[ticket.status]);
-    if (ticket.flag) {
-      const flag = document.createElement("span");
-      flag.className = "badge flag";
-      flag.textContent = FLAG[ticket.flag];
-      status.append(" ", flag);
-    }
-    const since = cell("");
-    since.dataset.ago = ticket.assigned_at ?? ticket.created_at;
-    const actions = document.createElement("td");
-    actions.append(
-      button(t("admin.open"), t("admin.open_ticket", { number: ticket.number }), "conversation",
-             ticket.id),
-      " ",
-      button(t("admin.history"), t("admin.history_of", { number: ticket.number }), "history",
-             ticket.id),
-      " ",
-      button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
-             "reassign", ticket.id));
-    tr.append(cell(ticket.number), cell(ticket.title), cell(ticket.queue), status,
-              cell(agentName(ticket.assigned_agent_id)), since, actions);
-    return tr;
-  });
-  $("tickets").tBodies[0].replaceChildren(...rows);
-  $("tickets-empty").hidden = rows.length > 0;
 }
 
 function showRotation() {

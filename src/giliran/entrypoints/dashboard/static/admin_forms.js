@@ -147,8 +147,13 @@ export function openReassign(ticket) {
   $("reassign-dialog").showModal();
 }
 
+/** The agent whose settings are open. */
+export const editedAgent = () => editingAgent;
+
 export function openAgent(agent) {
   editingAgent = agent;
+  delete $("agent-deactivate").dataset.armed;
+  $("agent-deactivate").textContent = t("people.deactivate");
   $("agent-dialog-title").textContent = t("agent_settings.title", { name: agent.name });
   $("agent-max").value = agent.max_tickets;
   $("agent-auto").checked = agent.auto_assign;
