@@ -60,10 +60,13 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(row[other].locator('[data-field="count"]')).to_have_text("1/2")
     expect(page.locator("#tickets tbody tr", has_text=ticket["number"])).to_contain_text(other)
 
-    # The history says who moved it, and why.
-    page.locator("#history-filters").get_by_label("Ticket id").fill(str(ticket["id"]))
+    # The history says who moved it, and why: by its number, newest first.
+    page.locator("#history-filters").get_by_label("Ticket number").fill(ticket["number"])
     page.locator("#history-filters").get_by_role("button", name="Search").click()
     rows = page.locator("#history tbody tr")
+    expect(rows.first).to_contain_text(f"— → {other}")  # the latest move
+    expect(rows.last).to_contain_text("Created")
+    expect(rows.first).to_contain_text(ticket["number"])
     back = rows.filter(has_text="Back to the queue")
     expect(back).to_contain_text(f"{holder} → —")
     expect(back).to_contain_text("reassigned")

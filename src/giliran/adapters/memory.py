@@ -267,6 +267,8 @@ class InMemoryHistoryRepository:
 
     def search(self, query: HistoryFilter) -> list[HistoryEntry]:
         found = [e for e in self._s.history if self._matches(e, query)]
+        if query.newest_first:
+            found.reverse()
         return found[query.offset:query.offset + query.limit]
 
     def count(self, query: HistoryFilter) -> int:

@@ -165,6 +165,7 @@ class HistoryFilter:
     since: datetime | None = None  # at >= since
     until: datetime | None = None  # at < until
     after_id: int = 0  # keyset paging for exports: only entries with a larger id
+    newest_first: bool = False  # a page's order (exports always go oldest first)
     limit: int = 100
     offset: int = 0
 

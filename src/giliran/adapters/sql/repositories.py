@@ -505,7 +505,8 @@ class SqlHistoryRepository:
 
     def search(self, query: HistoryFilter) -> list[HistoryEntry]:
         self.flush()
-        stmt = (select(t.history).where(*_history_filters(query)).order_by(t.history.c.id)
+        order = t.history.c.id.desc() if query.newest_first else t.history.c.id
+        stmt = (select(t.history).where(*_history_filters(query)).order_by(order)
                 .limit(query.limit).offset(query.offset))
         return [_entry(r) for r in self._conn.execute(stmt)]
 

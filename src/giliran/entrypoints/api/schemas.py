@@ -284,10 +284,12 @@ class HistoryOut(BaseModel):
                              'ticket"')
     detail: dict[str, Any] | None = Field(default=None, description="The same as data "
                                           "(strategy, agent_id, after, skipped, load, ...)")
+    ticket_number: str | None = Field(default=None, description="In GET /history")
 
     @classmethod
-    def of(cls, entry: HistoryEntry) -> HistoryOut:
-        return cls(id=entry.id, ticket_id=entry.ticket_id, at=entry.at, event=entry.event,
+    def of(cls, entry: HistoryEntry, number: str | None = None) -> HistoryOut:
+        return cls(id=entry.id, ticket_id=entry.ticket_id, ticket_number=number, at=entry.at,
+                   event=entry.event,
                    from_agent_id=entry.from_agent_id,
                    to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor,
                    note=entry.note, detail=entry.detail)
