@@ -279,4 +279,8 @@ def test_no_table_header_breaks_inside_a_word(
     expect(page.locator("#tickets tbody tr").first).to_be_visible()
     assert page.locator("table th:visible").count() >= 20
     assert page.evaluate(BROKEN_WORDS) == []
+    # Today's service level on the queue's card, and the target line on the chart.
+    within = {"en-US": "Answered within 5 min", "id-ID": "Dijawab dalam 5 menit"}[locale]
+    expect(page.locator('[data-queue="default"] [data-field="sla-label"]')).to_have_text(within)
+    expect(page.locator("#chart line.target")).to_have_attribute("data-minutes", "5")
     tab.assert_clean()

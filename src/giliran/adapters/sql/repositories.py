@@ -65,7 +65,7 @@ _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "a
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
                  "priority_aging_seconds", "reply_accepts", "max_per_agent", "slot_freed_on",
-                 "claim", "pickup", "next_agent_id")
+                 "claim", "pickup", "next_agent_id", "service_level_seconds")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
@@ -600,6 +600,7 @@ class SqlQueueRepository:
             reply_accepts=row.reply_accepts, max_per_agent=row.max_per_agent,
             slot_freed_on=SlotFreedOn(row.slot_freed_on), claim=ClaimPolicy(row.claim),
             pickup=PickupPolicy(row.pickup), next_agent_id=row.next_agent_id,
+            service_level_seconds=row.service_level_seconds,
         )
         return queue
 

@@ -39,6 +39,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.presets import Preset
+from giliran.domain.service_level import ServiceLevel, median, percentile
 from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, ShareOut, UsageOut
 from giliran.service.ports import ListedTicket
@@ -312,6 +313,17 @@ class WorkloadAgent(BaseModel):
     assigned_today: int
     completed_today: int
     missed_today: int
+    presence_since: datetime | None = Field(default=None, description="Its latest presence "
+                                            "change today (null: before today)")
+    last_seen_at: datetime | None = Field(default=None, description="Its last sign of life")
+    away_reason: str | None = Field(default=None, description="Why it receives nothing of a "
+                                    "queue: the reason of its first pause, if paused")
+    first_response_median_today: float | None = Field(
+        default=None, description="Seconds from its assignments to its accepts, today")
+    handle_time_median_today: float | None = Field(
+        default=None, description="Seconds from its accepts to completion, today")
+    utilization_online_today: float | None = Field(
+        default=None, description="Time holding at least one ticket over time online, today")
 
 
 class WorkloadQueue(BaseModel):
@@ -338,6 +350,35 @@ class WorkloadPerQueue(BaseModel):
     online_members: int
     free_slots: int
     oldest_waiting_since: datetime | None
+    service_level: ServiceLevelOut | None = Field(default=None, description="Today's (since "
+                                                  "midnight UTC)")
+
+
+class ServiceLevelOut(BaseModel):
+    """Against the queue's target: tickets answered (accepted) within `target_seconds` of
+    arriving, among those that arrived in the period and were answered or are past the
+    target unanswered."""
+
+    target_seconds: int
+    arrived: int
+    answered: int
+    within_target: int
+    counted: int = Field(description="Answered, or past the target unanswered: the share's "
+                         "denominator")
+    share_within_target: float | None
+    wait_median: float | None = Field(description="Seconds, stays in the queue that ended in "
+                                      "an assignment in the period")
+    wait_p90: float | None
+    first_response_median: float | None = Field(description="Seconds, arrival to first accept")
+
+    @classmethod
+    def of(cls, level: ServiceLevel) -> ServiceLevelOut:
+        return cls(target_seconds=level.target_seconds, arrived=level.arrived,
+                   answered=level.answered, within_target=level.within_target,
+                   counted=level.counted,
+                   share_within_target=level.share_within_target,
+                   wait_median=median(level.waits), wait_p90=percentile(level.waits, 0.9),
+                   first_response_median=median(level.first_responses))
 
 
 class FlaggedTicket(BaseModel):
@@ -376,6 +417,7 @@ class QueueOut(BaseModel):
     slot_freed_on: SlotFreedOn
     claim: ClaimPolicy
     pickup: PickupPolicy
+    service_level_seconds: int
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -388,6 +430,7 @@ class QueueOut(BaseModel):
             priority_aging_seconds=queue.priority_aging_seconds,
             reply_accepts=queue.reply_accepts, max_per_agent=queue.max_per_agent,
             slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
+            service_level_seconds=queue.service_level_seconds,
         )
 
 
@@ -423,6 +466,10 @@ class QueuePolicy(Strict):
                                   "member whose turn it is (turn: 409 not_your_turn)")
     pickup: PickupPolicy | None = Field(
         default=None, description="off: nobody picks up by hand (409 pickup_disabled)")
+    service_level_seconds: Annotated[int, PydanticStrict(), Field(ge=1, le=604800)] | None = (
+        Field(default=None, description="The service level's target: tickets answered "
+                                        "(accepted) within this many seconds of arriving; "
+                                        "default 300"))
     preset: Preset | None = Field(
         default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
                                   "slot_freed_on accept, accept_timeout_seconds 300, claim "
@@ -507,6 +554,9 @@ class StatsOut(BaseModel):
     orphaned_tickets: int = Field(description="Active tickets held by nobody right now; must "
                                               "be 0")
     orphans_requeued: int = Field(description="Orphans the periodic check found and requeued")
+    service_levels: dict[str, ServiceLevelOut] = Field(
+        default_factory=dict, description="Per queue, against its service_level_seconds: "
+        "tickets that arrived in the period, answered within the target, waits, first response")
 
     @classmethod
     def of(cls, s: Stats) -> StatsOut:
@@ -525,6 +575,7 @@ class StatsOut(BaseModel):
             utilization_band=BandOut(low=s.band[0], high=s.band[1]),
             fairness=[ShareOut.of(x) for x in s.shares], gini=_round(s.gini),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
+            service_levels={k: ServiceLevelOut.of(v) for k, v in s.service_levels.items()},
         )
 
 

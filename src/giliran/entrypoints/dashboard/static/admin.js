@@ -31,8 +31,8 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   bind();
-  refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
-  chart();
+  // The chart draws the queues' targets, so it waits for the first refresh.
+  refresh().then(() => { setupPeriod(floor); setupAudit(floor); chart(); });
   new Stream(granted, {
     onEvent: (event) => {
       conversation.onEvent(event);
@@ -79,7 +79,10 @@ async function refresh() {
 
 async function chart() {
   try {
-    drawChart($("chart"), await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15"));
+    const series = await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15");
+    // The target line: the tightest queue's service-level target, in minutes.
+    const targets = floor.queues.map((q) => q.service_level_seconds).filter(Boolean);
+    drawChart($("chart"), series, targets.length ? Math.min(...targets) / 60 : null);
   } catch (error) {
     toast(errorText(error), "error");
   }
@@ -144,10 +147,33 @@ function showFigures() {
       : "—";
     field(box, "claim").textContent = q.pickup === "off" ? t("pickup.off") : CLAIM[q.claim];
     field(box, "flagged").textContent = q.flagged;
+    showLevel(box, q.service_level);
     showNext(field(box, "next"), q);
     box.querySelector("button").setAttribute("aria-label", t("admin.queue_settings_for", { name: q.name }));
   }
   for (const gone of kept.values()) gone.remove();
+}
+
+/** Today's service level on a queue's card: answered within its target, waits, first response. */
+function showLevel(box, level) {
+  if (!level) return;
+  field(box, "sla-label").textContent = t("sla.within", { minutes: minutes(level.target_seconds) });
+  field(box, "sla").textContent = level.share_within_target === null ? "—"
+    : `${percent.format(level.share_within_target)} (${level.within_target}/${level.counted})`;
+  field(box, "wait").textContent = level.wait_median === null ? "—"
+    : `${duration(level.wait_median)} / ${duration(level.wait_p90)}`;
+  field(box, "first-response").textContent = duration(level.first_response_median);
+}
+
+const minutes = (seconds) => Math.round((seconds / 60) * 10) / 10;
+
+/** 75 -> "1m 15s"; null -> "—". */
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return t("time.seconds", { s });
+  const m = Math.floor(s / 60);
+  return m < 60 ? t("time.minutes", { m, s: s % 60 }) : t("time.hours", { h: Math.floor(m / 60), m: m % 60 });
 }
 
 /** Who is next in turn, and the supervisor's choice of it ("next in turn: ▾"). */
@@ -202,8 +228,19 @@ function showWorkload() {
       lift.dataset.queue = p.queue;
       presenceCell.append(" ", paused, " ", lift);
     }
+    const seen = document.createElement("span");
+    seen.className = "meta";
+    seen.textContent = [
+      a.presence_since ? t("admin.presence_since", { ago: ago(a.presence_since) }) : "",
+      a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
+      a.away_reason ? t("admin.away_reason", { reason: a.away_reason }) : "",
+    ].filter(Boolean).join(" · ");
+    presenceCell.append(document.createElement("br"), seen);
     tr.append(cell(a.name), presenceCell, active, cell(a.missed_today, "num"),
               cell(a.assigned_today, "num"), cell(a.completed_today, "num"),
+              cell(duration(a.first_response_median_today), "num"),
+              cell(duration(a.handle_time_median_today), "num"),
+              cell(a.utilization_online_today === null ? "—" : percent.format(a.utilization_online_today), "num"),
               cell(a.auto_assign ? t("common.yes") : t("common.no")),
               cell(a.queues.join(", ")), actions);
     return tr;

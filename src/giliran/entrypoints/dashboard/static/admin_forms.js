@@ -46,7 +46,7 @@ export function setupForms(state) {
 
 const NUMBERS = ["accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent",
-                 "max_per_agent"];
+                 "max_per_agent", "service_level_seconds"];
 const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup"];
 
 /** A preset at once; the dialog stays open showing what it set, for further changes. */
