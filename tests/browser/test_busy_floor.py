@@ -48,7 +48,45 @@ def name_customer(database_url: str, ticket_id: int, name: str, phone: str) -> N
 
 
 def ticket_row(page: Page, number: str) -> Any:
-    return page.locator("#tickets tbody tr", has_text=number)
+    """A ticket's figures and, on the row below them, its actions."""
+    return page.locator("#tickets tbody", has_text=number)
+
+
+def test_pictures_of_a_busy_floor(
+    floor: Floor, open_tab: Any, served: tuple[ServerProcess, str], screenshots: Path,
+) -> None:
+    """What README shows: a floor of two queues, four agents and 36 more tickets than they
+    can hold, some from named customers; on a laptop and on a phone."""
+    floor.call("POST", "/queues", name="sales")
+    people = [floor.agent(name, max_tickets=2, queues=["default", "sales"])
+              for name in ("Rina Kusuma", "Joko Widodo", "Maya Sari", "Eko Prasetyo")]
+    customers = ["Sri Wahyuni", "Bambang Hartono", "Lestari Dewi", "Andi Saputra"]
+    kinds = [("Cannot log in after password reset", "high"), ("Refund for order", "normal"),
+             ("Invoice shows the wrong address", "normal"), ("App crashes on upload", "urgent"),
+             ("Change of delivery date", "low"), ("Bulk licence quote", "normal")]
+    for i in range(44):
+        title, priority = kinds[i % len(kinds)]
+        made = floor.ticket(f"{title} {i + 1}", priority=priority,
+                            queue="sales" if i % 3 == 0 else "default")
+        if i % 4 == 0:
+            name_customer(served[1], made["id"], customers[(i // 4) % 4], f"62812{i:08d}")
+    for person in people[:2]:
+        first = floor.call("GET", "/agent/my-queue", token=person["token"])["queue"][0]
+        floor.call("POST", f"/tickets/{first['id']}/accept", token=person["token"])
+    admin = open_tab("/admin", token=ADMIN_TOKEN, viewport={"width": 1366, "height": 1500})
+    page = admin.page
+    expect(page.locator("#tickets-count")).to_contain_text("1\u201325 of")
+    expect(page.locator("#chart line.target")).to_have_count(1)
+    page.screenshot(path=screenshots / "admin-busy.png", full_page=True)
+    phone = open_tab("/admin", token=ADMIN_TOKEN, viewport=PHONE)
+    expect(phone.page.locator("#tickets tbody tr").first).to_be_visible()
+    assert no_horizontal_overflow(phone.page)
+    phone.page.locator("#tickets-count").evaluate("(el) => el.scrollIntoView()")
+    phone.page.screenshot(path=screenshots / "admin-phone.png")
+    for name in ("admin-busy.png", "admin-phone.png"):
+        assert (screenshots / name).stat().st_size > 10_000, name
+    admin.assert_clean()
+    phone.assert_clean()
 
 
 def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_rows(
@@ -69,7 +107,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     page = admin.page
     filters = page.locator("#tickets-filters")
     filters.get_by_label("Search").fill("siti")
-    expect(page.locator("#tickets tbody tr")).to_have_count(1)
+    expect(page.locator("#tickets tbody")).to_have_count(1)
     found = ticket_row(page, siti["number"])
     expect(found).to_contain_text("Siti Rahayu")
     expect(found).to_contain_text("WhatsApp")
@@ -87,12 +125,12 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
 
     filters.get_by_label("Search").fill("")
     filters.get_by_label("Queue", exact=True).select_option("busy")
-    expect(page.locator("#tickets tbody tr")).to_have_count(4)
+    expect(page.locator("#tickets tbody")).to_have_count(4)
     low = ticket_row(page, refund["number"])
     low.get_by_label(f"Priority of {refund['number']}").select_option("urgent")
     expect(low.locator(".badge.priority")).to_have_text("Urgent")
     assert floor.call("GET", f"/tickets/{refund['id']}")["priority"] == "urgent"
-    expect(page.locator("#tickets tbody tr").first).to_contain_text(refund["number"])
+    expect(page.locator("#tickets tbody").first).to_contain_text(refund["number"])
     # A refused move is answered in its row, in the server's words. The row goes stale on
     # purpose: the list's refresh after another supervisor's cancel is held back meanwhile.
     held: list[Any] = []
@@ -143,6 +181,20 @@ def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_onc
     agent = open_tab("/", token=shown)
     expect(agent.page.get_by_role("heading", name="Dewi Baru")).to_be_visible()
     agent.assert_clean()
+
+    # A queue from the page, then switched off in its settings; Dewi is deactivated.
+    page.get_by_role("button", name="New queue").click()
+    page.locator("#new-queue-dialog").get_by_label("Name").fill("night")
+    page.locator("#new-queue-dialog").get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Settings of queue night").click()
+    page.locator("#queue-dialog").get_by_label("Takes new tickets").uncheck()
+    page.locator("#queue-dialog").get_by_role("button", name="Save").click()
+    expect(page.locator('[data-queue="night"] [data-field="name"]')).to_contain_text("night (")
+    assert floor.call("GET", "/queues/night")["active"] is False
+    page.get_by_role("button", name="Settings of Dewi Baru").click()
+    page.get_by_role("button", name="Deactivate this agent").click()
+    page.get_by_role("button", name="Click again to deactivate Dewi Baru").click()
+    expect(page.locator("#workload tbody tr", has_text="Dewi Baru")).to_have_count(0)
     admin.assert_clean()
 
 
@@ -284,3 +336,4 @@ def test_no_table_header_breaks_inside_a_word(
     expect(page.locator('[data-queue="default"] [data-field="sla-label"]')).to_have_text(within)
     expect(page.locator("#chart line.target")).to_have_attribute("data-minutes", "5")
     tab.assert_clean()
+

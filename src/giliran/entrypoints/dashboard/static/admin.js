@@ -235,7 +235,8 @@ function showWorkload() {
       a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
       a.away_reason ? t("admin.away_reason", { reason: a.away_reason }) : "",
     ].filter(Boolean).join(" · ");
-    presenceCell.append(document.createElement("br"), seen);
+    presenceCell.append(seen);
+    presenceCell.className = "presence-cell";
     tr.append(cell(a.name), presenceCell, active, cell(a.missed_today, "num"),
               cell(a.assigned_today, "num"), cell(a.completed_today, "num"),
               cell(duration(a.first_response_median_today), "num"),

@@ -38,6 +38,7 @@ export function setupForms(state) {
     const body = {};
     for (const name of CHOICES) body[name] = form[name].value;
     for (const name of NUMBERS) body[name] = Number(form[name].value);
+    body.active = form.active.checked;  // off: the queue takes no new tickets
     await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
@@ -69,6 +70,7 @@ function fillQueue(queue) {
   const form = $("queue-form");
   for (const name of CHOICES) form[name].value = queue[name];
   for (const name of NUMBERS) form[name].value = queue[name];
+  form.active.checked = queue.active;
 }
 
 /** The rollout so far: which way the last day's tickets went, and how the manual ones ended. */

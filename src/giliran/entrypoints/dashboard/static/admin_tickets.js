@@ -86,7 +86,9 @@ function draw(page) {
     ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id}"]` : null;
   const errors = new Map([...$("tickets").querySelectorAll("[data-field=error]:not(:empty)")]
     .map((p) => [p.dataset.id, p.textContent]));
-  $("tickets").tBodies[0].replaceChildren(...page.items.map((ticket) => row(ticket, errors)));
+  // One tbody per ticket: its figures, then its actions on a row of their own below them.
+  for (const old of [...$("tickets").tBodies]) old.remove();
+  $("tickets").append(...page.items.map((ticket) => rows(ticket, errors)));
   $("tickets-empty").hidden = page.items.length > 0;
   $("tickets-count").textContent = page.total
     ? t("history.range", { first: page.offset + 1, last: page.offset + page.items.length,
@@ -115,9 +117,11 @@ function button(text, label, action, ticket, quiet = true) {
   return b;
 }
 
-function row(ticket, errors) {
+function rows(ticket, errors) {
+  const tbody = document.createElement("tbody");
+  tbody.dataset.ticketId = ticket.id;
   const tr = document.createElement("tr");
-  tr.dataset.ticketId = ticket.id;
+  tr.className = "ticket";
   const open = ["queued", "assigned", "in_progress"].includes(ticket.status);
   const priority = document.createElement("td");
   const badge = document.createElement("span");
@@ -137,7 +141,8 @@ function row(ticket, errors) {
   const deadline = cell("");
   deadline.dataset.ago = ticket.accept_deadline ?? "";
   const actions = document.createElement("td");
-  actions.className = "row-actions";
+  actions.colSpan = 10;
+  actions.dataset.label = "";  // no column of its own
   const n = ticket.number;
   actions.append(
     button(t("admin.open"), t("admin.open_ticket", { number: n }), "conversation", ticket),
@@ -168,9 +173,13 @@ function row(ticket, errors) {
   actions.append(error);
   tr.append(cell(ticket.number), priority, cell(ticket.title), cell(ticket.customer),
             cell(CHANNEL[ticket.channel ?? "api"] ?? ticket.channel), cell(ticket.queue), status,
-            cell(ticket.agent_name), since, deadline, actions);
+            cell(ticket.agent_name), since, deadline);
   tr.cells[2].className = "wrap";
-  return tr;
+  const below = document.createElement("tr");
+  below.className = "row-actions";
+  below.append(actions);
+  tbody.append(tr, below);
+  return tbody;
 }
 
 function prioritySelect(ticket) {

@@ -215,8 +215,12 @@ $("lang-select").addEventListener("change", (event) => {
 function labelCells() {
   for (const table of document.querySelectorAll("table.stack")) {
     const heads = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
-    for (const tr of table.tBodies[0]?.rows ?? []) {
-      [...tr.cells].forEach((td, i) => { if (!td.dataset.label) td.dataset.label = heads[i] ?? ""; });
+    for (const tbody of table.tBodies) {
+      for (const tr of tbody.rows) {
+        [...tr.cells].forEach((td, i) => {
+          if (td.dataset.label === undefined) td.dataset.label = heads[i] ?? "";
+        });
+      }
     }
   }
 }
