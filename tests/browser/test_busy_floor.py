@@ -275,8 +275,11 @@ def test_no_page_scrolls_sideways_on_a_phone(
     floor: Floor, open_tab: Any, path: str, screenshots: Path,
 ) -> None:
     if path == "/":
-        agent = floor.agent("Phone Agent", max_tickets=2)
-        floor.ticket("A rather long ticket title about an invoice that does not add up at all")
+        floor.call("POST", "/queues", name="phone")
+        agent = floor.agent("Budi Santoso", max_tickets=5, queues=["phone"])
+        for title in ("A rather long ticket title about an invoice that does not add up at all",
+                      "Cannot log in", "Refund"):
+            floor.ticket(title, category="billing-and-payments", queue="phone")
         token = agent["token"]
     else:
         token = ADMIN_TOKEN
@@ -284,6 +287,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
     page = tab.page
     if path == "/admin":
         expect(page.locator("#tickets tbody tr").first).to_be_visible()
+        expect(page.locator("#workload tbody tr").first).to_be_visible()
+    if path == "/":
+        expect(page.locator("#queue-list > li")).to_have_count(3)
+        page.screenshot(path=screenshots / "agent-phone.png", full_page=True)
     assert no_horizontal_overflow(page), f"{path} scrolls sideways on a phone"
     # Every action of a ticket is within the screen's width (measured at once: rows redraw live).
     outside = page.evaluate("""(width) => [...document.querySelectorAll(

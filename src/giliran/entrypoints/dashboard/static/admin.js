@@ -31,8 +31,8 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   bind();
-  // The chart draws the queues' targets, so it waits for the first refresh.
-  refresh().then(() => { setupPeriod(floor); setupAudit(floor); chart(); });
+  refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
+  chart();
   new Stream(granted, {
     onEvent: (event) => {
       conversation.onEvent(event);
@@ -67,6 +67,8 @@ async function refresh() {
     showFigures();
     keepFocus($("workload"), showWorkload);
     fillTicketChoices();
+    const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
+    if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
     keepFocus($("rotation"), showRotation);
     fillHistoryChoices(floor);
     fillPeriodChoices(floor);
@@ -77,15 +79,23 @@ async function refresh() {
   }
 }
 
+let series = null;  // the chart's latest figures, redrawn when a queue's target changes
+let drawnTarget;
+
 async function chart() {
   try {
-    const series = await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15");
-    // The target line: the tightest queue's service-level target, in minutes.
-    const targets = floor.queues.map((q) => q.service_level_seconds).filter(Boolean);
-    drawChart($("chart"), series, targets.length ? Math.min(...targets) / 60 : null);
+    series = await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15");
+    drawSeries();
   } catch (error) {
     toast(errorText(error), "error");
   }
+}
+
+/** The target line: the tightest queue's service-level target, in minutes. */
+function drawSeries() {
+  const targets = floor.queues.map((q) => q.service_level_seconds).filter(Boolean);
+  drawnTarget = targets.length ? Math.min(...targets) / 60 : null;
+  drawChart($("chart"), series, drawnTarget);
 }
 
 const agentName = (id) =>
