@@ -133,7 +133,7 @@ def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
 
 
 def log_in(page: Page, token: str) -> None:
-    page.get_by_label("Token").fill(token)
+    page.get_by_label("Token", exact=True).fill(token)
     page.locator("#login-form button[type=submit]").click()
     expect(page.locator("#content")).to_be_visible()
 

@@ -92,3 +92,22 @@ def test_conversations_keep_every_ticket_and_know_the_customers_they_had(
     assert [tuple(k) for k in kinds] == [("in", "text")]
     assert all(a in (True, 1) for a in accepts) and tickets == 1
     empty_db.dispose()
+
+
+def test_every_queue_gets_a_five_minute_service_level_target(empty_db: Database) -> None:
+    migrate.upgrade(empty_db, "0014")
+    with empty_db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO queues (name, strategy, accept_timeout_seconds, max_escalations, "
+            "away_after_misses, offline_policy, max_wait_seconds, auto_assign_percent, active, "
+            "priority_aging_seconds, created_at, reply_accepts) VALUES ('sales', 'rotation', "
+            "60, 0, 0, 'keep', 0, 100, :yes, 600, CURRENT_TIMESTAMP, :yes)"), {"yes": True})
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        targets = dict(conn.execute(text("SELECT name, service_level_seconds FROM queues")).all())
+        kept = conn.execute(text("SELECT strategy, accept_timeout_seconds FROM queues "
+                                 "WHERE name = 'sales'")).one()
+    assert targets == {"default": 300, "sales": 300}
+    assert tuple(kept) == ("rotation", 60), "the queue's policy is kept"
+    assert migrate.current_revision(empty_db) == "0015"
+    empty_db.dispose()

@@ -170,8 +170,8 @@ async def agent_device(load: Load, agent: AgentHandle, device: int) -> None:
                 # Both devices tend to pick the head of the personal queue: a real race.
                 tid = assigned[0] if rng.random() < 0.7 else rng.choice(assigned)
                 await me.call("accept", "POST", f"/tickets/{tid}/accept")
-            elif (started or assigned) and roll < 0.9:
-                tid = rng.choice(started or assigned)
+            elif started and roll < 0.9:  # only what was accepted can be completed
+                tid = rng.choice(started)
                 await me.call("complete", "POST", f"/tickets/{tid}/complete")
             elif roll >= 0.9:
                 others = [tid for tid, holder in list(load.seen_tickets.items())

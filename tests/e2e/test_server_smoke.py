@@ -79,7 +79,11 @@ def test_seed_scenario_over_http(api: Api) -> None:
     # Nobody may complete a ticket someone else holds.
     api.call("POST", f"/tickets/{leads[0]['id']}/complete", c_token, expect=403)
 
-    # C completes its lead: the sixth goes to C at once, and to no one else.
+    # C completes its lead (once accepted: not before): the sixth goes to C at once, and to
+    # no one else.
+    refused = api.call("POST", f"/tickets/{leads[2]['id']}/complete", c_token, expect=409)
+    assert refused["error"]["code"] == "not_accepted"
+    api.call("POST", f"/tickets/{leads[2]['id']}/accept", c_token)
     done = api.call("POST", f"/tickets/{leads[2]['id']}/complete", c_token)
     assert done["status"] == "completed"
     now = api.call("GET", f"/tickets/{sixth['id']}")

@@ -35,15 +35,16 @@ def test_history_answers_who_had_which_ticket_when_and_why(
     clock.advance(3600)
     online(client, b)
     second = post_ticket(client, "second")  # B
+    client.post(f"{API}/tickets/{first['id']}/accept", headers=bearer(a["token"]))
     client.post(f"{API}/tickets/{first['id']}/complete", headers=bearer(a["token"]))
 
     everything = get(client, "/history", limit=1000)
-    assert everything["total"] == 5  # 2 x created, 2 x assigned, 1 x completed
+    assert everything["total"] == 6  # 2 x created, 2 x assigned, 1 x accepted, 1 x completed
     ids = [h["id"] for h in everything["items"]]
     assert ids == sorted(ids), "history comes in the order it was written"
     of_a = get(client, "/history", agent_id=a["id"])["items"]
     assert {(h["event"], h["ticket_id"]) for h in of_a} == {
-        ("assigned", first["id"]), ("completed", first["id"])}
+        ("assigned", first["id"]), ("accepted", first["id"]), ("completed", first["id"])}
     of_second = get(client, "/history", ticket_id=second["id"])["items"]
     assert [h["event"] for h in of_second] == ["created", "assigned"]
     later = get(client, "/history", **{"from": (start + timedelta(minutes=30)).isoformat()})
@@ -142,6 +143,7 @@ def test_workload_shows_each_agents_day_and_each_queues_oldest_wait(
     online(client, a)
     done = post_ticket(client, "done")
     post_ticket(client, "open")
+    client.post(f"{API}/tickets/{done['id']}/accept", headers=bearer(a["token"]))
     client.post(f"{API}/tickets/{done['id']}/complete", headers=bearer(a["token"]))
     clock.advance(5)
     waiting_since = clock.now()
@@ -171,3 +173,26 @@ def test_deleting_an_agent_strands_nothing(client: TestClient) -> None:
     assert get(client, f"/tickets/{held['id']}")["assigned_agent_id"] == b["id"]
     assert client.delete(f"{API}/agents/{a['id']}", headers=ADMIN).status_code == 204
     assert client.delete(f"{API}/agents/999", headers=ADMIN).status_code == 404
+
+
+def test_history_newest_first_by_ticket_number_and_the_csv_of_every_match(
+    client: TestClient,
+) -> None:
+    a = make_agent(client, "A", max_tickets=5)
+    online(client, a)
+    first = post_ticket(client, "first")
+    for i in range(3):
+        post_ticket(client, f"other {i}")
+    client.post(f"{API}/tickets/{first['id']}/accept", headers=bearer(a["token"]))
+    newest = get(client, "/history", ticket=first["number"], order="desc")
+    assert [h["event"] for h in newest["items"]] == ["accepted", "assigned", "created"]
+    assert {h["ticket_number"] for h in newest["items"]} == {first["number"]}
+    assert get(client, "/history", ticket=str(first["id"]))["total"] == 3
+    everything = get(client, "/history", order="desc", limit=2)
+    ids = [h["id"] for h in everything["items"]]
+    assert ids == sorted(ids, reverse=True) and everything["total"] == 9
+    r = client.get(f"{API}/history", params={"ticket": "INC-what"}, headers=ADMIN)
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_input")
+    csv_all = client.get(f"{API}/history.csv", params={"order": "desc", "limit": 1},
+                         headers=ADMIN).text.splitlines()
+    assert len(csv_all) == 1 + 9, "every match, oldest first, whatever the page"

@@ -182,6 +182,7 @@ def test_utilization_load_and_fairness_are_read_over_time_online(desk: LeadDesk)
     first = desk.lead("one")
     assert first["assigned_agent_id"] == a["id"]
     desk.clock.advance(1800)
+    desk.ok("POST", f"/tickets/{first['id']}/accept", a["token"])
     desk.ok("POST", f"/tickets/{first['id']}/complete", a["token"])
     desk.ok("POST", "/agent/go-online", b["token"])
     desk.ok("PATCH", f"/agents/{a['id']}", json={"max_tickets": 0})

@@ -137,6 +137,7 @@ def test_unassign_sends_the_ticket_back_but_not_to_the_same_agent(client: TestCl
     # From B too: now neither A nor B is offered it automatically; it waits for a person.
     again = call(client, f"/tickets/{first['id']}/unassign")
     assert (again.status_code, again.json()["status"]) == (200, "queued")
+    client.post(f"{API}/tickets/{later['id']}/accept", headers=bearer(a["token"]))
     done = client.post(f"{API}/tickets/{later['id']}/complete", headers=ADMIN)
     assert done.status_code == 200
     r = call(client, f"/tickets/{later['id']}/unassign")

@@ -51,6 +51,7 @@ def test_move_to_front_puts_a_ticket_first_but_takes_nothing_from_anyone(
     assert (position(client, last["id"]), position(client, urgent["id"])) == (1, 2)
     assert client.get(f"{API}/tickets/{held['id']}", headers=ADMIN).json()[
         "assigned_agent_id"] == agent["id"], "moving to the front took a ticket away"
+    client.post(f"{API}/tickets/{held['id']}/accept", headers=bearer(agent["token"]))
     client.post(f"{API}/tickets/{held['id']}/complete", headers=ADMIN)
     assert client.get(f"{API}/tickets/{last['id']}", headers=ADMIN).json()[
         "assigned_agent_id"] == agent["id"]
@@ -81,6 +82,7 @@ def test_a_stream_of_urgent_tickets_does_not_starve_a_low_one(
         clock.advance(step)
         post_ticket(client, f"urgent {n}", priority="urgent")
         tick(container.ctx)
+        client.post(f"{API}/tickets/{current}/accept", headers=bearer(agent["token"]))
         r = client.post(f"{API}/tickets/{current}/complete", headers=ADMIN)
         assert r.status_code == 200
         mine = client.get(f"{API}/agent/my-queue", headers=bearer(agent["token"])).json()

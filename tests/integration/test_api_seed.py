@@ -53,6 +53,7 @@ def test_leads_rotate_a_to_e_and_the_sixth_waits_for_a_free_slot(
 
     first_c_ticket = client.get("/api/v1/agent/my-queue", headers=bearer(agents[2]["token"]))
     c_ticket = first_c_ticket.json()["queue"][0]["id"]
+    client.post(f"/api/v1/tickets/{c_ticket}/accept", headers=bearer(agents[2]["token"]))
     r = client.post(f"/api/v1/tickets/{c_ticket}/complete", headers=bearer(agents[2]["token"]))
     assert r.status_code == 200 and r.json()["status"] == "completed"
 

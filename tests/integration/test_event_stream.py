@@ -161,3 +161,17 @@ def test_a_new_socket_starts_at_the_latest_event_while_the_poller_is_behind(
         assert hello["last_event_id"] == snap["last_event_id"] == latest
     finally:
         c.close()
+
+
+def test_a_deactivated_agents_stream_is_closed_as_a_revoked_login(client: TestClient) -> None:
+    agent = make_agent(client, "Gone soon")
+    with connect(client, agent["token"]) as (ws, _):
+        next_of(ws, "snapshot")
+        r = client.patch(f"/api/v1/agents/{agent['id']}", json={"active": False},
+                         headers=ADMIN)
+        assert r.status_code == 200
+        refused = next_of(ws, "error")
+        assert refused["code"] == "unauthorized"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4401

@@ -315,6 +315,7 @@ def test_a_customer_hears_once_in_their_language_that_the_ticket_is_resolved(tg:
     tg.say(CUSTOMER + 1, "Wrong invoice")
     first, other = tickets(tg.client)
     me = bearer(agent["token"])
+    assert tg.client.post(f"{API}/tickets/{first['id']}/accept", headers=me).status_code == 200
     assert tg.client.post(f"{API}/tickets/{first['id']}/complete", headers=me).status_code == 200
     assert tg.client.post(f"{API}/tickets/{first['id']}/complete", headers=me).status_code == 409
     # A cancelled ticket was not resolved: its customer is not told it was.
@@ -330,6 +331,7 @@ def test_a_customer_hears_once_in_their_language_that_the_ticket_is_resolved(tg:
     tg.say(CUSTOMER, "One more question")  # a later message opens a new ticket, in English now
     newest = tickets(tg.client)[-1]
     assert newest["id"] != first["id"] and newest["title"] == "One more question"
+    assert tg.client.post(f"{API}/tickets/{newest['id']}/accept", headers=me).status_code == 200
     assert tg.client.post(f"{API}/tickets/{newest['id']}/complete",
                           headers=ADMIN).status_code == 200
     tg.deliver()

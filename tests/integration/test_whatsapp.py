@@ -300,6 +300,7 @@ def test_who_the_customer_is_with_their_earlier_tickets(wa: Desk) -> None:
     seller = make_agent(wa.client, "Sari", queues=["sales"])
     online(wa.client, seller)
     first = lead_for(wa, seller)
+    wa.client.post(f"{API}/tickets/{first['id']}/accept", headers=bearer(seller["token"]))
     wa.client.post(f"{API}/tickets/{first['id']}/complete", headers=ADMIN)
     wa.clock.advance(3600)
     wa.says("Mau order lagi", "wamid.B1")

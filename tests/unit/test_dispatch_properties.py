@@ -173,9 +173,12 @@ class DispatchMachine(RuleBasedStateMachine):
             who = ADMIN if by_admin or holder is None else self.as_agent(holder)
             done = ticket_service.complete_ticket(self.ctx, who, ticket_id)
             self.finished[ticket_id] = done.status
-        except GiliranError:
-            refused_active = ticket.status.is_active and not accept_first
-            assert not refused_active, "an active ticket refused completion"
+        except GiliranError as exc:
+            completable = ticket.status is TicketStatus.IN_PROGRESS or (
+                ticket.status is TicketStatus.ASSIGNED and accept_first)
+            assert not completable, "a ticket in progress refused completion"
+            if ticket.status is TicketStatus.ASSIGNED and not by_admin:
+                assert exc.code == "not_accepted", "completed before it was accepted"
 
     @precondition(lambda self: self.created and self.agent_ids)
     @rule(data=st.data())

@@ -59,6 +59,7 @@ def test_an_agent_in_two_queues_serves_them_in_global_order() -> None:
     both = online_agent(ctx, "both", {"sales", "support"}, capacity=2)
     held = agents.my_queue(ctx, Principal(Role.AGENT, both))[1]
     assert [t.id for t in held] == [first, second]
+    tickets.accept_ticket(ctx, Principal(Role.AGENT, both), first)
     tickets.complete_ticket(ctx, ADMIN, first)
     held = agents.my_queue(ctx, Principal(Role.AGENT, both))[1]
     assert [t.id for t in held] == [second, third]

@@ -73,6 +73,12 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class NotAccepted(InvalidTransition):
+    """Completing a ticket its holder never accepted: assigned -> in progress -> completed."""
+
+    code = "not_accepted"
+
+
 class AssignmentRevoked(Conflict):
     """A late move by an agent the ticket was taken back from (it now waits elsewhere)."""
 

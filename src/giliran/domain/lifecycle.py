@@ -12,6 +12,7 @@ from giliran.domain.errors import (
     AssignmentRevoked,
     CapacityExceeded,
     InvalidTransition,
+    NotAccepted,
     NotYourTicket,
 )
 from giliran.domain.model import (
@@ -103,7 +104,11 @@ def revoked(ticket: Ticket) -> AssignmentRevoked:
 
 
 def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> HistoryEntry:
-    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action="complete")
+    if ticket.status is TicketStatus.ASSIGNED:
+        # The lifecycle is assigned -> in progress -> completed: nobody finishes a ticket its
+        # holder never took on (its accept is what the first-response figures count from).
+        raise NotAccepted(f"ticket {ticket.number} has not been accepted yet: accept it first")
+    _require(ticket, TicketStatus.IN_PROGRESS, action="complete")
     _release(ticket, holder, TicketStatus.COMPLETED, now)
     return HistoryEntry(ticket.id, now, "completed", Reason.COMPLETED, actor, holder.id, None)
 

@@ -10,6 +10,7 @@ from typing import Any
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_TICKETS = 5
 DEFAULT_PRIORITY_AGING_SECONDS = 600
+DEFAULT_SERVICE_LEVEL_SECONDS = 300  # a ticket answered within 5 minutes meets the target
 
 
 class TicketStatus(StrEnum):
@@ -285,6 +286,9 @@ class Queue:
     # The rotation's pointer: the member next in turn (None: the first member). Who follows
     # is read from the members' order at each assignment, so a reorder never skips anyone.
     next_agent_id: int | None = None
+    # The service level's target: the share of tickets answered (accepted) within this long
+    # of arriving is what the dashboards and /stats report against.
+    service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
 
     def counts(self, ticket: Ticket) -> bool:
         """Whether `ticket` (of this queue) takes one of its holder's slots in this queue."""

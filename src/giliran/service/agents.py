@@ -9,6 +9,7 @@ from datetime import datetime
 from giliran.domain import audit, lifecycle
 from giliran.domain.errors import AutoAssignLocked, InvalidInput
 from giliran.domain.escalation import accept_deadline
+from giliran.domain.listing import personal_order
 from giliran.domain.model import (
     DEFAULT_MAX_TICKETS,
     DEFAULT_QUEUE,
@@ -137,11 +138,11 @@ def whoami(ctx: Context, who: Principal) -> Agent:
 
 
 def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
-    """The agent's personal queue, oldest assignment first."""
+    """The agent's personal queue, the most urgent first, then the oldest of a priority."""
     who.require(Role.AGENT)
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
-        return agent, uow.tickets.held_by(agent.id)
+        return agent, personal_order(uow.tickets.held_by(agent.id))
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
     who.require(Role.AGENT)
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
-        held = uow.tickets.held_by(agent.id)
+        held = personal_order(uow.tickets.held_by(agent.id))
         queues = {name: uow.queues.get(name) for name in {t.queue for t in held}}
     deadlines = {t.id: accept_deadline(t, q) if (q := queues[t.queue]) else None for t in held}
     return QueueView(agent, held, deadlines, ctx.clock.now())

@@ -15,10 +15,13 @@ Row = tuple[HistoryEntry, str]  # an entry and its ticket's number
 
 def search_history(
     ctx: Context, who: Principal, query: HistoryFilter
-) -> tuple[list[HistoryEntry], int]:
+) -> tuple[list[HistoryEntry], int, dict[int, str]]:
+    """A page of the history, how many entries match, and the numbers of their tickets."""
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        return uow.history.search(query), uow.history.count(query)
+        found = uow.history.search(query)
+        numbers = {t.id: t.number for t in uow.tickets.many({e.ticket_id for e in found})}
+        return found, uow.history.count(query), numbers
 
 
 def export_history(
@@ -30,8 +33,8 @@ def export_history(
     after = query.after_id
     while True:
         with ctx.uow(write=False) as uow:
-            page = uow.history.search(
-                replace(query, after_id=after, limit=EXPORT_BATCH, offset=0))
+            page = uow.history.search(replace(query, after_id=after, limit=EXPORT_BATCH,
+                                              offset=0, newest_first=False))
             numbers = {t.id: t.number for t in uow.tickets.many({e.ticket_id for e in page})}
         if not page:
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from giliran.domain import audit, presets
@@ -26,11 +26,13 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.presets import Preset
+from giliran.domain.service_level import ServiceLevel
 from giliran.domain.strategies import rotation_key
-from giliran.service import turns
+from giliran.service import floor_day, turns
 from giliran.service.audit_log import record_queue
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
+from giliran.service.floor_day import AgentToday
 from giliran.service.lookups import agent_or_404, queue_or_404
 from giliran.service.ports import HistoryFilter, TicketFilter, UnitOfWork
 
@@ -47,6 +49,7 @@ class QueueFigures:
     online_members: int
     free_slots: int  # of online, opted-in members (shared with their other queues)
     oldest_waiting_since: datetime | None  # when the longest-waiting queued ticket entered
+    service_level: ServiceLevel | None = None  # today's, against the queue's target
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Workload:
     flagged: list[Ticket]
     today: dict[int, AgentDay]
     band: tuple[float, float]  # the utilization the desk aims for
+    agents_today: dict[int, AgentToday] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class QueueChanges:
     slot_freed_on: SlotFreedOn | None = None
     claim: ClaimPolicy | None = None
     pickup: PickupPolicy | None = None
+    service_level_seconds: int | None = None
 
 
 def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
@@ -122,10 +127,16 @@ def workload(ctx: Context, who: Principal) -> Workload:
     with ctx.uow(write=False) as uow:
         agents = [a for a in uow.agents.all() if a.active]
         pending = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
-        figures = [_figures(ctx, uow, q, agents) for q in uow.queues.all()]
+        queues = uow.queues.all()
         flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
-        midnight = ctx.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        today = _days(uow.history.search(HistoryFilter(since=midnight, limit=10**9)))
+        now = ctx.clock.now()
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        entries = uow.history.search(HistoryFilter(since=midnight, limit=10**9))
+        today = _days(entries)
+        levels = floor_day.queue_levels(uow, queues, entries, midnight, now)
+        figures = [replace(_figures(ctx, uow, q, agents), service_level=levels[q.name])
+                   for q in queues]
+        per_agent = floor_day.agents_today(uow, agents, queues, entries, midnight, now)
     receiving = [a for a in agents if a.online and a.auto_assign]
     return Workload(
         agents=agents,
@@ -137,6 +148,7 @@ def workload(ctx: Context, who: Principal) -> Workload:
         flagged=flagged,
         today=today,
         band=ctx.utilization_band,
+        agents_today=per_agent,
     )
 
 

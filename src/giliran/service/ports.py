@@ -15,11 +15,13 @@ from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.conversation import Customer, Message, Receipt
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
+from giliran.domain.listing import TicketSort
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
     Presence,
     PresenceChange,
+    Priority,
     Queue,
     Ticket,
     TicketStatus,
@@ -69,6 +71,30 @@ class TicketFilter:
     flagged: bool | None = None
     limit: int = 50
     offset: int = 0
+    # The supervisor's listing (TicketRepository.listing) also reads these.
+    text: str | None = None  # a number, or part of a title, customer name or external id
+    priority: Priority | None = None
+    channel: str | None = None  # "api" for tickets without a contact
+    open_only: bool = False  # queued, assigned or in progress
+    waiting_before: datetime | None = None  # queued, and waiting since then or earlier
+    sort: TicketSort = TicketSort.QUEUE
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class ListedTicket:
+    """A row of the supervisor's ticket list: the ticket with the names it shows."""
+
+    ticket: Ticket
+    customer: str | None
+    agent_name: str | None
+    accept_deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketListing:
+    rows: list[ListedTicket]
+    total: int
 
 
 class TicketRepository(Protocol):
@@ -121,6 +147,9 @@ class TicketRepository(Protocol):
         """The agent's active tickets in personal-queue order (oldest assignment first)."""
         ...
     def search(self, query: TicketFilter) -> Sequence[Ticket]: ...
+    def listing(self, query: TicketFilter) -> TicketListing:
+        """One page of the supervisor's list and the total that match, in one read."""
+        ...
     def count(self, query: TicketFilter) -> int: ...
 
 
@@ -136,6 +165,7 @@ class HistoryFilter:
     since: datetime | None = None  # at >= since
     until: datetime | None = None  # at < until
     after_id: int = 0  # keyset paging for exports: only entries with a larger id
+    newest_first: bool = False  # a page's order (exports always go oldest first)
     limit: int = 100
     offset: int = 0
 

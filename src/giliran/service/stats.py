@@ -9,6 +9,8 @@
   history, `service/utilization.py`), per agent and per queue, beside the desk's target band;
 - fairness: each agent's assignments against the share its time online would give it, and the
   Gini coefficient of assignments;
+- service levels per queue: waits, answered within the queue's target, first response
+  (domain/service_level.py);
 - escalations in the period, and orphaned tickets: active tickets held by nobody or by a
   deactivated agent. The design never makes one; the timer pass checks and requeues any it finds
   (history reason `orphaned`), and both figures are reported so a desk can see that it holds.
@@ -19,13 +21,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
 from giliran.domain.figures import Usage
 from giliran.domain.model import HistoryEntry, Reason
+from giliran.domain.service_level import ServiceLevel
 from giliran.service.context import Context, Principal, Role
+from giliran.service.floor_day import queue_levels
 from giliran.service.ports import HistoryFilter, UnitOfWork
 from giliran.service.utilization import Share, replay
 
@@ -69,6 +73,7 @@ class Stats:
     band: tuple[float, float]
     orphaned_now: int
     orphans_requeued: int
+    service_levels: dict[str, ServiceLevel] = field(default_factory=dict)
 
 
 DEFAULT_PERIOD = timedelta(days=1)
@@ -96,6 +101,9 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         agents = [a for a in uow.agents.all() if queue is None or queue in a.queues]
         queues = [q for q in uow.queues.all() if queue is None or q.name == queue]
         figures = replay(uow, agents, queues, since, until, everything, queue)
+        # A ticket is late only once its target has passed by the clock, not by a period's end
+        # that lies ahead.
+        levels = queue_levels(uow, queues, everything, since, min(until, ctx.clock.now()))
         orphaned_now = len(uow.tickets.orphans(SCAN))
     count = Counter(e.event for e in in_period)
     return Stats(
@@ -108,6 +116,7 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         shares=figures.shares, gini=figures.gini, band=ctx.utilization_band,
         orphaned_now=orphaned_now,
         orphans_requeued=sum(e.reason is Reason.ORPHANED for e in in_period),
+        service_levels=levels,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket, QueueInactive
@@ -24,7 +24,7 @@ from giliran.service import notify
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
-from giliran.service.ports import TicketFilter, UnitOfWork
+from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -230,10 +230,16 @@ def _open_to_pickup_by(uow: UnitOfWork, who: Principal, ticket: Ticket) -> bool:
     return agent is not None and ticket.queue in agent.queues
 
 
-def list_tickets(ctx: Context, who: Principal, query: TicketFilter) -> tuple[Sequence[Ticket], int]:
+def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
+                 waiting_longer_than: int | None = None) -> TicketListing:
+    """The supervisor's list: one page, the names it shows and the total, in one read.
+    `waiting_longer_than` (seconds): only queued tickets waiting that long by the clock."""
     who.require(Role.ADMIN)
+    if waiting_longer_than is not None:
+        cutoff = ctx.clock.now() - timedelta(seconds=waiting_longer_than)
+        query = replace(query, waiting_before=cutoff)
     with ctx.uow(write=False) as uow:
-        return uow.tickets.search(query), uow.tickets.count(query)
+        return uow.tickets.listing(query)
 
 
 def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[HistoryEntry]:

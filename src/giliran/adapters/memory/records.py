@@ -40,6 +40,8 @@ class InMemoryHistoryRepository:
         entries = (self._s.history_of.get(query.ticket_id, []) if query.ticket_id is not None
                    else self._s.history)
         found = [e for e in entries if self._matches(e, query)]
+        if query.newest_first:
+            found.reverse()
         return found[query.offset:query.offset + query.limit]
 
     def count(self, query: HistoryFilter) -> int:

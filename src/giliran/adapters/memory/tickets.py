@@ -8,13 +8,15 @@ import bisect
 import heapq
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from giliran.adapters.memory import listing
 from giliran.adapters.memory.journal import clone
 from giliran.domain.errors import DuplicateExternalId
 from giliran.domain.model import Priority, Ticket, TicketStatus
-from giliran.service.ports import TicketFilter
+from giliran.service.ports import TicketFilter, TicketListing
 
 if TYPE_CHECKING:
     from giliran.adapters.memory.state import QueueKey, Session
@@ -200,8 +202,14 @@ class InMemoryTicketRepository:
             found = [t.id for t in self._s.tickets.values() if _matches(t, query)]
         return [self._view(i) for i in found[query.offset:query.offset + query.limit]]
 
+    def listing(self, query: TicketFilter) -> TicketListing:
+        found = listing.listing(self._s, query)
+        return TicketListing([replace(row, ticket=self._view(row.ticket.id))
+                              for row in found.rows], found.total)
+
     def count(self, query: TicketFilter) -> int:
-        if query.status is QUEUED and query.agent_id is None and query.flagged is None:
+        if query == TicketFilter(status=QUEUED, queue=query.queue, limit=query.limit,
+                                 offset=query.offset):
             if query.queue is not None:
                 return len(self._s.queued.get(query.queue, ()))
             return sum(len(keys) for keys in self._s.queued.values())
@@ -209,9 +217,4 @@ class InMemoryTicketRepository:
 
 
 def _matches(ticket: Ticket, query: TicketFilter) -> bool:
-    return (
-        (query.status is None or ticket.status is query.status)
-        and (query.agent_id is None or ticket.agent_id == query.agent_id)
-        and (query.queue is None or ticket.queue == query.queue)
-        and (query.flagged is None or (ticket.flag is not None) == query.flagged)
-    )
+    return listing.matches_filter(ticket, query)

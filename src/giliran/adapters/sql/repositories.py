@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from giliran.adapters.sql import listing
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.domain.errors import DuplicateExternalId
@@ -52,7 +53,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.service.ports import HistoryFilter, TicketFilter
+from giliran.service.ports import HistoryFilter, TicketFilter, TicketListing
 
 _AGENT_FIELDS = ("name", "max_tickets", "auto_assign", "active", "presence", "rotation_order",
                  "active_tickets", "last_assigned_seq", "last_seen_at", "missed_in_row", "queues",
@@ -64,7 +65,7 @@ _TICKET_FIELDS = ("title", "description", "category", "queue", "external_id", "a
 _QUEUE_FIELDS = ("strategy", "accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "offline_policy", "max_wait_seconds", "auto_assign_percent", "active",
                  "priority_aging_seconds", "reply_accepts", "max_per_agent", "slot_freed_on",
-                 "claim", "pickup", "next_agent_id")
+                 "claim", "pickup", "next_agent_id", "service_level_seconds")
 _AGENT_COLUMNS = [t.agents.c.id, *(t.agents.c[f] for f in _AGENT_FIELDS)]
 _QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 
@@ -438,6 +439,9 @@ class SqlTicketRepository:
             select(func.count()).select_from(t.tickets).where(*_filters(query))
         ).scalar_one())
 
+    def listing(self, query: TicketFilter) -> TicketListing:
+        return listing.listing(self._conn, self._load, query)
+
     def _first(self, stmt: Select[Any], params: dict[str, Any]) -> Ticket | None:
         row = self._conn.execute(stmt, params).first()
         return self._load(row) if row else None
@@ -502,7 +506,8 @@ class SqlHistoryRepository:
 
     def search(self, query: HistoryFilter) -> list[HistoryEntry]:
         self.flush()
-        stmt = (select(t.history).where(*_history_filters(query)).order_by(t.history.c.id)
+        order = t.history.c.id.desc() if query.newest_first else t.history.c.id
+        stmt = (select(t.history).where(*_history_filters(query)).order_by(order)
                 .limit(query.limit).offset(query.offset))
         return [_entry(r) for r in self._conn.execute(stmt)]
 
@@ -596,6 +601,7 @@ class SqlQueueRepository:
             reply_accepts=row.reply_accepts, max_per_agent=row.max_per_agent,
             slot_freed_on=SlotFreedOn(row.slot_freed_on), claim=ClaimPolicy(row.claim),
             pickup=PickupPolicy(row.pickup), next_agent_id=row.next_agent_id,
+            service_level_seconds=row.service_level_seconds,
         )
         return queue
 
@@ -671,16 +677,7 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 
 def _filters(query: TicketFilter) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if query.status is not None:
-        found.append(t.tickets.c.status == query.status.value)
-    if query.agent_id is not None:
-        found.append(t.tickets.c.agent_id == query.agent_id)
-    if query.queue is not None:
-        found.append(t.tickets.c.queue == query.queue)
-    if query.flagged is not None:
-        found.append(t.FLAGGED if query.flagged else t.tickets.c.flag.is_(None))
-    return found
+    return listing.filters(query)
 
 
 _EVENT_INSERT = Direct(insert(t.events),

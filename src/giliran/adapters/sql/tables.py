@@ -70,6 +70,7 @@ queues = Table(
     Column("claim", String(10), nullable=False),
     Column("pickup", String(3), nullable=False),
     Column("next_agent_id", Integer, nullable=True),  # the rotation's pointer
+    Column("service_level_seconds", Integer, nullable=False),
 )
 
 agents = Table(

@@ -8,13 +8,14 @@ import io
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput
+from giliran.domain.listing import number_in
 from giliran.domain.model import Reason
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
 from giliran.entrypoints.api.errors import refusals
@@ -45,6 +46,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def history_filter(
     ticket_id: Id = None,
+    ticket: Annotated[str | None, Query(max_length=40, description="A ticket number "
+                                        "(INC20261202000013) or id")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="desc: newest first (a "
+                                                   "CSV export is always oldest first)")] = "asc",
     agent_id: Id = None,
     reason: Reason | None = None,
     queue: QueueName | None = None,
@@ -56,7 +61,11 @@ def history_filter(
     since, until = _utc(from_), _utc(to)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("'to' must be after 'from'")
-    return HistoryFilter(ticket_id=ticket_id, agent_id=agent_id,
+    if ticket is not None:
+        ticket_id = number_in(ticket)
+        if ticket_id is None or ticket_id > MAX_INT:
+            raise InvalidInput("'ticket' must be a ticket number (INC…) or id")
+    return HistoryFilter(ticket_id=ticket_id, newest_first=order == "desc", agent_id=agent_id,
                          reason=reason.value if reason else None, queue=queue, since=since,
                          until=until, limit=limit, offset=offset)
 
@@ -66,10 +75,12 @@ Filter = Annotated[HistoryFilter, Depends(history_filter)]
 
 @router.get("/history", openapi_extra=refusals(e.InvalidInput), response_model=HistoryPage)
 def history(query: Filter, ctx: Ctx, who: Admin) -> HistoryPage:
-    """Who had which ticket when, and why: every move, oldest first. `agent_id` matches the
-    agent on either side of a move; `from` is inclusive, `to` exclusive."""
-    found, total = audit.search_history(ctx, who, query)
-    return HistoryPage(items=[HistoryOut.of(e) for e in found], total=total,
+    """Who had which ticket when, and why: every move, oldest first (`order=desc`: newest
+    first). `ticket` takes a ticket number or id; `agent_id` matches the agent on either side
+    of a move; `from` is inclusive, `to` exclusive."""
+    found, total, numbers = audit.search_history(ctx, who, query)
+    return HistoryPage(items=[HistoryOut.of(e, numbers.get(e.ticket_id)) for e in found],
+                       total=total,
                        limit=query.limit, offset=query.offset)
 
 

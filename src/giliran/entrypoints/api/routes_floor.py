@@ -26,6 +26,7 @@ from giliran.entrypoints.api.schemas import (
     QueuePatch,
     RuntimeSettingsOut,
     RuntimeSettingsPatch,
+    ServiceLevelOut,
     WorkloadAgent,
     WorkloadOut,
     WorkloadPerQueue,
@@ -36,6 +37,7 @@ from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import floor, rollout_report, runtime
 from giliran.service.context import Context
 from giliran.service.floor import FloorGauges
+from giliran.service.floor_day import AgentToday
 
 router = APIRouter(route_class=ApiRoute, tags=["floor"])
 probes = APIRouter(route_class=ApiRoute, tags=["health"])
@@ -45,7 +47,8 @@ probes = APIRouter(route_class=ApiRoute, tags=["health"])
 def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
-        agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay())) for a in w.agents],
+        agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay()), w.agents_today.get(a.id))
+                for a in w.agents],
         queue=WorkloadQueue(pending=w.pending, online_agents=w.online_agents,
                             total_agents=w.total_agents, free_slots=w.free_slots),
         queues=[
@@ -54,7 +57,9 @@ def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
                              max_per_agent=q.queue.max_per_agent, claim=q.queue.claim,
                              pickup=q.queue.pickup, members=q.members,
                              online_members=q.online_members, free_slots=q.free_slots,
-                             oldest_waiting_since=q.oldest_waiting_since)
+                             oldest_waiting_since=q.oldest_waiting_since,
+                             service_level=ServiceLevelOut.of(q.service_level)
+                             if q.service_level else None)
             for q in w.queues
         ],
         flagged=[
@@ -66,7 +71,9 @@ def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
     )
 
 
-def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
+def _agent_row(a: Agent, day: floor.AgentDay, today: AgentToday | None) -> WorkloadAgent:
+    pauses = sorted((s.paused_at, s.pause_reason) for s in a.queue_state.values()
+                    if s.paused_at is not None)
     return WorkloadAgent(
         id=a.id, name=a.name, online=a.online, presence=a.presence, auto_assign=a.auto_assign,
         active_tickets=a.active_tickets, max_tickets=a.max_tickets,
@@ -74,6 +81,11 @@ def _agent_row(a: Agent, day: floor.AgentDay) -> WorkloadAgent:
         full=a.active_tickets >= a.max_tickets, queues=sorted(a.queues),
         missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a), assigned_today=day.assigned,
         completed_today=day.completed, missed_today=day.missed,
+        presence_since=today.presence_since if today else None, last_seen_at=a.last_seen_at,
+        away_reason=pauses[0][1] if pauses else None,
+        first_response_median_today=today.response_median if today else None,
+        handle_time_median_today=today.handle_median if today else None,
+        utilization_online_today=today.utilization if today else None,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from giliran.domain import errors as e
-from giliran.domain.model import Ticket, TicketStatus
+from giliran.domain.listing import TicketSort
+from giliran.domain.model import Priority, Ticket, TicketStatus
 from giliran.entrypoints.api.deps import (
     Admin,
     AdminOrAgent,
@@ -24,12 +25,15 @@ from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
+    ChannelName,
     HistoryOut,
+    ListedTicketOut,
+    ListedTicketPage,
+    PriorityLabel,
     QueueName,
     Reassign,
     TicketCreate,
     TicketOut,
-    TicketPage,
     TicketPatch,
 )
 from giliran.service import manual, tickets
@@ -57,7 +61,11 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
                     media_type="application/json")
 
 
-@router.get("", response_model=TicketPage)
+Search = Annotated[str | None, Query(max_length=100, description="A ticket number (or id), "
+                                    "or part of a title, customer name or external id")]
+
+
+@router.get("", response_model=ListedTicketPage)
 def list_tickets(
     ctx: Ctx,
     who: Admin,
@@ -66,16 +74,34 @@ def list_tickets(
     queue: QueueName | None = None,
     flagged: Annotated[bool | None, Query(description="Only tickets flagged (or not) for a "
                                           "supervisor")] = None,
+    q: Search = None,
+    priority: PriorityLabel | None = None,
+    channel: Annotated[ChannelName | None, Query(description="whatsapp, telegram, or api for "
+                                                 "tickets posted to the API")] = None,
+    open: Annotated[bool, Query(description="Only queued, assigned and in-progress "
+                                "tickets")] = False,
+    waiting_longer_than: Annotated[int | None, Query(
+        ge=0, le=366 * 86400, description="Only queued tickets waiting at least this many "
+        "seconds")] = None,
+    sort: Annotated[TicketSort | None, Query(description="queue_order by default for queued "
+                                             "tickets, number otherwise")] = None,
+    order: Annotated[Literal["asc", "desc"], Query(description="desc flips the sort; ties "
+                                                   "go by number")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
-) -> TicketPage:
-    """Queued tickets come in queue order (priority, then arrival); others by id."""
-    query = TicketFilter(status=status, agent_id=agent_id, queue=queue, flagged=flagged,
-                         limit=limit, offset=offset)
-    found, total = tickets.list_tickets(ctx, who, query)
-    deadlines = tickets.deadlines(ctx, found)
-    return TicketPage(items=[TicketOut.of(t, accept_deadline=deadlines.get(t.id)) for t in found],
-                      total=total, limit=limit, offset=offset)
+) -> ListedTicketPage:
+    """The supervisor's list: search, filters, a sort, a page and the total that match (one
+    database read per page). By default in queue order (priority, then moves to the front,
+    then arrival) for queued tickets, by number otherwise."""
+    if sort is None:
+        sort = TicketSort.QUEUE if status is TicketStatus.QUEUED else TicketSort.NUMBER
+    query = TicketFilter(
+        status=status, agent_id=agent_id, queue=queue, flagged=flagged, limit=limit,
+        offset=offset, text=q, priority=Priority.from_label(priority) if priority else None,
+        channel=channel, open_only=open, sort=sort, descending=order == "desc")
+    found = tickets.list_tickets(ctx, who, query, waiting_longer_than)
+    return ListedTicketPage(items=[ListedTicketOut.listed(row) for row in found.rows],
+                      total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.NotYourQueue),
@@ -103,9 +129,13 @@ async def accept_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) ->
 
 
 @router.post("/{ticket_id}/complete",
-             openapi_extra=HOLDER_MOVE,
+             openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition,
+                                    e.NotAccepted, e.AssignmentRevoked),
              response_model=TicketOut)
 async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, run: Run) -> TicketOut:
+    """Only a ticket in progress: one its holder has not accepted yet answers 409
+    `not_accepted` (the lifecycle is assigned, then in progress once accepted, then
+    completed)."""
     return TicketOut.of(await run.write(tickets.complete_ticket, ctx, who, ticket_id))
 
 

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from giliran.domain import text
 from giliran.domain.conversation import split_contact
+from giliran.domain.listing import since
 from giliran.domain.model import (
     Agent,
     ClaimPolicy,
@@ -38,8 +39,10 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.presets import Preset
+from giliran.domain.service_level import ServiceLevel, median, percentile
 from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, ShareOut, UsageOut
+from giliran.service.ports import ListedTicket
 from giliran.service.series import Series
 from giliran.service.stats import Stats
 
@@ -49,6 +52,7 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z]{1,20}$")]
 QueueName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # Request numbers and flags are strict: JSON true is no 1, and 5.0 or "5" is no count.
 Capacity = Annotated[int, PydanticStrict(), Field(ge=0, le=1000)]
@@ -228,9 +232,29 @@ class Reassign(Strict):
     force: Flag = Field(default=False, description="Past the agent's capacity or queues")
 
 
+class ListedTicketOut(TicketOut):
+    customer: str | None = Field(default=None, description="The customer's name, when known")
+    agent_name: str | None = Field(default=None, description="Who holds it")
+    since: datetime = Field(description="What \"waiting / held for\" counts from: when it "
+                            "entered the queue, was assigned, or closed")
+
+    @classmethod
+    def listed(cls, row: ListedTicket) -> ListedTicketOut:
+        base = TicketOut.of(row.ticket, accept_deadline=row.accept_deadline)
+        return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name,
+                   since=since(row.ticket))
+
+
 class TicketPage(BaseModel):
     items: list[TicketOut]
     total: int
+    limit: int
+    offset: int
+
+
+class ListedTicketPage(BaseModel):
+    items: list[ListedTicketOut]
+    total: int = Field(description="How many tickets match, on every page")
     limit: int
     offset: int
 
@@ -261,10 +285,12 @@ class HistoryOut(BaseModel):
                              'ticket"')
     detail: dict[str, Any] | None = Field(default=None, description="The same as data "
                                           "(strategy, agent_id, after, skipped, load, ...)")
+    ticket_number: str | None = Field(default=None, description="In GET /history")
 
     @classmethod
-    def of(cls, entry: HistoryEntry) -> HistoryOut:
-        return cls(id=entry.id, ticket_id=entry.ticket_id, at=entry.at, event=entry.event,
+    def of(cls, entry: HistoryEntry, number: str | None = None) -> HistoryOut:
+        return cls(id=entry.id, ticket_id=entry.ticket_id, ticket_number=number, at=entry.at,
+                   event=entry.event,
                    from_agent_id=entry.from_agent_id,
                    to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor,
                    note=entry.note, detail=entry.detail)
@@ -287,6 +313,17 @@ class WorkloadAgent(BaseModel):
     assigned_today: int
     completed_today: int
     missed_today: int
+    presence_since: datetime | None = Field(default=None, description="Its latest presence "
+                                            "change today (null: before today)")
+    last_seen_at: datetime | None = Field(default=None, description="Its last sign of life")
+    away_reason: str | None = Field(default=None, description="Why it receives nothing of a "
+                                    "queue: the reason of its first pause, if paused")
+    first_response_median_today: float | None = Field(
+        default=None, description="Seconds from its assignments to its accepts, today")
+    handle_time_median_today: float | None = Field(
+        default=None, description="Seconds from its accepts to completion, today")
+    utilization_online_today: float | None = Field(
+        default=None, description="Time holding at least one ticket over time online, today")
 
 
 class WorkloadQueue(BaseModel):
@@ -313,6 +350,35 @@ class WorkloadPerQueue(BaseModel):
     online_members: int
     free_slots: int
     oldest_waiting_since: datetime | None
+    service_level: ServiceLevelOut | None = Field(default=None, description="Today's (since "
+                                                  "midnight UTC)")
+
+
+class ServiceLevelOut(BaseModel):
+    """Against the queue's target: tickets answered (accepted) within `target_seconds` of
+    arriving, among those that arrived in the period and were answered or are past the
+    target unanswered."""
+
+    target_seconds: int
+    arrived: int
+    answered: int
+    within_target: int
+    counted: int = Field(description="Answered, or past the target unanswered: the share's "
+                         "denominator")
+    share_within_target: float | None
+    wait_median: float | None = Field(description="Seconds, stays in the queue that ended in "
+                                      "an assignment in the period")
+    wait_p90: float | None
+    first_response_median: float | None = Field(description="Seconds, arrival to first accept")
+
+    @classmethod
+    def of(cls, level: ServiceLevel) -> ServiceLevelOut:
+        return cls(target_seconds=level.target_seconds, arrived=level.arrived,
+                   answered=level.answered, within_target=level.within_target,
+                   counted=level.counted,
+                   share_within_target=level.share_within_target,
+                   wait_median=median(level.waits), wait_p90=percentile(level.waits, 0.9),
+                   first_response_median=median(level.first_responses))
 
 
 class FlaggedTicket(BaseModel):
@@ -351,6 +417,7 @@ class QueueOut(BaseModel):
     slot_freed_on: SlotFreedOn
     claim: ClaimPolicy
     pickup: PickupPolicy
+    service_level_seconds: int
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -363,6 +430,7 @@ class QueueOut(BaseModel):
             priority_aging_seconds=queue.priority_aging_seconds,
             reply_accepts=queue.reply_accepts, max_per_agent=queue.max_per_agent,
             slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
+            service_level_seconds=queue.service_level_seconds,
         )
 
 
@@ -398,6 +466,10 @@ class QueuePolicy(Strict):
                                   "member whose turn it is (turn: 409 not_your_turn)")
     pickup: PickupPolicy | None = Field(
         default=None, description="off: nobody picks up by hand (409 pickup_disabled)")
+    service_level_seconds: Annotated[int, PydanticStrict(), Field(ge=1, le=604800)] | None = (
+        Field(default=None, description="The service level's target: tickets answered "
+                                        "(accepted) within this many seconds of arriving; "
+                                        "default 300"))
     preset: Preset | None = Field(
         default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
                                   "slot_freed_on accept, accept_timeout_seconds 300, claim "
@@ -482,6 +554,9 @@ class StatsOut(BaseModel):
     orphaned_tickets: int = Field(description="Active tickets held by nobody right now; must "
                                               "be 0")
     orphans_requeued: int = Field(description="Orphans the periodic check found and requeued")
+    service_levels: dict[str, ServiceLevelOut] = Field(
+        default_factory=dict, description="Per queue, against its service_level_seconds: "
+        "tickets that arrived in the period, answered within the target, waits, first response")
 
     @classmethod
     def of(cls, s: Stats) -> StatsOut:
@@ -500,6 +575,7 @@ class StatsOut(BaseModel):
             utilization_band=BandOut(low=s.band[0], high=s.band[1]),
             fairness=[ShareOut.of(x) for x in s.shares], gini=_round(s.gini),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
+            service_levels={k: ServiceLevelOut.of(v) for k, v in s.service_levels.items()},
         )
 
 

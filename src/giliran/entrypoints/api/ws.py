@@ -230,8 +230,14 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
         await websocket.send_json(event.message())
         sent = event.id
         if event.type == "agent.changed" and sub.viewer.agent is not None:
-            # Its queues may have changed, and with them what it sees.
-            sub.viewer = await run_in_threadpool(stream.refreshed, ctx, sub.viewer.principal)
+            # Its queues may have changed, and with them what it sees; a deactivated agent's
+            # token is revoked, so its socket closes as a refused login would.
+            try:
+                sub.viewer = await run_in_threadpool(stream.refreshed, ctx,
+                                                     sub.viewer.principal)
+            except Unauthorized as exc:
+                await _refuse(websocket, 4401, exc.code, exc.message)
+                return
 
 
 async def _listen(websocket: WebSocket) -> None:

@@ -2,13 +2,16 @@
 // rotation and the chart, live from the stream; dialogs and the history live in their modules.
 
 import { $, ago, api, debounce, errorText, lang, login, Stream, t, toast } from "./common.js";
-import { CLAIM, FLAG, PRESENCE, SLOT, STATUS, STRATEGY } from "./labels.js";
+import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
-  moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext, setupForms,
+  editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
+  setupForms,
 } from "./admin_forms.js";
+import { setupPeople } from "./admin_people.js";
 import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
+import { fillTicketChoices, setupTickets, showTickets } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { Conversation } from "./conversation.js";
 
@@ -25,6 +28,8 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   conversation = new Conversation(granted, { readOnly: true });
   setupForms(floor);
   setupHistory(floor);
+  setupTickets(floor);
+  setupPeople(floor, editedAgent);
   bind();
   refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
   chart();
@@ -54,17 +59,16 @@ async function refresh() {
   const mine = ++latest;
   const get = (path) => api(floor.token, "GET", path);
   try {
-    const [workload, agents, queues, ...tickets] = await Promise.all([
-      get("/workload"), get("/agents"), get("/queues"),
-      get("/tickets?status=queued&limit=100"), get("/tickets?status=assigned&limit=100"),
-      get("/tickets?status=in_progress&limit=100"),
+    const [workload, agents, queues] = await Promise.all([
+      get("/workload"), get("/agents"), get("/queues"), showTickets(),
     ]);
     if (mine !== latest) return;
-    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues,
-                           tickets: tickets.flatMap((page) => page.items) });
+    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
     showFigures();
     keepFocus($("workload"), showWorkload);
-    keepFocus($("tickets"), showTickets);
+    fillTicketChoices();
+    const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
+    if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
     keepFocus($("rotation"), showRotation);
     fillHistoryChoices(floor);
     fillPeriodChoices(floor);
@@ -75,12 +79,23 @@ async function refresh() {
   }
 }
 
+let series = null;  // the chart's latest figures, redrawn when a queue's target changes
+let drawnTarget;
+
 async function chart() {
   try {
-    drawChart($("chart"), await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15"));
+    series = await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15");
+    drawSeries();
   } catch (error) {
     toast(errorText(error), "error");
   }
+}
+
+/** The target line: the tightest queue's service-level target, in minutes. */
+function drawSeries() {
+  const targets = floor.queues.map((q) => q.service_level_seconds).filter(Boolean);
+  drawnTarget = targets.length ? Math.min(...targets) / 60 : null;
+  drawChart($("chart"), series, drawnTarget);
 }
 
 const agentName = (id) =>
@@ -118,7 +133,8 @@ function showFigures() {
   field(all, "pending").textContent = w.queue.pending;
   field(all, "online").textContent = `${w.queue.online_agents}/${w.queue.total_agents}`;
   field(all, "free").textContent = w.queue.free_slots;
-  field(all, "flagged").textContent = w.flagged.length;
+  // Counted by the server per queue (the flagged list itself is capped).
+  field(all, "flagged").textContent = w.queues.reduce((sum, q) => sum + q.flagged, 0);
   const kept = new Map([...$("queue-figures").querySelectorAll(":scope > [data-queue]")]
     .map((el) => [el.dataset.queue, el]));
   for (const q of w.queues) {
@@ -141,10 +157,33 @@ function showFigures() {
       : "—";
     field(box, "claim").textContent = q.pickup === "off" ? t("pickup.off") : CLAIM[q.claim];
     field(box, "flagged").textContent = q.flagged;
+    showLevel(box, q.service_level);
     showNext(field(box, "next"), q);
     box.querySelector("button").setAttribute("aria-label", t("admin.queue_settings_for", { name: q.name }));
   }
   for (const gone of kept.values()) gone.remove();
+}
+
+/** Today's service level on a queue's card: answered within its target, waits, first response. */
+function showLevel(box, level) {
+  if (!level) return;
+  field(box, "sla-label").textContent = t("sla.within", { minutes: minutes(level.target_seconds) });
+  field(box, "sla").textContent = level.share_within_target === null ? "—"
+    : `${percent.format(level.share_within_target)} (${level.within_target}/${level.counted})`;
+  field(box, "wait").textContent = level.wait_median === null ? "—"
+    : `${duration(level.wait_median)} / ${duration(level.wait_p90)}`;
+  field(box, "first-response").textContent = duration(level.first_response_median);
+}
+
+const minutes = (seconds) => Math.round((seconds / 60) * 10) / 10;
+
+/** 75 -> "1m 15s"; null -> "—". */
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return t("time.seconds", { s });
+  const m = Math.floor(s / 60);
+  return m < 60 ? t("time.minutes", { m, s: s % 60 }) : t("time.hours", { h: Math.floor(m / 60), m: m % 60 });
 }
 
 /** Who is next in turn, and the supervisor's choice of it ("next in turn: ▾"). */
@@ -199,44 +238,25 @@ function showWorkload() {
       lift.dataset.queue = p.queue;
       presenceCell.append(" ", paused, " ", lift);
     }
+    const seen = document.createElement("span");
+    seen.className = "meta";
+    seen.textContent = [
+      a.presence_since ? t("admin.presence_since", { ago: ago(a.presence_since) }) : "",
+      a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
+      a.away_reason ? t("admin.away_reason", { reason: a.away_reason }) : "",
+    ].filter(Boolean).join(" · ");
+    presenceCell.append(seen);
+    presenceCell.className = "presence-cell";
     tr.append(cell(a.name), presenceCell, active, cell(a.missed_today, "num"),
               cell(a.assigned_today, "num"), cell(a.completed_today, "num"),
+              cell(duration(a.first_response_median_today), "num"),
+              cell(duration(a.handle_time_median_today), "num"),
+              cell(a.utilization_online_today === null ? "—" : percent.format(a.utilization_online_today), "num"),
               cell(a.auto_assign ? t("common.yes") : t("common.no")),
               cell(a.queues.join(", ")), actions);
     return tr;
   });
   $("workload").tBodies[0].replaceChildren(...rows);
-}
-
-function showTickets() {
-  const rows = floor.tickets.map((ticket) => {
-    const tr = document.createElement("tr");
-    tr.dataset.ticketId = ticket.id;
-    const status = cell(STATUS[ticket.status]);
-    if (ticket.flag) {
-      const flag = document.createElement("span");
-      flag.className = "badge flag";
-      flag.textContent = FLAG[ticket.flag];
-      status.append(" ", flag);
-    }
-    const since = cell("");
-    since.dataset.ago = ticket.assigned_at ?? ticket.created_at;
-    const actions = document.createElement("td");
-    actions.append(
-      button(t("admin.open"), t("admin.open_ticket", { number: ticket.number }), "conversation",
-             ticket.id),
-      " ",
-      button(t("admin.history"), t("admin.history_of", { number: ticket.number }), "history",
-             ticket.id),
-      " ",
-      button(t("admin.reassign"), t("admin.reassign_ticket", { number: ticket.number }),
-             "reassign", ticket.id));
-    tr.append(cell(ticket.number), cell(ticket.title), cell(ticket.queue), status,
-              cell(agentName(ticket.assigned_agent_id)), since, actions);
-    return tr;
-  });
-  $("tickets").tBodies[0].replaceChildren(...rows);
-  $("tickets-empty").hidden = rows.length > 0;
 }
 
 function showRotation() {

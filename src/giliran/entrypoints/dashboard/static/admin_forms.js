@@ -38,6 +38,7 @@ export function setupForms(state) {
     const body = {};
     for (const name of CHOICES) body[name] = form[name].value;
     for (const name of NUMBERS) body[name] = Number(form[name].value);
+    body.active = form.active.checked;  // off: the queue takes no new tickets
     await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
@@ -46,7 +47,7 @@ export function setupForms(state) {
 
 const NUMBERS = ["accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent",
-                 "max_per_agent"];
+                 "max_per_agent", "service_level_seconds"];
 const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup"];
 
 /** A preset at once; the dialog stays open showing what it set, for further changes. */
@@ -69,6 +70,7 @@ function fillQueue(queue) {
   const form = $("queue-form");
   for (const name of CHOICES) form[name].value = queue[name];
   for (const name of NUMBERS) form[name].value = queue[name];
+  form.active.checked = queue.active;
 }
 
 /** The rollout so far: which way the last day's tickets went, and how the manual ones ended. */
@@ -147,8 +149,13 @@ export function openReassign(ticket) {
   $("reassign-dialog").showModal();
 }
 
+/** The agent whose settings are open. */
+export const editedAgent = () => editingAgent;
+
 export function openAgent(agent) {
   editingAgent = agent;
+  delete $("agent-deactivate").dataset.armed;
+  $("agent-deactivate").textContent = t("people.deactivate");
   $("agent-dialog-title").textContent = t("agent_settings.title", { name: agent.name });
   $("agent-max").value = agent.max_tickets;
   $("agent-auto").checked = agent.auto_assign;

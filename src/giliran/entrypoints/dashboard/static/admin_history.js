@@ -1,4 +1,5 @@
-// The assignment history: filters, pages, and the CSV export (fetched with the token).
+// The assignment history, newest first and by ticket number: filters, pages, and the CSV
+// export of every match (fetched with the token).
 
 import { $, api, dateTime, errorText, t, toast } from "./common.js";
 import { eventName, REASON, why } from "./labels.js";
@@ -27,7 +28,7 @@ export function setupHistory(state) {
 export function showTicketHistory(ticketId) {
   const form = $("history-filters");
   form.reset();
-  form.ticket_id.value = ticketId;
+  form.ticket.value = floor.tickets.find((x) => x.id === ticketId)?.number ?? ticketId;
   search(0).then(() => $("history-title").scrollIntoView());
 }
 
@@ -49,7 +50,7 @@ function refill(select, choices) {
 function query() {
   const form = $("history-filters");
   const params = new URLSearchParams();
-  for (const name of ["ticket_id", "agent_id", "reason", "queue"]) {
+  for (const name of ["ticket", "agent_id", "reason", "queue"]) {
     if (form[name].value) params.set(name, form[name].value);
   }
   for (const name of ["from", "to"]) {  // the browser's local time, sent as UTC
@@ -61,6 +62,7 @@ function query() {
 async function search(from) {
   const params = query();
   params.set("limit", PAGE);
+  params.set("order", "desc");  // the latest moves first
   params.set("offset", from);
   try {
     const page = await api(floor.token, "GET", `/history?${params}`);
@@ -85,7 +87,8 @@ function show(items) {
     const tr = document.createElement("tr");
     const moved = [name(entry.from_agent_id), name(entry.to_agent_id)];
     const nameOf = (id, fallback) => floor.agents.find((a) => a.id === id)?.name ?? fallback;
-    const text = [dateTime(entry.at), `#${entry.ticket_id}`, eventName(entry.event),
+    const text = [dateTime(entry.at), entry.ticket_number ?? `#${entry.ticket_id}`,
+                  eventName(entry.event),
                   REASON[entry.reason] ?? entry.reason,
                   moved[0] || moved[1] ? `${moved[0] || "—"} → ${moved[1] || "—"}` : "",
                   actor(entry.actor), why(entry.detail, nameOf)];

@@ -15,6 +15,8 @@ let me = null;
 let latest = 0;  // the newest refresh; an older answer arriving late is dropped
 let audio = null;
 let conversation = null;
+let full = false;  // no room: pick-ups are refused, so their buttons are off
+const baseTitle = document.title;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, agent) => {
   token = granted;
@@ -62,6 +64,7 @@ function onEvent(event) {
   if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
     beep();
+    notify(ticket);
   } else if (["ticket.escalated", "ticket.unassigned"].includes(event.type)
              && event.from_agent_id === me.id && event.actor !== `agent:${me.id}`) {
     toast(t("agent.toast_taken", { number: ticket.number }), "warn");
@@ -93,6 +96,12 @@ function showMe(queue) {
   else if (!me.auto_assign) line = t("agent.manual_only");
   else if (free === 0) line = t("agent.slots_full");
   $("slots-line").textContent = line;
+  full = free === 0;
+  $("pickup-full").hidden = !full;
+  $("pickup-full").textContent = t("agent.pickup_full", { count: queue.count, max: queue.max });
+  // The tab says how many tickets wait for this agent's accept, seen from another tab too.
+  const waiting = queue.queue.filter((ticket) => ticket.status === "assigned").length;
+  document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
 }
 
 /** The queues the agent is paused in (after missing tickets there), each with its Resume. */
@@ -148,6 +157,8 @@ function showQueue(queue) {
     field(li, "deadline").dataset.deadline = ticket.accept_deadline ?? "";
     field(li, "deadline").hidden = !ticket.accept_deadline;
     li.querySelector('[data-action="accept"]').hidden = ticket.status !== "assigned";
+    // Only what was accepted can be completed (assigned -> in progress -> completed).
+    li.querySelector('[data-action="complete"]').hidden = ticket.status !== "in_progress";
   });
   $("queue-empty").hidden = queue.count > 0;
 }
@@ -160,8 +171,12 @@ function showAvailable(page) {
     field(li, "queue").textContent = ticket.queue;
     field(li, "title").textContent = ticket.title;
     field(li, "waiting").dataset.waiting = ticket.created_at;
+    const pickup = li.querySelector('[data-action="pickup"]');
+    pickup.disabled = full;
+    if (full) pickup.setAttribute("aria-describedby", "pickup-full");
+    else pickup.removeAttribute("aria-describedby");
   });
-  $("pickup-empty").hidden = page.items.length > 0;
+  $("pickup-empty").hidden = page.items.length > 0 || full;
 }
 
 /** Every second: the relative times and the countdowns. */
@@ -217,6 +232,8 @@ function bind() {
     const queue = button?.closest("li").dataset.queue;
     if (queue) act("POST", `/agent/queues/${encodeURIComponent(queue)}/resume`);
   });
+  $("notify-toggle").addEventListener("click", askToNotify);
+  showNotifyState();
   const sound = $("sound-toggle");
   sound.checked = localStorage.getItem(SOUND_KEY) === "on";
   sound.addEventListener("change", () => {
@@ -261,4 +278,28 @@ function beep() {
   tone.connect(gain).connect(audio.destination);
   tone.start();
   tone.stop(audio.currentTime + 0.35);
+}
+
+/** Desktop notifications: asked for only when the agent clicks, never on load. */
+async function askToNotify() {
+  if (!("Notification" in window)) return showNotifyState();
+  await Notification.requestPermission();
+  showNotifyState();
+}
+
+function showNotifyState() {
+  const supported = "Notification" in window;
+  const state = supported ? Notification.permission : "unsupported";
+  $("notify-toggle").hidden = state === "granted" || !supported;
+  $("notify-state").textContent = {
+    granted: t("agent.notify_on"), denied: t("agent.notify_denied"),
+    unsupported: t("agent.notify_unsupported"),
+  }[state] ?? "";
+}
+
+function notify(ticket) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const note = new Notification(t("agent.toast_new", { number: ticket.number, title: ticket.title }),
+                                { tag: `giliran-${ticket.id}` });
+  note.addEventListener("click", () => { window.focus(); note.close(); });
 }

@@ -1,5 +1,6 @@
-// The queue over the last hours, drawn as inline SVG: the depth as a line (left scale) and the
-// mean wait of the tickets assigned as bars (right scale, minutes).
+// The queue over the last hours, drawn as inline SVG: the depth as a line (left scale), the
+// mean wait of the tickets assigned as bars (right scale, minutes) and the service-level
+// target as a dashed line on that scale.
 
 import { lang, t } from "./common.js";
 
@@ -21,11 +22,11 @@ function ceiling(value) {
   return Math.ceil(value / step) * step;
 }
 
-export function drawChart(container, series) {
+export function drawChart(container, series, targetMinutes = null) {
   const buckets = series.buckets;
   const depthTop = ceiling(Math.max(...buckets.map((b) => b.queued), 0));
   const waits = buckets.map((b) => (b.mean_wait_seconds ?? 0) / 60);
-  const waitTop = ceiling(Math.max(...waits, 0));
+  const waitTop = ceiling(Math.max(...waits, targetMinutes ?? 0, 0));
   const plotW = W - LEFT - RIGHT, plotH = H - TOP - BOTTOM;
   const step = plotW / Math.max(1, buckets.length);
   const x = (i) => LEFT + step * i;
@@ -58,5 +59,10 @@ export function drawChart(container, series) {
   });
   const points = buckets.map((b, i) => `${x(i) + step / 2},${yDepth(b.queued)}`).join(" ");
   svg.append(el("polyline", { class: "depth", points }));
+  if (targetMinutes) {  // the service-level target, on the wait scale
+    const y = yWait(targetMinutes);
+    svg.append(el("line", { class: "target", x1: LEFT, y1: y, x2: W - RIGHT, y2: y,
+                            "data-minutes": targetMinutes }));
+  }
   container.replaceChildren(svg);
 }

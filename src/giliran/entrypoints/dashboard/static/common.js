@@ -81,6 +81,7 @@ export function errorText(error) {
     capacity_exceeded: t("error.capacity_exceeded"),
     assignment_revoked: t("error.assignment_revoked"),
     invalid_transition: t("error.invalid_transition"),
+    not_accepted: t("error.not_accepted"),
     not_your_ticket: t("error.not_your_ticket"),
     outside_customer_window: t("error.outside_customer_window"),
     no_channel: t("error.no_channel"),
@@ -208,3 +209,19 @@ $("lang-select").addEventListener("change", (event) => {
   document.cookie = `giliran_lang=${event.target.value}; path=/; max-age=31536000; samesite=lax`;
   location.reload();
 });
+
+/** Every cell of a `table.stack` carries its column's header (as `data-label`), for the
+ * card layout phones get: kept up to date however a table is redrawn. */
+function labelCells() {
+  for (const table of document.querySelectorAll("table.stack")) {
+    const heads = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+    for (const tbody of table.tBodies) {
+      for (const tr of tbody.rows) {
+        [...tr.cells].forEach((td, i) => {
+          if (td.dataset.label === undefined) td.dataset.label = heads[i] ?? "";
+        });
+      }
+    }
+  }
+}
+new MutationObserver(labelCells).observe(document.body, { childList: true, subtree: true });

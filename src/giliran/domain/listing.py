@@ -1,0 +1,56 @@
+"""How a supervisor finds tickets on a busy floor: what a search text means and the orders a
+list can be sorted in. Pure, so the SQL and in-memory listings read them alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from giliran.domain.model import Ticket, TicketStatus
+
+NO_CHANNEL = "api"  # the channel of a ticket posted to the API (it has no contact)
+_NUMBER = re.compile(r"^(?:INC)?(\d{8})?(\d{1,9})$", re.IGNORECASE)
+
+
+class TicketSort(StrEnum):
+    QUEUE = "queue_order"  # priority, then moves to the front, then arrival
+    NUMBER = "number"
+    PRIORITY = "priority"
+    WAITING = "waiting"  # since it entered the queue, or was assigned: the longest first
+    TITLE = "title"
+    QUEUE_NAME = "queue"
+    STATUS = "status"
+    AGENT = "agent"
+
+
+def number_in(text: str) -> int | None:
+    """The ticket id a search text names: a whole number (INC20261202000013), its digits, or
+    its id ("13"); None when the text is no number."""
+    found = _NUMBER.match(text.strip())
+    return int(found.group(2)) if found else None
+
+
+def like_pattern(text: str) -> str:
+    """`text` anywhere, with LIKE's wildcards taken literally (escaped with a backslash)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def channel_of(contact: str | None) -> str:
+    return contact.partition(":")[0] if contact else NO_CHANNEL
+
+
+def since(ticket: Ticket) -> datetime:
+    """What "waiting / held for" counts from: entering the queue, or the assignment."""
+    if ticket.status is TicketStatus.QUEUED:
+        return ticket.queued_at or ticket.created_at
+    if ticket.status.is_active:
+        return ticket.assigned_at or ticket.created_at
+    return ticket.closed_at or ticket.created_at
+
+
+def personal_order(held: list[Ticket]) -> list[Ticket]:
+    """An agent's own queue as it works through it: the most urgent first, then the oldest
+    (by arrival) of a priority."""
+    return sorted(held, key=lambda t: (-int(t.priority), t.created_at, t.id))

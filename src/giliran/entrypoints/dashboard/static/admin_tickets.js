@@ -1,0 +1,238 @@
+// The supervisor's ticket list: searched, filtered, sorted and paged by the server (one page at
+// a time, with the total), and each row's moves (reassign, unassign, cancel, priority, front)
+// answered in the row itself with the server's words when refused.
+
+import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
+import { FLAG, PRIORITY, STATUS } from "./labels.js";
+
+const PAGE = 25;
+const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
+let floor = null;
+let offset = 0;
+let latest = 0;
+let armed = null;  // the ticket whose Cancel was clicked once (kept across redraws)
+
+export function setupTickets(state) {
+  floor = state;
+  const form = $("tickets-filters");
+  form.addEventListener("submit", (event) => { event.preventDefault(); fromStart(); });
+  form.addEventListener("change", fromStart);
+  $("tickets-q").addEventListener("input", debounce(fromStart, 300));
+  $("tickets-prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); showTickets(); });
+  $("tickets-next").addEventListener("click", () => { offset += PAGE; showTickets(); });
+  $("tickets").addEventListener("click", onAction);
+  $("tickets").addEventListener("change", (event) => {
+    const select = event.target.closest('select[data-action="priority"]');
+    if (select) move(select, "PATCH", "", { priority: select.value });
+  });
+}
+
+function fromStart() {
+  offset = 0;
+  showTickets();
+}
+
+/** The filters' choices that follow the floor: its queues and agents. */
+export function fillTicketChoices() {
+  keepChoices($("tickets-queue"), floor.queues.map((q) => [q.name, q.name]));
+  keepChoices($("tickets-agent"), floor.agents.map((a) => [String(a.id), a.name]));
+}
+
+function keepChoices(select, pairs) {
+  const chosen = select.value;
+  const any = select.options[0];
+  select.replaceChildren(any, ...pairs.map(([value, text]) => new Option(text, value)));
+  select.value = pairs.some(([value]) => value === chosen) ? chosen : "";
+}
+
+function query() {
+  const params = new URLSearchParams({ limit: PAGE, offset });
+  const status = $("tickets-status").value;
+  if (status === "open") params.set("open", "true");
+  else if (status) params.set("status", status);
+  const q = $("tickets-q").value.trim();
+  if (q) params.set("q", q);
+  for (const [id, name] of [["tickets-queue", "queue"], ["tickets-priority", "priority"],
+                            ["tickets-agent", "agent_id"], ["tickets-channel", "channel"]]) {
+    if ($(id).value) params.set(name, $(id).value);
+  }
+  const minutes = Number($("tickets-waiting").value);
+  if (minutes > 0) params.set("waiting_longer_than", String(Math.round(minutes * 60)));
+  if ($("tickets-flagged").checked) params.set("flagged", "true");
+  params.set("sort", $("tickets-sort").value);
+  params.set("order", $("tickets-order").value);
+  return params;
+}
+
+export async function showTickets() {
+  const mine = ++latest;
+  try {
+    const page = await api(floor.token, "GET", `/tickets?${query()}`);
+    if (mine !== latest) return;
+    if (page.items.length === 0 && offset > 0 && page.total > 0) {  // the last page emptied
+      offset = Math.max(0, (Math.ceil(page.total / PAGE) - 1) * PAGE);
+      return showTickets();
+    }
+    floor.tickets = page.items;
+    draw(page);
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+function draw(page) {
+  const focused = document.activeElement;
+  const again = $("tickets").contains(focused) && focused.dataset.action
+    ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id}"]` : null;
+  const errors = new Map([...$("tickets").querySelectorAll("[data-field=error]:not(:empty)")]
+    .map((p) => [p.dataset.id, p.textContent]));
+  // One tbody per ticket: its figures, then its actions on a row of their own below them.
+  for (const old of [...$("tickets").tBodies]) old.remove();
+  $("tickets").append(...page.items.map((ticket) => rows(ticket, errors)));
+  $("tickets-empty").hidden = page.items.length > 0;
+  $("tickets-count").textContent = page.total
+    ? t("history.range", { first: page.offset + 1, last: page.offset + page.items.length,
+                           total: page.total })
+    : "";
+  $("tickets-prev").disabled = page.offset === 0;
+  $("tickets-next").disabled = page.offset + page.items.length >= page.total;
+  if (again) $("tickets").querySelector(again)?.focus();
+  for (const el of $("tickets").querySelectorAll("[data-ago]")) {
+    el.textContent = el.dataset.ago ? ago(el.dataset.ago) : "—";
+  }
+}
+
+const cell = (text) => {
+  const td = document.createElement("td");
+  td.textContent = text ?? "—";
+  return td;
+};
+
+function button(text, label, action, ticket, quiet = true) {
+  const b = document.createElement("button");
+  Object.assign(b, { type: "button", className: quiet ? "quiet" : "", textContent: text });
+  b.setAttribute("aria-label", label);
+  b.dataset.action = action;
+  b.dataset.id = ticket.id;
+  return b;
+}
+
+function rows(ticket, errors) {
+  const tbody = document.createElement("tbody");
+  tbody.dataset.ticketId = ticket.id;
+  const tr = document.createElement("tr");
+  tr.className = "ticket";
+  const open = ["queued", "assigned", "in_progress"].includes(ticket.status);
+  const priority = document.createElement("td");
+  const badge = document.createElement("span");
+  badge.className = "badge priority";
+  badge.dataset.priority = ticket.priority;
+  badge.textContent = PRIORITY[ticket.priority];
+  priority.append(badge);
+  const status = cell(STATUS[ticket.status]);
+  if (ticket.flag) {
+    const flag = document.createElement("span");
+    flag.className = "badge flag";
+    flag.textContent = FLAG[ticket.flag];
+    status.append(" ", flag);
+  }
+  const since = cell("");
+  since.dataset.ago = ticket.since;
+  const deadline = cell("");
+  deadline.dataset.ago = ticket.accept_deadline ?? "";
+  const actions = document.createElement("td");
+  actions.colSpan = 10;
+  actions.dataset.label = "";  // no column of its own
+  const n = ticket.number;
+  actions.append(
+    button(t("admin.open"), t("admin.open_ticket", { number: n }), "conversation", ticket),
+    button(t("admin.history"), t("admin.history_of", { number: n }), "history", ticket));
+  if (open) {
+    actions.append(button(t("admin.reassign"), t("admin.reassign_ticket", { number: n }),
+                          "reassign", ticket));
+    if (ticket.status !== "queued") {
+      actions.append(button(t("tickets.unassign"), t("tickets.unassign_ticket", { number: n }),
+                            "unassign", ticket));
+    }
+    actions.append(prioritySelect(ticket));
+    if (ticket.status === "queued") {
+      actions.append(button(t("tickets.front"), t("tickets.front_ticket", { number: n }),
+                            "front", ticket));
+    }
+    actions.append(armed === ticket.id
+      ? button(t("tickets.cancel_confirm"), t("tickets.cancel_confirm_ticket", { number: n }),
+               "cancel", ticket, false)
+      : button(t("tickets.cancel"), t("tickets.cancel_ticket", { number: n }), "cancel", ticket));
+  }
+  const error = document.createElement("p");
+  error.className = "error";
+  error.setAttribute("role", "alert");
+  error.dataset.field = "error";
+  error.dataset.id = ticket.id;
+  error.textContent = errors.get(String(ticket.id)) ?? "";
+  actions.append(error);
+  tr.append(cell(ticket.number), priority, cell(ticket.title), cell(ticket.customer),
+            cell(CHANNEL[ticket.channel ?? "api"] ?? ticket.channel), cell(ticket.queue), status,
+            cell(ticket.agent_name), since, deadline);
+  tr.cells[2].className = "wrap";
+  const below = document.createElement("tr");
+  below.className = "row-actions";
+  below.append(actions);
+  tbody.append(tr, below);
+  return tbody;
+}
+
+function prioritySelect(ticket) {
+  const select = document.createElement("select");
+  for (const value of ["urgent", "high", "normal", "low"]) {
+    select.append(new Option(PRIORITY[value], value));
+  }
+  select.value = ticket.priority;
+  select.dataset.action = "priority";
+  select.dataset.id = ticket.id;
+  select.setAttribute("aria-label", t("tickets.priority_of", { number: ticket.number }));
+  return select;
+}
+
+function onAction(event) {
+  const target = event.target.closest("button[data-action]");
+  if (!target) return;
+  const action = target.dataset.action;
+  if (action === "unassign") move(target, "POST", "/unassign");
+  else if (action === "front") move(target, "POST", "/front");
+  else if (action === "cancel") {
+    // Two clicks: the first asks, the second cancels (no modal prompt to dismiss by mistake).
+    const id = Number(target.dataset.id);
+    if (armed === id) {
+      armed = null;
+      move(target, "POST", "/cancel");
+    } else {
+      armed = id;
+      const ticket = floor.tickets.find((x) => x.id === id);
+      target.replaceWith(button(t("tickets.cancel_confirm"),
+                                t("tickets.cancel_confirm_ticket", { number: ticket.number }),
+                                "cancel", ticket, false));
+      $("tickets").querySelector(`[data-action="cancel"][data-id="${id}"]`).focus();
+    }
+  }
+}
+
+/** One move on a ticket; a refusal is shown in its row, in the server's words. */
+async function move(control, method, suffix, body) {
+  const id = control.dataset.id;
+  const error = $("tickets").querySelector(`[data-field=error][data-id="${id}"]`);
+  if (error) error.textContent = "";
+  control.disabled = true;
+  try {
+    const ticket = await api(floor.token, method, `/tickets/${id}${suffix}`, body);
+    toast(t("tickets.done", { number: ticket.number, status: STATUS[ticket.status] }));
+  } catch (exc) {
+    // Our sentence for the kind of refusal, and the server's own words about this ticket.
+    const said = errorText(exc);
+    if (error) error.textContent = exc.message && !said.includes(exc.message)
+      ? `${said} (${exc.message})` : said;
+    control.disabled = false;
+    return;
+  }
+  floor.refresh();
+}
