@@ -168,7 +168,7 @@ class DispatchMachine(RuleBasedStateMachine):
         ticket = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
         holder = ticket.agent_id
         try:
-            if accept_first and holder is not None:
+            if accept_first and holder is not None and ticket.status is TicketStatus.ASSIGNED:
                 ticket_service.accept_ticket(self.ctx, self.as_agent(holder), ticket_id)
             who = ADMIN if by_admin or holder is None else self.as_agent(holder)
             done = ticket_service.complete_ticket(self.ctx, who, ticket_id)
