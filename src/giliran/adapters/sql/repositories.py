@@ -90,22 +90,40 @@ _TICKET_SAVE = Direct(
     .values({f: bindparam(f"v_{f}") for f in _TICKET_FIELDS})
 )
 # The head reads the partial index on (priority DESC, queue_order, id) WHERE dispatchable, one
-# index step; a position is three range counts on the one on (queue, priority DESC,
-# queue_order, id) WHERE queued (an OR of them would make the planners scan instead).
+# index step.
 _DISPATCHABLE = select(t.tickets).where(t.DISPATCHABLE)
 _IN_QUEUE = t.tickets.c.queue == bindparam("queue")
-_AHEAD_BY_PRIORITY = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, _IN_QUEUE, t.tickets.c.priority > bindparam("priority")
+# A queued ticket's place in its own queue. Neither database's B-trees can say how many entries
+# precede a key without walking them, so the number of queued tickets per (queue, priority) is
+# kept by triggers (table queue_depth, migration 0016) and only the ticket's own priority is
+# walked, from the nearer end, on the partial index on (queue, priority DESC, queue_order, id)
+# WHERE queued. A new ticket is last among its priority: nothing behind it to count. Ranges
+# are split on queue_order and id, since an OR of them makes the planners scan instead.
+_DEPTH = t.queue_depth.c
+_DEPTH_ABOVE = select(func.coalesce(func.sum(_DEPTH.queued), 0)).where(
+    _DEPTH.queue == bindparam("queue"), _DEPTH.priority > bindparam("priority")
 ).scalar_subquery()
-_AHEAD_BY_ORDER = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"),
-    t.tickets.c.queue_order < bindparam("queue_order"),
+_DEPTH_OWN = select(func.coalesce(func.sum(_DEPTH.queued), 0)).where(
+    _DEPTH.queue == bindparam("queue"), _DEPTH.priority == bindparam("priority")
 ).scalar_subquery()
-_AHEAD_BY_ARRIVAL = select(func.count()).select_from(t.tickets).where(
-    t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"),
-    t.tickets.c.queue_order == bindparam("queue_order"), t.tickets.c.id < bindparam("id"),
-).scalar_subquery()
-_POSITION = select(_AHEAD_BY_PRIORITY + _AHEAD_BY_ORDER + _AHEAD_BY_ARRIVAL)
+_SAME_PRIORITY = (t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"))
+_SAME_ORDER = t.tickets.c.queue_order == bindparam("queue_order")
+
+
+def _counted(*where: ColumnElement[bool]) -> Any:
+    """How many queued tickets of the priority match, counting no further than `cap`."""
+    found = select(literal(1)).where(*_SAME_PRIORITY, *where).limit(bindparam("cap"))
+    return select(func.count()).select_from(found.subquery()).scalar_subquery()
+
+
+_BEHIND = (_counted(t.tickets.c.queue_order > bindparam("queue_order"))
+           + _counted(_SAME_ORDER, t.tickets.c.id > bindparam("id")))
+_AHEAD = (_counted(t.tickets.c.queue_order < bindparam("queue_order"))
+          + _counted(_SAME_ORDER, t.tickets.c.id < bindparam("id")))
+_POSITION_FROM_END = select(_DEPTH_ABOVE, _DEPTH_OWN, _BEHIND)
+_BEHIND_ONLY = select(_BEHIND)
+_AHEAD_ONLY = select(_AHEAD)
+_NEAR_END = 64  # counted in the first statement; a new ticket has none behind it
 _HOLDER = t.agents.alias("holder")
 _ORPHANS = (
     select(t.tickets)
@@ -187,13 +205,18 @@ _COUNTED: dict[SlotFreedOn, Any] = {
 }
 _MEMBERS_IN_TURN = (_AGENT_SELECT.where(t.agents.c.active, _SERVES)
                     .order_by(t.agents.c.rotation_order, t.agents.c.id))
-_MEMBERS = select(func.count()).select_from(t.agents).where(
-    t.agents.c.active, t.agents.c.auto_assign, _SERVES
-)
 _MEMBERSHIP_DELETE = delete(t.agent_queues).where(
     t.agent_queues.c.agent_id == bindparam("agent_id"))
 _MEMBERSHIP_INSERT = insert(t.agent_queues)
-_MEMBERS_BESIDES = _MEMBERS.where(t.agents.c.id.not_in(bindparam("excluded", expanding=True)))
+# Whether anyone is left who could receive a ticket: the first such member, from the membership
+# index of the queue, instead of a count over every member (5,000 agents: 1.3 ms on SQLite).
+_ANY_MEMBER_BESIDES = select(func.count()).select_from(
+    select(literal(1)).select_from(t.agent_queues)
+    .join(t.agents, t.agents.c.id == t.agent_queues.c.agent_id)
+    .where(t.agent_queues.c.queue == bindparam("queue"), t.agents.c.active,
+           t.agents.c.auto_assign,
+           t.agent_queues.c.agent_id.not_in(bindparam("excluded", expanding=True)))
+    .limit(1).subquery())
 _SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
 _EligibleKey = tuple[tuple[str, ...], int | None, SlotFreedOn | None]
@@ -301,10 +324,9 @@ class SqlAgentRepository:
         return [self._load(r) for r in rows]
 
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        if not excluding:
-            return int(self._conn.execute(_MEMBERS, {"queue": queue}).scalar_one())
+        """Stops at 1 (the port allows it): the escalation asks whether anyone is left."""
         params = {"queue": queue, "excluded": sorted(excluding)}
-        return int(self._conn.execute(_MEMBERS_BESIDES, params).scalar_one())
+        return int(self._conn.execute(_ANY_MEMBER_BESIDES, params).scalar_one())
 
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
         found = [self._load(r) for r in self._conn.execute(_SILENT_NEVER_SEEN, {"limit": limit})]
@@ -386,9 +408,22 @@ class SqlTicketRepository:
         return [self._load(r) for r in rows]
 
     def queue_position(self, ticket: Ticket) -> int:
-        params = {"priority": int(ticket.priority), "queue_order": ticket.queue_order,
-                  "id": ticket.id, "queue": ticket.queue}
-        return int(self._conn.execute(_POSITION, params).scalar_one()) + 1
+        """Higher priorities from the kept depths, then the ticket's own priority counted from
+        the nearer end: at most half of it is walked, none of it for a new ticket."""
+        params: dict[str, Any] = {
+            "priority": int(ticket.priority), "queue_order": ticket.queue_order,
+            "id": ticket.id, "queue": ticket.queue, "cap": _NEAR_END}
+        above, own, behind = map(int, self._conn.execute(_POSITION_FROM_END, params).one())
+        if behind >= _NEAR_END:
+            half = params["cap"] = own // 2 + 1
+            behind = int(self._conn.execute(_BEHIND_ONLY, params).scalar_one())
+            if behind >= half:  # nearer the head: count those ahead instead
+                params["cap"] = own
+                ahead = int(self._conn.execute(_AHEAD_ONLY, params).scalar_one())
+                return above + ahead + 1
+        # Outside one transaction (PostgreSQL's read committed) a concurrent change may land
+        # between the statements; a place is never below 1.
+        return max(above + own - behind, 1)
 
     def orphans(self, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_ORPHANS, {"limit": limit})

@@ -276,6 +276,16 @@ counters = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+# How many tickets are queued per queue and priority, kept by triggers on `tickets` (migration
+# 0016), so a ticket's place in its queue never counts the whole backlog.
+queue_depth = Table(
+    "queue_depth",
+    metadata,
+    Column("queue", String(100), primary_key=True),
+    Column("priority", SmallInteger, primary_key=True),
+    Column("queued", BigInteger, nullable=False),
+)
+
 runtime_settings = Table(
     "runtime_settings",
     metadata,
