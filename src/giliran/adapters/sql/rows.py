@@ -7,8 +7,10 @@ lists in several places; a field without a column fails at import, unless it is 
 stored. A field whose shape needs more (an agent's per-queue state) brings its own pair of
 converters.
 
-The converters are worked out once per class, at import: loading and saving a ticket is a
-loop over precomputed (name, converter) pairs, about as fast as the hand-written dicts were.
+The converters are worked out once per class, at import, and compiled into plain functions
+(a dict display to save, one constructor call to load), as fast as the hand-written ones they
+replace: a loop over (name, converter) pairs cost ~10 µs more per saved ticket, on a path that
+runs a few times per request.
 """
 
 from __future__ import annotations
@@ -55,31 +57,56 @@ class RowMap(Generic[T]):
         self.loaded = tuple(names)  # what a row is read into, key included
         self.added = tuple(n for n in names if n != key)  # what an INSERT writes
         self.saved = tuple(n for n in self.added if n not in set(insert_only))  # an UPDATE
-        self._added = tuple((n, pairs[n][0]) for n in self.added)
-        self._saved = tuple((n, pairs[n][0]) for n in self.saved)
-        self._from = tuple((n, pairs[n][1]) for n in names)
+        self._saved_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.saved))
+        self._added_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.added))
+        self._load_fn = _compile_load(cls, tuple((n, pairs[n][1]) for n in names))
 
     def values(self, obj: T) -> dict[str, Any]:
         """What an UPDATE of `obj` sets."""
-        return _convert(obj, self._saved)
+        found: dict[str, Any] = self._saved_fn(obj)
+        return found
 
     def insert_values(self, obj: T) -> dict[str, Any]:
         """What an INSERT of `obj` writes (its key comes from the database, or is given)."""
-        return _convert(obj, self._added)
+        found: dict[str, Any] = self._added_fn(obj)
+        return found
 
     def load(self, row: Any) -> T:
-        values = {}
-        for name, from_column in self._from:
-            value = getattr(row, name)
-            values[name] = value if from_column is None or value is None else from_column(value)
-        return self.cls(**values)
+        result: T = self._load_fn(row)
+        return result
 
 
-def _convert(obj: Any, pairs: tuple[tuple[str, Convert | None], ...]) -> dict[str, Any]:
-    found = {}
-    for name, to_column in pairs:
-        value = getattr(obj, name)
-        found[name] = value if to_column is None or value is None else to_column(value)
+def _compile_values(pairs: tuple[tuple[str, Convert | None], ...]) -> Callable[[Any], Any]:
+    """def values(o): return {"title": o.title, "status": _c1(o.status) if ... , ...}"""
+    names: dict[str, Any] = {}
+    items = []
+    for i, (name, convert) in enumerate(pairs):
+        if convert is None:
+            items.append(f"{name!r}: o.{name}")
+        else:
+            names[f"_c{i}"] = convert
+            items.append(f"{name!r}: None if o.{name} is None else _c{i}(o.{name})")
+    return _define("values", "o", "{" + ", ".join(items) + "}", names)
+
+
+def _compile_load(cls: type, pairs: tuple[tuple[str, Convert | None], ...]) -> Callable[[Any], Any]:
+    """def load(r): return cls(title=r.title, status=_c1(r.status), ...)"""
+    names: dict[str, Any] = {"_cls": cls}
+    items = []
+    for i, (name, convert) in enumerate(pairs):
+        if convert is None:
+            items.append(f"{name}=r.{name}")
+        else:
+            names[f"_c{i}"] = convert
+            items.append(f"{name}=None if r.{name} is None else _c{i}(r.{name})")
+    return _define("load", "r", "_cls(" + ", ".join(items) + ")", names)
+
+
+def _define(name: str, arg: str, expression: str, names: dict[str, Any]) -> Callable[[Any], Any]:
+    """Field names are Python identifiers (dataclass fields), so the source is safe to build."""
+    namespace = dict(names)
+    exec(f"def {name}({arg}):\n    return {expression}\n", namespace)
+    found: Callable[[Any], Any] = namespace[name]
     return found
 
 
