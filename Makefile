@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: install run test lint lock bench smoke-deploy clean
 
@@ -35,8 +36,9 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# e.g. make bench BENCH_ARGS="--sizes small,large,huge" for the third point of the scaling curve.
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 # giliran as deploy/ describes it (a throw-away PostgreSQL, Debian's nginx unprivileged, two
 # replicas on loopback) under a mixed load with each replica SIGKILLed and restarted; checks

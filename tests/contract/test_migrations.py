@@ -109,5 +109,39 @@ def test_every_queue_gets_a_five_minute_service_level_target(empty_db: Database)
                                  "WHERE name = 'sales'")).one()
     assert targets == {"default": 300, "sales": 300}
     assert tuple(kept) == ("rotation", 60), "the queue's policy is kept"
-    assert migrate.current_revision(empty_db) == "0015"
+    assert migrate.current_revision(empty_db) == "0016"
+    empty_db.dispose()
+
+
+def test_queue_depths_start_from_the_tickets_queued_and_follow_every_change(
+    empty_db: Database,
+) -> None:
+    """0016 counts the queued tickets per queue and priority, and its triggers keep the count
+    through inserts, status, priority and queue changes, and deletes, by whatever writer."""
+    migrate.upgrade(empty_db, "0014")
+    insert = text(
+        "INSERT INTO tickets (id, title, queue, priority, status, assigned_seq, created_at, "
+        "escalations, missed_by, auto_dispatch, queue_order) VALUES (:id, 't', 'default', "
+        ":priority, :status, 0, CURRENT_TIMESTAMP, 0, '[]', :yes, 0)")
+    with empty_db.engine.begin() as conn:
+        for ticket_id, priority, status in ((1, 1, "queued"), (2, 1, "queued"),
+                                            (3, 2, "queued"), (4, 1, "completed")):
+            conn.execute(insert, {"id": ticket_id, "priority": priority, "status": status,
+                                  "yes": True})
+    migrate.upgrade(empty_db)
+
+    def depths() -> dict[tuple[str, int], int]:
+        with empty_db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT queue, priority, queued FROM queue_depth"))
+            return {(q, p): n for q, p, n in rows if n}
+
+    assert depths() == {("default", 1): 2, ("default", 2): 1}
+    with empty_db.engine.begin() as conn:
+        conn.execute(insert, {"id": 5, "priority": 0, "status": "queued", "yes": True})
+        conn.execute(text("UPDATE tickets SET status = 'assigned' WHERE id = 1"))
+        conn.execute(text("UPDATE tickets SET priority = 3 WHERE id = 2"))
+        conn.execute(text("UPDATE tickets SET status = 'queued' WHERE id = 4"))
+        conn.execute(text("UPDATE tickets SET title = 'renamed' WHERE id = 3"))
+        conn.execute(text("DELETE FROM tickets WHERE id = 5"))
+    assert depths() == {("default", 1): 1, ("default", 2): 1, ("default", 3): 1}
     empty_db.dispose()

@@ -3,6 +3,7 @@ what, and resuming after a disconnect with exactly the missed events."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,7 +18,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
-from giliran.service import stream
+from giliran.service import presence, stream
 from tests.integration.test_api_seed import ADMIN, make_agent, online, post_ticket
 from tests.support.server import ADMIN_TOKEN
 
@@ -126,6 +127,24 @@ def test_an_open_socket_keeps_an_agent_alive(client: TestClient) -> None:
     with connect(client, agent["token"]):  # the heartbeat comes before hello
         after = client.get("/api/v1/agent/me", headers=me).json()
     assert after["last_seen_at"] is not None, "connecting did not count as a sign of life"
+
+
+def test_a_sockets_heartbeat_writes_on_the_writer_path(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writers run on the dedicated writer threads, in arrival order; the heartbeat writes."""
+    agent = make_agent(client, "A")
+    threads = []
+    original = presence.heartbeat
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(presence, "heartbeat", noted)
+    with connect(client, agent["token"]):
+        pass
+    assert threads and all(name.startswith("giliran-writer") for name in threads), threads
 
 
 def test_a_client_too_far_behind_gets_a_snapshot(

@@ -4,13 +4,17 @@ who may receive a queue's tickets, and a backlog nobody can serve never holds up
 from __future__ import annotations
 
 import random
+from typing import Any
+
+import pytest
 
 from giliran.adapters.clock import FakeClock
-from giliran.adapters.memory import InMemoryStore
+from giliran.adapters.memory import InMemoryAgentRepository, InMemoryStore
 from giliran.domain.model import Priority, TicketStatus
 from giliran.service import agents, floor, presence, tickets
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.dispatch import SKIP_LIMIT
+from giliran.service.ports import TicketFilter
 
 
 def floor_with(*queues: str) -> Context:
@@ -72,3 +76,34 @@ def test_joining_a_queue_brings_its_waiting_tickets() -> None:
     assert tickets.get_ticket(ctx, ADMIN, waiting).ticket.status is TicketStatus.QUEUED
     agents.update_agent(ctx, ADMIN, agent, agents.AgentChanges(queues=frozenset({"sales"})))
     assert tickets.get_ticket(ctx, ADMIN, waiting).ticket.agent_id == agent
+
+
+def test_a_pass_asks_who_is_eligible_once_for_the_tickets_everyone_eligible_missed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Escalated tickets wait at the head, missed by the only agent with room: a pass steps
+    over them without asking the store who is eligible for each one again."""
+    ctx = floor_with()
+    agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=1))
+    for _ in range(30):
+        new(ctx, "default")
+    with ctx.uow(write=True) as uow:
+        for ticket in uow.tickets.search(TicketFilter(status=TicketStatus.QUEUED, limit=100)):
+            ticket.missed_by = frozenset({agent.id})
+            uow.tickets.save(ticket)
+        uow.commit()
+    fresh = [new(ctx, "default").ticket.id for _ in range(3)]
+    asked = []
+    original = InMemoryAgentRepository.eligible
+
+    def counted(self: Any, *args: Any) -> Any:
+        asked.append(args)
+        return original(self, *args)
+
+    monkeypatch.setattr(InMemoryAgentRepository, "eligible", counted)
+    presence.go_online(ctx, Principal(Role.AGENT, agent.id))
+    held = agents.my_queue(ctx, Principal(Role.AGENT, agent.id))[1]
+    assert [t.id for t in held] == fresh[:1]
+    # Once for the missed ones, once for the fresh one (it asks for fewer candidates, having
+    # no misses to leave out), once after the assignment (nobody has room): not once a ticket.
+    assert len(asked) <= 3

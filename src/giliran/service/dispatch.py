@@ -10,11 +10,17 @@ head. A ticket whose queue has no eligible member "blocks" that queue for the re
 skips many, a long backlog of a queue nobody serves right now is in the way, and the pass
 switches to merging the heads of the remaining queues one by one instead, so its cost never
 grows with that backlog.
+
+Tickets every eligible agent has missed stay at the head of their queue (escalated ones go back
+to their place) and each pass steps over them again. Nothing in a pass changes who is eligible
+until it assigns something, so the pass asks the database who is eligible once per queue and
+candidate count, and again only after an assignment: stepping over such a ticket reads its
+row, not the agents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum, auto
@@ -68,6 +74,17 @@ class _Pass:
     assigned: int = 0
     blocked: set[str] = field(default_factory=set)
     passed_over: dict[str, int] = field(default_factory=dict)  # per queue, still queued
+    # Who is eligible, per (queue, ordering, limit), until the pass assigns something.
+    seen_eligible: dict[tuple[str, tuple[str, ...], int | None], list[Agent]] = field(
+        default_factory=dict)
+
+    def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None
+                 ) -> list[Agent]:
+        key = (queue.name, ordering, limit)
+        found = self.seen_eligible.get(key)
+        if found is None:
+            found = self.seen_eligible[key] = self.uow.agents.eligible(queue, ordering, limit)
+        return found
 
     def walk_global_queue(self) -> bool:
         """Returns True when it stopped because too many tickets were skipped."""
@@ -108,13 +125,14 @@ class _Pass:
         return found[0] if found else None
 
     def offer(self, ticket: Ticket) -> Outcome:
-        picked = pick(self.ctx, self.uow, ticket)
+        picked = pick(self.ctx, self.uow, ticket, self.eligible)
         if not picked.anyone:
             self.blocked.add(ticket.queue)
             return Outcome.BLOCKED
         if picked.agent is None:
             self.passed_over[ticket.queue] = self.passed_over.get(ticket.queue, 0) + 1
             return Outcome.PASSED_OVER
+        self.seen_eligible.clear()  # loads, and a rotation's pointer, change with it
         entry = hand_over(self.uow, ticket, picked, now=self.ctx.clock.now(), reason=self.reason)
         self.uow.tickets.save(ticket)
         self.uow.history.append(entry)
@@ -144,7 +162,12 @@ class Pick:
     members: Sequence[Agent] = ()
 
 
-def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> Pick:
+Eligible = Callable[[Queue, tuple[str, ...], int | None], list[Agent]]
+
+
+def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket, eligible: Eligible | None = None
+         ) -> Pick:
+    """`eligible`: how to ask who is eligible (a pass remembers the answer between tickets)."""
     queue = _queue(uow, ticket)  # queue rows are cached
     rotates = turns.rotates(queue)
     pointer = turns.pointer_key(uow, queue) if rotates else None
@@ -152,7 +175,7 @@ def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket) -> Pick:
     limit = strategy.candidate_limit
     if limit is not None:
         limit += len(ticket.missed_by)  # enough that some remain after leaving those out
-    candidates = uow.agents.eligible(queue, strategy.ordering, limit)
+    candidates = (eligible or uow.agents.eligible)(queue, strategy.ordering, limit)
     if not candidates:
         return Pick(False, queue)
     fresh = [a for a in candidates if a.id not in ticket.missed_by]

@@ -56,7 +56,9 @@ class AgentRepository(Protocol):
         then id."""
         ...
     def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        """Active, opted-in agents who serve `queue`, leaving out the ids in `excluding`."""
+        """Active, opted-in agents who serve `queue`, leaving out the ids in `excluding`.
+        Callers ask whether anyone is left, so an adapter may stop counting at 1 (a count over
+        every member grows with the floor)."""
         ...
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
         """Agents not offline whose last sign of life is at or before `cutoff`."""

@@ -133,12 +133,14 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
 def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
                   created: HistoryEntry) -> None:
     """A partial rollout decides by the ticket's id when it has no external id, and the id is
-    known only once the row exists."""
+    known only once the row exists. The floor is locked before the row is written: a queued
+    ticket changes its queue's depth (a shared row, see SqlTicketRepository.queue_position),
+    and a writer must never hold a shared row while it waits for the floor lock."""
+    uow.lock_floor()
     uow.tickets.add(ticket)
     ticket.auto_dispatch = rollout.is_automatic(queue, str(ticket.id))
     uow.tickets.save(ticket)
     uow.history.append(arrived(ticket, created))
-    uow.lock_floor()
     dispatch(ctx, uow, Reason.AUTO)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Insert, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.outbox import ATTEMPT_FIELDS, AttemptRows
@@ -22,20 +23,29 @@ _SET_SENT_ID = (update(t.notices).where(t.notices.c.id == bindparam("v_id"))
                 .values(sent_id=bindparam("v_sent")))
 
 
+def _insert_new_key(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, in the dialect's own construct."""
+    if dialect == "sqlite":
+        return sqlite.insert(t.notices).on_conflict_do_nothing(index_elements=[t.notices.c.key])
+    return postgresql.insert(t.notices).on_conflict_do_nothing(index_elements=[t.notices.c.key])
+
+
 class SqlNoticeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, notice: Notice) -> bool:
-        # Writers hold the floor lock, so looking first cannot race with another insert.
-        if self._conn.execute(select(t.notices.c.id).where(t.notices.c.key == notice.key)
-                              ).first() is not None:
-            return False
+        """One notice per key, held by the unique index on `key` itself rather than by the
+        floor lock: a second writer's insert waits for the first to commit, then does
+        nothing (ON CONFLICT DO NOTHING), and no row comes back."""
         values = {f: getattr(notice, f) for f in (*_NOTICE_FIELDS, *ATTEMPT_FIELDS)}
         values.update(status=notice.status.value, buttons=[list(b) for b in notice.buttons],
                       created_at=notice.created_at)
-        notice.id = self._conn.execute(
-            insert(t.notices).values(values).returning(t.notices.c.id)).scalar_one()
+        stmt = _insert_new_key(self._conn.dialect.name).values(values)
+        found = self._conn.execute(stmt.returning(t.notices.c.id)).scalar_one_or_none()
+        if found is None:
+            return False
+        notice.id = found
         return True
 
     def exists(self, key: str) -> bool:

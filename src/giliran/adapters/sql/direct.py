@@ -2,10 +2,15 @@
 
 `Connection.execute` of a prebuilt Core statement costs ~25 µs of Python before the driver sees
 it (cache lookup, execution context, events, result set-up) and intake runs about nine. A
-`Direct` statement is compiled once per dialect and keeps SQLAlchemy's own bind and result
-processors, so values go in and come out exactly as through `Connection.execute` (aware UTC
-datetimes, JSON through orjson, booleans), at a few microseconds. It runs on the same
-connection, so it is part of the same transaction.
+`Direct` statement is compiled once per dialect and asks each bound and returned column's type
+for its processors for that dialect, so values go in and come out exactly as through
+`Connection.execute` (aware UTC datetimes, JSON through orjson, booleans), at a few
+microseconds. It runs on the same connection, so it is part of the same transaction.
+
+Only SQLAlchemy's public API is used (`compile`, the compiled string, `binds` and
+`positiontup`, `exported_columns`, `TypeEngine.dialect_impl` with `bind_processor` and
+`result_processor`), so an upgrade within 2.x keeps it working; tests/unit/test_direct_api.py
+fails if a private attribute creeps back in.
 
 When anyone listens to the engine's statement events (a benchmark timing statements, `echo`),
 it takes the ordinary path, so they still see every statement.
@@ -23,6 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ReturnsRows
+from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any] | None
 
@@ -30,23 +37,21 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     """One statement compiled for one dialect."""
 
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+    def __init__(self, stmt: Executable, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.sql = compiled.string
         binds = compiled.binds
         names = list(compiled.positiontup or binds)
-        processors = compiled._bind_processors
-        # Tuple-typed binds (a sequence of processors) are not used by these statements.
-        found: dict[str, Processor] = processors  # type: ignore[assignment]
+        found = {n: _for_dialect(binds[n].type, dialect).bind_processor(dialect) for n in names}
         self.binds: list[tuple[str, Processor, Any, bool]] = [
-            (n, found.get(n), binds[n].effective_value, _keeps_none(found.get(n)))
-            for n in names]
+            (n, found[n], binds[n].effective_value, _keeps_none(found[n])) for n in names]
         self.positional = bool(compiled.positional)
-        columns = compiled._result_columns or []
+        # A SELECT's columns, or an INSERT/UPDATE's RETURNING ones; none for text().
+        columns = list(stmt.exported_columns) if isinstance(stmt, ReturnsRows) else []
         # Rows as named tuples, read like SQLAlchemy's (row.id); plain tuples for text().
-        keys = [c.keyname for c in columns]
+        keys = [c.key for c in columns]
         self.row: Any = namedtuple("Row", keys) if keys else tuple
         self.results: list[Processor] = [
-            c.type._cached_result_processor(dialect, None) for c in columns]
+            _for_dialect(c.type, dialect).result_processor(dialect, None) for c in columns]
         self.converts = any(self.results)
 
     def params(self, given: dict[str, Any]) -> Any:
@@ -64,6 +69,11 @@ class _Plan:
         if self.converts:
             raw = [p(v) if p is not None else v for p, v in zip(self.results, raw, strict=True)]
         return self.row(raw) if self.row is tuple else self.row._make(raw)
+
+
+def _for_dialect(type_: TypeEngine[Any], dialect: Dialect) -> TypeEngine[Any]:
+    """The type as this dialect implements it (psycopg's JSON, SQLite's DateTime, ...)."""
+    return type_.dialect_impl(dialect)
 
 
 def _keeps_none(processor: Processor) -> bool:
@@ -84,7 +94,7 @@ class Direct:
             compiled = self.stmt.compile(  # type: ignore[attr-defined]
                 dialect=dialect, column_keys=self._column_keys)
             assert isinstance(compiled, SQLCompiler)
-            plan = self._plans[dialect.name] = _Plan(compiled, dialect)
+            plan = self._plans[dialect.name] = _Plan(self.stmt, compiled, dialect)
         return plan
 
     def rows(self, conn: Connection, params: dict[str, Any] | None = None) -> list[Any]:

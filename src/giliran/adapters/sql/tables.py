@@ -2,53 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     SmallInteger,
     String,
     Table,
     Text,
-    UniqueConstraint,
     and_,
     literal_column,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
+from giliran.adapters.sql.columns import UtcDateTime, metadata
+from giliran.adapters.sql.tables_records import (
+    PENDING_DELIVERY,
+    PENDING_NOTICE,
+    audit_log,
+    chat_links,
+    customer_aliases,
+    customers,
+    deliveries,
+    link_codes,
+    message_receipts,
+    notices,
+    presence_log,
+    rate_limits,
+    ticket_messages,
+    webhooks,
+)
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out, on SQLite (which stores naive text) and PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = MetaData()
+# Re-exported: queries read every table as `t.<name>`, migrations UtcDateTime from here; the
+# records around the floor are defined in tables_records, to keep modules small.
+__all__ = [
+    "PENDING_DELIVERY",
+    "PENDING_NOTICE",
+    "UtcDateTime",
+    "audit_log",
+    "chat_links",
+    "customer_aliases",
+    "customers",
+    "deliveries",
+    "link_codes",
+    "message_receipts",
+    "metadata",
+    "notices",
+    "presence_log",
+    "rate_limits",
+    "ticket_messages",
+    "webhooks",
+]
 
 queues = Table(
     "queues",
@@ -238,43 +245,21 @@ Index("ix_history_at", history.c.at)
 Index("ix_history_from_agent", history.c.from_agent_id, history.c.id)
 Index("ix_history_to_agent", history.c.to_agent_id, history.c.id)
 
-# Changes to agents, queues and settings, with the fields before and after; never pruned.
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("subject", String(200), nullable=False),
-    Column("action", String(30), nullable=False),
-    Column("before", JSON(none_as_null=True), nullable=True),
-    Column("after", JSON(none_as_null=True), nullable=True),
-    sqlite_autoincrement=True,
-)
-Index("ix_audit_subject", audit_log.c.kind, audit_log.c.subject, audit_log.c.id)
-Index("ix_audit_at", audit_log.c.at)
-
-# Every presence change, so figures can divide by time online; kept like the history.
-presence_log = Table(
-    "presence_log",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("presence", String(10), nullable=False),
-    sqlite_autoincrement=True,
-)
-Index("ix_presence_log_at", presence_log.c.at)
-Index("ix_presence_log_agent", presence_log.c.agent_id, presence_log.c.at)
-
 counters = Table(
     "counters",
     metadata,
     Column("name", String(50), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# How many tickets are queued per queue and priority, kept by triggers on `tickets` (migration
+# 0016), so a ticket's place in its queue never counts the whole backlog.
+queue_depth = Table(
+    "queue_depth",
+    metadata,
+    Column("queue", String(100), primary_key=True),
+    Column("priority", SmallInteger, primary_key=True),
+    Column("queued", BigInteger, nullable=False),
 )
 
 runtime_settings = Table(
@@ -297,149 +282,4 @@ events = Table(
     Column("agents", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
     sqlite_autoincrement=True,  # never reuse an id (see migration 0006)
-)
-
-# Outgoing webhooks: where events go, and each event's delivery to each of them (the outbox).
-webhooks = Table(
-    "webhooks",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("url", String(2000), nullable=False),
-    Column("secret", String(200), nullable=False),
-    Column("event_types", JSON, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("last_event_id", BigInteger, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-
-deliveries = Table(
-    "deliveries",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
-    Column("event_id", BigInteger, nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UtcDateTime, nullable=True),
-    Column("leased_until", UtcDateTime, nullable=True),
-    Column("last_error", String(500), nullable=True),
-    Column("delivered_at", UtcDateTime, nullable=True),
-    UniqueConstraint("webhook_id", "event_id", name="uq_deliveries_webhook_event"),
-)
-PENDING_DELIVERY = deliveries.c.status == literal_column("'pending'")
-Index("ix_deliveries_due", deliveries.c.next_attempt_at,
-      sqlite_where=PENDING_DELIVERY, postgresql_where=PENDING_DELIVERY)
-
-ticket_messages = Table(
-    "ticket_messages",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
-    Column("channel", String(20), nullable=False),
-    Column("external_id", String(200), nullable=False, unique=True),
-    Column("sender", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("language", String(16), nullable=True),
-    Column("direction", String(3), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("content", JSON, nullable=False),
-    Column("author", String(40), nullable=True),
-    Column("state", String(10), nullable=True),
-    Column("state_at", UtcDateTime, nullable=True),
-    Column("error", String(500), nullable=True),
-    Column("channel_message_id", String(200), nullable=True),
-    Column("edited_at", UtcDateTime, nullable=True),
-)
-Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
-Index("ix_ticket_messages_channel_id", ticket_messages.c.channel,
-      ticket_messages.c.channel_message_id)
-
-# Who tickets are for: one row per customer, keyed by the first address giliran heard them on
-# (tickets.contact); a changed number adds an alias and moves `address`.
-customers = Table(
-    "customers",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("channel", String(20), nullable=False),
-    Column("address", String(200), nullable=False),
-    Column("name", String(200), nullable=True),
-    Column("username", String(100), nullable=True),
-    Column("via", String(64), nullable=True),
-    Column("last_incoming_at", UtcDateTime, nullable=True),
-)
-customer_aliases = Table(
-    "customer_aliases",
-    metadata,
-    Column("alias", String(200), primary_key=True),
-    Column("customer_key", String(200), ForeignKey("customers.key"), nullable=False),
-)
-# Channels' reports on outgoing messages (WhatsApp statuses), kept as they come: a report may
-# arrive before the sender has recorded which message the channel's id belongs to.
-message_receipts = Table(
-    "message_receipts",
-    metadata,
-    Column("channel", String(20), primary_key=True),
-    Column("channel_message_id", String(200), primary_key=True),
-    Column("state", String(10), primary_key=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("error", String(500), nullable=True),
-)
-
-# The chat channels' outbox: rendered messages to send (Telegram, WhatsApp), each with a unique
-# key so the event or command that causes one can be handled twice without telling anyone twice.
-notices = Table(
-    "notices",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
-    Column("channel", String(20), nullable=False),
-    Column("chat_id", String(64), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("buttons", JSON, nullable=False),
-    Column("key", String(120), nullable=False, unique=True),
-    Column("status", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UtcDateTime, nullable=True),
-    Column("leased_until", UtcDateTime, nullable=True),
-    Column("last_error", String(500), nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("delivered_at", UtcDateTime, nullable=True),
-    Column("message_id", BigInteger().with_variant(Integer, "sqlite"), nullable=True),
-    Column("ticket_id", Integer, nullable=True),
-    Column("via", String(64), nullable=True),
-    Column("template", String(200), nullable=True),
-    Column("sent_id", String(200), nullable=True),
-)
-Index("ix_notices_sent", notices.c.chat_id, notices.c.sent_id)
-PENDING_NOTICE = notices.c.status == literal_column("'pending'")
-Index("ix_notices_due", notices.c.next_attempt_at,
-      sqlite_where=PENDING_NOTICE, postgresql_where=PENDING_NOTICE)
-
-# An agent's own chat (Telegram), and the one-time codes (stored hashed) that link it.
-chat_links = Table(
-    "chat_links",
-    metadata,
-    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
-    Column("chat_id", String(64), nullable=False, unique=True),
-    Column("language", String(8), nullable=False),
-    Column("linked_at", UtcDateTime, nullable=False),
-)
-link_codes = Table(
-    "link_codes",
-    metadata,
-    Column("code_hash", String(64), primary_key=True),
-    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-)
-# Counts per client address and window (failed authentications, webhook calls), shared by
-# every process and replica: see service/limits.py.
-rate_limits = Table(
-    "rate_limits",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("window_start", BigInteger, nullable=False),
-    Column("hits", Integer, nullable=False),
 )

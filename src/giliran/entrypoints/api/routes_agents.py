@@ -14,7 +14,6 @@ from giliran.entrypoints.api.schemas import (
     AgentCreated,
     AgentOut,
     AgentPatch,
-    HeartbeatOut,
     MyQueue,
     QueuedTicket,
     QueueName,
@@ -22,6 +21,7 @@ from giliran.entrypoints.api.schemas import (
     TicketPage,
 )
 from giliran.entrypoints.api.schemas_desk import AgentSelfPatch
+from giliran.entrypoints.api.schemas_floor import HeartbeatOut
 from giliran.service import agents, manual, pauses, presence
 
 router = APIRouter(route_class=ApiRoute, tags=["agents"])

@@ -19,15 +19,8 @@ from giliran.domain.listing import number_in
 from giliran.domain.model import Reason
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
 from giliran.entrypoints.api.errors import refusals
-from giliran.entrypoints.api.schemas import (
-    MAX_INT,
-    HistoryOut,
-    HistoryPage,
-    Moment,
-    QueueName,
-    SeriesOut,
-    StatsOut,
-)
+from giliran.entrypoints.api.schemas import MAX_INT, HistoryOut, Moment, QueueName
+from giliran.entrypoints.api.schemas_stats import HistoryPage, SeriesOut, StatsOut
 from giliran.service import audit, series, stats
 from giliran.service.ports import HistoryFilter
 

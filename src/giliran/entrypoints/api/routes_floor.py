@@ -18,10 +18,11 @@ from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
-from giliran.entrypoints.api.schemas import (
+from giliran.entrypoints.api.schemas import QueueName
+from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
+from giliran.entrypoints.api.schemas_floor import (
     FlaggedTicket,
     QueueCreate,
-    QueueName,
     QueueOut,
     QueuePatch,
     RuntimeSettingsOut,
@@ -32,7 +33,6 @@ from giliran.entrypoints.api.schemas import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
-from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import floor, rollout_report, runtime
 from giliran.service.context import Context

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
+from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
@@ -171,8 +172,10 @@ async def event_stream(websocket: WebSocket) -> None:
 async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscriber,
                  since: int | None) -> None:
     grace = 0
+    runner: Runner = websocket.app.state.runner
     if sub.viewer.principal.role is Role.AGENT:
-        _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
+        # A heartbeat writes (last seen, maybe presence): on the writer path, like every write.
+        _, grace = await runner.write(presence.heartbeat, ctx, sub.viewer.principal)
     first_kept, last = await run_in_threadpool(stream.bounds, ctx)
     # Where the live feed starts: the latest event, even when this process's poller is behind
     # (with no socket open it reads only at its poll). Events up to here that it hands over
@@ -190,7 +193,7 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
     tasks = [asyncio.create_task(_forward(websocket, sub, sent)),
              asyncio.create_task(_listen(websocket))]
     if sub.viewer.principal.role is Role.AGENT:
-        tasks.append(asyncio.create_task(_keep_alive(ctx, sub, grace)))
+        tasks.append(asyncio.create_task(_keep_alive(ctx, runner, sub, grace)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -250,11 +253,11 @@ async def _listen(websocket: WebSocket) -> None:
                                        "message": "only {\"type\": \"ping\"} is understood"})
 
 
-async def _keep_alive(ctx: Context, sub: Subscriber, grace: int) -> None:
+async def _keep_alive(ctx: Context, runner: Runner, sub: Subscriber, grace: int) -> None:
     """An open socket is a heartbeat: one on connecting, then well within the grace period."""
     while True:
         await asyncio.sleep(min(60.0, grace / 3) if grace > 0 else 60.0)
-        _, grace = await run_in_threadpool(presence.heartbeat, ctx, sub.viewer.principal)
+        _, grace = await runner.write(presence.heartbeat, ctx, sub.viewer.principal)
 
 
 async def _refuse(websocket: WebSocket, close_code: int, code: str, text: str) -> None:

@@ -1,0 +1,246 @@
+"""Response and request shapes of the floor: workload, queues and their settings, heartbeats and
+runtime settings."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+)
+from pydantic import Strict as PydanticStrict
+
+from giliran.domain.model import (
+    ClaimPolicy,
+    OfflinePolicy,
+    PickupPolicy,
+    Presence,
+    Queue,
+    SlotFreedOn,
+    StrategyName,
+    TicketFlag,
+    TicketStatus,
+)
+from giliran.domain.presets import Preset
+from giliran.domain.service_level import ServiceLevel, median, percentile
+from giliran.entrypoints.api.schemas import (
+    Flag,
+    RowRef,
+    Seconds,
+    Strict,
+    Times,
+)
+from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut
+
+
+class WorkloadAgent(BaseModel):
+    id: int
+    name: str
+    online: bool
+    presence: Presence
+    auto_assign: bool
+    active_tickets: int
+    max_tickets: int
+    utilization: float | None = Field(description="active_tickets / max_tickets now (the load "
+                                      "at this moment; utilization over time: GET /stats)")
+    full: bool
+    queues: list[str]
+    missed_in_row: int
+    paused: list[PausedOut]
+    assigned_today: int
+    completed_today: int
+    missed_today: int
+    presence_since: datetime | None = Field(default=None, description="Its latest presence "
+                                            "change today (null: before today)")
+    last_seen_at: datetime | None = Field(default=None, description="Its last sign of life")
+    away_reason: str | None = Field(default=None, description="Why it receives nothing of a "
+                                    "queue: the reason of its first pause, if paused")
+    first_response_median_today: float | None = Field(
+        default=None, description="Seconds from its assignments to its accepts, today")
+    handle_time_median_today: float | None = Field(
+        default=None, description="Seconds from its accepts to completion, today")
+    utilization_online_today: float | None = Field(
+        default=None, description="Time holding at least one ticket over time online, today")
+
+
+class WorkloadQueue(BaseModel):
+    """The whole floor (every queue together)."""
+
+    pending: int
+    online_agents: int
+    total_agents: int
+    free_slots: int
+
+
+class WorkloadPerQueue(BaseModel):
+    name: str
+    strategy: StrategyName
+    active: bool
+    pending: int
+    flagged: int
+    next_agent_id: int | None = Field(description="Who gets this queue's next ticket (in a "
+                                      "rotation: the member whose turn it is)")
+    max_per_agent: int
+    claim: ClaimPolicy
+    pickup: PickupPolicy
+    members: int
+    online_members: int
+    free_slots: int
+    oldest_waiting_since: datetime | None
+    service_level: ServiceLevelOut | None = Field(default=None, description="Today's (since "
+                                                  "midnight UTC)")
+
+
+class ServiceLevelOut(BaseModel):
+    """Against the queue's target: tickets answered (accepted) within `target_seconds` of
+    arriving, among those that arrived in the period and were answered or are past the
+    target unanswered."""
+
+    target_seconds: int
+    arrived: int
+    answered: int
+    within_target: int
+    counted: int = Field(description="Answered, or past the target unanswered: the share's "
+                         "denominator")
+    share_within_target: float | None
+    wait_median: float | None = Field(description="Seconds, stays in the queue that ended in "
+                                      "an assignment in the period")
+    wait_p90: float | None
+    first_response_median: float | None = Field(description="Seconds, arrival to first accept")
+
+    @classmethod
+    def of(cls, level: ServiceLevel) -> ServiceLevelOut:
+        return cls(target_seconds=level.target_seconds, arrived=level.arrived,
+                   answered=level.answered, within_target=level.within_target,
+                   counted=level.counted,
+                   share_within_target=level.share_within_target,
+                   wait_median=median(level.waits), wait_p90=percentile(level.waits, 0.9),
+                   first_response_median=median(level.first_responses))
+
+
+class FlaggedTicket(BaseModel):
+    id: int
+    number: str
+    queue: str
+    status: TicketStatus
+    flag: TicketFlag
+    flagged_at: datetime | None
+    escalations: int
+
+
+class WorkloadOut(BaseModel):
+    agents: list[WorkloadAgent]
+    queue: WorkloadQueue
+    queues: list[WorkloadPerQueue]
+    flagged: list[FlaggedTicket] = Field(description="Tickets waiting for a supervisor "
+                                         "(the 50 oldest)")
+    utilization_band: BandOut = Field(description="The utilization the desk aims for "
+                                      "(GILIRAN_UTILIZATION_BAND)")
+
+
+class QueueOut(BaseModel):
+    name: str
+    strategy: StrategyName
+    accept_timeout_seconds: int
+    max_escalations: int
+    away_after_misses: int
+    offline_policy: OfflinePolicy
+    max_wait_seconds: int
+    auto_assign_percent: int
+    active: bool
+    priority_aging_seconds: int
+    reply_accepts: bool
+    max_per_agent: int
+    slot_freed_on: SlotFreedOn
+    claim: ClaimPolicy
+    pickup: PickupPolicy
+    service_level_seconds: int
+
+    @classmethod
+    def of(cls, queue: Queue) -> QueueOut:
+        return cls(
+            name=queue.name, strategy=queue.strategy,
+            accept_timeout_seconds=queue.accept_timeout_seconds,
+            max_escalations=queue.max_escalations, away_after_misses=queue.away_after_misses,
+            offline_policy=queue.offline_policy, max_wait_seconds=queue.max_wait_seconds,
+            auto_assign_percent=queue.auto_assign_percent, active=queue.active,
+            priority_aging_seconds=queue.priority_aging_seconds,
+            reply_accepts=queue.reply_accepts, max_per_agent=queue.max_per_agent,
+            slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
+            service_level_seconds=queue.service_level_seconds,
+        )
+
+
+class QueuePolicy(Strict):
+    strategy: StrategyName | None = None
+    accept_timeout_seconds: Seconds | None = Field(
+        default=None, description="Take back an assignment not accepted within this; 0 = off")
+    max_escalations: Times | None = Field(
+        default=None, description="Flag a ticket after this many escalations; 0 = only when "
+                                  "every member has missed it")
+    away_after_misses: Times | None = Field(
+        default=None, description="Set an agent away after this many misses in a row; 0 = off")
+    offline_policy: OfflinePolicy | None = None
+    max_wait_seconds: Seconds | None = Field(
+        default=None, description="Flag a ticket queued longer than this; 0 = off")
+    auto_assign_percent: Annotated[int, PydanticStrict(), Field(ge=0, le=100)] | None = Field(
+        default=None, description="Share of new tickets dispatched automatically; the rest "
+                                  "wait for a manual pick-up (100 = all, 0 = a manual desk)")
+    priority_aging_seconds: Seconds | None = Field(
+        default=None, description="A queued ticket moves up one priority level after waiting "
+                                  "this long at its level (starvation guard); 0 = off")
+    reply_accepts: bool | None = Field(
+        default=None, description="The holder's first reply to the customer accepts the "
+                                  "ticket (stops its accept timer); default true")
+    max_per_agent: Times | None = Field(
+        default=None, description="Open tickets of this queue an agent may hold at once, on "
+                                  "top of its max_tickets; 0 = no limit")
+    slot_freed_on: SlotFreedOn | None = Field(
+        default=None, description="complete (default): a ticket counts against the limit "
+                                  "until completed; accept: until its holder responds")
+    claim: ClaimPolicy | None = Field(
+        default=None, description="anyone (default) may pick up a waiting ticket, or only the "
+                                  "member whose turn it is (turn: 409 not_your_turn)")
+    pickup: PickupPolicy | None = Field(
+        default=None, description="off: nobody picks up by hand (409 pickup_disabled)")
+    service_level_seconds: Annotated[int, PydanticStrict(), Field(ge=1, le=604800)] | None = (
+        Field(default=None, description="The service level's target: tickets answered "
+                                        "(accepted) within this many seconds of arriving; "
+                                        "default 300"))
+    preset: Preset | None = Field(
+        default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
+                                  "slot_freed_on accept, accept_timeout_seconds 300, claim "
+                                  "turn; ticket_desk: those back to their defaults. Applied "
+                                  "first; other fields in the request apply after it")
+
+
+class QueueCreate(QueuePolicy):
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")] = Field(
+        description="Lowercase letters, digits, '-' and '_'")
+
+
+class QueuePatch(QueuePolicy):
+    active: Flag | None = Field(
+        default=None, description="false: the queue takes no new tickets; its tickets carry on")
+    next_agent_id: RowRef | None = Field(
+        default=None, description="Make this agent next in turn: a rotation's pointer (an "
+                                  "active member); otherwise the rotation continues in "
+                                  "rotation_order from there")
+
+
+class HeartbeatOut(BaseModel):
+    presence: Presence
+    last_seen_at: datetime
+    grace_seconds: int = Field(description="Beat more often than this; 0 = presence never "
+                                           "expires")
+    expires_at: datetime | None
+
+
+class RuntimeSettingsOut(BaseModel):
+    presence_grace_seconds: int
+
+
+class RuntimeSettingsPatch(Strict):
+    presence_grace_seconds: Seconds | None = None
