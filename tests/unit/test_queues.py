@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from giliran.adapters.clock import FakeClock
-from giliran.adapters.memory import InMemoryAgentRepository, InMemoryStore
+from giliran.adapters.memory import InMemoryStore
+from giliran.adapters.memory.agents import InMemoryAgentRepository
 from giliran.domain.model import Priority, TicketStatus
 from giliran.service import agents, floor, presence, tickets
 from giliran.service.context import ADMIN, Context, Principal, Role
