@@ -30,7 +30,7 @@ def env_for(database_url: str) -> dict[str, str]:
 def tickets(database_url: str) -> dict[str, tuple[str, str]]:
     c = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, metrics=False))
     try:
-        found, _ = list_tickets(c.ctx, ADMIN, TicketFilter(limit=500))
+        found = [row.ticket for row in list_tickets(c.ctx, ADMIN, TicketFilter(limit=500)).rows]
         return {t.external_id or "": (t.queue, t.priority.label) for t in found}
     finally:
         c.close()
