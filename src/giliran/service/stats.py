@@ -28,12 +28,12 @@ from giliran.domain.errors import InvalidInput
 from giliran.domain.figures import Usage
 from giliran.domain.model import HistoryEntry, Reason
 from giliran.domain.service_level import ServiceLevel
+from giliran.domain.service_level import queue_stays as ticket_stays
 from giliran.service.context import Context, Principal, Role
 from giliran.service.floor_day import queue_levels
 from giliran.service.ports import HistoryFilter, UnitOfWork
 from giliran.service.utilization import Share, replay
 
-ENTERS_QUEUE = ("created", "unassigned", "escalated")
 SCAN = 10**9  # the period's history is read whole; the caller bounds it by the period
 
 
@@ -145,18 +145,9 @@ def _queue_waits(histories: dict[int, list[HistoryEntry]], since: datetime,
 
 
 def queue_stays(histories: dict[int, list[HistoryEntry]]) -> list[tuple[datetime, float]]:
-    """Each stay in the queue that ended in an assignment: when it ended, and how long it
-    lasted in seconds."""
-    found = []
-    for entries in histories.values():
-        entered: datetime | None = None
-        for e in entries:
-            if e.event in ENTERS_QUEUE:
-                entered = e.at
-            elif e.event == "assigned" and entered is not None:
-                found.append((e.at, (e.at - entered).total_seconds()))
-                entered = None
-    return found
+    """Each stay in the queue that ended in an assignment, over many tickets (the domain's
+    `service_level.queue_stays` per ticket)."""
+    return [stay for entries in histories.values() for stay in ticket_stays(entries)]
 
 
 def _rank(ordered: list[float], q: float) -> float:
