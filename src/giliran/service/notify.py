@@ -203,11 +203,12 @@ def _key(event: Event, agent_id: int) -> str:
 
 
 def claim(ctx: Context, limit: int) -> list[Notice]:
-    """Lease the due notices (writers are serialized, so two processes never take the same
-    one); a crash while sending lets the lease run out and the notice go again."""
-    with ctx.uow(write=True) as uow:
+    """Lease the due notices; a crash while sending lets the lease run out and the notice go
+    again. Two processes never take the same one: each claims rows the other is not claiming
+    (NoticeRepository.claim), without waiting for dispatch's floor lock."""
+    with ctx.uow(write=True, defer_lock=True) as uow:
         now = ctx.clock.now()
-        due = uow.notices.due(now, limit)
+        due = uow.notices.claim(now, limit)
         for notice in due:
             d.lease(notice, now=now)
             uow.notices.save(notice)

@@ -96,11 +96,12 @@ def fan_out(ctx: Context) -> int:
 
 
 def claim(ctx: Context, limit: int) -> list[Claim]:
-    """Lease the due deliveries (under the floor lock, so two processes never take the same
-    one) with what sending them needs."""
-    with ctx.uow(write=True) as uow:
+    """Lease the due deliveries with what sending them needs. Two processes never take the
+    same one: each claims rows the other is not claiming (the rows' own locks, see
+    DeliveryRepository.claim), so this writer does not queue behind dispatch's floor lock."""
+    with ctx.uow(write=True, defer_lock=True) as uow:
         now = ctx.clock.now()
-        due = uow.deliveries.due(now, limit)
+        due = uow.deliveries.claim(now, limit)
         claims = []
         hooks = {w.id: w for w in uow.webhooks.all()}
         for delivery in due:

@@ -54,6 +54,9 @@ class InMemoryDeliveryRepository:
     def due(self, now: datetime, limit: int) -> list[Delivery]:
         return _due(self._s.deliveries, now, limit)
 
+    def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        return self.due(now, limit)  # one writer at a time holds the whole store
+
     def save(self, delivery: Delivery) -> None:
         self._j.put(self._s.deliveries, delivery.id, clone(delivery))
 
@@ -95,6 +98,9 @@ class InMemoryNoticeRepository:
 
     def due(self, now: datetime, limit: int) -> list[Notice]:
         return _due(self._s.notices, now, limit)
+
+    def claim(self, now: datetime, limit: int) -> list[Notice]:
+        return self.due(now, limit)  # one writer at a time holds the whole store
 
     def save(self, notice: Notice) -> None:
         self._j.put(self._s.notices, notice.id, clone(notice))

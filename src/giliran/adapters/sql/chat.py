@@ -63,6 +63,9 @@ class SqlNoticeRepository:
     def due(self, now: datetime, limit: int) -> list[Notice]:
         return [_notice(r) for r in _NOTICE_ROWS.due(self._conn, now, limit)]
 
+    def claim(self, now: datetime, limit: int) -> list[Notice]:
+        return [_notice(r) for r in _NOTICE_ROWS.claim(self._conn, now, limit)]
+
     def save(self, notice: Notice) -> None:
         _NOTICE_ROWS.save(self._conn, notice, notice.id)
         if notice.sent_id is not None:

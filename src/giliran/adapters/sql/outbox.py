@@ -43,9 +43,15 @@ class AttemptRows:
                    or_(c.leased_until.is_(None), c.leased_until <= bindparam("now")))
             .order_by(c.next_attempt_at, c.id).limit(bindparam("limit"))
         )
+        # Rows another writer is claiming are skipped rather than waited for, so claims need
+        # no floor lock. SQLite renders no FOR UPDATE: its writers take turns (BEGIN IMMEDIATE).
+        self._claim = self._due.with_for_update(skip_locked=True)
 
     def due(self, conn: Connection, now: datetime, limit: int) -> Sequence[Row[Any]]:
         return list(conn.execute(self._due, {"now": now, "limit": limit}))
+
+    def claim(self, conn: Connection, now: datetime, limit: int) -> Sequence[Row[Any]]:
+        return list(conn.execute(self._claim, {"now": now, "limit": limit}))
 
     def save(self, conn: Connection, item: Attempts, item_id: int) -> None:
         params: dict[str, Any] = {f"v_{f}": getattr(item, f) for f in ATTEMPT_FIELDS}
@@ -107,6 +113,9 @@ class SqlDeliveryRepository:
 
     def due(self, now: datetime, limit: int) -> list[Delivery]:
         return [_delivery(r) for r in _DELIVERY_ROWS.due(self._conn, now, limit)]
+
+    def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        return [_delivery(r) for r in _DELIVERY_ROWS.claim(self._conn, now, limit)]
 
     def save(self, delivery: Delivery) -> None:
         _DELIVERY_ROWS.save(self._conn, delivery, delivery.id)
