@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from giliran.domain import delivery as d
 from giliran.domain.conversation import Customer, Direction, Kind, Message, Receipt, State
+from giliran.domain.errors import ContactHasOpenTicket
 from giliran.domain.model import Ticket, TicketStatus
 from giliran.domain.notices import Notice
 from giliran.service.ports import UnitOfWorkFactory
@@ -108,6 +111,29 @@ def test_a_customers_tickets_come_newest_first(uow: UnitOfWorkFactory) -> None:
         w.commit()
     with uow(write=False) as r:
         assert [t.id for t in r.tickets.for_contact("telegram:5", 2)] == ids[::-1][:2]
+
+
+def test_a_customer_has_one_open_ticket_at_a_time(uow: UnitOfWorkFactory) -> None:
+    """A second open ticket for one contact is refused and writes nothing; once the first is
+    closed the customer can have a new one, and tickets without a contact are never limited."""
+    with uow(write=True) as w:
+        first = w.tickets.add(Ticket(0, "first", created_at=T0, contact="telegram:5"))
+        w.tickets.add(Ticket(0, "no contact", created_at=T0))
+        w.tickets.add(Ticket(0, "no contact", created_at=T0))
+        w.commit()
+    with uow(write=True) as w, pytest.raises(ContactHasOpenTicket):
+        w.tickets.add(Ticket(0, "second", created_at=T0, contact="telegram:5"))
+    with uow(write=True) as w:
+        assert [t.title for t in w.tickets.for_contact("telegram:5", 5)] == ["first"]
+        closed = w.tickets.get(first.id)
+        assert closed is not None
+        closed.status = TicketStatus.COMPLETED
+        w.tickets.save(closed)
+        w.tickets.add(Ticket(0, "next", created_at=T0, contact="telegram:5"))
+        w.commit()
+    with uow(write=False) as r:
+        found = r.tickets.open_for_contact("telegram:5")
+        assert found is not None and found.title == "next"
 
 
 def test_a_notice_is_found_by_what_the_chat_received(uow: UnitOfWorkFactory) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database, connect
@@ -109,7 +110,7 @@ def test_every_queue_gets_a_five_minute_service_level_target(empty_db: Database)
                                  "WHERE name = 'sales'")).one()
     assert targets == {"default": 300, "sales": 300}
     assert tuple(kept) == ("rotation", 60), "the queue's policy is kept"
-    assert migrate.current_revision(empty_db) == "0016"
+    assert migrate.current_revision(empty_db) == migrate.head_revision()
     empty_db.dispose()
 
 
@@ -144,4 +145,38 @@ def test_queue_depths_start_from_the_tickets_queued_and_follow_every_change(
         conn.execute(text("UPDATE tickets SET title = 'renamed' WHERE id = 3"))
         conn.execute(text("DELETE FROM tickets WHERE id = 5"))
     assert depths() == {("default", 1): 1, ("default", 2): 1, ("default", 3): 1}
+    empty_db.dispose()
+
+
+def test_customers_with_several_open_tickets_keep_them_all_and_get_one_more_never(
+    empty_db: Database,
+) -> None:
+    """0017 on a desk whose writers once slipped: a customer with two open tickets keeps both
+    (the newest stays the conversation), and from then on the database refuses a third."""
+    migrate.upgrade(empty_db, "0016")
+    insert = text(
+        "INSERT INTO tickets (id, title, queue, priority, status, assigned_seq, created_at, "
+        "escalations, missed_by, auto_dispatch, queue_order, contact) VALUES (:id, 't', "
+        "'default', 1, :status, 0, CURRENT_TIMESTAMP, 0, '[]', :yes, 0, :contact)")
+    rows = ((1, "completed", "whatsapp:62811"), (2, "assigned", "whatsapp:62811"),
+            (3, "queued", "whatsapp:62811"), (4, "queued", "telegram:7"), (5, "queued", None))
+    with empty_db.engine.begin() as conn:
+        for ticket_id, status, contact in rows:
+            conn.execute(insert, {"id": ticket_id, "status": status, "contact": contact,
+                                  "yes": True})
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        kept = conn.execute(text(
+            "SELECT id, status, contact, contact_shared FROM tickets ORDER BY id")).all()
+    assert [(i, s, c, bool(shared)) for i, s, c, shared in kept] == [
+        (1, "completed", "whatsapp:62811", False), (2, "assigned", "whatsapp:62811", True),
+        (3, "queued", "whatsapp:62811", False), (4, "queued", "telegram:7", False),
+        (5, "queued", None, False)]
+    with pytest.raises(IntegrityError), empty_db.engine.begin() as conn:
+        conn.execute(insert, {"id": 6, "status": "queued", "contact": "whatsapp:62811",
+                              "yes": True})
+    with empty_db.engine.begin() as conn:  # a closed one, or none, is no customer's second
+        conn.execute(insert, {"id": 7, "status": "cancelled", "contact": "whatsapp:62811",
+                              "yes": True})
+        conn.execute(insert, {"id": 8, "status": "queued", "contact": None, "yes": True})
     empty_db.dispose()

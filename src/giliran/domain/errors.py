@@ -95,6 +95,13 @@ class DuplicateExternalId(Conflict):
     code = "duplicate_external_id"
 
 
+class ContactHasOpenTicket(Conflict):
+    """A second open ticket for a customer who has one: another writer opened it first (two
+    first messages received at once). Receiving the message again finds that ticket."""
+
+    code = "contact_has_open_ticket"
+
+
 class CapacityExceeded(Conflict):
     code = "capacity_exceeded"
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from giliran.adapters.memory import listing
 from giliran.adapters.memory.journal import clone
-from giliran.domain.errors import DuplicateExternalId
+from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
 from giliran.domain.model import Priority, Ticket, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
@@ -35,6 +35,9 @@ class InMemoryTicketRepository:
     def add(self, ticket: Ticket) -> Ticket:
         if ticket.external_id is not None and ticket.external_id in self._s.external_ids:
             raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists")
+        if ticket.contact is not None and not ticket.status.is_final \
+                and self.open_for_contact(ticket.contact) is not None:
+            raise ContactHasOpenTicket(f"{ticket.contact!r} has an open ticket")
         ticket.id = self._s.next_id("tickets")
         self._store(None, ticket)
         self._seen[ticket.id] = ticket

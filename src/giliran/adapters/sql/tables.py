@@ -15,7 +15,9 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    false,
     literal_column,
+    not_,
 )
 
 from giliran.adapters.sql.columns import UtcDateTime, metadata
@@ -166,6 +168,9 @@ tickets = Table(
     Column("queue_order", BigInteger, nullable=False),
     Column("priority_since", UtcDateTime, nullable=True),
     Column("contact", String(200), nullable=True),
+    # Set by migration 0017 only, on older open tickets that shared their customer with a
+    # newer one before the index below existed; never written by giliran (false by default).
+    Column("contact_shared", Boolean, nullable=False, server_default=false()),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -216,6 +221,12 @@ Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_wh
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
 Index("ix_tickets_open_contact", tickets.c.contact, sqlite_where=OPEN, postgresql_where=OPEN)
+# One open ticket per customer, held by the database rather than by the floor lock: two first
+# messages of a new customer, received at once, open one ticket between them (migration 0017).
+ONE_OPEN_PER_CONTACT = and_(tickets.c.contact.is_not(None), OPEN,
+                            not_(tickets.c.contact_shared))
+Index("ux_tickets_one_open_per_contact", tickets.c.contact, unique=True,
+      sqlite_where=ONE_OPEN_PER_CONTACT, postgresql_where=ONE_OPEN_PER_CONTACT)
 # A customer's earlier tickets, newest first.
 Index("ix_tickets_contact", tickets.c.contact, tickets.c.id)
 Index(

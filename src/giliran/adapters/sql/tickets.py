@@ -25,7 +25,7 @@ from giliran.adapters.sql import listing
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
-from giliran.domain.errors import DuplicateExternalId
+from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
 from giliran.domain.model import Ticket, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
@@ -128,6 +128,15 @@ def _queued_statement(limit: int, with_offset: bool, one_queue: bool) -> Direct:
     return found
 
 
+def _violated(exc: IntegrityError) -> str | None:
+    """The unique index a failed insert ran into: PostgreSQL names it; SQLite names the
+    column (`UNIQUE constraint failed: tickets.contact`), which only that index makes unique."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if name is None and str(exc.orig).endswith("tickets.contact"):
+        name = "ux_tickets_one_open_per_contact"
+    return name
+
+
 class SqlTicketRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -138,7 +147,10 @@ class SqlTicketRepository:
         try:
             ticket.id = _TICKET_INSERT.scalar(self._conn, values)
         except IntegrityError as exc:
-            # Only external_id is unique among what intake writes (the queue was checked).
+            # What intake writes is unique in two ways (the queue was checked): the external
+            # id, and one open ticket per contact.
+            if _violated(exc) == "ux_tickets_one_open_per_contact":
+                raise ContactHasOpenTicket(f"{ticket.contact!r} has an open ticket") from exc
             raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists") from exc
         self._seen[ticket.id] = ticket
         return ticket
