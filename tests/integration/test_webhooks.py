@@ -42,7 +42,7 @@ def deliver(container: Container, max_attempts: int = 8) -> int:
     """One delivery pass, as the server's Deliverer runs it (its runners call straight
     through here); returns how many deliveries it attempted."""
     async def run(fn: Callable[..., Any], *args: Any) -> Any:
-        return fn(*args)
+        return await asyncio.to_thread(fn, *args)  # off the loop, as the server's runner
 
     async def once() -> int:
         d = Deliverer(container.ctx, run, run, 1.0, max_attempts, timeout=5.0,

@@ -77,7 +77,8 @@ class Bot:
 
 
 async def _now(fn: Any, *args: Any) -> Any:
-    return fn(*args)
+    """Off the event loop, as the server's runner does (a write on the loop is refused)."""
+    return await asyncio.to_thread(fn, *args)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from giliran.entrypoints.api import (
 )
 from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
 from giliran.entrypoints.api.routes_floor import GaugeCache
-from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.runner import Runner, WritesOnWriterPath
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.courier import Courier
@@ -157,14 +157,17 @@ def create_app(container: Container | None = None) -> FastAPI:
         app.state.container = c = container or bootstrap(Settings())
         configure_logging(c.settings.log_level)
         app.state.edge = EdgeLimits.of(c.settings)
-        app.state.throttle = Throttle(c.ctx, c.settings.auth_failures_per_minute,
-                                      c.settings.webhook_calls_per_minute)
-        app.state.gauges = GaugeCache(c.ctx, c.settings.metrics_cache_seconds)
         # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
         # with four per process the lock holder waited on its own process's other writers
         # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
         writers = c.settings.writer_threads or 1
         app.state.runner = runner = Runner(writers)
+        # Every write of this server runs on the writer threads: one opened anywhere else (the
+        # event loop, the shared thread pool) is a bug, refused where it happens.
+        c.ctx.uow = WritesOnWriterPath(c.ctx.uow)
+        app.state.throttle = Throttle(c.ctx, runner, c.settings.auth_failures_per_minute,
+                                      c.settings.webhook_calls_per_minute)
+        app.state.gauges = GaugeCache(c.ctx, c.settings.metrics_cache_seconds)
         app.state.simulations = simulations = routes_simulation.Simulations(
             c.settings.simulation_seconds)
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)

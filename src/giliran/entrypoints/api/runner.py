@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from giliran.service.ports import UnitOfWork, UnitOfWorkFactory
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
+WRITER_THREADS = "giliran-writer"
+SHARED_POOL = "AnyIO worker thread"  # the threads run_in_threadpool and sync routes use
+
+
 class Runner:
     def __init__(self, writer_threads: int) -> None:
-        self._writers = ThreadPoolExecutor(writer_threads, thread_name_prefix="giliran-writer")
+        self._writers = ThreadPoolExecutor(writer_threads, thread_name_prefix=WRITER_THREADS)
 
     async def write(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         loop = asyncio.get_running_loop()
@@ -33,3 +40,38 @@ class Runner:
 
     def close(self) -> None:
         self._writers.shutdown(wait=True)
+
+
+class OffTheWriterPath(RuntimeError):
+    """A writing unit of work opened on the event loop or on the shared thread pool."""
+
+
+class WritesOnWriterPath:
+    """The server's unit-of-work factory, refusing a writing unit of work opened where no
+    server write belongs: on the event loop (it would block every request while it waits for
+    the write lock) or on the shared thread pool (it would contend with the writer threads
+    for that lock out of arrival order). Other threads (a test's, the CLI's) are not the
+    server's and pass."""
+
+    inner: UnitOfWorkFactory
+
+    def __init__(self, inner: UnitOfWorkFactory) -> None:
+        self.inner = inner.inner if isinstance(inner, WritesOnWriterPath) else inner
+
+    def __call__(self, *, write: bool, defer_lock: bool = False) -> UnitOfWork:
+        if write:
+            where = _off_the_writer_path()
+            if where is not None:
+                raise OffTheWriterPath(f"a write opened on {where}; run it with Runner.write")
+        return self.inner(write=write, defer_lock=defer_lock)
+
+
+def _off_the_writer_path() -> str | None:
+    try:
+        asyncio.get_running_loop()
+        return "the event loop"
+    except RuntimeError:
+        pass
+    if threading.current_thread().name.startswith(SHARED_POOL):
+        return "the shared thread pool"
+    return None

@@ -15,10 +15,10 @@ with --forwarded-allow-ips (FORWARDED_ALLOW_IPS, default 127.0.0.1).
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from giliran.domain.errors import TooManyRequests
+from giliran.entrypoints.api.runner import Runner
 from giliran.service import limits
 from giliran.service.context import Context
 
@@ -26,9 +26,10 @@ MAX_REMEMBERED = 10_000
 
 
 class Throttle:
-    def __init__(self, ctx: Context, failures_per_minute: int, webhook_calls_per_minute: int
-                 ) -> None:
+    def __init__(self, ctx: Context, runner: Runner, failures_per_minute: int,
+                 webhook_calls_per_minute: int) -> None:
         self._ctx = ctx
+        self._run = runner  # counting writes: on the writer path, like every write
         self._failures = failures_per_minute
         self._calls = webhook_calls_per_minute
         self._blocked: dict[str, float] = {}  # address -> until (clock seconds)
@@ -52,7 +53,7 @@ class Throttle:
         if self._failures <= 0:
             return
         address = client_address(request)
-        count = await run_in_threadpool(limits.hit, self._ctx, "auth:" + address)
+        count = await self._run.write(limits.hit, self._ctx, "auth:" + address)
         if count.hits > self._failures:
             self._remember(address, count.window_left)
             raise TooManyRequests("too many failed authentications from this address",
@@ -63,8 +64,8 @@ class Throttle:
         self.check(request)
         if self._calls <= 0:
             return
-        count = await run_in_threadpool(limits.hit, self._ctx,
-                                        "webhook:" + client_address(request))
+        count = await self._run.write(limits.hit, self._ctx,
+                                      "webhook:" + client_address(request))
         if count.hits > self._calls:
             raise TooManyRequests("too many webhook calls from this address",
                                   count.window_left)
