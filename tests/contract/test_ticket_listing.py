@@ -23,7 +23,11 @@ def fill(uow: UnitOfWorkFactory) -> None:
     with uow(write=True) as w:
         sari = w.agents.add(Agent(0, "Sari", max_tickets=20), "hash-sari").id
         budi = w.agents.add(Agent(0, "budi", max_tickets=20), "hash-budi").id
-        w.customers.add(Customer("whatsapp:62811", "whatsapp", "62811", name="Siti 100%"))
+        # Three customers who share a name (each has one open ticket: a customer has one at a
+        # time), so a search by the name finds all three.
+        for k in (1, 2, 3):
+            w.customers.add(Customer(f"whatsapp:6281{k}", "whatsapp", f"6281{k}",
+                                     name="Siti 100%"))
         for i in range(EXPECTED_TOTAL):
             status = statuses[i % 4]
             at = T0 + timedelta(minutes=i)
@@ -34,7 +38,8 @@ def fill(uow: UnitOfWorkFactory) -> None:
                 agent_id=(sari if i % 3 else budi) if held else None,
                 assigned_at=at + timedelta(seconds=30) if held else None,
                 closed_at=at + timedelta(hours=1) if status.is_final else None,
-                contact="whatsapp:62811" if i % 5 == 0 else "telegram:9" if i == 7 else None,
+                contact=(f"whatsapp:6281{i // 5 + 1}" if i % 5 == 0
+                         else "telegram:9" if i == 7 else None),
                 flag=TicketFlag.EXHAUSTED if i == 4 else None, external_id=f"crm-{i}"))
         w.commit()
 
