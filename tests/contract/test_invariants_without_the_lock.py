@@ -99,8 +99,8 @@ def test_two_writers_at_once_keep_one_notice_per_key(db: Database) -> None:
 
 def test_two_writers_at_once_open_one_ticket_per_customer(db: Database) -> None:
     """Two first messages of one new customer, each opening a ticket without the floor lock:
-    the second insert waits for the first, then is refused (receiving the message again then
-    finds the first ticket); once that one is closed, a new one opens."""
+    the second insert waits for the first, then is refused, and the customer keeps the first
+    ticket only."""
     ctx = _ctx(db)
     first, second = ctx.uow(write=True, defer_lock=True), ctx.uow(write=True, defer_lock=True)
     try:

@@ -96,8 +96,9 @@ class DuplicateExternalId(Conflict):
 
 
 class ContactHasOpenTicket(Conflict):
-    """A second open ticket for a customer who has one: another writer opened it first (two
-    first messages received at once). Receiving the message again finds that ticket."""
+    """A second open ticket for a customer who has one, refused by the store (a unique index on
+    SQL). Receiving a message looks for the open ticket under the floor lock first, so only a
+    writer without that lock can meet this."""
 
     code = "contact_has_open_ticket"
 

@@ -3,8 +3,9 @@
 Two first messages of a new customer must open one ticket between them. Until now only the
 floor lock held that (receiving a message looked for the customer's open ticket, then opened
 one, under the lock). A unique index over the open tickets' contact now holds it whatever the
-writers do: the second insert waits for the first to commit, then fails, and receiving tries
-again and finds the ticket (see `service.channels.receive`).
+writers do: the second insert waits for the first to commit, then fails (ContactHasOpenTicket).
+Receiving a message (`service.channels.receive`) still looks for the open ticket under the floor
+lock, so it never meets that refusal; a writer without the lock would.
 
 A database whose writers once slipped may already hold several open tickets for one contact.
 Nothing of them is changed: the newest stays the customer's conversation (where their messages
