@@ -67,11 +67,13 @@ class WritesOnWriterPath:
 
 
 def _off_the_writer_path() -> str | None:
+    name = threading.current_thread().name
+    if name.startswith(WRITER_THREADS):
+        return None  # every write of the server: decided without asking for a loop
+    if name.startswith(SHARED_POOL):
+        return "the shared thread pool"
     try:
         asyncio.get_running_loop()
-        return "the event loop"
     except RuntimeError:
-        pass
-    if threading.current_thread().name.startswith(SHARED_POOL):
-        return "the shared thread pool"
-    return None
+        return None  # a thread that is not the server's (a test's, the CLI's)
+    return "the event loop"
