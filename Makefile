@@ -36,7 +36,8 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
-# e.g. make bench BENCH_ARGS="--sizes small,large,huge" for the third point of the scaling curve.
+# Intake pairs, both ceilings and the three-size scaling table, ~9 minutes; quicker without the
+# largest floor: make bench BENCH_ARGS="--sizes small,large".
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
