@@ -27,6 +27,10 @@ class ServerProcess:
     access_log: bool = False
     # The command after `giliran`, when not the usual `serve ...` (e.g. a systemd unit's).
     args: list[str] | None = None
+    # Where it runs (a relative SQLite path or token file is read from there).
+    cwd: Path | None = None
+    # None: no GILIRAN_ADMIN_TOKEN, so `serve` generates one as on a newcomer's first run.
+    admin_token: str | None = ADMIN_TOKEN
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,14 +38,18 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
-        env = {**os.environ, "GILIRAN_DATABASE_URL": self.database_url,
-               "GILIRAN_ADMIN_TOKEN": ADMIN_TOKEN, **self.env}
+        env = {**os.environ, "GILIRAN_DATABASE_URL": self.database_url, **self.env}
+        if self.admin_token is not None:
+            env["GILIRAN_ADMIN_TOKEN"] = self.admin_token
+        else:
+            env.pop("GILIRAN_ADMIN_TOKEN", None)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         args = self.args or [
             "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers",
             str(self.workers), "--access-log" if self.access_log else "--no-access-log"]
         self.proc = subprocess.Popen([sys.executable, "-m", "giliran", *args],
-                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+                                     env=env, stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=self.cwd)
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
