@@ -137,10 +137,16 @@ def test_queue_depths_start_from_the_tickets_queued_and_follow_every_change(
             return {(q, p): n for q, p, n in rows if n}
 
     assert depths() == {("default", 1): 2, ("default", 2): 1}
+    insert = text(  # since 0018 the depths follow the priority a ticket is served at
+        "INSERT INTO tickets (id, title, queue, priority, effective_priority, status, "
+        "assigned_seq, created_at, escalations, missed_by, auto_dispatch, queue_order) VALUES "
+        "(:id, 't', 'default', :priority, :priority, :status, 0, CURRENT_TIMESTAMP, 0, '[]', "
+        ":yes, 0)")
     with empty_db.engine.begin() as conn:
         conn.execute(insert, {"id": 5, "priority": 0, "status": "queued", "yes": True})
         conn.execute(text("UPDATE tickets SET status = 'assigned' WHERE id = 1"))
-        conn.execute(text("UPDATE tickets SET priority = 3 WHERE id = 2"))
+        conn.execute(text("UPDATE tickets SET effective_priority = 3 WHERE id = 2"))
+        conn.execute(text("UPDATE tickets SET priority = 0 WHERE id = 3"))  # not served by it
         conn.execute(text("UPDATE tickets SET status = 'queued' WHERE id = 4"))
         conn.execute(text("UPDATE tickets SET title = 'renamed' WHERE id = 3"))
         conn.execute(text("DELETE FROM tickets WHERE id = 5"))
@@ -179,4 +185,43 @@ def test_customers_with_several_open_tickets_keep_them_all_and_get_one_more_neve
         conn.execute(insert, {"id": 7, "status": "cancelled", "contact": "whatsapp:62811",
                               "yes": True})
         conn.execute(insert, {"id": 8, "status": "queued", "contact": None, "yes": True})
+    empty_db.dispose()
+
+
+def test_the_priority_asked_for_is_worked_back_from_the_history(empty_db: Database) -> None:
+    """0018 on a desk where aging overwrote priorities: each ticket is still served at the
+    level it had reached (so the queue's order and depths do not move), and its priority is
+    what was asked: the level a supervisor set last, else one below the first aging step."""
+    migrate.upgrade(empty_db, "0017")
+    stored = {1: 3, 2: 2, 3: 3, 4: 1, 5: 3}  # what aging had overwritten them with
+    history = {
+        1: [("priority_normal", "aging"), ("priority_high", "aging"),
+            ("priority_urgent", "aging")],  # asked low
+        2: [("priority_low", "priority"), ("priority_normal", "aging"),
+            ("priority_high", "aging")],  # a supervisor set low, then it aged twice
+        3: [("priority_high", "aging"), ("moved to front", "front")],  # asked normal
+        4: [],  # never changed: normal
+        5: [("moved to front", "front")],  # its level before the move was never recorded
+    }
+    with empty_db.engine.begin() as conn:
+        for ticket_id, level in stored.items():
+            conn.execute(text(
+                "INSERT INTO tickets (id, title, queue, priority, status, assigned_seq, "
+                "created_at, escalations, missed_by, auto_dispatch, queue_order) VALUES (:id, "
+                "'t', 'default', :level, 'queued', 0, CURRENT_TIMESTAMP, 0, '[]', :yes, 0)"),
+                {"id": ticket_id, "level": level, "yes": True})
+            for event, reason in history[ticket_id]:
+                conn.execute(text(
+                    "INSERT INTO assignment_history (ticket_id, at, event, reason, actor) "
+                    "VALUES (:id, CURRENT_TIMESTAMP, :event, :reason, 'system')"),
+                    {"id": ticket_id, "event": event, "reason": reason})
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, priority, effective_priority FROM tickets"))
+        found = {r.id: (r.priority, r.effective_priority) for r in rows}
+        depths = {(q, p): n for q, p, n in conn.execute(
+            text("SELECT queue, priority, queued FROM queue_depth")) if n}
+    assert found == {1: (0, 3), 2: (0, 2), 3: (1, 3), 4: (1, 1), 5: (3, 3)}
+    assert depths == {("default", 3): 3, ("default", 2): 1, ("default", 1): 1}, (
+        "the depths follow the level each ticket is served at, as before")
     empty_db.dispose()

@@ -32,7 +32,7 @@ def test_every_queued_ticket_is_told_its_rank_in_its_own_queue(uow: UnitOfWorkFa
             if change == 0:
                 ticket.status = TicketStatus.CANCELLED
             elif change == 1:
-                ticket.priority = Priority.URGENT
+                ticket.effective_priority = Priority.URGENT  # aged, or moved to the front
             elif change == 2:
                 ticket.queue = "other" if ticket.queue == "default" else "default"
             else:

@@ -47,7 +47,9 @@ def test_move_to_front_puts_a_ticket_first_but_takes_nothing_from_anyone(
     urgent = post_ticket(client, "urgent", priority="urgent")
     last = post_ticket(client, "last", priority="low")
     r = client.post(f"{API}/tickets/{last['id']}/front", headers=ADMIN)
-    assert r.status_code == 200 and r.json()["priority"] == "urgent"
+    assert r.status_code == 200
+    assert (r.json()["priority"], r.json()["effective_priority"]) == ("low", "urgent"), (
+        "the move serves it as urgent; the priority asked for stays")
     assert (position(client, last["id"]), position(client, urgent["id"])) == (1, 2)
     assert client.get(f"{API}/tickets/{held['id']}", headers=ADMIN).json()[
         "assigned_agent_id"] == agent["id"], "moving to the front took a ticket away"
@@ -94,3 +96,32 @@ def test_a_stream_of_urgent_tickets_does_not_starve_a_low_one(
         assert served_at is not None and served_at <= 3 * (aging + step) + step, served_at
     else:
         assert served_at is None, "without aging the low ticket should still be waiting"
+    seen = client.get(f"{API}/tickets/{low}", headers=ADMIN).json()
+    assert seen["priority"] == "low", "aging never overwrites the priority asked for"
+    assert seen["effective_priority"] == ("urgent" if aging else "low")
+
+
+def test_aging_raises_the_priority_served_at_and_keeps_the_one_asked_for(
+    client: TestClient, container: Container, clock: FakeClock
+) -> None:
+    """Each step is in the history with what was asked; the list shows both; filtering by
+    priority finds the ticket under the priority asked for; a supervisor's change sets both."""
+    client.patch(f"{API}/queues/default", json={"priority_aging_seconds": 60}, headers=ADMIN)
+    low = post_ticket(client, "low", priority="low")["id"]
+    for _ in range(2):
+        clock.advance(61)
+        tick(container.ctx)
+    normal = post_ticket(client, "normal")["id"]
+    seen = client.get(f"{API}/tickets/{low}", headers=ADMIN).json()
+    assert (seen["priority"], seen["effective_priority"]) == ("low", "high")
+    assert position(client, low) == 1, "served as high: ahead of the normal one"
+    steps = [e for e in client.get(f"{API}/tickets/{low}/history", headers=ADMIN).json()
+             if e["reason"] == "aging"]
+    assert [e["event"] for e in steps] == ["priority_normal", "priority_high"]
+    assert steps[-1]["detail"] == {"asked": "low", "served_at": "high"}
+    listed = client.get(f"{API}/tickets", params={"priority": "low"}, headers=ADMIN).json()
+    assert [(t["id"], t["priority"], t["effective_priority"]) for t in listed["items"]] == [
+        (low, "low", "high")]
+    r = client.patch(f"{API}/tickets/{low}", json={"priority": "low"}, headers=ADMIN)
+    assert (r.json()["priority"], r.json()["effective_priority"]) == ("low", "low")
+    assert position(client, normal) == 1, "a supervisor's change is the new start"

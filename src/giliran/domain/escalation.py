@@ -116,7 +116,7 @@ def is_due_for_aging(ticket: Ticket, queue: Queue, now: datetime) -> bool:
     return (
         cutoff is not None
         and ticket.status is TicketStatus.QUEUED
-        and ticket.priority < Priority.URGENT
+        and ticket.effective_priority < Priority.URGENT
         and ticket.priority_since is not None
         and ticket.priority_since <= cutoff
     )

@@ -158,6 +158,7 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
     return {
         "id": ticket.id, "number": ticket.number, "title": ticket.title,
         "category": ticket.category, "queue": ticket.queue, "priority": ticket.priority.label,
+        "effective_priority": ticket.effective_priority.label,
         "status": ticket.status.value, "assigned_agent_id": ticket.agent_id,
         "assigned_at": _iso(ticket.assigned_at), "created_at": _iso(ticket.created_at),
         "escalations": ticket.escalations,

@@ -211,27 +211,34 @@ def resume(agent: Agent, queue: str) -> bool:
 def reprioritize(
     ticket: Ticket, priority: Priority, *, now: datetime, reason: Reason, actor: str
 ) -> HistoryEntry:
-    """A new priority takes effect now (aging counts from here). For a queued ticket it moves
-    its place in the queue; it never takes a ticket away from an agent."""
+    """A person asks for a new priority: it takes effect now, as asked and as served (aging
+    counts from here). For a queued ticket it moves its place in the queue; it never takes a
+    ticket away from an agent."""
     if ticket.status.is_final:
         _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
                  action="change the priority of")
     ticket.priority = priority
+    ticket.effective_priority = priority
     ticket.priority_since = now
     return HistoryEntry(ticket.id, now, f"priority_{priority.label}", reason, actor)
 
 
 def age(ticket: Ticket, *, now: datetime) -> HistoryEntry:
+    """One step up in the order it is served in; the priority asked for stays as it was."""
     _require(ticket, TicketStatus.QUEUED, action="age")
-    higher = Priority(min(int(ticket.priority) + 1, int(Priority.URGENT)))
-    return reprioritize(ticket, higher, now=now, reason=Reason.AGING, actor=SYSTEM_ACTOR)
+    higher = Priority(min(int(ticket.effective_priority) + 1, int(Priority.URGENT)))
+    ticket.effective_priority = higher
+    ticket.priority_since = now
+    return HistoryEntry(ticket.id, now, f"priority_{higher.label}", Reason.AGING, SYSTEM_ACTOR,
+                        detail={"asked": ticket.priority.label, "served_at": higher.label})
 
 
 def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> HistoryEntry:
-    """`order` is below every other queued ticket's queue_order; with urgent priority the
-    ticket is first in line. Tickets already assigned keep their agents."""
+    """`order` is below every other queued ticket's queue_order; served as urgent, the ticket is
+    first in line (the priority asked for stays as it was). Tickets already assigned keep their
+    agents."""
     _require(ticket, TicketStatus.QUEUED, action="move to the front")
-    ticket.priority = Priority.URGENT
+    ticket.effective_priority = Priority.URGENT
     ticket.priority_since = now
     ticket.queue_order = order
     return HistoryEntry(ticket.id, now, "moved to front", Reason.FRONT, actor)

@@ -53,4 +53,4 @@ def since(ticket: Ticket) -> datetime:
 def personal_order(held: list[Ticket]) -> list[Ticket]:
     """An agent's own queue as it works through it: the most urgent first, then the oldest
     (by arrival) of a priority."""
-    return sorted(held, key=lambda t: (-int(t.priority), t.created_at, t.id))
+    return sorted(held, key=lambda t: (-int(t.effective_priority), t.created_at, t.id))

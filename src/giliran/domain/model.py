@@ -211,6 +211,7 @@ class Ticket:
     title: str
     created_at: datetime
     queue: str = DEFAULT_QUEUE
+    # What the customer, the API or a supervisor asked for; aging never changes it.
     priority: Priority = Priority.NORMAL
     status: TicketStatus = TicketStatus.QUEUED
     category: str | None = None
@@ -239,6 +240,18 @@ class Ticket:
     # Who it is for, on the channel it came from (e.g. "whatsapp:6281234567890"): later
     # messages from the same contact join the ticket while it is open.
     contact: str | None = None
+    # The priority it is served at: the asked one, raised by aging while it waits (or to
+    # urgent by a move to the front). Never below `priority` (see __post_init__).
+    effective_priority: Priority = Priority.LOW
+
+    def __post_init__(self) -> None:
+        if self.effective_priority < self.priority:
+            self.effective_priority = self.priority
+
+    @property
+    def aged(self) -> bool:
+        """Served above the priority it was asked for."""
+        return self.effective_priority > self.priority
 
     @property
     def dispatchable(self) -> bool:
@@ -246,9 +259,9 @@ class Ticket:
 
     @property
     def queue_key(self) -> tuple[int, int, int]:
-        """Global queue order: priority first, then moves to the front, then arrival (ids grow
-        with arrival)."""
-        return (-int(self.priority), self.queue_order, self.id)
+        """Global queue order: the priority it is served at first, then moves to the front,
+        then arrival (ids grow with arrival)."""
+        return (-int(self.effective_priority), self.queue_order, self.id)
 
     @property
     def number(self) -> str:

@@ -107,7 +107,8 @@ def arrival(new: NewTicket, now: datetime) -> Ticket:
     """A new ticket as it enters the queue (not yet stored)."""
     return Ticket(
         id=0, title=new.title, created_at=now, queued_at=now, queue=new.queue,
-        priority=new.priority, priority_since=now, category=new.category,
+        priority=new.priority, effective_priority=new.priority, priority_since=now,
+        category=new.category,
         description=new.description, external_id=new.external_id, contact=new.contact,
     )
 

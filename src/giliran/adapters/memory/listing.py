@@ -64,9 +64,9 @@ def _customer(state: MemoryState, ticket: Ticket) -> str | None:
 
 def _key(state: MemoryState, t: Ticket, sort: TicketSort) -> Any:
     if sort is TicketSort.QUEUE:
-        return (-int(t.priority), t.queue_order)
+        return (-int(t.effective_priority), t.queue_order)
     if sort is TicketSort.PRIORITY:
-        return int(t.priority)
+        return (int(t.priority), int(t.effective_priority))
     if sort is TicketSort.WAITING:
         return since(t)
     if sort is TicketSort.TITLE:

@@ -138,7 +138,7 @@ class InMemoryTicketRepository:
         return (tickets[k[2]] for k in self._s.queued.get(queue, ()))
 
     def due_for_aging(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
-        found = [t for t in self._queued_of(queue) if t.priority < Priority.URGENT
+        found = [t for t in self._queued_of(queue) if t.effective_priority < Priority.URGENT
                  and t.priority_since is not None and t.priority_since <= cutoff]
         found.sort(key=lambda t: (t.priority_since, t.id))
         return [self._view(t.id) for t in found[:limit]]

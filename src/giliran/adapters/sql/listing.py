@@ -29,9 +29,9 @@ _SINCE = func.coalesce(case(
 # Each sort's keys, ascending (True) or not; a descending sort flips them all, and the id
 # breaks ties, always ascending.
 _ORDER: dict[TicketSort, tuple[tuple[ColumnElement[Any], bool], ...]] = {
-    TicketSort.QUEUE: ((tk.priority, False), (tk.queue_order, True)),
+    TicketSort.QUEUE: ((tk.effective_priority, False), (tk.queue_order, True)),
     TicketSort.NUMBER: ((tk.id, True),),
-    TicketSort.PRIORITY: ((tk.priority, True),),
+    TicketSort.PRIORITY: ((tk.priority, True), (tk.effective_priority, True)),
     TicketSort.WAITING: ((_SINCE, True),),
     TicketSort.TITLE: ((func.lower(tk.title), True),),
     TicketSort.QUEUE_NAME: ((tk.queue, True),),

@@ -171,6 +171,8 @@ tickets = Table(
     # Set by migration 0017 only, on older open tickets that shared their customer with a
     # newer one before the index below existed; never written by giliran (false by default).
     Column("contact_shared", Boolean, nullable=False, server_default=false()),
+    # What the queue is ordered by: `priority` (as asked) raised by aging (migration 0018).
+    Column("effective_priority", SmallInteger, nullable=False),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -181,31 +183,31 @@ DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
 PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
 FLAGGED = tickets.c.flag.is_not(None)
-AGEING = and_(QUEUED, tickets.c.priority < literal_column("3"))
+AGEING = and_(QUEUED, tickets.c.effective_priority < literal_column("3"))
 OPEN = tickets.c.status.in_((literal_column("'queued'"), literal_column("'assigned'"),
                              literal_column("'in_progress'")))
 
 Index(
     "ix_tickets_queued_order",
-    tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
+    tickets.c.effective_priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=QUEUED, postgresql_where=QUEUED,
 )
 # A queued ticket's position in its own queue counts on this one.
 Index(
     "ix_tickets_queue_queued_order",
-    tickets.c.queue, tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
+    tickets.c.queue, tickets.c.effective_priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=QUEUED, postgresql_where=QUEUED,
 )
 # Dispatch reads the head of this one; listings count on the one above.
 Index(
     "ix_tickets_dispatch_order",
-    tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
+    tickets.c.effective_priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
 )
 # The head of one queue, when the global walk has to step around queues nobody can serve.
 Index(
     "ix_tickets_queue_dispatch_order",
-    tickets.c.queue, tickets.c.priority.desc(), tickets.c.queue_order, tickets.c.id,
+    tickets.c.queue, tickets.c.effective_priority.desc(), tickets.c.queue_order, tickets.c.id,
     sqlite_where=DISPATCHABLE, postgresql_where=DISPATCHABLE,
 )
 # The timers: overdue assignments and long waits per queue, oldest first; flags per queue.
@@ -263,8 +265,9 @@ counters = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-# How many tickets are queued per queue and priority, kept by triggers on `tickets` (migration
-# 0016), so a ticket's place in its queue never counts the whole backlog.
+# How many tickets are queued per queue and priority (the effective one, which orders the queue),
+# kept by triggers on `tickets` (migrations 0016, 0018), so a ticket's place in its queue never
+# counts the whole backlog.
 queue_depth = Table(
     "queue_depth",
     metadata,

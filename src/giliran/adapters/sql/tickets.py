@@ -30,7 +30,7 @@ from giliran.domain.model import Ticket, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
 TICKET = RowMap(Ticket, t.tickets, insert_only=("created_at",))
-_QUEUE_ORDER = (t.tickets.c.priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
+_QUEUE_ORDER = (t.tickets.c.effective_priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 _TICKET_BY_ID = Direct(select(t.tickets).where(t.tickets.c.id == bindparam("id")))
 _TICKET_BY_EXTERNAL = Direct(
     select(t.tickets).where(t.tickets.c.external_id == bindparam("external_id")))
@@ -41,16 +41,17 @@ _TICKET_SAVE = Direct(
     update(t.tickets).where(t.tickets.c.id == bindparam("v_id"))
     .values({f: bindparam(f"v_{f}") for f in TICKET.saved})
 )
-# The head reads the partial index on (priority DESC, queue_order, id) WHERE dispatchable, one
-# index step.
+# The head reads the partial index on (effective_priority DESC, queue_order, id) WHERE
+# dispatchable, one index step.
 _DISPATCHABLE = select(t.tickets).where(t.DISPATCHABLE)
 _IN_QUEUE = t.tickets.c.queue == bindparam("queue")
 # A queued ticket's place in its own queue. Neither database's B-trees can say how many entries
 # precede a key without walking them, so the number of queued tickets per (queue, priority) is
-# kept by triggers (table queue_depth, migration 0016) and only the ticket's own priority is
-# walked, from the nearer end, on the partial index on (queue, priority DESC, queue_order, id)
-# WHERE queued. A new ticket is last among its priority: nothing behind it to count. Ranges
-# are split on queue_order and id, since an OR of them makes the planners scan instead.
+# kept by triggers (table queue_depth, migrations 0016 and 0018: by effective priority) and only
+# the ticket's own priority is walked, from the nearer end, on the partial index on (queue,
+# effective_priority DESC, queue_order, id) WHERE queued. A new ticket is last among its
+# priority: nothing behind it to count. Ranges are split on queue_order and id, since an OR of
+# them makes the planners scan instead.
 _DEPTH = t.queue_depth.c
 _DEPTH_ABOVE = select(func.coalesce(func.sum(_DEPTH.queued), 0)).where(
     _DEPTH.queue == bindparam("queue"), _DEPTH.priority > bindparam("priority")
@@ -58,7 +59,7 @@ _DEPTH_ABOVE = select(func.coalesce(func.sum(_DEPTH.queued), 0)).where(
 _DEPTH_OWN = select(func.coalesce(func.sum(_DEPTH.queued), 0)).where(
     _DEPTH.queue == bindparam("queue"), _DEPTH.priority == bindparam("priority")
 ).scalar_subquery()
-_SAME_PRIORITY = (t.QUEUED, _IN_QUEUE, t.tickets.c.priority == bindparam("priority"))
+_SAME_PRIORITY = (t.QUEUED, _IN_QUEUE, t.tickets.c.effective_priority == bindparam("priority"))
 _SAME_ORDER = t.tickets.c.queue_order == bindparam("queue_order")
 
 
@@ -198,7 +199,7 @@ class SqlTicketRepository:
         """Higher priorities from the kept depths, then the ticket's own priority counted from
         the nearer end: at most half of it is walked, none of it for a new ticket."""
         params: dict[str, Any] = {
-            "priority": int(ticket.priority), "queue_order": ticket.queue_order,
+            "priority": int(ticket.effective_priority), "queue_order": ticket.queue_order,
             "id": ticket.id, "queue": ticket.queue, "cap": _NEAR_END}
         above, own, behind = map(int, self._conn.execute(_POSITION_FROM_END, params).one())
         if behind >= _NEAR_END:

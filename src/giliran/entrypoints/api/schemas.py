@@ -168,7 +168,12 @@ class TicketOut(BaseModel):
     title: str
     category: str | None
     description: str | None
-    priority: PriorityLabel
+    priority: PriorityLabel = Field(description="As asked (by the customer's channel, the API "
+                                    "or a supervisor); aging never changes it")
+    effective_priority: PriorityLabel = Field(
+        description="What it is served at: `priority`, raised one level by each aging step "
+                    "while it waits (the queue's priority_aging_seconds), or urgent after a "
+                    "move to the front. Orders the queue")
     queue: str
     status: TicketStatus
     assigned_agent_id: int | None
@@ -202,6 +207,7 @@ class TicketOut(BaseModel):
             auto_dispatch=ticket.auto_dispatch,
             id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
             description=ticket.description, priority=PriorityLabel(ticket.priority.label),
+            effective_priority=PriorityLabel(ticket.effective_priority.label),
             queue=ticket.queue, status=ticket.status, assigned_agent_id=ticket.agent_id,
             external_id=ticket.external_id, created_at=ticket.created_at,
             assigned_at=ticket.assigned_at, accepted_at=ticket.accepted_at,

@@ -3,7 +3,7 @@
 // answered in the row itself with the server's words when refused.
 
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
-import { FLAG, PRIORITY, STATUS } from "./labels.js";
+import { FLAG, PRIORITY, STATUS, priorityText } from "./labels.js";
 
 const PAGE = 25;
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
@@ -126,8 +126,8 @@ function rows(ticket, errors) {
   const priority = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "badge priority";
-  badge.dataset.priority = ticket.priority;
-  badge.textContent = PRIORITY[ticket.priority];
+  badge.dataset.priority = ticket.effective_priority ?? ticket.priority;
+  badge.textContent = priorityText(ticket);
   priority.append(badge);
   const status = cell(STATUS[ticket.status]);
   if (ticket.flag) {

@@ -5,7 +5,7 @@ import {
   $, ago, api, clock, clockText, debounce, errorText, login, Stream, t, toast,
 } from "./common.js";
 import { Conversation } from "./conversation.js";
-import { PRESENCE, PRIORITY, STATUS } from "./labels.js";
+import { PRESENCE, STATUS, priorityText } from "./labels.js";
 
 const TOKEN_KEY = "giliran.agentToken";
 const SOUND_KEY = "giliran.sound";
@@ -148,8 +148,8 @@ function showQueue(queue) {
     li.dataset.status = ticket.status;
     field(li, "position").textContent = `#${ticket.position}`;
     field(li, "number").textContent = ticket.number;
-    field(li, "priority").textContent = PRIORITY[ticket.priority];
-    field(li, "priority").dataset.priority = ticket.priority;
+    field(li, "priority").textContent = priorityText(ticket);
+    field(li, "priority").dataset.priority = ticket.effective_priority ?? ticket.priority;
     field(li, "status").textContent = STATUS[ticket.status];
     field(li, "title").textContent = ticket.title;
     field(li, "category").textContent = ticket.category ?? "";
@@ -166,8 +166,8 @@ function showQueue(queue) {
 function showAvailable(page) {
   syncCards($("pickup-list"), page.items, "pickup-template", (li, ticket) => {
     field(li, "number").textContent = ticket.number;
-    field(li, "priority").textContent = PRIORITY[ticket.priority];
-    field(li, "priority").dataset.priority = ticket.priority;
+    field(li, "priority").textContent = priorityText(ticket);
+    field(li, "priority").dataset.priority = ticket.effective_priority ?? ticket.priority;
     field(li, "queue").textContent = ticket.queue;
     field(li, "title").textContent = ticket.title;
     field(li, "waiting").dataset.waiting = ticket.created_at;

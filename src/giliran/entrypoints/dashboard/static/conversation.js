@@ -4,7 +4,7 @@
 // with the caller's token and shown from blob URLs, so no channel token ever reaches the page.
 
 import { $, api, ApiError, dateTime, errorText, t } from "./common.js";
-import { PRIORITY, STATUS } from "./labels.js";
+import { STATUS, priorityText } from "./labels.js";
 
 const TICKS = {
   queued: ["🕓", t("conversation.state_queued")],
@@ -76,7 +76,7 @@ export class Conversation {
     field(d, "category").textContent = ticket.category ?? "—";
     field(d, "description").textContent = ticket.description ?? "";
     field(d, "description-box").hidden = !ticket.description;
-    field(d, "priority").textContent = PRIORITY[ticket.priority];
+    field(d, "priority").textContent = priorityText(ticket);
     field(d, "queue").textContent = ticket.queue;
     field(d, "created").textContent = dateTime(ticket.created_at);
     field(d, "customer").hidden = customer === null;

@@ -14,6 +14,14 @@ export const PRIORITY = {
   low: t("priority.low"), normal: t("priority.normal"), high: t("priority.high"),
   urgent: t("priority.urgent"),
 };
+/** A ticket's priority as asked, and what it is served at when aging (or a move to the front)
+ * raised it: "Low, raised to High". */
+export function priorityText(ticket) {
+  const asked = PRIORITY[ticket.priority] ?? ticket.priority;
+  const served = ticket.effective_priority;
+  if (!served || served === ticket.priority) return asked;
+  return t("priority.raised", { asked, served: PRIORITY[served] ?? served });
+}
 export const STRATEGY = {
   round_robin: t("strategy.round_robin"), least_loaded: t("strategy.least_loaded"),
   random: t("strategy.random"), rotation: t("strategy.rotation"),
