@@ -1,6 +1,6 @@
 """Fakes kept honest: the same random sequence of commands, run on the in-memory store and on
 SQL, must leave the same complete state step by step: tickets (with priorities), agents,
-queues, the history, the events, the chat notices and the conversations."""
+queues, the history, the events, the chat notices, the conversations and the day's figures."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
 
 Command = tuple[str, int, int]
+DAY = FakeClock().now().date()
 QUEUES = ("default", "sales", "support")
 commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
@@ -140,18 +141,23 @@ def state(uow: UnitOfWorkFactory) -> Any:
                    for n in read.notices.search(None, 10**6, 0)[0]]
         messages = [(m.ticket_id, m.direction, m.body, m.state)
                     for t in sorted(f.tickets) for m in read.messages.for_ticket(t)]
+        day = read.daybook.day(DAY)  # the commands stay within DAY
+        figures = (sorted((k, round(v, 6)) for k, v in day.sums.items() if v),
+                   sorted((k, h.counts) for k, h in day.histograms.items()))
     return (
-        sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by,
-                t.priority, t.queue_order, t.auto_dispatch)
+        sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.flag_reason,
+                t.missed_by, t.priority, t.effective_priority, t.queue_order, t.auto_dispatch,
+                t.answered_at)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
-                sorted(a.queue_state.items()), a.auto_assign)
+                sorted(a.queue_state.items()), a.auto_assign, a.usage_state, a.usage_since)
                for a in f.agents.values()),
         sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
         notes,
         events,
         notices,
         messages,
+        figures,
     )
 
 

@@ -233,7 +233,10 @@ def test_deactivating_an_agent_requeues_its_tickets_at_their_place(client: TestC
     queued = client.get("/api/v1/tickets", params={"status": "queued"}, headers=ADMIN).json()
     assert [t["id"] for t in queued["items"]] == [*held, later["id"]]
     history = client.get(f"/api/v1/tickets/{held[0]}/history", headers=ADMIN).json()
-    assert history[-1]["event"] == "unassigned" and history[-1]["reason"] == "agent_deactivated"
+    assert [(e["event"], e["reason"]) for e in history[-2:]] == [
+        ("unassigned", "agent_deactivated"), ("flagged", "unreachable")], (
+        "back in the queue, and flagged: its queue has no member left")
+    assert {t["flag_reason"] for t in queued["items"]} == {"no_members"}
 
 
 def test_raising_capacity_and_opting_in_dispatch_at_once(client: TestClient) -> None:

@@ -198,6 +198,7 @@ def test_an_agent_who_keeps_missing_is_paused_in_the_queue_keeps_its_work_and_re
 
 def test_a_backlog_ticket_is_flagged_once_and_keeps_its_place(floor: Floor) -> None:
     floor.policy(max_wait_seconds=600)
+    a = make_agent(floor.client, "A")  # a member, offline: the ticket waits for her
     waiting = post_ticket(floor.client, "nobody online")
     assert floor.later(599).waiting_too_long == 0
     assert floor.later(1).waiting_too_long == 1
@@ -206,7 +207,7 @@ def test_a_backlog_ticket_is_flagged_once_and_keeps_its_place(floor: Floor) -> N
     flagged = floor.ticket(waiting["id"])
     assert (flagged["flag"], flagged["queue_position"]) == ("waiting_too_long", 1)
     assert floor.workload()["flagged"][0]["id"] == waiting["id"]
-    (a,) = floor.agents("A")
+    online(floor.client, a)
     assigned = floor.ticket(waiting["id"])
     assert (assigned["assigned_agent_id"], assigned["flag"]) == (a["id"], None)
 

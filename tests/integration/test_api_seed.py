@@ -80,7 +80,7 @@ def test_next_ticket_goes_to_the_online_agent_with_room(client: TestClient) -> N
     loads = {a["id"]: (a["online"], a["active_tickets"]) for a in workload["agents"]}
     assert loads == {one["id"]: (True, 3), two["id"]: (True, 5), three["id"]: (False, 0)}
     assert workload["queue"] == {"pending": 0, "online_agents": 2, "total_agents": 3,
-                                 "free_slots": 2}
+                                 "free_slots": 2, "unreachable": 0}
 
     assert post_ticket(client, "next")["assigned_agent_id"] == one["id"]
 

@@ -39,9 +39,11 @@ def test_answered_within_the_target_waits_and_first_response(
     assert (level["share_within_target"], level["counted"]) == (round(1 / 3, 4), 3), (
         "waits is past the target unanswered")
     assert level["first_response_median"] == 60.0
-    assert (level["wait_median"], level["wait_p90"]) == (0.0, 360.0)
+    # Histograms: to the second up to 2 minutes, at most 2 % longer above (domain/daybook.py).
+    assert level["wait_median"] == 0.0 and 360.0 <= level["wait_p90"] <= 360.0 * 1.02
     (row,) = client.get(f"{API}/workload", headers=ADMIN).json()["agents"]
-    assert (row["first_response_median_today"], row["handle_time_median_today"]) == (60.0, 360.0)
+    assert row["first_response_median_today"] == 60.0
+    assert 360.0 <= row["handle_time_median_today"] <= 360.0 * 1.02
     assert row["utilization_online_today"] == 1.0  # it held a ticket all the time online
     assert row["presence_since"] == start.isoformat().replace("+00:00", "Z")
     assert waiting["status"] == "queued"

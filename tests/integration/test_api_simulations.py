@@ -4,6 +4,7 @@ is and with one change, side by side; a whole scenario; and the refusals."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -51,6 +52,37 @@ def test_the_desks_last_week_as_it_is_and_with_one_change(
         assert policy["figures"]["orphans"]["mean"] == 0
         assert set(policy["utilization_by_agent"]) == {"Sari", "Budi"}
     assert body["simulated_tickets"] == 12 * 2 * 2
+
+
+def test_the_what_ifs_record_of_the_desk_is_the_dashboards(
+    client: TestClient, clock: FakeClock,
+) -> None:
+    """The What-if's first column (what the desk really did) and GET /stats over the same days
+    share one definition of each figure: a desk with quick, late and unanswered tickets."""
+    busy_days(client, clock)
+    sari = make_agent(client, "Late Lia", max_tickets=1)
+    online(client, sari)
+    for i in range(3):
+        post_ticket(client, f"late {i}")  # Lia takes the first; the rest wait
+    clock.advance(900)
+    r = client.post(f"{API}/simulations", headers=ADMIN, json={
+        "days": 7, "change": {"queue": "default", "setting": "strategy", "value": "random"},
+        "replications": 1})
+    assert r.status_code == 200, r.text
+    record = r.json()["recorded"]
+    until = clock.now()
+    stats = client.get(f"{API}/stats", headers=ADMIN, params={
+        "from": (until - timedelta(days=7)).isoformat(), "to": until.isoformat()}).json()
+    levels = stats["service_levels"].values()
+    assert record["tickets"] == stats["created"] == 15
+    assert record["within_target"] == round(
+        sum(q["within_target"] for q in levels) / sum(q["counted"] for q in levels), 4)
+    assert record["within_target"] < 1, "the late and the unanswered count against it"
+    assert record["utilization"] == pytest.approx(stats["floor_utilization"], abs=1e-4)
+    assert record["assign_mean"] == pytest.approx(stats["assignment_time"]["mean"])
+    assert (record["escalations"], record["orphans"]) == (stats["escalations"],
+                                                          stats["orphans_requeued"])
+    assert record["fairness_gini"] == pytest.approx(stats["gini"], abs=1e-4)
 
 
 @pytest.mark.parametrize(("body", "says"), [

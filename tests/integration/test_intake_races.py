@@ -6,13 +6,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from giliran.bootstrap import Container
-from giliran.service import tickets
+from giliran.service import agents, tickets
 from giliran.service.context import ADMIN
 from tests.support.invariants import EVERYTHING
 
 
 def test_concurrent_posts_of_one_external_id_make_one_ticket(container: Container) -> None:
     ctx = container.ctx
+    agents.create_agent(ctx, ADMIN, agents.NewAgent("Sari"))  # a member (offline): a way in
     racers = 8
     start = threading.Barrier(racers)
 

@@ -16,7 +16,7 @@ from giliran.config import Settings
 from giliran.domain.destinations import address_allowed
 from giliran.entrypoints.api.app import create_app
 from giliran.entrypoints.scheduler import Deliverer
-from tests.integration.test_api_seed import ADMIN, post_ticket
+from tests.integration.test_api_seed import ADMIN, make_agent, post_ticket
 from tests.support.receiver import Receiver
 from tests.support.server import ADMIN_TOKEN
 
@@ -87,6 +87,7 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_when_sending(
     """Registered while allowed; a sender that does not allow private addresses resolves
     `localhost`, finds loopback, and sends nothing."""
     client, container = allowing
+    make_agent(client, "Sari")  # a member: the ticket waits for her, with no flag to deliver
     with Receiver() as receiver:
         url = receiver.url.replace("127.0.0.1", "localhost")
         r = client.post(f"{API}/webhooks", json={"url": url, "secret": SECRET}, headers=ADMIN)

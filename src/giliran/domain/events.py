@@ -19,6 +19,7 @@ from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatu
 EVENT_TYPES = frozenset({
     "ticket.created", "ticket.assigned", "ticket.accepted", "ticket.completed",
     "ticket.cancelled", "ticket.escalated", "ticket.unassigned", "ticket.flagged",
+    "ticket.released",
     "ticket.priority", "agent.presence", "agent.changed", "queue.changed",
     *(f"message.{change}" for change in ("received", "sent", "status", "edited")),
 })
@@ -31,6 +32,7 @@ TICKET_TYPES: Mapping[str, str] = {
     "escalated": "ticket.escalated",
     "unassigned": "ticket.unassigned",
     "flagged": "ticket.flagged",
+    "released": "ticket.released",
     "moved to front": "ticket.priority",
 }
 
@@ -163,6 +165,7 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
         "assigned_at": _iso(ticket.assigned_at), "created_at": _iso(ticket.created_at),
         "escalations": ticket.escalations,
         "flag": ticket.flag.value if ticket.flag is not None else None,
+        "flag_reason": ticket.flag_reason,
         "auto_dispatch": ticket.auto_dispatch,
     }
 

@@ -70,7 +70,9 @@ def assign(
     # A backlog flag is answered once the ticket reaches someone.
     ticket.flag = None
     ticket.flagged_at = None
+    ticket.flag_reason = None
     agent.active_tickets += 1
+    agent.last_assigned_at = now
     if reason.moves_rotation:
         agent.last_assigned_seq = seq
     since_arrival = (now - ticket.created_at).total_seconds() if first else None
@@ -88,12 +90,18 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime,
     _require(ticket, TicketStatus.ASSIGNED, action="accept")
     ticket.status = TicketStatus.IN_PROGRESS
     ticket.accepted_at = now
+    first = None
+    if ticket.answered_at is None:
+        ticket.answered_at = now
+        first = (now - ticket.created_at).total_seconds()
     agent.missed_in_row = 0
     state = agent.state_in(ticket.queue)
     agent.set_state(ticket.queue, QueueState(0, state.paused_at, state.pause_reason))
     agent.last_seen_at = now
+    response = (now - ticket.assigned_at).total_seconds() if ticket.assigned_at else None
     return HistoryEntry(ticket.id, now, "accepted", reason, f"agent:{agent.id}",
-                        agent.id, agent.id)
+                        agent.id, agent.id, response_seconds=response,
+                        first_response_seconds=first)
 
 
 def revoked(ticket: Ticket) -> AssignmentRevoked:
@@ -109,8 +117,10 @@ def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> His
         # holder never took on (its accept is what the first-response figures count from).
         raise NotAccepted(f"ticket {ticket.number} has not been accepted yet: accept it first")
     _require(ticket, TicketStatus.IN_PROGRESS, action="complete")
+    handled = (now - ticket.accepted_at).total_seconds() if ticket.accepted_at else None
     _release(ticket, holder, TicketStatus.COMPLETED, now)
-    return HistoryEntry(ticket.id, now, "completed", Reason.COMPLETED, actor, holder.id, None)
+    return HistoryEntry(ticket.id, now, "completed", Reason.COMPLETED, actor, holder.id, None,
+                        handle_seconds=handled)
 
 
 def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: str) -> HistoryEntry:
@@ -171,15 +181,37 @@ def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
                         holder.id, None)
 
 
-def flag(ticket: Ticket, why: TicketFlag, *, now: datetime) -> HistoryEntry:
-    """Ask a supervisor to look. An exhausted ticket also leaves automatic dispatch: it keeps
-    its place in the queue, but only a person moves it from there."""
+def flag(ticket: Ticket, why: TicketFlag, *, now: datetime,
+         because: str | None = None) -> HistoryEntry:
+    """Ask a supervisor to look (`because`: the reason, when the flag alone does not say). An
+    exhausted ticket also leaves automatic dispatch: it keeps its place in the queue, but only
+    a person moves it from there."""
     ticket.flag = why
     ticket.flagged_at = now
+    ticket.flag_reason = because
     if why is TicketFlag.EXHAUSTED:
         ticket.auto_dispatch = False
-    reason = Reason.EXHAUSTED if why is TicketFlag.EXHAUSTED else Reason.WAITING_TOO_LONG
-    return HistoryEntry(ticket.id, now, "flagged", reason, SYSTEM_ACTOR)
+    reason = _FLAG_REASONS[why]
+    detail = {"reason": because} if because is not None else None
+    return HistoryEntry(ticket.id, now, "flagged", reason, SYSTEM_ACTOR, detail=detail)
+
+
+_FLAG_REASONS = {TicketFlag.EXHAUSTED: Reason.EXHAUSTED,
+                 TicketFlag.WAITING_TOO_LONG: Reason.WAITING_TOO_LONG,
+                 TicketFlag.UNREACHABLE: Reason.UNREACHABLE}
+
+
+def release(ticket: Ticket, *, now: datetime, reason: Reason) -> HistoryEntry:
+    """Back to the usual wait: unflagged (`reachable`: its queue has a way in again), or made
+    automatic (`pickup_off`: left for a pick-up that can no longer happen)."""
+    _require(ticket, TicketStatus.QUEUED, action="release")
+    if reason is Reason.PICKUP_OFF:
+        ticket.auto_dispatch = True
+    if ticket.flag is TicketFlag.UNREACHABLE:
+        ticket.flag = None
+        ticket.flagged_at = None
+        ticket.flag_reason = None
+    return HistoryEntry(ticket.id, now, "released", reason, SYSTEM_ACTOR)
 
 
 def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> PresenceChange | None:

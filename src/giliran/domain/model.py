@@ -101,6 +101,9 @@ class TicketFlag(StrEnum):
 
     EXHAUSTED = "exhausted"  # escalated until nobody was left to try; automation stopped
     WAITING_TOO_LONG = "waiting_too_long"  # queued longer than the queue's max_wait_seconds
+    # Nobody can ever take it as things stand (`flag_reason` says why: domain/reach.py);
+    # released by itself as soon as a way in exists.
+    UNREACHABLE = "unreachable"
 
 
 class Reason(StrEnum):
@@ -118,6 +121,9 @@ class Reason(StrEnum):
     AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
     EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
     WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
+    UNREACHABLE = "unreachable"  # flagged: nobody can take it as things stand (domain/reach.py)
+    REACHABLE = "reachable"  # released: its queue has a way in again
+    PICKUP_OFF = "pickup_off"  # left for a pick-up, made automatic: pick-up was switched off
     AGING = "aging"  # waited long enough to move up one priority level
     PRIORITY = "priority"  # an admin changed its priority
     FRONT = "front"  # an admin moved it to the front of the queue
@@ -164,6 +170,8 @@ class Agent:
     active_tickets: int = 0
     # Sequence number of this agent's latest automatic assignment; 0 = never assigned.
     last_assigned_seq: int = 0
+    # When it last received a ticket, by any way (automatic, pick-up, a supervisor's move).
+    last_assigned_at: datetime | None = None
     # Last sign of life (going online, a heartbeat, an accept); presence expires from it.
     last_seen_at: datetime | None = None
     # Assignments in a row this agent let time out, in any queue; an accept or going online
@@ -176,6 +184,10 @@ class Agent:
     language: Language = Language.EN  # of its chat notices
     # An admin decided for it: the agent cannot switch automatic assignment itself.
     auto_assign_locked: bool = False
+    # Its presence and load (domain/daybook.usage_state) when its time online and busy was last
+    # counted into the day's figures, and since when (the span not counted yet).
+    usage_state: int = 0
+    usage_since: datetime | None = None
 
     @property
     def online(self) -> bool:
@@ -222,6 +234,8 @@ class Ticket:
     assigned_seq: int = 0
     assigned_at: datetime | None = None
     accepted_at: datetime | None = None
+    # Its first accept (an accept after a requeue does not move it): when it was answered.
+    answered_at: datetime | None = None
     closed_at: datetime | None = None
     # When it last entered the global queue (arrival, or taken back from an agent).
     queued_at: datetime | None = None
@@ -230,6 +244,8 @@ class Ticket:
     missed_by: frozenset[int] = field(default_factory=frozenset)
     flag: TicketFlag | None = None
     flagged_at: datetime | None = None
+    # Why it is flagged, where the flag alone does not say (unreachable: domain/reach.py).
+    flag_reason: str | None = None
     # False: dispatch leaves it alone (it waits for a supervisor or a manual pick-up).
     auto_dispatch: bool = True
     # Orders tickets of equal priority before their arrival: 0, or below 0 once an admin moved
@@ -339,6 +355,11 @@ class HistoryEntry:
     # the same as data (for the dashboards to say in their language, and for analysis).
     note: str | None = None
     detail: dict[str, Any] | None = None
-    # Measures of an assignment, for metrics; not stored (the history has the timestamps).
+    # Measures of a move, for metrics and the day's figures (domain/daybook.py); not stored
+    # (the history has the timestamps).
     waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
     since_arrival_seconds: float | None = field(default=None, compare=False)  # first only
+    response_seconds: float | None = field(default=None, compare=False)  # assigned to accepted
+    first_response_seconds: float | None = field(default=None, compare=False)  # arrival to the
+    # first accept, on that accept only
+    handle_seconds: float | None = field(default=None, compare=False)  # accepted to completed

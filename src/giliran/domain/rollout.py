@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from giliran.domain.model import Queue
+from giliran.domain.model import PickupPolicy, Queue
 
 
 def bucket(queue: str, key: str) -> int:
@@ -16,8 +16,9 @@ def bucket(queue: str, key: str) -> int:
 
 def is_automatic(queue: Queue, key: str) -> bool:
     """`key` identifies the ticket: its external_id when it has one, else its id. So the same
-    lead lands on the same side whenever and however often it is posted."""
-    if queue.auto_assign_percent >= 100:
+    lead lands on the same side whenever and however often it is posted. A queue without
+    pick-ups leaves nothing for one: every ticket is automatic there."""
+    if queue.auto_assign_percent >= 100 or queue.pickup is PickupPolicy.OFF:
         return True
     if queue.auto_assign_percent <= 0:
         return False

@@ -254,6 +254,7 @@ def tick() -> None:
 
     For running the timers from cron with GILIRAN_SCHEDULER=false; safe alongside running
     servers, which make the same moves at most once between them."""
+    from giliran.service.reach import sweep
     from giliran.service.timers import rescue_orphans
     from giliran.service.timers import tick as run_tick
 
@@ -261,13 +262,15 @@ def tick() -> None:
     try:
         report = run_tick(container.ctx)
         orphans = rescue_orphans(container.ctx)
+        reached = sweep(container.ctx)
     finally:
         container.close()
     out.print(
         f"escalated {report.escalated}, flagged exhausted {report.exhausted}, "
         f"flagged waiting too long {report.waiting_too_long}, paused in a queue {report.paused}, "
         f"expired offline {report.went_offline} (tickets requeued {report.requeued}), "
-        f"aged {report.aged}, orphans requeued {orphans}"
+        f"aged {report.aged}, orphans requeued {orphans}, "
+        f"flagged or released as (un)reachable {reached}"
     )
 
 

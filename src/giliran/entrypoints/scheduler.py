@@ -13,7 +13,7 @@ from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
 from giliran.domain.model import HistoryEntry
-from giliran.service import limits, notify, outbox, stream
+from giliran.service import limits, notify, outbox, reach, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
@@ -78,6 +78,17 @@ class Scheduler:
             if found:
                 log.error("found %d orphaned ticket(s); requeued them (history: orphaned)",
                           found)
+        try:
+            moved = 0
+            if await self._run_read(reach.needs_sweep, self._ctx):
+                moved = await self._run_write(reach.sweep, self._ctx)
+        except Exception:
+            log.exception("reachability check failed")
+        else:
+            if moved:
+                log.warning("found %d ticket(s) nobody could take, or that could be taken "
+                            "again; flagged or released them (history: unreachable, "
+                            "reachable, pickup_off)", moved)
 
     async def _prune_events(self) -> None:
         try:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from giliran.domain import audit, lifecycle
+from giliran.domain import audit, capacity, lifecycle
 from giliran.domain.errors import AutoAssignLocked, InvalidInput
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.listing import personal_order
@@ -18,7 +18,9 @@ from giliran.domain.model import (
     Presence,
     Reason,
     Ticket,
+    TicketStatus,
 )
+from giliran.service import reach
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
@@ -68,6 +70,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
             hash_token(token),
         )
         record_agent(uow, ctx.clock.now(), who.actor, agent, None, action="created")
+        reach.reconsider(uow, agent.queues, ctx.clock.now())  # a way in for what waited
         uow.commit()
     return agent, token
 
@@ -104,6 +107,7 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         uow.agents.save(changed)
         record_agent(uow, ctx.clock.now(), who.actor, changed, before,
                      action="deactivated" if leaving else "changed")
+        reach.reconsider(uow, agent.queues | changed.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
         uow.commit()
     return changed
@@ -126,6 +130,7 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
             agent.language = language
         uow.agents.save(agent)
         record_agent(uow, ctx.clock.now(), who.actor, agent, before)
+        reach.reconsider(uow, agent.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once
         uow.commit()
     return agent
@@ -154,6 +159,9 @@ class QueueView:
     tickets: list[Ticket]
     deadlines: dict[int, datetime | None]  # ticket id -> when it is taken back unaccepted
     now: datetime
+    # What it could hold now: its tickets plus its room within max_tickets and each of its
+    # queues' per-agent limit ("My tickets (1/1)" on a lead desk, not 1/5).
+    most: int = 0
 
 
 def queue_view(ctx: Context, who: Principal) -> QueueView:
@@ -161,9 +169,20 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         held = personal_order(uow.tickets.held_by(agent.id))
-        queues = {name: uow.queues.get(name) for name in {t.queue for t in held}}
+        queues = {name: uow.queues.get(name) for name in {t.queue for t in held} | agent.queues}
     deadlines = {t.id: accept_deadline(t, q) if (q := queues[t.queue]) else None for t in held}
-    return QueueView(agent, held, deadlines, ctx.clock.now())
+    mine = [q for name in agent.queues if (q := queues.get(name)) is not None]
+    room = capacity.room(agent, mine, held_per_queue(held))
+    return QueueView(agent, held, deadlines, ctx.clock.now(), agent.active_tickets + room)
+
+
+def held_per_queue(held: list[Ticket]) -> dict[str, capacity.Held]:
+    found: dict[str, capacity.Held] = {}
+    for t in held:
+        assigned, working = found.get(t.queue, (0, 0))
+        found[t.queue] = ((assigned + 1, working) if t.status is TicketStatus.ASSIGNED
+                          else (assigned, working + 1))
+    return found
 
 
 def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:

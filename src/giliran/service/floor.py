@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
-from giliran.domain import audit, presets
+from giliran.domain import audit, capacity, presets
+from giliran.domain.capacity import Held
 from giliran.domain.errors import (
     AgentInactive,
     Conflict,
@@ -16,25 +17,24 @@ from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
     ClaimPolicy,
-    HistoryEntry,
     OfflinePolicy,
     PickupPolicy,
     Queue,
     SlotFreedOn,
     StrategyName,
     Ticket,
-    TicketStatus,
+    TicketFlag,
 )
 from giliran.domain.presets import Preset
 from giliran.domain.service_level import ServiceLevel
 from giliran.domain.strategies import rotation_key
-from giliran.service import floor_day, turns
+from giliran.service import floor_day, reach, turns
 from giliran.service.audit_log import record_queue
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.floor_day import AgentToday
 from giliran.service.lookups import agent_or_404, queue_or_404
-from giliran.service.ports import HistoryFilter, TicketFilter, UnitOfWork
+from giliran.service.ports import TicketFilter, UnitOfWork
 
 FLAGGED_SHOWN = 50
 
@@ -47,18 +47,19 @@ class QueueFigures:
     next_agent_id: int | None
     members: int  # active members
     online_members: int
-    free_slots: int  # of online, opted-in members (shared with their other queues)
+    free_slots: int  # of online, opted-in members not paused here, within the queue's limit
     oldest_waiting_since: datetime | None  # when the longest-waiting queued ticket entered
     service_level: ServiceLevel | None = None  # today's, against the queue's target
+    unreachable: int = 0  # waiting tickets nobody can take as things stand (domain/reach.py)
 
 
 @dataclass(frozen=True)
-class AgentDay:
-    """An agent's day so far (since midnight UTC)."""
+class AgentNow:
+    """What an agent could still take, by every limit (domain/capacity.py)."""
 
-    assigned: int = 0
-    completed: int = 0
-    missed: int = 0
+    room: int  # more tickets it could take now, from its queues together
+    full: bool  # room 0: it can take nothing more
+    load: float | None  # held over held plus room
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,10 @@ class Workload:
     free_slots: int
     queues: list[QueueFigures]
     flagged: list[Ticket]
-    today: dict[int, AgentDay]
     band: tuple[float, float]  # the utilization the desk aims for
     agents_today: dict[int, AgentToday] = field(default_factory=dict)
+    agents_now: dict[int, AgentNow] = field(default_factory=dict)
+    unreachable: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,59 +125,75 @@ def _changed(queue: Queue, changes: QueueChanges) -> Queue:
 
 
 def workload(ctx: Context, who: Principal) -> Workload:
+    """The floor now and its day so far, at a cost that does not grow with the day's history
+    (see floor_day)."""
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        agents = [a for a in uow.agents.all() if a.active]
-        pending = uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
-        queues = uow.queues.all()
-        flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
         now = ctx.clock.now()
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        entries = uow.history.search(HistoryFilter(since=midnight, limit=10**9))
-        today = _days(entries)
-        levels = floor_day.queue_levels(uow, queues, entries, midnight, now)
-        figures = [replace(_figures(ctx, uow, q, agents), service_level=levels[q.name])
-                   for q in queues]
-        per_agent = floor_day.agents_today(uow, agents, queues, entries, midnight, now)
+        agents = [a for a in uow.agents.all() if a.active]
+        queues = uow.queues.all()
+        depths = uow.tickets.depths()
+        flags = uow.tickets.flag_counts()
+        held = _held_by_agent(uow.tickets.held_counts())
+        flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
+        day = floor_day.read_day(uow, now)
+        levels = floor_day.queue_levels(uow, queues, day, depths, now)
+        oldest = {q.name: uow.tickets.oldest_queued_at(q.name) for q in queues}
+        figures = [_figures(ctx, uow, q, agents, held, depths, flags, oldest[q.name],
+                            levels[q.name]) for q in queues]
+        per_agent = floor_day.agents_today(uow, agents, day, now)
+    by_name = {q.name: q for q in queues}
+    agents_now = {a.id: _now(a, [by_name[n] for n in a.queues if n in by_name], held)
+                  for a in agents}
     receiving = [a for a in agents if a.online and a.auto_assign]
     return Workload(
         agents=agents,
-        pending=pending,
+        pending=sum(depths.values()),
         online_agents=sum(a.online for a in agents),
         total_agents=len(agents),
-        free_slots=sum(a.free_slots for a in receiving),
+        free_slots=sum(capacity.room(a, [by_name[n] for n in a.queues if n in by_name
+                                         and not a.paused_in(n)], held.get(a.id, {}))
+                       for a in receiving),
         queues=figures,
         flagged=flagged,
-        today=today,
         band=ctx.utilization_band,
         agents_today=per_agent,
+        agents_now=agents_now,
+        unreachable=sum(n for (_, f), n in flags.items() if f is TicketFlag.UNREACHABLE),
     )
 
 
-def _days(entries: list[HistoryEntry]) -> dict[int, AgentDay]:
-    counts: dict[int, list[int]] = {}
-    for e in entries:
-        if e.event == "assigned" and e.to_agent_id is not None:
-            counts.setdefault(e.to_agent_id, [0, 0, 0])[0] += 1
-        elif e.event == "completed" and e.from_agent_id is not None:
-            counts.setdefault(e.from_agent_id, [0, 0, 0])[1] += 1
-        elif e.event == "escalated" and e.from_agent_id is not None:
-            counts.setdefault(e.from_agent_id, [0, 0, 0])[2] += 1
-    return {agent_id: AgentDay(*c) for agent_id, c in counts.items()}
+def _held_by_agent(counts: dict[tuple[int, str], Held]) -> dict[int, dict[str, Held]]:
+    found: dict[int, dict[str, Held]] = {}
+    for (agent_id, queue), held in counts.items():
+        found.setdefault(agent_id, {})[queue] = held
+    return found
 
 
-def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent]) -> QueueFigures:
+def _now(agent: Agent, queues: list[Queue], held: dict[int, dict[str, Held]]) -> AgentNow:
+    room = capacity.room(agent, queues, held.get(agent.id, {}))
+    return AgentNow(room=room, full=room == 0, load=capacity.load(agent.active_tickets, room))
+
+
+def _figures(ctx: Context, uow: UnitOfWork, queue: Queue, agents: list[Agent],
+             held: dict[int, dict[str, Held]], depths: dict[str, int],
+             flags: dict[tuple[str, TicketFlag], int], oldest: datetime | None,
+             level: ServiceLevel) -> QueueFigures:
     members = [a for a in agents if queue.name in a.queues]
-    receiving = [a for a in members if a.online and a.auto_assign]
+    receiving = [a for a in members
+                 if a.online and a.auto_assign and not a.paused_in(queue.name)]
     return QueueFigures(
         queue=queue,
-        pending=uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=queue.name)),
-        flagged=uow.tickets.count(TicketFilter(flagged=True, queue=queue.name)),
+        pending=depths.get(queue.name, 0),
+        flagged=sum(n for (q, _), n in flags.items() if q == queue.name),
         next_agent_id=next_in_turn(ctx, uow, queue, members),
         members=len(members),
         online_members=sum(a.online for a in members),
-        free_slots=sum(a.free_slots for a in receiving),
-        oldest_waiting_since=uow.tickets.oldest_queued_at(queue.name),
+        free_slots=sum(capacity.room_in(a, queue, held.get(a.id, {}).get(queue.name, (0, 0)))
+                       for a in receiving),
+        oldest_waiting_since=oldest,
+        service_level=level,
+        unreachable=flags.get((queue.name, TicketFlag.UNREACHABLE), 0),
     )
 
 
@@ -226,6 +244,7 @@ def update_queue(
         uow.queues.save(queue)
         record_queue(uow, now, who.actor, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
+        reach.after_switches(uow, queue, now)
         dispatch(ctx, uow)
         uow.commit()
     return queue
@@ -278,9 +297,10 @@ def gauges(ctx: Context) -> FloorGauges:
     with ctx.uow(write=False) as uow:
         agents = [a for a in uow.agents.all() if a.active]
         queues = [q.name for q in uow.queues.all()]
-        queued = {q: uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED, queue=q))
-                  for q in queues}
-        flagged = {q: uow.tickets.count(TicketFilter(flagged=True, queue=q)) for q in queues}
+        depths = uow.tickets.depths()  # kept by the database, not counted
+        flags = uow.tickets.flag_counts()
+        queued = {q: depths.get(q, 0) for q in queues}
+        flagged = {q: sum(n for (fq, _), n in flags.items() if fq == q) for q in queues}
     presence: dict[str, int] = {}
     for a in agents:
         presence[a.presence.value] = presence.get(a.presence.value, 0) + 1

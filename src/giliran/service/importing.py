@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput, QueueInactive
 from giliran.domain.model import HistoryEntry, Reason
+from giliran.service import reach
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.tickets import NewTicket, arrival, arrived, open_queue
@@ -37,6 +38,7 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
                            "to repeat)")
     created = 0
     refused: list[tuple[int, str]] = []
+    queues: set[str] = set()
     with ctx.uow(write=True) as uow:
         known = uow.tickets.existing_external_ids({r.external_id or "" for r in rows})
         now = ctx.clock.now()
@@ -57,6 +59,8 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
                                                             "import")))
             known.add(key)
             created += 1
+            queues.add(queue.name)
+        reach.reconsider(uow, queues, now)  # a backlog nobody serves is flagged at once
         uow.commit()
     return BatchResult(created, len(rows) - created - len(refused), tuple(refused))
 

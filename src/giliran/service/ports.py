@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.conversation import Customer, Message, Receipt
+from giliran.domain.daybook import Day, DayAdd
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
 from giliran.domain.listing import TicketSort
@@ -24,6 +25,7 @@ from giliran.domain.model import (
     Priority,
     Queue,
     Ticket,
+    TicketFlag,
     TicketStatus,
 )
 from giliran.domain.notices import ChatLink, Notice
@@ -55,10 +57,12 @@ class AgentRepository(Protocol):
         """Active agents who serve `queue` (paused or not), in turn order: rotation_order,
         then id."""
         ...
-    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        """Active, opted-in agents who serve `queue`, leaving out the ids in `excluding`.
-        Callers ask whether anyone is left, so an adapter may stop counting at 1 (a count over
-        every member grows with the floor)."""
+    def count_members(self, queue: str, excluding: frozenset[int],
+                      opted_in: bool = True) -> int:
+        """Active agents who serve `queue` (only those opted in to automatic assignment, unless
+        `opted_in` is False), leaving out the ids in `excluding`. Callers ask whether anyone is
+        left, so an adapter may stop counting at 1 (a count over every member grows with the
+        floor)."""
         ...
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
         """Agents not offline whose last sign of life is at or before `cutoff`."""
@@ -71,6 +75,8 @@ class TicketFilter:
     agent_id: int | None = None
     queue: str | None = None
     flagged: bool | None = None
+    flag: TicketFlag | None = None  # flagged for this reason
+    auto_dispatch: bool | None = None  # False: left for a pick-up or a supervisor
     limit: int = 50
     offset: int = 0
     # The supervisor's listing (TicketRepository.listing) also reads these.
@@ -131,6 +137,22 @@ class TicketRepository(Protocol):
         ...
     def oldest_queued_at(self, queue: str) -> datetime | None:
         """When the queued ticket of `queue` that has waited longest entered the queue."""
+        ...
+    def queued_times(self, queue: str, limit: int) -> list[datetime]:
+        """When the queued tickets of `queue` entered the queue, the longest waiting first."""
+        ...
+    def count_unanswered(self, queue: str, since: datetime, before: datetime) -> int:
+        """Tickets of `queue` never answered (no first accept) that arrived in [since,
+        before)."""
+        ...
+    def depths(self) -> dict[str, int]:
+        """Queued tickets per queue (kept by the database, not counted)."""
+        ...
+    def flag_counts(self) -> dict[tuple[str, TicketFlag], int]:
+        """Flagged tickets per queue and flag."""
+        ...
+    def held_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
+        """Per agent and queue, the tickets it holds: (assigned, in progress)."""
         ...
     def existing_external_ids(self, external_ids: set[str]) -> set[str]:
         """Those of `external_ids` that a ticket already has."""
@@ -368,6 +390,18 @@ class PresenceLogRepository(Protocol):
         ...
 
 
+class DaybookRepository(Protocol):
+    """The day's figures, kept as work happens (domain/daybook.py). The units of work add to
+    them at commit, from what they wrote and changed."""
+
+    def add(self, adds: Sequence[DayAdd]) -> None:
+        """Added to the day's sums no later than the commit of the unit of work."""
+        ...
+    def day(self, day: date) -> Day:
+        """Every sum and histogram kept for `day`."""
+        ...
+
+
 class SettingsRepository(Protocol):
     """Settings an admin changes at run time; stored so every process and replica agrees."""
 
@@ -394,6 +428,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitRepository
     audit: AuditRepository
     presence_log: PresenceLogRepository
+    daybook: DaybookRepository
 
     def lock_floor(self) -> None:
         """Serialize with every other writer from here on (idempotent). A writing unit of work

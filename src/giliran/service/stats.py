@@ -21,16 +21,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
 from giliran.domain.figures import Usage
-from giliran.domain.model import HistoryEntry, Reason
-from giliran.domain.service_level import ServiceLevel
+from giliran.domain.model import HistoryEntry, Queue, Reason, TicketFlag
+from giliran.domain.service_level import ServiceLevel, service_level
 from giliran.domain.service_level import queue_stays as ticket_stays
 from giliran.service.context import Context, Principal, Role
-from giliran.service.floor_day import queue_levels
+from giliran.service.floor_day import waiting_ages
 from giliran.service.ports import HistoryFilter, UnitOfWork
 from giliran.service.utilization import Share, replay
 
@@ -74,6 +74,7 @@ class Stats:
     orphaned_now: int
     orphans_requeued: int
     service_levels: dict[str, ServiceLevel] = field(default_factory=dict)
+    unreachable_now: int = 0  # waiting tickets nobody can take as things stand
 
 
 DEFAULT_PERIOD = timedelta(days=1)
@@ -103,8 +104,11 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         figures = replay(uow, agents, queues, since, until, everything, queue)
         # A ticket is late only once its target has passed by the clock, not by a period's end
         # that lies ahead.
-        levels = queue_levels(uow, queues, everything, since, min(until, ctx.clock.now()))
+        now = ctx.clock.now()
+        levels = replayed_levels(uow, queues, everything, since, min(until, now), now)
         orphaned_now = len(uow.tickets.orphans(SCAN))
+        unreachable = sum(n for (q, f), n in uow.tickets.flag_counts().items()
+                          if f is TicketFlag.UNREACHABLE and queue in (None, q))
     count = Counter(e.event for e in in_period)
     return Stats(
         since=since, until=until, queue=queue,
@@ -116,8 +120,33 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
         shares=figures.shares, gini=figures.gini, band=ctx.utilization_band,
         orphaned_now=orphaned_now,
         orphans_requeued=sum(e.reason is Reason.ORPHANED for e in in_period),
-        service_levels=levels,
+        service_levels=levels, unreachable_now=unreachable,
     )
+
+
+def replayed_levels(uow: UnitOfWork, queues: Sequence[Queue], entries: Sequence[HistoryEntry],
+                    since: datetime, until: datetime, now: datetime) -> dict[str, ServiceLevel]:
+    """Each queue's service level over [since, until), replayed from `entries`, the history from
+    `since` on. A period that ends now counts the tickets waiting now with their age, as the
+    workload does (those waiting since before the period too)."""
+    by_ticket: dict[int, list[HistoryEntry]] = {}
+    for e in entries:
+        by_ticket.setdefault(e.ticket_id, []).append(e)
+    queue_of = {t.id: t.queue for t in uow.tickets.many(set(by_ticket))}
+    per_queue: dict[str, list[list[HistoryEntry]]] = {q.name: [] for q in queues}
+    for ticket_id, history in by_ticket.items():
+        per_queue.setdefault(queue_of.get(ticket_id, ""), []).append(history)
+    live = until >= now
+    depths = uow.tickets.depths() if live else {}
+    found = {}
+    for q in queues:
+        level = service_level(per_queue[q.name], q.service_level_seconds, since, until,
+                              open_stays=not live)
+        if live:
+            waiting = waiting_ages(uow, q.name, depths.get(q.name, 0), now)
+            level = replace(level, waits=level.waits.merged(waiting), waiting=waiting.count)
+        found[q.name] = level
+    return found
 
 
 def histories_assigned(

@@ -20,7 +20,7 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
-from giliran.service import notify
+from giliran.service import notify, reach
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
@@ -121,14 +121,18 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     ticket.auto_dispatch = rollout.is_automatic(queue, ticket.external_id or "")
     uow.lock_floor()
     moves = [created]
+    someone = False  # an eligible member exists: the queue has a way in
     if ticket.auto_dispatch:
         picked = pick(ctx, uow, ticket)
+        someone = picked.anyone
         if picked.agent is not None:
             moves.append(hand_over(uow, ticket, picked, now=created.at, reason=Reason.AUTO))
     uow.tickets.add(ticket)
     uow.history.append(arrived(ticket, created))
     for entry in moves[1:]:
         uow.history.append(replace(entry, ticket_id=ticket.id))
+    if not someone:
+        reach.on_arrival(uow, ticket, queue, created.at)
 
 
 def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
@@ -143,6 +147,7 @@ def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.tickets.save(ticket)
     uow.history.append(arrived(ticket, created))
     dispatch(ctx, uow, Reason.AUTO)
+    reach.on_arrival(uow, ticket, queue, created.at)
 
 
 def arrived(ticket: Ticket, created: HistoryEntry) -> HistoryEntry:

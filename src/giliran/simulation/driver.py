@@ -134,7 +134,7 @@ class Driver:
         self.arrivals = arrivals
         self.replication = replication
         self.clock = FakeClock(scenario.start)
-        self.store = InMemoryStore(self.clock)
+        self.store = InMemoryStore(self.clock, daybook=False)  # it reads no day's figures
         self.store.observers.append(self)
         self.ctx = Context(uow=self.store, clock=self.clock, admin_token="simulation-0000000",
                            rng=random.Random(f"{scenario.seed}:{replication}:{policy.name}"),

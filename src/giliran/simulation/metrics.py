@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from giliran.domain.figures import Usage
+from giliran.domain.service_level import share_of
 from giliran.simulation.driver import Run
 from giliran.simulation.theory import Interval, gini, interval, quantile
 
@@ -51,6 +53,8 @@ def measure(run: Run, target: float, band: tuple[float, float],
     # Customers who gave up, or were never served by the end, waited at least this long.
     unserved = [run.horizon - t.arrival.at for t in lives
                 if t.accepted is None and t.abandoned is None]
+    # Unanswered by the end, gave up or not: a miss once past the target (service_level.py).
+    unanswered = [run.horizon - t.arrival.at for t in lives if t.accepted is None]
     util = {a.name: (a.busy_seconds / a.online_seconds if a.online_seconds else math.nan)
             for a in run.agents}
     online = sum(a.online_seconds for a in run.agents)
@@ -65,8 +69,8 @@ def measure(run: Run, target: float, band: tuple[float, float],
         assign_mean=_mean(assigned), assign_p90=quantile(assigned, 0.9),
         wait_mean=_mean(waited), wait_p90=quantile(waited + unserved, 0.9),
         wait_max=max(waited + unserved, default=math.nan),
-        within_target=(sum(w <= target for w in waited) / len(lives)) if lives else math.nan,
-        utilization=(sum(a.busy_seconds for a in run.agents) / online) if online else math.nan,
+        within_target=_within(waited, unanswered, target),
+        utilization=_nan(Usage(online, sum(a.busy_seconds for a in run.agents)).utilization),
         load=(sum(a.held_area for a in run.agents) / capacity) if capacity else math.nan,
         utilization_by_agent=util,
         in_band=(sum(low <= u <= high for u in rated) / len(rated)) if rated else math.nan,
@@ -85,6 +89,16 @@ def measure(run: Run, target: float, band: tuple[float, float],
         wait_by_hour=_by_hour(run),
         queue_samples=[n for _, n in run.queue_samples],
     )
+
+
+def _within(answered: list[float], unanswered: list[float], target: float) -> float:
+    """The dashboard's definition (domain/service_level.py): answered within the target over
+    answered plus those unanswered past it; the simulator's waits are exact, not bucketed."""
+    return _nan(share_of(answered, unanswered, target))
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def _capacity(agent: object) -> int:

@@ -85,9 +85,10 @@ class InMemoryAgentRepository:
                        key=attrgetter("rotation_order", "id"))
         return [self._view(a.id) for a in found]
 
-    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        return sum(a.active and a.auto_assign and serves(queue, a) and a.id not in excluding
-                   for a in self._s.agents.values())
+    def count_members(self, queue: str, excluding: frozenset[int],
+                      opted_in: bool = True) -> int:
+        return sum(a.active and (a.auto_assign or not opted_in) and serves(queue, a)
+                   and a.id not in excluding for a in self._s.agents.values())
 
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
         silent = [a for a in self._s.agents.values() if a.presence is not Presence.OFFLINE
@@ -96,6 +97,10 @@ class InMemoryAgentRepository:
         seen = sorted((a for a in silent if a.last_seen_at is not None),
                       key=lambda a: (a.last_seen_at, a.id))
         return [self._view(a.id) for a in (never + seen)[:limit]]
+
+    def held(self) -> list[Agent]:
+        """Every agent this unit of work has read or written."""
+        return list(self._seen.values())
 
     def changed(self) -> Iterator[tuple[Watched | None, Agent]]:
         """The agents this unit of work may have changed, with what was watched of them

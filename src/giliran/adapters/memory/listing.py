@@ -30,6 +30,8 @@ def matches_filter(ticket: Ticket, query: TicketFilter) -> bool:
         and (query.agent_id is None or ticket.agent_id == query.agent_id)
         and (query.queue is None or ticket.queue == query.queue)
         and (query.flagged is None or (ticket.flag is not None) == query.flagged)
+        and (query.flag is None or ticket.flag is query.flag)
+        and (query.auto_dispatch is None or ticket.auto_dispatch == query.auto_dispatch)
         and (query.priority is None or ticket.priority is query.priority)
         and (query.channel is None or channel_of(ticket.contact) == query.channel)
         and (query.waiting_before is None or (

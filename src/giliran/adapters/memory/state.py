@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from giliran.adapters.memory.conversation import ConversationState
 from giliran.adapters.memory.journal import Journal
 from giliran.domain.audit import AuditEntry
+from giliran.domain.daybook import Figure
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.events import Event
 from giliran.domain.model import (
@@ -63,6 +64,8 @@ class MemoryState:
     # The last id given out per table: never reused, even after a prune or a rollback (as
     # with SQL's sequences).
     last_ids: dict[str, int] = field(default_factory=dict)
+    # The day's figures: per day, (subject, figure, bucket) -> sum.
+    day_figures: dict[date, dict[tuple[str, Figure, int], float]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1

@@ -9,13 +9,13 @@ import heapq
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from giliran.adapters.memory import listing
 from giliran.adapters.memory.journal import clone
 from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
-from giliran.domain.model import Priority, Ticket, TicketStatus
+from giliran.domain.model import Priority, Ticket, TicketFlag, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
 if TYPE_CHECKING:
@@ -149,6 +149,35 @@ class InMemoryTicketRepository:
         found.sort(key=lambda t: (t.queued_at, t.id))
         return [self._view(t.id) for t in found[:limit]]
 
+    def queued_times(self, queue: str, limit: int) -> list[datetime]:
+        return sorted(t.queued_at for t in self._queued_of(queue)
+                      if t.queued_at is not None)[:limit]
+
+    def count_unanswered(self, queue: str, since: datetime, before: datetime) -> int:
+        return sum(t.queue == queue and t.answered_at is None and since <= t.created_at < before
+                   for t in self._s.tickets.values())
+
+    def depths(self) -> dict[str, int]:
+        return {q: len(keys) for q, keys in self._s.queued.items() if keys}
+
+    def flag_counts(self) -> dict[tuple[str, TicketFlag], int]:
+        found: dict[tuple[str, TicketFlag], int] = {}
+        for keys in self._s.queued.values():
+            for t in (self._s.tickets[k[2]] for k in keys):
+                if t.flag is not None:
+                    found[(t.queue, t.flag)] = found.get((t.queue, t.flag), 0) + 1
+        return found
+
+    def held_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
+        found: dict[tuple[int, str], tuple[int, int]] = {}
+        for t in self._active():
+            if t.agent_id is None:
+                continue
+            assigned, working = found.get((t.agent_id, t.queue), (0, 0))
+            found[(t.agent_id, t.queue)] = ((assigned + 1, working) if t.status is ASSIGNED
+                                            else (assigned, working + 1))
+        return found
+
     def oldest_queued_at(self, queue: str) -> datetime | None:
         return min((t.queued_at for t in self._queued_of(queue) if t.queued_at is not None),
                    default=None)
@@ -202,7 +231,11 @@ class InMemoryTicketRepository:
             tickets = self._s.tickets
             found = [k[2] for k in keys if _matches(tickets[k[2]], query)]
         else:
-            found = [t.id for t in self._s.tickets.values() if _matches(t, query)]
+            matching = [t for t in self._s.tickets.values() if _matches(t, query)]
+            if query.flagged:  # the longest flagged first, as SQL
+                matching.sort(key=lambda t: (t.flagged_at or datetime.min.replace(tzinfo=UTC),
+                                             t.id))
+            found = [t.id for t in matching]
         return [self._view(i) for i in found[query.offset:query.offset + query.limit]]
 
     def listing(self, query: TicketFilter) -> TicketListing:

@@ -22,6 +22,7 @@ from giliran.adapters.memory.conversation import (
     InMemoryCustomerRepository,
     InMemoryMessageRepository,
 )
+from giliran.adapters.memory.daybook import InMemoryDaybookRepository
 from giliran.adapters.memory.ledger import InMemoryAuditRepository, InMemoryPresenceLogRepository
 from giliran.adapters.memory.outbox import (
     InMemoryChatLinkRepository,
@@ -37,7 +38,9 @@ from giliran.adapters.memory.records import (
 )
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
+from giliran.domain import daybook
 from giliran.domain.events import events_of
+from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
     AuditRepository,
@@ -45,6 +48,7 @@ from giliran.service.ports import (
     Clock,
     CommitObserver,
     CustomerRepository,
+    DaybookRepository,
     DeliveryRepository,
     EventRepository,
     HistoryRepository,
@@ -77,6 +81,7 @@ class InMemoryUnitOfWork:
     rate_limits: RateLimitRepository
     audit: AuditRepository
     presence_log: PresenceLogRepository
+    daybook: DaybookRepository
 
     def __init__(self, store: InMemoryStore, *, write: bool) -> None:
         self._store = store
@@ -110,6 +115,8 @@ class InMemoryUnitOfWork:
         session = self._session
         written = session.written
         agents: InMemoryAgentRepository | None = self.__dict__.get("agents")
+        if self._store.daybook:
+            self._record_figures(written, agents)
         events = self._events()
         if written or agents is not None or session.changed_queues:
             now = written[-1].at if written else (self._store.clock or SystemClock()).now()
@@ -125,6 +132,19 @@ class InMemoryUnitOfWork:
         session.written = []
         for observer in self._store.observers:  # as the SQL unit of work tells its observers
             observer.committed(written)
+
+    def _record_figures(self, written: list[HistoryEntry],
+                        agents: InMemoryAgentRepository | None) -> None:
+        """As the SQL unit of work: the day's figures from what it wrote and changed."""
+        now = written[-1].at if written else (self._store.clock or SystemClock()).now()
+        adds = [a for e in written for a in daybook.of_entry(e, self.tickets.get(e.ticket_id))]
+        for agent in agents.held() if agents is not None else ():
+            moved = daybook.account(agent, now)
+            if moved is not None:
+                adds += moved
+                self.agents.save(agent)
+        if adds:
+            self.daybook.add(adds)
 
     def _events(self) -> InMemoryEventRepository:
         return InMemoryEventRepository(self._session)  # flushing needs no state of its own
@@ -167,6 +187,7 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
     "rate_limits": lambda u: InMemoryRateLimitRepository(u._session),
     "audit": lambda u: InMemoryAuditRepository(u._session),
     "presence_log": lambda u: InMemoryPresenceLogRepository(u._session),
+    "daybook": lambda u: InMemoryDaybookRepository(u._session),
 }
 
 
@@ -180,7 +201,9 @@ class InMemoryStore:
     """The in-memory database; call it like a UnitOfWorkFactory. `clock` dates the events of
     commits that wrote no history (an agent going online), as the server's clock does."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, daybook: bool = True) -> None:
+        """`daybook` False: keep no day's figures (the simulator reads none)."""
+        self.daybook = daybook
         self.state = MemoryState()
         self.lock = threading.RLock()
         self.observers: list[CommitObserver] = []
@@ -207,4 +230,5 @@ if TYPE_CHECKING:  # mypy checks that each twin keeps its port's contract
         _r: RateLimitRepository = InMemoryRateLimitRepository(s)
         _u: AuditRepository = InMemoryAuditRepository(s)
         _p: PresenceLogRepository = InMemoryPresenceLogRepository(s)
+        _b: DaybookRepository = InMemoryDaybookRepository(s)
         _f: UnitOfWorkFactory = InMemoryStore()

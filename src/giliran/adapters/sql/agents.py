@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     and_,
@@ -82,13 +83,16 @@ _MEMBERSHIP_DELETE = delete(t.agent_queues).where(
 _MEMBERSHIP_INSERT = insert(t.agent_queues)
 # Whether anyone is left who could receive a ticket: the first such member, from the membership
 # index of the queue, instead of a count over every member (5,000 agents: 1.3 ms on SQLite).
-_ANY_MEMBER_BESIDES = select(func.count()).select_from(
-    select(literal(1)).select_from(t.agent_queues)
-    .join(t.agents, t.agents.c.id == t.agent_queues.c.agent_id)
-    .where(t.agent_queues.c.queue == bindparam("queue"), t.agents.c.active,
-           t.agents.c.auto_assign,
-           t.agent_queues.c.agent_id.not_in(bindparam("excluded", expanding=True)))
-    .limit(1).subquery())
+def _any_member(*where: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(
+        select(literal(1)).select_from(t.agent_queues)
+        .join(t.agents, t.agents.c.id == t.agent_queues.c.agent_id)
+        .where(t.agent_queues.c.queue == bindparam("queue"), t.agents.c.active,
+               t.agent_queues.c.agent_id.not_in(bindparam("excluded", expanding=True)), *where)
+        .limit(1).subquery())
+
+
+_ANY_MEMBER_BESIDES = {True: _any_member(t.agents.c.auto_assign), False: _any_member()}
 
 _EligibleKey = tuple[tuple[str, ...], int | None, SlotFreedOn | None]
 _eligible_statements: dict[_EligibleKey, Direct] = {}
@@ -150,6 +154,10 @@ class SqlAgentRepository:
             self._write_membership(agent)
         self._seen[agent.id] = agent
 
+    def held(self) -> list[Agent]:
+        """Every agent this unit of work has read or written."""
+        return list(self._seen.values())
+
     def changed(self) -> Iterator[tuple[Watched | None, Agent]]:
         """Every agent this unit of work holds, with what was watched of it when it was read
         (None for one it created); `events_of` tells which changed."""
@@ -181,10 +189,11 @@ class SqlAgentRepository:
         rows = self._conn.execute(_MEMBERS_IN_TURN, {"queue": queue})
         return [self._load(r) for r in rows]
 
-    def count_members(self, queue: str, excluding: frozenset[int]) -> int:
-        """Stops at 1 (the port allows it): the escalation asks whether anyone is left."""
+    def count_members(self, queue: str, excluding: frozenset[int],
+                      opted_in: bool = True) -> int:
+        """Stops at 1 (the port allows it): the callers ask whether anyone is left."""
         params = {"queue": queue, "excluded": sorted(excluding)}
-        return int(self._conn.execute(_ANY_MEMBER_BESIDES, params).scalar_one())
+        return int(self._conn.execute(_ANY_MEMBER_BESIDES[opted_in], params).scalar_one())
 
     def silent_since(self, cutoff: datetime, limit: int) -> list[Agent]:
         found = [self._load(r) for r in self._conn.execute(_SILENT_NEVER_SEEN, {"limit": limit})]

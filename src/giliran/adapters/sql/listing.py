@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, literal_column, or_, select
+from sqlalchemy import Connection, Row, case, func, literal_column, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from giliran.adapters.sql import tables as t
@@ -84,6 +84,10 @@ def filters(q: TicketFilter) -> list[ColumnElement[bool]]:
         found.append(tk.queue == q.queue)
     if q.flagged is not None:
         found.append(t.FLAGGED if q.flagged else tk.flag.is_(None))
+    if q.flag is not None:
+        found.append(tk.flag == q.flag.value)
+    if q.auto_dispatch is not None:
+        found.append(tk.auto_dispatch if q.auto_dispatch else not_(tk.auto_dispatch))
     if q.priority is not None:
         found.append(tk.priority == int(q.priority))
     if q.channel is not None:

@@ -28,6 +28,8 @@ from giliran.adapters.sql.tables_records import (
     chat_links,
     customer_aliases,
     customers,
+    day_figures,
+    day_histograms,
     deliveries,
     link_codes,
     message_receipts,
@@ -48,6 +50,8 @@ __all__ = [
     "chat_links",
     "customer_aliases",
     "customers",
+    "day_figures",
+    "day_histograms",
     "deliveries",
     "link_codes",
     "message_receipts",
@@ -95,6 +99,7 @@ agents = Table(
     Column("rotation_order", Integer, nullable=False),
     Column("active_tickets", Integer, nullable=False),
     Column("last_assigned_seq", BigInteger, nullable=False),
+    Column("last_assigned_at", UtcDateTime, nullable=True),  # migration 0020
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("missed_in_row", Integer, nullable=False),
     # The queues it serves, loaded with the row; agent_queues holds the same for queries.
@@ -104,6 +109,9 @@ agents = Table(
     Column("auto_assign_locked", Boolean, nullable=False),
     # Misses and pauses per queue, loaded with the row; agent_queues holds the same for queries.
     Column("queue_state", JSON, nullable=False),
+    # Its time online and busy counted into day_figures up to here (migration 0020).
+    Column("usage_state", SmallInteger, nullable=False),
+    Column("usage_since", UtcDateTime, nullable=True),
 )
 
 agent_queues = Table(
@@ -158,12 +166,14 @@ tickets = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("assigned_at", UtcDateTime, nullable=True),
     Column("accepted_at", UtcDateTime, nullable=True),
+    Column("answered_at", UtcDateTime, nullable=True),  # the first accept (migration 0020)
     Column("closed_at", UtcDateTime, nullable=True),
     Column("queued_at", UtcDateTime, nullable=True),
     Column("escalations", Integer, nullable=False),
     Column("missed_by", JSON, nullable=False),
     Column("flag", String(30), nullable=True),
     Column("flagged_at", UtcDateTime, nullable=True),
+    Column("flag_reason", String(40), nullable=True),  # migration 0019
     Column("auto_dispatch", Boolean, nullable=False),
     Column("queue_order", BigInteger, nullable=False),
     Column("priority_since", UtcDateTime, nullable=True),
@@ -220,6 +230,15 @@ Index(
     sqlite_where=UNFLAGGED_QUEUED, postgresql_where=UNFLAGGED_QUEUED,
 )
 Index("ix_tickets_flagged", tickets.c.queue, sqlite_where=FLAGGED, postgresql_where=FLAGGED)
+Index("ix_tickets_flagged_since", tickets.c.flagged_at, tickets.c.id,
+      sqlite_where=FLAGGED, postgresql_where=FLAGGED)
+# The live part of today's figures: the waiting tickets' ages, oldest first, per queue; and
+# the tickets not answered yet, by arrival (late ones count against the service level).
+Index("ix_tickets_queued_since", tickets.c.queue, tickets.c.queued_at,
+      sqlite_where=QUEUED, postgresql_where=QUEUED)
+UNANSWERED = tickets.c.answered_at.is_(None)
+Index("ix_tickets_unanswered", tickets.c.queue, tickets.c.created_at,
+      sqlite_where=UNANSWERED, postgresql_where=UNANSWERED)
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
 Index("ix_tickets_open_contact", tickets.c.contact, sqlite_where=OPEN, postgresql_where=OPEN)

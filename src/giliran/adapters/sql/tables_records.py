@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -52,6 +53,27 @@ presence_log = Table(
 )
 Index("ix_presence_log_at", presence_log.c.at)
 Index("ix_presence_log_agent", presence_log.c.agent_id, presence_log.c.at)
+
+# The day's figures, kept as work happens (domain/daybook.py; migration 0020): per day and
+# subject ("queue:<name>", "agent:<id>") its sums, one column a figure; and per day, subject and
+# figure a histogram, its counts per bucket as a JSON list. A day is read in one row per subject and
+# one per histogram, however many tickets it saw.
+day_figures = Table(
+    "day_figures",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("subject", String(120), primary_key=True),
+    *(Column(name, Float(precision=53), nullable=False, server_default="0")
+      for name in ("arrived", "assigned", "completed", "missed", "online", "busy")),
+)
+day_histograms = Table(
+    "day_histograms",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("subject", String(120), primary_key=True),
+    Column("figure", String(20), primary_key=True),
+    Column("counts", Text, nullable=False),  # JSON: [count of bucket 0, of bucket 1, ...]
+)
 
 # Outgoing webhooks: where events go, and each event's delivery to each of them (the outbox).
 webhooks = Table(

@@ -26,11 +26,13 @@ from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
 from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
-from giliran.domain.model import Ticket, TicketStatus
+from giliran.domain.model import Ticket, TicketFlag, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
 TICKET = RowMap(Ticket, t.tickets, insert_only=("created_at",))
 _QUEUE_ORDER = (t.tickets.c.effective_priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
+# Flagged tickets, the longest flagged first (the partial index ix_tickets_flagged_since).
+_FLAG_ORDER = (t.tickets.c.flagged_at, t.tickets.c.id)
 _TICKET_BY_ID = Direct(select(t.tickets).where(t.tickets.c.id == bindparam("id")))
 _TICKET_BY_EXTERNAL = Direct(
     select(t.tickets).where(t.tickets.c.external_id == bindparam("external_id")))
@@ -86,6 +88,19 @@ _ORPHANS = (
 )
 _OLDEST_QUEUED = select(func.min(t.tickets.c.queued_at)).where(
     t.QUEUED, t.tickets.c.queue == bindparam("queue"))
+# The figures of the floor, each from an index (see tables.py) or the kept depths.
+_QUEUED_TIMES = (select(t.tickets.c.queued_at).where(t.QUEUED, _IN_QUEUE)
+                 .order_by(t.tickets.c.queued_at).limit(bindparam("limit")))
+_UNANSWERED = select(func.count()).select_from(t.tickets).where(
+    t.UNANSWERED, _IN_QUEUE, t.tickets.c.created_at >= bindparam("since"),
+    t.tickets.c.created_at < bindparam("before"))
+_DEPTHS = (select(t.queue_depth.c.queue, func.sum(t.queue_depth.c.queued))
+           .group_by(t.queue_depth.c.queue))
+_FLAG_COUNTS = (select(t.tickets.c.queue, t.tickets.c.flag, func.count())
+                .where(t.FLAGGED).group_by(t.tickets.c.queue, t.tickets.c.flag))
+_HELD_COUNTS = (select(t.tickets.c.agent_id, t.tickets.c.queue, t.tickets.c.status, func.count())
+                .where(t.HELD).group_by(t.tickets.c.agent_id, t.tickets.c.queue,
+                                        t.tickets.c.status))
 _EXISTING_EXTERNAL = select(t.tickets.c.external_id).where(
     t.tickets.c.external_id.in_(bindparam("ids", expanding=True)))
 _OPEN_FOR_CONTACT = (select(t.tickets).where(t.OPEN, t.tickets.c.contact == bindparam("contact"))
@@ -222,6 +237,31 @@ class SqlTicketRepository:
             _OLDEST_QUEUED, {"queue": queue}).scalar_one_or_none()
         return found
 
+    def queued_times(self, queue: str, limit: int) -> list[datetime]:
+        rows = self._conn.execute(_QUEUED_TIMES, {"queue": queue, "limit": limit})
+        return [r[0] for r in rows if r[0] is not None]
+
+    def count_unanswered(self, queue: str, since: datetime, before: datetime) -> int:
+        params = {"queue": queue, "since": since, "before": before}
+        return int(self._conn.execute(_UNANSWERED, params).scalar_one())
+
+    def depths(self) -> dict[str, int]:
+        return {str(q): int(n) for q, n in self._conn.execute(_DEPTHS) if n}
+
+    def flag_counts(self) -> dict[tuple[str, TicketFlag], int]:
+        return {(str(q), TicketFlag(f)): int(n) for q, f, n in self._conn.execute(_FLAG_COUNTS)}
+
+    def held_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
+        found: dict[tuple[int, str], tuple[int, int]] = {}
+        for agent_id, queue, status, n in self._conn.execute(_HELD_COUNTS):
+            assigned, working = found.get((agent_id, queue), (0, 0))
+            if status == TicketStatus.ASSIGNED.value:
+                assigned += int(n)
+            else:
+                working += int(n)
+            found[(int(agent_id), str(queue))] = (assigned, working)
+        return found
+
     def existing_external_ids(self, external_ids: set[str]) -> set[str]:
         if not external_ids:
             return set()
@@ -248,7 +288,8 @@ class SqlTicketRepository:
         return [self._load(r) for r in rows]
 
     def search(self, query: TicketFilter) -> Sequence[Ticket]:
-        order = _QUEUE_ORDER if query.status is TicketStatus.QUEUED else (t.tickets.c.id,)
+        order = (_QUEUE_ORDER if query.status is TicketStatus.QUEUED else
+                 _FLAG_ORDER if query.flagged else (t.tickets.c.id,))
         rows = self._conn.execute(
             select(t.tickets).where(*_filters(query)).order_by(*order)
             .limit(query.limit).offset(query.offset)

@@ -14,6 +14,7 @@ from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
+from giliran.adapters.sql.daybook import SqlDaybookRepository
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.limits import SqlRateLimitRepository
@@ -27,6 +28,7 @@ from giliran.adapters.sql.repositories import (
     SqlTicketRepository,
 )
 from giliran.adapters.sql.wakeup import Wake, notify_sql
+from giliran.domain import daybook
 from giliran.domain.events import events_of
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
@@ -36,6 +38,7 @@ from giliran.service.ports import (
     Clock,
     CommitObserver,
     CustomerRepository,
+    DaybookRepository,
     DeliveryRepository,
     EventRepository,
     HistoryRepository,
@@ -80,6 +83,7 @@ class SqlUnitOfWork:
     rate_limits: RateLimitRepository
     audit: AuditRepository
     presence_log: PresenceLogRepository
+    daybook: DaybookRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  observers: Sequence[CommitObserver] = (), clock: Clock | None = None,
@@ -122,6 +126,7 @@ class SqlUnitOfWork:
         self.rate_limits = SqlRateLimitRepository(conn)
         self.audit = SqlAuditRepository(conn)
         self.presence_log = SqlPresenceLogRepository(conn)
+        self.daybook = self._daybook = SqlDaybookRepository(conn)
         return self
 
     def lock_floor(self) -> None:
@@ -139,6 +144,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._conn is not None
         self._history.flush()
+        self._record_figures()
         self._record_events()
         # Events wake every process when they commit (PostgreSQL; SQLite's pollers poll).
         self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
@@ -146,6 +152,20 @@ class SqlUnitOfWork:
         written, self._history.written = self._history.written, []
         if written:
             notify(self._observers, written)
+
+    def _record_figures(self) -> None:
+        """The day's figures this unit of work changed (domain/daybook.py), in the same
+        transaction: what its history says, and the agents whose presence or load moved."""
+        entries = self._history.written
+        now = entries[-1].at if entries else (self._clock or SystemClock()).now()
+        adds = [a for e in entries for a in daybook.of_entry(e, self.tickets.get(e.ticket_id))]
+        for agent in self._agents.held():
+            moved = daybook.account(agent, now)
+            if moved is not None:
+                adds += moved
+                self._agents.save(agent)
+        self._daybook.add(adds)
+        self._daybook.flush()
 
     def _record_events(self) -> None:
         """The events of this unit of work, from what it wrote and changed, in the same
@@ -163,6 +183,7 @@ class SqlUnitOfWork:
             self._conn.rollback()
             if hasattr(self, "_events"):  # not when opening failed
                 self._events.forget()
+                self._daybook.forget()
 
     def __exit__(
         self,

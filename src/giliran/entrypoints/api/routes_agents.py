@@ -132,8 +132,7 @@ def my_queue(ctx: Ctx, who: AgentOnly) -> MyQueue:
                      position=i)
         for i, t in enumerate(view.tickets, start=1)
     ]
-    return MyQueue(queue=items, count=len(items), max=view.agent.max_tickets,
-                   server_time=view.now)
+    return MyQueue(queue=items, count=len(items), max=view.most, server_time=view.now)
 
 
 @router.get("/agent/available", response_model=TicketPage)

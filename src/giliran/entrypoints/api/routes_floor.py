@@ -47,16 +47,17 @@ probes = APIRouter(route_class=ApiRoute, tags=["health"])
 def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
-        agents=[_agent_row(a, w.today.get(a.id, floor.AgentDay()), w.agents_today.get(a.id))
-                for a in w.agents],
+        agents=[_agent_row(a, w.agents_today.get(a.id), w.agents_now[a.id]) for a in w.agents],
         queue=WorkloadQueue(pending=w.pending, online_agents=w.online_agents,
-                            total_agents=w.total_agents, free_slots=w.free_slots),
+                            total_agents=w.total_agents, free_slots=w.free_slots,
+                            unreachable=w.unreachable),
         queues=[
             WorkloadPerQueue(name=q.queue.name, strategy=q.queue.strategy, active=q.queue.active,
                              pending=q.pending, flagged=q.flagged, next_agent_id=q.next_agent_id,
                              max_per_agent=q.queue.max_per_agent, claim=q.queue.claim,
                              pickup=q.queue.pickup, members=q.members,
                              online_members=q.online_members, free_slots=q.free_slots,
+                             unreachable=q.unreachable,
                              oldest_waiting_since=q.oldest_waiting_since,
                              service_level=ServiceLevelOut.of(q.service_level)
                              if q.service_level else None)
@@ -64,23 +65,25 @@ def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
         ],
         flagged=[
             FlaggedTicket(id=t.id, number=t.number, queue=t.queue, status=t.status,
-                          flag=t.flag, flagged_at=t.flagged_at, escalations=t.escalations)
+                          flag=t.flag, flag_reason=t.flag_reason, flagged_at=t.flagged_at,
+                          escalations=t.escalations)
             for t in w.flagged if t.flag is not None
         ],
         utilization_band=BandOut(low=w.band[0], high=w.band[1]),
     )
 
 
-def _agent_row(a: Agent, day: floor.AgentDay, today: AgentToday | None) -> WorkloadAgent:
+def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> WorkloadAgent:
     pauses = sorted((s.paused_at, s.pause_reason) for s in a.queue_state.values()
                     if s.paused_at is not None)
     return WorkloadAgent(
         id=a.id, name=a.name, online=a.online, presence=a.presence, auto_assign=a.auto_assign,
-        active_tickets=a.active_tickets, max_tickets=a.max_tickets,
-        utilization=round(a.active_tickets / a.max_tickets, 4) if a.max_tickets else None,
-        full=a.active_tickets >= a.max_tickets, queues=sorted(a.queues),
-        missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a), assigned_today=day.assigned,
-        completed_today=day.completed, missed_today=day.missed,
+        active_tickets=a.active_tickets, max_tickets=a.max_tickets, utilization=now.load,
+        full=now.full, room=now.room, last_assigned_at=a.last_assigned_at,
+        queues=sorted(a.queues), missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a),
+        assigned_today=today.assigned if today else 0,
+        completed_today=today.completed if today else 0,
+        missed_today=today.missed if today else 0,
         presence_since=today.presence_since if today else None, last_seen_at=a.last_seen_at,
         away_reason=pauses[0][1] if pauses else None,
         first_response_median_today=today.response_median if today else None,

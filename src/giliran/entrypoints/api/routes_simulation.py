@@ -8,7 +8,7 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
@@ -19,6 +19,7 @@ from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationToo
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import QueueName, Strict
+from giliran.service.recorded import recorded
 from giliran.simulation import history, report, runner, scenario
 from giliran.simulation.driver import TooLong
 from giliran.simulation.scenario import Policy, ScenarioError
@@ -70,6 +71,10 @@ class SimulationOut(BaseModel):
     report: dict[str, Any] = Field(description="As `giliran simulate --json` prints it")
     simulated_tickets: int
     wall_seconds: float
+    recorded: dict[str, float | None] | None = Field(
+        default=None, description="A replay of the desk's days only: what the desk really did "
+        "over them, in the report's figures and by the dashboard's definitions, beside the "
+        "simulated policies (how far the model is from the record)")
 
 
 @router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationTooLong,
@@ -82,15 +87,22 @@ async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
     time (`GILIRAN_SIMULATION_SECONDS`, 20 by default): 422 `invalid_input` for a run too
     large to start, 422 `simulation_too_long` for one stopped at the limit (run `giliran
     simulate` for more). 409 `simulation_running` while this server process runs another."""
-    found, replayed = await run.read(_scenario, ctx, body)
+    found, replayed, period = await run.read(_scenario, ctx, body)
     if _size(found, replayed) > LARGEST_RUN:
         raise InvalidInput(f"that is more than {LARGEST_RUN:,} simulated tickets; use "
                            "`giliran simulate` for runs this large")
+    figures = None
+    if period is not None:
+        figures = await run.read(recorded, ctx, who, *period)
     pool: Simulations = request.app.state.simulations
-    return SimulationOut(**await pool.run(found, replayed))
+    return SimulationOut(**await pool.run(found, replayed), recorded=figures)
 
 
-def _scenario(ctx: Any, body: SimulationIn) -> tuple[scenario.Scenario, list[Any] | None]:
+Period = tuple[datetime, datetime]
+
+
+def _scenario(ctx: Any, body: SimulationIn
+              ) -> tuple[scenario.Scenario, list[Any] | None, Period | None]:
     try:
         if body.scenario is not None:
             found = scenario.parse({**body.scenario, "replications": body.replications,
@@ -98,14 +110,16 @@ def _scenario(ctx: Any, body: SimulationIn) -> tuple[scenario.Scenario, list[Any
             if found.arrivals.kind != "poisson":
                 raise InvalidInput("the API runs Poisson arrivals only: replays of files or "
                                    "databases are for `giliran simulate`")
-            return found, None
+            return found, None, None
         assert body.days is not None and body.change is not None
         until = ctx.clock.now()
-        desk = history.from_history(ctx.uow, until - timedelta(days=body.days), until,
-                                    replications=body.replications, seed=body.seed)
+        since = until - timedelta(days=body.days)
+        desk = history.from_history(ctx.uow, since, until, replications=body.replications,
+                                    seed=body.seed)
         changed = _changed(desk.scenario, body.change)
         return desk.scenario.model_copy(update={"policies": [Policy(name="as it is"),
-                                                             changed]}), desk.arrivals
+                                                             changed]}), desk.arrivals, (
+            since, until)
     except ScenarioError as exc:
         raise InvalidInput(str(exc).replace("\n", "; ")) from None
 

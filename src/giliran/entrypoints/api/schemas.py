@@ -131,6 +131,8 @@ class AgentOut(BaseModel):
                                     "there; its other queues carry on")
     language: Language = Field(description="Of its chat notices")
     auto_assign_locked: bool
+    last_assigned_at: datetime | None = Field(default=None, description="When it last "
+                                              "received a ticket (any way)")
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
@@ -138,7 +140,8 @@ class AgentOut(BaseModel):
             id=agent.id, name=agent.name, max_tickets=agent.max_tickets,
             auto_assign=agent.auto_assign, rotation_order=agent.rotation_order,
             active=agent.active, online=agent.online, presence=agent.presence,
-            last_seen_at=agent.last_seen_at, active_tickets=agent.active_tickets,
+            last_seen_at=agent.last_seen_at, last_assigned_at=agent.last_assigned_at,
+            active_tickets=agent.active_tickets,
             missed_in_row=agent.missed_in_row, queues=sorted(agent.queues),
             paused=PausedOut.all_of(agent), language=agent.language,
             auto_assign_locked=agent.auto_assign_locked,
@@ -184,6 +187,8 @@ class TicketOut(BaseModel):
     closed_at: datetime | None
     escalations: int = Field(description="How many times it was taken back unaccepted")
     flag: TicketFlag | None = Field(description="Why it needs a supervisor, if it does")
+    flag_reason: str | None = Field(default=None, description="More on the flag, where it alone "
+                                    "does not say (unreachable: no_members, nobody_receives)")
     flagged_at: datetime | None
     auto_dispatch: bool = Field(description="false: it waits for a pick-up or a supervisor "
                                             "(rollout, or escalations exhausted)")
@@ -203,7 +208,8 @@ class TicketOut(BaseModel):
         return cls(
             accept_deadline=accept_deadline,
             channel=split_contact(ticket.contact)[0] if ticket.contact else None,
-            escalations=ticket.escalations, flag=ticket.flag, flagged_at=ticket.flagged_at,
+            escalations=ticket.escalations, flag=ticket.flag, flag_reason=ticket.flag_reason,
+            flagged_at=ticket.flagged_at,
             auto_dispatch=ticket.auto_dispatch,
             id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
             description=ticket.description, priority=PriorityLabel(ticket.priority.label),
@@ -262,7 +268,8 @@ class QueuedTicket(TicketOut):
 class MyQueue(BaseModel):
     queue: list[QueuedTicket]
     count: int
-    max: int
+    max: int = Field(description="What it could hold now: its tickets plus its room within "
+                     "max_tickets and each of its queues' max_per_agent")
     server_time: datetime = Field(description="The server's clock, to count down deadlines")
 
 

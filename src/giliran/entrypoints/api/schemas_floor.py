@@ -24,7 +24,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.presets import Preset
-from giliran.domain.service_level import ServiceLevel, median, percentile
+from giliran.domain.service_level import ServiceLevel
 from giliran.entrypoints.api.schemas import (
     Flag,
     RowRef,
@@ -43,9 +43,15 @@ class WorkloadAgent(BaseModel):
     auto_assign: bool
     active_tickets: int
     max_tickets: int
-    utilization: float | None = Field(description="active_tickets / max_tickets now (the load "
-                                      "at this moment; utilization over time: GET /stats)")
-    full: bool
+    utilization: float | None = Field(description="What it holds over what it could hold now "
+                                      "(its tickets plus its room within max_tickets and each "
+                                      "of its queues' max_per_agent): the load at this moment; "
+                                      "utilization over time: GET /stats")
+    full: bool = Field(description="It can take nothing more now, by max_tickets or by the "
+                       "per-agent limit of every one of its queues")
+    room: int = Field(default=0, description="How many more tickets it could take now")
+    last_assigned_at: datetime | None = Field(default=None, description="When it last "
+                                              "received a ticket (any way)")
     queues: list[str]
     missed_in_row: int
     paused: list[PausedOut]
@@ -71,7 +77,10 @@ class WorkloadQueue(BaseModel):
     pending: int
     online_agents: int
     total_agents: int
-    free_slots: int
+    free_slots: int = Field(description="More tickets the online, opted-in agents could take "
+                            "now, within every limit")
+    unreachable: int = Field(default=0, description="Waiting tickets nobody can take as things "
+                             "stand (flag unreachable)")
 
 
 class WorkloadPerQueue(BaseModel):
@@ -87,26 +96,34 @@ class WorkloadPerQueue(BaseModel):
     pickup: PickupPolicy
     members: int
     online_members: int
-    free_slots: int
+    free_slots: int = Field(description="More of this queue's tickets its online, opted-in "
+                            "members could take now (within max_tickets and max_per_agent)")
+    unreachable: int = Field(default=0, description="Its waiting tickets nobody can take as "
+                             "things stand: no member, or pick-up off and no member taking "
+                             "tickets automatically")
     oldest_waiting_since: datetime | None
     service_level: ServiceLevelOut | None = Field(default=None, description="Today's (since "
                                                   "midnight UTC)")
 
 
 class ServiceLevelOut(BaseModel):
-    """Against the queue's target: tickets answered (accepted) within `target_seconds` of
-    arriving, among those that arrived in the period and were answered or are past the
-    target unanswered."""
+    """Against the queue's target (domain/service_level.py): first answers (accepts) in the
+    period within `target_seconds` of arriving, over those answers plus the tickets that
+    arrived in the period and are past the target unanswered (late: already a miss)."""
 
     target_seconds: int
     arrived: int
-    answered: int
+    answered: int = Field(description="First answers in the period")
     within_target: int
-    counted: int = Field(description="Answered, or past the target unanswered: the share's "
-                         "denominator")
+    late: int = Field(description="Arrived in the period, unanswered past the target")
+    counted: int = Field(description="Answered, or late: the share's denominator")
     share_within_target: float | None
-    wait_median: float | None = Field(description="Seconds, stays in the queue that ended in "
-                                      "an assignment in the period")
+    waiting: int = Field(description="Tickets still waiting at the period's end (now, for "
+                         "today); their ages so far are among the waits")
+    wait_median: float | None = Field(description="Seconds: stays in the queue that ended in "
+                                      "an assignment in the period, and stays still going "
+                                      "with their age so far (to the second up to 2 minutes, "
+                                      "at most 2 % longer above)")
     wait_p90: float | None
     first_response_median: float | None = Field(description="Seconds, arrival to first accept")
 
@@ -114,10 +131,10 @@ class ServiceLevelOut(BaseModel):
     def of(cls, level: ServiceLevel) -> ServiceLevelOut:
         return cls(target_seconds=level.target_seconds, arrived=level.arrived,
                    answered=level.answered, within_target=level.within_target,
-                   counted=level.counted,
-                   share_within_target=level.share_within_target,
-                   wait_median=median(level.waits), wait_p90=percentile(level.waits, 0.9),
-                   first_response_median=median(level.first_responses))
+                   late=level.late, counted=level.counted,
+                   share_within_target=level.share_within_target, waiting=level.waiting,
+                   wait_median=level.wait_median, wait_p90=level.wait_p90,
+                   first_response_median=level.first_response_median)
 
 
 class FlaggedTicket(BaseModel):
@@ -126,6 +143,8 @@ class FlaggedTicket(BaseModel):
     queue: str
     status: TicketStatus
     flag: TicketFlag
+    flag_reason: str | None = Field(default=None, description="Why, where the flag alone does "
+                                    "not say (unreachable: no_members, nobody_receives)")
     flagged_at: datetime | None
     escalations: int
 

@@ -64,6 +64,9 @@ class StatsOut(BaseModel):
     orphaned_tickets: int = Field(description="Active tickets held by nobody right now; must "
                                               "be 0")
     orphans_requeued: int = Field(description="Orphans the periodic check found and requeued")
+    unreachable_tickets: int = Field(default=0, description="Waiting tickets nobody can take as "
+                                     "things stand, right now (flag unreachable: no member, or "
+                                     "pick-up off and no member taking tickets automatically)")
     service_levels: dict[str, ServiceLevelOut] = Field(
         default_factory=dict, description="Per queue, against its service_level_seconds: "
         "tickets that arrived in the period, answered within the target, waits, first response")
@@ -85,6 +88,7 @@ class StatsOut(BaseModel):
             utilization_band=BandOut(low=s.band[0], high=s.band[1]),
             fairness=[ShareOut.of(x) for x in s.shares], gini=_round(s.gini),
             orphaned_tickets=s.orphaned_now, orphans_requeued=s.orphans_requeued,
+            unreachable_tickets=s.unreachable_now,
             service_levels={k: ServiceLevelOut.of(v) for k, v in s.service_levels.items()},
         )
 

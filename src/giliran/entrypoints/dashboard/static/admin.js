@@ -1,7 +1,9 @@
 // The supervisor's dashboard: the floor and its queues, the workload, tickets to move, the
 // rotation and the chart, live from the stream; dialogs and the history live in their modules.
 
-import { $, ago, api, debounce, errorText, lang, login, Stream, t, toast } from "./common.js";
+import {
+  $, ago, api, atMostEvery, debounce, errorText, lang, login, oneAtATime, Stream, t, toast,
+} from "./common.js";
 import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
   editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
@@ -31,7 +33,7 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   bind();
-  refresh().then(() => { setupPeriod(floor); setupAudit(floor); });
+  refreshOnce().then(() => { setupPeriod(floor); setupAudit(floor); });
   chart();
   new Stream(granted, {
     onEvent: (event) => {
@@ -47,12 +49,18 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
     onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
   }).start();
   setInterval(showAgo, 5000);
-  setInterval(chart, 60000);
+  setInterval(chartSoon, 60000);
 });
 
-const refreshSoon = debounce(refresh, 200);
-const chartSoon = debounce(chart, 3000);
-const periodSoon = debounce(() => showPeriod(), 3000);
+// One refresh at a time: events during one ask for a single refresh after it (never a second
+// request while the first is pending).
+const refreshOnce = oneAtATime(() => refresh());
+const refreshSoon = debounce(refreshOnce, 200);
+// The chart and the period report replay hours of history (GET /stats): on a busy floor the
+// events would ask for them every few seconds, so they follow at most once a minute, one
+// request at a time (the period's Show button asks at once).
+const chartSoon = atMostEvery(oneAtATime(() => chart()), 60000);
+const periodSoon = atMostEvery(oneAtATime(() => showPeriod()), 60000);
 const auditSoonish = debounce(() => auditSoon(), 500);
 
 async function refresh() {
@@ -135,6 +143,7 @@ function showFigures() {
   field(all, "free").textContent = w.queue.free_slots;
   // Counted by the server per queue (the flagged list itself is capped).
   field(all, "flagged").textContent = w.queues.reduce((sum, q) => sum + q.flagged, 0);
+  showUnreachable(field(all, "unreachable"), w.queue.unreachable);
   const kept = new Map([...$("queue-figures").querySelectorAll(":scope > [data-queue]")]
     .map((el) => [el.dataset.queue, el]));
   for (const q of w.queues) {
@@ -157,6 +166,7 @@ function showFigures() {
       : "—";
     field(box, "claim").textContent = q.pickup === "off" ? t("pickup.off") : CLAIM[q.claim];
     field(box, "flagged").textContent = q.flagged;
+    showUnreachable(field(box, "unreachable"), q.unreachable);
     showLevel(box, q.service_level);
     showNext(field(box, "next"), q);
     box.querySelector("button").setAttribute("aria-label", t("admin.queue_settings_for", { name: q.name }));
@@ -164,12 +174,22 @@ function showFigures() {
   for (const gone of kept.values()) gone.remove();
 }
 
-/** Today's service level on a queue's card: answered within its target, waits, first response. */
+/** Tickets nobody can take as things stand: a warning, since no one will answer them. */
+function showUnreachable(dd, count) {
+  dd.textContent = count ?? 0;
+  dd.classList.toggle("warning", count > 0);
+  dd.previousElementSibling.classList.toggle("warning", count > 0);
+}
+
+/** Today's service level on a queue's card: answered within its target (late unanswered
+ * tickets count as misses), waits (those still waiting count with their age so far), first
+ * response. */
 function showLevel(box, level) {
   if (!level) return;
   field(box, "sla-label").textContent = t("sla.within", { minutes: minutes(level.target_seconds) });
-  field(box, "sla").textContent = level.share_within_target === null ? "—"
-    : `${percent.format(level.share_within_target)} (${level.within_target}/${level.counted})`;
+  const late = level.late ? ` · ${t("sla.late", { count: level.late })}` : "";
+  field(box, "sla").textContent = (level.share_within_target === null ? "—"
+    : `${percent.format(level.share_within_target)} (${level.within_target}/${level.counted})`) + late;
   field(box, "wait").textContent = level.wait_median === null ? "—"
     : `${duration(level.wait_median)} / ${duration(level.wait_p90)}`;
   field(box, "first-response").textContent = duration(level.first_response_median);
@@ -243,6 +263,7 @@ function showWorkload() {
     seen.textContent = [
       a.presence_since ? t("admin.presence_since", { ago: ago(a.presence_since) }) : "",
       a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
+      a.last_assigned_at ? t("admin.last_assigned", { ago: ago(a.last_assigned_at) }) : "",
       a.away_reason ? t("admin.away_reason", { reason: a.away_reason }) : "",
     ].filter(Boolean).join(" · ");
     presenceCell.append(seen);

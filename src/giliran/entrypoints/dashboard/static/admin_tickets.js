@@ -3,7 +3,7 @@
 // answered in the row itself with the server's words when refused.
 
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
-import { FLAG, PRIORITY, STATUS, priorityText } from "./labels.js";
+import { PRIORITY, STATUS, flagText, priorityText } from "./labels.js";
 
 const PAGE = 25;
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
@@ -133,7 +133,7 @@ function rows(ticket, errors) {
   if (ticket.flag) {
     const flag = document.createElement("span");
     flag.className = "badge flag";
-    flag.textContent = FLAG[ticket.flag];
+    flag.textContent = flagText(ticket);
     status.append(" ", flag);
   }
   const since = cell("");

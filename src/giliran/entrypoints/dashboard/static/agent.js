@@ -2,7 +2,7 @@
 // personal queue, the pick-up list, live from the stream.
 
 import {
-  $, ago, api, clock, clockText, debounce, errorText, login, Stream, t, toast,
+  $, ago, api, clock, clockText, debounce, errorText, login, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { Conversation } from "./conversation.js";
 import { PRESENCE, STATUS, priorityText } from "./labels.js";
@@ -23,13 +23,15 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
   me = agent;
   conversation = new Conversation(token);
   bind();
-  refresh();
+  refreshOnce();
   showTelegram();
   new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
   setInterval(tick, 1000);
 });
 
-const refreshSoon = debounce(refresh, 150);
+// One refresh at a time: events during one ask for a single refresh after it.
+const refreshOnce = oneAtATime(() => refresh());
+const refreshSoon = debounce(refreshOnce, 150);
 
 async function refresh() {
   const mine = ++latest;
@@ -95,6 +97,7 @@ function showMe(queue) {
   if (me.presence !== "online") line = t("agent.not_receiving");
   else if (!me.auto_assign) line = t("agent.manual_only");
   else if (free === 0) line = t("agent.slots_full");
+  if (me.last_assigned_at) line += ` · ${t("agent.last_assigned", { ago: ago(me.last_assigned_at) })}`;
   $("slots-line").textContent = line;
   full = free === 0;
   $("pickup-full").hidden = !full;
@@ -203,7 +206,7 @@ async function act(method, path, body) {
   } catch (error) {
     toast(errorText(error), "error");
   }
-  refresh();
+  refreshOnce();
 }
 
 function bind() {

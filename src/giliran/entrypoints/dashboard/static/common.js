@@ -104,6 +104,35 @@ export function debounce(fn, ms) {
   };
 }
 
+/** Runs `fn` (async) one at a time: a call while a run is pending asks for exactly one more
+ * run after it, so a burst of events never piles up requests the server must answer. */
+export function oneAtATime(fn) {
+  let running = null;
+  let again = false;
+  const run = async () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try {
+        do { again = false; await fn(); } while (again);
+      } finally { running = null; }
+    })();
+    return running;
+  };
+  return run;
+}
+
+/** Runs `fn` at most once per `ms`: the first call at once, calls within the next `ms` folded
+ * into one run at its end. */
+export function atMostEvery(fn, ms) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(() => { timer = null; last = Date.now(); fn(); }, wait);
+  };
+}
+
 export function toast(message, kind = "info") {
   const item = document.createElement("p");
   item.className = `toast ${kind}`;

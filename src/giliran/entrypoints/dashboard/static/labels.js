@@ -35,7 +35,19 @@ const SKIPPED = {
 };
 const BAND = { below: t("band.below"), within: t("band.within"), above: t("band.above") };
 export const bandName = (band) => BAND[band] ?? "";
-export const FLAG = { exhausted: t("flag.exhausted"), waiting_too_long: t("flag.waiting_too_long") };
+export const FLAG = {
+  exhausted: t("flag.exhausted"), waiting_too_long: t("flag.waiting_too_long"),
+  unreachable: t("flag.unreachable"),
+};
+const FLAG_REASON = {
+  no_members: t("flag.no_members"), nobody_receives: t("flag.nobody_receives"),
+};
+/** A ticket's flag in words, with its reason where the flag alone does not say. */
+export function flagText(ticket) {
+  const flag = FLAG[ticket.flag] ?? ticket.flag;
+  const reason = FLAG_REASON[ticket.flag_reason];
+  return reason ? `${flag}: ${reason}` : flag;
+}
 export const REASON = {
   auto: t("reason.auto"), refill: t("reason.refill"), accepted: t("reason.accepted"),
   replied: t("reason.replied"),
@@ -46,12 +58,15 @@ export const REASON = {
   aging: t("reason.aging"), priority: t("reason.priority"), front: t("reason.front"),
   pickup: t("reason.pickup"), reassigned: t("reason.reassigned"), forced: t("reason.forced"),
   unassigned: t("reason.unassigned"), orphaned: t("reason.orphaned"),
+  unreachable: t("reason.unreachable"), reachable: t("reason.reachable"),
+  pickup_off: t("reason.pickup_off"),
 };
 const EVENT = {
   created: t("event.created"), assigned: t("event.assigned"), accepted: t("event.accepted"),
   completed: t("event.completed"), cancelled: t("event.cancelled"),
   escalated: t("event.escalated"), unassigned: t("event.unassigned"),
   flagged: t("event.flagged"), "moved to front": t("event.front"),
+  released: t("event.released"),
 };
 
 export function eventName(event) {

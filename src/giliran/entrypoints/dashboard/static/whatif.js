@@ -1,6 +1,6 @@
 // What if: the desk's last days replayed as it is and with one setting changed, side by side.
 
-import { $, api, errorText, login, t } from "./common.js";
+import { $, api, errorText, lang, login, t } from "./common.js";
 import { STRATEGY } from "./labels.js";
 
 const TOKEN_KEY = "giliran.adminToken";
@@ -16,9 +16,9 @@ const FIGURES = [
   ["within_target", t("whatif.within_target"), "percent"],
   ["assign_mean", t("whatif.assign_mean"), "seconds"],
   ["utilization", t("whatif.utilization"), "percent"],
-  ["fairness_gini", t("whatif.gini"), "plain"], ["escalations", t("whatif.escalations"), "plain"],
-  ["flagged", t("whatif.flagged"), "plain"], ["orphans", t("whatif.orphans"), "plain"],
-  ["tickets", t("whatif.tickets"), "plain"],
+  ["fairness_gini", t("whatif.gini"), "plain"], ["escalations", t("whatif.escalations"), "count"],
+  ["flagged", t("whatif.flagged"), "count"], ["orphans", t("whatif.orphans"), "count"],
+  ["tickets", t("whatif.tickets"), "count"],
 ];
 let token = null;
 
@@ -75,12 +75,19 @@ async function run() {
 }
 
 function show(answer) {
-  const policies = answer.report.policies;
+  // What really happened first (the dashboard's figures over the same days), then the model.
+  const columns = [
+    ...(answer.recorded ? [{ name: t("whatif.recorded"), figures: recordedFigures(answer) }] : []),
+    ...answer.report.policies.map((p, i) => ({
+      name: i === 0 ? t("whatif.as_it_is") : t("whatif.with_change", { change: p.name }),
+      figures: p.figures,
+    })),
+  ];
   const head = $("whatif-table").tHead.rows[0];
-  head.replaceChildren(head.cells[0], ...policies.map((p, i) => {
+  head.replaceChildren(head.cells[0], ...columns.map((c) => {
     const th = document.createElement("th");
     th.scope = "col";
-    th.textContent = i === 0 ? t("whatif.as_it_is") : t("whatif.with_change", { change: p.name });
+    th.textContent = c.name;
     return th;
   }));
   $("whatif-table").tBodies[0].replaceChildren(...FIGURES.map(([name, label, unit]) => {
@@ -88,11 +95,11 @@ function show(answer) {
     const th = document.createElement("th");
     th.scope = "row";
     th.textContent = label;
-    tr.append(th, ...policies.map((p) => {
+    tr.append(th, ...columns.map((c) => {
       const td = document.createElement("td");
       td.className = "num";
       td.dataset.figure = name;
-      td.textContent = figure(p.figures[name], unit);
+      td.textContent = figure(c.figures[name], unit);
       return td;
     }));
     return tr;
@@ -100,10 +107,25 @@ function show(answer) {
   $("whatif-result").hidden = false;
 }
 
+/** The record's figures, in the report's shape (a mean, no spread: it happened once). */
+function recordedFigures(answer) {
+  return Object.fromEntries(Object.entries(answer.recorded)
+    .map(([name, value]) => [name, { mean: value, ci95: null }]));
+}
+
 function figure(value, unit) {
-  if (!value || value.mean === null) return "—";
-  const scale = { minutes: 1 / 60, percent: 100, seconds: 1, plain: 1 }[unit];
-  const suffix = { minutes: " min", percent: " %", seconds: " s", plain: "" }[unit];
-  const spread = value.ci95 ? ` ± ${(value.ci95 * scale).toFixed(1)}` : "";
-  return `${(value.mean * scale).toFixed(unit === "plain" ? 2 : 1)}${spread}${suffix}`;
+  if (!value || value.mean === null || value.mean === undefined) return "—";
+  const scale = { minutes: 1 / 60, percent: 100, seconds: 1, plain: 1, count: 1 }[unit];
+  const suffix = { minutes: " min", percent: " %", seconds: " s", plain: "", count: "" }[unit];
+  const digits = unit === "plain" ? 2 : 1;
+  const spread = value.ci95 ? ` ± ${number(value.ci95 * scale, unit === "count" ? 0 : digits)}` : "";
+  return `${number(value.mean * scale, digits)}${spread}${suffix}`;
+}
+
+/** Whole numbers as whole ("2,009", not "2009.00"); others with `digits` decimals. */
+function number(value, digits) {
+  const whole = Number.isInteger(Math.round(value * 1e6) / 1e6);
+  return new Intl.NumberFormat(lang, {
+    minimumFractionDigits: whole ? 0 : digits, maximumFractionDigits: whole ? 0 : digits,
+  }).format(value);
 }
