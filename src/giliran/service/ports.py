@@ -91,6 +91,7 @@ class ListedTicket:
     customer: str | None
     agent_name: str | None
     accept_deadline: datetime | None
+    queue_position: int | None = None  # a queued ticket's place in its queue (service-filled)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,10 @@ class TicketRepository(Protocol):
         ...
     def queue_position(self, ticket: Ticket) -> int:
         """1-based place of a queued ticket among the queued tickets of its own queue."""
+        ...
+    def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
+        """The same for many tickets at once (one read on SQL), by id; the ones not queued
+        are left out."""
         ...
     def held_by(self, agent_id: int) -> list[Ticket]:
         """The agent's active tickets in personal-queue order (oldest assignment first)."""

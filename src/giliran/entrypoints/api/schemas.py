@@ -230,7 +230,7 @@ class ListedTicketOut(TicketOut):
 
     @classmethod
     def listed(cls, row: ListedTicket) -> ListedTicketOut:
-        base = TicketOut.of(row.ticket, accept_deadline=row.accept_deadline)
+        base = TicketOut.of(row.ticket, row.queue_position, row.accept_deadline)
         return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name,
                    since=since(row.ticket))
 
