@@ -246,11 +246,12 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
         return replace(found, rows=queue_places.placed(uow, found.rows, query))
 
 
-def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[HistoryEntry]:
+def ticket_history(ctx: Context, who: Principal,
+                   ticket_id: int) -> tuple[str, list[HistoryEntry]]:
+    """The ticket's number (its entries name it) and its history, oldest first."""
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        ticket_or_404(uow, ticket_id)
-        return uow.history.for_ticket(ticket_id)
+        return ticket_or_404(uow, ticket_id).number, uow.history.for_ticket(ticket_id)
 
 
 def _save_release(

@@ -148,7 +148,8 @@ async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Tic
 @router.get("/{ticket_id}/history", openapi_extra=refusals(e.NotFound),
             response_model=list[HistoryOut])
 def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
-    return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
+    number, entries = tickets.ticket_history(ctx, who, ticket_id)
+    return [HistoryOut.of(e, number) for e in entries]
 
 
 @router.post("/{ticket_id}/pickup",

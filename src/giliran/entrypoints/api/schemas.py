@@ -275,7 +275,8 @@ class HistoryOut(BaseModel):
                              'ticket"')
     detail: dict[str, Any] | None = Field(default=None, description="The same as data "
                                           "(strategy, agent_id, after, skipped, load, ...)")
-    ticket_number: str | None = Field(default=None, description="In GET /history")
+    ticket_number: str | None = Field(default=None, description="The ticket's number, "
+                                      "e.g. INC20261202000013")
 
     @classmethod
     def of(cls, entry: HistoryEntry, number: str | None = None) -> HistoryOut:
