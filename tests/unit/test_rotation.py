@@ -160,6 +160,20 @@ def test_a_turn_may_fall_to_someone_who_picks_up_by_hand() -> None:
     assert not eligibility.could_take_now(lead(missed_by=frozenset({1})), manual, queue, 0)
 
 
+@pytest.mark.parametrize(("misses", "reason"), [
+    (1, "missed 1 ticket in a row"), (3, "missed 3 tickets in a row")])
+def test_a_pause_says_how_many_tickets_were_missed_in_good_english(
+    misses: int, reason: str
+) -> None:
+    a = agent(1, queues=frozenset({"sales"}), max_tickets=5)
+    for i in range(1, misses + 1):
+        t = lead(i)
+        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
+        lifecycle.escalate(t, a, now=NOW)
+    lifecycle.pause(a, "sales", now=NOW)
+    assert a.state_in("sales").pause_reason == reason
+
+
 def test_misses_pause_an_agent_in_that_queue_only_and_an_accept_starts_the_count_afresh() -> None:
     sales = Queue("sales", away_after_misses=2)
     a = agent(1, queues=frozenset({"sales", "default"}), max_tickets=5)

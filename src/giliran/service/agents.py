@@ -19,6 +19,7 @@ from giliran.domain.model import (
     Reason,
     Ticket,
 )
+from giliran.domain.words import noun
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role, hash_token
 from giliran.service.dispatch import dispatch
@@ -169,7 +170,8 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
 def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
     unknown = sorted(n for n in names if uow.queues.get(n) is None)
     if unknown:
-        raise InvalidInput(f"{len(unknown)} of the queues named do not exist")
+        raise InvalidInput(f"{len(unknown)} of the queues named "
+                           f"{noun(len(unknown), 'does', 'do')} not exist")
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:

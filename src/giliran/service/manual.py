@@ -30,6 +30,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.words import noun
 from giliran.service import turns
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
@@ -89,7 +90,8 @@ def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceede
     if queue.has_room_for(held):
         return None
     return CapacityExceeded(
-        f"agent {agent.name} already holds {held} open ticket(s) of queue {queue.name!r}, "
+        f"agent {agent.name} already holds {held} open {noun(held, 'ticket', 'tickets')} "
+        f"of queue {queue.name!r}, "
         f"whose limit is {queue.max_per_agent} per agent")
 
 
