@@ -103,6 +103,17 @@ def test_the_explanation_names_whose_turn_came_last_and_why_others_were_passed_o
     assert claim.note == "rotation: picked up in turn after A"
 
 
+def test_a_turn_a_supervisor_set_is_explained_as_set_by_a_supervisor() -> None:
+    a, b, c = agent(1, 1), agent(2, 2, presence=Presence.OFFLINE), agent(3, 3)
+    why = explain.in_rotation(lead(), c, [a, b, c], b.rotation_key, set_by_hand=True)
+    assert why.note == "rotation: next in turn, set by a supervisor; B skipped: not online"
+    assert (why.detail["set_by_hand"], why.detail["after"]) == (True, None)
+    claim = explain.in_rotation(lead(), a, [a, c], a.rotation_key, claim=True, set_by_hand=True)
+    assert claim.note == "rotation: picked up in turn, set by a supervisor"
+    usual = explain.in_rotation(lead(), c, [a, c], c.rotation_key)
+    assert (usual.note, usual.detail["set_by_hand"]) == ("rotation: next in turn after A", False)
+
+
 def test_the_other_strategies_explain_themselves_against_the_runners_up() -> None:
     chosen = agent(1, active_tickets=1, max_tickets=5)
     others = [agent(2, active_tickets=3, max_tickets=5), agent(3, active_tickets=4, max_tickets=5)]

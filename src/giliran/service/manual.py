@@ -80,7 +80,8 @@ def _take_turn(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> e
         who = f"it is {turn.name}'s turn" if turn is not None else "it is nobody's turn now"
         raise NotYourTurn(f"{who} to take ticket {ticket.number} of queue {queue.name!r}")
     members = uow.agents.members(queue.name)
-    why = explain.in_rotation(ticket, agent, members, turns.pointer_key(uow, queue), claim=True)
+    why = explain.in_rotation(ticket, agent, members, turns.pointer_key(uow, queue), claim=True,
+                              set_by_hand=queue.pointer_set_by_hand)
     turns.advance(uow, queue, agent, members)
     return why
 

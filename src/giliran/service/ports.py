@@ -334,7 +334,8 @@ class QueueRepository(Protocol):
         ...
     def save(self, queue: Queue) -> None: ...
     def move_pointer(self, name: str, agent_id: int | None) -> None:
-        """The rotation moved on (an assignment); not a change of policy, so no event."""
+        """The rotation moved on (an assignment): the pointer is no longer the one a
+        supervisor set. Not a change of policy, so no event."""
         ...
 
 

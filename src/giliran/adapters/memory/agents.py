@@ -146,8 +146,8 @@ class InMemoryQueueRepository:
 
     def move_pointer(self, name: str, agent_id: int | None) -> None:
         stored = clone(self._s.queues[name])
-        stored.next_agent_id = agent_id
+        stored.next_agent_id, stored.pointer_set_by_hand = agent_id, False
         self._j.put(self._s.queues, name, stored)
         known = self._seen.get(name)
         if known is not None:
-            known.next_agent_id = agent_id
+            known.next_agent_id, known.pointer_set_by_hand = agent_id, False

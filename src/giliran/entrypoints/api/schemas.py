@@ -274,7 +274,8 @@ class HistoryOut(BaseModel):
                              'e.g. "rotation: next in turn after B; C skipped: missed this '
                              'ticket"')
     detail: dict[str, Any] | None = Field(default=None, description="The same as data "
-                                          "(strategy, agent_id, after, skipped, load, ...)")
+                                          "(strategy, agent_id, after, set_by_hand: the turn "
+                                          "was set by a supervisor, skipped, load, ...)")
     ticket_number: str | None = Field(default=None, description="The ticket's number, "
                                       "e.g. INC20261202000013")
 
