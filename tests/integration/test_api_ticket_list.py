@@ -52,6 +52,8 @@ def test_search_finds_a_ticket_by_number_title_customer_and_external_id(
     assert numbers(listed(client, q="crm-47")) == ["Printer jams"]
     assert numbers(listed(client, q="siti")) == ["Cannot log in"]
     assert numbers(listed(client, q="62812")) == ["Cannot log in"]
+    for typed in ("+62 812-3456-7890", "0812 3456 7890", "+62 (812) 3456.7890"):
+        assert numbers(listed(client, q=typed)) == ["Cannot log in"], "as a phone shows it"
     assert numbers(listed(client, q="100%")) == ["100% wrong_total"], "% is no wildcard"
     assert numbers(listed(client, q="_")) == ["100% wrong_total"], "_ is no wildcard"
     found = listed(client, q="siti")["items"][0]

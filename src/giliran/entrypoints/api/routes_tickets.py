@@ -62,7 +62,9 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
 
 
 Search = Annotated[str | None, Query(max_length=100, description="A ticket number (or id), "
-                                    "or part of a title, customer name or external id")]
+                                    "or part of a title, customer name, external id or "
+                                    "contact; a phone number however it is typed "
+                                    "(+62 812-3456-7890, 0812 3456 7890)")]
 
 
 @router.get("", response_model=ListedTicketPage)
