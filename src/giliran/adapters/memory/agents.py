@@ -64,6 +64,9 @@ class InMemoryAgentRepository:
         found = sorted(self._s.agents.values(), key=lambda a: (a.rotation_order, a.id))
         return [self._view(a.id) for a in found]
 
+    def active_names(self) -> list[tuple[int, str]]:
+        return sorted((a.id, a.name) for a in self._s.agents.values() if a.active)
+
     def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         name, per_agent, agents = queue.name, queue.max_per_agent, self._s.agents
         found = sorted(

@@ -33,7 +33,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.text import unstorable_at
-from giliran.entrypoints.api.schemas_desk import PausedOut
+from giliran.entrypoints.api.schemas_desk import PausedOut, Warnings
 from giliran.service.ports import ListedTicket
 
 MAX_INT = 2_147_483_647
@@ -145,7 +145,11 @@ class AgentOut(BaseModel):
         )
 
 
-class AgentCreated(AgentOut):
+class AgentChanged(AgentOut):
+    warnings: Warnings
+
+
+class AgentCreated(AgentChanged):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
