@@ -45,8 +45,8 @@ def prepare(url: str) -> None:
     try:
         upgrade(c.db)
         for i in range(AGENTS):
-            agent, _ = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
-                f"agent-{i:03d}", max_tickets=CAPACITY))
+            agent = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
+                f"agent-{i:03d}", max_tickets=CAPACITY)).agent
             presence.go_online(c.ctx, Principal(Role.AGENT, agent.id))
     finally:
         c.close()

@@ -54,8 +54,8 @@ def build_floor(c: Container) -> list[int]:
     made = []
     for i in range(AGENTS):
         queues = frozenset({QUEUES[i % 5], QUEUES[(i + 2) % 5]})
-        agent, _ = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
-            f"agent {i}", max_tickets=10, queues=queues, rotation_order=i))
+        agent = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
+            f"agent {i}", max_tickets=10, queues=queues, rotation_order=i)).agent
         presence.go_online(c.ctx, Principal(Role.AGENT, agent.id))
         made.append(agent.id)
     return made

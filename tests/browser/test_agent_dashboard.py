@@ -35,8 +35,14 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     page.get_by_role("button", name="Online", exact=True).click()
     expect(page.locator("#presence-badge")).to_have_text("Online")
     expect(page.locator("#slots-line")).to_have_text(
-        "1 of 1 slots free — new tickets arrive automatically.")
+        "1 of 1 slot free — new tickets arrive automatically.")
     page.evaluate("window.__marker = 'no reload'")
+    # Any other count takes the plural, by the same catalogue entries.
+    said = page.evaluate("""async () => {
+      const { t } = await import("/dashboard/static/common.js");
+      return [t("agent.slots_free", { free: 0, max: 2 }), t("agent.paused", { count: 2 })];
+    }""")
+    assert said[0].startswith("0 of 2 slots free") and "missed 2 tickets in a row" in said[1]
 
     first = floor.ticket("Printer is on fire", category="hardware")
     arrived = card(page, "Printer is on fire")
@@ -55,7 +61,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     second = floor.ticket("Second in line")
     assert second["status"] == "queued"
     expect(page.locator("#pickup-full")).to_have_text(
-        "You hold 1 of 1 tickets: complete one to pick up another.")
+        "You hold 1 of 1 ticket: complete one to pick up another.")
     expect(page.locator("#pickup-empty")).to_be_hidden()
     expect(page.locator("#pickup-list")).not_to_contain_text("Second in line")
     expect(card(page, "Second in line")).to_have_count(0)
@@ -104,7 +110,7 @@ def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
     ticket = floor.ticket("Nobody answers this one")  # rotation: Sari first
     expect(card(page, "Nobody answers this one")).to_be_visible()
     paused = page.locator("#paused-list li", has_text="Paused in default")
-    expect(paused).to_contain_text("you missed 1 tickets in a row there", timeout=15_000)
+    expect(paused).to_contain_text("you missed 1 ticket in a row there", timeout=15_000)
     expect(page.locator("#presence-badge")).to_have_text("Online")
     expect(card(page, "Nobody answers this one")).to_have_count(0)
     assert floor.call("GET", f"/tickets/{ticket['id']}")["assigned_agent_id"] != sari["id"]

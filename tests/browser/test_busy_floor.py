@@ -173,6 +173,7 @@ def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_onc
     dialog.get_by_role("button", name="Create").click()
     token = dialog.get_by_label("The new agent's token")
     expect(token).to_have_value(re.compile(r"^\S{20,}$"))
+    expect(dialog.locator("#new-agent-warning")).to_be_hidden()
     dialog.get_by_role("button", name="Copy").click()
     expect(dialog.locator("#new-agent-copied")).to_have_text("Copied.")
     shown = token.input_value()
@@ -181,6 +182,16 @@ def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_onc
     agent = open_tab("/", token=shown)
     expect(agent.page.get_by_role("heading", name="Dewi Baru")).to_be_visible()
     agent.assert_clean()
+
+    # A second "dewi baru" is created all the same, and the page says the name is taken.
+    page.get_by_role("button", name="New agent").click()
+    dialog.get_by_label("Name").fill("dewi baru")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.locator("#new-agent-warning")).to_have_text(
+        "Another active agent is already named dewi baru. This one was created all the same; "
+        "a name of its own keeps them apart in the lists and the history.")
+    dialog.get_by_role("button", name="Done").click()
+    expect(page.locator("#workload tbody tr", has_text="Dewi Baru")).to_have_count(2)
 
     # A queue from the page, then switched off in its settings; Dewi is deactivated.
     page.get_by_role("button", name="New queue").click()
@@ -191,10 +202,10 @@ def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_onc
     page.locator("#queue-dialog").get_by_role("button", name="Save").click()
     expect(page.locator('[data-queue="night"] [data-field="name"]')).to_contain_text("night (")
     assert floor.call("GET", "/queues/night")["active"] is False
-    page.get_by_role("button", name="Settings of Dewi Baru").click()
+    page.get_by_role("button", name="Settings of Dewi Baru", exact=True).click()
     page.get_by_role("button", name="Deactivate this agent").click()
     page.get_by_role("button", name="Click again to deactivate Dewi Baru").click()
-    expect(page.locator("#workload tbody tr", has_text="Dewi Baru")).to_have_count(0)
+    expect(page.locator("#workload tbody tr", has_text="Dewi Baru")).to_have_count(1)
     admin.assert_clean()
 
 

@@ -64,8 +64,11 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     leads = [floor.ticket(f"lead {n}", queue="sales") for n in (1, 2, 3)]
     assert [t["assigned_agent_id"] for t in leads] == [budi["id"], citra["id"], ani["id"]]
     expect(pointer).to_have_value(str(budi["id"]))
-    page.get_by_role("button", name=f"History of {leads[1]['number']}").click()
+    # Budi's turn was the supervisor's doing, not the end of anyone else's.
+    page.get_by_role("button", name=f"History of {leads[0]['number']}").click()
     assigned = page.locator("#history tbody tr", has_text="Assigned")
+    expect(assigned).to_contain_text("Rotation: next in turn, set by a supervisor")
+    page.get_by_role("button", name=f"History of {leads[1]['number']}").click()
     expect(assigned).to_contain_text("Rotation: next in turn after Budi")
 
     # The audit has each change, with who made it.

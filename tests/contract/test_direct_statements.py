@@ -27,7 +27,7 @@ def work_a_floor(database_url: str, *, observed: bool) -> tuple[list[Any], list[
                      lambda *args: seen.append(args[2]))
     try:
         ctx = container.ctx
-        agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent(name="A", max_tickets=2))
+        agent = agents.create_agent(ctx, ADMIN, agents.NewAgent(name="A", max_tickets=2)).agent
         who = Principal(Role.AGENT, agent.id)
         presence.go_online(ctx, who)
         made = [tickets.create_ticket(ctx, ADMIN, tickets.NewTicket(

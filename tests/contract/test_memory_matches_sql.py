@@ -152,7 +152,8 @@ def state(uow: UnitOfWorkFactory) -> Any:
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
                 sorted(a.queue_state.items()), a.auto_assign, a.usage_state, a.usage_since)
                for a in f.agents.values()),
-        sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
+        sorted((q.name, q.next_agent_id, q.pointer_set_by_hand, q.strategy)
+               for q in f.queues.values()),
         notes,
         events,
         notices,

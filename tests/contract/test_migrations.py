@@ -225,3 +225,18 @@ def test_the_priority_asked_for_is_worked_back_from_the_history(empty_db: Databa
     assert depths == {("default", 3): 3, ("default", 2): 1, ("default", 1): 1}, (
         "the depths follow the level each ticket is served at, as before")
     empty_db.dispose()
+
+
+def test_a_pointer_that_stood_before_counts_as_moved_on_by_an_assignment(
+    empty_db: Database,
+) -> None:
+    migrate.upgrade(empty_db, "0017")
+    with empty_db.engine.begin() as conn:
+        conn.execute(text("UPDATE queues SET strategy = 'rotation', next_agent_id = 7"))
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        found = conn.execute(text("SELECT next_agent_id, pointer_set_by_hand FROM queues "
+                                  "WHERE name = 'default'")).one()
+    assert (found[0], bool(found[1])) == (7, False)
+    assert migrate.current_revision(empty_db) == migrate.head_revision()
+    empty_db.dispose()

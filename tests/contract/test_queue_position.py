@@ -43,7 +43,9 @@ def test_every_queued_ticket_is_told_its_rank_in_its_own_queue(uow: UnitOfWorkFa
         queued = [t for t in r.tickets.many({t.id for t in made})
                   if t.status is TicketStatus.QUEUED]
         told = {t.id: r.tickets.queue_position(t) for t in queued}
+        told_at_once = r.tickets.queue_positions(r.tickets.many({t.id for t in made}))
     expected = {t.id: 1 + sum(o.queue == t.queue and o.queue_key < t.queue_key for o in queued)
                 for t in queued}
     assert told == expected
+    assert told_at_once == expected, "a page's places at once, the others left out"
     assert len(queued) > 250

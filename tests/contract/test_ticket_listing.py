@@ -109,3 +109,26 @@ def test_filters_and_search_agree(uow: UnitOfWorkFactory) -> None:
     with uow(write=False) as r:
         first = r.tickets.listing(TicketFilter(text="ticket 00", limit=5)).rows[0]
     assert first.customer == "Siti 100%"
+
+
+def test_a_phone_number_is_found_however_it_is_typed(uow: UnitOfWorkFactory) -> None:
+    """Contacts are stored as the channel gives them (whatsapp:6281234567890); a supervisor
+    types the number as a phone shows it."""
+    with uow(write=True) as w:
+        for title, contact in (("Siti", "whatsapp:6281234567890"),
+                               ("Budi", "whatsapp:6285700001111"), ("Chat", "telegram:4242")):
+            w.tickets.add(Ticket(0, title, created_at=T0, contact=contact))
+        w.commit()
+
+    def titles(text: str) -> list[str]:
+        with uow(write=False) as r:
+            found = r.tickets.listing(TicketFilter(limit=50, sort=TicketSort.NUMBER, text=text))
+        return [x.ticket.title for x in found.rows]
+
+    for typed in ("+62 812-3456-7890", "+62 (812) 3456.7890", "62 812 3456 7890",
+                  "+6281234567890", "6281234567890", "0812-3456-7890", "(0812) 3456 7890",
+                  "+62 (0) 812 3456 7890", "00 62 812 3456 7890", "3456-7890", " +62 812 "):
+        assert titles(typed) == ["Siti"], typed
+    assert titles("+62 857") == ["Budi"] and titles("+62 8") == [], "too short for a number"
+    assert titles("+62 812-3456-7891") == [] and titles("0812-3456-7891") == []
+    assert titles("42 42") == ["Chat"]

@@ -71,6 +71,12 @@ def test_migrate_and_create_agent_from_the_terminal(tmp_path: Path) -> None:
     assert again.returncode == 0
     made = giliran("create-agent", "Sari", "--max-tickets", "3", env=env)
     assert made.returncode == 0 and re.search(r"token: gla_\S+", made.stdout), made.stdout
+    assert "warning" not in made.stderr
+    # A second Sari is created too; the terminal says another active agent has the name.
+    twin = giliran("create-agent", "sari", env=env)
+    assert twin.returncode == 0 and re.search(r"token: gla_\S+", twin.stdout), twin.stdout
+    assert ("warning: another active agent is already named 'sari' (id 1) (duplicate_name)"
+            in " ".join(twin.stderr.split())), twin.stderr
 
 
 def test_bad_configuration_is_reported_not_a_traceback(tmp_path: Path) -> None:

@@ -30,8 +30,8 @@ def test_a_100k_backlog_imports_once_and_fills_every_free_slot(
     c = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, metrics=False))
     try:
         for i in range(AGENTS):
-            agent, _ = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
-                f"agent-{i}", max_tickets=CAPACITY))
+            agent = agents.create_agent(c.ctx, ADMIN, agents.NewAgent(
+                f"agent-{i}", max_tickets=CAPACITY)).agent
             presence.go_online(c.ctx, Principal(Role.AGENT, agent.id))
     finally:
         c.close()

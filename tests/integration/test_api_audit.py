@@ -62,6 +62,27 @@ def test_history_answers_who_had_which_ticket_when_and_why(
         assert r.status_code == 422, (bad, r.text)
 
 
+def test_every_history_entry_names_its_ticket_number_wherever_it_is_read(
+    client: TestClient, clock: FakeClock
+) -> None:
+    """A ticket's own history (the supervisor's History dialog), the history across tickets and
+    its CSV all say which ticket by its number, including tickets of earlier days."""
+    online(client, make_agent(client, "A"))
+    yesterday = post_ticket(client, "yesterday")
+    clock.advance(86400)
+    today = post_ticket(client, "today")
+    assert yesterday["number"][:11] != today["number"][:11], "numbers carry their day"
+    for ticket in (yesterday, today):
+        own = get(client, f"/tickets/{ticket['id']}/history")
+        assert [h["ticket_number"] for h in own] == [ticket["number"]] * 2
+        across = get(client, "/history", ticket_id=ticket["id"])["items"]
+        assert [h["ticket_number"] for h in across] == [ticket["number"]] * 2
+        exported = client.get(f"{API}/history.csv", params={"ticket_id": ticket["id"]},
+                              headers=ADMIN).text
+        rows = list(csv.DictReader(io.StringIO(exported)))
+        assert [row["ticket_number"] for row in rows] == [ticket["number"]] * 2
+
+
 def test_history_exports_as_csv_with_ticket_numbers(client: TestClient) -> None:
     agent = make_agent(client, "A")
     online(client, agent)

@@ -252,7 +252,7 @@ def test_new_agents_take_the_deployments_default_language(
                                    default_language="id", scheduler=False, outbox=False),
                           clock=clock)
     try:
-        made, _ = agents.create_agent(container.ctx, AS_ADMIN, agents.NewAgent("Budi"))
+        made = agents.create_agent(container.ctx, AS_ADMIN, agents.NewAgent("Budi")).agent
         assert made.language.value == "id"
     finally:
         container.close()

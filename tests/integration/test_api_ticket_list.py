@@ -1,5 +1,6 @@
 """The supervisor's ticket list through the HTTP API on SQLite and PostgreSQL: search, filters,
-sorting, paging and the total; and on a floor of 5,000 tickets, each page in one statement."""
+sorting, paging and the total; and on a floor of 5,000 tickets, each page in one statement
+and one more for the places of its queued tickets."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def test_search_finds_a_ticket_by_number_title_customer_and_external_id(
     assert numbers(listed(client, q="crm-47")) == ["Printer jams"]
     assert numbers(listed(client, q="siti")) == ["Cannot log in"]
     assert numbers(listed(client, q="62812")) == ["Cannot log in"]
+    for typed in ("+62 812-3456-7890", "0812 3456 7890", "+62 (812) 3456.7890"):
+        assert numbers(listed(client, q=typed)) == ["Cannot log in"], "as a phone shows it"
     assert numbers(listed(client, q="100%")) == ["100% wrong_total"], "% is no wildcard"
     assert numbers(listed(client, q="_")) == ["100% wrong_total"], "_ is no wildcard"
     found = listed(client, q="siti")["items"][0]
@@ -150,20 +153,55 @@ def fill_floor(container: Container, clock: FakeClock, size: int = FLOOR) -> Non
         conn.execute(insert(t.customers), customers)
 
 
-def test_a_floor_of_5000_tickets_is_one_statement_per_page(
+def test_a_floor_of_5000_tickets_is_one_statement_per_page_and_one_for_the_places(
     client: TestClient, container: Container, clock: FakeClock,
 ) -> None:
+    """Every ticket is queued: ticket i (from 0) has priority i % 4, so its place is the
+    1,250 of each higher priority, then its rank among its own."""
     fill_floor(container, clock)
     listed(client, limit=1)  # warm: the admin check and the statement caches
     for params in ({"limit": 50}, {"limit": 50, "offset": 4900},
                    {"limit": 50, "offset": 900, "sort": "waiting", "q": "customer"},
                    {"limit": 25, "offset": 975, "open": "true", "sort": "agent",
-                    "order": "desc", "channel": "whatsapp"}):
+                    "order": "desc", "channel": "whatsapp"},
+                   {"limit": 50, "offset": 2400, "status": "queued"}):
         with statements(container) as seen:
             page = listed(client, **params)
         # Besides the request, only the event stream's poller reads (the events table).
         request = [s for s in seen if "FROM events" not in s
                    and s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
-        assert len(request) == 1, (params, request)
+        assert len(request) == 2, (params, request)
         assert page["total"] in (FLOOR, FLOOR // 5) and len(page["items"]) == params["limit"]
+        for item in page["items"]:
+            i = int(item["title"].removeprefix("ticket "))
+            assert item["queue_position"] == (3 - i % 4) * FLOOR // 4 + i // 4 + 1, params
     assert listed(client, q="Customer 4995")["items"][0]["customer"] == "Customer 4995"
+
+
+def test_every_queued_ticket_of_the_list_is_told_its_place_in_its_queue(
+    client: TestClient,
+) -> None:
+    """The list says what GET /tickets/{id} says, on any page, filter and sort: queued tickets
+    have their place in their own queue, the others none."""
+    assert client.post(f"{API}/queues", json={"name": "sales"}, headers=ADMIN).status_code == 201
+    sari = make_agent(client, "Sari", max_tickets=1)
+    online(client, sari)
+    post_ticket(client, "held")  # assigned to Sari at once
+    for i in range(12):
+        post_ticket(client, f"t{i}", priority=("low", "normal", "high")[i % 3],
+                    queue=("default", "sales")[i % 2 and i > 4])
+    front = post_ticket(client, "moved to the front")
+    assert client.post(f"{API}/tickets/{front['id']}/front", headers=ADMIN).status_code == 200
+    done = post_ticket(client, "cancelled")
+    client.post(f"{API}/tickets/{done['id']}/cancel", headers=ADMIN)
+
+    for params in ({}, {"status": "queued"}, {"status": "queued", "limit": 4, "offset": 3},
+                   {"open": "true", "sort": "queue_order", "limit": 5, "offset": 2},
+                   {"sort": "queue_order", "order": "desc"}, {"queue": "sales", "limit": 2},
+                   {"q": "t1"}, {"priority": "high", "sort": "title"}):
+        for item in listed(client, **params)["items"]:
+            single = client.get(f"{API}/tickets/{item['id']}", headers=ADMIN).json()
+            assert item["queue_position"] == single["queue_position"], (params, item["title"])
+            assert (item["queue_position"] is None) == (item["status"] != "queued")
+    places = {i["title"]: i["queue_position"] for i in listed(client, status="queued")["items"]}
+    assert places["moved to the front"] == 1 and places["t2"] == 2

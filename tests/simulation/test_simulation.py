@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from giliran.adapters.memory import InMemoryStore
 from giliran.entrypoints.cli import app
 from giliran.simulation import report, runner, scenario
+from tests.simulation.conftest import mmc
 from tests.support.invariants import check_floor, snapshot
 
 DESK: dict[str, Any] = {
@@ -127,3 +128,9 @@ def test_an_agent_whose_connection_drops_comes_back() -> None:
     outcome = runner.simulate(scenario.parse(desk), keep_runs=True)
     for agent in outcome.runs["as it is"][0].agents:
         assert 0.7 < agent.online_seconds / (2 * 86_400) < 0.95, agent.name
+
+
+def test_a_report_counts_its_days_and_replications_in_good_english() -> None:
+    assert report.described(mmc(1, 1, 60, days=1, replications=1)) == "1 day, 1 replication"
+    assert report.described(mmc(1, 1, 60, days=2.5, replications=5)) == (
+        "2.5 days, 5 replications")

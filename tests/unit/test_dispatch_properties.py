@@ -91,15 +91,15 @@ class DispatchMachine(RuleBasedStateMachine):
         floor_service.update_queue(self.ctx, ADMIN, "default", floor_service.QueueChanges(
             accept_timeout_seconds=timeout, away_after_misses=away, offline_policy=policy))
         for _ in range(agents):
-            agent, _ = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
-                name="a", max_tickets=2))
+            agent = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
+                name="a", max_tickets=2)).agent
             self.agent_ids.append(agent.id)
             presence_service.go_online(self.ctx, self.as_agent(agent.id))
 
     @rule(capacity=st.integers(0, 4), auto=st.booleans(), order=st.integers(0, 3))
     def add_agent(self, capacity: int, auto: bool, order: int) -> None:
-        agent, _ = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
-            name="a", max_tickets=capacity, auto_assign=auto, rotation_order=order))
+        agent = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
+            name="a", max_tickets=capacity, auto_assign=auto, rotation_order=order)).agent
         self.agent_ids.append(agent.id)
 
     @precondition(lambda self: len(self.queues) < 3)

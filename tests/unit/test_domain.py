@@ -9,6 +9,7 @@ import pytest
 
 from giliran.domain import eligibility, lifecycle
 from giliran.domain.errors import CapacityExceeded, InvalidTransition, NotYourTicket
+from giliran.domain.listing import number_in, phone_digits
 from giliran.domain.model import Agent, Presence, Priority, Reason, Ticket, TicketStatus
 from giliran.domain.strategies import LeastLoaded, RandomChoice, RoundRobin
 
@@ -124,3 +125,15 @@ def test_queue_order_is_priority_then_arrival() -> None:
 
 def test_ticket_number_is_derived_from_date_and_id() -> None:
     assert ticket(42).number == "INC20260105000042"
+
+
+def test_a_search_text_names_a_ticket_by_number_or_id_and_a_phone_number_by_its_digits() -> None:
+    assert {number_in(t) for t in ("INC20261202000013", "inc20261202000013",
+                                   "20261202000013", "13", "INC13")} == {13}
+    for phone in ("6281234567890", "81234567890", "081234567890"):
+        assert number_in(phone) is None, f"{phone} is a phone number, not ticket {phone[-5:]}"
+    assert phone_digits("+62 812-3456-7890") == phone_digits("00 62 812 3456 7890") == (
+        "6281234567890")
+    assert phone_digits("0812-3456-7890") == "81234567890", "the trunk prefix goes"
+    assert phone_digits("0890") == "0890", "not a whole national number: kept as typed"
+    assert phone_digits("printer 2") is None and phone_digits("12") is None

@@ -78,3 +78,35 @@ def test_the_language_is_the_visitors_choice_then_the_browsers(
 def test_placeholders_are_filled() -> None:
     assert i18n.translate("id", "agent.queue_title", count=3, max=5) == "Antrean tiket saya (3/5)"
     assert i18n.translate("en", "no.such.key") == "no.such.key"
+
+
+@pytest.mark.parametrize(("lang", "count", "said"), [
+    ("en", 1, "you missed 1 ticket in a row there"),
+    ("en", 2, "you missed 2 tickets in a row there"),
+    ("en", 0, "you missed 0 tickets in a row there"),
+    ("id", 1, "Anda melewatkan 1 tiket berturut-turut di sana"),
+    ("id", 2, "Anda melewatkan 2 tiket berturut-turut di sana"),
+])
+def test_a_counted_noun_takes_the_form_of_its_number(lang: str, count: int, said: str) -> None:
+    text = i18n.translate(lang, "agent.paused", queue="sales", since="now", count=count)
+    assert said in text and "{" not in text
+    assert i18n.translate("en", "agent.pickup_full", count=1, max=1).startswith(
+        "You hold 1 of 1 ticket:")
+    assert i18n.translate("en", "agent.slots_free", free=2, max=3).startswith("2 of 3 slots free")
+
+
+# A number a reader sees right before a noun it counts (possibly "N of M nouns").
+COUNT_THEN_NOUN = re.compile(r"\{\w+\}(?: of \{\w+\})? (?:simulated |active |open |waiting )?"
+                             r"(tickets|minutes|slots|settings|agents|queues|hours|seconds|days|"
+                             r"messages|replications)\b")
+
+
+def test_every_english_count_says_its_noun_in_both_forms() -> None:
+    """A text that counts a noun gives both forms, "{count|ticket|tickets}", naming a number
+    the text is given (so "1 tickets" cannot come back)."""
+    for key, text in load("en").items():
+        assert not COUNT_THEN_NOUN.search(text), f"{key}: {text}"
+        for name, one, other in i18n.COUNTED.findall(text):
+            assert name in PLACEHOLDER.findall(text) and one and other and one != other, key
+    for key, text in load("id").items():
+        assert not i18n.COUNTED.search(text), f"{key}: Indonesian does not inflect the noun"

@@ -91,7 +91,7 @@ def test_rows_handed_out_are_copies() -> None:
 def test_a_failed_use_case_is_rolled_back() -> None:
     """A refusal halfway through a use case leaves the floor as it was."""
     ctx, store = floor()
-    agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=1))
+    agent = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=1)).agent
     presence.go_online(ctx, Principal(Role.AGENT, agent.id))
     tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", "default", Priority.LOW))
     before = comparable(store.state)
@@ -127,7 +127,7 @@ def test_commits_record_events_like_sql() -> None:
     """Events derived from the history and the agents a commit changed, in commit order,
     dated by the store's clock when no history says when."""
     ctx, store = floor()
-    agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=2))
+    agent = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=2)).agent
     ctx.clock.advance(5)  # type: ignore[attr-defined]
     presence.go_online(ctx, Principal(Role.AGENT, agent.id))
     tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", "default", Priority.LOW))
@@ -151,3 +151,13 @@ def test_a_reader_cannot_commit() -> None:
     _, store = floor()
     with store(write=False) as uow, pytest.raises(RuntimeError):
         uow.commit()
+
+
+def test_a_name_another_active_agent_has_is_taken_with_a_caution_in_memory_too() -> None:
+    ctx, _ = floor()
+    first = agents.create_agent(ctx, ADMIN, agents.NewAgent("Sari"))
+    twin = agents.create_agent(ctx, ADMIN, agents.NewAgent("sari "))
+    assert first.cautions == () and [c.code for c in twin.cautions] == ["duplicate_name"]
+    agents.update_agent(ctx, ADMIN, first.agent.id, agents.AgentChanges(active=False))
+    renamed = agents.update_agent(ctx, ADMIN, twin.agent.id, agents.AgentChanges(name="SARI"))
+    assert renamed.cautions == (), "a deactivated agent's name is free"

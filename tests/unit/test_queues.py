@@ -26,8 +26,8 @@ def floor_with(*queues: str) -> Context:
 
 
 def online_agent(ctx: Context, name: str, queues: set[str], capacity: int = 5) -> int:
-    agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent(
-        name, max_tickets=capacity, queues=frozenset(queues)))
+    agent = agents.create_agent(ctx, ADMIN, agents.NewAgent(
+        name, max_tickets=capacity, queues=frozenset(queues))).agent
     presence.go_online(ctx, Principal(Role.AGENT, agent.id))
     return agent.id
 
@@ -85,7 +85,7 @@ def test_a_pass_asks_who_is_eligible_once_for_the_tickets_everyone_eligible_miss
     """Escalated tickets wait at the head, missed by the only agent with room: a pass steps
     over them without asking the store who is eligible for each one again."""
     ctx = floor_with()
-    agent, _ = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=1))
+    agent = agents.create_agent(ctx, ADMIN, agents.NewAgent("a", max_tickets=1)).agent
     for _ in range(30):
         new(ctx, "default")
     with ctx.uow(write=True) as uow:

@@ -103,6 +103,17 @@ def test_the_explanation_names_whose_turn_came_last_and_why_others_were_passed_o
     assert claim.note == "rotation: picked up in turn after A"
 
 
+def test_a_turn_a_supervisor_set_is_explained_as_set_by_a_supervisor() -> None:
+    a, b, c = agent(1, 1), agent(2, 2, presence=Presence.OFFLINE), agent(3, 3)
+    why = explain.in_rotation(lead(), c, [a, b, c], b.rotation_key, set_by_hand=True)
+    assert why.note == "rotation: next in turn, set by a supervisor; B skipped: not online"
+    assert (why.detail["set_by_hand"], why.detail["after"]) == (True, None)
+    claim = explain.in_rotation(lead(), a, [a, c], a.rotation_key, claim=True, set_by_hand=True)
+    assert claim.note == "rotation: picked up in turn, set by a supervisor"
+    usual = explain.in_rotation(lead(), c, [a, c], c.rotation_key)
+    assert (usual.note, usual.detail["set_by_hand"]) == ("rotation: next in turn after A", False)
+
+
 def test_the_other_strategies_explain_themselves_against_the_runners_up() -> None:
     chosen = agent(1, active_tickets=1, max_tickets=5)
     others = [agent(2, active_tickets=3, max_tickets=5), agent(3, active_tickets=4, max_tickets=5)]
@@ -158,6 +169,20 @@ def test_a_turn_may_fall_to_someone_who_picks_up_by_hand() -> None:
     assert not eligibility.may_receive(lead(), manual, queue)
     assert eligibility.could_take_now(lead(), manual, queue, 0)
     assert not eligibility.could_take_now(lead(missed_by=frozenset({1})), manual, queue, 0)
+
+
+@pytest.mark.parametrize(("misses", "reason"), [
+    (1, "missed 1 ticket in a row"), (3, "missed 3 tickets in a row")])
+def test_a_pause_says_how_many_tickets_were_missed_in_good_english(
+    misses: int, reason: str
+) -> None:
+    a = agent(1, queues=frozenset({"sales"}), max_tickets=5)
+    for i in range(1, misses + 1):
+        t = lead(i)
+        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
+        lifecycle.escalate(t, a, now=NOW)
+    lifecycle.pause(a, "sales", now=NOW)
+    assert a.state_in("sales").pause_reason == reason
 
 
 def test_misses_pause_an_agent_in_that_queue_only_and_an_accept_starts_the_count_afresh() -> None:

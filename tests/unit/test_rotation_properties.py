@@ -90,9 +90,9 @@ class RotationMachine(RuleBasedStateMachine):
             accept_timeout_seconds=TIMEOUT, max_per_agent=per_agent, slot_freed_on=freed),
             preset=Preset.LEAD_ROTATION)
         for i in range(size):
-            agent, _ = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
+            agent = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
                 name=f"a{i}", max_tickets=capacities[i], rotation_order=orders[i],
-                queues=frozenset({SALES})))
+                queues=frozenset({SALES}))).agent
             self.model.orders[agent.id] = orders[i]
             self.capacity[agent.id] = capacities[i]
             presence.go_online(self.ctx, Principal(Role.AGENT, agent.id))

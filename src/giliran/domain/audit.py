@@ -59,7 +59,7 @@ def queue_fields(queue: Queue) -> dict[str, Any]:
     """Its policy. The pointer moves with every assignment in a rotation; a supervisor's
     setting of it is recorded as an entry of its own (action `pointer`)."""
     return {f.name: _plain(getattr(queue, f.name)) for f in fields(queue)
-            if f.name not in ("name", "next_agent_id")}
+            if f.name not in ("name", "next_agent_id", "pointer_set_by_hand")}
 
 
 def change(*, at: datetime, actor: str, kind: AuditKind, subject: str, action: str,

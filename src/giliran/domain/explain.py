@@ -63,19 +63,28 @@ def _words(head: str, skips: list[dict[str, Any]]) -> str:
 
 
 def in_rotation(ticket: Ticket, chosen: Agent, members: Sequence[Agent],
-                pointer: tuple[int, int] | None, *, claim: bool = False) -> Why:
+                pointer: tuple[int, int] | None, *, claim: bool = False,
+                set_by_hand: bool = False) -> Why:
     """`members`: the queue's active members. The ones between the pointer and the chosen agent
-    were passed over, each for a reason; `after` is whose turn came last."""
+    were passed over, each for a reason; `after` is whose turn came last, unless a supervisor
+    set the pointer since (`set_by_hand`): then nobody's turn led to this one."""
     order = in_turn(members, pointer)
     ahead = order[:next((i for i, a in enumerate(order) if a.id == chosen.id), 0)]
-    after = order[-1] if pointer is not None and order else None
+    by_hand = set_by_hand and pointer is not None
+    after = order[-1] if pointer is not None and order and not by_hand else None
     skips = _skips(ahead, ticket)
-    how = "picked up in turn" if claim else "next in turn"
-    head = f"rotation: {how} after {after.name}" if after else f"rotation: {how}, first in order"
+    head = _turn_head("picked up in turn" if claim else "next in turn", after, by_hand)
     detail = {"strategy": StrategyName.ROTATION.value, "agent_id": chosen.id,
               "after": after.id if after else None,
-              "after_name": after.name if after else None, "claim": claim, "skipped": skips}
+              "after_name": after.name if after else None, "claim": claim,
+              "set_by_hand": by_hand, "skipped": skips}
     return Why(_words(head, skips), detail)
+
+
+def _turn_head(how: str, after: Agent | None, by_hand: bool) -> str:
+    if by_hand:
+        return f"rotation: {how}, set by a supervisor"
+    return f"rotation: {how} after {after.name}" if after else f"rotation: {how}, first in order"
 
 
 def by_strategy(queue: Queue, ticket: Ticket, chosen: Agent,

@@ -27,6 +27,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.words import noun
 
 SYSTEM_ACTOR = "system"
 
@@ -229,7 +230,8 @@ def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> Presence
 def pause(agent: Agent, queue: str, *, now: datetime) -> None:
     """Stop sending the agent this queue's tickets, saying why; the rest of its work goes on."""
     state = agent.state_in(queue)
-    reason = f"missed {state.missed_in_row} tickets in a row"
+    missed = state.missed_in_row
+    reason = f"missed {missed} {noun(missed, 'ticket', 'tickets')} in a row"
     agent.set_state(queue, QueueState(state.missed_in_row, now, reason))
 
 

@@ -315,6 +315,9 @@ class Queue:
     # The rotation's pointer: the member next in turn (None: the first member). Who follows
     # is read from the members' order at each assignment, so a reorder never skips anyone.
     next_agent_id: int | None = None
+    # A supervisor set the pointer (not an assignment moving it on): the next assignment or
+    # claim in turn says so, and moving the pointer on clears it.
+    pointer_set_by_hand: bool = False
     # The service level's target: the share of tickets answered (accepted) within this long
     # of arriving is what the dashboards and /stats report against.
     service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from giliran.domain.words import noun
 from giliran.entrypoints.api.schemas import TicketCreate
 from giliran.service.tickets import NewTicket
 
@@ -60,7 +61,8 @@ def _columns(reader: csv.DictReader[str]) -> None:
     if not reader.fieldnames:
         raise ValueError("the CSV file has no header row")
     if unknown:
-        raise ValueError(f"unknown column(s) {sorted(unknown)}; expected some of {FIELDS}")
+        raise ValueError(f"unknown {noun(len(unknown), 'column', 'columns')} "
+                         f"{sorted(unknown)}; expected some of {FIELDS}")
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, NewTicket | BadRow]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import DatabaseUrlError, connect
@@ -206,13 +207,16 @@ def create_agent(
 
     container = _container()
     try:
-        agent, token = agents.create_agent(
+        made = agents.create_agent(
             container.ctx, ADMIN,
             agents.NewAgent(name=name, max_tickets=max_tickets, rotation_order=rotation_order),
         )
     finally:
         container.close()
-    out.print(f"agent [bold]{agent.name}[/bold] id={agent.id} token: [bold]{token}[/bold]")
+    agent = made.agent
+    for caution in made.cautions:  # the agent exists: a warning, not an error
+        err.print(f"[yellow]warning:[/yellow] {escape(caution.message)} ({caution.code})")
+    out.print(f"agent [bold]{agent.name}[/bold] id={agent.id} token: [bold]{made.token}[/bold]")
 
 
 @app.command("queue-preset")

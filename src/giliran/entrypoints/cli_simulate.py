@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from giliran.adapters.sql.database import connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.config import Settings
+from giliran.domain.words import noun
 from giliran.simulation import report, staffing
 from giliran.simulation.history import from_history
 from giliran.simulation.runner import Outcome, simulate
@@ -65,8 +66,9 @@ def simulate_command(
     if out_dir is not None:
         for path in report.write(outcome, out_dir):
             err.print(f"wrote {path}")
-    err.print(f"{outcome.simulated_tickets:,} simulated tickets in {outcome.wall_seconds:.1f} s "
-              f"({outcome.simulated_tickets / max(outcome.wall_seconds, 1e-9):,.0f} per second)")
+    made, took = outcome.simulated_tickets, outcome.wall_seconds
+    err.print(f"{made:,} simulated {noun(made, 'ticket', 'tickets')} in {took:.1f} s "
+              f"({made / max(took, 1e-9):,.0f} per second)")
     if any(f.orphans for p in outcome.policies for f in p.runs):
         err.print("[red]orphaned tickets were found: please report this as a bug[/red]")
         raise typer.Exit(1)

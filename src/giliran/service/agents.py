@@ -20,6 +20,8 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
+from giliran.domain.naming import Caution, name_cautions
+from giliran.domain.words import noun
 from giliran.service import reach
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role, hash_token
@@ -56,12 +58,27 @@ class AgentChanges:
     auto_assign_locked: bool | None = None
 
 
-def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, str]:
-    """Returns the agent and its token; the token is shown once and only its hash is kept."""
+@dataclass(frozen=True)
+class AgentView:
+    """An agent as created or changed, with what the supervisor may not have meant."""
+
+    agent: Agent
+    cautions: tuple[Caution, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewAgentView(AgentView):
+    token: str = ""  # shown once: only its hash is kept
+
+
+def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
+    """The agent, its token (shown once; only its hash is kept), and a caution when another
+    active agent has its name (it is created all the same)."""
     who.require(Role.ADMIN)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ctx.uow(write=True) as uow:
         _require_queues(uow, new.queues)
+        cautions = name_cautions(new.name, 0, uow.agents.active_names())
         agent = uow.agents.add(
             Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
                   rotation_order=new.rotation_order, queues=new.queues,
@@ -72,7 +89,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
         record_agent(uow, ctx.clock.now(), who.actor, agent, None, action="created")
         reach.reconsider(uow, agent.queues, ctx.clock.now())  # a way in for what waited
         uow.commit()
-    return agent, token
+    return NewAgentView(agent, tuple(cautions), token)
 
 
 def list_agents(ctx: Context, who: Principal) -> list[Agent]:
@@ -87,10 +104,14 @@ def get_agent(ctx: Context, who: Principal, agent_id: int) -> Agent:
         return agent_or_404(uow, agent_id)
 
 
-def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChanges) -> Agent:
+def update_agent(ctx: Context, who: Principal, agent_id: int,
+                 changes: AgentChanges) -> AgentView:
+    """A new name another active agent has is taken, with a caution."""
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, agent_id)
+        cautions = ([] if changes.name is None else
+                    name_cautions(changes.name, agent.id, uow.agents.active_names()))
         if changes.queues is not None:
             _require_queues(uow, changes.queues)
         before = audit.agent_fields(agent)
@@ -110,7 +131,7 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         reach.reconsider(uow, agent.queues | changed.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
         uow.commit()
-    return changed
+    return AgentView(changed, tuple(cautions))
 
 
 def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
@@ -188,7 +209,8 @@ def held_per_queue(held: list[Ticket]) -> dict[str, capacity.Held]:
 def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
     unknown = sorted(n for n in names if uow.queues.get(n) is None)
     if unknown:
-        raise InvalidInput(f"{len(unknown)} of the queues named do not exist")
+        raise InvalidInput(f"{len(unknown)} of the queues named "
+                           f"{noun(len(unknown), 'does', 'do')} not exist")
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:

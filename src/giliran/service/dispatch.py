@@ -185,8 +185,9 @@ def pick(ctx: Context, uow: UnitOfWork, ticket: Ticket, eligible: Eligible | Non
     if not rotates:  # the explanation is taken before the assignment changes the figures
         return Pick(True, queue, chosen, explain.by_strategy(queue, ticket, chosen, candidates))
     members = uow.agents.members(queue.name)
-    return Pick(True, queue, chosen, explain.in_rotation(ticket, chosen, members, pointer),
-                members)
+    why = explain.in_rotation(ticket, chosen, members, pointer,
+                              set_by_hand=queue.pointer_set_by_hand)
+    return Pick(True, queue, chosen, why, members)
 
 
 def hand_over(uow: UnitOfWork, ticket: Ticket, picked: Pick, *, now: datetime,

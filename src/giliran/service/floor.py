@@ -257,7 +257,7 @@ def _set_next(ctx: Context, uow: UnitOfWork, queue: Queue, agent_id: int, actor:
         target = agent_or_404(uow, agent_id)
         if not target.active or queue.name not in target.queues:
             raise NotAMember(f"agent {target.name} is not an active member of {queue.name!r}")
-        queue.next_agent_id = target.id
+        queue.next_agent_id, queue.pointer_set_by_hand = target.id, True
     else:
         _make_next(uow, agent_id)
     entry = audit.change(at=ctx.clock.now(), actor=actor, kind=audit.AuditKind.QUEUE,

@@ -30,6 +30,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.words import noun
 from giliran.service import turns
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
@@ -79,7 +80,8 @@ def _take_turn(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> e
         who = f"it is {turn.name}'s turn" if turn is not None else "it is nobody's turn now"
         raise NotYourTurn(f"{who} to take ticket {ticket.number} of queue {queue.name!r}")
     members = uow.agents.members(queue.name)
-    why = explain.in_rotation(ticket, agent, members, turns.pointer_key(uow, queue), claim=True)
+    why = explain.in_rotation(ticket, agent, members, turns.pointer_key(uow, queue), claim=True,
+                              set_by_hand=queue.pointer_set_by_hand)
     turns.advance(uow, queue, agent, members)
     return why
 
@@ -89,7 +91,8 @@ def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceede
     if queue.has_room_for(held):
         return None
     return CapacityExceeded(
-        f"agent {agent.name} already holds {held} open ticket(s) of queue {queue.name!r}, "
+        f"agent {agent.name} already holds {held} open {noun(held, 'ticket', 'tickets')} "
+        f"of queue {queue.name!r}, "
         f"whose limit is {queue.max_per_agent} per agent")
 
 

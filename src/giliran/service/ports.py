@@ -47,6 +47,10 @@ class AgentRepository(Protocol):
     def get(self, agent_id: int) -> Agent | None: ...
     def by_token_hash(self, token_hash: str) -> Agent | None: ...
     def all(self) -> list[Agent]: ...
+    def active_names(self) -> list[tuple[int, str]]:
+        """Each active agent's id and name, by id: what a new name is checked against,
+        without loading every agent."""
+        ...
     def save(self, agent: Agent) -> None: ...
     def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         """Eligible members of `queue`, sorted by the Agent fields in `ordering` (ascending):
@@ -97,6 +101,7 @@ class ListedTicket:
     customer: str | None
     agent_name: str | None
     accept_deadline: datetime | None
+    queue_position: int | None = None  # a queued ticket's place in its queue (service-filled)
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,10 @@ class TicketRepository(Protocol):
         ...
     def queue_position(self, ticket: Ticket) -> int:
         """1-based place of a queued ticket among the queued tickets of its own queue."""
+        ...
+    def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
+        """The same for many tickets at once (one read on SQL), by id; the ones not queued
+        are left out."""
         ...
     def held_by(self, agent_id: int) -> list[Ticket]:
         """The agent's active tickets in personal-queue order (oldest assignment first)."""
@@ -351,7 +360,8 @@ class QueueRepository(Protocol):
         ...
     def save(self, queue: Queue) -> None: ...
     def move_pointer(self, name: str, agent_id: int | None) -> None:
-        """The rotation moved on (an assignment); not a change of policy, so no event."""
+        """The rotation moved on (an assignment): the pointer is no longer the one a
+        supervisor set. Not a change of policy, so no event."""
         ...
 
 

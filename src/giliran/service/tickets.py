@@ -20,7 +20,7 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
-from giliran.service import notify, reach
+from giliran.service import notify, queue_places, reach
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
@@ -240,21 +240,24 @@ def _open_to_pickup_by(uow: UnitOfWork, who: Principal, ticket: Ticket) -> bool:
 
 def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
                  waiting_longer_than: int | None = None) -> TicketListing:
-    """The supervisor's list: one page, the names it shows and the total, in one read.
+    """The supervisor's list: one page, the names it shows and the total, in one read, and
+    each queued ticket's place in its queue.
     `waiting_longer_than` (seconds): only queued tickets waiting that long by the clock."""
     who.require(Role.ADMIN)
     if waiting_longer_than is not None:
         cutoff = ctx.clock.now() - timedelta(seconds=waiting_longer_than)
         query = replace(query, waiting_before=cutoff)
     with ctx.uow(write=False) as uow:
-        return uow.tickets.listing(query)
+        found = uow.tickets.listing(query)
+        return replace(found, rows=queue_places.placed(uow, found.rows, query))
 
 
-def ticket_history(ctx: Context, who: Principal, ticket_id: int) -> list[HistoryEntry]:
+def ticket_history(ctx: Context, who: Principal,
+                   ticket_id: int) -> tuple[str, list[HistoryEntry]]:
+    """The ticket's number (its entries name it) and its history, oldest first."""
     who.require(Role.ADMIN)
     with ctx.uow(write=False) as uow:
-        ticket_or_404(uow, ticket_id)
-        return uow.history.for_ticket(ticket_id)
+        return ticket_or_404(uow, ticket_id).number, uow.history.for_ticket(ticket_id)
 
 
 def _save_release(

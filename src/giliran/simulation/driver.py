@@ -178,11 +178,11 @@ class Driver:
                 order += 1
                 name = (group.name if group.name and group.count == 1
                         else f"{group.name or f'group {g + 1}'} #{i + 1}")
-                agent, _ = agent_cases.create_agent(self.ctx, ADMIN, agent_cases.NewAgent(
+                agent = agent_cases.create_agent(self.ctx, ADMIN, agent_cases.NewAgent(
                     name=name, max_tickets=(self.policy.max_tickets
                                             if self.policy.max_tickets is not None
                                             else group.max_tickets),
-                    rotation_order=order, queues=frozenset(group.queues or names)))
+                    rotation_order=order, queues=frozenset(group.queues or names))).agent
                 life = AgentLife(Principal(Role.AGENT, agent.id), group, name)
                 self.agents[agent.id] = life
                 self._plan_shifts(life)

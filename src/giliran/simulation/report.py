@@ -18,8 +18,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from giliran.domain.words import noun
 from giliran.simulation.metrics import SUMMARY, PolicyFigures
 from giliran.simulation.runner import Outcome
+from giliran.simulation.scenario import Scenario
 from giliran.simulation.theory import Interval
 
 LABELS = {
@@ -82,10 +84,22 @@ def cell(name: str, i: Interval) -> str:
     return f"{value} {unit}".rstrip() if unit and unit != "x" else value
 
 
+def _days(s: Scenario) -> str:
+    return f"{s.days:g} {noun(s.days, 'day', 'days')}"
+
+
+def _replications(s: Scenario) -> str:
+    return f"{s.replications} {noun(s.replications, 'replication', 'replications')}"
+
+
+def described(s: Scenario) -> str:
+    """How long it ran and how often: "1 day, 5 replications"."""
+    return f"{_days(s)}, {_replications(s)}"
+
+
 def table(outcome: Outcome) -> Table:
     s = outcome.scenario
-    found = Table(title=f"{s.name}: {s.days:g} days, {s.replications} replications "
-                        f"(mean ± 95 % CI)")
+    found = Table(title=f"{s.name}: {described(s)} (mean ± 95 % CI)")
     found.add_column("")
     for p in outcome.policies:
         found.add_column(p.policy, justify="right")
@@ -190,8 +204,8 @@ def to_html(outcome: Outcome, pictures: dict[str, bytes]) -> str:
         "table{border-collapse:collapse}th,td{padding:.3rem .7rem;border-bottom:1px solid #ddd;"
         "text-align:right}th[scope=row]{text-align:left}img{max-width:100%}</style>"
         f"<h1>What if: {html.escape(s.name)}</h1>"
-        f"<p>{s.days:g} days from {s.start.isoformat()}, seed {s.seed}, {s.replications} "
-        f"replications per policy, the same arrivals for every policy. Mean ± 95 % "
+        f"<p>{_days(s)} from {s.start.isoformat()}, seed {s.seed}, {_replications(s)} "
+        f"per policy, the same arrivals for every policy. Mean ± 95 % "
         f"confidence half-width across replications.</p>"
         f"<table><thead><tr><th></th>{heads}</tr></thead><tbody>{rows}</tbody></table>"
         f"{images}</html>\n")

@@ -195,7 +195,8 @@ def settable() -> dict[str, Any]:
     (so a new one is here without touching this file)."""
     sample = Queue("x")
     return {f.name: getattr(sample, f.name) for f in fields(Queue)
-            if f.name not in ("name", "active") and getattr(sample, f.name) is not None}
+            if f.name not in ("name", "active", "pointer_set_by_hand")
+            and getattr(sample, f.name) is not None}
 
 
 def check_settings(settings: dict[str, Any], where: str) -> None:

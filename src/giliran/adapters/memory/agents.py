@@ -64,6 +64,9 @@ class InMemoryAgentRepository:
         found = sorted(self._s.agents.values(), key=lambda a: (a.rotation_order, a.id))
         return [self._view(a.id) for a in found]
 
+    def active_names(self) -> list[tuple[int, str]]:
+        return sorted((a.id, a.name) for a in self._s.agents.values() if a.active)
+
     def eligible(self, queue: Queue, ordering: tuple[str, ...], limit: int | None) -> list[Agent]:
         name, per_agent, agents = queue.name, queue.max_per_agent, self._s.agents
         found = sorted(
@@ -151,8 +154,8 @@ class InMemoryQueueRepository:
 
     def move_pointer(self, name: str, agent_id: int | None) -> None:
         stored = clone(self._s.queues[name])
-        stored.next_agent_id = agent_id
+        stored.next_agent_id, stored.pointer_set_by_hand = agent_id, False
         self._j.put(self._s.queues, name, stored)
         known = self._seen.get(name)
         if known is not None:
-            known.next_agent_id = agent_id
+            known.next_agent_id, known.pointer_set_by_hand = agent_id, False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from giliran.domain.escalation import accept_deadline
-from giliran.domain.listing import TicketSort, channel_of, number_in, since
+from giliran.domain.listing import TicketSort, channel_of, number_in, phone_digits, since
 from giliran.domain.model import Ticket, TicketStatus
 from giliran.service.ports import ListedTicket, TicketFilter, TicketListing
 
@@ -52,7 +52,10 @@ def _matches(state: MemoryState, ticket: Ticket, query: TicketFilter) -> bool:
     if number_in(text) == ticket.id:
         return True
     names = (ticket.title, _customer(state, ticket), ticket.external_id, ticket.contact)
-    return any(name is not None and text in name.lower() for name in names)
+    if any(name is not None and text in name.lower() for name in names):
+        return True
+    digits = phone_digits(text)
+    return digits is not None and ticket.contact is not None and digits in ticket.contact
 
 
 def _customer(state: MemoryState, ticket: Ticket) -> str | None:

@@ -130,6 +130,11 @@ class InMemoryTicketRepository:
     def queue_position(self, ticket: Ticket) -> int:
         return 1 + bisect.bisect_left(self._s.queued.get(ticket.queue, []), ticket.queue_key)
 
+    def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
+        stored = (self._s.tickets.get(t.id) for t in tickets)
+        return {t.id: self.queue_position(t) for t in stored
+                if t is not None and t.status is QUEUED}
+
     def front_order(self) -> int:
         return min([0, *(k[1] for keys in self._s.queued.values() for k in keys)]) - 1
 

@@ -43,6 +43,8 @@ def _states(stored: Any) -> dict[str, QueueState]:
 
 AGENT = RowMap(Agent, t.agents, custom={"queue_state": (_state_column, _states)})
 _AGENT_SELECT = select(*(t.agents.c[f] for f in AGENT.loaded))
+_ACTIVE_NAMES = (select(t.agents.c.id, t.agents.c.name).where(t.agents.c.active)
+                 .order_by(t.agents.c.id))
 _AGENT_BY_ID = Direct(_AGENT_SELECT.where(t.agents.c.id == bindparam("id")))
 _AGENT_BY_TOKEN = _AGENT_SELECT.where(t.agents.c.token_hash == bindparam("token_hash"))
 _AGENT_INSERT = insert(t.agents).returning(t.agents.c.id)
@@ -144,6 +146,10 @@ class SqlAgentRepository:
     def all(self) -> list[Agent]:
         rows = self._conn.execute(_AGENT_SELECT.order_by(t.agents.c.rotation_order, t.agents.c.id))
         return [self._load(r) for r in rows]
+
+    def active_names(self) -> list[tuple[int, str]]:
+        rows = self._conn.execute(_ACTIVE_NAMES)
+        return [(int(i), str(name)) for i, name in rows]
 
     def save(self, agent: Agent) -> None:
         params = {f"v_{f}": v for f, v in AGENT.values(agent).items()}

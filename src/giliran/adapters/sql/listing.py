@@ -12,7 +12,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from giliran.adapters.sql import tables as t
 from giliran.domain.escalation import accept_deadline
-from giliran.domain.listing import NO_CHANNEL, TicketSort, like_pattern, number_in
+from giliran.domain.listing import (
+    NO_CHANNEL,
+    TicketSort,
+    like_pattern,
+    number_in,
+    phone_digits,
+)
 from giliran.domain.model import Queue, Ticket
 from giliran.service.ports import ListedTicket, TicketFilter, TicketListing
 
@@ -109,4 +115,7 @@ def _text(text: str) -> ColumnElement[bool]:
     number = number_in(text)
     if number is not None:
         found.append(tk.id == literal_column(str(number)))
+    digits = phone_digits(text)
+    if digits is not None:  # digits only: nothing for LIKE to take as a wildcard
+        found.append(tk.contact.like(f"%{digits}%"))
     return or_(*found)

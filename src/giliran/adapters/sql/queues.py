@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, false, insert, select, update
 
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
@@ -20,7 +20,7 @@ _QUEUE_SAVE = (
     .values({f: bindparam(f"v_{f}") for f in QUEUE.saved})
 )
 _QUEUE_POINTER = Direct(update(t.queues).where(t.queues.c.name == bindparam("v_name"))
-                        .values(next_agent_id=bindparam("v_next")))
+                        .values(next_agent_id=bindparam("v_next"), pointer_set_by_hand=false()))
 _SETTING = select(t.runtime_settings.c.value).where(t.runtime_settings.c.name == bindparam("name"))
 
 
@@ -63,7 +63,7 @@ class SqlQueueRepository:
         _QUEUE_POINTER.rows(self._conn, {"v_name": name, "v_next": agent_id})
         known = self._seen.get(name)
         if known is not None:
-            known.next_agent_id = agent_id
+            known.next_agent_id, known.pointer_set_by_hand = agent_id, False
 
     def _load(self, row: Row[Any]) -> Queue:
         known = self._seen.get(row.name)

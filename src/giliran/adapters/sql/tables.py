@@ -83,6 +83,7 @@ queues = Table(
     Column("claim", String(10), nullable=False),
     Column("pickup", String(3), nullable=False),
     Column("next_agent_id", Integer, nullable=True),  # the rotation's pointer
+    Column("pointer_set_by_hand", Boolean, nullable=False),  # by a supervisor (migration 0018)
     Column("service_level_seconds", Integer, nullable=False),
 )
 

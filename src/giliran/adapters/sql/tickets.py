@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from giliran.adapters.sql import listing
+from giliran.adapters.sql import listing, places
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
@@ -227,6 +227,9 @@ class SqlTicketRepository:
         # Outside one transaction (PostgreSQL's read committed) a concurrent change may land
         # between the statements; a place is never below 1.
         return max(above + own - behind, 1)
+
+    def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
+        return places.places(self._conn, [t.id for t in tickets])
 
     def orphans(self, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_ORPHANS, {"limit": limit})

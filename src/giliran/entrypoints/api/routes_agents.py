@@ -10,6 +10,7 @@ from giliran.domain import errors as e
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
+    AgentChanged,
     AgentCreate,
     AgentCreated,
     AgentOut,
@@ -20,7 +21,7 @@ from giliran.entrypoints.api.schemas import (
     TicketOut,
     TicketPage,
 )
-from giliran.entrypoints.api.schemas_desk import AgentSelfPatch
+from giliran.entrypoints.api.schemas_desk import AgentSelfPatch, WarningOut
 from giliran.entrypoints.api.schemas_floor import HeartbeatOut
 from giliran.service import agents, manual, pauses, presence
 
@@ -30,10 +31,12 @@ router = APIRouter(route_class=ApiRoute, tags=["agents"])
 @router.post("/agents", openapi_extra=refusals(e.InvalidInput), status_code=201,
              response_model=AgentCreated)
 async def create_agent(body: AgentCreate, ctx: Ctx, who: Admin, run: Run) -> AgentCreated:
-    """Returns the agent's token once; store it, giliran keeps only its hash."""
+    """Returns the agent's token once; store it, giliran keeps only its hash. A name another
+    active agent has is taken, with the warning `duplicate_name`."""
     new = agents.NewAgent(**{**body.model_dump(), "queues": frozenset(body.queues)})
-    agent, token = await run.write(agents.create_agent, ctx, who, new)
-    return AgentCreated(**AgentOut.of(agent).model_dump(), token=token)
+    made = await run.write(agents.create_agent, ctx, who, new)
+    return AgentCreated(**AgentOut.of(made.agent).model_dump(), token=made.token,
+                        warnings=WarningOut.all_of(made.cautions))
 
 
 @router.get("/agents", response_model=list[AgentOut])
@@ -47,17 +50,20 @@ def get_agent(agent_id: RowId, ctx: Ctx, who: Admin) -> AgentOut:
 
 
 @router.patch("/agents/{agent_id}", openapi_extra=refusals(e.NotFound, e.InvalidInput),
-              response_model=AgentOut)
+              response_model=AgentChanged)
 async def update_agent(
     agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Admin, run: Run
-) -> AgentOut:
+) -> AgentChanged:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
-    Deactivating an agent sends its tickets back to the queue at their original place."""
+    Deactivating an agent sends its tickets back to the queue at their original place. A new
+    name another active agent has is taken, with the warning `duplicate_name`."""
     fields = body.model_dump(exclude_none=True)
     if body.queues is not None:
         fields["queues"] = frozenset(body.queues)
     changes = agents.AgentChanges(**fields)
-    return AgentOut.of(await run.write(agents.update_agent, ctx, who, agent_id, changes))
+    changed = await run.write(agents.update_agent, ctx, who, agent_id, changes)
+    return AgentChanged(**AgentOut.of(changed.agent).model_dump(),
+                        warnings=WarningOut.all_of(changed.cautions))
 
 
 @router.delete("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), status_code=204)

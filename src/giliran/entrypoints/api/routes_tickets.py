@@ -62,7 +62,9 @@ async def create_ticket(body: TicketCreate, call: Bound) -> Response:
 
 
 Search = Annotated[str | None, Query(max_length=100, description="A ticket number (or id), "
-                                    "or part of a title, customer name or external id")]
+                                    "or part of a title, customer name, external id or "
+                                    "contact; a phone number however it is typed "
+                                    "(+62 812-3456-7890, 0812 3456 7890)")]
 
 
 @router.get("", response_model=ListedTicketPage)
@@ -148,7 +150,8 @@ async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Tic
 @router.get("/{ticket_id}/history", openapi_extra=refusals(e.NotFound),
             response_model=list[HistoryOut])
 def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
-    return [HistoryOut.of(e) for e in tickets.ticket_history(ctx, who, ticket_id)]
+    number, entries = tickets.ticket_history(ctx, who, ticket_id)
+    return [HistoryOut.of(e, number) for e in entries]
 
 
 @router.post("/{ticket_id}/pickup",

@@ -33,7 +33,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.text import unstorable_at
-from giliran.entrypoints.api.schemas_desk import PausedOut
+from giliran.entrypoints.api.schemas_desk import PausedOut, Warnings
 from giliran.service.ports import ListedTicket
 
 MAX_INT = 2_147_483_647
@@ -148,7 +148,11 @@ class AgentOut(BaseModel):
         )
 
 
-class AgentCreated(AgentOut):
+class AgentChanged(AgentOut):
+    warnings: Warnings
+
+
+class AgentCreated(AgentChanged):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
@@ -242,7 +246,7 @@ class ListedTicketOut(TicketOut):
 
     @classmethod
     def listed(cls, row: ListedTicket) -> ListedTicketOut:
-        base = TicketOut.of(row.ticket, accept_deadline=row.accept_deadline)
+        base = TicketOut.of(row.ticket, row.queue_position, row.accept_deadline)
         return cls(**base.__dict__, customer=row.customer, agent_name=row.agent_name,
                    since=since(row.ticket))
 
@@ -287,8 +291,10 @@ class HistoryOut(BaseModel):
                              'e.g. "rotation: next in turn after B; C skipped: missed this '
                              'ticket"')
     detail: dict[str, Any] | None = Field(default=None, description="The same as data "
-                                          "(strategy, agent_id, after, skipped, load, ...)")
-    ticket_number: str | None = Field(default=None, description="In GET /history")
+                                          "(strategy, agent_id, after, set_by_hand: the turn "
+                                          "was set by a supervisor, skipped, load, ...)")
+    ticket_number: str | None = Field(default=None, description="The ticket's number, "
+                                      "e.g. INC20261202000013")
 
     @classmethod
     def of(cls, entry: HistoryEntry, number: str | None = None) -> HistoryOut:

@@ -1,16 +1,19 @@
 """Shapes of the desk's own figures and records: pauses, the audit log, the rollout report,
-utilization, load and fairness."""
+utilization, load and fairness; and the warnings a change of an agent may carry."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.figures import Band, Usage, in_band
 from giliran.domain.model import Agent, Language
+from giliran.domain.naming import Caution
 from giliran.service.rollout_report import RolloutReport
 from giliran.service.utilization import Share
 
@@ -116,3 +119,25 @@ class BandOut(BaseModel):
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+class WarningCode(StrEnum):
+    DUPLICATE_NAME = "duplicate_name"  # another active agent has this name
+
+
+class WarningOut(BaseModel):
+    """Done as asked, but perhaps not what was meant."""
+
+    code: WarningCode = Field(description="Stable. duplicate_name: another active agent has "
+                              "this name (compared ignoring case and spacing)")
+    message: str = Field(description='In English, e.g. "another active agent is already '
+                         "named 'Sari' (id 3)\"")
+
+    @classmethod
+    def all_of(cls, cautions: Sequence[Caution]) -> list[WarningOut]:
+        return [cls(code=WarningCode(c.code), message=c.message) for c in cautions]
+
+
+Warnings = Annotated[list[WarningOut], Field(
+    default_factory=list, description="What the supervisor may not have meant; the change is "
+    "made all the same (empty when there is nothing to say)")]

@@ -5,6 +5,7 @@ Accept-Language, else English."""
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -46,10 +47,25 @@ def _ranked(header: str) -> list[tuple[str, float]]:
     return sorted(found, key=lambda item: -item[1])
 
 
+# "{count|ticket|tickets}": the noun that goes with the number `count`, the first form for
+# exactly 1. English texts need it; Indonesian does not inflect ("1 tiket", "2 tiket").
+# static/common.js reads the catalogues by the same rule.
+COUNTED = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
 def translate(lang: str, key: str, **values: object) -> str:
-    """The text for `key`, with `{name}` placeholders filled; the key itself when missing
-    (a unit test keeps every used key in both catalogues)."""
-    text = catalogue(lang).get(key, key)
+    """The text for `key`, with `{name}` placeholders filled and each counted noun in the
+    form its number takes; the key itself when missing (a unit test keeps every used key in
+    both catalogues)."""
+    text = COUNTED.sub(lambda m: m[2] if _is_one(values.get(m[1])) else m[3],
+                       catalogue(lang).get(key, key))
     for name, value in values.items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+def _is_one(value: object) -> bool:
+    try:
+        return float(str(value)) == 1
+    except ValueError:
+        return False

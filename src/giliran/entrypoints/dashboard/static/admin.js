@@ -258,13 +258,15 @@ function showWorkload() {
       lift.dataset.queue = p.queue;
       presenceCell.append(" ", paused, " ", lift);
     }
+    // The earliest pause, as the workload's away_reason says it (in English), in the page's words.
+    const firstPause = [...a.paused].sort((x, y) => Date.parse(x.since) - Date.parse(y.since))[0];
     const seen = document.createElement("span");
     seen.className = "meta";
     seen.textContent = [
       a.presence_since ? t("admin.presence_since", { ago: ago(a.presence_since) }) : "",
       a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
       a.last_assigned_at ? t("admin.last_assigned", { ago: ago(a.last_assigned_at) }) : "",
-      a.away_reason ? t("admin.away_reason", { reason: a.away_reason }) : "",
+      firstPause ? t("admin.away_reason", { count: firstPause.missed_in_row }) : "",
     ].filter(Boolean).join(" · ");
     presenceCell.append(seen);
     presenceCell.className = "presence-cell";

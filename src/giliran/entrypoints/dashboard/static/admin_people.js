@@ -30,6 +30,7 @@ function openNewAgent() {
   $("new-agent-token").hidden = true;
   $("new-agent-error").textContent = "";
   $("new-agent-copied").textContent = "";
+  $("new-agent-warning").hidden = true;
   const boxes = floor.queues.map((q) => {
     const label = document.createElement("label");
     label.className = "check";
@@ -53,6 +54,10 @@ async function createAgent(event) {
     });
     $("new-agent-form").hidden = true;
     $("new-agent-token").hidden = false;
+    // Created all the same: the warning says what the supervisor may not have meant.
+    const twin = (agent.warnings ?? []).some((w) => w.code === "duplicate_name");
+    $("new-agent-warning").textContent = twin ? t("people.duplicate_name", { name: agent.name }) : "";
+    $("new-agent-warning").hidden = !twin;
     $("new-agent-token-value").value = agent.token;
     $("new-agent-token-value").select();
     toast(t("people.created", { name: agent.name }));

@@ -4,9 +4,14 @@ const catalogue = JSON.parse(document.getElementById("i18n").textContent);
 export const lang = document.documentElement.lang || "en";
 export const $ = (id) => document.getElementById(id);
 
-/** The text for `key` in the page's language, with `{name}` placeholders filled. */
+/** The text for `key` in the page's language, with `{name}` placeholders filled and each
+ * counted noun, "{count|ticket|tickets}", in the form its number takes (the first for exactly
+ * 1; Indonesian texts need none). The server's i18n.py reads the catalogues alike. */
+const COUNTED = /\{(\w+)\|([^|{}]*)\|([^|{}]*)\}/g;
+
 export function t(key, values = {}) {
-  let text = catalogue[key] ?? key;
+  let text = (catalogue[key] ?? key).replace(
+    COUNTED, (_, name, one, other) => (Number(values[name]) === 1 ? one : other));
   for (const [name, value] of Object.entries(values)) {
     text = text.replaceAll(`{${name}}`, String(value));
   }

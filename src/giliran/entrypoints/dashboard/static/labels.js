@@ -86,7 +86,8 @@ export function why(detail, nameOf) {
   let head;
   if (detail.strategy === "rotation") {
     const after = detail.after ? name(detail.after, detail.after_name) : null;
-    if (detail.claim) head = after ? t("why.claim_after", { name: after }) : t("why.claim_first");
+    if (detail.set_by_hand) head = detail.claim ? t("why.claim_set") : t("why.rotation_set");
+    else if (detail.claim) head = after ? t("why.claim_after", { name: after }) : t("why.claim_first");
     else head = after ? t("why.rotation_after", { name: after }) : t("why.rotation_first");
   } else if (detail.strategy === "least_loaded") {
     const others = (detail.others ?? []).map((o) => load(o.load)).join(", ");
