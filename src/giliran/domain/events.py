@@ -56,14 +56,14 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
         kind = "ticket.priority"
     concerned = {a for a in (entry.from_agent_id, entry.to_agent_id, ticket.agent_id)
                  if a is not None}
-    return Event(
-        type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
-        agents=frozenset(concerned),
-        payload={
-            "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
-            "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
-        },
-    )
+    payload = {
+        "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
+        "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
+    }
+    if entry.load is not None:  # the new holder's load as this assignment left it
+        payload["agent_load"] = {"active_tickets": entry.load[0], "max_tickets": entry.load[1]}
+    return Event(type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
+                 agents=frozenset(concerned), payload=payload)
 
 
 def events_of(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket | None],

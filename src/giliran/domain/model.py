@@ -329,3 +329,6 @@ class HistoryEntry:
     # Measures of an assignment, for metrics; not stored (the history has the timestamps).
     waited_seconds: float | None = field(default=None, compare=False)  # this stay in the queue
     since_arrival_seconds: float | None = field(default=None, compare=False)  # first only
+    # The new holder's (active tickets, capacity) right after an assignment: its notice tells
+    # the load as the assignment left it, not as it is when the notice is written. Not stored.
+    load: tuple[int, int] | None = field(default=None, compare=False)

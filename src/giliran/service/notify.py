@@ -166,18 +166,30 @@ def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
     link, agent = _linked(uow, agent_id)
     if link is None or agent is None:
         return 0
-    held = [t.id for t in uow.tickets.held_by(agent_id)]
-    figures = {"number": ticket.number, "title": ticket.title, "active": agent.active_tickets,
-               "max": agent.max_tickets}
-    if ticket.id not in held:  # moved on before this pass: say so, without buttons
-        return int(queue_notice(uow, now, link.chat_id, say(agent.language, "assigned_gone",
-                                **figures), _key(event, agent_id)))
+    named = {"number": ticket.number, "title": ticket.title}
+    if ticket.agent_id != agent_id or not ticket.status.is_active:
+        # Moved on (or done) before this pass: say so, without buttons, with the load now.
+        return int(queue_notice(uow, now, link.chat_id, say(
+            agent.language, "assigned_gone", active=agent.active_tickets,
+            max=agent.max_tickets, **named), _key(event, agent_id)))
+    active, capacity = _load_of(event, agent)
+    # Its place as the assignment left it: the last of the agent's tickets, in the order
+    # they came (as /myqueue lists them), like the count beside it.
     text = say(agent.language, "assigned", category=ticket.category or "-",
-               position=held.index(ticket.id) + 1, **figures)
+               position=active, active=active, max=capacity, **named)
     if ticket.contact is not None:
         text += "\n" + say(agent.language, "reply_hint")
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
                             ticket_buttons(agent.language, ticket.id), ticket_id=ticket.id))
+
+
+def _load_of(event: Event, agent: Agent) -> tuple[int, int]:
+    """The agent's (active tickets, capacity) as the assignment left them: a burst of
+    assignments told after the burst reads 1/5, 2/5, 3/5, not 3/5 three times. Events
+    written before the load was recorded fall back to the load now."""
+    load = event.payload.get("agent_load") or {}
+    return (int(load.get("active_tickets", agent.active_tickets)),
+            int(load.get("max_tickets", agent.max_tickets)))
 
 
 def _to_agent(uow: UnitOfWork, event: Event, agent_id: int, now: datetime, phrase: str,

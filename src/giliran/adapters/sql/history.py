@@ -16,7 +16,8 @@ from giliran.domain.model import HistoryEntry
 from giliran.service.ports import HistoryFilter
 
 # The figures a read works out (how long a stay in the queue was) are not stored.
-HISTORY = RowMap(HistoryEntry, t.history, not_stored=("waited_seconds", "since_arrival_seconds"))
+HISTORY = RowMap(HistoryEntry, t.history,
+                 not_stored=("waited_seconds", "since_arrival_seconds", "load"))
 EVENT = RowMap(Event, t.events)
 _HISTORY_INSERT = Direct(insert(t.history), column_keys=HISTORY.added)
 _HISTORY_FOR_TICKET = (
