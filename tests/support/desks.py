@@ -160,10 +160,11 @@ def desk_settings(database_url: str, graph: FakeGraph, **extra: Any) -> Settings
 
 
 @contextmanager
-def whatsapp_desk(database_url: str, clock: FakeClock) -> Iterator[Desk]:
+def whatsapp_desk(database_url: str, clock: FakeClock, *,
+                  template: str | None = "follow_up:id") -> Iterator[Desk]:
     with FakeGraph() as graph:
-        container = bootstrap(desk_settings(database_url, graph,
-                                            whatsapp_template="follow_up:id"), clock=clock)
+        container = bootstrap(desk_settings(database_url, graph, whatsapp_template=template),
+                              clock=clock)
         try:
             with TestClient(create_app(container), raise_server_exceptions=False) as client:
                 assert client.post(f"{API}/queues", json={"name": "sales"},

@@ -54,6 +54,7 @@ class CustomerView:
     customer: Customer
     earlier: list[Ticket]  # their other tickets, newest first
     window_open: bool
+    template_available: bool  # a re-engagement template can be sent to them from here
 
 
 def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[Message, bool]:
@@ -156,7 +157,16 @@ def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
             raise NotFound(f"ticket {ticket.number} did not come from a channel")
         earlier = [t for t in uow.tickets.for_contact(customer.key, EARLIER_SHOWN + 1)
                    if t.id != ticket.id][:EARLIER_SHOWN]
-    return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()))
+    return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()),
+                        template_available(ctx, customer))
+
+
+def template_available(ctx: Context, customer: Customer) -> bool:
+    """Whether `{"template": true}` can reach this customer: a WhatsApp customer, on a server
+    that sends on WhatsApp and has an approved template configured. The page offers the
+    template only then (it used to offer it always, then answer 503)."""
+    return (customer.channel == WHATSAPP and WHATSAPP in ctx.sending
+            and ctx.whatsapp_template is not None)
 
 
 def media_of(ctx: Context, who: Principal, ticket_id: int, message_id: int) -> Message:

@@ -94,6 +94,8 @@ class CustomerOut(BaseModel):
     window_closes_at: datetime | None = Field(description="WhatsApp: free text is accepted "
                                               "until then (24 hours after their last message)")
     window_open: bool
+    template_available: bool = Field(description="Whether {\"template\": true} can be sent to "
+                                     "them: WhatsApp, with GILIRAN_WHATSAPP_TEMPLATE configured")
     earlier_tickets: list[EarlierTicket] = Field(description="Their other tickets, newest "
                                                  "first (at most 20)")
 
@@ -103,6 +105,7 @@ class CustomerOut(BaseModel):
         return cls(channel=c.channel, address=c.shown_address, name=c.name,
                    username=c.username, last_message_at=c.last_incoming_at,
                    window_closes_at=c.window_closes_at(), window_open=view.window_open,
+                   template_available=view.template_available,
                    earlier_tickets=[EarlierTicket(
                        id=t.id, number=t.number, title=t.title, status=t.status,
                        priority=t.priority.label, created_at=t.created_at,

@@ -66,6 +66,10 @@ export class Conversation {
     const canAnswer = !this.readOnly && customer !== null && open;
     this.form.hidden = !canAnswer || !customer.window_open;
     field(this.dialog, "window-closed").hidden = !canAnswer || customer.window_open;
+    // The template is offered only when the server can send one (else it would answer 503).
+    const template = canAnswer && customer.template_available;
+    this.dialog.querySelector('[data-action="template"]').hidden = !template;
+    field(this.dialog, "no-template").hidden = template;
     field(this.dialog, "read-only").hidden = !this.readOnly;
   }
 
