@@ -1,6 +1,6 @@
 """Fakes kept honest: the same random sequence of commands, run on the in-memory store and on
 SQL, must leave the same complete state step by step: tickets (with priorities), agents,
-queues, the history, the events, the chat notices and the conversations."""
+queues, the history, the events, the chat notices, the conversations and their customers."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
                      "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
                      "pickup", "reassign", "unassign", "front", "desk", "pointer", "reorder",
-                     "resume", "opt", "link", "notify", "customer"]),
+                     "resume", "opt", "link", "notify", "customer", "blocked"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -112,6 +112,11 @@ def apply(ctx: Context, cmd: Command) -> None:
                             "default")
         elif kind == "notify":
             notify.fan_out(ctx)
+        elif kind == "blocked":  # every due notice meets a person who blocked the bot
+            for notice in notify.claim(ctx, 10):
+                notify.record(ctx, notice.id, notify.Sent("Forbidden: bot was blocked by the "
+                                                          "user", permanent=True,
+                                                          blocked=True), 3)
         elif kind == "tick":
             clock = ctx.clock
             assert isinstance(clock, FakeClock)
@@ -140,6 +145,9 @@ def state(uow: UnitOfWorkFactory) -> Any:
                    for n in read.notices.search(None, 10**6, 0)[0]]
         messages = [(m.ticket_id, m.direction, m.body, m.state)
                     for t in sorted(f.tickets) for m in read.messages.for_ticket(t)]
+        contacts = sorted({t.contact for t in f.tickets.values() if t.contact is not None})
+        customers = [(c.key, c.last_incoming_at, c.blocked_at) for c in
+                     (read.customers.get(k) for k in contacts) if c is not None]
     return (
         sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.missed_by,
                 t.priority, t.queue_order, t.auto_dispatch)
@@ -152,6 +160,7 @@ def state(uow: UnitOfWorkFactory) -> Any:
         events,
         notices,
         messages,
+        customers,
     )
 
 

@@ -86,6 +86,8 @@ _EN: Mapping[str, str] = {
     "relay_window": ("⌛ Not sent: the customer last wrote more than 24 hours ago, and WhatsApp "
                      "then takes only an approved template. Send it from the dashboard."),
     "relay_unknown": "That ticket is not in your queue, so nothing was sent.",
+    "relay_blocked": ("⛔ Not sent: the customer has blocked the bot. They can be answered "
+                      "again once they write."),
     "accepted": "✅ Accepted {number}",
     "completed": "🏁 Completed {number}",
     "not_linked": "This Telegram account is not linked to an agent.",
@@ -137,6 +139,8 @@ _ID: Mapping[str, str] = {
     "relay_window": ("⌛ Tidak terkirim: pelanggan terakhir menulis lebih dari 24 jam yang lalu, "
                      "dan WhatsApp hanya menerima templat yang disetujui. Kirim dari dasbor."),
     "relay_unknown": "Tiket itu tidak ada di antrean Anda, jadi tidak ada yang dikirim.",
+    "relay_blocked": ("⛔ Tidak terkirim: pelanggan telah memblokir bot. Pelanggan bisa dibalas "
+                      "lagi setelah mereka menulis."),
     "accepted": "✅ {number} diterima",
     "completed": "🏁 {number} selesai",
     "not_linked": "Akun Telegram ini belum terhubung ke agen.",

@@ -21,6 +21,7 @@ from typing import Any
 from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import (
     AssignmentRevoked,
+    CustomerBlocked,
     GiliranError,
     NotFound,
     NotYourTicket,
@@ -169,6 +170,8 @@ def _relay(ctx: Context, agent: Agent, lang: str, ticket_id: int | None, text: s
         return say(lang, "relay_unknown")
     except OutsideCustomerWindow:
         return say(lang, "relay_window")
+    except CustomerBlocked:
+        return say(lang, "relay_blocked")
     except AssignmentRevoked:
         return say(lang, "revoked")
     except GiliranError as exc:

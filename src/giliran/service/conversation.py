@@ -24,6 +24,7 @@ from giliran.domain.conversation import (
     Message,
 )
 from giliran.domain.errors import (
+    CustomerBlocked,
     InvalidInput,
     InvalidTransition,
     NoChannel,
@@ -94,6 +95,10 @@ def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) ->
     if customer.channel not in ctx.sending:
         raise NotConfigured(f"this server cannot send on {customer.channel} (see the "
                             "'Talking to customers' settings)")
+    if customer.blocked_at is not None:
+        raise CustomerBlocked(
+            f"the customer blocked the bot at {customer.blocked_at:%Y-%m-%d %H:%M} UTC: "
+            "nothing reaches them until they write again")
     if wanted.template:
         if customer.channel != WHATSAPP:
             raise InvalidInput("templates exist only on WhatsApp")

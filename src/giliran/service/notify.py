@@ -54,6 +54,7 @@ class Sent:
     permanent: bool = False
     wait: timedelta | None = None
     channel_id: str | None = None  # the channel's id for what it took
+    blocked: bool = False  # the person blocked the bot (permanent, and worth remembering)
 
 
 def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: str,
@@ -239,8 +240,22 @@ def record(ctx: Context, notice_id: int, sent: Sent, max_attempts: int) -> None:
         found.sent_id = sent.channel_id if sent.error is None else found.sent_id
         uow.notices.save(found)
         if found.message_id is not None:
+            if sent.blocked:
+                _blocked_by(uow, found, now)
             _carried(uow, found, now)
         uow.commit()
+
+
+def _blocked_by(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
+    """The customer a reply was for blocked the bot: kept with them (since when), so the
+    conversation shows it and new replies are refused until they write again."""
+    message = uow.messages.get(notice.message_id or 0)
+    ticket = uow.tickets.get(message.ticket_id) if message is not None else None
+    customer = (uow.customers.get(ticket.contact)
+                if ticket is not None and ticket.contact is not None else None)
+    if customer is not None and customer.blocked_at is None:
+        customer.blocked_at = now
+        uow.customers.save(customer)
 
 
 def _carried(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
