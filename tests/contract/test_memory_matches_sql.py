@@ -20,6 +20,7 @@ from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import (
     ClaimPolicy,
+    Language,
     OfflinePolicy,
     PickupPolicy,
     Priority,
@@ -29,6 +30,7 @@ from giliran.domain.model import (
 from giliran.service import (
     agents,
     chat,
+    chat_links,
     floor,
     manual,
     notify,
@@ -103,9 +105,11 @@ def apply(ctx: Context, cmd: Command) -> None:
         elif kind == "resume":
             pauses.resume_mine(ctx, Principal(Role.AGENT, a + 1), "default")
         elif kind == "opt":
-            agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0)
-        elif kind == "link":  # agent a links its Telegram chat
-            code, _ = chat.link_code_for(ctx, ADMIN, a + 1)
+            agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0,
+                             language=Language.EN if b == 3 else None)
+        elif kind == "link":  # agent a links its Telegram chat (from its page, in Indonesian)
+            code, _ = (chat_links.link_code_for(ctx, ADMIN, a + 1) if b % 2 else
+                       chat_links.my_link_code(ctx, Principal(Role.AGENT, a + 1), Language.ID))
             chat.on_message(ctx, _said(f"agent{a}", 0, f"/start {code}", ctx), "default")
         elif kind == "customer":  # a Telegram customer writes (a new ticket, or joins theirs)
             chat.on_message(ctx, _said(f"customer{a}", 10 * a + b, f"hello {b}", ctx),
@@ -153,7 +157,7 @@ def state(uow: UnitOfWorkFactory) -> Any:
                 t.priority, t.queue_order, t.auto_dispatch)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
-                sorted(a.queue_state.items()), a.auto_assign)
+                sorted(a.queue_state.items()), a.auto_assign, a.language, a.language_chosen)
                for a in f.agents.values()),
         sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
         notes,

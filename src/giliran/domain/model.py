@@ -174,6 +174,9 @@ class Agent:
     # Per queue it serves, when not plain (misses in a row there, a pause there).
     queue_state: dict[str, QueueState] = field(default_factory=dict)
     language: Language = Language.EN  # of its chat notices
+    # The agent (or an admin) chose `language`. Until then it is the deployment's default, or
+    # the language of the dashboard the agent last asked for a Telegram link code from.
+    language_chosen: bool = False
     # An admin decided for it: the agent cannot switch automatic assignment itself.
     auto_assign_locked: bool = False
 

@@ -64,6 +64,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> tuple[Agent, st
             Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
                   rotation_order=new.rotation_order, queues=new.queues,
                   language=new.language or ctx.default_language,
+                  language_chosen=new.language is not None,
                   auto_assign_locked=new.auto_assign_locked),
             hash_token(token),
         )
@@ -94,6 +95,7 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
+        changed.language_chosen = agent.language_chosen or changes.language is not None
         # Misses and pauses are kept only for the queues it still serves.
         changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
         leaving = agent.active and not changed.active
@@ -123,7 +125,7 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
                                        "to change it")
             agent.auto_assign = auto_assign
         if language is not None:
-            agent.language = language
+            agent.language, agent.language_chosen = language, True
         uow.agents.save(agent)
         record_agent(uow, ctx.clock.now(), who.actor, agent, before)
         dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once

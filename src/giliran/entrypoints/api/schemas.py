@@ -130,6 +130,9 @@ class AgentOut(BaseModel):
     paused: list[PausedOut] = Field(description="Queues it is paused in after too many misses "
                                     "there; its other queues carry on")
     language: Language = Field(description="Of its chat notices")
+    language_chosen: bool = Field(description="The agent or an admin chose `language`; until "
+                                  "then it is GILIRAN_DEFAULT_LANGUAGE, or the language of the "
+                                  "dashboard the agent last asked for a Telegram link code from")
     auto_assign_locked: bool
 
     @classmethod
@@ -141,6 +144,7 @@ class AgentOut(BaseModel):
             last_seen_at=agent.last_seen_at, active_tickets=agent.active_tickets,
             missed_in_row=agent.missed_in_row, queues=sorted(agent.queues),
             paused=PausedOut.all_of(agent), language=agent.language,
+            language_chosen=agent.language_chosen,
             auto_assign_locked=agent.auto_assign_locked,
         )
 

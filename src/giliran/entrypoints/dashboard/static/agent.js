@@ -256,7 +256,9 @@ async function showTelegram() {
 
 async function linkTelegram() {
   try {
-    const code = await api(token, "POST", "/agent/telegram-code");
+    // The page's language: the bot speaks it to an agent who has not chosen one.
+    const code = await api(token, "POST", "/agent/telegram-code",
+                           { language: document.documentElement.lang });
     const until = new Date(code.expires_at).toLocaleTimeString(document.documentElement.lang,
                                                                { timeStyle: "short" });
     $("telegram-code").textContent = t("agent.telegram_code", { command: code.send_to_bot, until });

@@ -1,0 +1,33 @@
+"""Agents' chat preferences: whether the agent chose the language of its notices.
+
+`language_chosen`: an agent who never chose a language takes the one of the dashboard it asks
+for a Telegram link code from, so the bot's confirmation of the link, and its notices, are in
+the language the agent reads its page in. Upgrading cannot tell whether an agent chose its
+language or kept the deployment's default; an agent whose language is not English was given
+one on purpose (by itself, an admin, or its chat's language in 0014), so only those count as
+chosen. An English one may still switch to the dashboard's language once, when it next links.
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-06
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("agents", sa.Column("language_chosen", sa.Boolean, nullable=False,
+                                      server_default=sa.false()))
+    op.execute(sa.text("UPDATE agents SET language_chosen = :yes WHERE language <> 'en'")
+               .bindparams(yes=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("agents", recreate="never") as agents:
+        agents.drop_column("language_chosen")
