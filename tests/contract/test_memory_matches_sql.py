@@ -106,7 +106,8 @@ def apply(ctx: Context, cmd: Command) -> None:
             pauses.resume_mine(ctx, Principal(Role.AGENT, a + 1), "default")
         elif kind == "opt":
             agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0,
-                             language=Language.EN if b == 3 else None)
+                             language=Language.EN if b == 3 else None,
+                             telegram_ticket_left=b != 1)
         elif kind == "link":  # agent a links its Telegram chat (from its page, in Indonesian)
             code, _ = (chat_links.link_code_for(ctx, ADMIN, a + 1) if b % 2 else
                        chat_links.my_link_code(ctx, Principal(Role.AGENT, a + 1), Language.ID))
@@ -157,7 +158,8 @@ def state(uow: UnitOfWorkFactory) -> Any:
                 t.priority, t.queue_order, t.auto_dispatch)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
-                sorted(a.queue_state.items()), a.auto_assign, a.language, a.language_chosen)
+                sorted(a.queue_state.items()), a.auto_assign, a.language, a.language_chosen,
+                a.telegram_ticket_left)
                for a in f.agents.values()),
         sorted((q.name, q.next_agent_id, q.strategy) for q in f.queues.values()),
         notes,

@@ -112,9 +112,11 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
 
 
 def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
-              language: Language | None = None) -> Agent:
+              language: Language | None = None,
+              telegram_ticket_left: bool | None = None) -> Agent:
     """An agent's own switches: opting in and out of automatic assignment (unless an admin
-    locked it), and the language of its chat notices."""
+    locked it), the language of its chat notices, and whether its chat hears of tickets that
+    leave its queue by someone else's hand."""
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
@@ -126,6 +128,8 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
             agent.auto_assign = auto_assign
         if language is not None:
             agent.language, agent.language_chosen = language, True
+        if telegram_ticket_left is not None:
+            agent.telegram_ticket_left = telegram_ticket_left
         uow.agents.save(agent)
         record_agent(uow, ctx.clock.now(), who.actor, agent, before)
         dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once

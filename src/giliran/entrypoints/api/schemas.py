@@ -134,6 +134,8 @@ class AgentOut(BaseModel):
                                   "then it is GILIRAN_DEFAULT_LANGUAGE, or the language of the "
                                   "dashboard the agent last asked for a Telegram link code from")
     auto_assign_locked: bool
+    telegram_ticket_left: bool = Field(description="Its Telegram chat hears of tickets that "
+                                       "leave its queue by someone else's hand")
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
@@ -146,6 +148,7 @@ class AgentOut(BaseModel):
             paused=PausedOut.all_of(agent), language=agent.language,
             language_chosen=agent.language_chosen,
             auto_assign_locked=agent.auto_assign_locked,
+            telegram_ticket_left=agent.telegram_ticket_left,
         )
 
 
