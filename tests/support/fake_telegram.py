@@ -44,6 +44,7 @@ class FakeTelegram:
     blocked: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # file_id: data, path
+    downloads: list[str] = field(default_factory=list)  # file paths handed over
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -186,6 +187,7 @@ class FakeTelegram:
                     path = unquote(self.path).removeprefix(prefix)
                     found = [data for data, p in fake.files.values() if p == path]
                     if found:
+                        fake.downloads.append(path)
                         self.reply(200, found[0], "application/octet-stream")
                     else:
                         self.reply(404, b"Not Found", "text/plain")

@@ -162,14 +162,18 @@ def ticket_customer(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> CustomerOu
 async def message_media(request: Request, ticket_id: RowId, message_id: RowId, ctx: Ctx,
                         who: AdminOrAgent, run: Run) -> Response:
     """A photo, document, voice message... the customer sent, fetched from the channel on
-    demand (admins and the holder). 413 `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502
-    `channel_unavailable` when the channel does not hand it over."""
+    demand (admins and the holder) and kept on disk (GILIRAN_MEDIA_CACHE_*). 413
+    `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502 `channel_unavailable` when the
+    channel does not hand it over."""
     message = await run.read(conversation.media_of, ctx, who, ticket_id, message_id)
     client = request.app.state.channels.get(message.channel)
     if client is None:
         raise NotConfigured(f"this server has no {message.channel} client to fetch media with")
-    media = await client.fetch_media(str(message.media_id),
-                                     request.app.state.container.settings.media_max_bytes)
+    # Kept on disk after the first fetch; the media id comes from the message the caller was
+    # just allowed to open, so the cache serves nobody the checks above would refuse.
+    media = await request.app.state.media_cache.fetch(
+        client, message.channel, str(message.media_id),
+        request.app.state.container.settings.media_max_bytes)
     mime = str(message.content.get("mime_type") or media.mime_type)
     name = str(message.content.get("file_name") or media.file_name or f"{message.kind.value}")
     inline = mime.startswith(("image/", "audio/", "video/")) and "svg" not in mime
