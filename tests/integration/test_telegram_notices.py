@@ -102,3 +102,17 @@ def test_a_link_code_refuses_a_language_it_does_not_speak(tg: Bot) -> None:
     refused = tg.client.post(f"{API}/agent/telegram-code", json={"language": "fr"},
                              headers={"Authorization": f"Bearer {sari['token']}"})
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request"
+
+
+def test_an_admin_chooses_an_agents_language_by_changing_it(tg: Bot) -> None:
+    """The supervisor's settings dialog sends the language with every save: saving the same
+    one (with a new capacity) chooses nothing; changing it does."""
+    sari = make_agent(tg.client, "Sari")
+
+    def patched(**change: object) -> bool:
+        r = tg.client.patch(f"{API}/agents/{sari['id']}", json=change, headers=ADMIN)
+        return bool(r.json()["language_chosen"])
+
+    assert patched(max_tickets=3, language="en") is False
+    assert patched(language="id") is True
+    assert patched(language="id") is True

@@ -178,7 +178,8 @@ class Agent:
     # the language of the dashboard the agent last asked for a Telegram link code from.
     language_chosen: bool = False
     # Tell it in its Telegram chat when a ticket leaves its queue by someone else's hand
-    # (escalated, moved, cancelled, sent back as it went offline). On unless it says no.
+    # (escalated, moved, cancelled or completed by a supervisor, sent back as it went
+    # offline). On unless it says no.
     telegram_ticket_left: bool = True
     # An admin decided for it: the agent cannot switch automatic assignment itself.
     auto_assign_locked: bool = False

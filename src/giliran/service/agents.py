@@ -95,7 +95,9 @@ def update_agent(ctx: Context, who: Principal, agent_id: int, changes: AgentChan
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
-        changed.language_chosen = agent.language_chosen or changes.language is not None
+        # An admin chose a language by changing it: the settings dialog sends the agent's
+        # language with every save, and saving its capacity chooses nothing.
+        changed.language_chosen = agent.language_chosen or changed.language != agent.language
         # Misses and pauses are kept only for the queues it still serves.
         changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
         leaving = agent.active and not changed.active
