@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.destinations import Destinations
+from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
@@ -72,6 +74,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         utilization_band=settings.utilization_band,
     )
     return Container(settings, db, ctx, factory)
+
+
+def media_cache(settings: Settings, clock: Clock) -> MediaCache:
+    """Customers' files, kept on disk once fetched from their channel."""
+    return MediaCache(settings.media_cache_path, settings.media_cache_max_bytes,
+                      timedelta(days=settings.media_cache_days), clock)
 
 
 def telegram_bot(settings: Settings) -> TelegramBot | None:

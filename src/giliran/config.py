@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -103,6 +104,13 @@ class Settings(BaseSettings):
     whatsapp_max_attempts: int = Field(default=10, ge=1, le=50)
     # The largest customer file (photo, document, voice) giliran fetches for a dashboard.
     media_max_bytes: int = Field(default=25_000_000, ge=1, le=100_000_000)
+    # Customers' files are kept on disk once fetched (see adapters/media_cache.py): where
+    # (default .giliran/media beside the SQLite file, else in the working directory), at most
+    # how many bytes in all (the least recently opened go first; 0 = keep nothing), and for
+    # how many days after they were fetched.
+    media_cache_dir: str | None = None
+    media_cache_max_bytes: int = Field(default=1_000_000_000, ge=0, le=10**13)
+    media_cache_days: float = Field(default=30, gt=0, le=3650)
 
     # Telegram bot: its token from @BotFather; with a webhook secret, Telegram POSTs updates
     # to /api/v1/webhooks/telegram (set it up with `giliran telegram-webhook URL`), without
@@ -206,6 +214,19 @@ class Settings(BaseSettings):
         """giliran's business numbers and the queue each feeds ("" for `default`)."""
         return {**self.whatsapp_phone_number_id, **self.whatsapp_queues,
                 **{k: v for k, v in self.whatsapp_phone_number_id.items() if v}}
+
+    @property
+    def media_cache_path(self) -> Path:
+        """GILIRAN_MEDIA_CACHE_DIR, else .giliran/media in the SQLite file's directory (the
+        desk's data sits together), else in the working directory (PostgreSQL, where the
+        systemd unit's working directory is the service's state directory)."""
+        if self.media_cache_dir:
+            return Path(self.media_cache_dir)
+        base = Path(".")
+        found = re.match(r"sqlite(\+\w+)?:///([^?]*)", self.database_url)
+        if found and found.group(2) not in ("", ":memory:"):
+            base = Path(found.group(2)).parent
+        return base / ".giliran" / "media"
 
     @property
     def whatsapp_sends(self) -> bool:

@@ -125,3 +125,19 @@ def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
     assert (me["paused"], me["auto_assign"]) == ([], True)
     assert page.evaluate("window.__marker") == "no reload"
     tab.assert_clean()
+
+
+def test_the_agent_is_told_when_a_supervisor_takes_a_ticket_out_of_its_queue(
+    floor: Floor, open_tab: Any
+) -> None:
+    sari = floor.agent("Sari")
+    first, second = floor.ticket("Refund"), floor.ticket("Invoice")
+    page = open_tab("/", token=sari["token"], locale="id-ID").page
+    expect(card(page, "Invoice")).to_be_visible()
+    floor.call("POST", f"/tickets/{first['id']}/cancel")
+    floor.call("POST", f"/tickets/{second['id']}/unassign")
+    toasts = page.locator("#toasts")
+    expect(toasts).to_contain_text(f"Tiket {first['number']} dibatalkan oleh supervisor.")
+    expect(toasts).to_contain_text(
+        f"Tiket {second['number']} dipindahkan dari antrean Anda oleh supervisor.")
+    expect(page.locator("#queue-list > li")).to_have_count(0)

@@ -134,3 +134,21 @@ def test_the_supervisor_reads_a_conversation_without_a_reply_box(
     expect(dialog.locator("#reply-text")).to_be_hidden()
     expect(dialog).to_contain_text("the agent holding the ticket answers")
     tab.assert_clean()
+
+
+def test_a_closed_window_offers_no_template_the_server_cannot_send(
+    floor: Floor, open_tab: Any, server: ServerProcess
+) -> None:
+    """This server has no GILIRAN_WHATSAPP_TEMPLATE: the page says the customer has to write
+    first, instead of offering a button that would be refused (503)."""
+    sari = floor.agent("Sari")
+    long_ago = int(time.time()) - 25 * 3600
+    webhook(server, delivery(messages=[text("wamid.D1", "Masih ada stok?", long_ago)]))
+    page = open_tab("/", token=sari["token"]).page
+    page.locator("#queue-list > li", has_text="Masih ada stok?").get_by_role(
+        "button", name="Conversation").click()
+    closed = page.locator('#conversation [data-field="window-closed"]')
+    expect(closed).to_contain_text("more than 24 hours ago")
+    expect(closed).to_contain_text("No follow-up template is configured")
+    expect(closed.locator('[data-action="template"]')).to_be_hidden()
+    expect(page.locator("#reply-text")).to_be_hidden()

@@ -71,3 +71,23 @@ def test_an_agent_links_telegram_from_the_dashboard(
         f"🎫 New ticket added to your queue!\nTicket: {ticket['number']}")
     tab.assert_clean()
 
+
+
+def test_an_agent_whose_page_is_in_indonesian_is_answered_in_indonesian(
+    floor: Floor, open_tab: Any, fake: FakeTelegram, server: ServerProcess
+) -> None:
+    """Dewi never chose a language for her notices; her page is in Indonesian, so the bot
+    confirms the link in Indonesian, though her Telegram speaks English."""
+    dewi = floor.agent("Dewi")
+    page = open_tab("/", token=dewi["token"], locale="id-ID").page
+    page.get_by_role("button", name="Hubungkan Telegram").click()
+    expect(page.locator("#telegram-code")).to_contain_text(re.compile(r"/start [0-9A-F]{10}"))
+    command = re.search(r"/start [0-9A-F]{10}", page.locator("#telegram-code").inner_text())
+    assert command is not None
+    answer = httpx.post(f"{server.base_url}{API}/webhooks/telegram",
+                        json=fake.message(CHAT, command.group(0), language_code="en"),
+                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert answer.status_code == 200
+    wait_until(lambda: fake.sent_to(CHAT), timeout=20, what="the bot's answer")
+    assert fake.sent_to(CHAT)[0].startswith("🔗 Chat ini sekarang terhubung ke agen Dewi.")
+    expect(page.locator("#notice-language")).to_have_value("id")

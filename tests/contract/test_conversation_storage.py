@@ -103,6 +103,21 @@ def test_a_customer_who_changed_number_is_found_by_either(uow: UnitOfWorkFactory
         assert r.customers.get("whatsapp:628222") is None
 
 
+def test_when_a_customer_blocked_the_bot_is_kept_and_cleared(uow: UnitOfWorkFactory) -> None:
+    with uow(write=True) as w:
+        w.customers.add(Customer("telegram:9001", "telegram", "9001", blocked_at=T0))
+        w.commit()
+    with uow(write=True) as w:
+        found = w.customers.get("telegram:9001")
+        assert found is not None and found.blocked_at == T0
+        found.blocked_at = None
+        w.customers.save(found)
+        w.commit()
+    with uow(write=False) as r:
+        cleared = r.customers.get("telegram:9001")
+        assert cleared is not None and cleared.blocked_at is None
+
+
 def test_a_customers_tickets_come_newest_first(uow: UnitOfWorkFactory) -> None:
     with uow(write=True) as w:
         ids = [w.tickets.add(Ticket(0, f"t{i}", created_at=T0, contact="telegram:5",

@@ -1,6 +1,7 @@
 """Fakes kept honest: the same random sequence of commands, run on the in-memory store and on
 SQL, must leave the same complete state step by step: tickets (with priorities), agents,
-queues, the history, the events, the chat notices, the conversations and the day's figures."""
+queues, the history, the events, the chat notices, the conversations and their customers, and
+the day's figures."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import (
     ClaimPolicy,
+    Language,
     OfflinePolicy,
     PickupPolicy,
     Priority,
@@ -29,6 +31,7 @@ from giliran.domain.model import (
 from giliran.service import (
     agents,
     chat,
+    chat_links,
     floor,
     manual,
     notify,
@@ -49,7 +52,7 @@ commands = st.lists(st.tuples(
     st.sampled_from(["agent", "ticket", "online", "offline", "complete", "accept", "capacity",
                      "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
                      "pickup", "reassign", "unassign", "front", "desk", "pointer", "reorder",
-                     "resume", "opt", "link", "notify", "customer"]),
+                     "resume", "opt", "link", "notify", "customer", "blocked"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -104,15 +107,23 @@ def apply(ctx: Context, cmd: Command) -> None:
         elif kind == "resume":
             pauses.resume_mine(ctx, Principal(Role.AGENT, a + 1), "default")
         elif kind == "opt":
-            agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0)
-        elif kind == "link":  # agent a links its Telegram chat
-            code, _ = chat.link_code_for(ctx, ADMIN, a + 1)
+            agents.update_me(ctx, Principal(Role.AGENT, a + 1), auto_assign=b % 2 == 0,
+                             language=Language.EN if b == 3 else None,
+                             telegram_ticket_left=b != 1)
+        elif kind == "link":  # agent a links its Telegram chat (from its page, in Indonesian)
+            code, _ = (chat_links.link_code_for(ctx, ADMIN, a + 1) if b % 2 else
+                       chat_links.my_link_code(ctx, Principal(Role.AGENT, a + 1), Language.ID))
             chat.on_message(ctx, _said(f"agent{a}", 0, f"/start {code}", ctx), "default")
         elif kind == "customer":  # a Telegram customer writes (a new ticket, or joins theirs)
             chat.on_message(ctx, _said(f"customer{a}", 10 * a + b, f"hello {b}", ctx),
                             "default")
         elif kind == "notify":
             notify.fan_out(ctx)
+        elif kind == "blocked":  # every due notice meets a person who blocked the bot
+            for notice in notify.claim(ctx, 10):
+                notify.record(ctx, notice.id, notify.Sent("Forbidden: bot was blocked by the "
+                                                          "user", permanent=True,
+                                                          blocked=True), 3)
         elif kind == "tick":
             clock = ctx.clock
             assert isinstance(clock, FakeClock)
@@ -144,13 +155,17 @@ def state(uow: UnitOfWorkFactory) -> Any:
         day = read.daybook.day(DAY)  # the commands stay within DAY
         figures = (sorted((k, round(v, 6)) for k, v in day.sums.items() if v),
                    sorted((k, h.counts) for k, h in day.histograms.items()))
+        contacts = sorted({t.contact for t in f.tickets.values() if t.contact is not None})
+        customers = [(c.key, c.last_incoming_at, c.blocked_at) for c in
+                     (read.customers.get(k) for k in contacts) if c is not None]
     return (
         sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.flag_reason,
                 t.missed_by, t.priority, t.effective_priority, t.queue_order, t.auto_dispatch,
                 t.answered_at)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
-                sorted(a.queue_state.items()), a.auto_assign, a.usage_state, a.usage_since)
+                sorted(a.queue_state.items()), a.auto_assign, a.usage_state, a.usage_since,
+                a.language, a.language_chosen, a.telegram_ticket_left)
                for a in f.agents.values()),
         sorted((q.name, q.next_agent_id, q.pointer_set_by_hand, q.strategy)
                for q in f.queues.values()),
@@ -159,6 +174,7 @@ def state(uow: UnitOfWorkFactory) -> Any:
         notices,
         messages,
         figures,
+        customers,
     )
 
 

@@ -240,3 +240,26 @@ def test_a_pointer_that_stood_before_counts_as_moved_on_by_an_assignment(
     assert (found[0], bool(found[1])) == (7, False)
     assert migrate.current_revision(empty_db) == migrate.head_revision()
     empty_db.dispose()
+
+
+def test_only_agents_given_another_language_than_english_count_as_having_chosen_it(
+    empty_db: Database,
+) -> None:
+    """0023: an English agent may still take its dashboard's language when it next links
+    Telegram; one given Indonesian (by itself, an admin, or its chat) keeps it."""
+    migrate.upgrade(empty_db, "0022")
+    with empty_db.engine.begin() as conn:
+        for agent_id, language in ((1, "en"), (2, "id")):
+            conn.execute(text(
+                "INSERT INTO agents (id, name, token_hash, max_tickets, auto_assign, active, "
+                "presence, rotation_order, active_tickets, last_assigned_seq, missed_in_row, "
+                "queues, created_at, language, auto_assign_locked, queue_state) VALUES (:id, "
+                ":name, :hash, 5, :yes, :yes, 'offline', 0, 0, 0, 0, '[\"default\"]', "
+                "CURRENT_TIMESTAMP, :language, :no, '{}')"),
+                {"id": agent_id, "name": f"a{agent_id}", "hash": f"h{agent_id}", "yes": True,
+                 "no": False, "language": language})
+    migrate.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        chosen = dict(conn.execute(text("SELECT id, language_chosen FROM agents")).all())
+    assert {k: bool(v) for k, v in chosen.items()} == {1: False, 2: True}
+    empty_db.dispose()

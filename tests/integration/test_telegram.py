@@ -145,7 +145,7 @@ def test_every_assignment_tells_the_agent_with_accept_and_complete_buttons(tg: B
     told = [m for m in tg.fake.sent() if m["text"].startswith("🎫")]
     assert [m["text"] for m in told] == [
         f"🎫 New ticket added to your queue!\nTicket: {first['number']}\nTitle: Cannot log in\n"
-        "Category: account\nQueue position: #1\nYou have 2/5 active tickets.",
+        "Category: account\nQueue position: #1\nYou have 1/5 active tickets.",
         f"🎫 New ticket added to your queue!\nTicket: {second['number']}\nTitle: Invoice\n"
         "Category: -\nQueue position: #2\nYou have 2/5 active tickets.",
     ]

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -83,11 +84,12 @@ async def _now(fn: Any, *args: Any) -> Any:
 
 @contextmanager
 def telegram_desk(database_url: str, clock: FakeClock) -> Iterator[Bot]:
-    with FakeTelegram() as fake:
+    with FakeTelegram() as fake, TemporaryDirectory() as media:
         settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN,
                             scheduler=False, outbox=False,
                             telegram_bot_token=fake.token, telegram_webhook_secret=SECRET,
-                            telegram_api_url=fake.url, telegram_max_attempts=3)
+                            telegram_api_url=fake.url, telegram_max_attempts=3,
+                            media_cache_dir=media)
         container = bootstrap(settings, clock=clock)
         try:
             with TestClient(create_app(container), raise_server_exceptions=False) as client:
@@ -160,10 +162,13 @@ def desk_settings(database_url: str, graph: FakeGraph, **extra: Any) -> Settings
 
 
 @contextmanager
-def whatsapp_desk(database_url: str, clock: FakeClock) -> Iterator[Desk]:
-    with FakeGraph() as graph:
-        container = bootstrap(desk_settings(database_url, graph,
-                                            whatsapp_template="follow_up:id"), clock=clock)
+def whatsapp_desk(database_url: str, clock: FakeClock, *,
+                  template: str | None = "follow_up:id", **extra: Any) -> Iterator[Desk]:
+    """`extra`: more settings (e.g. the media cache's bound)."""
+    with FakeGraph() as graph, TemporaryDirectory() as media:
+        extra.setdefault("media_cache_dir", media)
+        container = bootstrap(desk_settings(database_url, graph, whatsapp_template=template,
+                                            **extra), clock=clock)
         try:
             with TestClient(create_app(container), raise_server_exceptions=False) as client:
                 assert client.post(f"{API}/queues", json={"name": "sales"},

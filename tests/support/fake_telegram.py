@@ -5,7 +5,8 @@ parameters, answered `{"ok": true, "result": ...}` or `{"ok": false, "error_code
 giliran's real client (python-telegram-bot) talks to it through GILIRAN_TELEGRAM_API_URL. It
 records every message sent, queues updates for long polling (getUpdates), builds the updates
 Telegram would POST to a webhook, and can be told to fail like Telegram's front end does during
-an outage (502 Bad Gateway with an HTML body).
+an outage (502 Bad Gateway with an HTML body), or to refuse a chat whose person blocked the bot
+(403 "Forbidden: bot was blocked by the user").
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ class Call:
 class FakeTelegram:
     token: str = TOKEN
     failing: bool = False  # answer 502 to everything while set
+    # Chats whose person blocked the bot: sendMessage to them answers 403 as Telegram does.
+    blocked: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # file_id: data, path
+    downloads: list[str] = field(default_factory=list)  # file paths handed over
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -126,6 +130,8 @@ class FakeTelegram:
         if method == "getMe":
             return 200, BOT
         if method == "sendMessage":
+            if str(params.get("chat_id")) in self.blocked:
+                return 403, "Forbidden: bot was blocked by the user"
             if not str(params.get("text", "")).strip():
                 return 400, "Bad Request: message text is empty"
             return 200, {"message_id": next(self._messages), "date": int(time.time()),
@@ -181,6 +187,7 @@ class FakeTelegram:
                     path = unquote(self.path).removeprefix(prefix)
                     found = [data for data, p in fake.files.values() if p == path]
                     if found:
+                        fake.downloads.append(path)
                         self.reply(200, found[0], "application/octet-stream")
                     else:
                         self.reply(404, b"Not Found", "text/plain")

@@ -47,6 +47,7 @@ class FakeGraph:
     refuse: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     calls: list[Sent] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)  # media ids whose bytes were handed over
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: Loopback | None = None
@@ -127,6 +128,8 @@ class FakeGraph:
                 if parts[:2] == ["whatsapp_business", "attachments"] and len(parts) == 3:
                     found = fake.media.get(parts[2])
                     if found is not None:
+                        with fake._lock:
+                            fake.downloads.append(parts[2])
                         return self.reply(200, found[0], found[1])
                 self._json(404, error(100, "(#100) Unsupported get request."))
 

@@ -57,3 +57,23 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     assert Settings(forwarded_allow_ips="*").forwarded_allow_ips == "*"
     with pytest.raises(ValidationError, match="not an address"):
         Settings(forwarded_allow_ips="127.0.0.1,nginx.internal")
+
+
+@pytest.mark.parametrize(("url", "where"), [
+    ("sqlite:///giliran.db", ".giliran/media"),
+    ("sqlite:////var/lib/giliran/data.db", "/var/lib/giliran/.giliran/media"),
+    ("sqlite+pysqlite:///desk/x.db?timeout=5", "desk/.giliran/media"),
+    ("sqlite:///:memory:", ".giliran/media"),
+    ("postgresql://u:p@db:5432/giliran", ".giliran/media"),
+])
+def test_customers_files_are_kept_beside_the_desks_data(url: str, where: str) -> None:
+    settings = Settings(database_url=url)
+    assert str(settings.media_cache_path) == where
+    assert str(Settings(database_url=url, media_cache_dir="/srv/media").media_cache_path) == (
+        "/srv/media")
+
+
+def test_the_media_cache_settings_fail_fast() -> None:
+    for bad in ({"media_cache_max_bytes": -1}, {"media_cache_days": 0}):
+        with pytest.raises(ValidationError):
+            Settings(**bad)

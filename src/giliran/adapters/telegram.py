@@ -34,6 +34,9 @@ from giliran.service.notify import Sent
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"
 UPDATE_KINDS = ("message", "edited_message", "callback_query")
+# What the Bot API says (403, "Forbidden: bot was blocked by the user") to a person who
+# blocked the bot; other 403s (a deleted account, a chat the bot never had) are not that.
+BLOCKED = "bot was blocked by the user"
 
 
 class TelegramBot:
@@ -71,7 +74,8 @@ class TelegramBot:
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             return Sent("Telegram asked to retry later", wait=timedelta(seconds=seconds))
         except (Forbidden, BadRequest) as exc:  # blocked by the person, or no such chat
-            return Sent(self._describe(exc), permanent=True)
+            blocked = isinstance(exc, Forbidden) and BLOCKED in exc.message.lower()
+            return Sent(self._describe(exc), permanent=True, blocked=blocked)
         except InvalidToken:
             return Sent("InvalidToken: Telegram refused the bot token")
         except TelegramError as exc:
@@ -117,7 +121,10 @@ class TelegramBot:
 
     def _describe(self, exc: TelegramError) -> str:
         message = exc.message.split(". Parsing the server response")[0]  # no raw bodies
-        return f"{type(exc).__name__}: {message}".replace(self._token, "***")[:300]
+        kind = type(exc).__name__
+        # Telegram's own descriptions often start with the kind ("Forbidden: bot was ...").
+        said = message if message.startswith(f"{kind}:") else f"{kind}: {message}"
+        return said.replace(self._token, "***")[:300]
 
 
 def parse_update(data: Mapping[str, Any]) -> ChatMessage | ButtonPress | None:

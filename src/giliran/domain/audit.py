@@ -52,7 +52,8 @@ def agent_fields(agent: Agent) -> dict[str, Any]:
     return {"name": agent.name, "max_tickets": agent.max_tickets,
             "auto_assign": agent.auto_assign, "auto_assign_locked": agent.auto_assign_locked,
             "rotation_order": agent.rotation_order, "active": agent.active,
-            "queues": sorted(agent.queues), "language": agent.language.value, "paused": paused}
+            "queues": sorted(agent.queues), "language": agent.language.value,
+            "telegram_ticket_left": agent.telegram_ticket_left, "paused": paused}
 
 
 def queue_fields(queue: Queue) -> dict[str, Any]:

@@ -159,6 +159,9 @@ class Customer:
     username: str | None = None  # Telegram's @name
     via: str | None = None  # the business number they last wrote to (WhatsApp)
     last_incoming_at: datetime | None = None
+    # They blocked the bot: the channel refuses everything sent to them until they write
+    # again (which unblocks it), so replies are refused here rather than fail later.
+    blocked_at: datetime | None = None
 
     @property
     def shown_address(self) -> str:

@@ -156,6 +156,12 @@ class OutsideCustomerWindow(Conflict):
     code = "outside_customer_window"
 
 
+class CustomerBlocked(Conflict):
+    """The customer blocked the bot: nothing reaches them until they write again."""
+
+    code = "customer_blocked"
+
+
 class NoChannel(Conflict):
     """The ticket did not come from a channel giliran can answer on (it was posted by API)."""
 

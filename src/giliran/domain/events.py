@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from giliran.domain.conversation import Message
-from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, TicketStatus
+from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, Ticket, TicketStatus
 
 # History events and the event types they become.
 EVENT_TYPES = frozenset({
@@ -58,14 +58,40 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
         kind = "ticket.priority"
     concerned = {a for a in (entry.from_agent_id, entry.to_agent_id, ticket.agent_id)
                  if a is not None}
-    return Event(
-        type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
-        agents=frozenset(concerned),
-        payload={
-            "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
-            "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
-        },
-    )
+    payload = {
+        "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
+        "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
+    }
+    if entry.load is not None:  # the new holder's load as this assignment left it
+        payload["agent_load"] = {"active_tickets": entry.load[0], "max_tickets": entry.load[1]}
+    why = left_queue(kind, entry.reason.value, entry.actor, entry.from_agent_id)
+    if why is not None:  # its page and its chat tell the agent, from this one rule
+        payload["left_queue"] = {"agent_id": entry.from_agent_id, "why": why}
+    return Event(type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
+                 agents=frozenset(concerned), payload=payload)
+
+
+_MOVED_AWAY = frozenset({Reason.REASSIGNED.value, Reason.FORCED.value, Reason.UNASSIGNED.value})
+
+
+def left_queue(event_type: str, reason: str | None, actor: str | None,
+               holder: int | None) -> str | None:
+    """Why a ticket left its holder's personal queue by someone else's hand, for the holder to
+    be told: `escalated` (not accepted in time), `moved` (a supervisor reassigned or unassigned
+    it), `offline` (its queue sends tickets back when the holder goes offline, whoever set it
+    offline), `cancelled` or `completed` by a supervisor. None when the holder did it itself,
+    when nothing left anyone's queue, or when the holder is gone (deactivated, orphaned)."""
+    if holder is None:
+        return None
+    if event_type == "ticket.escalated":
+        return "escalated"
+    if event_type == "ticket.unassigned":
+        if reason == Reason.AGENT_OFFLINE.value:
+            return "offline"
+        return "moved" if reason in _MOVED_AWAY else None
+    if event_type in ("ticket.cancelled", "ticket.completed") and actor != f"agent:{holder}":
+        return event_type.removeprefix("ticket.")
+    return None
 
 
 def events_of(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket | None],
@@ -98,6 +124,7 @@ def watched(agent: Agent) -> Watched:
     """What of an agent the people watching the floor see change (presence first)."""
     return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
             agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
+            agent.telegram_ticket_left,
             tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
                          for q, s in agent.queue_state.items())))
 

@@ -78,7 +78,8 @@ def assign(
         agent.last_assigned_seq = seq
     since_arrival = (now - ticket.created_at).total_seconds() if first else None
     return HistoryEntry(ticket.id, now, "assigned", reason, actor, None, agent.id,
-                        waited_seconds=waited, since_arrival_seconds=since_arrival)
+                        waited_seconds=waited, since_arrival_seconds=since_arrival,
+                        load=(agent.active_tickets, agent.max_tickets))
 
 
 def accept(ticket: Ticket, agent: Agent, *, now: datetime,

@@ -182,6 +182,13 @@ class Agent:
     # Per queue it serves, when not plain (misses in a row there, a pause there).
     queue_state: dict[str, QueueState] = field(default_factory=dict)
     language: Language = Language.EN  # of its chat notices
+    # The agent (or an admin) chose `language`. Until then it is the deployment's default, or
+    # the language of the dashboard the agent last asked for a Telegram link code from.
+    language_chosen: bool = False
+    # Tell it in its Telegram chat when a ticket leaves its queue by someone else's hand
+    # (escalated, moved, cancelled or completed by a supervisor, sent back as it went
+    # offline). On unless it says no.
+    telegram_ticket_left: bool = True
     # An admin decided for it: the agent cannot switch automatic assignment itself.
     auto_assign_locked: bool = False
     # Its presence and load (domain/daybook.usage_state) when its time online and busy was last
@@ -366,3 +373,6 @@ class HistoryEntry:
     first_response_seconds: float | None = field(default=None, compare=False)  # arrival to the
     # first accept, on that accept only
     handle_seconds: float | None = field(default=None, compare=False)  # accepted to completed
+    # The new holder's (active tickets, capacity) right after an assignment: its notice tells
+    # the load as the assignment left it, not as it is when the notice is written. Not stored.
+    load: tuple[int, int] | None = field(default=None, compare=False)

@@ -53,6 +53,10 @@ _EN: Mapping[str, str] = {
     "taken_back": ("⏰ Ticket {number} was taken back because it was not accepted in time; "
                    "it goes to the next agent."),
     "moved_away": "↪️ Ticket {number} was moved out of your queue by a supervisor.",
+    "left_offline": "↩️ Ticket {number} went back to the queue because you went offline.",
+    "left_cancelled": "❌ Ticket {number} was cancelled by a supervisor; it left your queue.",
+    "left_completed": ("🏁 Ticket {number} was completed by a supervisor; it left your "
+                       "queue."),
     "customer_opened": ("✅ Thank you! Your ticket {number} is open. An agent will reply "
                         "here soon."),
     "customer_closed": ("🏁 Your ticket {number} has been resolved. Write again any time to "
@@ -86,6 +90,8 @@ _EN: Mapping[str, str] = {
     "relay_window": ("⌛ Not sent: the customer last wrote more than 24 hours ago, and WhatsApp "
                      "then takes only an approved template. Send it from the dashboard."),
     "relay_unknown": "That ticket is not in your queue, so nothing was sent.",
+    "relay_blocked": ("⛔ Not sent: the customer has blocked the bot. They can be answered "
+                      "again once they write."),
     "accepted": "✅ Accepted {number}",
     "completed": "🏁 Completed {number}",
     "not_linked": "This Telegram account is not linked to an agent.",
@@ -104,6 +110,11 @@ _ID: Mapping[str, str] = {
     "taken_back": ("⏰ Tiket {number} ditarik kembali karena tidak diterima tepat waktu; "
                    "tiket diteruskan ke agen berikutnya."),
     "moved_away": "↪️ Tiket {number} dipindahkan dari antrean Anda oleh supervisor.",
+    "left_offline": "↩️ Tiket {number} kembali ke antrean karena Anda offline.",
+    "left_cancelled": ("❌ Tiket {number} dibatalkan oleh supervisor; tiket itu keluar dari "
+                       "antrean Anda."),
+    "left_completed": ("🏁 Tiket {number} diselesaikan oleh supervisor; tiket itu keluar dari "
+                       "antrean Anda."),
     "customer_opened": ("✅ Terima kasih! Tiket Anda {number} sudah dibuat. Agen kami akan "
                         "segera membalas di sini."),
     "customer_closed": ("🏁 Tiket Anda {number} telah diselesaikan. Silakan tulis lagi kapan "
@@ -137,6 +148,8 @@ _ID: Mapping[str, str] = {
     "relay_window": ("⌛ Tidak terkirim: pelanggan terakhir menulis lebih dari 24 jam yang lalu, "
                      "dan WhatsApp hanya menerima templat yang disetujui. Kirim dari dasbor."),
     "relay_unknown": "Tiket itu tidak ada di antrean Anda, jadi tidak ada yang dikirim.",
+    "relay_blocked": ("⛔ Tidak terkirim: pelanggan telah memblokir bot. Pelanggan bisa dibalas "
+                      "lagi setelah mereka menulis."),
     "accepted": "✅ {number} diterima",
     "completed": "🏁 {number} selesai",
     "not_linked": "Akun Telegram ini belum terhubung ke agen.",

@@ -389,12 +389,12 @@ def telegram_webhook(
 def link_code(agent_id: int) -> None:
     """A one-time code (15 minutes) for an agent to link its Telegram chat: `/start CODE`."""
     from giliran.domain.errors import GiliranError
-    from giliran.service import chat
+    from giliran.service import chat_links
     from giliran.service.context import ADMIN
 
     container = _container()
     try:
-        code, expires_at = chat.link_code_for(container.ctx, ADMIN, agent_id)
+        code, expires_at = chat_links.link_code_for(container.ctx, ADMIN, agent_id)
     except GiliranError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

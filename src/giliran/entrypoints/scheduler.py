@@ -27,8 +27,11 @@ Runs = Callable[..., Awaitable[Any]]
 class Scheduler:
     def __init__(self, ctx: Context, run_write: Runs, interval: float,
                  keep_events: timedelta = timedelta(hours=72),
-                 run_read: Runs | None = None) -> None:
+                 run_read: Runs | None = None,
+                 prune_files: Callable[[], int] | None = None) -> None:
         self._ctx = ctx
+        # Files past their retention (customers' media) go even if nobody opens a file again.
+        self._prune_files = prune_files
         # Looks that find nothing to do most of the time run as reads, off the writer thread.
         self._run_read = run_read or run_write
         self._keep_events = keep_events
@@ -96,6 +99,8 @@ class Scheduler:
             await self._run_write(outbox.prune, self._ctx, self._keep_events)
             await self._run_write(notify.prune, self._ctx, self._keep_events)
             await self._run_write(limits.prune, self._ctx)
+            if self._prune_files is not None:
+                await asyncio.to_thread(self._prune_files)
         except Exception:
             log.exception("pruning old events failed")
 

@@ -83,6 +83,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
             Agent(id=0, name=new.name, max_tickets=new.max_tickets, auto_assign=new.auto_assign,
                   rotation_order=new.rotation_order, queues=new.queues,
                   language=new.language or ctx.default_language,
+                  language_chosen=new.language is not None,
                   auto_assign_locked=new.auto_assign_locked),
             hash_token(token),
         )
@@ -118,6 +119,9 @@ def update_agent(ctx: Context, who: Principal, agent_id: int,
         updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
         updates = {name: value for name, value in updates.items() if value is not None}
         changed = replace(agent, **updates)
+        # An admin chose a language by changing it: the settings dialog sends the agent's
+        # language with every save, and saving its capacity chooses nothing.
+        changed.language_chosen = agent.language_chosen or changed.language != agent.language
         # Misses and pauses are kept only for the queues it still serves.
         changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
         leaving = agent.active and not changed.active
@@ -135,9 +139,11 @@ def update_agent(ctx: Context, who: Principal, agent_id: int,
 
 
 def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
-              language: Language | None = None) -> Agent:
+              language: Language | None = None,
+              telegram_ticket_left: bool | None = None) -> Agent:
     """An agent's own switches: opting in and out of automatic assignment (unless an admin
-    locked it), and the language of its chat notices."""
+    locked it), the language of its chat notices, and whether its chat hears of tickets that
+    leave its queue by someone else's hand."""
     who.require(Role.AGENT)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
@@ -148,7 +154,9 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
                                        "to change it")
             agent.auto_assign = auto_assign
         if language is not None:
-            agent.language = language
+            agent.language, agent.language_chosen = language, True
+        if telegram_ticket_left is not None:
+            agent.telegram_ticket_left = telegram_ticket_left
         uow.agents.save(agent)
         record_agent(uow, ctx.clock.now(), who.actor, agent, before)
         reach.reconsider(uow, agent.queues, ctx.clock.now())

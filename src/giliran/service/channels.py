@@ -116,6 +116,7 @@ def _customer(uow: UnitOfWork, msg: Incoming, now: datetime) -> Customer:
         customer.name = msg.sender[:200]
     customer.username = msg.username or customer.username
     customer.via = msg.via or customer.via
+    customer.blocked_at = None  # writing to the bot unblocks it
     at = min(msg.at, now)  # the channel's clock, never ahead of ours
     if msg.kind is not Kind.SYSTEM and (customer.last_incoming_at is None
                                         or at > customer.last_incoming_at):

@@ -1,10 +1,11 @@
 """The bot's side of a chat channel (Telegram): what a message or a pressed button does.
 
-A chat linked to an agent (once, with a one-time code) speaks for that agent: `/online`,
-`/offline`, `/myqueue`, `/status`, and the Accept / Complete buttons under an assignment act
-through the same use cases and rules as the API; a reply to an assignment (or to a customer's
-message relayed to the chat), or `/reply INC… text`, answers the ticket's customer. Any other
-chat is a customer's: what they write opens a ticket, or joins their open one.
+A chat linked to an agent (once, with a one-time code: `service.chat_links`) speaks for
+that agent: `/online`, `/offline`, `/myqueue`, `/status`, and the Accept / Complete buttons
+under an assignment act through the same use cases and rules as the API; a reply to an
+assignment (or to a customer's message relayed to the chat), or `/reply INC… text`, answers
+the ticket's customer. Any other chat is a customer's: what they write opens a ticket, or
+joins their open one.
 
 Answers are notices keyed by the update they answer, so an update the channel delivers twice
 (a retried webhook, a poll repeated after a crash) is answered once.
@@ -13,7 +14,6 @@ Answers are notices keyed by the update they answer, so an update the channel de
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import (
     AssignmentRevoked,
+    CustomerBlocked,
     GiliranError,
     NotFound,
     NotYourTicket,
@@ -30,11 +31,9 @@ from giliran.domain.model import Agent, Presence, TicketStatus
 from giliran.domain.notices import LARGEST_ID, ChatLink, language, parse_button, say
 from giliran.service import channels, conversation, notify, presence, tickets
 from giliran.service.context import Context, Principal, Role, hash_token
-from giliran.service.lookups import agent_or_404
 from giliran.service.notify import queue_notice
 from giliran.service.ports import TicketFilter
 
-CODE_LIFETIME = timedelta(minutes=15)
 LINK_COMMANDS = ("/start", "/link")
 POLLER = "telegram.poller"  # "<owner> <lease end>": which process long-polls
 OFFSET = "telegram.offset"  # the first update not yet handled
@@ -64,45 +63,6 @@ class ButtonPress:
     chat_id: str
     data: str
     language: str | None
-
-
-def my_link_code(ctx: Context, who: Principal) -> tuple[str, datetime]:
-    """A one-time code an agent sends the bot (`/start CODE`) to link its own chat."""
-    who.require(Role.AGENT)
-    return _issue_code(ctx, who.agent_id)
-
-
-def link_code_for(ctx: Context, who: Principal, agent_id: int) -> tuple[str, datetime]:
-    """The same, issued by an admin for an agent (to pass on)."""
-    who.require(Role.ADMIN)
-    return _issue_code(ctx, agent_id)
-
-
-def _issue_code(ctx: Context, agent_id: int | None) -> tuple[str, datetime]:
-    """Only the code's hash is stored; it works once, within 15 minutes."""
-    code = secrets.token_hex(5).upper()
-    expires_at = ctx.clock.now() + CODE_LIFETIME
-    with ctx.uow(write=True) as uow:
-        agent = agent_or_404(uow, agent_id)
-        uow.chat_links.add_code(hash_token(code), agent.id, expires_at)
-        uow.commit()
-    return code, expires_at
-
-
-def unlink(ctx: Context, who: Principal, agent_id: int) -> bool:
-    who.require(Role.ADMIN)
-    with ctx.uow(write=True) as uow:
-        agent_or_404(uow, agent_id)
-        gone = uow.chat_links.unlink(agent_id)
-        uow.commit()
-    return gone
-
-
-def my_chat_linked(ctx: Context, who: Principal) -> bool:
-    """Whether the calling agent's notices go to a chat."""
-    who.require(Role.AGENT)
-    with ctx.uow(write=False) as uow:
-        return uow.chat_links.for_agent(agent_or_404(uow, who.agent_id).id) is not None
 
 
 def on_message(ctx: Context, msg: ChatMessage, queue: str) -> channels.Outcome | None:
@@ -169,6 +129,8 @@ def _relay(ctx: Context, agent: Agent, lang: str, ticket_id: int | None, text: s
         return say(lang, "relay_unknown")
     except OutsideCustomerWindow:
         return say(lang, "relay_window")
+    except CustomerBlocked:
+        return say(lang, "relay_blocked")
     except AssignmentRevoked:
         return say(lang, "revoked")
     except GiliranError as exc:

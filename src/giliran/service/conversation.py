@@ -24,6 +24,7 @@ from giliran.domain.conversation import (
     Message,
 )
 from giliran.domain.errors import (
+    CustomerBlocked,
     InvalidInput,
     InvalidTransition,
     NoChannel,
@@ -54,6 +55,7 @@ class CustomerView:
     customer: Customer
     earlier: list[Ticket]  # their other tickets, newest first
     window_open: bool
+    template_available: bool  # a re-engagement template can be sent to them from here
 
 
 def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[Message, bool]:
@@ -93,6 +95,10 @@ def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) ->
     if customer.channel not in ctx.sending:
         raise NotConfigured(f"this server cannot send on {customer.channel} (see the "
                             "'Talking to customers' settings)")
+    if customer.blocked_at is not None:
+        raise CustomerBlocked(
+            f"the customer blocked the bot at {customer.blocked_at:%Y-%m-%d %H:%M} UTC: "
+            "nothing reaches them until they write again")
     if wanted.template:
         if customer.channel != WHATSAPP:
             raise InvalidInput("templates exist only on WhatsApp")
@@ -156,7 +162,16 @@ def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
             raise NotFound(f"ticket {ticket.number} did not come from a channel")
         earlier = [t for t in uow.tickets.for_contact(customer.key, EARLIER_SHOWN + 1)
                    if t.id != ticket.id][:EARLIER_SHOWN]
-    return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()))
+    return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()),
+                        template_available(ctx, customer))
+
+
+def template_available(ctx: Context, customer: Customer) -> bool:
+    """Whether `{"template": true}` can reach this customer: a WhatsApp customer, on a server
+    that sends on WhatsApp and has an approved template configured. The page offers the
+    template only then (it used to offer it always, then answer 503)."""
+    return (customer.channel == WHATSAPP and WHATSAPP in ctx.sending
+            and ctx.whatsapp_template is not None)
 
 
 def media_of(ctx: Context, who: Principal, ticket_id: int, message_id: int) -> Message:

@@ -3,13 +3,12 @@ work, customers what the desk answers them (queued by the use case itself, with 
 the ticket's conversation).
 
 A pass reads the events after its cursor and writes, in one transaction with the moved cursor,
-a notice for each person who must hear of one: an assignment to its new holder (with Accept
-and Complete buttons), a ticket taken back or moved away to its old holder, a customer's new
-message to the agent holding the ticket. Each notice's key names its event and recipient, so
-no event is told twice. Notices are then leased, sent outside any transaction and recorded like
-webhook deliveries: retried with backoff while the channel is down, dead after the last
-attempt for an admin to see and retry. Recording a notice that carries a conversation message
-moves the message's state (sent, or failed with the channel's reason).
+a notice for each agent who must hear of one (what each event tells whom: `agent_notices`).
+Notices are then leased, sent outside any transaction and recorded like webhook deliveries:
+retried with backoff while the channel is down, dead after the last attempt for an admin to
+see and retry. Recording a notice that carries a conversation message moves the message's
+state (sent, or failed with the channel's reason); one that met a customer who blocked the
+bot marks the customer.
 """
 
 from __future__ import annotations
@@ -23,15 +22,15 @@ from giliran.domain.conversation import (
     TELEGRAM,
     Customer,
     Direction,
-    Kind,
     Message,
     State,
-    summary,
 )
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.events import Event, message_event
-from giliran.domain.model import Agent, Reason, Ticket
-from giliran.domain.notices import ChatLink, Notice, say, ticket_buttons
+from giliran.domain.events import message_event
+from giliran.domain.model import Ticket
+from giliran.domain.notices import Notice, say
+from giliran.service.agent_notices import queue_notice as queue_notice
+from giliran.service.agent_notices import tell
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import notice_or_404
 from giliran.service.outbox import Backlog
@@ -42,7 +41,6 @@ PAGE = 500
 # A notice about something older than this helps nobody (the server was down, or the channel
 # was only just configured): such events move the cursor and tell no one.
 STALE = timedelta(hours=1)
-_MOVED_AWAY = {Reason.REASSIGNED.value, Reason.UNASSIGNED.value}
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,7 @@ class Sent:
     permanent: bool = False
     wait: timedelta | None = None
     channel_id: str | None = None  # the channel's id for what it took
-
-
-def queue_notice(uow: UnitOfWork, now: datetime, chat_id: str, text: str, key: str,
-                 buttons: tuple[tuple[str, str], ...] = (), *, ticket_id: int | None = None
-                 ) -> bool:
-    """A notice to a person's own chat on Telegram (an agent's, or an answer to a command)."""
-    return uow.notices.add(Notice(0, TELEGRAM, chat_id, text, key, buttons,
-                                  next_attempt_at=now, created_at=now, ticket_id=ticket_id))
+    blocked: bool = False  # the person blocked the bot (permanent, and worth remembering)
 
 
 def send_to_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: Customer,
@@ -122,84 +113,10 @@ def fan_out(ctx: Context) -> int:
         events = uow.events.after(int(uow.settings.get(CURSOR) or 0), PAGE)
         if not events:
             return 0
-        made = sum(_tell(uow, e, now) for e in events if now - e.at <= STALE)
+        made = sum(tell(uow, e, now) for e in events if now - e.at <= STALE)
         uow.settings.put(CURSOR, str(events[-1].id))
         uow.commit()
     return made
-
-
-def _tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
-    p = event.payload
-    ticket = uow.tickets.get(event.ticket_id) if event.ticket_id is not None else None
-    if ticket is None:
-        return 0
-    told = 0
-    if event.type == "ticket.assigned" and p.get("to_agent_id") is not None:
-        told += _assigned(uow, event, ticket, int(p["to_agent_id"]), now)
-    elif event.type == "ticket.escalated" and p.get("from_agent_id") is not None:
-        told += _to_agent(uow, event, int(p["from_agent_id"]), now, "taken_back", ticket)
-    elif (event.type == "ticket.unassigned" and p.get("from_agent_id") is not None
-          and p.get("reason") in _MOVED_AWAY):
-        told += _to_agent(uow, event, int(p["from_agent_id"]), now, "moved_away", ticket)
-    elif event.type == "message.received" and ticket.agent_id is not None:
-        told += _customer_wrote(uow, event, ticket, ticket.agent_id, now)
-    return told
-
-
-def _customer_wrote(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
-                    now: datetime) -> int:
-    """The holder reads a customer's new message in its chat, and may answer it by replying."""
-    link, agent = _linked(uow, agent_id)
-    m = event.payload.get("message") or {}
-    if link is None or agent is None or not ticket.status.is_active:
-        return 0
-    said = summary(Kind.of(m.get("kind", "text")), str(m.get("body", "")),
-                   dict(m.get("content") or {}))
-    text = say(agent.language, "customer_wrote", number=ticket.number,
-               sender=m.get("sender", ""), text=said)
-    return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
-                            ticket_id=ticket.id))
-
-
-def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
-              now: datetime) -> int:
-    link, agent = _linked(uow, agent_id)
-    if link is None or agent is None:
-        return 0
-    held = [t.id for t in uow.tickets.held_by(agent_id)]
-    figures = {"number": ticket.number, "title": ticket.title, "active": agent.active_tickets,
-               "max": agent.max_tickets}
-    if ticket.id not in held:  # moved on before this pass: say so, without buttons
-        return int(queue_notice(uow, now, link.chat_id, say(agent.language, "assigned_gone",
-                                **figures), _key(event, agent_id)))
-    text = say(agent.language, "assigned", category=ticket.category or "-",
-               position=held.index(ticket.id) + 1, **figures)
-    if ticket.contact is not None:
-        text += "\n" + say(agent.language, "reply_hint")
-    return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),
-                            ticket_buttons(agent.language, ticket.id), ticket_id=ticket.id))
-
-
-def _to_agent(uow: UnitOfWork, event: Event, agent_id: int, now: datetime, phrase: str,
-              ticket: Ticket) -> int:
-    link, agent = _linked(uow, agent_id)
-    if link is None or agent is None:
-        return 0
-    text = say(agent.language, phrase, number=ticket.number)
-    return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id)))
-
-
-def _linked(uow: UnitOfWork, agent_id: int) -> tuple[ChatLink | None, Agent | None]:
-    """The agent's chat, and the agent, whose own `language` its notices are written in."""
-    link = uow.chat_links.for_agent(agent_id)
-    agent = uow.agents.get(agent_id) if link is not None else None
-    if agent is None or not agent.active:
-        return None, None
-    return link, agent
-
-
-def _key(event: Event, agent_id: int) -> str:
-    return f"event:{event.id}:agent:{agent_id}"
 
 
 def claim(ctx: Context, limit: int) -> list[Notice]:
@@ -227,8 +144,22 @@ def record(ctx: Context, notice_id: int, sent: Sent, max_attempts: int) -> None:
         found.sent_id = sent.channel_id if sent.error is None else found.sent_id
         uow.notices.save(found)
         if found.message_id is not None:
+            if sent.blocked:
+                _blocked_by(uow, found, now)
             _carried(uow, found, now)
         uow.commit()
+
+
+def _blocked_by(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
+    """The customer a reply was for blocked the bot: kept with them (since when), so the
+    conversation shows it and new replies are refused until they write again."""
+    message = uow.messages.get(notice.message_id or 0)
+    ticket = uow.tickets.get(message.ticket_id) if message is not None else None
+    customer = (uow.customers.get(ticket.contact)
+                if ticket is not None and ticket.contact is not None else None)
+    if customer is not None and customer.blocked_at is None:
+        customer.blocked_at = now
+        uow.customers.save(customer)
 
 
 def _carried(uow: UnitOfWork, notice: Notice, now: datetime) -> None:

@@ -121,7 +121,8 @@ _CUSTOMER = select(t.customers).where(_C.key == bindparam("key"))
 _BY_ALIAS = (select(t.customers)
              .join(t.customer_aliases, t.customer_aliases.c.customer_key == _C.key)
              .where(t.customer_aliases.c.alias == bindparam("key")))
-_CUSTOMER_FIELDS = ("channel", "address", "name", "username", "via", "last_incoming_at")
+_CUSTOMER_FIELDS = ("channel", "address", "name", "username", "via", "last_incoming_at",
+                    "blocked_at")
 _CUSTOMER_SAVE = (update(t.customers).where(_C.key == bindparam("v_key"))
                   .values({f: bindparam(f"v_{f}") for f in _CUSTOMER_FIELDS}))
 
@@ -158,4 +159,5 @@ class SqlCustomerRepository:
 
 def _customer(r: Row[Any]) -> Customer:
     return Customer(key=r.key, channel=r.channel, address=r.address, name=r.name,
-                    username=r.username, via=r.via, last_incoming_at=r.last_incoming_at)
+                    username=r.username, via=r.via, last_incoming_at=r.last_incoming_at,
+                    blocked_at=r.blocked_at)

@@ -18,7 +18,7 @@ from giliran.service.ports import HistoryFilter
 # The figures a read works out (how long a stay in the queue was) are not stored.
 HISTORY = RowMap(HistoryEntry, t.history, not_stored=(
     "waited_seconds", "since_arrival_seconds", "response_seconds", "first_response_seconds",
-    "handle_seconds"))
+    "handle_seconds", "load"))
 EVENT = RowMap(Event, t.events)
 _HISTORY_INSERT = Direct(insert(t.history), column_keys=HISTORY.added)
 _HISTORY_FOR_TICKET = (

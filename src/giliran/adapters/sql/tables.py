@@ -107,6 +107,8 @@ agents = Table(
     Column("queues", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("language", String(8), nullable=False),
+    Column("language_chosen", Boolean, nullable=False),
+    Column("telegram_ticket_left", Boolean, nullable=False),
     Column("auto_assign_locked", Boolean, nullable=False),
     # Misses and pauses per queue, loaded with the row; agent_queues holds the same for queries.
     Column("queue_state", JSON, nullable=False),

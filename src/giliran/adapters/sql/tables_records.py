@@ -145,6 +145,8 @@ customers = Table(
     Column("username", String(100), nullable=True),
     Column("via", String(64), nullable=True),
     Column("last_incoming_at", UtcDateTime, nullable=True),
+    # They blocked the bot (Telegram's 403): replies are refused until they write again.
+    Column("blocked_at", UtcDateTime, nullable=True),
 )
 customer_aliases = Table(
     "customer_aliases",

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 import giliran
 from giliran.adapters.channel import ChannelClient
 from giliran.adapters.sql.wakeup import Wake
-from giliran.bootstrap import Container, bootstrap, telegram_bot, whatsapp_client
+from giliran.bootstrap import Container, bootstrap, media_cache, telegram_bot, whatsapp_client
 from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM, WHATSAPP
 from giliran.entrypoints.api import (
@@ -126,7 +126,8 @@ def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
         c.send_outbox_here(Waker(asyncio.get_running_loop(), senders))
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
-                              timedelta(hours=s.event_retention_hours), run_read=runner.read)
+                              timedelta(hours=s.event_retention_hours), run_read=runner.read,
+                              prune_files=app.state.media_cache.prune)
         scheduler.start()
         tasks.append(scheduler)
     listener = c.listener(functools.partial(_woken, hub, senders))
@@ -177,6 +178,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         channels: dict[str, ChannelClient] = {
             name: client for name, client in ((TELEGRAM, bot), (WHATSAPP, wa)) if client}
         app.state.channels = channels
+        app.state.media_cache = media_cache(c.settings, c.ctx.clock)
         app.state.courier = None
         for client in channels.values():
             await client.start()

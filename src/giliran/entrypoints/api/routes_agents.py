@@ -84,10 +84,12 @@ def whoami(ctx: Ctx, who: AgentOnly) -> AgentOut:
 @router.patch("/agent/me", openapi_extra=refusals(e.AutoAssignLocked), response_model=AgentOut)
 async def update_me(body: AgentSelfPatch, ctx: Ctx, who: AgentOnly, run: Run) -> AgentOut:
     """An agent's own switches: opting in or out of automatic assignment (409
-    `auto_assign_locked` when an admin decided it), and the language of its chat notices.
+    `auto_assign_locked` when an admin decided it), the language of its chat notices, and
+    whether its Telegram chat hears of tickets that leave its queue by someone else's hand.
     Opting in brings waiting tickets at once."""
     return AgentOut.of(await run.write(agents.update_me, ctx, who, auto_assign=body.auto_assign,
-                                       language=body.language))
+                                       language=body.language,
+                                       telegram_ticket_left=body.telegram_ticket_left))
 
 
 @router.post("/agent/queues/{name}/resume", openapi_extra=refusals(e.NotYourQueue),

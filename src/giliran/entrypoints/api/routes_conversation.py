@@ -94,6 +94,11 @@ class CustomerOut(BaseModel):
     window_closes_at: datetime | None = Field(description="WhatsApp: free text is accepted "
                                               "until then (24 hours after their last message)")
     window_open: bool
+    blocked_at: datetime | None = Field(description="When they blocked the bot (Telegram): "
+                                        "replies are refused (409 customer_blocked) until "
+                                        "they write again")
+    template_available: bool = Field(description="Whether {\"template\": true} can be sent to "
+                                     "them: WhatsApp, with GILIRAN_WHATSAPP_TEMPLATE configured")
     earlier_tickets: list[EarlierTicket] = Field(description="Their other tickets, newest "
                                                  "first (at most 20)")
 
@@ -103,6 +108,7 @@ class CustomerOut(BaseModel):
         return cls(channel=c.channel, address=c.shown_address, name=c.name,
                    username=c.username, last_message_at=c.last_incoming_at,
                    window_closes_at=c.window_closes_at(), window_open=view.window_open,
+                   blocked_at=c.blocked_at, template_available=view.template_available,
                    earlier_tickets=[EarlierTicket(
                        id=t.id, number=t.number, title=t.title, status=t.status,
                        priority=t.priority.label, created_at=t.created_at,
@@ -121,7 +127,7 @@ def ticket_messages(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, limit: Limit 
 @router.post("/{ticket_id}/messages", status_code=201, response_model=MessageOut,
              openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.AssignmentRevoked,
                                     e.InvalidTransition, e.NoChannel, e.OutsideCustomerWindow,
-                                    e.InvalidInput, e.NotConfigured),
+                                    e.CustomerBlocked, e.InvalidInput, e.NotConfigured),
              responses={200: {"model": MessageOut,
                               "description": "Sent before with this Idempotency-Key"}})
 async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: AdminOrAgent,
@@ -130,8 +136,9 @@ async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who
     stored (state `queued`) and sent through the outbox with retries; its state follows what
     the channel reports. The holder's first reply accepts an assigned ticket when its queue
     has `reply_accepts`. 409 `outside_customer_window` on WhatsApp 24 hours after the
-    customer's last message (send `{"template": true}` then), `no_channel` for a ticket that
-    came from no channel; 503 `not_configured` when this server cannot send on it."""
+    customer's last message (send `{"template": true}` then), `customer_blocked` when the
+    customer blocked the bot (until they write again), `no_channel` for a ticket that came
+    from no channel; 503 `not_configured` when this server cannot send on it."""
     message, created = await run.write(conversation.reply, ctx, who, ticket_id,
                                        conversation.Reply(body.text, body.template, key))
     if created and request.app.state.courier is not None:
@@ -155,14 +162,18 @@ def ticket_customer(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> CustomerOu
 async def message_media(request: Request, ticket_id: RowId, message_id: RowId, ctx: Ctx,
                         who: AdminOrAgent, run: Run) -> Response:
     """A photo, document, voice message... the customer sent, fetched from the channel on
-    demand (admins and the holder). 413 `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502
-    `channel_unavailable` when the channel does not hand it over."""
+    demand (admins and the holder) and kept on disk (GILIRAN_MEDIA_CACHE_*). 413
+    `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502 `channel_unavailable` when the
+    channel does not hand it over."""
     message = await run.read(conversation.media_of, ctx, who, ticket_id, message_id)
     client = request.app.state.channels.get(message.channel)
     if client is None:
         raise NotConfigured(f"this server has no {message.channel} client to fetch media with")
-    media = await client.fetch_media(str(message.media_id),
-                                     request.app.state.container.settings.media_max_bytes)
+    # Kept on disk after the first fetch; the media id comes from the message the caller was
+    # just allowed to open, so the cache serves nobody the checks above would refuse.
+    media = await request.app.state.media_cache.fetch(
+        client, message.channel, str(message.media_id),
+        request.app.state.container.settings.media_max_bytes)
     mime = str(message.content.get("mime_type") or media.mime_type)
     name = str(message.content.get("file_name") or media.file_name or f"{message.kind.value}")
     inline = mime.startswith(("image/", "audio/", "video/")) and "svg" not in mime

@@ -16,21 +16,23 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from giliran.adapters.telegram import parse_update
 from giliran.bootstrap import Container
 from giliran.domain import errors as e
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.errors import BadSecret, MalformedRequest, NotConfigured
+from giliran.domain.model import Language
 from giliran.domain.notices import Notice
 from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.openapi import BODY_KEY
+from giliran.entrypoints.api.schemas import Strict
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.telegram import handle
-from giliran.service import chat, notify
+from giliran.service import chat_links, notify
 from giliran.service.context import Role
 
 router = APIRouter(route_class=ApiRoute, tags=["telegram"])
@@ -115,17 +117,28 @@ class TelegramState(BaseModel):
 @router.get("/agent/telegram", response_model=TelegramState)
 def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
     return TelegramState(enabled=request.app.state.telegram is not None,
-                         linked=chat.my_chat_linked(ctx, who))
+                         linked=chat_links.my_chat_linked(ctx, who))
+
+
+class LinkCodeRequest(Strict):
+    language: Language | None = Field(
+        default=None, description="The language your dashboard is in: until you choose one "
+        "for your chat notices, they (and the bot's confirmation of the link) use it")
+
+
+NO_LANGUAGE = LinkCodeRequest()  # no body: the code alone, as before
 
 
 @router.post("/agent/telegram-code", openapi_extra=refusals(e.NotConfigured),
              response_model=LinkCode)
-async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run) -> LinkCode:
+async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run,
+                       body: LinkCodeRequest = NO_LANGUAGE) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
-    503 `not_configured` while the server has no bot."""
+    With `language` (the dashboard's), an agent who never chose a language for its notices
+    gets that one. 503 `not_configured` while the server has no bot."""
     who.require(Role.AGENT)
     _require_bot(request)
-    return _code(*await run.write(chat.my_link_code, ctx, who))
+    return _code(*await run.write(chat_links.my_link_code, ctx, who, body.language))
 
 
 @router.post("/agents/{agent_id}/telegram-code",
@@ -135,13 +148,13 @@ async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admi
     """An admin issues the code for an agent (to pass on)."""
     who.require(Role.ADMIN)
     _require_bot(request)
-    return _code(*await run.write(chat.link_code_for, ctx, who, agent_id))
+    return _code(*await run.write(chat_links.link_code_for, ctx, who, agent_id))
 
 
 @router.delete("/agents/{agent_id}/telegram", openapi_extra=refusals(e.NotFound), status_code=204)
 async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
-    await run.write(chat.unlink, ctx, who, agent_id)
+    await run.write(chat_links.unlink, ctx, who, agent_id)
     return Response(status_code=204)
 
 

@@ -130,9 +130,14 @@ class AgentOut(BaseModel):
     paused: list[PausedOut] = Field(description="Queues it is paused in after too many misses "
                                     "there; its other queues carry on")
     language: Language = Field(description="Of its chat notices")
+    language_chosen: bool = Field(description="The agent or an admin chose `language`; until "
+                                  "then it is GILIRAN_DEFAULT_LANGUAGE, or the language of the "
+                                  "dashboard the agent last asked for a Telegram link code from")
     auto_assign_locked: bool
     last_assigned_at: datetime | None = Field(default=None, description="When it last "
                                               "received a ticket (any way)")
+    telegram_ticket_left: bool = Field(description="Its Telegram chat hears of tickets that "
+                                       "leave its queue by someone else's hand")
 
     @classmethod
     def of(cls, agent: Agent) -> AgentOut:
@@ -144,7 +149,9 @@ class AgentOut(BaseModel):
             active_tickets=agent.active_tickets,
             missed_in_row=agent.missed_in_row, queues=sorted(agent.queues),
             paused=PausedOut.all_of(agent), language=agent.language,
+            language_chosen=agent.language_chosen,
             auto_assign_locked=agent.auto_assign_locked,
+            telegram_ticket_left=agent.telegram_ticket_left,
         )
 
 

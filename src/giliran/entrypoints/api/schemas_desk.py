@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.figures import Band, Usage, in_band
@@ -40,6 +40,10 @@ class AgentSelfPatch(BaseModel):
                                      "assignment (409 auto_assign_locked when an admin "
                                      "decided it)")
     language: Language | None = Field(default=None, description="Of your chat notices")
+    telegram_ticket_left: StrictBool | None = Field(
+        default=None, description="Tell your Telegram chat when a ticket leaves your queue by "
+        "someone else's hand (escalated, moved, cancelled or completed by a supervisor, sent "
+        "back as you went offline); on by default")
 
 
 class AuditOut(BaseModel):

@@ -4,6 +4,7 @@
 import {
   $, ago, api, clock, clockText, debounce, errorText, login, oneAtATime, Stream, t, toast,
 } from "./common.js";
+import { bindTelegram, showTelegram, showTelegramChoices } from "./agent_telegram.js";
 import { Conversation } from "./conversation.js";
 import { PRESENCE, STATUS, priorityText } from "./labels.js";
 
@@ -24,7 +25,7 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
   conversation = new Conversation(token);
   bind();
   refreshOnce();
-  showTelegram();
+  showTelegram(token);
   new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
   setInterval(tick, 1000);
 });
@@ -67,11 +68,22 @@ function onEvent(event) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
     beep();
     notify(ticket);
-  } else if (["ticket.escalated", "ticket.unassigned"].includes(event.type)
-             && event.from_agent_id === me.id && event.actor !== `agent:${me.id}`) {
-    toast(t("agent.toast_taken", { number: ticket.number }), "warn");
+  } else if (event.left_queue?.agent_id === me.id) {
+    // The server decides when a ticket left this queue by someone else's hand, and why.
+    toast(leftText(event.left_queue.why, ticket.number), "warn");
   }
   refreshSoon();
+}
+
+function leftText(why, number) {
+  switch (why) {
+    case "escalated": return t("agent.left_escalated", { number });
+    case "moved": return t("agent.left_moved", { number });
+    case "offline": return t("agent.left_offline", { number });
+    case "cancelled": return t("agent.left_cancelled", { number });
+    case "completed": return t("agent.left_completed", { number });
+    default: return t("agent.toast_taken", { number });
+  }
 }
 
 function loggedOut() {
@@ -89,7 +101,7 @@ function showMe(queue) {
   $("auto-toggle").checked = me.auto_assign;
   $("auto-toggle").disabled = me.auto_assign_locked;
   $("auto-locked").hidden = !me.auto_assign_locked;
-  if (document.activeElement !== $("notice-language")) $("notice-language").value = me.language;
+  showTelegramChoices(me);
   showPaused();
   $("queue-title").textContent = t("agent.queue_title", { count: queue.count, max: queue.max });
   const free = Math.max(0, queue.max - queue.count);
@@ -225,11 +237,9 @@ function bind() {
     const button = event.target.closest('button[data-action="pickup"]');
     if (button) act("POST", `/tickets/${button.closest("li").dataset.id}/pickup`);
   });
-  $("telegram-link").addEventListener("click", linkTelegram);
   $("auto-toggle").addEventListener("change", (event) =>
     act("PATCH", "/agent/me", { auto_assign: event.target.checked }));
-  $("notice-language").addEventListener("change", (event) =>
-    act("PATCH", "/agent/me", { language: event.target.value }));
+  bindTelegram(token, act);
   $("paused-list").addEventListener("click", (event) => {
     const button = event.target.closest('button[data-action="resume"]');
     const queue = button?.closest("li").dataset.queue;
@@ -243,30 +253,6 @@ function bind() {
     localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
     if (sound.checked) beep();  // a user's click lets the page make sound from now on
   });
-}
-
-/** The Telegram section, when the server has a bot: linked or not, and a one-time code. */
-async function showTelegram() {
-  try {
-    const state = await api(token, "GET", "/agent/telegram");
-    $("telegram").hidden = !state.enabled;
-    $("telegram-linked").hidden = !state.linked;
-    $("telegram-unlinked").hidden = state.linked;
-  } catch (error) {
-    toast(errorText(error), "error");
-  }
-}
-
-async function linkTelegram() {
-  try {
-    const code = await api(token, "POST", "/agent/telegram-code");
-    const until = new Date(code.expires_at).toLocaleTimeString(document.documentElement.lang,
-                                                               { timeStyle: "short" });
-    $("telegram-code").textContent = t("agent.telegram_code", { command: code.send_to_bot, until });
-    $("telegram-code").hidden = false;
-  } catch (error) {
-    toast(errorText(error), "error");
-  }
 }
 
 function beep() {

@@ -63,9 +63,18 @@ export class Conversation {
     this.showTicket(ticket, customer);
     this.showThread(page.items);
     const open = ["queued", "assigned", "in_progress"].includes(ticket.status);
-    const canAnswer = !this.readOnly && customer !== null && open;
+    // A customer who blocked the bot cannot be answered until they write again (409).
+    const blocked = customer?.blocked_at ?? null;
+    const note = field(this.dialog, "blocked");
+    note.hidden = blocked === null;
+    note.textContent = blocked === null ? "" : t("conversation.blocked", { since: dateTime(blocked) });
+    const canAnswer = !this.readOnly && customer !== null && open && blocked === null;
     this.form.hidden = !canAnswer || !customer.window_open;
     field(this.dialog, "window-closed").hidden = !canAnswer || customer.window_open;
+    // The template is offered only when the server can send one (else it would answer 503).
+    const template = canAnswer && customer.template_available;
+    this.dialog.querySelector('[data-action="template"]').hidden = !template;
+    field(this.dialog, "no-template").hidden = template;
     field(this.dialog, "read-only").hidden = !this.readOnly;
   }
 
