@@ -18,12 +18,14 @@ from giliran.service.ports import ListedTicket, TicketFilter, UnitOfWork
 
 def unbroken(query: TicketFilter) -> bool:
     """Whether a page of `query` holds each queue's queued tickets as one run of its line.
-    Queue, priority, status and open-only keep or drop whole stretches of a queue's line; the
-    other filters may drop single tickets from it. A descending sort still breaks ties by
-    ascending id, so it is no exact reversal of the line."""
+    Queue, status and open-only keep or drop whole stretches of a queue's line; the other
+    filters may drop single tickets from it (the priority filter too: it is by the priority
+    asked, the line by the one served at). A descending sort still breaks ties by ascending
+    id, so it is no exact reversal of the line."""
     return (query.sort is TicketSort.QUEUE and not query.descending
-            and not (query.text and query.text.strip())
-            and query.agent_id is None and query.flagged is None and query.channel is None
+            and not (query.text and query.text.strip()) and query.priority is None
+            and query.agent_id is None and query.flagged is None and query.flag is None
+            and query.auto_dispatch is None and query.channel is None
             and query.waiting_before is None)
 
 

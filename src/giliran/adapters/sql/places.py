@@ -1,7 +1,7 @@
 """Many queued tickets' places in their queues in one statement (the supervisor's list asks for
 a page of them). Each place is worked out as `SqlTicketRepository.queue_position` works out one:
-the priorities above from the kept depths (table queue_depth), then the ticket's own priority
-counted from its end when it is among the last 64, else from the head. Correlated on the page's
+the priorities above from the kept depths (table queue_depth, by the priority a ticket is served
+at), then the ticket's own priority counted from its end when it is among the last 64, else from the head. Correlated on the page's
 tickets, so the round trip is one whatever the page holds."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ _page = t.tickets.alias("page")
 _other = t.tickets.alias("other")
 _depth = t.queue_depth.c
 _SAME_LINE = (_other.c.status == t.QUEUED.right, _other.c.queue == _page.c.queue,
-              _other.c.priority == _page.c.priority)
+              _other.c.effective_priority == _page.c.effective_priority)
 _SAME_ORDER = _other.c.queue_order == _page.c.queue_order
 
 
@@ -42,8 +42,8 @@ _BEHIND = (_near_end(_other.c.queue_order > _page.c.queue_order)
 _AHEAD = (_all_of(_other.c.queue_order < _page.c.queue_order)
           + _all_of(_SAME_ORDER, _other.c.id < _page.c.id))
 # CASE evaluates only the branch it takes: a ticket near its end never counts from the head.
-_PLACES = select(_page.c.id, _depth_of(_depth.priority > _page.c.priority) + case(
-    (_BEHIND < _NEAR_END, _depth_of(_depth.priority == _page.c.priority) - _BEHIND),
+_PLACES = select(_page.c.id, _depth_of(_depth.priority > _page.c.effective_priority) + case(
+    (_BEHIND < _NEAR_END, _depth_of(_depth.priority == _page.c.effective_priority) - _BEHIND),
     else_=_AHEAD + 1,
 )).where(_page.c.status == t.QUEUED.right, _page.c.id.in_(bindparam("ids", expanding=True)))
 

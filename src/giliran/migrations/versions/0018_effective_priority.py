@@ -127,6 +127,33 @@ def _postgres_triggers(column: str) -> tuple[str, ...]:
     )
 
 
+# A row written without `effective_priority` (a hand-written INSERT, a bulk import script) is
+# served at the priority it asks for: giliran always writes both, and never serves a ticket
+# below what was asked.
+_SERVED_AS_ASKED_SQLITE = ("""
+    CREATE TRIGGER tr_tickets_served_as_asked AFTER INSERT ON tickets
+    WHEN NEW.effective_priority < NEW.priority
+    BEGIN
+        UPDATE tickets SET effective_priority = NEW.priority WHERE id = NEW.id;
+    END
+    """,)
+_SERVED_AS_ASKED_POSTGRES = (
+    """
+    CREATE FUNCTION giliran_served_as_asked() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.effective_priority := GREATEST(NEW.effective_priority, NEW.priority);
+        RETURN NEW;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER tr_tickets_served_as_asked BEFORE INSERT ON tickets
+    FOR EACH ROW WHEN (NEW.effective_priority < NEW.priority)
+    EXECUTE FUNCTION giliran_served_as_asked()
+    """,
+)
+
+
 def _drop_triggers(sqlite: bool) -> None:
     for name in ("insert", "update", "delete"):
         op.execute(sa.text(f"DROP TRIGGER IF EXISTS tr_tickets_depth_{name}"
@@ -181,8 +208,10 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     # A plain ADD COLUMN (a batch copy would drop 0016's triggers on SQLite).
     op.add_column("tickets", sa.Column("effective_priority", sa.SmallInteger, nullable=False,
-                                       server_default="1"))
+                                       server_default="0"))
     op.execute(sa.text("UPDATE tickets SET effective_priority = priority"))
+    for statement in _SERVED_AS_ASKED_SQLITE if sqlite else _SERVED_AS_ASKED_POSTGRES:
+        op.execute(sa.text(statement))
     _drop_indexes()
     # The depths were kept by the stored level, which is now effective_priority: unchanged.
     # The new triggers do not fire on `priority`, so working back the asked level leaves them.
@@ -194,6 +223,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.execute(sa.text("DROP TRIGGER IF EXISTS tr_tickets_served_as_asked"
+                       + ("" if sqlite else " ON tickets")))
+    if not sqlite:
+        op.execute(sa.text("DROP FUNCTION IF EXISTS giliran_served_as_asked()"))
     _drop_indexes()
     _drop_triggers(sqlite)
     op.execute(sa.text("UPDATE tickets SET priority = effective_priority"))
