@@ -1,8 +1,9 @@
 """Many queued tickets' places in their queues in one statement (the supervisor's list asks for
 a page of them). Each place is worked out as `SqlTicketRepository.queue_position` works out one:
 the priorities above from the kept depths (table queue_depth, by the priority a ticket is served
-at), then the ticket's own priority counted from its end when it is among the last 64, else from the head. Correlated on the page's
-tickets, so the round trip is one whatever the page holds."""
+at), then the ticket's own priority counted from its end when it is among the last 64, else
+from the head. Correlated on the page's tickets, so the round trip is one whatever the page
+holds."""
 
 from __future__ import annotations
 
