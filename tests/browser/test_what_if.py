@@ -34,10 +34,11 @@ def test_a_supervisor_compares_a_setting_on_the_desks_own_week(
     page.get_by_role("button", name="Run the comparison").click()
     table = page.locator("#whatif-table")
     expect(table.locator("thead th")).to_have_text(
-        ["Figure", "As it is", "With default: strategy random"], timeout=60_000)
+        ["Figure", "Recorded (what happened)", "As it is (simulated)",
+         "With default: strategy random"], timeout=60_000)
     tickets = table.locator('td[data-figure="tickets"]')
-    expect(tickets).to_have_text(["6.00", "6.00"])
-    expect(table.locator('td[data-figure="orphans"]')).to_have_text(["0.00", "0.00"])
+    expect(tickets).to_have_text(["6", "6", "6"])  # counts are whole, not "6.00"
+    expect(table.locator('td[data-figure="orphans"]')).to_have_text(["0", "0", "0"])
     expect(page.locator("#whatif-status")).to_contain_text("simulated tickets")
     page.set_viewport_size(PHONE)
     assert no_horizontal_overflow(page)

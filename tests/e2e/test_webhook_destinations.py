@@ -27,6 +27,11 @@ def test_private_destinations_are_refused_at_registration_and_when_sending(
             "GILIRAN_WEBHOOK_ALLOW_PRIVATE": "true", "GILIRAN_OUTBOX": "false"})
         lenient.start()
         try:
+            # A member of the default queue (offline): the ticket below waits for her, unflagged,
+            # so it makes one delivery.
+            r = httpx.post(lenient.base_url + API + "/agents", json={"name": "Sari"},
+                           headers=ADMIN)
+            assert r.status_code == 201, r.text
             r = httpx.post(lenient.base_url + API + "/webhooks", json=hook, headers=ADMIN)
             assert r.status_code == 201, r.text
         finally:

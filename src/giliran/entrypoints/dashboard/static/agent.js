@@ -109,8 +109,9 @@ function showMe(queue) {
   if (me.presence !== "online") line = t("agent.not_receiving");
   else if (!me.auto_assign) line = t("agent.manual_only");
   else if (free === 0) line = t("agent.slots_full");
-  if (me.last_assigned_at) line += ` · ${t("agent.last_assigned", { ago: ago(me.last_assigned_at) })}`;
   $("slots-line").textContent = line;
+  $("last-assigned").hidden = !me.last_assigned_at;
+  $("last-assigned").dataset.lastAssigned = me.last_assigned_at ?? "";
   full = free === 0;
   $("pickup-full").hidden = !full;
   $("pickup-full").textContent = t("agent.pickup_full", { count: queue.count, max: queue.max });
@@ -199,6 +200,10 @@ function tick() {
   const now = clock.now();
   for (const el of document.querySelectorAll("[data-since]")) {
     el.textContent = el.dataset.since ? t("agent.assigned_ago", { ago: ago(el.dataset.since, now) }) : "";
+  }
+  const last = $("last-assigned");
+  if (last.dataset.lastAssigned) {
+    last.textContent = t("agent.last_assigned", { ago: ago(last.dataset.lastAssigned, now) });
   }
   for (const el of document.querySelectorAll("[data-waiting]")) {
     el.textContent = t("agent.waiting_since", { ago: ago(el.dataset.waiting, now) });
