@@ -258,6 +258,7 @@ def tick() -> None:
 
     For running the timers from cron with GILIRAN_SCHEDULER=false; safe alongside running
     servers, which make the same moves at most once between them."""
+    from giliran.service.floor_day import compact
     from giliran.service.reach import sweep
     from giliran.service.timers import rescue_orphans
     from giliran.service.timers import tick as run_tick
@@ -267,6 +268,7 @@ def tick() -> None:
         report = run_tick(container.ctx)
         orphans = rescue_orphans(container.ctx)
         reached = sweep(container.ctx)
+        compact(container.ctx)  # the day's figures, folded for the workload's reads
     finally:
         container.close()
     out.print(

@@ -13,12 +13,15 @@ from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
 from giliran.domain.model import HistoryEntry
-from giliran.service import limits, notify, outbox, reach, stream
+from giliran.service import floor_day, limits, notify, outbox, reach, stream
 from giliran.service.context import Context
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
 log = logging.getLogger("giliran.scheduler")
 ORPHAN_CHECK_SECONDS = 60.0  # a full look at the held tickets; the rules never need it
+# The day's figures are folded this often, so the workload reads at most this much work's
+# additions beside the packed rows (adapters/sql/daybook.py).
+FOLD_SECONDS = 30.0
 
 # Runs a blocking function off the event loop (the writer thread, or the shared pool).
 Runs = Callable[..., Awaitable[Any]]
@@ -49,13 +52,16 @@ class Scheduler:
             await self._task
 
     async def _loop(self) -> None:
-        next_orphan_check = 0.0
+        next_orphan_check = next_fold = 0.0
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             if loop.time() >= next_orphan_check:
                 next_orphan_check = loop.time() + ORPHAN_CHECK_SECONDS
                 await self._rescue_orphans()
                 await self._prune_events()
+            if loop.time() >= next_fold:
+                next_fold = loop.time() + FOLD_SECONDS
+                await self._fold_figures()
             try:
                 report = TickReport()
                 if await self._run_read(anything_due, self._ctx):
@@ -92,6 +98,12 @@ class Scheduler:
                 log.warning("found %d ticket(s) nobody could take, or that could be taken "
                             "again; flagged or released them (history: unreachable, "
                             "reachable, pickup_off)", moved)
+
+    async def _fold_figures(self) -> None:
+        try:
+            await self._run_write(floor_day.compact, self._ctx)
+        except Exception:
+            log.exception("folding the day's figures failed; the next pass folds them")
 
     async def _prune_events(self) -> None:
         try:

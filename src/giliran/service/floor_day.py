@@ -19,6 +19,7 @@ from giliran.domain.daybook import Day, Figure, Histogram, agent_subject, queue_
 from giliran.domain.figures import Usage
 from giliran.domain.model import Agent, Queue
 from giliran.domain.service_level import ServiceLevel
+from giliran.service.context import Context
 from giliran.service.ports import UnitOfWork
 
 # The waiting tickets whose ages are read, per queue (oldest first). Behind a longer backlog
@@ -98,3 +99,12 @@ def usage_today(agent: Agent, day: Day, midnight: datetime, now: datetime) -> Us
             online += add.value if add.figure is Figure.ONLINE else 0.0
             busy += add.value if add.figure is Figure.BUSY else 0.0
     return Usage(online_seconds=online, busy_seconds=busy)
+
+
+def compact(ctx: Context) -> int:
+    """Fold the day's additions into the rows the workload reads (the scheduler runs it every
+    half minute, `giliran tick` on each run)."""
+    with ctx.uow(write=True) as uow:
+        folded = uow.daybook.compact()
+        uow.commit()
+    return folded

@@ -410,6 +410,10 @@ class DaybookRepository(Protocol):
     def day(self, day: date) -> Day:
         """Every sum and histogram kept for `day`."""
         ...
+    def compact(self) -> int:
+        """Fold what commits added into the packed rows a day is read from (how many additions
+        it folded); reads stay cheap as long as this runs now and then."""
+        ...
 
 
 class SettingsRepository(Protocol):

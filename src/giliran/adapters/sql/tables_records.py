@@ -54,7 +54,19 @@ presence_log = Table(
 Index("ix_presence_log_at", presence_log.c.at)
 Index("ix_presence_log_agent", presence_log.c.agent_id, presence_log.c.at)
 
-# The day's figures, kept as work happens (domain/daybook.py; migration 0020): per day and
+# The day's figures, kept as work happens (domain/daybook.py; migration 0020). Each commit adds
+# to `day_deltas` (a row per day, subject, figure and histogram bucket, -1 for a plain sum); a
+# fold now and then moves them into the packed rows below (adapters/sql/daybook.py).
+day_deltas = Table(
+    "day_deltas",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("subject", String(120), primary_key=True),
+    Column("figure", String(20), primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("value", Float(precision=53), nullable=False),
+)
+# Packed: per day and
 # subject ("queue:<name>", "agent:<id>") its sums, one column a figure; and per day, subject and
 # figure a histogram, its counts per bucket as a JSON list. A day is read in one row per subject and
 # one per histogram, however many tickets it saw.

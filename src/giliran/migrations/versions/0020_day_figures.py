@@ -1,9 +1,10 @@
 """Today's figures kept as work happens (domain/daybook.py), so the supervisor's page costs the
 same at 8 a.m. and 8 p.m. instead of replaying the day's history on every refresh.
 
-- `day_figures`: per day and subject (a queue, an agent), its sums, a column a figure; and
-  `day_histograms`: per day, subject and figure, a histogram's counts. A day is read in a row
-  per subject and one per histogram, however many tickets it saw.
+- `day_deltas`: what each commit adds (one upsert, no read), folded now and then into
+  `day_figures` (per day and subject, its sums, a column a figure) and `day_histograms` (per
+  day, subject and figure, a histogram's counts). A day is read in a row per subject, one per
+  histogram and the deltas of the last half minute, however many tickets it saw.
 - `agents.usage_state` and `usage_since`: an agent's presence and load when its time online and
   busy was last counted, and since when. They start from the upgrade: each agent's state now.
 - `agents.last_assigned_at`: when it last received a ticket (shown to supervisors and to it),
@@ -37,6 +38,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "day_deltas",
+        sa.Column("day", sa.String(10), primary_key=True),
+        sa.Column("subject", sa.String(120), primary_key=True),
+        sa.Column("figure", sa.String(20), primary_key=True),
+        sa.Column("bucket", sa.Integer, primary_key=True),
+        sa.Column("value", sa.Float(precision=53), nullable=False),
+    )
     op.create_table(
         "day_figures",
         sa.Column("day", sa.String(10), primary_key=True),
@@ -93,3 +102,4 @@ def downgrade() -> None:
         agents.drop_column("usage_state")
     op.drop_table("day_histograms")
     op.drop_table("day_figures")
+    op.drop_table("day_deltas")
