@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from giliran.adapters.sql.migrate import upgrade
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.domain import lifecycle
-from giliran.domain.model import Priority, TicketStatus
+from giliran.domain.model import Agent, HistoryEntry, Priority, Ticket, TicketStatus
 from giliran.entrypoints.api.app import create_app
 from giliran.service import agents, floor, floor_day, presence, tickets
 from giliran.service.context import ADMIN, Principal, Role
@@ -74,25 +75,8 @@ def handle(c: Container, clock: FakeClock, count: int, rng: random.Random) -> No
                 clock.advance(rng.uniform(0.05, 0.35))
                 made.append(tickets.admit(c.ctx, uow, tickets.NewTicket(
                     "question", rng.choice(QUEUES), Priority(rng.randrange(4))), "bench"))
-            for ticket in made:
-                if ticket.status is not TicketStatus.ASSIGNED or ticket.agent_id is None:
-                    continue
-                clock.advance(rng.uniform(0.0, 0.6))
-                agent = uow.agents.get(ticket.agent_id)
-                assert agent is not None
-                uow.history.append(lifecycle.accept(ticket, agent, now=clock.now()))
-                uow.tickets.save(ticket)
-                uow.agents.save(agent)
-            for ticket in made:
-                if ticket.status is not TicketStatus.IN_PROGRESS or ticket.agent_id is None:
-                    continue
-                clock.advance(rng.uniform(0.0, 0.6))
-                agent = uow.agents.get(ticket.agent_id)
-                assert agent is not None
-                uow.history.append(lifecycle.complete(ticket, agent, now=clock.now(),
-                                                      actor="bench"))
-                uow.tickets.save(ticket)
-                uow.agents.save(agent)
+            move(uow, clock, rng, made, TicketStatus.ASSIGNED, _answer)
+            move(uow, clock, rng, made, TicketStatus.IN_PROGRESS, _finish)
             uow.commit()
         done += n
     # What the batches left queued (agents were full for a moment) is handed out and handled.
@@ -100,6 +84,28 @@ def handle(c: Container, clock: FakeClock, count: int, rng: random.Random) -> No
         left = uow.tickets.count(tickets.TicketFilter(status=TicketStatus.QUEUED))
     if left:
         raise SystemExit(f"{left} tickets left queued; the floor is too small for the batch")
+
+
+def move(uow: Any, clock: FakeClock, rng: random.Random, made: list[Ticket],
+         status: TicketStatus, step: Callable[[Ticket, Agent, datetime], HistoryEntry]) -> None:
+    """Each ticket in `status` moves on by its holder's `step`, a little later each."""
+    for ticket in made:
+        if ticket.status is not status or ticket.agent_id is None:
+            continue
+        clock.advance(rng.uniform(0.0, 0.6))
+        agent = uow.agents.get(ticket.agent_id)
+        assert agent is not None
+        uow.history.append(step(ticket, agent, clock.now()))
+        uow.tickets.save(ticket)
+        uow.agents.save(agent)
+
+
+def _answer(ticket: Ticket, agent: Agent, now: datetime) -> HistoryEntry:
+    return lifecycle.accept(ticket, agent, now=now)
+
+
+def _finish(ticket: Ticket, agent: Agent, now: datetime) -> HistoryEntry:
+    return lifecycle.complete(ticket, agent, now=now, actor="bench")
 
 
 def timed(client: TestClient, path: str, reps: int) -> list[float]:
