@@ -16,7 +16,7 @@ Days are UTC days, as the rest of the figures.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -176,6 +176,22 @@ def of_entry(entry: HistoryEntry, ticket: Ticket | None) -> list[DayAdd]:
     elif entry.event == "escalated" and entry.from_agent_id is not None:
         add(agent_subject(entry.from_agent_id), Figure.MISSED)
     return found
+
+
+def of_commit(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket | None],
+              agents: Iterable[Agent], now: datetime) -> tuple[list[DayAdd], list[Agent]]:
+    """What one commit adds to the day's figures: its history's counts and measures, and the
+    time online and busy of each agent whose presence or load moved; and those agents, which
+    the unit of work saves again (their count starts from `now`). Both stores call this, as
+    both call `events_of`, so they cannot count differently."""
+    adds = [a for e in entries for a in of_entry(e, ticket_of(e.ticket_id))]
+    moved = []
+    for agent in agents:
+        found = account(agent, now)
+        if found is not None:
+            adds += found
+            moved.append(agent)
+    return adds, moved
 
 
 def usage_state(agent: Agent) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -115,11 +116,11 @@ class InMemoryUnitOfWork:
         session = self._session
         written = session.written
         agents: InMemoryAgentRepository | None = self.__dict__.get("agents")
+        now = written[-1].at if written else (self._store.clock or SystemClock()).now()
         if self._store.daybook:
-            self._record_figures(written, agents)
+            self._record_figures(written, agents, now)
         events = self._events()
         if written or agents is not None or session.changed_queues:
-            now = written[-1].at if written else (self._store.clock or SystemClock()).now()
             session.pending_events += events_of(
                 written, self.tickets.get, agents.changed() if agents is not None else (),
                 session.changed_queues, now)
@@ -134,15 +135,12 @@ class InMemoryUnitOfWork:
             observer.committed(written)
 
     def _record_figures(self, written: list[HistoryEntry],
-                        agents: InMemoryAgentRepository | None) -> None:
+                        agents: InMemoryAgentRepository | None, now: datetime) -> None:
         """As the SQL unit of work: the day's figures from what it wrote and changed."""
-        now = written[-1].at if written else (self._store.clock or SystemClock()).now()
-        adds = [a for e in written for a in daybook.of_entry(e, self.tickets.get(e.ticket_id))]
-        for agent in agents.held() if agents is not None else ():
-            moved = daybook.account(agent, now)
-            if moved is not None:
-                adds += moved
-                self.agents.save(agent)
+        adds, moved = daybook.of_commit(written, self.tickets.get,
+                                        agents.held() if agents is not None else (), now)
+        for agent in moved:
+            self.agents.save(agent)
         if adds:
             self.daybook.add(adds)
 

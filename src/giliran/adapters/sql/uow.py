@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -144,8 +145,10 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._conn is not None
         self._history.flush()
-        self._record_figures()
-        self._record_events()
+        entries = self._history.written
+        now = entries[-1].at if entries else (self._clock or SystemClock()).now()
+        self._record_figures(now)
+        self._record_events(now)
         # Events wake every process when they commit (PostgreSQL; SQLite's pollers poll).
         self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
         self._conn.commit()
@@ -153,25 +156,20 @@ class SqlUnitOfWork:
         if written:
             notify(self._observers, written)
 
-    def _record_figures(self) -> None:
+    def _record_figures(self, now: datetime) -> None:
         """The day's figures this unit of work changed (domain/daybook.py), in the same
         transaction: what its history says, and the agents whose presence or load moved."""
-        entries = self._history.written
-        now = entries[-1].at if entries else (self._clock or SystemClock()).now()
-        adds = [a for e in entries for a in daybook.of_entry(e, self.tickets.get(e.ticket_id))]
-        for agent in self._agents.held():
-            moved = daybook.account(agent, now)
-            if moved is not None:
-                adds += moved
-                self._agents.save(agent)
+        adds, moved = daybook.of_commit(self._history.written, self.tickets.get,
+                                        self._agents.held(), now)
+        for agent in moved:
+            self._agents.save(agent)
         self._daybook.add(adds)
         self._daybook.flush()
 
-    def _record_events(self) -> None:
+    def _record_events(self, now: datetime) -> None:
         """The events of this unit of work, from what it wrote and changed, in the same
         transaction (so they are never lost, and their ids follow commit order)."""
         entries = self._history.written
-        now = entries[-1].at if entries else (self._clock or SystemClock()).now()
         for event in events_of(entries, self.tickets.get, self._agents.changed(),
                                self._queues.changed, now):
             self._events.append(event)
