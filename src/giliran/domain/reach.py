@@ -25,7 +25,8 @@ class NoWayIn(StrEnum):
 
 def no_way_in(queue: Queue, members: int, receiving: int) -> NoWayIn | None:
     """`members`: active agents who serve the queue; `receiving`: those of them who take
-    tickets automatically (online or not: an offline agent comes back)."""
+    tickets automatically (online or not: an offline agent comes back), read only when the
+    queue's pick-ups are off."""
     if members <= 0:
         return NoWayIn.NO_MEMBERS
     if queue.pickup is PickupPolicy.OFF and receiving <= 0:

@@ -58,8 +58,11 @@ def reconsider(uow: UnitOfWork, names: Iterable[str], now: datetime) -> int:
 
 
 def closed(uow: UnitOfWork, queue: Queue) -> NoWayIn | None:
+    """Why the queue has no way in, if it has none. Intake asks this for every ticket that
+    found nobody, so the second count is made only where it can matter (pick-ups off)."""
     members = uow.agents.count_members(queue.name, frozenset(), opted_in=False)
-    receiving = uow.agents.count_members(queue.name, frozenset()) if members else 0
+    receiving = (uow.agents.count_members(queue.name, frozenset())
+                 if members and queue.pickup is PickupPolicy.OFF else 0)
     return reach.no_way_in(queue, members, receiving)
 
 
