@@ -137,8 +137,9 @@ def workload(ctx: Context, who: Principal) -> Workload:
         held = _held_by_agent(uow.tickets.held_counts())
         flagged = list(uow.tickets.search(TicketFilter(flagged=True, limit=FLAGGED_SHOWN)))
         day = floor_day.read_day(uow, now)
-        levels = floor_day.queue_levels(uow, queues, day, depths, now)
-        oldest = {q.name: uow.tickets.oldest_queued_at(q.name) for q in queues}
+        queued = floor_day.queued_times(uow, queues)
+        levels = floor_day.queue_levels(uow, queues, day, depths, queued, now)
+        oldest = {name: times[0] if times else None for name, times in queued.items()}
         figures = [_figures(ctx, uow, q, agents, held, depths, flags, oldest[q.name],
                             levels[q.name]) for q in queues]
         per_agent = floor_day.agents_today(uow, agents, day, now)

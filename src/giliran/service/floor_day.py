@@ -43,14 +43,20 @@ def read_day(uow: UnitOfWork, now: datetime) -> Day:
     return uow.daybook.day(daybook.day_of(now))
 
 
+def queued_times(uow: UnitOfWork, queues: Sequence[Queue]) -> dict[str, list[datetime]]:
+    """When each queue's waiting tickets entered it, the longest waiting first (at most
+    WAITING_READ a queue): the live part of the waits, and each queue's oldest."""
+    return {q.name: uow.tickets.queued_times(q.name, WAITING_READ) for q in queues}
+
+
 def queue_levels(uow: UnitOfWork, queues: Sequence[Queue], day: Day, depths: dict[str, int],
-                 now: datetime) -> dict[str, ServiceLevel]:
+                 queued: dict[str, list[datetime]], now: datetime) -> dict[str, ServiceLevel]:
     """Each queue's service level since midnight (UTC), as of `now`."""
     midnight = daybook.midnight(daybook.day_of(now), now)
     found = {}
     for q in queues:
         subject = queue_subject(q.name)
-        live = waiting_ages(uow, q.name, depths.get(q.name, 0), now)
+        live = waiting_ages(queued[q.name], depths.get(q.name, 0), now)
         late = uow.tickets.count_unanswered(
             q.name, midnight, now - timedelta(seconds=q.service_level_seconds))
         found[q.name] = ServiceLevel(
@@ -60,9 +66,9 @@ def queue_levels(uow: UnitOfWork, queues: Sequence[Queue], day: Day, depths: dic
     return found
 
 
-def waiting_ages(uow: UnitOfWork, queue: str, waiting: int, now: datetime) -> Histogram:
-    """The ages of the tickets waiting in `queue` now (`waiting` of them)."""
-    since = uow.tickets.queued_times(queue, WAITING_READ)
+def waiting_ages(since: list[datetime], waiting: int, now: datetime) -> Histogram:
+    """The ages of a queue's `waiting` tickets now, from when the longest waiting of them
+    entered it (`since`, oldest first)."""
     ages = Histogram.of((now - at).total_seconds() for at in since)
     if since and waiting > len(since):
         ages.add((now - since[-1]).total_seconds(), waiting - len(since))

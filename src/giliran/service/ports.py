@@ -140,9 +140,6 @@ class TicketRepository(Protocol):
     def orphans(self, limit: int) -> list[Ticket]:
         """Active tickets held by nobody, by an unknown agent or by a deactivated one."""
         ...
-    def oldest_queued_at(self, queue: str) -> datetime | None:
-        """When the queued ticket of `queue` that has waited longest entered the queue."""
-        ...
     def queued_times(self, queue: str, limit: int) -> list[datetime]:
         """When the queued tickets of `queue` entered the queue, the longest waiting first."""
         ...

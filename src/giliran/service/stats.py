@@ -30,7 +30,7 @@ from giliran.domain.model import HistoryEntry, Queue, Reason, TicketFlag
 from giliran.domain.service_level import ServiceLevel, service_level
 from giliran.domain.service_level import queue_stays as ticket_stays
 from giliran.service.context import Context, Principal, Role
-from giliran.service.floor_day import waiting_ages
+from giliran.service.floor_day import queued_times, waiting_ages
 from giliran.service.ports import HistoryFilter, UnitOfWork
 from giliran.service.utilization import Share, replay
 
@@ -138,12 +138,13 @@ def replayed_levels(uow: UnitOfWork, queues: Sequence[Queue], entries: Sequence[
         per_queue.setdefault(queue_of.get(ticket_id, ""), []).append(history)
     live = until >= now
     depths = uow.tickets.depths() if live else {}
+    queued = queued_times(uow, queues) if live else {}
     found = {}
     for q in queues:
         level = service_level(per_queue[q.name], q.service_level_seconds, since, until,
                               open_stays=not live)
         if live:
-            waiting = waiting_ages(uow, q.name, depths.get(q.name, 0), now)
+            waiting = waiting_ages(queued[q.name], depths.get(q.name, 0), now)
             level = replace(level, waits=level.waits.merged(waiting), waiting=waiting.count)
         found[q.name] = level
     return found

@@ -183,10 +183,6 @@ class InMemoryTicketRepository:
                                             else (assigned, working + 1))
         return found
 
-    def oldest_queued_at(self, queue: str) -> datetime | None:
-        return min((t.queued_at for t in self._queued_of(queue) if t.queued_at is not None),
-                   default=None)
-
     # Held tickets.
     def _active(self) -> Iterator[Ticket]:
         tickets = self._s.tickets

@@ -86,8 +86,6 @@ _ORPHANS = (
     .where(t.HELD, or_(_HOLDER.c.id.is_(None), _HOLDER.c.active.is_(False)))
     .order_by(t.tickets.c.id).limit(bindparam("limit"))
 )
-_OLDEST_QUEUED = select(func.min(t.tickets.c.queued_at)).where(
-    t.QUEUED, t.tickets.c.queue == bindparam("queue"))
 # The figures of the floor, each from an index (see tables.py) or the kept depths.
 _QUEUED_TIMES = (select(t.tickets.c.queued_at).where(t.QUEUED, _IN_QUEUE)
                  .order_by(t.tickets.c.queued_at).limit(bindparam("limit")))
@@ -234,11 +232,6 @@ class SqlTicketRepository:
     def orphans(self, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_ORPHANS, {"limit": limit})
         return [self._load(r) for r in rows]
-
-    def oldest_queued_at(self, queue: str) -> datetime | None:
-        found: datetime | None = self._conn.execute(
-            _OLDEST_QUEUED, {"queue": queue}).scalar_one_or_none()
-        return found
 
     def queued_times(self, queue: str, limit: int) -> list[datetime]:
         rows = self._conn.execute(_QUEUED_TIMES, {"queue": queue, "limit": limit})
