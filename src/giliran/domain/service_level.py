@@ -78,13 +78,19 @@ def share(within: int, counted: int) -> float | None:
     return round(within / counted, 4) if counted else None
 
 
-def share_of(first_responses: Sequence[float], unanswered: Sequence[float],
-             target_seconds: float) -> float | None:
-    """The same from exact seconds (the simulator's, the What-if's record of the desk): each
-    answered ticket's first response, and how long each unanswered one has waited so far."""
+def tally(first_responses: Sequence[float], unanswered: Sequence[float],
+          target_seconds: float) -> tuple[int, int]:
+    """From exact seconds (the simulator's, the What-if's record of the desk): answered within
+    the target, and the share's denominator (answered, or late), given each answered ticket's
+    first response and how long each unanswered one has waited so far."""
     within = sum(seconds <= target_seconds for seconds in first_responses)
     late = sum(past_target(age, target_seconds) for age in unanswered)
-    return share(within, len(first_responses) + late)
+    return within, len(first_responses) + late
+
+
+def share_of(first_responses: Sequence[float], unanswered: Sequence[float],
+             target_seconds: float) -> float | None:
+    return share(*tally(first_responses, unanswered, target_seconds))
 
 
 def is_late(arrived: datetime, answered: datetime | None, target_seconds: float,

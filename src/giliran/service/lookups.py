@@ -1,12 +1,17 @@
-"""Loading what a use case names, or saying clearly that it does not exist."""
+"""Loading what a use case names, or saying clearly that it does not exist; and a period's
+history entries of one kind, however many."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
-from giliran.domain.model import Agent, Queue, Ticket
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
 from giliran.domain.notices import Notice
-from giliran.service.ports import UnitOfWork
+from giliran.service.ports import HistoryFilter, UnitOfWork
+
+HISTORY_PAGE = 5_000
 
 
 def agent_or_404(uow: UnitOfWork, agent_id: int | None) -> Agent:
@@ -57,3 +62,17 @@ def notice_or_404(uow: UnitOfWork, notice_id: int) -> Notice:
     if notice is None:
         raise NotFound(f"no notice with id {notice_id}")
     return notice
+
+
+def history_between(uow: UnitOfWork, event: str, since: datetime,
+                    until: datetime) -> list[HistoryEntry]:
+    """Every entry of `event` in [since, until), read in pages by id."""
+    found: list[HistoryEntry] = []
+    after = 0
+    while True:
+        page = uow.history.search(HistoryFilter(event=event, since=since, until=until,
+                                                after_id=after, limit=HISTORY_PAGE))
+        found += page
+        if len(page) < HISTORY_PAGE:
+            return found
+        after = page[-1].id

@@ -3,7 +3,7 @@ simulated ones ("as it is", "with the change"), so a supervisor sees how far the
 the record before trusting it.
 
 Each figure has one definition, shared with the dashboard and the simulator:
-- within_target: domain/service_level.share_of (answered within the target over answered plus
+- within_target: domain/service_level.tally (answered within the target over answered plus
   those unanswered past it), each ticket against its queue's target;
 - wait_mean / wait_p90: arrival to the first accept (the simulator's "wait until accepted"),
   the p90 counting the unanswered with their age at the period's end;
@@ -17,42 +17,36 @@ from __future__ import annotations
 from datetime import datetime
 from statistics import fmean
 
-from giliran.domain.model import HistoryEntry
-from giliran.domain.service_level import past_target, percentile, share
+from giliran.domain.service_level import percentile, share, tally
 from giliran.service.context import Context, Principal
-from giliran.service.ports import HistoryFilter, UnitOfWork
+from giliran.service.lookups import history_between
 from giliran.service.stats import stats
-
-PAGE = 5_000
 
 
 def recorded(ctx: Context, who: Principal, since: datetime,
              until: datetime) -> dict[str, float | None]:
     s = stats(ctx, who, since, until)
     with ctx.uow(write=False) as uow:
-        created = _created(uow, since, until)
+        created = history_between(uow, "created", since, until)
         tickets = uow.tickets.many({e.ticket_id for e in created})
-        targets = {q.name: q.service_level_seconds for q in uow.queues.all()}
-        flagged = {e.ticket_id for e in uow.history.search(HistoryFilter(
-            event="flagged", since=since, until=until, limit=10**9))}
-    answered: list[float] = []
-    unanswered: list[float] = []
-    within = late = 0
+        queues = uow.queues.all()
+        flagged = {e.ticket_id for e in history_between(uow, "flagged", since, until)}
+    answered: dict[str, list[float]] = {q.name: [] for q in queues}
+    unanswered: dict[str, list[float]] = {q.name: [] for q in queues}
     for t in tickets:
-        target = targets.get(t.queue, 300)
         if t.answered_at is not None and t.answered_at < until:
-            seconds = (t.answered_at - t.created_at).total_seconds()
-            answered.append(seconds)
-            within += seconds <= target
+            answered.setdefault(t.queue, []).append((t.answered_at - t.created_at).total_seconds())
         else:
-            age = (until - t.created_at).total_seconds()
-            unanswered.append(age)
-            late += past_target(age, target)
+            unanswered.setdefault(t.queue, []).append((until - t.created_at).total_seconds())
+    # Each queue against its own target, as the dashboard's service levels.
+    tallies = [tally(answered[q.name], unanswered[q.name], q.service_level_seconds)
+               for q in queues]
+    waits = [w for found in answered.values() for w in found]
     return {
         "tickets": float(len(tickets)),
-        "within_target": share(within, len(answered) + late),
-        "wait_mean": fmean(answered) if answered else None,
-        "wait_p90": percentile(answered + unanswered, 0.9),
+        "within_target": share(sum(w for w, _ in tallies), sum(c for _, c in tallies)),
+        "wait_mean": fmean(waits) if waits else None,
+        "wait_p90": percentile(waits + [a for found in unanswered.values() for a in found], 0.9),
         "assign_mean": s.assignment_time.mean,
         "utilization": s.floor.utilization,
         "fairness_gini": s.gini,
@@ -60,15 +54,3 @@ def recorded(ctx: Context, who: Principal, since: datetime,
         "flagged": float(sum(t.id in flagged for t in tickets)),
         "orphans": float(s.orphans_requeued),
     }
-
-
-def _created(uow: UnitOfWork, since: datetime, until: datetime) -> list[HistoryEntry]:
-    found: list[HistoryEntry] = []
-    after = 0
-    while True:
-        page = uow.history.search(HistoryFilter(
-            event="created", since=since, until=until, after_id=after, limit=PAGE))
-        found += page
-        if len(page) < PAGE:
-            return found
-        after = page[-1].id

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from giliran.domain.model import HistoryEntry, Presence
-from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
+from giliran.service.lookups import history_between
+from giliran.service.ports import UnitOfWorkFactory
 from giliran.simulation.scenario import (
     AgentGroup,
     Handling,
@@ -26,7 +27,6 @@ from giliran.simulation.scenario import (
 )
 from giliran.simulation.traffic import Replayed
 
-PAGE = 5_000
 SHORTEST_WORK = 1.0  # seconds: a ticket closed at once still took some time
 
 
@@ -44,7 +44,7 @@ def from_history(uow_factory: UnitOfWorkFactory, since: datetime, until: datetim
     if until <= since:
         raise ScenarioError("the period's end must come after its start")
     with uow_factory(write=False) as uow:
-        created = _entries(uow, "created", since, until)
+        created = history_between(uow, "created", since, until)
         tickets = {t.id: t for t in uow.tickets.many({e.ticket_id for e in created})}
         lives = uow.history.for_tickets(sorted(tickets))
         agents = [a for a in uow.agents.all() if a.active]
@@ -78,18 +78,6 @@ def from_history(uow_factory: UnitOfWorkFactory, since: datetime, until: datetim
         policies=policies or [Policy(name="as it is")],
     )
     return Desk(scenario, arrivals)
-
-
-def _entries(uow: Any, event: str, since: datetime, until: datetime) -> list[HistoryEntry]:
-    found: list[HistoryEntry] = []
-    after = 0
-    while True:
-        page = uow.history.search(HistoryFilter(event=event, since=since, until=until,
-                                                after_id=after, limit=PAGE))
-        found += page
-        if len(page) < PAGE:
-            return found
-        after = page[-1].id
 
 
 def _timings(lives: dict[int, list[HistoryEntry]]
