@@ -272,11 +272,6 @@ class Ticket:
             self.effective_priority = self.priority
 
     @property
-    def aged(self) -> bool:
-        """Served above the priority it was asked for."""
-        return self.effective_priority > self.priority
-
-    @property
     def dispatchable(self) -> bool:
         return self.status is TicketStatus.QUEUED and self.auto_dispatch
 

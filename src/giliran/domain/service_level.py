@@ -163,39 +163,6 @@ def waiting_at(entries: Sequence[HistoryEntry], until: datetime) -> float | None
     return None if entered is None else (until - entered).total_seconds()
 
 
-@dataclass(frozen=True)
-class AgentTimes:
-    responses: list[float]  # its assignment to its accept (seconds)
-    handling: list[float]  # its accept to completion (seconds)
-
-
-def agent_times(entries: Iterable[HistoryEntry]) -> dict[int, AgentTimes]:
-    """Per agent, from the history of a period in the order written: how long it took to
-    take each ticket on, and to finish it."""
-    assigned: dict[tuple[int, int], datetime] = {}
-    accepted: dict[tuple[int, int], datetime] = {}
-    found: dict[int, AgentTimes] = {}
-    for e in entries:
-        if e.event == "assigned" and e.to_agent_id is not None:
-            assigned[(e.ticket_id, e.to_agent_id)] = e.at
-        elif e.event == "accepted" and e.to_agent_id is not None:
-            key = (e.ticket_id, e.to_agent_id)
-            accepted[key] = e.at
-            if key in assigned:
-                times = found.setdefault(e.to_agent_id, AgentTimes([], []))
-                times.responses.append((e.at - assigned.pop(key)).total_seconds())
-        elif e.event == "completed" and e.from_agent_id is not None:
-            key = (e.ticket_id, e.from_agent_id)
-            if key in accepted:
-                times = found.setdefault(e.from_agent_id, AgentTimes([], []))
-                times.handling.append((e.at - accepted.pop(key)).total_seconds())
-    return found
-
-
-def median(values: Sequence[float]) -> float | None:
-    return percentile(values, 0.5)
-
-
 def percentile(values: Sequence[float], q: float) -> float | None:
     """Nearest rank."""
     if not values:

@@ -21,7 +21,6 @@ const TOKEN_KEY = "giliran.adminToken";
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
 const floor = { token: null, workload: null, agents: [], queues: [], tickets: [] };
-let latest = 0;
 let conversation = null;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
@@ -64,13 +63,11 @@ const periodSoon = atMostEvery(oneAtATime(() => showPeriod()), 60000);
 const auditSoonish = debounce(() => auditSoon(), 500);
 
 async function refresh() {
-  const mine = ++latest;
   const get = (path) => api(floor.token, "GET", path);
   try {
     const [workload, agents, queues] = await Promise.all([
       get("/workload"), get("/agents"), get("/queues"), showTickets(),
     ]);
-    if (mine !== latest) return;
     Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
     showFigures();
     keepFocus($("workload"), showWorkload);

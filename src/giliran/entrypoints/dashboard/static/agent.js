@@ -13,7 +13,6 @@ const SOUND_KEY = "giliran.sound";
 
 let token = null;
 let me = null;
-let latest = 0;  // the newest refresh; an older answer arriving late is dropped
 let audio = null;
 let conversation = null;
 let full = false;  // no room: pick-ups are refused, so their buttons are off
@@ -35,14 +34,12 @@ const refreshOnce = oneAtATime(() => refresh());
 const refreshSoon = debounce(refreshOnce, 150);
 
 async function refresh() {
-  const mine = ++latest;
   try {
     const [agent, queue, available] = await Promise.all([
       api(token, "GET", "/agent/me"),
       api(token, "GET", "/agent/my-queue"),
       api(token, "GET", "/agent/available?limit=20"),
     ]);
-    if (mine !== latest) return;
     me = agent;
     clock.sync(queue.server_time);
     showMe(queue);
