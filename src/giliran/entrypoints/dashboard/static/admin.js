@@ -240,6 +240,12 @@ function showWorkload() {
       full.textContent = t("admin.full");
       active.append(" ", full);
     }
+    if (a.last_assigned_at) {  // beside the load, where the presence cell has no room left
+      const last = document.createElement("span");
+      last.className = "meta last-assigned";
+      last.textContent = t("admin.last_assigned", { ago: ago(a.last_assigned_at) });
+      active.append(last);
+    }
     const actions = document.createElement("td");
     actions.append(button(t("admin.agent_settings"), t("admin.agent_settings_for", { name: a.name }),
                           "agent-settings", a.id));
@@ -262,7 +268,6 @@ function showWorkload() {
     seen.textContent = [
       a.presence_since ? t("admin.presence_since", { ago: ago(a.presence_since) }) : "",
       a.last_seen_at ? t("admin.last_seen", { ago: ago(a.last_seen_at) }) : "",
-      a.last_assigned_at ? t("admin.last_assigned", { ago: ago(a.last_assigned_at) }) : "",
       firstPause ? t("admin.away_reason", { count: firstPause.missed_in_row }) : "",
     ].filter(Boolean).join(" · ");
     presenceCell.append(seen);
