@@ -97,8 +97,9 @@ def _operation(path: str, method: str, op: dict[str, Any], roles: list[str] | No
     lines.append(f"- Auth: {who}")
     for param in op.get("parameters", []):
         need = "required" if param.get("required") else "optional"
+        about = " ".join(param.get("description", "").split())
         lines.append(f"- Parameter `{param['name']}` ({param['in']}, {need}): "
-                     f"{_type(param.get('schema', {}))}")
+                     f"{_type(param.get('schema', {}))}" + (f". {about}" if about else ""))
     body = op.get("requestBody", {}).get("content", {})
     for media, content in body.items():
         lines.append(f"- Request body ({media}): {_type(content.get('schema', {}))}")
