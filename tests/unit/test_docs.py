@@ -58,3 +58,20 @@ def anchors(page: Path) -> set[str]:
             slug = f"{base}-{n}"
         found.add(slug)
     return found
+
+
+def test_the_docs_command_writes_and_checks(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from giliran.entrypoints.cli import app
+
+    runner = CliRunner()
+    wrote = runner.invoke(app, ["docs", "--out", str(tmp_path)])
+    assert wrote.exit_code == 0, wrote.output
+    for name in ("api.md", "configuration.md"):
+        assert (tmp_path / name).read_text() == (ROOT / "docs" / name).read_text()
+    assert runner.invoke(app, ["docs", "--out", str(tmp_path), "--check"]).exit_code == 0
+    (tmp_path / "api.md").write_text("edited by hand\n")
+    stale = runner.invoke(app, ["docs", "--out", str(tmp_path), "--check"])
+    assert stale.exit_code == 1
+    assert "api.md is out of date: run make docs" in stale.stderr
