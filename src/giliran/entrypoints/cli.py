@@ -19,6 +19,7 @@ from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import DatabaseUrlError, connect
 from giliran.config import Settings
 from giliran.entrypoints.cli_simulate import simulate_command
+from giliran.entrypoints.reference import docs_command
 
 if TYPE_CHECKING:
     from giliran.bootstrap import Container
@@ -406,27 +407,7 @@ def link_code(agent_id: int) -> None:
 
 
 app.command("simulate")(simulate_command)
-
-
-@app.command("docs")
-def docs(
-    out_dir: Annotated[Path, typer.Option("--out", help="The folder to write into.")
-                       ] = Path("docs"),
-    check: Annotated[bool, typer.Option(help="Write nothing; exit 1 if a file differs.")] = False,
-) -> None:
-    """Write docs/api.md and docs/configuration.md from the code (the OpenAPI document and the
-    settings), so the references never drift from what the server does."""
-    from giliran.entrypoints.api.app import create_app
-    from giliran.entrypoints.reference import render_all, write_all
-
-    if check:
-        stale = [name for name, text in render_all(create_app()).items()
-                 if not (out_dir / name).exists() or (out_dir / name).read_text() != text]
-        for name in stale:
-            err.print(f"{out_dir / name} is out of date: run make docs")
-        raise typer.Exit(1 if stale else 0)
-    for path in write_all(create_app(), out_dir):
-        out.print(f"wrote {path}")
+app.command("docs")(docs_command)
 
 
 @app.command()
