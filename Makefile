@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: install run test lint lock bench smoke-deploy clean
+.PHONY: install run test lint lock bench smoke-deploy docs clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,6 +40,11 @@ lock: install
 # largest floor: make bench BENCH_ARGS="--sizes small,large".
 bench: install
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+# The references generated from the code: docs/api.md (the OpenAPI document) and
+# docs/configuration.md (Settings). A test fails when the committed files differ.
+docs: install
+	$(BIN)/giliran docs --out docs
 
 # giliran as deploy/ describes it (a throw-away PostgreSQL, Debian's nginx unprivileged, two
 # replicas on loopback) under a mixed load with each replica SIGKILLed and restarted; checks

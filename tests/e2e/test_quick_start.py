@@ -24,7 +24,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def quick_start_block() -> str:
     """The first `sh` block after "Then, in another terminal" in the Quick start."""
     text = README.read_text()
-    section = text[text.index("## Quick start"):text.index("## Deployment")]
+    start = text.index("## Quick start")
+    end = text.find("\n## ", start + 1)
+    section = text[start:end if end > 0 else len(text)]
     after = section[section.index("Then, in another terminal"):]
     found = re.search(r"```sh\n(.*?)```", after, re.S)
     assert found is not None, "the Quick start has no curl block"

@@ -19,6 +19,7 @@ from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import DatabaseUrlError, connect
 from giliran.config import Settings
 from giliran.entrypoints.cli_simulate import simulate_command
+from giliran.entrypoints.reference import docs_command
 
 if TYPE_CHECKING:
     from giliran.bootstrap import Container
@@ -406,6 +407,7 @@ def link_code(agent_id: int) -> None:
 
 
 app.command("simulate")(simulate_command)
+app.command("docs")(docs_command)
 
 
 @app.command()

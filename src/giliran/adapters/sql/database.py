@@ -31,7 +31,7 @@ class DatabaseUrlError(GiliranError):
 
 def normalize_url(raw: str) -> URL:
     """Accept URLs as users write them and choose the driver: stdlib sqlite3 for SQLite and
-    psycopg 3 for PostgreSQL (see README, "Storage design", for why synchronous drivers)."""
+    psycopg 3 for PostgreSQL (see docs/design.md, "Storage design", for why synchronous drivers)."""
     try:
         url = make_url(raw)
     except Exception as exc:

@@ -35,7 +35,7 @@ NO_STORE = (b"cache-control", b"no-store")
 
 @dataclass(frozen=True)
 class EdgeLimits:
-    """Per worker process. README ("Limits") says what each one defends against."""
+    """Per worker process. docs/operations.md ("Limits") says what each one defends against."""
 
     max_body_bytes: int = 1_000_000
     body_timeout_seconds: float = 30.0
