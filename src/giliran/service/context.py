@@ -53,6 +53,9 @@ class Context:
     # access token), and the approved WhatsApp template ("name:language") that re-opens a
     # conversation after the 24-hour window, if one is configured.
     sending: frozenset[str] = frozenset()
+    # The channels whose customers are told that their ticket is resolved (the channel's
+    # `tells_resolved`, read from the registry by bootstrap).
+    tells_resolved: frozenset[str] = frozenset()
     whatsapp_template: str | None = None
     # Where outgoing webhooks may go (bootstrap wires the real check; in-memory tests take
     # any destination).
