@@ -2,10 +2,11 @@
 (the rate limit, the refusals, the JSON answer) and leaves the channel's wire format, its
 signature and its use cases to the channel (`giliran.channels`).
 
-`/webhooks/{channel}` is the route; `/webhooks/whatsapp` and `/webhooks/telegram`, the paths
-Meta and Telegram are configured with, are documented as before and served by the same
-handler. An unknown channel is 404 `unknown_channel`; GET is the channel's verification
-handshake, 405 for a channel that has none.
+`/channels/{channel}/webhook` is the route; `/webhooks/whatsapp` and `/webhooks/telegram`, the
+paths Meta and Telegram are configured with, are documented as before and served by the same
+handler. (Not `/webhooks/{channel}`: `/webhooks/{webhook_id}` is an outgoing webhook, and
+OpenAPI forbids two templates of one shape.) An unknown channel is 404 `unknown_channel`; GET
+is the channel's verification handshake, 405 for a channel that has none.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from giliran.bootstrap import Container
 from giliran.channels import registry
 from giliran.channels.port import Reception, Refusal
 from giliran.domain import errors as e
 from giliran.entrypoints.api.deps import ApiRoute
-from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.errors import error_body, refusals
 from giliran.entrypoints.api.openapi import BODY_KEY
 from giliran.entrypoints.api.throttle import Throttle
 
@@ -38,7 +38,10 @@ async def handshake(request: Request, name: str) -> Response:
     await throttle.webhook_call(request)
     channel = registry.find(name)
     if not channel.has_handshake:
-        raise StarletteHTTPException(405, headers={"Allow": "POST"})
+        # Answered here: the error handler would name the methods of the path template,
+        # and this channel takes only POST.
+        return JSONResponse(error_body("method_not_allowed", "the channel has no verification "
+                                       "handshake"), status_code=405, headers={"Allow": "POST"})
     container: Container = request.app.state.container
     answer = channel.handshake(container.settings, request.query_params)
     if isinstance(answer, Refusal):
@@ -96,7 +99,7 @@ async def telegram_update(request: Request) -> Response:
     return await receive(request, "telegram")
 
 
-@router.get("/webhooks/{channel}", tags=["channels"], response_class=PlainTextResponse,
+@router.get("/channels/{channel}/webhook", tags=["channels"], response_class=PlainTextResponse,
             responses=NO_HANDSHAKE,
             openapi_extra=refusals(e.UnknownChannel, e.Forbidden, e.TooManyRequests))
 async def channel_handshake(channel: str, request: Request) -> Response:
@@ -105,7 +108,7 @@ async def channel_handshake(channel: str, request: Request) -> Response:
     return await handshake(request, channel)
 
 
-@router.post("/webhooks/{channel}", tags=["channels"],
+@router.post("/channels/{channel}/webhook", tags=["channels"],
              openapi_extra={**refusals(*RECEIVE_REFUSALS), BODY_KEY: True})
 async def channel_webhook(channel: str, request: Request) -> Response:
     """What the channel POSTs (its messages, its reports on what giliran sent), checked with
