@@ -21,7 +21,10 @@ from typing import Any, Protocol
 from giliran.adapters.channel import ChannelClient as ChannelClient
 from giliran.adapters.channel import Media as Media
 from giliran.config import Settings
+from giliran.domain.conversation import Receipt
 from giliran.domain.errors import GiliranError
+from giliran.service.channels import Edit, Incoming
+from giliran.service.chat import ButtonPress, ChatMessage
 from giliran.service.context import Context
 
 # How a channel runs a use case: on the server's writer path (`Runner.write`).
@@ -38,11 +41,16 @@ class Refusal:
     guessed: bool = False
 
 
+# A webhook's contents in the service layer's shapes: a customer's message (or its edit), a
+# report on what giliran sent, what a bot's chat said or pressed.
+Item = Incoming | Edit | Receipt | ChatMessage | ButtonPress
+
+
 @dataclass
 class Delivery:
-    """What one webhook call holds, in the service layer's shapes."""
+    """What one webhook call holds."""
 
-    items: list[Any] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # why, for the log
 
 

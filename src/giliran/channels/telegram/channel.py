@@ -24,6 +24,7 @@ from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM
 from giliran.domain.errors import BadSecret, Forbidden, MalformedRequest, NotConfigured
 from giliran.domain.text import unstorable_at
+from giliran.service.chat import ButtonPress, ChatMessage
 
 log = logging.getLogger("giliran.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -84,7 +85,7 @@ class Telegram:
         assert isinstance(bot, TelegramBot)  # authenticate refuses while there is no bot
         handled = [await handle(reception.ctx, bot, reception.run_write, update,
                                 reception.settings.telegram_queue)
-                   for update in delivery.items]
+                   for update in delivery.items if isinstance(update, ChatMessage | ButtonPress)]
         return {"handled": all(handled)}
 
     def background(self, settings: Settings, reception: Reception,

@@ -11,7 +11,7 @@ is the channel's verification handshake, 405 for a channel that has none.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -46,7 +46,6 @@ async def handshake(request: Request, name: str) -> Response:
     answer = channel.handshake(container.settings, request.query_params)
     if isinstance(answer, Refusal):
         await _refuse(request, throttle, answer)
-    assert isinstance(answer, str)
     return PlainTextResponse(answer)
 
 
@@ -68,7 +67,7 @@ async def receive(request: Request, name: str) -> Response:
     return JSONResponse(answer)
 
 
-async def _refuse(request: Request, throttle: Throttle, refusal: Refusal) -> None:
+async def _refuse(request: Request, throttle: Throttle, refusal: Refusal) -> NoReturn:
     if refusal.guessed:
         await throttle.failed(request)
     raise refusal.error
