@@ -1,7 +1,8 @@
 """A channel is its package plus one registration line: a test's own channel ("pigeon"),
 registered here and nowhere else, gets the generic webhook route, opens tickets, and the
 server's own courier sends on it (the customer's acknowledgement, an agent's reply). A channel
-giliran does not have is a 404 with a stable code."""
+giliran does not have is a 404 with a stable code. WhatsApp and Telegram answer on the generic
+route as on the paths Meta and Telegram are configured with."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import bootstrap
 from giliran.channels import registry
 from giliran.channels.port import Background, Body, Delivery, Reception, Refusal, Wakes
+from giliran.channels.whatsapp.fake import delivery, signed
 from giliran.config import Settings
 from giliran.domain.errors import BadSecret, ChannelUnavailable, MalformedRequest
 from giliran.domain.notices import Notice
 from giliran.entrypoints.api.app import create_app
 from giliran.service import channels
 from giliran.service.notify import Sent
+from tests.support.desks import VERIFY_TOKEN, WHATSAPP_HOOK, Bot, Desk
 from tests.support.server import ADMIN_TOKEN
+from tests.support.whatsapp_samples import text
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 HOOK = "/api/v1/channels/pigeon/webhook"
@@ -161,3 +165,23 @@ def test_an_unknown_channel_is_a_404_with_a_stable_code(container: Any) -> None:
         # The test's channel is gone with its registration.
         gone = client.post(HOOK, content=b"{}", headers=KEY)
         assert (gone.status_code, gone.json()["error"]["code"]) == (404, "unknown_channel")
+
+
+def test_whatsapp_answers_on_the_generic_route_as_on_its_own(wa: Desk) -> None:
+    """Meta's handshake and a signed delivery, at /channels/whatsapp/webhook."""
+    hook = "/api/v1/channels/whatsapp/webhook"
+    shake = wa.client.get(hook, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
+                                        "hub.challenge": "1158201444"})
+    assert (shake.status_code, shake.text) == (200, "1158201444")
+    wrong = wa.client.get(hook, params={"hub.mode": "subscribe", "hub.verify_token": "guess"})
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (403, "forbidden")
+    raw, headers = signed(delivery(messages=[text("wamid.G1", "Halo", wa.now)]))
+    r = wa.client.post(hook, content=raw, headers=headers)
+    assert (r.status_code, r.json()["opened"]) == (200, 1)
+    again = wa.client.post(WHATSAPP_HOOK, content=raw, headers=headers)
+    assert again.json()["duplicate"] == 1  # the same message, through the old path
+
+
+def test_telegram_has_no_handshake(tg: Bot) -> None:
+    shake = tg.client.get("/api/v1/channels/telegram/webhook")
+    assert (shake.status_code, shake.headers["allow"]) == (405, "POST")
