@@ -1,7 +1,7 @@
 """How long an agent waits for the Telegram message of an assignment.
 
 A real `giliran serve` (SQLite; 1 and 2 workers; the default 1 s tick) talks to a fake Bot API
-server on loopback (tests/support/fake_telegram.py). One agent, linked and online, gets
+server on loopback (giliran/channels/telegram/fake.py). One agent, linked and online, gets
 tickets created one at a time through the API; for each, the time from sending the POST to the
 fake receiving the sendMessage is measured. With several workers the API request and the
 courier that sends the notice may be in different processes: then the notice waits for that
@@ -23,7 +23,7 @@ import httpx
 from _common import ADMIN_TOKEN, REPO, banner, giliran_server, median, percentile
 
 sys.path.insert(0, str(REPO))
-from tests.support.fake_telegram import FakeTelegram
+from giliran.channels.telegram.fake import FakeTelegram
 
 SECRET = "bench-telegram-secret-0123"
 CHAT = 4242

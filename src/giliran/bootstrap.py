@@ -14,10 +14,8 @@ from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.adapters.sql.wakeup import Listener, Wake
-from giliran.adapters.telegram import TelegramBot
-from giliran.adapters.whatsapp import WhatsAppCloud
+from giliran.channels import registry
 from giliran.config import Settings
-from giliran.domain.conversation import TELEGRAM, WHATSAPP
 from giliran.domain.model import Language
 from giliran.service.context import Context
 from giliran.service.ports import Clock, CommitObserver
@@ -66,8 +64,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         intake_tokens=tuple(t.get_secret_value() for t in settings.intake_tokens),
         rng=random.Random(settings.random_seed),
         presence_grace_seconds=settings.presence_grace_seconds,
-        sending=frozenset(name for name, on in ((TELEGRAM, settings.telegram_bot_token),
-                                                (WHATSAPP, settings.whatsapp_sends)) if on),
+        sending=registry.sending(settings),
+        tells_resolved=registry.telling_resolved(),
         whatsapp_template=settings.whatsapp_template,
         destinations=Destinations(settings.webhook_allow_private),
         default_language=Language(settings.default_language),
@@ -80,19 +78,3 @@ def media_cache(settings: Settings, clock: Clock) -> MediaCache:
     """Customers' files, kept on disk once fetched from their channel."""
     return MediaCache(settings.media_cache_path, settings.media_cache_max_bytes,
                       timedelta(days=settings.media_cache_days), clock)
-
-
-def telegram_bot(settings: Settings) -> TelegramBot | None:
-    """The Telegram client, when a bot token is configured."""
-    if settings.telegram_bot_token is None:
-        return None
-    return TelegramBot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
-
-
-def whatsapp_client(settings: Settings) -> WhatsAppCloud | None:
-    """The WhatsApp Cloud API client, when an access token and a sending number are set."""
-    if settings.whatsapp_access_token is None or not settings.whatsapp_phone_number_id:
-        return None
-    return WhatsAppCloud(settings.whatsapp_access_token.get_secret_value(),
-                         settings.whatsapp_api_url,
-                         default_from=next(iter(settings.whatsapp_phone_number_id)))

@@ -17,9 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Floor, serving
-from tests.support.e2e_server import API, wait_until
-from tests.support.fake_whatsapp import (
+from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
     APP_SECRET,
     PHONE_ID,
@@ -28,6 +26,8 @@ from tests.support.fake_whatsapp import (
     signed,
     status,
 )
+from tests.browser.conftest import Floor, serving
+from tests.support.e2e_server import API, wait_until
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 from tests.support.whatsapp_samples import BUDI, base, text
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from giliran.channels.telegram.fake import FakeTelegram
 from tests.browser.conftest import Floor, serving
 from tests.support.e2e_server import API, wait_until
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]

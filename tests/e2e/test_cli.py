@@ -189,7 +189,7 @@ def test_make_runs_token_file_keeps_the_admin_token_across_restarts(tmp_path: Pa
 
 
 def test_telegram_webhook_and_link_code_commands(tmp_path: Path) -> None:
-    from tests.support.fake_telegram import FakeTelegram
+    from giliran.channels.telegram.fake import FakeTelegram
 
     env = clean_env(tmp_path)
     with FakeTelegram() as fake:

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from giliran.channels.telegram.fake import FakeTelegram
 from tests.support.e2e_server import API, log_tail, logged_errors
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from giliran.channels.telegram.fake import FakeTelegram
 from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]

@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
-from tests.support.fake_whatsapp import (
+from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
     APP_SECRET,
     PHONE_ID,
@@ -21,6 +20,7 @@ from tests.support.fake_whatsapp import (
     delivery,
     signed,
 )
+from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
 from tests.support.server import ADMIN_TOKEN
 from tests.support.whatsapp_samples import BUDI, text
 

@@ -72,6 +72,8 @@ NOT_ADMIN_ONLY = {
     ("get", "/api/v1/webhooks/whatsapp"), ("post", "/api/v1/webhooks/whatsapp"),
     # Telegram calls this one, with the webhook's secret token in a header.
     ("post", "/api/v1/webhooks/telegram"),
+    # Any channel's webhook (those two among them), authenticated by the channel's own check.
+    ("get", "/api/v1/channels/{channel}/webhook"), ("post", "/api/v1/channels/{channel}/webhook"),
     ("post", "/api/v1/agent/telegram-code"),  # an agent links its own chat
     ("get", "/api/v1/agent/telegram"),
 }

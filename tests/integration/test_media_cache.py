@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from giliran.adapters.clock import FakeClock
+from giliran.channels.whatsapp.fake import delivery
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.support.desks import API, CUSTOMER, Bot, Desk, whatsapp_desk
-from tests.support.fake_whatsapp import delivery
 from tests.support.whatsapp_samples import base
 
 DAY = 24 * 3600

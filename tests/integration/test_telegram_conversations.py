@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from giliran.channels.telegram.fake import TOKEN
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.integration.test_telegram import tickets
 from tests.support.desks import AGENT_CHAT, API, CUSTOMER, SECRET, Bot
 from tests.support.desks import TELEGRAM_HOOK as HOOK
-from tests.support.fake_telegram import TOKEN
 
 OGG = b"OggS" + b"\x00voice" * 40
 

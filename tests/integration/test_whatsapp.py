@@ -11,12 +11,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from giliran.domain.events import EVENT_TYPES
-from giliran.service.timers import tick
-from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
-from tests.integration.test_event_stream import connect, next_of
-from tests.support.desks import API, VERIFY_TOKEN, WHATSAPP_HOOK, Desk
-from tests.support.fake_whatsapp import (
+from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
     APP_SECRET,
     PHONE_ID,
@@ -24,6 +19,11 @@ from tests.support.fake_whatsapp import (
     signed,
     status,
 )
+from giliran.domain.events import EVENT_TYPES
+from giliran.service.timers import tick
+from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
+from tests.integration.test_event_stream import connect, next_of
+from tests.support.desks import API, VERIFY_TOKEN, WHATSAPP_HOOK, Desk
 from tests.support.whatsapp_samples import BUDI, META_TEST_SAMPLE, text
 
 HOOK = WHATSAPP_HOOK

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.metrics import UNKNOWN_MESSAGES
+from giliran.channels.whatsapp.fake import ACCESS_TOKEN, delivery
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.integration.test_whatsapp import tickets
 from tests.support.desks import API, Desk
-from tests.support.fake_whatsapp import ACCESS_TOKEN, delivery
 from tests.support.whatsapp_samples import BUDI, every_kind, number_changed, text
 
 JPEG = b"\xff\xd8\xff\xe0" + b"giliran-test-photo" * 50 + b"\xff\xd9"

@@ -13,13 +13,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.adapters.telegram import TelegramBot
-from giliran.bootstrap import Container, bootstrap, whatsapp_client
-from giliran.config import Settings
-from giliran.entrypoints.api.app import create_app
-from giliran.entrypoints.courier import Courier
-from tests.support.fake_telegram import FakeTelegram
-from tests.support.fake_whatsapp import (
+from giliran.bootstrap import Container, bootstrap
+from giliran.channels import telegram, whatsapp
+from giliran.channels.telegram.fake import FakeTelegram
+from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
     APP_SECRET,
     PHONE_ID,
@@ -27,6 +24,9 @@ from tests.support.fake_whatsapp import (
     delivery,
     signed,
 )
+from giliran.config import Settings
+from giliran.entrypoints.api.app import create_app
+from giliran.entrypoints.courier import Courier
 from tests.support.server import ADMIN_TOKEN
 from tests.support.whatsapp_samples import BUDI, text
 
@@ -61,7 +61,8 @@ class Bot:
     def deliver(self) -> int:
         """One courier pass, as the server's loop runs it."""
         async def once() -> int:
-            bot = TelegramBot(self.fake.token, self.fake.url)
+            bot = telegram.CHANNEL.client(self.container.settings)
+            assert bot is not None
             await bot.start()
             try:
                 courier = Courier(self.container.ctx, {"telegram": bot}, _now, _now, 1.0,
@@ -132,7 +133,7 @@ class Desk:
     def deliver(self) -> int:
         """One courier pass, as the server's loop runs it."""
         async def once() -> int:
-            wa = whatsapp_client(self.container.settings)
+            wa = whatsapp.CHANNEL.client(self.container.settings)
             assert wa is not None
             try:
                 courier = Courier(self.container.ctx, {"whatsapp": wa}, _now, _now, 1.0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.support.loopback import Loopback, QuietHandler
+from giliran.channels.loopback import Loopback, QuietHandler
 
 
 @dataclass

@@ -17,6 +17,12 @@ class NotFound(GiliranError):
     code = "not_found"
 
 
+class UnknownChannel(NotFound):
+    """A webhook for a chat channel this build of giliran does not have."""
+
+    code = "unknown_channel"
+
+
 class Forbidden(GiliranError):
     code = "forbidden"
 

@@ -360,10 +360,10 @@ def telegram_webhook(
 
     from telegram.error import TelegramError
 
-    from giliran.bootstrap import telegram_bot
+    from giliran.channels import telegram
 
     settings = _settings()
-    bot = telegram_bot(settings)
+    bot = telegram.CHANNEL.client(settings)
     secret = settings.telegram_webhook_secret
     if bot is None or (secret is None and not delete) or (url is None) != delete:
         err.print("[red]needs GILIRAN_TELEGRAM_BOT_TOKEN and either a URL with "

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from giliran.domain.conversation import TELEGRAM
 from giliran.domain.errors import Forbidden, Unauthorized
 from giliran.domain.figures import DEFAULT_BAND
 from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
@@ -53,6 +54,10 @@ class Context:
     # access token), and the approved WhatsApp template ("name:language") that re-opens a
     # conversation after the 24-hour window, if one is configured.
     sending: frozenset[str] = frozenset()
+    # The channels whose customers are told that their ticket is resolved: bootstrap reads
+    # each channel's `tells_resolved` from the registry; the default keeps the contexts built
+    # by hand (the simulator, the contract tests) as they were.
+    tells_resolved: frozenset[str] = frozenset({TELEGRAM})
     whatsapp_template: str | None = None
     # Where outgoing webhooks may go (bootstrap wires the real check; in-memory tests take
     # any destination).

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from giliran.domain import delivery as d
 from giliran.domain.conversation import (
     SYSTEM_AUTHOR,
-    TELEGRAM,
     Customer,
     Direction,
     Message,
@@ -81,12 +80,14 @@ def tell_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: Cust
     return True
 
 
-def tell_customer_resolved(uow: UnitOfWork, now: datetime, ticket: Ticket) -> bool:
-    """A customer who wrote in on Telegram hears that their ticket is resolved, in the
-    language of their last message, in the transaction that completes it; their next message
-    opens a new ticket. WhatsApp customers hear only what agents write to them."""
+def tell_customer_resolved(uow: UnitOfWork, now: datetime, ticket: Ticket,
+                           channels: frozenset[str]) -> bool:
+    """A customer who wrote in on one of `channels` (those that tell, Telegram) hears that
+    their ticket is resolved, in the language of their last message, in the transaction that
+    completes it; their next message opens a new ticket. On other channels (WhatsApp),
+    customers hear only what agents write to them."""
     customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
-    if customer is None or customer.channel != TELEGRAM:
+    if customer is None or customer.channel not in channels:
         return False
     last = uow.messages.last_incoming(ticket.id)
     text = say(last.language if last is not None and last.language else "en",

@@ -202,7 +202,7 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         holder = _holder(uow, ticket, action="complete")
         entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
-        notify.tell_customer_resolved(uow, entry.at, ticket)
+        notify.tell_customer_resolved(uow, entry.at, ticket, ctx.tells_resolved)
         dispatch(ctx, uow, Reason.REFILL)
         uow.commit()
     return ticket

@@ -15,11 +15,11 @@ from urllib.parse import unquote_plus
 from fastapi import FastAPI
 
 import giliran
-from giliran.adapters.channel import ChannelClient
 from giliran.adapters.sql.wakeup import Wake
-from giliran.bootstrap import Container, bootstrap, media_cache, telegram_bot, whatsapp_client
+from giliran.bootstrap import Container, bootstrap, media_cache
+from giliran.channels import registry
+from giliran.channels.port import ChannelClient, Reception
 from giliran.config import Settings
-from giliran.domain.conversation import TELEGRAM, WHATSAPP
 from giliran.entrypoints.api import (
     docs,
     errors,
@@ -27,13 +27,13 @@ from giliran.entrypoints.api import (
     routes_agents,
     routes_audit,
     routes_audit_log,
+    routes_channels,
     routes_conversation,
     routes_floor,
     routes_simulation,
     routes_telegram,
     routes_tickets,
     routes_webhooks,
-    routes_whatsapp,
     ws,
 )
 from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
@@ -44,7 +44,6 @@ from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.courier import Courier
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
-from giliran.entrypoints.telegram import Poller
 
 
 def configure_logging(level: str) -> None:
@@ -99,7 +98,8 @@ class Background(Protocol):
 def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                 channels: dict[str, ChannelClient]) -> list[Background]:
     """The tasks every server process runs beside the API: webhook deliveries, the chat
-    channels' notices and replies (and Telegram polling), the timer pass, and (on
+    channels' notices and replies (and a channel's own task: Telegram polling), the timer
+    pass, and (on
     PostgreSQL) the listener that wakes the event hub and the senders when another process
     commits."""
     s = c.settings
@@ -110,15 +110,16 @@ def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                                  s.webhook_max_attempts, s.webhook_timeout_seconds,
                                  allow_private=s.webhook_allow_private))
     if s.outbox and channels:
-        attempts = {TELEGRAM: s.telegram_max_attempts, WHATSAPP: s.whatsapp_max_attempts}
+        attempts = {name: registry.find(name).max_attempts(s) for name in channels}
         app.state.courier = courier = Courier(c.ctx, channels, runner.write, runner.read,
                                               s.tick_seconds, attempts)
         senders.append(courier)
-        bot = app.state.telegram
-        if bot is not None and s.telegram_webhook_secret is None:
-            poller = Poller(c.ctx, bot, runner.write, s.telegram_queue, courier)
-            poller.start()
-            tasks.append(poller)
+        for name, client in channels.items():
+            task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client),
+                                                  courier)
+            if task is not None:
+                task.start()
+                tasks.append(task)
     for sender in senders:
         sender.start()
     tasks.extend(senders)
@@ -173,11 +174,7 @@ def create_app(container: Container | None = None) -> FastAPI:
             c.settings.simulation_seconds)
         app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
         await hub.start()
-        app.state.telegram = bot = telegram_bot(c.settings)
-        app.state.whatsapp = wa = whatsapp_client(c.settings)
-        channels: dict[str, ChannelClient] = {
-            name: client for name, client in ((TELEGRAM, bot), (WHATSAPP, wa)) if client}
-        app.state.channels = channels
+        app.state.channels = channels = registry.clients(c.settings)
         app.state.media_cache = media_cache(c.settings, c.ctx.clock)
         app.state.courier = None
         for client in channels.values():
@@ -210,7 +207,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     # Each router straight under /api/v1: one more level of included routers costs every
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
-                   routes_audit, routes_audit_log, routes_webhooks, routes_whatsapp,
+                   routes_audit, routes_audit_log, routes_webhooks, routes_channels,
                    routes_telegram, routes_simulation, ws):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)

@@ -1,43 +1,28 @@
-"""Telegram: the bot's webhook, linking an agent's chat, and the notices outbox for admins.
-
-Telegram POSTs each update to /webhooks/telegram with the secret it was given in setWebhook
-(header X-Telegram-Bot-Api-Secret-Token); anything else is refused before it is read. An update
-is handled in one go and answered 200, so Telegram never sends it again; if it does anyway (a
-timeout on its side), handling it twice changes nothing.
-"""
+"""Telegram for agents: linking an agent's chat, and the notices outbox for admins. The bot's
+webhook is the channels' route (`routes_channels.py`, `giliran.channels.telegram`)."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import datetime
-from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from giliran.adapters.telegram import parse_update
-from giliran.bootstrap import Container
 from giliran.domain import errors as e
+from giliran.domain.conversation import TELEGRAM
 from giliran.domain.delivery import DeliveryStatus
-from giliran.domain.errors import BadSecret, MalformedRequest, NotConfigured
+from giliran.domain.errors import NotConfigured
 from giliran.domain.model import Language
 from giliran.domain.notices import Notice
-from giliran.domain.text import unstorable_at
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
-from giliran.entrypoints.api.openapi import BODY_KEY
 from giliran.entrypoints.api.schemas import Strict
-from giliran.entrypoints.api.throttle import Throttle
-from giliran.entrypoints.telegram import handle
 from giliran.service import chat_links, notify
 from giliran.service.context import Role
 
 router = APIRouter(route_class=ApiRoute, tags=["telegram"])
 log = logging.getLogger("giliran.telegram")
-SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
 class LinkCode(BaseModel):
@@ -71,44 +56,6 @@ class NoticePage(BaseModel):
     offset: int
 
 
-@router.post("/webhooks/telegram",
-             openapi_extra={**refusals(e.BadSecret, e.MalformedRequest, e.TooManyRequests,
-                                              e.NotConfigured), BODY_KEY: True})
-async def telegram_update(request: Request) -> Response:
-    throttle: Throttle = request.app.state.throttle
-    await throttle.webhook_call(request)
-    container: Container = request.app.state.container
-    settings = container.settings
-    bot = request.app.state.telegram
-    secret = settings.telegram_webhook_secret
-    if bot is None or secret is None:
-        raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN and "
-                            "GILIRAN_TELEGRAM_WEBHOOK_SECRET to receive Telegram updates")
-    given = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-        if given:
-            await throttle.failed(request)
-        raise BadSecret(f"{SECRET_HEADER} is missing or wrong")
-    try:
-        payload: Any = orjson.loads(await request.body())
-        if not isinstance(payload, dict):
-            raise ValueError("the body is not a JSON object")
-        if unstorable_at(payload) is not None:
-            raise ValueError("text a database cannot store")
-        update = parse_update(payload)
-    except ValueError as exc:  # orjson's decode error is one too
-        log.warning("telegram update refused: not a Telegram update (%s)",
-                    str(exc).split("\n")[0][:200])
-        raise MalformedRequest("not a Telegram update") from None
-    if update is None:
-        return JSONResponse({"handled": False})
-    handled = await handle(container.ctx, bot, request.app.state.runner.write, update,
-                           settings.telegram_queue)
-    if request.app.state.courier is not None:
-        request.app.state.courier.wake()
-    return JSONResponse({"handled": handled})
-
-
 class TelegramState(BaseModel):
     enabled: bool  # a bot is configured on this server
     linked: bool  # the calling agent's chat is linked
@@ -116,7 +63,7 @@ class TelegramState(BaseModel):
 
 @router.get("/agent/telegram", response_model=TelegramState)
 def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
-    return TelegramState(enabled=request.app.state.telegram is not None,
+    return TelegramState(enabled=TELEGRAM in request.app.state.channels,
                          linked=chat_links.my_chat_linked(ctx, who))
 
 
@@ -179,7 +126,7 @@ async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Noti
 
 
 def _require_bot(request: Request) -> None:
-    if request.app.state.telegram is None:
+    if TELEGRAM not in request.app.state.channels:
         raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN: this server has no Telegram bot")
 
 

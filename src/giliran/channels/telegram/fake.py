@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from tests.support.loopback import Loopback, QuietHandler
+from giliran.channels.loopback import Loopback, QuietHandler
 
 TOKEN = "123456789:AAE-fake-bot-token_for_giliran_tests"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "giliran", "username": "giliran_bot",

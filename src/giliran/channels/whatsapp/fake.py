@@ -8,7 +8,7 @@
 - refusals carry Meta's error body `{"error": {"message", "type", "code", "error_subcode",
   "fbtrace_id"}}`; `failing` makes it answer 503 to everything, like an outage.
 
-giliran's real client (httpx, `adapters/whatsapp.py`) talks to it through
+giliran's real client (httpx, `channels/whatsapp/cloud.py`) talks to it through
 GILIRAN_WHATSAPP_API_URL. It also builds the webhook deliveries Meta POSTs to giliran
 (messages and statuses), signed with the app secret as Meta signs them.
 """
@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.loopback import Loopback, QuietHandler
+from giliran.channels.loopback import Loopback, QuietHandler
 
 ACCESS_TOKEN = "EAAG-fake-system-user-token-for-giliran-tests"
 VERSION = "v23.0"

@@ -1,5 +1,5 @@
-"""Telegram in a server process: handling an update, and, without a webhook, the long-polling
-loop that reads the bot's updates (development mode)."""
+"""Telegram in a server process: handling an update (from the webhook or a poll), and, without
+a webhook, the long-polling loop that reads the bot's updates (development mode)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import socket
 from datetime import timedelta
 
 from giliran.adapters.metrics import unknown_message
-from giliran.adapters.telegram import TelegramBot
+from giliran.channels.port import Runs, Wakes
+from giliran.channels.telegram.bot import TelegramBot
 from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import GiliranError
-from giliran.entrypoints.courier import Courier
-from giliran.entrypoints.scheduler import Runs
 from giliran.service import chat
 from giliran.service.channels import Outcome
 from giliran.service.chat import ButtonPress, ChatMessage
@@ -50,7 +49,7 @@ class Poller:
     stored, and every update is safe to handle twice, so a crash mid-batch loses nothing."""
 
     def __init__(self, ctx: Context, bot: TelegramBot, run_write: Runs, queue: str,
-                 courier: Courier, retry_seconds: float = 5.0) -> None:
+                 courier: Wakes, retry_seconds: float = 5.0) -> None:
         self._ctx = ctx
         self._bot = bot
         self._run_write = run_write
