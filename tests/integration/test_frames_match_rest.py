@@ -67,3 +67,26 @@ def test_a_snapshot_shows_the_agent_and_its_tickets_as_rest_does(client: TestCli
         snapshot = next_of(agent, "snapshot")
         assert snapshot["agent"] == rest(client, "/agent/me", as_a)
         assert snapshot["tickets"] == [rest(client, f"/tickets/{held['id']}", as_a)]
+
+
+def test_views_are_what_the_rest_endpoints_answer(client: TestClient) -> None:
+    """The desk (an agent's record, its queue, its pick-up list) and the floor (the workload,
+    the agents, the queues) come as frames, so pages need not read them after an event."""
+    client.patch(f"{API}/queues/default", json={"pickup": "on"}, headers=ADMIN)
+    a = make_agent(client, "A", max_tickets=1)
+    as_a = bearer(a["token"])
+    client.post(f"{API}/agent/go-online", headers=as_a)
+    with connect(client, ADMIN_TOKEN) as (admin, _), connect(client, a["token"]) as (agent, _):
+        held = post_ticket(client, "held by A")
+        post_ticket(client, "waits: A is full")
+        while len((desk := next_of(agent, "desk"))["queue"]["queue"]) < 1:
+            pass
+        assert desk["queue"]["queue"][0]["id"] == held["id"]
+        assert desk["me"] == rest(client, "/agent/me", as_a)
+        assert desk["queue"] == rest(client, "/agent/my-queue", as_a)
+        assert desk["available"] == rest(client, "/agent/available?limit=20", as_a)
+        while (floor := next_of(admin, "floor"))["workload"]["queue"]["pending"] < 1:
+            pass
+        assert floor["workload"] == rest(client, "/workload", ADMIN)
+        assert floor["agents"] == client.get(f"{API}/agents", headers=ADMIN).json()
+        assert floor["queues"] == client.get(f"{API}/queues", headers=ADMIN).json()

@@ -6,6 +6,9 @@ Protocol (JSON text frames):
             then, with `since` and the events still kept: every event after it the client may
             see, in order; otherwise {"type": "snapshot", ...} (its queue, or the floor)
   server -> events as they commit: {"type": "ticket.assigned", "id": N, "at": "...", ...}
+            (a ticket, agent or queue in an event is as the REST API shows it)
+  server -> views without an id, after the events they reflect: {"type": "desk", ...} to an
+            agent, {"type": "floor", ...} to an admin (see giliran.entrypoints.api.views)
   client -> {"type": "ping"}  server -> {"type": "pong"}
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
 token, 4429 too many failed authentications from the address, 4400 bad first
@@ -26,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
@@ -34,6 +38,7 @@ from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
+from giliran.entrypoints.api.views import Views
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
 
@@ -51,8 +56,15 @@ WAKE_GAP = 0.005
 @dataclass(eq=False)
 class Subscriber:
     viewer: stream.Viewer
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(BACKLOG))
+    queue: asyncio.Queue[Event | dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(BACKLOG))
     overflowed: bool = False
+
+    def offer(self, frame: Event | dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed = True  # its socket closes; the client resumes with `since`
 
 
 class EventHub:
@@ -65,6 +77,7 @@ class EventHub:
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
+        self.views = Views(ctx, lambda: list(self._subscribers))
 
     def wake(self) -> None:
         """Read the new events now rather than at the next poll (some have committed). With
@@ -75,8 +88,10 @@ class EventHub:
     async def start(self) -> None:
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
         self._task = asyncio.create_task(self._poll(), name="giliran-event-hub")
+        self.views.start()
 
     async def stop(self) -> None:
+        await self.views.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -111,6 +126,8 @@ class EventHub:
             for event in events:
                 self._deliver(event)
                 self.position = event.id
+            if events:
+                self.views.read(events)
             if len(events) < REPLAY_PAGE:
                 rested = loop.time() + WAKE_GAP
                 with contextlib.suppress(TimeoutError):
@@ -119,12 +136,8 @@ class EventHub:
 
     def _deliver(self, event: Event) -> None:
         for sub in list(self._subscribers):
-            if sub.overflowed or not sub.viewer.sees(event):
-                continue
-            try:
-                sub.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                sub.overflowed = True  # its socket closes; the client resumes with `since`
+            if not sub.overflowed and sub.viewer.sees(event):
+                sub.offer(event)
 
 
 @router.websocket("/ws")
@@ -223,7 +236,10 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
     ctx: Context = websocket.app.state.container.ctx
     while True:
         event = await sub.queue.get()
-        if sub.overflowed:
+        if isinstance(event, dict) and not sub.overflowed:
+            await websocket.send_json(event)  # a view: no id of its own
+            continue
+        if sub.overflowed or isinstance(event, dict):
             await _refuse(websocket, 4408, "too_slow",
                           f"events arrived faster than this connection took them; reconnect "
                           f"with since={sent}")
