@@ -90,3 +90,16 @@ def test_views_are_what_the_rest_endpoints_answer(client: TestClient) -> None:
         assert floor["workload"] == rest(client, "/workload", ADMIN)
         assert floor["agents"] == client.get(f"{API}/agents", headers=ADMIN).json()
         assert floor["queues"] == client.get(f"{API}/queues", headers=ADMIN).json()
+
+
+def test_an_admin_watches_its_ticket_list(client: TestClient) -> None:
+    query = "limit=25&offset=0&open=true&sort=number&order=desc"
+    with connect(client, ADMIN_TOKEN) as (admin, _):
+        admin.send_json({"type": "watch", "tickets": "limit=0"})  # as GET /tickets refuses it
+        assert next_of(admin, "error")["code"] == "unknown_message"
+        admin.send_json({"type": "watch", "tickets": query})
+        posted = post_ticket(client, "listed")
+        while not (page := next_of(admin, "tickets")["page"])["items"]:
+            pass
+        assert page["items"][0]["id"] == posted["id"]
+        assert page == rest(client, f"/tickets?{query}", ADMIN)

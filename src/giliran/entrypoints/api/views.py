@@ -10,6 +10,9 @@ same route functions, so no rule of the domain is copied into JavaScript:
              "available": GET /agent/available?limit=20}
   admin  -> {"type": "floor", "workload": GET /workload, "agents": GET /agents,
              "queues": GET /queues}
+            and, once it sent {"type": "watch", "tickets": "<the query string of its ticket
+            list>"}: {"type": "tickets", "query": "<the same>", "page": GET /tickets?<it>}
+            (worked out once per distinct query)
 A view is worked out when an event that may change it was read (for one agent: an event of
 its queues, about itself or about any agent, whose turn may pass), at most once every GAP
 seconds: the first batch of a quiet floor at once, a burst's later ones coalesced. Each frame
@@ -20,15 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.events import Event
-from giliran.entrypoints.api import routes_agents, routes_floor
+from giliran.entrypoints.api import routes_agents, routes_floor, routes_tickets
 from giliran.service import stream
 from giliran.service.context import Context, Principal
 
@@ -40,6 +47,7 @@ PICKUP_PAGE = 20  # as many of the pick-up list as the agent page shows
 
 class Watcher(Protocol):
     viewer: stream.Viewer
+    tickets: str | None  # the query of its ticket list, validated
 
     def offer(self, frame: dict[str, Any]) -> None: ...
 
@@ -60,6 +68,34 @@ def floor(ctx: Context, who: Principal) -> dict[str, Any]:
         "agents": [a.model_dump(mode="json") for a in routes_agents.list_agents(ctx, who)],
         "queues": [q.model_dump(mode="json") for q in routes_floor.list_queues(ctx, who)],
     }
+
+
+def _list_query() -> type[BaseModel]:
+    """GET /tickets's query parameters as a model, taken from the route itself: a watched list
+    is validated as the route validates it."""
+    hints = typing.get_type_hints(routes_tickets.list_tickets, include_extras=True)
+    fields: dict[str, Any] = {
+        name: (hints[name], p.default)
+        for name, p in inspect.signature(routes_tickets.list_tickets).parameters.items()
+        if name not in ("ctx", "who")}
+    return create_model("TicketListQuery", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+TicketListQuery = _list_query()
+
+
+def valid_list_query(query: str) -> bool:
+    try:
+        TicketListQuery.model_validate(dict(parse_qsl(query)))
+    except ValidationError:
+        return False
+    return True
+
+
+def ticket_list(ctx: Context, who: Principal, query: str) -> dict[str, Any]:
+    params = TicketListQuery.model_validate(dict(parse_qsl(query)))
+    page = routes_tickets.list_tickets(ctx, who, **dict(params))
+    return {"type": "tickets", "query": query, "page": page.model_dump(mode="json")}
 
 
 @dataclass
@@ -103,6 +139,11 @@ class Views:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def watched(self) -> None:
+        """An admin's page chose another ticket list: send it soon."""
+        self._dirty.floor = True
+        self._woken.set()
+
     def read(self, events: Sequence[Event]) -> None:
         touched(events, self._watchers(), self._dirty)
         if self._dirty.floor or self._dirty.agents:
@@ -126,6 +167,7 @@ class Views:
             frame = await run_in_threadpool(floor, self._ctx, admins[0].viewer.principal)
             for w in admins:
                 w.offer(frame)
+            await self._send_lists(admins)
         for agent_id in dirty.agents:
             mine = [w for w in watchers if w.viewer.agent and w.viewer.agent.id == agent_id]
             if not mine:
@@ -137,3 +179,11 @@ class Views:
                 continue
             for w in mine:
                 w.offer(frame)
+
+    async def _send_lists(self, admins: list[Watcher]) -> None:
+        for query in sorted({w.tickets for w in admins if w.tickets is not None}):
+            frame = await run_in_threadpool(ticket_list, self._ctx,
+                                            admins[0].viewer.principal, query)
+            for w in admins:
+                if w.tickets == query:
+                    w.offer(frame)

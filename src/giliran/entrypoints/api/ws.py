@@ -10,6 +10,7 @@ Protocol (JSON text frames):
   server -> views without an id, after the events they reflect: {"type": "desk", ...} to an
             agent, {"type": "floor", ...} to an admin (see giliran.entrypoints.api.views)
   client -> {"type": "ping"}  server -> {"type": "pong"}
+  client -> {"type": "watch", "tickets": "<query>"} (admins: keep this ticket list current)
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
 token, 4429 too many failed authentications from the address, 4400 bad first
 message, 4408 too slow to keep up: reconnect with `since`).
@@ -38,7 +39,7 @@ from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
-from giliran.entrypoints.api.views import Views
+from giliran.entrypoints.api.views import Views, valid_list_query
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
 
@@ -59,6 +60,7 @@ class Subscriber:
     queue: asyncio.Queue[Event | dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(BACKLOG))
     overflowed: bool = False
+    tickets: str | None = None  # an admin page's ticket list query (views.py)
 
     def offer(self, frame: Event | dict[str, Any]) -> None:
         try:
@@ -204,7 +206,7 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
         await websocket.send_json({"type": "snapshot", "last_event_id": start, **picture})
         sent = start
     tasks = [asyncio.create_task(_forward(websocket, sub, sent)),
-             asyncio.create_task(_listen(websocket))]
+             asyncio.create_task(_listen(websocket, hub, sub))]
     if sub.viewer.principal.role is Role.AGENT:
         tasks.append(asyncio.create_task(_keep_alive(ctx, runner, sub, grace)))
     try:
@@ -259,14 +261,21 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
                 return
 
 
-async def _listen(websocket: WebSocket) -> None:
+async def _listen(websocket: WebSocket, hub: EventHub, sub: Subscriber) -> None:
     while True:
         incoming = await websocket.receive_json()
-        if isinstance(incoming, dict) and incoming.get("type") == "ping":
+        kind = incoming.get("type") if isinstance(incoming, dict) else None
+        if kind == "ping":
             await websocket.send_json({"type": "pong"})
+        elif (kind == "watch" and sub.viewer.agent is None
+              and isinstance(query := incoming.get("tickets"), str) and valid_list_query(query)):
+            sub.tickets = query
+            hub.views.watched()
         else:
-            await websocket.send_json({"type": "error", "code": "unknown_message",
-                                       "message": "only {\"type\": \"ping\"} is understood"})
+            await websocket.send_json({
+                "type": "error", "code": "unknown_message",
+                "message": "only {\"type\": \"ping\"} (and an admin's valid \"watch\") is "
+                           "understood"})
 
 
 async def _keep_alive(ctx: Context, runner: Runner, sub: Subscriber, grace: int) -> None:
