@@ -105,6 +105,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
 
     admin = open_tab("/admin", token=ADMIN_TOKEN, viewport=DESKTOP)
     page = admin.page
+    frames = hold_ticket_lists(page)
     filters = page.locator("#tickets-filters")
     filters.get_by_label("Search").fill("siti")
     expect(page.locator("#tickets tbody")).to_have_count(1)
@@ -132,25 +133,20 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     assert floor.call("GET", f"/tickets/{refund['id']}")["priority"] == "urgent"
     expect(page.locator("#tickets tbody").first).to_contain_text(refund["number"])
     # A refused move is answered in its row, in the server's words. The row goes stale on
-    # purpose: the list's refresh after another supervisor's cancel is held back meanwhile.
+    # purpose: the list as the stream sends it after another supervisor's cancel, and the
+    # page's own read after the move, are held back meanwhile.
     held: list[Any] = []
-
-    def hold(route: Any) -> None:
-        if held and held[0] is None:  # released
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/api/v1/tickets?*", hold)
-    with page.expect_request("**/api/v1/tickets?*"):
-        floor.call("POST", f"/tickets/{refund['id']}/cancel")
+    frames.holding = True
+    page.route("**/api/v1/tickets?*", lambda route: held.append(route))
+    floor.call("POST", f"/tickets/{refund['id']}/cancel")
+    while not frames.held:  # the list without the cancelled ticket came, and waits
+        page.wait_for_timeout(20)
     low.get_by_role("button", name=f"Move {refund['number']} to the front of the queue").click()
     expect(low.locator("[data-field=error]")).to_have_text(
         "That is no longer possible: the ticket has moved on. (cannot move to the front "
         f"ticket {refund['number']}: it is cancelled)")
-    waiting, held[:] = list(held), [None]
-    for route in waiting:
-        route.continue_()
+    page.unroute("**/api/v1/tickets?*")  # which lets the held reads go on
+    frames.release()
     expect(ticket_row(page, refund["number"])).to_have_count(0)
 
     jammed = ticket_row(page, printer["number"])
@@ -159,6 +155,41 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     expect(ticket_row(page, printer["number"])).to_have_count(0)  # open tickets only
     assert floor.call("GET", f"/tickets/{printer['id']}")["status"] == "cancelled"
     admin.assert_clean("status of 409 (Conflict)")
+
+
+class HeldLists:
+    """The page's socket through the test: `tickets` frames wait while `holding`."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.held: list[str] = []
+        self.to_page: Any = None
+
+    def relay(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+        self.to_page = ws
+        server.on_message(self.from_server)
+        ws.on_message(lambda message: server.send(message))
+
+    def from_server(self, message: str | bytes) -> None:
+        if self.holding and isinstance(message, str) and '"type":"tickets"' in message:
+            self.held.append(message)
+        else:
+            self.to_page.send(message)
+
+    def release(self) -> None:
+        self.holding = False
+        for message in self.held:
+            self.to_page.send(message)
+
+
+def hold_ticket_lists(page: Page) -> HeldLists:
+    """Route the page's socket through the test, from a reload on (the token is kept)."""
+    lists = HeldLists()
+    page.route_web_socket("**/api/v1/ws", lists.relay)
+    page.reload()
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    return lists
 
 
 def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_once(

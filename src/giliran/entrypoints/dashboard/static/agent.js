@@ -2,7 +2,7 @@
 // personal queue, the pick-up list, live from the stream.
 
 import {
-  $, ago, api, clock, clockText, debounce, errorText, login, oneAtATime, Stream, t, toast,
+  $, ago, api, clock, clockText, errorText, login, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { bindTelegram, showTelegram, showTelegramChoices } from "./agent_telegram.js";
 import { Conversation } from "./conversation.js";
@@ -23,32 +23,48 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
   me = agent;
   conversation = new Conversation(token);
   bind();
-  refreshOnce();
   showTelegram(token);
-  new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
+  new Stream(token, { onEvent, onView, onReady: refreshOnce, onRejected: loggedOut }).start();
   setInterval(tick, 1000);
 });
 
-// One refresh at a time: events during one ask for a single refresh after it.
+// The page's store is its desk: the agent, its queue and its pick-up list, as the REST API
+// answers them. It is read on (re)connecting only; after that each `desk` frame replaces it
+// (the server works it out after the events it reflects, so the last frame is right).
 const refreshOnce = oneAtATime(() => refresh());
-const refreshSoon = debounce(refreshOnce, 150);
+let reading = false;
+let arrived = null;  // a desk frame that came while reading: it may be the newer, so it wins
 
 async function refresh() {
+  reading = true;
+  arrived = null;
   try {
     const [agent, queue, available] = await Promise.all([
       api(token, "GET", "/agent/me"),
       api(token, "GET", "/agent/my-queue"),
       api(token, "GET", "/agent/available?limit=20"),
     ]);
-    me = agent;
-    clock.sync(queue.server_time);
-    showMe(queue);
-    showQueue(queue);
-    showAvailable(available);
-    tick();
+    showDesk({ me: agent, queue, available });
+    if (arrived) showDesk(arrived);
   } catch (error) {
     if (error.status === 401) loggedOut(); else toast(errorText(error), "error");
+  } finally {
+    reading = false;
   }
+}
+
+function onView(view) {
+  if (view.type !== "desk") return;
+  if (reading) arrived = view; else showDesk(view);
+}
+
+function showDesk({ me: agent, queue, available }) {
+  me = agent;
+  clock.sync(queue.server_time);
+  showMe(queue);
+  showQueue(queue);
+  showAvailable(available);
+  tick();
 }
 
 function onEvent(event) {
@@ -69,7 +85,6 @@ function onEvent(event) {
     // The server decides when a ticket left this queue by someone else's hand, and why.
     toast(leftText(event.left_queue.why, ticket.number), "warn");
   }
-  refreshSoon();
 }
 
 function leftText(why, number) {
@@ -220,7 +235,7 @@ async function act(method, path, body) {
   } catch (error) {
     toast(errorText(error), "error");
   }
-  refreshOnce();
+  // What the action changed comes back as a desk frame.
 }
 
 function bind() {
