@@ -17,7 +17,15 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, insert, update
 
 from giliran.adapters.sql import tables as t
-from tests.browser.conftest import PHONE, Floor, Tab, log_in, no_horizontal_overflow, serving
+from tests.browser.conftest import (
+    PHONE,
+    Floor,
+    Tab,
+    log_in,
+    no_horizontal_overflow,
+    relay_socket,
+    serving,
+)
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -105,7 +113,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
 
     admin = open_tab("/admin", token=ADMIN_TOKEN, viewport=DESKTOP)
     page = admin.page
-    frames = hold_ticket_lists(page)
+    frames = relay_socket(page)
     filters = page.locator("#tickets-filters")
     filters.get_by_label("Search").fill("siti")
     expect(page.locator("#tickets tbody")).to_have_count(1)
@@ -136,7 +144,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     # purpose: the list as the stream sends it after another supervisor's cancel, and the
     # page's own read after the move, are held back meanwhile.
     held: list[Any] = []
-    frames.holding = True
+    frames.hold = lambda frame: '"type":"tickets"' in frame
     page.route("**/api/v1/tickets?*", lambda route: held.append(route))
     floor.call("POST", f"/tickets/{refund['id']}/cancel")
     while not frames.held:  # the list without the cancelled ticket came, and waits
@@ -155,41 +163,6 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     expect(ticket_row(page, printer["number"])).to_have_count(0)  # open tickets only
     assert floor.call("GET", f"/tickets/{printer['id']}")["status"] == "cancelled"
     admin.assert_clean("status of 409 (Conflict)")
-
-
-class HeldLists:
-    """The page's socket through the test: `tickets` frames wait while `holding`."""
-
-    def __init__(self) -> None:
-        self.holding = False
-        self.held: list[str] = []
-        self.to_page: Any = None
-
-    def relay(self, ws: Any) -> None:
-        server = ws.connect_to_server()
-        self.to_page = ws
-        server.on_message(self.from_server)
-        ws.on_message(lambda message: server.send(message))
-
-    def from_server(self, message: str | bytes) -> None:
-        if self.holding and isinstance(message, str) and '"type":"tickets"' in message:
-            self.held.append(message)
-        else:
-            self.to_page.send(message)
-
-    def release(self) -> None:
-        self.holding = False
-        for message in self.held:
-            self.to_page.send(message)
-
-
-def hold_ticket_lists(page: Page) -> HeldLists:
-    """Route the page's socket through the test, from a reload on (the token is kept)."""
-    lists = HeldLists()
-    page.route_web_socket("**/api/v1/ws", lists.relay)
-    page.reload()
-    expect(page.locator("#live")).to_have_attribute("data-state", "live")
-    return lists
 
 
 def test_a_new_agent_is_created_on_the_page_and_logs_in_with_the_token_shown_once(

@@ -32,7 +32,6 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   bind();
-  refreshOnce().then(() => { setupPeriod(floor); setupAudit(floor); });  // the first read
   chart();
   floor.stream = new Stream(granted, {
     onEvent: (event) => {
@@ -44,7 +43,7 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
       }
     },
     onView,
-    onReady: refreshSoon,
+    onReady,
     onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
   });
   floor.stream.start();
@@ -60,6 +59,16 @@ const refreshOnce = oneAtATime(() => refresh());
 const refreshSoon = debounce(refreshOnce, 200);
 let reading = false;
 let arrived = null;
+let begun = false;
+
+/** Connected (again): read the floor once; the first time, the period and the audit too. */
+function onReady() {
+  const read = refreshOnce();
+  if (!begun) {
+    begun = true;
+    read.then(() => { setupPeriod(floor); setupAudit(floor); });
+  }
+}
 
 function onView(view) {
   if (view.type === "tickets") showTicketsView(view);
