@@ -34,6 +34,26 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
 const refreshOnce = oneAtATime(() => refresh());
 let reading = false;
 let arrived = null;  // a desk frame that came while reading: it may be the newer, so it wins
+let desk = null;  // the queue and pick-up list shown
+
+const OPEN = new Set(["assigned", "in_progress"]);
+
+/** A ticket event shows at once in the agent's own queue (the ticket is as the REST API shows
+ * it); where it goes in the order, and the pick-up list, the next desk frame says. */
+function applyTicket(ticket) {
+  if (!desk || !ticket) return;
+  const items = desk.queue.queue;
+  const at = items.findIndex((x) => x.id === ticket.id);
+  const mine = ticket.assigned_agent_id === me.id && OPEN.has(ticket.status);
+  if (mine && at >= 0) items[at] = { ...ticket, position: items[at].position };
+  else if (mine) items.push({ ...ticket, position: items.length + 1 });
+  else if (at >= 0) items.splice(at, 1);
+  else return;
+  items.forEach((x, i) => { x.position = i + 1; });
+  desk.queue.count = items.length;
+  showMe(desk.queue);
+  showQueue(desk.queue);
+}
 
 async function refresh() {
   reading = true;
@@ -59,6 +79,7 @@ function onView(view) {
 }
 
 function showDesk({ me: agent, queue, available }) {
+  desk = { queue, available };
   me = agent;
   clock.sync(queue.server_time);
   showMe(queue);
@@ -77,6 +98,7 @@ function onEvent(event) {
     return;
   }
   const ticket = event.ticket;
+  applyTicket(ticket);
   if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
     beep();
