@@ -12,7 +12,7 @@ fall anywhere in a poll period, as real ones do). Printed:
   shows the ticket (a MutationObserver in every page notes Date.now() when an element for it is
   added: a card in an agent's queue or pick-up list, a row of a supervisor's ticket list).
 
-    .venv/bin/python bench/pages.py [--tickets 100] [--giliran PATH] [--json PATH]
+    .venv/bin/python bench/pages.py [--tickets 100] [--giliran PATH] [--poll S] [--json PATH]
 
 `--giliran` runs another tree's server (e.g. the code before a change: its .venv/bin/giliran);
 the pages are the ones that server serves.
@@ -64,14 +64,16 @@ new MutationObserver((records) => {
 """
 
 
-def serve(giliran: Path, database_url: str, log: Path) -> Server:
+def serve(giliran: Path, database_url: str, log: Path, poll: float | None) -> Server:
     port = free_port()
+    env = {"GILIRAN_DATABASE_URL": database_url, "GILIRAN_ADMIN_TOKEN": ADMIN_TOKEN,
+           "GILIRAN_LOG_LEVEL": "warning"}
+    if poll is not None:
+        env["GILIRAN_EVENT_POLL_SECONDS"] = str(poll)
     return Server(
         argv=[str(giliran), "serve", "--host", "127.0.0.1", "--port", str(port),
               "--workers", "1", "--no-access-log"],
-        env={"GILIRAN_DATABASE_URL": database_url, "GILIRAN_ADMIN_TOKEN": ADMIN_TOKEN,
-             "GILIRAN_LOG_LEVEL": "warning"},
-        port=port, log_path=log)
+        env=env, port=port, log_path=log)
 
 
 def server_count(http: httpx.Client) -> float | None:
@@ -93,8 +95,8 @@ def open_page(browser: Browser, base: str, path: str, key: str, token: str,
     return page
 
 
-def run(giliran: Path, tickets: int, folder: Path) -> dict[str, Any]:
-    server = serve(giliran, f"sqlite:///{folder / 'giliran.db'}", folder / "server.log")
+def run(giliran: Path, tickets: int, folder: Path, poll: float | None) -> dict[str, Any]:
+    server = serve(giliran, f"sqlite:///{folder / 'giliran.db'}", folder / "server.log", poll)
     server.start()
     try:
         return drive(server, tickets)
@@ -186,12 +188,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100)
     parser.add_argument("--giliran", type=Path, default=BIN / "giliran")
+    parser.add_argument("--poll", type=float, default=None,
+                        help="GILIRAN_EVENT_POLL_SECONDS (default: the server's, 0.25)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    poll = "default" if args.poll is None else f"{args.poll:g} s"
     banner(f"{AGENTS} agent pages + {SUPERVISORS} supervisor pages, one Chromium; "
-           f"one `giliran serve` process on SQLite; {args.tickets} tickets, 0-250 ms apart")
+           f"one `giliran serve` process on SQLite (event poll: {poll}); {args.tickets} "
+           f"tickets, 0-250 ms apart")
     with tempfile.TemporaryDirectory() as tmp:
-        res = run(args.giliran.resolve(), args.tickets, Path(tmp))
+        res = run(args.giliran.resolve(), args.tickets, Path(tmp), args.poll)
     extra = res["extra_per_ticket"]
     print(f"extra requests per posted ticket: {extra:.3f} (pages' own count, "
           f"{res['page_requests']} requests)   (target <= {TARGET_EXTRA}: "
