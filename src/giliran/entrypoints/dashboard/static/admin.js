@@ -25,7 +25,9 @@ let conversation = null;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
   floor.token = granted;
-  floor.refresh = refreshSoon;
+  // After the supervisor's own changes: their events bring the floor and the list back as
+  // frames, so there is nothing to read (kept as a hook for the forms).
+  floor.refresh = () => {};
   conversation = new Conversation(granted, { readOnly: true });
   setupForms(floor);
   setupHistory(floor);
@@ -51,12 +53,10 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) =>
   setInterval(chartSoon, 60000);
 });
 
-// The page's store (`floor`) is read on (re)connecting and after the supervisor's own changes;
-// events never make it re-read: `floor` and `tickets` frames replace what they carry (the
+// The page's store (`floor`) is read on (re)connecting only; events never make it re-read: `floor` and `tickets` frames replace what they carry (the
 // server works them out after the events they reflect, so the last frame is right). One read
 // at a time; a frame that comes during one may be the newer, so it wins.
 const refreshOnce = oneAtATime(() => refresh());
-const refreshSoon = debounce(refreshOnce, 200);
 let reading = false;
 let arrived = null;
 let begun = false;
