@@ -8,7 +8,7 @@ Protocol (JSON text frames):
   server -> events as they commit: {"type": "ticket.assigned", "id": N, "at": "...", ...}
             (a ticket, agent or queue in an event is as the REST API shows it)
   server -> views without an id, after the events they reflect: {"type": "desk", ...} to an
-            agent, {"type": "floor", ...} to an admin (see giliran.entrypoints.api.views)
+            agent, {"type": "floor", ...} to an admin (see giliran.entrypoints.api.live_views)
   client -> {"type": "ping"}  server -> {"type": "pong"}
   client -> {"type": "watch", "tickets": "<query>"} (admins: keep this ticket list current)
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
@@ -37,9 +37,9 @@ from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
+from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
-from giliran.entrypoints.api.views import Views, valid_list_query
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
 
@@ -60,7 +60,7 @@ class Subscriber:
     queue: asyncio.Queue[Event | dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(BACKLOG))
     overflowed: bool = False
-    tickets: str | None = None  # an admin page's ticket list query (views.py)
+    tickets: str | None = None  # an admin page's ticket list query (live_views.py)
 
     def offer(self, frame: Event | dict[str, Any]) -> None:
         try:

@@ -147,7 +147,7 @@ export function toast(message, kind = "info") {
 }
 
 // Frames without an id: what the REST endpoints would answer now, worked out by the server once
-// per batch of events (entrypoints/api/views.py), so a page never re-reads after an event.
+// per batch of events (entrypoints/api/live_views.py), so a page never re-reads after an event.
 const VIEWS = new Set(["desk", "floor", "tickets"]);
 
 /**
