@@ -5,7 +5,7 @@ under CI=true, where the suite must not pass without them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,10 +115,12 @@ def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
     contexts: list[BrowserContext] = []
 
     def open_(path: str, *, token: str | None = None, locale: str = "en-US",
-              viewport: dict[str, int] = LAPTOP) -> Tab:
+              viewport: dict[str, int] = LAPTOP, relay: Relay | None = None) -> Tab:
         # Each tab has its own context: its own localStorage, so its own login.
         context = browser.new_context(locale=locale, viewport=viewport)
         contexts.append(context)
+        if relay is not None:  # its socket goes through the test from the start
+            context.route_web_socket("**/api/v1/ws", relay.route)
         tab = Tab(context.new_page())
         tab.page.on("pageerror", lambda exc: tab.errors.append(f"page error: {exc}"))
         tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
@@ -153,3 +155,58 @@ def no_horizontal_overflow(page: Page) -> bool:
     return bool(page.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth"
         " && document.body.scrollWidth <= window.innerWidth"))
+
+
+class Relay:
+    """A page's socket through the test: frames from the server that `hold` picks wait until
+    `release`; `drop` closes the socket as a network would."""
+
+    def __init__(self) -> None:
+        self.hold: Callable[[str], bool] | None = None
+        self.held: list[tuple[Any, str]] = []
+        self.sockets: list[tuple[Any, Any]] = []
+        self.sent: list[str | bytes] = []  # what the page sent
+        self.dropped: list[Any] = []
+
+    def route(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+        self.sockets.append((ws, server))
+        server.on_message(lambda frame: self._from_server(ws, frame))
+        ws.on_message(lambda frame: self._from_page(server, frame))
+
+    def _from_page(self, server: Any, frame: str | bytes) -> None:
+        self.sent.append(frame)
+        server.send(frame)
+
+    def _from_server(self, ws: Any, frame: str | bytes) -> None:
+        if any(ws is dropped for dropped in self.dropped):
+            return  # the page's side is closed
+        if self.hold is not None and isinstance(frame, str) and self.hold(frame):
+            self.held.append((ws, frame))
+        else:
+            ws.send(frame)
+
+    @property
+    def opened(self) -> int:
+        return len(self.sockets)
+
+    def release(self) -> None:
+        self.hold = None
+        for ws, frame in self.held:
+            ws.send(frame)
+        self.held.clear()
+
+    def drop(self) -> None:
+        page_side, server = self.sockets[-1]
+        self.dropped.append(page_side)
+        server.close()
+        page_side.close(code=1012, reason="dropped by the test")
+
+
+def relay_socket(page: Page) -> Relay:
+    """Route the page's socket through the test, from a reload on (the page keeps its token)."""
+    relay = Relay()
+    page.route_web_socket("**/api/v1/ws", relay.route)
+    page.reload()
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    return relay

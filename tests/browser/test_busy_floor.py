@@ -17,7 +17,15 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, insert, update
 
 from giliran.adapters.sql import tables as t
-from tests.browser.conftest import PHONE, Floor, Tab, log_in, no_horizontal_overflow, serving
+from tests.browser.conftest import (
+    PHONE,
+    Floor,
+    Tab,
+    log_in,
+    no_horizontal_overflow,
+    relay_socket,
+    serving,
+)
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -105,6 +113,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
 
     admin = open_tab("/admin", token=ADMIN_TOKEN, viewport=DESKTOP)
     page = admin.page
+    frames = relay_socket(page)
     filters = page.locator("#tickets-filters")
     filters.get_by_label("Search").fill("siti")
     expect(page.locator("#tickets tbody")).to_have_count(1)
@@ -132,25 +141,20 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     assert floor.call("GET", f"/tickets/{refund['id']}")["priority"] == "urgent"
     expect(page.locator("#tickets tbody").first).to_contain_text(refund["number"])
     # A refused move is answered in its row, in the server's words. The row goes stale on
-    # purpose: the list's refresh after another supervisor's cancel is held back meanwhile.
+    # purpose: the list as the stream sends it after another supervisor's cancel, and the
+    # page's own read after the move, are held back meanwhile.
     held: list[Any] = []
-
-    def hold(route: Any) -> None:
-        if held and held[0] is None:  # released
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/api/v1/tickets?*", hold)
-    with page.expect_request("**/api/v1/tickets?*"):
-        floor.call("POST", f"/tickets/{refund['id']}/cancel")
+    frames.hold = lambda frame: '"type":"tickets"' in frame
+    page.route("**/api/v1/tickets?*", lambda route: held.append(route))
+    floor.call("POST", f"/tickets/{refund['id']}/cancel")
+    while not frames.held:  # the list without the cancelled ticket came, and waits
+        page.wait_for_timeout(20)
     low.get_by_role("button", name=f"Move {refund['number']} to the front of the queue").click()
     expect(low.locator("[data-field=error]")).to_have_text(
         "That is no longer possible: the ticket has moved on. (cannot move to the front "
         f"ticket {refund['number']}: it is cancelled)")
-    waiting, held[:] = list(held), [None]
-    for route in waiting:
-        route.continue_()
+    page.unroute("**/api/v1/tickets?*")  # which lets the held reads go on
+    frames.release()
     expect(ticket_row(page, refund["number"])).to_have_count(0)
 
     jammed = ticket_row(page, printer["number"])

@@ -87,3 +87,18 @@ def test_metrics_behind_their_own_token(database_url: str, clock: FakeClock) -> 
             assert ok.status_code == 200 and "giliran_queue_depth" in ok.text
     finally:
         container.close()
+
+
+def test_metrics_count_api_requests_by_route(client: TestClient) -> None:
+    """What the pages cost the server is read from its own counters."""
+    def count(route: str) -> float:
+        text = client.get("/metrics").text
+        line = f'giliran_http_requests_total{{method="GET",route="{route}"}} '
+        found = [float(x.removeprefix(line)) for x in text.splitlines() if x.startswith(line)]
+        return found[0] if found else 0.0
+
+    before = count("/tickets/{ticket_id}")
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    for _ in range(3):
+        client.get("/api/v1/tickets/999", headers=admin)  # refused ones count too
+    assert count("/tickets/{ticket_id}") == before + 3

@@ -40,6 +40,10 @@ ASSIGNMENT_LATENCY = Histogram(
 UNKNOWN_MESSAGES = Counter(
     "giliran_channel_unknown_messages",
     "Customer messages of a kind giliran does not know, kept raw", ["channel", "type"])
+HTTP_REQUESTS = Counter(
+    "giliran_http_requests",
+    "API requests answered, by method and route (its path template: under /api/v1 but for the "
+    "probes)", ["method", "route"])
 QUEUE_WAIT = Histogram(
     "giliran_queue_wait_seconds",
     "Each stay in the queue that ended in an assignment", buckets=BUCKETS)
@@ -64,6 +68,11 @@ class PrometheusObserver:
                 COMPLETED.inc()
             elif e.event == "flagged":
                 FLAGGED.labels(e.reason.value).inc()
+
+
+def http_request(method: str, route: str) -> Callable[[], None]:
+    """The counter of one route and method, labelled once: a request then costs one add."""
+    return HTTP_REQUESTS.labels(method, route).inc
 
 
 def unknown_message(channel: str, kind: str) -> None:
@@ -106,7 +115,7 @@ def exposition(read: FloorReader) -> bytes:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         for metric in (ASSIGNMENTS, ESCALATIONS, CREATED, COMPLETED, FLAGGED,
-                       ASSIGNMENT_LATENCY, QUEUE_WAIT, UNKNOWN_MESSAGES):
+                       ASSIGNMENT_LATENCY, QUEUE_WAIT, UNKNOWN_MESSAGES, HTTP_REQUESTS):
             registry.register(metric)
     registry.register(FloorCollector(read))
     return generate_latest(registry)

@@ -1,13 +1,16 @@
 """How the floor's objects travel in events (WebSocket frames, webhook bodies): one function per
 kind, the same for every event that carries it, so a page or an integrator keeps one shape per
-object."""
+object. A ticket, an agent or a queue travels exactly as the REST API shows it (TicketOut,
+AgentOut, QueueOut, to the same JSON: tests/unit/test_views_match_rest.py holds them together),
+so a page can put a frame's object in its store in place of what it read."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from giliran.domain.conversation import Message
+from giliran.domain.conversation import Message, split_contact
+from giliran.domain.escalation import accept_deadline
 from giliran.domain.model import Agent, Queue, Ticket
 
 
@@ -21,36 +24,61 @@ def message_view(m: Message) -> dict[str, Any]:
     }
 
 
-def ticket_view(ticket: Ticket) -> dict[str, Any]:
+def ticket_view(ticket: Ticket, queue: Queue | None = None,
+                queue_position: int | None = None) -> dict[str, Any]:
+    """`queue` (the ticket's) gives the accept deadline; `queue_position` a queued ticket's
+    place, which only a read of the queue knows."""
+    deadline = accept_deadline(ticket, queue) if queue is not None else None
     return {
         "id": ticket.id, "number": ticket.number, "title": ticket.title,
-        "category": ticket.category, "queue": ticket.queue, "priority": ticket.priority.label,
-        "effective_priority": ticket.effective_priority.label,
-        "status": ticket.status.value, "assigned_agent_id": ticket.agent_id,
-        "assigned_at": _iso(ticket.assigned_at), "created_at": _iso(ticket.created_at),
-        "escalations": ticket.escalations,
+        "category": ticket.category, "description": ticket.description,
+        "priority": ticket.priority.label, "effective_priority": ticket.effective_priority.label,
+        "queue": ticket.queue, "status": ticket.status.value, "assigned_agent_id": ticket.agent_id,
+        "external_id": ticket.external_id, "created_at": _iso(ticket.created_at),
+        "assigned_at": _iso(ticket.assigned_at), "accepted_at": _iso(ticket.accepted_at),
+        "closed_at": _iso(ticket.closed_at), "escalations": ticket.escalations,
         "flag": ticket.flag.value if ticket.flag is not None else None,
-        "flag_reason": ticket.flag_reason,
-        "auto_dispatch": ticket.auto_dispatch,
+        "flag_reason": ticket.flag_reason, "flagged_at": _iso(ticket.flagged_at),
+        "auto_dispatch": ticket.auto_dispatch, "queue_position": queue_position,
+        "channel": split_contact(ticket.contact)[0] if ticket.contact else None,
+        "accept_deadline": _iso(deadline),
     }
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:
+    paused = [{"queue": q, "since": _iso(s.paused_at), "reason": s.pause_reason or "",
+               "missed_in_row": s.missed_in_row}
+              for q, s in sorted(agent.queue_state.items()) if s.paused_at is not None]
     return {
-        "id": agent.id, "name": agent.name, "presence": agent.presence.value,
-        "active_tickets": agent.active_tickets, "max_tickets": agent.max_tickets,
-        "auto_assign": agent.auto_assign, "active": agent.active,
-        "queues": sorted(agent.queues),
+        "id": agent.id, "name": agent.name, "max_tickets": agent.max_tickets,
+        "auto_assign": agent.auto_assign, "rotation_order": agent.rotation_order,
+        "active": agent.active, "online": agent.online, "presence": agent.presence.value,
+        "last_seen_at": _iso(agent.last_seen_at), "active_tickets": agent.active_tickets,
+        "missed_in_row": agent.missed_in_row, "queues": sorted(agent.queues), "paused": paused,
+        "language": agent.language.value, "language_chosen": agent.language_chosen,
+        "auto_assign_locked": agent.auto_assign_locked,
+        "last_assigned_at": _iso(agent.last_assigned_at),
+        "telegram_ticket_left": agent.telegram_ticket_left,
     }
 
 
 def queue_view(queue: Queue) -> dict[str, Any]:
     return {
-        "name": queue.name, "strategy": queue.strategy.value, "active": queue.active,
+        "name": queue.name, "strategy": queue.strategy.value,
         "accept_timeout_seconds": queue.accept_timeout_seconds,
-        "auto_assign_percent": queue.auto_assign_percent,
+        "max_escalations": queue.max_escalations, "away_after_misses": queue.away_after_misses,
+        "offline_policy": queue.offline_policy.value, "max_wait_seconds": queue.max_wait_seconds,
+        "auto_assign_percent": queue.auto_assign_percent, "active": queue.active,
+        "priority_aging_seconds": queue.priority_aging_seconds,
+        "reply_accepts": queue.reply_accepts, "max_per_agent": queue.max_per_agent,
+        "slot_freed_on": queue.slot_freed_on.value, "claim": queue.claim.value,
+        "pickup": queue.pickup.value, "service_level_seconds": queue.service_level_seconds,
     }
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """As Pydantic writes it (the REST API's JSON): UTC as `Z`."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

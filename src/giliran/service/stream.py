@@ -3,15 +3,17 @@ they missed, and a fresh picture when what they missed is no longer kept."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from giliran.domain.events import Event, agent_view, ticket_view, visible_to
-from giliran.domain.model import Agent
+from giliran.domain.model import Agent, TicketStatus
 from giliran.service import floor
 from giliran.service.context import Context, Principal, Role, authenticate
 from giliran.service.lookups import acting_agent
+from giliran.service.ports import UnitOfWork
 
 
 @dataclass
@@ -41,7 +43,36 @@ def refreshed(ctx: Context, who: Principal) -> Viewer:
 def read_after(ctx: Context, after_id: int, limit: int) -> list[Event]:
     """Every event after `after_id` (for the process's poller, which sorts them out)."""
     with ctx.uow(write=False) as uow:
-        return uow.events.after(after_id, limit)
+        return placed(uow, uow.events.after(after_id, limit))
+
+
+_WAITING = frozenset({TicketStatus.QUEUED.value, TicketStatus.ASSIGNED.value})
+
+
+def placed(uow: UnitOfWork, events: Sequence[Event]) -> list[Event]:
+    """The events with their tickets as the REST API shows them: an event, written at commit,
+    cannot know a queued ticket's place or (its queue being read only here) an assigned one's
+    accept deadline, so the reader adds them, while the ticket still has that status."""
+    waiting = {t["id"] for e in events
+               if isinstance(t := e.payload.get("ticket"), dict) and t.get("status") in _WAITING}
+    if not waiting:
+        return list(events)
+    current = {i: t for i in sorted(waiting) if (t := uow.tickets.get(i)) is not None}
+    queues = {q.name: q for q in uow.queues.all()}
+    places = uow.tickets.queue_positions(
+        [t for t in current.values() if t.status is TicketStatus.QUEUED])
+    out = []
+    for event in events:
+        view = event.payload.get("ticket")
+        now = current.get(view["id"]) if isinstance(view, dict) else None
+        if now is None or now.status.value != view["status"]:  # type: ignore[index]
+            out.append(event)
+            continue
+        fresh = ticket_view(now, queues.get(now.queue), places.get(now.id))
+        view = {**view, "accept_deadline": fresh["accept_deadline"],  # type: ignore[dict-item]
+                "queue_position": fresh["queue_position"]}
+        out.append(replace(event, payload={**event.payload, "ticket": view}))
+    return out
 
 
 def bounds(ctx: Context) -> tuple[int, int]:
@@ -55,7 +86,9 @@ def snapshot(ctx: Context, viewer: Viewer) -> dict[str, Any]:
         with ctx.uow(write=False) as uow:
             agent = acting_agent(uow, viewer.agent.id)
             held = uow.tickets.held_by(agent.id)
-        return {"agent": agent_view(agent), "tickets": [ticket_view(t) for t in held]}
+            queues = {q.name: q for q in uow.queues.all()}
+        return {"agent": agent_view(agent),
+                "tickets": [ticket_view(t, queues.get(t.queue)) for t in held]}
     w = floor.workload(ctx, viewer.principal)
     return {
         "agents": [agent_view(a) for a in w.agents],

@@ -16,6 +16,7 @@ from fastapi import Depends, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from giliran.adapters.metrics import http_request
 from giliran.domain.errors import Unauthorized
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
@@ -59,7 +60,20 @@ class ApiRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = self._guarded(super().get_route_handler())
+        # Every request counts, refused ones too: what the pages cost the server shows in
+        # /metrics (giliran_http_requests_total), and the browser tests and bench/pages.py read it.
+        counted: dict[str, Callable[[], None]] = {}  # labelled on first use: none unused
+
+        async def count(request: Request) -> Response:
+            if (add := counted.get(request.method)) is None:
+                add = counted[request.method] = http_request(request.method, self.path)
+            add()
+            return await handler(request)
+        return count
+
+    def _guarded(self, handler: Callable[[Request], Coroutine[Any, Any, Response]]
+                 ) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         access = access_in(self.endpoint)
         if access is None:
             return handler

@@ -6,7 +6,11 @@ Protocol (JSON text frames):
             then, with `since` and the events still kept: every event after it the client may
             see, in order; otherwise {"type": "snapshot", ...} (its queue, or the floor)
   server -> events as they commit: {"type": "ticket.assigned", "id": N, "at": "...", ...}
+            (a ticket, agent or queue in an event is as the REST API shows it)
+  server -> views without an id, after the events they reflect: {"type": "desk", ...} to an
+            agent, {"type": "floor", ...} to an admin (see giliran.entrypoints.api.live_views)
   client -> {"type": "ping"}  server -> {"type": "pong"}
+  client -> {"type": "watch", "tickets": "<query>"} (admins: keep this ticket list current)
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
 token, 4429 too many failed authentications from the address, 4400 bad first
 message, 4408 too slow to keep up: reconnect with `since`).
@@ -26,12 +30,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.events import Event
+from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import presence, stream
@@ -51,8 +57,16 @@ WAKE_GAP = 0.005
 @dataclass(eq=False)
 class Subscriber:
     viewer: stream.Viewer
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(BACKLOG))
+    queue: asyncio.Queue[Event | dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(BACKLOG))
     overflowed: bool = False
+    tickets: str | None = None  # an admin page's ticket list query (live_views.py)
+
+    def offer(self, frame: Event | dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed = True  # its socket closes; the client resumes with `since`
 
 
 class EventHub:
@@ -65,6 +79,7 @@ class EventHub:
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
         self._woken = asyncio.Event()
+        self.views = Views(ctx, lambda: list(self._subscribers))
 
     def wake(self) -> None:
         """Read the new events now rather than at the next poll (some have committed). With
@@ -75,8 +90,10 @@ class EventHub:
     async def start(self) -> None:
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
         self._task = asyncio.create_task(self._poll(), name="giliran-event-hub")
+        self.views.start()
 
     async def stop(self) -> None:
+        await self.views.stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -111,6 +128,8 @@ class EventHub:
             for event in events:
                 self._deliver(event)
                 self.position = event.id
+            if events:
+                self.views.read(events)
             if len(events) < REPLAY_PAGE:
                 rested = loop.time() + WAKE_GAP
                 with contextlib.suppress(TimeoutError):
@@ -119,12 +138,8 @@ class EventHub:
 
     def _deliver(self, event: Event) -> None:
         for sub in list(self._subscribers):
-            if sub.overflowed or not sub.viewer.sees(event):
-                continue
-            try:
-                sub.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                sub.overflowed = True  # its socket closes; the client resumes with `since`
+            if not sub.overflowed and sub.viewer.sees(event):
+                sub.offer(event)
 
 
 @router.websocket("/ws")
@@ -191,7 +206,7 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
         await websocket.send_json({"type": "snapshot", "last_event_id": start, **picture})
         sent = start
     tasks = [asyncio.create_task(_forward(websocket, sub, sent)),
-             asyncio.create_task(_listen(websocket))]
+             asyncio.create_task(_listen(websocket, hub, sub))]
     if sub.viewer.principal.role is Role.AGENT:
         tasks.append(asyncio.create_task(_keep_alive(ctx, runner, sub, grace)))
     try:
@@ -223,7 +238,10 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
     ctx: Context = websocket.app.state.container.ctx
     while True:
         event = await sub.queue.get()
-        if sub.overflowed:
+        if isinstance(event, dict) and not sub.overflowed:
+            await websocket.send_json(event)  # a view: no id of its own
+            continue
+        if sub.overflowed or isinstance(event, dict):
             await _refuse(websocket, 4408, "too_slow",
                           f"events arrived faster than this connection took them; reconnect "
                           f"with since={sent}")
@@ -243,14 +261,21 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
                 return
 
 
-async def _listen(websocket: WebSocket) -> None:
+async def _listen(websocket: WebSocket, hub: EventHub, sub: Subscriber) -> None:
     while True:
         incoming = await websocket.receive_json()
-        if isinstance(incoming, dict) and incoming.get("type") == "ping":
+        kind = incoming.get("type") if isinstance(incoming, dict) else None
+        if kind == "ping":
             await websocket.send_json({"type": "pong"})
+        elif (kind == "watch" and sub.viewer.agent is None
+              and isinstance(query := incoming.get("tickets"), str) and valid_list_query(query)):
+            sub.tickets = query
+            hub.views.watched()
         else:
-            await websocket.send_json({"type": "error", "code": "unknown_message",
-                                       "message": "only {\"type\": \"ping\"} is understood"})
+            await websocket.send_json({
+                "type": "error", "code": "unknown_message",
+                "message": "only {\"type\": \"ping\"} (and an admin's valid \"watch\") is "
+                           "understood"})
 
 
 async def _keep_alive(ctx: Context, runner: Runner, sub: Subscriber, grace: int) -> None:

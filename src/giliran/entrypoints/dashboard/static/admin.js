@@ -13,7 +13,7 @@ import { setupPeople } from "./admin_people.js";
 import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
-import { fillTicketChoices, setupTickets, showTickets } from "./admin_tickets.js";
+import { fillTicketChoices, setupTickets, showTicketsView, showTickets } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { Conversation } from "./conversation.js";
 
@@ -25,36 +25,57 @@ let conversation = null;
 
 login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
   floor.token = granted;
-  floor.refresh = refreshSoon;
+  // After the supervisor's own changes: their events bring the floor and the list back as
+  // frames, so there is nothing to read (kept as a hook for the forms).
+  floor.refresh = () => {};
   conversation = new Conversation(granted, { readOnly: true });
   setupForms(floor);
   setupHistory(floor);
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   bind();
-  refreshOnce().then(() => { setupPeriod(floor); setupAudit(floor); });
   chart();
-  new Stream(granted, {
+  floor.stream = new Stream(granted, {
     onEvent: (event) => {
       conversation.onEvent(event);
       if (!event.type.startsWith("message.")) {
-        refreshSoon();
         chartSoon();
         periodSoon();
         if (event.type === "agent.changed" || event.type === "queue.changed") auditSoonish();
       }
     },
-    onReady: refreshSoon,
+    onView,
+    onReady,
     onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
-  }).start();
+  });
+  floor.stream.start();
   setInterval(showAgo, 5000);
   setInterval(chartSoon, 60000);
 });
 
-// One refresh at a time: events during one ask for a single refresh after it (never a second
-// request while the first is pending).
+// The page's store (`floor`) is read on (re)connecting only; events never make it re-read: `floor` and `tickets` frames replace what they carry (the
+// server works them out after the events they reflect, so the last frame is right). One read
+// at a time; a frame that comes during one may be the newer, so it wins.
 const refreshOnce = oneAtATime(() => refresh());
-const refreshSoon = debounce(refreshOnce, 200);
+let reading = false;
+let arrived = null;
+let begun = false;
+
+/** Connected (again): read the floor once; the first time, the period and the audit too. */
+function onReady() {
+  const read = refreshOnce();
+  if (!begun) {
+    begun = true;
+    read.then(() => { setupPeriod(floor); setupAudit(floor); });
+  }
+}
+
+function onView(view) {
+  if (view.type === "tickets") showTicketsView(view);
+  else if (view.type !== "floor") return;
+  else if (reading) arrived = view;
+  else showFloor(view);
+}
 // The chart and the period report replay hours of history (GET /stats): on a busy floor the
 // events would ask for them every few seconds, so they follow at most once a minute, one
 // request at a time (the period's Show button asks at once).
@@ -64,24 +85,33 @@ const auditSoonish = debounce(() => auditSoon(), 500);
 
 async function refresh() {
   const get = (path) => api(floor.token, "GET", path);
+  reading = true;
+  arrived = null;
   try {
     const [workload, agents, queues] = await Promise.all([
       get("/workload"), get("/agents"), get("/queues"), showTickets(),
     ]);
-    Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
-    showFigures();
-    keepFocus($("workload"), showWorkload);
-    fillTicketChoices();
-    const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
-    if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
-    keepFocus($("rotation"), showRotation);
-    fillHistoryChoices(floor);
-    fillPeriodChoices(floor);
-    refreshAuditNames();
-    showAgo();
+    showFloor({ workload, agents, queues });
+    if (arrived) showFloor(arrived);
   } catch (error) {
     toast(errorText(error), "error");
+  } finally {
+    reading = false;
   }
+}
+
+function showFloor({ workload, agents, queues }) {
+  Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
+  showFigures();
+  keepFocus($("workload"), showWorkload);
+  fillTicketChoices();
+  const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
+  if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
+  keepFocus($("rotation"), showRotation);
+  fillHistoryChoices(floor);
+  fillPeriodChoices(floor);
+  refreshAuditNames();
+  showAgo();
 }
 
 let series = null;  // the chart's latest figures, redrawn when a queue's target changes

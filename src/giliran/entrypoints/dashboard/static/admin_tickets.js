@@ -10,6 +10,7 @@ const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
 let floor = null;
 let offset = 0;
 let latest = 0;
+let watched = null;  // the query string of the list shown
 let armed = null;  // the ticket whose Cancel was clicked once (kept across redraws)
 
 export function setupTickets(state) {
@@ -64,10 +65,14 @@ function query() {
   return params;
 }
 
+/** Read the list (on connecting, or when the supervisor changes the filters, the sort or the
+ * page), and ask the stream to keep that list current from now on. */
 export async function showTickets() {
   const mine = ++latest;
+  watched = query().toString();
+  floor.stream?.send({ type: "watch", tickets: watched });
   try {
-    const page = await api(floor.token, "GET", `/tickets?${query()}`);
+    const page = await api(floor.token, "GET", `/tickets?${watched}`);
     if (mine !== latest) return;
     if (page.items.length === 0 && offset > 0 && page.total > 0) {  // the last page emptied
       offset = Math.max(0, (Math.ceil(page.total / PAGE) - 1) * PAGE);
@@ -78,6 +83,15 @@ export async function showTickets() {
   } catch (error) {
     toast(errorText(error), "error");
   }
+}
+
+/** The watched list as it is now, from the stream: it replaces the page (a read still on its
+ * way is older or as new, so it is dropped). */
+export function showTicketsView(view) {
+  if (view.query !== watched) return;  // a list the supervisor has left
+  latest++;
+  floor.tickets = view.page.items;
+  draw(view.page);
 }
 
 function draw(page) {

@@ -2,7 +2,7 @@
 // personal queue, the pick-up list, live from the stream.
 
 import {
-  $, ago, api, clock, clockText, debounce, errorText, login, oneAtATime, Stream, t, toast,
+  $, ago, api, clock, clockText, errorText, login, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { bindTelegram, showTelegram, showTelegramChoices } from "./agent_telegram.js";
 import { Conversation } from "./conversation.js";
@@ -23,32 +23,69 @@ login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, ag
   me = agent;
   conversation = new Conversation(token);
   bind();
-  refreshOnce();
   showTelegram(token);
-  new Stream(token, { onEvent, onReady: refreshSoon, onRejected: loggedOut }).start();
+  new Stream(token, { onEvent, onView, onReady: refreshOnce, onRejected: loggedOut }).start();
   setInterval(tick, 1000);
 });
 
-// One refresh at a time: events during one ask for a single refresh after it.
+// The page's store is its desk: the agent, its queue and its pick-up list, as the REST API
+// answers them. It is read on (re)connecting only; after that each `desk` frame replaces it
+// (the server works it out after the events it reflects, so the last frame is right).
 const refreshOnce = oneAtATime(() => refresh());
-const refreshSoon = debounce(refreshOnce, 150);
+let reading = false;
+let arrived = null;  // a desk frame that came while reading: it may be the newer, so it wins
+let desk = null;  // the queue and pick-up list shown
+
+const OPEN = new Set(["assigned", "in_progress"]);
+
+/** A ticket event shows at once in the agent's own queue (the ticket is as the REST API shows
+ * it); where it goes in the order, and the pick-up list, the next desk frame says. */
+function applyTicket(ticket) {
+  if (!desk || !ticket) return;
+  const items = desk.queue.queue;
+  const at = items.findIndex((x) => x.id === ticket.id);
+  const mine = ticket.assigned_agent_id === me.id && OPEN.has(ticket.status);
+  if (mine && at >= 0) items[at] = { ...ticket, position: items[at].position };
+  else if (mine) items.push({ ...ticket, position: items.length + 1 });
+  else if (at >= 0) items.splice(at, 1);
+  else return;
+  items.forEach((x, i) => { x.position = i + 1; });
+  desk.queue.count = items.length;
+  showMe(desk.queue);
+  showQueue(desk.queue);
+}
 
 async function refresh() {
+  reading = true;
+  arrived = null;
   try {
     const [agent, queue, available] = await Promise.all([
       api(token, "GET", "/agent/me"),
       api(token, "GET", "/agent/my-queue"),
       api(token, "GET", "/agent/available?limit=20"),
     ]);
-    me = agent;
-    clock.sync(queue.server_time);
-    showMe(queue);
-    showQueue(queue);
-    showAvailable(available);
-    tick();
+    showDesk({ me: agent, queue, available });
+    if (arrived) showDesk(arrived);
   } catch (error) {
     if (error.status === 401) loggedOut(); else toast(errorText(error), "error");
+  } finally {
+    reading = false;
   }
+}
+
+function onView(view) {
+  if (view.type !== "desk") return;
+  if (reading) arrived = view; else showDesk(view);
+}
+
+function showDesk({ me: agent, queue, available }) {
+  desk = { queue, available };
+  me = agent;
+  clock.sync(queue.server_time);
+  showMe(queue);
+  showQueue(queue);
+  showAvailable(available);
+  tick();
 }
 
 function onEvent(event) {
@@ -61,6 +98,7 @@ function onEvent(event) {
     return;
   }
   const ticket = event.ticket;
+  applyTicket(ticket);
   if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
     beep();
@@ -69,7 +107,6 @@ function onEvent(event) {
     // The server decides when a ticket left this queue by someone else's hand, and why.
     toast(leftText(event.left_queue.why, ticket.number), "warn");
   }
-  refreshSoon();
 }
 
 function leftText(why, number) {
@@ -220,7 +257,7 @@ async function act(method, path, body) {
   } catch (error) {
     toast(errorText(error), "error");
   }
-  refreshOnce();
+  // What the action changed comes back as a desk frame.
 }
 
 function bind() {

@@ -146,10 +146,17 @@ export function toast(message, kind = "info") {
   setTimeout(() => item.remove(), 8000);
 }
 
-/** The event stream: resumes after a drop from the last event seen (`since`). */
+// Frames without an id: what the REST endpoints would answer now, worked out by the server once
+// per batch of events (entrypoints/api/live_views.py), so a page never re-reads after an event.
+const VIEWS = new Set(["desk", "floor", "tickets"]);
+
+/**
+ * The event stream: resumes after a drop from the last event seen (`since`). `onReady` runs on every (re)connect: the page re-reads then, and only then;
+ * `onEvent` gets each event, `onView` each view.
+ */
 export class Stream {
-  constructor(token, { onEvent, onReady, onRejected }) {
-    Object.assign(this, { token, onEvent, onReady, onRejected });
+  constructor(token, { onEvent, onReady, onRejected, onView }) {
+    Object.assign(this, { token, onEvent, onReady, onRejected, onView });
     this.lastId = null;
     this.retries = 0;
     this.stopped = false;
@@ -187,7 +194,14 @@ export class Stream {
     } else if (typeof message.id === "number") {
       this.lastId = message.id;
       this.onEvent(message);
+    } else if (VIEWS.has(message.type)) {
+      this.onView?.(message);
     }
+  }
+
+  /** Send a message on the open socket (an admin's `watch`); dropped while reconnecting. */
+  send(message) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
 
   stop() {

@@ -1,0 +1,105 @@
+"""A WebSocket frame carries its ticket, agent or queue exactly as the REST API shows that
+object to the same viewer at that moment, so a page can keep frames in its store in place of
+what it read (issue 21, item 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.integration.test_api_seed import ADMIN, bearer, make_agent, post_ticket
+from tests.integration.test_event_stream import connect, next_of
+from tests.support.server import ADMIN_TOKEN
+
+API = "/api/v1"
+
+
+def rest(client: TestClient, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    r = client.get(API + path, headers=headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_frames_show_tickets_agents_and_queues_as_rest_does(client: TestClient) -> None:
+    r = client.patch(f"{API}/queues/default", json={"accept_timeout_seconds": 300},
+                     headers=ADMIN)
+    assert r.status_code == 200, r.text
+    a = make_agent(client, "A", max_tickets=1)
+    as_a = bearer(a["token"])
+    with connect(client, ADMIN_TOKEN) as (admin, _), connect(client, a["token"]) as (agent, _):
+        next_of(admin, "snapshot")
+        next_of(agent, "snapshot")
+
+        assert client.post(f"{API}/agent/go-online", headers=as_a).status_code == 200
+        for session in (admin, agent):
+            frame = next_of(session, "agent.presence")["agent"]
+            assert frame == rest(client, f"/agents/{a['id']}", ADMIN)
+            assert frame == rest(client, "/agent/me", as_a)
+
+        held = post_ticket(client, "held by A", category="billing")
+        for session in (admin, agent):
+            frame = next_of(session, "ticket.assigned")["ticket"]
+            assert frame["accept_deadline"] is not None  # the queue's timer runs
+            assert frame == rest(client, f"/tickets/{held['id']}", ADMIN)
+            assert frame == rest(client, f"/tickets/{held['id']}", as_a)
+        mine = rest(client, "/agent/my-queue", as_a)["queue"][0]
+        assert frame == {k: v for k, v in mine.items() if k != "position"}
+
+        waiting = post_ticket(client, "waits: A is full")
+        for session in (admin, agent):  # the agent sees it for its pick-up list
+            frame = next_of(session, "ticket.created")["ticket"]
+            assert (frame["id"], frame["queue_position"]) == (waiting["id"], 1)
+            assert frame == rest(client, f"/tickets/{waiting['id']}", ADMIN)
+            assert frame == rest(client, f"/tickets/{waiting['id']}", as_a)
+
+        client.patch(f"{API}/queues/default", json={"strategy": "random"}, headers=ADMIN)
+        assert next_of(admin, "queue.changed")["queue"] == rest(client, "/queues/default", ADMIN)
+
+
+def test_a_snapshot_shows_the_agent_and_its_tickets_as_rest_does(client: TestClient) -> None:
+    client.patch(f"{API}/queues/default", json={"accept_timeout_seconds": 300}, headers=ADMIN)
+    a = make_agent(client, "A", max_tickets=2)
+    as_a = bearer(a["token"])
+    client.post(f"{API}/agent/go-online", headers=as_a)
+    held = post_ticket(client, "held by A")
+    with connect(client, a["token"]) as (agent, _):
+        snapshot = next_of(agent, "snapshot")
+        assert snapshot["agent"] == rest(client, "/agent/me", as_a)
+        assert snapshot["tickets"] == [rest(client, f"/tickets/{held['id']}", as_a)]
+
+
+def test_views_are_what_the_rest_endpoints_answer(client: TestClient) -> None:
+    """The desk (an agent's record, its queue, its pick-up list) and the floor (the workload,
+    the agents, the queues) come as frames, so pages need not read them after an event."""
+    client.patch(f"{API}/queues/default", json={"pickup": "on"}, headers=ADMIN)
+    a = make_agent(client, "A", max_tickets=1)
+    as_a = bearer(a["token"])
+    client.post(f"{API}/agent/go-online", headers=as_a)
+    with connect(client, ADMIN_TOKEN) as (admin, _), connect(client, a["token"]) as (agent, _):
+        held = post_ticket(client, "held by A")
+        post_ticket(client, "waits: A is full")
+        while len((desk := next_of(agent, "desk"))["queue"]["queue"]) < 1:
+            pass
+        assert desk["queue"]["queue"][0]["id"] == held["id"]
+        assert desk["me"] == rest(client, "/agent/me", as_a)
+        assert desk["queue"] == rest(client, "/agent/my-queue", as_a)
+        assert desk["available"] == rest(client, "/agent/available?limit=20", as_a)
+        while (floor := next_of(admin, "floor"))["workload"]["queue"]["pending"] < 1:
+            pass
+        assert floor["workload"] == rest(client, "/workload", ADMIN)
+        assert floor["agents"] == client.get(f"{API}/agents", headers=ADMIN).json()
+        assert floor["queues"] == client.get(f"{API}/queues", headers=ADMIN).json()
+
+
+def test_an_admin_watches_its_ticket_list(client: TestClient) -> None:
+    query = "limit=25&offset=0&open=true&sort=number&order=desc"
+    with connect(client, ADMIN_TOKEN) as (admin, _):
+        admin.send_json({"type": "watch", "tickets": "limit=0"})  # as GET /tickets refuses it
+        assert next_of(admin, "error")["code"] == "unknown_message"
+        admin.send_json({"type": "watch", "tickets": query})
+        posted = post_ticket(client, "listed")
+        while not (page := next_of(admin, "tickets")["page"])["items"]:
+            pass
+        assert page["items"][0]["id"] == posted["id"]
+        assert page == rest(client, f"/tickets?{query}", ADMIN)
