@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import Agent, HistoryEntry, Presence, Ticket
 
 SCALAR = -1  # the bucket of a plain sum
@@ -155,13 +156,13 @@ def of_entry(entry: HistoryEntry, ticket: Ticket | None) -> list[DayAdd]:
         else:
             found.append(DayAdd(day, subject, figure, bucket_of(seconds), 1.0))
 
-    if entry.event == "created":
+    if entry.event == HistoryKind.CREATED:
         add(queue, Figure.ARRIVED)
-    elif entry.event == "assigned" and entry.to_agent_id is not None:
+    elif entry.event == HistoryKind.ASSIGNED and entry.to_agent_id is not None:
         add(agent_subject(entry.to_agent_id), Figure.ASSIGNED)
         if entry.waited_seconds is not None:
             add(queue, Figure.WAIT, entry.waited_seconds)
-    elif entry.event == "accepted" and entry.to_agent_id is not None:
+    elif entry.event == HistoryKind.ACCEPTED and entry.to_agent_id is not None:
         if entry.response_seconds is not None:
             add(agent_subject(entry.to_agent_id), Figure.RESPONSE, entry.response_seconds)
         if entry.first_response_seconds is not None and ticket is not None:
@@ -169,11 +170,11 @@ def of_entry(entry: HistoryEntry, ticket: Ticket | None) -> list[DayAdd]:
             found.append(DayAdd(day_of(ticket.created_at), queue_subject(ticket.queue),
                                 Figure.FIRST_RESPONSE,
                                 bucket_of(entry.first_response_seconds), 1.0))
-    elif entry.event == "completed" and entry.from_agent_id is not None:
+    elif entry.event == HistoryKind.COMPLETED and entry.from_agent_id is not None:
         add(agent_subject(entry.from_agent_id), Figure.COMPLETED)
         if entry.handle_seconds is not None:
             add(agent_subject(entry.from_agent_id), Figure.HANDLE, entry.handle_seconds)
-    elif entry.event == "escalated" and entry.from_agent_id is not None:
+    elif entry.event == HistoryKind.ESCALATED and entry.from_agent_id is not None:
         add(agent_subject(entry.from_agent_id), Figure.MISSED)
     return found
 

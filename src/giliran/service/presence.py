@@ -11,6 +11,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_move
 from giliran.service.runtime import presence_grace
 
 
@@ -68,7 +69,7 @@ def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> 
         entry = lifecycle.unassign(ticket, agent, now=now, reason=Reason.AGENT_OFFLINE,
                                    actor=actor)
         uow.tickets.save(ticket)
-        uow.history.append(entry)
+        record_move(uow, ticket, entry)
         requeued += 1
     uow.agents.save(agent)
     return requeued

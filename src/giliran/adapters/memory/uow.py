@@ -40,7 +40,7 @@ from giliran.adapters.memory.records import (
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
 from giliran.domain import daybook
-from giliran.domain.events import events_of
+from giliran.domain.events import Event, events_of
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
@@ -110,6 +110,9 @@ class InMemoryUnitOfWork:
         self._session.journal.set(state, "seq", state.seq + 1)
         return state.seq
 
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
     def commit(self) -> None:
         if not self._write:
             raise RuntimeError("commit in a read-only unit of work")
@@ -120,10 +123,9 @@ class InMemoryUnitOfWork:
         if self._store.daybook:
             self._record_figures(written, agents, now)
         events = self._events()
-        if written or agents is not None or session.changed_queues:
+        if agents is not None or session.changed_queues:
             session.pending_events += events_of(
-                written, self.tickets.get, agents.changed() if agents is not None else (),
-                session.changed_queues, now)
+                agents.changed() if agents is not None else (), session.changed_queues, now)
         if session.pending_events:
             events.flush()
         session.journal.forget()

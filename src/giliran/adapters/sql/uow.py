@@ -30,7 +30,7 @@ from giliran.adapters.sql.repositories import (
 )
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
-from giliran.domain.events import events_of
+from giliran.domain.events import Event, events_of
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
@@ -142,6 +142,9 @@ class SqlUnitOfWork:
         assert self._conn is not None
         return int(_NEXT_SEQ.scalar(self._conn))
 
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
     def commit(self) -> None:
         assert self._conn is not None
         self._history.flush()
@@ -169,9 +172,7 @@ class SqlUnitOfWork:
     def _record_events(self, now: datetime) -> None:
         """The events of this unit of work, from what it wrote and changed, in the same
         transaction (so they are never lost, and their ids follow commit order)."""
-        entries = self._history.written
-        for event in events_of(entries, self.tickets.get, self._agents.changed(),
-                               self._queues.changed, now):
+        for event in events_of(self._agents.changed(), self._queues.changed, now):
             self._events.append(event)
         self._agents.settle()
         self._queues.changed = []
