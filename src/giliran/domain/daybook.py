@@ -183,8 +183,8 @@ def of_commit(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket
               agents: Iterable[Agent], now: datetime) -> tuple[list[DayAdd], list[Agent]]:
     """What one commit adds to the day's figures: its history's counts and measures, and the
     time online and busy of each agent whose presence or load moved; and those agents, which
-    the unit of work saves again (their count starts from `now`). Both stores call this, as
-    both call `events_of`, so they cannot count differently."""
+    the unit of work saves again (their count starts from `now`). Both stores call this, so
+    they cannot count differently."""
     adds = [a for e in entries for a in of_entry(e, ticket_of(e.ticket_id))]
     moved = []
     for agent in agents:

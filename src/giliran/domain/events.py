@@ -7,7 +7,7 @@ and miss nothing. Who may see an event is a rule of its own (`visible_to`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, cast
@@ -111,34 +111,6 @@ def left_queue(event_type: EventType, reason: str | None, actor: str | None,
     if event_type in _LEFT_BY_OTHERS and actor != f"agent:{holder}":
         return event_type.value.removeprefix("ticket.")
     return None
-
-
-def events_of(agents: Iterable[tuple[Watched | None, Agent]], queues: Iterable[Queue],
-              now: datetime) -> list[Event]:
-    """The agent and queue events of one commit, from what it changed: one per agent whose
-    watched fields changed (`agents` gives what was watched before the unit of work changed
-    it, None for a new agent), one per queue it saved (the last save of each)."""
-    found = []
-    for before, agent in agents:
-        after = watched(agent)
-        if before != after:
-            moved = before is not None and before[0] != after[0]
-            found.append((presence_event if moved else agent_event)(agent, now))
-    for queue in {q.name: q for q in queues}.values():
-        found.append(queue_event(queue, now))
-    return found
-
-
-Watched = tuple[Any, ...]
-
-
-def watched(agent: Agent) -> Watched:
-    """What of an agent the people watching the floor see change (presence first)."""
-    return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
-            agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
-            agent.telegram_ticket_left,
-            tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
-                         for q, s in agent.queue_state.items())))
 
 
 def presence_event(agent: Agent, at: datetime) -> Event:

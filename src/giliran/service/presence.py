@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from giliran.domain import escalation, lifecycle
+from giliran.domain.events import presence_event
 from giliran.domain.model import Agent, Presence, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
@@ -81,3 +82,4 @@ def set_presence(uow: UnitOfWork, agent: Agent, presence: Presence, *, now: date
     change = lifecycle.set_presence(agent, presence, now=now)
     if change is not None:
         uow.presence_log.append(change)
+        uow.record(presence_event(agent, now))

@@ -4,11 +4,22 @@ it, and reading the use case tells what it emits)."""
 
 from __future__ import annotations
 
-from giliran.domain.events import ticket_event
-from giliran.domain.model import HistoryEntry, Ticket
+from datetime import datetime
+
+from giliran.domain.events import agent_event, queue_event, ticket_event
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
 from giliran.service.ports import UnitOfWork
 
 
 def record_move(uow: UnitOfWork, ticket: Ticket, entry: HistoryEntry) -> None:
     uow.history.append(entry)
     uow.record(ticket_event(entry, ticket))
+
+
+def record_agent_change(uow: UnitOfWork, agent: Agent, at: datetime) -> None:
+    """Something the floor sees of the agent changed (its settings, its misses or pauses)."""
+    uow.record(agent_event(agent, at))
+
+
+def record_queue_change(uow: UnitOfWork, queue: Queue, at: datetime) -> None:
+    uow.record(queue_event(queue, at))

@@ -26,7 +26,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
-from giliran.service.recording import record_move
+from giliran.service.recording import record_agent_change, record_move
 
 
 @dataclass(frozen=True)
@@ -165,9 +165,12 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = agent_or_404(uow, who.agent_id)
+        missed = agent.state_in(ticket.queue).missed_in_row  # accepting forgets them
         with _revoked_if_held_before(uow, ticket, agent.id):
             entry = lifecycle.accept(ticket, agent, now=ctx.clock.now())
         record_move(uow, ticket, entry)
+        if missed:
+            record_agent_change(uow, agent, entry.at)
         uow.tickets.save(ticket)
         uow.agents.save(agent)
         refill_after_accept(ctx, uow, uow.queues.get(ticket.queue))

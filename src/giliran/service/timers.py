@@ -21,7 +21,7 @@ from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import BATCH, UnitOfWork
 from giliran.service.presence import take_offline
-from giliran.service.recording import record_move
+from giliran.service.recording import record_agent_change, record_move
 from giliran.service.runtime import presence_grace
 
 
@@ -104,6 +104,8 @@ def _escalate(
         lifecycle.pause(holder, queue.name, now=now)
         record_agent(uow, now, SYSTEM_ACTOR, holder, before, action="paused")
         report.paused += 1
+    else:
+        record_agent_change(uow, holder, now)  # one more miss in a row in this queue
     left = uow.agents.count_members(ticket.queue, excluding=ticket.missed_by)
     if escalation.is_exhausted(ticket, queue, left):
         record_move(uow, ticket, lifecycle.flag(ticket, TicketFlag.EXHAUSTED, now=now))

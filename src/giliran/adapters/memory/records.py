@@ -63,7 +63,7 @@ class InMemoryHistoryRepository:
 
 class InMemoryEventRepository:
     """Appends are written with the unit of work's commit, after its history, with the events
-    derived from what it changed (`events_of`), as SQL does."""
+    recorded by the use cases, as SQL does."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
