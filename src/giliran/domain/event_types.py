@@ -37,6 +37,10 @@ class HistoryKind(StrEnum):
         return cls(f"priority_{label}")
 
     @property
+    def sets_priority(self) -> bool:
+        return self in _PRIORITY_KINDS
+
+    @property
     def event_type(self) -> EventType:
         return _TICKET_TYPES.get(self, EventType.TICKET_PRIORITY)
 
@@ -83,6 +87,8 @@ _TICKET_TYPES = {
     HistoryKind.FLAGGED: EventType.TICKET_FLAGGED,
     HistoryKind.RELEASED: EventType.TICKET_RELEASED,
 }
+_PRIORITY_KINDS = frozenset({HistoryKind.PRIORITY_LOW, HistoryKind.PRIORITY_NORMAL,
+                             HistoryKind.PRIORITY_HIGH, HistoryKind.PRIORITY_URGENT})
 # Where a ticket enters or leaves its queue's line (waiting times, queue depth over time).
 ENTERS_QUEUE = frozenset({HistoryKind.CREATED, HistoryKind.UNASSIGNED, HistoryKind.ESCALATED})
 LEAVES_QUEUE = frozenset({HistoryKind.ASSIGNED, HistoryKind.CANCELLED})

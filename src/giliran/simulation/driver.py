@@ -23,7 +23,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.event_types import HistoryKind
-from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, TicketStatus
+from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, TicketStatus
 from giliran.service import agents as agent_cases
 from giliran.service import floor, presence, runtime, stream, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
@@ -415,7 +415,7 @@ class Driver:
                 self._closed(life, e)
             elif e.event == HistoryKind.FLAGGED:
                 life.flagged = True
-            elif e.event.startswith("priority_") and e.reason.value == "aging":
+            elif HistoryKind(e.event).sets_priority and e.reason is Reason.AGING:
                 self._timer(life, "aging")
 
     def _queued(self, change: int, life: TicketLife) -> None:
