@@ -1,8 +1,10 @@
 """Events: what the floor tells the people watching it (dashboards, bots, other systems).
 
-An event is written in the same transaction as the change it describes, with an id that grows
-in commit order, so a client that reconnects can ask for everything after the last id it saw
-and miss nothing. Who may see an event is a rule of its own (`visible_to`).
+The use case that makes a change records its event right there (`uow.record`), built here
+from its typed payload (event_types.py) with the object as that change left it; it is written
+in the same transaction, with an id that grows in commit order, so a client that reconnects can
+ask for everything after the last id it saw and miss nothing. Who may see an event is a rule of
+its own (`visible_to`).
 """
 
 from __future__ import annotations
