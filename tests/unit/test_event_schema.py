@@ -26,7 +26,7 @@ def test_the_committed_schema_is_what_the_generator_writes(tmp_path: Path) -> No
 
 def test_every_event_type_has_its_schema_and_a_version() -> None:
     document = event_schema.event_schemas()
-    assert document["version"] == event_schema.SCHEMA_VERSION
+    assert document["schema_version"] == event_schema.SCHEMA_VERSION
     assert {d["$ref"].removeprefix("#/$defs/") for d in document["oneOf"]} == {
         t.value for t in EventType}
 

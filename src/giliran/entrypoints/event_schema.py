@@ -3,7 +3,7 @@ generated from the registry's payload types (domain/event_types.py), so it canno
 than what is sent. `python -m giliran.entrypoints.event_schema` rewrites docs/events/;
 `--check` fails when the committed files are not what the types say (CI and a test run it).
 
-Versioning: `version` in the document is the schema version. Adding an event type or an
+Versioning: `schema_version` in the document is the schema version. Adding an event type or an
 optional key is not breaking; removing or renaming a key, changing its type or meaning, or
 making a key required is, and bumps it (and the `$id`).
 """
@@ -45,7 +45,7 @@ def event_schemas() -> dict[str, Any]:
         "title": "giliran events",
         "description": "Every event giliran publishes, as WebSocket frames and webhook bodies "
                        "carry it. Generated from src/giliran/domain/event_types.py.",
-        "version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION,
         "oneOf": [{"$ref": f"#/$defs/{kind.value}"} for kind in EventType],
         "$defs": {**per_type, **dict(sorted(shared.items()))},
     }
