@@ -15,10 +15,26 @@ from giliran.adapters.sql.database import connect
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
+from tests.support.event_schemas import Watch, watching
 from tests.support.postgres import TEMPLATE_DB, Cluster, start_cluster
 from tests.support.server import ADMIN_TOKEN
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def event_watch() -> Iterator[Watch]:
+    yield from watching()
+
+
+@pytest.fixture(autouse=True)
+def every_event_matches_its_schema(event_watch: Watch) -> Iterator[None]:
+    """An event its published schema (docs/events/) refuses fails the test that emitted it."""
+    event_watch.take()  # what an earlier test's leftover threads emitted is not this test's
+    yield
+    refused = event_watch.take()
+    if refused:
+        pytest.fail(f"events that do not match docs/events/events.schema.json: {refused}")
 
 
 @pytest.fixture(scope="session")

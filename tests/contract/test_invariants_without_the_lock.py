@@ -22,8 +22,9 @@ from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import ContactHasOpenTicket
-from giliran.domain.events import Event
-from giliran.domain.model import Ticket
+from giliran.domain.event_types import HistoryKind
+from giliran.domain.events import ticket_event
+from giliran.domain.model import HistoryEntry, Reason, Ticket
 from giliran.service import notify, outbox
 from giliran.service.context import Context
 from tests.contract.test_chat_storage import notice
@@ -143,7 +144,9 @@ def _deliveries(factory: SqlUnitOfWorkFactory, count: int) -> None:
         hook = uow.webhooks.add(Webhook(0, "http://example.test/h", "s" * 20,
                                         frozenset({"ticket.created"}), True, 0))
         for i in range(count):
-            uow.events.append(Event("ticket.created", T0, {"n": i}))
+            ticket = Ticket(id=i + 1, title="t", created_at=T0, queued_at=T0, priority_since=T0)
+            uow.events.append(ticket_event(HistoryEntry(
+                ticket.id, T0, HistoryKind.CREATED, Reason.CREATED, "admin"), ticket))
         uow.commit()
     with factory(write=True) as uow:
         events = uow.events.after(0, count)

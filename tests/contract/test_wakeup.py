@@ -16,7 +16,8 @@ from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.adapters.sql.wakeup import CHANNEL, Listener, Wake
-from giliran.domain.events import Event
+from giliran.domain.events import queue_event
+from giliran.domain.model import Queue
 from tests.support.postgres import Cluster
 
 HEARD_WITHIN = 10.0  # seconds; a notification normally arrives in about a millisecond
@@ -31,8 +32,7 @@ def pg(pg_cluster: Cluster) -> Iterator[Database]:
 
 def write_event(factory: SqlUnitOfWorkFactory, *, commit: bool, name: str = "x") -> None:
     with factory(write=True) as uow:
-        uow.events.append(Event(type="queue.changed", at=datetime.now(UTC),
-                                payload={"queue": {"name": name}}, queue=name))
+        uow.events.append(queue_event(Queue(name), datetime.now(UTC)))
         if commit:
             uow.commit()
 

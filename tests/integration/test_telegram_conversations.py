@@ -53,8 +53,10 @@ def test_an_agent_answers_from_its_own_chat(tg: Bot) -> None:
     tg.say(CUSTOMER, "Halo, pesanan saya belum sampai", language_code="id")
     tg.deliver()
     (ticket,) = tickets(tg.client)
-    notice = tg.fake.sent_to(AGENT_CHAT)[-1]
+    # The ticket's moves are told in the order they happen, then the message that opened it.
+    notice, wrote = tg.fake.sent_to(AGENT_CHAT)[-2:]
     assert ticket["number"] in notice and "Reply to this message" in notice
+    assert wrote == f"💬 {ticket['number']} · Budi:\nHalo, pesanan saya belum sampai"
     tg.say(AGENT_CHAT, "Baik, kami cek dulu", reply_to=tg.fake.last_message_id(AGENT_CHAT))
     tg.deliver()
     assert tg.fake.sent_to(CUSTOMER)[-1] == "Baik, kami cek dulu"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from giliran.domain.event_types import EventType
 from giliran.domain.events import left_queue
 
 HOLDER = 7
@@ -26,8 +27,8 @@ HOLDER = 7
 ])
 def test_why_a_ticket_left_its_holders_queue(event_type: str, reason: str, actor: str,
                                              why: str | None) -> None:
-    assert left_queue(event_type, reason, actor, HOLDER) == why
+    assert left_queue(EventType(event_type), reason, actor, HOLDER) == why
 
 
 def test_a_ticket_nobody_held_left_nobodys_queue() -> None:
-    assert left_queue("ticket.cancelled", "cancelled", "admin", None) is None
+    assert left_queue(EventType.TICKET_CANCELLED, "cancelled", "admin", None) is None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import Agent, HistoryEntry, Presence, Ticket
 
 SCALAR = -1  # the bucket of a plain sum
@@ -155,13 +156,13 @@ def of_entry(entry: HistoryEntry, ticket: Ticket | None) -> list[DayAdd]:
         else:
             found.append(DayAdd(day, subject, figure, bucket_of(seconds), 1.0))
 
-    if entry.event == "created":
+    if entry.event == HistoryKind.CREATED:
         add(queue, Figure.ARRIVED)
-    elif entry.event == "assigned" and entry.to_agent_id is not None:
+    elif entry.event == HistoryKind.ASSIGNED and entry.to_agent_id is not None:
         add(agent_subject(entry.to_agent_id), Figure.ASSIGNED)
         if entry.waited_seconds is not None:
             add(queue, Figure.WAIT, entry.waited_seconds)
-    elif entry.event == "accepted" and entry.to_agent_id is not None:
+    elif entry.event == HistoryKind.ACCEPTED and entry.to_agent_id is not None:
         if entry.response_seconds is not None:
             add(agent_subject(entry.to_agent_id), Figure.RESPONSE, entry.response_seconds)
         if entry.first_response_seconds is not None and ticket is not None:
@@ -169,11 +170,11 @@ def of_entry(entry: HistoryEntry, ticket: Ticket | None) -> list[DayAdd]:
             found.append(DayAdd(day_of(ticket.created_at), queue_subject(ticket.queue),
                                 Figure.FIRST_RESPONSE,
                                 bucket_of(entry.first_response_seconds), 1.0))
-    elif entry.event == "completed" and entry.from_agent_id is not None:
+    elif entry.event == HistoryKind.COMPLETED and entry.from_agent_id is not None:
         add(agent_subject(entry.from_agent_id), Figure.COMPLETED)
         if entry.handle_seconds is not None:
             add(agent_subject(entry.from_agent_id), Figure.HANDLE, entry.handle_seconds)
-    elif entry.event == "escalated" and entry.from_agent_id is not None:
+    elif entry.event == HistoryKind.ESCALATED and entry.from_agent_id is not None:
         add(agent_subject(entry.from_agent_id), Figure.MISSED)
     return found
 
@@ -182,8 +183,8 @@ def of_commit(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket
               agents: Iterable[Agent], now: datetime) -> tuple[list[DayAdd], list[Agent]]:
     """What one commit adds to the day's figures: its history's counts and measures, and the
     time online and busy of each agent whose presence or load moved; and those agents, which
-    the unit of work saves again (their count starts from `now`). Both stores call this, as
-    both call `events_of`, so they cannot count differently."""
+    the unit of work saves again (their count starts from `now`). Both stores call this, so
+    they cannot count differently."""
     adds = [a for e in entries for a in of_entry(e, ticket_of(e.ticket_id))]
     moved = []
     for agent in agents:

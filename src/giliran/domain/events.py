@@ -1,46 +1,45 @@
 """Events: what the floor tells the people watching it (dashboards, bots, other systems).
 
-An event is written in the same transaction as the change it describes, with an id that grows
-in commit order, so a client that reconnects can ask for everything after the last id it saw
-and miss nothing. Who may see an event is a rule of its own (`visible_to`).
+The use case that makes a change records its event right there (`uow.record`), built here
+from its typed payload (event_types.py) with the object as that change left it; it is written
+in the same transaction, with an id that grows in commit order, so a client that reconnects can
+ask for everything after the last id it saw and miss nothing. Who may see an event is a rule of
+its own (`visible_to`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from giliran.domain.conversation import Message
+from giliran.domain.event_types import (
+    OPTIONAL_KEYS,
+    AgentLoad,
+    AgentPayload,
+    AgentWire,
+    EventType,
+    HistoryKind,
+    LeftQueue,
+    MessagePayload,
+    MessageWire,
+    QueuePayload,
+    QueueWire,
+    TicketPayload,
+    TicketWire,
+)
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, Ticket, TicketStatus
 from giliran.domain.views import agent_view, message_view, queue_view, ticket_view
 
-# History events and the event types they become.
-EVENT_TYPES = frozenset({
-    "ticket.created", "ticket.assigned", "ticket.accepted", "ticket.completed",
-    "ticket.cancelled", "ticket.escalated", "ticket.unassigned", "ticket.flagged",
-    "ticket.released",
-    "ticket.priority", "agent.presence", "agent.changed", "queue.changed",
-    *(f"message.{change}" for change in ("received", "sent", "status", "edited")),
-})
-TICKET_TYPES: Mapping[str, str] = {
-    "created": "ticket.created",
-    "assigned": "ticket.assigned",
-    "accepted": "ticket.accepted",
-    "completed": "ticket.completed",
-    "cancelled": "ticket.cancelled",
-    "escalated": "ticket.escalated",
-    "unassigned": "ticket.unassigned",
-    "flagged": "ticket.flagged",
-    "released": "ticket.released",
-    "moved to front": "ticket.priority",
-}
+EVENT_TYPES = frozenset(EventType)
+Payload = TicketPayload | AgentPayload | QueuePayload | MessagePayload
 
 
 @dataclass(frozen=True)
 class Event:
-    type: str
+    type: EventType
     at: datetime
     payload: dict[str, Any]
     ticket_id: int | None = None
@@ -48,34 +47,55 @@ class Event:
     agents: frozenset[int] = field(default_factory=frozenset)  # the agents it concerns
     id: int = 0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.type, EventType):  # read back from storage as a plain string
+            object.__setattr__(self, "type", EventType(self.type))
+
+    @classmethod
+    def of(cls, kind: EventType, payload: Payload, at: datetime, *,
+           ticket_id: int | None = None, queue: str | None = None,
+           agents: frozenset[int] = frozenset()) -> Event:
+        """An event from its typed payload (event_types.py), as it will travel."""
+        assert isinstance(payload, kind.payload), (kind, payload)
+        return cls(type=kind, at=at, payload=wire(payload), ticket_id=ticket_id, queue=queue,
+                   agents=agents)
+
     def message(self) -> dict[str, Any]:
         """How the event travels (WebSocket frames, webhook bodies)."""
-        return {"type": self.type, "id": self.id, "at": self.at.isoformat(), **self.payload}
+        return {"type": self.type.value, "id": self.id, "at": self.at.isoformat(),
+                **self.payload}
+
+
+def wire(payload: Payload) -> dict[str, Any]:
+    found = {f.name: getattr(payload, f.name) for f in fields(payload)}
+    return {k: v for k, v in found.items() if v is not None or k not in OPTIONAL_KEYS}
 
 
 def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
-    kind = TICKET_TYPES.get(entry.event)
-    if kind is None:  # priority_<level>
-        kind = "ticket.priority"
+    """The event of one history entry, with the ticket as that entry left it."""
+    kind = HistoryKind(entry.event).event_type
     concerned = {a for a in (entry.from_agent_id, entry.to_agent_id, ticket.agent_id)
                  if a is not None}
-    payload = {
-        "ticket": ticket_view(ticket), "reason": entry.reason.value, "actor": entry.actor,
-        "from_agent_id": entry.from_agent_id, "to_agent_id": entry.to_agent_id,
-    }
+    load = None
     if entry.load is not None:  # the new holder's load as this assignment left it
-        payload["agent_load"] = {"active_tickets": entry.load[0], "max_tickets": entry.load[1]}
+        load = AgentLoad(active_tickets=entry.load[0], max_tickets=entry.load[1])
     why = left_queue(kind, entry.reason.value, entry.actor, entry.from_agent_id)
-    if why is not None:  # its page and its chat tell the agent, from this one rule
-        payload["left_queue"] = {"agent_id": entry.from_agent_id, "why": why}
-    return Event(type=kind, at=entry.at, ticket_id=ticket.id, queue=ticket.queue,
-                 agents=frozenset(concerned), payload=payload)
+    left = None
+    if why is not None and entry.from_agent_id is not None:  # its page and its chat tell
+        left = LeftQueue(agent_id=entry.from_agent_id, why=why)  # the agent, from one rule
+    payload = TicketPayload(
+        ticket=cast(TicketWire, ticket_view(ticket)), reason=entry.reason.value,
+        actor=entry.actor, from_agent_id=entry.from_agent_id, to_agent_id=entry.to_agent_id,
+        agent_load=load, left_queue=left)
+    return Event.of(kind, payload, entry.at, ticket_id=ticket.id, queue=ticket.queue,
+                    agents=frozenset(concerned))
 
 
 _MOVED_AWAY = frozenset({Reason.REASSIGNED.value, Reason.FORCED.value, Reason.UNASSIGNED.value})
+_LEFT_BY_OTHERS = frozenset({EventType.TICKET_CANCELLED, EventType.TICKET_COMPLETED})
 
 
-def left_queue(event_type: str, reason: str | None, actor: str | None,
+def left_queue(event_type: EventType, reason: str | None, actor: str | None,
                holder: int | None) -> str | None:
     """Why a ticket left its holder's personal queue by someone else's hand, for the holder to
     be told: `escalated` (not accepted in time), `moved` (a supervisor reassigned or unassigned
@@ -84,76 +104,60 @@ def left_queue(event_type: str, reason: str | None, actor: str | None,
     when nothing left anyone's queue, or when the holder is gone (deactivated, orphaned)."""
     if holder is None:
         return None
-    if event_type == "ticket.escalated":
+    if event_type is EventType.TICKET_ESCALATED:
         return "escalated"
-    if event_type == "ticket.unassigned":
+    if event_type is EventType.TICKET_UNASSIGNED:
         if reason == Reason.AGENT_OFFLINE.value:
             return "offline"
         return "moved" if reason in _MOVED_AWAY else None
-    if event_type in ("ticket.cancelled", "ticket.completed") and actor != f"agent:{holder}":
-        return event_type.removeprefix("ticket.")
+    if event_type in _LEFT_BY_OTHERS and actor != f"agent:{holder}":
+        return event_type.value.removeprefix("ticket.")
     return None
 
 
-def events_of(entries: Sequence[HistoryEntry], ticket_of: Callable[[int], Ticket | None],
-              agents: Iterable[tuple[Watched | None, Agent]], queues: Iterable[Queue],
-              now: datetime) -> list[Event]:
-    """The events of one commit, from what it wrote and changed: one per history entry (with
-    the ticket as it is at commit), one per agent whose watched fields changed (`agents` gives
-    what was watched before the unit of work changed it, None for a new agent), one per queue
-    it saved (the last save of each). Every storage derives its events here, so the memory
-    store and SQL cannot tell different stories."""
-    found = []
-    for entry in entries:
-        ticket = ticket_of(entry.ticket_id)
-        if ticket is not None:
-            found.append(ticket_event(entry, ticket))
-    for before, agent in agents:
-        after = watched(agent)
-        if before != after:
-            moved = before is not None and before[0] != after[0]
-            found.append((presence_event if moved else agent_event)(agent, now))
-    for queue in {q.name: q for q in queues}.values():
-        found.append(queue_event(queue, now))
-    return found
-
-
-Watched = tuple[Any, ...]
-
-
-def watched(agent: Agent) -> Watched:
-    """What of an agent the people watching the floor see change (presence first)."""
-    return (agent.presence, agent.name, agent.max_tickets, agent.auto_assign, agent.active,
-            agent.queues, agent.language, agent.auto_assign_locked, agent.rotation_order,
-            agent.telegram_ticket_left,
-            tuple(sorted((q, s.missed_in_row, s.paused_at, s.pause_reason)
-                         for q, s in agent.queue_state.items())))
-
-
 def presence_event(agent: Agent, at: datetime) -> Event:
-    return Event(type="agent.presence", at=at, agents=frozenset({agent.id}),
-                 payload={"agent": agent_view(agent)})
+    return Event.of(EventType.AGENT_PRESENCE, _agent(agent), at, agents=frozenset({agent.id}))
 
 
 def agent_event(agent: Agent, at: datetime) -> Event:
-    return Event(type="agent.changed", at=at, agents=frozenset({agent.id}),
-                 payload={"agent": agent_view(agent)})
+    return Event.of(EventType.AGENT_CHANGED, _agent(agent), at, agents=frozenset({agent.id}))
+
+
+def _agent(agent: Agent) -> AgentPayload:
+    return AgentPayload(agent=cast(AgentWire, agent_view(agent)))
 
 
 def queue_event(queue: Queue, at: datetime) -> Event:
-    return Event(type="queue.changed", at=at, queue=queue.name,
-                 payload={"queue": queue_view(queue)})
+    return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=cast(QueueWire,
+                                                                     queue_view(queue))),
+                    at, queue=queue.name)
 
 
-def message_event(change: str, ticket: Ticket, message: Message, at: datetime) -> Event:
+def message_event(change: EventType, ticket: Ticket, message: Message, at: datetime) -> Event:
     """A message of a ticket's conversation arrived, left, changed state or was edited: for
     admins and the ticket's holder, whose pages show the conversation live."""
     holder = frozenset({ticket.agent_id}) if ticket.agent_id is not None else frozenset()
-    return Event(type=f"message.{change}", at=at, ticket_id=ticket.id, queue=ticket.queue,
-                 agents=holder, payload={"ticket_id": ticket.id, "number": ticket.number,
-                                         "message": message_view(message)})
+    payload = MessagePayload(ticket_id=ticket.id, number=ticket.number,
+                             message=cast(MessageWire, message_view(message)))
+    return Event.of(change, payload, at, ticket_id=ticket.id, queue=ticket.queue,
+                    agents=holder)
 
 
+def with_holders(events: Sequence[Event]) -> list[Event]:
+    """The events of one commit, each ticket's also concerning whoever holds it when the commit
+    ends: an agent handed a ticket that was just taken back from someone else hears of both
+    moves, and a ticket created and assigned at once is nobody else's news."""
+    holder: dict[int, int | None] = {}
+    for event in events:
+        if event.ticket_id is not None and event.type.is_ticket:
+            holder[event.ticket_id] = event.payload["ticket"]["assigned_agent_id"]
+    found = []
+    for event in events:
+        last = holder.get(event.ticket_id or 0) if event.type.is_ticket else None
+        if last is not None and last not in event.agents:
+            event = replace(event, agents=event.agents | {last})
+        found.append(event)
+    return found
 
 
 def visible_to(event: Event, *, agent: Agent | None) -> bool:
@@ -165,7 +169,7 @@ def visible_to(event: Event, *, agent: Agent | None) -> bool:
         return True
     ticket = event.payload.get("ticket")
     return (
-        event.type == "ticket.created"
+        event.type is EventType.TICKET_CREATED
         and not event.agents
         and ticket is not None
         and ticket.get("status") == TicketStatus.QUEUED.value

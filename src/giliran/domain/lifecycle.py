@@ -15,6 +15,7 @@ from giliran.domain.errors import (
     NotAccepted,
     NotYourTicket,
 )
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -77,7 +78,7 @@ def assign(
     if reason.moves_rotation:
         agent.last_assigned_seq = seq
     since_arrival = (now - ticket.created_at).total_seconds() if first else None
-    return HistoryEntry(ticket.id, now, "assigned", reason, actor, None, agent.id,
+    return HistoryEntry(ticket.id, now, HistoryKind.ASSIGNED, reason, actor, None, agent.id,
                         waited_seconds=waited, since_arrival_seconds=since_arrival,
                         load=(agent.active_tickets, agent.max_tickets))
 
@@ -101,7 +102,7 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime,
     agent.set_state(ticket.queue, QueueState(0, state.paused_at, state.pause_reason))
     agent.last_seen_at = now
     response = (now - ticket.assigned_at).total_seconds() if ticket.assigned_at else None
-    return HistoryEntry(ticket.id, now, "accepted", reason, f"agent:{agent.id}",
+    return HistoryEntry(ticket.id, now, HistoryKind.ACCEPTED, reason, f"agent:{agent.id}",
                         agent.id, agent.id, response_seconds=response,
                         first_response_seconds=first)
 
@@ -121,8 +122,8 @@ def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> His
     _require(ticket, TicketStatus.IN_PROGRESS, action="complete")
     handled = (now - ticket.accepted_at).total_seconds() if ticket.accepted_at else None
     _release(ticket, holder, TicketStatus.COMPLETED, now)
-    return HistoryEntry(ticket.id, now, "completed", Reason.COMPLETED, actor, holder.id, None,
-                        handle_seconds=handled)
+    return HistoryEntry(ticket.id, now, HistoryKind.COMPLETED, Reason.COMPLETED, actor,
+                        holder.id, None, handle_seconds=handled)
 
 
 def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: str) -> HistoryEntry:
@@ -134,7 +135,8 @@ def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: str) -
     else:
         ticket.status = TicketStatus.CANCELLED
         ticket.closed_at = now
-    return HistoryEntry(ticket.id, now, "cancelled", Reason.CANCELLED, actor, from_agent, None)
+    return HistoryEntry(ticket.id, now, HistoryKind.CANCELLED, Reason.CANCELLED, actor,
+                        from_agent, None)
 
 
 def _release(ticket: Ticket, holder: Agent, status: TicketStatus, now: datetime) -> None:
@@ -155,7 +157,7 @@ def unassign(
         raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
     _back_to_queue(ticket, now)
     holder.active_tickets -= 1
-    return HistoryEntry(ticket.id, now, "unassigned", reason, actor, holder.id, None)
+    return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, reason, actor, holder.id, None)
 
 
 def _back_to_queue(ticket: Ticket, now: datetime) -> None:
@@ -179,7 +181,7 @@ def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
     state = holder.state_in(ticket.queue)
     holder.set_state(ticket.queue, QueueState(state.missed_in_row + 1, state.paused_at,
                                               state.pause_reason))
-    return HistoryEntry(ticket.id, now, "escalated", Reason.ESCALATION, SYSTEM_ACTOR,
+    return HistoryEntry(ticket.id, now, HistoryKind.ESCALATED, Reason.ESCALATION, SYSTEM_ACTOR,
                         holder.id, None)
 
 
@@ -195,7 +197,7 @@ def flag(ticket: Ticket, why: TicketFlag, *, now: datetime,
         ticket.auto_dispatch = False
     reason = _FLAG_REASONS[why]
     detail = {"reason": because} if because is not None else None
-    return HistoryEntry(ticket.id, now, "flagged", reason, SYSTEM_ACTOR, detail=detail)
+    return HistoryEntry(ticket.id, now, HistoryKind.FLAGGED, reason, SYSTEM_ACTOR, detail=detail)
 
 
 _FLAG_REASONS = {TicketFlag.EXHAUSTED: Reason.EXHAUSTED,
@@ -213,7 +215,7 @@ def release(ticket: Ticket, *, now: datetime, reason: Reason) -> HistoryEntry:
         ticket.flag = None
         ticket.flagged_at = None
         ticket.flag_reason = None
-    return HistoryEntry(ticket.id, now, "released", reason, SYSTEM_ACTOR)
+    return HistoryEntry(ticket.id, now, HistoryKind.RELEASED, reason, SYSTEM_ACTOR)
 
 
 def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> PresenceChange | None:
@@ -255,7 +257,7 @@ def reprioritize(
     ticket.priority = priority
     ticket.effective_priority = priority
     ticket.priority_since = now
-    return HistoryEntry(ticket.id, now, f"priority_{priority.label}", reason, actor)
+    return HistoryEntry(ticket.id, now, HistoryKind.priority(priority.label), reason, actor)
 
 
 def age(ticket: Ticket, *, now: datetime) -> HistoryEntry:
@@ -264,7 +266,8 @@ def age(ticket: Ticket, *, now: datetime) -> HistoryEntry:
     higher = Priority(min(int(ticket.effective_priority) + 1, int(Priority.URGENT)))
     ticket.effective_priority = higher
     ticket.priority_since = now
-    return HistoryEntry(ticket.id, now, f"priority_{higher.label}", Reason.AGING, SYSTEM_ACTOR,
+    return HistoryEntry(ticket.id, now, HistoryKind.priority(higher.label), Reason.AGING,
+                        SYSTEM_ACTOR,
                         detail={"asked": ticket.priority.label, "served_at": higher.label})
 
 
@@ -276,7 +279,7 @@ def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> H
     ticket.effective_priority = Priority.URGENT
     ticket.priority_since = now
     ticket.queue_order = order
-    return HistoryEntry(ticket.id, now, "moved to front", Reason.FRONT, actor)
+    return HistoryEntry(ticket.id, now, HistoryKind.MOVED_TO_FRONT, Reason.FRONT, actor)
 
 
 def rescue(ticket: Ticket, holder: Agent | None, *, now: datetime) -> HistoryEntry:
@@ -288,5 +291,5 @@ def rescue(ticket: Ticket, holder: Agent | None, *, now: datetime) -> HistoryEnt
     _back_to_queue(ticket, now)
     if holder is not None:
         holder.active_tickets = max(0, holder.active_tickets - 1)
-    return HistoryEntry(ticket.id, now, "unassigned", Reason.ORPHANED, SYSTEM_ACTOR,
+    return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, Reason.ORPHANED, SYSTEM_ACTOR,
                         from_agent, None)

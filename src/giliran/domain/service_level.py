@@ -28,10 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from giliran.domain.daybook import Histogram
+from giliran.domain.event_types import ENTERS_QUEUE, LEAVES_QUEUE, HistoryKind
 from giliran.domain.model import HistoryEntry
-
-ENTERS_QUEUE = ("created", "unassigned", "escalated")
-LEAVES_QUEUE = ("assigned", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -122,11 +120,11 @@ def service_level(histories: Iterable[Sequence[HistoryEntry]], target_seconds: i
         if age is not None:
             waits.add(age)
             waiting += 1
-        created = next((e.at for e in entries if e.event == "created"), None)
+        created = next((e.at for e in entries if e.event == HistoryKind.CREATED), None)
         if created is None or not since <= created < until:
             continue
         arrived += 1
-        accepted = next((e.at for e in entries if e.event == "accepted"), None)
+        accepted = next((e.at for e in entries if e.event == HistoryKind.ACCEPTED), None)
         if accepted is not None and accepted < until:
             firsts.add((accepted - created).total_seconds())
         else:
@@ -142,10 +140,10 @@ def queue_stays(entries: Sequence[HistoryEntry]) -> list[tuple[datetime, float]]
     for e in entries:
         if e.event in ENTERS_QUEUE:
             entered = e.at
-        elif e.event == "assigned" and entered is not None:
+        elif e.event == HistoryKind.ASSIGNED and entered is not None:
             found.append((e.at, (e.at - entered).total_seconds()))
             entered = None
-        elif e.event == "cancelled":
+        elif e.event == HistoryKind.CANCELLED:
             entered = None
     return found
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from giliran.domain.conversation import TELEGRAM, Kind, summary
+from giliran.domain.event_types import EventType
 from giliran.domain.events import Event, left_queue
 from giliran.domain.model import Agent, Ticket
 from giliran.domain.notices import ChatLink, Notice, say, ticket_buttons
@@ -34,11 +35,11 @@ def tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
     told = 0
     holder = p.get("from_agent_id")
     why = left_queue(event.type, p.get("reason"), p.get("actor"), holder)
-    if event.type == "ticket.assigned" and p.get("to_agent_id") is not None:
+    if event.type is EventType.TICKET_ASSIGNED and p.get("to_agent_id") is not None:
         told += _assigned(uow, event, ticket, int(p["to_agent_id"]), now)
     elif why is not None and holder is not None:
         told += _left(uow, event, int(holder), now, why, ticket)
-    elif event.type == "message.received" and ticket.agent_id is not None:
+    elif event.type is EventType.MESSAGE_RECEIVED and ticket.agent_id is not None:
         told += _customer_wrote(uow, event, ticket, ticket.agent_id, now)
     return told
 

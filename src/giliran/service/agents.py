@@ -29,6 +29,7 @@ from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.presence import set_presence
+from giliran.service.recording import record_move
 
 TOKEN_PREFIX = "gla_"
 
@@ -228,4 +229,4 @@ def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> Non
             ticket, agent, now=now, reason=Reason.AGENT_DEACTIVATED, actor=actor
         )
         uow.tickets.save(ticket)
-        uow.history.append(entry)
+        record_move(uow, ticket, entry)

@@ -13,15 +13,20 @@ from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.model import Agent, Queue
 from giliran.service.context import Context, Principal, Role
 from giliran.service.ports import AuditFilter, UnitOfWork
+from giliran.service.recording import record_agent_change
 
 EXPORT_BATCH = 1000
 
 
 def record_agent(uow: UnitOfWork, now: datetime, actor: str, agent: Agent,
                  before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
-    """`before`: audit.agent_fields of the agent before the change (None: it was created)."""
-    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.AGENT, subject=str(agent.id),
-                              action=action, before=before, after=audit.agent_fields(agent)))
+    """`before`: audit.agent_fields of the agent before the change (None: it was created).
+    A change worth an audit line is one the floor sees: its event is recorded with it."""
+    entry = audit.change(at=now, actor=actor, kind=AuditKind.AGENT, subject=str(agent.id),
+                         action=action, before=before, after=audit.agent_fields(agent))
+    if entry is not None:
+        uow.audit.append(entry)
+        record_agent_change(uow, agent, now)
 
 
 def record_queue(uow: UnitOfWork, now: datetime, actor: str, queue: Queue,

@@ -25,6 +25,7 @@ from giliran.domain.conversation import (
     contact_key,
     summary,
 )
+from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
 from giliran.domain.model import DEFAULT_QUEUE, Ticket
 from giliran.domain.notices import language, say
@@ -84,7 +85,7 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
             ticket.id, msg.channel, msg.key, msg.sender, msg.text[:LONGEST_BODY], msg.at,
             language=language(msg.language) if msg.language is not None else None,
             kind=msg.kind, content=msg.content))
-        uow.events.append(message_event("received", ticket, message, now))
+        uow.record(message_event(EventType.MESSAGE_RECEIVED, ticket, message, now))
         if outcome is Outcome.OPENED and msg.acknowledge:
             tell_customer(uow, now, ticket, customer, say(
                 language(msg.language), "customer_opened", number=ticket.number),
@@ -156,7 +157,7 @@ def edit(ctx: Context, change: Edit) -> tuple[Outcome, Ticket | None]:
                 return Outcome.DUPLICATE, ticket
             found.edit(msg.text[:LONGEST_BODY], msg.content, msg.at)
             uow.messages.save(found)
-            uow.events.append(message_event("edited", ticket, found, ctx.clock.now()))
+            uow.record(message_event(EventType.MESSAGE_EDITED, ticket, found, ctx.clock.now()))
             uow.commit()
             return Outcome.ADDED, ticket
     return receive(ctx, msg)
@@ -176,6 +177,7 @@ def report(ctx: Context, receipt: Receipt) -> bool:
             uow.messages.save(message)
             ticket = uow.tickets.get(message.ticket_id)
             if ticket is not None:
-                uow.events.append(message_event("status", ticket, message, ctx.clock.now()))
+                uow.record(message_event(EventType.MESSAGE_STATUS, ticket, message,
+                                         ctx.clock.now()))
         uow.commit()
     return moved

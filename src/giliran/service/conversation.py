@@ -38,6 +38,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.notify import send_to_customer
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_agent_change, record_move
 from giliran.service.tickets import check_holder, refill_after_accept
 
 EARLIER_SHOWN = 20
@@ -134,7 +135,10 @@ def _accept_by_reply(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Tick
     if queue is None or not queue.reply_accepts:
         return
     agent = agent_or_404(uow, who.agent_id)
-    uow.history.append(lifecycle.accept(ticket, agent, now=now, reason=Reason.REPLIED))
+    missed = agent.state_in(ticket.queue).missed_in_row  # accepting forgets them
+    record_move(uow, ticket, lifecycle.accept(ticket, agent, now=now, reason=Reason.REPLIED))
+    if missed:
+        record_agent_change(uow, agent, now)
     uow.tickets.save(ticket)
     uow.agents.save(agent)
     refill_after_accept(ctx, uow, queue)

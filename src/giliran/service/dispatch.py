@@ -30,6 +30,7 @@ from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, StrategyNam
 from giliran.service import turns
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_move
 
 # Queued tickets are read in pages; a short page means the queue is exhausted, which saves the
 # query that would otherwise confirm it. The first page is small because intake usually finds a
@@ -135,7 +136,7 @@ class _Pass:
         self.seen_eligible.clear()  # loads, and a rotation's pointer, change with it
         entry = hand_over(self.uow, ticket, picked, now=self.ctx.clock.now(), reason=self.reason)
         self.uow.tickets.save(ticket)
-        self.uow.history.append(entry)
+        record_move(self.uow, ticket, entry)
         self.assigned += 1
         if self.limit is not None and self.assigned >= self.limit:
             raise _LimitReached

@@ -35,6 +35,7 @@ from giliran.service.dispatch import dispatch
 from giliran.service.floor_day import AgentToday
 from giliran.service.lookups import agent_or_404, queue_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
+from giliran.service.recording import record_queue_change
 
 FLAGGED_SHOWN = 50
 
@@ -109,6 +110,7 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
         queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
         uow.queues.add(queue)
         record_queue(uow, ctx.clock.now(), who.actor, queue, None, action="created")
+        record_queue_change(uow, queue, ctx.clock.now())
         uow.commit()
     return queue
 
@@ -245,6 +247,7 @@ def update_queue(
         uow.queues.save(queue)
         record_queue(uow, now, who.actor, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
+        record_queue_change(uow, queue, now)
         reach.after_switches(uow, queue, now)
         dispatch(ctx, uow)
         uow.commit()

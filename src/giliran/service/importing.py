@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput, QueueInactive
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason
 from giliran.service import reach
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
+from giliran.service.recording import record_move
 from giliran.service.tickets import NewTicket, arrival, arrived, open_queue
 
 
@@ -55,8 +57,8 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
             ticket = arrival(row, now)
             ticket.auto_dispatch = rollout.is_automatic(queue, key)
             uow.tickets.add(ticket)
-            uow.history.append(arrived(ticket, HistoryEntry(0, now, "created", Reason.CREATED,
-                                                            "import")))
+            entry = HistoryEntry(0, now, HistoryKind.CREATED, Reason.CREATED, "import")
+            record_move(uow, ticket, arrived(ticket, entry))
             known.add(key)
             created += 1
             queues.add(queue.name)

@@ -36,6 +36,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import acting_agent, agent_or_404, queue_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
+from giliran.service.recording import record_move
 
 
 def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
@@ -146,7 +147,7 @@ def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priorit
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        uow.history.append(lifecycle.reprioritize(
+        record_move(uow, ticket, lifecycle.reprioritize(
             ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.actor))
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
@@ -160,7 +161,7 @@ def move_to_front(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Role.ADMIN)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        uow.history.append(lifecycle.move_to_front(
+        record_move(uow, ticket, lifecycle.move_to_front(
             ticket, order=uow.tickets.front_order(), now=ctx.clock.now(), actor=who.actor))
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
@@ -233,7 +234,7 @@ def _take_back(
     uow: UnitOfWork, ctx: Context, ticket: Ticket, holder: Agent, *, reason: Reason, actor: str
 ) -> None:
     entry = lifecycle.unassign(ticket, holder, now=ctx.clock.now(), reason=reason, actor=actor)
-    uow.history.append(entry)
+    record_move(uow, ticket, entry)
     uow.agents.save(holder)
 
 
@@ -251,7 +252,7 @@ def _hand_to(
                              reason=reason, actor=actor, force=force)
     if why is not None:
         entry = replace(entry, note=why.note, detail=why.detail)
-    uow.history.append(entry)
+    record_move(uow, ticket, entry)
     uow.tickets.save(ticket)
     uow.agents.save(agent)
 

@@ -25,6 +25,7 @@ from giliran.domain.conversation import (
     State,
 )
 from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
 from giliran.domain.model import Ticket
 from giliran.domain.notices import Notice, say
@@ -64,7 +65,7 @@ def send_to_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: C
                            f"message:{message.id}", next_attempt_at=now, created_at=now,
                            message_id=message.id, ticket_id=ticket.id, via=customer.via,
                            template=template))
-    uow.events.append(message_event("sent", ticket, message, now))
+    uow.record(message_event(EventType.MESSAGE_SENT, ticket, message, now))
     return message
 
 
@@ -183,7 +184,7 @@ def _carried(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
     uow.messages.save(message)
     ticket = uow.tickets.get(message.ticket_id)
     if ticket is not None:
-        uow.events.append(message_event("status", ticket, message, now))
+        uow.record(message_event(EventType.MESSAGE_STATUS, ticket, message, now))
 
 
 def backlog(ctx: Context) -> Backlog:
@@ -216,7 +217,7 @@ def retry_notice(ctx: Context, who: Principal, notice_id: int) -> Notice:
             uow.messages.save(message)
             ticket = uow.tickets.get(message.ticket_id)
             if ticket is not None:
-                uow.events.append(message_event("status", ticket, message, now))
+                uow.record(message_event(EventType.MESSAGE_STATUS, ticket, message, now))
         uow.commit()
     return found
 

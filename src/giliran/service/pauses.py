@@ -13,6 +13,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import acting_agent, agent_or_404
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_agent_change
 
 
 def resume_mine(ctx: Context, who: Principal, queue: str) -> Agent:
@@ -43,7 +44,9 @@ def _resume(ctx: Context, uow: UnitOfWork, agent: Agent, queue: str, actor: str)
     before = audit.agent_fields(agent)
     if agent.state_in(queue).plain:
         return  # nothing to lift, no misses to forget
-    lifecycle.resume(agent, queue)
+    was_paused = lifecycle.resume(agent, queue)
     uow.agents.save(agent)
     record_agent(uow, ctx.clock.now(), actor, agent, before, action="resumed")
+    if not was_paused:  # only its misses in a row were forgotten: no audit line, still news
+        record_agent_change(uow, agent, ctx.clock.now())
     dispatch(ctx, uow, Reason.AUTO)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from giliran.domain import escalation, lifecycle
+from giliran.domain.events import presence_event
 from giliran.domain.model import Agent, Presence, Reason
 from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_move
 from giliran.service.runtime import presence_grace
 
 
@@ -68,7 +70,7 @@ def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> 
         entry = lifecycle.unassign(ticket, agent, now=now, reason=Reason.AGENT_OFFLINE,
                                    actor=actor)
         uow.tickets.save(ticket)
-        uow.history.append(entry)
+        record_move(uow, ticket, entry)
         requeued += 1
     uow.agents.save(agent)
     return requeued
@@ -80,3 +82,4 @@ def set_presence(uow: UnitOfWork, agent: Agent, presence: Presence, *, now: date
     change = lifecycle.set_presence(agent, presence, now=now)
     if change is not None:
         uow.presence_log.append(change)
+        uow.record(presence_event(agent, now))

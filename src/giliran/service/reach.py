@@ -27,6 +27,7 @@ from giliran.domain.reach import NoWayIn
 from giliran.service.context import Context
 from giliran.service.dispatch import dispatch
 from giliran.service.ports import TicketFilter, UnitOfWork
+from giliran.service.recording import record_move
 
 EVERY = 10**9  # switches and members change rarely: what they move is read whole
 
@@ -37,7 +38,7 @@ def after_switches(uow: UnitOfWork, queue: Queue, now: datetime) -> int:
     Returns how many tickets moved."""
     moved = 0
     for ticket in _stranded(uow, queue):
-        uow.history.append(lifecycle.release(ticket, now=now, reason=Reason.PICKUP_OFF))
+        record_move(uow, ticket, lifecycle.release(ticket, now=now, reason=Reason.PICKUP_OFF))
         uow.tickets.save(ticket)
         moved += 1
     return moved + reconsider(uow, [queue.name], now)
@@ -51,7 +52,7 @@ def reconsider(uow: UnitOfWork, names: Iterable[str], now: datetime) -> int:
         queue = uow.queues.get(name)
         if queue is not None:
             for ticket, entry in _moves(uow, queue, closed(uow, queue), now):
-                uow.history.append(entry)
+                record_move(uow, ticket, entry)
                 uow.tickets.save(ticket)
                 moved += 1
     return moved
@@ -72,7 +73,8 @@ def on_arrival(uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime) -> 
         return
     why = closed(uow, queue)
     if why is not None:
-        uow.history.append(lifecycle.flag(ticket, TicketFlag.UNREACHABLE, now=now, because=why))
+        entry = lifecycle.flag(ticket, TicketFlag.UNREACHABLE, now=now, because=why)
+        record_move(uow, ticket, entry)
         uow.tickets.save(ticket)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from statistics import fmean
 
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.service_level import percentile, share, tally
 from giliran.service.context import Context, Principal
 from giliran.service.lookups import history_between
@@ -27,10 +28,10 @@ def recorded(ctx: Context, who: Principal, since: datetime,
              until: datetime) -> dict[str, float | None]:
     s = stats(ctx, who, since, until)
     with ctx.uow(write=False) as uow:
-        created = history_between(uow, "created", since, until)
+        created = history_between(uow, HistoryKind.CREATED, since, until)
         tickets = uow.tickets.many({e.ticket_id for e in created})
         queues = uow.queues.all()
-        flagged = {e.ticket_id for e in history_between(uow, "flagged", since, until)}
+        flagged = {e.ticket_id for e in history_between(uow, HistoryKind.FLAGGED, since, until)}
     answered: dict[str, list[float]] = {q.name: [] for q in queues}
     unanswered: dict[str, list[float]] = {q.name: [] for q in queues}
     for t in tickets:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason, Ticket, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import queue_or_404
@@ -36,8 +37,8 @@ def rollout_report(ctx: Context, who: Principal, name: str) -> RolloutReport:
     since = until - PERIOD
     with ctx.uow(write=False) as uow:
         queue = queue_or_404(uow, name)
-        created = uow.history.search(HistoryFilter(queue=name, event="created", since=since,
-                                                   limit=SCAN))
+        created = uow.history.search(HistoryFilter(queue=name, event=HistoryKind.CREATED,
+                                                   since=since, limit=SCAN))
         ids = [e.ticket_id for e in created]
         histories = uow.history.for_tickets(ids)
         tickets = {t.id: t for t in uow.tickets.many(set(ids))}
@@ -52,7 +53,7 @@ def rollout_report(ctx: Context, who: Principal, name: str) -> RolloutReport:
 
 def _way(created: HistoryEntry, history: list[HistoryEntry], ticket: Ticket | None) -> str:
     """automatic, or how a manual one ended: picked_up, waiting, other."""
-    first = next((e for e in history if e.event == "assigned"), None)
+    first = next((e for e in history if e.event == HistoryKind.ASSIGNED), None)
     recorded = (created.detail or {}).get("automatic")
     if recorded is None:  # created before the rollout was recorded: judge by what followed
         recorded = first is not None and first.reason.moves_rotation

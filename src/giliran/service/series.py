@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.event_types import ENTERS_QUEUE, HistoryKind
 from giliran.domain.model import HistoryEntry, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.ports import HistoryFilter, TicketFilter
 from giliran.service.stats import SCAN, histories_assigned, queue_stays
 
 MAX_BUCKETS = 500
-ENTERS = frozenset({"created", "unassigned", "escalated"})
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,10 @@ def _depths(entries: list[HistoryEntry], waiting_now: int, ends: list[datetime])
 
 def _change(entry: HistoryEntry) -> int:
     """+1 when the entry put a ticket in the queue, -1 when it took one out of it."""
-    if entry.event in ENTERS:
+    if entry.event in ENTERS_QUEUE:
         return 1
-    if entry.event == "assigned":
+    if entry.event == HistoryKind.ASSIGNED:
         return -1
-    if entry.event == "cancelled" and entry.from_agent_id is None:
+    if entry.event == HistoryKind.CANCELLED and entry.from_agent_id is None:
         return -1  # cancelled while it waited
     return 0

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.figures import Usage
 from giliran.domain.model import HistoryEntry, Queue, Reason, TicketFlag
 from giliran.domain.service_level import ServiceLevel, service_level
@@ -112,8 +113,8 @@ def stats(ctx: Context, who: Principal, since: datetime | None = None,
     count = Counter(e.event for e in in_period)
     return Stats(
         since=since, until=until, queue=queue,
-        created=count["created"], assigned=count["assigned"], completed=count["completed"],
-        escalations=count["escalated"],
+        created=count[HistoryKind.CREATED], assigned=count[HistoryKind.ASSIGNED],
+        completed=count[HistoryKind.COMPLETED], escalations=count[HistoryKind.ESCALATED],
         assignment_time=Distribution.of(_assignment_times(histories, since, until)),
         queue_wait=Distribution.of(_queue_waits(histories, since, until)),
         agents=figures.agents, floor=figures.floor, queues=figures.queues,
@@ -154,7 +155,7 @@ def histories_assigned(
     uow: UnitOfWork, entries: list[HistoryEntry]
 ) -> dict[int, list[HistoryEntry]]:
     """Whole histories of the tickets assigned in the period (a stay may have begun before)."""
-    assigned = {e.ticket_id for e in entries if e.event == "assigned"}
+    assigned = {e.ticket_id for e in entries if e.event == HistoryKind.ASSIGNED}
     return uow.history.for_tickets(sorted(assigned))
 
 
@@ -162,8 +163,8 @@ def _assignment_times(histories: dict[int, list[HistoryEntry]], since: datetime,
                       until: datetime) -> list[float]:
     found = []
     for entries in histories.values():
-        created = next((e for e in entries if e.event == "created"), None)
-        first = next((e for e in entries if e.event == "assigned"), None)
+        created = next((e for e in entries if e.event == HistoryKind.CREATED), None)
+        first = next((e for e in entries if e.event == HistoryKind.ASSIGNED), None)
         if created and first and since <= created.at < until and first.at < until:
             found.append((first.at - created.at).total_seconds())
     return found

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from giliran.domain import lifecycle, rollout
 from giliran.domain.errors import DuplicateExternalId, InvalidInput, NotYourTicket, QueueInactive
 from giliran.domain.escalation import accept_deadline
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import (
     Agent,
     HistoryEntry,
@@ -25,6 +26,7 @@ from giliran.service.context import Context, Principal, Role
 from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
+from giliran.service.recording import record_agent_change, record_move
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def admit(ctx: Context, uow: UnitOfWork, new: NewTicket, actor: str) -> Ticket:
     queue = open_queue(uow, new.queue)
     now = ctx.clock.now()
     ticket = arrival(new, now)
-    created = HistoryEntry(0, now, "created", Reason.CREATED, actor)
+    created = HistoryEntry(0, now, HistoryKind.CREATED, Reason.CREATED, actor)
     if new.external_id is not None or queue.auto_assign_percent >= 100:
         _arrive(ctx, uow, ticket, queue, created)
     else:
@@ -128,9 +130,9 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
         if picked.agent is not None:
             moves.append(hand_over(uow, ticket, picked, now=created.at, reason=Reason.AUTO))
     uow.tickets.add(ticket)
-    uow.history.append(arrived(ticket, created))
+    record_move(uow, ticket, arrived(ticket, created))
     for entry in moves[1:]:
-        uow.history.append(replace(entry, ticket_id=ticket.id))
+        record_move(uow, ticket, replace(entry, ticket_id=ticket.id))
     if not someone:
         reach.on_arrival(uow, ticket, queue, created.at)
 
@@ -145,7 +147,7 @@ def _arrive_by_id(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.tickets.add(ticket)
     ticket.auto_dispatch = rollout.is_automatic(queue, str(ticket.id))
     uow.tickets.save(ticket)
-    uow.history.append(arrived(ticket, created))
+    record_move(uow, ticket, arrived(ticket, created))
     dispatch(ctx, uow, Reason.AUTO)
     reach.on_arrival(uow, ticket, queue, created.at)
 
@@ -163,9 +165,12 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = agent_or_404(uow, who.agent_id)
+        missed = agent.state_in(ticket.queue).missed_in_row  # accepting forgets them
         with _revoked_if_held_before(uow, ticket, agent.id):
             entry = lifecycle.accept(ticket, agent, now=ctx.clock.now())
-        uow.history.append(entry)
+        record_move(uow, ticket, entry)
+        if missed:
+            record_agent_change(uow, agent, entry.at)
         uow.tickets.save(ticket)
         uow.agents.save(agent)
         refill_after_accept(ctx, uow, uow.queues.get(ticket.queue))
@@ -266,7 +271,7 @@ def _save_release(
     uow.tickets.save(ticket)
     if holder is not None:
         uow.agents.save(holder)
-    uow.history.append(entry)
+    record_move(uow, ticket, entry)
 
 
 def _position(uow: UnitOfWork, ticket: Ticket) -> int | None:

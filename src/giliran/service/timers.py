@@ -21,6 +21,7 @@ from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import BATCH, UnitOfWork
 from giliran.service.presence import take_offline
+from giliran.service.recording import record_agent_change, record_move
 from giliran.service.runtime import presence_grace
 
 
@@ -96,16 +97,18 @@ def _escalate(
     who has not missed it, or leaves it at its original place in the queue. Too many misses in
     a row in this queue pause the holder there; its other queues carry on."""
     holder = agent_or_404(uow, ticket.agent_id)
-    uow.history.append(lifecycle.escalate(ticket, holder, now=now))
+    record_move(uow, ticket, lifecycle.escalate(ticket, holder, now=now))
     report.escalated += 1
     if escalation.pauses(holder, queue):
         before = audit.agent_fields(holder)
         lifecycle.pause(holder, queue.name, now=now)
         record_agent(uow, now, SYSTEM_ACTOR, holder, before, action="paused")
         report.paused += 1
+    else:
+        record_agent_change(uow, holder, now)  # one more miss in a row in this queue
     left = uow.agents.count_members(ticket.queue, excluding=ticket.missed_by)
     if escalation.is_exhausted(ticket, queue, left):
-        uow.history.append(lifecycle.flag(ticket, TicketFlag.EXHAUSTED, now=now))
+        record_move(uow, ticket, lifecycle.flag(ticket, TicketFlag.EXHAUSTED, now=now))
         report.exhausted += 1
     uow.tickets.save(ticket)
     uow.agents.save(holder)
@@ -114,7 +117,7 @@ def _escalate(
 def _age_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
     """Priority aging: the starvation guard (see Queue.priority_aging_seconds)."""
     def age(ticket: Ticket, queue: Queue) -> None:
-        uow.history.append(lifecycle.age(ticket, now=now))
+        record_move(uow, ticket, lifecycle.age(ticket, now=now))
         uow.tickets.save(ticket)
         report.aged += 1
     return _each_due(uow, now, AGEING, age)
@@ -122,7 +125,7 @@ def _age_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
 
 def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
     def flag(ticket: Ticket, queue: Queue) -> None:
-        uow.history.append(lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
+        record_move(uow, ticket, lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
         uow.tickets.save(ticket)
         report.waiting_too_long += 1
     return _each_due(uow, now, WAITING, flag)
@@ -177,7 +180,7 @@ def rescue_orphans(ctx: Context) -> int:
         found = uow.tickets.orphans(BATCH)
         for ticket in found:
             holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
-            uow.history.append(lifecycle.rescue(ticket, holder, now=now))
+            record_move(uow, ticket, lifecycle.rescue(ticket, holder, now=now))
             uow.tickets.save(ticket)
             if holder is not None:
                 uow.agents.save(holder)

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from giliran.domain.event_types import RELEASES_HOLDER, HistoryKind
 from giliran.domain.figures import Step, Usage, expected_shares, fairness, gini, usage
 from giliran.domain.model import Agent, HistoryEntry, Presence, Queue, TicketStatus
 from giliran.service.ports import TicketFilter, UnitOfWork
 
-RELEASES = ("completed", "cancelled", "unassigned", "escalated")
 EVERY = 10**9
 
 
@@ -98,9 +98,9 @@ def _held_at_start(uow: UnitOfWork, entries: Sequence[HistoryEntry],
                 held.setdefault(t.agent_id, Counter())[t.queue] += 1
     for e in entries:
         q = queue_of.get(e.ticket_id)
-        if e.event == "assigned" and e.to_agent_id is not None:
+        if e.event == HistoryKind.ASSIGNED and e.to_agent_id is not None:
             held.setdefault(e.to_agent_id, Counter())[q] -= 1
-        elif e.event in RELEASES and e.from_agent_id is not None:
+        elif e.event in RELEASES_HOLDER and e.from_agent_id is not None:
             held.setdefault(e.from_agent_id, Counter())[q] += 1
     return held
 
@@ -112,9 +112,9 @@ def _moves(entries: Sequence[HistoryEntry], queue_of: dict[int, str],
         if e.at >= until:
             break
         q = queue_of.get(e.ticket_id)
-        if e.event == "assigned" and e.to_agent_id is not None:
+        if e.event == HistoryKind.ASSIGNED and e.to_agent_id is not None:
             found.setdefault(e.to_agent_id, []).append((q, Step(e.at, held=1)))
-        elif e.event in RELEASES and e.from_agent_id is not None:
+        elif e.event in RELEASES_HOLDER and e.from_agent_id is not None:
             found.setdefault(e.from_agent_id, []).append((q, Step(e.at, held=-1)))
     return found
 
@@ -124,7 +124,7 @@ def _fairness(agents: Sequence[Agent], used: dict[int, Usage], entries: Sequence
               queue: str | None) -> tuple[list[Share], float | None]:
     """Among the agents who were online in the period (the only ones a share is due to)."""
     received = Counter(e.to_agent_id for e in entries
-                       if e.event == "assigned" and since <= e.at < until
+                       if e.event == HistoryKind.ASSIGNED and since <= e.at < until
                        and (queue is None or queue_of.get(e.ticket_id) == queue))
     online = {a.id: used[a.id].online_seconds for a in agents if used[a.id].online_seconds > 0}
     expected = expected_shares(sum(received[i] for i in online), online)

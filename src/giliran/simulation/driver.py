@@ -22,7 +22,8 @@ from enum import IntEnum
 from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
-from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, TicketStatus
+from giliran.domain.event_types import HistoryKind
+from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, TicketStatus
 from giliran.service import agents as agent_cases
 from giliran.service import floor, presence, runtime, stream, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
@@ -396,7 +397,7 @@ class Driver:
     def committed(self, entries: Sequence[HistoryEntry]) -> None:
         for e in entries:
             life = self.lives.get(e.ticket_id)
-            if e.event == "created":
+            if e.event == HistoryKind.CREATED:
                 life = self._pending_life
                 assert life is not None
                 life.ticket_id = e.ticket_id
@@ -404,17 +405,17 @@ class Driver:
                 self._queued(+1, life)
             elif life is None:
                 continue
-            elif e.event == "assigned":
+            elif e.event == HistoryKind.ASSIGNED:
                 self._assigned(life, e)
-            elif e.event in ("escalated", "unassigned"):
+            elif e.event in (HistoryKind.ESCALATED, HistoryKind.UNASSIGNED):
                 self._taken_back(life, e)
-            elif e.event == "accepted":
+            elif e.event == HistoryKind.ACCEPTED:
                 self._accepted(life, e)
-            elif e.event in ("completed", "cancelled"):
+            elif e.event in (HistoryKind.COMPLETED, HistoryKind.CANCELLED):
                 self._closed(life, e)
-            elif e.event == "flagged":
+            elif e.event == HistoryKind.FLAGGED:
                 life.flagged = True
-            elif e.event.startswith("priority_") and e.reason.value == "aging":
+            elif HistoryKind(e.event).sets_priority and e.reason is Reason.AGING:
                 self._timer(life, "aging")
 
     def _queued(self, change: int, life: TicketLife) -> None:
@@ -460,7 +461,7 @@ class Driver:
         self._timer(life, "accept")
 
     def _taken_back(self, life: TicketLife, e: HistoryEntry) -> None:
-        if e.event == "escalated":
+        if e.event == HistoryKind.ESCALATED:
             life.escalations += 1
         life.generation += 1
         self._release(e.from_agent_id)
@@ -478,7 +479,7 @@ class Driver:
             self._release(e.from_agent_id)
         else:
             self._queued(-1, life)
-        if e.event == "completed":
+        if e.event == HistoryKind.COMPLETED:
             life.completed = self.now
         life.generation += 1
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Presence
 from giliran.service.lookups import history_between
 from giliran.service.ports import UnitOfWorkFactory
@@ -44,7 +45,7 @@ def from_history(uow_factory: UnitOfWorkFactory, since: datetime, until: datetim
     if until <= since:
         raise ScenarioError("the period's end must come after its start")
     with uow_factory(write=False) as uow:
-        created = history_between(uow, "created", since, until)
+        created = history_between(uow, HistoryKind.CREATED, since, until)
         tickets = {t.id: t for t in uow.tickets.many({e.ticket_id for e in created})}
         lives = uow.history.for_tickets(sorted(tickets))
         agents = [a for a in uow.agents.all() if a.active]
@@ -90,22 +91,22 @@ def _timings(lives: dict[int, list[HistoryEntry]]
         assigned: dict[int, datetime] = {}
         accepted_at = None
         for e in entries:
-            if e.event == "assigned" and e.to_agent_id is not None:
+            if e.event == HistoryKind.ASSIGNED and e.to_agent_id is not None:
                 assigned[e.to_agent_id] = e.at
-            elif e.event == "accepted" and e.to_agent_id in assigned:
+            elif e.event == HistoryKind.ACCEPTED and e.to_agent_id in assigned:
                 accept[e.to_agent_id].append((e.at - assigned[e.to_agent_id]).total_seconds())
                 accepted_at = e.at
-            elif e.event == "escalated" and e.from_agent_id is not None:
+            elif e.event == HistoryKind.ESCALATED and e.from_agent_id is not None:
                 missed[e.from_agent_id] += 1
-            elif e.event == "completed" and accepted_at is not None:
+            elif e.event == HistoryKind.COMPLETED and accepted_at is not None:
                 work.append(max(SHORTEST_WORK, (e.at - accepted_at).total_seconds()))
     return work, accept, missed
 
 
 def _work_of(entries: list[HistoryEntry]) -> float | None:
     """This ticket's own handle time, when it was completed; else one drawn from the rest."""
-    accepted = next((e.at for e in entries if e.event == "accepted"), None)
-    done = next((e.at for e in entries if e.event == "completed"), None)
+    accepted = next((e.at for e in entries if e.event == HistoryKind.ACCEPTED), None)
+    done = next((e.at for e in entries if e.event == HistoryKind.COMPLETED), None)
     if accepted is None or done is None:
         return None
     return max(SHORTEST_WORK, (done - accepted).total_seconds())

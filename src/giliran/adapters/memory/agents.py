@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -10,7 +9,6 @@ from typing import TYPE_CHECKING
 from giliran.adapters.memory.journal import clone
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
 from giliran.domain.eligibility import is_eligible, open_to, serves
-from giliran.domain.events import Watched, watched
 from giliran.domain.model import Agent, Presence, Queue
 
 if TYPE_CHECKING:
@@ -30,7 +28,6 @@ class InMemoryAgentRepository:
         self._store(agent)
         self._j.put(self._s.token_hashes, token_hash, agent.id)
         self._seen[agent.id] = agent
-        self._session.before[agent.id] = None
         return agent
 
     def save(self, agent: Agent) -> None:
@@ -50,7 +47,6 @@ class InMemoryAgentRepository:
         if found is None:
             stored = self._s.agents[agent_id]
             found = self._seen[agent_id] = clone(stored)
-            self._session.before.setdefault(agent_id, stored)
         return found
 
     def get(self, agent_id: int) -> Agent | None:
@@ -105,25 +101,6 @@ class InMemoryAgentRepository:
         """Every agent this unit of work has read or written."""
         return list(self._seen.values())
 
-    def changed(self) -> Iterator[tuple[Watched | None, Agent]]:
-        """The agents this unit of work may have changed, with what was watched of them
-        before (as `events_of` wants); those it only read are left out at once."""
-        before = self._session.before
-        for agent_id, agent in self._seen.items():
-            was = before.get(agent_id)
-            if was is None:
-                yield None, agent
-            elif was.__dict__ != agent.__dict__:
-                yield watched(was), agent
-
-    def settle(self) -> None:
-        """After a commit: each agent as it is now is what later changes compare with."""
-        before = self._session.before
-        for agent_id, agent in self._seen.items():
-            was = before.get(agent_id)
-            if was is None or was.__dict__ != agent.__dict__:
-                before[agent_id] = clone(agent)
-
 
 class InMemoryQueueRepository:
     def __init__(self, session: Session) -> None:
@@ -135,13 +112,11 @@ class InMemoryQueueRepository:
     def add(self, queue: Queue) -> Queue:
         self._j.put(self._s.queues, queue.name, clone(queue))
         self._seen[queue.name] = queue
-        self._session.changed_queues.append(queue)
         return queue
 
     def save(self, queue: Queue) -> None:
         self._j.put(self._s.queues, queue.name, clone(queue))
         self._seen[queue.name] = queue
-        self._session.changed_queues.append(queue)
 
     def get(self, name: str) -> Queue | None:
         found = self._seen.get(name)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from giliran.adapters.memory.journal import with_id
-from giliran.domain.events import Event
+from giliran.domain.events import Event, with_holders
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import HistoryFilter
 
@@ -63,7 +63,7 @@ class InMemoryHistoryRepository:
 
 class InMemoryEventRepository:
     """Appends are written with the unit of work's commit, after its history, with the events
-    derived from what it changed (`events_of`), as SQL does."""
+    recorded by the use cases, as SQL does."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -75,7 +75,7 @@ class InMemoryEventRepository:
 
     def flush(self) -> None:
         events = self._s.events
-        for event in self._session.pending_events:
+        for event in with_holders(self._session.pending_events):
             if events and self._s.events_in_time_order and event.at < events[-1].at:
                 self._j.set(self._s, "events_in_time_order", False)
             self._j.append(events, with_id(event, self._s.next_id("events")))

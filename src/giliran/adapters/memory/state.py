@@ -82,10 +82,6 @@ class Session:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     agents: dict[int, Agent] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
-    # Each agent as stored when this unit of work first read it (stored rows are never changed
-    # in place, so the reference stays true); None for one it created.
-    before: dict[int, Agent | None] = field(default_factory=dict)
-    changed_queues: list[Queue] = field(default_factory=list)
     written: list[HistoryEntry] = field(default_factory=list)  # history since the last commit
     pending_events: list[Event] = field(default_factory=list)
 
@@ -93,4 +89,3 @@ class Session:
         self.tickets.clear()
         self.agents.clear()
         self.queues.clear()
-        self.before.clear()

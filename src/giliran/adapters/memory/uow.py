@@ -4,9 +4,9 @@ A unit of work changes the store in place and writes each change in its journal;
 (or leaving without a commit) plays the journal backwards, so a failed use case leaves nothing
 behind, as a rolled-back transaction would. Rows are handed out as copies, one per row per unit
 of work (an identity map, as SQL's), and stored as copies, so nothing outside the store can
-change what it holds. One lock serializes units of work, readers included. A commit derives
-its events from what was written and changed (`events_of`, as SQL does) and then tells the
-observers what the history gained.
+change what it holds. One lock serializes units of work, readers included. A commit writes
+the events its use case recorded (as SQL does) and then tells the observers what the history
+gained.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from giliran.adapters.memory.records import (
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
 from giliran.domain import daybook
-from giliran.domain.events import events_of
+from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
@@ -110,6 +110,9 @@ class InMemoryUnitOfWork:
         self._session.journal.set(state, "seq", state.seq + 1)
         return state.seq
 
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
     def commit(self) -> None:
         if not self._write:
             raise RuntimeError("commit in a read-only unit of work")
@@ -119,17 +122,9 @@ class InMemoryUnitOfWork:
         now = written[-1].at if written else (self._store.clock or SystemClock()).now()
         if self._store.daybook:
             self._record_figures(written, agents, now)
-        events = self._events()
-        if written or agents is not None or session.changed_queues:
-            session.pending_events += events_of(
-                written, self.tickets.get, agents.changed() if agents is not None else (),
-                session.changed_queues, now)
         if session.pending_events:
-            events.flush()
+            self._events().flush()
         session.journal.forget()
-        if agents is not None:
-            agents.settle()
-        session.changed_queues = []
         session.written = []
         for observer in self._store.observers:  # as the SQL unit of work tells its observers
             observer.committed(written)
@@ -151,7 +146,6 @@ class InMemoryUnitOfWork:
         session = self._session
         session.journal.undo()
         session.forget_rows()
-        session.changed_queues = []
         session.written = []
         session.pending_events = []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import (
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap, decoded
-from giliran.domain.events import Watched, watched
 from giliran.domain.model import Agent, Queue, QueueState, SlotFreedOn
 
 
@@ -123,7 +121,6 @@ class SqlAgentRepository:
         self._conn = conn
         self._seen: dict[int, Agent] = {}
         self._stored_queues: dict[int, tuple[Any, ...]] = {}
-        self._loaded: dict[int, Watched] = {}  # what each agent looked like when read
 
     def add(self, agent: Agent, token_hash: str) -> Agent:
         values = AGENT.insert_values(agent)
@@ -163,16 +160,6 @@ class SqlAgentRepository:
     def held(self) -> list[Agent]:
         """Every agent this unit of work has read or written."""
         return list(self._seen.values())
-
-    def changed(self) -> Iterator[tuple[Watched | None, Agent]]:
-        """Every agent this unit of work holds, with what was watched of it when it was read
-        (None for one it created); `events_of` tells which changed."""
-        for agent_id, agent in self._seen.items():
-            yield self._loaded.get(agent_id), agent
-
-    def settle(self) -> None:
-        """After a commit: what is held now is what was committed."""
-        self._loaded = {agent_id: watched(agent) for agent_id, agent in self._seen.items()}
 
     def _write_membership(self, agent: Agent) -> None:
         """The membership rows, with the agent's misses and pause in each queue."""
@@ -215,7 +202,6 @@ class SqlAgentRepository:
             return known
         agent = AGENT.load(row)
         self._stored_queues[agent.id] = _membership(agent)
-        self._loaded[agent.id] = watched(agent)
         self._seen[agent.id] = agent
         return agent
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, inser
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
-from giliran.domain.events import Event
+from giliran.domain.events import Event, with_holders
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import HistoryFilter
 
@@ -128,7 +128,8 @@ class SqlEventRepository:
         round trip (the unit of work's NOTIFY)."""
         if not self._pending:
             return
-        _EVENT_INSERT.many(self._conn, [EVENT.insert_values(e) for e in self._pending], then)
+        _EVENT_INSERT.many(self._conn, [EVENT.insert_values(e)
+                                        for e in with_holders(self._pending)], then)
         self._pending = []
 
     def forget(self) -> None:

@@ -29,7 +29,6 @@ class SqlQueueRepository:
         self._conn = conn
         self._seen: dict[str, Queue] = {}
         self._all: list[Queue] | None = None
-        self.changed: list[Queue] = []
 
     def add(self, queue: Queue) -> Queue:
         values = QUEUE.insert_values(queue)
@@ -37,7 +36,6 @@ class SqlQueueRepository:
         self._conn.execute(insert(t.queues).values(values))
         self._seen[queue.name] = queue
         self._all = None
-        self.changed.append(queue)
         return queue
 
     def get(self, name: str) -> Queue | None:
@@ -57,7 +55,6 @@ class SqlQueueRepository:
         self._conn.execute(_QUEUE_SAVE, params)
         self._seen[queue.name] = queue
         self._all = None
-        self.changed.append(queue)
 
     def move_pointer(self, name: str, agent_id: int | None) -> None:
         _QUEUE_POINTER.rows(self._conn, {"v_name": name, "v_next": agent_id})

@@ -30,7 +30,7 @@ from giliran.adapters.sql.repositories import (
 )
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
-from giliran.domain.events import events_of
+from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
@@ -115,7 +115,7 @@ class SqlUnitOfWork:
         self.agents = self._agents = SqlAgentRepository(conn)
         self.tickets = SqlTicketRepository(conn)
         self.history = self._history = SqlHistoryRepository(conn)
-        self.queues = self._queues = SqlQueueRepository(conn)
+        self.queues = SqlQueueRepository(conn)
         self.settings = SqlSettingsRepository(conn)
         self.events = self._events = SqlEventRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
@@ -142,13 +142,15 @@ class SqlUnitOfWork:
         assert self._conn is not None
         return int(_NEXT_SEQ.scalar(self._conn))
 
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
     def commit(self) -> None:
         assert self._conn is not None
         self._history.flush()
         entries = self._history.written
         now = entries[-1].at if entries else (self._clock or SystemClock()).now()
         self._record_figures(now)
-        self._record_events(now)
         # Events wake every process when they commit (PostgreSQL; SQLite's pollers poll).
         self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
         self._conn.commit()
@@ -165,16 +167,6 @@ class SqlUnitOfWork:
             self._agents.save(agent)
         self._daybook.add(adds)
         self._daybook.flush()
-
-    def _record_events(self, now: datetime) -> None:
-        """The events of this unit of work, from what it wrote and changed, in the same
-        transaction (so they are never lost, and their ids follow commit order)."""
-        entries = self._history.written
-        for event in events_of(entries, self.tickets.get, self._agents.changed(),
-                               self._queues.changed, now):
-            self._events.append(event)
-        self._agents.settle()
-        self._queues.changed = []
 
     def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():

@@ -36,6 +36,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
+from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.runner import Runner
@@ -250,7 +251,7 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
             continue  # already replayed
         await websocket.send_json(event.message())
         sent = event.id
-        if event.type == "agent.changed" and sub.viewer.agent is not None:
+        if event.type is EventType.AGENT_CHANGED and sub.viewer.agent is not None:
             # Its queues may have changed, and with them what it sees; a deactivated agent's
             # token is revoked, so its socket closes as a refused login would.
             try:

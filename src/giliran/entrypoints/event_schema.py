@@ -1,0 +1,134 @@
+"""The published JSON Schema of every event's wire message (WebSocket frames, webhook bodies),
+generated from the registry's payload types (domain/event_types.py), so it cannot say other
+than what is sent. `python -m giliran.entrypoints.event_schema` rewrites docs/events/;
+`--check` fails when the committed files are not what the types say (CI and a test run it).
+
+Versioning: `schema_version` in the document is the schema version. Adding an event type or an
+optional key is not breaking; removing or renaming a key, changing its type or meaning, or
+making a key required is, and bumps it (and the `$id`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from dataclasses import fields
+from functools import cache
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddict
+
+import typing_extensions
+from pydantic import TypeAdapter
+
+from giliran.domain.event_types import OPTIONAL_KEYS, PAYLOADS, EventType
+
+SCHEMA_VERSION = 1
+DOCS = Path("docs/events")
+SCHEMA_FILE = "events.schema.json"
+_REF = "#/$defs/{model}"
+_TYPED_DICT: Any = typing_extensions.TypedDict  # made at run time: mypy wants literal names
+
+
+def event_schemas() -> dict[str, Any]:
+    """One `$defs` entry per event type (named as the type), each a whole wire message;
+    the objects they carry (TicketWire...) are shared `$defs` of their own."""
+    shared: dict[str, Any] = {}
+    per_type: dict[str, Any] = {}
+    for kind in EventType:
+        payload = TypeAdapter(_wire(kind.value.partition(".")[0])).json_schema(ref_template=_REF)
+        shared.update(payload.pop("$defs", {}))
+        per_type[kind.value] = _message(kind, payload)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://giliran.dev/schemas/events/v{SCHEMA_VERSION}/{SCHEMA_FILE}",
+        "title": "giliran events",
+        "description": "Every event giliran publishes, as WebSocket frames and webhook bodies "
+                       "carry it. Generated from src/giliran/domain/event_types.py.",
+        "schema_version": SCHEMA_VERSION,
+        "oneOf": [{"$ref": f"#/$defs/{kind.value}"} for kind in EventType],
+        "$defs": {**per_type, **dict(sorted(shared.items()))},
+    }
+
+
+def _message(kind: EventType, payload: dict[str, Any]) -> dict[str, Any]:
+    properties = {
+        "type": {"const": kind.value},
+        "id": {"type": "integer", "minimum": 1,
+               "description": "Grows in commit order; resume after the last one seen."},
+        "at": {"type": "string", "format": "date-time"},
+        **payload["properties"],
+    }
+    return {
+        "title": kind.name.replace("_", " ").capitalize(),
+        "description": payload.get("description", ""),
+        "type": "object",
+        "properties": properties,
+        "required": ["type", "id", "at", *payload.get("required", [])],
+    }
+
+
+@cache
+def _wire(family: str) -> Any:
+    """The payload of a family of types (`ticket`, `agent`...) as pydantic reads it on Python
+    3.11: its fields as the keys of a TypedDict (the optional ones may be left out, as the wire
+    leaves them out when None)."""
+    payload = PAYLOADS[family]
+    hints = get_type_hints(payload)
+    keys = {}
+    for f in fields(payload):
+        found = _portable(hints[f.name])
+        if f.name in OPTIONAL_KEYS:
+            found = typing_extensions.NotRequired[_without_none(found)]
+        keys[f.name] = found
+    wire = _TYPED_DICT(payload.__name__, keys)
+    wire.__doc__ = payload.__doc__
+    return wire
+
+
+def _portable(tp: Any) -> Any:
+    """`tp` with the stdlib TypedDicts it names made typing_extensions ones (pydantic needs
+    these before Python 3.12; the domain imports the standard library only)."""
+    if is_typeddict(tp):
+        return _typed_dict(tp)
+    args = get_args(tp)
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return Union[tuple(_portable(a) for a in args)]  # noqa: UP007
+    if origin in (list, dict):
+        return origin[tuple(_portable(a) for a in args)]
+    return tp
+
+
+@cache
+def _typed_dict(tp: Any) -> Any:
+    found = _TYPED_DICT(tp.__name__, {k: _portable(v) for k, v in get_type_hints(tp).items()})
+    found.__doc__ = tp.__doc__
+    return found
+
+
+def _without_none(tp: Any) -> Any:
+    rest = tuple(a for a in get_args(tp) if a is not type(None))
+    return rest[0] if len(rest) == 1 else tp
+
+
+def rendered() -> str:
+    return json.dumps(event_schemas(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    target = (Path(argv[argv.index("--out") + 1]) if "--out" in argv else DOCS) / SCHEMA_FILE
+    if "--check" in argv:
+        if not target.exists() or target.read_text(encoding="utf-8") != rendered():
+            print(f"{target} is not what the event types say: run "
+                  "python -m giliran.entrypoints.event_schema", file=sys.stderr)
+            return 1
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rendered(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

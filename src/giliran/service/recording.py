@@ -1,0 +1,25 @@
+"""Where a use case says what it did: a ticket's move is one history line and one event,
+written together at the point of the change (so the event shows the ticket as that move left
+it, and reading the use case tells what it emits)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from giliran.domain.events import agent_event, queue_event, ticket_event
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
+from giliran.service.ports import UnitOfWork
+
+
+def record_move(uow: UnitOfWork, ticket: Ticket, entry: HistoryEntry) -> None:
+    uow.history.append(entry)
+    uow.record(ticket_event(entry, ticket))
+
+
+def record_agent_change(uow: UnitOfWork, agent: Agent, at: datetime) -> None:
+    """Something the floor sees of the agent changed (its settings, its misses or pauses)."""
+    uow.record(agent_event(agent, at))
+
+
+def record_queue_change(uow: UnitOfWork, queue: Queue, at: datetime) -> None:
+    uow.record(queue_event(queue, at))
