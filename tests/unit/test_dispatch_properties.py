@@ -385,7 +385,9 @@ class DispatchMachine(RuleBasedStateMachine):
             for name, state in agent.queue_state.items():
                 assert name in agent.queues, f"agent {agent.id} has a state in {name}"
                 if state.paused:
-                    assert state.missed_in_row > 0, f"agent {agent.id} paused without a miss"
+                    # Paused by its misses; an accept since (a ticket it held, or one given by
+                    # hand) resets the count but not the pause, which stays until lifted.
+                    assert state.pause_reason, f"agent {agent.id} paused without a reason"
 
     # --- invariants ------------------------------------------------------------------------
 

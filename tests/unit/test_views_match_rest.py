@@ -1,4 +1,5 @@
-"""The wire views of domain/views.py are the REST API's shapes (TicketOut, AgentOut, QueueOut)
+"""The wire views of domain/views.py are the REST API's shapes (TicketOut, AgentOut, QueueOut,
+MessageOut)
 to the byte, for objects in every state the schemas show differently: a page puts a frame's
 object in its store in place of what it read."""
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from giliran.domain.conversation import Direction, Kind, Message, State
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.model import (
     Agent,
@@ -19,7 +21,8 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.domain.views import agent_view, queue_view, ticket_view
+from giliran.domain.views import agent_view, message_view, queue_view, ticket_view
+from giliran.entrypoints.api.routes_conversation import MessageOut
 from giliran.entrypoints.api.schemas import AgentOut, TicketOut
 from giliran.entrypoints.api.schemas_floor import QueueOut
 
@@ -60,3 +63,17 @@ def test_an_agent_travels_as_rest_shows_it_paused_or_not() -> None:
 
 def test_a_queue_travels_as_rest_shows_it() -> None:
     assert queue_view(TIMED) == QueueOut.of(TIMED).model_dump(mode="json")
+
+
+@pytest.mark.parametrize("message", [
+    Message(ticket_id=7, channel="whatsapp", external_id="wamid.1", sender="Ayu", body="halo",
+            at=NOW, id=11),
+    Message(ticket_id=7, channel="telegram", external_id="out-2", sender="Sari", body="",
+            at=NOW, id=12, direction=Direction.OUT, kind=Kind.IMAGE, author="agent:3",
+            content={"media_id": "m-1", "mime_type": "image/png"}, state=State.FAILED,
+            state_at=NOW + timedelta(seconds=3), error="131047: window closed"),
+], ids=["in, text", "out, picture, failed"])
+def test_a_message_travels_as_rest_shows_it(message: Message) -> None:
+    """Plus the ticket it belongs to, which a frame names and the ticket's own list need not."""
+    assert message_view(message) == {"ticket_id": 7,
+                                      **MessageOut.of(message).model_dump(mode="json")}

@@ -12,23 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from giliran.domain.conversation import Message
 from giliran.domain.event_types import (
     OPTIONAL_KEYS,
     AgentLoad,
     AgentPayload,
-    AgentWire,
     EventType,
     HistoryKind,
     LeftQueue,
     MessagePayload,
-    MessageWire,
     QueuePayload,
-    QueueWire,
     TicketPayload,
-    TicketWire,
 )
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, Ticket, TicketStatus
 from giliran.domain.views import agent_view, message_view, queue_view, ticket_view
@@ -84,7 +80,7 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
     if why is not None and entry.from_agent_id is not None:  # its page and its chat tell
         left = LeftQueue(agent_id=entry.from_agent_id, why=why)  # the agent, from one rule
     payload = TicketPayload(
-        ticket=cast(TicketWire, ticket_view(ticket)), reason=entry.reason.value,
+        ticket=(ticket_view(ticket)), reason=entry.reason.value,
         actor=entry.actor, from_agent_id=entry.from_agent_id, to_agent_id=entry.to_agent_id,
         agent_load=load, left_queue=left)
     return Event.of(kind, payload, entry.at, ticket_id=ticket.id, queue=ticket.queue,
@@ -124,12 +120,11 @@ def agent_event(agent: Agent, at: datetime) -> Event:
 
 
 def _agent(agent: Agent) -> AgentPayload:
-    return AgentPayload(agent=cast(AgentWire, agent_view(agent)))
+    return AgentPayload(agent=(agent_view(agent)))
 
 
 def queue_event(queue: Queue, at: datetime) -> Event:
-    return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=cast(QueueWire,
-                                                                     queue_view(queue))),
+    return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=(queue_view(queue))),
                     at, queue=queue.name)
 
 
@@ -138,7 +133,7 @@ def message_event(change: EventType, ticket: Ticket, message: Message, at: datet
     admins and the ticket's holder, whose pages show the conversation live."""
     holder = frozenset({ticket.agent_id}) if ticket.agent_id is not None else frozenset()
     payload = MessagePayload(ticket_id=ticket.id, number=ticket.number,
-                             message=cast(MessageWire, message_view(message)))
+                             message=(message_view(message)))
     return Event.of(change, payload, at, ticket_id=ticket.id, queue=ticket.queue,
                     agents=holder)
 

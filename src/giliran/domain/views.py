@@ -7,25 +7,26 @@ so a page can put a frame's object in its store in place of what it read."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
+from giliran.domain.event_types import AgentWire, MessageWire, PausedWire, QueueWire, TicketWire
 from giliran.domain.model import Agent, Queue, Ticket
 
 
-def message_view(m: Message) -> dict[str, Any]:
+def message_view(m: Message) -> MessageWire:
     return {
         "id": m.id, "ticket_id": m.ticket_id, "direction": m.direction.value,
         "channel": m.channel, "kind": m.kind.value, "sender": m.sender, "author": m.author,
-        "body": m.body, "content": m.content, "at": m.at.isoformat(),
+        "body": m.body, "content": m.content, "at": _utc(m.at),
         "state": m.state.value if m.state is not None else None,
         "state_at": _iso(m.state_at), "error": m.error, "edited_at": _iso(m.edited_at),
+        "has_media": m.media_id is not None,
     }
 
 
 def ticket_view(ticket: Ticket, queue: Queue | None = None,
-                queue_position: int | None = None) -> dict[str, Any]:
+                queue_position: int | None = None) -> TicketWire:
     """`queue` (the ticket's) gives the accept deadline; `queue_position` a queued ticket's
     place, which only a read of the queue knows."""
     deadline = accept_deadline(ticket, queue) if queue is not None else None
@@ -45,10 +46,11 @@ def ticket_view(ticket: Ticket, queue: Queue | None = None,
     }
 
 
-def agent_view(agent: Agent) -> dict[str, Any]:
-    paused = [{"queue": q, "since": _iso(s.paused_at), "reason": s.pause_reason or "",
-               "missed_in_row": s.missed_in_row}
-              for q, s in sorted(agent.queue_state.items()) if s.paused_at is not None]
+def agent_view(agent: Agent) -> AgentWire:
+    paused: list[PausedWire] = [
+        {"queue": q, "since": _iso(s.paused_at), "reason": s.pause_reason or "",
+         "missed_in_row": s.missed_in_row}
+        for q, s in sorted(agent.queue_state.items()) if s.paused_at is not None]
     return {
         "id": agent.id, "name": agent.name, "max_tickets": agent.max_tickets,
         "auto_assign": agent.auto_assign, "rotation_order": agent.rotation_order,
@@ -62,7 +64,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
     }
 
 
-def queue_view(queue: Queue) -> dict[str, Any]:
+def queue_view(queue: Queue) -> QueueWire:
     return {
         "name": queue.name, "strategy": queue.strategy.value,
         "accept_timeout_seconds": queue.accept_timeout_seconds,
@@ -77,8 +79,10 @@ def queue_view(queue: Queue) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
+    return _utc(value) if value is not None else None
+
+
+def _utc(value: datetime) -> str:
     """As Pydantic writes it (the REST API's JSON): UTC as `Z`."""
-    if value is None:
-        return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

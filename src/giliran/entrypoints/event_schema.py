@@ -104,6 +104,9 @@ def _portable(tp: Any) -> Any:
 def _typed_dict(tp: Any) -> Any:
     found = _TYPED_DICT(tp.__name__, {k: _portable(v) for k, v in get_type_hints(tp).items()})
     found.__doc__ = tp.__doc__
+    # Closed: an object with a key its schema does not name is refused, so the views and the
+    # published schema cannot drift apart unseen (the suite checks every event it emits).
+    found.__pydantic_config__ = {"extra": "forbid"}
     return found
 
 
