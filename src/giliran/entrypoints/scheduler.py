@@ -128,8 +128,9 @@ class OutboxLoop:
     BATCH = 50
     NAME = "giliran-outbox"
     GAP = 0.005  # seconds of rest after a pass, so a stream of commits shares passes
-    # Whether anyone subscribes (from the last pass): commits wake only a loop that listens,
-    # so a floor with no webhooks or linked chats pays nothing per commit.
+    # Whether anyone subscribes (from the last pass): a commit's events wake only a loop that
+    # listens, so a floor with no webhooks or linked chats pays nothing per commit (work queued
+    # for it, a customer's reply, wakes it all the same: Committed.gives_work).
     listening = True
 
     def __init__(self, interval: float) -> None:
