@@ -19,8 +19,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect as connect_db
+from giliran.channels.telegram.fake import FakeTelegram
 from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.postgres import Cluster
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
