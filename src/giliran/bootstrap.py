@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from giliran.adapters.clock import SystemClock
 from giliran.adapters.destinations import Destinations
 from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
+from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.adapters.sql.wakeup import Listener, Wake
@@ -18,7 +18,7 @@ from giliran.channels import registry
 from giliran.config import Settings
 from giliran.domain.model import Language
 from giliran.service.context import Context
-from giliran.service.ports import Clock, CommitObserver
+from giliran.service.ports import Clock, CommitSignal
 
 
 @dataclass
@@ -28,19 +28,21 @@ class Container:
     ctx: Context
     factory: SqlUnitOfWorkFactory
 
-    def observe(self, observer: CommitObserver) -> None:
-        """Tell `observer` too of every commit that moves tickets (the server's senders)."""
-        self.factory.observers.append(observer)
+    @property
+    def signal(self) -> CommitSignal:
+        """Every commit of this process, once durable, and (on PostgreSQL, while `listener`
+        runs) every other process's commit of events."""
+        return self.factory.signal
 
-    def send_outbox_here(self, waker: CommitObserver) -> None:
-        """This process sends its own outbox as soon as it commits (`waker` wakes its
-        senders), so its commits need not wake other processes' senders."""
-        self.observe(waker)
+    def send_outbox_here(self) -> None:
+        """This process sends its own outbox as soon as it commits (its senders hear its
+        signal), so its commits need not wake other processes' senders."""
         self.factory.wake = Wake.EVENTS
 
-    def listener(self, on_wake: Callable[[Wake], None]) -> Listener | None:
-        """What wakes this process when any process commits events; None on SQLite."""
-        return Listener.of(self.db, on_wake)
+    def listener(self) -> Listener | None:
+        """What publishes other processes' commits on this process's signal; None on SQLite,
+        where the bounded polls find them."""
+        return Listener.of(self.db, self.signal)
 
     def close(self) -> None:
         self.db.dispose()
@@ -54,9 +56,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sqlite_synchronous=settings.sqlite_synchronous,
         pool_size=settings.db_pool_size,
     )
-    observers = [PrometheusObserver()] if settings.metrics else []
+    signal = LocalSignal()
+    if settings.metrics:
+        signal.subscribe(PrometheusObserver().committed)
     clock = clock or SystemClock()
-    factory = SqlUnitOfWorkFactory(db, observers, clock)
+    factory = SqlUnitOfWorkFactory(db, signal, clock)
     ctx = Context(
         uow=factory,
         clock=clock,

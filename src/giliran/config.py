@@ -75,12 +75,11 @@ class Settings(BaseSettings):
     # Prometheus metrics at /metrics (counted as units of work commit).
     metrics: bool = True
     """Count assignments, escalations and waits for `/metrics`."""
-    # How often each server process looks for new events for its WebSocket clients. On
-    # PostgreSQL a commit wakes every process at once (LISTEN/NOTIFY) and this is the backstop.
     event_poll_seconds: float = Field(default=0.25, gt=0, le=3600)
-    """How often each server process reads new events for its WebSocket clients; on
-    PostgreSQL every commit wakes all processes at once (LISTEN/NOTIFY) and this is only the
-    backstop for a missed notification."""
+    """How often each server process reads new events for its WebSocket clients that no
+    signal announced: a commit wakes its own process at once (SQLite too), and on PostgreSQL
+    every process (LISTEN/NOTIFY); this is only the backstop, and SQLite's path between
+    processes."""
     event_retention_hours: int = Field(default=72, ge=1, le=24 * 365)
     """Events older than this are dropped (a client further behind gets a snapshot)."""
     # Outgoing webhooks: attempts before a delivery is dead (exponential backoff from 2 s, at

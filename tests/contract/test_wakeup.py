@@ -1,6 +1,7 @@
-"""Commits that write events wake every process through PostgreSQL LISTEN/NOTIFY: only when
-they commit, saying whether the committing process sends its own outbox; and the listener
-keeps listening across a lost connection. SQLite has no LISTEN (its processes poll)."""
+"""Commits that write events (or give a sender work) wake every process through PostgreSQL
+LISTEN/NOTIFY: only when they commit, saying whether the committing process sends its own
+outbox; the listener publishes what it hears on the process's commit signal, and keeps
+listening across a lost connection. SQLite has no LISTEN (its processes poll)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.adapters.sql.wakeup import CHANNEL, Listener, Wake
 from giliran.domain.events import queue_event
 from giliran.domain.model import Queue
+from giliran.domain.notices import Notice
 from tests.support.postgres import Cluster
 
 HEARD_WITHIN = 10.0  # seconds; a notification normally arrives in about a millisecond
@@ -67,6 +70,31 @@ def test_only_a_committed_write_of_events_notifies_and_says_who_sends_the_outbox
 
 
 @pytest.mark.postgres
+def test_work_for_a_sender_without_events_notifies_only_from_a_process_that_sends_nothing(
+    pg: Database,
+) -> None:
+    factory = SqlUnitOfWorkFactory(pg)
+
+    def queue_notice(key: str) -> None:
+        with factory(write=True) as uow:
+            uow.notices.add(Notice(0, "telegram", "1", "hello", key,
+                                   next_attempt_at=datetime.now(UTC),
+                                   created_at=datetime.now(UTC)))
+            uow.commit()
+
+    with listening(pg) as conn:
+        factory.wake = Wake.EVENTS  # a server sends its own notices: the others need not hear
+        queue_notice("first")
+        factory.wake = Wake.OUTBOX  # cron's `giliran tick`, an API-only server
+        queue_notice("second")
+        factory.wake = Wake.EVENTS
+        write_event(factory, commit=True)
+        heard = [n.payload for n in conn.notifies(timeout=HEARD_WITHIN, stop_after=2)]
+    # In commit order: one from the first notice would have come first.
+    assert heard == [Wake.OUTBOX, Wake.EVENTS]
+
+
+@pytest.mark.postgres
 def test_the_listener_wakes_on_commits_and_listens_again_after_losing_its_connection(
     pg: Database, pg_cluster: Cluster,
 ) -> None:
@@ -74,7 +102,10 @@ def test_the_listener_wakes_on_commits_and_listens_again_after_losing_its_connec
 
     async def scenario() -> list[Wake]:
         woken: asyncio.Queue[Wake] = asyncio.Queue()
-        listener = Listener.of(pg, woken.put_nowait)
+        signal = LocalSignal()
+        signal.subscribe(lambda c: woken.put_nowait(
+            Wake.OUTBOX if c.outgoing and not c.here else Wake.EVENTS))
+        listener = Listener.of(pg, signal)
         assert listener is not None
         listener.RETRY_SECONDS = (0.05, 0.05)
         listener.start()
@@ -102,7 +133,7 @@ def test_there_is_no_listener_on_sqlite(tmp_path: Path) -> None:
     db = connect(f"sqlite:///{tmp_path / 'g.db'}")
     migrate.upgrade(db)
     try:
-        assert Listener.of(db, lambda wake: None) is None
+        assert Listener.of(db, LocalSignal()) is None
         write_event(SqlUnitOfWorkFactory(db), commit=True)  # and a commit does not try
     finally:
         db.dispose()

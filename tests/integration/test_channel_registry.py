@@ -19,7 +19,7 @@ from giliran.adapters.channel import Media
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import bootstrap
 from giliran.channels import registry
-from giliran.channels.port import Background, Body, Delivery, Reception, Refusal, Wakes
+from giliran.channels.port import Background, Body, Delivery, Reception, Refusal
 from giliran.channels.whatsapp.fake import delivery, signed
 from giliran.config import Settings
 from giliran.domain.errors import BadSecret, ChannelUnavailable, MalformedRequest
@@ -104,8 +104,7 @@ class Pigeon:
                     for m in delivery.items]
         return {"outcomes": [outcome.value for outcome, _ in outcomes]}
 
-    def background(self, settings: Settings, reception: Reception,
-                   courier: Wakes) -> Background | None:
+    def background(self, settings: Settings, reception: Reception) -> Background | None:
         return None
 
 

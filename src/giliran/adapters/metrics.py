@@ -2,7 +2,7 @@
 
 Two sources, so every figure is right however many processes and replicas serve the API:
 - events (assignments, escalations, waits) are counted by each process as its units of work
-  commit (a CommitObserver). With several worker processes, `giliran serve` points
+  commit (a subscriber of the commit signal). With several worker processes, `giliran serve` points
   PROMETHEUS_MULTIPROC_DIR at a fresh directory and /metrics adds up the processes' files;
   across replicas Prometheus adds up the scrapes, as usual;
 - the state of the floor (queue depth, presence, utilization, flagged tickets) is read from
@@ -12,7 +12,7 @@ Two sources, so every figure is right however many processes and replicas serve 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 from prometheus_client import (
     CollectorRegistry,
@@ -24,8 +24,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from giliran.domain.model import HistoryEntry
 from giliran.service.floor import FloorGauges
+from giliran.service.ports import Committed
 
 BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
 
@@ -50,10 +50,11 @@ QUEUE_WAIT = Histogram(
 
 
 class PrometheusObserver:
-    """Counts what committed units of work wrote to the history."""
+    """Counts what this process's commits wrote to the history (a subscriber of the commit
+    signal: other processes count their own)."""
 
-    def committed(self, entries: Sequence[HistoryEntry]) -> None:
-        for e in entries:
+    def committed(self, commit: Committed) -> None:
+        for e in commit.entries:
             if e.event == "assigned":
                 ASSIGNMENTS.labels(e.reason.value).inc()
                 if e.waited_seconds is not None:

@@ -64,10 +64,6 @@ class Reception:
     client: ChannelClient | None  # None while this server does not send on the channel
 
 
-class Wakes(Protocol):
-    def wake(self) -> None: ...
-
-
 class Background(Protocol):
     def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -112,8 +108,7 @@ class Channel(Protocol):
         """Each item through its use case; the JSON the channel gets back."""
         ...
 
-    def background(self, settings: Settings, reception: Reception,
-                   courier: Wakes) -> Background | None:
+    def background(self, settings: Settings, reception: Reception) -> Background | None:
         """A task beside the server, for a channel that must be asked for its messages (a bot
         without a public webhook); the caller starts and stops it."""
         ...

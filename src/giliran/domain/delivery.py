@@ -108,6 +108,13 @@ def is_due(item: Attempts, now: datetime) -> bool:
             and (item.leased_until is None or item.leased_until <= now))
 
 
+def awaits_first_attempt(item: Attempts) -> bool:
+    """Pending, never tried and nobody's yet (new, or retried by an admin): saving it gives a
+    sender work, so the commit wakes the senders."""
+    return (item.status is DeliveryStatus.PENDING and item.attempts == 0
+            and item.leased_until is None)
+
+
 def lease(item: Attempts, *, now: datetime) -> None:
     """Taken for sending: no other process takes it until the lease runs out (which is also
     how an attempt cut short by a crash is made again)."""

@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
-from giliran.domain.model import HistoryEntry
+from giliran.entrypoints.alarm import Alarm
 from giliran.service import floor_day, limits, notify, outbox, reach, stream
 from giliran.service.context import Context
+from giliran.service.ports import Committed
 from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
 
 log = logging.getLogger("giliran.scheduler")
@@ -120,30 +121,36 @@ class Scheduler:
 class OutboxLoop:
     """A loop that sends what an outbox holds, in its own task, so a slow receiver never holds
     up the timers. Every process may run one; leases keep them from sending the same thing at
-    once. `wake` runs a pass now instead of at the next interval."""
+    once. It hears the commit signal (`committed`): a commit that gives it work runs a pass
+    now; the interval only catches what no signal announced (SQLite's other processes, a
+    retry coming due)."""
 
     BATCH = 50
     NAME = "giliran-outbox"
     GAP = 0.005  # seconds of rest after a pass, so a stream of commits shares passes
-    # Whether anyone subscribes (from the last pass): commits wake only a loop that listens,
-    # so a floor with no webhooks or linked chats pays nothing per commit.
+    # Whether anyone subscribes (from the last pass): a commit's events wake only a loop that
+    # listens, so a floor with no webhooks or linked chats pays nothing per commit (work queued
+    # for it, a customer's reply, wakes it all the same: Committed.gives_work).
     listening = True
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
         self._stop = asyncio.Event()
-        self._wake = asyncio.Event()
+        self._alarm = Alarm()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        self._alarm.arm()
         self._task = asyncio.create_task(self._loop(), name=self.NAME)
 
-    def wake(self) -> None:
-        self._wake.set()
+    def committed(self, commit: Committed) -> None:
+        """A subscriber of the commit signal, run in the committing thread."""
+        if commit.gives_work(self.listening):
+            self._alarm.ring()
 
     async def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self._alarm.ring()
         if self._task is not None:
             await self._task
         await self.aclose()
@@ -157,7 +164,7 @@ class OutboxLoop:
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
-            self._wake.clear()
+            self._alarm.clear()  # a commit from here on may have work this pass misses
             try:
                 sent = await self.run_once()
             except Exception:
@@ -165,29 +172,8 @@ class OutboxLoop:
                 sent = 0
             if sent < self.BATCH:
                 rested = loop.time() + self.GAP
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._interval)
+                await self._alarm.wait(self._interval)
                 await asyncio.sleep(max(0.0, rested - loop.time()))
-
-
-class Waker:
-    """A commit observer that wakes the senders when this process commits a move, so its
-    notices go out at once instead of at the next interval. Other servers send their own
-    moves the same way; a process that sends nothing (cron's `giliran tick`, an import) wakes
-    the senders of the others through PostgreSQL NOTIFY (giliran.adapters.sql.wakeup), and on
-    SQLite its moves are found by the interval. Runs in the committing thread; only hands the
-    wake to the loop."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, senders: Sequence[OutboxLoop]) -> None:
-        self._loop = loop
-        self._senders = list(senders)
-
-    def committed(self, entries: Sequence[HistoryEntry]) -> None:
-        if self._loop.is_closed():  # the server has stopped; the container may live on
-            return
-        for sender in self._senders:
-            if sender.listening:
-                self._loop.call_soon_threadsafe(sender.wake)
 
 
 class Deliverer(OutboxLoop):

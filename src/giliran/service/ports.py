@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -467,11 +467,47 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
 
-class CommitObserver(Protocol):
-    """Told what a unit of work wrote to the history, after its commit (metrics; later the
-    event stream). Must not raise; it cannot undo the commit anyway."""
+@dataclass(frozen=True)
+class Committed:
+    """What one commit tells the process's subscribers, once it is durable: "events up to N"
+    (and the history that came with them), and whether a sender has work. Heard from another
+    process (PostgreSQL NOTIFY), it knows neither N nor the history: read what is new."""
 
-    def committed(self, entries: Sequence[HistoryEntry]) -> None: ...
+    events_upto: int | None = None  # the last event id it wrote; None: none, or not known
+    entries: Sequence[HistoryEntry] = ()  # the history it wrote (this process's commits)
+    # A sender has work whether or not anyone subscribes to events: a notice or a delivery
+    # awaits its first attempt (a reply to a customer, an admin's retry), or, heard from a
+    # process that sends nothing itself, its events and notices wait for a sender.
+    outgoing: bool = False
+    here: bool = True  # committed by this process
+
+    @property
+    def moved(self) -> bool:
+        """Whether there may be events to read."""
+        return self.events_upto is not None or not self.here
+
+    def gives_work(self, listening: bool) -> bool:
+        """Whether a sender of this process should look now: work queued, or (when anyone
+        subscribes to events, `listening`) this process's events to fan out. Another process's
+        events are its own senders' (Wake.EVENTS in adapters/sql/wakeup.py): racing them for
+        every commit would only make the replicas' senders contend."""
+        return self.outgoing or (listening and self.here and self.events_upto is not None)
+
+
+Subscriber = Callable[[Committed], None]
+
+
+class CommitSignal(Protocol):
+    """The one path from a commit to whatever must react to it in this process (the event
+    hub, the senders, the metrics): units of work publish after commit, other processes'
+    commits arrive through the same signal. Subscribers run in the publishing thread, must be
+    quick and must not raise (they cannot undo the commit)."""
+
+    def publish(self, commit: Committed) -> None: ...
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Hear every commit from now on; the result unsubscribes."""
+        ...
 
 
 class UnitOfWorkFactory(Protocol):

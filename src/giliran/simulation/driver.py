@@ -6,7 +6,7 @@ threads, the same result for the same seed. The driver only plays the people: cu
 (and, when impatient, give up), agents come and go with their shifts and lose their connection
 now and then, accept what they are given after a while (or never), and finish it. Everything
 else (who gets what, escalations, requeues, flags) is the product deciding, and the driver
-learns of it the way the server's observers do: from the history each commit wrote.
+learns of it the way the server's metrics do: from the history each commit's signal carries.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, 
 from giliran.service import agents as agent_cases
 from giliran.service import floor, presence, runtime, stream, tickets, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
-from giliran.service.ports import TicketFilter
+from giliran.service.ports import Committed, TicketFilter
 from giliran.simulation.scenario import AgentGroup, Policy, Scenario, typed_settings
 from giliran.simulation.traffic import DAY, Arrival
 
@@ -136,7 +136,7 @@ class Driver:
         self.replication = replication
         self.clock = FakeClock(scenario.start)
         self.store = InMemoryStore(self.clock, daybook=False)  # it reads no day's figures
-        self.store.observers.append(self)
+        self.store.signal.subscribe(self.committed)
         self.ctx = Context(uow=self.store, clock=self.clock, admin_token="simulation-0000000",
                            rng=random.Random(f"{scenario.seed}:{replication}:{policy.name}"),
                            presence_grace_seconds=0)
@@ -393,9 +393,9 @@ class Driver:
             self._ticks.add(when)
             self.at(when, Kind.TICK, None)
 
-    # What the product did (a commit observer).
-    def committed(self, entries: Sequence[HistoryEntry]) -> None:
-        for e in entries:
+    # What the product did (heard from the store's commit signal).
+    def committed(self, commit: Committed) -> None:
+        for e in commit.entries:
             life = self.lives.get(e.ticket_id)
             if e.event == HistoryKind.CREATED:
                 life = self._pending_life

@@ -7,7 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from giliran.adapters.memory.journal import Journal, clone
-from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook, is_due
+from giliran.domain.delivery import (
+    Attempts,
+    Delivery,
+    DeliveryStatus,
+    Webhook,
+    awaits_first_attempt,
+    is_due,
+)
 from giliran.domain.notices import ChatLink, Notice
 
 if TYPE_CHECKING:
@@ -39,10 +46,12 @@ class InMemoryWebhookRepository:
 
 class InMemoryDeliveryRepository:
     def __init__(self, session: Session) -> None:
+        self._session = session
         self._s = session.state
         self._j = session.journal
 
     def add_many(self, deliveries: Sequence[Delivery]) -> None:
+        self._session.queued = self._session.queued or bool(deliveries)
         for delivery in deliveries:
             delivery.id = self._s.next_id("deliveries")
             self._j.put(self._s.deliveries, delivery.id, clone(delivery))
@@ -58,6 +67,7 @@ class InMemoryDeliveryRepository:
         return self.due(now, limit)  # one writer at a time holds the whole store
 
     def save(self, delivery: Delivery) -> None:
+        self._session.queued = self._session.queued or awaits_first_attempt(delivery)
         self._j.put(self._s.deliveries, delivery.id, clone(delivery))
 
     def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
@@ -73,6 +83,7 @@ class InMemoryDeliveryRepository:
 
 class InMemoryNoticeRepository:
     def __init__(self, session: Session) -> None:
+        self._session = session
         self._s = session.state
         self._j = session.journal
 
@@ -82,6 +93,7 @@ class InMemoryNoticeRepository:
         notice.id = self._s.next_id("notices")
         self._j.put(self._s.notices, notice.id, clone(notice))
         self._j.put(self._s.notice_keys, notice.key, notice.id)
+        self._session.queued = True
         return True
 
     def exists(self, key: str) -> bool:
@@ -103,6 +115,7 @@ class InMemoryNoticeRepository:
         return self.due(now, limit)  # one writer at a time holds the whole store
 
     def save(self, notice: Notice) -> None:
+        self._session.queued = self._session.queued or awaits_first_attempt(notice)
         self._j.put(self._s.notices, notice.id, clone(notice))
 
     def search(self, status: DeliveryStatus | None, limit: int,

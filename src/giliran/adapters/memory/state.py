@@ -84,6 +84,7 @@ class Session:
     queues: dict[str, Queue] = field(default_factory=dict)
     written: list[HistoryEntry] = field(default_factory=list)  # history since the last commit
     pending_events: list[Event] = field(default_factory=list)
+    queued: bool = False  # a notice or delivery awaits its first attempt (the senders' work)
 
     def forget_rows(self) -> None:
         self.tickets.clear()

@@ -5,8 +5,8 @@ A unit of work changes the store in place and writes each change in its journal;
 behind, as a rolled-back transaction would. Rows are handed out as copies, one per row per unit
 of work (an identity map, as SQL's), and stored as copies, so nothing outside the store can
 change what it holds. One lock serializes units of work, readers included. A commit writes
-the events its use case recorded (as SQL does) and then tells the observers what the history
-gained.
+the events its use case recorded (as SQL does) and then tells the subscribers of its signal
+what it committed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from giliran.adapters.memory.records import (
 )
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
+from giliran.adapters.signal import LocalSignal
 from giliran.domain import daybook
 from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
@@ -47,7 +48,7 @@ from giliran.service.ports import (
     AuditRepository,
     ChatLinkRepository,
     Clock,
-    CommitObserver,
+    Committed,
     CustomerRepository,
     DaybookRepository,
     DeliveryRepository,
@@ -122,12 +123,16 @@ class InMemoryUnitOfWork:
         now = written[-1].at if written else (self._store.clock or SystemClock()).now()
         if self._store.daybook:
             self._record_figures(written, agents, now)
+        upto = None
         if session.pending_events:
-            self._events().flush()
+            events = self._events()
+            events.flush()
+            upto = events.bounds()[1]
         session.journal.forget()
         session.written = []
-        for observer in self._store.observers:  # as the SQL unit of work tells its observers
-            observer.committed(written)
+        queued, session.queued = session.queued, False
+        if upto is not None or queued or written:  # as the SQL unit of work publishes
+            self._store.signal.publish(Committed(upto, written, outgoing=queued))
 
     def _record_figures(self, written: list[HistoryEntry],
                         agents: InMemoryAgentRepository | None, now: datetime) -> None:
@@ -148,6 +153,7 @@ class InMemoryUnitOfWork:
         session.forget_rows()
         session.written = []
         session.pending_events = []
+        session.queued = False
 
     def __exit__(
         self,
@@ -198,7 +204,7 @@ class InMemoryStore:
         self.daybook = daybook
         self.state = MemoryState()
         self.lock = threading.RLock()
-        self.observers: list[CommitObserver] = []
+        self.signal = LocalSignal()  # told of every commit, after it
         self.clock = clock
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> InMemoryUnitOfWork:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.outbox import ATTEMPT_FIELDS, AttemptRows
-from giliran.domain.delivery import DeliveryStatus
+from giliran.domain.delivery import DeliveryStatus, awaits_first_attempt
 from giliran.domain.notices import ChatLink, Notice
 
 _NOTICE_ROWS = AttemptRows(t.notices, t.PENDING_NOTICE)
@@ -33,6 +33,7 @@ def _insert_new_key(dialect: str) -> Insert:
 class SqlNoticeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.queued = False  # whether this unit of work gave the courier work (see commit)
 
     def add(self, notice: Notice) -> bool:
         """One notice per key, held by the unique index on `key` itself rather than by the
@@ -46,6 +47,7 @@ class SqlNoticeRepository:
         if found is None:
             return False
         notice.id = found
+        self.queued = True
         return True
 
     def exists(self, key: str) -> bool:
@@ -68,6 +70,7 @@ class SqlNoticeRepository:
 
     def save(self, notice: Notice) -> None:
         _NOTICE_ROWS.save(self._conn, notice, notice.id)
+        self.queued = self.queued or awaits_first_attempt(notice)
         if notice.sent_id is not None:
             self._conn.execute(_SET_SENT_ID, {"v_id": notice.id, "v_sent": notice.sent_id})
 

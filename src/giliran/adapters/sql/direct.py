@@ -117,24 +117,30 @@ class Direct:
         return found[0][0] if found else None
 
     def many(self, conn: Connection, params: Sequence[dict[str, Any]],
-             then: str | None = None) -> None:
-        """One statement, several rows of parameters (no result); then, when given, a plain
-        statement sent in the same round trip where the driver can pipeline (psycopg)."""
+             then: Sequence[str] = ()) -> list[Any]:
+        """One statement, several rows of parameters; then the plain statements `then`, sent in
+        the same round trip where the driver can pipeline (psycopg). The raw rows the last of
+        them returns (the unit of work's last event id)."""
         if _observed(conn):
             conn.execute(self.stmt, list(params))
-            if then is not None:
-                conn.exec_driver_sql(then)
-            return
+            found: list[Any] = []
+            for sql in then:
+                result = conn.exec_driver_sql(sql)
+                found = [tuple(r) for r in result] if result.returns_rows else []
+            return found
         plan = self._plan(conn.dialect)
         bound = [plan.params(p) for p in params]
         with _cursor(conn, plan.sql, bound) as cursor:
-            if then is None:
+            if not then:
                 cursor.executemany(plan.sql, bound)
-                return
+                return []
             pipeline = getattr(cursor.connection, "pipeline", None)
             with pipeline() if pipeline is not None else nullcontext():
                 cursor.executemany(plan.sql, bound)
-                cursor.execute(then)
+                for sql in then:
+                    cursor.execute(sql)
+            # The cursor holds the last statement's result (once the pipeline has synced).
+            return cursor.fetchall() if cursor.description is not None else []
 
 
 @contextmanager

@@ -103,6 +103,7 @@ def _history_filters(q: HistoryFilter) -> list[ColumnElement[bool]]:
 _EVENT_INSERT = Direct(insert(t.events), column_keys=EVENT.added)
 _EVENTS_AFTER = (select(t.events).where(t.events.c.id > bindparam("after"))
                  .order_by(t.events.c.id).limit(bindparam("limit")))
+_LAST_EVENT_ID = "SELECT max(id) FROM events"
 _EVENT_BOUNDS = select(func.min(t.events.c.id), func.max(t.events.c.id))
 # Events are written in time order, so the ones to drop are a prefix of the id order: find where
 # it ends by walking the primary key from the start, instead of keeping an index on `at` that
@@ -123,14 +124,17 @@ class SqlEventRepository:
     def append(self, event: Event) -> None:
         self._pending.append(event)
 
-    def flush(self, then: str | None = None) -> None:
-        """Write what was appended; and when there was anything, run `then` in the same
-        round trip (the unit of work's NOTIFY)."""
+    def flush(self, notify: str | None = None) -> int | None:
+        """Write what was appended and return the last event id (None when there was nothing
+        to write); and then run `notify` (the unit of work's NOTIFY), all in one round trip.
+        The writer lock is held, so the largest id is this unit of work's last."""
         if not self._pending:
-            return
-        _EVENT_INSERT.many(self._conn, [EVENT.insert_values(e)
-                                        for e in with_holders(self._pending)], then)
+            return None
+        then = (notify, _LAST_EVENT_ID) if notify is not None else (_LAST_EVENT_ID,)
+        found = _EVENT_INSERT.many(self._conn, [EVENT.insert_values(e)
+                                                for e in with_holders(self._pending)], then)
         self._pending = []
+        return int(found[0][0])
 
     def forget(self) -> None:
         """A rollback: what was appended is not written."""

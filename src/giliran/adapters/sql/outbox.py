@@ -21,7 +21,13 @@ from sqlalchemy import (
 )
 
 from giliran.adapters.sql import tables as t
-from giliran.domain.delivery import Attempts, Delivery, DeliveryStatus, Webhook
+from giliran.domain.delivery import (
+    Attempts,
+    Delivery,
+    DeliveryStatus,
+    Webhook,
+    awaits_first_attempt,
+)
 
 _WEBHOOK_FIELDS = ("url", "secret", "event_types", "active", "last_event_id")
 ATTEMPT_FIELDS = ("status", "attempts", "next_attempt_at", "leased_until", "last_error",
@@ -97,9 +103,11 @@ class SqlWebhookRepository:
 class SqlDeliveryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.queued = False  # whether this unit of work gave the webhook sender work
 
     def add_many(self, deliveries: Sequence[Delivery]) -> None:
         if deliveries:
+            self.queued = True
             self._conn.execute(insert(t.deliveries), [
                 {"webhook_id": d.webhook_id, "event_id": d.event_id, "status": d.status.value,
                  "attempts": d.attempts, "next_attempt_at": d.next_attempt_at}
@@ -119,6 +127,7 @@ class SqlDeliveryRepository:
 
     def save(self, delivery: Delivery) -> None:
         _DELIVERY_ROWS.save(self._conn, delivery, delivery.id)
+        self.queued = self.queued or awaits_first_attempt(delivery)
 
     def search(self, status: DeliveryStatus | None, webhook_id: int | None, limit: int,
                offset: int) -> tuple[list[Delivery], int]:

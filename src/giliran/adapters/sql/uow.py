@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -11,12 +9,13 @@ from typing import Self
 from sqlalchemy import Connection, select, text, update
 
 from giliran.adapters.clock import SystemClock
+from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.chat import SqlChatLinkRepository, SqlNoticeRepository
 from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageRepository
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.daybook import SqlDaybookRepository
-from giliran.adapters.sql.direct import Direct
+from giliran.adapters.sql.direct import Direct, run_plain
 from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
@@ -31,13 +30,13 @@ from giliran.adapters.sql.repositories import (
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
 from giliran.domain.events import Event
-from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
     AuditRepository,
     ChatLinkRepository,
     Clock,
-    CommitObserver,
+    CommitSignal,
+    Committed,
     CustomerRepository,
     DaybookRepository,
     DeliveryRepository,
@@ -60,7 +59,6 @@ _NEXT_SEQ = Direct(
     .returning(t.counters.c.value)
 )
 _LOCK = Direct(text("SELECT pg_advisory_xact_lock(:key)"))
-log = logging.getLogger("giliran.storage")
 
 
 class SqlUnitOfWork:
@@ -87,11 +85,11 @@ class SqlUnitOfWork:
     daybook: DaybookRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
-                 observers: Sequence[CommitObserver] = (), clock: Clock | None = None,
+                 signal: CommitSignal | None = None, clock: Clock | None = None,
                  wake: Wake = Wake.OUTBOX) -> None:
         self._db = db
         self._wake = wake
-        self._observers = observers
+        self._signal = signal or LocalSignal()
         self._clock = clock
         self._write = write
         self._defer_lock = defer_lock
@@ -119,10 +117,10 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(conn)
         self.events = self._events = SqlEventRepository(conn)
         self.webhooks = SqlWebhookRepository(conn)
-        self.deliveries = SqlDeliveryRepository(conn)
+        self.deliveries = self._deliveries = SqlDeliveryRepository(conn)
         self.messages = SqlMessageRepository(conn)
         self.customers = SqlCustomerRepository(conn)
-        self.notices = SqlNoticeRepository(conn)
+        self.notices = self._notices = SqlNoticeRepository(conn)
         self.chat_links = SqlChatLinkRepository(conn)
         self.rate_limits = SqlRateLimitRepository(conn)
         self.audit = SqlAuditRepository(conn)
@@ -151,12 +149,19 @@ class SqlUnitOfWork:
         entries = self._history.written
         now = entries[-1].at if entries else (self._clock or SystemClock()).now()
         self._record_figures(now)
-        # Events wake every process when they commit (PostgreSQL; SQLite's pollers poll).
-        self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
+        # Other processes hear of the events when they commit (PostgreSQL's NOTIFY; on SQLite
+        # their polls find them); this one's subscribers hear once it has committed, below.
+        upto = self._events.flush(None if self._db.is_sqlite else notify_sql(self._wake))
+        queued, self._notices.queued, self._deliveries.queued = (
+            self._notices.queued or self._deliveries.queued, False, False)
+        if upto is None and queued and self._wake is Wake.OUTBOX and not self._db.is_sqlite:
+            # Work for a sender and no events (an admin's retry, a bot's answer) from a
+            # process that sends nothing itself: the others' senders must hear of it.
+            run_plain(self._conn, notify_sql(Wake.OUTBOX))
         self._conn.commit()
         written, self._history.written = self._history.written, []
-        if written:
-            notify(self._observers, written)
+        if upto is not None or queued or written:
+            self._signal.publish(Committed(upto, written, outgoing=queued))
 
     def _record_figures(self, now: datetime) -> None:
         """The day's figures this unit of work changed (domain/daybook.py), in the same
@@ -196,10 +201,10 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, db: Database, observers: Sequence[CommitObserver] = (),
+    def __init__(self, db: Database, signal: CommitSignal | None = None,
                  clock: Clock | None = None) -> None:
         self.db = db
-        self.observers = list(observers)
+        self.signal = signal or LocalSignal()  # told of every commit, after it
         self.clock = clock
         # What this process's commits ask of the others: by default also to look at the
         # outbox, until this process runs senders of its own (see adapters.sql.wakeup).
@@ -207,15 +212,7 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock,
-                             observers=self.observers, clock=self.clock, wake=self.wake)
-
-
-def notify(observers: Sequence[CommitObserver], entries: Sequence[HistoryEntry]) -> None:
-    for observer in observers:
-        try:
-            observer.committed(entries)
-        except Exception:
-            log.exception("commit observer %r failed", observer)
+                             signal=self.signal, clock=self.clock, wake=self.wake)
 
 
 def ping(db: Database) -> None:

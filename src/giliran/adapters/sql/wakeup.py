@@ -1,18 +1,22 @@
-"""Waking every process at once when events commit anywhere: PostgreSQL LISTEN/NOTIFY.
+"""Other processes' commits on this process's commit signal: PostgreSQL LISTEN/NOTIFY.
 
-A writing unit of work that wrote events also sends NOTIFY on one channel, in the same
-transaction, so PostgreSQL delivers it only when (and if) the transaction commits. Every
-server process LISTENs on a dedicated connection and, when woken, reads the events table at
-once instead of at its next poll. A notification carries no data: the events table stays the
-one source, so a missed notification (the listening connection dropped, the database
-restarted) only costs latency, and the poll, kept as a backstop, still finds the events.
+Within a process, a unit of work publishes each commit on the process's signal
+(adapters/signal.py), and the event hub, the senders and the metrics hear it at once. Across
+processes and replicas this module carries the same news: a writing unit of work that wrote
+events (or gave a sender work) also sends NOTIFY on one channel, in the same transaction, so
+PostgreSQL delivers it only when (and if) the transaction commits. Every server process LISTENs
+on a dedicated connection and publishes what it hears on its own signal (`heard`), so its hub
+reads the events table at once. A notification carries no data: the events table stays the one
+source, so a missed notification (the listening connection dropped, the database restarted)
+only costs latency, and the hub's and the senders' bounded polls, kept as a backstop, still find
+the events.
 
 The payload says whether the committing process sends its own outbox (webhook deliveries,
-Telegram notices) at once. Server processes do, so other replicas need not race them for it;
+chat notices) at once. Server processes do, so other replicas need not race them for it;
 `giliran tick` from cron, `giliran import` and servers with GILIRAN_OUTBOX=false do not, and
 then the senders of the processes that hear the notification look at once.
 
-SQLite has no LISTEN: there, every process keeps polling.
+SQLite has no LISTEN: there, other processes' commits are found by the bounded polls.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from giliran.adapters.sql.database import Database
+from giliran.service.ports import CommitSignal, Committed
 
 log = logging.getLogger("giliran.wakeup")
 CHANNEL = "giliran_events"
@@ -48,6 +53,12 @@ def notify_sql(wake: Wake) -> str:
 _NOTIFY = {wake: f"NOTIFY {CHANNEL}, '{wake.value}'" for wake in Wake}
 
 
+def heard(wake: Wake) -> Committed:
+    """A notification, as the process's commit signal carries it: some other process
+    committed events (which ones, read the table), and maybe work nobody sends yet."""
+    return Committed(outgoing=wake is Wake.OUTBOX, here=False)
+
+
 class Listener:
     """LISTENs on a connection of its own (never one of the pool's, which are shared and
     reset) and calls `on_wake` in the event loop for each notification. When the connection
@@ -64,13 +75,14 @@ class Listener:
         self.listening = asyncio.Event()  # set while LISTEN is in force
 
     @classmethod
-    def of(cls, db: Database, on_wake: Callable[[Wake], None]) -> Listener | None:
-        """A listener for the database, or None where there is no LISTEN (SQLite)."""
+    def of(cls, db: Database, signal: CommitSignal) -> Listener | None:
+        """A listener that publishes what it hears on `signal`, or None where there is no
+        LISTEN (SQLite)."""
         if db.is_sqlite:
             return None
         _, params = db.engine.dialect.create_connect_args(db.engine.url)
         params.pop("context", None)  # SQLAlchemy's type adapters: nothing this connection reads
-        return cls(dict(params), on_wake)
+        return cls(dict(params), lambda wake: signal.publish(heard(wake)))
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="giliran-listener")

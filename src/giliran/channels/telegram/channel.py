@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from giliran.channels.port import Background, Body, Delivery, Reception, Refusal, Wakes
+from giliran.channels.port import Background, Body, Delivery, Reception, Refusal
 from giliran.channels.telegram.bot import TelegramBot
 from giliran.channels.telegram.poller import Poller, handle
 from giliran.channels.telegram.wire import parse_update
@@ -88,10 +88,9 @@ class Telegram:
                    for update in delivery.items if isinstance(update, ChatMessage | ButtonPress)]
         return {"handled": all(handled)}
 
-    def background(self, settings: Settings, reception: Reception,
-                   courier: Wakes) -> Background | None:
+    def background(self, settings: Settings, reception: Reception) -> Background | None:
         """Long polling, while Telegram has no webhook to POST to."""
         bot = reception.client
         if not isinstance(bot, TelegramBot) or settings.telegram_webhook_secret is not None:
             return None
-        return Poller(reception.ctx, bot, reception.run_write, settings.telegram_queue, courier)
+        return Poller(reception.ctx, bot, reception.run_write, settings.telegram_queue)

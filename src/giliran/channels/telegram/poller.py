@@ -11,7 +11,7 @@ import socket
 from datetime import timedelta
 
 from giliran.adapters.metrics import unknown_message
-from giliran.channels.port import Runs, Wakes
+from giliran.channels.port import Runs
 from giliran.channels.telegram.bot import TelegramBot
 from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import GiliranError
@@ -49,12 +49,11 @@ class Poller:
     stored, and every update is safe to handle twice, so a crash mid-batch loses nothing."""
 
     def __init__(self, ctx: Context, bot: TelegramBot, run_write: Runs, queue: str,
-                 courier: Wakes, retry_seconds: float = 5.0) -> None:
+                 retry_seconds: float = 5.0) -> None:
         self._ctx = ctx
         self._bot = bot
         self._run_write = run_write
         self._queue = queue
-        self._courier = courier
         self._retry = retry_seconds
         self._owner = f"{socket.gethostname()}:{os.getpid()}"
         self._stop = asyncio.Event()
@@ -91,5 +90,4 @@ class Poller:
             if update is not None:
                 await handle(self._ctx, self._bot, self._run_write, update, self._queue)
             await self._run_write(chat.polled, self._ctx, update_id + 1)
-        self._courier.wake()
         return True

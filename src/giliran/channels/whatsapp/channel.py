@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from giliran.adapters.metrics import unknown_message
-from giliran.channels.port import Background, Body, Delivery, Reception, Refusal, Wakes
+from giliran.channels.port import Background, Body, Delivery, Reception, Refusal
 from giliran.channels.whatsapp.cloud import WhatsAppCloud
 from giliran.channels.whatsapp.wire import read_delivery
 from giliran.config import Settings
@@ -115,6 +115,5 @@ class WhatsApp:
         return {"received": len(messages), **counts, "statuses": len(receipts),
                 "status_changes": sum(moved), "ignored": len(delivery.ignored)}
 
-    def background(self, settings: Settings, reception: Reception,
-                   courier: Wakes) -> Background | None:
+    def background(self, settings: Settings, reception: Reception) -> Background | None:
         return None  # Meta always pushes to the webhook

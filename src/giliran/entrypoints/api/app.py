@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -15,7 +13,6 @@ from urllib.parse import unquote_plus
 from fastapi import FastAPI
 
 import giliran
-from giliran.adapters.sql.wakeup import Wake
 from giliran.bootstrap import Container, bootstrap, media_cache
 from giliran.channels import registry
 from giliran.channels.port import ChannelClient, Reception
@@ -43,7 +40,8 @@ from giliran.entrypoints.api.throttle import Throttle
 from giliran.entrypoints.api.ws import EventHub
 from giliran.entrypoints.courier import Courier
 from giliran.entrypoints.dashboard import pages
-from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler, Waker
+from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler
+from giliran.service.ports import Subscriber
 
 
 def configure_logging(level: str) -> None:
@@ -95,13 +93,24 @@ class Background(Protocol):
     async def stop(self) -> None: ...
 
 
+class Subscription:
+    """Hearing the commit signal, for as long as the server runs (its container may outlive
+    it)."""
+
+    def __init__(self, c: Container, subscriber: Subscriber) -> None:
+        self._unsubscribe = c.signal.subscribe(subscriber)
+
+    async def stop(self) -> None:
+        self._unsubscribe()
+
+
 def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                 channels: dict[str, ChannelClient]) -> list[Background]:
     """The tasks every server process runs beside the API: webhook deliveries, the chat
     channels' notices and replies (and a channel's own task: Telegram polling), the timer
-    pass, and (on
-    PostgreSQL) the listener that wakes the event hub and the senders when another process
-    commits."""
+    pass, and (on PostgreSQL) the listener that publishes other processes' commits on this
+    process's commit signal. The event hub and the senders hear that signal: nothing else
+    wakes them."""
     s = c.settings
     tasks: list[Background] = []
     senders: list[OutboxLoop] = []
@@ -111,42 +120,31 @@ def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
                                  allow_private=s.webhook_allow_private))
     if s.outbox and channels:
         attempts = {name: registry.find(name).max_attempts(s) for name in channels}
-        app.state.courier = courier = Courier(c.ctx, channels, runner.write, runner.read,
-                                              s.tick_seconds, attempts)
-        senders.append(courier)
+        senders.append(Courier(c.ctx, channels, runner.write, runner.read, s.tick_seconds,
+                               attempts))
         for name, client in channels.items():
-            task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client),
-                                                  courier)
+            task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client))
             if task is not None:
                 task.start()
                 tasks.append(task)
     for sender in senders:
         sender.start()
     tasks.extend(senders)
+    tasks.append(Subscription(c, hub.committed))
+    tasks.extend(Subscription(c, sender.committed) for sender in senders)
     if senders:
-        c.send_outbox_here(Waker(asyncio.get_running_loop(), senders))
+        c.send_outbox_here()
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read,
                               prune_files=app.state.media_cache.prune)
         scheduler.start()
         tasks.append(scheduler)
-    listener = c.listener(functools.partial(_woken, hub, senders))
+    listener = c.listener()
     if listener is not None:
         listener.start()
         tasks.append(listener)
     return tasks
-
-
-def _woken(hub: EventHub, senders: list[OutboxLoop], wake: Wake) -> None:
-    """Some process committed events: read them now; and look at the outbox now when that
-    process leaves its sending to others (cron's `giliran tick`, an import, an API-only
-    server)."""
-    hub.wake()
-    if wake is Wake.OUTBOX:
-        for sender in senders:
-            if sender.listening:
-                sender.wake()
 
 
 def create_app(container: Container | None = None) -> FastAPI:
@@ -176,7 +174,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         await hub.start()
         app.state.channels = channels = registry.clients(c.settings)
         app.state.media_cache = media_cache(c.settings, c.ctx.clock)
-        app.state.courier = None
         for client in channels.values():
             await client.start()
         tasks = _background(app, c, runner, hub, channels)

@@ -62,8 +62,6 @@ async def receive(request: Request, name: str) -> Response:
     answer = await channel.deliver(delivery, Reception(
         container.ctx, request.app.state.runner.write, settings,
         request.app.state.channels.get(channel.name)))
-    if request.app.state.courier is not None:
-        request.app.state.courier.wake()
     return JSONResponse(answer)
 
 

@@ -130,8 +130,8 @@ def ticket_messages(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, limit: Limit 
                                     e.CustomerBlocked, e.InvalidInput, e.NotConfigured),
              responses={200: {"model": MessageOut,
                               "description": "Sent before with this Idempotency-Key"}})
-async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: AdminOrAgent,
-                run: Run, key: IdempotencyKey = None) -> Response:
+async def reply(ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: AdminOrAgent, run: Run,
+                key: IdempotencyKey = None) -> Response:
     """Answer the customer on the ticket's channel (the holder, or an admin). The reply is
     stored (state `queued`) and sent through the outbox with retries; its state follows what
     the channel reports. The holder's first reply accepts an assigned ticket when its queue
@@ -141,8 +141,6 @@ async def reply(request: Request, ticket_id: RowId, body: ReplyIn, ctx: Ctx, who
     from no channel; 503 `not_configured` when this server cannot send on it."""
     message, created = await run.write(conversation.reply, ctx, who, ticket_id,
                                        conversation.Reply(body.text, body.template, key))
-    if created and request.app.state.courier is not None:
-        request.app.state.courier.wake()
     return Response(MessageOut.of(message).model_dump_json(), 201 if created else 200,
                     media_type="application/json")
 

@@ -15,11 +15,13 @@ Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad
 token, 4429 too many failed authentications from the address, 4400 bad first
 message, 4408 too slow to keep up: reconnect with `since`).
 
-Every server process runs one poller that reads new events from the database (so events made by
-any process or replica reach every socket) and hands each to the sockets allowed to see it. On
-PostgreSQL every commit that writes events wakes the pollers of all processes at once (LISTEN/
-NOTIFY, see giliran.adapters.sql.wakeup); the poll interval is then only the backstop for a
-missed notification. On SQLite the pollers poll.
+Every server process runs one hub that reads new events from the database (so events made by
+any process or replica reach every socket) and hands each to the sockets allowed to see it. It
+reads when the process's commit signal says events committed: at once for this process's own
+commits (SQLite included), and on PostgreSQL for every other process's and replica's too, whose
+NOTIFY the listener publishes on the same signal (giliran.adapters.sql.wakeup). The poll
+interval (GILIRAN_EVENT_POLL_SECONDS) is only the backstop for what no signal announces: other
+processes' commits on SQLite, a notification missed while the listener reconnects.
 An agent's open socket counts as a sign of life (a heartbeat), so closing it starts the
 presence grace period.
 """
@@ -38,11 +40,13 @@ from starlette.concurrency import run_in_threadpool
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
+from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import presence, stream
 from giliran.service.context import Context, Role
+from giliran.service.ports import Committed
 
 log = logging.getLogger("giliran.ws")
 router = APIRouter()
@@ -71,7 +75,8 @@ class Subscriber:
 
 
 class EventHub:
-    """One per process: polls the events table and fans out to the sockets."""
+    """One per process: reads the events table when the commit signal says (or the backstop
+    poll comes round) and fans out to the sockets."""
 
     def __init__(self, ctx: Context, interval: float) -> None:
         self._ctx = ctx
@@ -79,16 +84,19 @@ class EventHub:
         self._subscribers: set[Subscriber] = set()
         self.position = 0  # the last event id handed out
         self._task: asyncio.Task[None] | None = None
-        self._woken = asyncio.Event()
+        self._woken = Alarm()
         self.views = Views(ctx, lambda: list(self._subscribers))
 
-    def wake(self) -> None:
-        """Read the new events now rather than at the next poll (some have committed). With
-        no socket open here there is nobody to hurry for: the next poll keeps up."""
-        if self._subscribers:
-            self._woken.set()
+    def committed(self, commit: Committed) -> None:
+        """A subscriber of the commit signal, run in the committing thread: read the new
+        events now. Not for events already handed out, and not with no socket open here
+        (nobody to hurry for: the next poll keeps up)."""
+        if (self._subscribers and commit.moved
+                and (commit.events_upto is None or commit.events_upto > self.position)):
+            self._woken.ring()
 
     async def start(self) -> None:
+        self._woken.arm()
         self.position = (await run_in_threadpool(stream.bounds, self._ctx))[1]
         self._task = asyncio.create_task(self._poll(), name="giliran-event-hub")
         self.views.start()
@@ -133,8 +141,7 @@ class EventHub:
                 self.views.read(events)
             if len(events) < REPLAY_PAGE:
                 rested = loop.time() + WAKE_GAP
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), self._interval)
+                await self._woken.wait(self._interval)
                 await asyncio.sleep(max(0.0, rested - loop.time()))
 
     def _deliver(self, event: Event) -> None:
