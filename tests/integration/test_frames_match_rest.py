@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, post_ticket
 from tests.integration.test_event_stream import connect, next_of
+from tests.support import frame_schemas as schemas
 from tests.support.server import ADMIN_TOKEN
 
 API = "/api/v1"
@@ -103,3 +104,34 @@ def test_an_admin_watches_its_ticket_list(client: TestClient) -> None:
             pass
         assert page["items"][0]["id"] == posted["id"]
         assert page == rest(client, f"/tickets?{query}", ADMIN)
+
+
+def test_every_frame_a_page_gets_is_as_the_published_schemas_say(client: TestClient) -> None:
+    """hello, snapshots, events, the views and refusals, for a supervisor and an agent: what
+    docs/events/ publishes is what travels (issue 21, item 4)."""
+    a = make_agent(client, "A", max_tickets=1)
+    client.post(f"{API}/agent/go-online", headers=bearer(a["token"]))
+    seen: list[dict[str, Any]] = []
+    with connect(client, ADMIN_TOKEN) as (admin, hello), \
+            connect(client, a["token"]) as (agent, agent_hello):
+        seen += [hello, agent_hello]
+        admin.send_json({"type": "watch", "tickets": "limit=25"})
+        admin.send_json({"type": "what?"})
+        agent.send_json({"type": "ping"})
+        post_ticket(client, "held by A")
+        waits = post_ticket(client, "waits")
+        for session, last in ((admin, "tickets"), (agent, "desk")):
+            # Until the view that follows the second ticket's arrival (views come after the
+            # events they reflect).
+            arrived = False
+            while True:
+                frame = session.receive_json()
+                seen.append(frame)
+                arrived = arrived or frame.get("ticket", {}).get("id") == waits["id"]
+                if arrived and frame["type"] == last:
+                    break
+    kinds = {f["type"] for f in seen}
+    assert {"hello", "snapshot", "ticket.created", "ticket.assigned", "desk", "floor",
+            "tickets", "pong", "error"} <= kinds
+    for frame in seen:
+        assert schemas.refusals(frame) == [], frame["type"]

@@ -71,6 +71,14 @@ class EventType(StrEnum):
         return self.value.startswith("ticket.")
 
     @property
+    def is_agent(self) -> bool:
+        return self.value.startswith("agent.")
+
+    @property
+    def is_message(self) -> bool:
+        return self.value.startswith("message.")
+
+    @property
     def payload(self) -> type[TicketPayload | AgentPayload | QueuePayload | MessagePayload]:
         """The payload this type carries besides `type`, `id` and `at`."""
         return PAYLOADS[self.value.partition(".")[0]]

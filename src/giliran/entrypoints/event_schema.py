@@ -26,6 +26,7 @@ from giliran.domain.event_types import OPTIONAL_KEYS, PAYLOADS, EventType
 SCHEMA_VERSION = 1
 DOCS = Path("docs/events")
 SCHEMA_FILE = "events.schema.json"
+FRAMES_FILE = "frames.schema.json"
 _REF = "#/$defs/{model}"
 _TYPED_DICT: Any = typing_extensions.TypedDict  # made at run time: mypy wants literal names
 
@@ -115,21 +116,50 @@ def _without_none(tp: Any) -> Any:
     return rest[0] if len(rest) == 1 else tp
 
 
+def frame_schemas() -> dict[str, Any]:
+    """The WebSocket frames that are not events (entrypoints/api/frames.py)."""
+    from giliran.entrypoints.api.frames import FRAMES
+
+    frame: Any = Union[FRAMES]  # noqa: UP007
+    found = TypeAdapter(frame).json_schema(ref_template=_REF)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://giliran.dev/schemas/events/v{SCHEMA_VERSION}/{FRAMES_FILE}",
+        "title": "giliran WebSocket frames besides events",
+        "description": "hello, snapshot, the pages' views (desk, floor, tickets), pong and "
+                       "error. Generated from src/giliran/entrypoints/api/frames.py.",
+        "schema_version": SCHEMA_VERSION,
+        "anyOf": found["anyOf"],
+        "$defs": dict(sorted(found["$defs"].items())),
+    }
+
+
+def files() -> dict[str, str]:
+    """What docs/events/ holds, file by file."""
+    return {name: json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            for name, document in ((SCHEMA_FILE, event_schemas()),
+                                   (FRAMES_FILE, frame_schemas()))}
+
+
 def rendered() -> str:
-    return json.dumps(event_schemas(), indent=2, ensure_ascii=False) + "\n"
+    return files()[SCHEMA_FILE]
 
 
 def main(argv: list[str]) -> int:
-    target = (Path(argv[argv.index("--out") + 1]) if "--out" in argv else DOCS) / SCHEMA_FILE
+    folder = Path(argv[argv.index("--out") + 1]) if "--out" in argv else DOCS
+    wanted = files()
     if "--check" in argv:
-        if not target.exists() or target.read_text(encoding="utf-8") != rendered():
-            print(f"{target} is not what the event types say: run "
+        stale = [name for name, text in wanted.items()
+                 if not (folder / name).exists()
+                 or (folder / name).read_text(encoding="utf-8") != text]
+        for name in stale:
+            print(f"{folder / name} is not what the types say: run "
                   "python -m giliran.entrypoints.event_schema", file=sys.stderr)
-            return 1
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(rendered(), encoding="utf-8")
-    print(f"wrote {target}")
+        return 1 if stale else 0
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in wanted.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(f"wrote {folder / name}")
     return 0
 
 

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.events import Event
-from giliran.entrypoints.api import routes_agents, routes_floor, routes_tickets
+from giliran.entrypoints.api import frames, routes_agents, routes_floor, routes_tickets
 from giliran.service import stream
 from giliran.service.context import Context, Principal
 
@@ -53,21 +53,17 @@ class Watcher(Protocol):
 
 
 def desk(ctx: Context, who: Principal) -> dict[str, Any]:
-    return {
-        "type": "desk",
-        "me": routes_agents.whoami(ctx, who).model_dump(mode="json"),
-        "queue": routes_agents.my_queue(ctx, who).model_dump(mode="json"),
-        "available": routes_agents.available(ctx, who, PICKUP_PAGE, 0).model_dump(mode="json"),
-    }
+    return frames.Desk(
+        me=routes_agents.whoami(ctx, who), queue=routes_agents.my_queue(ctx, who),
+        available=routes_agents.available(ctx, who, PICKUP_PAGE, 0),
+    ).model_dump(mode="json")
 
 
 def floor(ctx: Context, who: Principal) -> dict[str, Any]:
-    return {
-        "type": "floor",
-        "workload": routes_floor.workload(ctx, who).model_dump(mode="json"),
-        "agents": [a.model_dump(mode="json") for a in routes_agents.list_agents(ctx, who)],
-        "queues": [q.model_dump(mode="json") for q in routes_floor.list_queues(ctx, who)],
-    }
+    return frames.Floor(
+        workload=routes_floor.workload(ctx, who), agents=routes_agents.list_agents(ctx, who),
+        queues=routes_floor.list_queues(ctx, who),
+    ).model_dump(mode="json")
 
 
 def _list_query() -> type[BaseModel]:
@@ -95,7 +91,7 @@ def valid_list_query(query: str) -> bool:
 def ticket_list(ctx: Context, who: Principal, query: str) -> dict[str, Any]:
     params = TicketListQuery.model_validate(dict(parse_qsl(query)))
     page = routes_tickets.list_tickets(ctx, who, **dict(params))
-    return {"type": "tickets", "query": query, "page": page.model_dump(mode="json")}
+    return frames.Tickets(query=query, page=page).model_dump(mode="json")
 
 
 @dataclass
@@ -106,11 +102,11 @@ class Dirty:
 
 def touched(events: Sequence[Event], watchers: Iterable[Watcher], dirty: Dirty) -> None:
     """Which views these events may have changed."""
-    floor_events = [e for e in events if not e.type.startswith("message.")]
+    floor_events = [e for e in events if not e.type.is_message]
     if not floor_events:
         return
     dirty.floor = True
-    any_agent = any(e.type.startswith("agent.") for e in floor_events)
+    any_agent = any(e.type.is_agent for e in floor_events)
     for w in watchers:
         agent = w.viewer.agent
         if agent is None or agent.id in dirty.agents:
