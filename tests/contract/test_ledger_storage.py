@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from giliran.domain.audit import AuditEntry, AuditKind
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import Agent, HistoryEntry, Presence, PresenceChange, Reason, Ticket
 from giliran.service.ports import AuditFilter, HistoryFilter, UnitOfWorkFactory
 
@@ -63,9 +64,11 @@ def test_a_history_entry_keeps_why_in_words_and_data(uow: UnitOfWorkFactory) -> 
     detail = {"strategy": "rotation", "after": 3, "skipped": [{"agent_id": 4, "why": "missed"}]}
     with uow(write=True) as w:
         ticket = w.tickets.add(Ticket(0, "lead", created_at=T0))
-        w.history.append(HistoryEntry(ticket.id, T0, "assigned", Reason.AUTO, "system", None, 5,
-                                      note="rotation: next in turn after C", detail=detail))
-        w.history.append(HistoryEntry(ticket.id, T0, "accepted", Reason.ACCEPTED, "agent:5"))
+        w.history.append(HistoryEntry(ticket.id, T0, HistoryKind.ASSIGNED, Reason.AUTO, "system",
+                                      None, 5, note="rotation: next in turn after C",
+                                      detail=detail))
+        w.history.append(HistoryEntry(ticket.id, T0, HistoryKind.ACCEPTED, Reason.ACCEPTED,
+                                      "agent:5"))
         w.commit()
     with uow(write=False) as r:
         first, second = r.history.search(HistoryFilter(ticket_id=ticket.id))

@@ -15,6 +15,7 @@ from giliran.adapters.sql.history import EVENT, HISTORY
 from giliran.adapters.sql.queues import QUEUE
 from giliran.adapters.sql.rows import RowMap
 from giliran.adapters.sql.tickets import TICKET
+from giliran.domain.event_types import HistoryKind
 from giliran.domain.events import Event
 from giliran.domain.model import (
     Agent,
@@ -48,7 +49,7 @@ def _round_trip(row_map: RowMap, obj: object, key: str = "id") -> object:
     (AGENT, Agent(3, "A", presence=Presence.ONLINE, queues=frozenset({"b", "a"}),
                   queue_state={"a": QueueState(2, AT, "missed")}, language=Language.ID,
                   last_seen_at=AT)),
-    (HISTORY, HistoryEntry(7, AT, "assigned", Reason.AUTO, "system", None, 3, id=9,
+    (HISTORY, HistoryEntry(7, AT, HistoryKind.ASSIGNED, Reason.AUTO, "system", None, 3, id=9,
                            note="why", detail={"never": True})),
     (EVENT, Event("ticket.assigned", AT, {"x": 1}, 7, "sales", frozenset({3}), id=4)),
 ])

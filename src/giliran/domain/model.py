@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from giliran.domain.event_types import HistoryKind
+
 DEFAULT_QUEUE = "default"
 DEFAULT_MAX_TICKETS = 5
 DEFAULT_PRIORITY_AGING_SECONDS = 600
@@ -350,7 +352,7 @@ class HistoryEntry:
 
     ticket_id: int
     at: datetime
-    event: str
+    event: HistoryKind  # a StrEnum: stored and compared as its string
     reason: Reason
     actor: str
     from_agent_id: int | None = None
