@@ -33,7 +33,8 @@ from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.migrate import upgrade
 from giliran.bootstrap import bootstrap
 from giliran.config import Settings
-from giliran.service import agents, presence
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Principal, Role
 
 AGENTS, CAPACITY = 200, 5

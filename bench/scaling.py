@@ -60,9 +60,11 @@ from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.migrate import upgrade
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
-from giliran.service import floor, tickets, timers
+from giliran.service.assignment import timers
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import ADMIN
-from giliran.service.dispatch import dispatch
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import tickets
 
 SIZES = {"small": (5, 10), "large": (5_000, 100_000), "huge": (50_000, 1_000_000)}
 ACCEPT_TIMEOUT_S = 86_400  # long: only the tickets the bench backdates are overdue
@@ -221,8 +223,8 @@ def run_ops(c: Container, reps: int, warmup: int) -> dict[str, list[float]]:
     agent_ids = _agent_ids(c.db)
     out: dict[str, list[float]] = {"create": [], "complete": [], "dispatch": [],
                                    "tick idle": [], "tick escalate": []}
-    floor.update_queue(ctx, ADMIN, "default",
-                       floor.QueueChanges(accept_timeout_seconds=ACCEPT_TIMEOUT_S))
+    queue_admin.update_queue(ctx, ADMIN, "default",
+                             queue_admin.QueueChanges(accept_timeout_seconds=ACCEPT_TIMEOUT_S))
     for i in range(warmup + reps):
         t0 = time.perf_counter()
         view = tickets.create_ticket(ctx, ADMIN, tickets.NewTicket(title=f"scaling {i}",

@@ -40,8 +40,12 @@ from giliran.config import Settings
 from giliran.domain import lifecycle
 from giliran.domain.model import Agent, HistoryEntry, Priority, Ticket, TicketStatus
 from giliran.entrypoints.api.app import create_app
-from giliran.service import agents, floor, floor_day, presence, tickets
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Principal, Role
+from giliran.service.queues import admin as queue_admin
+from giliran.service.reports import floor_day
+from giliran.service.tickets import tickets
 
 QUEUES = ("default", "sales", "billing", "tech", "vip")
 AGENTS = 30
@@ -53,7 +57,7 @@ HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def build_floor(c: Container) -> list[int]:
     for name in QUEUES[1:]:
-        floor.create_queue(c.ctx, ADMIN, name, floor.QueueChanges())
+        queue_admin.create_queue(c.ctx, ADMIN, name, queue_admin.QueueChanges())
     made = []
     for i in range(AGENTS):
         queues = frozenset({QUEUES[i % 5], QUEUES[(i + 2) % 5]})

@@ -12,9 +12,11 @@ from sqlalchemy import event
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import bootstrap
 from giliran.config import Settings
-from giliran.service import agents, presence, tickets
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Principal, Role
 from giliran.service.ports import HistoryFilter, TicketFilter
+from giliran.service.tickets import tickets
 from tests.support.server import ADMIN_TOKEN
 
 

@@ -25,8 +25,9 @@ from giliran.domain.errors import ContactHasOpenTicket
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.events import ticket_event
 from giliran.domain.model import HistoryEntry, Reason, Ticket
-from giliran.service import notify, outbox
 from giliran.service.context import Context
+from giliran.service.events import outbox
+from giliran.service.notices import notify
 from tests.contract.test_chat_storage import notice
 from tests.support.postgres import Cluster
 

@@ -31,21 +31,14 @@ from giliran.domain.model import (
     SlotFreedOn,
     StrategyName,
 )
-from giliran.service import (
-    agents,
-    chat,
-    chat_links,
-    conversation,
-    floor,
-    manual,
-    notify,
-    pauses,
-    presence,
-    tickets,
-    timers,
-)
+from giliran.service.agents import agents
+from giliran.service.assignment import pauses, presence, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.conversations import chat, chat_links, conversation
+from giliran.service.notices import notify
 from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import manual, tickets
 from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
 
@@ -73,7 +66,7 @@ def apply(ctx: Context, cmd: Command) -> None:
             queue = QUEUES[a % len(QUEUES)]
             tickets.create_ticket(ctx, ADMIN, tickets.NewTicket("t", queue, Priority(b)))
         elif kind == "queue":
-            floor.create_queue(ctx, ADMIN, QUEUES[1 + b % 2], floor.QueueChanges())
+            queue_admin.create_queue(ctx, ADMIN, QUEUES[1 + b % 2], queue_admin.QueueChanges())
         elif kind == "member":
             queues = frozenset(q for i, q in enumerate(QUEUES) if (b + 1) >> i & 1)
             agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(queues=queues))
@@ -88,7 +81,7 @@ def apply(ctx: Context, cmd: Command) -> None:
         elif kind == "capacity":
             agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(max_tickets=b + 1))
         elif kind == "policy":
-            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(
+            queue_admin.update_queue(ctx, ADMIN, "default", queue_admin.QueueChanges(
                 accept_timeout_seconds=(0, 30, 60, 300)[b], max_escalations=a % 3,
                 away_after_misses=b % 3, offline_policy=list(OfflinePolicy)[a % 3],
                 max_wait_seconds=(0, 60)[a % 2]))
@@ -103,11 +96,12 @@ def apply(ctx: Context, cmd: Command) -> None:
         elif kind == "heartbeat":
             presence.heartbeat(ctx, Principal(Role.AGENT, a + 1))
         elif kind == "desk":
-            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(
+            queue_admin.update_queue(ctx, ADMIN, "default", queue_admin.QueueChanges(
                 max_per_agent=b % 3, slot_freed_on=list(SlotFreedOn)[a % 2],
                 claim=list(ClaimPolicy)[(a // 2) % 2], pickup=list(PickupPolicy)[b % 2]))
         elif kind == "pointer":
-            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(), next_agent_id=a + 1)
+            queue_admin.update_queue(ctx, ADMIN, "default", queue_admin.QueueChanges(),
+                                     next_agent_id=a + 1)
         elif kind == "reorder":
             agents.update_agent(ctx, ADMIN, a + 1, agents.AgentChanges(rotation_order=b))
         elif kind == "resume":
@@ -145,7 +139,8 @@ def apply(ctx: Context, cmd: Command) -> None:
             timers.tick(ctx)
         else:
             strategy = list(StrategyName)[(a + b) % 4]
-            floor.update_queue(ctx, ADMIN, "default", floor.QueueChanges(strategy=strategy))
+            queue_admin.update_queue(ctx, ADMIN, "default",
+                                     queue_admin.QueueChanges(strategy=strategy))
     except GiliranError:
         pass  # the same refusal must happen on both sides; the snapshots will tell
 

@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 
 from giliran.bootstrap import bootstrap
 from giliran.config import Settings
-from giliran.service import agents, presence
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Principal, Role
 from tests.support.server import ADMIN_TOKEN
 

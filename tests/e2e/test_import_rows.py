@@ -12,10 +12,10 @@ import pytest
 
 from giliran.bootstrap import bootstrap
 from giliran.config import Settings
-from giliran.service import floor
 from giliran.service.context import ADMIN
 from giliran.service.ports import TicketFilter
-from giliran.service.tickets import list_tickets
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets.tickets import list_tickets
 from tests.e2e.test_cli import giliran
 from tests.support.server import ADMIN_TOKEN
 
@@ -41,9 +41,10 @@ def test_invalid_rows_are_listed_and_skipped_and_the_rest_imported(
 ) -> None:
     c = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, metrics=False))
     try:
-        floor.create_queue(c.ctx, ADMIN, "sales", floor.QueueChanges())
-        floor.create_queue(c.ctx, ADMIN, "closed", floor.QueueChanges())
-        floor.update_queue(c.ctx, ADMIN, "closed", floor.QueueChanges(active=False), None)
+        queue_admin.create_queue(c.ctx, ADMIN, "sales", queue_admin.QueueChanges())
+        queue_admin.create_queue(c.ctx, ADMIN, "closed", queue_admin.QueueChanges())
+        queue_admin.update_queue(c.ctx, ADMIN, "closed", queue_admin.QueueChanges(active=False),
+                                 None)
     finally:
         c.close()
     backlog = tmp_path / "backlog.csv"

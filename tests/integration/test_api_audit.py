@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container
-from giliran.service.timers import rescue_orphans
+from giliran.service.assignment.timers import rescue_orphans
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 
 API = "/api/v1"

@@ -245,7 +245,7 @@ def test_new_agents_take_the_deployments_default_language(
 ) -> None:
     from giliran.bootstrap import bootstrap
     from giliran.config import Settings
-    from giliran.service import agents
+    from giliran.service.agents import agents
     from giliran.service.context import ADMIN as AS_ADMIN
 
     container = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN,

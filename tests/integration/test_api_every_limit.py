@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container
 from giliran.domain.model import PickupPolicy
-from giliran.service import reach
+from giliran.service.assignment import reach
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 
 API = "/api/v1"

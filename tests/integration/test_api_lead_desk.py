@@ -15,9 +15,9 @@ from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.domain.errors import GiliranError
 from giliran.entrypoints.api.app import create_app
-from giliran.service import manual
+from giliran.service.assignment.timers import TickReport, tick
 from giliran.service.context import Principal, Role
-from giliran.service.timers import TickReport, tick
+from giliran.service.tickets import manual
 from tests.integration.test_api_seed import ADMIN, bearer
 from tests.integration.test_whatsapp import tickets
 from tests.support.desks import Desk as WhatsAppDesk

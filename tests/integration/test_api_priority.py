@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container
-from giliran.service.timers import tick
+from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 
 API = "/api/v1"

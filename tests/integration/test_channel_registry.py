@@ -25,8 +25,8 @@ from giliran.config import Settings
 from giliran.domain.errors import BadSecret, ChannelUnavailable, MalformedRequest
 from giliran.domain.notices import Notice
 from giliran.entrypoints.api.app import create_app
-from giliran.service import channels
-from giliran.service.notify import Sent
+from giliran.service.conversations import channels
+from giliran.service.notices.notify import Sent
 from tests.support.desks import VERIFY_TOKEN, WHATSAPP_HOOK, Bot, Desk
 from tests.support.server import ADMIN_TOKEN
 from tests.support.whatsapp_samples import text

@@ -18,7 +18,8 @@ from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
-from giliran.service import presence, stream
+from giliran.service.assignment import presence
+from giliran.service.events import stream
 from tests.integration.test_api_seed import ADMIN, make_agent, online, post_ticket
 from tests.support.server import ADMIN_TOKEN
 

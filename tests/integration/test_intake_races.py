@@ -6,8 +6,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from giliran.bootstrap import Container
-from giliran.service import agents, tickets
+from giliran.service.agents import agents
 from giliran.service.context import ADMIN
+from giliran.service.tickets import tickets
 from tests.support.invariants import EVERYTHING
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from giliran.bootstrap import bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
-from giliran.service.timers import tick
+from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.support.desks import (
     AGENT_CHAT,

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.service.timers import tick
+from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 from tests.integration.test_event_stream import connect, next_of
 from tests.support.desks import AGENT_CHAT, API, Bot

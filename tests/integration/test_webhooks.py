@@ -19,7 +19,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.entrypoints.scheduler import Deliverer
-from giliran.service import outbox
+from giliran.service.events import outbox
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 from tests.support.receiver import Receiver
 from tests.support.server import ADMIN_TOKEN

@@ -20,7 +20,7 @@ from giliran.channels.whatsapp.fake import (
     status,
 )
 from giliran.domain.events import EVENT_TYPES
-from giliran.service.timers import tick
+from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.integration.test_event_stream import connect, next_of
 from tests.support.desks import API, VERIFY_TOKEN, WHATSAPP_HOOK, Desk

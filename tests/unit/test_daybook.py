@@ -19,10 +19,10 @@ from giliran.domain import daybook
 from giliran.domain.daybook import Figure, Histogram
 from giliran.domain.model import Agent, HistoryEntry, Presence
 from giliran.domain.service_level import percentile, service_level
-from giliran.service import floor
 from giliran.service.context import ADMIN, Context
 from giliran.service.ports import HistoryFilter
-from giliran.service.utilization import replay
+from giliran.service.reports import floor
+from giliran.service.reports.utilization import replay
 from tests.contract.test_memory_matches_sql import Command, apply, commands
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -41,15 +41,16 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.presets import Preset
-from giliran.service import agents as agent_service
-from giliran.service import floor as floor_service
-from giliran.service import manual as manual_service
-from giliran.service import pauses as pause_service
-from giliran.service import presence as presence_service
-from giliran.service import runtime, timers
-from giliran.service import tickets as ticket_service
+from giliran.service import runtime
+from giliran.service.agents import agents as agent_service
+from giliran.service.assignment import pauses as pause_service
+from giliran.service.assignment import presence as presence_service
+from giliran.service.assignment import timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import UnitOfWorkFactory
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import manual as manual_service
+from giliran.service.tickets import tickets as ticket_service
 from tests.support.invariants import check_floor, snapshot
 
 StoreFactory = Callable[[], UnitOfWorkFactory]
@@ -88,7 +89,7 @@ class DispatchMachine(RuleBasedStateMachine):
     def open_the_floor(self, timeout: int, away: int, policy: OfflinePolicy,
                        agents: int) -> None:
         """Start where timers matter: a timeout on, a few agents online with some room."""
-        floor_service.update_queue(self.ctx, ADMIN, "default", floor_service.QueueChanges(
+        queue_admin.update_queue(self.ctx, ADMIN, "default", queue_admin.QueueChanges(
             accept_timeout_seconds=timeout, away_after_misses=away, offline_policy=policy))
         for _ in range(agents):
             agent = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
@@ -106,7 +107,7 @@ class DispatchMachine(RuleBasedStateMachine):
     @rule()
     def add_queue(self) -> None:
         name = f"q{len(self.queues)}"
-        floor_service.create_queue(self.ctx, ADMIN, name, floor_service.QueueChanges())
+        queue_admin.create_queue(self.ctx, ADMIN, name, queue_admin.QueueChanges())
         self.queues.append(name)
 
     @precondition(lambda self: self.agent_ids)
@@ -258,8 +259,8 @@ class DispatchMachine(RuleBasedStateMachine):
     @rule(data=st.data(), percent=st.sampled_from([0, 30, 100]))
     def change_rollout(self, data: st.DataObject, percent: int) -> None:
         queue = data.draw(st.sampled_from(self.queues))
-        floor_service.update_queue(self.ctx, ADMIN, queue,
-                                   floor_service.QueueChanges(auto_assign_percent=percent))
+        queue_admin.update_queue(self.ctx, ADMIN, queue,
+                                 queue_admin.QueueChanges(auto_assign_percent=percent))
 
     @precondition(lambda self: self.created)
     @rule(data=st.data())
@@ -274,8 +275,8 @@ class DispatchMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), strategy=st.sampled_from(list(StrategyName)))
     def change_strategy(self, data: st.DataObject, strategy: StrategyName) -> None:
-        floor_service.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
-                                   floor_service.QueueChanges(strategy=strategy))
+        queue_admin.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
+                                 queue_admin.QueueChanges(strategy=strategy))
 
     @rule(data=st.data(), timeout=st.sampled_from([0, 1, 30, 300]),
           max_escalations=st.integers(0, 3), away=st.integers(0, 2),
@@ -285,7 +286,7 @@ class DispatchMachine(RuleBasedStateMachine):
                       policy: OfflinePolicy, max_wait: int, aging: int) -> None:
         self._remember_queue()
         queue = data.draw(st.sampled_from(self.queues))
-        floor_service.update_queue(self.ctx, ADMIN, queue, floor_service.QueueChanges(
+        queue_admin.update_queue(self.ctx, ADMIN, queue, queue_admin.QueueChanges(
             accept_timeout_seconds=timeout, max_escalations=max_escalations,
             away_after_misses=away, offline_policy=policy, max_wait_seconds=max_wait,
             priority_aging_seconds=aging))
@@ -295,15 +296,15 @@ class DispatchMachine(RuleBasedStateMachine):
     def change_desk_policy(self, data: st.DataObject, per_agent: int, freed: SlotFreedOn,
                            claim: ClaimPolicy, pickup: PickupPolicy) -> None:
         self._remember_queue()
-        floor_service.update_queue(
-            self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)), floor_service.QueueChanges(
+        queue_admin.update_queue(
+            self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)), queue_admin.QueueChanges(
                 max_per_agent=per_agent, slot_freed_on=freed, claim=claim, pickup=pickup))
 
     @rule(data=st.data(), preset=st.sampled_from(list(Preset)))
     def apply_preset(self, data: st.DataObject, preset: Preset) -> None:
         self._remember_queue()
-        floor_service.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
-                                   floor_service.QueueChanges(), preset=preset)
+        queue_admin.update_queue(self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
+                                 queue_admin.QueueChanges(), preset=preset)
 
     @precondition(lambda self: self.agent_ids)
     @rule(data=st.data(), order=st.integers(0, 3))
@@ -317,9 +318,9 @@ class DispatchMachine(RuleBasedStateMachine):
     def set_pointer(self, data: st.DataObject) -> None:
         self._remember_queue()
         with contextlib.suppress(GiliranError):  # not a member of a rotating queue
-            floor_service.update_queue(
+            queue_admin.update_queue(
                 self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)),
-                floor_service.QueueChanges(),
+                queue_admin.QueueChanges(),
                 next_agent_id=data.draw(st.sampled_from(self.agent_ids)))
 
     @precondition(lambda self: self.agent_ids)
@@ -372,7 +373,7 @@ class DispatchMachine(RuleBasedStateMachine):
                 event(f"timer pass: {name}")
         self.queued_before = []  # escalations requeue in the middle of the pass
         now = self.clock.now()
-        queues = {q.name: q for q in floor_service.list_queues(self.ctx, ADMIN)}
+        queues = {q.name: q for q in queue_admin.list_queues(self.ctx, ADMIN)}
         grace = runtime.get_settings(self.ctx, ADMIN).presence_grace_seconds
         floor = snapshot(self.ctx.uow)
         for ticket in floor.tickets.values():

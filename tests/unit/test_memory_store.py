@@ -19,9 +19,11 @@ from giliran.adapters.memory import InMemoryStore, MemoryState
 from giliran.domain.delivery import Delivery, DeliveryStatus
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import Priority, TicketStatus
-from giliran.service import agents, presence, tickets
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import TicketFilter
+from giliran.service.tickets import tickets
 from tests.contract.test_memory_matches_sql import Command, apply, commands
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -12,16 +12,19 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.adapters.memory.agents import InMemoryAgentRepository
 from giliran.domain.model import Priority, TicketStatus
-from giliran.service import agents, floor, presence, tickets
+from giliran.service.agents import agents
+from giliran.service.assignment import presence
+from giliran.service.assignment.dispatch import SKIP_LIMIT
 from giliran.service.context import ADMIN, Context, Principal, Role
-from giliran.service.dispatch import SKIP_LIMIT
 from giliran.service.ports import TicketFilter
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import tickets
 
 
 def floor_with(*queues: str) -> Context:
     ctx = Context(InMemoryStore(), FakeClock(), "a" * 20, rng=random.Random(1))
     for name in queues:
-        floor.create_queue(ctx, ADMIN, name, floor.QueueChanges())
+        queue_admin.create_queue(ctx, ADMIN, name, queue_admin.QueueChanges())
     return ctx
 
 

@@ -24,12 +24,13 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.model import Agent, HistoryEntry, Reason, SlotFreedOn, TicketStatus
 from giliran.domain.presets import Preset
-from giliran.service import agents as agent_service
-from giliran.service import floor as floor_service
-from giliran.service import pauses, presence, runtime, timers
-from giliran.service import tickets as ticket_service
+from giliran.service import runtime
+from giliran.service.agents import agents as agent_service
+from giliran.service.assignment import pauses, presence, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import tickets as ticket_service
 from tests.support.invariants import check_floor, snapshot
 
 SALES = "sales"
@@ -83,10 +84,10 @@ class RotationMachine(RuleBasedStateMachine):
     def open_a_lead_desk(self, size: int, orders: list[int], per_agent: int, freed: SlotFreedOn,
                          away: int, capacities: list[int]) -> None:
         runtime.update_settings(self.ctx, ADMIN, presence_grace_seconds=0)
-        floor_service.create_queue(self.ctx, ADMIN, SALES, floor_service.QueueChanges(
+        queue_admin.create_queue(self.ctx, ADMIN, SALES, queue_admin.QueueChanges(
             accept_timeout_seconds=TIMEOUT, max_per_agent=per_agent, slot_freed_on=freed,
             away_after_misses=away), preset=None)
-        floor_service.update_queue(self.ctx, ADMIN, SALES, floor_service.QueueChanges(
+        queue_admin.update_queue(self.ctx, ADMIN, SALES, queue_admin.QueueChanges(
             accept_timeout_seconds=TIMEOUT, max_per_agent=per_agent, slot_freed_on=freed),
             preset=Preset.LEAD_ROTATION)
         for i in range(size):
@@ -139,8 +140,8 @@ class RotationMachine(RuleBasedStateMachine):
     def a_supervisor_sets_who_is_next(self, data: st.DataObject) -> None:
         agent_id = data.draw(st.sampled_from(sorted(self.model.orders)))
         self.model.pointer = agent_id  # before the dispatch that follows
-        floor_service.update_queue(self.ctx, ADMIN, SALES, floor_service.QueueChanges(),
-                                   next_agent_id=agent_id)
+        queue_admin.update_queue(self.ctx, ADMIN, SALES, queue_admin.QueueChanges(),
+                                 next_agent_id=agent_id)
         self.replay()
 
     @rule(data=st.data(), online=st.booleans())

@@ -13,19 +13,13 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.domain.event_types import EventType as E
 from giliran.domain.events import Event
 from giliran.domain.model import Priority
-from giliran.service import (
-    agents,
-    chat,
-    chat_links,
-    conversation,
-    floor,
-    manual,
-    notify,
-    presence,
-    tickets,
-    timers,
-)
+from giliran.service.agents import agents
+from giliran.service.assignment import presence, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.conversations import chat, chat_links, conversation
+from giliran.service.notices import notify
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import manual, tickets
 
 T0 = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
@@ -117,7 +111,8 @@ def test_accept_complete_and_cancel_each_tell_their_move() -> None:
 
 def test_escalation_tells_the_ticket_taken_back_and_the_agent_s_miss() -> None:
     f = Floor()
-    floor.update_queue(f.ctx, ADMIN, "default", floor.QueueChanges(accept_timeout_seconds=60))
+    queue_admin.update_queue(f.ctx, ADMIN, "default",
+                             queue_admin.QueueChanges(accept_timeout_seconds=60))
     sari = f.agent("Sari")
     f.ticket()
     f.emitted()
@@ -177,7 +172,8 @@ def test_going_offline_and_changing_an_agent_or_a_queue_tell_it() -> None:
     assert changed.type is E.AGENT_CHANGED and changed.payload["agent"]["max_tickets"] == 2
     agents.update_me(f.ctx, as_agent(sari), auto_assign=True)  # no change: nothing to tell
     assert f.types() == []
-    floor.update_queue(f.ctx, ADMIN, "default", floor.QueueChanges(accept_timeout_seconds=90))
+    queue_admin.update_queue(f.ctx, ADMIN, "default",
+                             queue_admin.QueueChanges(accept_timeout_seconds=90))
     [queue] = f.emitted()
     assert queue.type is E.QUEUE_CHANGED and queue.payload["queue"]["accept_timeout_seconds"] == 90
 

@@ -13,7 +13,7 @@ from giliran.adapters import webhook_sender
 from giliran.adapters.webhook_sender import WebhookSender
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.events import Event
-from giliran.service.outbox import Claim
+from giliran.service.events.outbox import Claim
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from giliran.domain.notices import Notice
-from giliran.service.notify import Sent
+from giliran.service.notices.notify import Sent
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from giliran.service.floor import FloorGauges
 from giliran.service.ports import Committed
+from giliran.service.reports.floor import FloorGauges
 
 BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600)
 

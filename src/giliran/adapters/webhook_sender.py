@@ -10,7 +10,7 @@ import orjson
 from giliran.adapters.destinations import default_port, resolve
 from giliran.domain.delivery import SIGNATURE_HEADER, sign
 from giliran.domain.destinations import address_allowed, is_ip_literal
-from giliran.service.outbox import Claim
+from giliran.service.events.outbox import Claim
 
 
 class WebhookSender:

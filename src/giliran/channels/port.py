@@ -23,9 +23,9 @@ from giliran.adapters.channel import Media as Media
 from giliran.config import Settings
 from giliran.domain.conversation import Receipt
 from giliran.domain.errors import GiliranError
-from giliran.service.channels import Edit, Incoming
-from giliran.service.chat import ButtonPress, ChatMessage
 from giliran.service.context import Context
+from giliran.service.conversations.channels import Edit, Incoming
+from giliran.service.conversations.chat import ButtonPress, ChatMessage
 
 # How a channel runs a use case: on the server's writer path (`Runner.write`).
 Runs = Callable[..., Awaitable[Any]]

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from giliran.domain.words import noun
 from giliran.entrypoints.api.schemas import TicketCreate
-from giliran.service.tickets import NewTicket
+from giliran.service.tickets.tickets import NewTicket
 
 FIELDS = ("title", "category", "description", "priority", "queue", "external_id")
 

@@ -203,7 +203,7 @@ def create_agent(
     rotation_order: int = 0,
 ) -> None:
     """Create an agent and print its token (shown once)."""
-    from giliran.service import agents
+    from giliran.service.agents import agents
     from giliran.service.context import ADMIN
 
     container = _container()
@@ -230,8 +230,8 @@ def queue_preset(
     (those back to the defaults). The change is in the audit log, as made by the admin."""
     from giliran.domain.errors import GiliranError
     from giliran.domain.presets import Preset
-    from giliran.service import floor
     from giliran.service.context import ADMIN
+    from giliran.service.queues import admin as queue_admin
 
     try:
         chosen = Preset(preset)
@@ -241,8 +241,8 @@ def queue_preset(
         raise typer.Exit(2) from None
     container = _container()
     try:
-        queue = floor.update_queue(container.ctx, ADMIN, name, floor.QueueChanges(),
-                                   preset=chosen)
+        queue = queue_admin.update_queue(container.ctx, ADMIN, name, queue_admin.QueueChanges(),
+                                         preset=chosen)
     except GiliranError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -259,10 +259,10 @@ def tick() -> None:
 
     For running the timers from cron with GILIRAN_SCHEDULER=false; safe alongside running
     servers, which make the same moves at most once between them."""
-    from giliran.service.floor_day import compact
-    from giliran.service.reach import sweep
-    from giliran.service.timers import rescue_orphans
-    from giliran.service.timers import tick as run_tick
+    from giliran.service.assignment.reach import sweep
+    from giliran.service.assignment.timers import rescue_orphans
+    from giliran.service.assignment.timers import tick as run_tick
+    from giliran.service.reports.floor_day import compact
 
     container = _container()
     try:
@@ -296,9 +296,9 @@ def import_backlog(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from giliran.entrypoints.backlog import BadRow, count_rows, read_rows
-    from giliran.service import importing
     from giliran.service.context import ADMIN
-    from giliran.service.tickets import NewTicket
+    from giliran.service.tickets import importing
+    from giliran.service.tickets.tickets import NewTicket
 
     try:
         total = count_rows(file)
@@ -392,8 +392,8 @@ def telegram_webhook(
 def link_code(agent_id: int) -> None:
     """A one-time code (15 minutes) for an agent to link its Telegram chat: `/start CODE`."""
     from giliran.domain.errors import GiliranError
-    from giliran.service import chat_links
     from giliran.service.context import ADMIN
+    from giliran.service.conversations import chat_links
 
     container = _container()
     try:

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from giliran.adapters.channel import ChannelClient
 from giliran.domain.notices import Notice
 from giliran.entrypoints.scheduler import OutboxLoop, Runs
-from giliran.service import notify
 from giliran.service.context import Context
-from giliran.service.notify import Sent
+from giliran.service.notices import notify
+from giliran.service.notices.notify import Sent
 
 log = logging.getLogger("giliran.courier")
 MAX_ATTEMPTS = 10  # for a channel this server has no setting for

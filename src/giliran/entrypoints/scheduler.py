@@ -1,6 +1,6 @@
 """The in-process scheduler: a task in every server process that runs the timer pass every
 GILIRAN_TICK_SECONDS. Several processes and replicas may all run it; the pass itself makes
-sure each move happens once (see giliran.service.timers)."""
+sure each move happens once (see giliran.service.assignment.timers)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,20 @@ from typing import Any
 
 from giliran.adapters.webhook_sender import WebhookSender
 from giliran.entrypoints.alarm import Alarm
-from giliran.service import floor_day, limits, notify, outbox, reach, stream
+from giliran.service import limits
+from giliran.service.assignment import reach
+from giliran.service.assignment.timers import (
+    TickReport,
+    anything_due,
+    has_orphans,
+    rescue_orphans,
+    tick,
+)
 from giliran.service.context import Context
+from giliran.service.events import outbox, stream
+from giliran.service.notices import notify
 from giliran.service.ports import Committed
-from giliran.service.timers import TickReport, anything_due, has_orphans, rescue_orphans, tick
+from giliran.service.reports import floor_day
 
 log = logging.getLogger("giliran.scheduler")
 ORPHAN_CHECK_SECONDS = 60.0  # a full look at the held tickets; the rules never need it

@@ -24,10 +24,14 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, TicketStatus
-from giliran.service import agents as agent_cases
-from giliran.service import floor, presence, runtime, stream, tickets, timers
+from giliran.service import runtime
+from giliran.service.agents import agents as agent_cases
+from giliran.service.assignment import presence, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.events import stream
 from giliran.service.ports import Committed, TicketFilter
+from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import tickets
 from giliran.simulation.scenario import AgentGroup, Policy, Scenario, typed_settings
 from giliran.simulation.traffic import DAY, Arrival
 
@@ -163,12 +167,12 @@ class Driver:
         runtime.update_settings(self.ctx, ADMIN, presence_grace_seconds=0)
         for spec in self.s.queues:
             settings = typed_settings({**spec.settings, **self.policy.queues.get(spec.name, {})})
-            changes = floor.QueueChanges(**settings)
+            changes = queue_admin.QueueChanges(**settings)
             if spec.name == DEFAULT_QUEUE:
-                floor.update_queue(self.ctx, ADMIN, spec.name, changes)
+                queue_admin.update_queue(self.ctx, ADMIN, spec.name, changes)
             else:
-                floor.create_queue(self.ctx, ADMIN, spec.name, changes)
-        for queue in floor.list_queues(self.ctx, ADMIN):
+                queue_admin.create_queue(self.ctx, ADMIN, spec.name, changes)
+        for queue in queue_admin.list_queues(self.ctx, ADMIN):
             self.timeouts[queue.name] = {"accept": queue.accept_timeout_seconds,
                                          "wait": queue.max_wait_seconds,
                                          "aging": queue.priority_aging_seconds}

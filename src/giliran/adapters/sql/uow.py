@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sqlalchemy import Connection, select, text, update
 
@@ -30,27 +31,7 @@ from giliran.adapters.sql.repositories import (
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
 from giliran.domain.events import Event
-from giliran.service.ports import (
-    AgentRepository,
-    AuditRepository,
-    ChatLinkRepository,
-    Clock,
-    CommitSignal,
-    Committed,
-    CustomerRepository,
-    DaybookRepository,
-    DeliveryRepository,
-    EventRepository,
-    HistoryRepository,
-    MessageRepository,
-    NoticeRepository,
-    PresenceLogRepository,
-    QueueRepository,
-    RateLimitRepository,
-    SettingsRepository,
-    TicketRepository,
-    WebhookRepository,
-)
+from giliran.service.ports import Clock, CommitSignal, Committed, Repositories
 
 _NEXT_SEQ = Direct(
     update(t.counters)
@@ -61,28 +42,12 @@ _NEXT_SEQ = Direct(
 _LOCK = Direct(text("SELECT pg_advisory_xact_lock(:key)"))
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(Repositories):
     """A writer holds the database's single write lock from its first statement to commit:
     BEGIN IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL. Dispatch
     decisions are global (is anyone eligible? what is the head of the queue?), so serializing
     writers is what makes them safe across processes and replicas. Readers are never blocked."""
 
-    agents: AgentRepository
-    tickets: TicketRepository
-    history: HistoryRepository
-    queues: QueueRepository
-    settings: SettingsRepository
-    events: EventRepository
-    webhooks: WebhookRepository
-    deliveries: DeliveryRepository
-    messages: MessageRepository
-    customers: CustomerRepository
-    notices: NoticeRepository
-    chat_links: ChatLinkRepository
-    rate_limits: RateLimitRepository
-    audit: AuditRepository
-    presence_log: PresenceLogRepository
-    daybook: DaybookRepository
 
     def __init__(self, db: Database, *, write: bool, defer_lock: bool = False,
                  signal: CommitSignal | None = None, clock: Clock | None = None,
@@ -110,22 +75,15 @@ class SqlUnitOfWork:
         except BaseException:
             self._close()
             raise
-        self.agents = self._agents = SqlAgentRepository(conn)
-        self.tickets = SqlTicketRepository(conn)
-        self.history = self._history = SqlHistoryRepository(conn)
-        self.queues = SqlQueueRepository(conn)
-        self.settings = SqlSettingsRepository(conn)
-        self.events = self._events = SqlEventRepository(conn)
-        self.webhooks = SqlWebhookRepository(conn)
-        self.deliveries = self._deliveries = SqlDeliveryRepository(conn)
-        self.messages = SqlMessageRepository(conn)
-        self.customers = SqlCustomerRepository(conn)
-        self.notices = self._notices = SqlNoticeRepository(conn)
-        self.chat_links = SqlChatLinkRepository(conn)
-        self.rate_limits = SqlRateLimitRepository(conn)
-        self.audit = SqlAuditRepository(conn)
-        self.presence_log = SqlPresenceLogRepository(conn)
-        self.daybook = self._daybook = SqlDaybookRepository(conn)
+        for name, make in _REPOSITORIES.items():
+            setattr(self, name, make(conn))
+        # What commit and rollback reach beyond the ports (flushing, the history written).
+        self._agents = _made(self.agents, SqlAgentRepository)
+        self._history = _made(self.history, SqlHistoryRepository)
+        self._events = _made(self.events, SqlEventRepository)
+        self._deliveries = _made(self.deliveries, SqlDeliveryRepository)
+        self._notices = _made(self.notices, SqlNoticeRepository)
+        self._daybook = _made(self.daybook, SqlDaybookRepository)
         return self
 
     def lock_floor(self) -> None:
@@ -200,6 +158,34 @@ class SqlUnitOfWork:
                 self._db.local_writer.release()
 
 
+R = TypeVar("R")
+
+# One line per repository of the roster (service/ports/unit_of_work.py `Repositories`).
+_REPOSITORIES: dict[str, Callable[[Connection], object]] = {
+    "agents": SqlAgentRepository,
+    "tickets": SqlTicketRepository,
+    "history": SqlHistoryRepository,
+    "queues": SqlQueueRepository,
+    "settings": SqlSettingsRepository,
+    "events": SqlEventRepository,
+    "webhooks": SqlWebhookRepository,
+    "deliveries": SqlDeliveryRepository,
+    "messages": SqlMessageRepository,
+    "customers": SqlCustomerRepository,
+    "notices": SqlNoticeRepository,
+    "chat_links": SqlChatLinkRepository,
+    "rate_limits": SqlRateLimitRepository,
+    "audit": SqlAuditRepository,
+    "presence_log": SqlPresenceLogRepository,
+    "daybook": SqlDaybookRepository,
+}
+
+
+def _made(repository: object, kind: type[R]) -> R:
+    assert isinstance(repository, kind)
+    return repository
+
+
 class SqlUnitOfWorkFactory:
     def __init__(self, db: Database, signal: CommitSignal | None = None,
                  clock: Clock | None = None) -> None:
@@ -211,8 +197,11 @@ class SqlUnitOfWorkFactory:
         self.wake = Wake.OUTBOX
 
     def __call__(self, *, write: bool, defer_lock: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.db, write=write, defer_lock=defer_lock,
-                             signal=self.signal, clock=self.clock, wake=self.wake)
+        # mypy sees the roster's repositories as unset: __enter__ makes them from the table
+        # (tests/contract/test_repository_roster.py checks it makes exactly the roster).
+        return SqlUnitOfWork(  # type: ignore[abstract]
+            self.db, write=write, defer_lock=defer_lock, signal=self.signal, clock=self.clock,
+            wake=self.wake)
 
 
 def ping(db: Database) -> None:

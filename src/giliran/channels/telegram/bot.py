@@ -20,8 +20,8 @@ from giliran.adapters.channel import Media
 from giliran.channels.telegram.wire import read_update
 from giliran.domain.errors import ChannelUnavailable, TooLarge
 from giliran.domain.notices import Notice
-from giliran.service.chat import ButtonPress, ChatMessage
-from giliran.service.notify import Sent
+from giliran.service.conversations.chat import ButtonPress, ChatMessage
+from giliran.service.notices.notify import Sent
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org"

@@ -1,7 +1,7 @@
 """Telegram (a bot) as giliran's channel port: the webhook Telegram POSTs each update to, with
 the secret it was given in setWebhook (header X-Telegram-Bot-Api-Secret-Token); without a
 webhook secret, the long-polling loop instead. A customer's message opens or joins their
-ticket; a linked agent's chat speaks for the agent (`service.chat`).
+ticket; a linked agent's chat speaks for the agent (`service.conversations.chat`).
 
 An update is handled in one go and answered 200, so Telegram never sends it again; if it does
 anyway (a timeout on its side), handling it twice changes nothing.
@@ -24,7 +24,7 @@ from giliran.config import Settings
 from giliran.domain.conversation import TELEGRAM
 from giliran.domain.errors import BadSecret, Forbidden, MalformedRequest, NotConfigured
 from giliran.domain.text import unstorable_at
-from giliran.service.chat import ButtonPress, ChatMessage
+from giliran.service.conversations.chat import ButtonPress, ChatMessage
 
 log = logging.getLogger("giliran.telegram")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"

@@ -15,10 +15,10 @@ from giliran.channels.port import Runs
 from giliran.channels.telegram.bot import TelegramBot
 from giliran.domain.conversation import TELEGRAM, Kind
 from giliran.domain.errors import GiliranError
-from giliran.service import chat
-from giliran.service.channels import Outcome
-from giliran.service.chat import ButtonPress, ChatMessage
 from giliran.service.context import Context
+from giliran.service.conversations import chat
+from giliran.service.conversations.channels import Outcome
+from giliran.service.conversations.chat import ButtonPress, ChatMessage
 
 log = logging.getLogger("giliran.telegram")
 POLL_LEASE = timedelta(seconds=90)  # longer than one long poll, renewed before each

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from giliran.domain.conversation import Kind
-from giliran.service.chat import ButtonPress, ChatMessage
+from giliran.service.conversations.chat import ButtonPress, ChatMessage
 
 
 def parse_update(data: Mapping[str, Any]) -> ChatMessage | ButtonPress | None:

@@ -31,7 +31,7 @@ from giliran.domain.errors import (
     SignatureMissing,
 )
 from giliran.domain.text import unstorable_at
-from giliran.service import channels
+from giliran.service.conversations import channels
 
 log = logging.getLogger("giliran.whatsapp")
 SIGNATURE_HEADER = "x-hub-signature-256"

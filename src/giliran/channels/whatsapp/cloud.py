@@ -14,7 +14,7 @@ import httpx
 from giliran.adapters.channel import Media
 from giliran.domain.errors import ChannelUnavailable, TooLarge
 from giliran.domain.notices import Notice
-from giliran.service.notify import Sent
+from giliran.service.notices.notify import Sent
 
 DEFAULT_API_URL = "https://graph.facebook.com/v23.0"
 # Meta's codes that say "later" rather than "never": throttling, a temporary fault, a token

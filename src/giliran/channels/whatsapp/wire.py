@@ -14,7 +14,7 @@ from typing import Any
 
 from giliran.domain.conversation import WHATSAPP, Kind, Receipt, State
 from giliran.domain.model import DEFAULT_QUEUE
-from giliran.service.channels import Incoming
+from giliran.service.conversations.channels import Incoming
 
 _MEDIA = {"image": Kind.IMAGE, "video": Kind.VIDEO, "audio": Kind.AUDIO,
           "document": Kind.DOCUMENT, "sticker": Kind.STICKER}

@@ -36,8 +36,8 @@ from starlette.concurrency import run_in_threadpool
 
 from giliran.domain.events import Event
 from giliran.entrypoints.api import frames, routes_agents, routes_floor, routes_tickets
-from giliran.service import stream
 from giliran.service.context import Context, Principal
+from giliran.service.events import stream
 
 log = logging.getLogger("giliran.ws")
 

@@ -23,7 +23,9 @@ from giliran.entrypoints.api.schemas import (
 )
 from giliran.entrypoints.api.schemas_desk import AgentSelfPatch, WarningOut
 from giliran.entrypoints.api.schemas_floor import HeartbeatOut
-from giliran.service import agents, manual, pauses, presence
+from giliran.service.agents import agents
+from giliran.service.assignment import pauses, presence
+from giliran.service.tickets import manual
 
 router = APIRouter(route_class=ApiRoute, tags=["agents"])
 

@@ -21,8 +21,8 @@ from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, HistoryOut, Moment, QueueName
 from giliran.entrypoints.api.schemas_stats import HistoryPage, SeriesOut, StatsOut
-from giliran.service import audit, series, stats
 from giliran.service.ports import HistoryFilter
+from giliran.service.reports import audit, series, stats
 
 router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]

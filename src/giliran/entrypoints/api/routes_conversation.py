@@ -15,8 +15,8 @@ from giliran.domain.model import TicketStatus
 from giliran.entrypoints.api.deps import AdminOrAgent, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service import conversation
-from giliran.service.conversation import CustomerView
+from giliran.service.conversations import conversation
+from giliran.service.conversations.conversation import CustomerView
 
 router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["conversations"])
 READ = refusals(e.NotFound, e.NotYourTicket)

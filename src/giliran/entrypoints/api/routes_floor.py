@@ -34,10 +34,12 @@ from giliran.entrypoints.api.schemas_floor import (
     WorkloadQueue,
 )
 from giliran.entrypoints.api.throttle import Throttle
-from giliran.service import floor, rollout_report, runtime
+from giliran.service import runtime
 from giliran.service.context import Context
-from giliran.service.floor import FloorGauges
-from giliran.service.floor_day import AgentToday
+from giliran.service.queues import admin as queue_admin
+from giliran.service.reports import floor, rollout_report
+from giliran.service.reports.floor import FloorGauges
+from giliran.service.reports.floor_day import AgentToday
 
 router = APIRouter(route_class=ApiRoute, tags=["floor"])
 probes = APIRouter(route_class=ApiRoute, tags=["health"])
@@ -97,19 +99,19 @@ def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> Workl
 async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
     agents with PATCH /agents/{id} {"queues": [...]}."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
-    return QueueOut.of(await run.write(floor.create_queue, ctx, who, body.name, changes,
+    changes = queue_admin.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
+    return QueueOut.of(await run.write(queue_admin.create_queue, ctx, who, body.name, changes,
                                        body.preset))
 
 
 @router.get("/queues", response_model=list[QueueOut])
 def list_queues(ctx: Ctx, who: Admin) -> list[QueueOut]:
-    return [QueueOut.of(q) for q in floor.list_queues(ctx, who)]
+    return [QueueOut.of(q) for q in queue_admin.list_queues(ctx, who)]
 
 
 @router.get("/queues/{name}", openapi_extra=refusals(e.NotFound), response_model=QueueOut)
 def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
-    return QueueOut.of(floor.get_queue(ctx, who, name))
+    return QueueOut.of(queue_admin.get_queue(ctx, who, name))
 
 
 @router.patch("/queues/{name}",
@@ -122,8 +124,8 @@ async def update_queue(
     """Change the queue's policy: a `preset` first, then the fields given. New timers apply at
     once to tickets already assigned (their deadlines derive from when they were assigned).
     `default` cannot be switched off. Every change is in the audit log."""
-    changes = floor.QueueChanges(**body.model_dump(exclude={"next_agent_id", "preset"}))
-    queue = await run.write(floor.update_queue, ctx, who, name, changes, body.next_agent_id,
+    changes = queue_admin.QueueChanges(**body.model_dump(exclude={"next_agent_id", "preset"}))
+    queue = await run.write(queue_admin.update_queue, ctx, who, name, changes, body.next_agent_id,
                             body.preset)
     return QueueOut.of(queue)
 

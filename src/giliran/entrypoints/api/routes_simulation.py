@@ -19,7 +19,7 @@ from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationToo
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import QueueName, Strict
-from giliran.service.recorded import recorded
+from giliran.service.reports.recorded import recorded
 from giliran.simulation import history, report, runner, scenario
 from giliran.simulation.driver import TooLong
 from giliran.simulation.scenario import Policy, ScenarioError

@@ -18,8 +18,9 @@ from giliran.domain.notices import Notice
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service import chat_links, notify
 from giliran.service.context import Role
+from giliran.service.conversations import chat_links
+from giliran.service.notices import notify
 
 router = APIRouter(route_class=ApiRoute, tags=["telegram"])
 log = logging.getLogger("giliran.telegram")

@@ -36,9 +36,9 @@ from giliran.entrypoints.api.schemas import (
     TicketOut,
     TicketPatch,
 )
-from giliran.service import manual, tickets
 from giliran.service.context import Context
 from giliran.service.ports import TicketFilter
+from giliran.service.tickets import manual, tickets
 
 # What an agent's move on a ticket may meet.
 HOLDER_MOVE = refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition, e.AssignmentRevoked)

@@ -14,7 +14,7 @@ from giliran.domain.events import EVENT_TYPES
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, Strict
-from giliran.service import outbox
+from giliran.service.events import outbox
 
 router = APIRouter(route_class=ApiRoute, tags=["webhooks"])
 

@@ -14,8 +14,8 @@ from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.figures import Band, Usage, in_band
 from giliran.domain.model import Agent, Language
 from giliran.domain.naming import Caution
-from giliran.service.rollout_report import RolloutReport
-from giliran.service.utilization import Share
+from giliran.service.reports.rollout_report import RolloutReport
+from giliran.service.reports.utilization import Share
 
 
 class PausedOut(BaseModel):

@@ -13,8 +13,8 @@ from giliran.entrypoints.api.schemas import (
 )
 from giliran.entrypoints.api.schemas_desk import BandOut, ShareOut, UsageOut
 from giliran.entrypoints.api.schemas_floor import ServiceLevelOut
-from giliran.service.series import Series
-from giliran.service.stats import Stats
+from giliran.service.reports.series import Series
+from giliran.service.reports.stats import Stats
 
 
 class HistoryPage(BaseModel):

@@ -44,8 +44,9 @@ from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.throttle import Throttle
-from giliran.service import presence, stream
+from giliran.service.assignment import presence
 from giliran.service.context import Context, Role
+from giliran.service.events import stream
 from giliran.service.ports import Committed
 
 log = logging.getLogger("giliran.ws")

@@ -6,7 +6,8 @@
   one, and again after an escalation or a requeue);
 - utilization: time online while holding at least one ticket, over time online; load: tickets
   held over capacity, averaged over time online (both replayed from the presence log and the
-  history, `service/utilization.py`), per agent and per queue, beside the desk's target band;
+  history, `service/reports/utilization.py`), per agent and per queue, beside the desk's
+  target band;
 - fairness: each agent's assignments against the share its time online would give it, and the
   Gini coefficient of assignments;
 - service levels per queue: waits, answered within the queue's target, first response
@@ -31,9 +32,9 @@ from giliran.domain.model import HistoryEntry, Queue, Reason, TicketFlag
 from giliran.domain.service_level import ServiceLevel, service_level
 from giliran.domain.service_level import queue_stays as ticket_stays
 from giliran.service.context import Context, Principal, Role
-from giliran.service.floor_day import queued_times, waiting_ages
 from giliran.service.ports import HistoryFilter, UnitOfWork
-from giliran.service.utilization import Share, replay
+from giliran.service.reports.floor_day import queued_times, waiting_ages
+from giliran.service.reports.utilization import Share, replay
 
 SCAN = 10**9  # the period's history is read whole; the caller bounds it by the period
 

@@ -30,9 +30,9 @@ from giliran.domain.events import message_event
 from giliran.domain.model import DEFAULT_QUEUE, Ticket
 from giliran.domain.notices import language, say
 from giliran.service.context import Context
-from giliran.service.notify import tell_customer
+from giliran.service.notices.notify import tell_customer
 from giliran.service.ports import UnitOfWork
-from giliran.service.tickets import NewTicket, admit
+from giliran.service.tickets.tickets import NewTicket, admit
 
 TITLE_LENGTH = 80
 LONGEST_BODY = 10_000

@@ -21,7 +21,7 @@ from giliran.domain.event_types import HistoryKind
 from giliran.domain.service_level import percentile, share, tally
 from giliran.service.context import Context, Principal
 from giliran.service.lookups import history_between
-from giliran.service.stats import stats
+from giliran.service.reports.stats import stats
 
 
 def recorded(ctx: Context, who: Principal, since: datetime,

@@ -15,12 +15,12 @@ from datetime import datetime
 
 from giliran.domain import audit, escalation, lifecycle
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
+from giliran.service.assignment.dispatch import dispatch
+from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
 from giliran.service.context import SYSTEM_ACTOR, Context
-from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import BATCH, UnitOfWork
-from giliran.service.presence import take_offline
 from giliran.service.recording import record_agent_change, record_move
 from giliran.service.runtime import presence_grace
 

@@ -27,7 +27,7 @@ from enum import Enum, auto
 
 from giliran.domain import explain, lifecycle
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, StrategyName, Ticket
-from giliran.service import turns
+from giliran.service.assignment import turns
 from giliran.service.context import SYSTEM_ACTOR, Context
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move

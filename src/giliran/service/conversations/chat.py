@@ -1,8 +1,8 @@
 """The bot's side of a chat channel (Telegram): what a message or a pressed button does.
 
-A chat linked to an agent (once, with a one-time code: `service.chat_links`) speaks for
-that agent: `/online`, `/offline`, `/myqueue`, `/status`, and the Accept / Complete buttons
-under an assignment act through the same use cases and rules as the API; a reply to an
+A chat linked to an agent (once, with a one-time code: `service.conversations.chat_links`)
+speaks for that agent: `/online`, `/offline`, `/myqueue`, `/status`, and the Accept / Complete
+buttons under an assignment act through the same use cases and rules as the API; a reply to an
 assignment (or to a customer's message relayed to the chat), or `/reply INC… text`, answers
 the ticket's customer. Any other chat is a customer's: what they write opens a ticket, or
 joins their open one.
@@ -29,10 +29,13 @@ from giliran.domain.errors import (
 )
 from giliran.domain.model import Agent, Presence, TicketStatus
 from giliran.domain.notices import LARGEST_ID, ChatLink, language, parse_button, say
-from giliran.service import channels, conversation, notify, presence, tickets
+from giliran.service.assignment import presence
 from giliran.service.context import Context, Principal, Role, hash_token
-from giliran.service.notify import queue_notice
+from giliran.service.conversations import channels, conversation
+from giliran.service.notices import notify
+from giliran.service.notices.notify import queue_notice
 from giliran.service.ports import TicketFilter
+from giliran.service.tickets import tickets
 
 LINK_COMMANDS = ("/start", "/link")
 POLLER = "telegram.poller"  # "<owner> <lease end>": which process long-polls

@@ -10,10 +10,10 @@ from typing import Any
 
 from giliran.domain.events import Event, agent_view, ticket_view, visible_to
 from giliran.domain.model import Agent, TicketStatus
-from giliran.service import floor
 from giliran.service.context import Context, Principal, Role, authenticate
 from giliran.service.lookups import acting_agent
 from giliran.service.ports import UnitOfWork
+from giliran.service.reports import floor
 
 
 @dataclass

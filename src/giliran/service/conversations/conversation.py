@@ -36,10 +36,10 @@ from giliran.domain.errors import (
 from giliran.domain.model import Reason, Ticket, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.lookups import agent_or_404, ticket_or_404
-from giliran.service.notify import send_to_customer
+from giliran.service.notices.notify import send_to_customer
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
-from giliran.service.tickets import check_holder, refill_after_accept
+from giliran.service.tickets.tickets import check_holder, refill_after_accept
 
 EARLIER_SHOWN = 20
 

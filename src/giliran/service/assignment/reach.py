@@ -24,8 +24,8 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.reach import NoWayIn
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context
-from giliran.service.dispatch import dispatch
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.recording import record_move
 

@@ -3,7 +3,7 @@ its new holder (with Accept and Complete buttons, and the load the assignment le
 that left its old holder's queue by someone else's hand (escalated, moved, cancelled,
 completed by a supervisor, sent back as it went offline) to that holder unless it said not
 to, a customer's new message to the agent holding the ticket. Each notice's key names its
-event and recipient, so no event is told twice. `service.notify` runs the pass.
+event and recipient, so no event is told twice. `service.notices.notify` runs the pass.
 """
 
 from __future__ import annotations

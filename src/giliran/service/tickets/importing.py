@@ -15,11 +15,11 @@ from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput, QueueInactive
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason
-from giliran.service import reach
+from giliran.service.assignment import reach
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch
 from giliran.service.recording import record_move
-from giliran.service.tickets import NewTicket, arrival, arrived, open_queue
+from giliran.service.tickets.tickets import NewTicket, arrival, arrived, open_queue
 
 
 @dataclass(frozen=True)

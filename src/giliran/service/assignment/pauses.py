@@ -1,16 +1,16 @@
 """Pauses in a queue: an agent who lets `away_after_misses` tickets of a queue time out in a
-row stops receiving that queue's tickets (the timer pass pauses it, `service/timers.py`), keeps
-receiving its other queues, and comes back to the queue when it, or a supervisor, lifts the
-pause. Going offline is still how an agent leaves everything."""
+row stops receiving that queue's tickets (the timer pass pauses it,
+`service/assignment/timers.py`), keeps receiving its other queues, and comes back to the queue
+when it, or a supervisor, lifts the pause. Going offline is still how an agent leaves everything."""
 
 from __future__ import annotations
 
 from giliran.domain import audit, lifecycle
 from giliran.domain.errors import NotAMember, NotYourQueue
 from giliran.domain.model import Agent, Reason
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch
 from giliran.service.lookups import acting_agent, agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_agent_change

@@ -29,11 +29,11 @@ from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
 from giliran.domain.model import Ticket
 from giliran.domain.notices import Notice, say
-from giliran.service.agent_notices import queue_notice as queue_notice
-from giliran.service.agent_notices import tell
 from giliran.service.context import Context, Principal, Role
+from giliran.service.events.outbox import Backlog
 from giliran.service.lookups import notice_or_404
-from giliran.service.outbox import Backlog
+from giliran.service.notices.agent_notices import queue_notice as queue_notice
+from giliran.service.notices.agent_notices import tell
 from giliran.service.ports import UnitOfWork
 
 CURSOR = "notices.last_event_id"

@@ -8,8 +8,8 @@ from datetime import datetime
 from giliran.domain import escalation, lifecycle
 from giliran.domain.events import presence_event
 from giliran.domain.model import Agent, Presence, Reason
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move

@@ -22,13 +22,13 @@ from giliran.domain.model import (
 )
 from giliran.domain.naming import Caution, name_cautions
 from giliran.domain.words import noun
-from giliran.service import reach
+from giliran.service.assignment import reach
+from giliran.service.assignment.dispatch import dispatch
+from giliran.service.assignment.presence import set_presence
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, Role, hash_token
-from giliran.service.dispatch import dispatch
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
-from giliran.service.presence import set_presence
 from giliran.service.recording import record_move
 
 TOKEN_PREFIX = "gla_"

@@ -31,9 +31,9 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.words import noun
-from giliran.service import turns
+from giliran.service.assignment import turns
+from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch
 from giliran.service.lookups import acting_agent, agent_or_404, queue_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.recording import record_move

@@ -12,7 +12,7 @@ from giliran.domain.event_types import ENTERS_QUEUE, HistoryKind
 from giliran.domain.model import HistoryEntry, TicketStatus
 from giliran.service.context import Context, Principal, Role
 from giliran.service.ports import HistoryFilter, TicketFilter
-from giliran.service.stats import SCAN, histories_assigned, queue_stays
+from giliran.service.reports.stats import SCAN, histories_assigned, queue_stays
 
 MAX_BUCKETS = 500
 

@@ -21,12 +21,14 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
-from giliran.service import notify, queue_places, reach
+from giliran.service.assignment import reach
+from giliran.service.assignment.dispatch import dispatch, hand_over, pick
 from giliran.service.context import Context, Principal, Role
-from giliran.service.dispatch import dispatch, hand_over, pick
 from giliran.service.lookups import agent_or_404, ticket_or_404
+from giliran.service.notices import notify
 from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
+from giliran.service.tickets import queue_places
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Linking an agent's own Telegram chat: a one-time code the agent sends the bot
-(`/start CODE`, handled by `service.chat`), issued on its page or by an admin; unlinking.
+(`/start CODE`, handled by `service.conversations.chat`), issued on its page or by an admin;
+unlinking.
 
 Only the code's hash is stored, and it works once, within 15 minutes.
 """

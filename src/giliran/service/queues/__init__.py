@@ -1,0 +1,5 @@
+"""Queues: the per-queue policy an admin sets, and the rotation pointer.
+
+- `admin`: create, list, read and change a queue (a preset or field by field)
+- `pointer`: who is next in turn, and an admin's "this agent is next"
+"""
