@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from giliran.adapters.metrics import exposition
-from giliran.adapters.sql.uow import ping
+from giliran.bootstrap import exposition
 from giliran.domain import errors as e
 from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.schemas import QueueName
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
 from giliran.entrypoints.api.schemas_floor import (
@@ -33,7 +33,6 @@ from giliran.entrypoints.api.schemas_floor import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
-from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import floor, rollout_report, runtime
 from giliran.service.context import Context
 from giliran.service.floor import FloorGauges
@@ -181,9 +180,10 @@ async def metrics(request: Request) -> Response:
     assignments by reason, escalations, assignment latency and queue wait histograms
     (counted by the server processes). With GILIRAN_METRICS_TOKEN set, only with
     `Authorization: Bearer <that token>`."""
-    settings = request.app.state.container.settings
+    root = root_of(request.app)
+    settings = root.settings
     if settings.metrics_token is not None:
-        throttle: Throttle = request.app.state.throttle
+        throttle = root.throttle
         throttle.check(request)
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
@@ -191,7 +191,7 @@ async def metrics(request: Request) -> Response:
             if given:
                 await throttle.failed(request)
             raise Unauthorized("send 'Authorization: Bearer <GILIRAN_METRICS_TOKEN>'")
-    gauges = await request.app.state.gauges.get()
+    gauges = await root.gauges.get()
     body = await run_in_threadpool(exposition, lambda: gauges)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -206,7 +206,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database answers."""
     try:
-        await run_in_threadpool(ping, request.app.state.container.db)
+        await run_in_threadpool(root_of(request.app).container.ping)
     except Exception:
         return JSONResponse(error_body("database_unavailable", "database not reachable"), 503)
     return JSONResponse({"status": "ready"})

@@ -18,6 +18,7 @@ from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationTooLong
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.schemas import QueueName, Strict
 from giliran.service.recorded import recorded
 from giliran.simulation import history, report, runner, scenario
@@ -94,7 +95,7 @@ async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
     figures = None
     if period is not None:
         figures = await run.read(recorded, ctx, who, *period)
-    pool: Simulations = request.app.state.simulations
+    pool = root_of(request.app).simulations
     return SimulationOut(**await pool.run(found, replayed), recorded=figures)
 
 

@@ -17,6 +17,7 @@ from giliran.domain.model import Language
 from giliran.domain.notices import Notice
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service import chat_links, notify
 from giliran.service.context import Role
@@ -63,7 +64,7 @@ class TelegramState(BaseModel):
 
 @router.get("/agent/telegram", response_model=TelegramState)
 def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
-    return TelegramState(enabled=TELEGRAM in request.app.state.channels,
+    return TelegramState(enabled=TELEGRAM in root_of(request.app).channels,
                          linked=chat_links.my_chat_linked(ctx, who))
 
 
@@ -126,7 +127,7 @@ async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Noti
 
 
 def _require_bot(request: Request) -> None:
-    if TELEGRAM not in request.app.state.channels:
+    if TELEGRAM not in root_of(request.app).channels:
         raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN: this server has no Telegram bot")
 
 
