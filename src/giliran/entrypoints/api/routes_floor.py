@@ -17,7 +17,7 @@ from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
-from giliran.entrypoints.api.root import root_of
+from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import QueueName
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
 from giliran.entrypoints.api.schemas_floor import (
@@ -174,13 +174,12 @@ class GaugeCache:
 @probes.get("/metrics", response_class=Response,
             openapi_extra=refusals(e.Unauthorized, e.TooManyRequests),
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request, root: Parts) -> Response:
     """Prometheus text format: queue depth, presence, utilization and flagged tickets (read
     from the database, at most every GILIRAN_METRICS_CACHE_SECONDS per process), and
     assignments by reason, escalations, assignment latency and queue wait histograms
     (counted by the server processes). With GILIRAN_METRICS_TOKEN set, only with
     `Authorization: Bearer <that token>`."""
-    root = root_of(request.app)
     settings = root.settings
     if settings.metrics_token is not None:
         throttle = root.throttle
@@ -203,10 +202,10 @@ async def healthz() -> dict[str, str]:
 
 
 @probes.get("/readyz", openapi_extra={ERRORS_KEY: {"503": ["database_unavailable"]}})
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(root: Parts) -> JSONResponse:
     """Readiness: the database answers."""
     try:
-        await run_in_threadpool(root_of(request.app).container.ping)
+        await run_in_threadpool(root.container.ping)
     except Exception:
         return JSONResponse(error_body("database_unavailable", "database not reachable"), 503)
     return JSONResponse({"status": "ready"})
