@@ -1,8 +1,14 @@
-"""The composition root: the one place that reads settings and wires adapters into the service."""
+"""The composition root: the one place that reads settings and wires adapters into the service.
+
+The entry points reach adapters only through here (an import contract in pyproject.toml keeps
+it so): the container, the functions below, and the few adapter functions re-exported.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,15 +16,19 @@ from giliran.adapters.clock import SystemClock
 from giliran.adapters.destinations import Destinations
 from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
+from giliran.adapters.metrics import exposition as exposition  # the text of /metrics
+from giliran.adapters.metrics import http_request as http_request  # a route's request counter
 from giliran.adapters.signal import LocalSignal
+from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import Database, connect
-from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.adapters.sql.uow import SqlUnitOfWorkFactory, ping
 from giliran.adapters.sql.wakeup import Listener, Wake
+from giliran.adapters.webhook_sender import WebhookSender
 from giliran.channels import registry
 from giliran.config import Settings
 from giliran.domain.model import Language
 from giliran.service.context import Context
-from giliran.service.ports import Clock, CommitSignal
+from giliran.service.ports import Clock, CommitSignal, UnitOfWorkFactory
 
 
 @dataclass
@@ -43,6 +53,10 @@ class Container:
         """What publishes other processes' commits on this process's signal; None on SQLite,
         where the bounded polls find them."""
         return Listener.of(self.db, self.signal)
+
+    def ping(self) -> None:
+        """Raises unless the database answers."""
+        ping(self.db)
 
     def close(self) -> None:
         self.db.dispose()
@@ -82,3 +96,31 @@ def media_cache(settings: Settings, clock: Clock) -> MediaCache:
     """Customers' files, kept on disk once fetched from their channel."""
     return MediaCache(settings.media_cache_path, settings.media_cache_max_bytes,
                       timedelta(days=settings.media_cache_days), clock)
+
+
+def webhook_sender(settings: Settings) -> WebhookSender:
+    """What sends the outbox's deliveries to the webhooks' URLs."""
+    return WebhookSender(settings.webhook_timeout_seconds,
+                         allow_private=settings.webhook_allow_private)
+
+
+def migrate(settings: Settings) -> str | None:
+    """Bring the schema up to date; the revision it is then at. A database URL that cannot be
+    used raises a GiliranError (`bad_database_url`) before anything connects."""
+    db = connect(settings.database_url)
+    try:
+        migrations.upgrade(db)
+        return migrations.current_revision(db)
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def reading(database_url: str) -> Iterator[UnitOfWorkFactory]:
+    """Units of work on a desk's database for a command that only reads it (the simulator
+    replaying a desk's history), without the server's wiring."""
+    db = connect(database_url)
+    try:
+        yield SqlUnitOfWorkFactory(db)
+    finally:
+        db.dispose()

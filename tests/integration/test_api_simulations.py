@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
 from giliran.domain.errors import SimulationRunning
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.routes_simulation import Simulations
 from giliran.simulation.scenario import parse
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
@@ -135,14 +136,14 @@ def test_one_simulation_at_a_time_per_process() -> None:
 
 def test_a_simulation_past_the_time_limit_is_stopped(client: TestClient) -> None:
     """GILIRAN_SIMULATION_SECONDS bounds what one request may cost; the next one runs."""
-    client.app.state.simulations.seconds = 0.001  # type: ignore[attr-defined]
+    root_of(client.app).simulations.seconds = 0.001
     scenario = {"days": 2, "arrivals": {"per_hour": 60}, "agents": [{"count": 3}]}
     r = client.post(f"{API}/simulations", headers=ADMIN,
                     json={"scenario": scenario, "replications": 1})
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "simulation_too_long"
     assert "giliran simulate" in r.json()["error"]["message"]
-    client.app.state.simulations.seconds = 60  # type: ignore[attr-defined]
+    root_of(client.app).simulations.seconds = 60
     small = {"days": 0.1, "arrivals": {"per_hour": 6}, "agents": [{"count": 1}]}
     assert client.post(f"{API}/simulations", headers=ADMIN,
                        json={"scenario": small, "replications": 1}).status_code == 200

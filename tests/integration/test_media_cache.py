@@ -12,6 +12,7 @@ import pytest
 
 from giliran.adapters.clock import FakeClock
 from giliran.channels.whatsapp.fake import delivery
+from giliran.entrypoints.api.root import root_of
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.support.desks import API, CUSTOMER, Bot, Desk, whatsapp_desk
 from tests.support.whatsapp_samples import base
@@ -96,7 +97,7 @@ def test_files_are_deleted_after_the_retention(bounded: Desk) -> None:
     opened(wa, b)
     opened(wa, a)  # opening it does not extend its retention: counted from its download
     wa.clock.advance(DAY + 1)
-    cache = wa.client.app.state.media_cache  # type: ignore[attr-defined]
+    cache = root_of(wa.client.app).media
     assert cache.prune() == 1  # the scheduler's housekeeping, run by hand: a is gone
     assert len(cached_files(wa)) == 1
     opened(wa, a)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
+from giliran.entrypoints.api.root import root_of
 from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
 from tests.integration.test_event_stream import connect, next_of
@@ -56,7 +57,7 @@ def test_the_agents_stream_says_which_ticket_left_its_queue_and_why(
         # her t2 is taken back.
         online(client, sari)
         clock.advance(61)
-        tick(client.app.state.container.ctx)  # type: ignore[attr-defined]
+        tick(root_of(client.app).ctx)
         assert [left(session) for _ in range(2)] == [
             (tickets[1]["number"], {"agent_id": budi["id"], "why": "escalated"}),
             (tickets[2]["number"], {"agent_id": me_id, "why": "escalated"})]

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.bootstrap import Container, bootstrap
+from giliran.bootstrap import Container, bootstrap, webhook_sender
 from giliran.config import Settings
 from giliran.domain.destinations import address_allowed
 from giliran.entrypoints.api.app import create_app
@@ -73,7 +73,9 @@ def deliver(container: Container, *, allow_private: bool) -> int:
         return await asyncio.to_thread(fn, *args)  # off the loop, as the server's runner
 
     async def once() -> int:
-        d = Deliverer(container.ctx, run, run, 1.0, 8, timeout=5.0, allow_private=allow_private)
+        settings = container.settings.model_copy(update={
+            "webhook_timeout_seconds": 5.0, "webhook_allow_private": allow_private})
+        d = Deliverer(container.ctx, run, run, 1.0, 8, webhook_sender(settings))
         try:
             return await d.run_once()
         finally:

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.bootstrap import Container, bootstrap
+from giliran.bootstrap import Container, bootstrap, webhook_sender
 from giliran.config import Settings
 from giliran.entrypoints.scheduler import Deliverer
 from giliran.service.events import outbox
@@ -45,8 +45,8 @@ def deliver(container: Container, max_attempts: int = 8) -> int:
         return await asyncio.to_thread(fn, *args)  # off the loop, as the server's runner
 
     async def once() -> int:
-        d = Deliverer(container.ctx, run, run, 1.0, max_attempts, timeout=5.0,
-                      allow_private=container.settings.webhook_allow_private)
+        settings = container.settings.model_copy(update={"webhook_timeout_seconds": 5.0})
+        d = Deliverer(container.ctx, run, run, 1.0, max_attempts, webhook_sender(settings))
         try:
             return await d.run_once()
         finally:

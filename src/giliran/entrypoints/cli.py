@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from giliran.adapters.sql import migrate as migrations
-from giliran.adapters.sql.database import DatabaseUrlError, connect
 from giliran.config import Settings
+from giliran.domain.errors import GiliranError
 from giliran.entrypoints.cli_simulate import simulate_command
 from giliran.entrypoints.reference import docs_command
 
@@ -41,30 +40,32 @@ def _settings() -> Settings:
 
 
 def _migrate(settings: Settings) -> str | None:
+    from giliran.bootstrap import migrate
+
     try:
-        db = connect(settings.database_url)
-    except DatabaseUrlError as exc:
+        return migrate(settings)
+    except GiliranError as exc:  # a database URL that cannot be used
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from None
-    try:
-        migrations.upgrade(db)
-        return migrations.current_revision(db)
-    finally:
-        db.dispose()
 
 
 def _container() -> Container:
     """The service wired for a one-off command, which acts as the admin by construction (it
-    runs with access to the database), so no admin token is needed. Like `serve`, it brings
-    the schema up to date first, so a command on a new database works."""
+    runs with access to the database), so no admin token is needed: without one, it gets a
+    throwaway token of its own. Like `serve`, it brings the schema up to date first, so a
+    command on a new database works."""
     from giliran.bootstrap import bootstrap
 
-    settings = _settings()
-    if settings.admin_token is None:
-        os.environ["GILIRAN_ADMIN_TOKEN"] = "gl_admin_" + secrets.token_urlsafe(24)
-        settings = _settings()
+    settings = _with_admin_token(_settings(), "gl_admin_" + secrets.token_urlsafe(24))
     _migrate(settings)
     return bootstrap(settings)
+
+
+def _with_admin_token(settings: Settings, token: str) -> Settings:
+    """The settings, with `token` as the admin token unless one is configured."""
+    if settings.admin_token is not None:
+        return settings
+    return settings.model_copy(update={"admin_token": SecretStr(token)})
 
 
 @app.command()
@@ -92,10 +93,9 @@ def serve(
     generated: str | None = None
     reused = False
     if settings.admin_token is None:
-        # Settled here, before the workers start, so every worker shares it.
+        # Settled here, before the workers start: every worker is handed these settings.
         generated, reused = _admin_token(token_file)
-        os.environ["GILIRAN_ADMIN_TOKEN"] = generated
-    settings = _settings()
+        settings = _with_admin_token(settings, generated)
     if run_migrations:
         _migrate(settings)
     bind_host = host or settings.host
@@ -132,7 +132,7 @@ def _run_server(settings: Settings, host: str, port: int, workers: int,
     edge = EdgeLimits.of(settings)
     _raise_fd_limit(edge.max_connections)
     config = ServerConfig(
-        "giliran.entrypoints.api.app:create_app", factory=True, edge=edge, host=host,
+        settings, edge=edge, host=host,
         port=port, workers=workers, log_level=settings.log_level, access_log=access_log,
         timeout_keep_alive=settings.keepalive_timeout_seconds,
         ws_max_size=settings.ws_max_message_bytes,
@@ -188,7 +188,12 @@ def _admin_token(path: Path | None) -> tuple[str, bool]:
 
 def _metrics_dir(workers: int) -> str | None:
     """Several worker processes share their Prometheus counters through files in a fresh
-    directory (prometheus_client's multiprocess mode); set before the workers start."""
+    directory (prometheus_client's multiprocess mode); set before the workers start.
+
+    The one environment variable giliran writes, on purpose: PROMETHEUS_MULTIPROC_DIR is
+    prometheus_client's own switch, read from the environment by each worker when it first
+    imports prometheus_client (before any of our code could hand it a setting), and the
+    workers inherit the environment."""
     if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return None
     path = tempfile.mkdtemp(prefix="giliran-metrics-")

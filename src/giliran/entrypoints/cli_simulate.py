@@ -10,8 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from giliran.adapters.sql.database import connect
-from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.bootstrap import reading
 from giliran.config import Settings
 from giliran.domain.words import noun
 from giliran.simulation import report, staffing
@@ -82,11 +81,8 @@ def replay(found: Scenario) -> tuple[Scenario, list[Replayed] | None]:
         return found, read_csv(a.file, found.start)
     if a.kind == "history":
         assert a.since is not None and a.until is not None
-        db = connect(a.database_url or Settings().database_url)
-        try:
-            desk = from_history(SqlUnitOfWorkFactory(db), a.since, a.until)
-        finally:
-            db.dispose()
+        with reading(a.database_url or Settings().database_url) as uow:
+            desk = from_history(uow, a.since, a.until)
         handling = found.handling
         if handling.distribution == "empirical" and not handling.samples:
             handling = desk.scenario.handling

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from giliran.adapters.channel import ChannelClient
+from giliran.channels.port import ChannelClient
 from giliran.domain.notices import Notice
 from giliran.entrypoints.scheduler import OutboxLoop, Runs
 from giliran.service.context import Context

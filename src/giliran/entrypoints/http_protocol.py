@@ -18,27 +18,39 @@ error giliran gives.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from giliran.config import Settings
 from giliran.entrypoints.api.edge import EdgeLimits
 from giliran.entrypoints.api.errors import error_body
 
 PROTOCOL = "giliran.entrypoints.http_protocol:GuardedHttpTools"
+APP = "giliran.entrypoints.api.app:create_app"  # what uvicorn names in its logs
 LINGER_SECONDS = 2.0
 REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large",
            503: b"Service Unavailable"}
 
 
 class ServerConfig(uvicorn.Config):
-    """uvicorn's config with giliran's edge limits, which reach every worker process with it."""
+    """uvicorn's config with giliran's settings and edge limits. uvicorn pickles its config to
+    start each worker process, so the settings `serve` settled (a generated admin token
+    included) reach every worker with it: no worker reads them from the environment again."""
 
-    def __init__(self, app: Any, *, edge: EdgeLimits, **kwargs: Any) -> None:
-        super().__init__(app, http=PROTOCOL, **kwargs)
+    def __init__(self, settings: Settings, *, edge: EdgeLimits, **kwargs: Any) -> None:
+        super().__init__(APP, factory=True, http=PROTOCOL, **kwargs)
+        self.settings = settings
         self.edge = edge
+
+    def load_app(self) -> Any:
+        """The app factory, with these settings (uvicorn calls it: `factory=True`)."""
+        from giliran.entrypoints.api.app import create_app
+
+        return functools.partial(create_app, settings=self.settings)
 
 
 class GuardedHttpTools(HttpToolsProtocol):

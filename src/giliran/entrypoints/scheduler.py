@@ -9,9 +9,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from giliran.adapters.webhook_sender import WebhookSender
 from giliran.entrypoints.alarm import Alarm
 from giliran.service import limits
 from giliran.service.assignment import reach
@@ -24,6 +23,7 @@ from giliran.service.assignment.timers import (
 )
 from giliran.service.context import Context
 from giliran.service.events import outbox, stream
+from giliran.service.events.outbox import Claim
 from giliran.service.notices import notify
 from giliran.service.ports import Committed
 from giliran.service.reports import floor_day
@@ -186,20 +186,26 @@ class OutboxLoop:
                 await asyncio.sleep(max(0.0, rested - loop.time()))
 
 
+class WebhookSending(Protocol):
+    """What the deliverer needs of the HTTP sender (bootstrap builds it)."""
+
+    async def send(self, claim: Claim) -> str | None: ...
+    async def aclose(self) -> None: ...
+
+
 class Deliverer(OutboxLoop):
     """Sends webhook deliveries from the outbox."""
 
     NAME = "giliran-deliverer"
 
     def __init__(self, ctx: Context, run_write: Runs, run_read: Runs,
-                 interval: float, max_attempts: int, timeout: float, *,
-                 allow_private: bool = False) -> None:
+                 interval: float, max_attempts: int, sender: WebhookSending) -> None:
         super().__init__(interval)
         self._ctx = ctx
         self._run_write = run_write
         self._run_read = run_read
         self._max_attempts = max_attempts
-        self._sender = WebhookSender(timeout, allow_private=allow_private)
+        self._sender = sender  # built by bootstrap.webhook_sender; closed with the deliverer
 
     async def aclose(self) -> None:
         await self._sender.aclose()

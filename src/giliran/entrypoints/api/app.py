@@ -13,9 +13,9 @@ from urllib.parse import unquote_plus
 from fastapi import FastAPI
 
 import giliran
-from giliran.bootstrap import Container, bootstrap, media_cache
+from giliran.bootstrap import Container, bootstrap, media_cache, webhook_sender
 from giliran.channels import registry
-from giliran.channels.port import ChannelClient, Reception
+from giliran.channels.port import Reception
 from giliran.config import Settings
 from giliran.entrypoints.api import (
     docs,
@@ -34,6 +34,8 @@ from giliran.entrypoints.api import (
     ws,
 )
 from giliran.entrypoints.api.edge import EdgeGuard, EdgeLimits
+from giliran.entrypoints.api.root import Root
+from giliran.entrypoints.api.root import install as install_root
 from giliran.entrypoints.api.routes_floor import GaugeCache
 from giliran.entrypoints.api.runner import Runner, WritesOnWriterPath
 from giliran.entrypoints.api.throttle import Throttle
@@ -104,20 +106,18 @@ class Subscription:
         self._unsubscribe()
 
 
-def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
-                channels: dict[str, ChannelClient]) -> list[Background]:
+def _background(root: Root) -> list[Background]:
     """The tasks every server process runs beside the API: webhook deliveries, the chat
     channels' notices and replies (and a channel's own task: Telegram polling), the timer
     pass, and (on PostgreSQL) the listener that publishes other processes' commits on this
     process's commit signal. The event hub and the senders hear that signal: nothing else
     wakes them."""
-    s = c.settings
+    c, s, runner, channels = root.container, root.settings, root.runner, root.channels
     tasks: list[Background] = []
     senders: list[OutboxLoop] = []
     if s.outbox:
         senders.append(Deliverer(c.ctx, runner.write, runner.read, s.tick_seconds,
-                                 s.webhook_max_attempts, s.webhook_timeout_seconds,
-                                 allow_private=s.webhook_allow_private))
+                                 s.webhook_max_attempts, webhook_sender(s)))
     if s.outbox and channels:
         attempts = {name: registry.find(name).max_attempts(s) for name in channels}
         senders.append(Courier(c.ctx, channels, runner.write, runner.read, s.tick_seconds,
@@ -130,14 +130,14 @@ def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
     for sender in senders:
         sender.start()
     tasks.extend(senders)
-    tasks.append(Subscription(c, hub.committed))
+    tasks.append(Subscription(c, root.hub.committed))
     tasks.extend(Subscription(c, sender.committed) for sender in senders)
     if senders:
         c.send_outbox_here()
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read,
-                              prune_files=app.state.media_cache.prune)
+                              prune_files=root.media.prune)
         scheduler.start()
         tasks.append(scheduler)
     listener = c.listener()
@@ -147,46 +147,57 @@ def _background(app: FastAPI, c: Container, runner: Runner, hub: EventHub,
     return tasks
 
 
-def create_app(container: Container | None = None) -> FastAPI:
-    """Build the app. Without a container, settings are read from the environment when the
-    app starts (this is what `giliran serve` and every worker process do)."""
+def _root(c: Container) -> Root:
+    """The server's parts around the container, built once per app start."""
+    # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
+    # with four per process the lock holder waited on its own process's other writers
+    # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
+    runner = Runner(c.settings.writer_threads or 1)
+    # Every write of this server runs on the writer threads: one opened anywhere else (the
+    # event loop, the shared thread pool) is a bug, refused where it happens.
+    c.ctx.uow = WritesOnWriterPath(c.ctx.uow)
+    s = c.settings
+    return Root(
+        container=c,
+        edge=EdgeLimits.of(s),
+        runner=runner,
+        throttle=Throttle(c.ctx, runner, s.auth_failures_per_minute,
+                          s.webhook_calls_per_minute),
+        gauges=GaugeCache(c.ctx, s.metrics_cache_seconds),
+        simulations=routes_simulation.Simulations(s.simulation_seconds),
+        hub=EventHub(c.ctx, s.event_poll_seconds),
+        channels=registry.clients(s),
+        media=media_cache(s, c.ctx.clock),
+    )
+
+
+def create_app(container: Container | None = None, *,
+               settings: Settings | None = None) -> FastAPI:
+    """Build the app. Without a container, the app bootstraps one when it starts, from
+    `settings` (what `giliran serve` settled and hands to every worker process) or else from
+    the environment."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = container is None
-        app.state.container = c = container or bootstrap(Settings())
+        c = container or bootstrap(settings or Settings())
         configure_logging(c.settings.log_level)
-        app.state.edge = EdgeLimits.of(c.settings)
-        # One writer thread on PostgreSQL too: the advisory lock serializes writers anyway, and
-        # with four per process the lock holder waited on its own process's other writers
-        # (for the GIL) between statements; intake went ~600 -> ~780 req/s with one.
-        writers = c.settings.writer_threads or 1
-        app.state.runner = runner = Runner(writers)
-        # Every write of this server runs on the writer threads: one opened anywhere else (the
-        # event loop, the shared thread pool) is a bug, refused where it happens.
-        c.ctx.uow = WritesOnWriterPath(c.ctx.uow)
-        app.state.throttle = Throttle(c.ctx, runner, c.settings.auth_failures_per_minute,
-                                      c.settings.webhook_calls_per_minute)
-        app.state.gauges = GaugeCache(c.ctx, c.settings.metrics_cache_seconds)
-        app.state.simulations = simulations = routes_simulation.Simulations(
-            c.settings.simulation_seconds)
-        app.state.hub = hub = EventHub(c.ctx, c.settings.event_poll_seconds)
-        await hub.start()
-        app.state.channels = channels = registry.clients(c.settings)
-        app.state.media_cache = media_cache(c.settings, c.ctx.clock)
-        for client in channels.values():
+        root = _root(c)
+        install_root(app, root)
+        await root.hub.start()
+        for client in root.channels.values():
             await client.start()
-        tasks = _background(app, c, runner, hub, channels)
+        tasks = _background(root)
         try:
             yield
         finally:
             for task in reversed(tasks):
                 await task.stop()
-            for client in channels.values():
+            for client in root.channels.values():
                 await client.aclose()
-            await hub.stop()
-            runner.close()
-            simulations.close()
+            await root.hub.stop()
+            root.runner.close()
+            root.simulations.close()
             if own:
                 c.close()
 

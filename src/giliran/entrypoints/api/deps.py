@@ -16,17 +16,16 @@ from fastapi import Depends, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from giliran.adapters.metrics import http_request
+from giliran.bootstrap import http_request
 from giliran.domain.errors import Unauthorized
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
-from giliran.entrypoints.api.throttle import Throttle
 from giliran.service.context import Context, Principal, Role, authenticate, authenticate_static
 
 
 async def get_ctx(request: Request) -> Context:
-    ctx: Context = request.app.state.container.ctx
-    return ctx
+    return root_of(request.app).ctx
 
 
 class Access:
@@ -40,7 +39,7 @@ class Access:
         return found if found is not None else await self.resolve(request)
 
     async def resolve(self, request: Request) -> Principal:
-        who = await principal_of(request, request.app.state.container.ctx)
+        who = await principal_of(request, root_of(request.app).ctx)
         if self.roles:
             who.require(*self.roles)
         return who
@@ -100,7 +99,7 @@ def access_in(endpoint: Callable[..., Any]) -> Access | None:
 
 
 async def principal_of(request: Request, ctx: Context) -> Principal:
-    throttle: Throttle = request.app.state.throttle
+    throttle = root_of(request.app).throttle
     throttle.check(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -119,8 +118,7 @@ async def principal_of(request: Request, ctx: Context) -> Principal:
 
 
 async def get_runner(request: Request) -> Runner:
-    runner: Runner = request.app.state.runner
-    return runner
+    return root_of(request.app).runner
 
 
 @dataclass(frozen=True)
@@ -137,8 +135,8 @@ STAFF = Access(Role.ADMIN, Role.INTAKE)
 
 
 async def get_call(request: Request) -> Call:
-    ctx: Context = request.app.state.container.ctx
-    return Call(ctx, await STAFF(request), request.app.state.runner)
+    root = root_of(request.app)
+    return Call(root.ctx, await STAFF(request), root.runner)
 
 
 Ctx = Annotated[Context, Depends(get_ctx)]

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from giliran.config import Settings
 from giliran.entrypoints.api.errors import error_body
+from giliran.entrypoints.api.root import root_in
 
 API_PREFIX = "/api/v1"
 NO_STORE = (b"cache-control", b"no-store")
@@ -74,7 +75,8 @@ class EdgeGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limits: EdgeLimits = getattr(scope["app"].state, "edge", None) or EdgeLimits()
+        root = root_in(scope)
+        limits = root.edge if root is not None else EdgeLimits()
         early = _early_refusal(scope, limits)
         if early is None and self.in_flight >= limits.max_concurrent_requests:
             early = JSONResponse(error_body("overloaded", "too many requests in flight; "

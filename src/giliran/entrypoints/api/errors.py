@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -100,11 +101,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
                         headers=headers or None)
 
 
+# Each app's paths as patterns with their methods, made once from its OpenAPI document (kept
+# beside the app rather than on its state: the server's parts are in one typed root there).
+_ALLOW_TEMPLATES: weakref.WeakKeyDictionary[Any, list[tuple[re.Pattern[str], set[str]]]] = (
+    weakref.WeakKeyDictionary())
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method the API documents at this path. (Starlette names only the first route
     that matched the path, and GET and POST /tickets are two routes.)"""
-    templates: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
-        request.app.state, "allow_templates", None)
+    templates = _ALLOW_TEMPLATES.get(request.app)
     if templates is None:
         templates = []
         for path, operations in request.app.openapi()["paths"].items():
@@ -112,7 +118,7 @@ def allowed_methods(request: Request) -> list[str]:
             methods = {m.upper() for m in operations}
             templates.append((re.compile(source + "$"), methods | (
                 {"HEAD"} if "GET" in methods else set())))
-        request.app.state.allow_templates = templates
+        _ALLOW_TEMPLATES[request.app] = templates
     exact: set[str] = set()
     templated: set[str] = set()
     for template, allowed in templates:

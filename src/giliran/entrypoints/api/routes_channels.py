@@ -16,13 +16,13 @@ from typing import Any, NoReturn
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from giliran.bootstrap import Container
 from giliran.channels import registry
 from giliran.channels.port import Reception, Refusal
 from giliran.domain import errors as e
 from giliran.entrypoints.api.deps import ApiRoute
 from giliran.entrypoints.api.errors import error_body, refusals
 from giliran.entrypoints.api.openapi import BODY_KEY
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.throttle import Throttle
 
 router = APIRouter(route_class=ApiRoute)
@@ -34,7 +34,8 @@ NO_HANDSHAKE: dict[int | str, dict[str, Any]] = {
 
 
 async def handshake(request: Request, name: str) -> Response:
-    throttle: Throttle = request.app.state.throttle
+    root = root_of(request.app)
+    throttle = root.throttle
     await throttle.webhook_call(request)
     channel = registry.find(name)
     if not channel.has_handshake:
@@ -42,26 +43,24 @@ async def handshake(request: Request, name: str) -> Response:
         # and this channel takes only POST.
         return JSONResponse(error_body("method_not_allowed", "the channel has no verification "
                                        "handshake"), status_code=405, headers={"Allow": "POST"})
-    container: Container = request.app.state.container
-    answer = channel.handshake(container.settings, request.query_params)
+    answer = channel.handshake(root.settings, request.query_params)
     if isinstance(answer, Refusal):
         await _refuse(request, throttle, answer)
     return PlainTextResponse(answer)
 
 
 async def receive(request: Request, name: str) -> Response:
-    throttle: Throttle = request.app.state.throttle
+    root = root_of(request.app)
+    throttle = root.throttle
     await throttle.webhook_call(request)
     channel = registry.find(name)
-    container: Container = request.app.state.container
-    settings = container.settings
+    settings = root.settings
     refusal = await channel.authenticate(settings, request.headers, request.body)
     if refusal is not None:
         await _refuse(request, throttle, refusal)
     delivery = channel.parse(settings, await request.body())
     answer = await channel.deliver(delivery, Reception(
-        container.ctx, request.app.state.runner.write, settings,
-        request.app.state.channels.get(channel.name)))
+        root.ctx, root.runner.write, settings, root.channels.get(channel.name)))
     return JSONResponse(answer)
 
 

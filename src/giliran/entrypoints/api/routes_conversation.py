@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from giliran.domain import errors as e
@@ -14,6 +14,7 @@ from giliran.domain.errors import NotConfigured
 from giliran.domain.model import TicketStatus
 from giliran.entrypoints.api.deps import AdminOrAgent, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service.conversations import conversation
 from giliran.service.conversations.conversation import CustomerView
@@ -157,21 +158,20 @@ def ticket_customer(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> CustomerOu
                                    e.ChannelUnavailable, e.NotConfigured),
             responses={200: {"content": {"application/octet-stream": {}},
                              "description": "The file"}})
-async def message_media(request: Request, ticket_id: RowId, message_id: RowId, ctx: Ctx,
+async def message_media(root: Parts, ticket_id: RowId, message_id: RowId, ctx: Ctx,
                         who: AdminOrAgent, run: Run) -> Response:
     """A photo, document, voice message... the customer sent, fetched from the channel on
     demand (admins and the holder) and kept on disk (GILIRAN_MEDIA_CACHE_*). 413
     `media_too_large` over GILIRAN_MEDIA_MAX_BYTES, 502 `channel_unavailable` when the
     channel does not hand it over."""
     message = await run.read(conversation.media_of, ctx, who, ticket_id, message_id)
-    client = request.app.state.channels.get(message.channel)
+    client = root.channels.get(message.channel)
     if client is None:
         raise NotConfigured(f"this server has no {message.channel} client to fetch media with")
     # Kept on disk after the first fetch; the media id comes from the message the caller was
     # just allowed to open, so the cache serves nobody the checks above would refuse.
-    media = await request.app.state.media_cache.fetch(
-        client, message.channel, str(message.media_id),
-        request.app.state.container.settings.media_max_bytes)
+    media = await root.media.fetch(client, message.channel, str(message.media_id),
+                                   root.settings.media_max_bytes)
     mime = str(message.content.get("mime_type") or media.mime_type)
     name = str(message.content.get("file_name") or media.file_name or f"{message.kind.value}")
     inline = mime.startswith(("image/", "audio/", "video/")) and "svg" not in mime

@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
-from giliran.adapters.metrics import exposition
-from giliran.adapters.sql.uow import ping
+from giliran.bootstrap import exposition
 from giliran.domain import errors as e
 from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
+from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import QueueName
 from giliran.entrypoints.api.schemas_desk import BandOut, PausedOut, RolloutOut
 from giliran.entrypoints.api.schemas_floor import (
@@ -33,7 +33,6 @@ from giliran.entrypoints.api.schemas_floor import (
     WorkloadPerQueue,
     WorkloadQueue,
 )
-from giliran.entrypoints.api.throttle import Throttle
 from giliran.service import runtime
 from giliran.service.context import Context
 from giliran.service.queues import admin as queue_admin
@@ -177,15 +176,15 @@ class GaugeCache:
 @probes.get("/metrics", response_class=Response,
             openapi_extra=refusals(e.Unauthorized, e.TooManyRequests),
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-async def metrics(request: Request) -> Response:
+async def metrics(request: Request, root: Parts) -> Response:
     """Prometheus text format: queue depth, presence, utilization and flagged tickets (read
     from the database, at most every GILIRAN_METRICS_CACHE_SECONDS per process), and
     assignments by reason, escalations, assignment latency and queue wait histograms
     (counted by the server processes). With GILIRAN_METRICS_TOKEN set, only with
     `Authorization: Bearer <that token>`."""
-    settings = request.app.state.container.settings
+    settings = root.settings
     if settings.metrics_token is not None:
-        throttle: Throttle = request.app.state.throttle
+        throttle = root.throttle
         throttle.check(request)
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
@@ -193,7 +192,7 @@ async def metrics(request: Request) -> Response:
             if given:
                 await throttle.failed(request)
             raise Unauthorized("send 'Authorization: Bearer <GILIRAN_METRICS_TOKEN>'")
-    gauges = await request.app.state.gauges.get()
+    gauges = await root.gauges.get()
     body = await run_in_threadpool(exposition, lambda: gauges)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -205,10 +204,10 @@ async def healthz() -> dict[str, str]:
 
 
 @probes.get("/readyz", openapi_extra={ERRORS_KEY: {"503": ["database_unavailable"]}})
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(root: Parts) -> JSONResponse:
     """Readiness: the database answers."""
     try:
-        await run_in_threadpool(ping, request.app.state.container.db)
+        await run_in_threadpool(root.container.ping)
     except Exception:
         return JSONResponse(error_body("database_unavailable", "database not reachable"), 503)
     return JSONResponse({"status": "ready"})

@@ -11,13 +11,14 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationTooLong
 from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import QueueName, Strict
 from giliran.service.reports.recorded import recorded
 from giliran.simulation import history, report, runner, scenario
@@ -80,7 +81,7 @@ class SimulationOut(BaseModel):
 @router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationTooLong,
                                                     e.SimulationRunning),
              response_model=SimulationOut)
-async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
+async def simulate(root: Parts, body: SimulationIn, ctx: Ctx, who: Admin,
                    run: Run) -> SimulationOut:
     """Run a what-if: the desk's last 7 or 30 days replayed as it is and with one setting
     changed, side by side on the same traffic; or a whole scenario. Bounded in size and in
@@ -94,7 +95,7 @@ async def simulate(request: Request, body: SimulationIn, ctx: Ctx, who: Admin,
     figures = None
     if period is not None:
         figures = await run.read(recorded, ctx, who, *period)
-    pool: Simulations = request.app.state.simulations
+    pool = root.simulations
     return SimulationOut(**await pool.run(found, replayed), recorded=figures)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from giliran.domain import errors as e
@@ -17,6 +17,7 @@ from giliran.domain.model import Language
 from giliran.domain.notices import Notice
 from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
 from giliran.entrypoints.api.errors import refusals
+from giliran.entrypoints.api.root import Parts, Root
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service.context import Role
 from giliran.service.conversations import chat_links
@@ -63,8 +64,8 @@ class TelegramState(BaseModel):
 
 
 @router.get("/agent/telegram", response_model=TelegramState)
-def my_telegram(request: Request, ctx: Ctx, who: AgentOnly) -> TelegramState:
-    return TelegramState(enabled=TELEGRAM in request.app.state.channels,
+def my_telegram(root: Parts, ctx: Ctx, who: AgentOnly) -> TelegramState:
+    return TelegramState(enabled=TELEGRAM in root.channels,
                          linked=chat_links.my_chat_linked(ctx, who))
 
 
@@ -79,23 +80,23 @@ NO_LANGUAGE = LinkCodeRequest()  # no body: the code alone, as before
 
 @router.post("/agent/telegram-code", openapi_extra=refusals(e.NotConfigured),
              response_model=LinkCode)
-async def my_link_code(request: Request, ctx: Ctx, who: AgentOnly, run: Run,
+async def my_link_code(root: Parts, ctx: Ctx, who: AgentOnly, run: Run,
                        body: LinkCodeRequest = NO_LANGUAGE) -> LinkCode:
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
     With `language` (the dashboard's), an agent who never chose a language for its notices
     gets that one. 503 `not_configured` while the server has no bot."""
     who.require(Role.AGENT)
-    _require_bot(request)
+    _require_bot(root)
     return _code(*await run.write(chat_links.my_link_code, ctx, who, body.language))
 
 
 @router.post("/agents/{agent_id}/telegram-code",
              openapi_extra=refusals(e.NotFound, e.NotConfigured), response_model=LinkCode)
-async def agent_link_code(request: Request, agent_id: RowId, ctx: Ctx, who: Admin,
+async def agent_link_code(root: Parts, agent_id: RowId, ctx: Ctx, who: Admin,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
     who.require(Role.ADMIN)
-    _require_bot(request)
+    _require_bot(root)
     return _code(*await run.write(chat_links.link_code_for, ctx, who, agent_id))
 
 
@@ -126,8 +127,8 @@ async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Noti
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
 
 
-def _require_bot(request: Request) -> None:
-    if TELEGRAM not in request.app.state.channels:
+def _require_bot(root: Root) -> None:
+    if TELEGRAM not in root.channels:
         raise NotConfigured("set GILIRAN_TELEGRAM_BOT_TOKEN: this server has no Telegram bot")
 
 

@@ -42,8 +42,8 @@ from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
 from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
+from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
-from giliran.entrypoints.api.throttle import Throttle
 from giliran.service.assignment import presence
 from giliran.service.context import Context, Role
 from giliran.service.events import stream
@@ -154,8 +154,8 @@ class EventHub:
 @router.websocket("/ws")
 async def event_stream(websocket: WebSocket) -> None:
     await websocket.accept()
-    ctx: Context = websocket.app.state.container.ctx
-    hub: EventHub = websocket.app.state.hub
+    root = root_of(websocket.app)
+    ctx, hub = root.ctx, root.hub
     try:
         first = await asyncio.wait_for(websocket.receive_json(), AUTH_TIMEOUT)
     except (TimeoutError, ValueError, WebSocketDisconnect, RuntimeError):
@@ -169,7 +169,7 @@ async def event_stream(websocket: WebSocket) -> None:
         await _refuse(websocket, 4400, "bad_request",
                       "the first message must be {\"type\": \"auth\", \"token\", \"since\"?}")
         return
-    throttle: Throttle = websocket.app.state.throttle
+    throttle = root.throttle
     try:
         throttle.check(websocket)
         try:
@@ -196,7 +196,7 @@ async def event_stream(websocket: WebSocket) -> None:
 async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscriber,
                  since: int | None) -> None:
     grace = 0
-    runner: Runner = websocket.app.state.runner
+    runner = root_of(websocket.app).runner
     if sub.viewer.principal.role is Role.AGENT:
         # A heartbeat writes (last seen, maybe presence): on the writer path, like every write.
         _, grace = await runner.write(presence.heartbeat, ctx, sub.viewer.principal)
@@ -244,7 +244,7 @@ async def _replay(websocket: WebSocket, ctx: Context, viewer: stream.Viewer, aft
 
 
 async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
-    ctx: Context = websocket.app.state.container.ctx
+    ctx = root_of(websocket.app).ctx
     while True:
         event = await sub.queue.get()
         if isinstance(event, dict) and not sub.overflowed:
