@@ -61,11 +61,11 @@ def test_a_rollback_or_a_commit_that_wrote_nothing_anyone_hears_of_publishes_not
 ) -> None:
     found = heard(uow)
     with uow(write=True) as w:
-        w.events.append(queue_changed("a"))
-        w.notices.add(notice("a"))  # left without a commit: rolled back
-    with uow(write=True) as w:
         w.settings.put("some.setting", "1")
         w.commit()
+    with uow(write=True) as w:  # left without a commit: rolled back
+        w.notices.add(notice("a"))
+        w.events.append(queue_changed("a"))
     assert found == []
 
 

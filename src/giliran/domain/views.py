@@ -10,19 +10,19 @@ from datetime import datetime
 
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
-from giliran.domain.event_types import AgentWire, MessageWire, PausedWire, QueueWire, TicketWire
+from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire
 from giliran.domain.model import Agent, Queue, Ticket
 
 
 def message_view(m: Message) -> MessageWire:
-    return {
+    return MessageWire({
         "id": m.id, "ticket_id": m.ticket_id, "direction": m.direction.value,
         "channel": m.channel, "kind": m.kind.value, "sender": m.sender, "author": m.author,
         "body": m.body, "content": m.content, "at": _utc(m.at),
         "state": m.state.value if m.state is not None else None,
         "state_at": _iso(m.state_at), "error": m.error, "edited_at": _iso(m.edited_at),
         "has_media": m.media_id is not None,
-    }
+    })
 
 
 def ticket_view(ticket: Ticket, queue: Queue | None = None,
@@ -30,7 +30,7 @@ def ticket_view(ticket: Ticket, queue: Queue | None = None,
     """`queue` (the ticket's) gives the accept deadline; `queue_position` a queued ticket's
     place, which only a read of the queue knows."""
     deadline = accept_deadline(ticket, queue) if queue is not None else None
-    return {
+    return TicketWire({
         "id": ticket.id, "number": ticket.number, "title": ticket.title,
         "category": ticket.category, "description": ticket.description,
         "priority": ticket.priority.label, "effective_priority": ticket.effective_priority.label,
@@ -43,15 +43,15 @@ def ticket_view(ticket: Ticket, queue: Queue | None = None,
         "auto_dispatch": ticket.auto_dispatch, "queue_position": queue_position,
         "channel": split_contact(ticket.contact)[0] if ticket.contact else None,
         "accept_deadline": _iso(deadline),
-    }
+    })
 
 
 def agent_view(agent: Agent) -> AgentWire:
-    paused: list[PausedWire] = [
+    paused = [
         {"queue": q, "since": _iso(s.paused_at), "reason": s.pause_reason or "",
          "missed_in_row": s.missed_in_row}
         for q, s in sorted(agent.queue_state.items()) if s.paused_at is not None]
-    return {
+    return AgentWire({
         "id": agent.id, "name": agent.name, "max_tickets": agent.max_tickets,
         "auto_assign": agent.auto_assign, "rotation_order": agent.rotation_order,
         "active": agent.active, "online": agent.online, "presence": agent.presence.value,
@@ -61,11 +61,11 @@ def agent_view(agent: Agent) -> AgentWire:
         "auto_assign_locked": agent.auto_assign_locked,
         "last_assigned_at": _iso(agent.last_assigned_at),
         "telegram_ticket_left": agent.telegram_ticket_left,
-    }
+    })
 
 
 def queue_view(queue: Queue) -> QueueWire:
-    return {
+    return QueueWire({
         "name": queue.name, "strategy": queue.strategy.value,
         "accept_timeout_seconds": queue.accept_timeout_seconds,
         "max_escalations": queue.max_escalations, "away_after_misses": queue.away_after_misses,
@@ -75,7 +75,7 @@ def queue_view(queue: Queue) -> QueueWire:
         "reply_accepts": queue.reply_accepts, "max_per_agent": queue.max_per_agent,
         "slot_freed_on": queue.slot_freed_on.value, "claim": queue.claim.value,
         "pickup": queue.pickup.value, "service_level_seconds": queue.service_level_seconds,
-    }
+    })
 
 
 def _iso(value: datetime | None) -> str | None:

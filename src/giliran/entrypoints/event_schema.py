@@ -16,10 +16,10 @@ import types
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Any, NewType, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import typing_extensions
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter, create_model
 
 from giliran.domain.event_types import OPTIONAL_KEYS, PAYLOADS, EventType
 
@@ -33,13 +33,16 @@ _TYPED_DICT: Any = typing_extensions.TypedDict  # made at run time: mypy wants l
 
 def event_schemas() -> dict[str, Any]:
     """One `$defs` entry per event type (named as the type), each a whole wire message;
-    the objects they carry (TicketWire...) are shared `$defs` of their own."""
+    the objects they carry (as the REST API declares them: TicketOut...) are shared `$defs`
+    of their own."""
     shared: dict[str, Any] = {}
     per_type: dict[str, Any] = {}
     for kind in EventType:
         payload = TypeAdapter(_wire(kind.value.partition(".")[0])).json_schema(ref_template=_REF)
         shared.update(payload.pop("$defs", {}))
         per_type[kind.value] = _message(kind, payload)
+    for found in shared.values():
+        _close(found)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://giliran.dev/schemas/events/v{SCHEMA_VERSION}/{SCHEMA_FILE}",
@@ -87,9 +90,34 @@ def _wire(family: str) -> Any:
     return wire
 
 
+def _close(schema: dict[str, Any]) -> None:
+    """An object names every key it may have: one with a key its schema does not name is
+    refused, so the views and the published schema cannot drift apart unseen (the suite checks
+    every event it emits)."""
+    if "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+
+
+@cache
+def _wires() -> dict[str, Any]:
+    """The objects events carry, as the REST API declares them (domain/event_types.py's
+    TicketWire... name them; tests/unit/test_views_match_rest.py holds the views to these)."""
+    from giliran.entrypoints.api.routes_conversation import MessageOut
+    from giliran.entrypoints.api.schemas import AgentOut, TicketOut
+    from giliran.entrypoints.api.schemas_floor import QueueOut
+
+    message = create_model("MessageWire", __base__=MessageOut,
+                           ticket_id=(int, Field(description="The ticket it belongs to")))
+    return {"TicketWire": TicketOut, "AgentWire": AgentOut, "QueueWire": QueueOut,
+            "MessageWire": message}
+
+
 def _portable(tp: Any) -> Any:
-    """`tp` with the stdlib TypedDicts it names made typing_extensions ones (pydantic needs
-    these before Python 3.12; the domain imports the standard library only)."""
+    """`tp` with the wire objects it names made the REST models, and the stdlib TypedDicts it
+    names made typing_extensions ones (pydantic needs these before Python 3.12; the domain
+    imports the standard library only)."""
+    if isinstance(tp, NewType) and tp.__name__ in _wires():
+        return _wires()[tp.__name__]
     if is_typeddict(tp):
         return _typed_dict(tp)
     args = get_args(tp)
@@ -105,9 +133,6 @@ def _portable(tp: Any) -> Any:
 def _typed_dict(tp: Any) -> Any:
     found = _TYPED_DICT(tp.__name__, {k: _portable(v) for k, v in get_type_hints(tp).items()})
     found.__doc__ = tp.__doc__
-    # Closed: an object with a key its schema does not name is refused, so the views and the
-    # published schema cannot drift apart unseen (the suite checks every event it emits).
-    found.__pydantic_config__ = {"extra": "forbid"}
     return found
 
 

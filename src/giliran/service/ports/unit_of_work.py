@@ -11,23 +11,8 @@ from typing import Protocol, Self
 
 from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
-from giliran.service.ports.conversation import CustomerRepository, MessageRepository
-from giliran.service.ports.floor import (
-    AgentRepository,
-    DaybookRepository,
-    PresenceLogRepository,
-    QueueRepository,
-    SettingsRepository,
-)
-from giliran.service.ports.outgoing import (
-    ChatLinkRepository,
-    DeliveryRepository,
-    EventRepository,
-    NoticeRepository,
-    WebhookRepository,
-)
-from giliran.service.ports.records import AuditRepository, RateLimitRepository
-from giliran.service.ports.tickets import HistoryRepository, TicketRepository
+from giliran.service.ports import conversation, floor, outgoing, records
+from giliran.service.ports import tickets as ticketing  # `tickets` is a repository below
 
 BATCH = 100  # rows a timer pass claims per transaction
 
@@ -48,22 +33,22 @@ class Repositories(Protocol):
     names, so adding a repository is this line and one line in each table (a contract test
     checks that each unit of work makes exactly the roster)."""
 
-    agents: AgentRepository
-    tickets: TicketRepository
-    history: HistoryRepository
-    queues: QueueRepository
-    settings: SettingsRepository
-    events: EventRepository
-    webhooks: WebhookRepository
-    deliveries: DeliveryRepository
-    messages: MessageRepository
-    customers: CustomerRepository
-    notices: NoticeRepository
-    chat_links: ChatLinkRepository
-    rate_limits: RateLimitRepository
-    audit: AuditRepository
-    presence_log: PresenceLogRepository
-    daybook: DaybookRepository
+    agents: floor.AgentRepository
+    tickets: ticketing.TicketRepository
+    history: ticketing.HistoryRepository
+    queues: floor.QueueRepository
+    settings: floor.SettingsRepository
+    events: outgoing.EventRepository
+    webhooks: outgoing.WebhookRepository
+    deliveries: outgoing.DeliveryRepository
+    messages: conversation.MessageRepository
+    customers: conversation.CustomerRepository
+    notices: outgoing.NoticeRepository
+    chat_links: outgoing.ChatLinkRepository
+    rate_limits: records.RateLimitRepository
+    audit: records.AuditRepository
+    presence_log: floor.PresenceLogRepository
+    daybook: floor.DaybookRepository
 
 
 REPOSITORIES: tuple[str, ...] = tuple(Repositories.__annotations__)
