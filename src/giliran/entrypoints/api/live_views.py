@@ -15,8 +15,10 @@ same route functions, so no rule of the domain is copied into JavaScript:
             (worked out once per distinct query)
 A view is worked out when an event that may change it was read (for one agent: an event of
 its queues, about itself or about any agent, whose turn may pass), at most once every GAP
-seconds: the first batch of a quiet floor at once, a burst's later ones coalesced. Each frame
-reflects at least every event before it, so the last frame a page gets is right.
+seconds: the first batch of a quiet floor at once, a burst's later ones coalesced. A view is
+several reads: one overtaken by events while it was worked out (it would follow them on the
+socket without reflecting them all) is dropped for the next one, though never twice in a row,
+so a floor that never goes quiet still gets views. The last frame a page gets is right.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class Views:
         self._dirty = Dirty()
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._held_back = Dirty()  # views dropped last time as overtaken (see _overtaken)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="giliran-views")
@@ -161,8 +164,9 @@ class Views:
         admins = [w for w in watchers if w.viewer.agent is None]
         if dirty.floor and admins:
             frame = await run_in_threadpool(floor, self._ctx, admins[0].viewer.principal)
-            for w in admins:
-                w.offer(frame)
+            if not self._overtaken(floor=True):
+                for w in admins:
+                    w.offer(frame)
             await self._send_lists(admins)
         for agent_id in dirty.agents:
             mine = [w for w in watchers if w.viewer.agent and w.viewer.agent.id == agent_id]
@@ -173,8 +177,25 @@ class Views:
             except Exception:  # deactivated meanwhile: its socket closes on its own event
                 log.debug("no desk for agent %s", agent_id, exc_info=True)
                 continue
-            for w in mine:
-                w.offer(frame)
+            if not self._overtaken(agent_id=agent_id):
+                for w in mine:
+                    w.offer(frame)
+
+    def _overtaken(self, *, floor: bool = False, agent_id: int | None = None) -> bool:
+        """Whether to drop a view just worked out because events that change it were read
+        while it was (a view is several reads, and would follow those events on the socket
+        without reflecting them all); another is worked out next anyway. Never twice in a row
+        for one view, so a floor that never goes quiet still gets its views."""
+        if floor:
+            again = self._dirty.floor and not self._held_back.floor
+            self._held_back.floor = again
+            return again
+        assert agent_id is not None
+        again = agent_id in self._dirty.agents and agent_id not in self._held_back.agents
+        self._held_back.agents.discard(agent_id)
+        if again:
+            self._held_back.agents.add(agent_id)
+        return again
 
     async def _send_lists(self, admins: list[Watcher]) -> None:
         for query in sorted({w.tickets for w in admins if w.tickets is not None}):
