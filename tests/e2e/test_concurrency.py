@@ -229,22 +229,25 @@ ESCALATIONS_WANTED = 15
 
 async def timers_race_agents(load: Load) -> None:
     """A second wave of agents working while 1 s timeouts fire, until the timers have taken
-    back at least ESCALATIONS_WANTED assignments: accepts and completes race escalations."""
+    back at least ESCALATIONS_WANTED assignments or the wave ends: accepts and completes race
+    escalations."""
     admin = load.actor("admin-timers", ADMIN_TOKEN)
 
     async def escalations() -> int:
         page = await admin.call("list", "GET", "/tickets", params={"limit": 500})
         return sum(t["escalations"] for t in page.body["items"]) if page.status == 200 else 0
 
-    async def watch() -> None:
-        while await escalations() < ESCALATIONS_WANTED:
+    async def watch(devices: asyncio.Future[list[None]]) -> None:
+        # Until the timers took back enough, or the agents ran out of rounds: agents that
+        # accept everything in time leave the timers nothing to take back, and waiting on
+        # then would wait for nothing (a run here stalled so, at 5 escalations).
+        while not devices.done() and await escalations() < ESCALATIONS_WANTED:
             await asyncio.sleep(0.1)  # polling the server's state, not pacing a race
 
+    devices = asyncio.gather(
+        *(agent_device(load, a, d + DEVICES_PER_AGENT) for a in load.agents for d in (0,)))
     try:
-        await asyncio.gather(
-            watch(),
-            *(agent_device(load, a, d + DEVICES_PER_AGENT) for a in load.agents for d in (0,)),
-        )
+        await asyncio.gather(watch(devices), devices)
     finally:
         await admin.aclose()
 
