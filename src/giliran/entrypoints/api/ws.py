@@ -247,14 +247,14 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
     ctx = root_of(websocket.app).ctx
     while True:
         event = await sub.queue.get()
-        if isinstance(event, dict) and not sub.overflowed:
-            await websocket.send_json(event)  # a view: no id of its own
-            continue
-        if sub.overflowed or isinstance(event, dict):
+        if sub.overflowed:
             await _refuse(websocket, 4408, "too_slow",
                           f"events arrived faster than this connection took them; reconnect "
                           f"with since={sent}")
             return
+        if isinstance(event, dict):
+            await websocket.send_json(event)  # a view: no id of its own
+            continue
         if event.id <= sent:
             continue  # already replayed
         await websocket.send_json(event.message())
