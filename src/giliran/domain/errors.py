@@ -41,6 +41,18 @@ class Unauthorized(GiliranError):
     code = "unauthorized"
 
 
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a password someone else chose (bootstrap, invite, reset)."""
+
+    code = "password_change_required"
+
+
+class CsrfRefused(Forbidden):
+    """A write through a session cookie without the session's X-CSRF-Token."""
+
+    code = "csrf_failed"
+
+
 class SignatureMissing(Unauthorized):
     """A webhook delivery without the signature its sender always adds."""
 
@@ -130,6 +142,16 @@ class AgentInactive(Conflict):
     """A move to, or a turn for, an agent that is deactivated."""
 
     code = "agent_inactive"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+
+
+class LastOwner(Conflict):
+    """The last active owner cannot be demoted or deactivated."""
+
+    code = "last_owner"
 
 
 class InvalidInput(GiliranError):

@@ -11,7 +11,8 @@ from typing import Any
 from giliran.domain import audit
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.model import Agent, Queue
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.ports import AuditFilter, UnitOfWork
 from giliran.service.recording import record_agent_change
 
@@ -49,7 +50,7 @@ def _append(uow: UnitOfWork, entry: AuditEntry | None) -> None:
 def search_audit(ctx: Context, who: Principal,
                  query: AuditFilter) -> tuple[list[AuditEntry], int]:
     """Newest first."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return uow.audit.search(query), uow.audit.count(query)
 
@@ -57,7 +58,7 @@ def search_audit(ctx: Context, who: Principal,
 def export_audit(ctx: Context, who: Principal, query: AuditFilter) -> Iterator[list[AuditEntry]]:
     """Every match, newest first, in batches each read in its own short transaction (keyset
     paging by id)."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     before = query.before_id
     while True:
         with ctx.uow(write=False) as uow:

@@ -6,39 +6,75 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from giliran.domain.conversation import TELEGRAM
-from giliran.domain.errors import Forbidden, Unauthorized
+from giliran.domain.errors import Forbidden, NotYourQueue, PasswordChangeRequired, Unauthorized
 from giliran.domain.figures import DEFAULT_BAND
 from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
 from giliran.domain.model import Language, StrategyName
+from giliran.domain.people import CLI, Actor, Can, Role, Via, can
 from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.service.ports import Clock, DestinationCheck, UnitOfWorkFactory
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    INTAKE = "intake"
-    AGENT = "agent"
-
-
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling, and through what: a user's session or token, an agent's token, the
+    break-glass admin token, an intake token, the command line, or giliran itself."""
+
     role: Role
     agent_id: int | None = None
+    user_id: int | None = None
+    name: str = ""
+    via: Via = Via.SYSTEM
+    token_name: str | None = None  # the personal token's name, when it came through one
+    session_id: int | None = None
+    # A supervisor limited to some queues; empty: every queue.
+    queues: frozenset[str] = frozenset()
+    # Signed in with a password someone else chose: only choosing one's own is allowed.
+    password_change_required: bool = False
 
     @property
     def actor(self) -> str:
         """How the history names whoever did something."""
-        return f"agent:{self.agent_id}" if self.role is Role.AGENT else self.role.value
+        if self.agent_id is not None:
+            return f"agent:{self.agent_id}"
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return _KEYS.get(self.via, self.role.value)
 
-    def require(self, *roles: Role) -> None:
-        if self.role not in roles:
-            raise Forbidden(f"this action needs the {' or '.join(r.value for r in roles)} role")
+    @property
+    def by(self) -> Actor:
+        """The actor, with the name it had and how it came."""
+        return Actor(self.actor, self.name or self.actor, self.via, self.user_id,
+                     self.token_name)
+
+    def can(self, need: Can) -> bool:
+        return can(self.role, need) and not self.password_change_required
+
+    def require(self, *needs: Can) -> None:
+        """Any one of `needs` will do."""
+        if self.password_change_required:
+            raise PasswordChangeRequired("choose your own password first (POST /api/v1/me/"
+                                         "password)")
+        if not any(can(self.role, need) for need in needs):
+            raise Forbidden(f"this action needs a role that may {' or '.join(needs)} "
+                            f"(you are {self.role.value})")
+
+    def sees_queue(self, queue: str) -> bool:
+        return not self.queues or queue in self.queues
+
+    def require_queue(self, queue: str) -> None:
+        if not self.sees_queue(queue):
+            raise NotYourQueue(f"you supervise {', '.join(sorted(self.queues))}, "
+                               f"not queue {queue!r}")
 
 
-ADMIN = Principal(Role.ADMIN)
+_KEYS = {Via.ADMIN_TOKEN: "admin", Via.INTAKE_TOKEN: "intake", Via.CLI: CLI.key,
+         Via.SYSTEM: "system"}
+# The break-glass owner: GILIRAN_ADMIN_TOKEN, and the use cases run on the server's behalf.
+ADMIN = Principal(Role.OWNER, name="admin token", via=Via.ADMIN_TOKEN)
+CLI_PRINCIPAL = Principal(Role.OWNER, name="command line", via=Via.CLI)
 
 
 @dataclass
@@ -87,7 +123,7 @@ def authenticate_static(ctx: Context, token: str) -> Principal | None:
     if hmac.compare_digest(token.encode(), ctx.admin_token.encode()):
         return ADMIN
     if any(hmac.compare_digest(token.encode(), t.encode()) for t in ctx.intake_tokens):
-        return Principal(Role.INTAKE)
+        return Principal(Role.INTAKE, name="intake token", via=Via.INTAKE_TOKEN)
     return None
 
 

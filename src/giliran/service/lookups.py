@@ -9,6 +9,7 @@ from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
 from giliran.domain.notices import Notice
+from giliran.service.context import Principal
 from giliran.service.ports import HistoryFilter, UnitOfWork
 
 HISTORY_PAGE = 5_000
@@ -21,10 +22,13 @@ def agent_or_404(uow: UnitOfWork, agent_id: int | None) -> Agent:
     return agent
 
 
-def ticket_or_404(uow: UnitOfWork, ticket_id: int) -> Ticket:
+def ticket_or_404(uow: UnitOfWork, ticket_id: int, who: Principal | None = None) -> Ticket:
+    """With `who`: a supervisor of some queues gets 403 for the others' tickets."""
     ticket = uow.tickets.get(ticket_id)
     if ticket is None:
         raise NotFound(f"no ticket with id {ticket_id}")
+    if who is not None:
+        who.require_queue(ticket.queue)
     return ticket
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.people import Can
 from giliran.service.audit_log import record_setting
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.ports import UnitOfWork
 
 PRESENCE_GRACE = "presence_grace_seconds"
@@ -25,7 +26,7 @@ def presence_grace(ctx: Context, uow: UnitOfWork) -> int:
 
 
 def get_settings(ctx: Context, who: Principal) -> RuntimeSettings:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return RuntimeSettings(presence_grace(ctx, uow))
 
@@ -33,7 +34,7 @@ def get_settings(ctx: Context, who: Principal) -> RuntimeSettings:
 def update_settings(
     ctx: Context, who: Principal, *, presence_grace_seconds: int | None
 ) -> RuntimeSettings:
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         if presence_grace_seconds is not None:
             if not 0 <= presence_grace_seconds <= MAX_GRACE_SECONDS:

@@ -24,10 +24,11 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, TicketStatus
+from giliran.domain.people import Role
 from giliran.service import runtime
 from giliran.service.agents import agents as agent_cases
 from giliran.service.assignment import presence, timers
-from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.context import ADMIN, Context, Principal
 from giliran.service.events import stream
 from giliran.service.ports import Committed, TicketFilter
 from giliran.service.queues import admin as queue_admin

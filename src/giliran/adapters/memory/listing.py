@@ -29,6 +29,7 @@ def matches_filter(ticket: Ticket, query: TicketFilter) -> bool:
         and (not query.open_only or ticket.status in OPEN)
         and (query.agent_id is None or ticket.agent_id == query.agent_id)
         and (query.queue is None or ticket.queue == query.queue)
+        and (query.queues is None or ticket.queue in query.queues)
         and (query.flagged is None or (ticket.flag is not None) == query.flagged)
         and (query.flag is None or ticket.flag is query.flag)
         and (query.auto_dispatch is None or ticket.auto_dispatch == query.auto_dispatch)

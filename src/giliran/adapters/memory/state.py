@@ -22,6 +22,8 @@ from giliran.domain.model import (
     Ticket,
 )
 from giliran.domain.notices import ChatLink, Notice
+from giliran.domain.people import ApiToken, User
+from giliran.domain.people import Session as SignedIn
 
 QueueKey = tuple[int, int, int]
 
@@ -49,6 +51,9 @@ class MemoryState:
     chat_links: dict[int, ChatLink] = field(default_factory=dict)
     link_codes: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     rate_limits: dict[str, tuple[int, int]] = field(default_factory=dict)  # window, hits
+    users: dict[int, User] = field(default_factory=dict)
+    api_tokens: dict[int, ApiToken] = field(default_factory=dict)
+    sessions: dict[int, SignedIn] = field(default_factory=dict)
     # Agents who could receive work (active, online, opted in): dispatch looks at these only.
     ready: dict[int, None] = field(default_factory=dict)
     # Indexes of the tickets.

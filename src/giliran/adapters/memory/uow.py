@@ -31,6 +31,11 @@ from giliran.adapters.memory.outbox import (
     InMemoryNoticeRepository,
     InMemoryWebhookRepository,
 )
+from giliran.adapters.memory.people import (
+    InMemorySessionRepository,
+    InMemoryTokenRepository,
+    InMemoryUserRepository,
+)
 from giliran.adapters.memory.records import (
     InMemoryEventRepository,
     InMemoryHistoryRepository,
@@ -60,9 +65,12 @@ from giliran.service.ports import (
     QueueRepository,
     RateLimitRepository,
     Repositories,
+    SessionRepository,
     SettingsRepository,
     TicketRepository,
+    TokenRepository,
     UnitOfWorkFactory,
+    UserRepository,
     WebhookRepository,
 )
 
@@ -172,6 +180,9 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
     "audit": lambda u: InMemoryAuditRepository(u._session),
     "presence_log": lambda u: InMemoryPresenceLogRepository(u._session),
     "daybook": lambda u: InMemoryDaybookRepository(u._session),
+    "users": lambda u: InMemoryUserRepository(u._session),
+    "api_tokens": lambda u: InMemoryTokenRepository(u._session),
+    "sessions": lambda u: InMemorySessionRepository(u._session),
 }
 
 
@@ -217,4 +228,7 @@ if TYPE_CHECKING:  # mypy checks that each twin keeps its port's contract
         _u: AuditRepository = InMemoryAuditRepository(s)
         _p: PresenceLogRepository = InMemoryPresenceLogRepository(s)
         _b: DaybookRepository = InMemoryDaybookRepository(s)
+        _us: UserRepository = InMemoryUserRepository(s)
+        _to: TokenRepository = InMemoryTokenRepository(s)
+        _se: SessionRepository = InMemorySessionRepository(s)
         _f: UnitOfWorkFactory = InMemoryStore()

@@ -88,6 +88,8 @@ def filters(q: TicketFilter) -> list[ColumnElement[bool]]:
         found.append(tk.agent_id == q.agent_id)
     if q.queue is not None:
         found.append(tk.queue == q.queue)
+    if q.queues is not None:
+        found.append(tk.queue.in_(sorted(q.queues)))
     if q.flagged is not None:
         found.append(t.FLAGGED if q.flagged else tk.flag.is_(None))
     if q.flag is not None:

@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from giliran.bootstrap import http_request
 from giliran.domain.errors import Unauthorized
+from giliran.domain.people import Can
 from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
-from giliran.service.context import Context, Principal, Role, authenticate, authenticate_static
+from giliran.service.context import Context, Principal, authenticate, authenticate_static
 
 
 async def get_ctx(request: Request) -> Context:
@@ -29,10 +30,10 @@ async def get_ctx(request: Request) -> Context:
 
 
 class Access:
-    """A route's callers: any valid token, or only the given roles."""
+    """A route's callers: anyone signed in, or only those who may do one of `needs`."""
 
-    def __init__(self, *roles: Role) -> None:
-        self.roles = roles
+    def __init__(self, *needs: Can) -> None:
+        self.needs = needs
 
     async def __call__(self, request: Request) -> Principal:
         found: Principal | None = getattr(request.state, "principal", None)
@@ -40,8 +41,8 @@ class Access:
 
     async def resolve(self, request: Request) -> Principal:
         who = await principal_of(request, root_of(request.app).ctx)
-        if self.roles:
-            who.require(*self.roles)
+        if self.needs:
+            who.require(*self.needs)
         return who
 
 
@@ -54,7 +55,7 @@ class ApiRoute(APIRoute):
         access = access_in(endpoint)
         if access is not None:
             extra = dict(kwargs.get("openapi_extra") or {})
-            extra[ACCESS_KEY] = [role.value for role in access.roles]
+            extra[ACCESS_KEY] = [need.value for need in access.needs]
             kwargs["openapi_extra"] = extra
         super().__init__(path, endpoint, **kwargs)
 
@@ -131,7 +132,7 @@ class Call:
     run: Runner
 
 
-STAFF = Access(Role.ADMIN, Role.INTAKE)
+STAFF = Access(Can.INTAKE)
 
 
 async def get_call(request: Request) -> Call:
@@ -142,9 +143,11 @@ async def get_call(request: Request) -> Call:
 Ctx = Annotated[Context, Depends(get_ctx)]
 Run = Annotated[Runner, Depends(get_runner)]
 Who = Annotated[Principal, Depends(Access())]  # any valid token; the use case decides more
-Admin = Annotated[Principal, Depends(Access(Role.ADMIN))]
-AgentOnly = Annotated[Principal, Depends(Access(Role.AGENT))]
-AdminOrAgent = Annotated[Principal, Depends(Access(Role.ADMIN, Role.AGENT))]
+Supervisor = Annotated[Principal, Depends(Access(Can.SUPERVISE))]
+Configurer = Annotated[Principal, Depends(Access(Can.CONFIGURE))]
+PeopleAdmin = Annotated[Principal, Depends(Access(Can.PEOPLE))]
+AgentOnly = Annotated[Principal, Depends(Access(Can.WORK))]
+AdminOrAgent = Annotated[Principal, Depends(Access(Can.SUPERVISE, Can.WORK))]
 Bound = Annotated[Call, Depends(get_call)]  # admin or intake, for ticket intake
 
 # The path and paging parameters every router shares.

@@ -7,7 +7,17 @@ from datetime import timedelta
 from fastapi import APIRouter, Response
 
 from giliran.domain import errors as e
-from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.deps import (
+    AgentOnly,
+    ApiRoute,
+    Configurer,
+    Ctx,
+    Limit,
+    Offset,
+    RowId,
+    Run,
+    Supervisor,
+)
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import (
     AgentChanged,
@@ -32,7 +42,7 @@ router = APIRouter(route_class=ApiRoute, tags=["agents"])
 
 @router.post("/agents", openapi_extra=refusals(e.InvalidInput), status_code=201,
              response_model=AgentCreated)
-async def create_agent(body: AgentCreate, ctx: Ctx, who: Admin, run: Run) -> AgentCreated:
+async def create_agent(body: AgentCreate, ctx: Ctx, who: Configurer, run: Run) -> AgentCreated:
     """Returns the agent's token once; store it, giliran keeps only its hash. A name another
     active agent has is taken, with the warning `duplicate_name`."""
     new = agents.NewAgent(**{**body.model_dump(), "queues": frozenset(body.queues)})
@@ -42,19 +52,19 @@ async def create_agent(body: AgentCreate, ctx: Ctx, who: Admin, run: Run) -> Age
 
 
 @router.get("/agents", response_model=list[AgentOut])
-def list_agents(ctx: Ctx, who: Admin) -> list[AgentOut]:
+def list_agents(ctx: Ctx, who: Supervisor) -> list[AgentOut]:
     return [AgentOut.of(a) for a in agents.list_agents(ctx, who)]
 
 
 @router.get("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), response_model=AgentOut)
-def get_agent(agent_id: RowId, ctx: Ctx, who: Admin) -> AgentOut:
+def get_agent(agent_id: RowId, ctx: Ctx, who: Supervisor) -> AgentOut:
     return AgentOut.of(agents.get_agent(ctx, who, agent_id))
 
 
 @router.patch("/agents/{agent_id}", openapi_extra=refusals(e.NotFound, e.InvalidInput),
               response_model=AgentChanged)
 async def update_agent(
-    agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Admin, run: Run
+    agent_id: RowId, body: AgentPatch, ctx: Ctx, who: Supervisor, run: Run
 ) -> AgentChanged:
     """Raising capacity or re-enabling auto-assignment dispatches waiting tickets at once.
     Deactivating an agent sends its tickets back to the queue at their original place. A new
@@ -69,7 +79,7 @@ async def update_agent(
 
 
 @router.delete("/agents/{agent_id}", openapi_extra=refusals(e.NotFound), status_code=204)
-async def delete_agent(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
+async def delete_agent(agent_id: RowId, ctx: Ctx, who: Configurer, run: Run) -> Response:
     """Deactivates the agent for good: its token stops working and its active tickets go back
     to the queue at their original place (history reason `agent_deactivated`). The agent stays
     in the records, so the history keeps naming who had what."""
@@ -104,7 +114,7 @@ async def resume_mine(name: QueueName, ctx: Ctx, who: AgentOnly, run: Run) -> Ag
 
 @router.post("/agents/{agent_id}/queues/{name}/resume",
              openapi_extra=refusals(e.NotFound, e.NotAMember), response_model=AgentOut)
-async def resume_agent(agent_id: RowId, name: QueueName, ctx: Ctx, who: Admin,
+async def resume_agent(agent_id: RowId, name: QueueName, ctx: Ctx, who: Supervisor,
                        run: Run) -> AgentOut:
     """A supervisor lifts an agent's pause in a queue."""
     return AgentOut.of(await run.write(pauses.resume_agent, ctx, who, agent_id, name))

@@ -17,7 +17,7 @@ from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput
 from giliran.domain.listing import number_in
 from giliran.domain.model import Reason
-from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
+from giliran.entrypoints.api.deps import ApiRoute, Ctx, Offset, Supervisor
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, HistoryOut, Moment, QueueName
 from giliran.entrypoints.api.schemas_stats import HistoryPage, SeriesOut, StatsOut
@@ -67,7 +67,7 @@ Filter = Annotated[HistoryFilter, Depends(history_filter)]
 
 
 @router.get("/history", openapi_extra=refusals(e.InvalidInput), response_model=HistoryPage)
-def history(query: Filter, ctx: Ctx, who: Admin) -> HistoryPage:
+def history(query: Filter, ctx: Ctx, who: Supervisor) -> HistoryPage:
     """Who had which ticket when, and why: every move, oldest first (`order=desc`: newest
     first). `ticket` takes a ticket number or id; `agent_id` matches the agent on either side
     of a move; `from` is inclusive, `to` exclusive."""
@@ -80,7 +80,7 @@ def history(query: Filter, ctx: Ctx, who: Admin) -> HistoryPage:
 @router.get("/history.csv", openapi_extra=refusals(e.InvalidInput),
             response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-def history_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
+def history_csv(query: Filter, ctx: Ctx, who: Supervisor) -> StreamingResponse:
     """The same entries (every match, ignoring limit and offset) as CSV, for a reviewer."""
     batches = audit.export_history(ctx, who, query)
     first = next(batches, [])  # fail (401/403/422) before the response starts
@@ -107,7 +107,7 @@ def history_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
 @router.get("/stats", openapi_extra=refusals(e.InvalidInput), response_model=StatsOut)
 def desk_stats(
     ctx: Ctx,
-    who: Admin,
+    who: Supervisor,
     from_: Annotated[Moment | None, Query(alias="from")] = None,
     to: Annotated[Moment | None, Query()] = None,
     queue: QueueName | None = None,
@@ -123,7 +123,7 @@ def desk_stats(
 @router.get("/stats/series", openapi_extra=refusals(e.InvalidInput), response_model=SeriesOut)
 def stats_series(
     ctx: Ctx,
-    who: Admin,
+    who: Supervisor,
     hours: Annotated[int, Query(ge=1, le=168)] = 6,
     bucket_minutes: Annotated[int, Query(ge=1, le=1440)] = 15,
     queue: QueueName | None = None,

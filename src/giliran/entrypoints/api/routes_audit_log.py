@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 from giliran.domain import errors as e
 from giliran.domain.audit import AuditKind
 from giliran.domain.errors import InvalidInput
-from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Offset
+from giliran.entrypoints.api.deps import ApiRoute, Ctx, Offset, Supervisor
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.routes_audit import _utc
 from giliran.entrypoints.api.schemas_desk import AuditOut, AuditPage
@@ -48,7 +48,7 @@ Filter = Annotated[AuditFilter, Depends(audit_filter)]
 
 
 @router.get("/audit", openapi_extra=refusals(e.InvalidInput), response_model=AuditPage)
-def audit(query: Filter, ctx: Ctx, who: Admin) -> AuditPage:
+def audit(query: Filter, ctx: Ctx, who: Supervisor) -> AuditPage:
     """Every change to agents (creation, deactivation, rotation order, capacity, queues,
     auto-assign and its lock, language, pauses), queues (every policy field, presets, the
     rotation's pointer) and run-time settings: who, when, and the changed fields before and
@@ -61,7 +61,7 @@ def audit(query: Filter, ctx: Ctx, who: Admin) -> AuditPage:
 
 @router.get("/audit.csv", openapi_extra=refusals(e.InvalidInput),
             response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
-def audit_csv(query: Filter, ctx: Ctx, who: Admin) -> StreamingResponse:
+def audit_csv(query: Filter, ctx: Ctx, who: Supervisor) -> StreamingResponse:
     """The same entries (every match, ignoring limit and offset) as CSV, before and after as
     JSON."""
     batches = audit_log.export_audit(ctx, who, query)

@@ -15,7 +15,7 @@ from giliran.bootstrap import exposition
 from giliran.domain import errors as e
 from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Agent
-from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
+from giliran.entrypoints.api.deps import ApiRoute, Configurer, Ctx, Run, Supervisor
 from giliran.entrypoints.api.errors import ERRORS_KEY, error_body, refusals
 from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import QueueName
@@ -45,7 +45,7 @@ probes = APIRouter(route_class=ApiRoute, tags=["health"])
 
 
 @router.get("/workload", response_model=WorkloadOut)
-def workload(ctx: Ctx, who: Admin) -> WorkloadOut:
+def workload(ctx: Ctx, who: Supervisor) -> WorkloadOut:
     w = floor.workload(ctx, who)
     return WorkloadOut(
         agents=[_agent_row(a, w.agents_today.get(a.id), w.agents_now[a.id]) for a in w.agents],
@@ -95,7 +95,7 @@ def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> Workl
 
 @router.post("/queues", openapi_extra=refusals(e.Conflict, e.InvalidInput), status_code=201,
              response_model=QueueOut)
-async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> QueueOut:
+async def create_queue(body: QueueCreate, ctx: Ctx, who: Configurer, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
     agents with PATCH /agents/{id} {"queues": [...]}."""
     changes = queue_admin.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
@@ -104,12 +104,12 @@ async def create_queue(body: QueueCreate, ctx: Ctx, who: Admin, run: Run) -> Que
 
 
 @router.get("/queues", response_model=list[QueueOut])
-def list_queues(ctx: Ctx, who: Admin) -> list[QueueOut]:
+def list_queues(ctx: Ctx, who: Supervisor) -> list[QueueOut]:
     return [QueueOut.of(q) for q in queue_admin.list_queues(ctx, who)]
 
 
 @router.get("/queues/{name}", openapi_extra=refusals(e.NotFound), response_model=QueueOut)
-def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
+def get_queue(name: QueueName, ctx: Ctx, who: Supervisor) -> QueueOut:
     return QueueOut.of(queue_admin.get_queue(ctx, who, name))
 
 
@@ -118,7 +118,7 @@ def get_queue(name: QueueName, ctx: Ctx, who: Admin) -> QueueOut:
                                      e.NotAMember, e.InvalidInput),
               response_model=QueueOut)
 async def update_queue(
-    name: QueueName, body: QueuePatch, ctx: Ctx, who: Admin, run: Run
+    name: QueueName, body: QueuePatch, ctx: Ctx, who: Supervisor, run: Run
 ) -> QueueOut:
     """Change the queue's policy: a `preset` first, then the fields given. New timers apply at
     once to tickets already assigned (their deadlines derive from when they were assigned).
@@ -131,21 +131,21 @@ async def update_queue(
 
 @router.get("/queues/{name}/rollout", openapi_extra=refusals(e.NotFound),
             response_model=RolloutOut)
-def queue_rollout(name: QueueName, ctx: Ctx, who: Admin) -> RolloutOut:
+def queue_rollout(name: QueueName, ctx: Ctx, who: Supervisor) -> RolloutOut:
     """The migration's progress in the last day: new tickets dispatched automatically against
     those left for a pick-up, and how the latter ended (picked up, still waiting, other)."""
     return RolloutOut.of(rollout_report.rollout_report(ctx, who, name))
 
 
 @router.get("/settings", response_model=RuntimeSettingsOut)
-def get_settings(ctx: Ctx, who: Admin) -> RuntimeSettingsOut:
+def get_settings(ctx: Ctx, who: Supervisor) -> RuntimeSettingsOut:
     return RuntimeSettingsOut(**runtime.get_settings(ctx, who).__dict__)
 
 
 @router.patch("/settings", openapi_extra=refusals(e.InvalidInput),
               response_model=RuntimeSettingsOut)
 async def update_settings(
-    body: RuntimeSettingsPatch, ctx: Ctx, who: Admin, run: Run
+    body: RuntimeSettingsPatch, ctx: Ctx, who: Configurer, run: Run
 ) -> RuntimeSettingsOut:
     """Settings shared by every process and replica, changed without a restart."""
     current = await run.write(runtime.update_settings, ctx, who,

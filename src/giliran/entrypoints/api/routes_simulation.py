@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from giliran.domain import errors as e
 from giliran.domain.errors import InvalidInput, SimulationRunning, SimulationTooLong
-from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Run
+from giliran.entrypoints.api.deps import ApiRoute, Ctx, Run, Supervisor
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import QueueName, Strict
@@ -81,7 +81,7 @@ class SimulationOut(BaseModel):
 @router.post("/simulations", openapi_extra=refusals(e.InvalidInput, e.SimulationTooLong,
                                                     e.SimulationRunning),
              response_model=SimulationOut)
-async def simulate(root: Parts, body: SimulationIn, ctx: Ctx, who: Admin,
+async def simulate(root: Parts, body: SimulationIn, ctx: Ctx, who: Supervisor,
                    run: Run) -> SimulationOut:
     """Run a what-if: the desk's last 7 or 30 days replayed as it is and with one setting
     changed, side by side on the same traffic; or a whole scenario. Bounded in size and in

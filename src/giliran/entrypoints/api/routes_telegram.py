@@ -15,11 +15,21 @@ from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.errors import NotConfigured
 from giliran.domain.model import Language
 from giliran.domain.notices import Notice
-from giliran.entrypoints.api.deps import Admin, AgentOnly, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.domain.people import Can
+from giliran.entrypoints.api.deps import (
+    AgentOnly,
+    ApiRoute,
+    Configurer,
+    Ctx,
+    Limit,
+    Offset,
+    RowId,
+    Run,
+    Supervisor,
+)
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.root import Parts, Root
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service.context import Role
 from giliran.service.conversations import chat_links
 from giliran.service.notices import notify
 
@@ -85,23 +95,23 @@ async def my_link_code(root: Parts, ctx: Ctx, who: AgentOnly, run: Run,
     """A one-time code (15 minutes) to link your Telegram chat: send `/start CODE` to the bot.
     With `language` (the dashboard's), an agent who never chose a language for its notices
     gets that one. 503 `not_configured` while the server has no bot."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     _require_bot(root)
     return _code(*await run.write(chat_links.my_link_code, ctx, who, body.language))
 
 
 @router.post("/agents/{agent_id}/telegram-code",
              openapi_extra=refusals(e.NotFound, e.NotConfigured), response_model=LinkCode)
-async def agent_link_code(root: Parts, agent_id: RowId, ctx: Ctx, who: Admin,
+async def agent_link_code(root: Parts, agent_id: RowId, ctx: Ctx, who: Configurer,
                           run: Run) -> LinkCode:
     """An admin issues the code for an agent (to pass on)."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     _require_bot(root)
     return _code(*await run.write(chat_links.link_code_for, ctx, who, agent_id))
 
 
 @router.delete("/agents/{agent_id}/telegram", openapi_extra=refusals(e.NotFound), status_code=204)
-async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
+async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Configurer, run: Run) -> Response:
     """The agent's chat gets no more notices and no longer speaks for it."""
     await run.write(chat_links.unlink, ctx, who, agent_id)
     return Response(status_code=204)
@@ -109,7 +119,7 @@ async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Re
 
 @router.get("/notices", response_model=NoticePage)
 def list_notices(
-    ctx: Ctx, who: Admin,
+    ctx: Ctx, who: Supervisor,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -122,7 +132,7 @@ def list_notices(
 
 @router.post("/notices/{notice_id}/retry", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
              response_model=NoticeOut)
-async def retry_notice(notice_id: RowId, ctx: Ctx, who: Admin, run: Run) -> NoticeOut:
+async def retry_notice(notice_id: RowId, ctx: Ctx, who: Supervisor, run: Run) -> NoticeOut:
     """A dead notice gets a fresh round of attempts."""
     return NoticeOut.of(await run.write(notify.retry_notice, ctx, who, notice_id))
 

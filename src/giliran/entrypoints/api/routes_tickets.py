@@ -10,7 +10,6 @@ from giliran.domain import errors as e
 from giliran.domain.listing import TicketSort
 from giliran.domain.model import Priority, Ticket, TicketStatus
 from giliran.entrypoints.api.deps import (
-    Admin,
     AdminOrAgent,
     AgentOnly,
     ApiRoute,
@@ -20,6 +19,7 @@ from giliran.entrypoints.api.deps import (
     Offset,
     RowId,
     Run,
+    Supervisor,
 )
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.runner import Runner
@@ -70,7 +70,7 @@ Search = Annotated[str | None, Query(max_length=100, description="A ticket numbe
 @router.get("", response_model=ListedTicketPage)
 def list_tickets(
     ctx: Ctx,
-    who: Admin,
+    who: Supervisor,
     status: TicketStatus | None = None,
     agent_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     queue: QueueName | None = None,
@@ -143,13 +143,13 @@ async def complete_ticket(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent, run: Ru
 
 @router.post("/{ticket_id}/cancel", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
              response_model=TicketOut)
-async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
+async def cancel_ticket(ticket_id: RowId, ctx: Ctx, who: Supervisor, run: Run) -> TicketOut:
     return TicketOut.of(await run.write(tickets.cancel_ticket, ctx, who, ticket_id))
 
 
 @router.get("/{ticket_id}/history", openapi_extra=refusals(e.NotFound),
             response_model=list[HistoryOut])
-def ticket_history(ticket_id: RowId, ctx: Ctx, who: Admin) -> list[HistoryOut]:
+def ticket_history(ticket_id: RowId, ctx: Ctx, who: Supervisor) -> list[HistoryOut]:
     number, entries = tickets.ticket_history(ctx, who, ticket_id)
     return [HistoryOut.of(e, number) for e in entries]
 
@@ -173,7 +173,7 @@ async def pickup_ticket(ticket_id: RowId, ctx: Ctx, who: AgentOnly, run: Run) ->
                                  e.NotAMember, e.CapacityExceeded),
              response_model=TicketOut)
 async def reassign_ticket(
-    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Admin, run: Run
+    ticket_id: RowId, body: Reassign, ctx: Ctx, who: Supervisor, run: Run
 ) -> TicketOut:
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve the
     ticket's queue and have room, overall and within the queue's `max_per_agent` (409
@@ -185,7 +185,7 @@ async def reassign_ticket(
 
 @router.post("/{ticket_id}/unassign", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
              response_model=TicketOut)
-async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
+async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Supervisor, run: Run) -> TicketOut:
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
     return await shown(ctx, run, await run.write(manual.unassign, ctx, who, ticket_id))
@@ -194,7 +194,7 @@ async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> T
 @router.patch("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
               response_model=TicketOut)
 async def update_ticket(
-    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Admin, run: Run
+    ticket_id: RowId, body: TicketPatch, ctx: Ctx, who: Supervisor, run: Run
 ) -> TicketOut:
     """Change the priority. A queued ticket moves to its new place in line; an assigned one
     stays with its agent."""
@@ -204,7 +204,7 @@ async def update_ticket(
 
 @router.post("/{ticket_id}/front", openapi_extra=refusals(e.NotFound, e.InvalidTransition),
              response_model=TicketOut)
-async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Admin, run: Run) -> TicketOut:
+async def move_to_front(ticket_id: RowId, ctx: Ctx, who: Supervisor, run: Run) -> TicketOut:
     """First in line (as urgent, ahead of every other queued ticket). It still waits for an
     eligible agent; no ticket already assigned is taken away."""
     return await shown(ctx, run, await run.write(manual.move_to_front, ctx, who, ticket_id))

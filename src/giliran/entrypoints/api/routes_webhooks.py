@@ -11,7 +11,15 @@ from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 from giliran.domain import errors as e
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import EVENT_TYPES
-from giliran.entrypoints.api.deps import Admin, ApiRoute, Ctx, Limit, Offset, RowId, Run
+from giliran.entrypoints.api.deps import (
+    ApiRoute,
+    Configurer,
+    Ctx,
+    Limit,
+    Offset,
+    RowId,
+    Run,
+)
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.schemas import MAX_INT, Strict
 from giliran.service.events import outbox
@@ -73,7 +81,7 @@ class DeliveryPage(BaseModel):
 
 @router.post("/webhooks", openapi_extra=refusals(e.DestinationNotAllowed), status_code=201,
              response_model=WebhookOut)
-async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Admin, run: Run) -> WebhookOut:
+async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Configurer, run: Run) -> WebhookOut:
     """Events from now on are POSTed to the URL as JSON, with headers X-Giliran-Signature,
     X-Giliran-Event, X-Giliran-Delivery and Idempotency-Key (the same on every attempt)."""
     hook = await run.write(outbox.add_webhook, ctx, who, str(body.url), body.secret,
@@ -82,12 +90,12 @@ async def add_webhook(body: WebhookCreate, ctx: Ctx, who: Admin, run: Run) -> We
 
 
 @router.get("/webhooks", response_model=list[WebhookOut])
-def list_webhooks(ctx: Ctx, who: Admin) -> list[WebhookOut]:
+def list_webhooks(ctx: Ctx, who: Configurer) -> list[WebhookOut]:
     return [WebhookOut.of(w) for w in outbox.list_webhooks(ctx, who)]
 
 
 @router.delete("/webhooks/{webhook_id:int}", openapi_extra=refusals(e.NotFound), status_code=204)
-async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Admin, run: Run) -> Response:
+async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Configurer, run: Run) -> Response:
     """No new deliveries; those already pending still go out."""
     await run.write(outbox.remove_webhook, ctx, who, webhook_id)
     return Response(status_code=204)
@@ -95,7 +103,7 @@ async def remove_webhook(webhook_id: RowId, ctx: Ctx, who: Admin, run: Run) -> R
 
 @router.get("/deliveries", response_model=DeliveryPage)
 def list_deliveries(
-    ctx: Ctx, who: Admin,
+    ctx: Ctx, who: Configurer,
     status: DeliveryStatus | None = None,
     webhook_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     limit: Limit = 50,
@@ -109,6 +117,6 @@ def list_deliveries(
 
 @router.post("/deliveries/{delivery_id}/retry",
              openapi_extra=refusals(e.NotFound, e.InvalidTransition), response_model=DeliveryOut)
-async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Admin, run: Run) -> DeliveryOut:
+async def retry_delivery(delivery_id: RowId, ctx: Ctx, who: Configurer, run: Run) -> DeliveryOut:
     """A dead delivery gets a fresh round of attempts."""
     return DeliveryOut.of(await run.write(outbox.retry_delivery, ctx, who, delivery_id))

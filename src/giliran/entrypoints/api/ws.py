@@ -40,12 +40,13 @@ from starlette.concurrency import run_in_threadpool
 from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
+from giliran.domain.people import Role
 from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
 from giliran.service.assignment import presence
-from giliran.service.context import Context, Role
+from giliran.service.context import Context
 from giliran.service.events import stream
 from giliran.service.ports import Committed
 

@@ -21,12 +21,13 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.naming import Caution, name_cautions
+from giliran.domain.people import Can
 from giliran.domain.words import noun
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.assignment.presence import set_presence
 from giliran.service.audit_log import record_agent
-from giliran.service.context import Context, Principal, Role, hash_token
+from giliran.service.context import Context, Principal, hash_token
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
@@ -75,7 +76,7 @@ class NewAgentView(AgentView):
 def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
     """The agent, its token (shown once; only its hash is kept), and a caution when another
     active agent has its name (it is created all the same)."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ctx.uow(write=True) as uow:
         _require_queues(uow, new.queues)
@@ -95,21 +96,26 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
 
 
 def list_agents(ctx: Context, who: Principal) -> list[Agent]:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return uow.agents.all()
 
 
 def get_agent(ctx: Context, who: Principal, agent_id: int) -> Agent:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return agent_or_404(uow, agent_id)
 
 
 def update_agent(ctx: Context, who: Principal, agent_id: int,
                  changes: AgentChanges) -> AgentView:
-    """A new name another active agent has is taken, with a caution."""
-    who.require(Role.ADMIN)
+    """A new name another active agent has is taken, with a caution. A supervisor may set
+    an agent's place in the rotation and its automatic assignment (the agents' work); the
+    rest is configuration."""
+    work = {"rotation_order", "auto_assign", "auto_assign_locked"}
+    setup = any(getattr(changes, f.name) is not None for f in fields(changes)
+                if f.name not in work)
+    who.require(Can.CONFIGURE if setup else Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, agent_id)
         cautions = ([] if changes.name is None else
@@ -145,7 +151,7 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
     """An agent's own switches: opting in and out of automatic assignment (unless an admin
     locked it), the language of its chat notices, and whether its chat hears of tickets that
     leave its queue by someone else's hand."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         before = audit.agent_fields(agent)
@@ -167,14 +173,14 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
 
 
 def whoami(ctx: Context, who: Principal) -> Agent:
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=False) as uow:
         return agent_or_404(uow, who.agent_id)
 
 
 def my_queue(ctx: Context, who: Principal) -> tuple[Agent, list[Ticket]]:
     """The agent's personal queue, the most urgent first, then the oldest of a priority."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         return agent, personal_order(uow.tickets.held_by(agent.id))
@@ -195,7 +201,7 @@ class QueueView:
 
 
 def queue_view(ctx: Context, who: Principal) -> QueueView:
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=False) as uow:
         agent = agent_or_404(uow, who.agent_id)
         held = personal_order(uow.tickets.held_by(agent.id))

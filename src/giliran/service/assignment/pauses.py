@@ -8,9 +8,10 @@ from __future__ import annotations
 from giliran.domain import audit, lifecycle
 from giliran.domain.errors import NotAMember, NotYourQueue
 from giliran.domain.model import Agent, Reason
+from giliran.domain.people import Can
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.audit_log import record_agent
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import acting_agent, agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_agent_change
@@ -18,7 +19,7 @@ from giliran.service.recording import record_agent_change
 
 def resume_mine(ctx: Context, who: Principal, queue: str) -> Agent:
     """The agent lifts its own pause in `queue`; its tickets there may come at once."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         agent = acting_agent(uow, who.agent_id)
         if queue not in agent.queues:
@@ -30,7 +31,8 @@ def resume_mine(ctx: Context, who: Principal, queue: str) -> Agent:
 
 def resume_agent(ctx: Context, who: Principal, agent_id: int, queue: str) -> Agent:
     """A supervisor lifts an agent's pause in `queue`."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
+    who.require_queue(queue)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, agent_id)
         if queue not in agent.queues:

@@ -8,8 +8,9 @@ from datetime import datetime
 from giliran.domain import escalation, lifecycle
 from giliran.domain.events import presence_event
 from giliran.domain.model import Agent, Presence, Reason
+from giliran.domain.people import Can
 from giliran.service.assignment.dispatch import dispatch
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
@@ -19,7 +20,7 @@ from giliran.service.runtime import presence_grace
 def go_online(ctx: Context, who: Principal) -> Agent:
     """Also the way back from `away`; it counts as a sign of life. Pauses in a queue stay:
     the agent lifts them itself (or a supervisor does)."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         was_online = agent.online
@@ -33,7 +34,7 @@ def go_online(ctx: Context, who: Principal) -> Agent:
 
 def go_offline(ctx: Context, who: Principal) -> Agent:
     """Immediate. The agent gets nothing new; its tickets follow each queue's offline policy."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         if agent.presence is not Presence.OFFLINE:
@@ -47,7 +48,7 @@ def heartbeat(ctx: Context, who: Principal) -> tuple[Agent, int]:
     """Keeps an online (or away) agent from expiring; never changes its presence, so a browser
     tab left open does not bring back an agent who went offline or away. Returns the agent
     and the grace period, which tells the client how often to beat."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         agent.last_seen_at = ctx.clock.now()

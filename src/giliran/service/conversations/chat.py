@@ -29,8 +29,9 @@ from giliran.domain.errors import (
 )
 from giliran.domain.model import Agent, Presence, TicketStatus
 from giliran.domain.notices import LARGEST_ID, ChatLink, language, parse_button, say
+from giliran.domain.people import Role
 from giliran.service.assignment import presence
-from giliran.service.context import Context, Principal, Role, hash_token
+from giliran.service.context import Context, Principal, hash_token
 from giliran.service.conversations import channels, conversation
 from giliran.service.notices import notify
 from giliran.service.notices.notify import queue_notice

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from giliran.domain import audit
 from giliran.domain.model import Language
+from giliran.domain.people import Can
 from giliran.service.audit_log import record_agent
-from giliran.service.context import Context, Principal, Role, hash_token
+from giliran.service.context import Context, Principal, hash_token
 from giliran.service.lookups import agent_or_404
 
 CODE_LIFETIME = timedelta(minutes=15)
@@ -25,13 +26,13 @@ def my_link_code(ctx: Context, who: Principal,
     `dashboard`: the language the agent's page is in; an agent who never chose a language
     for its notices gets that one, so the bot's first words (the link's confirmation) are in
     the language the agent reads its page in."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     return _issue_code(ctx, who.agent_id, dashboard, who.actor)
 
 
 def link_code_for(ctx: Context, who: Principal, agent_id: int) -> tuple[str, datetime]:
     """The same, issued by an admin for an agent (to pass on)."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     return _issue_code(ctx, agent_id, None, who.actor)
 
 
@@ -54,7 +55,7 @@ def _issue_code(ctx: Context, agent_id: int | None, dashboard: Language | None,
 
 
 def unlink(ctx: Context, who: Principal, agent_id: int) -> bool:
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         agent_or_404(uow, agent_id)
         gone = uow.chat_links.unlink(agent_id)
@@ -64,6 +65,6 @@ def unlink(ctx: Context, who: Principal, agent_id: int) -> bool:
 
 def my_chat_linked(ctx: Context, who: Principal) -> bool:
     """Whether the calling agent's notices go to a chat."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=False) as uow:
         return uow.chat_links.for_agent(agent_or_404(uow, who.agent_id).id) is not None

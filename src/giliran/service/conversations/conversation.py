@@ -34,7 +34,8 @@ from giliran.domain.errors import (
     OutsideCustomerWindow,
 )
 from giliran.domain.model import Reason, Ticket, TicketStatus
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.notices.notify import send_to_customer
 from giliran.service.ports import UnitOfWork
@@ -61,7 +62,7 @@ class CustomerView:
 
 def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[Message, bool]:
     """Send `wanted` to the ticket's customer; (the message, whether it is new)."""
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         _may_answer(uow, who, ticket)
@@ -78,6 +79,7 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
 
 
 def _may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
+    who.require_queue(ticket.queue)
     if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
         if any(e.to_agent_id == who.agent_id for e in uow.history.for_ticket(ticket.id)):
             raise lifecycle.revoked(ticket)
@@ -115,7 +117,8 @@ def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) ->
 
 def _outgoing(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
               customer: Customer, wanted: Reply, key: str, now: datetime) -> Message:
-    sender = agent_or_404(uow, who.agent_id).name if who.role is Role.AGENT else "admin"
+    sender = (agent_or_404(uow, who.agent_id).name if who.role is Role.AGENT
+              else who.name or "admin")
     template = ctx.whatsapp_template if wanted.template else None
     text = f"[{template}]" if template else (wanted.text or "")[:LONGEST_TEXT]
     message = Message(ticket.id, customer.channel, key, sender, text, now,
@@ -147,9 +150,9 @@ def _accept_by_reply(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Tick
 def conversation(ctx: Context, who: Principal, ticket_id: int, limit: int,
                  offset: int) -> tuple[list[Message], int]:
     """The whole conversation, both directions, oldest first (admins, and the holder)."""
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         check_holder(who, ticket)
         return (uow.messages.for_ticket(ticket_id, limit, offset),
                 uow.messages.count_for_ticket(ticket_id))
@@ -157,9 +160,9 @@ def conversation(ctx: Context, who: Principal, ticket_id: int, limit: int,
 
 def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
     """Who the ticket is for, and their other tickets (admins, and the holder)."""
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         check_holder(who, ticket)
         customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
         if customer is None:
@@ -180,9 +183,9 @@ def template_available(ctx: Context, customer: Customer) -> bool:
 
 def media_of(ctx: Context, who: Principal, ticket_id: int, message_id: int) -> Message:
     """A message whose media the caller may fetch (admins, and the holder)."""
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         check_holder(who, ticket)
         message = uow.messages.get(message_id)
     if message is None or message.ticket_id != ticket.id or message.media_id is None:

@@ -17,7 +17,8 @@ from datetime import timedelta
 from giliran.domain import delivery as d
 from giliran.domain.delivery import Delivery, DeliveryStatus, Webhook
 from giliran.domain.events import Event
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import delivery_or_404, webhook_or_404
 
 FAN_OUT_PAGE = 500
@@ -33,7 +34,7 @@ class Claim:
 def add_webhook(ctx: Context, who: Principal, url: str, secret: str,
                 event_types: frozenset[str]) -> Webhook:
     """Starts with the next event (nothing from before it was registered)."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     ctx.destinations.check(url)  # before the transaction: it may resolve a name
     with ctx.uow(write=True) as uow:
         _, last = uow.events.bounds()
@@ -43,14 +44,14 @@ def add_webhook(ctx: Context, who: Principal, url: str, secret: str,
 
 
 def list_webhooks(ctx: Context, who: Principal) -> list[Webhook]:
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=False) as uow:
         return uow.webhooks.all()
 
 
 def remove_webhook(ctx: Context, who: Principal, webhook_id: int) -> None:
     """Stops new deliveries; pending ones still go out."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         webhook = webhook_or_404(uow, webhook_id)
         webhook.active = False
@@ -61,13 +62,13 @@ def remove_webhook(ctx: Context, who: Principal, webhook_id: int) -> None:
 def list_deliveries(ctx: Context, who: Principal, status: DeliveryStatus | None,
                     webhook_id: int | None, limit: int, offset: int
                     ) -> tuple[list[Delivery], int]:
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=False) as uow:
         return uow.deliveries.search(status, webhook_id, limit, offset)
 
 
 def retry_delivery(ctx: Context, who: Principal, delivery_id: int) -> Delivery:
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         found = delivery_or_404(uow, delivery_id)
         d.retry(found, now=ctx.clock.now(), name=f"delivery {delivery_id}")

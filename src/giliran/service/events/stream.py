@@ -10,7 +10,8 @@ from typing import Any
 
 from giliran.domain.events import Event, agent_view, ticket_view, visible_to
 from giliran.domain.model import Agent, TicketStatus
-from giliran.service.context import Context, Principal, Role, authenticate
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal, authenticate
 from giliran.service.lookups import acting_agent
 from giliran.service.ports import UnitOfWork
 from giliran.service.reports import floor
@@ -28,13 +29,13 @@ class Viewer:
 def viewer(ctx: Context, token: str | None) -> Viewer:
     """Agents and admins may watch; intake tokens may not."""
     who = authenticate(ctx, token)
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     return Viewer(who, refreshed(ctx, who).agent)
 
 
 def refreshed(ctx: Context, who: Principal) -> Viewer:
     """The viewer with its agent read again (its queues decide what it sees)."""
-    if who.role is Role.ADMIN:
+    if who.agent_id is None:
         return Viewer(who, None)
     with ctx.uow(write=False) as uow:
         return Viewer(who, acting_agent(uow, who.agent_id))

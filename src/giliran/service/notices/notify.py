@@ -29,7 +29,8 @@ from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
 from giliran.domain.model import Ticket
 from giliran.domain.notices import Notice, say
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.events.outbox import Backlog
 from giliran.service.lookups import notice_or_404
 from giliran.service.notices.agent_notices import queue_notice as queue_notice
@@ -199,13 +200,13 @@ def backlog(ctx: Context) -> Backlog:
 
 def list_notices(ctx: Context, who: Principal, status: DeliveryStatus | None, limit: int,
                  offset: int) -> tuple[list[Notice], int]:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return uow.notices.search(status, limit, offset)
 
 
 def retry_notice(ctx: Context, who: Principal, notice_id: int) -> Notice:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
         found = notice_or_404(uow, notice_id)
         now = ctx.clock.now()

@@ -22,6 +22,11 @@ from giliran.service.ports.outgoing import (
     NoticeRepository,
     WebhookRepository,
 )
+from giliran.service.ports.people import (
+    SessionRepository,
+    TokenRepository,
+    UserRepository,
+)
 from giliran.service.ports.records import (
     AuditFilter,
     AuditRepository,
@@ -72,12 +77,15 @@ __all__ = [
     "QueueRepository",
     "RateLimitRepository",
     "Repositories",
+    "SessionRepository",
     "SettingsRepository",
     "Subscriber",
     "TicketFilter",
     "TicketListing",
     "TicketRepository",
+    "TokenRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "UserRepository",
     "WebhookRepository",
 ]

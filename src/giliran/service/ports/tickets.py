@@ -36,6 +36,7 @@ class TicketFilter:
     waiting_before: datetime | None = None  # queued, and waiting since then or earlier
     sort: TicketSort = TicketSort.QUEUE
     descending: bool = False
+    queues: frozenset[str] | None = None  # a supervisor of some queues sees only theirs
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
-from giliran.service.ports import conversation, floor, outgoing, records
+from giliran.service.ports import conversation, floor, outgoing, people, records
 from giliran.service.ports import tickets as ticketing  # `tickets` is a repository below
 
 BATCH = 100  # rows a timer pass claims per transaction
@@ -49,6 +49,9 @@ class Repositories(Protocol):
     audit: records.AuditRepository
     presence_log: floor.PresenceLogRepository
     daybook: floor.DaybookRepository
+    users: people.UserRepository
+    api_tokens: people.TokenRepository
+    sessions: people.SessionRepository
 
 
 REPOSITORIES: tuple[str, ...] = tuple(Repositories.__annotations__)

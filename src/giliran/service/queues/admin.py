@@ -17,11 +17,12 @@ from giliran.domain.model import (
     SlotFreedOn,
     StrategyName,
 )
+from giliran.domain.people import Can
 from giliran.domain.presets import Preset
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.audit_log import record_queue
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import queue_or_404
 from giliran.service.queues.pointer import set_next
 from giliran.service.recording import record_queue_change
@@ -52,7 +53,7 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
                  preset: Preset | None = None) -> Queue:
     """A new mailbox with the given policy: the preset's, then the fields given (defaults for
     the rest)."""
-    who.require(Role.ADMIN)
+    who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         if uow.queues.get(name) is not None:
             raise Conflict(f"a queue named {name!r} exists")
@@ -65,7 +66,7 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
 
 
 def list_queues(ctx: Context, who: Principal) -> list[Queue]:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return uow.queues.all()
 
@@ -76,7 +77,7 @@ def _changed(queue: Queue, changes: QueueChanges) -> Queue:
 
 
 def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         return queue_or_404(uow, name)
 
@@ -87,8 +88,12 @@ def update_queue(
 ) -> Queue:
     """A `preset` first, then the fields given. `next_agent_id` makes that agent next in
     turn: in a rotation it is the pointer; otherwise the rest follow in `rotation_order` from
-    there. Every change is in the audit log, the pointer as a change of its own."""
-    who.require(Role.ADMIN)
+    there. Every change is in the audit log, the pointer as a change of its own.
+    A supervisor sets the pointer (of their queues); the policy is configuration."""
+    policy = preset is not None or any(getattr(changes, f.name) is not None
+                                       for f in fields(changes))
+    who.require(Can.CONFIGURE if policy else Can.SUPERVISE)
+    who.require_queue(name)
     with ctx.uow(write=True) as uow:
         current = queue_or_404(uow, name)
         before = audit.queue_fields(current)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from giliran.domain.model import HistoryEntry
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.ports import HistoryFilter
 
 EXPORT_BATCH = 1000
@@ -17,7 +18,7 @@ def search_history(
     ctx: Context, who: Principal, query: HistoryFilter
 ) -> tuple[list[HistoryEntry], int, dict[int, str]]:
     """A page of the history, how many entries match, and the numbers of their tickets."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         found = uow.history.search(query)
         numbers = {t.id: t.number for t in uow.tickets.many({e.ticket_id for e in found})}
@@ -29,7 +30,7 @@ def export_history(
 ) -> Iterator[list[Row]]:
     """Every matching entry with its ticket number, in batches, each read in its own short
     transaction (keyset paging by id), so an export of millions of rows holds nothing open."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     after = query.after_id
     while True:
         with ctx.uow(write=False) as uow:

@@ -15,8 +15,9 @@ from giliran.domain.model import (
     Ticket,
     TicketFlag,
 )
+from giliran.domain.people import Can
 from giliran.domain.service_level import ServiceLevel
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.queues.pointer import next_in_turn
 from giliran.service.reports import floor_day
@@ -66,7 +67,7 @@ class Workload:
 def workload(ctx: Context, who: Principal) -> Workload:
     """The floor now and its day so far, at a cost that does not grow with the day's history
     (see floor_day)."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
         now = ctx.clock.now()
         agents = [a for a in uow.agents.all() if a.active]

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason, Ticket, TicketStatus
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import queue_or_404
 from giliran.service.ports import HistoryFilter
 
@@ -32,7 +33,7 @@ class RolloutReport:
 
 
 def rollout_report(ctx: Context, who: Principal, name: str) -> RolloutReport:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     until = ctx.clock.now()
     since = until - PERIOD
     with ctx.uow(write=False) as uow:

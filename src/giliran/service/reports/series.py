@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from giliran.domain.errors import InvalidInput
 from giliran.domain.event_types import ENTERS_QUEUE, HistoryKind
 from giliran.domain.model import HistoryEntry, TicketStatus
-from giliran.service.context import Context, Principal, Role
+from giliran.domain.people import Can
+from giliran.service.context import Context, Principal
 from giliran.service.ports import HistoryFilter, TicketFilter
 from giliran.service.reports.stats import SCAN, histories_assigned, queue_stays
 
@@ -37,7 +38,7 @@ class Series:
 
 def series(ctx: Context, who: Principal, hours: int, bucket_minutes: int,
            queue: str | None = None) -> Series:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     width = timedelta(minutes=bucket_minutes)
     if hours * 60 // bucket_minutes > MAX_BUCKETS:
         raise InvalidInput(f"at most {MAX_BUCKETS} buckets: widen bucket_minutes")

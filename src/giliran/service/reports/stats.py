@@ -29,9 +29,10 @@ from giliran.domain.errors import InvalidInput
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.figures import Usage
 from giliran.domain.model import HistoryEntry, Queue, Reason, TicketFlag
+from giliran.domain.people import Can
 from giliran.domain.service_level import ServiceLevel, service_level
 from giliran.domain.service_level import queue_stays as ticket_stays
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.ports import HistoryFilter, UnitOfWork
 from giliran.service.reports.floor_day import queued_times, waiting_ages
 from giliran.service.reports.utilization import Share, replay
@@ -86,7 +87,7 @@ LONGEST_PERIOD = timedelta(days=366)
 def stats(ctx: Context, who: Principal, since: datetime | None = None,
           until: datetime | None = None, queue: str | None = None) -> Stats:
     """Over [since, until); by default the last 24 hours."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     until = until or ctx.clock.now()
     since = since or until - DEFAULT_PERIOD
     if until <= since:

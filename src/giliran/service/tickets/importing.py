@@ -15,9 +15,10 @@ from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput, QueueInactive
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason
+from giliran.domain.people import Can
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.recording import record_move
 from giliran.service.tickets.tickets import NewTicket, arrival, arrived, open_queue
 
@@ -34,7 +35,7 @@ class BatchResult:
 def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> BatchResult:
     """One transaction: the rows whose external_id is new become queued tickets (the queue's
     rollout decides which are open to automatic dispatch); the others are left alone."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     if any(row.external_id is None for row in rows):
         raise InvalidInput("every imported ticket needs an external_id (it makes import safe "
                            "to repeat)")
@@ -70,7 +71,7 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
 def dispatch_batch(ctx: Context, who: Principal, size: int) -> int:
     """Up to `size` assignments in one transaction; fewer means nobody has room any more (or
     nothing waits)."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
         made = dispatch(ctx, uow, Reason.AUTO, limit=size)
         uow.commit()

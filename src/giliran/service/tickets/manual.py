@@ -30,10 +30,11 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
+from giliran.domain.people import Can
 from giliran.domain.words import noun
 from giliran.service.assignment import turns
 from giliran.service.assignment.dispatch import dispatch
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import acting_agent, agent_or_404, queue_or_404, ticket_or_404
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.recording import record_move
@@ -44,7 +45,7 @@ def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     queue's limit, if the queue allows pick-ups at all; in a queue whose claims go by turn,
     only the agent whose turn it is may (and the turn then moves on, as for an automatic
     assignment)."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = acting_agent(uow, who.agent_id)
@@ -103,9 +104,9 @@ def reassign(
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve
     the ticket's queue and have room (409 with the reason otherwise); with it, both may be
     overruled, and the history says so (reason `forced`). The agent must accept it anew."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         target = agent_or_404(uow, agent_id)
         if not target.active:
             raise AgentInactive(f"agent {target.name} is deactivated")
@@ -129,9 +130,9 @@ def reassign(
 def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     """Send an active ticket back to the queue, at its original place. It is dispatched again
     at once, but never automatically back to the agent it was taken from."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         lifecycle.require_active(ticket, action="unassign")
         holder = agent_or_404(uow, ticket.agent_id)
         _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.actor)
@@ -144,9 +145,9 @@ def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 
 def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priority) -> Ticket:
     """For a queued ticket this moves its place in line; nobody loses a ticket over it."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         record_move(uow, ticket, lifecycle.reprioritize(
             ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.actor))
         uow.tickets.save(ticket)
@@ -158,9 +159,9 @@ def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priorit
 def move_to_front(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     """First in line (urgent, ahead of every other queued ticket); it still waits for an
     eligible agent, and takes no ticket away from anyone."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         record_move(uow, ticket, lifecycle.move_to_front(
             ticket, order=uow.tickets.front_order(), now=ctx.clock.now(), actor=who.actor))
         uow.tickets.save(ticket)
@@ -175,7 +176,7 @@ def available(
     """Queued tickets the agent may actually pick up now, in queue order, and how many there
     are in all: of its queues with pick-up on where it is not paused, only while it has room
     overall and in the queue, and where claims go by turn, only those it is its turn for."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     found: list[Ticket] = []
     total = 0
     with ctx.uow(write=False) as uow:

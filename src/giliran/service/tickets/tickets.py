@@ -21,9 +21,10 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
+from giliran.domain.people import Can, Role
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch, hand_over, pick
-from giliran.service.context import Context, Principal, Role
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.notices import notify
 from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
@@ -52,7 +53,7 @@ class TicketView:
 
 def create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
     """Idempotent on external_id: a repeat returns the ticket that exists (created=False)."""
-    who.require(Role.ADMIN, Role.INTAKE)
+    who.require(Can.INTAKE)
     try:
         return _create_ticket(ctx, who, new)
     except DuplicateExternalId:
@@ -163,7 +164,7 @@ def arrived(ticket: Ticket, created: HistoryEntry) -> HistoryEntry:
 def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     """Only the holder may accept. An agent the ticket was taken back from gets a conflict that
     says so, and the ticket stays where it is now."""
-    who.require(Role.AGENT)
+    who.require(Can.WORK)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         agent = agent_or_404(uow, who.agent_id)
@@ -200,9 +201,9 @@ def _revoked_if_held_before(uow: UnitOfWork, ticket: Ticket, agent_id: int) -> I
 
 
 def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         if who.agent_id is not None:
             with _revoked_if_held_before(uow, ticket, who.agent_id):
                 check_holder(who, ticket)
@@ -216,9 +217,9 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 
 
 def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id)
+        ticket = ticket_or_404(uow, ticket_id, who)
         holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
         entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.actor)
         _save_release(uow, ticket, holder, entry)
@@ -230,7 +231,7 @@ def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
 
 def get_ticket(ctx: Context, who: Principal, ticket_id: int) -> TicketView:
     """Admins read any ticket; an agent reads what it holds and what it could pick up."""
-    who.require(Role.ADMIN, Role.AGENT)
+    who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
         ticket = ticket_or_404(uow, ticket_id)
         if not _open_to_pickup_by(uow, who, ticket):
@@ -250,7 +251,11 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
     """The supervisor's list: one page, the names it shows and the total, in one read, and
     each queued ticket's place in its queue.
     `waiting_longer_than` (seconds): only queued tickets waiting that long by the clock."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
+    if query.queue is not None:
+        who.require_queue(query.queue)
+    elif who.queues:
+        query = replace(query, queues=who.queues)
     if waiting_longer_than is not None:
         cutoff = ctx.clock.now() - timedelta(seconds=waiting_longer_than)
         query = replace(query, waiting_before=cutoff)
@@ -262,9 +267,9 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
 def ticket_history(ctx: Context, who: Principal,
                    ticket_id: int) -> tuple[str, list[HistoryEntry]]:
     """The ticket's number (its entries name it) and its history, oldest first."""
-    who.require(Role.ADMIN)
+    who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
-        return ticket_or_404(uow, ticket_id).number, uow.history.for_ticket(ticket_id)
+        return ticket_or_404(uow, ticket_id, who).number, uow.history.for_ticket(ticket_id)
 
 
 def _save_release(
@@ -297,8 +302,10 @@ def deadlines(ctx: Context, found: Sequence[Ticket]) -> dict[int, datetime | Non
 
 
 def check_holder(who: Principal, ticket: Ticket) -> None:
+    """An agent acts on what it holds; a supervisor of some queues on those queues' tickets."""
     if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
         raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
+    who.require_queue(ticket.queue)
 
 
 
