@@ -120,6 +120,7 @@ class User:
     must_change_password: bool = False
     created_at: datetime | None = None
     last_sign_in_at: datetime | None = None
+    password_changed_at: datetime | None = None
 
     @property
     def actor_key(self) -> str:
