@@ -283,3 +283,11 @@ def test_keys_that_stopped_are_refused_where_they_worked(floor: Floor) -> None:
     listed = floor.client.get("/api/v1/tokens", params={"all": "true"}, headers=ADMIN).json()
     assert "token" not in listed[0] and "token_hash" not in listed[0]
 
+
+
+def test_a_sign_in_with_the_longest_email_is_refused_not_failed(floor: Floor) -> None:
+    """Found by schemathesis on PostgreSQL: the failure counter's key held the email as typed,
+    longer than its column."""
+    email = "a" * 242 + "@example.com"
+    r = floor.client.post("/api/v1/auth/login", json={"email": email, "password": "x"})
+    assert (r.status_code, error_code(r)) == (401, "unauthorized")
