@@ -18,6 +18,7 @@ from rich.markup import escape
 from giliran.config import Settings
 from giliran.domain.errors import GiliranError
 from giliran.entrypoints.cli_simulate import simulate_command
+from giliran.entrypoints.cli_users import users_app
 from giliran.entrypoints.reference import docs_command
 
 if TYPE_CHECKING:
@@ -439,6 +440,7 @@ def link_code(agent_id: int) -> None:
 
 app.command("simulate")(simulate_command)
 app.command("docs")(docs_command)
+app.add_typer(users_app, name="users")
 
 
 @app.command()
