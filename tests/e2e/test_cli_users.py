@@ -47,7 +47,7 @@ def test_people_made_in_the_terminal_sign_in_and_the_audit_names_the_command_lin
     try:
         made = subprocess.run(
             giliran_args("users", "create", "Rina@Example.com", "--name", "Rina",
-                           "--role", "supervisor", "--password-stdin", "--queue", "default"),
+                         "--role", "supervisor", "--password-stdin", "--queue", "default"),
             input=CHOSEN + "\n", env=env, capture_output=True, text=True, timeout=120)
         assert made.returncode == 0, made.stderr
         assert "user rina@example.com" in made.stdout and "one-time" not in made.stdout
