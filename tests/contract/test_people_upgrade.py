@@ -17,7 +17,8 @@ from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import Unauthorized
 from giliran.domain.model import Language
 from giliran.domain.people import Role
-from giliran.service.context import Context, authenticate
+from giliran.service.context import Context
+from giliran.service.people.access import authenticate
 
 # (id, name, token, language, active), as a desk of the previous release had them.
 AGENTS = ((3, "Sari", "old-token-of-sari-" + "a" * 40, "id", True),
@@ -63,7 +64,7 @@ def test_every_agent_of_the_previous_release_signs_in_with_its_old_token_as_its_
                                                            f"agent:{agent_id}")
             # Until the service finds the user of an agent's token, the principal carries
             # the agent alone; from then on it must carry this user.
-            assert who.user_id in (None, user.id)
+            assert who.user_id == user.id
         with ctx.uow(write=False) as r:
             assert len(r.users.all()) == len(AGENTS), "one user per agent, no more"
             assert len(r.agents.all()) == len(AGENTS)
