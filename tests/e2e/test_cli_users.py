@@ -39,9 +39,9 @@ def sign_in(server: ServerProcess, email: str, password: str) -> tuple[httpx.Cli
 
 
 def test_people_made_in_the_terminal_sign_in_and_the_audit_names_the_command_line(
-    tmp_path: Path,
+    database_url: str, tmp_path: Path,
 ) -> None:
-    env = clean_env(tmp_path)
+    env = {**clean_env(tmp_path), "GILIRAN_DATABASE_URL": database_url}
     server = ServerProcess(env["GILIRAN_DATABASE_URL"])
     server.start()
     try:
