@@ -36,5 +36,8 @@ class RateLimitRepository(Protocol):
         """Count a hit for `key` in the window starting at `window_start` (epoch seconds; a
         new window starts again from 1); the hits so far in this window."""
 
+    def hits(self, key: str, window_start: int) -> int:
+        """The hits so far in this window, counting none (0 when it is another window)."""
+
     def prune(self, before: int) -> int:
         """Forget windows that started before `before`."""
