@@ -122,6 +122,18 @@ class AgentLoad(TypedDict):
     max_tickets: int
 
 
+class ActorDetail(TypedDict):
+    """Who `actor` was: their user id (none for the admin token, giliran itself, a channel's
+    customer, an agent's own token), their name at the time, how they came (session, token,
+    agent_token, admin_token, intake_token, cli, system, channel) and the personal token's name
+    when they came through one."""
+
+    user_id: int | None
+    name: str
+    via: str
+    token: str | None
+
+
 class LeftQueue(TypedDict):
     agent_id: int
     why: str  # escalated, moved, offline, cancelled, completed
@@ -131,7 +143,9 @@ class LeftQueue(TypedDict):
 class TicketPayload:
     """A ticket moved: the ticket right after the move, and why and by whom.
     `agent_load` (on assignments) and `left_queue` (when it left its holder's personal queue
-    by someone else's hand) are present only when they apply."""
+    by someone else's hand) are present only when they apply. `actor` is the key the history
+    shows ("agent:5", "admin", "system"); `by` says who that was (absent from events sent before
+    it was added)."""
 
     ticket: TicketWire
     reason: str
@@ -140,6 +154,7 @@ class TicketPayload:
     to_agent_id: int | None
     agent_load: AgentLoad | None = None
     left_queue: LeftQueue | None = None
+    by: ActorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -163,4 +178,4 @@ PAYLOADS: dict[str, type[TicketPayload | AgentPayload | QueuePayload | MessagePa
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
     "message": MessagePayload,
 }
-OPTIONAL_KEYS = frozenset({"agent_load", "left_queue"})  # left out of the wire when None
+OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by"})  # left out of the wire when None

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from giliran.domain.conversation import TELEGRAM
 from giliran.domain.errors import Forbidden, NotYourQueue, PasswordChangeRequired, Unauthorized
 from giliran.domain.figures import DEFAULT_BAND
-from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
 from giliran.domain.model import Language, StrategyName
 from giliran.domain.people import CLI, Actor, Can, Role, Via, can
 from giliran.domain.strategies import SelectionStrategy, make_strategy
@@ -137,4 +136,4 @@ def authenticate(ctx: Context, token: str | None) -> Principal:
         agent = uow.agents.by_token_hash(hash_token(token))
     if agent is None or not agent.active:
         raise Unauthorized("invalid or revoked token")
-    return Principal(Role.AGENT, agent.id)
+    return Principal(Role.AGENT, agent.id, name=agent.name, via=Via.AGENT_TOKEN)

@@ -21,7 +21,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.naming import Caution, name_cautions
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.domain.words import noun
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
@@ -89,7 +89,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
                   auto_assign_locked=new.auto_assign_locked),
             hash_token(token),
         )
-        record_agent(uow, ctx.clock.now(), who.actor, agent, None, action="created")
+        record_agent(uow, ctx.clock.now(), who.by, agent, None, action="created")
         reach.reconsider(uow, agent.queues, ctx.clock.now())  # a way in for what waited
         uow.commit()
     return NewAgentView(agent, tuple(cautions), token)
@@ -134,10 +134,10 @@ def update_agent(ctx: Context, who: Principal, agent_id: int,
         leaving = agent.active and not changed.active
         if leaving:
             set_presence(uow, changed, Presence.OFFLINE, now=ctx.clock.now())
-            _requeue_all(ctx, uow, changed, who.actor)
+            _requeue_all(ctx, uow, changed, who.by)
             uow.chat_links.unlink(changed.id)  # its chat no longer speaks for it
         uow.agents.save(changed)
-        record_agent(uow, ctx.clock.now(), who.actor, changed, before,
+        record_agent(uow, ctx.clock.now(), who.by, changed, before,
                      action="deactivated" if leaving else "changed")
         reach.reconsider(uow, agent.queues | changed.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
@@ -165,7 +165,7 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
         if telegram_ticket_left is not None:
             agent.telegram_ticket_left = telegram_ticket_left
         uow.agents.save(agent)
-        record_agent(uow, ctx.clock.now(), who.actor, agent, before)
+        record_agent(uow, ctx.clock.now(), who.by, agent, before)
         reach.reconsider(uow, agent.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once
         uow.commit()
@@ -228,7 +228,7 @@ def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
                            f"{noun(len(unknown), 'does', 'do')} not exist")
 
 
-def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:
+def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: Actor) -> None:
     now = ctx.clock.now()
     for ticket in uow.tickets.held_by(agent.id):
         entry = lifecycle.unassign(
