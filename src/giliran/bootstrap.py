@@ -18,6 +18,7 @@ from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.metrics import exposition as exposition  # the text of /metrics
 from giliran.adapters.metrics import http_request as http_request  # a route's request counter
+from giliran.adapters.passwords import Argon2Passwords
 from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import Database, connect
@@ -27,6 +28,7 @@ from giliran.adapters.webhook_sender import WebhookSender
 from giliran.channels import registry
 from giliran.config import Settings
 from giliran.domain.model import Language
+from giliran.domain.people import SessionPolicy
 from giliran.service.context import Context
 from giliran.service.ports import Clock, CommitSignal, UnitOfWorkFactory
 
@@ -88,6 +90,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         destinations=Destinations(settings.webhook_allow_private),
         default_language=Language(settings.default_language),
         utilization_band=settings.utilization_band,
+        passwords=Argon2Passwords(),
+        sessions=SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
+                               absolute=timedelta(days=settings.session_days)),
     )
     return Container(settings, db, ctx, factory)
 

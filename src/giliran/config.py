@@ -25,11 +25,19 @@ class Settings(BaseSettings):
     `postgresql://user:pass@host:5432/db` as you would write them; giliran chooses the driver
     (stdlib `sqlite3`, psycopg 3)."""
     admin_token: SecretStr | None = None
-    """The admin bearer token; at least 16 characters, default-looking values are refused.
-    Unset: `giliran serve` generates one and prints it once."""
+    """The break-glass owner token, for automation (audited as `admin`); at least 16
+    characters, default-looking values are refused. Unset: `giliran serve` generates one and
+    prints it once. People sign in with their own accounts instead."""
     intake_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
-    """Comma-separated tokens that may only create tickets (web forms, mail gateways,
-    partners)."""
+    """Comma-separated tokens that may only create tickets, kept for integrations set up
+    before personal tokens; make new ones with `POST /api/v1/tokens` and role `intake`."""
+    owner_email: str = "admin@localhost"
+    """The first owner's email: on a database without users, `giliran serve` creates this
+    owner and prints a one-time password."""
+    session_idle_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    """A signed-in browser without a request for this long is signed out."""
+    session_days: int = Field(default=7, ge=1, le=90)
+    """A session ends this many days after signing in, however busy."""
     host: str = "127.0.0.1"
     """Where `giliran serve` listens."""
     port: int = Field(default=8000, ge=1, le=65535)

@@ -1,31 +1,17 @@
-"""Migrations that change data, run from the revision before them on SQLite and PostgreSQL."""
+"""Migrations that change data, run from the revision before them on SQLite and PostgreSQL
+(`empty_db`: tests/contract/conftest.py)."""
 
 from __future__ import annotations
-
-import itertools
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import Database, connect
+from giliran.adapters.sql.database import Database
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.actor import Actor, Via
 from giliran.service.ports import AuditFilter
-
-_names = itertools.count()
-
-
-@pytest.fixture
-def empty_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
-    if backend == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        name = f"migrations_{next(_names)}_{tmp_path.name[-12:].lower()}"
-        cluster.psql(f'CREATE DATABASE "{name}"')
-        return connect(cluster.url(name))
-    return connect(f"sqlite:///{tmp_path / 'old.db'}")
 
 
 def test_a_switched_off_default_queue_is_switched_back_on(empty_db: Database) -> None:
@@ -271,7 +257,7 @@ def test_only_agents_given_another_language_than_english_count_as_having_chosen_
 def test_changes_recorded_before_names_read_back_by_their_key(empty_db: Database) -> None:
     """0025: lines written before actors had names keep nulls beside their key, and read back
     as an actor known by the key alone (how it came worked out from the key)."""
-    migrate.upgrade(empty_db, "0023")
+    migrate.upgrade(empty_db, "0024")
     with empty_db.engine.begin() as conn:
         for actor in ("admin", "agent:5", "system"):
             conn.execute(text(

@@ -54,6 +54,9 @@ def test_a_supervisors_reassignment_names_them_in_the_ticket_history(
     r = client.post(f"{API}/tickets/{ticket['id']}/accept", headers=bearer(b["token"]))
     assert r.status_code == 200, r.text
 
+    with container.ctx.uow(write=False) as uow:  # an agent is a user too (0024)
+        budi = uow.users.by_agent(b["id"])
+    assert budi is not None
     history = get(client, f"/tickets/{ticket['id']}/history")
     moves = [(h["event"], h["actor"], h["by"]) for h in history]
     assert moves == [
@@ -62,7 +65,7 @@ def test_a_supervisors_reassignment_names_them_in_the_ticket_history(
         ("unassigned", "user:3", BY_SARI),
         ("assigned", "user:3", BY_SARI),
         ("accepted", f"agent:{b['id']}",
-         {"user_id": None, "name": "Budi", "via": "agent_token", "token": None}),
+         {"user_id": budi.id, "name": "Budi", "via": "agent_token", "token": None}),
     ]
     listed = get(client, "/history", ticket_id=ticket["id"])["items"]
     assert [(h["actor"], h["by"]) for h in listed] == [(m[1], m[2]) for m in moves]

@@ -16,12 +16,15 @@ from typing import Any
 
 from giliran.domain.actor import Actor
 from giliran.domain.model import Agent, Queue
+from giliran.domain.people import ApiToken, User
 
 
 class AuditKind(StrEnum):
     AGENT = "agent"
     QUEUE = "queue"
     SETTINGS = "settings"
+    USER = "user"
+    TOKEN = "token"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,20 @@ def agent_fields(agent: Agent) -> dict[str, Any]:
             "rotation_order": agent.rotation_order, "active": agent.active,
             "queues": sorted(agent.queues), "language": agent.language.value,
             "telegram_ticket_left": agent.telegram_ticket_left, "paused": paused}
+
+
+def user_fields(user: User) -> dict[str, Any]:
+    """What an admin or the user sets; never a password or its hash (only when it changed)."""
+    return {"email": user.email, "name": user.name, "role": user.role.value,
+            "language": user.language.value, "active": user.active,
+            "queues": sorted(user.queues), "must_change_password": user.must_change_password,
+            "password_changed_at": _plain(user.password_changed_at)}
+
+
+def token_fields(token: ApiToken) -> dict[str, Any]:
+    """Its name, role and life; never the token or its hash."""
+    return {"name": token.name, "role": token.role.value, "user_id": token.user_id,
+            "expires_at": _plain(token.expires_at), "revoked_at": _plain(token.revoked_at)}
 
 
 def queue_fields(queue: Queue) -> dict[str, Any]:

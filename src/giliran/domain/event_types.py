@@ -123,8 +123,8 @@ class AgentLoad(TypedDict):
 
 
 class ActorDetail(TypedDict):
-    """Who `actor` was: their user id (none for the admin token, giliran itself, a channel's
-    customer, an agent's own token), their name at the time, how they came (session, token,
+    """Who `actor` was: their user id (none for the admin token, the command line, giliran
+    itself, a channel's customer), their name at the time, how they came (session, token,
     agent_token, admin_token, intake_token, cli, system, channel) and the personal token's name
     when they came through one."""
 

@@ -98,6 +98,7 @@ def serve(
         settings = _with_admin_token(settings, generated)
     if run_migrations:
         _migrate(settings)
+    owner, password = _first_owner(settings)
     bind_host = host or settings.host
     bind_port = port or settings.port
     n_workers = workers or settings.workers
@@ -117,7 +118,32 @@ def serve(
         kept = (f"kept in {token_file}" if token_file is not None
                 else "generated; set GILIRAN_ADMIN_TOKEN to keep one")
         out.print(f"admin token ({kept}): [bold]{generated}[/bold]")
+    if password is not None:
+        out.print(f"sign in at {base}/admin as [bold]{owner}[/bold] with the one-time password "
+                  f"[bold]{password}[/bold] (you choose your own at first sign-in)")
+    elif owner is not None:
+        out.print(f"sign in at {base}/admin with your account (owner: {owner}; lost the "
+                  "password? `giliran users reset-password EMAIL`)")
     _run_server(settings, bind_host, bind_port, n_workers, access_log)
+
+
+def _first_owner(settings: Settings) -> tuple[str | None, str | None]:
+    """On a database nobody can manage yet: its first owner (GILIRAN_OWNER_EMAIL), with a
+    one-time password to print once. Settled here, before the workers start."""
+    from giliran.bootstrap import bootstrap
+    from giliran.service.context import CLI_PRINCIPAL
+    from giliran.service.people import accounts
+
+    container = bootstrap(settings)
+    try:
+        user, password = accounts.ensure_owner(container.ctx, CLI_PRINCIPAL,
+                                               settings.owner_email)
+    except GiliranError as exc:  # a GILIRAN_OWNER_EMAIL that is no email
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        container.close()
+    return user.email, password
 
 
 def _run_server(settings: Settings, host: str, port: int, workers: int,

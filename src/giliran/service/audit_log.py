@@ -32,17 +32,18 @@ def record_agent(uow: UnitOfWork, now: datetime, actor: Actor, agent: Agent,
 
 def record_queue(uow: UnitOfWork, now: datetime, actor: Actor, queue: Queue,
                  before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
-    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.QUEUE, subject=queue.name,
+    append_entry(uow, audit.change(at=now, actor=actor, kind=AuditKind.QUEUE, subject=queue.name,
                               action=action, before=before, after=audit.queue_fields(queue)))
 
 
 def record_setting(uow: UnitOfWork, now: datetime, actor: Actor, name: str, before: Any,
                    after: Any) -> None:
-    _append(uow, audit.change(at=now, actor=actor, kind=AuditKind.SETTINGS, subject=name,
+    append_entry(uow, audit.change(at=now, actor=actor, kind=AuditKind.SETTINGS, subject=name,
                               action="changed", before={name: before}, after={name: after}))
 
 
-def _append(uow: UnitOfWork, entry: AuditEntry | None) -> None:
+def append_entry(uow: UnitOfWork, entry: AuditEntry | None) -> None:
+    """Nothing when nothing changed (`audit.change` gave None)."""
     if entry is not None:
         uow.audit.append(entry)
 

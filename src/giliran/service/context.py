@@ -8,12 +8,12 @@ import random
 from dataclasses import dataclass, field
 
 from giliran.domain.conversation import TELEGRAM
-from giliran.domain.errors import Forbidden, NotYourQueue, PasswordChangeRequired, Unauthorized
+from giliran.domain.errors import Forbidden, NotYourQueue, PasswordChangeRequired
 from giliran.domain.figures import DEFAULT_BAND
 from giliran.domain.model import Language, StrategyName
-from giliran.domain.people import CLI, Actor, Can, Role, Via, can
+from giliran.domain.people import CLI, Actor, Can, Role, SessionPolicy, Via, can
 from giliran.domain.strategies import SelectionStrategy, make_strategy
-from giliran.service.ports import Clock, DestinationCheck, UnitOfWorkFactory
+from giliran.service.ports import Clock, DestinationCheck, Passwords, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,10 @@ class Context:
     # for (GILIRAN_UTILIZATION_BAND), shown beside the figures.
     default_language: Language = Language.EN
     utilization_band: tuple[float, float] = DEFAULT_BAND
+    # People: how passwords are hashed (bootstrap wires Argon2id; contexts built by hand for
+    # the floor alone have none, and signing in then says so), and how long sessions last.
+    passwords: Passwords | None = None
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
 
     def strategy(self, name: StrategyName,
                  pointer: tuple[int, int] | None = None) -> SelectionStrategy:
@@ -125,15 +129,3 @@ def authenticate_static(ctx: Context, token: str) -> Principal | None:
         return Principal(Role.INTAKE, name="intake token", via=Via.INTAKE_TOKEN)
     return None
 
-
-def authenticate(ctx: Context, token: str | None) -> Principal:
-    if not token:
-        raise Unauthorized("missing bearer token")
-    static = authenticate_static(ctx, token)
-    if static is not None:
-        return static
-    with ctx.uow(write=False) as uow:
-        agent = uow.agents.by_token_hash(hash_token(token))
-    if agent is None or not agent.active:
-        raise Unauthorized("invalid or revoked token")
-    return Principal(Role.AGENT, agent.id, name=agent.name, via=Via.AGENT_TOKEN)

@@ -23,14 +23,15 @@ class Count:
     window_left: int  # seconds until the window ends
 
 
-def hit(ctx: Context, key: str) -> Count:
-    """One hit for `key`, in a transaction of its own that needs no floor lock."""
+def hit(ctx: Context, key: str, window: int = WINDOW_SECONDS) -> Count:
+    """One hit for `key`, in a transaction of its own that needs no floor lock; `window`
+    seconds (fixed windows from the epoch; a key keeps one window length)."""
     with ctx.uow(write=True, defer_lock=True) as uow:
         now = int(ctx.clock.now().timestamp())
-        start = now - now % WINDOW_SECONDS
+        start = now - now % window
         hits = uow.rate_limits.hit(key, start)
         uow.commit()
-    return Count(hits, max(1, start + WINDOW_SECONDS - now))
+    return Count(hits, max(1, start + window - now))
 
 
 def prune(ctx: Context, keep: timedelta = timedelta(hours=1)) -> int:

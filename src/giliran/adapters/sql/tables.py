@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from giliran.adapters.sql.actors import actor_columns
 from giliran.adapters.sql.columns import UtcDateTime, metadata
+from giliran.adapters.sql.tables_people import api_tokens, sessions, users
 from giliran.adapters.sql.tables_records import (
     PENDING_DELIVERY,
     PENDING_NOTICE,
@@ -43,11 +44,13 @@ from giliran.adapters.sql.tables_records import (
 )
 
 # Re-exported: queries read every table as `t.<name>`, migrations UtcDateTime from here; the
-# records around the floor are defined in tables_records, to keep modules small.
+# records around the floor are defined in tables_records, people in tables_people, to keep
+# modules small.
 __all__ = [
     "PENDING_DELIVERY",
     "PENDING_NOTICE",
     "UtcDateTime",
+    "api_tokens",
     "audit_log",
     "chat_links",
     "customer_aliases",
@@ -62,7 +65,9 @@ __all__ = [
     "notices",
     "presence_log",
     "rate_limits",
+    "sessions",
     "ticket_messages",
+    "users",
     "webhooks",
 ]
 

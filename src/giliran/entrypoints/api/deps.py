@@ -17,12 +17,13 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from giliran.bootstrap import http_request
-from giliran.domain.errors import Unauthorized
+from giliran.domain.errors import CsrfRefused, Unauthorized
 from giliran.domain.people import Can
 from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import MAX_INT
-from giliran.service.context import Context, Principal, authenticate, authenticate_static
+from giliran.service.context import Context, Principal, authenticate_static
+from giliran.service.people import access
 
 
 async def get_ctx(request: Request) -> Context:
@@ -99,23 +100,46 @@ def access_in(endpoint: Callable[..., Any]) -> Access | None:
     return None
 
 
+SESSION_COOKIE = "giliran_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def principal_of(request: Request, ctx: Context) -> Principal:
+    """A bearer token if one is sent (no CSRF check: a browser never adds one by itself),
+    else the session cookie, whose writes need the session's X-CSRF-Token."""
     throttle = root_of(request.app).throttle
     throttle.check(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    if not header and (secret := request.cookies.get(SESSION_COOKIE)):
+        return await _session(request, ctx, secret)
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send 'Authorization: Bearer <token>'")
+        raise Unauthorized("sign in, or send 'Authorization: Bearer <token>'")
     token = token.strip()
     # Admin and intake tokens are compared in memory; only agent tokens need a lookup.
     static = authenticate_static(ctx, token)
     if static is not None:
         return static
     try:
-        return await run_in_threadpool(authenticate, ctx, token)
+        who, seen = await run_in_threadpool(access.check_token, ctx, token)
+        if seen is not None:
+            await root_of(request.app).runner.write(access.note_use, ctx, seen)
+        return who
     except Unauthorized:
         await throttle.failed(request)
         raise
+
+
+async def _session(request: Request, ctx: Context, secret: str) -> Principal:
+    who, seen = await run_in_threadpool(access.session_principal, ctx, secret)
+    if seen is not None:
+        await root_of(request.app).runner.write(access.note_use, ctx, seen)
+    if request.method not in SAFE_METHODS and not access.csrf_matches(
+            secret, request.headers.get(CSRF_HEADER)):
+        raise CsrfRefused("a change made with a session needs its X-CSRF-Token header (the "
+                          "csrf_token the sign-in answered)")
+    return who
 
 
 async def get_runner(request: Request) -> Runner:

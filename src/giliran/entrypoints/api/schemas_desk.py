@@ -50,8 +50,9 @@ class AgentSelfPatch(BaseModel):
 class ByOut(BaseModel):
     """Who the actor was at the time."""
 
-    user_id: int | None = Field(description="Their user; null for the admin token, giliran "
-                                "itself, a channel's customer, an agent's own token")
+    user_id: int | None = Field(description="Their user; null for the admin token, the "
+                                "command line, giliran itself, a channel's customer, and "
+                                "lines written before users")
     name: str = Field(description="Their name then (the key, for lines written before names "
                               "were kept)")
     via: Via = Field(description="How they came")

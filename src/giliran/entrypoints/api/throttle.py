@@ -8,6 +8,11 @@
   learns it on the address's next failure there, so all of them together let through at
   most the limit plus one failure per process in a window.
 - The inbound webhooks (WhatsApp, Telegram): every call is counted.
+- Failed sign-ins, per account (the email as typed, whether or not it has an account, so the
+  answer never tells) and per address, in windows of 15 minutes: from the third failure the
+  answer is slowed (0.25 s, doubling, at most 4 s); from the tenth on an account (the 30th
+  from an address) sign-ins there are refused with 429 and Retry-After until the window
+  ends, the right password too.
 
 The address is the one uvicorn reports: the peer, or X-Forwarded-For from a proxy trusted
 with --forwarded-allow-ips (FORWARDED_ALLOW_IPS, default 127.0.0.1).
@@ -18,6 +23,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 
 from giliran.domain.errors import TooManyRequests
+from giliran.domain.people import Failures
 from giliran.entrypoints.api.runner import Runner
 from giliran.service import limits
 from giliran.service.context import Context
@@ -27,12 +33,13 @@ MAX_REMEMBERED = 10_000
 
 class Throttle:
     def __init__(self, ctx: Context, runner: Runner, failures_per_minute: int,
-                 webhook_calls_per_minute: int) -> None:
+                 webhook_calls_per_minute: int, sign_in: Failures | None = None) -> None:
         self._ctx = ctx
         self._run = runner  # counting writes: on the writer path, like every write
         self._failures = failures_per_minute
         self._calls = webhook_calls_per_minute
-        self._blocked: dict[str, float] = {}  # address -> until (clock seconds)
+        self._blocked: dict[str, float] = {}  # address or sign-in key -> until (clock secs)
+        self._sign_in = sign_in or Failures()
 
     def check(self, request: HTTPConnection) -> None:
         """429 while this address is over its failure limit."""
@@ -70,11 +77,42 @@ class Throttle:
             raise TooManyRequests("too many webhook calls from this address",
                                   count.window_left)
 
+    def sign_in_allowed(self, request: HTTPConnection, email: str) -> None:
+        """429 while the account or the address is refused."""
+        for key in _sign_in_keys(request, email):
+            until = self._blocked.get(key)
+            left = (until or 0) - self._ctx.clock.now().timestamp()
+            if left > 0:
+                raise TooManyRequests(REFUSED, int(left) + 1)
+
+    async def sign_in_failed(self, request: HTTPConnection, email: str) -> float:
+        """Count a failed sign-in; the seconds to wait before answering, or 429 when it is
+        one too many."""
+        window = int(self._sign_in.window.total_seconds())
+        account, address = _sign_in_keys(request, email)
+        mine = await self._run.write(limits.hit, self._ctx, account, window)
+        theirs = await self._run.write(limits.hit, self._ctx, address, window)
+        over = [(k, c) for k, c, most in ((account, mine, self._sign_in.refuse_after),
+                                          (address, theirs, self._sign_in.per_address))
+                if c.hits >= most]
+        for key, count in over:
+            self._remember(key, count.window_left)
+        if over:
+            raise TooManyRequests(REFUSED, max(c.window_left for _, c in over))
+        return self._sign_in.delay(mine.hits)
+
     def _remember(self, address: str, seconds: int) -> None:
         now = self._ctx.clock.now().timestamp()
         if len(self._blocked) >= MAX_REMEMBERED:
             self._blocked = {a: u for a, u in self._blocked.items() if u > now}
         self._blocked[address] = now + seconds
+
+
+REFUSED = "too many failed sign-ins; try again later"
+
+
+def _sign_in_keys(request: HTTPConnection, email: str) -> tuple[str, str]:
+    return "signin:" + email.strip().lower()[:254], "signin@" + client_address(request)
 
 
 def client_address(request: HTTPConnection) -> str:

@@ -48,6 +48,7 @@ from giliran.entrypoints.api.runner import Runner
 from giliran.service.assignment import presence
 from giliran.service.context import Context
 from giliran.service.events import stream
+from giliran.service.people import access
 from giliran.service.ports import Committed
 
 log = logging.getLogger("giliran.ws")
@@ -174,7 +175,8 @@ async def event_stream(websocket: WebSocket) -> None:
     try:
         throttle.check(websocket)
         try:
-            viewer = await run_in_threadpool(stream.viewer, ctx, token)
+            who = await run_in_threadpool(access.authenticate, ctx, token)
+            viewer = await run_in_threadpool(stream.viewer, ctx, who)
         except Unauthorized:
             await throttle.failed(websocket)
             raise

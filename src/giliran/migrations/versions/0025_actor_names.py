@@ -8,7 +8,7 @@ name the key, how it came worked out from the key: domain/actor.py `Actor.of_key
 is rewritten on upgrade.
 
 Revision ID: 0025
-Revises: 0023 (0024_people is written beside this one; the merge sets 0024 here)
+Revises: 0024
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -21,13 +21,14 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.naming import Caution, name_cautions
-from giliran.domain.people import Actor, Can
+from giliran.domain.people import Actor, Can, Role, User
 from giliran.domain.words import noun
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.assignment.presence import set_presence
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, hash_token
+from giliran.service.keys import end_access
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
@@ -89,6 +90,8 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
                   auto_assign_locked=new.auto_assign_locked),
             hash_token(token),
         )
+        uow.users.add(User(0, None, agent.name, Role.AGENT, language=agent.language,
+                           agent_id=agent.id, created_at=ctx.clock.now()))
         record_agent(uow, ctx.clock.now(), who.by, agent, None, action="created")
         reach.reconsider(uow, agent.queues, ctx.clock.now())  # a way in for what waited
         uow.commit()
@@ -133,9 +136,9 @@ def update_agent(ctx: Context, who: Principal, agent_id: int,
         changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
         leaving = agent.active and not changed.active
         if leaving:
-            set_presence(uow, changed, Presence.OFFLINE, now=ctx.clock.now())
-            _requeue_all(ctx, uow, changed, who.by)
-            uow.chat_links.unlink(changed.id)  # its chat no longer speaks for it
+            retire(ctx, uow, changed, who.by)
+        if changed.active != agent.active:
+            _mirror_user(uow, changed, ctx.clock.now())
         uow.agents.save(changed)
         record_agent(uow, ctx.clock.now(), who.by, changed, before,
                      action="deactivated" if leaving else "changed")
@@ -226,6 +229,25 @@ def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
     if unknown:
         raise InvalidInput(f"{len(unknown)} of the queues named "
                            f"{noun(len(unknown), 'does', 'do')} not exist")
+
+
+def retire(ctx: Context, uow: UnitOfWork, agent: Agent, actor: Actor) -> None:
+    """A deactivated agent goes offline, its tickets go back to their queues (at their
+    places), and its chat no longer speaks for it. The caller saves the agent."""
+    agent.active = False
+    set_presence(uow, agent, Presence.OFFLINE, now=ctx.clock.now())
+    _requeue_all(ctx, uow, agent, actor)
+    uow.chat_links.unlink(agent.id)
+
+
+def _mirror_user(uow: UnitOfWork, agent: Agent, now: datetime) -> None:
+    """An agent's user is active with it; deactivated, its sessions and tokens end."""
+    user = uow.users.by_agent(agent.id)
+    if user is not None and user.active != agent.active:
+        user.active = agent.active
+        uow.users.save(user)
+        if not agent.active:
+            end_access(uow, user, now)
 
 
 def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: Actor) -> None:

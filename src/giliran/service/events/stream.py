@@ -11,7 +11,7 @@ from typing import Any
 from giliran.domain.events import Event, agent_view, ticket_view, visible_to
 from giliran.domain.model import Agent, TicketStatus
 from giliran.domain.people import Can
-from giliran.service.context import Context, Principal, authenticate
+from giliran.service.context import Context, Principal
 from giliran.service.lookups import acting_agent
 from giliran.service.ports import UnitOfWork
 from giliran.service.reports import floor
@@ -26,9 +26,8 @@ class Viewer:
         return visible_to(event, agent=self.agent)
 
 
-def viewer(ctx: Context, token: str | None) -> Viewer:
-    """Agents and admins may watch; intake tokens may not."""
-    who = authenticate(ctx, token)
+def viewer(ctx: Context, who: Principal) -> Viewer:
+    """Agents and supervisors may watch; intake tokens may not."""
     who.require(Can.SUPERVISE, Can.WORK)
     return Viewer(who, refreshed(ctx, who).agent)
 

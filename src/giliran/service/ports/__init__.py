@@ -23,6 +23,7 @@ from giliran.service.ports.outgoing import (
     WebhookRepository,
 )
 from giliran.service.ports.people import (
+    Passwords,
     SessionRepository,
     TokenRepository,
     UserRepository,
@@ -73,6 +74,7 @@ __all__ = [
     "ListedTicket",
     "MessageRepository",
     "NoticeRepository",
+    "Passwords",
     "PresenceLogRepository",
     "QueueRepository",
     "RateLimitRepository",

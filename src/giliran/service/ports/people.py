@@ -55,3 +55,20 @@ class SessionRepository(Protocol):
     def prune(self, before: datetime) -> int:
         """Forget sessions that ended or expired before `before`."""
         ...
+
+
+class Passwords(Protocol):
+    """Password hashes: Argon2id in production (adapters/passwords.py)."""
+
+    @property
+    def common(self) -> frozenset[str]:
+        """Refused as passwords (lower case)."""
+        ...
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password: str, hashed: str | None) -> tuple[bool, str | None]:
+        """Whether it matches, and a new hash when the stored one uses old parameters. With
+        `hashed` None it still takes as long as a real check, so a caller cannot tell an
+        unknown email from a wrong password by the time the answer takes."""
+        ...
