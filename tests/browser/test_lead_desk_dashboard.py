@@ -78,5 +78,5 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     expect(rows.filter(has_text="pointer")).to_contain_text("next_agent_id: Citra → Budi")
     expect(rows.filter(has_text="preset lead_rotation")).to_contain_text(
         "strategy: round_robin → rotation")
-    expect(rows.first).to_contain_text("Supervisor")
+    expect(rows.first).to_contain_text("admin token")
     tab.assert_clean()

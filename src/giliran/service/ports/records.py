@@ -13,7 +13,8 @@ from giliran.domain.audit import AuditEntry, AuditKind
 class AuditFilter:
     kind: AuditKind | None = None
     subject: str | None = None
-    actor: str | None = None
+    actor: str | None = None  # the actor's key ("admin", "agent:5", "user:3")
+    user_id: int | None = None  # changes made by this user, whichever key they came with
     since: datetime | None = None  # at >= since
     until: datetime | None = None  # at < until
     before_id: int | None = None  # keyset paging for exports: only entries with a smaller id
