@@ -176,8 +176,8 @@ def test_a_supervisor_changes_a_queues_pointer_and_the_audit_names_them(desk: De
     pointer = next(e for e in entries if e["action"] == "pointer")
     assert pointer["actor"] == f"user:{sup['id']}"
     assert pointer["after"]["next_agent_id"] == agents[1]["id"]
-    if "by" in pointer:  # once every change carries its person's name (helper "actor")
-        assert pointer["by"]["name"] == "Ana"
+    assert (pointer["by"]["user_id"], pointer["by"]["name"], pointer["by"]["via"]) == (
+        sup["id"], "Ana", "session")
 
 
 def test_deactivating_a_user_ends_their_sockets_and_session_within_a_second(
