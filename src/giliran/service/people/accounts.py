@@ -310,8 +310,8 @@ def _require_queues(uow: UnitOfWork, queues: frozenset[str], role: Role) -> None
 
 
 def audit_user(uow: UnitOfWork, now: datetime, who: Principal, user: User,
-           before: dict[str, object] | None, action: str) -> None:
+               before: dict[str, object] | None, action: str) -> None:
     append_entry(uow, audit.change(at=now, actor=who.by, kind=audit.AuditKind.USER,
                                    subject=str(user.id), action=action, before=before,
                                    after=audit.user_fields(user)))
-    record_user_change(uow, user, action, now)
+    record_user_change(uow, user, action, now, who.by)

@@ -60,7 +60,7 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
         queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
         uow.queues.add(queue)
         record_queue(uow, ctx.clock.now(), who.by, queue, None, action="created")
-        record_queue_change(uow, queue, ctx.clock.now())
+        record_queue_change(uow, queue, ctx.clock.now(), who.by)
         uow.commit()
     return queue
 
@@ -108,7 +108,7 @@ def update_queue(
         uow.queues.save(queue)
         record_queue(uow, now, who.by, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
-        record_queue_change(uow, queue, now)
+        record_queue_change(uow, queue, now, who.by)
         reach.after_switches(uow, queue, now)
         dispatch(ctx, uow)
         uow.commit()
