@@ -66,9 +66,10 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
 
 
 def list_queues(ctx: Context, who: Principal) -> list[Queue]:
+    """A supervisor of some queues sees those."""
     who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
-        return uow.queues.all()
+        return [q for q in uow.queues.all() if who.sees_queue(q.name)]
 
 
 def _changed(queue: Queue, changes: QueueChanges) -> Queue:
@@ -78,6 +79,7 @@ def _changed(queue: Queue, changes: QueueChanges) -> Queue:
 
 def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
     who.require(Can.SUPERVISE)
+    who.require_queue(name)
     with ctx.uow(write=False) as uow:
         return queue_or_404(uow, name)
 
