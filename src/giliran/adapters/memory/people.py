@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from giliran.adapters.memory.journal import clone
+from giliran.domain.errors import EmailTaken
 from giliran.domain.people import ApiToken, Session, User
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class InMemoryUserRepository:
         self._j = unit.journal
 
     def add(self, user: User) -> User:
+        self._refuse_taken_email(user)
         user.id = self._s.next_id("users")
         self._j.put(self._s.users, user.id, clone(user))
         return user
@@ -37,7 +39,14 @@ class InMemoryUserRepository:
         return [clone(self._s.users[i]) for i in sorted(self._s.users)]
 
     def save(self, user: User) -> None:
+        self._refuse_taken_email(user)
         self._j.put(self._s.users, user.id, clone(user))
+
+    def _refuse_taken_email(self, user: User) -> None:
+        """As SQL's unique constraint does."""
+        if user.email is not None and any(u.email == user.email and u.id != user.id
+                                          for u in self._s.users.values()):
+            raise EmailTaken(f"{user.email!r} is someone else's email")
 
 
 class InMemoryTokenRepository:

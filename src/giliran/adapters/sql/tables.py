@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from giliran.adapters.sql.columns import UtcDateTime, metadata
+from giliran.adapters.sql.tables_people import api_tokens, sessions, users
 from giliran.adapters.sql.tables_records import (
     PENDING_DELIVERY,
     PENDING_NOTICE,
@@ -42,11 +43,13 @@ from giliran.adapters.sql.tables_records import (
 )
 
 # Re-exported: queries read every table as `t.<name>`, migrations UtcDateTime from here; the
-# records around the floor are defined in tables_records, to keep modules small.
+# records around the floor are defined in tables_records, people in tables_people, to keep
+# modules small.
 __all__ = [
     "PENDING_DELIVERY",
     "PENDING_NOTICE",
     "UtcDateTime",
+    "api_tokens",
     "audit_log",
     "chat_links",
     "customer_aliases",
@@ -61,7 +64,9 @@ __all__ = [
     "notices",
     "presence_log",
     "rate_limits",
+    "sessions",
     "ticket_messages",
+    "users",
     "webhooks",
 ]
 

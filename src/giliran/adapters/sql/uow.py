@@ -20,6 +20,11 @@ from giliran.adapters.sql.direct import Direct, run_plain
 from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
+from giliran.adapters.sql.people import (
+    SqlSessionRepository,
+    SqlTokenRepository,
+    SqlUserRepository,
+)
 from giliran.adapters.sql.repositories import (
     SqlAgentRepository,
     SqlEventRepository,
@@ -178,6 +183,9 @@ _REPOSITORIES: dict[str, Callable[[Connection], object]] = {
     "audit": SqlAuditRepository,
     "presence_log": SqlPresenceLogRepository,
     "daybook": SqlDaybookRepository,
+    "users": SqlUserRepository,
+    "api_tokens": SqlTokenRepository,
+    "sessions": SqlSessionRepository,
 }
 
 
