@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 
 from giliran.adapters.memory import InMemoryStore
 from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
+from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.service.ports import UnitOfWorkFactory
 from tests.support.postgres import Cluster
@@ -27,3 +28,17 @@ def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWorkFactory:
         migrate.upgrade(db)
     request.addfinalizer(db.dispose)
     return SqlUnitOfWorkFactory(db)
+
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def empty_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
+    """A database without tables yet, for migrating step by step (the tests of migrations)."""
+    if backend == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"migrations_{next(_names)}_{tmp_path.name[-12:].lower()}"
+        cluster.psql(f'CREATE DATABASE "{name}"')
+        return connect(cluster.url(name))
+    return connect(f"sqlite:///{tmp_path / 'old.db'}")

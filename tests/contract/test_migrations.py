@@ -1,28 +1,14 @@
-"""Migrations that change data, run from the revision before them on SQLite and PostgreSQL."""
+"""Migrations that change data, run from the revision before them on SQLite and PostgreSQL
+(`empty_db`: tests/contract/conftest.py)."""
 
 from __future__ import annotations
-
-import itertools
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import Database, connect
-
-_names = itertools.count()
-
-
-@pytest.fixture
-def empty_db(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Database:
-    if backend == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        name = f"migrations_{next(_names)}_{tmp_path.name[-12:].lower()}"
-        cluster.psql(f'CREATE DATABASE "{name}"')
-        return connect(cluster.url(name))
-    return connect(f"sqlite:///{tmp_path / 'old.db'}")
+from giliran.adapters.sql.database import Database
 
 
 def test_a_switched_off_default_queue_is_switched_back_on(empty_db: Database) -> None:
