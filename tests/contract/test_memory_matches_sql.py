@@ -213,7 +213,8 @@ def test_both_tell_a_conversation_with_the_same_events(
     seen = Twins(backend, tmp_path, request).run(cmds)
     assert set(EventType) - seen <= {  # the rest come from timers and supervisors' moves
         EventType.TICKET_ESCALATED, EventType.TICKET_UNASSIGNED, EventType.TICKET_FLAGGED,
-        EventType.TICKET_RELEASED, EventType.TICKET_PRIORITY, EventType.TICKET_CANCELLED}
+        EventType.TICKET_RELEASED, EventType.TICKET_PRIORITY, EventType.TICKET_CANCELLED,
+        EventType.USER_CHANGED}  # people's changes: tests/integration/test_ws_people.py
 
 
 class Twins:

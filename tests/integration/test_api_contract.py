@@ -53,6 +53,13 @@ ADMIN_ONLY = [
     ("post", "/api/v1/agents/1/queues/default/resume", None),
     ("get", "/api/v1/audit", None),
     ("get", "/api/v1/audit.csv", None),
+    # People: admins and owners (test_auth_matrix.py has every role).
+    ("get", "/api/v1/users", None),
+    ("post", "/api/v1/users", {"email": "x@example.com", "name": "x", "role": "agent"}),
+    ("get", "/api/v1/users/1", None),
+    ("patch", "/api/v1/users/1", {"name": "y"}),
+    ("delete", "/api/v1/users/1", None),
+    ("post", "/api/v1/users/1/reset-password", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -76,6 +83,11 @@ NOT_ADMIN_ONLY = {
     ("get", "/api/v1/channels/{channel}/webhook"), ("post", "/api/v1/channels/{channel}/webhook"),
     ("post", "/api/v1/agent/telegram-code"),  # an agent links its own chat
     ("get", "/api/v1/agent/telegram"),
+    # Signing in is for anyone; the rest of these are anyone's own (test_auth_matrix.py).
+    ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"), ("get", "/api/v1/me"),
+    ("patch", "/api/v1/me"), ("post", "/api/v1/me/password"), ("get", "/api/v1/me/sessions"),
+    ("delete", "/api/v1/me/sessions/{session_id}"), ("get", "/api/v1/tokens"),
+    ("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}"),
 }
 
 
@@ -95,7 +107,8 @@ def _template(path: str) -> str:
             .replace("/queues/default", "/queues/{name}")
             .replace("/webhooks/1", "/webhooks/{webhook_id}")
             .replace("/deliveries/1/", "/deliveries/{delivery_id}/")
-            .replace("/notices/1/", "/notices/{notice_id}/"))
+            .replace("/notices/1/", "/notices/{notice_id}/")
+            .replace("/users/1", "/users/{user_id}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

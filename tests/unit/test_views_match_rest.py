@@ -21,10 +21,12 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.domain.views import agent_view, message_view, queue_view, ticket_view
+from giliran.domain.people import Role, User
+from giliran.domain.views import agent_view, message_view, queue_view, ticket_view, user_view
 from giliran.entrypoints.api.routes_conversation import MessageOut
 from giliran.entrypoints.api.schemas import AgentOut, TicketOut
 from giliran.entrypoints.api.schemas_floor import QueueOut
+from giliran.entrypoints.api.schemas_people import UserOut
 
 NOW = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
 TIMED = Queue(name="sales", accept_timeout_seconds=120)
@@ -77,3 +79,13 @@ def test_a_message_travels_as_rest_shows_it(message: Message) -> None:
     """Plus the ticket it belongs to, which a frame names and the ticket's own list need not."""
     assert message_view(message) == {"ticket_id": 7,
                                       **MessageOut.of(message).model_dump(mode="json")}
+
+
+def test_a_user_travels_as_rest_shows_it_without_their_password() -> None:
+    carried_over = User(1, None, "Old agent", Role.AGENT, agent_id=4)
+    signed_in = User(2, "sam@example.com", "Sam", Role.SUPERVISOR, "$argon2id$secret",
+                     queues=frozenset({"sales", "billing"}), created_at=NOW,
+                     last_sign_in_at=NOW + timedelta(hours=1), must_change_password=True)
+    for user in (carried_over, signed_in):
+        assert user_view(user) == UserOut.of(user).model_dump(mode="json")
+    assert "$argon2id$secret" not in str(user_view(signed_in))

@@ -65,6 +65,7 @@ class EventType(StrEnum):
     MESSAGE_SENT = "message.sent"
     MESSAGE_STATUS = "message.status"
     MESSAGE_EDITED = "message.edited"
+    USER_CHANGED = "user.changed"
 
     @property
     def is_ticket(self) -> bool:
@@ -79,7 +80,11 @@ class EventType(StrEnum):
         return self.value.startswith("message.")
 
     @property
-    def payload(self) -> type[TicketPayload | AgentPayload | QueuePayload | MessagePayload]:
+    def is_user(self) -> bool:
+        return self.value.startswith("user.")
+
+    @property
+    def payload(self) -> type[Payload]:
         """The payload this type carries besides `type`, `id` and `at`."""
         return PAYLOADS[self.value.partition(".")[0]]
 
@@ -115,6 +120,7 @@ TicketWire = NewType("TicketWire", dict[str, Any])
 AgentWire = NewType("AgentWire", dict[str, Any])
 QueueWire = NewType("QueueWire", dict[str, Any])
 MessageWire = NewType("MessageWire", dict[str, Any])
+UserWire = NewType("UserWire", dict[str, Any])  # as UserOut: never a password or its hash
 
 
 class AgentLoad(TypedDict):
@@ -159,8 +165,20 @@ class MessagePayload:
     message: MessageWire
 
 
-PAYLOADS: dict[str, type[TicketPayload | AgentPayload | QueuePayload | MessagePayload]] = {
+@dataclass(frozen=True)
+class UserPayload:
+    """A person's account or their access changed: `action` is the audit log's (created,
+    changed, deactivated, reactivated, password reset, password changed), or "session ended"
+    and "token revoked". Only admins and the user see it; their open sockets are checked again
+    on it, so a deactivated user's or an ended session's socket closes at once."""
+
+    user: UserWire
+    action: str
+
+
+Payload = TicketPayload | AgentPayload | QueuePayload | MessagePayload | UserPayload
+PAYLOADS: dict[str, type[Payload]] = {
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
-    "message": MessagePayload,
+    "message": MessagePayload, "user": UserPayload,
 }
 OPTIONAL_KEYS = frozenset({"agent_load", "left_queue"})  # left out of the wire when None

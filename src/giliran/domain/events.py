@@ -23,14 +23,16 @@ from giliran.domain.event_types import (
     HistoryKind,
     LeftQueue,
     MessagePayload,
+    Payload,
     QueuePayload,
     TicketPayload,
+    UserPayload,
 )
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, Ticket, TicketStatus
-from giliran.domain.views import agent_view, message_view, queue_view, ticket_view
+from giliran.domain.people import User
+from giliran.domain.views import agent_view, message_view, queue_view, ticket_view, user_view
 
 EVENT_TYPES = frozenset(EventType)
-Payload = TicketPayload | AgentPayload | QueuePayload | MessagePayload
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,17 @@ def with_holders(events: Sequence[Event]) -> list[Event]:
     return found
 
 
-def visible_to(event: Event, *, agent: Agent | None) -> bool:
-    """`agent` None is an admin, who sees everything. An agent sees what concerns it, and new
-    tickets waiting in its queues (its pick-up list); never another agent's work."""
+def user_event(user: User, action: str, at: datetime) -> Event:
+    return Event.of(EventType.USER_CHANGED, UserPayload(user=user_view(user), action=action), at)
+
+
+def visible_to(event: Event, *, agent: Agent | None, user_id: int | None = None,
+               sees_people: bool = False) -> bool:
+    """`agent` None is a supervisor, who sees the whole floor. An agent sees what concerns
+    it, and new tickets waiting in its queues (its pick-up list); never another agent's work.
+    A user's changes: those who manage people (`sees_people`), and the user."""
+    if event.type.is_user:
+        return sees_people or (user_id is not None and event.payload["user"]["id"] == user_id)
     if agent is None:
         return True
     if agent.id in event.agents:

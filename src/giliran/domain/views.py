@@ -10,8 +10,9 @@ from datetime import datetime
 
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
-from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire
+from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire, UserWire
 from giliran.domain.model import Agent, Queue, Ticket
+from giliran.domain.people import User
 
 
 def message_view(m: Message) -> MessageWire:
@@ -61,6 +62,16 @@ def agent_view(agent: Agent) -> AgentWire:
         "auto_assign_locked": agent.auto_assign_locked,
         "last_assigned_at": _iso(agent.last_assigned_at),
         "telegram_ticket_left": agent.telegram_ticket_left,
+    })
+
+
+def user_view(user: User) -> UserWire:
+    return UserWire({
+        "id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+        "language": user.language.value, "active": user.active, "queues": sorted(user.queues),
+        "agent_id": user.agent_id, "has_password": user.password_hash is not None,
+        "must_change_password": user.must_change_password,
+        "created_at": _iso(user.created_at), "last_sign_in_at": _iso(user.last_sign_in_at),
     })
 
 

@@ -105,11 +105,12 @@ def _wires() -> dict[str, Any]:
     from giliran.entrypoints.api.routes_conversation import MessageOut
     from giliran.entrypoints.api.schemas import AgentOut, TicketOut
     from giliran.entrypoints.api.schemas_floor import QueueOut
+    from giliran.entrypoints.api.schemas_people import UserOut
 
     message = create_model("MessageWire", __base__=MessageOut,
                            ticket_id=(int, Field(description="The ticket it belongs to")))
     return {"TicketWire": TicketOut, "AgentWire": AgentOut, "QueueWire": QueueOut,
-            "MessageWire": message}
+            "MessageWire": message, "UserWire": UserOut}
 
 
 def _portable(tp: Any) -> Any:

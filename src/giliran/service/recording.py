@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from giliran.domain.events import agent_event, queue_event, ticket_event
+from giliran.domain.events import agent_event, queue_event, ticket_event, user_event
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
+from giliran.domain.people import User
 from giliran.service.ports import UnitOfWork
 
 
@@ -23,3 +24,8 @@ def record_agent_change(uow: UnitOfWork, agent: Agent, at: datetime) -> None:
 
 def record_queue_change(uow: UnitOfWork, queue: Queue, at: datetime) -> None:
     uow.record(queue_event(queue, at))
+
+
+def record_user_change(uow: UnitOfWork, user: User, action: str, at: datetime) -> None:
+    """A person's account or access changed: their open sockets are checked again."""
+    uow.record(user_event(user, action, at))

@@ -97,7 +97,7 @@ class Refusal(BaseModel):
 
     type: Literal["error"] = "error"
     code: str = Field(description="unknown_message, bad_request, unauthorized, forbidden, "
-                      "too_many_requests, too_slow")
+                      "csrf_failed, too_many_requests, too_slow")
     message: str
 
 

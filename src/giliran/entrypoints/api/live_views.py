@@ -104,7 +104,7 @@ class Dirty:
 
 def touched(events: Sequence[Event], watchers: Iterable[Watcher], dirty: Dirty) -> None:
     """Which views these events may have changed."""
-    floor_events = [e for e in events if not e.type.is_message]
+    floor_events = [e for e in events if not (e.type.is_message or e.type.is_user)]
     if not floor_events:
         return
     dirty.floor = True

@@ -7,8 +7,10 @@ route declares (`refusals(...)` in errors.py):
 - any operation: 422 invalid_request (a NUL in the query is refused everywhere), 503
   overloaded (the request cap), with Retry-After;
 - with a body: 413 payload_too_large, 408 request_timeout;
-- behind a token: the bearer scheme, 401 unauthorized, 429 too_many_requests (failed
-  authentications), with Retry-After; limited to some roles: 403 forbidden.
+- behind a token: the bearer scheme or the session cookie, 401 unauthorized, 429
+  too_many_requests (failed authentications), with Retry-After; limited to some roles: 403
+  forbidden, and password_change_required (a session signed in with a password someone else
+  chose); a change (any method but GET): 403 csrf_failed (the cookie without X-CSRF-Token).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from giliran.entrypoints.api.deps import ACCESS_KEY
+from giliran.entrypoints.api.deps import ACCESS_KEY, CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE
 from giliran.entrypoints.api.errors import ERRORS_KEY
 
 BODY_KEY = "x-giliran-reads-body"  # routes that read their body themselves (webhooks)
 DESCRIPTIONS = {
-    "401": "No token, or a wrong one", "403": "Not allowed for this caller",
+    "401": "No token or session, or one that no longer works",
+    "403": "Not allowed for this caller",
     "404": "No such thing", "408": "The request arrived too slowly",
     "409": "The floor's state does not allow it", "413": "The body is too large",
     "422": "The request is not valid", "429": "Too many requests from this address; retry "
@@ -45,28 +48,37 @@ def install(app: FastAPI) -> None:
 
 def document(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {})
-    components.setdefault("securitySchemes", {})["bearer"] = {
+    schemes = components.setdefault("securitySchemes", {})
+    schemes["bearer"] = {
         "type": "http", "scheme": "bearer",
-        "description": "The admin token, an agent's token, or an intake token"}
+        "description": "A personal API token (POST /api/v1/tokens), an agent's token, an "
+                       "intake token, or the break-glass admin token"}
+    schemes["session"] = {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "The session cookie POST /api/v1/auth/login sets. A change (any "
+                       f"method but GET) also sends the login's csrf_token as {CSRF_HEADER}; "
+                       "with a bearer token as well, the token is used"}
     schemas = components.setdefault("schemas", {})
     for operations in schema["paths"].values():
-        for operation in operations.values():
-            _document_errors(operation, schemas)
+        for method, operation in operations.items():
+            _document_errors(operation, schemas, method.upper() in SAFE_METHODS)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return schema
 
 
-def _document_errors(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+def _document_errors(operation: dict[str, Any], schemas: dict[str, Any], safe: bool) -> None:
     codes: dict[str, list[str]] = {"422": ["invalid_request"], "503": ["overloaded"]}
     if "requestBody" in operation or operation.pop(BODY_KEY, False):
         codes.update({"413": ["payload_too_large"], "408": ["request_timeout"]})
     roles = operation.pop(ACCESS_KEY, None)
     if roles is not None:
-        operation["security"] = [{"bearer": []}]
+        operation["security"] = [{"bearer": []}, {"session": []}]
         codes.update({"401": ["unauthorized"], "429": ["too_many_requests"]})
         if roles:
-            codes["403"] = ["forbidden"]
+            codes["403"] = ["forbidden", "password_change_required"]
+        if not safe:
+            codes["403"] = [*codes.get("403", []), "csrf_failed"]
     for status, declared in operation.pop(ERRORS_KEY, {}).items():
         codes[status] = [*codes.get(status, []), *declared]
     responses = operation.setdefault("responses", {})

@@ -110,7 +110,7 @@ def my_sessions(ctx: Ctx, who: Who) -> list[SessionOut]:
 
 
 @router.delete("/me/sessions/{session_id}", status_code=204,
-               openapi_extra=refusals(e.NotFound))
+               openapi_extra=refusals(e.NotFound, e.Forbidden))
 async def end_session(session_id: RowId, ctx: Ctx, who: Who, run: Run) -> Response:
     await run.write(signin.end_session, ctx, who, session_id)
     return Response(status_code=204)
@@ -167,14 +167,14 @@ async def reset_password(user_id: RowId, ctx: Ctx, who: PeopleAdmin,
         accounts.reset_password, ctx, who, user_id, hashed))
 
 
-@router.get("/tokens", response_model=list[TokenOut])
+@router.get("/tokens", response_model=list[TokenOut], openapi_extra=refusals(e.Forbidden))
 def list_tokens(ctx: Ctx, who: Who, all: bool = False) -> list[TokenOut]:
     """Your tokens, newest first; `all=true` (admins): everyone's."""
     return [TokenOut.of(t) for t in tokens.list_tokens(ctx, who, everyone=all)]
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreated,
-             openapi_extra=refusals(e.InvalidInput))
+             openapi_extra=refusals(e.InvalidInput, e.Forbidden, e.PasswordChangeRequired))
 async def create_token(body: TokenCreate, ctx: Ctx, who: Who, run: Run) -> TokenCreated:
     """A personal API token with a role no higher than yours (`intake` for an integration
     that posts tickets), shown once."""

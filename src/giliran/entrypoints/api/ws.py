@@ -2,6 +2,8 @@
 
 Protocol (JSON text frames):
   client -> {"type": "auth", "token": "...", "since": <last event id seen, optional>}
+            or, from a signed-in page, {"type": "auth", "csrf_token": "...", "since"?}: the
+            handshake's session cookie, with its CSRF token (ws_auth.py says why)
   server -> {"type": "hello", "last_event_id": N, "resumed": bool}
             then, with `since` and the events still kept: every event after it the client may
             see, in order; otherwise {"type": "snapshot", ...} (its queue, or the floor)
@@ -12,8 +14,9 @@ Protocol (JSON text frames):
   client -> {"type": "ping"}  server -> {"type": "pong"}
   client -> {"type": "watch", "tickets": "<query>"} (admins: keep this ticket list current)
 Errors: {"type": "error", "code": "...", "message": "..."}, then close (4401 bad or missing
-token, 4429 too many failed authentications from the address, 4400 bad first
-message, 4408 too slow to keep up: reconnect with `since`).
+token, a session without its csrf_token, or a key that stopped working: a deactivated user, an
+ended session, a revoked token; 4429 too many failed authentications from the address, 4400
+bad first message, 4408 too slow to keep up: reconnect with `since`).
 
 Every server process runs one hub that reads new events from the database (so events made by
 any process or replica reach every socket) and hands each to the sockets allowed to see it. It
@@ -37,7 +40,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from giliran.domain.errors import GiliranError, TooManyRequests, Unauthorized
+from giliran.domain.errors import CsrfRefused, GiliranError, TooManyRequests, Unauthorized
 from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
 from giliran.domain.people import Role
@@ -45,10 +48,10 @@ from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
+from giliran.entrypoints.api.ws_auth import FIRST_FRAME, Key, key_of, principal
 from giliran.service.assignment import presence
 from giliran.service.context import Context
 from giliran.service.events import stream
-from giliran.service.people import access
 from giliran.service.ports import Committed
 
 log = logging.getLogger("giliran.ws")
@@ -69,6 +72,7 @@ class Subscriber:
         default_factory=lambda: asyncio.Queue(BACKLOG))
     overflowed: bool = False
     tickets: str | None = None  # an admin page's ticket list query (live_views.py)
+    key: Key | None = None  # how it signed in, checked again when its user's access changes
 
     def offer(self, frame: Event | dict[str, Any]) -> None:
         try:
@@ -161,33 +165,31 @@ async def event_stream(websocket: WebSocket) -> None:
     try:
         first = await asyncio.wait_for(websocket.receive_json(), AUTH_TIMEOUT)
     except (TimeoutError, ValueError, WebSocketDisconnect, RuntimeError):
-        await _refuse(websocket, 4400, "bad_request", "send {\"type\": \"auth\", \"token\"} first")
+        await _refuse(websocket, 4400, "bad_request", f"send {FIRST_FRAME} first")
         return
     since = first.get("since") if isinstance(first, dict) else None
-    token = first.get("token") if isinstance(first, dict) else None
-    if (not isinstance(first, dict) or first.get("type") != "auth"
-            or not isinstance(token, str)
-            or (since is not None and (not isinstance(since, int) or since < 0))):
-        await _refuse(websocket, 4400, "bad_request",
-                      "the first message must be {\"type\": \"auth\", \"token\", \"since\"?}")
+    key = key_of(first, websocket)
+    if key is None or (since is not None and (not isinstance(since, int) or since < 0)):
+        await _refuse(websocket, 4400, "bad_request", f"the first message must be {FIRST_FRAME}")
         return
     throttle = root.throttle
     try:
         throttle.check(websocket)
         try:
-            who = await run_in_threadpool(access.authenticate, ctx, token)
+            who = await run_in_threadpool(principal, ctx, key)
             viewer = await run_in_threadpool(stream.viewer, ctx, who)
-        except Unauthorized:
+        except (Unauthorized, CsrfRefused):
             await throttle.failed(websocket)
             raise
     except TooManyRequests as exc:
         await _refuse(websocket, 4429, exc.code, exc.message)
         return
     except GiliranError as exc:
-        code = exc.code if isinstance(exc, Unauthorized) else "forbidden"
+        code = exc.code if isinstance(exc, Unauthorized | CsrfRefused) else "forbidden"
         await _refuse(websocket, 4401, code, exc.message)
         return
     sub = hub.subscribe(viewer)
+    sub.key = key
     try:
         await _serve(websocket, ctx, hub, sub, since)
     except WebSocketDisconnect:
@@ -262,7 +264,18 @@ async def _forward(websocket: WebSocket, sub: Subscriber, sent: int) -> None:
             continue  # already replayed
         await websocket.send_json(event.message())
         sent = event.id
-        if event.type is EventType.AGENT_CHANGED and sub.viewer.agent is not None:
+        if (event.type is EventType.USER_CHANGED and sub.key is not None
+                and event.payload["user"]["id"] == sub.viewer.principal.user_id):
+            # Its user's access changed: the key may have stopped working, or the role or
+            # queues changed what it sees. Checked here, on every replica, as the event passes.
+            try:
+                who = await run_in_threadpool(principal, ctx, sub.key)
+                sub.viewer = await run_in_threadpool(stream.viewer, ctx, who)
+            except GiliranError as exc:
+                await _refuse(websocket, 4401, exc.code if isinstance(exc, Unauthorized)
+                              else "forbidden", exc.message)
+                return
+        elif event.type is EventType.AGENT_CHANGED and sub.viewer.agent is not None:
             # Its queues may have changed, and with them what it sees; a deactivated agent's
             # token is revoked, so its socket closes as a refused login would.
             try:

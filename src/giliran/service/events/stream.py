@@ -23,7 +23,8 @@ class Viewer:
     agent: Agent | None  # None for an admin
 
     def sees(self, event: Event) -> bool:
-        return visible_to(event, agent=self.agent)
+        return visible_to(event, agent=self.agent, user_id=self.principal.user_id,
+                          sees_people=self.principal.can(Can.PEOPLE))
 
 
 def viewer(ctx: Context, who: Principal) -> Viewer:

@@ -39,6 +39,7 @@ from giliran.service.audit_log import append_entry, record_agent
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.keys import end_access
 from giliran.service.ports import Passwords, UnitOfWork
+from giliran.service.recording import record_user_change
 
 
 @dataclass(frozen=True)
@@ -381,3 +382,4 @@ def _audit(uow: UnitOfWork, now: datetime, who: Principal, user: User,
     append_entry(uow, audit.change(at=now, actor=who.actor, kind=audit.AuditKind.USER,
                                    subject=str(user.id), action=action, before=before,
                                    after=audit.user_fields(user)))
+    record_user_change(uow, user, action, now)

@@ -15,6 +15,7 @@ from giliran.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorize
 from giliran.domain.people import Session, User, normal_email
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.people.accounts import passwords_of
+from giliran.service.recording import record_user_change
 
 WRONG = "wrong email or password"
 
@@ -98,4 +99,6 @@ def end_session(ctx: Context, who: Principal, session_id: int) -> None:
         if session.ended_at is None:
             session.ended_at = now
             uow.sessions.save(session)
+            if (user := uow.users.get(session.user_id)) is not None:
+                record_user_change(uow, user, "session ended", now)  # its sockets close
             uow.commit()

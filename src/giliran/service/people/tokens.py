@@ -16,6 +16,7 @@ from giliran.service.context import Context, Principal, hash_token
 from giliran.service.people.access import TOKEN_PREFIX
 from giliran.service.people.accounts import user_or_404
 from giliran.service.ports import UnitOfWork
+from giliran.service.recording import record_user_change
 
 MAX_DAYS = 3650
 
@@ -73,6 +74,8 @@ def revoke_token(ctx: Context, who: Principal, token_id: int) -> ApiToken:
             token.revoked_at = now
             uow.api_tokens.save(token)
             _audit(uow, who, token, before, "revoked")
+            if (user := uow.users.get(token.user_id)) is not None:
+                record_user_change(uow, user, "token revoked", now)  # its sockets close
             uow.commit()
     return token
 
