@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,7 +124,7 @@ def one_user(floor: Floor, name: str) -> int:
 
 
 def test_a_person_changes_their_password_and_signs_out_their_other_browsers(
-    floor: Floor, open_tab: Any,
+    floor: Floor, open_tab: Any, screenshots: Path,
 ) -> None:
     sari = floor.agent("Sari Own", online=False)
     other = open_tab("/", user=sari)
@@ -135,6 +136,7 @@ def test_a_person_changes_their_password_and_signs_out_their_other_browsers(
     sessions = panel.locator("#account-sessions li")
     expect(sessions).to_have_count(2)
     expect(sessions.filter(has_text="This browser")).to_have_count(1)
+    panel.screenshot(path=screenshots / "account.png")
     panel.get_by_role("button", name=re.compile("^Sign out HeadlessChrome")).click()
     expect(sessions).to_have_count(1)
     other.page.reload()
