@@ -1,6 +1,6 @@
 // The audit log of changes to agents, queues and settings: filters, pages (newest first), CSV.
 
-import { $, api, dateTime, errorText, t, toast } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 
 const PAGE = 50;
 let floor = null;
@@ -109,10 +109,7 @@ function show(items) {
 
 async function download() {
   try {
-    const response = await fetch(`/api/v1/audit.csv?${query()}`, {
-      credentials: "same-origin",
-    });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const response = await apiFile(`/audit.csv?${query()}`);
     const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
     const url = URL.createObjectURL(await response.blob());
     const link = Object.assign(document.createElement("a"), {

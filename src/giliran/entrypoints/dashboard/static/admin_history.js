@@ -1,7 +1,7 @@
 // The assignment history, newest first and by ticket number: filters, pages, and the CSV
 // export of every match (fetched with the session cookie).
 
-import { $, api, dateTime, errorText, t, toast } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 import { eventName, REASON, why } from "./labels.js";
 
 const PAGE = 50;
@@ -111,10 +111,7 @@ function show(items) {
 /** A download link would lose the error message, so fetch the file and save it from memory. */
 async function download() {
   try {
-    const response = await fetch(`/api/v1/history.csv?${query()}`, {
-      credentials: "same-origin",
-    });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const response = await apiFile(`/history.csv?${query()}`);
     const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
     const url = URL.createObjectURL(await response.blob());
     const link = Object.assign(document.createElement("a"), {

@@ -78,16 +78,30 @@ export async function api(method, path, body, extraHeaders = {}, { quiet401 = fa
     throw new ApiError(0, "network", String(exc));
   }
   if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    const failed = new ApiError(response.status, error.code ?? `http_${response.status}`,
-                                error.message ?? response.statusText);
-    failed.retryAfter = Number(response.headers.get("Retry-After")) || null;
-    if (response.status === 401 && !quiet401) session.onSignedOut?.();
-    throw failed;
+  if (!response.ok) throw await refusal(response, quiet401);
+  return response.json().catch(() => null);
+}
+
+/** A file from the API (a photo, a CSV), read with the session like any call. */
+export async function apiFile(path) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { credentials: "same-origin" });
+  } catch (exc) {
+    throw new ApiError(0, "network", String(exc));
   }
-  return data;
+  if (!response.ok) throw await refusal(response, false);
+  return response;
+}
+
+async function refusal(response, quiet401) {
+  const data = await response.json().catch(() => null);
+  const error = data?.error ?? {};
+  const failed = new ApiError(response.status, error.code ?? `http_${response.status}`,
+                              error.message ?? response.statusText);
+  failed.retryAfter = Number(response.headers.get("Retry-After")) || null;
+  if (response.status === 401 && !quiet401) session.onSignedOut?.();
+  return failed;
 }
 
 /** A readable sentence for an API error; the server's own words for the rest. */

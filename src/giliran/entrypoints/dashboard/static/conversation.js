@@ -3,7 +3,7 @@
 // customer is, and a reply box (Enter sends, Shift+Enter starts a new line). Media are fetched
 // with the caller's session and shown from blob URLs, so no channel token ever reaches the page.
 
-import { $, api, ApiError, dateTime, errorText, t } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t } from "./common.js";
 import { STATUS, priorityText } from "./labels.js";
 
 const TICKS = {
@@ -215,14 +215,7 @@ export class Conversation {
 
   async blob(id, path) {
     if (this.media.has(id)) return this.media.get(id);
-    const response = await fetch(`/api/v1${path}`, {
-      credentials: "same-origin",
-    });
-    if (!response.ok) {
-      const data = await response.json().catch(() => null);
-      throw new ApiError(response.status, data?.error?.code ?? `http_${response.status}`,
-                         data?.error?.message ?? response.statusText);
-    }
+    const response = await apiFile(path);
     const url = URL.createObjectURL(await response.blob());
     this.media.set(id, url);
     return url;
