@@ -38,6 +38,7 @@ from giliran.adapters.sql.migrate import upgrade
 from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
 from giliran.domain import lifecycle
+from giliran.domain.actor import Actor
 from giliran.domain.model import Agent, HistoryEntry, Priority, Ticket, TicketStatus
 from giliran.entrypoints.api.app import create_app
 from giliran.service.agents import agents
@@ -105,11 +106,11 @@ def move(uow: Any, clock: FakeClock, rng: random.Random, made: list[Ticket],
 
 
 def _answer(ticket: Ticket, agent: Agent, now: datetime) -> HistoryEntry:
-    return lifecycle.accept(ticket, agent, now=now)
+    return lifecycle.accept(ticket, agent, now=now, actor=Actor.of_key(f"agent:{agent.id}"))
 
 
 def _finish(ticket: Ticket, agent: Agent, now: datetime) -> HistoryEntry:
-    return lifecycle.complete(ticket, agent, now=now, actor="bench")
+    return lifecycle.complete(ticket, agent, now=now, actor=Actor.of_key("bench"))
 
 
 def timed(client: TestClient, path: str, reps: int) -> list[float]:

@@ -105,11 +105,6 @@ class Floor:
                                          password=PASSWORD, **fields)
         return {**made, "password": PASSWORD}
 
-    def by_admin(self) -> re.Pattern[str]:
-        """How the history and the audit name a change the console's admin made: by name
-        once every change names its person (issue 22, item 5), by user id until then."""
-        return re.compile(f"{re.escape(self.admin['name'])}|user:{self.admin['id']}(?!\\d)")
-
     @property
     def admin(self) -> dict[str, Any]:
         """The console's user in most tests: an admin, made on first use."""

@@ -70,7 +70,7 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(back).to_contain_text(f"{holder} → —")
     expect(back).to_contain_text("reassigned")
     expect(rows.filter(has_text=f"— → {other}").filter(has_text="reassigned")).to_contain_text(
-        floor.by_admin())
+        f"{floor.admin['name']} (session)")
     expect(page.locator("#history-range")).to_have_text("1\u20134 of 4")  # an en dash
     admin.assert_clean("status of 409 (Conflict)")  # the refusal to reassign to Vera
     for tab in tabs.values():

@@ -77,5 +77,5 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     expect(rows.filter(has_text="pointer")).to_contain_text("next_agent_id: Citra → Budi")
     expect(rows.filter(has_text="preset lead_rotation")).to_contain_text(
         "strategy: round_robin → rotation")
-    expect(rows.first).to_contain_text(floor.by_admin())
+    expect(rows.first).to_contain_text(f"{floor.admin['name']} (session)")
     tab.assert_clean()

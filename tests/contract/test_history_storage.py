@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from giliran.domain.actor import Actor
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import HistoryEntry, Reason, Ticket
 from giliran.service.ports import UnitOfWorkFactory
@@ -17,7 +18,7 @@ def test_histories_of_many_tickets_match_one_by_one(uow: UnitOfWorkFactory) -> N
         for step in range(2 * len(ids) - 1):  # more ids than one IN list holds; interleaved
             tid = ids[step % len(ids)]
             w.history.append(HistoryEntry(tid, T0 + timedelta(seconds=step), HistoryKind.CREATED,
-                                          Reason.CREATED, "admin"))
+                                          Reason.CREATED, Actor.of_key("admin")))
         w.commit()
     with uow(write=False) as r:
         asked = [*reversed(ids), 999_999]

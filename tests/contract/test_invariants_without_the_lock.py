@@ -20,6 +20,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.sql.chat import SqlNoticeRepository
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.domain.actor import Actor
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import ContactHasOpenTicket
 from giliran.domain.event_types import HistoryKind
@@ -147,7 +148,7 @@ def _deliveries(factory: SqlUnitOfWorkFactory, count: int) -> None:
         for i in range(count):
             ticket = Ticket(id=i + 1, title="t", created_at=T0, queued_at=T0, priority_since=T0)
             uow.events.append(ticket_event(HistoryEntry(
-                ticket.id, T0, HistoryKind.CREATED, Reason.CREATED, "admin"), ticket))
+                ticket.id, T0, HistoryKind.CREATED, Reason.CREATED, Actor.of_key("admin")), ticket))
         uow.commit()
     with factory(write=True) as uow:
         events = uow.events.after(0, count)

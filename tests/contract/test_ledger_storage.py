@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from giliran.domain.actor import BREAK_GLASS, SYSTEM, Actor
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.model import Agent, HistoryEntry, Presence, PresenceChange, Reason, Ticket
@@ -18,10 +19,11 @@ def test_the_audit_log_keeps_changes_newest_first(uow: UnitOfWorkFactory) -> Non
     with uow(write=True) as w:
         for i in range(5):
             kind = AuditKind.AGENT if i % 2 == 0 else AuditKind.QUEUE
-            w.audit.append(AuditEntry(T0 + timedelta(minutes=i), "admin" if i < 4 else "system",
+            w.audit.append(AuditEntry(T0 + timedelta(minutes=i),
+                                      Actor.of_key("admin" if i < 4 else "system"),
                                       kind, str(i % 2), "changed", {"max_tickets": i},
                                       {"max_tickets": i + 1, "queues": ["a", "b"]}))
-        w.audit.append(AuditEntry(T0, "admin", AuditKind.QUEUE, "sales", "created", None,
+        w.audit.append(AuditEntry(T0, BREAK_GLASS, AuditKind.QUEUE, "sales", "created", None,
                                   {"strategy": "rotation"}))
         w.commit()
     with uow(write=False) as r:
@@ -64,11 +66,11 @@ def test_a_history_entry_keeps_why_in_words_and_data(uow: UnitOfWorkFactory) -> 
     detail = {"strategy": "rotation", "after": 3, "skipped": [{"agent_id": 4, "why": "missed"}]}
     with uow(write=True) as w:
         ticket = w.tickets.add(Ticket(0, "lead", created_at=T0))
-        w.history.append(HistoryEntry(ticket.id, T0, HistoryKind.ASSIGNED, Reason.AUTO, "system",
+        w.history.append(HistoryEntry(ticket.id, T0, HistoryKind.ASSIGNED, Reason.AUTO, SYSTEM,
                                       None, 5, note="rotation: next in turn after C",
                                       detail=detail))
         w.history.append(HistoryEntry(ticket.id, T0, HistoryKind.ACCEPTED, Reason.ACCEPTED,
-                                      "agent:5"))
+                                      Actor.of_key("agent:5")))
         w.commit()
     with uow(write=False) as r:
         first, second = r.history.search(HistoryFilter(ticket_id=ticket.id))

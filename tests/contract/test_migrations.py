@@ -9,6 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database
+from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.domain.actor import Actor, Via
+from giliran.service.ports import AuditFilter
 
 
 def test_a_switched_off_default_queue_is_switched_back_on(empty_db: Database) -> None:
@@ -248,4 +251,23 @@ def test_only_agents_given_another_language_than_english_count_as_having_chosen_
     with empty_db.engine.connect() as conn:
         chosen = dict(conn.execute(text("SELECT id, language_chosen FROM agents")).all())
     assert {k: bool(v) for k, v in chosen.items()} == {1: False, 2: True}
+    empty_db.dispose()
+
+
+def test_changes_recorded_before_names_read_back_by_their_key(empty_db: Database) -> None:
+    """0025: lines written before actors had names keep nulls beside their key, and read back
+    as an actor known by the key alone (how it came worked out from the key)."""
+    migrate.upgrade(empty_db, "0024")
+    with empty_db.engine.begin() as conn:
+        for actor in ("admin", "agent:5", "system"):
+            conn.execute(text(
+                "INSERT INTO audit_log (at, actor, kind, subject, action) VALUES "
+                "(CURRENT_TIMESTAMP, :actor, 'queue', 'sales', 'changed')"), {"actor": actor})
+    migrate.upgrade(empty_db)
+    with SqlUnitOfWorkFactory(empty_db)(write=False) as r:
+        found = [e.actor for e in r.audit.search(AuditFilter())]
+    assert found == [Actor("system", "system", Via.SYSTEM),
+                     Actor("agent:5", "agent:5", Via.AGENT_TOKEN),
+                     Actor("admin", "admin", Via.ADMIN_TOKEN)]
+    assert migrate.current_revision(empty_db) == migrate.head_revision()
     empty_db.dispose()

@@ -15,6 +15,9 @@ def test_hits_count_per_key_and_window_and_old_windows_are_pruned(
             seen.append(w.rate_limits.hit(key, window))
             w.commit()
     assert seen == [1, 2, 1, 3, 1, 2, 1]
+    with uow(write=False) as r:  # read without counting: this window's hits, or none
+        assert [r.rate_limits.hits("auth:a", 120), r.rate_limits.hits("auth:a", 60),
+                r.rate_limits.hits("auth:c", 120)] == [2, 0, 0]
     with uow(write=True) as w:
         assert w.rate_limits.prune(before=150) == 1  # auth:a's window 120
         w.commit()

@@ -1,4 +1,7 @@
-"""The auth matrix with roles: every operation of the OpenAPI document x every kind of caller.
+"""The auth matrix with roles: every operation of the OpenAPI document x every kind of caller
+(nobody, agent, supervisor, supervisor of another queue, admin, owner, an expired, a revoked
+and a deactivated user's token, a session without its CSRF token; and the break-glass admin
+token, an agent's token from before accounts, an intake token).
 
 A caller learns 401 (nobody, or a key that no longer works), then 403 (a role that may not, or
 a session's write without its X-CSRF-Token), and only then 422 about its input: each call
@@ -88,6 +91,7 @@ MAY: dict[str, set[str]] = {
     "supervisor": {ANY, SUPERVISE, SUPERVISE_OR_WORK, STAFF},
     "admin": {ANY, SUPERVISE, SUPERVISE_OR_WORK, STAFF, CONFIGURE, PEOPLE},
     "owner": {ANY, SUPERVISE, SUPERVISE_OR_WORK, STAFF, CONFIGURE, PEOPLE},
+    "intake": {ANY, STAFF},
 }
 
 
@@ -159,6 +163,15 @@ def _populated(client: TestClient, clock: FakeClock) -> Floor:
             client.delete(f"{api}/tokens/{token.json()['id']}", headers=session)
         elif name == "deactivated":
             assert client.delete(f"{api}/users/{ids[name]}", headers=ADMIN).status_code == 200
+    # The keys from before accounts: the break-glass admin token (an owner) and an agent's
+    # own token; and an integration's personal token with the intake role.
+    callers["admin token"] = Caller(ADMIN, "owner")
+    agent = client.post(f"{api}/agents", json={"name": "Old hand"}, headers=ADMIN).json()
+    callers["agent's token from before accounts"] = Caller(bearer(agent["token"]), "agent")
+    secret, csrf = sign_in(client, "admin@example.com")
+    intake = client.post(f"{api}/tokens", json={"name": "web form", "role": "intake"},
+                         headers={"Cookie": f"giliran_session={secret}", "X-CSRF-Token": csrf})
+    callers["intake token"] = Caller(bearer(intake.json()["token"]), "intake")
     for gone in ("expired", "revoked", "deactivated"):
         callers[gone] = Caller(callers[gone].headers)
     document = client.get(f"{api}/openapi.json").json()
@@ -221,7 +234,8 @@ def test_the_matrix_names_every_operation(floor: Floor) -> None:
 
 
 CALLERS = ["none", "agent", "supervisor", "supervisor of another queue", "admin", "owner",
-           "expired", "revoked", "deactivated", "session without CSRF token"]
+           "expired", "revoked", "deactivated", "session without CSRF token", "admin token",
+           "agent's token from before accounts", "intake token"]
 
 
 @pytest.mark.parametrize("name", CALLERS)

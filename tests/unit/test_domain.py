@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from giliran.domain import eligibility, lifecycle
+from giliran.domain.actor import BREAK_GLASS, SYSTEM, Actor
 from giliran.domain.errors import CapacityExceeded, InvalidTransition, NotYourTicket
 from giliran.domain.listing import number_in, phone_digits
 from giliran.domain.model import Agent, Presence, Priority, Reason, Ticket, TicketStatus
@@ -78,7 +79,7 @@ def test_random_is_reproducible_with_a_seed_and_roughly_uniform() -> None:
 
 def test_assign_fills_a_slot_and_only_automatic_assignment_moves_the_rotation() -> None:
     a, t = agent(), ticket()
-    entry = lifecycle.assign(t, a, seq=7, now=NOW, reason=Reason.AUTO, actor="system")
+    entry = lifecycle.assign(t, a, seq=7, now=NOW, reason=Reason.AUTO, actor=SYSTEM)
     assert (t.status, t.agent_id, a.active_tickets, a.last_assigned_seq) == (
         TicketStatus.ASSIGNED, a.id, 1, 7)
     assert (entry.event, entry.to_agent_id, entry.reason) == ("assigned", a.id, Reason.AUTO)
@@ -87,32 +88,32 @@ def test_assign_fills_a_slot_and_only_automatic_assignment_moves_the_rotation() 
 def test_assigning_to_a_full_agent_is_refused() -> None:
     with pytest.raises(CapacityExceeded):
         lifecycle.assign(ticket(), agent(active_tickets=1, max_tickets=1), seq=1, now=NOW,
-                         reason=Reason.AUTO, actor="system")
+                         reason=Reason.AUTO, actor=SYSTEM)
 
 
 def test_lifecycle_accept_complete_and_the_moves_it_forbids() -> None:
     a, other, t = agent(1), agent(2), ticket()
-    lifecycle.assign(t, a, seq=1, now=NOW, reason=Reason.AUTO, actor="system")
+    lifecycle.assign(t, a, seq=1, now=NOW, reason=Reason.AUTO, actor=SYSTEM)
     with pytest.raises(NotYourTicket):
-        lifecycle.accept(t, other, now=NOW)
-    lifecycle.accept(t, a, now=NOW)
+        lifecycle.accept(t, other, now=NOW, actor=Actor.of_key("agent:2"))
+    lifecycle.accept(t, a, now=NOW, actor=Actor.of_key("agent:1"))
     assert t.status is TicketStatus.IN_PROGRESS
     with pytest.raises(InvalidTransition):
-        lifecycle.accept(t, a, now=NOW)
-    lifecycle.complete(t, a, now=NOW, actor="agent:1")
+        lifecycle.accept(t, a, now=NOW, actor=Actor.of_key("agent:1"))
+    lifecycle.complete(t, a, now=NOW, actor=Actor.of_key("agent:1"))
     assert (t.status, a.active_tickets) == (TicketStatus.COMPLETED, 0)
     with pytest.raises(InvalidTransition):
-        lifecycle.complete(t, a, now=NOW, actor="agent:1")
+        lifecycle.complete(t, a, now=NOW, actor=Actor.of_key("agent:1"))
     with pytest.raises(InvalidTransition):
-        lifecycle.cancel(t, a, now=NOW, actor="admin")
+        lifecycle.cancel(t, a, now=NOW, actor=BREAK_GLASS)
 
 
 def test_unassign_returns_the_ticket_to_its_original_place() -> None:
     a = agent()
     old = ticket(1, priority=Priority.NORMAL)
     newer = ticket(2, priority=Priority.NORMAL)
-    lifecycle.assign(old, a, seq=1, now=NOW, reason=Reason.AUTO, actor="system")
-    lifecycle.unassign(old, a, now=NOW, reason=Reason.AGENT_DEACTIVATED, actor="admin")
+    lifecycle.assign(old, a, seq=1, now=NOW, reason=Reason.AUTO, actor=SYSTEM)
+    lifecycle.unassign(old, a, now=NOW, reason=Reason.AGENT_DEACTIVATED, actor=BREAK_GLASS)
     assert old.status is TicketStatus.QUEUED and a.active_tickets == 0
     assert min([newer, old], key=lambda t: t.queue_key) is old
 

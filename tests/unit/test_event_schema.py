@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from giliran.domain.actor import SYSTEM
 from giliran.domain.event_types import EventType, HistoryKind
 from giliran.domain.events import Event, presence_event, ticket_event
 from giliran.domain.model import Agent, HistoryEntry, Reason, Ticket
@@ -37,7 +38,7 @@ def _ticket() -> Ticket:
 
 def test_the_schema_takes_real_events_and_refuses_broken_ones() -> None:
     watch = Watch()
-    assigned = HistoryEntry(7, T0, HistoryKind.ASSIGNED, Reason.AUTO, "system", None, 3,
+    assigned = HistoryEntry(7, T0, HistoryKind.ASSIGNED, Reason.AUTO, SYSTEM, None, 3,
                             load=(1, 5))
     watch.check(ticket_event(assigned, _ticket()))
     watch.check(presence_event(Agent(id=3, name="Sari"), T0))

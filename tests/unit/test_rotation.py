@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from giliran.domain import audit, eligibility, escalation, explain, lifecycle, presets
+from giliran.domain.actor import BREAK_GLASS, SYSTEM, Actor
 from giliran.domain.figures import Band, Step, expected_shares, fairness, gini, in_band, usage
 from giliran.domain.model import (
     Agent,
@@ -179,7 +180,7 @@ def test_a_pause_says_how_many_tickets_were_missed_in_good_english(
     a = agent(1, queues=frozenset({"sales"}), max_tickets=5)
     for i in range(1, misses + 1):
         t = lead(i)
-        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
+        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor=SYSTEM)
         lifecycle.escalate(t, a, now=NOW)
     lifecycle.pause(a, "sales", now=NOW)
     assert a.state_in("sales").pause_reason == reason
@@ -190,7 +191,7 @@ def test_misses_pause_an_agent_in_that_queue_only_and_an_accept_starts_the_count
     a = agent(1, queues=frozenset({"sales", "default"}), max_tickets=5)
     for i in (1, 2):
         t = lead(i)
-        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
+        lifecycle.assign(t, a, seq=i, now=NOW, reason=lifecycle.Reason.AUTO, actor=SYSTEM)
         lifecycle.escalate(t, a, now=NOW)
         assert escalation.pauses(a, sales) is (i == 2)
     lifecycle.pause(a, "sales", now=NOW)
@@ -199,11 +200,11 @@ def test_misses_pause_an_agent_in_that_queue_only_and_an_accept_starts_the_count
     assert not escalation.pauses(a, sales), "paused once"
     assert lifecycle.resume(a, "sales") and a.state_in("sales").plain
     t = lead(3)
-    lifecycle.assign(t, a, seq=3, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
+    lifecycle.assign(t, a, seq=3, now=NOW, reason=lifecycle.Reason.AUTO, actor=SYSTEM)
     lifecycle.escalate(t, a, now=NOW)
     t4 = lead(4)
-    lifecycle.assign(t4, a, seq=4, now=NOW, reason=lifecycle.Reason.AUTO, actor="system")
-    lifecycle.accept(t4, a, now=NOW)
+    lifecycle.assign(t4, a, seq=4, now=NOW, reason=lifecycle.Reason.AUTO, actor=SYSTEM)
+    lifecycle.accept(t4, a, now=NOW, actor=Actor.of_key("agent:1"))
     assert a.state_in("sales").missed_in_row == 0
 
 
@@ -229,14 +230,14 @@ def test_presets_set_the_lead_desk_and_give_the_defaults_back() -> None:
 def test_an_audit_entry_holds_only_what_changed() -> None:
     a = agent(1)
     before = audit.agent_fields(a)
-    assert audit.change(at=NOW, actor="admin", kind=audit.AuditKind.AGENT, subject="1",
+    assert audit.change(at=NOW, actor=BREAK_GLASS, kind=audit.AuditKind.AGENT, subject="1",
                         action="changed", before=before, after=audit.agent_fields(a)) is None
     a.max_tickets = 2
-    entry = audit.change(at=NOW, actor="admin", kind=audit.AuditKind.AGENT, subject="1",
+    entry = audit.change(at=NOW, actor=BREAK_GLASS, kind=audit.AuditKind.AGENT, subject="1",
                          action="changed", before=before, after=audit.agent_fields(a))
     assert entry is not None and (entry.before, entry.after) == ({"max_tickets": 5},
                                                                   {"max_tickets": 2})
-    created = audit.change(at=NOW, actor="admin", kind=audit.AuditKind.QUEUE, subject="sales",
+    created = audit.change(at=NOW, actor=BREAK_GLASS, kind=audit.AuditKind.QUEUE, subject="sales",
                            action="created", before=None, after=audit.queue_fields(Queue("s")))
     assert created is not None and created.before is None
     assert created.after is not None and created.after["strategy"] == "round_robin"

@@ -15,6 +15,7 @@ from giliran.adapters.sql.history import EVENT, HISTORY
 from giliran.adapters.sql.queues import QUEUE
 from giliran.adapters.sql.rows import RowMap
 from giliran.adapters.sql.tickets import TICKET
+from giliran.domain.actor import Actor, Via
 from giliran.domain.event_types import HistoryKind
 from giliran.domain.events import Event
 from giliran.domain.model import (
@@ -49,7 +50,8 @@ def _round_trip(row_map: RowMap, obj: object, key: str = "id") -> object:
     (AGENT, Agent(3, "A", presence=Presence.ONLINE, queues=frozenset({"b", "a"}),
                   queue_state={"a": QueueState(2, AT, "missed")}, language=Language.ID,
                   last_seen_at=AT)),
-    (HISTORY, HistoryEntry(7, AT, HistoryKind.ASSIGNED, Reason.AUTO, "system", None, 3, id=9,
+    (HISTORY, HistoryEntry(7, AT, HistoryKind.ASSIGNED, Reason.AUTO,
+                           Actor("user:3", "Sari", Via.TOKEN, 3, "ci-bot"), None, 3, id=9,
                            note="why", detail={"never": True})),
     (EVENT, Event("ticket.assigned", AT, {"x": 1}, 7, "sales", frozenset({3}), id=4)),
 ])
@@ -76,3 +78,12 @@ def test_a_field_without_a_column_is_refused_when_the_map_is_made() -> None:
 
     with pytest.raises(TypeError, match="mood"):
         RowMap(Grown, t.tickets)
+
+
+def test_a_history_line_from_before_names_reads_back_by_its_key() -> None:
+    stored = HISTORY.insert_values(HistoryEntry(7, AT, HistoryKind.ACCEPTED, Reason.ACCEPTED,
+                                                Actor("agent:3", "B", Via.AGENT_TOKEN)))
+    old = {**stored, "actor_user_id": None, "actor_name": None, "actor_via": None,
+           "actor_token": None, "id": 1}
+    assert HISTORY.load(SimpleNamespace(**old)).actor == Actor("agent:3", "agent:3",
+                                                               Via.AGENT_TOKEN)

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from giliran.domain.actor import Actor
 from giliran.domain.model import Agent, Queue
 from giliran.domain.people import ApiToken, User
 
@@ -29,7 +30,7 @@ class AuditKind(StrEnum):
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime
-    actor: str
+    actor: Actor
     kind: AuditKind
     subject: str  # the agent's id, the queue's name, the setting's name
     action: str  # created, changed, deactivated, preset, pointer, paused, resumed
@@ -80,7 +81,7 @@ def queue_fields(queue: Queue) -> dict[str, Any]:
             if f.name not in ("name", "next_agent_id", "pointer_set_by_hand")}
 
 
-def change(*, at: datetime, actor: str, kind: AuditKind, subject: str, action: str,
+def change(*, at: datetime, actor: Actor, kind: AuditKind, subject: str, action: str,
            before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> AuditEntry | None:
     """The entry for a change, with only the fields that differ; None when nothing did."""
     if before is None:

@@ -128,6 +128,18 @@ class AgentLoad(TypedDict):
     max_tickets: int
 
 
+class ActorDetail(TypedDict):
+    """Who `actor` was: their user id (none for the admin token, the command line, giliran
+    itself, a channel's customer), their name at the time, how they came (session, token,
+    agent_token, admin_token, intake_token, cli, system, channel) and the personal token's name
+    when they came through one."""
+
+    user_id: int | None
+    name: str
+    via: str
+    token: str | None
+
+
 class LeftQueue(TypedDict):
     agent_id: int
     why: str  # escalated, moved, offline, cancelled, completed
@@ -137,7 +149,9 @@ class LeftQueue(TypedDict):
 class TicketPayload:
     """A ticket moved: the ticket right after the move, and why and by whom.
     `agent_load` (on assignments) and `left_queue` (when it left its holder's personal queue
-    by someone else's hand) are present only when they apply."""
+    by someone else's hand) are present only when they apply. `actor` is the key the history
+    shows ("agent:5", "admin", "system"); `by` says who that was (absent from events sent before
+    it was added)."""
 
     ticket: TicketWire
     reason: str
@@ -146,6 +160,7 @@ class TicketPayload:
     to_agent_id: int | None
     agent_load: AgentLoad | None = None
     left_queue: LeftQueue | None = None
+    by: ActorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -181,4 +196,4 @@ PAYLOADS: dict[str, type[Payload]] = {
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
     "message": MessagePayload, "user": UserPayload,
 }
-OPTIONAL_KEYS = frozenset({"agent_load", "left_queue"})  # left out of the wire when None
+OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by"})  # left out of the wire when None

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from giliran.domain.actor import Actor
 from giliran.domain.conversation import Message
 from giliran.domain.event_types import (
     OPTIONAL_KEYS,
+    ActorDetail,
     AgentLoad,
     AgentPayload,
     EventType,
@@ -77,16 +79,23 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
     load = None
     if entry.load is not None:  # the new holder's load as this assignment left it
         load = AgentLoad(active_tickets=entry.load[0], max_tickets=entry.load[1])
-    why = left_queue(kind, entry.reason.value, entry.actor, entry.from_agent_id)
+    why = left_queue(kind, entry.reason.value, entry.actor.key, entry.from_agent_id)
     left = None
     if why is not None and entry.from_agent_id is not None:  # its page and its chat tell
         left = LeftQueue(agent_id=entry.from_agent_id, why=why)  # the agent, from one rule
     payload = TicketPayload(
         ticket=(ticket_view(ticket)), reason=entry.reason.value,
-        actor=entry.actor, from_agent_id=entry.from_agent_id, to_agent_id=entry.to_agent_id,
-        agent_load=load, left_queue=left)
+        actor=entry.actor.key, from_agent_id=entry.from_agent_id,
+        to_agent_id=entry.to_agent_id, agent_load=load, left_queue=left,
+        by=actor_detail(entry.actor))
     return Event.of(kind, payload, entry.at, ticket_id=ticket.id, queue=ticket.queue,
                     agents=frozenset(concerned))
+
+
+def actor_detail(actor: Actor) -> ActorDetail:
+    """Who an actor was, as events and the REST API carry it beside its key."""
+    return ActorDetail(user_id=actor.user_id, name=actor.name or actor.key,
+                       via=actor.via.value, token=actor.token)
 
 
 _MOVED_AWAY = frozenset({Reason.REASSIGNED.value, Reason.FORCED.value, Reason.UNASSIGNED.value})

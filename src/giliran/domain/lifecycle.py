@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from giliran.domain.actor import SYSTEM, Actor
 from giliran.domain.errors import (
     AssignmentRevoked,
     CapacityExceeded,
@@ -30,8 +31,6 @@ from giliran.domain.model import (
 )
 from giliran.domain.words import noun
 
-SYSTEM_ACTOR = "system"
-
 
 def _require(ticket: Ticket, *allowed: TicketStatus, action: str) -> None:
     if ticket.status not in allowed:
@@ -49,7 +48,7 @@ def require_active(ticket: Ticket, *, action: str) -> None:
 
 
 def assign(
-    ticket: Ticket, agent: Agent, *, seq: int, now: datetime, reason: Reason, actor: str,
+    ticket: Ticket, agent: Agent, *, seq: int, now: datetime, reason: Reason, actor: Actor,
     force: bool = False,
 ) -> HistoryEntry:
     """Put a queued ticket at the bottom of the agent's personal queue.
@@ -83,7 +82,7 @@ def assign(
                         load=(agent.active_tickets, agent.max_tickets))
 
 
-def accept(ticket: Ticket, agent: Agent, *, now: datetime,
+def accept(ticket: Ticket, agent: Agent, *, now: datetime, actor: Actor,
            reason: Reason = Reason.ACCEPTED) -> HistoryEntry:
     """The holder takes the ticket on (`reason` replied: by its first reply to the customer)."""
     if ticket.agent_id != agent.id:
@@ -102,7 +101,7 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime,
     agent.set_state(ticket.queue, QueueState(0, state.paused_at, state.pause_reason))
     agent.last_seen_at = now
     response = (now - ticket.assigned_at).total_seconds() if ticket.assigned_at else None
-    return HistoryEntry(ticket.id, now, HistoryKind.ACCEPTED, reason, f"agent:{agent.id}",
+    return HistoryEntry(ticket.id, now, HistoryKind.ACCEPTED, reason, actor,
                         agent.id, agent.id, response_seconds=response,
                         first_response_seconds=first)
 
@@ -114,7 +113,7 @@ def revoked(ticket: Ticket) -> AssignmentRevoked:
     )
 
 
-def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> HistoryEntry:
+def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: Actor) -> HistoryEntry:
     if ticket.status is TicketStatus.ASSIGNED:
         # The lifecycle is assigned -> in progress -> completed: nobody finishes a ticket its
         # holder never took on (its accept is what the first-response figures count from).
@@ -126,7 +125,7 @@ def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: str) -> His
                         holder.id, None, handle_seconds=handled)
 
 
-def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: str) -> HistoryEntry:
+def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: Actor) -> HistoryEntry:
     _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
              action="cancel")
     from_agent = ticket.agent_id
@@ -148,7 +147,7 @@ def _release(ticket: Ticket, holder: Agent, status: TicketStatus, now: datetime)
 
 
 def unassign(
-    ticket: Ticket, holder: Agent, *, now: datetime, reason: Reason, actor: str
+    ticket: Ticket, holder: Agent, *, now: datetime, reason: Reason, actor: Actor
 ) -> HistoryEntry:
     """Take an active ticket back into the global queue. Its place there is derived from its
     priority and arrival, so it returns to where it was, not behind newer tickets."""
@@ -174,14 +173,14 @@ def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
     """Take back an assignment its holder did not accept in time. The holder is never offered
     this ticket again, and the miss counts toward its away_after_misses."""
     _require(ticket, TicketStatus.ASSIGNED, action="escalate")
-    unassign(ticket, holder, now=now, reason=Reason.ESCALATION, actor=SYSTEM_ACTOR)
+    unassign(ticket, holder, now=now, reason=Reason.ESCALATION, actor=SYSTEM)
     ticket.escalations += 1
     ticket.missed_by = ticket.missed_by | {holder.id}
     holder.missed_in_row += 1
     state = holder.state_in(ticket.queue)
     holder.set_state(ticket.queue, QueueState(state.missed_in_row + 1, state.paused_at,
                                               state.pause_reason))
-    return HistoryEntry(ticket.id, now, HistoryKind.ESCALATED, Reason.ESCALATION, SYSTEM_ACTOR,
+    return HistoryEntry(ticket.id, now, HistoryKind.ESCALATED, Reason.ESCALATION, SYSTEM,
                         holder.id, None)
 
 
@@ -197,7 +196,7 @@ def flag(ticket: Ticket, why: TicketFlag, *, now: datetime,
         ticket.auto_dispatch = False
     reason = _FLAG_REASONS[why]
     detail = {"reason": because} if because is not None else None
-    return HistoryEntry(ticket.id, now, HistoryKind.FLAGGED, reason, SYSTEM_ACTOR, detail=detail)
+    return HistoryEntry(ticket.id, now, HistoryKind.FLAGGED, reason, SYSTEM, detail=detail)
 
 
 _FLAG_REASONS = {TicketFlag.EXHAUSTED: Reason.EXHAUSTED,
@@ -215,7 +214,7 @@ def release(ticket: Ticket, *, now: datetime, reason: Reason) -> HistoryEntry:
         ticket.flag = None
         ticket.flagged_at = None
         ticket.flag_reason = None
-    return HistoryEntry(ticket.id, now, HistoryKind.RELEASED, reason, SYSTEM_ACTOR)
+    return HistoryEntry(ticket.id, now, HistoryKind.RELEASED, reason, SYSTEM)
 
 
 def set_presence(agent: Agent, presence: Presence, *, now: datetime) -> PresenceChange | None:
@@ -246,7 +245,7 @@ def resume(agent: Agent, queue: str) -> bool:
 
 
 def reprioritize(
-    ticket: Ticket, priority: Priority, *, now: datetime, reason: Reason, actor: str
+    ticket: Ticket, priority: Priority, *, now: datetime, reason: Reason, actor: Actor
 ) -> HistoryEntry:
     """A person asks for a new priority: it takes effect now, as asked and as served (aging
     counts from here). For a queued ticket it moves its place in the queue; it never takes a
@@ -267,11 +266,11 @@ def age(ticket: Ticket, *, now: datetime) -> HistoryEntry:
     ticket.effective_priority = higher
     ticket.priority_since = now
     return HistoryEntry(ticket.id, now, HistoryKind.priority(higher.label), Reason.AGING,
-                        SYSTEM_ACTOR,
+                        SYSTEM,
                         detail={"asked": ticket.priority.label, "served_at": higher.label})
 
 
-def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: str) -> HistoryEntry:
+def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: Actor) -> HistoryEntry:
     """`order` is below every other queued ticket's queue_order; served as urgent, the ticket is
     first in line (the priority asked for stays as it was). Tickets already assigned keep their
     agents."""
@@ -291,5 +290,5 @@ def rescue(ticket: Ticket, holder: Agent | None, *, now: datetime) -> HistoryEnt
     _back_to_queue(ticket, now)
     if holder is not None:
         holder.active_tickets = max(0, holder.active_tickets - 1)
-    return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, Reason.ORPHANED, SYSTEM_ACTOR,
+    return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, Reason.ORPHANED, SYSTEM,
                         from_agent, None)

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from giliran.domain.actor import Actor
 from giliran.domain.event_types import HistoryKind
 
 DEFAULT_QUEUE = "default"
@@ -354,7 +355,7 @@ class HistoryEntry:
     at: datetime
     event: HistoryKind  # a StrEnum: stored and compared as its string
     reason: Reason
-    actor: str
+    actor: Actor  # who: the key the history always showed, and their name and how
     from_agent_id: int | None = None
     to_agent_id: int | None = None
     id: int = 0

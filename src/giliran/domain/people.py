@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from giliran.domain.actor import BREAK_GLASS as BREAK_GLASS
+from giliran.domain.actor import CLI as CLI
+from giliran.domain.actor import SYSTEM as SYSTEM
+from giliran.domain.actor import Actor as Actor
+from giliran.domain.actor import Via as Via
+from giliran.domain.actor import channel_actor as channel_actor
 from giliran.domain.errors import InvalidInput
 from giliran.domain.model import Language
 
@@ -64,43 +70,6 @@ def may_grant(granter: Role, role: Role) -> bool:
     """A user gives (to another user or a token) only a role no higher than their own; the
     owner role only an owner."""
     return RANK[role] <= RANK[granter] and (role is not Role.OWNER or granter is Role.OWNER)
-
-
-class Via(StrEnum):
-    """How a change came."""
-
-    SESSION = "session"  # a browser signed in with email and password
-    TOKEN = "token"  # a personal API token (its name is kept beside)
-    AGENT_TOKEN = "agent_token"  # an agent's token from before users (or POST /agents)
-    ADMIN_TOKEN = "admin_token"  # GILIRAN_ADMIN_TOKEN, the break-glass owner key
-    INTAKE_TOKEN = "intake_token"  # GILIRAN_INTAKE_TOKENS, kept for integrations set up so
-    CLI = "cli"  # a command on the server
-    SYSTEM = "system"  # giliran itself (timers, dispatch, escalation)
-    CHANNEL = "channel"  # a customer's message on WhatsApp, Telegram...
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something. `key` is what the history always said ("admin", "agent:5",
-    "user:3", "system", "whatsapp"); the rest says who that was at the time."""
-
-    key: str
-    name: str = ""
-    via: Via = Via.SYSTEM
-    user_id: int | None = None
-    token: str | None = None  # the personal token's name, when it came through one
-
-    def __str__(self) -> str:
-        return self.key
-
-
-SYSTEM = Actor("system", "giliran", Via.SYSTEM)
-CLI = Actor("cli", "command line", Via.CLI)
-BREAK_GLASS = Actor("admin", "admin token", Via.ADMIN_TOKEN)
-
-
-def channel_actor(channel: str) -> Actor:
-    return Actor(channel, channel, Via.CHANNEL)
 
 
 @dataclass

@@ -6,6 +6,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +19,7 @@ from rich.markup import escape
 from giliran.config import Settings
 from giliran.domain.errors import GiliranError
 from giliran.entrypoints.cli_simulate import simulate_command
+from giliran.entrypoints.cli_users import users_app
 from giliran.entrypoints.reference import docs_command
 
 if TYPE_CHECKING:
@@ -122,8 +124,9 @@ def serve(
         out.print(f"sign in at {base}/admin as [bold]{owner}[/bold] with the one-time password "
                   f"[bold]{password}[/bold] (you choose your own at first sign-in)")
     elif owner is not None:
-        out.print(f"sign in at {base}/admin with your account (owner: {owner}; lost the "
-                  "password? `giliran users reset-password EMAIL`)")
+        # The password is only a hash by now: say how to get a new one, ready to paste.
+        out.print(f"sign in at {base}/admin as [bold]{owner}[/bold] (lost the password? "
+                  f"{_command()} users reset-password {owner})")
     _run_server(settings, bind_host, bind_port, n_workers, access_log)
 
 
@@ -144,6 +147,19 @@ def _first_owner(settings: Settings) -> tuple[str | None, str | None]:
     finally:
         container.close()
     return user.email, password
+
+
+def _command() -> str:
+    """How to run giliran again from here: `giliran` when that is what the PATH finds, else
+    the script that started this process, relative when it is below here (`make run`
+    starts .venv/bin/giliran, which is on nobody's PATH)."""
+    started = Path(sys.argv[0])
+    found = shutil.which("giliran")
+    if started.name != "giliran" or (found and Path(found).resolve() == started.resolve()):
+        return "giliran"
+    with contextlib.suppress(ValueError):
+        return str(started.absolute().relative_to(Path.cwd()))
+    return str(started.absolute())
 
 
 def _run_server(settings: Settings, host: str, port: int, workers: int,
@@ -439,6 +455,7 @@ def link_code(agent_id: int) -> None:
 
 app.command("simulate")(simulate_command)
 app.command("docs")(docs_command)
+app.add_typer(users_app, name="users")
 
 
 @app.command()

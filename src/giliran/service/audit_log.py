@@ -11,7 +11,7 @@ from typing import Any
 from giliran.domain import audit
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.model import Agent, Queue
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.service.context import Context, Principal
 from giliran.service.ports import AuditFilter, UnitOfWork
 from giliran.service.recording import record_agent_change
@@ -19,7 +19,7 @@ from giliran.service.recording import record_agent_change
 EXPORT_BATCH = 1000
 
 
-def record_agent(uow: UnitOfWork, now: datetime, actor: str, agent: Agent,
+def record_agent(uow: UnitOfWork, now: datetime, actor: Actor, agent: Agent,
                  before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
     """`before`: audit.agent_fields of the agent before the change (None: it was created).
     A change worth an audit line is one the floor sees: its event is recorded with it."""
@@ -30,13 +30,13 @@ def record_agent(uow: UnitOfWork, now: datetime, actor: str, agent: Agent,
         record_agent_change(uow, agent, now)
 
 
-def record_queue(uow: UnitOfWork, now: datetime, actor: str, queue: Queue,
+def record_queue(uow: UnitOfWork, now: datetime, actor: Actor, queue: Queue,
                  before: Mapping[str, Any] | None, *, action: str = "changed") -> None:
     append_entry(uow, audit.change(at=now, actor=actor, kind=AuditKind.QUEUE, subject=queue.name,
                               action=action, before=before, after=audit.queue_fields(queue)))
 
 
-def record_setting(uow: UnitOfWork, now: datetime, actor: str, name: str, before: Any,
+def record_setting(uow: UnitOfWork, now: datetime, actor: Actor, name: str, before: Any,
                    after: Any) -> None:
     append_entry(uow, audit.change(at=now, actor=actor, kind=AuditKind.SETTINGS, subject=name,
                               action="changed", before={name: before}, after={name: after}))

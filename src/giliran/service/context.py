@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from giliran.domain.conversation import TELEGRAM
 from giliran.domain.errors import Forbidden, NotYourQueue, PasswordChangeRequired
 from giliran.domain.figures import DEFAULT_BAND
-from giliran.domain.lifecycle import SYSTEM_ACTOR as SYSTEM_ACTOR
 from giliran.domain.model import Language, StrategyName
 from giliran.domain.people import CLI, Actor, Can, Role, SessionPolicy, Via, can
 from giliran.domain.strategies import SelectionStrategy, make_strategy

@@ -34,6 +34,15 @@ def hit(ctx: Context, key: str, window: int = WINDOW_SECONDS) -> Count:
     return Count(hits, max(1, start + window - now))
 
 
+def seen(ctx: Context, key: str, window: int = WINDOW_SECONDS) -> Count:
+    """The hits for `key` in the current window, counting none. Reads only."""
+    with ctx.uow(write=False) as uow:
+        now = int(ctx.clock.now().timestamp())
+        start = now - now % window
+        hits = uow.rate_limits.hits(key, start)
+    return Count(hits, max(1, start + window - now))
+
+
 def prune(ctx: Context, keep: timedelta = timedelta(hours=1)) -> int:
     with ctx.uow(write=True, defer_lock=True) as uow:
         removed = uow.rate_limits.prune(int((ctx.clock.now() - keep).timestamp()))

@@ -41,7 +41,7 @@ def update_settings(
                 raise InvalidInput(f"presence_grace_seconds must be 0..{MAX_GRACE_SECONDS}")
             was = presence_grace(ctx, uow)
             uow.settings.put(PRESENCE_GRACE, str(presence_grace_seconds))
-            record_setting(uow, ctx.clock.now(), who.actor, PRESENCE_GRACE, was,
+            record_setting(uow, ctx.clock.now(), who.by, PRESENCE_GRACE, was,
                            presence_grace_seconds)
         current = RuntimeSettings(presence_grace(ctx, uow))
         uow.commit()

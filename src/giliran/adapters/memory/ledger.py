@@ -33,7 +33,8 @@ class InMemoryAuditRepository:
 def _matches(e: AuditEntry, q: AuditFilter) -> bool:
     return ((q.kind is None or e.kind is q.kind)
             and (q.subject is None or e.subject == q.subject)
-            and (q.actor is None or e.actor == q.actor)
+            and (q.actor is None or e.actor.key == q.actor)
+            and (q.user_id is None or e.actor.user_id == q.user_id)
             and (q.since is None or e.at >= q.since)
             and (q.until is None or e.at < q.until)
             and (q.before_id is None or e.id < q.before_id))

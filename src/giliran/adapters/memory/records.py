@@ -125,6 +125,10 @@ class InMemoryRateLimitRepository:
         self._j.put(self._s.rate_limits, key, (window_start, hits))
         return hits
 
+    def hits(self, key: str, window_start: int) -> int:
+        window, hits = self._s.rate_limits.get(key, (window_start, 0))
+        return hits if window == window_start else 0
+
     def prune(self, before: int) -> int:
         gone = [k for k, (window, _) in self._s.rate_limits.items() if window < before]
         for key in gone:

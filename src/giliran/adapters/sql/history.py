@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, or_, select
 
 from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.actors import ACTOR_COLUMNS, actor_of_row, actor_values
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
 from giliran.domain.events import Event, with_holders
@@ -18,9 +19,9 @@ from giliran.service.ports import HistoryFilter
 # The figures a read works out (how long a stay in the queue was) are not stored.
 HISTORY = RowMap(HistoryEntry, t.history, not_stored=(
     "waited_seconds", "since_arrival_seconds", "response_seconds", "first_response_seconds",
-    "handle_seconds", "load"))
+    "handle_seconds", "load"), spread={"actor": (ACTOR_COLUMNS, actor_values, actor_of_row)})
 EVENT = RowMap(Event, t.events)
-_HISTORY_INSERT = Direct(insert(t.history), column_keys=HISTORY.added)
+_HISTORY_INSERT = Direct(insert(t.history), column_keys=HISTORY.added_columns)
 _HISTORY_FOR_TICKET = (
     select(t.history).where(t.history.c.ticket_id == bindparam("ticket_id"))
     .order_by(t.history.c.id)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select
 
 from giliran.adapters.sql import tables as t
+from giliran.adapters.sql.actors import actor_of_row, actor_values
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.model import Presence, PresenceChange
 from giliran.service.ports import AuditFilter
@@ -30,14 +31,14 @@ class SqlAuditRepository:
 
     def append(self, entry: AuditEntry) -> None:
         self._conn.execute(_AUDIT_INSERT, {
-            "at": entry.at, "actor": entry.actor, "kind": entry.kind.value,
+            "at": entry.at, **actor_values(entry.actor), "kind": entry.kind.value,
             "subject": entry.subject, "action": entry.action, "before": entry.before,
             "after": entry.after})
 
     def search(self, query: AuditFilter) -> list[AuditEntry]:
         stmt = (select(t.audit_log).where(*_filters(query)).order_by(t.audit_log.c.id.desc())
                 .limit(query.limit).offset(query.offset))
-        return [AuditEntry(id=r.id, at=r.at, actor=r.actor, kind=AuditKind(r.kind),
+        return [AuditEntry(id=r.id, at=r.at, actor=actor_of_row(r), kind=AuditKind(r.kind),
                            subject=r.subject, action=r.action, before=r.before, after=r.after)
                 for r in self._conn.execute(stmt)]
 
@@ -55,6 +56,8 @@ def _filters(q: AuditFilter) -> list[ColumnElement[bool]]:
         found.append(c.subject == q.subject)
     if q.actor is not None:
         found.append(c.actor == q.actor)
+    if q.user_id is not None:
+        found.append(c.actor_user_id == q.user_id)
     if q.since is not None:
         found.append(c.at >= q.since)
     if q.until is not None:

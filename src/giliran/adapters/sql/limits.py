@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, case, delete
+from sqlalchemy import Connection, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +27,11 @@ class SqlRateLimitRepository:
                   "window_start": new.excluded.window_start},
         ).returning(_ROWS.c.hits)
         return int(self._conn.execute(statement).scalar_one())
+
+    def hits(self, key: str, window_start: int) -> int:
+        found = self._conn.execute(select(_ROWS.c.hits).where(
+            _ROWS.c.key == key, _ROWS.c.window_start == window_start)).scalar_one_or_none()
+        return int(found or 0)
 
     def prune(self, before: int) -> int:
         """Forget windows that started before `before`."""

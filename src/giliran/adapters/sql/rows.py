@@ -5,7 +5,8 @@ enum as its value, a frozenset as a sorted JSON list, anything else as it is (th
 handle datetimes and JSON). So a new field needs a column (and a migration), not edits to field
 lists in several places; a field without a column fails at import, unless it is declared not
 stored. A field whose shape needs more (an agent's per-queue state) brings its own pair of
-converters.
+converters; one kept in several columns (an actor: its key, user, name...) brings a pair that
+writes those columns and reads them back from the row (`spread`).
 
 The converters are worked out once per class, at import, and compiled into plain functions
 (a dict display to save, one constructor call to load), as fast as the hand-written ones they
@@ -27,6 +28,7 @@ from sqlalchemy import Table
 
 T = TypeVar("T")
 Convert = Callable[[Any], Any]
+Spread = Callable[[Any], dict[str, Any]]
 
 
 def decoded(value: Any) -> Any:
@@ -39,27 +41,37 @@ class RowMap(Generic[T]):
 
     def __init__(self, cls: type[T], table: Table, *, key: str = "id",
                  not_stored: Iterable[str] = (), insert_only: Iterable[str] = (),
-                 custom: dict[str, tuple[Convert, Convert]] | None = None) -> None:
+                 custom: dict[str, tuple[Convert, Convert]] | None = None,
+                 spread: dict[str, tuple[tuple[str, ...], Spread, Convert]] | None = None,
+                 ) -> None:
         """`key`: the field that names a row (never in an UPDATE's SET); `insert_only`: fields
-        written once, when the row is added; `custom`: (to the column, from the column)."""
+        written once, when the row is added; `custom`: (to the column, from the column);
+        `spread`: (its columns, to a dict of them, from the whole row)."""
         self.cls = cls
         custom = custom or {}
+        spread = spread or {}
         skipped = set(not_stored)
         hints = typing.get_type_hints(cls)
         names = [f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
                  if f.name not in skipped]
-        missing = [n for n in names if n not in table.c]
+        wide = {n: columns for n, (columns, _, _) in spread.items()}
+        missing = [c for n in names for c in wide.get(n, (n,)) if c not in table.c]
         if missing:
             raise TypeError(f"{cls.__name__} fields without a column in {table.name}: "
                             f"{missing} (add the column, or list them as not stored)")
-        pairs = {n: custom.get(n) or _converters(hints[n]) for n in names}
+        pairs: dict[str, tuple[Convert | None, Convert | None]] = {
+            n: (spread[n][1], spread[n][2]) if n in spread
+            else custom.get(n) or _converters(hints[n]) for n in names}
         self.key = key
         self.loaded = tuple(names)  # what a row is read into, key included
         self.added = tuple(n for n in names if n != key)  # what an INSERT writes
         self.saved = tuple(n for n in self.added if n not in set(insert_only))  # an UPDATE
-        self._saved_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.saved))
-        self._added_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.added))
-        self._load_fn = _compile_load(cls, tuple((n, pairs[n][1]) for n in names))
+        # The columns an INSERT writes (a spread field's several in its place).
+        self.added_columns = tuple(c for n in self.added for c in wide.get(n, (n,)))
+        spreads = frozenset(spread)
+        self._saved_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.saved), spreads)
+        self._added_fn = _compile_values(tuple((n, pairs[n][0]) for n in self.added), spreads)
+        self._load_fn = _compile_load(cls, tuple((n, pairs[n][1]) for n in names), spreads)
 
     def values(self, obj: T) -> dict[str, Any]:
         """What an UPDATE of `obj` sets."""
@@ -76,12 +88,16 @@ class RowMap(Generic[T]):
         return result
 
 
-def _compile_values(pairs: tuple[tuple[str, Convert | None], ...]) -> Callable[[Any], Any]:
+def _compile_values(pairs: tuple[tuple[str, Convert | None], ...],
+                    spread: frozenset[str] = frozenset()) -> Callable[[Any], Any]:
     """def values(o): return {"title": o.title, "status": _c1(o.status) if ... , ...}"""
     names: dict[str, Any] = {}
     items = []
     for i, (name, convert) in enumerate(pairs):
-        if convert is None:
+        if name in spread:
+            names[f"_c{i}"] = convert
+            items.append(f"**_c{i}(o.{name})")
+        elif convert is None:
             items.append(f"{name!r}: o.{name}")
         else:
             names[f"_c{i}"] = convert
@@ -89,12 +105,16 @@ def _compile_values(pairs: tuple[tuple[str, Convert | None], ...]) -> Callable[[
     return _define("values", "o", "{" + ", ".join(items) + "}", names)
 
 
-def _compile_load(cls: type, pairs: tuple[tuple[str, Convert | None], ...]) -> Callable[[Any], Any]:
+def _compile_load(cls: type, pairs: tuple[tuple[str, Convert | None], ...],
+                  spread: frozenset[str] = frozenset()) -> Callable[[Any], Any]:
     """def load(r): return cls(title=r.title, status=_c1(r.status), ...)"""
     names: dict[str, Any] = {"_cls": cls}
     items = []
     for i, (name, convert) in enumerate(pairs):
-        if convert is None:
+        if name in spread:
+            names[f"_c{i}"] = convert
+            items.append(f"{name}=_c{i}(r)")
+        elif convert is None:
             items.append(f"{name}=r.{name}")
         else:
             names[f"_c{i}"] = convert

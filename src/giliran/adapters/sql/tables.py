@@ -20,6 +20,7 @@ from sqlalchemy import (
     not_,
 )
 
+from giliran.adapters.sql.actors import actor_columns
 from giliran.adapters.sql.columns import UtcDateTime, metadata
 from giliran.adapters.sql.tables_people import api_tokens, sessions, users
 from giliran.adapters.sql.tables_records import (
@@ -275,7 +276,7 @@ history = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("event", String(30), nullable=False),
     Column("reason", String(30), nullable=False),
-    Column("actor", String(100), nullable=False),
+    *actor_columns(),  # its key, and who that was
     Column("from_agent_id", Integer, nullable=True),
     Column("to_agent_id", Integer, nullable=True),
     Column("note", String(500), nullable=True),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal_column,
 )
 
+from giliran.adapters.sql.actors import actor_columns
 from giliran.adapters.sql.columns import UtcDateTime, metadata
 
 # Changes to agents, queues and settings, with the fields before and after; never pruned.
@@ -29,7 +30,7 @@ audit_log = Table(
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
     Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
+    *actor_columns(),  # its key, and who that was
     Column("kind", String(20), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("action", String(30), nullable=False),

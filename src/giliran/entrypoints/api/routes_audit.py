@@ -27,7 +27,7 @@ from giliran.service.reports import audit, series, stats
 router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Id = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 CSV_COLUMNS = ["id", "at", "ticket_id", "ticket_number", "event", "reason", "actor",
-               "from_agent_id", "to_agent_id", "note"]
+               "from_agent_id", "to_agent_id", "note", "actor_name", "actor_via"]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -92,9 +92,9 @@ def history_csv(query: Filter, ctx: Ctx, who: Supervisor) -> StreamingResponse:
         for batch in itertools.chain([first] if first else [], batches):
             for entry, number in batch:
                 writer.writerow([entry.id, entry.at.isoformat(), entry.ticket_id, number,
-                                 entry.event, entry.reason.value, entry.actor,
+                                 entry.event, entry.reason.value, entry.actor.key,
                                  entry.from_agent_id or "", entry.to_agent_id or "",
-                                 entry.note or ""])
+                                 entry.note or "", entry.actor.name, entry.actor.via.value])
             yield out.getvalue()
             out.seek(0)
             out.truncate()

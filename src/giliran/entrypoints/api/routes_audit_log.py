@@ -19,19 +19,24 @@ from giliran.domain.errors import InvalidInput
 from giliran.entrypoints.api.deps import ApiRoute, Ctx, Offset, Supervisor
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.routes_audit import _utc
+from giliran.entrypoints.api.schemas import MAX_INT
 from giliran.entrypoints.api.schemas_desk import AuditOut, AuditPage
 from giliran.service import audit_log
 from giliran.service.ports import AuditFilter
 
 router = APIRouter(route_class=ApiRoute, tags=["audit"])
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
-CSV_COLUMNS = ["id", "at", "actor", "kind", "subject", "action", "before", "after"]
+CSV_COLUMNS = ["id", "at", "actor", "kind", "subject", "action", "before", "after",
+               "actor_name", "actor_via"]
 
 
 def audit_filter(
     kind: AuditKind | None = None,
     subject: Text = None,
-    actor: Text = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=200, description="The "
+                                       "actor's key: admin, agent:<id>, user:<id>, system")] = None,
+    user_id: Annotated[int | None, Query(ge=1, le=MAX_INT, description="Changes made by this "
+                                         "user, whichever of their keys they came with")] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -40,8 +45,8 @@ def audit_filter(
     since, until = _utc(from_), _utc(to)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("'to' must be after 'from'")
-    return AuditFilter(kind=kind, subject=subject, actor=actor, since=since, until=until,
-                       limit=limit, offset=offset)
+    return AuditFilter(kind=kind, subject=subject, actor=actor, user_id=user_id, since=since,
+                       until=until, limit=limit, offset=offset)
 
 
 Filter = Annotated[AuditFilter, Depends(audit_filter)]
@@ -53,7 +58,8 @@ def audit(query: Filter, ctx: Ctx, who: Supervisor) -> AuditPage:
     auto-assign and its lock, language, pauses), queues (every policy field, presets, the
     rotation's pointer) and run-time settings: who, when, and the changed fields before and
     after. Newest first; kept for good. `subject` is an agent's id, a queue's name or a
-    setting's name; `actor` is `admin`, `agent:<id>` or `system`."""
+    setting's name; `actor` is `admin`, `agent:<id>`, `user:<id>` or `system`, and `by`
+    says who that was (their user, name and how they came)."""
     found, total = audit_log.search_audit(ctx, who, query)
     return AuditPage(items=[AuditOut.of(e) for e in found], total=total, limit=query.limit,
                      offset=query.offset)
@@ -73,9 +79,10 @@ def audit_csv(query: Filter, ctx: Ctx, who: Supervisor) -> StreamingResponse:
         writer.writerow(CSV_COLUMNS)
         for batch in itertools.chain([first] if first else [], batches):
             for entry in batch:
-                writer.writerow([entry.id, entry.at.isoformat(), entry.actor,
+                writer.writerow([entry.id, entry.at.isoformat(), entry.actor.key,
                                  entry.kind.value, entry.subject, entry.action,
-                                 _json(entry.before), _json(entry.after)])
+                                 _json(entry.before), _json(entry.after), entry.actor.name,
+                                 entry.actor.via.value])
             yield out.getvalue()
             out.seek(0)
             out.truncate()

@@ -58,6 +58,7 @@ async def login(body: LoginIn, request: Request, response: Response) -> LoginOut
     except e.Unauthorized:
         await asyncio.sleep(await throttle.sign_in_failed(request, body.email))
         raise
+    await throttle.sign_in_not_refused(request, body.email)
     signed = await root.runner.write(
         signin.open_session, ctx, user, rehashed, address=client_address(request),
         user_agent=request.headers.get("user-agent", ""))

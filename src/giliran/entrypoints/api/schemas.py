@@ -33,7 +33,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.text import unstorable_at
-from giliran.entrypoints.api.schemas_desk import PausedOut, Warnings
+from giliran.entrypoints.api.schemas_desk import ByOut, PausedOut, Warnings
 from giliran.service.ports import ListedTicket
 
 MAX_INT = 2_147_483_647
@@ -293,6 +293,7 @@ class HistoryOut(BaseModel):
     to_agent_id: int | None
     reason: str
     actor: str
+    by: ByOut
     note: str | None = Field(default=None, description="Why an automatic assignment (or a pick-up "
                              "in turn) went to this agent: the strategy and the deciding fact, "
                              'e.g. "rotation: next in turn after B; C skipped: missed this '
@@ -308,5 +309,6 @@ class HistoryOut(BaseModel):
         return cls(id=entry.id, ticket_id=entry.ticket_id, ticket_number=number, at=entry.at,
                    event=entry.event,
                    from_agent_id=entry.from_agent_id,
-                   to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor,
+                   to_agent_id=entry.to_agent_id, reason=entry.reason.value, actor=entry.actor.key,
+                   by=ByOut.of(entry.actor),
                    note=entry.note, detail=entry.detail)

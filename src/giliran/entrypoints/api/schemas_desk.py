@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool
 
+from giliran.domain.actor import Actor, Via
 from giliran.domain.audit import AuditEntry, AuditKind
 from giliran.domain.figures import Band, Usage, in_band
 from giliran.domain.model import Agent, Language
@@ -46,10 +47,28 @@ class AgentSelfPatch(BaseModel):
         "back as you went offline); on by default")
 
 
+class ByOut(BaseModel):
+    """Who the actor was at the time."""
+
+    user_id: int | None = Field(description="Their user; null for the admin token, the "
+                                "command line, giliran itself, a channel's customer, and "
+                                "lines written before users")
+    name: str = Field(description="Their name then (the key, for lines written before names "
+                              "were kept)")
+    via: Via = Field(description="How they came")
+    token: str | None = Field(description="The personal API token's name, when through one")
+
+    @classmethod
+    def of(cls, actor: Actor) -> ByOut:
+        return cls(user_id=actor.user_id, name=actor.name or actor.key, via=actor.via,
+                   token=actor.token)
+
+
 class AuditOut(BaseModel):
     id: int
     at: datetime
-    actor: str = Field(description="admin, agent:<id> or system")
+    actor: str = Field(description="admin, agent:<id>, user:<id>, cli or system")
+    by: ByOut
     kind: AuditKind
     subject: str = Field(description="The agent's id, the queue's name or the setting's name")
     action: str = Field(description="created, changed, deactivated, preset <name>, pointer, "
@@ -60,8 +79,8 @@ class AuditOut(BaseModel):
 
     @classmethod
     def of(cls, e: AuditEntry) -> AuditOut:
-        return cls(id=e.id, at=e.at, actor=e.actor, kind=e.kind, subject=e.subject,
-                   action=e.action, before=e.before, after=e.after)
+        return cls(id=e.id, at=e.at, actor=e.actor.key, by=ByOut.of(e.actor), kind=e.kind,
+                   subject=e.subject, action=e.action, before=e.before, after=e.after)
 
 
 class AuditPage(BaseModel):

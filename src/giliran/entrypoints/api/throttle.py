@@ -12,7 +12,8 @@
   answer never tells) and per address, in windows of 15 minutes: from the third failure the
   answer is slowed (0.25 s, doubling, at most 4 s); from the tenth on an account (the 30th
   from an address) sign-ins there are refused with 429 and Retry-After until the window
-  ends, the right password too.
+  ends, the right password too (checked against the shared counts before a session opens, so
+  on every process and replica).
 
 The address is the one uvicorn reports: the peer, or X-Forwarded-For from a proxy trusted
 with --forwarded-allow-ips (FORWARDED_ALLOW_IPS, default 127.0.0.1).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from giliran.domain.errors import TooManyRequests
@@ -86,6 +88,22 @@ class Throttle:
             left = (until or 0) - self._ctx.clock.now().timestamp()
             if left > 0:
                 raise TooManyRequests(REFUSED, int(left) + 1)
+
+    async def sign_in_not_refused(self, request: HTTPConnection, email: str) -> None:
+        """Before a right password opens a session: 429 when the failures counted by any
+        process or replica refuse the account or the address (this process may have seen
+        none of them). One read, on a sign-in that already cost an Argon2 check."""
+        window = int(self._sign_in.window.total_seconds())
+        refused = []
+        for key, most in zip(_sign_in_keys(request, email),
+                             (self._sign_in.refuse_after, self._sign_in.per_address),
+                             strict=True):
+            count = await run_in_threadpool(limits.seen, self._ctx, key, window)
+            if count.hits >= most:
+                self._remember(key, count.window_left)
+                refused.append(count.window_left)
+        if refused:
+            raise TooManyRequests(REFUSED, max(refused))
 
     async def sign_in_failed(self, request: HTTPConnection, email: str) -> float:
         """Count a failed sign-in; the seconds to wait before answering, or 429 when it is

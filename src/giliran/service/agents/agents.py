@@ -21,7 +21,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.naming import Caution, name_cautions
-from giliran.domain.people import Can, Role, User
+from giliran.domain.people import Actor, Can, Role, User
 from giliran.domain.words import noun
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
@@ -92,7 +92,7 @@ def create_agent(ctx: Context, who: Principal, new: NewAgent) -> NewAgentView:
         )
         uow.users.add(User(0, None, agent.name, Role.AGENT, language=agent.language,
                            agent_id=agent.id, created_at=ctx.clock.now()))
-        record_agent(uow, ctx.clock.now(), who.actor, agent, None, action="created")
+        record_agent(uow, ctx.clock.now(), who.by, agent, None, action="created")
         reach.reconsider(uow, agent.queues, ctx.clock.now())  # a way in for what waited
         uow.commit()
     return NewAgentView(agent, tuple(cautions), token)
@@ -136,11 +136,11 @@ def update_agent(ctx: Context, who: Principal, agent_id: int,
         changed.queue_state = {q: s for q, s in agent.queue_state.items() if q in changed.queues}
         leaving = agent.active and not changed.active
         if leaving:
-            retire(ctx, uow, changed, who.actor)
+            retire(ctx, uow, changed, who.by)
         if changed.active != agent.active:
             _mirror_user(uow, changed, ctx.clock.now())
         uow.agents.save(changed)
-        record_agent(uow, ctx.clock.now(), who.actor, changed, before,
+        record_agent(uow, ctx.clock.now(), who.by, changed, before,
                      action="deactivated" if leaving else "changed")
         reach.reconsider(uow, agent.queues | changed.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # more room, opted back in, or requeued work
@@ -168,7 +168,7 @@ def update_me(ctx: Context, who: Principal, *, auto_assign: bool | None = None,
         if telegram_ticket_left is not None:
             agent.telegram_ticket_left = telegram_ticket_left
         uow.agents.save(agent)
-        record_agent(uow, ctx.clock.now(), who.actor, agent, before)
+        record_agent(uow, ctx.clock.now(), who.by, agent, before)
         reach.reconsider(uow, agent.queues, ctx.clock.now())
         dispatch(ctx, uow, Reason.AUTO)  # opted in: waiting tickets may come at once
         uow.commit()
@@ -231,7 +231,7 @@ def _require_queues(uow: UnitOfWork, names: frozenset[str]) -> None:
                            f"{noun(len(unknown), 'does', 'do')} not exist")
 
 
-def retire(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:
+def retire(ctx: Context, uow: UnitOfWork, agent: Agent, actor: Actor) -> None:
     """A deactivated agent goes offline, its tickets go back to their queues (at their
     places), and its chat no longer speaks for it. The caller saves the agent."""
     agent.active = False
@@ -250,7 +250,7 @@ def _mirror_user(uow: UnitOfWork, agent: Agent, now: datetime) -> None:
             end_access(uow, user, now)
 
 
-def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: str) -> None:
+def _requeue_all(ctx: Context, uow: UnitOfWork, agent: Agent, actor: Actor) -> None:
     now = ctx.clock.now()
     for ticket in uow.tickets.held_by(agent.id):
         entry = lifecycle.unassign(

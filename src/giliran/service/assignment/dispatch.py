@@ -27,8 +27,9 @@ from enum import Enum, auto
 
 from giliran.domain import explain, lifecycle
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, StrategyName, Ticket
+from giliran.domain.people import SYSTEM
 from giliran.service.assignment import turns
-from giliran.service.context import SYSTEM_ACTOR, Context
+from giliran.service.context import Context
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
 
@@ -198,7 +199,7 @@ def hand_over(uow: UnitOfWork, ticket: Ticket, picked: Pick, *, now: datetime,
     agent = picked.agent
     assert agent is not None and picked.why is not None
     entry = lifecycle.assign(ticket, agent, seq=uow.next_seq(), now=now, reason=reason,
-                             actor=SYSTEM_ACTOR)
+                             actor=SYSTEM)
     if turns.rotates(picked.queue):
         turns.advance(uow, picked.queue, agent, picked.members)
     uow.agents.save(agent)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from giliran.domain import audit, lifecycle
 from giliran.domain.errors import NotAMember, NotYourQueue
 from giliran.domain.model import Agent, Reason
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal
@@ -24,7 +24,7 @@ def resume_mine(ctx: Context, who: Principal, queue: str) -> Agent:
         agent = acting_agent(uow, who.agent_id)
         if queue not in agent.queues:
             raise NotYourQueue(f"you do not serve queue {queue!r}")
-        _resume(ctx, uow, agent, queue, who.actor)
+        _resume(ctx, uow, agent, queue, who.by)
         uow.commit()
     return agent
 
@@ -37,12 +37,12 @@ def resume_agent(ctx: Context, who: Principal, agent_id: int, queue: str) -> Age
         agent = agent_or_404(uow, agent_id)
         if queue not in agent.queues:
             raise NotAMember(f"agent {agent.name} does not serve queue {queue!r}")
-        _resume(ctx, uow, agent, queue, who.actor)
+        _resume(ctx, uow, agent, queue, who.by)
         uow.commit()
     return agent
 
 
-def _resume(ctx: Context, uow: UnitOfWork, agent: Agent, queue: str, actor: str) -> None:
+def _resume(ctx: Context, uow: UnitOfWork, agent: Agent, queue: str, actor: Actor) -> None:
     before = audit.agent_fields(agent)
     if agent.state_in(queue).plain:
         return  # nothing to lift, no misses to forget

@@ -8,7 +8,7 @@ from datetime import datetime
 from giliran.domain import escalation, lifecycle
 from giliran.domain.events import presence_event
 from giliran.domain.model import Agent, Presence, Reason
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal
 from giliran.service.lookups import agent_or_404
@@ -38,7 +38,7 @@ def go_offline(ctx: Context, who: Principal) -> Agent:
     with ctx.uow(write=True) as uow:
         agent = agent_or_404(uow, who.agent_id)
         if agent.presence is not Presence.OFFLINE:
-            take_offline(ctx, uow, agent, actor=who.actor)
+            take_offline(ctx, uow, agent, actor=who.by)
             dispatch(ctx, uow, Reason.AUTO)
         uow.commit()
     return agent
@@ -58,7 +58,7 @@ def heartbeat(ctx: Context, who: Principal) -> tuple[Agent, int]:
     return agent, grace
 
 
-def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: str) -> int:
+def take_offline(ctx: Context, uow: UnitOfWork, agent: Agent, *, actor: Actor) -> int:
     """Set the agent offline and send back the tickets its queues' policies say to requeue.
     The caller dispatches afterwards. Returns how many tickets went back."""
     now = ctx.clock.now()

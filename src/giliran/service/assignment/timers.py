@@ -15,10 +15,11 @@ from datetime import datetime
 
 from giliran.domain import audit, escalation, lifecycle
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
+from giliran.domain.people import SYSTEM
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
-from giliran.service.context import SYSTEM_ACTOR, Context
+from giliran.service.context import Context
 from giliran.service.lookups import agent_or_404
 from giliran.service.ports import BATCH, UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
@@ -80,7 +81,7 @@ def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickR
         return False
     silent = uow.agents.silent_since(cutoff, BATCH)
     for agent in silent:
-        report.requeued += take_offline(ctx, uow, agent, actor=SYSTEM_ACTOR)
+        report.requeued += take_offline(ctx, uow, agent, actor=SYSTEM)
         report.went_offline += 1
     return len(silent) == BATCH
 
@@ -102,7 +103,7 @@ def _escalate(
     if escalation.pauses(holder, queue):
         before = audit.agent_fields(holder)
         lifecycle.pause(holder, queue.name, now=now)
-        record_agent(uow, now, SYSTEM_ACTOR, holder, before, action="paused")
+        record_agent(uow, now, SYSTEM, holder, before, action="paused")
         report.paused += 1
     else:
         record_agent_change(uow, holder, now)  # one more miss in a row in this queue

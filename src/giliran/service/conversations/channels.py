@@ -29,6 +29,7 @@ from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
 from giliran.domain.model import DEFAULT_QUEUE, Ticket
 from giliran.domain.notices import language, say
+from giliran.domain.people import channel_actor
 from giliran.service.context import Context
 from giliran.service.notices.notify import tell_customer
 from giliran.service.ports import UnitOfWork
@@ -101,7 +102,7 @@ def _open(ctx: Context, uow: UnitOfWork, msg: Incoming, customer: Customer) -> T
         title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
         queue=_taking(uow, msg.queue), category=msg.channel,
         description=msg.text[:LONGEST_BODY] or None, external_id=msg.key, contact=customer.key,
-    ), actor=msg.channel)
+    ), actor=channel_actor(msg.channel))
 
 
 def _customer(uow: UnitOfWork, msg: Incoming, now: datetime) -> Customer:

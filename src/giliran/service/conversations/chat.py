@@ -29,7 +29,7 @@ from giliran.domain.errors import (
 )
 from giliran.domain.model import Agent, Presence, TicketStatus
 from giliran.domain.notices import LARGEST_ID, ChatLink, language, parse_button, say
-from giliran.domain.people import Role
+from giliran.domain.people import Role, Via
 from giliran.service.assignment import presence
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.conversations import channels, conversation
@@ -125,7 +125,7 @@ def _relay(ctx: Context, agent: Agent, lang: str, ticket_id: int | None, text: s
     update's id keys the reply, so an update delivered twice is sent once."""
     if ticket_id is None or not text.strip():
         return say(lang, "relay_unknown" if ticket_id is None else "agent_help")
-    who = Principal(Role.AGENT, agent.id)
+    who = Principal(Role.AGENT, agent.id, name=agent.name, via=Via.CHANNEL)  # their chat
     try:
         conversation.reply(ctx, who, ticket_id, conversation.Reply(
             text=text.strip(), idempotency_key=f"telegram-update:{update_id}"))
@@ -152,7 +152,7 @@ def on_button(ctx: Context, press: ButtonPress) -> str:
     if agent is None or wanted is None:
         return say(lang, "not_linked")
     action, ticket_id = wanted
-    who = Principal(Role.AGENT, agent.id)
+    who = Principal(Role.AGENT, agent.id, name=agent.name, via=Via.CHANNEL)  # their chat
     try:
         if action == "accept":
             ticket = tickets.accept_ticket(ctx, who, ticket_id)
@@ -181,7 +181,7 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
 
 
 def _command(ctx: Context, agent: Agent, command: str, lang: str) -> str:
-    who = Principal(Role.AGENT, agent.id)
+    who = Principal(Role.AGENT, agent.id, name=agent.name, via=Via.CHANNEL)  # their chat
     if command == "/online":
         agent = presence.go_online(ctx, who)
         return say(lang, "online", active=agent.active_tickets, max=agent.max_tickets)

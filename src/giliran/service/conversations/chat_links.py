@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from giliran.domain import audit
 from giliran.domain.model import Language
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.lookups import agent_or_404
@@ -27,17 +27,17 @@ def my_link_code(ctx: Context, who: Principal,
     for its notices gets that one, so the bot's first words (the link's confirmation) are in
     the language the agent reads its page in."""
     who.require(Can.WORK)
-    return _issue_code(ctx, who.agent_id, dashboard, who.actor)
+    return _issue_code(ctx, who.agent_id, dashboard, who.by)
 
 
 def link_code_for(ctx: Context, who: Principal, agent_id: int) -> tuple[str, datetime]:
     """The same, issued by an admin for an agent (to pass on)."""
     who.require(Can.CONFIGURE)
-    return _issue_code(ctx, agent_id, None, who.actor)
+    return _issue_code(ctx, agent_id, None, who.by)
 
 
 def _issue_code(ctx: Context, agent_id: int | None, dashboard: Language | None,
-                actor: str) -> tuple[str, datetime]:
+                actor: Actor) -> tuple[str, datetime]:
     """Only the code's hash is stored; it works once, within 15 minutes."""
     code = secrets.token_hex(5).upper()
     now = ctx.clock.now()

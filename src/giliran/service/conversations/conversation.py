@@ -139,7 +139,8 @@ def _accept_by_reply(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Tick
         return
     agent = agent_or_404(uow, who.agent_id)
     missed = agent.state_in(ticket.queue).missed_in_row  # accepting forgets them
-    record_move(uow, ticket, lifecycle.accept(ticket, agent, now=now, reason=Reason.REPLIED))
+    record_move(uow, ticket, lifecycle.accept(ticket, agent, now=now, actor=who.by,
+                                                     reason=Reason.REPLIED))
     if missed:
         record_agent_change(uow, agent, now)
     uow.tickets.save(ticket)

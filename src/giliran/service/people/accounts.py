@@ -138,7 +138,7 @@ def create_user(ctx: Context, who: Principal, new: NewUser,
                                    # with its password, or makes personal tokens
                                    hash_token(secrets.token_urlsafe(32)))
             user.agent_id = agent.id
-            record_agent(uow, now, who.actor, agent, None, action="created")
+            record_agent(uow, now, who.by, agent, None, action="created")
         uow.users.add(user)
         _audit(uow, now, who, user, None, "created")
         uow.commit()
@@ -360,9 +360,9 @@ def _switch(ctx: Context, uow: UnitOfWork, who: Principal, user: User, active: b
             if active:
                 agent.active = True
             else:
-                retire(ctx, uow, agent, who.actor)
+                retire(ctx, uow, agent, who.by)
             uow.agents.save(agent)
-            record_agent(uow, now, who.actor, agent, agent_before,
+            record_agent(uow, now, who.by, agent, agent_before,
                          action="changed" if active else "deactivated")
             reach.reconsider(uow, agent.queues, now)
             dispatch(ctx, uow, Reason.AUTO)  # its tickets went back to their queues
@@ -379,7 +379,7 @@ def _require_queues(uow: UnitOfWork, queues: frozenset[str], role: Role) -> None
 
 def _audit(uow: UnitOfWork, now: datetime, who: Principal, user: User,
            before: dict[str, object] | None, action: str) -> None:
-    append_entry(uow, audit.change(at=now, actor=who.actor, kind=audit.AuditKind.USER,
+    append_entry(uow, audit.change(at=now, actor=who.by, kind=audit.AuditKind.USER,
                                    subject=str(user.id), action=action, before=before,
                                    after=audit.user_fields(user)))
     record_user_change(uow, user, action, now)

@@ -83,5 +83,5 @@ def revoke_token(ctx: Context, who: Principal, token_id: int) -> ApiToken:
 def _audit(uow: UnitOfWork, who: Principal, token: ApiToken,
            before: dict[str, object] | None, action: str) -> None:
     append_entry(uow, audit.change(
-        at=token.revoked_at or token.created_at, actor=who.actor, kind=audit.AuditKind.TOKEN,
+        at=token.revoked_at or token.created_at, actor=who.by, kind=audit.AuditKind.TOKEN,
         subject=str(token.id), action=action, before=before, after=audit.token_fields(token)))

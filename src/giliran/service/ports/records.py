@@ -13,7 +13,8 @@ from giliran.domain.audit import AuditEntry, AuditKind
 class AuditFilter:
     kind: AuditKind | None = None
     subject: str | None = None
-    actor: str | None = None
+    actor: str | None = None  # the actor's key ("admin", "agent:5", "user:3")
+    user_id: int | None = None  # changes made by this user, whichever key they came with
     since: datetime | None = None  # at >= since
     until: datetime | None = None  # at < until
     before_id: int | None = None  # keyset paging for exports: only entries with a smaller id
@@ -35,6 +36,9 @@ class RateLimitRepository(Protocol):
     def hit(self, key: str, window_start: int) -> int:
         """Count a hit for `key` in the window starting at `window_start` (epoch seconds; a
         new window starts again from 1); the hits so far in this window."""
+
+    def hits(self, key: str, window_start: int) -> int:
+        """The hits so far in this window, counting none (0 when it is another window)."""
 
     def prune(self, before: int) -> int:
         """Forget windows that started before `before`."""

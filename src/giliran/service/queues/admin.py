@@ -59,7 +59,7 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
             raise Conflict(f"a queue named {name!r} exists")
         queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
         uow.queues.add(queue)
-        record_queue(uow, ctx.clock.now(), who.actor, queue, None, action="created")
+        record_queue(uow, ctx.clock.now(), who.by, queue, None, action="created")
         record_queue_change(uow, queue, ctx.clock.now())
         uow.commit()
     return queue
@@ -104,9 +104,9 @@ def update_queue(
                 "name no queue and the channel messages whose queue is off")
         now = ctx.clock.now()
         if next_agent_id is not None:
-            set_next(ctx, uow, queue, next_agent_id, who.actor)
+            set_next(ctx, uow, queue, next_agent_id, who.by)
         uow.queues.save(queue)
-        record_queue(uow, now, who.actor, queue, before,
+        record_queue(uow, now, who.by, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
         record_queue_change(uow, queue, now)
         reach.after_switches(uow, queue, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from giliran.domain import audit
 from giliran.domain.errors import AgentInactive, NotAMember
 from giliran.domain.model import Agent, Queue, StrategyName
+from giliran.domain.people import Actor
 from giliran.domain.strategies import rotation_key
 from giliran.service.assignment import turns
 from giliran.service.context import Context
@@ -33,7 +34,7 @@ def next_in_turn(ctx: Context, uow: UnitOfWork, queue: Queue,
     return picked.id if picked is not None else None
 
 
-def set_next(ctx: Context, uow: UnitOfWork, queue: Queue, agent_id: int, actor: str) -> None:
+def set_next(ctx: Context, uow: UnitOfWork, queue: Queue, agent_id: int, actor: Actor) -> None:
     members = [a for a in uow.agents.all() if a.active and queue.name in a.queues]
     was = next_in_turn(ctx, uow, queue, members)
     if turns.rotates(queue):

@@ -9,7 +9,7 @@ second run creates nothing that the first one did.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from giliran.domain import rollout
 from giliran.domain.errors import InvalidInput, QueueInactive
@@ -42,6 +42,8 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
     created = 0
     refused: list[tuple[int, str]] = []
     queues: set[str] = set()
+    # The history has always said "import"; now it also says who ran it.
+    actor = replace(who.by, key="import")
     with ctx.uow(write=True) as uow:
         known = uow.tickets.existing_external_ids({r.external_id or "" for r in rows})
         now = ctx.clock.now()
@@ -58,7 +60,7 @@ def import_batch(ctx: Context, who: Principal, rows: Sequence[NewTicket]) -> Bat
             ticket = arrival(row, now)
             ticket.auto_dispatch = rollout.is_automatic(queue, key)
             uow.tickets.add(ticket)
-            entry = HistoryEntry(0, now, HistoryKind.CREATED, Reason.CREATED, "import")
+            entry = HistoryEntry(0, now, HistoryKind.CREATED, Reason.CREATED, actor)
             record_move(uow, ticket, arrived(ticket, entry))
             known.add(key)
             created += 1

@@ -30,7 +30,7 @@ from giliran.domain.model import (
     TicketFlag,
     TicketStatus,
 )
-from giliran.domain.people import Can
+from giliran.domain.people import Actor, Can
 from giliran.domain.words import noun
 from giliran.service.assignment import turns
 from giliran.service.assignment.dispatch import dispatch
@@ -55,7 +55,7 @@ def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         queue = queue_or_404(uow, ticket.queue)
         may_pick_up(uow, ticket, agent, queue)
         why = _take_turn(uow, ticket, agent, queue) if queue.claim is ClaimPolicy.TURN else None
-        _hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.actor, why=why)
+        _hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.by, why=why)
         uow.commit()
     return ticket
 
@@ -119,9 +119,9 @@ def reassign(
             raise overrules[0]
         if ticket.status.is_active:
             holder = agent_or_404(uow, ticket.agent_id)
-            _take_back(uow, ctx, ticket, holder, reason=Reason.REASSIGNED, actor=who.actor)
+            _take_back(uow, ctx, ticket, holder, reason=Reason.REASSIGNED, actor=who.by)
         reason = Reason.FORCED if overrules else Reason.REASSIGNED
-        _hand_to(uow, ctx, ticket, target, reason=reason, actor=who.actor, force=force)
+        _hand_to(uow, ctx, ticket, target, reason=reason, actor=who.by, force=force)
         dispatch(ctx, uow)  # the previous holder's slot
         uow.commit()
     return ticket
@@ -135,7 +135,7 @@ def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         ticket = ticket_or_404(uow, ticket_id, who)
         lifecycle.require_active(ticket, action="unassign")
         holder = agent_or_404(uow, ticket.agent_id)
-        _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.actor)
+        _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.by)
         ticket.missed_by = ticket.missed_by | {holder.id}
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
@@ -149,7 +149,7 @@ def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priorit
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
         record_move(uow, ticket, lifecycle.reprioritize(
-            ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.actor))
+            ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.by))
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
         uow.commit()
@@ -163,7 +163,7 @@ def move_to_front(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
         record_move(uow, ticket, lifecycle.move_to_front(
-            ticket, order=uow.tickets.front_order(), now=ctx.clock.now(), actor=who.actor))
+            ticket, order=uow.tickets.front_order(), now=ctx.clock.now(), actor=who.by))
         uow.tickets.save(ticket)
         dispatch(ctx, uow)
         uow.commit()
@@ -232,7 +232,7 @@ def _overrules(uow: UnitOfWork, ticket: Ticket, target: Agent) -> list[Exception
 
 
 def _take_back(
-    uow: UnitOfWork, ctx: Context, ticket: Ticket, holder: Agent, *, reason: Reason, actor: str
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, holder: Agent, *, reason: Reason, actor: Actor
 ) -> None:
     entry = lifecycle.unassign(ticket, holder, now=ctx.clock.now(), reason=reason, actor=actor)
     record_move(uow, ticket, entry)
@@ -240,7 +240,7 @@ def _take_back(
 
 
 def _hand_to(
-    uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, *, reason: Reason, actor: str,
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, *, reason: Reason, actor: Actor,
     force: bool = False, why: explain.Why | None = None,
 ) -> None:
     """A person chose this agent: it may have missed the ticket before, and an exhausted

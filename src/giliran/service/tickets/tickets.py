@@ -21,7 +21,7 @@ from giliran.domain.model import (
     Ticket,
     TicketStatus,
 )
-from giliran.domain.people import Can, Role
+from giliran.domain.people import Actor, Can, Role
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch, hand_over, pick
 from giliran.service.context import Context, Principal
@@ -73,7 +73,7 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
             if existing is not None:
                 return TicketView(existing, _position(uow, existing), created=False,
                                   accept_deadline=_deadline(uow, existing))
-        ticket = admit(ctx, uow, new, who.actor)
+        ticket = admit(ctx, uow, new, who.by)
         deadline = _deadline(uow, ticket)  # the queue row is already read
         uow.commit()
     if ticket.status is not TicketStatus.QUEUED:
@@ -84,7 +84,7 @@ def _create_ticket(ctx: Context, who: Principal, new: NewTicket) -> TicketView:
         return TicketView(ticket, _position(uow, ticket))
 
 
-def admit(ctx: Context, uow: UnitOfWork, new: NewTicket, actor: str) -> Ticket:
+def admit(ctx: Context, uow: UnitOfWork, new: NewTicket, actor: Actor) -> Ticket:
     """A new ticket inside the caller's unit of work: checked, written and dispatched (the
     caller commits). Shared by the API and the channels."""
     queue = open_queue(uow, new.queue)
@@ -170,7 +170,7 @@ def accept_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         agent = agent_or_404(uow, who.agent_id)
         missed = agent.state_in(ticket.queue).missed_in_row  # accepting forgets them
         with _revoked_if_held_before(uow, ticket, agent.id):
-            entry = lifecycle.accept(ticket, agent, now=ctx.clock.now())
+            entry = lifecycle.accept(ticket, agent, now=ctx.clock.now(), actor=who.by)
         record_move(uow, ticket, entry)
         if missed:
             record_agent_change(uow, agent, entry.at)
@@ -208,7 +208,7 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
             with _revoked_if_held_before(uow, ticket, who.agent_id):
                 check_holder(who, ticket)
         holder = _holder(uow, ticket, action="complete")
-        entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.actor)
+        entry = lifecycle.complete(ticket, holder, now=ctx.clock.now(), actor=who.by)
         _save_release(uow, ticket, holder, entry)
         notify.tell_customer_resolved(uow, entry.at, ticket, ctx.tells_resolved)
         dispatch(ctx, uow, Reason.REFILL)
@@ -221,7 +221,7 @@ def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
         holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
-        entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.actor)
+        entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.by)
         _save_release(uow, ticket, holder, entry)
         if holder is not None:
             dispatch(ctx, uow, Reason.REFILL)

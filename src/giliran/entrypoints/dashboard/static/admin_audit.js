@@ -1,6 +1,7 @@
 // The audit log of changes to agents, queues and settings: filters, pages (newest first), CSV.
 
 import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
+import { byText } from "./labels.js";
 
 const PAGE = 50;
 let floor = null;
@@ -58,13 +59,6 @@ async function search(from) {
 
 const agentName = (id) => floor.agents.find((a) => String(a.id) === String(id))?.name;
 
-function who(actor) {
-  if (actor === "admin") return t("history.actor_admin");
-  if (actor === "system") return t("history.actor_system");
-  if (actor.startsWith("agent:")) return agentName(actor.slice(6)) ?? actor;
-  return actor;
-}
-
 function subject(entry) {
   if (entry.kind === "agent") {
     return t("audit.subject_agent", { name: agentName(entry.subject) ?? `#${entry.subject}` });
@@ -90,7 +84,7 @@ function show(items) {
   shown = items;
   const rows = items.map((entry) => {
     const tr = document.createElement("tr");
-    for (const text of [dateTime(entry.at), who(entry.actor), subject(entry), entry.action,
+    for (const text of [dateTime(entry.at), byText(entry, agentName), subject(entry), entry.action,
                         change(entry)]) {
       const td = document.createElement("td");
       td.textContent = text;

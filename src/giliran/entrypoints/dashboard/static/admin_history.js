@@ -2,7 +2,7 @@
 // export of every match (fetched with the session cookie).
 
 import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
-import { eventName, REASON, why } from "./labels.js";
+import { byText, eventName, REASON, why } from "./labels.js";
 
 const PAGE = 50;
 let floor = null;
@@ -77,12 +77,6 @@ async function search(from) {
 function show(items) {
   shown = items;
   const name = (id) => (id ? floor.agents.find((a) => a.id === id)?.name ?? `#${id}` : "");
-  const actor = (who) => {
-    if (who === "admin") return t("history.actor_admin");
-    if (who === "system") return t("history.actor_system");
-    if (who.startsWith("agent:")) return name(Number(who.slice(6)));
-    return who;
-  };
   const rows = items.map((entry) => {
     const tr = document.createElement("tr");
     const moved = [name(entry.from_agent_id), name(entry.to_agent_id)];
@@ -91,7 +85,7 @@ function show(items) {
                   eventName(entry.event),
                   REASON[entry.reason] ?? entry.reason,
                   moved[0] || moved[1] ? `${moved[0] || "—"} → ${moved[1] || "—"}` : "",
-                  actor(entry.actor), why(entry.detail, nameOf)];
+                  byText(entry, (id) => name(Number(id))), why(entry.detail, nameOf)];
     tr.append(...text.map((value) => {
       const td = document.createElement("td");
       td.textContent = value;

@@ -106,3 +106,25 @@ export function why(detail, nameOf) {
     t("why.skipped", { name: name(s.agent_id, s.name), reason: SKIPPED[s.why] ?? s.why }));
   return [head, ...skips].join("; ");
 }
+
+/** Who made a change and how they came, from a history or audit entry's `by` ("Sari
+ * (session)", "ci-bot token (Dewi)", "admin token", "giliran"); `agentName(id)` names an agent
+ * whose line was written before names were kept (its name is then its key). */
+export function byText(entry, agentName) {
+  const by = entry.by;
+  const agent = entry.actor.startsWith("agent:") ? entry.actor.slice(6) : null;
+  const name = by && by.name !== entry.actor ? by.name
+    : (agent && agentName(agent)) || entry.actor;
+  if (!by) return name;
+  switch (by.via) {
+    case "session": return t("by.session", { name });
+    case "token": return t("by.token", { token: by.token ?? "", name });
+    case "agent_token": return t("by.agent_token", { name });
+    case "admin_token": return t("by.admin_token");
+    case "intake_token": return t("by.intake_token");
+    case "cli": return t("by.cli");
+    case "system": return t("by.system");
+    case "channel": return agent ? t("by.chat", { name }) : t("by.channel", { name });
+    default: return name;
+  }
+}
