@@ -5,7 +5,7 @@ import {
   $, ago, api, atMostEvery, debounce, errorText, lang, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { signIn } from "./signin.js";
-import { setupUsers } from "./admin_users.js";
+import { setupUsers, usersChanged } from "./admin_users.js";
 import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
   editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
@@ -45,6 +45,7 @@ function start(me) {
         chartSoon();
         periodSoon();
         if (event.type === "agent.changed" || event.type === "queue.changed") auditSoonish();
+        if (event.type === "user.changed") usersChanged();
       }
     },
     onView,

@@ -1,9 +1,10 @@
 // People in the console (owners and admins): who may sign in and as what. Invite someone (a
 // one-time password shown once, with a copy button), change a role, reset a password (shown
 // once too), deactivate (after a confirmation that says what it ends). The list is read again
-// after each change; nobody else's change to it arrives as an event.
+// after each change here, and on a user.changed event (another admin's change, a password
+// chosen, sessions ended): the event says whose account changed, not the row the list shows.
 
-import { $, ago, api, dateTime, errorText, t, toast } from "./common.js";
+import { $, ago, api, dateTime, debounce, errorText, t, toast } from "./common.js";
 import { ROLE } from "./labels.js";
 
 const ROLES = ["agent", "supervisor", "admin", "owner"];
@@ -11,11 +12,13 @@ const MANAGES_PEOPLE = new Set(["owner", "admin"]);
 
 let floor = null;
 let confirmed = null;  // what the confirm dialog does when confirmed
+let shown = false;  // owners and admins only
 
 export function setupUsers(state, me) {
   floor = state;
   if (!MANAGES_PEOPLE.has(me.role)) return;  // supervisors: the section stays hidden
   $("users-section").hidden = false;
+  shown = true;
   $("user-invite").addEventListener("click", openInvite);
   $("invite-role").addEventListener("change", showQueuesField);
   $("invite-form").addEventListener("submit", invite);
@@ -38,6 +41,12 @@ export function setupUsers(state, me) {
 }
 
 let users = [];
+
+/** A burst of user.changed events (an invitation, a deactivation ending sessions) reads once. */
+const readSoon = debounce(() => showUsers(), 300);
+export function usersChanged() {
+  if (shown) readSoon();
+}
 
 async function showUsers() {
   try {
