@@ -109,9 +109,12 @@ def test_both_dashboards_sign_in_with_email_and_password(
     tab.assert_clean(SIGNED_OUT)
 
 
-def test_each_page_says_when_it_is_not_for_this_account(floor: Floor, open_tab: Any) -> None:
-    agent = floor.agent("Agus Only", online=False)
-    tab = open_tab("/admin")
+@pytest.mark.parametrize("path", ["/admin", "/admin/what-if"])
+def test_each_page_says_when_it_is_not_for_this_account(
+    floor: Floor, open_tab: Any, path: str,
+) -> None:
+    agent = floor.agent(f"Agus Only {path}", online=False)
+    tab = open_tab(path)
     sign_in(tab.page, agent["email"])
     expect(tab.page.locator("#login-error")).to_have_text(
         "This account cannot open the console: it is for supervisors, admins and owners. "
@@ -120,7 +123,7 @@ def test_each_page_says_when_it_is_not_for_this_account(floor: Floor, open_tab: 
     expect(tab.page.locator("#logout")).to_be_visible()
     # Another account on the same form, without signing out first.
     sign_in(tab.page, floor.admin["email"])
-    expect(tab.page.locator("#workload tbody tr").first).to_be_visible()
+    expect(tab.page.locator("#content")).to_be_visible()
     tab.assert_clean(SIGNED_OUT, "status of 403 (Forbidden)")
 
 

@@ -9,7 +9,7 @@ import { setupAccount } from "./account.js";
 const SCREENS = ["login", "choose", "content"];
 const MIN_PASSWORD = 10;  // domain/people.py MIN_PASSWORD_LENGTH: said here before a round trip
 
-/** Show the form until a signed-in person may use this page (`check()` answers: a 403 means
+/** Show the form until a signed-in person may use this page (`check(me)` answers: a 403 means
  * the page is not theirs, and `notHere` says so), then `start(me, answer)`, once. */
 export function signIn({ check, start, notHere }) {
   let started = false;
@@ -36,7 +36,7 @@ export function signIn({ check, start, notHere }) {
     }
     let answer;
     try {
-      answer = await check();
+      answer = await check(me);
     } catch (error) {
       if (error.status === 403) { show("login", notHere); $("logout").hidden = false; return; }
       throw error;

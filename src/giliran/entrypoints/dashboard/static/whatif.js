@@ -1,6 +1,6 @@
 // What if: the desk's last days replayed as it is and with one setting changed, side by side.
 
-import { $, api, errorText, lang, t } from "./common.js";
+import { $, api, ApiError, errorText, lang, t } from "./common.js";
 import { signIn } from "./signin.js";
 import { STRATEGY } from "./labels.js";
 
@@ -20,7 +20,10 @@ const FIGURES = [
   ["flagged", t("whatif.flagged"), "count"], ["orphans", t("whatif.orphans"), "count"],
   ["tickets", t("whatif.tickets"), "count"],
 ];
-signIn({ check: () => api("GET", "/queues"), notHere: t("admin.not_here"), start });
+// What-if is the console's: an agent (who may read the queues) is told so before trying.
+const consoleOnly = (me) => (me.role === "agent"
+  ? Promise.reject(new ApiError(403, "forbidden", "the console's page")) : api("GET", "/queues"));
+signIn({ check: consoleOnly, notHere: t("admin.not_here"), start });
 
 function start(_me, queues) {
   $("whatif-queue").replaceChildren(...queues.map((q) => new Option(q.name, q.name)));
