@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     """Open connections per worker process."""
     max_concurrent_requests: int = Field(default=256, ge=1, le=100_000)
     """Requests being handled at once per worker process."""
+    ws_key_check_seconds: float = Field(default=60.0, gt=0, le=3600)
+    """How often an open WebSocket checks that its key still works: a session past its
+    absolute expiry, a token past its own, closes the socket within this time. (A
+    deactivation, a sign-out or a revocation closes it at once.) An open page counts as use
+    of its session, so a session idles out only once its pages are closed."""
     ws_max_message_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
     """The largest message a WebSocket client may send."""
 

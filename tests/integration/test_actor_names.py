@@ -113,3 +113,20 @@ def test_a_webhook_body_says_who_moved_the_ticket(
     assert [(body["actor"], body["by"]) for body in bodies] == [
         ("system", BY_GILIRAN), ("user:4", BY_CI_BOT)]
     assert bodies[1]["to_agent_id"] == b["id"]
+
+
+def test_a_webhook_body_says_who_changed_a_queue_or_an_agent(
+    client: TestClient, container: Container
+) -> None:
+    """Changes of configuration reach integrations with their person too; giliran's own
+    changes of an agent (a miss, a pause) name nobody."""
+    with Receiver() as receiver:
+        register(client, receiver.url, events=["queue.changed", "agent.changed"])
+        update_queue(container.ctx, CI_BOT, "default", QueueChanges(max_wait_seconds=600))
+        a = make_agent(client, "Ayu")
+        assert deliver(container) == 2
+        bodies = sorted((json.loads(got.body) for got in receiver.received),
+                        key=lambda body: body["id"])
+    assert [(body["type"], body.get("by")) for body in bodies] == [
+        ("queue.changed", BY_CI_BOT), ("agent.changed", BY_ADMIN)]
+    assert bodies[1]["agent"]["id"] == a["id"]

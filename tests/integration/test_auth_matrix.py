@@ -273,6 +273,8 @@ def test_a_supervisor_of_another_queue_is_refused_its_tickets_and_queue(floor: F
              ("get", f"/tickets/{ticket['id']}/history", None),
              ("get", "/tickets?queue=default", None),
              ("post", f"/tickets/{ticket['id']}/cancel", None),
+             ("get", "/queues/default", None),
+             ("get", "/queues/default/rollout", None),
              ("patch", "/queues/default", {"next_agent_id": 999999})]
     for method, path, body in calls:
         kwargs = {"json": body} if body is not None else {}
@@ -282,6 +284,8 @@ def test_a_supervisor_of_another_queue_is_refused_its_tickets_and_queue(floor: F
             assert client.get(f"/api/v1{path}", headers=mine).status_code == 200, path
     assert client.get(f"/api/v1/tickets/{ticket['id']}", headers=ADMIN).json()[
         "status"] != "cancelled"
+    assert [q["name"] for q in client.get("/api/v1/queues", headers=theirs).json()] == [
+        "other"], "a supervisor of some queues lists those"
 
 
 def test_keys_that_stopped_are_refused_where_they_worked(floor: Floor) -> None:

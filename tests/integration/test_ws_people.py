@@ -4,6 +4,8 @@ token is revoked; a user's changes reach admins and the user, nobody else."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,8 +13,15 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from giliran.adapters.clock import FakeClock
+from giliran.bootstrap import Container, bootstrap
+from giliran.config import Settings
+from giliran.domain.people import SessionPolicy
+from giliran.entrypoints.api.app import create_app
 from tests.integration.test_api_seed import ADMIN, bearer
 from tests.integration.test_event_stream import WS, next_of
+from tests.support.e2e_server import wait_until
+from tests.support.server import ADMIN_TOKEN
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -116,3 +125,47 @@ def test_a_users_changes_reach_admins_and_the_user_only(client: TestClient) -> N
         client.post("/api/v1/tickets", json={"title": "after"}, headers=ADMIN)
         assert next_of(sam, "ticket.created", "user.changed")["type"] == "ticket.created"
     assert ada["role"] == "admin"  # who watched
+
+
+@pytest.fixture
+def checking(database_url: str,
+             clock: FakeClock) -> Iterator[tuple[TestClient, FakeClock, Container]]:
+    """A server whose sockets check their key every 20 ms (60 s by default)."""
+    settings = Settings(database_url=database_url, admin_token=ADMIN_TOKEN, scheduler=False,
+                        outbox=False, event_poll_seconds=0.02, ws_key_check_seconds=0.02)
+    container = bootstrap(settings, clock=clock)
+    try:
+        with TestClient(create_app(container), raise_server_exceptions=False) as c:
+            yield c, clock, container
+    finally:
+        container.close()
+
+
+
+def test_an_open_page_keeps_its_session_alive_until_its_absolute_end(
+        checking: tuple[TestClient, FakeClock, Container]) -> None:
+    """No event says that a session idled out or reached its end: the socket's own check
+    closes it. Until then an open page is use, so its session does not idle out while the
+    page is open."""
+    client, clock, container = checking
+    sam = make_user(client, "sam@example.com")
+    cookie, csrf = sign_in(client, "sam@example.com")
+    policy = SessionPolicy()
+    with client.websocket_connect(WS, headers=cookie) as ws:
+        ws.send_json({"type": "auth", "csrf_token": csrf})
+        next_of(ws, "snapshot")
+        for _ in range(2):  # twice nearly idle: each time the open page is noted as use
+            clock.advance(policy.idle.total_seconds() - 120)
+            wait_until(lambda: last_seen(container, sam["id"]) == clock.now() or None,
+                       timeout=10, what="the open page noted as use of its session")
+        with client.websocket_connect(WS, headers=cookie) as again:  # still signed in
+            again.send_json({"type": "auth", "csrf_token": csrf})
+            next_of(again, "snapshot")
+        clock.advance(policy.absolute.total_seconds())
+        assert closed_with(ws, "unauthorized") == 4401
+
+
+def last_seen(container: Container, user_id: int) -> datetime | None:
+    with container.ctx.uow(write=False) as uow:
+        found = uow.sessions.of_users([user_id], container.ctx.clock.now())
+    return found[0].last_seen_at if found else None

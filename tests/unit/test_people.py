@@ -34,7 +34,7 @@ from giliran.domain.people import (
 from giliran.service.agents import agents
 from giliran.service.assignment import presence
 from giliran.service.context import ADMIN, Context, Principal
-from giliran.service.people import access, accounts, signin, tokens
+from giliran.service.people import access, accounts, own, signin, tokens
 from giliran.service.people.accounts import NewUser, UserChanges
 from giliran.service.ports import TicketFilter
 from giliran.service.queues import admin as queues
@@ -123,9 +123,9 @@ def test_an_invited_user_must_choose_a_password_before_anything_else() -> None:
     with pytest.raises(PasswordChangeRequired):
         tickets.list_tickets(ctx, who, TicketFilter())
     with pytest.raises(InvalidInput):
-        accounts.check_new_password(ctx, who, made.one_time_password, "password123")
-    hashed = accounts.check_new_password(ctx, who, made.one_time_password, GOOD)
-    accounts.change_own_password(ctx, who, hashed)
+        own.check_new_password(ctx, who, made.one_time_password, "password123")
+    hashed = own.check_new_password(ctx, who, made.one_time_password, GOOD)
+    own.change_own_password(ctx, who, hashed)
     again = signin.sign_in(ctx, "budi@example.com", GOOD)
     tickets.list_tickets(ctx, access.principal_of_session(again.user, again.session),
                          TicketFilter())

@@ -165,12 +165,17 @@ class TicketPayload:
 
 @dataclass(frozen=True)
 class AgentPayload:
+    """`by`: who changed it, when a person did (absent for giliran's own changes: a miss, a
+    pause, presence)."""
+
     agent: AgentWire
+    by: ActorDetail | None = None
 
 
 @dataclass(frozen=True)
 class QueuePayload:
     queue: QueueWire
+    by: ActorDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,7 @@ class UserPayload:
 
     user: UserWire
     action: str
+    by: ActorDetail | None = None
 
 
 Payload = TicketPayload | AgentPayload | QueuePayload | MessagePayload | UserPayload

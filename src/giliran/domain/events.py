@@ -126,16 +126,22 @@ def presence_event(agent: Agent, at: datetime) -> Event:
     return Event.of(EventType.AGENT_PRESENCE, _agent(agent), at, agents=frozenset({agent.id}))
 
 
-def agent_event(agent: Agent, at: datetime) -> Event:
-    return Event.of(EventType.AGENT_CHANGED, _agent(agent), at, agents=frozenset({agent.id}))
+def agent_event(agent: Agent, at: datetime, by: Actor | None = None) -> Event:
+    return Event.of(EventType.AGENT_CHANGED, _agent(agent, by), at,
+                    agents=frozenset({agent.id}))
 
 
-def _agent(agent: Agent) -> AgentPayload:
-    return AgentPayload(agent=(agent_view(agent)))
+def _agent(agent: Agent, by: Actor | None = None) -> AgentPayload:
+    return AgentPayload(agent=agent_view(agent), by=_detail(by))
 
 
-def queue_event(queue: Queue, at: datetime) -> Event:
-    return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=(queue_view(queue))),
+def _detail(by: Actor | None) -> ActorDetail | None:
+    return actor_detail(by) if by is not None else None
+
+
+def queue_event(queue: Queue, at: datetime, by: Actor | None = None) -> Event:
+    return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=queue_view(queue),
+                                                          by=_detail(by)),
                     at, queue=queue.name)
 
 
@@ -166,8 +172,9 @@ def with_holders(events: Sequence[Event]) -> list[Event]:
     return found
 
 
-def user_event(user: User, action: str, at: datetime) -> Event:
-    return Event.of(EventType.USER_CHANGED, UserPayload(user=user_view(user), action=action), at)
+def user_event(user: User, action: str, at: datetime, by: Actor | None = None) -> Event:
+    return Event.of(EventType.USER_CHANGED,
+                    UserPayload(user=user_view(user), action=action, by=_detail(by)), at)
 
 
 def visible_to(event: Event, *, agent: Agent | None, user_id: int | None = None,

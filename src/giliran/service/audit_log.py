@@ -27,7 +27,7 @@ def record_agent(uow: UnitOfWork, now: datetime, actor: Actor, agent: Agent,
                          action=action, before=before, after=audit.agent_fields(agent))
     if entry is not None:
         uow.audit.append(entry)
-        record_agent_change(uow, agent, now)
+        record_agent_change(uow, agent, now, actor)
 
 
 def record_queue(uow: UnitOfWork, now: datetime, actor: Actor, queue: Queue,

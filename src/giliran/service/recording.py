@@ -8,7 +8,7 @@ from datetime import datetime
 
 from giliran.domain.events import agent_event, queue_event, ticket_event, user_event
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
-from giliran.domain.people import User
+from giliran.domain.people import Actor, User
 from giliran.service.ports import UnitOfWork
 
 
@@ -17,15 +17,19 @@ def record_move(uow: UnitOfWork, ticket: Ticket, entry: HistoryEntry) -> None:
     uow.record(ticket_event(entry, ticket))
 
 
-def record_agent_change(uow: UnitOfWork, agent: Agent, at: datetime) -> None:
-    """Something the floor sees of the agent changed (its settings, its misses or pauses)."""
-    uow.record(agent_event(agent, at))
+def record_agent_change(uow: UnitOfWork, agent: Agent, at: datetime,
+                        by: Actor | None = None) -> None:
+    """Something the floor sees of the agent changed (its settings, its misses or pauses);
+    `by` whom, when a person did it."""
+    uow.record(agent_event(agent, at, by))
 
 
-def record_queue_change(uow: UnitOfWork, queue: Queue, at: datetime) -> None:
-    uow.record(queue_event(queue, at))
+def record_queue_change(uow: UnitOfWork, queue: Queue, at: datetime,
+                        by: Actor | None = None) -> None:
+    uow.record(queue_event(queue, at, by))
 
 
-def record_user_change(uow: UnitOfWork, user: User, action: str, at: datetime) -> None:
+def record_user_change(uow: UnitOfWork, user: User, action: str, at: datetime,
+                       by: Actor | None = None) -> None:
     """A person's account or access changed: their open sockets are checked again."""
-    uow.record(user_event(user, action, at))
+    uow.record(user_event(user, action, at, by))

@@ -37,7 +37,7 @@ from giliran.entrypoints.api.schemas_people import (
     UserPatch,
 )
 from giliran.entrypoints.api.throttle import client_address
-from giliran.service.people import access, accounts, signin, tokens
+from giliran.service.people import access, accounts, own, signin, tokens
 
 router = APIRouter(route_class=ApiRoute, tags=["people"])
 
@@ -86,12 +86,12 @@ def get_me(ctx: Ctx, who: Who, request: Request) -> MeOut:
     """Who is calling, through what; with a session, its CSRF token again (for a page that
     was reloaded)."""
     secret = request.cookies.get(SESSION_COOKIE) if who.session_id is not None else None
-    return MeOut.of(who, accounts.me(ctx, who), access.csrf_token(secret) if secret else None)
+    return MeOut.of(who, own.me(ctx, who), access.csrf_token(secret) if secret else None)
 
 
 @router.patch("/me", response_model=UserOut, openapi_extra=refusals(e.Forbidden))
 async def update_me(body: MePatch, ctx: Ctx, who: Who, run: Run) -> UserOut:
-    return UserOut.of(await run.write(accounts.update_me, ctx, who, name=body.name,
+    return UserOut.of(await run.write(own.update_me, ctx, who, name=body.name,
                                       language=body.language))
 
 
@@ -99,9 +99,9 @@ async def update_me(body: MePatch, ctx: Ctx, who: Who, run: Run) -> UserOut:
              openapi_extra=refusals(e.Unauthorized, e.InvalidInput, e.Forbidden))
 async def change_password(body: PasswordChange, ctx: Ctx, who: Who, run: Run) -> Response:
     """With the current password. Your other sessions end; this one stays."""
-    hashed = await run_in_threadpool(accounts.check_new_password, ctx, who,
+    hashed = await run_in_threadpool(own.check_new_password, ctx, who,
                                      body.current_password, body.new_password)
-    await run.write(accounts.change_own_password, ctx, who, hashed)
+    await run.write(own.change_own_password, ctx, who, hashed)
     return Response(status_code=204)
 
 

@@ -48,10 +48,11 @@ from giliran.entrypoints.alarm import Alarm
 from giliran.entrypoints.api.live_views import Views, valid_list_query
 from giliran.entrypoints.api.root import root_of
 from giliran.entrypoints.api.runner import Runner
-from giliran.entrypoints.api.ws_auth import FIRST_FRAME, Key, key_of, principal
+from giliran.entrypoints.api.ws_auth import FIRST_FRAME, Key, checked, key_of, principal
 from giliran.service.assignment import presence
 from giliran.service.context import Context
 from giliran.service.events import stream
+from giliran.service.people import access
 from giliran.service.ports import Committed
 
 log = logging.getLogger("giliran.ws")
@@ -223,6 +224,8 @@ async def _serve(websocket: WebSocket, ctx: Context, hub: EventHub, sub: Subscri
              asyncio.create_task(_listen(websocket, hub, sub))]
     if sub.viewer.principal.role is Role.AGENT:
         tasks.append(asyncio.create_task(_keep_alive(ctx, runner, sub, grace)))
+    if sub.key is not None:
+        tasks.append(asyncio.create_task(_check_key(websocket, ctx, runner, sub)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -308,6 +311,25 @@ async def _keep_alive(ctx: Context, runner: Runner, sub: Subscriber, grace: int)
     while True:
         await asyncio.sleep(min(60.0, grace / 3) if grace > 0 else 60.0)
         _, grace = await runner.write(presence.heartbeat, ctx, sub.viewer.principal)
+
+
+async def _check_key(websocket: WebSocket, ctx: Context, runner: Runner,
+                     sub: Subscriber) -> None:
+    """Now and then, whether the socket's key still works: a session past its absolute
+    expiry, a token past its own, end no event announces. The open page is a use of its
+    session or token (noted at most once a minute, as a request would)."""
+    every = root_of(websocket.app).settings.ws_key_check_seconds
+    key = sub.key
+    assert key is not None
+    while True:
+        await asyncio.sleep(every)
+        try:
+            _, seen = await run_in_threadpool(checked, ctx, key)
+        except GiliranError as exc:
+            await _refuse(websocket, 4401, exc.code, exc.message)
+            return
+        if seen is not None:
+            await runner.write(access.note_use, ctx, seen)
 
 
 async def _refuse(websocket: WebSocket, close_code: int, code: str, text: str) -> None:

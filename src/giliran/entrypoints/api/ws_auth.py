@@ -47,10 +47,15 @@ def key_of(first: Any, connection: HTTPConnection) -> Key | None:
 
 def principal(ctx: Context, key: Key) -> Principal:
     """Who the key is now; Unauthorized once it stopped working. Reads only."""
+    return checked(ctx, key)[0]
+
+
+def checked(ctx: Context, key: Key) -> tuple[Principal, access.Seen | None]:
+    """Who the key is now, and its use to note when one is due (an open page is in use)."""
     if key.token is not None:
-        return access.authenticate(ctx, key.token)
+        return access.check_token(ctx, key.token)
     if not key.session:
         raise Unauthorized("sign in first: no session cookie came with the connection")
     if not access.csrf_matches(key.session, key.csrf):
         raise CsrfRefused("the csrf_token is not this session's (the one sign-in answered)")
-    return access.session_principal(ctx, key.session)[0]
+    return access.session_principal(ctx, key.session)

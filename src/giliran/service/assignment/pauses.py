@@ -50,5 +50,5 @@ def _resume(ctx: Context, uow: UnitOfWork, agent: Agent, queue: str, actor: Acto
     uow.agents.save(agent)
     record_agent(uow, ctx.clock.now(), actor, agent, before, action="resumed")
     if not was_paused:  # only its misses in a row were forgotten: no audit line, still news
-        record_agent_change(uow, agent, ctx.clock.now())
+        record_agent_change(uow, agent, ctx.clock.now(), actor)
     dispatch(ctx, uow, Reason.AUTO)

@@ -19,7 +19,6 @@ from giliran.domain.errors import (
     LastOwner,
     NotConfigured,
     NotFound,
-    Unauthorized,
 )
 from giliran.domain.model import DEFAULT_QUEUE, Agent, Language, Reason
 from giliran.domain.people import (
@@ -140,7 +139,7 @@ def create_user(ctx: Context, who: Principal, new: NewUser,
             user.agent_id = agent.id
             record_agent(uow, now, who.by, agent, None, action="created")
         uow.users.add(user)
-        _audit(uow, now, who, user, None, "created")
+        audit_user(uow, now, who, user, None, "created")
         uow.commit()
     return Created(user, given)
 
@@ -192,7 +191,7 @@ def update_user(ctx: Context, who: Principal, user_id: int, changes: UserChanges
         if changes.active is not None and changes.active != user.active:
             action = _switch(ctx, uow, who, user, changes.active, now)
         uow.users.save(user)
-        _audit(uow, now, who, user, before, action)
+        audit_user(uow, now, who, user, before, action)
         uow.commit()
     return user
 
@@ -224,70 +223,9 @@ def reset_password(ctx: Context, who: Principal, user_id: int,
         user.password_changed_at = now
         uow.users.save(user)
         uow.sessions.end_all(user.id, now)
-        _audit(uow, now, who, user, before, "password reset")
+        audit_user(uow, now, who, user, before, "password reset")
         uow.commit()
     return given
-
-
-def check_new_password(ctx: Context, who: Principal, current: str, new: str) -> Hashed:
-    """The current password must match and the new one pass the rules; the new one hashed.
-    Reads only."""
-    user_id = _own(who)
-    hashes = passwords_of(ctx)
-    with ctx.uow(write=False) as uow:
-        user = user_or_404(uow, user_id)
-    ok, _ = hashes.verify(current, user.password_hash)
-    if not ok:
-        raise Unauthorized("the current password is wrong")
-    check_password(new, hashes.common, email=user.email, name=user.name)
-    if new == current:
-        raise InvalidInput("choose a password different from the current one")
-    return Hashed(hashes.hash(new))
-
-
-def change_own_password(ctx: Context, who: Principal, hashed_as: Hashed) -> User:
-    """With `check_new_password`'s hash. The other sessions end; this one stays."""
-    user_id = _own(who)
-    hashed = hashed_as.hash
-    now = ctx.clock.now()
-    with ctx.uow(write=True, defer_lock=True) as uow:
-        user = user_or_404(uow, user_id)
-        before = audit.user_fields(user)
-        user.password_hash, user.must_change_password = hashed, False
-        user.password_changed_at = now
-        uow.users.save(user)
-        for session in uow.sessions.of_users([user.id], now):
-            if session.id != who.session_id:
-                session.ended_at = now
-                uow.sessions.save(session)
-        _audit(uow, now, who, user, before, "password changed")
-        uow.commit()
-    return user
-
-
-def me(ctx: Context, who: Principal) -> User | None:
-    """The signed-in user (None for the break-glass, intake and command-line keys)."""
-    if who.user_id is None:
-        return None
-    with ctx.uow(write=False) as uow:
-        return uow.users.get(who.user_id)
-
-
-def update_me(ctx: Context, who: Principal, *, name: str | None = None,
-              language: Language | None = None) -> User:
-    user_id = _own(who)
-    now = ctx.clock.now()
-    with ctx.uow(write=True, defer_lock=True) as uow:
-        user = user_or_404(uow, user_id)
-        before = audit.user_fields(user)
-        if name is not None:
-            user.name = name.strip()
-        if language is not None:
-            user.language = language
-        uow.users.save(user)
-        _audit(uow, now, who, user, before, "changed")
-        uow.commit()
-    return user
 
 
 def ensure_owner(ctx: Context, who: Principal, email: str) -> tuple[User, str | None]:
@@ -315,12 +253,6 @@ def by_email_or_404(ctx: Context, who: Principal, email: str) -> User:
     if found is None:
         raise NotFound(f"no user with email {email}")
     return found
-
-
-def _own(who: Principal) -> int:
-    if who.user_id is None:
-        raise Forbidden("only a signed-in user has a password, name and language of their own")
-    return who.user_id
 
 
 def _may_give(who: Principal, role: Role) -> None:
@@ -377,9 +309,9 @@ def _require_queues(uow: UnitOfWork, queues: frozenset[str], role: Role) -> None
         raise InvalidInput(f"no queue named {unknown[0]!r}")
 
 
-def _audit(uow: UnitOfWork, now: datetime, who: Principal, user: User,
-           before: dict[str, object] | None, action: str) -> None:
+def audit_user(uow: UnitOfWork, now: datetime, who: Principal, user: User,
+               before: dict[str, object] | None, action: str) -> None:
     append_entry(uow, audit.change(at=now, actor=who.by, kind=audit.AuditKind.USER,
                                    subject=str(user.id), action=action, before=before,
                                    after=audit.user_fields(user)))
-    record_user_change(uow, user, action, now)
+    record_user_change(uow, user, action, now, who.by)

@@ -100,5 +100,5 @@ def end_session(ctx: Context, who: Principal, session_id: int) -> None:
             session.ended_at = now
             uow.sessions.save(session)
             if (user := uow.users.get(session.user_id)) is not None:
-                record_user_change(uow, user, "session ended", now)  # its sockets close
+                record_user_change(uow, user, "session ended", now, who.by)  # its sockets close
             uow.commit()

@@ -75,7 +75,7 @@ def revoke_token(ctx: Context, who: Principal, token_id: int) -> ApiToken:
             uow.api_tokens.save(token)
             _audit(uow, who, token, before, "revoked")
             if (user := uow.users.get(token.user_id)) is not None:
-                record_user_change(uow, user, "token revoked", now)  # its sockets close
+                record_user_change(uow, user, "token revoked", now, who.by)  # its sockets close
             uow.commit()
     return token
 

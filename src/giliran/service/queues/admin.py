@@ -60,15 +60,16 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
         queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
         uow.queues.add(queue)
         record_queue(uow, ctx.clock.now(), who.by, queue, None, action="created")
-        record_queue_change(uow, queue, ctx.clock.now())
+        record_queue_change(uow, queue, ctx.clock.now(), who.by)
         uow.commit()
     return queue
 
 
 def list_queues(ctx: Context, who: Principal) -> list[Queue]:
+    """A supervisor of some queues sees those."""
     who.require(Can.SUPERVISE)
     with ctx.uow(write=False) as uow:
-        return uow.queues.all()
+        return [q for q in uow.queues.all() if who.sees_queue(q.name)]
 
 
 def _changed(queue: Queue, changes: QueueChanges) -> Queue:
@@ -78,6 +79,7 @@ def _changed(queue: Queue, changes: QueueChanges) -> Queue:
 
 def get_queue(ctx: Context, who: Principal, name: str) -> Queue:
     who.require(Can.SUPERVISE)
+    who.require_queue(name)
     with ctx.uow(write=False) as uow:
         return queue_or_404(uow, name)
 
@@ -108,7 +110,7 @@ def update_queue(
         uow.queues.save(queue)
         record_queue(uow, now, who.by, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
-        record_queue_change(uow, queue, now)
+        record_queue_change(uow, queue, now, who.by)
         reach.after_switches(uow, queue, now)
         dispatch(ctx, uow)
         uow.commit()

@@ -34,6 +34,7 @@ class RolloutReport:
 
 def rollout_report(ctx: Context, who: Principal, name: str) -> RolloutReport:
     who.require(Can.SUPERVISE)
+    who.require_queue(name)
     until = ctx.clock.now()
     since = until - PERIOD
     with ctx.uow(write=False) as uow:
