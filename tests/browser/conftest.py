@@ -4,7 +4,9 @@ under CI=true, where the suite must not pass without them."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,11 +70,27 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield started
 
 
+# What the console logs when a page asks whether it is signed in and is not yet (GET /me).
+SIGNED_OUT = "status of 401 (Unauthorized)"
+# Every person the tests make signs in with this (long enough, not a common password).
+PASSWORD = "Giliran-test-pass-42"
+
+
+_people = itertools.count(1)
+
+
+def email_of(name: str) -> str:
+    """Unique on a server that a module's tests share, even for two people of one name."""
+    slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".")
+    return f"{slug}.{next(_people)}@example.test"
+
+
 @dataclass
 class Floor:
     """The API, as the tests' other actors (an intake, a supervisor's script) use it."""
 
     base_url: str
+    _admin: dict[str, Any] | None = None
 
     def call(self, method: str, path: str, token: str = ADMIN_TOKEN, **body: Any) -> Any:
         r = httpx.request(method, f"{self.base_url}{API}{path}", json=body or None,
@@ -80,11 +98,41 @@ class Floor:
         assert r.status_code < 300, r.text
         return r.json() if r.content else None
 
+    def person(self, name: str, role: str = "admin", **fields: Any) -> dict[str, Any]:
+        """A user who signs in with `email` and PASSWORD (POST /users with the admin token)."""
+        made: dict[str, Any] = self.call("POST", "/users", name=name, role=role,
+                                         email=fields.pop("email", email_of(name)),
+                                         password=PASSWORD, **fields)
+        return {**made, "password": PASSWORD}
+
+    @property
+    def admin(self) -> dict[str, Any]:
+        """The console's user in most tests: an admin, made on first use."""
+        if self._admin is None:
+            self._admin = self.person("Ayu Admin")
+        return self._admin
+
     def agent(self, name: str, *, online: bool = True, **fields: Any) -> dict[str, Any]:
-        created: dict[str, Any] = self.call("POST", "/agents", name=name, **fields)
+        """A user with the agent role and its agent record (`id` is the agent's), with its
+        settings as POST /agents takes them, and a personal token for the test's own calls."""
+        language = fields.pop("language", None)
+        made = self.person(name, "agent", **({"language": language} if language else {}))
+        if fields:
+            self.call("PATCH", f"/agents/{made['agent_id']}", **fields)
+        with httpx.Client(base_url=f"{self.base_url}{API}", timeout=10) as client:
+            signed = client.post("/auth/login", json={"email": made["email"],
+                                                      "password": PASSWORD})
+            assert signed.status_code == 200, signed.text
+            csrf = {"X-CSRF-Token": signed.json()["csrf_token"]}
+            token = client.post("/tokens", json={"name": "tests", "role": "agent"},
+                                headers=csrf)
+            assert token.status_code == 201, token.text
+            client.post("/auth/logout", headers=csrf)  # only the page's sessions are listed
+        agent = {**made, "id": made["agent_id"], "user_id": made["id"],
+                 "token": token.json()["token"]}
         if online:
-            self.call("POST", "/agent/go-online", token=created["token"])
-        return created
+            self.call("POST", "/agent/go-online", token=agent["token"])
+        return agent
 
     def ticket(self, title: str, **fields: Any) -> dict[str, Any]:
         created: dict[str, Any] = self.call("POST", "/tickets", title=title, **fields)
@@ -114,9 +162,11 @@ class Tab:
 def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
     contexts: list[BrowserContext] = []
 
-    def open_(path: str, *, token: str | None = None, locale: str = "en-US",
+    def open_(path: str, *, user: dict[str, Any] | None = None, locale: str = "en-US",
               viewport: dict[str, int] = LAPTOP, relay: Relay | None = None) -> Tab:
-        # Each tab has its own context: its own localStorage, so its own login.
+        """A page signed in as `user` (its cookie set through the API, which is quicker than
+        the form; tests of the form itself use `sign_in`)."""
+        # Each tab has its own context: its own cookies, so its own session.
         context = browser.new_context(locale=locale, viewport=viewport)
         contexts.append(context)
         if relay is not None:  # its socket goes through the test from the start
@@ -124,9 +174,13 @@ def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
         tab = Tab(context.new_page())
         tab.page.on("pageerror", lambda exc: tab.errors.append(f"page error: {exc}"))
         tab.page.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))
+        if user is not None:
+            signed = context.request.post(f"{server.base_url}{API}/auth/login", data={
+                "email": user["email"], "password": user["password"]})
+            assert signed.ok, signed.text()
         tab.page.goto(server.base_url + path)
-        if token is not None:
-            log_in(tab.page, token)
+        if user is not None:
+            expect(tab.page.locator("#content")).to_be_visible()
         return tab
 
     yield open_
@@ -134,10 +188,11 @@ def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
         context.close()
 
 
-def log_in(page: Page, token: str) -> None:
-    page.get_by_label("Token", exact=True).fill(token)
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Through the form, as a person would (the labels in either language)."""
+    page.locator("#login-email").fill(email)
+    page.locator("#login-password").fill(password)
     page.locator("#login-form button[type=submit]").click()
-    expect(page.locator("#content")).to_be_visible()
 
 
 @pytest.fixture

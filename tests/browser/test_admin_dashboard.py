@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Floor
-from tests.support.server import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -23,12 +22,12 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     sari = floor.agent("Sari", max_tickets=2, rotation_order=1)
     budi = floor.agent("Budi", max_tickets=2, rotation_order=2)
     floor.agent("Vera", max_tickets=2, queues=["vip"])
-    admin = open_tab("/admin", token=ADMIN_TOKEN)
+    admin = open_tab("/admin", user=floor.admin)
     page = admin.page
     row = {name: page.locator("#workload tbody tr", has_text=name) for name in ("Sari", "Budi")}
     expect(row["Sari"].locator('[data-field="count"]')).to_have_text("0/2")
     expect(row["Budi"].locator('[data-field="count"]')).to_have_text("0/2")
-    tabs = {"Sari": open_tab("/", token=sari["token"]), "Budi": open_tab("/", token=budi["token"])}
+    tabs = {"Sari": open_tab("/", user=sari), "Budi": open_tab("/", user=budi)}
 
     ticket = floor.ticket("Wrong invoice address")
     holder, other = ("Sari", "Budi") if ticket["assigned_agent_id"] == sari["id"] else ("Budi",
@@ -71,7 +70,7 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(back).to_contain_text(f"{holder} → —")
     expect(back).to_contain_text("reassigned")
     expect(rows.filter(has_text=f"— → {other}").filter(has_text="reassigned")).to_contain_text(
-        "admin token")
+        f"{floor.admin['name']} (session)")
     expect(page.locator("#history-range")).to_have_text("1\u20134 of 4")  # an en dash
     admin.assert_clean("status of 409 (Conflict)")  # the refusal to reassign to Vera
     for tab in tabs.values():
@@ -84,7 +83,7 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     floor.ticket("one")
     floor.ticket("two")
     floor.ticket("three")
-    tab = open_tab("/admin", token=ADMIN_TOKEN)
+    tab = open_tab("/admin", user=floor.admin)
     page = tab.page
     budi = page.locator("#workload tbody tr", has_text="Budi")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Floor, log_in
+from tests.browser.conftest import SIGNED_OUT, Floor, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -26,7 +26,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     tab = open_tab("/")
     page = tab.page
     expect(page.get_by_role("heading", name="Agent login")).to_be_visible()
-    log_in(page, sari["token"])
+    sign_in(page, sari["email"])
     expect(page.get_by_role("heading", name="Sari")).to_be_visible()
     expect(page.locator("#presence-badge")).to_have_text("Offline")
     expect(page.locator("#slots-line")).to_contain_text("not online")
@@ -91,7 +91,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     page.get_by_role("button", name="Offline", exact=True).click()
     expect(page.locator("#presence-badge")).to_have_text("Offline")
     assert floor.call("GET", "/agent/me", token=sari["token"])["presence"] == "offline"
-    tab.assert_clean()
+    tab.assert_clean(SIGNED_OUT)
 
 
 def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
@@ -103,7 +103,7 @@ def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
     floor.call("PATCH", "/queues/default", accept_timeout_seconds=1, away_after_misses=1)
     sari = floor.agent("Sari")
     floor.agent("Budi")
-    tab = open_tab("/", token=sari["token"])
+    tab = open_tab("/", user=sari)
     page = tab.page
     expect(page.locator("#presence-badge")).to_have_text("Online")
     page.evaluate("window.__marker = 'no reload'")
@@ -132,7 +132,7 @@ def test_the_agent_is_told_when_a_supervisor_takes_a_ticket_out_of_its_queue(
 ) -> None:
     sari = floor.agent("Sari")
     first, second = floor.ticket("Refund"), floor.ticket("Invoice")
-    page = open_tab("/", token=sari["token"], locale="id-ID").page
+    page = open_tab("/", user=sari, locale="id-ID").page
     expect(card(page, "Invoice")).to_be_visible()
     floor.call("POST", f"/tickets/{first['id']}/cancel")
     floor.call("POST", f"/tickets/{second['id']}/unassign")

@@ -28,7 +28,7 @@ from giliran.channels.whatsapp.fake import (
 )
 from tests.browser.conftest import Floor, serving
 from tests.support.e2e_server import API, wait_until
-from tests.support.server import ADMIN_TOKEN, ServerProcess
+from tests.support.server import ServerProcess
 from tests.support.whatsapp_samples import BUDI, base, text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -83,7 +83,7 @@ def test_an_agent_talks_with_a_whatsapp_lead(
             "latitude": -6.1753924, "longitude": 106.8271528, "name": "Toko Budi",
             "address": "Jl. Merdeka 1, Jakarta"}),
     ]))
-    tab = open_tab("/", token=sari["token"])
+    tab = open_tab("/", user=sari)
     page = tab.page
     card = page.locator("#queue-list > li", has_text="Halo, ini lokasi toko saya")
     card.get_by_role("button", name="Conversation").click()
@@ -125,7 +125,7 @@ def test_the_supervisor_reads_a_conversation_without_a_reply_box(
 ) -> None:
     floor.agent("Sari")
     webhook(server, delivery(messages=[text("wamid.C1", "Mau tanya stok", int(time.time()))]))
-    tab = open_tab("/admin", token=ADMIN_TOKEN)
+    tab = open_tab("/admin", user=floor.admin)
     page = tab.page
     row = page.locator("#tickets tbody", has_text="Mau tanya stok")  # its figures and moves
     row.get_by_role("button", name="Conversation").click()
@@ -144,7 +144,7 @@ def test_a_closed_window_offers_no_template_the_server_cannot_send(
     sari = floor.agent("Sari")
     long_ago = int(time.time()) - 25 * 3600
     webhook(server, delivery(messages=[text("wamid.D1", "Masih ada stok?", long_ago)]))
-    page = open_tab("/", token=sari["token"]).page
+    page = open_tab("/", user=sari).page
     page.locator("#queue-list > li", has_text="Masih ada stok?").get_by_role(
         "button", name="Conversation").click()
     closed = page.locator('#conversation [data-field="window-closed"]')

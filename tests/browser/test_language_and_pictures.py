@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Floor
-from tests.support.server import ADMIN_TOKEN
+from tests.browser.conftest import SIGNED_OUT, Floor
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -26,7 +25,8 @@ def test_an_indonesian_browser_gets_indonesian_and_may_switch(
     tab = open_tab("/", locale="id-ID")
     page = tab.page
     expect(page.get_by_role("heading", name="Masuk sebagai agen")).to_be_visible()
-    page.get_by_label("Token").fill(dewi["token"])
+    page.get_by_label("Email", exact=True).fill(dewi["email"])
+    page.get_by_label("Kata sandi", exact=True).fill(dewi["password"])
     page.get_by_role("button", name="Masuk").click()
     expect(page.locator("#queue-title")).to_have_text("Antrean tiket saya (2/5)")
     expect(page.locator("html")).to_have_attribute("lang", "id")
@@ -40,12 +40,12 @@ def test_an_indonesian_browser_gets_indonesian_and_may_switch(
     expect(first.locator(".status")).to_have_text("Sedang dikerjakan")
     page.screenshot(path=screenshots / "agent-id.png")
 
-    page.get_by_label("Bahasa").select_option("en")
+    page.locator("#lang-select").select_option("en")  # the header's choice
     expect(page.locator("#queue-title")).to_have_text("My ticket queue (2/5)")
     page.reload()  # the choice is remembered over the browser's Accept-Language
     expect(page.locator("#queue-title")).to_have_text("My ticket queue (2/5)")
     expect(first.locator(".status")).to_have_text("In progress")
-    tab.assert_clean()
+    tab.assert_clean(SIGNED_OUT)
 
 
 def test_pictures_of_both_dashboards(floor: Floor, open_tab: Any, screenshots: Path) -> None:
@@ -72,12 +72,12 @@ def test_pictures_of_both_dashboards(floor: Floor, open_tab: Any, screenshots: P
     mine = floor.call("GET", "/agent/my-queue", token=sari["token"])["queue"]
     floor.call("POST", f"/tickets/{mine[0]['id']}/accept", token=sari["token"])
 
-    agent = open_tab("/", token=sari["token"])
+    agent = open_tab("/", user=sari)
     expect(agent.page.locator("#queue-list > li")).to_have_count(4)
     expect(agent.page.locator("#queue-list .status").first).to_have_text("In progress")
     agent.page.screenshot(path=screenshots / "agent.png")
 
-    admin = open_tab("/admin", token=ADMIN_TOKEN, viewport={"width": 1280, "height": 1500})
+    admin = open_tab("/admin", user=floor.admin, viewport={"width": 1280, "height": 1500})
     expect(admin.page.locator("#workload tbody tr")).to_have_count(4)
     expect(admin.page.locator("#workload .badge.full")).to_have_count(3)
     expect(admin.page.locator("#chart svg polyline")).to_have_count(1)

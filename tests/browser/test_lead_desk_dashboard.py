@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Floor
-from tests.support.server import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -21,7 +20,7 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     floor.call("POST", "/queues", name="sales")
     ani, budi, citra = (floor.agent(name, rotation_order=10 * i, queues=["sales"])
                         for i, name in enumerate(("Ani", "Budi", "Citra"), start=1))
-    tab = open_tab("/admin", token=ADMIN_TOKEN)
+    tab = open_tab("/admin", user=floor.admin)
     page = tab.page
     sales = page.locator('[data-queue="sales"]')
     expect(sales.locator('[data-field="strategy"]')).to_have_text("Round robin")
@@ -78,5 +77,5 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     expect(rows.filter(has_text="pointer")).to_contain_text("next_agent_id: Citra → Budi")
     expect(rows.filter(has_text="preset lead_rotation")).to_contain_text(
         "strategy: round_robin → rotation")
-    expect(rows.first).to_contain_text("admin token")
+    expect(rows.first).to_contain_text(f"{floor.admin['name']} (session)")
     tab.assert_clean()

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Floor, Relay, serving
-from tests.support.server import ADMIN_TOKEN, ServerProcess
+from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 DESKTOP = {"width": 1366, "height": 900}
@@ -87,9 +87,9 @@ def test_dashboards_apply_a_burst_without_reading_and_recover_after_a_drop(
     busy = floor.agent("Burst Auto", max_tickets=150)
     picker = floor.agent("Burst Picker", max_tickets=5, auto_assign=False)
     relays = [Relay(), Relay(), Relay()]
-    agent_tab = open_tab("/", token=busy["token"], viewport=DESKTOP, relay=relays[0])
-    picker_tab = open_tab("/", token=picker["token"], viewport=DESKTOP, relay=relays[1])
-    admin_tab = open_tab("/admin", token=ADMIN_TOKEN, viewport=DESKTOP, relay=relays[2])
+    agent_tab = open_tab("/", user=busy, viewport=DESKTOP, relay=relays[0])
+    picker_tab = open_tab("/", user=picker, viewport=DESKTOP, relay=relays[1])
+    admin_tab = open_tab("/admin", user=floor.admin, viewport=DESKTOP, relay=relays[2])
     for tab in (agent_tab, picker_tab):
         expect(tab.page.locator("#queue-title")).to_contain_text("(0/")
     expect(admin_tab.page.locator("#floor-figure [data-field=pending]")).to_have_text("0")

@@ -19,7 +19,7 @@ def test_the_page_comes_back_after_the_server_restarts(
 ) -> None:
     sari = floor.agent("Sari", max_tickets=3)
     floor.ticket("Before the restart")
-    tab = open_tab("/", token=sari["token"])
+    tab = open_tab("/", user=sari)
     page = tab.page
     expect(page.locator("#queue-list > li", has_text="Before the restart")).to_be_visible()
     expect(page.locator("#live")).to_have_text("Live")

@@ -43,7 +43,7 @@ def test_an_agent_links_telegram_from_the_dashboard(
     floor: Floor, open_tab: Any, fake: FakeTelegram, server: ServerProcess
 ) -> None:
     sari = floor.agent("Sari")
-    tab = open_tab("/", token=sari["token"])
+    tab = open_tab("/", user=sari)
     page = tab.page
     section = page.locator("#telegram")
     expect(section).to_be_visible()
@@ -79,7 +79,7 @@ def test_an_agent_whose_page_is_in_indonesian_is_answered_in_indonesian(
     """Dewi never chose a language for her notices; her page is in Indonesian, so the bot
     confirms the link in Indonesian, though her Telegram speaks English."""
     dewi = floor.agent("Dewi")
-    page = open_tab("/", token=dewi["token"], locale="id-ID").page
+    page = open_tab("/", user=dewi, locale="id-ID").page
     page.get_by_role("button", name="Hubungkan Telegram").click()
     expect(page.locator("#telegram-code")).to_contain_text(re.compile(r"/start [0-9A-F]{10}"))
     command = re.search(r"/start [0-9A-F]{10}", page.locator("#telegram-code").inner_text())

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Floor, no_horizontal_overflow
-from tests.support.server import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -23,7 +22,7 @@ def test_a_supervisor_compares_a_setting_on_the_desks_own_week(
         holder = sari if ticket["assigned_agent_id"] == sari["id"] else budi
         floor.call("POST", f"/tickets/{ticket['id']}/accept", token=holder["token"])
         floor.call("POST", f"/tickets/{ticket['id']}/complete", token=holder["token"])
-    tab = open_tab("/admin", token=ADMIN_TOKEN)
+    tab = open_tab("/admin", user=floor.admin)
     page = tab.page
     page.get_by_role("link", name="What if…").click()
     expect(page.get_by_role("heading", name="What if: try a setting on your own traffic")

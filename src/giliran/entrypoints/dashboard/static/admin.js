@@ -2,8 +2,10 @@
 // rotation and the chart, live from the stream; dialogs and the history live in their modules.
 
 import {
-  $, ago, api, atMostEvery, debounce, errorText, lang, login, oneAtATime, Stream, t, toast,
+  $, ago, api, atMostEvery, debounce, errorText, lang, oneAtATime, Stream, t, toast,
 } from "./common.js";
+import { signIn } from "./signin.js";
+import { setupUsers, usersChanged } from "./admin_users.js";
 import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
   editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
@@ -17,41 +19,42 @@ import { fillTicketChoices, setupTickets, showTicketsView, showTickets } from ".
 import { drawChart } from "./chart.js";
 import { Conversation } from "./conversation.js";
 
-const TOKEN_KEY = "giliran.adminToken";
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
-const floor = { token: null, workload: null, agents: [], queues: [], tickets: [] };
+const floor = { workload: null, agents: [], queues: [], tickets: [] };
 let conversation = null;
 
-login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/workload"), (granted) => {
-  floor.token = granted;
+signIn({ check: () => api("GET", "/workload"), notHere: t("admin.not_here"), start });
+
+function start(me) {
   // After the supervisor's own changes: their events bring the floor and the list back as
   // frames, so there is nothing to read (kept as a hook for the forms).
   floor.refresh = () => {};
-  conversation = new Conversation(granted, { readOnly: true });
+  conversation = new Conversation({ readOnly: true });
   setupForms(floor);
   setupHistory(floor);
   setupTickets(floor);
   setupPeople(floor, editedAgent);
+  setupUsers(floor, me);
   bind();
   chart();
-  floor.stream = new Stream(granted, {
+  floor.stream = new Stream({
     onEvent: (event) => {
       conversation.onEvent(event);
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
         if (event.type === "agent.changed" || event.type === "queue.changed") auditSoonish();
+        if (event.type === "user.changed") usersChanged();
       }
     },
     onView,
     onReady,
-    onRejected: () => { localStorage.removeItem(TOKEN_KEY); location.reload(); },
   });
   floor.stream.start();
   setInterval(showAgo, 5000);
   setInterval(chartSoon, 60000);
-});
+}
 
 // The page's store (`floor`) is read on (re)connecting only; events never make it re-read: `floor` and `tickets` frames replace what they carry (the
 // server works them out after the events they reflect, so the last frame is right). One read
@@ -84,7 +87,7 @@ const periodSoon = atMostEvery(oneAtATime(() => showPeriod()), 60000);
 const auditSoonish = debounce(() => auditSoon(), 500);
 
 async function refresh() {
-  const get = (path) => api(floor.token, "GET", path);
+  const get = (path) => api("GET", path);
   reading = true;
   arrived = null;
   try {
@@ -119,7 +122,7 @@ let drawnTarget;
 
 async function chart() {
   try {
-    series = await api(floor.token, "GET", "/stats/series?hours=6&bucket_minutes=15");
+    series = await api("GET", "/stats/series?hours=6&bucket_minutes=15");
     drawSeries();
   } catch (error) {
     toast(errorText(error), "error");

@@ -1,6 +1,6 @@
 // The audit log of changes to agents, queues and settings: filters, pages (newest first), CSV.
 
-import { $, api, dateTime, errorText, t, toast } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 import { byText } from "./labels.js";
 
 const PAGE = 50;
@@ -48,7 +48,7 @@ async function search(from) {
   params.set("limit", PAGE);
   params.set("offset", from);
   try {
-    const page = await api(floor.token, "GET", `/audit?${params}`);
+    const page = await api("GET", `/audit?${params}`);
     offset = from;
     total = page.total;
     show(page.items);
@@ -103,10 +103,7 @@ function show(items) {
 
 async function download() {
   try {
-    const response = await fetch(`/api/v1/audit.csv?${query()}`, {
-      headers: { Authorization: `Bearer ${floor.token}` },
-    });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const response = await apiFile(`/audit.csv?${query()}`);
     const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
     const url = URL.createObjectURL(await response.blob());
     const link = Object.assign(document.createElement("a"), {

@@ -19,14 +19,14 @@ export function setupForms(state) {
   }
   $("reassign-form").addEventListener("submit", (event) => save(event, "reassign-error", async () => {
     const agentId = Number($("reassign-agent").value);
-    await api(floor.token, "POST", `/tickets/${reassigning.id}/reassign`,
+    await api("POST", `/tickets/${reassigning.id}/reassign`,
               { agent_id: agentId, force: $("reassign-force").checked });
     const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
     toast(t("reassign.done", { number: reassigning.number, name }));
   }));
   $("agent-form").addEventListener("submit", (event) => save(event, "agent-error", async () => {
     const queues = [...$("agent-queues").querySelectorAll("input:checked")].map((i) => i.value);
-    await api(floor.token, "PATCH", `/agents/${editingAgent.id}`, {
+    await api("PATCH", `/agents/${editingAgent.id}`, {
       max_tickets: Number($("agent-max").value), auto_assign: $("agent-auto").checked,
       auto_assign_locked: $("agent-locked").checked, language: $("agent-language").value,
       rotation_order: Number($("agent-order").value), queues,
@@ -39,7 +39,7 @@ export function setupForms(state) {
     for (const name of CHOICES) body[name] = form[name].value;
     for (const name of NUMBERS) body[name] = Number(form[name].value);
     body.active = form.active.checked;  // off: the queue takes no new tickets
-    await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
+    await api("PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
   $("queue-preset-apply").addEventListener("click", applyPreset);
@@ -55,7 +55,7 @@ async function applyPreset() {
   const preset = $("queue-preset").value;
   $("queue-error").textContent = "";
   try {
-    const queue = await api(floor.token, "PATCH", `/queues/${encodeURIComponent(editingQueue)}`,
+    const queue = await api("PATCH", `/queues/${encodeURIComponent(editingQueue)}`,
                             { preset });
     floor.queues = floor.queues.map((q) => (q.name === queue.name ? queue : q));
     fillQueue(queue);
@@ -77,7 +77,7 @@ function fillQueue(queue) {
 async function showRollout(name) {
   $("queue-rollout-figures").textContent = "";
   try {
-    const r = await api(floor.token, "GET", `/queues/${encodeURIComponent(name)}/rollout`);
+    const r = await api("GET", `/queues/${encodeURIComponent(name)}/rollout`);
     $("queue-rollout-figures").textContent = t("queue.rollout_figures", {
       automatic: r.automatic, manual: r.manual, picked: r.manual_picked_up,
       waiting: r.manual_waiting, other: r.manual_other,
@@ -90,7 +90,7 @@ async function showRollout(name) {
 /** "Next in turn: ▾" on a queue's figures. */
 export async function setNext(queue, agentId) {
   try {
-    await api(floor.token, "PATCH", `/queues/${encodeURIComponent(queue)}`,
+    await api("PATCH", `/queues/${encodeURIComponent(queue)}`,
               { next_agent_id: agentId });
     const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
     toast(t("admin.next_set", { name, queue }));
@@ -103,7 +103,7 @@ export async function setNext(queue, agentId) {
 /** Lift an agent's pause in a queue. */
 export async function resume(agentId, queue) {
   try {
-    await api(floor.token, "POST", `/agents/${agentId}/queues/${encodeURIComponent(queue)}/resume`);
+    await api("POST", `/agents/${agentId}/queues/${encodeURIComponent(queue)}/resume`);
     const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
     toast(t("admin.resumed", { name, queue }));
   } catch (error) {
@@ -202,7 +202,7 @@ export async function moveInRotation(agentId, step) {
     for (const [index, agent] of order.entries()) {
       const wanted = (index + 1) * 10;
       if (agent.rotation_order !== wanted) {
-        await api(floor.token, "PATCH", `/agents/${agent.id}`, { rotation_order: wanted });
+        await api("PATCH", `/agents/${agent.id}`, { rotation_order: wanted });
       }
     }
   } catch (error) {

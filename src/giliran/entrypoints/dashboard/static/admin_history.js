@@ -1,7 +1,7 @@
 // The assignment history, newest first and by ticket number: filters, pages, and the CSV
-// export of every match (fetched with the token).
+// export of every match (fetched with the session cookie).
 
-import { $, api, dateTime, errorText, t, toast } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 import { byText, eventName, REASON, why } from "./labels.js";
 
 const PAGE = 50;
@@ -65,7 +65,7 @@ async function search(from) {
   params.set("order", "desc");  // the latest moves first
   params.set("offset", from);
   try {
-    const page = await api(floor.token, "GET", `/history?${params}`);
+    const page = await api("GET", `/history?${params}`);
     offset = from;
     total = page.total;
     show(page.items);
@@ -102,13 +102,10 @@ function show(items) {
   $("history-next").disabled = offset + items.length >= total;
 }
 
-/** A plain link cannot send the bearer token, so fetch the file and save it from memory. */
+/** A download link would lose the error message, so fetch the file and save it from memory. */
 async function download() {
   try {
-    const response = await fetch(`/api/v1/history.csv?${query()}`, {
-      headers: { Authorization: `Bearer ${floor.token}` },
-    });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const response = await apiFile(`/history.csv?${query()}`);
     const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "");
     const url = URL.createObjectURL(await response.blob());
     const link = Object.assign(document.createElement("a"), {

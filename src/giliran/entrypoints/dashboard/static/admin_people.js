@@ -48,7 +48,7 @@ async function createAgent(event) {
   const queues = [...$("new-agent-queues").querySelectorAll("input:checked")].map((i) => i.value);
   $("new-agent-error").textContent = "";
   try {
-    const agent = await api(floor.token, "POST", "/agents", {
+    const agent = await api("POST", "/agents", {
       name: $("new-agent-name").value.trim(), max_tickets: Number($("new-agent-max").value),
       queues,
     });
@@ -84,7 +84,7 @@ async function createQueue(event) {
   const body = { name: $("new-queue-name").value.trim() };
   if ($("new-queue-preset").value) body.preset = $("new-queue-preset").value;
   try {
-    await api(floor.token, "POST", "/queues", body);
+    await api("POST", "/queues", body);
     $("new-queue-dialog").close();
     toast(t("people.queue_created", { name: body.name }));
     floor.refresh();
@@ -102,7 +102,7 @@ async function deactivate(agent) {
     return;
   }
   try {
-    await api(floor.token, "PATCH", `/agents/${agent.id}`, { active: false });
+    await api("PATCH", `/agents/${agent.id}`, { active: false });
     $("agent-dialog").close();
     toast(t("people.deactivated", { name: agent.name }));
     floor.refresh();

@@ -44,7 +44,7 @@ export async function showPeriod() {
   const queue = $("period-form").queue.value;
   if (queue) params.set("queue", queue);
   try {
-    const stats = await api(floor.token, "GET", `/stats?${params}`);
+    const stats = await api("GET", `/stats?${params}`);
     const fair = new Map(stats.fairness.map((f) => [String(f.agent_id), f]));
     const rows = Object.entries(stats.agents).map(([id, used]) => {
       const f = fair.get(id);

@@ -72,7 +72,7 @@ export async function showTickets() {
   watched = query().toString();
   floor.stream?.send({ type: "watch", tickets: watched });
   try {
-    const page = await api(floor.token, "GET", `/tickets?${watched}`);
+    const page = await api("GET", `/tickets?${watched}`);
     if (mine !== latest) return;
     if (page.items.length === 0 && offset > 0 && page.total > 0) {  // the last page emptied
       offset = Math.max(0, (Math.ceil(page.total / PAGE) - 1) * PAGE);
@@ -238,7 +238,7 @@ async function move(control, method, suffix, body) {
   if (error) error.textContent = "";
   control.disabled = true;
   try {
-    const ticket = await api(floor.token, method, `/tickets/${id}${suffix}`, body);
+    const ticket = await api(method, `/tickets/${id}${suffix}`, body);
     toast(t("tickets.done", { number: ticket.number, status: STATUS[ticket.status] }));
   } catch (exc) {
     // Our sentence for the kind of refusal, and the server's own words about this ticket.

@@ -2,30 +2,32 @@
 // personal queue, the pick-up list, live from the stream.
 
 import {
-  $, ago, api, clock, clockText, errorText, login, oneAtATime, Stream, t, toast,
+  $, ago, api, clock, clockText, errorText, oneAtATime, Stream, t, toast,
 } from "./common.js";
+import { signIn } from "./signin.js";
 import { bindTelegram, showTelegram, showTelegramChoices } from "./agent_telegram.js";
 import { Conversation } from "./conversation.js";
 import { PRESENCE, STATUS, priorityText } from "./labels.js";
 
-const TOKEN_KEY = "giliran.agentToken";
 const SOUND_KEY = "giliran.sound";
 
-let token = null;
 let me = null;
 let audio = null;
 let conversation = null;
 let full = false;  // no room: pick-ups are refused, so their buttons are off
 const baseTitle = document.title;
 
-login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/agent/me"), (granted, agent) => {
-  token = granted;
-  me = agent;
-  conversation = new Conversation(token);
-  bind();
-  showTelegram(token);
-  new Stream(token, { onEvent, onView, onReady: refreshOnce, onRejected: loggedOut }).start();
-  setInterval(tick, 1000);
+signIn({
+  check: () => api("GET", "/agent/me"),
+  notHere: t("agent.not_here"),
+  start: (_signedIn, agent) => {
+    me = agent;
+    conversation = new Conversation();
+    bind();
+    showTelegram();
+    new Stream({ onEvent, onView, onReady: refreshOnce }).start();
+    setInterval(tick, 1000);
+  },
 });
 
 // The page's store is its desk: the agent, its queue and its pick-up list, as the REST API
@@ -60,14 +62,14 @@ async function refresh() {
   arrived = null;
   try {
     const [agent, queue, available] = await Promise.all([
-      api(token, "GET", "/agent/me"),
-      api(token, "GET", "/agent/my-queue"),
-      api(token, "GET", "/agent/available?limit=20"),
+      api("GET", "/agent/me"),
+      api("GET", "/agent/my-queue"),
+      api("GET", "/agent/available?limit=20"),
     ]);
     showDesk({ me: agent, queue, available });
     if (arrived) showDesk(arrived);
   } catch (error) {
-    if (error.status === 401) loggedOut(); else toast(errorText(error), "error");
+    if (error.status !== 401) toast(errorText(error), "error");  // 401: the form is back
   } finally {
     reading = false;
   }
@@ -120,10 +122,6 @@ function leftText(why, number) {
   }
 }
 
-function loggedOut() {
-  localStorage.removeItem(TOKEN_KEY);
-  location.reload();
-}
 
 function showMe(queue) {
   $("agent-name").textContent = me.name;
@@ -253,7 +251,7 @@ function tick() {
 
 async function act(method, path, body) {
   try {
-    await api(token, method, path, body);
+    await api(method, path, body);
   } catch (error) {
     toast(errorText(error), "error");
   }
@@ -278,7 +276,7 @@ function bind() {
   });
   $("auto-toggle").addEventListener("change", (event) =>
     act("PATCH", "/agent/me", { auto_assign: event.target.checked }));
-  bindTelegram(token, act);
+  bindTelegram(act);
   $("paused-list").addEventListener("click", (event) => {
     const button = event.target.closest('button[data-action="resume"]');
     const queue = button?.closest("li").dataset.queue;

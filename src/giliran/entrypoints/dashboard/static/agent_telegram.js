@@ -5,8 +5,8 @@
 
 import { $, api, errorText, t, toast } from "./common.js";
 
-export function bindTelegram(token, act) {
-  $("telegram-link").addEventListener("click", () => linkTelegram(token));
+export function bindTelegram(act) {
+  $("telegram-link").addEventListener("click", () => linkTelegram());
   $("notice-language").addEventListener("change", (event) =>
     act("PATCH", "/agent/me", { language: event.target.value }));
   $("telegram-left").addEventListener("change", (event) =>
@@ -19,9 +19,9 @@ export function showTelegramChoices(me) {
 }
 
 /** The Telegram section, when the server has a bot: linked or not, and a one-time code. */
-export async function showTelegram(token) {
+export async function showTelegram() {
   try {
-    const state = await api(token, "GET", "/agent/telegram");
+    const state = await api("GET", "/agent/telegram");
     $("telegram").hidden = !state.enabled;
     $("telegram-linked").hidden = !state.linked;
     $("telegram-unlinked").hidden = state.linked;
@@ -30,10 +30,10 @@ export async function showTelegram(token) {
   }
 }
 
-async function linkTelegram(token) {
+async function linkTelegram() {
   try {
     // The page's language: the bot speaks it to an agent who has not chosen one.
-    const code = await api(token, "POST", "/agent/telegram-code",
+    const code = await api("POST", "/agent/telegram-code",
                            { language: document.documentElement.lang });
     const until = new Date(code.expires_at).toLocaleTimeString(document.documentElement.lang,
                                                                { timeStyle: "short" });

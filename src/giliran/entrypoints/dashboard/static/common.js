@@ -1,4 +1,4 @@
-// What both dashboards share: texts, times, the API, the event stream, toasts and the login.
+// What both dashboards share: texts, times, the API with the session, the event stream, toasts.
 
 const catalogue = JSON.parse(document.getElementById("i18n").textContent);
 export const lang = document.documentElement.lang || "en";
@@ -55,25 +55,53 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(token, method, path, body, extraHeaders = {}) {
-  const headers = { Authorization: `Bearer ${token}`, ...extraHeaders };
+/** The signed-in session as the page knows it: the cookie itself is HttpOnly, out of any
+ * script's reach; only its CSRF token, which every change sends back, lives here (in memory,
+ * never in storage). `onSignedOut` (signin.js) shows the form again after any 401. */
+export const session = { csrf: null, onSignedOut: null };
+const SAFE = new Set(["GET", "HEAD"]);
+
+/** A call to the API with the session cookie. A 401 means the session ended (signed out
+ * elsewhere, expired, deactivated): the sign-in form comes back, unless `quiet401` (a wrong
+ * current password is a 401 too, and no reason to sign out). */
+export async function api(method, path, body, extraHeaders = {}, { quiet401 = false } = {}) {
+  const headers = { ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (!SAFE.has(method) && session.csrf) headers["X-CSRF-Token"] = session.csrf;
   let response;
   try {
     response = await fetch(`/api/v1${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (exc) {
     throw new ApiError(0, "network", String(exc));
   }
   if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    throw new ApiError(response.status, error.code ?? `http_${response.status}`,
-                       error.message ?? response.statusText);
+  if (!response.ok) throw await refusal(response, quiet401);
+  return response.json().catch(() => null);
+}
+
+/** A file from the API (a photo, a CSV), read with the session like any call. */
+export async function apiFile(path) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { credentials: "same-origin" });
+  } catch (exc) {
+    throw new ApiError(0, "network", String(exc));
   }
-  return data;
+  if (!response.ok) throw await refusal(response, false);
+  return response;
+}
+
+async function refusal(response, quiet401) {
+  const data = await response.json().catch(() => null);
+  const error = data?.error ?? {};
+  const failed = new ApiError(response.status, error.code ?? `http_${response.status}`,
+                              error.message ?? response.statusText);
+  failed.retryAfter = Number(response.headers.get("Retry-After")) || null;
+  if (response.status === 401 && !quiet401) session.onSignedOut?.();
+  return failed;
 }
 
 /** A readable sentence for an API error; the server's own words for the rest. */
@@ -82,6 +110,11 @@ export function errorText(error) {
     network: t("error.network"),
     unauthorized: t("error.unauthorized"),
     forbidden: t("error.forbidden"),
+    password_change_required: t("error.password_change_required"),
+    csrf_failed: t("error.csrf_failed"),
+    too_many_requests: t("error.too_many_requests"),
+    email_taken: t("error.email_taken"),
+    last_owner: t("error.last_owner"),
     not_a_member: t("error.not_a_member"),
     capacity_exceeded: t("error.capacity_exceeded"),
     assignment_revoked: t("error.assignment_revoked"),
@@ -155,8 +188,8 @@ const VIEWS = new Set(["desk", "floor", "tickets"]);
  * `onEvent` gets each event, `onView` each view.
  */
 export class Stream {
-  constructor(token, { onEvent, onReady, onRejected, onView }) {
-    Object.assign(this, { token, onEvent, onReady, onRejected, onView });
+  constructor({ onEvent, onReady, onRejected, onView }) {
+    Object.assign(this, { onEvent, onReady, onRejected, onView });
     this.lastId = null;
     this.retries = 0;
     this.stopped = false;
@@ -167,7 +200,8 @@ export class Stream {
     const ws = this.ws = new WebSocket(`${scheme}://${location.host}/api/v1/ws`);
     showLive("connecting");
     ws.onopen = () => {
-      const auth = { type: "auth", token: this.token };
+      // The socket carries the session cookie; the CSRF token shows this page opened it.
+      const auth = { type: "auth", csrf_token: session.csrf };
       if (this.lastId !== null) auth.since = this.lastId;
       ws.send(JSON.stringify(auth));
       this.pinger = setInterval(() => ws.send(JSON.stringify({ type: "ping" })), 25000);
@@ -176,7 +210,7 @@ export class Stream {
     ws.onclose = (event) => {
       clearInterval(this.pinger);
       if (this.stopped) return;
-      if (event.code === 4401) { this.onRejected(); return; }
+      if (event.code === 4401) { (this.onRejected ?? session.onSignedOut)?.(); return; }
       showLive("reconnecting");
       const delay = Math.min(10000, 500 * 2 ** this.retries++);
       this.timer = setTimeout(() => this.start(), delay);
@@ -217,40 +251,6 @@ function showLive(state) {
   live.dataset.state = state;
   live.textContent = { connecting: t("live.connecting"), live: t("live.live"),
                        reconnecting: t("live.reconnecting") }[state];
-}
-
-/** Show the login form until a token works, then `start(token, answer)`. */
-export function login(storageKey, check, start) {
-  const begin = async (token) => {
-    const answer = await check(token);
-    localStorage.setItem(storageKey, token);
-    $("login").hidden = true;
-    $("content").hidden = false;
-    $("logout").hidden = false;
-    start(token, answer);
-  };
-  $("logout").addEventListener("click", () => {
-    localStorage.removeItem(storageKey);
-    location.reload();
-  });
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    $("login-error").textContent = "";
-    try {
-      await begin($("token-input").value.trim());
-    } catch (error) {
-      $("login-error").textContent = error.status === 401 || error.status === 403
-        ? t("login.rejected") : errorText(error);
-    }
-  });
-  const kept = localStorage.getItem(storageKey);
-  const ask = () => { $("login").hidden = false; $("token-input").focus(); };
-  if (!kept) { ask(); return; }
-  begin(kept).catch((error) => {
-    ask();
-    if (error.status === 401 || error.status === 403) localStorage.removeItem(storageKey);
-    else $("login-error").textContent = errorText(error);  // kept: it may work again later
-  });
 }
 
 $("lang-select").addEventListener("change", (event) => {

@@ -1,9 +1,9 @@
 // A ticket's conversation in a dialog: the thread both ways with delivery ticks, what each
 // kind of message holds (photos inline, files to download, places with a map link), who the
 // customer is, and a reply box (Enter sends, Shift+Enter starts a new line). Media are fetched
-// with the caller's token and shown from blob URLs, so no channel token ever reaches the page.
+// with the caller's session and shown from blob URLs, so no channel token ever reaches the page.
 
-import { $, api, ApiError, dateTime, errorText, t } from "./common.js";
+import { $, api, apiFile, dateTime, errorText, t } from "./common.js";
 import { STATUS, priorityText } from "./labels.js";
 
 const TICKS = {
@@ -16,8 +16,7 @@ const TICKS = {
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 
 export class Conversation {
-  constructor(token, { readOnly = false } = {}) {
-    this.token = token;
+  constructor({ readOnly = false } = {}) {
     this.readOnly = readOnly;
     this.ticketId = null;
     this.media = new Map();  // message id -> object URL, kept while the page lives
@@ -53,7 +52,7 @@ export class Conversation {
   async refresh() {
     const id = this.ticketId;
     if (id === null) return;
-    const get = (path) => api(this.token, "GET", path);
+    const get = (path) => api("GET", path);
     const ticket = await get(`/tickets/${id}`);
     const [page, customer] = await Promise.all([
       get(`/tickets/${id}/messages?limit=500`),
@@ -216,14 +215,7 @@ export class Conversation {
 
   async blob(id, path) {
     if (this.media.has(id)) return this.media.get(id);
-    const response = await fetch(`/api/v1${path}`, {
-      headers: { Authorization: `Bearer ${this.token}` },
-    });
-    if (!response.ok) {
-      const data = await response.json().catch(() => null);
-      throw new ApiError(response.status, data?.error?.code ?? `http_${response.status}`,
-                         data?.error?.message ?? response.statusText);
-    }
+    const response = await apiFile(path);
     const url = URL.createObjectURL(await response.blob());
     this.media.set(id, url);
     return url;
@@ -235,7 +227,7 @@ export class Conversation {
     const wanted = body ?? { text: this.text.value.trim() };
     if (!wanted.template && !wanted.text) return;
     try {
-      await api(this.token, "POST", `/tickets/${this.ticketId}/messages`, wanted,
+      await api("POST", `/tickets/${this.ticketId}/messages`, wanted,
                 { "Idempotency-Key": crypto.randomUUID() });
       if (!body) this.text.value = "";
       await this.refresh();

@@ -10,6 +10,10 @@ export const STATUS = {
 export const PRESENCE = {
   online: t("presence.online"), offline: t("presence.offline"), away: t("presence.away"),
 };
+export const ROLE = {
+  owner: t("role.owner"), admin: t("role.admin"), supervisor: t("role.supervisor"),
+  agent: t("role.agent"), intake: t("role.intake"),
+};
 export const PRIORITY = {
   low: t("priority.low"), normal: t("priority.normal"), high: t("priority.high"),
   urgent: t("priority.urgent"),

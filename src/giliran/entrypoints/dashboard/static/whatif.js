@@ -1,9 +1,9 @@
 // What if: the desk's last days replayed as it is and with one setting changed, side by side.
 
-import { $, api, errorText, lang, login, t } from "./common.js";
+import { $, api, ApiError, errorText, lang, t } from "./common.js";
+import { signIn } from "./signin.js";
 import { STRATEGY } from "./labels.js";
 
-const TOKEN_KEY = "giliran.adminToken";
 const CHOICES = {
   strategy: Object.keys(STRATEGY).map((v) => [v, STRATEGY[v]]),
   slot_freed_on: [["complete", t("whatif.on_complete")], ["accept", t("whatif.on_accept")]],
@@ -20,17 +20,19 @@ const FIGURES = [
   ["flagged", t("whatif.flagged"), "count"], ["orphans", t("whatif.orphans"), "count"],
   ["tickets", t("whatif.tickets"), "count"],
 ];
-let token = null;
+// What-if is the console's: an agent (who may read the queues) is told so before trying.
+const consoleOnly = (me) => (me.role === "agent"
+  ? Promise.reject(new ApiError(403, "forbidden", "the console's page")) : api("GET", "/queues"));
+signIn({ check: consoleOnly, notHere: t("admin.not_here"), start });
 
-login(TOKEN_KEY, (candidate) => api(candidate, "GET", "/queues"), (granted, queues) => {
-  token = granted;
+function start(_me, queues) {
   $("whatif-queue").replaceChildren(...queues.map((q) => new Option(q.name, q.name)));
   $("whatif-kind").addEventListener("change", showKind);
   $("whatif-setting").addEventListener("change", showValue);
   $("whatif-form").addEventListener("submit", (event) => { event.preventDefault(); run(); });
   showKind();
   showValue();
-});
+}
 
 function showKind() {
   const kind = $("whatif-kind").value;
@@ -59,7 +61,7 @@ async function run() {
   $("whatif-run").disabled = true;
   $("whatif-status").textContent = t("whatif.running");
   try {
-    const answer = await api(token, "POST", "/simulations", {
+    const answer = await api("POST", "/simulations", {
       days: Number($("whatif-days").value), change: change(),
       replications: Number($("whatif-replications").value),
     });
