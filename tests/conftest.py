@@ -20,6 +20,11 @@ from tests.support.postgres import TEMPLATE_DB, Cluster, start_cluster
 from tests.support.server import ADMIN_TOKEN
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Argon2id at a cost the suite can afford (it makes and signs in hundreds of people): the same
+# algorithm and code, a smaller memory and one pass. Set in the environment, so the servers the
+# tests start inherit it; the quick start, run in a clean environment, keeps the default.
+os.environ.setdefault("GILIRAN_PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("GILIRAN_PASSWORD_HASH_TIME_COST", "1")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.metrics import exposition as exposition  # the text of /metrics
 from giliran.adapters.metrics import http_request as http_request  # a route's request counter
-from giliran.adapters.passwords import Argon2Passwords
+from giliran.adapters.passwords import Argon2Hasher, Argon2Passwords
 from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql import migrate as migrations
 from giliran.adapters.sql.database import Database, connect
@@ -90,7 +90,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         destinations=Destinations(settings.webhook_allow_private),
         default_language=Language(settings.default_language),
         utilization_band=settings.utilization_band,
-        passwords=Argon2Passwords(),
+        passwords=Argon2Passwords(Argon2Hasher(
+            time_cost=settings.password_hash_time_cost,
+            memory_cost=settings.password_hash_memory_kib)),
         sessions=SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                absolute=timedelta(days=settings.session_days)),
     )

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     owner_email: str = "admin@localhost"
     """The first owner's email: on a database without users, `giliran serve` creates this
     owner and prints a one-time password."""
+    password_hash_memory_kib: int = Field(default=65_536, ge=1024, le=4_194_304)
+    """Argon2id's memory per password hash, in KiB (64 MiB, RFC 9106's second recommended
+    choice). Raising it (or the time cost) rehashes each password at its next sign-in."""
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    """Argon2id's passes over that memory."""
     session_idle_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
     """A signed-in browser without a request for this long is signed out."""
     session_days: int = Field(default=7, ge=1, le=90)

@@ -4,6 +4,7 @@ personal tokens, deactivation, and supervisors limited to their queues."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory.uow import InMemoryStore
 from giliran.adapters.passwords import Argon2Passwords
+from giliran.bootstrap import bootstrap
+from giliran.config import Settings
 from giliran.domain.errors import (
     EmailTaken,
     Forbidden,
@@ -253,3 +256,20 @@ def test_a_supervisor_of_some_queues_acts_only_on_theirs() -> None:
         tickets.list_tickets(ctx, sup, TicketFilter(queue="default"))
     with pytest.raises(Forbidden):  # the policy is configuration
         queues.update_queue(ctx, sup, "sales", queues.QueueChanges(max_per_agent=2))
+
+
+def test_the_password_hash_cost_is_a_setting_and_stays_argon2id(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/people.db", admin_token="b" * 24,
+                        password_hash_memory_kib=2048, password_hash_time_cost=2)
+    container = bootstrap(settings)
+    try:
+        hashes = container.ctx.passwords
+        assert hashes is not None
+        hashed = hashes.hash(GOOD)
+        assert hashed.startswith("$argon2id$v=19$m=2048,t=2,")
+        assert hashes.verify(GOOD, hashed) == (True, None)
+        # Raised since: the next sign-in rehashes it at the new cost.
+        ok, rehashed = Argon2Passwords().verify(GOOD, hashed)
+        assert ok and rehashed is not None and rehashed.startswith("$argon2id$v=19$m=65536,t=3,")
+    finally:
+        container.close()

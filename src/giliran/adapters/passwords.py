@@ -8,6 +8,8 @@ from functools import cached_property
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+__all__ = ["Argon2Hasher", "Argon2Passwords"]
+
 
 class Argon2Passwords:
     def __init__(self, hasher: Argon2Hasher | None = None) -> None:
