@@ -5,17 +5,25 @@ pages built on it."""
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pwdlib.hashers.argon2 import Argon2Hasher
 
+from giliran.adapters.clock import FakeClock
+from giliran.adapters.passwords import Argon2Passwords
 from giliran.domain.errors import EmailTaken
 from giliran.domain.model import Agent, Language
 from giliran.domain.people import USER_ROLES, ApiToken, Role, Session, User
+from giliran.service.context import CLI_PRINCIPAL, Context
+from giliran.service.people.accounts import ensure_owner
 from giliran.service.ports import UnitOfWorkFactory
+
+CHEAP = Argon2Passwords(Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 FOR_EVER = datetime(2200, 1, 1, tzinfo=UTC)
@@ -219,3 +227,28 @@ def test_sessions_alive_end_together_and_are_pruned_as_the_port_says(
     with uow(write=True, defer_lock=True) as w:  # the next example starts with none
         w.sessions.prune(FOR_EVER)
         w.commit()
+
+
+def test_hosts_starting_at_once_make_one_owner_and_print_its_password_once(
+        uow: UnitOfWorkFactory) -> None:
+    """Several hosts of one deploy start together on an empty database: each sees no owner,
+    one makes it and prints its one-time password, the others find it and print none."""
+    clock = FakeClock()
+    ctx = Context(uow, clock, "a" * 20, passwords=CHEAP)
+    barrier = threading.Barrier(3)
+    answers: list[tuple[int, str | None]] = []
+
+    def start() -> None:
+        barrier.wait()
+        user, password = ensure_owner(ctx, CLI_PRINCIPAL, "admin@localhost")
+        answers.append((user.id, password))
+
+    hosts = [threading.Thread(target=start) for _ in range(3)]
+    for host in hosts:
+        host.start()
+    for host in hosts:
+        host.join(timeout=30)
+    assert len(answers) == 3 and len({user_id for user_id, _ in answers}) == 1
+    assert sum(password is not None for _, password in answers) == 1
+    with uow(write=False) as w:
+        assert [u.role for u in w.users.all()] == [Role.OWNER]

@@ -235,7 +235,14 @@ def ensure_owner(ctx: Context, who: Principal, email: str) -> tuple[User, str | 
         owners = [u for u in uow.users.all() if u.role is Role.OWNER and u.active]
     if owners:
         return owners[0], None
-    created = create_user(ctx, who, NewUser(email, "Owner", Role.OWNER))
+    try:
+        created = create_user(ctx, who, NewUser(email, "Owner", Role.OWNER))
+    except EmailTaken:  # another host starting at the same moment made it: theirs prints it
+        with ctx.uow(write=False) as uow:
+            found = uow.users.by_email(normal_email(email))
+        if found is None:
+            raise
+        return found, None
     return created.user, created.one_time_password
 
 
