@@ -49,15 +49,9 @@ class Throttle:
         """429 while this address is over its failure limit."""
         if not self._blocked:
             return
-        address = client_address(request)
-        until = self._blocked.get(address)
-        if until is None:
-            return
-        left = until - self._ctx.clock.now().timestamp()
-        if left > 0:
-            raise TooManyRequests("too many failed authentications from this address",
-                                  int(left) + 1)
-        del self._blocked[address]
+        left = self._refused(client_address(request))
+        if left:
+            raise TooManyRequests("too many failed authentications from this address", left)
 
     async def failed(self, request: HTTPConnection) -> None:
         """Count a failed authentication; 429 when it is one too many."""
@@ -83,11 +77,10 @@ class Throttle:
 
     def sign_in_allowed(self, request: HTTPConnection, email: str) -> None:
         """429 while the account or the address is refused."""
-        for key in _sign_in_keys(request, email):
-            until = self._blocked.get(key)
-            left = (until or 0) - self._ctx.clock.now().timestamp()
-            if left > 0:
-                raise TooManyRequests(REFUSED, int(left) + 1)
+        for key, _ in self._sign_in_limits(request, email):
+            left = self._refused(key)
+            if left:
+                raise TooManyRequests(REFUSED, left)
 
     async def sign_in_not_refused(self, request: HTTPConnection, email: str) -> None:
         """Before a right password opens a session: 429 when the failures counted by any
@@ -95,9 +88,7 @@ class Throttle:
         none of them). One read, on a sign-in that already cost an Argon2 check."""
         window = int(self._sign_in.window.total_seconds())
         refused = []
-        for key, most in zip(_sign_in_keys(request, email),
-                             (self._sign_in.refuse_after, self._sign_in.per_address),
-                             strict=True):
+        for key, most in self._sign_in_limits(request, email):
             count = await run_in_threadpool(limits.seen, self._ctx, key, window)
             if count.hits >= most:
                 self._remember(key, count.window_left)
@@ -109,17 +100,31 @@ class Throttle:
         """Count a failed sign-in; the seconds to wait before answering, or 429 when it is
         one too many."""
         window = int(self._sign_in.window.total_seconds())
-        account, address = _sign_in_keys(request, email)
-        mine = await self._run.write(limits.hit, self._ctx, account, window)
-        theirs = await self._run.write(limits.hit, self._ctx, address, window)
-        over = [(k, c) for k, c, most in ((account, mine, self._sign_in.refuse_after),
-                                          (address, theirs, self._sign_in.per_address))
-                if c.hits >= most]
+        counts = [(key, most, await self._run.write(limits.hit, self._ctx, key, window))
+                  for key, most in self._sign_in_limits(request, email)]
+        over = [(key, count) for key, most, count in counts if count.hits >= most]
         for key, count in over:
             self._remember(key, count.window_left)
         if over:
             raise TooManyRequests(REFUSED, max(c.window_left for _, c in over))
-        return self._sign_in.delay(mine.hits)
+        return self._sign_in.delay(counts[0][2].hits)  # slowed by the account's failures
+
+    def _sign_in_limits(self, request: HTTPConnection,
+                        email: str) -> tuple[tuple[str, int], tuple[str, int]]:
+        """The account's key and limit, then the address's."""
+        account, address = _sign_in_keys(request, email)
+        return ((account, self._sign_in.refuse_after), (address, self._sign_in.per_address))
+
+    def _refused(self, key: str) -> int:
+        """Seconds this process still refuses `key` (0: not refused; a lapsed entry goes)."""
+        until = self._blocked.get(key)
+        if until is None:
+            return 0
+        left = until - self._ctx.clock.now().timestamp()
+        if left > 0:
+            return int(left) + 1
+        del self._blocked[key]
+        return 0
 
     def _remember(self, address: str, seconds: int) -> None:
         now = self._ctx.clock.now().timestamp()
