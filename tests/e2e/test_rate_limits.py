@@ -38,7 +38,7 @@ def test_failed_authentications_are_limited_across_workers(
     assert set(statuses) == {401, 429}
     # One window: exactly the limit; the minute may turn during the run: at most two.
     assert LIMIT <= statuses.count(401) <= 2 * LIMIT
-    assert all(0 < s <= 60 for s in retry_after)
+    assert all(0 < s <= 120 for s in retry_after)  # sliding: at most two windows
     assert metrics.status_code in (401, 429)
     csp = docs.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "default-src 'self'" in csp

@@ -2,18 +2,19 @@
 
 - Failed authentication (a wrong bearer token, webhook secret or signature, metrics token):
   every failure is counted in the database (service/limits.py), so the limit holds across
-  processes and replicas. Past the limit, this process remembers the address until the
-  window ends and answers 429 from memory, before looking at any token: a brute-forcer
-  costs no database work, and a right guess is refused like a wrong one. Another process
-  learns it on the address's next failure there, so all of them together let through at
-  most the limit plus one failure per process in a window.
+  processes and replicas. Past the limit, this process remembers the address until its
+  count falls back under the limit and answers 429 from memory, before looking at any
+  token: a brute-forcer costs no database work, and a right guess is refused like a wrong
+  one. Another process learns it on the address's next failure there, so all of them
+  together let through at most the limit plus one failure per process in a window.
 - The inbound webhooks (WhatsApp, Telegram): every call is counted.
 - Failed sign-ins, per account (the email as typed, whether or not it has an account, so the
-  answer never tells) and per address, in windows of 15 minutes: from the third failure the
+  answer never tells) and per address, over the last 15 minutes: from the third failure the
   answer is slowed (0.25 s, doubling, at most 4 s); from the tenth on an account (the 30th
-  from an address) sign-ins there are refused with 429 and Retry-After until the window
-  ends, the right password too (checked against the shared counts before a session opens, so
-  on every process and replica).
+  from an address) sign-ins there are refused with 429 and Retry-After until the count
+  falls back under the limit, the right password too (checked against the shared counts
+  before a session opens, so on every process and replica). The windows slide, so a
+  lockout reached just before a quarter-hour ends does not end with it.
 
 The address is the one uvicorn reports: the peer, or X-Forwarded-For from a proxy trusted
 with --forwarded-allow-ips (FORWARDED_ALLOW_IPS, default 127.0.0.1).
@@ -60,9 +61,9 @@ class Throttle:
         address = client_address(request)
         count = await self._run.write(limits.hit, self._ctx, "auth:" + address)
         if count.hits > self._failures:
-            self._remember(address, count.window_left)
-            raise TooManyRequests("too many failed authentications from this address",
-                                  count.window_left)
+            wait = count.wait(self._failures + 1)
+            self._remember(address, wait)
+            raise TooManyRequests("too many failed authentications from this address", wait)
 
     async def webhook_call(self, request: HTTPConnection) -> None:
         """Count a call to an inbound webhook; 429 past the limit."""
@@ -73,7 +74,7 @@ class Throttle:
                                       "webhook:" + client_address(request))
         if count.hits > self._calls:
             raise TooManyRequests("too many webhook calls from this address",
-                                  count.window_left)
+                                  count.wait(self._calls + 1))
 
     def sign_in_allowed(self, request: HTTPConnection, email: str) -> None:
         """429 while the account or the address is refused."""
@@ -91,8 +92,8 @@ class Throttle:
         for key, most in self._sign_in_limits(request, email):
             count = await run_in_threadpool(limits.seen, self._ctx, key, window)
             if count.hits >= most:
-                self._remember(key, count.window_left)
-                refused.append(count.window_left)
+                self._remember(key, count.wait(most))
+                refused.append(count.wait(most))
         if refused:
             raise TooManyRequests(REFUSED, max(refused))
 
@@ -102,11 +103,11 @@ class Throttle:
         window = int(self._sign_in.window.total_seconds())
         counts = [(key, most, await self._run.write(limits.hit, self._ctx, key, window))
                   for key, most in self._sign_in_limits(request, email)]
-        over = [(key, count) for key, most, count in counts if count.hits >= most]
-        for key, count in over:
-            self._remember(key, count.window_left)
+        over = [(key, count.wait(most)) for key, most, count in counts if count.hits >= most]
+        for key, wait in over:
+            self._remember(key, wait)
         if over:
-            raise TooManyRequests(REFUSED, max(c.window_left for _, c in over))
+            raise TooManyRequests(REFUSED, max(wait for _, wait in over))
         return self._sign_in.delay(counts[0][2].hits)  # slowed by the account's failures
 
     def _sign_in_limits(self, request: HTTPConnection,
