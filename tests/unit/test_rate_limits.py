@@ -4,7 +4,7 @@ until the count falls back under the limit."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,7 +48,7 @@ def desk(at: datetime) -> tuple[Context, FakeClock]:
 def test_ten_failures_a_second_before_a_quarter_ends_stay_refused_after_it() -> None:
     """The CI failure of stop 29: ten sign-in failures at 06:44:59 were forgotten at 06:45:00
     by fixed windows, so the eleventh was answered 401 instead of 429."""
-    ctx, clock = desk(datetime(2026, 12, 7, 6, 44, 59, tzinfo=timezone.utc))
+    ctx, clock = desk(datetime(2026, 12, 7, 6, 44, 59, tzinfo=UTC))
     for _ in range(10):
         count = limits.hit(ctx, "signin:lee", QUARTER)
     assert count.hits == 10 and count.wait(10) == 2  # refused across the edge
@@ -57,7 +57,7 @@ def test_ten_failures_a_second_before_a_quarter_ends_stay_refused_after_it() -> 
 
 
 def test_after_a_lockout_one_try_comes_back_about_every_ninety_seconds() -> None:
-    ctx, clock = desk(datetime(2026, 12, 7, 6, 44, 59, tzinfo=timezone.utc))
+    ctx, clock = desk(datetime(2026, 12, 7, 6, 44, 59, tzinfo=UTC))
     for _ in range(10):
         limits.hit(ctx, "signin:lee", QUARTER)
     clock.advance(2)
@@ -69,7 +69,7 @@ def test_after_a_lockout_one_try_comes_back_about_every_ninety_seconds() -> None
 
 
 def test_counts_of_other_keys_and_old_windows_do_not_mix() -> None:
-    ctx, clock = desk(datetime(2026, 12, 7, 6, 0, 0, tzinfo=timezone.utc))
+    ctx, clock = desk(datetime(2026, 12, 7, 6, 0, 0, tzinfo=UTC))
     limits.hit(ctx, "auth:a")
     limits.hit(ctx, "auth:b")
     assert limits.seen(ctx, "auth:a").hits == 1
