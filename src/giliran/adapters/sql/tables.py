@@ -18,6 +18,7 @@ from sqlalchemy import (
     false,
     literal_column,
     not_,
+    or_,
 )
 
 from giliran.adapters.sql.actors import actor_columns
@@ -27,6 +28,7 @@ from giliran.adapters.sql.tables_records import (
     PENDING_DELIVERY,
     PENDING_NOTICE,
     audit_log,
+    canned_replies,
     chat_links,
     customer_aliases,
     customers,
@@ -40,6 +42,7 @@ from giliran.adapters.sql.tables_records import (
     presence_log,
     rate_limits,
     ticket_messages,
+    ticket_reads,
     webhooks,
 )
 
@@ -52,6 +55,7 @@ __all__ = [
     "UtcDateTime",
     "api_tokens",
     "audit_log",
+    "canned_replies",
     "chat_links",
     "customer_aliases",
     "customers",
@@ -67,6 +71,7 @@ __all__ = [
     "rate_limits",
     "sessions",
     "ticket_messages",
+    "ticket_reads",
     "users",
     "webhooks",
 ]
@@ -93,6 +98,11 @@ queues = Table(
     Column("next_agent_id", Integer, nullable=True),  # the rotation's pointer
     Column("pointer_set_by_hand", Boolean, nullable=False),  # by a supervisor (migration 0018)
     Column("service_level_seconds", Integer, nullable=False),
+    # Holds (migration 0026): whether a held ticket frees its slot, for how long a hold lasts,
+    # and what happens then (`return` to the holder or the queue, or `close`).
+    Column("hold_frees_slot", Boolean, nullable=False, server_default=false()),
+    Column("hold_minutes", Integer, nullable=False, server_default="1440"),
+    Column("hold_expiry", String(10), nullable=False, server_default="return"),
 )
 
 agents = Table(
@@ -194,19 +204,29 @@ tickets = Table(
     Column("contact_shared", Boolean, nullable=False, server_default=false()),
     # What the queue is ordered by: `priority` (as asked) raised by aging (migration 0018).
     Column("effective_priority", SmallInteger, nullable=False),
+    # On hold (status `on_hold`, migration 0026): until when, and whether it still takes one
+    # of its holder's slots (the queue's `hold_frees_slot` when it was put on hold).
+    Column("hold_until", UtcDateTime, nullable=True),
+    Column("hold_keeps_slot", Boolean, nullable=False, server_default=false()),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
 # predicate whose values it sees when the statement is prepared.
 QUEUED = tickets.c.status == literal_column("'queued'")
-HELD = tickets.c.status.in_((literal_column("'assigned'"), literal_column("'in_progress'")))
+# Held by an agent (the rows of ix_tickets_held), and of those the ones that take a slot: a
+# ticket on hold takes one only when its queue kept the slot (migration 0026).
+HELD_ROWS = tickets.c.status.in_((literal_column("'assigned'"), literal_column("'in_progress'"),
+                                  literal_column("'on_hold'")))
+HELD = and_(HELD_ROWS, or_(tickets.c.status != literal_column("'on_hold'"),
+                           tickets.c.hold_keeps_slot))
+ON_HOLD = tickets.c.status == literal_column("'on_hold'")
 DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
 PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
 FLAGGED = tickets.c.flag.is_not(None)
 AGEING = and_(QUEUED, tickets.c.effective_priority < literal_column("3"))
 OPEN = tickets.c.status.in_((literal_column("'queued'"), literal_column("'assigned'"),
-                             literal_column("'in_progress'")))
+                             literal_column("'in_progress'"), literal_column("'on_hold'")))
 
 Index(
     "ix_tickets_queued_order",
@@ -264,7 +284,7 @@ Index("ix_tickets_contact", tickets.c.contact, tickets.c.id)
 Index(
     "ix_tickets_held",
     tickets.c.agent_id, tickets.c.assigned_seq,
-    sqlite_where=HELD, postgresql_where=HELD,
+    sqlite_where=HELD_ROWS, postgresql_where=HELD_ROWS,
 )
 
 history = Table(

@@ -132,7 +132,7 @@ ticket_messages = Table(
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("language", String(16), nullable=True),
-    Column("direction", String(3), nullable=False),
+    Column("direction", String(8), nullable=False),  # in, out, note (migration 0026)
     Column("kind", String(20), nullable=False),
     Column("content", JSON, nullable=False),
     Column("author", String(40), nullable=True),
@@ -145,6 +145,31 @@ ticket_messages = Table(
 Index("ix_ticket_messages_ticket", ticket_messages.c.ticket_id, ticket_messages.c.id)
 Index("ix_ticket_messages_channel_id", ticket_messages.c.channel,
       ticket_messages.c.channel_message_id)
+
+# How far each reader (an actor key: "user:3", "agent:5") has read a ticket's conversation:
+# the newest message they saw. Unread = the customer's messages after it (migration 0026).
+ticket_reads = Table(
+    "ticket_reads",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("reader", String(40), primary_key=True),
+    Column("message_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("read_at", UtcDateTime, nullable=False),
+)
+# Saved answers for the composer's "/": for one queue or every queue (null), in one language
+# or any (null), with {customer_name}, {ticket_number} and {agent_name} filled in when used.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("queue", String(100), ForeignKey("queues.name"), nullable=True),
+    Column("language", String(8), nullable=True),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_canned_replies_name", canned_replies.c.name)
 
 # Who tickets are for: one row per customer, keyed by the first address giliran heard them on
 # (tickets.contact); a changed number adds an alias and moves `address`.
@@ -203,6 +228,9 @@ notices = Table(
     Column("via", String(64), nullable=True),
     Column("template", String(200), nullable=True),
     Column("sent_id", String(200), nullable=True),
+    # The file an outgoing message carries (migration 0026): where it is kept, its MIME type,
+    # file name and size; sent through the channel's media API.
+    Column("media", JSON, nullable=True),
 )
 Index("ix_notices_sent", notices.c.chat_id, notices.c.sent_id)
 PENDING_NOTICE = notices.c.status == literal_column("'pending'")
