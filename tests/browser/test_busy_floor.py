@@ -257,7 +257,7 @@ def test_an_agent_works_in_priority_order_and_hears_of_new_tickets_on_the_deskto
         assert page.evaluate("window.__notifications().asked") == 0, "asked on load"
 
         # Complete is offered only after Accept; the API refuses it before, too.
-        urgent = cards.first
+        urgent = cards.filter(has_text="own urgent")
         expect(urgent.get_by_role("button", name="Mark complete")).to_be_hidden()
         refused = page.evaluate("""async (id) => {
             const me = await (await fetch("/api/v1/me")).json();

@@ -5,7 +5,7 @@ import { t } from "./common.js";
 export const STATUS = {
   queued: t("status.queued"), assigned: t("status.assigned"),
   in_progress: t("status.in_progress"), completed: t("status.completed"),
-  cancelled: t("status.cancelled"),
+  cancelled: t("status.cancelled"), on_hold: t("status.on_hold"),
 };
 export const PRESENCE = {
   online: t("presence.online"), offline: t("presence.offline"), away: t("presence.away"),
