@@ -40,6 +40,15 @@ export class Conversation {
     this.root.querySelector('[data-action="template"]')
       .addEventListener("click", () => this.send({ template: true }));
     if (this.isDialog) this.root.addEventListener("close", () => this.closed());
+    // At the bottom, the thread stays there while photos load and messages arrive.
+    this.stick = true;
+    this.list.addEventListener("scroll", () => { this.stick = this.nearBottom(); });
+    this.list.addEventListener("load", () => { if (this.stick) this.bottom(); }, true);
+  }
+
+  nearBottom() {
+    const list = this.list;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   }
 
   get isDialog() { return this.root.tagName === "DIALOG"; }
@@ -55,8 +64,8 @@ export class Conversation {
     await this.load();
     if (this.isDialog && !this.root.open) this.root.showModal();
     if (!this.isDialog) this.root.hidden = false;
+    this.hooks.onOpen?.(this.ticket);  // the page lays the pane out first: then it has a height
     this.bottom();
-    this.hooks.onOpen?.(this.ticket);
   }
 
   close() {
@@ -177,7 +186,7 @@ export class Conversation {
    * bottom already, the thread follows them. */
   showThread(messages) {
     const list = this.list;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const atBottom = this.nearBottom();
     const reactions = reactionsByTarget(messages);
     const existing = new Map([...list.children].map((li) => [li.dataset.messageId, li]));
     const shown = messages.filter((m) => !(m.kind === "reaction" && this.targetOf(m, messages)));
@@ -213,6 +222,7 @@ export class Conversation {
 
   bottom() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.stick = true;
   }
 
   async blob(id) {
