@@ -25,7 +25,9 @@ from giliran.entrypoints.api.app import create_app
 from giliran.entrypoints.courier import Courier
 from giliran.service.conversations.failures import unresolved_failures
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
+from tests.integration.test_event_stream import connect
 from tests.support.desks import AGENT_CHAT, API, SECRET, WHATSAPP_HOOK, desk_settings
+from tests.support.server import ADMIN_TOKEN
 from tests.support.whatsapp_samples import BUDI, text
 
 REFUSED = (400, 131047, "(#131047) Re-engagement message")
@@ -172,6 +174,38 @@ def test_a_refused_reply_is_seen_everywhere_until_a_retry_gets_through(desk: Bot
         0, 0, set())
     r = desk.client.post(retry, headers=me)
     assert (r.status_code, r.json()["error"]["code"]) == (409, "invalid_transition")
+
+
+def floor_counting(session: Any, failed: int) -> dict[str, Any]:
+    """The first floor view whose workload counts `failed` failed replies (views follow the
+    events they reflect; an earlier one may still show the count before)."""
+    for _ in range(50):
+        frame: dict[str, Any] = session.receive_json()
+        if frame["type"] == "floor" and frame["workload"]["failed_replies"] == failed:
+            return frame
+    raise AssertionError(f"no floor view counted {failed} failed replies")
+
+
+def test_the_supervisors_floor_view_counts_failed_replies_as_they_come_and_go(
+    desk: BothDesk,
+) -> None:
+    sari = make_agent(desk.client, "Sari", queues=["sales"])
+    me = bearer(sari["token"])
+    online(desk.client, sari)
+    desk.says("Halo", "wamid.C1")
+    (lead,) = desk.client.get(f"{API}/tickets", headers=ADMIN).json()["items"]
+    desk.graph.refuse[BUDI] = REFUSED
+    with connect(desk.client, ADMIN_TOKEN) as (session, _):
+        desk.client.post(f"{API}/tickets/{lead['id']}/messages", json={"text": "one"},
+                         headers=me)
+        desk.deliver()
+        floor_counting(session, 1)
+        desk.graph.refuse.clear()
+        desk.client.post(f"{API}/tickets/{lead['id']}/messages", json={"text": "two"},
+                         headers=me)
+        desk.deliver()
+        assert floor_counting(session, 0)["workload"] == desk.client.get(
+            f"{API}/workload", headers=ADMIN).json()
 
 
 def test_a_later_reply_that_gets_through_resolves_the_failure(desk: BothDesk) -> None:
