@@ -37,10 +37,10 @@ def _store(uow: UnitOfWorkFactory, run: int, tickets: list[tuple[int, bool]],
         for name in queues:
             w.queues.add(Queue(name))
         ids = []
-        for queue, done in tickets:
+        for n, (queue, done) in enumerate(tickets):
             status = TicketStatus.COMPLETED if done else TicketStatus.QUEUED
             ids.append(w.tickets.add(Ticket(0, "t", created_at=T0, queue=queues[queue],
-                                            status=status)).id)
+                                            status=status, contact=f"whatsapp:{run}-{n}")).id)
         for n, (which, direction, own, state) in enumerate(messages):
             out = direction is Direction.OUT
             w.messages.add(Message(

@@ -93,7 +93,7 @@ class InMemoryMessageRepository:
             ticket = self._tickets.get(ticket_id)
             if ticket is None or (ticket_ids is not None and ticket_id not in ticket_ids) \
                     or (queues and ticket.queue not in queues) \
-                    or (open_only and ticket.status.is_final):
+                    or (open_only and (ticket.status.is_final or ticket.contact is None)):
                 continue
             found += unresolved_failures(messages)
         return [copy.deepcopy(m) for m in sorted(found, key=lambda m: -m.id)]

@@ -48,7 +48,7 @@ _LAST_IN = (select(t.ticket_messages)
             .where(_M.ticket_id == bindparam("tid"), _M.direction == Direction.IN.value)
             .order_by(_M.id.desc()).limit(1))
 _T = t.tickets.c
-_FINAL = [TicketStatus.COMPLETED.value, TicketStatus.CANCELLED.value]
+_OPEN = [s.value for s in TicketStatus if not s.is_final]
 _LATER = t.ticket_messages.alias("later")
 
 
@@ -59,7 +59,7 @@ def _reply(m: Any) -> Any:
 
 
 # Failed replies with no later reply of the ticket that reached the customer, newest first.
-_FAILED = (select(t.ticket_messages).join(t.tickets, _T.id == _M.ticket_id)
+_FAILED = (select(t.ticket_messages)
            .where(_reply(_M), _M.state == State.FAILED.value,
                   ~exists().where(_LATER.c.ticket_id == _M.ticket_id, _LATER.c.id > _M.id,
                                   _reply(_LATER.c),
@@ -135,15 +135,20 @@ class SqlMessageRepository:
     def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
                             queues: Collection[str] = (),
                             open_only: bool = False) -> list[Message]:
-        """Read from the tickets' side when only open ones count (few, and their messages
-        come by the (ticket_id, id) index), so the count does not grow with closed history."""
+        """Read from the tickets' side (their messages come by the (ticket_id, id) index), so
+        the count of open tickets' failures does not grow with the closed history."""
         stmt = _FAILED
         if ticket_ids is not None:
             stmt = stmt.where(_M.ticket_id.in_(list(ticket_ids)))
-        if queues:
-            stmt = stmt.where(_T.queue.in_(list(queues)))
-        if open_only:
-            stmt = stmt.where(_T.status.notin_(_FINAL))
+        if queues or open_only:
+            which = select(_T.id)
+            if queues:
+                which = which.where(_T.queue.in_(list(queues)))
+            if open_only:
+                # A conversation's ticket has a contact (its customer): the open ones are read
+                # on the partial index ix_tickets_open_contact.
+                which = which.where(_T.status.in_(_OPEN), _T.contact.is_not(None))
+            stmt = stmt.where(_M.ticket_id.in_(which))
         return [_message(r) for r in self._conn.execute(stmt)]
 
     def _one(self, stmt: Any, params: dict[str, Any]) -> Message | None:

@@ -42,7 +42,7 @@ class MessageRepository(Protocol):
         """The desk's replies that failed with no later reply of their ticket reaching the
         customer (domain.conversation.unresolved_failures), newest first: of `ticket_ids`
         when given, of tickets in `queues` (every queue when empty), of open tickets only
-        with `open_only`."""
+        with `open_only` (open conversations: of open tickets with a contact)."""
         ...
 
 
