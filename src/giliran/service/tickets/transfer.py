@@ -73,7 +73,7 @@ def transfer(ctx: Context, who: Principal, ticket_id: int, wanted: Transfer) -> 
 def _may_transfer(who: Principal, ticket: Ticket) -> None:
     """Agents hand on only what they hold; supervisors anything of their queues."""
     if who.role is Role.AGENT and (ticket.agent_id is None or ticket.agent_id != who.agent_id):
-        raise NotYourTicket(f"ticket {ticket.number} is not in your queue")
+        raise NotYourTicket(f"ticket {ticket.number} is not yours to hand on")
 
 
 def _receiver(uow: UnitOfWork, ticket: Ticket, holder: Agent, agent_id: int) -> Agent:
