@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from giliran.domain.conversation import Customer, Message, Receipt
@@ -34,6 +35,14 @@ class MessageRepository(Protocol):
     def receipts(self, channel: str, channel_message_id: str) -> list[Receipt]:
         """Reports kept for a message id, oldest first (they may come before the id is
         known to be ours: the channel reports while the sender is still recording it)."""
+        ...
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        """The desk's replies that failed with no later reply of their ticket reaching the
+        customer (domain.conversation.unresolved_failures), newest first: of `ticket_ids`
+        when given, of tickets in `queues` (every queue when empty), of open tickets only
+        with `open_only` (open conversations: of open tickets with a contact)."""
         ...
 
 
