@@ -162,6 +162,7 @@ def test_a_photo_goes_out_from_the_composer(
     ticket_of(floor, sari, "Boleh kirim foto")
     page = look.open(open_tab, sari).page
     item(page, "Boleh kirim foto").locator("[data-field=title]").click()
+    expect(page.locator("#conversation .message.in")).to_contain_text("Boleh kirim foto")
     page.locator("#conversation [data-field=file]").set_input_files(
         {"name": "produk.png", "mimeType": "image/png", "buffer": png(48, 32)})
     expect(page.locator("#conversation [data-field=attachment]")).to_contain_text("produk.png")
