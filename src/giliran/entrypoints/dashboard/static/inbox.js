@@ -108,6 +108,8 @@ export class Inbox {
       if (!item.awaiting_reply) item.since = m.at;
       item.awaiting_reply = true;
       item.last_message = m;
+    } else if (m.direction === "note") {
+      if (!known) item.last_message = m;  // as the server's list shows it: notes count
     } else if (m.direction === "out") {
       if (!known) { item.awaiting_reply = false; item.last_message = m; }
       if (m.state === "failed") { item.failed_reply = true; item.failedId = m.id; }
@@ -190,6 +192,7 @@ function compare(a, b) {
 function lastLine(m) {
   if (!m) return "";
   const what = m.body || (m.kind === "text" ? "" : t("inbox.kind_other", { kind: m.kind }));
+  if (m.direction === "note") return t("inbox.note_line", { text: what });
   return m.direction === "in" ? what : t("inbox.you_wrote", { text: what });
 }
 
