@@ -45,6 +45,7 @@ signIn({
       button.hidden = !inbox.hasInbox && button.dataset.view !== "mine";
     }
     bind();
+    fitInbox();
     showTelegram();
     new Stream({ onEvent, onView, onReady: refreshOnce }).start();
     setInterval(tick, 1000);
@@ -221,6 +222,16 @@ function tick() {
                               : t("agent.accept_overdue");
     el.classList.toggle("urgent", left < 30);
   }
+}
+
+/** On a wide screen the inbox fills the window below what is above it (whose height depends
+ * on the language and the agent's notes), so the composer is never below the fold. */
+function fitInbox() {
+  const box = $("inbox");
+  const fit = () => box.style.setProperty("--inbox-top", `${box.getBoundingClientRect().top + window.scrollY}px`);
+  new ResizeObserver(fit).observe(document.querySelector("section.me"));
+  window.addEventListener("resize", fit);
+  fit();
 }
 
 // --- controls ------------------------------------------------------------------------------

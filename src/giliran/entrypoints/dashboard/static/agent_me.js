@@ -3,7 +3,7 @@
 
 import { $, ago, t } from "./common.js";
 import { showTelegramChoices } from "./agent_telegram.js";
-import { PRESENCE, priorityText } from "./labels.js";
+import { CHANNEL, PRESENCE, priorityText } from "./labels.js";
 
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 
@@ -73,7 +73,7 @@ export function showAvailable(page, queue) {
     field(li, "priority").dataset.priority = ticket.effective_priority ?? ticket.priority;
     field(li, "queue").textContent = ticket.queue;
     field(li, "channel").hidden = !ticket.channel;
-    field(li, "channel").textContent = ticket.channel ?? "";
+    field(li, "channel").textContent = CHANNEL[ticket.channel] ?? ticket.channel ?? "";
     field(li, "title").textContent = ticket.title;
     field(li, "waiting").dataset.waiting = ticket.created_at;
     const pickup = li.querySelector('[data-action="pickup"]');

@@ -8,7 +8,7 @@
 
 import { $, ago, api, apiFile, dateTime, errorText, t } from "./common.js";
 import { MessageView, reactionsByTarget } from "./messages.js";
-import { STATUS, priorityText } from "./labels.js";
+import { CHANNEL, STATUS, priorityText } from "./labels.js";
 
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 const OPEN = new Set(["queued", "assigned", "in_progress", "on_hold"]);
@@ -156,7 +156,7 @@ export class Conversation {
     field(d, "title").textContent = ticket.title;
     const set = (name, text) => { const el = field(d, name); if (el) el.textContent = text; };
     set("status", STATUS[ticket.status] ?? ticket.status);
-    set("channel", ticket.channel ?? t("inbox.channel_none"));
+    set("channel", ticket.channel ? CHANNEL[ticket.channel] ?? ticket.channel : t("inbox.channel_none"));
     set("distribution", distribution(ticket));
     field(d, "category").textContent = ticket.category ?? "—";
     field(d, "description").textContent = ticket.description ?? "";

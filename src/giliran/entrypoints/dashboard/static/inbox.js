@@ -7,7 +7,7 @@
 // personal queue, without read state.
 
 import { $, api, t } from "./common.js";
-import { STATUS, priorityText } from "./labels.js";
+import { CHANNEL, STATUS, priorityText } from "./labels.js";
 
 const RANK = { urgent: 3, high: 2, normal: 1, low: 0 };
 const MINE = new Set(["assigned", "in_progress", "on_hold"]);
@@ -226,7 +226,7 @@ function fillItem(li, item, position, selected) {
   field(li, "status").textContent = STATUS[ticket.status] ?? ticket.status;
   const channel = field(li, "channel");
   channel.hidden = !item.channel;
-  channel.textContent = item.channel ?? "";
+  channel.textContent = CHANNEL[item.channel] ?? item.channel ?? "";
   field(li, "failed").hidden = !item.failed_reply;
   const unread = field(li, "unread");
   unread.hidden = !item.unread;
