@@ -271,7 +271,8 @@ def test_keys_formatting_and_photos_full_size(
     photo.click()
     lightbox = page.locator("#lightbox")
     expect(lightbox).to_be_visible()
-    page.wait_for_function("document.querySelector('#lightbox-image').naturalWidth === 64")
+    wait_until(lambda: page.evaluate("document.querySelector('#lightbox-image').naturalWidth")
+               == 64, timeout=10, what="the photo full size")
     page.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
     expect(page.locator("#conversation")).to_be_visible()  # Esc closed the photo only

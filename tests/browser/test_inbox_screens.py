@@ -55,6 +55,14 @@ def offered(floor: Floor, operation: str) -> bool:
     return method.lower() in paths.get(f"/api/v1{path}", {})
 
 
+def photo_shows(page: Page, width: int) -> None:
+    """The thread's photo has loaded (page.evaluate, since the page's CSP refuses the eval
+    that wait_for_function polls with)."""
+    wait_until(lambda: page.evaluate(
+        "document.querySelector('#conversation .message.in img')?.naturalWidth") == width,
+        timeout=10, what="the photo in the thread")
+
+
 def busy_shift(floor: Floor, server: ServerProcess, graph: FakeGraph) -> dict[str, Any]:
     """Sari's nine conversations, then the floor around her: 30 colleagues, and customers
     enough for them all and some to spare."""
@@ -119,8 +127,7 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
     row = item(page, "Maya Anggraini")
     row.locator("[data-field=title]").click()
     expect(page.locator("#conversation .message.in img")).to_be_visible()
-    page.wait_for_function("document.querySelector('#conversation .message.in img')"
-                           ".naturalWidth === 320")
+    photo_shows(page, 320)
     expect(page.locator("#conversation .message.in").last).to_contain_text("ditunggu")
     assert newest_in_view(page)
     page.screenshot(path=screenshots / "inbox-en.png")
@@ -138,8 +145,7 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
     expect(back).to_be_visible()
     expect(phone.locator("#queue-list")).to_be_hidden()
     expect(thread.locator(".message.in").last).to_contain_text("ditunggu")
-    phone.wait_for_function("document.querySelector('#conversation .message.in img')"
-                            ".naturalWidth === 320")
+    photo_shows(phone, 320)
     assert newest_in_view(phone)
     phone.screenshot(path=screenshots / "inbox-thread-phone.png")
     thread.locator(".thread").evaluate("(el) => { el.scrollTop = 0; }")
