@@ -172,7 +172,7 @@ export class Conversation {
     if (customer.channel === "whatsapp") link.href = `tel:${customer.address}`;
     else if (customer.username) link.href = `https://t.me/${customer.username}`;
     else link.removeAttribute("href");
-    field(d, "customer-channel").textContent = customer.channel;
+    field(d, "customer-channel").textContent = CHANNEL[customer.channel] ?? customer.channel;
     field(d, "earlier").replaceChildren(...customer.earlier_tickets.map((e) => {
       const li = document.createElement("li");
       li.textContent = `${e.number} · ${e.title} · ${STATUS[e.status] ?? e.status} · ${dateTime(e.created_at)}`;
