@@ -122,7 +122,7 @@ def _background(root: Root) -> list[Background]:
     if s.outbox and channels:
         attempts = {name: registry.find(name).max_attempts(s) for name in channels}
         senders.append(Courier(c.ctx, channels, runner.write, runner.read, s.tick_seconds,
-                               attempts))
+                               attempts, files=c.files))
         for name, client in channels.items():
             task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client))
             if task is not None:
