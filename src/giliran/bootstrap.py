@@ -99,7 +99,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sessions=SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                absolute=timedelta(days=settings.session_days)),
     )
-    return Container(settings, db, ctx, factory, DiskOutgoingFiles(settings.upload_path))
+    return Container(settings, db, ctx, factory, DiskOutgoingFiles(settings.upload_path, clock))
 
 
 def media_cache(settings: Settings, clock: Clock) -> MediaCache:

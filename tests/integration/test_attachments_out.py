@@ -129,6 +129,19 @@ def test_too_large_and_unsupported_files_are_refused_with_nothing_kept_or_sent(
     assert wa.deliver() == 0 and wa.graph.calls == []
 
 
+def test_a_long_caption_or_a_closed_window_refuses_the_file_and_keeps_nothing(
+    wa: Desk,
+) -> None:
+    seller, lead = lead_of(wa)
+    r = send_file(wa.client, lead["id"], seller["token"], PNG, "image/png", caption="x" * 1025)
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_input")
+    wa.clock.advance(24 * 3600 + 1)
+    r = send_file(wa.client, lead["id"], seller["token"], PNG, "image/png")
+    assert (r.status_code, r.json()["error"]["code"]) == (409, "outside_customer_window")
+    assert kept(wa) == [] and wa.deliver() == 0
+    assert [m["direction"] for m in wa.conversation(lead["id"])] == ["in"]
+
+
 def test_the_servers_own_cap_holds_for_every_channel(wa: Desk) -> None:
     seller, lead = lead_of(wa)
     wa.container.settings.upload_max_bytes = 4096  # under every channel's own limit

@@ -4,6 +4,7 @@ multipart reader that stops at the limit instead of reading the whole body."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
+from giliran.adapters.clock import FakeClock
 from giliran.adapters.outgoing_files import DiskOutgoingFiles
 from giliran.domain import attachments as a
 from giliran.domain.conversation import TELEGRAM, WHATSAPP, Kind
@@ -76,7 +78,7 @@ def test_attachments_round_trip_through_their_stored_form() -> None:
 
 
 def test_a_kept_file_reads_back_and_a_discarded_one_leaves_nothing(tmp_path: Path) -> None:
-    files = DiskOutgoingFiles(tmp_path / "out")
+    files = DiskOutgoingFiles(tmp_path / "out", FakeClock())
     upload = files.begin()
     upload.write(b"hello ")
     upload.write(b"world")
@@ -116,7 +118,7 @@ def part(name: str, data: bytes, filename: str | None = None, mime: str | None =
 
 
 def test_the_reader_stops_at_the_cap_without_reading_the_rest(tmp_path: Path) -> None:
-    files = DiskOutgoingFiles(tmp_path)
+    files = DiskOutgoingFiles(tmp_path, FakeClock())
     start = part("file", PNG, "p.png", "image/png")[:-2]
     chunks = [start] + [bytes(1_000_000)] * 20 + [b"\r\n--b0undary--\r\n"]
     request, read = request_of(chunks)
@@ -129,7 +131,7 @@ def test_the_reader_stops_at_the_cap_without_reading_the_rest(tmp_path: Path) ->
 
 
 def test_the_reader_takes_a_caption_and_one_file(tmp_path: Path) -> None:
-    files = DiskOutgoingFiles(tmp_path)
+    files = DiskOutgoingFiles(tmp_path, FakeClock())
     body = part("text", "  Halo 👋 ".encode()) + part("file", PNG, "a/b/p.png", "image/png") \
         + b"--b0undary--\r\n"
     request, _ = request_of([body[:7], body[7:50], body[50:]])
@@ -149,7 +151,7 @@ def test_the_reader_takes_a_caption_and_one_file(tmp_path: Path) -> None:
 ])
 def test_the_reader_refuses_bad_forms_and_keeps_nothing(tmp_path: Path, body: bytes,
                                                        error: type[Exception]) -> None:
-    files = DiskOutgoingFiles(tmp_path)
+    files = DiskOutgoingFiles(tmp_path, FakeClock())
     request, _ = request_of([body])
     with pytest.raises(error):
         asyncio.run(uploads.receive(request, files, WHATSAPP, 16_000_000))
@@ -157,8 +159,21 @@ def test_the_reader_refuses_bad_forms_and_keeps_nothing(tmp_path: Path, body: by
 
 
 def test_a_type_guessed_from_the_name_when_the_client_sends_none(tmp_path: Path) -> None:
-    files = DiskOutgoingFiles(tmp_path)
+    files = DiskOutgoingFiles(tmp_path, FakeClock())
     request, _ = request_of([part("file", b"%PDF-1.4", "brosur.pdf") + b"--b0undary--\r\n"])
     got = asyncio.run(uploads.receive(request, files, WHATSAPP, 16_000_000))
     assert (got.attachment.mime_type, got.attachment.kind) == ("application/pdf",
                                                                Kind.DOCUMENT)
+
+
+def test_an_upload_whose_process_died_is_pruned_after_an_hour(tmp_path: Path) -> None:
+    clock = FakeClock(datetime.now(UTC))
+    files = DiskOutgoingFiles(tmp_path, clock)
+    finished = files.begin()
+    finished.write(b"sent later")
+    key = finished.keep()
+    files.begin().write(b"half a fi")  # never kept nor discarded: its process died
+    assert files.prune() == 0
+    clock.advance(3601 + 60)
+    assert files.prune() == 1
+    assert [p.name for p in tmp_path.iterdir()] == [key]

@@ -6,6 +6,9 @@ never held in memory; `keep` syncs it and renames it to its key (`os.replace`, a
 syncs the directory, so the name survives a crash once the reply that refers to it commits.
 Keys are random (128 bits, hex): a file's name says nothing about its ticket or customer, and
 a key from a message is looked up only by a caller already allowed to open that message.
+
+A kept file stays as long as its message (the conversation shows it). A temporary file older
+than an hour belongs to an upload whose process died, and the housekeeping pass deletes it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import os
 import re
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
+from giliran.service.ports import Clock
+
 TEMPORARY = ".tmp-"
+ABANDONED = timedelta(hours=1)  # no upload takes this long (the body timeout is far shorter)
 HEAD = 64
 _KEY = re.compile(r"[0-9a-f]{32}")
 
@@ -55,8 +62,9 @@ class DiskUpload:
 
 
 class DiskOutgoingFiles:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Clock) -> None:
         self.root = root
+        self._clock = clock
 
     def begin(self) -> DiskUpload:
         return DiskUpload(self.root)
@@ -73,6 +81,17 @@ class DiskOutgoingFiles:
         if _KEY.fullmatch(key):
             with contextlib.suppress(FileNotFoundError):
                 (self.root / key).unlink()
+
+    def prune(self) -> int:
+        """Delete the temporary files of uploads that never finished; how many."""
+        before = (self._clock.now() - ABANDONED).timestamp()
+        removed = 0
+        for path in self.root.glob(f"{TEMPORARY}*") if self.root.exists() else ():
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < before:
+                    path.unlink()
+                    removed += 1
+        return removed
 
 
 def _sync_directory(path: Path) -> None:

@@ -6,8 +6,8 @@ the desk checks the same rules when the agent uploads, and answers at once (415 
 413 for a size) instead of a reply that fails minutes later:
 
 - WhatsApp (Cloud API): images JPEG or PNG up to 5 MB; documents of the types Meta lists
-  (PDF, plain text, Office) up to 100 MB. A WebP picture is a sticker there, not an image, so
-  it goes as a document.
+  (PDF, plain text, Office) up to 100 MB. WebP is a sticker's type there, neither an image nor
+  a document: refused.
 - Telegram (Bot API): photos (JPEG, PNG, WebP) up to 10 MB, any document up to 50 MB.
 
 The server's own cap (GILIRAN_UPLOAD_MAX_BYTES) bounds them all. An image's first bytes must

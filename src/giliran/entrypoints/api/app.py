@@ -138,7 +138,7 @@ def _background(root: Root) -> list[Background]:
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read,
-                              prune_files=root.media.prune)
+                              prune_files=lambda: root.media.prune() + c.files.prune())
         scheduler.start()
         tasks.append(scheduler)
     listener = c.listener()

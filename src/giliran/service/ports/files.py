@@ -37,3 +37,7 @@ class OutgoingFiles(Protocol):
     def remove(self, key: str) -> None:
         """Forget a kept file (its reply was refused after all); harmless when gone."""
         ...
+
+    def prune(self) -> int:
+        """Delete what unfinished uploads left behind; how many files."""
+        ...
