@@ -4,13 +4,34 @@ what was sent, and the customers tickets are for."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
-from giliran.domain.conversation import Customer, Direction, Kind, Message, Receipt, State
+from giliran.domain.conversation import (
+    SYSTEM_AUTHOR,
+    Customer,
+    Direction,
+    Kind,
+    Message,
+    Receipt,
+    State,
+)
+from giliran.domain.inbox import Thread
 
 _M = t.ticket_messages.c
 _SEEN = select(_M.id).where(_M.external_id == bindparam("external_id"))
@@ -29,6 +50,26 @@ _SAVED = ("body", "content", "state", "state_at", "error", "channel_message_id",
 _SAVE = (update(t.ticket_messages).where(_M.id == bindparam("v_id"))
          .values({f: bindparam(f"v_{f}") for f in _SAVED}))
 _R = t.message_receipts.c
+_TIDS: BindParameter[int] = bindparam("tids", expanding=True)
+_NEWEST = select(t.ticket_messages).where(_M.id.in_(
+    select(func.max(_M.id)).where(_M.ticket_id.in_(_TIDS)).group_by(_M.ticket_id)
+    .scalar_subquery()))
+# Who spoke last, per ticket, in one read: the customer's last message and the desk's last
+# answer (Message.is_desk_reply: not a note, not giliran's own words), then since when the
+# customer has waited (their first message after that answer).
+_TALLY = (select(_M.ticket_id.label("tid"),
+                 func.max(case((_M.direction == Direction.IN.value, _M.id))).label("last_in"),
+                 func.max(case((and_(_M.direction == Direction.OUT.value,
+                                     func.coalesce(_M.author, "") != SYSTEM_AUTHOR), _M.id))
+                          ).label("replied"))
+          .where(_M.ticket_id.in_(_TIDS)).group_by(_M.ticket_id).cte("tally"))
+_W = t.ticket_messages.alias("waiting")
+_THREADS = (select(_TALLY.c.tid, _TALLY.c.last_in, _TALLY.c.replied,
+                   func.min(_W.c.at).label("since"))
+            .select_from(_TALLY.outerjoin(_W, and_(
+                _W.c.ticket_id == _TALLY.c.tid, _W.c.direction == Direction.IN.value,
+                _W.c.id > func.coalesce(_TALLY.c.replied, 0))))
+            .group_by(_TALLY.c.tid, _TALLY.c.last_in, _TALLY.c.replied))
 _RECEIPTS = (select(t.message_receipts)
              .where(_R.channel == bindparam("channel"), _R.channel_message_id == bindparam("cid"))
              .order_by(_R.at))
@@ -91,6 +132,18 @@ class SqlMessageRepository:
         rows = self._conn.execute(_RECEIPTS, {"channel": channel, "cid": channel_message_id})
         return [Receipt(r.channel, r.channel_message_id, State(r.state), r.at, r.error)
                 for r in rows]
+
+    def newest(self, ticket_ids: Collection[int]) -> dict[int, Message]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_NEWEST, {"tids": list(ticket_ids)})
+        return {m.ticket_id: m for m in map(_message, rows)}
+
+    def threads(self, ticket_ids: Collection[int]) -> dict[int, Thread]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_THREADS, {"tids": list(ticket_ids)})
+        return {r.tid: Thread(r.last_in, r.replied, r.since) for r in rows}
 
     def _one(self, stmt: Any, params: dict[str, Any]) -> Message | None:
         row = self._conn.execute(stmt, params).first()
@@ -155,6 +208,16 @@ class SqlCustomerRepository:
                 t.customer_aliases.c.alias == address_key)).first() is None:
             self._conn.execute(insert(t.customer_aliases).values(
                 alias=address_key, customer_key=customer_key))
+
+
+    def many(self, keys: Collection[str]) -> dict[str, Customer]:
+        if not keys:
+            return {}
+        rows = self._conn.execute(_CUSTOMERS, {"keys": list(set(keys))})
+        return {c.key: c for c in map(_customer, rows)}
+
+
+_CUSTOMERS = select(t.customers).where(_C.key.in_(bindparam("keys", expanding=True)))
 
 
 def _customer(r: Row[Any]) -> Customer:
