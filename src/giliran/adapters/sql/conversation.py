@@ -11,9 +11,7 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Row,
-    and_,
     bindparam,
-    case,
     func,
     insert,
     select,
@@ -51,25 +49,37 @@ _SAVE = (update(t.ticket_messages).where(_M.id == bindparam("v_id"))
          .values({f: bindparam(f"v_{f}") for f in _SAVED}))
 _R = t.message_receipts.c
 _TIDS: BindParameter[int] = bindparam("tids", expanding=True)
+_T = t.tickets.c
+
+
+def _last(*wanted: Any) -> Any:
+    """The id of a ticket's last message that is `wanted`, for each row of `tickets`: a
+    walk back along ix_ticket_messages_ticket from the ticket's newest message, so the cost
+    is the messages since, not the whole conversation."""
+    m = t.ticket_messages.alias()
+    return (select(m.c.id).where(m.c.ticket_id == _T.id, *(w(m.c) for w in wanted))
+            .order_by(m.c.id.desc()).limit(1).correlate(t.tickets).scalar_subquery())
+
+
 _NEWEST = select(t.ticket_messages).where(_M.id.in_(
-    select(func.max(_M.id)).where(_M.ticket_id.in_(_TIDS)).group_by(_M.ticket_id)
-    .scalar_subquery()))
-# Who spoke last, per ticket, in one read: the customer's last message and the desk's last
-# answer (Message.is_desk_reply: not a note, not giliran's own words), then since when the
-# customer has waited (their first message after that answer).
-_TALLY = (select(_M.ticket_id.label("tid"),
-                 func.max(case((_M.direction == Direction.IN.value, _M.id))).label("last_in"),
-                 func.max(case((and_(_M.direction == Direction.OUT.value,
-                                     func.coalesce(_M.author, "") != SYSTEM_AUTHOR), _M.id))
-                          ).label("replied"))
-          .where(_M.ticket_id.in_(_TIDS)).group_by(_M.ticket_id).cte("tally"))
+    select(_last()).where(_T.id.in_(_TIDS))))
+# Who spoke last, per ticket: the customer's last message and the desk's last answer
+# (Message.is_desk_reply: not a note, not giliran's own words), then since when the customer
+# has waited (their first message after that answer).
+_LASTS = select(
+    _T.id.label("tid"), _last().label("newest"),
+    _last(lambda c: c.direction == Direction.IN.value).label("last_in"),
+    _last(lambda c: c.direction == Direction.OUT.value,
+          lambda c: func.coalesce(c.author, "") != SYSTEM_AUTHOR).label("replied"),
+).where(_T.id.in_(_TIDS)).subquery("lasts")
 _W = t.ticket_messages.alias("waiting")
-_THREADS = (select(_TALLY.c.tid, _TALLY.c.last_in, _TALLY.c.replied,
-                   func.min(_W.c.at).label("since"))
-            .select_from(_TALLY.outerjoin(_W, and_(
-                _W.c.ticket_id == _TALLY.c.tid, _W.c.direction == Direction.IN.value,
-                _W.c.id > func.coalesce(_TALLY.c.replied, 0))))
-            .group_by(_TALLY.c.tid, _TALLY.c.last_in, _TALLY.c.replied))
+_THREADS = select(
+    _LASTS.c.tid, _LASTS.c.last_in, _LASTS.c.replied,
+    select(func.min(_W.c.at)).where(
+        _W.c.ticket_id == _LASTS.c.tid, _W.c.direction == Direction.IN.value,
+        _W.c.id > func.coalesce(_LASTS.c.replied, 0)).correlate(_LASTS).scalar_subquery()
+    .label("since"),
+).where(_LASTS.c.newest.is_not(None))
 _RECEIPTS = (select(t.message_receipts)
              .where(_R.channel == bindparam("channel"), _R.channel_message_id == bindparam("cid"))
              .order_by(_R.at))

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Row,
-    and_,
     bindparam,
     case,
     delete,
@@ -28,13 +27,16 @@ from giliran.domain.conversation import Direction
 
 _M = t.ticket_messages.c
 _RD = t.ticket_reads.c
-_UNREAD = (select(_M.ticket_id, func.count().label("unread"))
-           .select_from(t.ticket_messages.outerjoin(t.ticket_reads, and_(
-               _RD.ticket_id == _M.ticket_id, _RD.reader == bindparam("reader"))))
-           .where(_M.ticket_id.in_(bindparam("tids", expanding=True)),
-                  _M.direction == Direction.IN.value,
-                  _M.id > func.coalesce(_RD.message_id, 0))
-           .group_by(_M.ticket_id))
+_T = t.tickets.c
+# Per ticket, the customer's messages after the reader's mark: a range of
+# ix_ticket_messages_ticket from the mark on, so the cost is what is unread, not the whole
+# conversation.
+_MARK = (select(_RD.message_id).where(_RD.ticket_id == _T.id, _RD.reader == bindparam("reader"))
+         .correlate(t.tickets).scalar_subquery())
+_UNREAD = select(_T.id.label("ticket_id"), select(func.count()).where(
+    _M.ticket_id == _T.id, _M.direction == Direction.IN.value,
+    _M.id > func.coalesce(_MARK, 0)).correlate(t.tickets).scalar_subquery().label("unread"),
+).where(_T.id.in_(bindparam("tids", expanding=True)))
 
 
 class SqlReadStateRepository:
@@ -60,7 +62,7 @@ class SqlReadStateRepository:
         if not ticket_ids:
             return {}
         rows = self._conn.execute(_UNREAD, {"reader": reader, "tids": list(ticket_ids)})
-        return {r.ticket_id: int(r.unread) for r in rows}
+        return {r.ticket_id: int(r.unread) for r in rows if r.unread}
 
 
 _C = t.canned_replies.c
