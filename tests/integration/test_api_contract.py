@@ -97,6 +97,9 @@ NOT_ADMIN_ONLY = {
     ("post", "/api/v1/tickets/{ticket_id}/notes"),
     ("get", "/api/v1/tickets/{ticket_id}/canned-replies"), ("get", "/api/v1/canned-replies"),
     ("get", "/api/v1/canned-replies/{reply_id}"),
+    # The holder hands on or retries their own (test_transfer.py, test_failed_replies.py).
+    ("post", "/api/v1/tickets/{ticket_id}/transfer"),
+    ("post", "/api/v1/tickets/{ticket_id}/messages/{message_id}/retry"),
 }
 
 

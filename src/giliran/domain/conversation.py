@@ -15,6 +15,7 @@ WhatsApp lets a business send free text only within 24 hours of the customer's l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -142,6 +143,30 @@ class Message:
         self.content = {**content, "edits": earlier}
         self.body = body
         self.edited_at = at
+
+
+# A reply in one of these reached the channel or the customer: failures before it are answered.
+REACHED = frozenset({State.SENT, State.DELIVERED, State.READ})
+
+
+def is_reply(message: Message) -> bool:
+    """Written by the desk to the customer (giliran's own words, `system`, are not a reply)."""
+    return message.direction is Direction.OUT and message.author != SYSTEM_AUTHOR
+
+
+def unresolved_failures(messages: Iterable[Message]) -> list[Message]:
+    """Of one ticket's messages, oldest first: the replies that failed (refused by the channel,
+    or given up on by the outbox) with no later reply that reached the customer. A failed reply
+    retried is queued again, so it leaves this list, and comes back if it fails again."""
+    found: list[Message] = []
+    for message in messages:
+        if not is_reply(message):
+            continue
+        if message.state is State.FAILED:
+            found.append(message)
+        elif message.state in REACHED:
+            found = []
+    return found
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from giliran.adapters.memory.journal import Journal
 from giliran.domain.canned import CannedReply
-from giliran.domain.conversation import Customer, Direction, Message, Receipt
+from giliran.domain.conversation import (
+    Customer,
+    Direction,
+    Message,
+    Receipt,
+    unresolved_failures,
+)
 from giliran.domain.inbox import Thread
+from giliran.domain.model import Ticket
 
 
 @dataclass
@@ -27,9 +34,11 @@ class ConversationState:
 
 
 class InMemoryMessageRepository:
-    def __init__(self, state: ConversationState, journal: Journal) -> None:
+    def __init__(self, state: ConversationState, journal: Journal,
+                 tickets: Mapping[int, Ticket] | None = None) -> None:
         self._s = state
         self._j = journal
+        self._tickets: Mapping[int, Ticket] = tickets if tickets is not None else {}
 
     def add(self, message: Message) -> Message:
         self._s.last_message_id += 1
@@ -94,6 +103,21 @@ class InMemoryMessageRepository:
             if m.ticket_id in wanted:
                 of.setdefault(m.ticket_id, []).append(m)
         return {tid: _thread(found) for tid, found in of.items()}
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        by_ticket: dict[int, list[Message]] = {}
+        for _, m in sorted(self._s.messages.items()):
+            by_ticket.setdefault(m.ticket_id, []).append(m)
+        found: list[Message] = []
+        for ticket_id, messages in by_ticket.items():
+            ticket = self._tickets.get(ticket_id)
+            if ticket is None or (ticket_ids is not None and ticket_id not in ticket_ids) \
+                    or (queues and ticket.queue not in queues) \
+                    or (open_only and (ticket.status.is_final or ticket.contact is None)):
+                continue
+            found += unresolved_failures(messages)
+        return [copy.deepcopy(m) for m in sorted(found, key=lambda m: -m.id)]
 
     def _first(self, match: Callable[[Message], bool]) -> Message | None:
         found = next((m for _, m in sorted(self._s.messages.items()) if match(m)), None)

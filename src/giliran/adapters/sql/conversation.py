@@ -11,9 +11,12 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Row,
+    and_,
     bindparam,
+    exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -21,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
 from giliran.domain.conversation import (
+    REACHED,
     SYSTEM_AUTHOR,
     Customer,
     Direction,
@@ -30,6 +34,7 @@ from giliran.domain.conversation import (
     State,
 )
 from giliran.domain.inbox import Thread
+from giliran.domain.model import TicketStatus
 
 _M = t.ticket_messages.c
 _SEEN = select(_M.id).where(_M.external_id == bindparam("external_id"))
@@ -44,12 +49,29 @@ _COUNT = select(func.count()).select_from(t.ticket_messages).where(_M.ticket_id 
 _LAST_IN = (select(t.ticket_messages)
             .where(_M.ticket_id == bindparam("tid"), _M.direction == Direction.IN.value)
             .order_by(_M.id.desc()).limit(1))
+_T = t.tickets.c
+_OPEN = [s.value for s in TicketStatus if not s.is_final]
+_LATER = t.ticket_messages.alias("later")
+
+
+def _reply(m: Any) -> Any:
+    """As domain.conversation.is_reply: the desk's, not giliran's own words."""
+    return and_(m.direction == Direction.OUT.value,
+                or_(m.author.is_(None), m.author != SYSTEM_AUTHOR))
+
+
+# Failed replies with no later reply of the ticket that reached the customer, newest first.
+_FAILED = (select(t.ticket_messages)
+           .where(_reply(_M), _M.state == State.FAILED.value,
+                  ~exists().where(_LATER.c.ticket_id == _M.ticket_id, _LATER.c.id > _M.id,
+                                  _reply(_LATER.c),
+                                  _LATER.c.state.in_([s.value for s in REACHED])))
+           .order_by(_M.id.desc()))
 _SAVED = ("body", "content", "state", "state_at", "error", "channel_message_id", "edited_at")
 _SAVE = (update(t.ticket_messages).where(_M.id == bindparam("v_id"))
          .values({f: bindparam(f"v_{f}") for f in _SAVED}))
 _R = t.message_receipts.c
 _TIDS: BindParameter[int] = bindparam("tids", expanding=True)
-_T = t.tickets.c
 
 
 def _last(*wanted: Any) -> Any:
@@ -154,6 +176,24 @@ class SqlMessageRepository:
             return {}
         rows = self._conn.execute(_THREADS, {"tids": list(ticket_ids)})
         return {r.tid: Thread(r.last_in, r.replied, r.since) for r in rows}
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        """Read from the tickets' side (their messages come by the (ticket_id, id) index), so
+        the count of open tickets' failures does not grow with the closed history."""
+        stmt = _FAILED
+        if ticket_ids is not None:
+            stmt = stmt.where(_M.ticket_id.in_(list(ticket_ids)))
+        if queues or open_only:
+            which = select(_T.id)
+            if queues:
+                which = which.where(_T.queue.in_(list(queues)))
+            if open_only:
+                # A conversation's ticket has a contact (its customer): the open ones are read
+                # on the partial index ix_tickets_open_contact.
+                which = which.where(_T.status.in_(_OPEN), _T.contact.is_not(None))
+            stmt = stmt.where(_M.ticket_id.in_(which))
+        return [_message(r) for r in self._conn.execute(stmt)]
 
     def _one(self, stmt: Any, params: dict[str, Any]) -> Message | None:
         row = self._conn.execute(stmt, params).first()

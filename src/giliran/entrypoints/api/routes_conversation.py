@@ -16,7 +16,7 @@ from giliran.entrypoints.api.deps import AdminOrAgent, ApiRoute, Ctx, Limit, Off
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service.conversations import conversation
+from giliran.service.conversations import conversation, failures
 from giliran.service.conversations.conversation import CustomerView
 
 router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["conversations"])
@@ -146,6 +146,20 @@ async def reply(ticket_id: RowId, body: ReplyIn, ctx: Ctx, who: AdminOrAgent, ru
                                        conversation.Reply(body.text, body.template, key))
     return Response(MessageOut.of(message).model_dump_json(), 201 if created else 200,
                     media_type="application/json")
+
+
+@router.post("/{ticket_id}/messages/{message_id}/retry", response_model=MessageOut,
+             openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.AssignmentRevoked,
+                                    e.InvalidTransition, e.NoChannel, e.OutsideCustomerWindow,
+                                    e.CustomerBlocked, e.NotConfigured))
+async def retry_reply(ticket_id: RowId, message_id: RowId, ctx: Ctx, who: AdminOrAgent,
+                      run: Run) -> MessageOut:
+    """Send a failed reply again, as it was (state `queued` again), under a new reply's rules
+    (the holder, or a supervisor). 409 `invalid_transition` for anything but a failed reply,
+    `outside_customer_window` when WhatsApp's 24 hours have passed since the customer last
+    wrote (answer with `{"template": true}` then, or retry once they write again)."""
+    return MessageOut.of(await run.write(failures.retry_reply, ctx, who, ticket_id,
+                                         message_id))
 
 
 @router.get("/{ticket_id}/customer", openapi_extra=READ, response_model=CustomerOut)

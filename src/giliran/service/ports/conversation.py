@@ -48,6 +48,14 @@ class MessageRepository(Protocol):
         """Who spoke last in each ticket's conversation (one read); tickets without any
         message are left out."""
         ...
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        """The desk's replies that failed with no later reply of their ticket reaching the
+        customer (domain.conversation.unresolved_failures), newest first: of `ticket_ids`
+        when given, of tickets in `queues` (every queue when empty), of open tickets only
+        with `open_only` (open conversations: of open tickets with a contact)."""
+        ...
 
 
 class CustomerRepository(Protocol):
