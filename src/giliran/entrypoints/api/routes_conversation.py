@@ -31,11 +31,13 @@ IdempotencyKey = Annotated[str | None, Header(
 
 class MessageOut(BaseModel):
     id: int
-    direction: Direction = Field(description="in: from the customer; out: to the customer")
+    direction: Direction = Field(description="in: from the customer; out: to the customer; "
+                                 "note: an internal note, never sent")
     channel: str
     kind: Kind
     sender: str = Field(description="The customer's name, or who on the desk wrote it")
-    author: str | None = Field(description="out: agent:<id>, admin or system")
+    author: str | None = Field(description="out and note: agent:<id>, user:<id>, admin or "
+                               "system")
     body: str = Field(description="The text, or a media caption")
     content: dict[str, Any] = Field(description="What the kind holds: media_id, mime_type, "
                                     "file_name, size; latitude, longitude, name, address; "
