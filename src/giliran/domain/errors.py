@@ -125,6 +125,12 @@ class CapacityExceeded(Conflict):
     code = "capacity_exceeded"
 
 
+class AgentFull(CapacityExceeded):
+    """The agent a ticket is handed to has no room for it (overall, or in the queue)."""
+
+    code = "agent_full"
+
+
 class DefaultQueueRequired(Conflict):
     """`default` takes every ticket that names no queue, and every channel message whose own
     queue is missing or off: switching it off would turn customers away."""

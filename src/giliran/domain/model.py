@@ -135,6 +135,7 @@ class Reason(StrEnum):
     FORCED = "forced"  # the same, past the agent's capacity or queues
     UNASSIGNED = "unassigned"  # an admin sent it back to the queue
     ORPHANED = "orphaned"  # found active with no (active) holder, and sent back to the queue
+    TRANSFERRED = "transferred"  # its holder or a supervisor handed it on, saying why
 
     @property
     def moves_rotation(self) -> bool:

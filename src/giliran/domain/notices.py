@@ -99,6 +99,8 @@ _EN: Mapping[str, str] = {
     "not_linked": "This Telegram account is not linked to an agent.",
     "revoked": "This ticket was taken back from you.",
     "not_possible": "Not possible now ({code}).",
+    "transferred_by": "↪️ Transferred to you by {name}: {reason}",
+    "reply_failed": "⚠️ Your reply to {customer} on {number} failed: {reason}",
 }
 
 _ID: Mapping[str, str] = {
@@ -157,6 +159,8 @@ _ID: Mapping[str, str] = {
     "not_linked": "Akun Telegram ini belum terhubung ke agen.",
     "revoked": "Tiket ini sudah ditarik dari Anda.",
     "not_possible": "Tidak bisa dilakukan sekarang ({code}).",
+    "transferred_by": "↪️ Dialihkan kepada Anda oleh {name}: {reason}",
+    "reply_failed": "⚠️ Balasan Anda kepada {customer} di {number} gagal terkirim: {reason}",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "id": _ID}

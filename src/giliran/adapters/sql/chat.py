@@ -60,6 +60,10 @@ class SqlNoticeRepository:
         row = self._conn.execute(select(t.notices).where(t.notices.c.id == notice_id)).first()
         return _notice(row) if row else None
 
+    def by_key(self, key: str) -> Notice | None:
+        row = self._conn.execute(select(t.notices).where(t.notices.c.key == key)).first()
+        return _notice(row) if row else None
+
     def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
         row = self._conn.execute(_BY_SENT, {"chat": chat_id, "sent": sent_id}).first()
         return _notice(row) if row else None

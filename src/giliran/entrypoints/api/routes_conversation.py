@@ -22,7 +22,7 @@ from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.openapi import SCHEMAS_KEY
 from giliran.entrypoints.api.root import Parts
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service.conversations import conversation
+from giliran.service.conversations import conversation, failures
 from giliran.service.conversations.conversation import CustomerView
 
 router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["conversations"])
@@ -37,11 +37,13 @@ IdempotencyKey = Annotated[str | None, Header(
 
 class MessageOut(BaseModel):
     id: int
-    direction: Direction = Field(description="in: from the customer; out: to the customer")
+    direction: Direction = Field(description="in: from the customer; out: to the customer; "
+                                 "note: an internal note, never sent")
     channel: str
     kind: Kind
     sender: str = Field(description="The customer's name, or who on the desk wrote it")
-    author: str | None = Field(description="out: agent:<id>, admin or system")
+    author: str | None = Field(description="out and note: agent:<id>, user:<id>, admin or "
+                               "system")
     body: str = Field(description="The text, or a media caption")
     content: dict[str, Any] = Field(description="What the kind holds: media_id, mime_type, "
                                     "file_name, size; latitude, longitude, name, address; "
@@ -210,6 +212,20 @@ async def _reply_with_file(request: Request, root: Parts, ticket_id: int, ctx: C
 def _answer(message: Message, created: bool) -> Response:
     return Response(MessageOut.of(message).model_dump_json(), 201 if created else 200,
                     media_type="application/json")
+
+
+@router.post("/{ticket_id}/messages/{message_id}/retry", response_model=MessageOut,
+             openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.AssignmentRevoked,
+                                    e.InvalidTransition, e.NoChannel, e.OutsideCustomerWindow,
+                                    e.CustomerBlocked, e.NotConfigured))
+async def retry_reply(ticket_id: RowId, message_id: RowId, ctx: Ctx, who: AdminOrAgent,
+                      run: Run) -> MessageOut:
+    """Send a failed reply again, as it was (state `queued` again), under a new reply's rules
+    (the holder, or a supervisor). 409 `invalid_transition` for anything but a failed reply,
+    `outside_customer_window` when WhatsApp's 24 hours have passed since the customer last
+    wrote (answer with `{"template": true}` then, or retry once they write again)."""
+    return MessageOut.of(await run.write(failures.retry_reply, ctx, who, ticket_id,
+                                         message_id))
 
 
 @router.get("/{ticket_id}/customer", openapi_extra=READ, response_model=CustomerOut)

@@ -63,14 +63,14 @@ export const REASON = {
   pickup: t("reason.pickup"), reassigned: t("reason.reassigned"), forced: t("reason.forced"),
   unassigned: t("reason.unassigned"), orphaned: t("reason.orphaned"),
   unreachable: t("reason.unreachable"), reachable: t("reason.reachable"),
-  pickup_off: t("reason.pickup_off"),
+  pickup_off: t("reason.pickup_off"), transferred: t("reason.transferred"),
 };
 const EVENT = {
   created: t("event.created"), assigned: t("event.assigned"), accepted: t("event.accepted"),
   completed: t("event.completed"), cancelled: t("event.cancelled"),
   escalated: t("event.escalated"), unassigned: t("event.unassigned"),
   flagged: t("event.flagged"), "moved to front": t("event.front"),
-  released: t("event.released"),
+  released: t("event.released"), transferred: t("event.transferred"),
 };
 
 export function eventName(event) {
