@@ -124,7 +124,7 @@ def _background(root: Root) -> list[Background]:
     if s.outbox and channels:
         attempts = {name: registry.find(name).max_attempts(s) for name in channels}
         senders.append(Courier(c.ctx, channels, runner.write, runner.read, s.tick_seconds,
-                               attempts))
+                               attempts, files=c.files))
         for name, client in channels.items():
             task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client))
             if task is not None:
@@ -140,7 +140,7 @@ def _background(root: Root) -> list[Background]:
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read,
-                              prune_files=root.media.prune)
+                              prune_files=lambda: root.media.prune() + c.files.prune())
         scheduler.start()
         tasks.append(scheduler)
     listener = c.listener()
