@@ -82,6 +82,14 @@ NEEDS: dict[tuple[str, str], str] = {
     ("post", "/deliveries/{delivery_id}/retry"): CONFIGURE,
     ("post", "/agents/{agent_id}/telegram-code"): CONFIGURE,
     ("delete", "/agents/{agent_id}/telegram"): CONFIGURE,
+    ("post", "/tickets/{ticket_id}/read"): SUPERVISE_OR_WORK,
+    ("post", "/tickets/{ticket_id}/notes"): SUPERVISE_OR_WORK,
+    ("get", "/agent/inbox"): SUPERVISE_OR_WORK,
+    ("get", "/tickets/{ticket_id}/canned-replies"): SUPERVISE_OR_WORK,
+    ("get", "/canned-replies"): SUPERVISE_OR_WORK,
+    ("get", "/canned-replies/{reply_id}"): SUPERVISE_OR_WORK,
+    ("post", "/canned-replies"): SUPERVISE, ("patch", "/canned-replies/{reply_id}"): SUPERVISE,
+    ("delete", "/canned-replies/{reply_id}"): SUPERVISE,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),

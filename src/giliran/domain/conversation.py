@@ -5,7 +5,9 @@ location keeps its coordinates, a document its file name, a button reply the cho
 reaction its emoji; a kind giliran does not know is kept raw with its type. What the desk
 sends is a message too (direction `out`), written with the notice that carries it, so the
 conversation reads the same from either side and shows how far each reply got (sent,
-delivered, read, or failed with the channel's reason).
+delivered, read, or failed with the channel's reason). An internal note (direction `note`)
+is a message of the thread that no notice carries: nothing ever sends it, and it counts
+neither as the customer's word nor as an answer.
 
 WhatsApp lets a business send free text only within 24 hours of the customer's last message
 (the customer-service window); outside it only an approved template may be sent.
@@ -29,6 +31,7 @@ SYSTEM_AUTHOR = "system"
 class Direction(StrEnum):
     IN = "in"  # from the customer
     OUT = "out"  # to the customer
+    NOTE = "note"  # between colleagues: in the thread, never sent to anyone
 
 
 class Kind(StrEnum):
@@ -110,6 +113,12 @@ class Message:
     error: str | None = None  # out: the channel's reason for a failure
     channel_message_id: str | None = None  # out: the channel's id once it took the message
     edited_at: datetime | None = None  # in: the customer edited it (earlier texts in content)
+
+    @property
+    def is_desk_reply(self) -> bool:
+        """An answer someone on the desk sent the customer. giliran's own words (the ticket's
+        number, "resolved") answer nothing, and a note is never sent."""
+        return self.direction is Direction.OUT and self.author != SYSTEM_AUTHOR
 
     @property
     def media_id(self) -> str | None:

@@ -248,3 +248,15 @@ class SimulationRunning(Conflict):
     """This server process is already running a what-if simulation."""
 
     code = "simulation_running"
+
+
+class UploadTooLarge(TooLarge):
+    """A file an agent sends is over what its channel, or this server, takes."""
+
+    code = "too_large"
+
+
+class UnsupportedMediaType(GiliranError):
+    """A file of a type the customer's channel refuses to carry."""
+
+    code = "unsupported_media_type"

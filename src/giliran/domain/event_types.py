@@ -68,6 +68,7 @@ class EventType(StrEnum):
     MESSAGE_SENT = "message.sent"
     MESSAGE_STATUS = "message.status"
     MESSAGE_EDITED = "message.edited"
+    MESSAGE_CREATED = "message.created"  # an internal note, written on the desk (issue 23)
     USER_CHANGED = "user.changed"
     TICKET_TRANSFERRED = "ticket.transferred"
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from giliran.domain.attachments import Attachment
 from giliran.domain.conversation import TELEGRAM as TELEGRAM
 from giliran.domain.delivery import Attempts
 
@@ -35,6 +36,7 @@ class Notice(Attempts):
     via: str | None = None  # the business number it leaves from (WhatsApp)
     template: str | None = None  # "name:language": an approved WhatsApp template, not text
     sent_id: str | None = None  # the channel's id for it, once the channel took it
+    media: Attachment | None = None  # a file it carries (`text` is then its caption)
 
 
 def language(code: str | None) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Row,
     and_,
@@ -32,6 +33,7 @@ from giliran.domain.conversation import (
     Receipt,
     State,
 )
+from giliran.domain.inbox import Thread
 from giliran.domain.model import TicketStatus
 
 _M = t.ticket_messages.c
@@ -69,6 +71,37 @@ _SAVED = ("body", "content", "state", "state_at", "error", "channel_message_id",
 _SAVE = (update(t.ticket_messages).where(_M.id == bindparam("v_id"))
          .values({f: bindparam(f"v_{f}") for f in _SAVED}))
 _R = t.message_receipts.c
+_TIDS: BindParameter[int] = bindparam("tids", expanding=True)
+
+
+def _last(*wanted: Any) -> Any:
+    """The id of a ticket's last message that is `wanted`, for each row of `tickets`: a
+    walk back along ix_ticket_messages_ticket from the ticket's newest message, so the cost
+    is the messages since, not the whole conversation."""
+    m = t.ticket_messages.alias()
+    return (select(m.c.id).where(m.c.ticket_id == _T.id, *(w(m.c) for w in wanted))
+            .order_by(m.c.id.desc()).limit(1).correlate(t.tickets).scalar_subquery())
+
+
+_NEWEST = select(t.ticket_messages).where(_M.id.in_(
+    select(_last()).where(_T.id.in_(_TIDS))))
+# Who spoke last, per ticket: the customer's last message and the desk's last answer
+# (Message.is_desk_reply: not a note, not giliran's own words), then since when the customer
+# has waited (their first message after that answer).
+_LASTS = select(
+    _T.id.label("tid"), _last().label("newest"),
+    _last(lambda c: c.direction == Direction.IN.value).label("last_in"),
+    _last(lambda c: c.direction == Direction.OUT.value,
+          lambda c: func.coalesce(c.author, "") != SYSTEM_AUTHOR).label("replied"),
+).where(_T.id.in_(_TIDS)).subquery("lasts")
+_W = t.ticket_messages.alias("waiting")
+_THREADS = select(
+    _LASTS.c.tid, _LASTS.c.last_in, _LASTS.c.replied,
+    select(func.min(_W.c.at)).where(
+        _W.c.ticket_id == _LASTS.c.tid, _W.c.direction == Direction.IN.value,
+        _W.c.id > func.coalesce(_LASTS.c.replied, 0)).correlate(_LASTS).scalar_subquery()
+    .label("since"),
+).where(_LASTS.c.newest.is_not(None))
 _RECEIPTS = (select(t.message_receipts)
              .where(_R.channel == bindparam("channel"), _R.channel_message_id == bindparam("cid"))
              .order_by(_R.at))
@@ -132,6 +165,17 @@ class SqlMessageRepository:
         return [Receipt(r.channel, r.channel_message_id, State(r.state), r.at, r.error)
                 for r in rows]
 
+    def newest(self, ticket_ids: Collection[int]) -> dict[int, Message]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_NEWEST, {"tids": list(ticket_ids)})
+        return {m.ticket_id: m for m in map(_message, rows)}
+
+    def threads(self, ticket_ids: Collection[int]) -> dict[int, Thread]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_THREADS, {"tids": list(ticket_ids)})
+        return {r.tid: Thread(r.last_in, r.replied, r.since) for r in rows}
     def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
                             queues: Collection[str] = (),
                             open_only: bool = False) -> list[Message]:
@@ -214,6 +258,16 @@ class SqlCustomerRepository:
                 t.customer_aliases.c.alias == address_key)).first() is None:
             self._conn.execute(insert(t.customer_aliases).values(
                 alias=address_key, customer_key=customer_key))
+
+
+    def many(self, keys: Collection[str]) -> dict[str, Customer]:
+        if not keys:
+            return {}
+        rows = self._conn.execute(_CUSTOMERS, {"keys": list(set(keys))})
+        return {c.key: c for c in map(_customer, rows)}
+
+
+_CUSTOMERS = select(t.customers).where(_C.key.in_(bindparam("keys", expanding=True)))
 
 
 def _customer(r: Row[Any]) -> Customer:
