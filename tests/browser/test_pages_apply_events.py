@@ -130,7 +130,8 @@ def test_dashboards_apply_a_burst_without_reading_and_recover_after_a_drop(
     again = {route: after[route] - checked[route] for route in READS}
     # Each page once (two agent pages), plus the test's own checks just above.
     assert again == {"/workload": 1 + 1, "/agents": 1, "/queues": 1, "/tickets": 1 + 1,
-                     "/agent/me": 2, "/agent/my-queue": 2 + 2, "/agent/available": 2 + 2}, again
+                     "/agent/me": 2, "/agent/my-queue": 2 + 2, "/agent/inbox": 2,
+                     "/agent/available": 2 + 2}, again
     assert late["status"] == "queued"
     for tab in (agent_tab, picker_tab, admin_tab):
         tab.assert_clean()

@@ -119,9 +119,11 @@ export class Conversation {
   upsert(message) {
     if (message.ticket_id !== undefined && message.ticket_id !== this.ticketId) return;
     // The stream may bring a reply's next state (failed, sent) before the POST that wrote it
-    // answers "queued": the later state stays.
+    // answers "queued": that stale "queued" is dropped (a retry's is newer than the failure).
+    // Only "queued" is compared: the channels date sent/delivered/read by their own clocks.
     const had = this.messages.get(message.id);
-    if (had?.state_at && message.state_at && Date.parse(had.state_at) > Date.parse(message.state_at)) return;
+    if (message.state === "queued" && had?.state && had.state !== "queued"
+        && Date.parse(had.state_at) > Date.parse(message.state_at)) return;
     this.messages.set(message.id, message);
   }
 
