@@ -204,6 +204,31 @@ def test_a_held_ticket_comes_back_when_the_customer_writes(
     expect(row.locator("[data-field=last]")).to_have_text("Resinya JNE123456")
 
 
+def test_a_conversation_is_transferred_to_a_colleague_with_a_reason(
+    floor: Floor, agents: Any, open_tab: Any, server: ServerProcess,
+) -> None:
+    ayu = Customer(server, "Ayu Lestari")
+    sari = agents("Sari Transfer")
+    budi = agents("Budi Transfer", online=False)
+    ayu.writes("Mau ubah pesanan grosir")
+    ticket = ticket_of(floor, sari, "Mau ubah pesanan")
+    floor.call("POST", "/agent/go-online", token=budi["token"])
+    page = LAPTOP_EN.open(open_tab, sari).page
+    row = item(page, "Mau ubah pesanan")
+    row.locator("[data-field=title]").click()
+    page.locator("#conversation").get_by_role("button", name="Transfer").click()
+    dialog = page.locator("#transfer-dialog")
+    dialog.get_by_label("To a colleague").check()
+    dialog.get_by_label("Colleague's agent number").fill(str(budi["id"]))
+    dialog.get_by_label("Reason (the new holder reads it)").fill("Budi pegang pesanan grosir")
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_be_hidden()
+    expect(row).to_have_count(0)
+    expect(page.locator("#conversation")).to_be_hidden()
+    expect(page.locator("#toasts")).to_contain_text(f"{ticket['number']} was transferred.")
+    assert floor.call("GET", f"/tickets/{ticket['id']}")["assigned_agent_id"] == budi["id"]
+
+
 def test_a_failed_reply_is_marked_in_the_list_and_the_title(
     floor: Floor, agents: Any, open_tab: Any, graph: FakeGraph, server: ServerProcess,
 ) -> None:

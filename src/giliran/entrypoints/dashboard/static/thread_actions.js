@@ -96,6 +96,7 @@ export class ThreadActions {
       $("transfer-dialog").close();
       toast(t("inbox.transferred", { number: ticket.number }));
       this.moved(ticket);
+      this.back();  // no longer this agent's to answer
     } catch (error) {
       $("transfer-error").textContent = errorText(error);
     }
