@@ -196,6 +196,11 @@ def test_a_held_ticket_comes_back_when_the_customer_writes(
     expect(page).to_have_title(words.title(0))
     assert floor.call("GET", f"/tickets/{ticket['id']}")["status"] == "on_hold"
     page.locator("#conversation").get_by_role("button", name=words("common.close")).click()
+    views = page.locator("#inbox-filters")
+    views.get_by_role("button", name=words("inbox.view_on_hold")).click()
+    expect(page.locator("#queue-list > li")).to_have_count(1)
+    expect(row).to_be_visible()
+    views.get_by_role("button", name=words("inbox.view_mine")).click()
 
     wati.writes("Resinya JNE123456")
     expect(row).to_have_attribute("data-status", "in_progress")
