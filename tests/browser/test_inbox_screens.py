@@ -138,7 +138,7 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
         "button", name=words("inbox.view_mine"))).to_be_visible()
     expect(phone.locator("#queue-list > li")).to_have_count(9)
     assert no_horizontal_overflow(phone)
-    phone.screenshot(path=screenshots / "inbox-id-phone.png")
+    phone.screenshot(path=screenshots / "inbox-id-phone.png", full_page=True)
     item(phone, "Maya Anggraini").locator("[data-field=title]").click()
     thread = phone.locator("#conversation")
     back = thread.get_by_role("button", name=words("inbox.back"))
