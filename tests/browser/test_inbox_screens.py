@@ -121,7 +121,8 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
     shift = busy_shift(floor, server, graph)
     sari = shift["sari"]
 
-    page: Page = LAPTOP_EN.open(open_tab, sari).page
+    laptop = LAPTOP_EN.open(open_tab, sari)
+    page: Page = laptop.page
     expect(page.locator("#queue-list > li")).to_have_count(9)
     expect(item(page, "Hendra Gunawan").locator("[data-field=failed]")).to_be_visible()
     row = item(page, "Maya Anggraini")
@@ -134,7 +135,8 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
     page.screenshot(path=screenshots / "inbox-en.png")
 
     words = PHONE_INDONESIAN.words
-    phone: Page = PHONE_INDONESIAN.open(open_tab, sari).page
+    small = PHONE_INDONESIAN.open(open_tab, sari)
+    phone: Page = small.page
     expect(phone.locator("#inbox-filters").get_by_role(
         "button", name=words("inbox.view_mine"))).to_be_visible()
     expect(phone.locator("#queue-list > li")).to_have_count(9)
@@ -161,3 +163,5 @@ def test_the_inbox_of_a_busy_floor_on_a_laptop_and_a_phone(
     expect(thread).to_be_hidden()
     for name in ("inbox-en.png", "inbox-id-phone.png", "inbox-thread-phone.png"):
         assert (screenshots / name).stat().st_size > 10_000, name
+    laptop.assert_clean()
+    small.assert_clean()
