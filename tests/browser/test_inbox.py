@@ -33,7 +33,7 @@ from tests.browser.inbox_floor import (
 from tests.browser.test_conversation import png
 from tests.support.e2e_server import wait_until
 from tests.support.server import ServerProcess
-from tests.support.whatsapp_samples import base
+from tests.support.whatsapp_samples import base, every_kind, text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -321,3 +321,48 @@ def test_keys_formatting_and_photos_full_size(
     page.keyboard.press("Escape")
     expect(page.locator("#conversation")).to_be_hidden()
     expect(page.locator("#thread-placeholder")).to_be_visible()
+
+
+def test_a_thread_of_every_kind_keeps_the_readers_place(
+    floor: Floor, agents: Any, open_tab: Any, graph: FakeGraph, server: ServerProcess,
+) -> None:
+    """Documents, voice, a place, what cannot be shown and a reaction beside its message; and
+    the thread stays where the agent scrolled while messages arrive (at the bottom, it
+    follows them)."""
+    nina = Customer(server, "Nina Marlina")
+    sari = agents("Sari Kinds")
+    now = int(time.time())
+    nina.writes(*[f"Catatan pesanan {i}" for i in range(1, 13)], at=now - 60)
+    kinds = every_kind(now)
+    graph.add_media(kinds["document"]["document"]["id"], b"%PDF-1.4 invoice", "application/pdf")
+    graph.add_media(kinds["voice"]["audio"]["id"], b"OggS voice", "audio/ogg")
+    first = text(message_id(), "Ini dokumennya", now, nina.phone)
+    reaction = kinds["reaction"]
+    reaction["reaction"]["message_id"] = first["id"]
+    nina.sends(first, *[{**kinds[name], "id": message_id(), "from": nina.phone}
+                        for name in ("document", "voice", "location", "unsupported")],
+               {**reaction, "id": message_id(), "from": nina.phone})
+    ticket_of(floor, sari, "Catatan pesanan 1")
+    page = LAPTOP_EN.open(open_tab, sari).page
+    item(page, "Catatan pesanan 1").locator("[data-field=title]").click()
+    thread = page.locator("#conversation .thread")
+    expect(thread.locator(".message.in").last.locator(".unshown")).to_be_visible()
+    assert newest_in_view(page)
+    expect(thread.get_by_role("button", name=re.compile("INV-2026-001.pdf"))).to_be_visible()
+    expect(thread.locator("audio[controls]")).to_have_attribute("src", re.compile(r"^blob:"))
+    place = thread.locator('.message.in[data-kind="location"]')
+    expect(place.locator("strong")).to_have_text("Monas")
+    expect(place).to_contain_text("Gambir, Central Jakarta")
+    shared = thread.locator(".message.in", has_text="Ini dokumennya")
+    expect(shared.locator(".reaction")).to_have_text("👍")
+    expect(thread.locator('.message[data-kind="reaction"]')).to_have_count(0)
+
+    thread.evaluate("(el) => { el.scrollTop = 0; }")
+    nina.writes("Satu lagi, tolong dicek")
+    expect(thread.locator(".message.in").last).to_contain_text("Satu lagi")
+    assert thread.evaluate("(el) => el.scrollTop") == 0, "the thread jumped while reading"
+    thread.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
+    nina.writes("Dan yang terakhir")
+    expect(thread.locator(".message.in").last).to_contain_text("Dan yang terakhir")
+    wait_until(lambda: newest_in_view(page), timeout=5, what="the thread following")
+
