@@ -242,3 +242,10 @@ class SimulationRunning(Conflict):
     """This server process is already running a what-if simulation."""
 
     code = "simulation_running"
+
+
+class AgentFull(CapacityExceeded):
+    """The agent has no slot for a ticket that would take one (a hold that freed its slot
+    ending, a transfer)."""
+
+    code = "agent_full"
