@@ -80,6 +80,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("post", "/deliveries/{delivery_id}/retry"): CONFIGURE,
     ("post", "/agents/{agent_id}/telegram-code"): CONFIGURE,
     ("delete", "/agents/{agent_id}/telegram"): CONFIGURE,
+    ("post", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
+    ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),

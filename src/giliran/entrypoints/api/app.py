@@ -27,6 +27,7 @@ from giliran.entrypoints.api import (
     routes_channels,
     routes_conversation,
     routes_floor,
+    routes_hold,
     routes_people,
     routes_simulation,
     routes_telegram,
@@ -217,7 +218,7 @@ def create_app(container: Container | None = None, *,
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
                    routes_audit, routes_audit_log, routes_webhooks, routes_channels,
-                   routes_telegram, routes_simulation, routes_people, ws):
+                   routes_telegram, routes_simulation, routes_people, ws, routes_hold):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)
