@@ -88,6 +88,8 @@ NOT_ADMIN_ONLY = {
     ("patch", "/api/v1/me"), ("post", "/api/v1/me/password"), ("get", "/api/v1/me/sessions"),
     ("delete", "/api/v1/me/sessions/{session_id}"), ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}"),
+    # The holder (or a supervisor of its queue) holds and takes off hold.
+    ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),
 }
 
 
