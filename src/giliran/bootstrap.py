@@ -18,6 +18,7 @@ from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.metrics import exposition as exposition  # the text of /metrics
 from giliran.adapters.metrics import http_request as http_request  # a route's request counter
+from giliran.adapters.outgoing_files import DiskOutgoingFiles
 from giliran.adapters.passwords import Argon2Hasher, Argon2Passwords
 from giliran.adapters.signal import LocalSignal
 from giliran.adapters.sql import migrate as migrations
@@ -31,6 +32,7 @@ from giliran.domain.model import Language
 from giliran.domain.people import SessionPolicy
 from giliran.service.context import Context
 from giliran.service.ports import Clock, CommitSignal, UnitOfWorkFactory
+from giliran.service.ports.files import OutgoingFiles
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Container:
     db: Database
     ctx: Context
     factory: SqlUnitOfWorkFactory
+    files: OutgoingFiles  # what agents send customers, kept until sent and afterwards
 
     @property
     def signal(self) -> CommitSignal:
@@ -96,7 +99,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         sessions=SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                absolute=timedelta(days=settings.session_days)),
     )
-    return Container(settings, db, ctx, factory)
+    return Container(settings, db, ctx, factory, DiskOutgoingFiles(settings.upload_path, clock))
 
 
 def media_cache(settings: Settings, clock: Clock) -> MediaCache:

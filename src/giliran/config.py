@@ -196,6 +196,14 @@ class Settings(BaseSettings):
     media_cache_days: float = Field(default=30, gt=0, le=3650)
     """A kept file is deleted this many days after it was fetched, however often it is
     opened (WhatsApp keeps media 30 days)."""
+    upload_max_bytes: int = Field(default=16_000_000, ge=1024, le=100_000_000)
+    """The largest file an agent may send a customer (multipart `POST
+    /tickets/{id}/messages`); each channel's own limits are lower for some kinds (WhatsApp
+    images 5 MB, Telegram photos 10 MB). Larger ones answer 413 `too_large`."""
+    upload_dir: str | None = None
+    """Where the files agents send customers are kept (created mode 700; files mode 600),
+    for the outbox to send and the conversation to show. Unset: `.giliran/outgoing` beside
+    the SQLite file, else in the working directory."""
 
     # Telegram bot: its token from @BotFather; with a webhook secret, Telegram POSTs updates
     # to /api/v1/webhooks/telegram (set it up with `giliran telegram-webhook URL`), without
@@ -313,11 +321,22 @@ class Settings(BaseSettings):
         systemd unit's working directory is the service's state directory)."""
         if self.media_cache_dir:
             return Path(self.media_cache_dir)
+        return self.data_path / "media"
+
+    @property
+    def upload_path(self) -> Path:
+        """GILIRAN_UPLOAD_DIR, else .giliran/outgoing where the media cache's default is."""
+        return Path(self.upload_dir) if self.upload_dir else self.data_path / "outgoing"
+
+    @property
+    def data_path(self) -> Path:
+        """.giliran beside the SQLite file, else in the working directory (PostgreSQL, where
+        the systemd unit's working directory is the service's state directory)."""
         base = Path(".")
         found = re.match(r"sqlite(\+\w+)?:///([^?]*)", self.database_url)
         if found and found.group(2) not in ("", ":memory:"):
             base = Path(found.group(2)).parent
-        return base / ".giliran" / "media"
+        return base / ".giliran"
 
     @property
     def whatsapp_sends(self) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from giliran.domain import delivery as d
-from giliran.domain.conversation import Message
+from giliran.domain.attachments import Attachment
+from giliran.domain.conversation import Kind, Message
 from giliran.domain.delivery import DeliveryStatus
 from giliran.domain.model import Agent, Ticket
 from giliran.domain.notices import ChatLink, Notice
@@ -88,3 +89,15 @@ def test_a_message_keeps_the_language_its_customer_is_answered_in(
     with uow(write=False) as r:
         assert [(m.external_id, m.language) for m in r.messages.for_ticket(tid)] == [
             ("telegram:1:1", "id"), ("whatsapp:wamid.1", None)]
+
+
+def test_a_notice_keeps_the_file_it_carries(uow: UnitOfWorkFactory) -> None:
+    file = Attachment("0f" * 16, "application/pdf", "brosur.pdf", 2048, Kind.DOCUMENT)
+    with uow(write=True) as w:
+        assert w.notices.add(Notice(0, "whatsapp", "628", "caption", "message:9",
+                                    next_attempt_at=T0, created_at=T0, media=file))
+        assert w.notices.add(notice("plain"))
+        w.commit()
+    with uow(write=False) as r:
+        carried, plain = r.notices.due(T0, 10)
+        assert (carried.media, carried.text, plain.media) == (file, "caption", None)

@@ -226,7 +226,9 @@ def test_both_tell_a_conversation_with_the_same_events(
     assert set(EventType) - seen <= {  # the rest come from timers and supervisors' moves
         EventType.TICKET_ESCALATED, EventType.TICKET_UNASSIGNED, EventType.TICKET_FLAGGED,
         EventType.TICKET_RELEASED, EventType.TICKET_PRIORITY, EventType.TICKET_CANCELLED,
-        EventType.USER_CHANGED}  # people's changes: tests/integration/test_ws_people.py
+        EventType.USER_CHANGED,  # people's changes: tests/integration/test_ws_people.py
+        EventType.MESSAGE_CREATED,  # notes: tests/integration/test_api_inbox.py
+        EventType.TICKET_TRANSFERRED}  # tests/integration/test_transfer.py
 
 
 class Twins:

@@ -60,6 +60,10 @@ ADMIN_ONLY = [
     ("patch", "/api/v1/users/1", {"name": "y"}),
     ("delete", "/api/v1/users/1", None),
     ("post", "/api/v1/users/1/reset-password", None),
+    # Canned replies: supervisors manage them; agents read them (below).
+    ("post", "/api/v1/canned-replies", {"name": "n", "text": "t"}),
+    ("patch", "/api/v1/canned-replies/1", {"text": "t"}),
+    ("delete", "/api/v1/canned-replies/1", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -88,6 +92,14 @@ NOT_ADMIN_ONLY = {
     ("patch", "/api/v1/me"), ("post", "/api/v1/me/password"), ("get", "/api/v1/me/sessions"),
     ("delete", "/api/v1/me/sessions/{session_id}"), ("get", "/api/v1/tokens"),
     ("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}"),
+    # The inbox: an agent's own, and the tickets they hold (test_api_inbox.py).
+    ("get", "/api/v1/agent/inbox"), ("post", "/api/v1/tickets/{ticket_id}/read"),
+    ("post", "/api/v1/tickets/{ticket_id}/notes"),
+    ("get", "/api/v1/tickets/{ticket_id}/canned-replies"), ("get", "/api/v1/canned-replies"),
+    ("get", "/api/v1/canned-replies/{reply_id}"),
+    # The holder hands on or retries their own (test_transfer.py, test_failed_replies.py).
+    ("post", "/api/v1/tickets/{ticket_id}/transfer"),
+    ("post", "/api/v1/tickets/{ticket_id}/messages/{message_id}/retry"),
     # The holder (or a supervisor of its queue) holds and takes off hold.
     ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),
 }
@@ -110,7 +122,8 @@ def _template(path: str) -> str:
             .replace("/webhooks/1", "/webhooks/{webhook_id}")
             .replace("/deliveries/1/", "/deliveries/{delivery_id}/")
             .replace("/notices/1/", "/notices/{notice_id}/")
-            .replace("/users/1", "/users/{user_id}"))
+            .replace("/users/1", "/users/{user_id}")
+            .replace("/canned-replies/1", "/canned-replies/{reply_id}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

@@ -16,7 +16,7 @@ from giliran.bootstrap import Container
 from giliran.service.assignment.timers import tick
 from tests.integration.test_api_escalation import Floor
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
-from tests.support.desks import Desk
+from tests.support.desks import CUSTOMER, Bot, Desk
 
 API = "/api/v1"
 
@@ -238,3 +238,55 @@ def test_the_timer_pass_leaves_a_hold_alone_until_its_limit(wa: Desk) -> None:
     report = tick(wa.container.ctx)
     assert (report.escalated, report.holds_ended) == (0, 0)
     assert ticket(wa, opened["id"])["status"] == "on_hold"
+
+
+def test_a_held_ticket_can_be_handed_on_and_its_hold_ends_with_the_slot_it_took(
+    floor: Floor,
+) -> None:
+    (sari,) = floor.agents("S", max_tickets=2)
+    kept, freed = (post_ticket(floor.client, t) for t in ("kept", "freed"))
+    assert floor.holder(kept["id"]) == floor.holder(freed["id"]) == sari["id"]
+    (budi,) = floor.agents("B", max_tickets=2)
+    ok(hold(floor.client, sari, kept["id"]))
+    floor.policy(hold_frees_slot=True)  # applies to holds begun after it
+    ok(hold(floor.client, sari, freed["id"]))
+    assert floor.me(sari)["active_tickets"] == 1
+
+    def transfer(ticket_id: int, **body: Any) -> dict[str, Any]:
+        return ok(floor.client.post(f"{API}/tickets/{ticket_id}/transfer",
+                                    json={"reason": "Budi knows this customer", **body},
+                                    headers=bearer(sari["token"])))
+
+    moved = transfer(freed["id"], agent_id=budi["id"])
+    assert (moved["status"], moved["assigned_agent_id"], moved["hold_until"]) == (
+        "assigned", budi["id"], None)
+    assert floor.me(sari)["active_tickets"] == 1, "a freed slot was given back twice"
+    back = transfer(kept["id"])
+    assert (back["hold_until"], floor.me(sari)["active_tickets"]) == (None, 0)
+    assert back["assigned_agent_id"] == budi["id"], "handed back, it went to the other agent"
+    assert floor.me(budi)["active_tickets"] == 2
+
+
+def test_on_telegram_the_held_chat_waits_in_the_on_hold_view_until_the_customer_writes(
+    tg: Bot,
+) -> None:
+    sari = make_agent(tg.client, "Sari")
+    online(tg.client, sari)
+    tg.say(CUSTOMER, "My order #88 never arrived")
+
+    def inbox(**params: Any) -> list[dict[str, Any]]:
+        r = tg.client.get(f"{API}/agent/inbox", params=params, headers=bearer(sari["token"]))
+        assert r.status_code == 200, r.text
+        return list(r.json()["items"])
+
+    (item,) = inbox()
+    ticket_id = item["ticket"]["id"]
+    assert tg.client.post(f"{API}/tickets/{ticket_id}/messages", json={"text": "Postcode?"},
+                          headers=bearer(sari["token"])).status_code == 201
+    ok(hold(tg.client, sari, ticket_id))
+    assert [i["ticket"]["id"] for i in inbox(view="on_hold")] == [ticket_id]
+    tg.say(CUSTOMER, "It is 10110")
+    assert inbox(view="on_hold") == []
+    (back,) = inbox()
+    assert (back["ticket"]["id"], back["ticket"]["status"], back["awaiting_reply"]) == (
+        ticket_id, "in_progress", True)

@@ -66,7 +66,8 @@ class Bot:
             await bot.start()
             try:
                 courier = Courier(self.container.ctx, {"telegram": bot}, _now, _now, 1.0,
-                                  {"telegram": self.container.settings.telegram_max_attempts})
+                                  {"telegram": self.container.settings.telegram_max_attempts},
+                                  files=self.container.files)
                 return await courier.run_once()
             finally:
                 await bot.aclose()
@@ -90,7 +91,7 @@ def telegram_desk(database_url: str, clock: FakeClock) -> Iterator[Bot]:
                             scheduler=False, outbox=False,
                             telegram_bot_token=fake.token, telegram_webhook_secret=SECRET,
                             telegram_api_url=fake.url, telegram_max_attempts=3,
-                            media_cache_dir=media)
+                            media_cache_dir=media, upload_dir=f"{media}/outgoing")
         container = bootstrap(settings, clock=clock)
         try:
             with TestClient(create_app(container), raise_server_exceptions=False) as client:
@@ -137,7 +138,8 @@ class Desk:
             assert wa is not None
             try:
                 courier = Courier(self.container.ctx, {"whatsapp": wa}, _now, _now, 1.0,
-                                  {"whatsapp": self.container.settings.whatsapp_max_attempts})
+                                  {"whatsapp": self.container.settings.whatsapp_max_attempts},
+                                  files=self.container.files)
                 return await courier.run_once()
             finally:
                 await wa.aclose()
@@ -168,6 +170,7 @@ def whatsapp_desk(database_url: str, clock: FakeClock, *,
     """`extra`: more settings (e.g. the media cache's bound)."""
     with FakeGraph() as graph, TemporaryDirectory() as media:
         extra.setdefault("media_cache_dir", media)
+        extra.setdefault("upload_dir", f"{media}/outgoing")
         container = bootstrap(desk_settings(database_url, graph, whatsapp_template=template,
                                             **extra), clock=clock)
         try:

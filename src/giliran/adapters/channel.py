@@ -1,4 +1,5 @@
-"""What every chat channel's client offers the server: sending a notice, fetching media."""
+"""What every chat channel's client offers the server: sending a notice (or a file), fetching
+media."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class ChannelClient(Protocol):
     async def aclose(self) -> None: ...
     async def send(self, notice: Notice) -> Sent:
         """One attempt; never raises for the channel's refusals or outages."""
+        ...
+    async def send_media(self, notice: Notice, data: bytes) -> Sent:
+        """One attempt at the file `notice.media` describes (`data`: its bytes), with
+        `notice.text` as its caption; never raises, as `send`."""
         ...
     async def fetch_media(self, media_id: str, cap: int) -> Media:
         """The file, at most `cap` bytes (TooLarge beyond; ChannelUnavailable when the

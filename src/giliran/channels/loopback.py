@@ -1,10 +1,12 @@
 """What the tests' stand-in servers on loopback share (the fake Bot API, the fake Graph API, the
-webhook receiver): a threaded HTTP server on a free port, and a handler that answers in one
-segment and logs nothing."""
+webhook receiver): a threaded HTTP server on a free port, a handler that answers in one
+segment and logs nothing, and a reader of multipart/form-data bodies (files sent to them)."""
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -44,3 +46,44 @@ class Loopback:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@dataclass(frozen=True)
+class FormPart:
+    """One part of a multipart/form-data body, as the stand-in servers read it."""
+
+    name: str
+    filename: str | None
+    content_type: str | None
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        return self.data.decode()
+
+
+def form_parts(content_type: str, raw: bytes) -> dict[str, FormPart]:
+    """The parts of a multipart/form-data body (RFC 7578), by name, read as the real services
+    read them: split at the boundary the Content-Type names, each part's headers, then its
+    bytes exactly as sent."""
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if found is None:
+        raise ValueError("no boundary")
+    parts: dict[str, FormPart] = {}
+    for chunk in raw.split(b"--" + found.group(1).encode())[1:]:
+        if chunk.startswith(b"--"):  # the closing delimiter
+            break
+        head, _, body = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        headers = {}
+        for line in head.decode("utf-8").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        filename = re.search(r'\bfilename="([^"]*)"', disposition)
+        if name is not None:
+            parts[name.group(1)] = FormPart(name.group(1),
+                                            filename.group(1) if filename else None,
+                                            headers.get("content-type"),
+                                            body.removesuffix(b"\r\n"))
+    return parts

@@ -25,6 +25,7 @@ class AuditKind(StrEnum):
     SETTINGS = "settings"
     USER = "user"
     TOKEN = "token"
+    CANNED_REPLY = "canned_reply"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ location keeps its coordinates, a document its file name, a button reply the cho
 reaction its emoji; a kind giliran does not know is kept raw with its type. What the desk
 sends is a message too (direction `out`), written with the notice that carries it, so the
 conversation reads the same from either side and shows how far each reply got (sent,
-delivered, read, or failed with the channel's reason).
+delivered, read, or failed with the channel's reason). An internal note (direction `note`)
+is a message of the thread that no notice carries: nothing ever sends it, and it counts
+neither as the customer's word nor as an answer.
 
 WhatsApp lets a business send free text only within 24 hours of the customer's last message
 (the customer-service window); outside it only an approved template may be sent.
@@ -13,6 +15,7 @@ WhatsApp lets a business send free text only within 24 hours of the customer's l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,6 +31,7 @@ SYSTEM_AUTHOR = "system"
 class Direction(StrEnum):
     IN = "in"  # from the customer
     OUT = "out"  # to the customer
+    NOTE = "note"  # between colleagues: in the thread, never sent to anyone
 
 
 class Kind(StrEnum):
@@ -111,6 +115,12 @@ class Message:
     edited_at: datetime | None = None  # in: the customer edited it (earlier texts in content)
 
     @property
+    def is_desk_reply(self) -> bool:
+        """An answer someone on the desk sent the customer. giliran's own words (the ticket's
+        number, "resolved") answer nothing, and a note is never sent."""
+        return self.direction is Direction.OUT and self.author != SYSTEM_AUTHOR
+
+    @property
     def media_id(self) -> str | None:
         found = self.content.get("media_id")
         return str(found) if self.kind.has_media and found else None
@@ -133,6 +143,30 @@ class Message:
         self.content = {**content, "edits": earlier}
         self.body = body
         self.edited_at = at
+
+
+# A reply in one of these reached the channel or the customer: failures before it are answered.
+REACHED = frozenset({State.SENT, State.DELIVERED, State.READ})
+
+
+def is_reply(message: Message) -> bool:
+    """Written by the desk to the customer (giliran's own words, `system`, are not a reply)."""
+    return message.direction is Direction.OUT and message.author != SYSTEM_AUTHOR
+
+
+def unresolved_failures(messages: Iterable[Message]) -> list[Message]:
+    """Of one ticket's messages, oldest first: the replies that failed (refused by the channel,
+    or given up on by the outbox) with no later reply that reached the customer. A failed reply
+    retried is queued again, so it leaves this list, and comes back if it fails again."""
+    found: list[Message] = []
+    for message in messages:
+        if not is_reply(message):
+            continue
+        if message.state is State.FAILED:
+            found.append(message)
+        elif message.state in REACHED:
+            found = []
+    return found
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,15 @@ def retry(delivery: Attempts, *, now: datetime, name: str) -> None:
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = now
+
+
+def send_again(item: Attempts, *, now: datetime, name: str) -> None:
+    """A fresh round of attempts for what is not on its way: dead, or taken by the receiver
+    and reported failed after (a reply WhatsApp accepted, then could not deliver)."""
+    if item.status is DeliveryStatus.PENDING:
+        raise InvalidTransition(f"{name} is already on its way")
+    item.status = DeliveryStatus.PENDING
+    item.attempts = 0
+    item.next_attempt_at = now
+    item.leased_until = None
+    item.delivered_at = None

@@ -125,6 +125,12 @@ class CapacityExceeded(Conflict):
     code = "capacity_exceeded"
 
 
+class AgentFull(CapacityExceeded):
+    """The agent a ticket is handed to has no room for it (overall, or in the queue)."""
+
+    code = "agent_full"
+
+
 class DefaultQueueRequired(Conflict):
     """`default` takes every ticket that names no queue, and every channel message whose own
     queue is missing or off: switching it off would turn customers away."""
@@ -244,8 +250,13 @@ class SimulationRunning(Conflict):
     code = "simulation_running"
 
 
-class AgentFull(CapacityExceeded):
-    """The agent has no slot for a ticket that would take one (a hold that freed its slot
-    ending, a transfer)."""
+class UploadTooLarge(TooLarge):
+    """A file an agent sends is over what its channel, or this server, takes."""
 
-    code = "agent_full"
+    code = "too_large"
+
+
+class UnsupportedMediaType(GiliranError):
+    """A file of a type the customer's channel refuses to carry."""
+
+    code = "unsupported_media_type"

@@ -31,6 +31,9 @@ class HistoryKind(StrEnum):
     PRIORITY_NORMAL = "priority_normal"
     PRIORITY_HIGH = "priority_high"
     PRIORITY_URGENT = "priority_urgent"
+    # Its holder (or a supervisor) handed it on with a reason: to a colleague, another queue,
+    # or back to its own queue; the reason is in the entry's detail.
+    TRANSFERRED = "transferred"
     # Holds. Where a hold ends with the ticket back in the queue, or completed, the move is
     # recorded as `unassigned` or `completed` (reason customer_wrote / hold_expired), so the
     # queue's and the agents' figures read it as they read any other.
@@ -74,7 +77,9 @@ class EventType(StrEnum):
     MESSAGE_SENT = "message.sent"
     MESSAGE_STATUS = "message.status"
     MESSAGE_EDITED = "message.edited"
+    MESSAGE_CREATED = "message.created"  # an internal note, written on the desk (issue 23)
     USER_CHANGED = "user.changed"
+    TICKET_TRANSFERRED = "ticket.transferred"
 
     @property
     def is_ticket(self) -> bool:
@@ -108,6 +113,7 @@ _TICKET_TYPES = {
     HistoryKind.UNASSIGNED: EventType.TICKET_UNASSIGNED,
     HistoryKind.FLAGGED: EventType.TICKET_FLAGGED,
     HistoryKind.RELEASED: EventType.TICKET_RELEASED,
+    HistoryKind.TRANSFERRED: EventType.TICKET_TRANSFERRED,
     HistoryKind.HELD: EventType.TICKET_HELD,
     HistoryKind.UNHELD: EventType.TICKET_UNHELD,
     HistoryKind.HOLD_RETURNED: EventType.TICKET_UNHELD,
@@ -116,11 +122,13 @@ _TICKET_TYPES = {
 _PRIORITY_KINDS = frozenset({HistoryKind.PRIORITY_LOW, HistoryKind.PRIORITY_NORMAL,
                              HistoryKind.PRIORITY_HIGH, HistoryKind.PRIORITY_URGENT})
 # Where a ticket enters or leaves its queue's line (waiting times, queue depth over time).
-ENTERS_QUEUE = frozenset({HistoryKind.CREATED, HistoryKind.UNASSIGNED, HistoryKind.ESCALATED})
+ENTERS_QUEUE = frozenset({HistoryKind.CREATED, HistoryKind.UNASSIGNED, HistoryKind.ESCALATED,
+                          HistoryKind.TRANSFERRED})
 LEAVES_QUEUE = frozenset({HistoryKind.ASSIGNED, HistoryKind.CANCELLED})
 # Where a ticket leaves its holder (an agent's load goes down).
 RELEASES_HOLDER = frozenset({HistoryKind.COMPLETED, HistoryKind.CANCELLED,
-                             HistoryKind.UNASSIGNED, HistoryKind.ESCALATED})
+                             HistoryKind.UNASSIGNED, HistoryKind.ESCALATED,
+                             HistoryKind.TRANSFERRED})
 
 
 # The objects as they travel: exactly as the REST API shows them (TicketOut, AgentOut, QueueOut;
@@ -174,6 +182,7 @@ class TicketPayload:
     agent_load: AgentLoad | None = None
     left_queue: LeftQueue | None = None
     by: ActorDetail | None = None
+    because: str | None = None  # a transfer's reason, as the person gave it
 
 
 @dataclass(frozen=True)
@@ -215,4 +224,5 @@ PAYLOADS: dict[str, type[Payload]] = {
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
     "message": MessagePayload, "user": UserPayload,
 }
-OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by"})  # left out of the wire when None
+# Left out of the wire when None.
+OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by", "because"})

@@ -87,9 +87,17 @@ def ticket_event(entry: HistoryEntry, ticket: Ticket) -> Event:
         ticket=(ticket_view(ticket)), reason=entry.reason.value,
         actor=entry.actor.key, from_agent_id=entry.from_agent_id,
         to_agent_id=entry.to_agent_id, agent_load=load, left_queue=left,
-        by=actor_detail(entry.actor))
+        by=actor_detail(entry.actor), because=_because(entry))
     return Event.of(kind, payload, entry.at, ticket_id=ticket.id, queue=ticket.queue,
                     agents=frozenset(concerned))
+
+
+def _because(entry: HistoryEntry) -> str | None:
+    """A transfer's reason in the person's words, for the new holder to be told."""
+    if entry.reason is not Reason.TRANSFERRED or not entry.detail:
+        return None
+    found = entry.detail.get("reason")
+    return str(found) if found else None
 
 
 def actor_detail(actor: Actor) -> ActorDetail:
@@ -105,10 +113,11 @@ _LEFT_BY_OTHERS = frozenset({EventType.TICKET_CANCELLED, EventType.TICKET_COMPLE
 def left_queue(event_type: EventType, reason: str | None, actor: str | None,
                holder: int | None) -> str | None:
     """Why a ticket left its holder's personal queue by someone else's hand, for the holder to
-    be told: `escalated` (not accepted in time), `moved` (a supervisor reassigned or unassigned
-    it), `offline` (its queue sends tickets back when the holder goes offline, whoever set it
-    offline), `cancelled` or `completed` by a supervisor. None when the holder did it itself,
-    when nothing left anyone's queue, or when the holder is gone (deactivated, orphaned)."""
+    be told: `escalated` (not accepted in time), `moved` (a supervisor reassigned, unassigned
+    or transferred it), `offline` (its queue sends tickets back when the holder goes offline,
+    whoever set it offline), `cancelled` or `completed` by a supervisor. None when the holder
+    did it itself, when nothing left anyone's queue, or when the holder is gone (deactivated,
+    orphaned)."""
     if holder is None:
         return None
     if event_type is EventType.TICKET_ESCALATED:
@@ -117,6 +126,8 @@ def left_queue(event_type: EventType, reason: str | None, actor: str | None,
         if reason == Reason.AGENT_OFFLINE.value:
             return "offline"
         return "moved" if reason in _MOVED_AWAY else None
+    if event_type is EventType.TICKET_TRANSFERRED:
+        return "moved" if actor != f"agent:{holder}" else None
     if event_type in _LEFT_BY_OTHERS and actor != f"agent:{holder}":
         return event_type.value.removeprefix("ticket.")
     return None

@@ -152,6 +152,7 @@ class Reason(StrEnum):
     FORCED = "forced"  # the same, past the agent's capacity or queues
     UNASSIGNED = "unassigned"  # an admin sent it back to the queue
     ORPHANED = "orphaned"  # found active with no (active) holder, and sent back to the queue
+    TRANSFERRED = "transferred"  # its holder or a supervisor handed it on, saying why
     HELD = "held"  # its holder put it on hold, waiting for the customer
     UNHELD = "unheld"  # taken off hold by a person
     CUSTOMER_WROTE = "customer_wrote"  # back from hold: the customer wrote

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from giliran.domain.attachments import Attachment
 from giliran.domain.conversation import TELEGRAM as TELEGRAM
 from giliran.domain.delivery import Attempts
 
@@ -35,6 +36,7 @@ class Notice(Attempts):
     via: str | None = None  # the business number it leaves from (WhatsApp)
     template: str | None = None  # "name:language": an approved WhatsApp template, not text
     sent_id: str | None = None  # the channel's id for it, once the channel took it
+    media: Attachment | None = None  # a file it carries (`text` is then its caption)
 
 
 def language(code: str | None) -> str:
@@ -98,6 +100,8 @@ _EN: Mapping[str, str] = {
     "not_linked": "This Telegram account is not linked to an agent.",
     "revoked": "This ticket was taken back from you.",
     "not_possible": "Not possible now ({code}).",
+    "transferred_by": "↪️ Transferred to you by {name}: {reason}",
+    "reply_failed": "⚠️ Your reply to {customer} on {number} failed: {reason}",
 }
 
 _ID: Mapping[str, str] = {
@@ -157,6 +161,8 @@ _ID: Mapping[str, str] = {
     "not_linked": "Akun Telegram ini belum terhubung ke agen.",
     "revoked": "Tiket ini sudah ditarik dari Anda.",
     "not_possible": "Tidak bisa dilakukan sekarang ({code}).",
+    "transferred_by": "↪️ Dialihkan kepada Anda oleh {name}: {reason}",
+    "reply_failed": "⚠️ Balasan Anda kepada {customer} di {number} gagal terkirim: {reason}",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "id": _ID}

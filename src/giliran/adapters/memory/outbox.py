@@ -99,6 +99,10 @@ class InMemoryNoticeRepository:
     def exists(self, key: str) -> bool:
         return key in self._s.notice_keys
 
+    def by_key(self, key: str) -> Notice | None:
+        found = self._s.notices.get(self._s.notice_keys.get(key, 0))
+        return clone(found) if found is not None else None
+
     def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
         found = [n for _, n in sorted(self._s.notices.items())
                  if n.chat_id == chat_id and n.sent_id == sent_id]

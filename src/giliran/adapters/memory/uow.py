@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any, Self
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.memory.agents import InMemoryAgentRepository, InMemoryQueueRepository
 from giliran.adapters.memory.conversation import (
+    InMemoryCannedReplyRepository,
     InMemoryCustomerRepository,
     InMemoryMessageRepository,
+    InMemoryReadStateRepository,
 )
 from giliran.adapters.memory.daybook import InMemoryDaybookRepository
 from giliran.adapters.memory.ledger import InMemoryAuditRepository, InMemoryPresenceLogRepository
@@ -51,6 +53,7 @@ from giliran.domain.model import HistoryEntry
 from giliran.service.ports import (
     AgentRepository,
     AuditRepository,
+    CannedReplyRepository,
     ChatLinkRepository,
     Clock,
     Committed,
@@ -64,6 +67,7 @@ from giliran.service.ports import (
     PresenceLogRepository,
     QueueRepository,
     RateLimitRepository,
+    ReadStateRepository,
     Repositories,
     SessionRepository,
     SettingsRepository,
@@ -171,7 +175,8 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
     "webhooks": lambda u: InMemoryWebhookRepository(u._session),
     "deliveries": lambda u: InMemoryDeliveryRepository(u._session),
     "messages": lambda u: InMemoryMessageRepository(u._session.state.conversation,
-                                                    u._session.journal),
+                                                    u._session.journal,
+                                                    u._session.state.tickets),
     "customers": lambda u: InMemoryCustomerRepository(u._session.state.conversation,
                                                       u._session.journal),
     "notices": lambda u: InMemoryNoticeRepository(u._session),
@@ -183,6 +188,10 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
     "users": lambda u: InMemoryUserRepository(u._session),
     "api_tokens": lambda u: InMemoryTokenRepository(u._session),
     "sessions": lambda u: InMemorySessionRepository(u._session),
+    "reads": lambda u: InMemoryReadStateRepository(u._session.state.conversation,
+                                                   u._session.journal),
+    "canned_replies": lambda u: InMemoryCannedReplyRepository(u._session.state.conversation,
+                                                              u._session.journal),
 }
 
 
@@ -232,3 +241,6 @@ if TYPE_CHECKING:  # mypy checks that each twin keeps its port's contract
         _to: TokenRepository = InMemoryTokenRepository(s)
         _se: SessionRepository = InMemorySessionRepository(s)
         _f: UnitOfWorkFactory = InMemoryStore()
+        c, j = s.state.conversation, s.journal
+        _rd: ReadStateRepository = InMemoryReadStateRepository(c, j)
+        _cr: CannedReplyRepository = InMemoryCannedReplyRepository(c, j)

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.outbox import ATTEMPT_FIELDS, AttemptRows
+from giliran.domain.attachments import Attachment
 from giliran.domain.delivery import DeliveryStatus, awaits_first_attempt
 from giliran.domain.notices import ChatLink, Notice
 
@@ -41,7 +42,8 @@ class SqlNoticeRepository:
         nothing (ON CONFLICT DO NOTHING), and no row comes back."""
         values = {f: getattr(notice, f) for f in (*_NOTICE_FIELDS, *ATTEMPT_FIELDS)}
         values.update(status=notice.status.value, buttons=[list(b) for b in notice.buttons],
-                      created_at=notice.created_at)
+                      created_at=notice.created_at,
+                      media=notice.media.stored() if notice.media is not None else None)
         stmt = _insert_new_key(self._conn.dialect.name).values(values)
         found = self._conn.execute(stmt.returning(t.notices.c.id)).scalar_one_or_none()
         if found is None:
@@ -56,6 +58,10 @@ class SqlNoticeRepository:
 
     def get(self, notice_id: int) -> Notice | None:
         row = self._conn.execute(select(t.notices).where(t.notices.c.id == notice_id)).first()
+        return _notice(row) if row else None
+
+    def by_key(self, key: str) -> Notice | None:
+        row = self._conn.execute(select(t.notices).where(t.notices.c.key == key)).first()
         return _notice(row) if row else None
 
     def by_sent_id(self, chat_id: str, sent_id: str) -> Notice | None:
@@ -135,4 +141,5 @@ def _notice(r: Row[Any]) -> Notice:
                   next_attempt_at=r.next_attempt_at, leased_until=r.leased_until,
                   last_error=r.last_error, delivered_at=r.delivered_at,
                   created_at=r.created_at, message_id=r.message_id, ticket_id=r.ticket_id,
-                  via=r.via, template=r.template, sent_id=r.sent_id)
+                  via=r.via, template=r.template, sent_id=r.sent_id,
+                  media=Attachment.of_stored(r.media) if r.media else None)

@@ -4,13 +4,37 @@ what was sent, and the customers tickets are for."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
-from giliran.domain.conversation import Customer, Direction, Kind, Message, Receipt, State
+from giliran.domain.conversation import (
+    REACHED,
+    SYSTEM_AUTHOR,
+    Customer,
+    Direction,
+    Kind,
+    Message,
+    Receipt,
+    State,
+)
+from giliran.domain.inbox import Thread
+from giliran.domain.model import TicketStatus
 
 _M = t.ticket_messages.c
 _SEEN = select(_M.id).where(_M.external_id == bindparam("external_id"))
@@ -25,10 +49,59 @@ _COUNT = select(func.count()).select_from(t.ticket_messages).where(_M.ticket_id 
 _LAST_IN = (select(t.ticket_messages)
             .where(_M.ticket_id == bindparam("tid"), _M.direction == Direction.IN.value)
             .order_by(_M.id.desc()).limit(1))
+_T = t.tickets.c
+_OPEN = [s.value for s in TicketStatus if not s.is_final]
+_LATER = t.ticket_messages.alias("later")
+
+
+def _reply(m: Any) -> Any:
+    """As domain.conversation.is_reply: the desk's, not giliran's own words."""
+    return and_(m.direction == Direction.OUT.value,
+                or_(m.author.is_(None), m.author != SYSTEM_AUTHOR))
+
+
+# Failed replies with no later reply of the ticket that reached the customer, newest first.
+_FAILED = (select(t.ticket_messages)
+           .where(_reply(_M), _M.state == State.FAILED.value,
+                  ~exists().where(_LATER.c.ticket_id == _M.ticket_id, _LATER.c.id > _M.id,
+                                  _reply(_LATER.c),
+                                  _LATER.c.state.in_([s.value for s in REACHED])))
+           .order_by(_M.id.desc()))
 _SAVED = ("body", "content", "state", "state_at", "error", "channel_message_id", "edited_at")
 _SAVE = (update(t.ticket_messages).where(_M.id == bindparam("v_id"))
          .values({f: bindparam(f"v_{f}") for f in _SAVED}))
 _R = t.message_receipts.c
+_TIDS: BindParameter[int] = bindparam("tids", expanding=True)
+
+
+def _last(*wanted: Any) -> Any:
+    """The id of a ticket's last message that is `wanted`, for each row of `tickets`: a
+    walk back along ix_ticket_messages_ticket from the ticket's newest message, so the cost
+    is the messages since, not the whole conversation."""
+    m = t.ticket_messages.alias()
+    return (select(m.c.id).where(m.c.ticket_id == _T.id, *(w(m.c) for w in wanted))
+            .order_by(m.c.id.desc()).limit(1).correlate(t.tickets).scalar_subquery())
+
+
+_NEWEST = select(t.ticket_messages).where(_M.id.in_(
+    select(_last()).where(_T.id.in_(_TIDS))))
+# Who spoke last, per ticket: the customer's last message and the desk's last answer
+# (Message.is_desk_reply: not a note, not giliran's own words), then since when the customer
+# has waited (their first message after that answer).
+_LASTS = select(
+    _T.id.label("tid"), _last().label("newest"),
+    _last(lambda c: c.direction == Direction.IN.value).label("last_in"),
+    _last(lambda c: c.direction == Direction.OUT.value,
+          lambda c: func.coalesce(c.author, "") != SYSTEM_AUTHOR).label("replied"),
+).where(_T.id.in_(_TIDS)).subquery("lasts")
+_W = t.ticket_messages.alias("waiting")
+_THREADS = select(
+    _LASTS.c.tid, _LASTS.c.last_in, _LASTS.c.replied,
+    select(func.min(_W.c.at)).where(
+        _W.c.ticket_id == _LASTS.c.tid, _W.c.direction == Direction.IN.value,
+        _W.c.id > func.coalesce(_LASTS.c.replied, 0)).correlate(_LASTS).scalar_subquery()
+    .label("since"),
+).where(_LASTS.c.newest.is_not(None))
 _RECEIPTS = (select(t.message_receipts)
              .where(_R.channel == bindparam("channel"), _R.channel_message_id == bindparam("cid"))
              .order_by(_R.at))
@@ -91,6 +164,36 @@ class SqlMessageRepository:
         rows = self._conn.execute(_RECEIPTS, {"channel": channel, "cid": channel_message_id})
         return [Receipt(r.channel, r.channel_message_id, State(r.state), r.at, r.error)
                 for r in rows]
+
+    def newest(self, ticket_ids: Collection[int]) -> dict[int, Message]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_NEWEST, {"tids": list(ticket_ids)})
+        return {m.ticket_id: m for m in map(_message, rows)}
+
+    def threads(self, ticket_ids: Collection[int]) -> dict[int, Thread]:
+        if not ticket_ids:
+            return {}
+        rows = self._conn.execute(_THREADS, {"tids": list(ticket_ids)})
+        return {r.tid: Thread(r.last_in, r.replied, r.since) for r in rows}
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        """Read from the tickets' side (their messages come by the (ticket_id, id) index), so
+        the count of open tickets' failures does not grow with the closed history."""
+        stmt = _FAILED
+        if ticket_ids is not None:
+            stmt = stmt.where(_M.ticket_id.in_(list(ticket_ids)))
+        if queues or open_only:
+            which = select(_T.id)
+            if queues:
+                which = which.where(_T.queue.in_(list(queues)))
+            if open_only:
+                # A conversation's ticket has a contact (its customer): the open ones are read
+                # on the partial index ix_tickets_open_contact.
+                which = which.where(_T.status.in_(_OPEN), _T.contact.is_not(None))
+            stmt = stmt.where(_M.ticket_id.in_(which))
+        return [_message(r) for r in self._conn.execute(stmt)]
 
     def _one(self, stmt: Any, params: dict[str, Any]) -> Message | None:
         row = self._conn.execute(stmt, params).first()
@@ -155,6 +258,16 @@ class SqlCustomerRepository:
                 t.customer_aliases.c.alias == address_key)).first() is None:
             self._conn.execute(insert(t.customer_aliases).values(
                 alias=address_key, customer_key=customer_key))
+
+
+    def many(self, keys: Collection[str]) -> dict[str, Customer]:
+        if not keys:
+            return {}
+        rows = self._conn.execute(_CUSTOMERS, {"keys": list(set(keys))})
+        return {c.key: c for c in map(_customer, rows)}
+
+
+_CUSTOMERS = select(t.customers).where(_C.key.in_(bindparam("keys", expanding=True)))
 
 
 def _customer(r: Row[Any]) -> Customer:

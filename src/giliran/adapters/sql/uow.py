@@ -17,6 +17,7 @@ from giliran.adapters.sql.conversation import SqlCustomerRepository, SqlMessageR
 from giliran.adapters.sql.database import WRITER_LOCK_KEY, Database
 from giliran.adapters.sql.daybook import SqlDaybookRepository
 from giliran.adapters.sql.direct import Direct, run_plain
+from giliran.adapters.sql.inbox import SqlCannedReplyRepository, SqlReadStateRepository
 from giliran.adapters.sql.ledger import SqlAuditRepository, SqlPresenceLogRepository
 from giliran.adapters.sql.limits import SqlRateLimitRepository
 from giliran.adapters.sql.outbox import SqlDeliveryRepository, SqlWebhookRepository
@@ -186,6 +187,8 @@ _REPOSITORIES: dict[str, Callable[[Connection], object]] = {
     "users": SqlUserRepository,
     "api_tokens": SqlTokenRepository,
     "sessions": SqlSessionRepository,
+    "reads": SqlReadStateRepository,
+    "canned_replies": SqlCannedReplyRepository,
 }
 
 

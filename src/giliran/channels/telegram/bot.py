@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Awaitable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from giliran.adapters.channel import Media
 from giliran.channels.telegram.wire import read_update
+from giliran.domain.conversation import Kind
 from giliran.domain.errors import ChannelUnavailable, TooLarge
 from giliran.domain.notices import Notice
 from giliran.service.conversations.chat import ButtonPress, ChatMessage
@@ -58,9 +60,24 @@ class TelegramBot:
         if notice.buttons:
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)
                                             for label, data in notice.buttons]])
+        return await self._attempt(self._bot.send_message(
+            chat_id=notice.chat_id, text=notice.text, reply_markup=markup))
+
+    async def send_media(self, notice: Notice, data: bytes) -> Sent:
+        """sendPhoto or sendDocument, the file uploaded in the request (multipart)."""
+        media = notice.media
+        assert media is not None
+        file = InputFile(data, filename=media.file_name)
+        caption = notice.text or None
+        if media.kind is Kind.IMAGE:
+            return await self._attempt(self._bot.send_photo(
+                chat_id=notice.chat_id, photo=file, caption=caption))
+        return await self._attempt(self._bot.send_document(
+            chat_id=notice.chat_id, document=file, caption=caption))
+
+    async def _attempt(self, sending: Awaitable[Message]) -> Sent:
         try:
-            sent = await self._bot.send_message(chat_id=notice.chat_id, text=notice.text,
-                                                reply_markup=markup)
+            sent = await sending
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

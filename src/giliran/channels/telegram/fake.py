@@ -1,6 +1,7 @@
 """A fake Telegram Bot API server on loopback, speaking the Bot API's HTTP/JSON protocol
-(https://core.telegram.org/bots/api): `POST /bot<token>/<method>` with form or JSON
-parameters, answered `{"ok": true, "result": ...}` or `{"ok": false, "error_code", ...}`.
+(https://core.telegram.org/bots/api): `POST /bot<token>/<method>` with form, multipart (files
+for sendPhoto and sendDocument) or JSON parameters, answered `{"ok": true, "result": ...}` or
+`{"ok": false, "error_code", ...}`.
 
 giliran's real client (python-telegram-bot) talks to it through GILIRAN_TELEGRAM_API_URL. It
 records every message sent, queues updates for long polling (getUpdates), builds the updates
@@ -19,12 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from giliran.channels.loopback import Loopback, QuietHandler
+from giliran.channels.loopback import FormPart, Loopback, QuietHandler, form_parts
 
 TOKEN = "123456789:AAE-fake-bot-token_for_giliran_tests"
 BOT = {"id": 123456789, "is_bot": True, "first_name": "giliran", "username": "giliran_bot",
        "can_join_groups": False, "can_read_all_group_messages": False,
        "supports_inline_queries": False}
+FILE_METHODS = {"sendPhoto": "photo", "sendDocument": "document"}  # the file's field
+FILE_LIMITS = {"photo": 10_000_000, "document": 50_000_000}
 BAD_GATEWAY = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n</html>\r\n"
 
 
@@ -63,6 +66,13 @@ class FakeTelegram:
 
     def sent_to(self, chat_id: int | str) -> list[str]:
         return [m["text"] for m in self.sent() if str(m["chat_id"]) == str(chat_id)]
+
+    def files_to(self, chat_id: int | str) -> list[tuple[str, dict[str, Any]]]:
+        """Photos and documents Telegram accepted for the chat: the method and its parameters
+        (the file's part, a FormPart, under `photo` or `document`)."""
+        return [(c.method, c.params) for c in self.calls
+                if c.method in FILE_METHODS and c.status == 200
+                and str(c.params["chat_id"]) == str(chat_id)]
 
     def answers(self) -> list[dict[str, Any]]:
         return [c.params for c in self.calls
@@ -137,6 +147,8 @@ class FakeTelegram:
             return 200, {"message_id": next(self._messages), "date": int(time.time()),
                          "chat": {"id": int(params["chat_id"]), "type": "private"},
                          "from": BOT, "text": params["text"]}
+        if method in FILE_METHODS:
+            return self._file_message(FILE_METHODS[method], params)
         if method in ("answerCallbackQuery", "setWebhook", "deleteWebhook"):
             return 200, True
         if method == "getFile":
@@ -149,6 +161,31 @@ class FakeTelegram:
             return 200, self._take_updates(int(params.get("offset") or 0),
                                            float(params.get("timeout") or 0))
         return 404, "Not Found: method not found"
+
+    def _file_message(self, field_name: str, params: dict[str, Any]) -> tuple[int, Any]:
+        """sendPhoto / sendDocument with the file uploaded in the request, as Telegram takes
+        it: a photo up to 10 MB, a document up to 50 MB, a caption up to 1024 characters."""
+        if str(params.get("chat_id")) in self.blocked:
+            return 403, "Forbidden: bot was blocked by the user"
+        file = params.get(field_name)
+        if not isinstance(file, FormPart) or not file.data:
+            return 400, f"Bad Request: there is no {field_name} in the request"
+        if len(file.data) > FILE_LIMITS[field_name]:
+            return 400, "Bad Request: file is too big"
+        if len(str(params.get("caption", ""))) > 1024:
+            return 400, "Bad Request: message caption is too long"
+        file_id = f"AgAC{next(self._ids)}"
+        self.files[file_id] = (file.data, f"{field_name}s/{file.filename or 'file'}")
+        sent: dict[str, Any] = {"file_id": file_id, "file_unique_id": "u" + file_id,
+                                "file_size": len(file.data)}
+        found: dict[str, Any] = {
+            "message_id": next(self._messages), "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"}, "from": BOT,
+            field_name: ([{**sent, "width": 800, "height": 600}] if field_name == "photo"
+                         else {**sent, "file_name": file.filename})}
+        if params.get("caption"):
+            found["caption"] = params["caption"]
+        return 200, found
 
     def _take_updates(self, offset: int, timeout: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + min(timeout, 5.0)
@@ -205,12 +242,17 @@ class FakeTelegram:
 
 
 def _params(content_type: str, raw: bytes) -> dict[str, Any]:
-    """The Bot API takes parameters as a query string, form, or JSON; nested values (markup,
-    lists) arrive JSON-encoded inside a form."""
+    """The Bot API takes parameters as a query string, form, multipart form (with files), or
+    JSON; nested values (markup, lists) arrive JSON-encoded inside a form."""
     if content_type.startswith("application/json"):
         loaded: dict[str, Any] = json.loads(raw or b"{}")
         return loaded
-    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+    params: dict[str, Any]
+    if content_type.startswith("multipart/form-data"):
+        params = {name: part if part.filename is not None else part.text
+                  for name, part in form_parts(content_type, raw).items()}
+    else:
+        params = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
     for key in ("reply_markup", "allowed_updates"):
         if key in params:
             params[key] = json.loads(params[key])

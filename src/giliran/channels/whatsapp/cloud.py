@@ -1,8 +1,12 @@
 """Sending on the WhatsApp Cloud API, and fetching what customers sent.
 
 Requests go to `{api_url}/{phone-number-id}/messages` with the access token as a bearer token
-(Graph API, version pinned in the URL). The token is in a header, never in a URL, and nothing
-here puts a response body or the token into an error it returns or logs.
+(Graph API, version pinned in the URL). A file goes in two calls: uploaded to
+`{phone-number-id}/media` (multipart: `file`, `type`, `messaging_product`), which answers its
+media id, then a message of type image or document naming that id. A retry uploads again:
+an upload without its message costs nothing, and Meta forgets it after 30 days. The token is
+in a header, never in a URL, and nothing here puts a response body or the token into an error
+it returns or logs.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 import httpx
 
 from giliran.adapters.channel import Media
+from giliran.domain.conversation import Kind
 from giliran.domain.errors import ChannelUnavailable, TooLarge
 from giliran.domain.notices import Notice
 from giliran.service.notices.notify import Sent
@@ -48,6 +53,36 @@ class WhatsAppCloud:
                                                    "language": {"code": lang or "en"}})
         else:
             body.update(type="text", text={"preview_url": False, "body": notice.text})
+        return await self._message(notice, body)
+
+    async def send_media(self, notice: Notice, data: bytes) -> Sent:
+        """The file `notice.media` describes (its bytes: `data`), `notice.text` its caption."""
+        media = notice.media
+        assert media is not None
+        try:
+            r = await self._client.post(
+                f"{self._api}/{notice.via or self._default_from}/media",
+                data={"messaging_product": "whatsapp", "type": media.mime_type},
+                files={"file": (media.file_name, data, media.mime_type)})
+        except httpx.HTTPError as exc:
+            return Sent(f"{type(exc).__name__}: WhatsApp did not answer")
+        if not r.is_success:
+            return self._refused(r)
+        try:
+            media_id = str(r.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            return Sent("WhatsApp took the file but sent no media id")
+        kind = "image" if media.kind is Kind.IMAGE else "document"
+        carried: dict[str, Any] = {"id": media_id}
+        if notice.text:
+            carried["caption"] = notice.text
+        if kind == "document":
+            carried["filename"] = media.file_name
+        return await self._message(notice, {
+            "messaging_product": "whatsapp", "recipient_type": "individual",
+            "to": notice.chat_id, "type": kind, kind: carried})
+
+    async def _message(self, notice: Notice, body: dict[str, Any]) -> Sent:
         try:
             r = await self._client.post(f"{self._api}/{notice.via or self._default_from}"
                                         "/messages", json=body)

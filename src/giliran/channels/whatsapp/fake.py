@@ -5,6 +5,9 @@
   `{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid…"}]}`;
 - `GET /<version>/<media-id>` answers the media's `url`, `mime_type`, `sha256`, `file_size`;
   the URL then hands over the bytes, to the same bearer token only;
+- `POST /<version>/<phone-number-id>/media` (multipart/form-data: `file`, `type`,
+  `messaging_product=whatsapp`) keeps the file and answers `{"id"}`; a message of type
+  `image` or `document` must then name such an id (`{"id", "caption", "filename"}`);
 - refusals carry Meta's error body `{"error": {"message", "type", "code", "error_subcode",
   "fbtrace_id"}}`; `failing` makes it answer 503 to everything, like an outage.
 
@@ -23,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from giliran.channels.loopback import Loopback, QuietHandler
+from giliran.channels.loopback import FormPart, Loopback, QuietHandler, form_parts
 
 ACCESS_TOKEN = "EAAG-fake-system-user-token-for-giliran-tests"
 VERSION = "v23.0"
@@ -40,6 +43,16 @@ class Sent:
 
 
 @dataclass
+class Uploaded:
+    phone_id: str
+    media_id: str
+    data: bytes
+    mime_type: str  # the `type` field
+    file_name: str | None
+    file_type: str | None  # the file part's own Content-Type
+
+
+@dataclass
 class FakeGraph:
     token: str = ACCESS_TOKEN
     failing: bool = False  # 503 to every request while set
@@ -48,6 +61,7 @@ class FakeGraph:
     calls: list[Sent] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     downloads: list[str] = field(default_factory=list)  # media ids whose bytes were handed over
+    uploads: list[Uploaded] = field(default_factory=list)  # files giliran uploaded, in order
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: Loopback | None = None
@@ -70,6 +84,12 @@ class FakeGraph:
         return [c.body["text"]["body"] for c in self.sent()
                 if c.body["to"] == wa_id and c.body["type"] == "text"]
 
+    def media_to(self, wa_id: str) -> list[dict[str, Any]]:
+        """Image and document messages Meta accepted for `wa_id`: each one's `type` and what
+        it carries (`id`, `caption`, `filename`)."""
+        return [{"type": c.body["type"], **c.body[c.body["type"]]} for c in self.sent()
+                if c.body["to"] == wa_id and c.body["type"] in ("image", "document")]
+
     def failed_attempts(self) -> int:
         with self._lock:
             return sum(c.status != 200 for c in self.calls)
@@ -78,11 +98,31 @@ class FakeGraph:
         self.media[media_id] = (data, mime)
 
     # The server.
+    def upload(self, phone_id: str, parts: dict[str, FormPart]) -> tuple[int, dict[str, Any]]:
+        file, kind = parts.get("file"), parts.get("type")
+        product = parts.get("messaging_product")
+        if file is None or kind is None or product is None or product.text != "whatsapp":
+            return 400, error(100, "(#100) The parameter file, type and messaging_product "
+                                   "are required.")
+        media_id = f"{next(self._ids) + 7_000_000_000_000:d}"
+        with self._lock:
+            self.uploads.append(Uploaded(phone_id, media_id, file.data, kind.text,
+                                         file.filename, file.content_type))
+            self.media[media_id] = (file.data, kind.text)
+        return 200, {"id": media_id}
+
     def send_message(self, phone_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if body.get("messaging_product") != "whatsapp" or not body.get("to"):
             return 400, error(100, "(#100) Invalid parameter")
         if body.get("type") == "text" and not str((body.get("text") or {}).get("body", "")):
             return 400, error(100, "(#100) The parameter text['body'] is required.")
+        kind = body.get("type")
+        if kind in ("image", "document"):
+            media_id = str((body.get(kind) or {}).get("id", ""))
+            with self._lock:
+                known = any(u.media_id == media_id for u in self.uploads)
+            if not known:
+                return 400, error(131053, "Media upload error", 131053)
         refused = self.refuse.get(str(body["to"]))
         if refused is not None:
             return refused[0], error(refused[1], refused[2])
@@ -103,6 +143,12 @@ class FakeGraph:
                     return self._json(503, error(2, "Service temporarily unavailable"))
                 if not self._authorized():
                     return self._json(401, error(190, "Invalid OAuth access token."))
+                if len(parts) == 3 and parts[0] == VERSION and parts[2] == "media":
+                    try:
+                        form = form_parts(self.headers.get("Content-Type", ""), raw)
+                    except ValueError:
+                        return self._json(400, error(100, "(#100) Invalid multipart body"))
+                    return self._json(*fake.upload(parts[1], form))
                 if len(parts) != 3 or parts[0] != VERSION or parts[2] != "messages":
                     return self._json(400, error(100, "Unsupported post request."))
                 body = json.loads(raw or b"{}")

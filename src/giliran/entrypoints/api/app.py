@@ -24,10 +24,12 @@ from giliran.entrypoints.api import (
     routes_agents,
     routes_audit,
     routes_audit_log,
+    routes_canned,
     routes_channels,
     routes_conversation,
     routes_floor,
     routes_hold,
+    routes_inbox,
     routes_people,
     routes_simulation,
     routes_telegram,
@@ -123,7 +125,7 @@ def _background(root: Root) -> list[Background]:
     if s.outbox and channels:
         attempts = {name: registry.find(name).max_attempts(s) for name in channels}
         senders.append(Courier(c.ctx, channels, runner.write, runner.read, s.tick_seconds,
-                               attempts))
+                               attempts, files=c.files))
         for name, client in channels.items():
             task = registry.find(name).background(s, Reception(c.ctx, runner.write, s, client))
             if task is not None:
@@ -139,7 +141,7 @@ def _background(root: Root) -> list[Background]:
     if s.scheduler:
         scheduler = Scheduler(c.ctx, runner.write, s.tick_seconds,
                               timedelta(hours=s.event_retention_hours), run_read=runner.read,
-                              prune_files=root.media.prune)
+                              prune_files=lambda: root.media.prune() + c.files.prune())
         scheduler.start()
         tasks.append(scheduler)
     listener = c.listener()
@@ -218,7 +220,8 @@ def create_app(container: Container | None = None, *,
     # request ~20 µs of route matching. The paths, and their order in the docs, are the same.
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
                    routes_audit, routes_audit_log, routes_webhooks, routes_channels,
-                   routes_telegram, routes_simulation, routes_people, ws, routes_hold):
+                   routes_telegram, routes_simulation, routes_people, ws,
+                   routes_inbox, routes_canned, routes_hold):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)

@@ -20,6 +20,7 @@ Header size, header count, slow headers and open connections are the HTTP protoc
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse
@@ -32,6 +33,10 @@ from giliran.entrypoints.api.root import root_in
 
 API_PREFIX = "/api/v1"
 NO_STORE = (b"cache-control", b"no-store")
+# The one route that takes files (an agent's attachment): its body may hold the upload cap
+# plus the multipart envelope (boundaries, part headers, a caption).
+UPLOAD = re.compile(r"/api/v1/tickets/\d{1,10}/messages")
+ENVELOPE = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,12 @@ class EdgeLimits:
     max_headers: int = 100
     header_timeout_seconds: float = 10.0
     max_connections: int = 1000
+    max_upload_bytes: int = 16_000_000
+
+    def body_limit(self, scope: Scope) -> int:
+        if scope.get("method") == "POST" and UPLOAD.fullmatch(scope["path"]):
+            return max(self.max_body_bytes, self.max_upload_bytes + ENVELOPE)
+        return self.max_body_bytes
 
     @classmethod
     def of(cls, s: Settings) -> EdgeLimits:
@@ -52,7 +63,7 @@ class EdgeLimits:
                    max_concurrent_requests=s.max_concurrent_requests,
                    max_header_bytes=s.max_header_bytes, max_headers=s.max_headers,
                    header_timeout_seconds=s.header_timeout_seconds,
-                   max_connections=s.max_connections)
+                   max_connections=s.max_connections, max_upload_bytes=s.upload_max_bytes)
 
 
 class RequestRefused(HTTPException):
@@ -88,7 +99,7 @@ class EdgeGuard:
             return
         self.in_flight += 1
         try:
-            body = _CountedBody(receive, limits)
+            body = _CountedBody(receive, limits, limits.body_limit(scope))
             if scope["path"].startswith(API_PREFIX):
                 await self.app(scope, body, _no_store(send))
             else:
@@ -103,12 +114,12 @@ def _early_refusal(scope: Scope, limits: EdgeLimits) -> JSONResponse | None:
         return JSONResponse(error_body(
             "invalid_request", "the request is not valid",
             [{"loc": [where], "msg": "must not contain NUL characters", "type": "nul"}]), 422)
+    most = limits.body_limit(scope)
     for name, value in scope["headers"]:
         if name == b"content-length":
-            if not value.isdigit() or int(value) > limits.max_body_bytes:
+            if not value.isdigit() or int(value) > most:
                 return JSONResponse(error_body(
-                    "payload_too_large", f"the body may be at most {limits.max_body_bytes} "
-                                         "bytes"), 413)
+                    "payload_too_large", f"the body may be at most {most} bytes"), 413)
             break
     return None
 
@@ -116,9 +127,10 @@ def _early_refusal(scope: Scope, limits: EdgeLimits) -> JSONResponse | None:
 class _CountedBody:
     """`receive` that counts the body while it streams and gives it a deadline."""
 
-    def __init__(self, receive: Receive, limits: EdgeLimits) -> None:
+    def __init__(self, receive: Receive, limits: EdgeLimits, most: int) -> None:
         self._receive = receive
-        self._left = limits.max_body_bytes
+        self._most = most
+        self._left = most
         self._limits = limits
         self._deadline: float | None = None
         self._done = False
@@ -143,7 +155,7 @@ class _CountedBody:
         if self._left < 0:
             self._done = True
             raise RequestRefused(413, "payload_too_large", "the body may be at most "
-                                 f"{self._limits.max_body_bytes} bytes")
+                                 f"{self._most} bytes")
         if not message.get("more_body", False):
             self._done = True
         return message

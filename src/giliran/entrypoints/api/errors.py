@@ -26,6 +26,7 @@ STATUS: list[tuple[type[e.GiliranError], int]] = [
     (e.ChannelUnavailable, 502),
     (e.TooManyRequests, 429),
     (e.NotConfigured, 503),
+    (e.UnsupportedMediaType, 415),
 ]
 
 

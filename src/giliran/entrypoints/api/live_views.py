@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
+from giliran.domain.event_types import EventType
 from giliran.domain.events import Event
 from giliran.entrypoints.api import frames, routes_agents, routes_floor, routes_tickets
 from giliran.service.context import Context, Principal
@@ -104,6 +105,10 @@ class Dirty:
 
 def touched(events: Sequence[Event], watchers: Iterable[Watcher], dirty: Dirty) -> None:
     """Which views these events may have changed."""
+    # A reply's state moves the floor's count of failed replies (failed, retried, or a later
+    # reply that got through); it is nothing to an agent's desk.
+    if any(e.type is EventType.MESSAGE_STATUS for e in events):
+        dirty.floor = True
     floor_events = [e for e in events if not (e.type.is_message or e.type.is_user)]
     if not floor_events:
         return

@@ -24,11 +24,14 @@ from giliran.entrypoints.api.deps import ACCESS_KEY, CSRF_HEADER, SAFE_METHODS, 
 from giliran.entrypoints.api.errors import ERRORS_KEY
 
 BODY_KEY = "x-giliran-reads-body"  # routes that read their body themselves (webhooks)
+# Models named by a body a route documents by hand (it reads the body itself), for components.
+SCHEMAS_KEY = "x-giliran-schemas"
 DESCRIPTIONS = {
     "401": "No token or session, or one that no longer works",
     "403": "Not allowed for this caller",
     "404": "No such thing", "408": "The request arrived too slowly",
     "409": "The floor's state does not allow it", "413": "The body is too large",
+    "415": "A type the channel does not carry",
     "422": "The request is not valid", "429": "Too many requests from this address; retry "
     "after Retry-After seconds", "503": "Not available right now",
 }
@@ -61,6 +64,7 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for operations in schema["paths"].values():
         for method, operation in operations.items():
+            schemas.update(operation.pop(SCHEMAS_KEY, {}))
             _document_errors(operation, schemas, method.upper() in SAFE_METHODS)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)

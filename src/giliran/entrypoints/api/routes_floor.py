@@ -71,6 +71,7 @@ def workload(ctx: Ctx, who: Supervisor) -> WorkloadOut:
             for t in w.flagged if t.flag is not None
         ],
         utilization_band=BandOut(low=w.band[0], high=w.band[1]),
+        failed_replies=w.failed_replies,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from enum import StrEnum
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
@@ -30,7 +31,7 @@ from giliran.entrypoints.api.deps import (
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.root import Parts, Root
 from giliran.entrypoints.api.schemas import Strict
-from giliran.service.conversations import chat_links
+from giliran.service.conversations import chat_links, failures
 from giliran.service.notices import notify
 
 router = APIRouter(route_class=ApiRoute, tags=["telegram"])
@@ -53,12 +54,16 @@ class NoticeOut(BaseModel):
     next_attempt_at: datetime | None
     last_error: str | None
     delivered_at: datetime | None
+    ticket_id: int | None = Field(default=None, description="The ticket it is about")
+    message_id: int | None = Field(default=None, description="The conversation message it "
+                                   "carries to a customer (a reply)")
 
     @classmethod
     def of(cls, n: Notice) -> NoticeOut:
         return cls(id=n.id, channel=n.channel, chat_id=n.chat_id, text=n.text, status=n.status,
                    attempts=n.attempts, next_attempt_at=n.next_attempt_at,
-                   last_error=n.last_error, delivered_at=n.delivered_at)
+                   last_error=n.last_error, delivered_at=n.delivered_at,
+                   ticket_id=n.ticket_id, message_id=n.message_id)
 
 
 class NoticePage(BaseModel):
@@ -117,15 +122,33 @@ async def unlink_telegram(agent_id: RowId, ctx: Ctx, who: Configurer, run: Run) 
     return Response(status_code=204)
 
 
+class NoticeStatus(StrEnum):
+    """A notice's delivery status, or `failed`: the replies to customers that failed and are
+    not resolved yet (service/conversations/failures.py)."""
+
+    PENDING = DeliveryStatus.PENDING.value
+    DELIVERED = DeliveryStatus.DELIVERED.value
+    DEAD = DeliveryStatus.DEAD.value
+    FAILED = "failed"
+
+
 @router.get("/notices", response_model=NoticePage)
 def list_notices(
     ctx: Ctx, who: Supervisor,
-    status: DeliveryStatus | None = None,
+    status: NoticeStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> NoticePage:
-    """Telegram messages giliran sends; `status=dead`: those it gave up on."""
-    found, total = notify.list_notices(ctx, who, status, limit, offset)
+    """Messages giliran sends on the chat channels (to agents, and the desk's replies to
+    customers); `status=dead`: those it gave up on; `status=failed`: replies to customers on
+    open tickets that failed (refused by the channel, or given up on) with no later reply
+    that reached the customer, newest first (of the queues the caller supervises)."""
+    if status is NoticeStatus.FAILED:
+        found, total = failures.failed_notices(ctx, who, limit, offset)
+    else:
+        found, total = notify.list_notices(
+            ctx, who, DeliveryStatus(status.value) if status is not None else None, limit,
+            offset)
     return NoticePage(items=[NoticeOut.of(n) for n in found], total=total, limit=limit,
                       offset=offset)
 

@@ -35,10 +35,11 @@ from giliran.entrypoints.api.schemas import (
     TicketCreate,
     TicketOut,
     TicketPatch,
+    TransferIn,
 )
 from giliran.service.context import Context
 from giliran.service.ports import TicketFilter
-from giliran.service.tickets import manual, tickets
+from giliran.service.tickets import manual, tickets, transfer
 
 # What an agent's move on a ticket may meet.
 HOLDER_MOVE = refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition, e.AssignmentRevoked)
@@ -189,6 +190,26 @@ async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Supervisor, run: Run)
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
     return await shown(ctx, run, await run.write(manual.unassign, ctx, who, ticket_id))
+
+
+@router.post("/{ticket_id}/transfer",
+             openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.InvalidTransition,
+                                 e.AgentInactive, e.NotAMember, e.AgentFull,
+                                 e.QueueInactive),
+             response_model=TicketOut)
+async def transfer_ticket(
+    ticket_id: RowId, body: TransferIn, ctx: Ctx, who: AdminOrAgent, run: Run
+) -> TicketOut:
+    """Hand an active ticket on, saying why: to a colleague (`agent_id`: active, serving the
+    ticket's queue, with room overall and within the queue's `max_per_agent`, else 409
+    `agent_inactive` / `not_a_member` / `agent_full`; they must accept it), to another queue
+    (`queue`: queued there at its priority), or with neither back to its own queue. The
+    holder, or a supervisor of its queue (403 `not_your_ticket` for another agent). The
+    history says `transferred` with the reason and who; the new holder is told (its event,
+    and its Telegram chat if linked)."""
+    return await shown(ctx, run, await run.write(
+        transfer.transfer, ctx, who, ticket_id,
+        transfer.Transfer(reason=body.reason, agent_id=body.agent_id, queue=body.queue)))
 
 
 @router.patch("/{ticket_id}", openapi_extra=refusals(e.NotFound, e.InvalidTransition),

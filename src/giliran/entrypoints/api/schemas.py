@@ -249,6 +249,22 @@ class Reassign(Strict):
     force: Flag = Field(default=False, description="Past the agent's capacity or queues")
 
 
+class TransferIn(Strict):
+    """To a colleague (`agent_id`) or another queue (`queue`); neither: back to its queue."""
+
+    agent_id: RowRef | None = Field(default=None, description="The colleague to hand it to")
+    queue: QueueName | None = Field(default=None, description="The queue to send it to")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=500)] = Field(
+        description="Why: the history keeps it, and the new holder is told")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if self.agent_id is not None and self.queue is not None:
+            raise ValueError("give agent_id or queue, not both")
+        return self
+
+
 class ListedTicketOut(TicketOut):
     customer: str | None = Field(default=None, description="The customer's name, when known")
     agent_name: str | None = Field(default=None, description="Who holds it")

@@ -159,6 +159,9 @@ class WorkloadOut(BaseModel):
                                          "(the 50 oldest)")
     utilization_band: BandOut = Field(description="The utilization the desk aims for "
                                       "(GILIRAN_UTILIZATION_BAND)")
+    failed_replies: int = Field(default=0, description="Replies to customers on open tickets "
+                                "that failed (refused by the channel, or given up on) and are "
+                                "not resolved yet: GET /notices?status=failed lists them")
 
 
 class QueueOut(BaseModel):

@@ -14,7 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from giliran.domain import lifecycle
+from giliran.domain import attachments, lifecycle
+from giliran.domain.attachments import Attachment
 from giliran.domain.conversation import (
     LONGEST_TEXT,
     WHATSAPP,
@@ -50,6 +51,7 @@ class Reply:
     text: str | None = None  # free text, or
     template: bool = False  # the configured WhatsApp template (outside the 24-hour window)
     idempotency_key: str | None = None  # the same key again returns the first reply
+    attachment: Attachment | None = None  # a file (already kept), `text` its caption
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,17 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
     return message, True
 
 
+def upload_channel(ctx: Context, who: Principal, ticket_id: int) -> str:
+    """The channel a file sent on this ticket goes out on (its types and limits), once the
+    caller may answer there: checked before the upload is read, so a refused caller's file is
+    never stored."""
+    who.require(Can.SUPERVISE, Can.WORK)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id)
+        _may_answer(uow, who, ticket)
+        return _answerable(ctx, uow, ticket, Reply()).channel
+
+
 def _may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
     who.require_queue(ticket.queue)
     if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
@@ -102,17 +115,32 @@ def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) ->
         raise CustomerBlocked(
             f"the customer blocked the bot at {customer.blocked_at:%Y-%m-%d %H:%M} UTC: "
             "nothing reaches them until they write again")
-    if wanted.template:
+    if wanted.template:  # a template goes alone: no caption, no file
         if customer.channel != WHATSAPP:
             raise InvalidInput("templates exist only on WhatsApp")
         if ctx.whatsapp_template is None:
             raise NotConfigured("no re-engagement template is configured "
                                 "(GILIRAN_WHATSAPP_TEMPLATE)")
-    elif not customer.window_open(ctx.clock.now()):
+    if wanted.attachment is not None:
+        _carried_by(customer.channel, wanted)
+    if not wanted.template and not customer.window_open(ctx.clock.now()):
         raise OutsideCustomerWindow(
             "the customer last wrote more than 24 hours ago: WhatsApp takes only an approved "
             "template until they write again")
     return customer
+
+
+def _carried_by(channel: str, wanted: Reply) -> None:
+    """The file's type and size as its channel takes them (the route checked them while the
+    file arrived; this holds for any caller)."""
+    file = wanted.attachment
+    assert file is not None
+    if attachments.kind_for(channel, file.mime_type) is not file.kind:
+        raise InvalidInput(f"{channel} carries {file.mime_type} differently")
+    attachments.check_size(file.size, attachments.channel_cap(channel, file.kind))
+    if len(wanted.text or "") > attachments.LONGEST_CAPTION:
+        raise InvalidInput(f"a caption may be at most {attachments.LONGEST_CAPTION} "
+                           "characters")
 
 
 def _outgoing(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
@@ -121,11 +149,12 @@ def _outgoing(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,
               else who.name or "admin")
     template = ctx.whatsapp_template if wanted.template else None
     text = f"[{template}]" if template else (wanted.text or "")[:LONGEST_TEXT]
+    file = wanted.attachment
+    kind = Kind.TEMPLATE if template else file.kind if file else Kind.TEXT
+    content = ({"template": template} if template else file.content() if file else {})
     message = Message(ticket.id, customer.channel, key, sender, text, now,
-                      direction=Direction.OUT, author=who.actor,
-                      kind=Kind.TEMPLATE if template else Kind.TEXT,
-                      content={"template": template} if template else {})
-    return send_to_customer(uow, now, ticket, customer, message, template)
+                      direction=Direction.OUT, author=who.actor, kind=kind, content=content)
+    return send_to_customer(uow, now, ticket, customer, message, template, file)
 
 
 def _accept_by_reply(ctx: Context, uow: UnitOfWork, who: Principal, ticket: Ticket,

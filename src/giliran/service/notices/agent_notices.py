@@ -1,8 +1,9 @@
 """What an event tells the agents it concerns on their own chat (Telegram): an assignment to
-its new holder (with Accept and Complete buttons, and the load the assignment left), a ticket
-that left its old holder's queue by someone else's hand (escalated, moved, cancelled,
-completed by a supervisor, sent back as it went offline) to that holder unless it said not
-to, a customer's new message to the agent holding the ticket. Each notice's key names its
+its new holder (with Accept and Complete buttons, the load the assignment left, and a
+transfer's reason), a ticket that left its old holder's queue by someone else's hand
+(escalated, moved, cancelled, completed by a supervisor, sent back as it went offline) to that
+holder unless it said not to, a customer's new message to the agent holding the ticket, a
+reply of the desk that failed to its holder (once per message). Each notice's key names its
 event and recipient, so no event is told twice. `service.notices.notify` runs the pass.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from giliran.domain.conversation import TELEGRAM, Kind, summary
+from giliran.domain.conversation import SYSTEM_AUTHOR, TELEGRAM, Direction, Kind, State, summary
 from giliran.domain.event_types import EventType
 from giliran.domain.events import Event, left_queue
 from giliran.domain.model import Agent, Ticket
@@ -41,7 +42,37 @@ def tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
         told += _left(uow, event, int(holder), now, why, ticket)
     elif event.type is EventType.MESSAGE_RECEIVED and ticket.agent_id is not None:
         told += _customer_wrote(uow, event, ticket, ticket.agent_id, now)
+    elif event.type is EventType.MESSAGE_STATUS and ticket.agent_id is not None:
+        told += _reply_failed(uow, event, ticket, ticket.agent_id, now)
     return told
+
+
+def _reply_failed(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
+                  now: datetime) -> int:
+    """A reply of the desk that the channel refused, or the outbox gave up on, is told to the
+    ticket's holder once per message (the key names the message, not the event), since the
+    customer is otherwise never answered and nobody notices."""
+    m = event.payload.get("message") or {}
+    if not is_failed_reply(m):
+        return 0
+    link, agent = _linked(uow, agent_id)
+    if link is None or agent is None:
+        return 0
+    customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
+    named = (customer.name or customer.shown_address) if customer is not None else "-"
+    text = say(agent.language, "reply_failed", customer=named, number=ticket.number,
+               reason=m.get("error") or "-")
+    return int(queue_notice(uow, now, link.chat_id, text,
+                            f"message:{m.get('id')}:failed:agent:{agent_id}",
+                            ticket_id=ticket.id))
+
+
+def is_failed_reply(message: dict[str, object]) -> bool:
+    """A message (as it travels) the desk wrote to the customer and that did not get there;
+    giliran's own words (`system`) are not a person's reply."""
+    return (message.get("direction") == Direction.OUT.value
+            and message.get("state") == State.FAILED.value
+            and message.get("author") != SYSTEM_AUTHOR)
 
 
 def _customer_wrote(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
@@ -75,6 +106,11 @@ def _assigned(uow: UnitOfWork, event: Event, ticket: Ticket, agent_id: int,
     # they came (as /myqueue lists them), like the count beside it.
     text = say(agent.language, "assigned", category=ticket.category or "-",
                position=active, active=active, max=capacity, **named)
+    because = event.payload.get("because")
+    if because:
+        by = event.payload.get("by") or {}
+        text += "\n" + say(agent.language, "transferred_by",
+                           name=by.get("name") or event.payload.get("actor"), reason=because)
     if ticket.contact is not None:
         text += "\n" + say(agent.language, "reply_hint")
     return int(queue_notice(uow, now, link.chat_id, text, _key(event, agent_id),

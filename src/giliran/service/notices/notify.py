@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from giliran.domain import delivery as d
+from giliran.domain.attachments import Attachment
 from giliran.domain.conversation import (
     SYSTEM_AUTHOR,
     Customer,
@@ -57,15 +58,17 @@ class Sent:
 
 
 def send_to_customer(uow: UnitOfWork, now: datetime, ticket: Ticket, customer: Customer,
-                     message: Message, template: str | None = None) -> Message:
+                     message: Message, template: str | None = None,
+                     media: Attachment | None = None) -> Message:
     """An outgoing message of the ticket's conversation and the notice that carries it, in
-    the caller's transaction: accepted here, it is sent (with retries) whatever happens next."""
+    the caller's transaction: accepted here, it is sent (with retries) whatever happens next.
+    A file it carries is already kept (OutgoingFiles) before this transaction."""
     message.state, message.state_at = State.QUEUED, now
     uow.messages.add(message)
     uow.notices.add(Notice(0, customer.channel, customer.address, message.body,
                            f"message:{message.id}", next_attempt_at=now, created_at=now,
                            message_id=message.id, ticket_id=ticket.id, via=customer.via,
-                           template=template))
+                           template=template, media=media))
     uow.record(message_event(EventType.MESSAGE_SENT, ticket, message, now))
     return message
 

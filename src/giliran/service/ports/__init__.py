@@ -5,8 +5,10 @@ each: floor, tickets, conversation, outgoing, records, unit_of_work).
 """
 
 from giliran.service.ports.conversation import (
+    CannedReplyRepository,
     CustomerRepository,
     MessageRepository,
+    ReadStateRepository,
 )
 from giliran.service.ports.floor import (
     AgentRepository,
@@ -60,6 +62,7 @@ __all__ = [
     "AgentRepository",
     "AuditFilter",
     "AuditRepository",
+    "CannedReplyRepository",
     "ChatLinkRepository",
     "Clock",
     "CommitSignal",
@@ -78,6 +81,7 @@ __all__ = [
     "PresenceLogRepository",
     "QueueRepository",
     "RateLimitRepository",
+    "ReadStateRepository",
     "Repositories",
     "SessionRepository",
     "SettingsRepository",

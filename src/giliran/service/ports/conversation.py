@@ -1,10 +1,15 @@
-"""The conversations' ports: the messages of a ticket and who the customers are."""
+"""The conversations' ports: the messages of a ticket, who the customers are, how far each
+reader has read, and the desk's canned replies."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Protocol
 
+from giliran.domain.canned import CannedReply
 from giliran.domain.conversation import Customer, Message, Receipt
+from giliran.domain.inbox import Thread
 
 
 class MessageRepository(Protocol):
@@ -35,6 +40,22 @@ class MessageRepository(Protocol):
         """Reports kept for a message id, oldest first (they may come before the id is
         known to be ours: the channel reports while the sender is still recording it)."""
         ...
+    def newest(self, ticket_ids: Collection[int]) -> dict[int, Message]:
+        """Each ticket's newest message, notes included (one read); tickets without any are
+        left out."""
+        ...
+    def threads(self, ticket_ids: Collection[int]) -> dict[int, Thread]:
+        """Who spoke last in each ticket's conversation (one read); tickets without any
+        message are left out."""
+        ...
+    def unresolved_failures(self, *, ticket_ids: Collection[int] | None = None,
+                            queues: Collection[str] = (),
+                            open_only: bool = False) -> list[Message]:
+        """The desk's replies that failed with no later reply of their ticket reaching the
+        customer (domain.conversation.unresolved_failures), newest first: of `ticket_ids`
+        when given, of tickets in `queues` (every queue when empty), of open tickets only
+        with `open_only` (open conversations: of open tickets with a contact)."""
+        ...
 
 
 class CustomerRepository(Protocol):
@@ -46,4 +67,34 @@ class CustomerRepository(Protocol):
     def save(self, customer: Customer) -> None: ...
     def add_alias(self, address_key: str, customer_key: str) -> None:
         """Another address of the same customer (a changed number)."""
+        ...
+    def many(self, keys: Collection[str]) -> dict[str, Customer]:
+        """The customers known by these keys (their first address), by key."""
+        ...
+
+
+class ReadStateRepository(Protocol):
+    """How far each reader (an actor key: "agent:5", "user:3") has read each conversation."""
+
+    def mark(self, ticket_id: int, reader: str, message_id: int, at: datetime) -> int:
+        """Read up to `message_id`; a mark only moves forward (a late request from another
+        tab does not make messages unread again). Returns the mark now kept."""
+        ...
+    def unread(self, reader: str, ticket_ids: Collection[int]) -> dict[int, int]:
+        """Per ticket, the customer's messages after the reader's mark (one read); tickets
+        with none are left out."""
+        ...
+
+
+class CannedReplyRepository(Protocol):
+    def add(self, reply: CannedReply) -> CannedReply:
+        """Stores it and sets its id."""
+        ...
+    def get(self, reply_id: int) -> CannedReply | None: ...
+    def save(self, reply: CannedReply) -> None: ...
+    def remove(self, reply_id: int) -> None: ...
+    def applying(self, queues: Collection[str] | None,
+                 language: str | None = None) -> list[CannedReply]:
+        """Those for any of `queues` and the global ones (`queues` None: every reply), in
+        `language` or for any language when one is given; by id."""
         ...

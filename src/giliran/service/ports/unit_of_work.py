@@ -52,6 +52,8 @@ class Repositories(Protocol):
     users: people.UserRepository
     api_tokens: people.TokenRepository
     sessions: people.SessionRepository
+    reads: conversation.ReadStateRepository
+    canned_replies: conversation.CannedReplyRepository
 
 
 REPOSITORIES: tuple[str, ...] = tuple(Repositories.__annotations__)

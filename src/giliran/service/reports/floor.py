@@ -62,6 +62,7 @@ class Workload:
     agents_today: dict[int, AgentToday] = field(default_factory=dict)
     agents_now: dict[int, AgentNow] = field(default_factory=dict)
     unreachable: int = 0
+    failed_replies: int = 0  # open tickets' replies that failed, unresolved (of `who`'s queues)
 
 
 def workload(ctx: Context, who: Principal) -> Workload:
@@ -83,6 +84,7 @@ def workload(ctx: Context, who: Principal) -> Workload:
         figures = [_figures(ctx, uow, q, agents, held, depths, flags, oldest[q.name],
                             levels[q.name]) for q in queues]
         per_agent = floor_day.agents_today(uow, agents, day, now)
+        failed = len(uow.messages.unresolved_failures(queues=who.queues, open_only=True))
     by_name = {q.name: q for q in queues}
     agents_now = {a.id: _now(a, [by_name[n] for n in a.queues if n in by_name], held)
                   for a in agents}
@@ -101,6 +103,7 @@ def workload(ctx: Context, who: Principal) -> Workload:
         agents_today=per_agent,
         agents_now=agents_now,
         unreachable=sum(n for (_, f), n in flags.items() if f is TicketFlag.UNREACHABLE),
+        failed_replies=failed,
     )
 
 

@@ -55,7 +55,7 @@ def pickup(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
         queue = queue_or_404(uow, ticket.queue)
         may_pick_up(uow, ticket, agent, queue)
         why = _take_turn(uow, ticket, agent, queue) if queue.claim is ClaimPolicy.TURN else None
-        _hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.by, why=why)
+        hand_to(uow, ctx, ticket, agent, reason=Reason.PICKUP, actor=who.by, why=why)
         uow.commit()
     return ticket
 
@@ -114,14 +114,14 @@ def reassign(
             lifecycle.require_active(ticket, action="reassign")
         if ticket.agent_id == target.id:
             return ticket  # already there: nothing moves
-        overrules = _overrules(uow, ticket, target)
-        if overrules and not force:
-            raise overrules[0]
+        refused = overrules(uow, ticket, target)
+        if refused and not force:
+            raise refused[0]
         if ticket.status.is_held:  # on hold too: the holder lets it go
             holder = agent_or_404(uow, ticket.agent_id)
             _take_back(uow, ctx, ticket, holder, reason=Reason.REASSIGNED, actor=who.by)
-        reason = Reason.FORCED if overrules else Reason.REASSIGNED
-        _hand_to(uow, ctx, ticket, target, reason=reason, actor=who.by, force=force)
+        reason = Reason.FORCED if refused else Reason.REASSIGNED
+        hand_to(uow, ctx, ticket, target, reason=reason, actor=who.by, force=force)
         dispatch(ctx, uow)  # the previous holder's slot
         uow.commit()
     return ticket
@@ -217,7 +217,8 @@ def pickup_list(uow: UnitOfWork, agent: Agent, queue: Queue,
     return mine[:wanted], len(mine)
 
 
-def _overrules(uow: UnitOfWork, ticket: Ticket, target: Agent) -> list[Exception]:
+def overrules(uow: UnitOfWork, ticket: Ticket, target: Agent) -> list[Exception]:
+    """Why `target` may not take the ticket by the usual rules (its queue, its room)."""
     found: list[Exception] = []
     if ticket.queue not in target.queues:
         found.append(NotAMember(f"agent {target.name} does not serve queue {ticket.queue!r}"))
@@ -239,7 +240,7 @@ def _take_back(
     uow.agents.save(holder)
 
 
-def _hand_to(
+def hand_to(
     uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, *, reason: Reason, actor: Actor,
     force: bool = False, why: explain.Why | None = None,
 ) -> None:

@@ -63,7 +63,7 @@ export const REASON = {
   pickup: t("reason.pickup"), reassigned: t("reason.reassigned"), forced: t("reason.forced"),
   unassigned: t("reason.unassigned"), orphaned: t("reason.orphaned"),
   unreachable: t("reason.unreachable"), reachable: t("reason.reachable"),
-  pickup_off: t("reason.pickup_off"),
+  pickup_off: t("reason.pickup_off"), transferred: t("reason.transferred"),
   held: t("reason.held"), unheld: t("reason.unheld"), customer_wrote: t("reason.customer_wrote"),
   hold_expired: t("reason.hold_expired"),
 };
@@ -72,7 +72,7 @@ const EVENT = {
   completed: t("event.completed"), cancelled: t("event.cancelled"),
   escalated: t("event.escalated"), unassigned: t("event.unassigned"),
   flagged: t("event.flagged"), "moved to front": t("event.front"),
-  released: t("event.released"),
+  released: t("event.released"), transferred: t("event.transferred"),
   held: t("event.held"), unheld: t("event.unheld"), hold_returned: t("event.hold_returned"),
   hold_expired: t("event.hold_expired"),
 };
