@@ -119,6 +119,10 @@ def test_a_hold_lasts_at_most_the_queues_limit_and_the_settings_are_checked(
     assert until == floor.clock.now() + timedelta(minutes=60)
     listed = floor.client.get(f"{API}/tickets", params={"status": "on_hold"}, headers=ADMIN)
     assert [t["id"] for t in listed.json()["items"]] == [ticket["id"]]
+    opened = floor.client.get(f"{API}/tickets", params={"open": "true"}, headers=ADMIN)
+    assert [t["id"] for t in opened.json()["items"]] == [ticket["id"]]
+    mine = floor.client.get(f"{API}/agent/my-queue", headers=bearer(sari["token"])).json()
+    assert [(t["id"], t["status"]) for t in mine["queue"]] == [(ticket["id"], "on_hold")]
     (change,) = [a for a in floor.client.get(f"{API}/audit", headers=ADMIN).json()["items"]
                  if a["kind"] == "queue" and "hold_minutes" in (a["after"] or {})]
     assert (change["before"]["hold_minutes"], change["after"]["hold_minutes"]) == (1440, 60)
