@@ -186,14 +186,19 @@ def floor_counting(session: Any, failed: int) -> dict[str, Any]:
     raise AssertionError(f"no floor view counted {failed} failed replies")
 
 
+def _sari_answers_a_lead(desk: BothDesk, wamid: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """Sari, online in sales, holds the lead a customer's first message made."""
+    sari = make_agent(desk.client, "Sari", queues=["sales"])
+    online(desk.client, sari)
+    desk.says("Halo", wamid)
+    (lead,) = desk.client.get(f"{API}/tickets", headers=ADMIN).json()["items"]
+    return bearer(sari["token"]), lead
+
+
 def test_the_supervisors_floor_view_counts_failed_replies_as_they_come_and_go(
     desk: BothDesk,
 ) -> None:
-    sari = make_agent(desk.client, "Sari", queues=["sales"])
-    me = bearer(sari["token"])
-    online(desk.client, sari)
-    desk.says("Halo", "wamid.C1")
-    (lead,) = desk.client.get(f"{API}/tickets", headers=ADMIN).json()["items"]
+    me, lead = _sari_answers_a_lead(desk, "wamid.C1")
     desk.graph.refuse[BUDI] = REFUSED
     with connect(desk.client, ADMIN_TOKEN) as (session, _):
         desk.client.post(f"{API}/tickets/{lead['id']}/messages", json={"text": "one"},
@@ -209,11 +214,7 @@ def test_the_supervisors_floor_view_counts_failed_replies_as_they_come_and_go(
 
 
 def test_a_later_reply_that_gets_through_resolves_the_failure(desk: BothDesk) -> None:
-    sari = make_agent(desk.client, "Sari", queues=["sales"])
-    me = bearer(sari["token"])
-    online(desk.client, sari)
-    desk.says("Halo", "wamid.B1")
-    (lead,) = desk.client.get(f"{API}/tickets", headers=ADMIN).json()["items"]
+    me, lead = _sari_answers_a_lead(desk, "wamid.B1")
     desk.graph.refuse[BUDI] = REFUSED
     desk.client.post(f"{API}/tickets/{lead['id']}/messages", json={"text": "one"}, headers=me)
     desk.deliver()

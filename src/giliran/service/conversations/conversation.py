@@ -67,12 +67,12 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
     who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        _may_answer(uow, who, ticket)
+        may_answer(uow, who, ticket)
         key = f"out:{ticket.id}:{wanted.idempotency_key or secrets.token_hex(12)}"
         earlier = uow.messages.by_external_id(key) if wanted.idempotency_key else None
         if earlier is not None:
             return earlier, False
-        customer = _answerable(ctx, uow, ticket, wanted)
+        customer = answerable(ctx, uow, ticket, wanted)
         now = ctx.clock.now()
         message = _outgoing(ctx, uow, who, ticket, customer, wanted, key, now)
         _accept_by_reply(ctx, uow, who, ticket, now)
@@ -87,11 +87,11 @@ def upload_channel(ctx: Context, who: Principal, ticket_id: int) -> str:
     who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
         ticket = ticket_or_404(uow, ticket_id)
-        _may_answer(uow, who, ticket)
-        return _answerable(ctx, uow, ticket, Reply()).channel
+        may_answer(uow, who, ticket)
+        return answerable(ctx, uow, ticket, Reply()).channel
 
 
-def _may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
+def may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
     who.require_queue(ticket.queue)
     if who.role is Role.AGENT and ticket.agent_id != who.agent_id:
         if any(e.to_agent_id == who.agent_id for e in uow.history.for_ticket(ticket.id)):
@@ -103,7 +103,7 @@ def _may_answer(uow: UnitOfWork, who: Principal, ticket: Ticket) -> None:
             "opens a new one")
 
 
-def _answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) -> Customer:
+def answerable(ctx: Context, uow: UnitOfWork, ticket: Ticket, wanted: Reply) -> Customer:
     customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
     if customer is None:
         raise NoChannel(f"ticket {ticket.number} did not come from a channel: there is no "

@@ -20,9 +20,7 @@ from giliran.domain.model import Ticket
 from giliran.domain.notices import Notice
 from giliran.domain.people import Can
 from giliran.service.context import Context, Principal
-from giliran.service.conversations.conversation import Reply
-from giliran.service.conversations.conversation import _answerable as answerable
-from giliran.service.conversations.conversation import _may_answer as may_answer
+from giliran.service.conversations.conversation import Reply, answerable, may_answer
 from giliran.service.lookups import ticket_or_404
 from giliran.service.ports import UnitOfWork
 
