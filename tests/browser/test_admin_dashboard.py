@@ -105,6 +105,9 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     dialog.get_by_label("Strategy").select_option(label="Least loaded")
     dialog.get_by_label("Accept within (seconds)").fill("45")
     dialog.get_by_label("Assigned automatically (%)").fill("50")
+    dialog.get_by_label("A ticket on hold frees its agent's slot").check()
+    dialog.get_by_label("Longest hold (minutes)").fill("120")
+    dialog.get_by_label("When a hold runs out").select_option(label="close it")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     expect(page.locator('[data-queue="default"] [data-field="strategy"]')).to_have_text(
@@ -112,6 +115,8 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     queue = floor.call("GET", "/queues/default")
     assert (queue["strategy"], queue["accept_timeout_seconds"],
             queue["auto_assign_percent"]) == ("least_loaded", 45, 50)
+    assert (queue["hold_frees_slot"], queue["hold_minutes"], queue["hold_expiry"]) == (
+        True, 120, "close")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()

@@ -24,6 +24,7 @@ from giliran.domain.errors import GiliranError
 from giliran.domain.event_types import EventType
 from giliran.domain.model import (
     ClaimPolicy,
+    HoldExpiry,
     Language,
     OfflinePolicy,
     PickupPolicy,
@@ -38,7 +39,7 @@ from giliran.service.conversations import chat, chat_links, conversation
 from giliran.service.notices import notify
 from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
 from giliran.service.queues import admin as queue_admin
-from giliran.service.tickets import manual, tickets
+from giliran.service.tickets import hold, manual, tickets
 from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
 
@@ -51,7 +52,7 @@ commands = st.lists(st.tuples(
                      "strategy", "policy", "heartbeat", "tick", "tick", "queue", "member",
                      "pickup", "reassign", "unassign", "front", "desk", "pointer", "reorder",
                      "resume", "opt", "link", "notify", "customer", "blocked", "reply",
-                     "delivered", "edit"]),
+                     "delivered", "edit", "hold", "hold", "unhold", "holding"]),
     st.integers(0, 9), st.integers(0, 3),
 ), min_size=5, max_size=40)
 
@@ -132,6 +133,16 @@ def apply(ctx: Context, cmd: Command) -> None:
                 notify.record(ctx, notice.id, notify.Sent("Forbidden: bot was blocked by the "
                                                           "user", permanent=True,
                                                           blocked=True), 3)
+        elif kind == "hold":  # the holder parks ticket a+1 (for 1, 2, 5 minutes, or the most)
+            holder = tickets.get_ticket(ctx, ADMIN, a + 1).ticket.agent_id
+            hold.hold_ticket(ctx, Principal(Role.AGENT, holder or 0), a + 1,
+                             minutes=(1, 2, 5, None)[b])
+        elif kind == "unhold":
+            hold.unhold_ticket(ctx, ADMIN, a + 1)
+        elif kind == "holding":
+            queue_admin.update_queue(ctx, ADMIN, "default", queue_admin.QueueChanges(
+                hold_frees_slot=b % 2 == 0, hold_minutes=(1, 3, 10, 1440)[a % 4],
+                hold_expiry=list(HoldExpiry)[(a + b) % 2]))
         elif kind == "tick":
             clock = ctx.clock
             assert isinstance(clock, FakeClock)
@@ -170,7 +181,7 @@ def state(uow: UnitOfWorkFactory) -> Any:
     return (
         sorted((t.id, t.status.value, t.agent_id, t.escalations, t.flag, t.flag_reason,
                 t.missed_by, t.priority, t.effective_priority, t.queue_order, t.auto_dispatch,
-                t.answered_at)
+                t.answered_at, t.hold_until, t.hold_keeps_slot)
                for t in f.tickets.values()),
         sorted((a.id, a.presence, a.active_tickets, a.max_tickets, a.missed_in_row,
                 sorted(a.queue_state.items()), a.auto_assign, a.usage_state, a.usage_since,
@@ -208,7 +219,8 @@ def test_both_tell_a_conversation_with_the_same_events(
     every kind of message event, alongside ticket, agent and queue events, the same on both."""
     cmds: list[Command] = [
         ("agent", 0, 3), ("online", 0, 0), ("queue", 0, 1), ("link", 0, 1), ("customer", 0, 1),
-        ("reply", 0, 0), ("notify", 0, 0), ("delivered", 0, 0), ("edit", 0, 1),
+        ("reply", 0, 0), ("hold", 0, 3), ("customer", 0, 2), ("hold", 0, 3),
+        ("unhold", 0, 0), ("notify", 0, 0), ("delivered", 0, 0), ("edit", 0, 1),
         ("accept", 0, 0), ("complete", 0, 0), ("policy", 1, 2), ("offline", 0, 0)]
     seen = Twins(backend, tmp_path, request).run(cmds)
     assert set(EventType) - seen <= {  # the rest come from timers and supervisors' moves

@@ -100,6 +100,8 @@ NOT_ADMIN_ONLY = {
     # The holder hands on or retries their own (test_transfer.py, test_failed_replies.py).
     ("post", "/api/v1/tickets/{ticket_id}/transfer"),
     ("post", "/api/v1/tickets/{ticket_id}/messages/{message_id}/retry"),
+    # The holder (or a supervisor of its queue) holds and takes off hold.
+    ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),
 }
 
 

@@ -90,6 +90,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("get", "/canned-replies/{reply_id}"): SUPERVISE_OR_WORK,
     ("post", "/canned-replies"): SUPERVISE, ("patch", "/canned-replies/{reply_id}"): SUPERVISE,
     ("delete", "/canned-replies/{reply_id}"): SUPERVISE,
+    ("post", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
+    ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),

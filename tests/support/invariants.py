@@ -40,11 +40,20 @@ def snapshot(uow_factory: UnitOfWorkFactory) -> Floor:
 def check_floor(floor: Floor, ceilings: dict[int, int] | None = None) -> None:
     """`ceilings` lets an agent hold more than max_tickets only when an admin lowered its
     capacity below what it already held (it keeps those tickets, and gets nothing new)."""
-    held = Counter(t.agent_id for t in floor.tickets.values() if t.status.is_active)
+    # A slot is the ticket's to take (on hold: only when its hold kept it), and the count
+    # of every agent must equal a recount of the tickets that take its slots.
+    held = Counter(t.agent_id for t in floor.tickets.values() if t.takes_slot)
     for t in floor.tickets.values():
-        if t.status.is_active:
+        if t.status.is_held:  # with exactly one agent, a known and active one
             assert t.agent_id in floor.agents, f"ticket {t.id} held by unknown agent {t.agent_id}"
+            assert floor.agents[t.agent_id].active, f"ticket {t.id} held by an inactive agent"
+        if t.status.is_active:
             assert t.agent_id not in t.missed_by, f"ticket {t.id} went back to one who missed it"
+        if t.status is TicketStatus.ON_HOLD:
+            assert t.hold_until is not None, f"ticket {t.id} on hold without an end"
+        else:
+            assert t.hold_until is None and not t.hold_keeps_slot, (
+                f"ticket {t.id} ({t.status.value}) still carries a hold")
         if t.status is TicketStatus.QUEUED:
             assert t.agent_id is None, f"queued ticket {t.id} still names agent {t.agent_id}"
         if t.flag is TicketFlag.EXHAUSTED and not t.status.is_final:

@@ -25,6 +25,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.domain import escalation
 from giliran.domain.errors import (
+    AgentFull,
     CapacityExceeded,
     GiliranError,
     NotYourTurn,
@@ -33,6 +34,7 @@ from giliran.domain.errors import (
 )
 from giliran.domain.model import (
     ClaimPolicy,
+    HoldExpiry,
     OfflinePolicy,
     PickupPolicy,
     Priority,
@@ -47,8 +49,10 @@ from giliran.service.assignment import pauses as pause_service
 from giliran.service.assignment import presence as presence_service
 from giliran.service.assignment import timers
 from giliran.service.context import ADMIN, Context, Principal, Role
+from giliran.service.conversations import chat
 from giliran.service.ports import UnitOfWorkFactory
 from giliran.service.queues import admin as queue_admin
+from giliran.service.tickets import hold as hold_service
 from giliran.service.tickets import manual as manual_service
 from giliran.service.tickets import tickets as ticket_service
 from tests.support.invariants import check_floor, snapshot
@@ -72,6 +76,7 @@ class DispatchMachine(RuleBasedStateMachine):
         self.holders_before: dict[int, int | None] = {}
         # Force-reassigned in this step, possibly outside the new holder's queues.
         self.outsiders: set[int] = set()
+        self.said = 0  # the customers' message ids
 
     def as_agent(self, agent_id: int) -> Principal:
         return Principal(Role.AGENT, agent_id)
@@ -85,12 +90,16 @@ class DispatchMachine(RuleBasedStateMachine):
     # --- rules -----------------------------------------------------------------------------
 
     @initialize(timeout=st.sampled_from([1, 30, 300]), away=st.integers(0, 2),
-                policy=st.sampled_from(list(OfflinePolicy)), agents=st.integers(1, 3))
-    def open_the_floor(self, timeout: int, away: int, policy: OfflinePolicy,
-                       agents: int) -> None:
-        """Start where timers matter: a timeout on, a few agents online with some room."""
+                policy=st.sampled_from(list(OfflinePolicy)), agents=st.integers(1, 3),
+                frees=st.booleans(), hold=st.sampled_from([1, 5, 1440]),
+                expiry=st.sampled_from(list(HoldExpiry)))
+    def open_the_floor(self, timeout: int, away: int, policy: OfflinePolicy, agents: int,
+                       frees: bool, hold: int, expiry: HoldExpiry) -> None:
+        """Start where timers matter: a timeout on, holds that may free their slot and end
+        within a few passes, a few agents online with some room."""
         queue_admin.update_queue(self.ctx, ADMIN, "default", queue_admin.QueueChanges(
-            accept_timeout_seconds=timeout, away_after_misses=away, offline_policy=policy))
+            accept_timeout_seconds=timeout, away_after_misses=away, offline_policy=policy,
+            hold_frees_slot=frees, hold_minutes=hold, hold_expiry=expiry))
         for _ in range(agents):
             agent = agent_service.create_agent(self.ctx, ADMIN, agent_service.NewAgent(
                 name="a", max_tickets=2)).agent
@@ -362,10 +371,105 @@ class DispatchMachine(RuleBasedStateMachine):
             with contextlib.suppress(GiliranError):  # it may be in progress already
                 ticket_service.accept_ticket(self.ctx, self.as_agent(holder), ticket_id)
 
+    def _with_status(self, *statuses: TicketStatus) -> list[int]:
+        floor = snapshot(self.ctx.uow)
+        return sorted(i for i, t in floor.tickets.items() if t.status in statuses)
+
+    def _some_ticket(self, data: st.DataObject, likely: list[int]) -> int:
+        """Mostly one of `likely`, now and then any ticket (whose move may be refused)."""
+        anyone = st.sampled_from(sorted(self.created))
+        return data.draw(st.sampled_from(likely) | anyone if likely else anyone)
+
+    @precondition(lambda self: self.created)
+    @rule(data=st.data(), minutes=st.none() | st.integers(1, 6), by_admin=st.booleans())
+    def hold(self, data: st.DataObject, minutes: int | None, by_admin: bool) -> None:
+        """The holder (or a supervisor) parks a ticket: it stays the holder's, and takes its
+        slot or frees it as the queue said then."""
+        self._remember_queue()
+        ticket_id = self._some_ticket(data, self._with_status(TicketStatus.ASSIGNED,
+                                                              TicketStatus.IN_PROGRESS))
+        before = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
+        limit = queue_admin.get_queue(self.ctx, ADMIN, before.queue).hold_minutes
+        who = ADMIN if by_admin or before.agent_id is None else self.as_agent(before.agent_id)
+        try:
+            held = hold_service.hold_ticket(self.ctx, who, ticket_id, minutes=minutes)
+        except GiliranError:
+            assert not before.status.is_active or (minutes or 0) > limit, "a hold was refused"
+            return
+        assert before.status.is_active, f"{before.status.value} ticket put on hold"
+        event("hold: put on hold, " + ("slot kept" if held.hold_keeps_slot else "slot freed"))
+        assert held.status is TicketStatus.ON_HOLD and held.agent_id == before.agent_id
+        assert held.hold_until == self.clock.now() + timedelta(minutes=minutes or limit)
+
+    @precondition(lambda self: self.created)
+    @rule(data=st.data())
+    def unhold(self, data: st.DataObject) -> None:
+        self._remember_queue()
+        ticket_id = self._some_ticket(data, self._with_status(TicketStatus.ON_HOLD))
+        before = ticket_service.get_ticket(self.ctx, ADMIN, ticket_id).ticket
+        try:
+            after = hold_service.unhold_ticket(self.ctx, ADMIN, ticket_id)
+        except AgentFull:
+            assert not before.hold_keeps_slot, "a hold that kept its slot could not end"
+            event("hold: agent_full")
+            return
+        except GiliranError:
+            assert before.status is not TicketStatus.ON_HOLD, "a hold could not end"
+            return
+        event("hold: taken off hold")
+        assert (after.status, after.agent_id) == (TicketStatus.IN_PROGRESS, before.agent_id)
+
+    @rule(data=st.data())
+    def customer_writes(self, data: st.DataObject) -> None:
+        """A Telegram customer writes: a new ticket, a message on their open one, or the end
+        of its hold (back to the holder if online with room, else to the queue)."""
+        self._remember_queue()
+        floor = snapshot(self.ctx.uow)
+        waiting = sorted(t.contact.removeprefix("telegram:") for t in floor.tickets.values()
+                         if t.status is TicketStatus.ON_HOLD and t.contact)
+        chat_id = data.draw(st.sampled_from(waiting) | st.sampled_from(
+            [f"customer{i}" for i in range(4)]) if waiting else st.sampled_from(
+            [f"customer{i}" for i in range(4)]))
+        self.clock.advance(1)
+        self.said += 1
+        self.queued_before = []  # a hold that ends goes back to its place, mid-step
+        with self.ctx.uow(write=False) as uow:
+            before = uow.tickets.open_for_contact(f"telegram:{chat_id}")
+        chat.on_message(self.ctx, chat.ChatMessage(
+            update_id=self.said, chat_id=chat_id, message_id=self.said, text="hello",
+            sender=chat_id, language=None, at=self.clock.now()), "default")
+        with self.ctx.uow(write=False) as uow:
+            opened = uow.tickets.open_for_contact(f"telegram:{chat_id}")
+        assert opened is not None and opened.status is not TicketStatus.ON_HOLD, (
+            "a customer's message left their ticket on hold")
+        if before is not None and before.status is TicketStatus.ON_HOLD:
+            assert opened.id == before.id, "the customer's message opened a second ticket"
+            back = opened.agent_id == before.agent_id and opened.status.is_active
+            event("hold: the customer wrote, " + ("back to its holder" if back
+                                                  else "back to the queue"))
+        self.created.add(opened.id)
+
+    # Holds are a few rules among thirty, and each needs a ticket in progress first: drawn
+    # more often, so that runs reach their ends (the customer, the limit) too.
+    hold_another = hold
+    hold_once_more = hold
+    unhold_another = unhold
+    customer_writes_again = customer_writes
+
+    @precondition(lambda self: self.queues)
+    @rule(data=st.data(), frees=st.booleans(), minutes=st.sampled_from([1, 5, 1440]),
+          expiry=st.sampled_from(list(HoldExpiry)))
+    def change_hold_policy(self, data: st.DataObject, frees: bool, minutes: int,
+                           expiry: HoldExpiry) -> None:
+        queue_admin.update_queue(
+            self.ctx, ADMIN, data.draw(st.sampled_from(self.queues)), queue_admin.QueueChanges(
+                hold_frees_slot=frees, hold_minutes=minutes, hold_expiry=expiry))
+
     @rule(seconds=st.integers(1, 400))
     def time_passes(self, seconds: int) -> None:
         """The clock moves and the timer pass runs; afterwards nothing due is left undone."""
         self._remember_queue()
+        on_hold = set(self._with_status(TicketStatus.ON_HOLD))
         self.clock.advance(timedelta(seconds=seconds).total_seconds())
         report = timers.tick(self.ctx)
         for name, count in report.__dict__.items():
@@ -378,9 +482,16 @@ class DispatchMachine(RuleBasedStateMachine):
         floor = snapshot(self.ctx.uow)
         for ticket in floor.tickets.values():
             queue = queues[ticket.queue]
+            if ticket.status.is_final and ticket.id not in self.finished:
+                # Only a hold at its limit in a queue that closes them ends a ticket by itself.
+                assert ticket.id in on_hold and queue.hold_expiry is HoldExpiry.CLOSE, (
+                    f"{ticket.id} {ticket.status.value} by the timer pass")
+                self.finished[ticket.id] = ticket.status
             assert not escalation.is_overdue(ticket, queue, now), f"{ticket.id} not escalated"
             assert not escalation.has_waited_too_long(ticket, queue, now), f"{ticket.id} unflagged"
             assert not escalation.is_due_for_aging(ticket, queue, now), f"{ticket.id} not aged"
+            assert ticket.hold_until is None or ticket.hold_until > now, (
+                f"{ticket.id} still on hold past its limit")
         for agent in floor.agents.values():
             assert not escalation.is_silent(agent, grace, now), f"agent {agent.id} not expired"
             for name, state in agent.queue_state.items():

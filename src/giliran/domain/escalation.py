@@ -100,6 +100,8 @@ def requeued_when_offline(ticket: Ticket, policy: OfflinePolicy) -> bool:
     if policy is OfflinePolicy.REQUEUE:
         return ticket.status is TicketStatus.ASSIGNED
     if policy is OfflinePolicy.REQUEUE_ALL:
+        # Not one on hold: it waits for the customer, and their message finds it a holder
+        # who is online then (service/assignment/holds.py).
         return ticket.status.is_active
     return False
 

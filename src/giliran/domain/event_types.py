@@ -34,6 +34,13 @@ class HistoryKind(StrEnum):
     # Its holder (or a supervisor) handed it on with a reason: to a colleague, another queue,
     # or back to its own queue; the reason is in the entry's detail.
     TRANSFERRED = "transferred"
+    # Holds. Where a hold ends with the ticket back in the queue, or completed, the move is
+    # recorded as `unassigned` or `completed` (reason customer_wrote / hold_expired), so the
+    # queue's and the agents' figures read it as they read any other.
+    HELD = "held"  # put on hold by its holder (or a supervisor)
+    UNHELD = "unheld"  # taken off hold by a person: in progress again
+    HOLD_RETURNED = "hold_returned"  # the customer wrote: back in progress with its holder
+    HOLD_EXPIRED = "hold_expired"  # the hold reached its limit: back with its holder
 
     @classmethod
     def priority(cls, label: str) -> HistoryKind:
@@ -61,6 +68,8 @@ class EventType(StrEnum):
     TICKET_FLAGGED = "ticket.flagged"
     TICKET_RELEASED = "ticket.released"
     TICKET_PRIORITY = "ticket.priority"
+    TICKET_HELD = "ticket.held"
+    TICKET_UNHELD = "ticket.unheld"  # taken off hold, by a person, the customer or the clock
     AGENT_PRESENCE = "agent.presence"
     AGENT_CHANGED = "agent.changed"
     QUEUE_CHANGED = "queue.changed"
@@ -105,6 +114,10 @@ _TICKET_TYPES = {
     HistoryKind.FLAGGED: EventType.TICKET_FLAGGED,
     HistoryKind.RELEASED: EventType.TICKET_RELEASED,
     HistoryKind.TRANSFERRED: EventType.TICKET_TRANSFERRED,
+    HistoryKind.HELD: EventType.TICKET_HELD,
+    HistoryKind.UNHELD: EventType.TICKET_UNHELD,
+    HistoryKind.HOLD_RETURNED: EventType.TICKET_UNHELD,
+    HistoryKind.HOLD_EXPIRED: EventType.TICKET_UNHELD,
 }
 _PRIORITY_KINDS = frozenset({HistoryKind.PRIORITY_LOW, HistoryKind.PRIORITY_NORMAL,
                              HistoryKind.PRIORITY_HIGH, HistoryKind.PRIORITY_URGENT})

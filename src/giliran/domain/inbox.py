@@ -19,9 +19,7 @@ from enum import StrEnum
 from giliran.domain.conversation import Message
 from giliran.domain.model import Ticket, TicketStatus
 
-# A held ticket's status (issue 23, `on_hold`), compared by its value: the inbox lists held
-# tickets whether or not this version knows the status yet.
-ON_HOLD = "on_hold"
+ON_HOLD = TicketStatus.ON_HOLD.value
 OPEN = frozenset({TicketStatus.ASSIGNED.value, TicketStatus.IN_PROGRESS.value, ON_HOLD})
 WORKING = frozenset({TicketStatus.ASSIGNED.value, TicketStatus.IN_PROGRESS.value})
 

@@ -1,4 +1,5 @@
-"""The ticket lifecycle: queued -> assigned -> in_progress -> completed (or cancelled).
+"""The ticket lifecycle: queued -> assigned -> in_progress -> completed (or cancelled), with
+in_progress <-> on_hold while the holder waits for the customer (domain/hold.py).
 
 Every move takes the ticket, the agents it touches and `now`, changes them together, and
 returns the history entry that records it.
@@ -45,6 +46,12 @@ def require_queued(ticket: Ticket, *, action: str) -> None:
 
 def require_active(ticket: Ticket, *, action: str) -> None:
     _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action=action)
+
+
+def require_held(ticket: Ticket, *, action: str) -> None:
+    """Held by an agent: active, or on hold."""
+    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD,
+             action=action)
 
 
 def assign(
@@ -118,7 +125,8 @@ def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: Actor) -> H
         # The lifecycle is assigned -> in progress -> completed: nobody finishes a ticket its
         # holder never took on (its accept is what the first-response figures count from).
         raise NotAccepted(f"ticket {ticket.number} has not been accepted yet: accept it first")
-    _require(ticket, TicketStatus.IN_PROGRESS, action="complete")
+    # A ticket on hold may be completed as it is: the customer's answer made it moot.
+    _require(ticket, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD, action="complete")
     handled = (now - ticket.accepted_at).total_seconds() if ticket.accepted_at else None
     _release(ticket, holder, TicketStatus.COMPLETED, now)
     return HistoryEntry(ticket.id, now, HistoryKind.COMPLETED, Reason.COMPLETED, actor,
@@ -127,7 +135,7 @@ def complete(ticket: Ticket, holder: Agent, *, now: datetime, actor: Actor) -> H
 
 def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: Actor) -> HistoryEntry:
     _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
-             action="cancel")
+             TicketStatus.ON_HOLD, action="cancel")
     from_agent = ticket.agent_id
     if holder is not None:
         _release(ticket, holder, TicketStatus.CANCELLED, now)
@@ -141,21 +149,30 @@ def cancel(ticket: Ticket, holder: Agent | None, *, now: datetime, actor: Actor)
 def _release(ticket: Ticket, holder: Agent, status: TicketStatus, now: datetime) -> None:
     if ticket.agent_id != holder.id:
         raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
+    free_slot(ticket, holder)
     ticket.status = status
     ticket.closed_at = now
-    holder.active_tickets -= 1
+
+
+def free_slot(ticket: Ticket, holder: Agent) -> None:
+    """The ticket leaves its holder: the slot it took (if it took one) is free again, and a
+    hold it was on is over. Never below zero, for the orphan rescue's sake (see `rescue`)."""
+    if ticket.takes_slot:
+        holder.active_tickets = max(0, holder.active_tickets - 1)
+    ticket.hold_until = None
+    ticket.hold_keeps_slot = False
 
 
 def unassign(
     ticket: Ticket, holder: Agent, *, now: datetime, reason: Reason, actor: Actor
 ) -> HistoryEntry:
-    """Take an active ticket back into the global queue. Its place there is derived from its
+    """Take a held ticket back into the global queue. Its place there is derived from its
     priority and arrival, so it returns to where it was, not behind newer tickets."""
-    _require(ticket, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, action="unassign")
+    require_held(ticket, action="unassign")
     if ticket.agent_id != holder.id:
         raise NotYourTicket(f"ticket {ticket.number} is not held by agent {holder.id}")
+    free_slot(ticket, holder)
     _back_to_queue(ticket, now)
-    holder.active_tickets -= 1
     return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, reason, actor, holder.id, None)
 
 
@@ -252,7 +269,7 @@ def reprioritize(
     ticket away from an agent."""
     if ticket.status.is_final:
         _require(ticket, TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
-                 action="change the priority of")
+                 TicketStatus.ON_HOLD, action="change the priority of")
     ticket.priority = priority
     ticket.effective_priority = priority
     ticket.priority_since = now
@@ -282,13 +299,15 @@ def move_to_front(ticket: Ticket, *, order: int, now: datetime, actor: Actor) ->
 
 
 def rescue(ticket: Ticket, holder: Agent | None, *, now: datetime) -> HistoryEntry:
-    """Send back to the queue an active ticket held by nobody, or by an agent who is gone (the
-    safety net for a state the rules never produce, so the holder's count is not trusted to
-    be right either: it never goes below zero)."""
-    require_active(ticket, action="rescue")
+    """Send back to the queue a held ticket (active or on hold) held by nobody, or by an agent
+    who is gone (the safety net for a state the rules never produce, so the holder's count is
+    not trusted to be right either: it never goes below zero)."""
+    require_held(ticket, action="rescue")
     from_agent = ticket.agent_id
-    _back_to_queue(ticket, now)
     if holder is not None:
-        holder.active_tickets = max(0, holder.active_tickets - 1)
+        free_slot(ticket, holder)
+    ticket.hold_until = None
+    ticket.hold_keeps_slot = False
+    _back_to_queue(ticket, now)
     return HistoryEntry(ticket.id, now, HistoryKind.UNASSIGNED, Reason.ORPHANED, SYSTEM,
                         from_agent, None)

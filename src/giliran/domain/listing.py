@@ -67,7 +67,7 @@ def since(ticket: Ticket) -> datetime:
     """What "waiting / held for" counts from: entering the queue, or the assignment."""
     if ticket.status is TicketStatus.QUEUED:
         return ticket.queued_at or ticket.created_at
-    if ticket.status.is_active:
+    if ticket.status.is_held:
         return ticket.assigned_at or ticket.created_at
     return ticket.closed_at or ticket.created_at
 

@@ -14,19 +14,29 @@ DEFAULT_QUEUE = "default"
 DEFAULT_MAX_TICKETS = 5
 DEFAULT_PRIORITY_AGING_SECONDS = 600
 DEFAULT_SERVICE_LEVEL_SECONDS = 300  # a ticket answered within 5 minutes meets the target
+DEFAULT_HOLD_MINUTES = 1440  # a day
+MAX_HOLD_MINUTES = 43200  # 30 days
 
 
 class TicketStatus(StrEnum):
     QUEUED = "queued"
     ASSIGNED = "assigned"  # in an agent's personal queue, not yet started ("Pending")
     IN_PROGRESS = "in_progress"
+    # Waiting for the customer: still its holder's, still open; whether it takes one of the
+    # holder's slots is the ticket's own `hold_keeps_slot` (see Ticket.takes_slot).
+    ON_HOLD = "on_hold"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
     @property
     def is_active(self) -> bool:
-        """Active tickets count against the holder's capacity."""
+        """Being worked on: waiting for its holder's accept, or in progress (not on hold)."""
         return self in (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS)
+
+    @property
+    def is_held(self) -> bool:
+        """Held by an agent (active or on hold): the agent answers for it."""
+        return self.is_active or self is TicketStatus.ON_HOLD
 
     @property
     def is_final(self) -> bool:
@@ -74,6 +84,13 @@ class ClaimPolicy(StrEnum):
 class PickupPolicy(StrEnum):
     ON = "on"
     OFF = "off"  # the last step of a migration: nobody picks up by hand any more
+
+
+class HoldExpiry(StrEnum):
+    """What a queue does with a hold that reached its limit (`hold_until`)."""
+
+    RETURN = "return"  # back to its holder, or to the queue, as a customer message would
+    CLOSE = "close"  # completed: the customer never came back
 
 
 class Language(StrEnum):
@@ -136,6 +153,10 @@ class Reason(StrEnum):
     UNASSIGNED = "unassigned"  # an admin sent it back to the queue
     ORPHANED = "orphaned"  # found active with no (active) holder, and sent back to the queue
     TRANSFERRED = "transferred"  # its holder or a supervisor handed it on, saying why
+    HELD = "held"  # its holder put it on hold, waiting for the customer
+    UNHELD = "unheld"  # taken off hold by a person
+    CUSTOMER_WROTE = "customer_wrote"  # back from hold: the customer wrote
+    HOLD_EXPIRED = "hold_expired"  # back from hold (or completed): the hold reached its limit
 
     @property
     def moves_rotation(self) -> bool:
@@ -270,10 +291,22 @@ class Ticket:
     # The priority it is served at: the asked one, raised by aging while it waits (or to
     # urgent by a move to the front). Never below `priority` (see __post_init__).
     effective_priority: Priority = Priority.LOW
+    # On hold: until when (then its queue's hold_expiry applies), and whether it still takes
+    # one of its holder's slots (the queue's hold_frees_slot, as it was when put on hold).
+    hold_until: datetime | None = None
+    hold_keeps_slot: bool = False
 
     def __post_init__(self) -> None:
         if self.effective_priority < self.priority:
             self.effective_priority = self.priority
+
+    @property
+    def takes_slot(self) -> bool:
+        """Whether it takes one of its holder's slots (counts in `active_tickets`): capacity
+        is the ticket's, not its status's, since a hold may keep the slot or free it."""
+        if self.status is TicketStatus.ON_HOLD:
+            return self.hold_keeps_slot
+        return self.status.is_active
 
     @property
     def dispatchable(self) -> bool:
@@ -327,12 +360,17 @@ class Queue:
     # The service level's target: the share of tickets answered (accepted) within this long
     # of arriving is what the dashboards and /stats report against.
     service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS
+    # Holds: whether a ticket on hold frees its holder's slot, how long a hold lasts at most,
+    # and what happens when it ends by itself.
+    hold_frees_slot: bool = False
+    hold_minutes: int = DEFAULT_HOLD_MINUTES
+    hold_expiry: HoldExpiry = HoldExpiry.RETURN
 
     def counts(self, ticket: Ticket) -> bool:
         """Whether `ticket` (of this queue) takes one of its holder's slots in this queue."""
         if self.slot_freed_on is SlotFreedOn.ACCEPT:
             return ticket.status is TicketStatus.ASSIGNED
-        return ticket.status.is_active
+        return ticket.takes_slot
 
     def has_room_for(self, held_here: int) -> bool:
         """Within the per-agent limit, given how many of its slots the agent uses here."""

@@ -72,6 +72,7 @@ _EN: Mapping[str, str] = {
     "queue_line": "#{position} {number} · {title} · {status}",
     "assigned_status": "Pending",
     "in_progress_status": "In progress",
+    "on_hold_status": "On hold",
     "status": ("Status: {presence}\nActive tickets: {active}/{max}\n"
                "Automatic assignment: {auto}\nWaiting in your queues: {waiting}"),
     "on": "on",
@@ -132,6 +133,7 @@ _ID: Mapping[str, str] = {
     "queue_line": "#{position} {number} · {title} · {status}",
     "assigned_status": "Menunggu",
     "in_progress_status": "Sedang dikerjakan",
+    "on_hold_status": "Ditunda",
     "status": ("Status: {presence}\nTiket aktif: {active}/{max}\n"
                "Penugasan otomatis: {auto}\nMenunggu di antrean Anda: {waiting}"),
     "on": "aktif",

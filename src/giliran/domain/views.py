@@ -43,7 +43,7 @@ def ticket_view(ticket: Ticket, queue: Queue | None = None,
         "flag_reason": ticket.flag_reason, "flagged_at": _iso(ticket.flagged_at),
         "auto_dispatch": ticket.auto_dispatch, "queue_position": queue_position,
         "channel": split_contact(ticket.contact)[0] if ticket.contact else None,
-        "accept_deadline": _iso(deadline),
+        "accept_deadline": _iso(deadline), "hold_until": _iso(ticket.hold_until),
     })
 
 
@@ -86,6 +86,8 @@ def queue_view(queue: Queue) -> QueueWire:
         "reply_accepts": queue.reply_accepts, "max_per_agent": queue.max_per_agent,
         "slot_freed_on": queue.slot_freed_on.value, "claim": queue.claim.value,
         "pickup": queue.pickup.value, "service_level_seconds": queue.service_level_seconds,
+        "hold_frees_slot": queue.hold_frees_slot, "hold_minutes": queue.hold_minutes,
+        "hold_expiry": queue.hold_expiry.value,
     })
 
 

@@ -41,7 +41,8 @@ def matches_filter(ticket: Ticket, query: TicketFilter) -> bool:
     )
 
 
-OPEN = (TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS)
+OPEN = (TicketStatus.QUEUED, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
+        TicketStatus.ON_HOLD)
 
 
 def _matches(state: MemoryState, ticket: Ticket, query: TicketFilter) -> bool:

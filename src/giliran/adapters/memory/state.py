@@ -58,11 +58,11 @@ class MemoryState:
     ready: dict[int, None] = field(default_factory=dict)
     # Indexes of the tickets.
     queued: dict[str, list[QueueKey]] = field(default_factory=dict)  # per queue, in order
-    active: dict[int, None] = field(default_factory=dict)  # assigned or in progress
+    active: dict[int, None] = field(default_factory=dict)  # assigned, in progress, on hold
     # Per queue, its assigned (not yet accepted) tickets by (assigned_at, id): the timer pass
     # finds the overdue ones at the front.
     assigned: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
-    held: dict[int, dict[int, None]] = field(default_factory=dict)  # agent → its active ones
+    held: dict[int, dict[int, None]] = field(default_factory=dict)  # agent → its held ones
     external_ids: dict[str, int] = field(default_factory=dict)
     contacts: dict[str, dict[int, None]] = field(default_factory=dict)
     history_of: dict[int, list[HistoryEntry]] = field(default_factory=dict)  # per ticket

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 QUEUED = TicketStatus.QUEUED
 ASSIGNED = TicketStatus.ASSIGNED
+ON_HOLD = TicketStatus.ON_HOLD
 
 
 class InMemoryTicketRepository:
@@ -67,13 +68,14 @@ class InMemoryTicketRepository:
                 if new.queue not in s.assigned:
                     j.put(s.assigned, new.queue, [])
                 j.insort(s.assigned[new.queue], (new.assigned_at, new.id))
-        was = old is not None and old.status.is_active
-        if was != new.status.is_active or (was and old is not None
-                                            and old.agent_id != new.agent_id):
+        # `active` and `held` hold the tickets held by an agent, on hold too (SQL's HELD_ROWS).
+        was = old is not None and old.status.is_held
+        if was != new.status.is_held or (was and old is not None
+                                          and old.agent_id != new.agent_id):
             if was and old is not None:
                 j.drop(s.active, old.id)
                 j.drop(s.held.get(old.agent_id or 0, {}), old.id)
-            if new.status.is_active:
+            if new.status.is_held:
                 j.put(s.active, new.id, None)
                 if new.agent_id not in s.held:
                     j.put(s.held, new.agent_id or 0, {})
@@ -176,7 +178,7 @@ class InMemoryTicketRepository:
     def held_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
         found: dict[tuple[int, str], tuple[int, int]] = {}
         for t in self._active():
-            if t.agent_id is None:
+            if t.agent_id is None or not t.takes_slot:
                 continue
             assigned, working = found.get((t.agent_id, t.queue), (0, 0))
             found[(t.agent_id, t.queue)] = ((assigned + 1, working) if t.status is ASSIGNED
@@ -196,6 +198,12 @@ class InMemoryTicketRepository:
             found.append(self._view(ticket_id))
         return found
 
+    def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._active() if t.status is ON_HOLD and t.queue == queue
+                 and t.hold_until is not None and t.hold_until <= cutoff]
+        found.sort(key=lambda t: (t.hold_until, t.id))
+        return [self._view(t.id) for t in found[:limit]]
+
     def orphans(self, limit: int) -> list[Ticket]:
         agents = self._s.agents
 
@@ -211,7 +219,8 @@ class InMemoryTicketRepository:
         return [self._view(i) for i in held]
 
     def held_here(self, agent_id: int) -> Iterator[Ticket]:
-        """The stored active tickets of an agent (for the agents' eligibility)."""
+        """The stored held tickets of an agent (for the agents' eligibility, which counts
+        those that take a slot: Queue.counts)."""
         tickets = self._s.tickets
         return (tickets[i] for i in self._s.held.get(agent_id, ()))
 

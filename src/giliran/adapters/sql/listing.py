@@ -29,7 +29,7 @@ _agent = t.agents.alias("holder")
 _queue = t.queues.alias("q")
 _SINCE = func.coalesce(case(
     (t.QUEUED, tk.queued_at),
-    (t.HELD, tk.assigned_at),
+    (t.HELD_ROWS, tk.assigned_at),
     else_=tk.closed_at,
 ), tk.created_at)
 # Each sort's keys, ascending (True) or not; a descending sort flips them all, and the id

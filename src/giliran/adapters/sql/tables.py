@@ -272,6 +272,9 @@ Index("ix_tickets_unanswered", tickets.c.queue, tickets.c.created_at,
       sqlite_where=UNANSWERED, postgresql_where=UNANSWERED)
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
+# Holds ending by themselves, per queue, the earliest first (migration 0027).
+Index("ix_tickets_on_hold", tickets.c.queue, tickets.c.hold_until,
+      sqlite_where=ON_HOLD, postgresql_where=ON_HOLD)
 Index("ix_tickets_open_contact", tickets.c.contact, sqlite_where=OPEN, postgresql_where=OPEN)
 # One open ticket per customer, held by the database rather than by the floor lock: two first
 # messages of a new customer, received at once, open one ticket between them (migration 0017).

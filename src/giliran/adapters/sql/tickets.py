@@ -83,7 +83,7 @@ _HOLDER = t.agents.alias("holder")
 _ORPHANS = (
     select(t.tickets)
     .outerjoin(_HOLDER, _HOLDER.c.id == t.tickets.c.agent_id)
-    .where(t.HELD, or_(_HOLDER.c.id.is_(None), _HOLDER.c.active.is_(False)))
+    .where(t.HELD_ROWS, or_(_HOLDER.c.id.is_(None), _HOLDER.c.active.is_(False)))
     .order_by(t.tickets.c.id).limit(bindparam("limit"))
 )
 # The figures of the floor, each from an index (see tables.py) or the kept depths.
@@ -107,7 +107,7 @@ _FOR_CONTACT = (select(t.tickets).where(t.tickets.c.contact == bindparam("contac
                 .order_by(t.tickets.c.id.desc()).limit(bindparam("limit")))
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
-    select(t.tickets).where(t.HELD, t.tickets.c.agent_id == bindparam("agent_id"))
+    select(t.tickets).where(t.HELD_ROWS, t.tickets.c.agent_id == bindparam("agent_id"))
     .order_by(t.tickets.c.assigned_seq)
 )
 
@@ -125,6 +125,7 @@ def _due_in_queue(state: ColumnElement[bool], since: Any) -> Select[Any]:
 _OVERDUE = _due_in_queue(t.PENDING_ACCEPT, t.tickets.c.assigned_at)
 _WAITING = _due_in_queue(t.UNFLAGGED_QUEUED, t.tickets.c.queued_at)
 _AGEING = _due_in_queue(t.AGEING, t.tickets.c.priority_since)
+_HOLDS_DUE = _due_in_queue(t.ON_HOLD, t.tickets.c.hold_until)
 _queued_statements: dict[tuple[int, bool, bool], Direct] = {}
 
 
@@ -228,6 +229,10 @@ class SqlTicketRepository:
 
     def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
         return places.places(self._conn, [t.id for t in tickets])
+
+    def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_HOLDS_DUE, {"queue": queue, "cutoff": cutoff, "limit": limit})
+        return [self._load(r) for r in rows]
 
     def orphans(self, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_ORPHANS, {"limit": limit})

@@ -81,8 +81,8 @@ def list_tickets(
     priority: PriorityLabel | None = None,
     channel: Annotated[ChannelName | None, Query(description="whatsapp, telegram, or api for "
                                                  "tickets posted to the API")] = None,
-    open: Annotated[bool, Query(description="Only queued, assigned and in-progress "
-                                "tickets")] = False,
+    open: Annotated[bool, Query(description="Only open tickets: queued, assigned, in "
+                                "progress and on hold")] = False,
     waiting_longer_than: Annotated[int | None, Query(
         ge=0, le=366 * 86400, description="Only queued tickets waiting at least this many "
         "seconds")] = None,

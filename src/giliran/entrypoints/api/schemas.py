@@ -212,6 +212,9 @@ class TicketOut(BaseModel):
         default=None, description="Taken back unless accepted by then (the queue's "
                                   "accept_timeout_seconds after assigned_at); null when no "
                                   "timer runs")
+    hold_until: datetime | None = Field(
+        default=None, description="On hold: when the hold ends by itself (the queue's "
+                                  "hold_expiry then returns or closes it)")
 
     @classmethod
     def of(cls, ticket: Ticket, queue_position: int | None = None,
@@ -229,6 +232,7 @@ class TicketOut(BaseModel):
             external_id=ticket.external_id, created_at=ticket.created_at,
             assigned_at=ticket.assigned_at, accepted_at=ticket.accepted_at,
             closed_at=ticket.closed_at, queue_position=queue_position,
+            hold_until=ticket.hold_until,
         )
 
 

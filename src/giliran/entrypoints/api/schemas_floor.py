@@ -13,7 +13,9 @@ from pydantic import (
 from pydantic import Strict as PydanticStrict
 
 from giliran.domain.model import (
+    MAX_HOLD_MINUTES,
     ClaimPolicy,
+    HoldExpiry,
     OfflinePolicy,
     PickupPolicy,
     Presence,
@@ -179,6 +181,11 @@ class QueueOut(BaseModel):
     claim: ClaimPolicy
     pickup: PickupPolicy
     service_level_seconds: int
+    hold_frees_slot: bool = Field(description="A ticket on hold frees its holder's slot "
+                                  "(the next one may come); false: it keeps it")
+    hold_minutes: int = Field(description="How long a hold lasts at most (and by default)")
+    hold_expiry: HoldExpiry = Field(description="At the end of a hold: return (to its holder "
+                                    "if online with room, else the queue) or close (completed)")
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -192,6 +199,8 @@ class QueueOut(BaseModel):
             reply_accepts=queue.reply_accepts, max_per_agent=queue.max_per_agent,
             slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
             service_level_seconds=queue.service_level_seconds,
+            hold_frees_slot=queue.hold_frees_slot, hold_minutes=queue.hold_minutes,
+            hold_expiry=queue.hold_expiry,
         )
 
 
@@ -231,6 +240,15 @@ class QueuePolicy(Strict):
         Field(default=None, description="The service level's target: tickets answered "
                                         "(accepted) within this many seconds of arriving; "
                                         "default 300"))
+    hold_frees_slot: Flag | None = Field(
+        default=None, description="A ticket on hold frees its holder's slot; default false "
+                                  "(it keeps it). Applies to holds begun after the change")
+    hold_minutes: Annotated[int, PydanticStrict(), Field(ge=1, le=MAX_HOLD_MINUTES)] | None = (
+        Field(default=None, description="How long a hold lasts at most, and by default "
+                                        "(minutes, 1 to 43200); default 1440"))
+    hold_expiry: HoldExpiry | None = Field(
+        default=None, description="return (default): at its end a hold goes back to its holder "
+                                  "if online with room, else to the queue; close: completed")
     preset: Preset | None = Field(
         default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
                                   "slot_freed_on accept, accept_timeout_seconds 300, claim "

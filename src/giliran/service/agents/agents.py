@@ -218,6 +218,8 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
 def held_per_queue(held: list[Ticket]) -> dict[str, capacity.Held]:
     found: dict[str, capacity.Held] = {}
     for t in held:
+        if not t.takes_slot:  # on hold, its slot freed
+            continue
         assigned, working = found.get(t.queue, (0, 0))
         found[t.queue] = ((assigned + 1, working) if t.status is TicketStatus.ASSIGNED
                           else (assigned, working + 1))

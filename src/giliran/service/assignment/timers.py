@@ -1,10 +1,11 @@
 """The timer pass: everything that happens because time went by.
 
-One pass expires silent agents, escalates assignments nobody accepted in time, dispatches what
-that freed, and flags tickets that have waited too long. Every deadline is derived from stored
-timestamps and `now`, so a restart loses no timer; each batch runs in one writing unit of work
-under the floor lock, so with several processes or replicas ticking at once every move happens
-exactly once (the second pass finds the work already done).
+One pass expires silent agents, escalates assignments nobody accepted in time, ends holds that
+reached their limit, dispatches what that freed, and flags tickets that have waited too long.
+Every deadline is derived from stored timestamps and `now`, so a restart loses no timer; each
+batch runs in one writing unit of work under the floor lock, so with several processes or
+replicas ticking at once every move happens exactly once (the second pass finds the work
+already done).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from giliran.domain import audit, escalation, lifecycle
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
 from giliran.domain.people import SYSTEM
+from giliran.service.assignment import holds
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
@@ -35,11 +37,12 @@ class TickReport:
     paused: int = 0  # agents paused in a queue after too many misses there
     waiting_too_long: int = 0
     aged: int = 0
+    holds_ended: int = 0  # back with the holder or the queue, or completed (hold_expiry)
 
     @property
     def moves(self) -> int:
         return (self.went_offline + self.requeued + self.escalated + self.exhausted
-                + self.paused + self.waiting_too_long + self.aged)
+                + self.paused + self.waiting_too_long + self.aged + self.holds_ended)
 
 
 def anything_due(ctx: Context) -> bool:
@@ -60,6 +63,7 @@ def tick(ctx: Context) -> TickReport:
             full = _expire_presence(ctx, uow, now, report)
             full |= _escalate_overdue(uow, now, report)
             full |= _age_waiting(uow, now, report)
+            full |= _end_holds(ctx, uow, now, report)
             dispatch(ctx, uow, Reason.AUTO)
             full |= _flag_waiting(uow, now, report)
             uow.commit()
@@ -72,7 +76,7 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
     if cutoff is not None and uow.agents.silent_since(cutoff, 1):
         return True
     return any(_due(uow, queue, now, rule, 1)
-               for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING))
+               for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING, HOLDS))
 
 
 def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
@@ -124,6 +128,14 @@ def _age_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
     return _each_due(uow, now, AGEING, age)
 
 
+def _end_holds(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    """Holds at their limit: each ends as its queue says (service/assignment/holds.py)."""
+    def end(ticket: Ticket, queue: Queue) -> None:
+        holds.expire(ctx, uow, ticket, queue, now=now)
+        report.holds_ended += 1
+    return _each_due(uow, now, HOLDS, end)
+
+
 def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
     def flag(ticket: Ticket, queue: Queue) -> None:
         record_move(uow, ticket, lifecycle.flag(ticket, TicketFlag.WAITING_TOO_LONG, now=now))
@@ -143,6 +155,7 @@ class _Rule:
 OVERDUE = _Rule(escalation.accept_cutoff, lambda uow: uow.tickets.overdue)
 AGEING = _Rule(escalation.aging_cutoff, lambda uow: uow.tickets.due_for_aging)
 WAITING = _Rule(escalation.wait_cutoff, lambda uow: uow.tickets.waiting_since)
+HOLDS = _Rule(lambda queue, now: now, lambda uow: uow.tickets.holds_due)
 
 
 def _due(uow: UnitOfWork, queue: Queue, now: datetime, rule: _Rule, limit: int) -> list[Ticket]:
@@ -169,8 +182,8 @@ def has_orphans(ctx: Context) -> bool:
 
 
 def rescue_orphans(ctx: Context) -> int:
-    """The safety net behind "never orphan a ticket": active tickets held by nobody or by a
-    deactivated agent go back to the queue (history reason `orphaned`) and are dispatched.
+    """The safety net behind "never orphan a ticket": held tickets (on hold too) held by nobody
+    or by a deactivated agent go back to the queue (history reason `orphaned`) and are dispatched.
     The rules never produce one; this runs now and then (a full look at the held tickets) so
     that a hand-edited database or a bug would show up in the stats, not in a lost customer."""
     with ctx.uow(write=False) as uow:

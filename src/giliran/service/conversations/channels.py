@@ -27,9 +27,10 @@ from giliran.domain.conversation import (
 )
 from giliran.domain.event_types import EventType
 from giliran.domain.events import message_event
-from giliran.domain.model import DEFAULT_QUEUE, Ticket
+from giliran.domain.model import DEFAULT_QUEUE, Ticket, TicketStatus
 from giliran.domain.notices import language, say
 from giliran.domain.people import channel_actor
+from giliran.service.assignment import holds
 from giliran.service.context import Context
 from giliran.service.notices.notify import tell_customer
 from giliran.service.ports import UnitOfWork
@@ -79,6 +80,10 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
         if ticket is None and msg.kind in _NEVER_OPENS:
             ticket = next(iter(uow.tickets.for_contact(customer.key, 1)), None)
         outcome = Outcome.ADDED
+        if ticket is not None and ticket.status is TicketStatus.ON_HOLD \
+                and msg.kind not in _NEVER_OPENS:
+            # What the hold waited for: back to its holder, or to the queue.
+            holds.customer_wrote(ctx, uow, ticket, now=now, actor=channel_actor(msg.channel))
         if ticket is None:
             ticket = _open(ctx, uow, msg, customer)
             outcome = Outcome.OPENED

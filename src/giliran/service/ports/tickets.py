@@ -83,8 +83,12 @@ class TicketRepository(Protocol):
         """Queued tickets of `queue` below urgent whose priority dates from `cutoff` or
         earlier."""
         ...
+    def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Tickets of `queue` on hold until `cutoff` or earlier, the earliest first."""
+        ...
     def orphans(self, limit: int) -> list[Ticket]:
-        """Active tickets held by nobody, by an unknown agent or by a deactivated one."""
+        """Held tickets (active or on hold) held by nobody, by an unknown agent or by a
+        deactivated one."""
         ...
     def queued_times(self, queue: str, limit: int) -> list[datetime]:
         """When the queued tickets of `queue` entered the queue, the longest waiting first."""
@@ -100,13 +104,14 @@ class TicketRepository(Protocol):
         """Flagged tickets per queue and flag."""
         ...
     def held_counts(self) -> dict[tuple[int, str], tuple[int, int]]:
-        """Per agent and queue, the tickets it holds: (assigned, in progress)."""
+        """Per agent and queue, the tickets that take its slots: (assigned, in progress or on
+        hold keeping the slot)."""
         ...
     def existing_external_ids(self, external_ids: set[str]) -> set[str]:
         """Those of `external_ids` that a ticket already has."""
         ...
     def open_for_contact(self, contact: str) -> Ticket | None:
-        """The contact's open (queued or active) ticket, the newest if several."""
+        """The contact's open (queued, active or on hold) ticket, the newest if several."""
         ...
     def for_contact(self, contact: str, limit: int) -> list[Ticket]:
         """The contact's tickets, newest first."""
@@ -122,7 +127,8 @@ class TicketRepository(Protocol):
         are left out."""
         ...
     def held_by(self, agent_id: int) -> list[Ticket]:
-        """The agent's active tickets in personal-queue order (oldest assignment first)."""
+        """The agent's held tickets (active and on hold) in personal-queue order (oldest
+        assignment first)."""
         ...
     def search(self, query: TicketFilter) -> Sequence[Ticket]: ...
     def listing(self, query: TicketFilter) -> TicketListing:

@@ -8,9 +8,11 @@ from dataclasses import dataclass, fields, replace
 
 from giliran.domain import audit, presets
 from giliran.domain.errors import Conflict, DefaultQueueRequired
+from giliran.domain.hold import check_hold_settings
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     ClaimPolicy,
+    HoldExpiry,
     OfflinePolicy,
     PickupPolicy,
     Queue,
@@ -47,6 +49,9 @@ class QueueChanges:
     claim: ClaimPolicy | None = None
     pickup: PickupPolicy | None = None
     service_level_seconds: int | None = None
+    hold_frees_slot: bool | None = None
+    hold_minutes: int | None = None
+    hold_expiry: HoldExpiry | None = None
 
 
 def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
@@ -74,6 +79,8 @@ def list_queues(ctx: Context, who: Principal) -> list[Queue]:
 
 def _changed(queue: Queue, changes: QueueChanges) -> Queue:
     updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
+    if changes.hold_minutes is not None:
+        check_hold_settings(changes.hold_minutes)
     return replace(queue, **{k: v for k, v in updates.items() if v is not None})
 
 

@@ -92,7 +92,7 @@ def _held_at_start(uow: UnitOfWork, entries: Sequence[HistoryEntry],
     """Tickets held per agent and queue at the start: held now, with every move since
     undone."""
     held: dict[int, Counter[str | None]] = {}
-    for status in (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS):
+    for status in (TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD):
         for t in uow.tickets.search(TicketFilter(status=status, limit=EVERY)):
             if t.agent_id is not None:
                 held.setdefault(t.agent_id, Counter())[t.queue] += 1

@@ -117,7 +117,7 @@ def reassign(
         refused = overrules(uow, ticket, target)
         if refused and not force:
             raise refused[0]
-        if ticket.status.is_active:
+        if ticket.status.is_held:  # on hold too: the holder lets it go
             holder = agent_or_404(uow, ticket.agent_id)
             _take_back(uow, ctx, ticket, holder, reason=Reason.REASSIGNED, actor=who.by)
         reason = Reason.FORCED if refused else Reason.REASSIGNED
@@ -133,7 +133,7 @@ def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
-        lifecycle.require_active(ticket, action="unassign")
+        lifecycle.require_held(ticket, action="unassign")
         holder = agent_or_404(uow, ticket.agent_id)
         _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.by)
         ticket.missed_by = ticket.missed_by | {holder.id}

@@ -52,7 +52,7 @@ def transfer(ctx: Context, who: Principal, ticket_id: int, wanted: Transfer) -> 
     with ctx.uow(write=True) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
         _may_transfer(who, ticket)
-        lifecycle.require_active(ticket, action="transfer")
+        lifecycle.require_held(ticket, action="transfer")  # on hold too: its hold ends
         holder = agent_or_404(uow, ticket.agent_id)
         target = (_receiver(uow, ticket, holder, wanted.agent_id)
                   if wanted.agent_id is not None else None)

@@ -39,6 +39,7 @@ export function setupForms(state) {
     for (const name of CHOICES) body[name] = form[name].value;
     for (const name of NUMBERS) body[name] = Number(form[name].value);
     body.active = form.active.checked;  // off: the queue takes no new tickets
+    body.hold_frees_slot = form.hold_frees_slot.checked;
     await api("PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
@@ -47,8 +48,9 @@ export function setupForms(state) {
 
 const NUMBERS = ["accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent",
-                 "max_per_agent", "service_level_seconds"];
-const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup"];
+                 "max_per_agent", "service_level_seconds", "hold_minutes"];
+const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup",
+                 "hold_expiry"];
 
 /** A preset at once; the dialog stays open showing what it set, for further changes. */
 async function applyPreset() {
@@ -71,6 +73,7 @@ function fillQueue(queue) {
   for (const name of CHOICES) form[name].value = queue[name];
   for (const name of NUMBERS) form[name].value = queue[name];
   form.active.checked = queue.active;
+  form.hold_frees_slot.checked = queue.hold_frees_slot;
 }
 
 /** The rollout so far: which way the last day's tickets went, and how the manual ones ended. */

@@ -145,6 +145,7 @@ export function errorText(error) {
     pickup_disabled: t("error.pickup_disabled"),
     paused_in_queue: t("error.paused_in_queue"),
     auto_assign_locked: t("error.auto_assign_locked"),
+    agent_full: t("error.agent_full"),
   };
   return known[error?.code] ?? t("error.generic", { message: error?.message ?? String(error) });
 }

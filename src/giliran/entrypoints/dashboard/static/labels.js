@@ -64,6 +64,8 @@ export const REASON = {
   unassigned: t("reason.unassigned"), orphaned: t("reason.orphaned"),
   unreachable: t("reason.unreachable"), reachable: t("reason.reachable"),
   pickup_off: t("reason.pickup_off"), transferred: t("reason.transferred"),
+  held: t("reason.held"), unheld: t("reason.unheld"), customer_wrote: t("reason.customer_wrote"),
+  hold_expired: t("reason.hold_expired"),
 };
 const EVENT = {
   created: t("event.created"), assigned: t("event.assigned"), accepted: t("event.accepted"),
@@ -71,6 +73,8 @@ const EVENT = {
   escalated: t("event.escalated"), unassigned: t("event.unassigned"),
   flagged: t("event.flagged"), "moved to front": t("event.front"),
   released: t("event.released"), transferred: t("event.transferred"),
+  held: t("event.held"), unheld: t("event.unheld"), hold_returned: t("event.hold_returned"),
+  hold_expired: t("event.hold_expired"),
 };
 
 export function eventName(event) {
