@@ -152,4 +152,6 @@ def test_a_closed_window_offers_no_template_the_server_cannot_send(
     expect(closed).to_contain_text("more than 24 hours ago")
     expect(closed).to_contain_text("No follow-up template is configured")
     expect(closed.locator('[data-action="template"]')).to_be_hidden()
-    expect(page.locator("#reply-text")).to_be_hidden()
+    # No reply can go out: the box takes notes for colleagues only.
+    expect(page.locator("#conversation").get_by_label("Note", exact=True)).to_be_disabled()
+    expect(page.locator("#reply-text")).to_have_attribute("placeholder", "A note for colleagues")

@@ -53,6 +53,7 @@ export class Composer {
     this.root.querySelector(".composer").classList.toggle("note-mode", note);
     field(this.root, "reply-label").textContent = note ? t("inbox.note_label") : t("conversation.reply_label");
     field(this.root, "send").textContent = note ? t("inbox.note_send") : t("conversation.send");
+    this.text.placeholder = note ? t("inbox.note_placeholder") : t("inbox.reply_placeholder");
   }
 
   bind() {
