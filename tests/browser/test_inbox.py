@@ -208,6 +208,15 @@ def test_a_held_ticket_comes_back_when_the_customer_writes(
     expect(page).to_have_title(words.title(1))
     expect(row.locator("[data-field=last]")).to_have_text("Resinya JNE123456")
 
+    # Held again from the conversation, and taken off hold by the agent's own hand.
+    row.locator("[data-field=title]").click()
+    thread = page.locator("#conversation")
+    thread.get_by_role("button", name=words("inbox.hold"), exact=True).click()
+    expect(row).to_have_attribute("data-status", "on_hold")
+    thread.get_by_role("button", name=words("inbox.unhold"), exact=True).click()
+    expect(row).to_have_attribute("data-status", "in_progress")
+    expect(thread.get_by_role("button", name=words("inbox.hold"), exact=True)).to_be_visible()
+
 
 def test_a_conversation_is_transferred_to_a_colleague_with_a_reason(
     floor: Floor, agents: Any, open_tab: Any, server: ServerProcess,
