@@ -66,6 +66,7 @@ def photo_shows(page: Page, width: int) -> None:
 def busy_shift(floor: Floor, server: ServerProcess, graph: FakeGraph) -> dict[str, Any]:
     """Sari's nine conversations, then the floor around her: 30 colleagues, and customers
     enough for them all and some to spare."""
+    floor.call("PATCH", "/queues/default", accept_timeout_seconds=600)  # pending accepts count down
     sari = floor.agent("Sari Wulandari", max_tickets=9)
     now = int(time.time())
     maya = Customer(server, "Maya Anggraini")
