@@ -71,7 +71,10 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Printer is on fire")
     expect(dialog).to_contain_text("No messages yet.")
-    expect(page.locator("#reply-text")).to_be_hidden()  # an API ticket has nobody to answer
+    # An API ticket has nobody to answer: its box takes notes for colleagues only.
+    expect(dialog.get_by_label("Note", exact=True)).to_be_checked()
+    expect(dialog.get_by_label("Note", exact=True)).to_be_disabled()
+    expect(dialog.locator("[data-field=send]")).to_have_text("Add note")
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
 

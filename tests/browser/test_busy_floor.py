@@ -257,7 +257,7 @@ def test_an_agent_works_in_priority_order_and_hears_of_new_tickets_on_the_deskto
         assert page.evaluate("window.__notifications().asked") == 0, "asked on load"
 
         # Complete is offered only after Accept; the API refuses it before, too.
-        urgent = cards.first
+        urgent = cards.filter(has_text="own urgent")
         expect(urgent.get_by_role("button", name="Mark complete")).to_be_hidden()
         refused = page.evaluate("""async (id) => {
             const me = await (await fetch("/api/v1/me")).json();
@@ -271,6 +271,7 @@ def test_an_agent_works_in_priority_order_and_hears_of_new_tickets_on_the_deskto
         urgent.get_by_role("button", name="Mark complete").click()
         expect(cards).to_have_count(2)
 
+        page.get_by_text("Sound and notifications").click()  # the inbox keeps them folded
         page.get_by_role("button", name="Turn on desktop notifications").click()
         expect(page.locator("#notify-state")).to_have_text("Desktop notifications are on.")
         assert page.evaluate("window.__notifications().asked") == 1

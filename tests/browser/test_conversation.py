@@ -96,7 +96,8 @@ def test_an_agent_talks_with_a_whatsapp_lead(
     page.wait_for_function(
         "document.querySelector('#conversation .message.in img').naturalWidth === 24")
     place = dialog.locator('.message.in[data-kind="location"]')
-    expect(place).to_contain_text("Toko Budi, Jl. Merdeka 1, Jakarta")
+    expect(place.locator("strong")).to_have_text("Toko Budi")  # the label, then the address
+    expect(place).to_contain_text("Jl. Merdeka 1, Jakarta")
     expect(place.get_by_role("link")).to_have_attribute(
         "href", re.compile(r"mlat=-6\.1753924&mlon=106\.8271528"))
 
@@ -151,4 +152,6 @@ def test_a_closed_window_offers_no_template_the_server_cannot_send(
     expect(closed).to_contain_text("more than 24 hours ago")
     expect(closed).to_contain_text("No follow-up template is configured")
     expect(closed.locator('[data-action="template"]')).to_be_hidden()
-    expect(page.locator("#reply-text")).to_be_hidden()
+    # No reply can go out: the box takes notes for colleagues only.
+    expect(page.locator("#conversation").get_by_label("Note", exact=True)).to_be_disabled()
+    expect(page.locator("#reply-text")).to_have_attribute("placeholder", "A note for colleagues")

@@ -23,6 +23,7 @@ DESKTOP = {"width": 1366, "height": 900}
 BURST = 200
 # What a page would read again if events were doorbells.
 READS = ("/workload", "/agents", "/queues", "/tickets", "/agent/me", "/agent/my-queue",
+         "/agent/inbox",
          "/agent/available")
 COUNTED = re.compile(r'^giliran_http_requests_total\{method="(\w+)",route="([^"]+)"\} (\S+)$')
 
@@ -63,7 +64,8 @@ def agent_shows_rest(floor: Floor, page: Page, token: str) -> None:
     queue = floor.call("GET", "/agent/my-queue", token=token)
     available = floor.call("GET", "/agent/available?limit=20", token=token)
     expect(page.locator("#queue-title")).to_contain_text(f"({queue['count']}/{queue['max']})")
-    assert ids(page, "#queue-list > li") == [t["id"] for t in queue["queue"]]
+    # The inbox's order (what needs the agent now) is its own: the same tickets.
+    assert sorted(ids(page, "#queue-list > li")) == sorted(t["id"] for t in queue["queue"])
     assert ids(page, "#pickup-list > li") == [t["id"] for t in available["items"]]
 
 
@@ -128,7 +130,8 @@ def test_dashboards_apply_a_burst_without_reading_and_recover_after_a_drop(
     again = {route: after[route] - checked[route] for route in READS}
     # Each page once (two agent pages), plus the test's own checks just above.
     assert again == {"/workload": 1 + 1, "/agents": 1, "/queues": 1, "/tickets": 1 + 1,
-                     "/agent/me": 2, "/agent/my-queue": 2 + 2, "/agent/available": 2 + 2}, again
+                     "/agent/me": 2, "/agent/my-queue": 2 + 2, "/agent/inbox": 2,
+                     "/agent/available": 2 + 2}, again
     assert late["status"] == "queued"
     for tab in (agent_tab, picker_tab, admin_tab):
         tab.assert_clean()

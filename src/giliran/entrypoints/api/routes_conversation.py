@@ -56,13 +56,25 @@ class MessageOut(BaseModel):
     error: str | None = Field(description="out, failed: the channel's code and reason")
     edited_at: datetime | None
     has_media: bool = Field(description="GET …/messages/{id}/media returns the file")
+    channel_message_id: str | None = Field(default=None, description=(
+        "Its id at the channel (in: as delivered; out: once the channel took it); a "
+        "reaction's content.message_id names the message it reacts to by this id"))
 
     @classmethod
     def of(cls, m: Message) -> MessageOut:
         return cls(id=m.id, direction=m.direction, channel=m.channel, kind=m.kind,
                    sender=m.sender, author=m.author, body=m.body, content=m.content, at=m.at,
                    state=m.state, state_at=m.state_at, error=m.error, edited_at=m.edited_at,
-                   has_media=m.media_id is not None)
+                   has_media=m.media_id is not None,
+                   channel_message_id=at_channel(m))
+
+
+def at_channel(m: Message) -> str | None:
+    """A customer's message is kept under "<channel>:<its id there>"; a reply under giliran's
+    own key, with the channel's id once it took it; a note never reaches a channel."""
+    if m.direction is Direction.IN:
+        return m.external_id.partition(":")[2] or None
+    return m.channel_message_id if m.direction is Direction.OUT else None
 
 
 class MessagePage(BaseModel):

@@ -1,70 +1,71 @@
-// The agent's dashboard: presence, opting in to automatic assignment, pauses in a queue, the
-// personal queue, the pick-up list, live from the stream.
+// The agent's inbox, a workplace for a whole shift: presence and automatic assignment on top,
+// then the list of the agent's conversations and tickets (inbox.js), the open conversation
+// (conversation.js, composer.js, thread_actions.js) and its info panel; on a phone the list
+// and the conversation are two screens. Everything is read once on (re)connecting and then
+// kept current by the stream: events carry the ticket or the message that changed, and the
+// desk frame the agent's queue and pick-up list as the REST API would answer them.
 
 import {
-  $, ago, api, clock, clockText, errorText, oneAtATime, Stream, t, toast,
+  $, ago, api, clock, clockText, dateTime, errorText, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { signIn } from "./signin.js";
 import { bindTelegram, showTelegram, showTelegramChoices } from "./agent_telegram.js";
 import { Conversation } from "./conversation.js";
-import { PRESENCE, STATUS, priorityText } from "./labels.js";
-
-const SOUND_KEY = "giliran.sound";
+import { Composer } from "./composer.js";
+import { features } from "./features.js";
+import { Inbox, drawList } from "./inbox.js";
+import { bindKeys } from "./keys.js";
+import { ThreadActions } from "./thread_actions.js";
+import { showAvailable, showMe } from "./agent_me.js";
+import { beep, bindAlerts, notify } from "./agent_alerts.js";
 
 let me = null;
-let audio = null;
+let inbox = null;
 let conversation = null;
-let full = false;  // no room: pick-ups are refused, so their buttons are off
+let composer = null;
+let actions = null;
 const baseTitle = document.title;
 
 signIn({
   check: () => api("GET", "/agent/me"),
   notHere: t("agent.not_here"),
-  start: (_signedIn, agent) => {
+  start: async (_signedIn, agent) => {
     me = agent;
-    conversation = new Conversation();
+    const offered = await features();
+    inbox = new Inbox({ me: () => me, hasInbox: offered.has("GET /agent/inbox"), changed: redraw });
+    conversation = new Conversation({ hooks: {
+      onOpen: opened, onClose: closed, onShown: shownTicket,
+      keepsComposer: () => composer.keepsComposer(), submit: () => composer.submit(),
+      decorate: (li, m) => composer.decorate(li, m),
+    } });
+    composer = new Composer(conversation, offered);
+    actions = new ThreadActions({ conversation, features: offered, me: () => me,
+                                  moved: showMoved, back: () => conversation.close() });
+    for (const button of document.querySelectorAll("#inbox-filters [data-view]")) {
+      button.hidden = !inbox.hasInbox && button.dataset.view !== "mine";
+    }
     bind();
+    fitInbox();
     showTelegram();
     new Stream({ onEvent, onView, onReady: refreshOnce }).start();
     setInterval(tick, 1000);
   },
 });
 
-// The page's store is its desk: the agent, its queue and its pick-up list, as the REST API
-// answers them. It is read on (re)connecting only; after that each `desk` frame replaces it
-// (the server works it out after the events it reflects, so the last frame is right).
+// Read on (re)connecting only; after that each `desk` frame replaces the desk (the server
+// works it out after the events it reflects, so the last frame is right).
 const refreshOnce = oneAtATime(() => refresh());
 let reading = false;
 let arrived = null;  // a desk frame that came while reading: it may be the newer, so it wins
-let desk = null;  // the queue and pick-up list shown
-
-const OPEN = new Set(["assigned", "in_progress"]);
-
-/** A ticket event shows at once in the agent's own queue (the ticket is as the REST API shows
- * it); where it goes in the order, and the pick-up list, the next desk frame says. */
-function applyTicket(ticket) {
-  if (!desk || !ticket) return;
-  const items = desk.queue.queue;
-  const at = items.findIndex((x) => x.id === ticket.id);
-  const mine = ticket.assigned_agent_id === me.id && OPEN.has(ticket.status);
-  if (mine && at >= 0) items[at] = { ...ticket, position: items[at].position };
-  else if (mine) items.push({ ...ticket, position: items.length + 1 });
-  else if (at >= 0) items.splice(at, 1);
-  else return;
-  items.forEach((x, i) => { x.position = i + 1; });
-  desk.queue.count = items.length;
-  showMe(desk.queue);
-  showQueue(desk.queue);
-}
+let desk = null;
 
 async function refresh() {
   reading = true;
   arrived = null;
   try {
     const [agent, queue, available] = await Promise.all([
-      api("GET", "/agent/me"),
-      api("GET", "/agent/my-queue"),
-      api("GET", "/agent/available?limit=20"),
+      api("GET", "/agent/me"), api("GET", "/agent/my-queue"), api("GET", "/agent/available?limit=20"),
+      inbox.load(),
     ]);
     showDesk({ me: agent, queue, available });
     if (arrived) showDesk(arrived);
@@ -84,23 +85,50 @@ function showDesk({ me: agent, queue, available }) {
   desk = { queue, available };
   me = agent;
   clock.sync(queue.server_time);
-  showMe(queue);
-  showQueue(queue);
-  showAvailable(available);
+  showMe(me, queue);
+  showQueueFilter();
+  inbox.fromDesk(queue.queue);
+  showAvailable(available, queue);
+  tick();
+}
+
+function showQueueFilter() {
+  const select = $("filter-queue");
+  const names = me.queues ?? [];
+  if ([...select.options].slice(1).map((o) => o.value).join() === names.join()) return;
+  select.replaceChildren(select.options[0], ...names.map((name) => new Option(name, name)));
+  select.value = inbox.filter.queue;
+}
+
+/** The list, its counts, the badge and the tab's title: what awaits the agent's answer. */
+function redraw() {
+  drawList($("queue-list"), inbox.shown(), inbox.selected);
+  $("queue-empty").hidden = inbox.items.size > 0;
+  const awaiting = inbox.awaiting();
+  const failed = inbox.failed();
+  $("awaiting-badge").hidden = awaiting === 0;
+  $("awaiting-badge").textContent = t("inbox.awaiting", { count: awaiting });
+  $("failed-badge").hidden = failed === 0;
+  $("failed-badge").textContent = t("inbox.failed", { count: failed });
+  const mark = failed ? "⚠ " : "";
+  document.title = awaiting ? `(${awaiting}) ${mark}${baseTitle}` : `${mark}${baseTitle}`;
   tick();
 }
 
 function onEvent(event) {
   conversation.onEvent(event);
   if (event.type.startsWith("message.")) {
-    if (event.type === "message.received" && !conversation.dialog.open) {
+    const open = conversation.ticketId === event.ticket_id && document.visibilityState === "visible";
+    const fresh = inbox.applyMessage(event, open);
+    if (fresh && open) markRead(event.ticket_id);
+    if (event.type === "message.received" && !open && fresh !== false) {
       toast(t("agent.toast_message", { number: event.number, sender: event.message.sender }));
       beep();
     }
     return;
   }
   const ticket = event.ticket;
-  applyTicket(ticket);
+  inbox.applyTicket(ticket);
   if (event.type === "ticket.assigned" && event.to_agent_id === me.id) {
     toast(t("agent.toast_new", { number: ticket.number, title: ticket.title }));
     beep();
@@ -122,110 +150,53 @@ function leftText(why, number) {
   }
 }
 
+// --- the open conversation -------------------------------------------------------------
 
-function showMe(queue) {
-  $("agent-name").textContent = me.name;
-  $("presence-badge").textContent = PRESENCE[me.presence];
-  $("presence-badge").dataset.presence = me.presence;
-  $("go-online").setAttribute("aria-pressed", String(me.presence === "online"));
-  $("go-offline").setAttribute("aria-pressed", String(me.presence === "offline"));
-  $("away-note").hidden = me.presence !== "away";
-  $("auto-toggle").checked = me.auto_assign;
-  $("auto-toggle").disabled = me.auto_assign_locked;
-  $("auto-locked").hidden = !me.auto_assign_locked;
-  showTelegramChoices(me);
-  showPaused();
-  $("queue-title").textContent = t("agent.queue_title", { count: queue.count, max: queue.max });
-  const free = Math.max(0, queue.max - queue.count);
-  let line = t("agent.slots_free", { free, max: queue.max });
-  if (me.presence !== "online") line = t("agent.not_receiving");
-  else if (!me.auto_assign) line = t("agent.manual_only");
-  else if (free === 0) line = t("agent.slots_full");
-  $("slots-line").textContent = line;
-  $("last-assigned").hidden = !me.last_assigned_at;
-  $("last-assigned").dataset.lastAssigned = me.last_assigned_at ?? "";
-  full = free === 0;
-  $("pickup-full").hidden = !full;
-  $("pickup-full").textContent = t("agent.pickup_full", { count: queue.count, max: queue.max });
-  // The tab says how many tickets wait for this agent's accept, seen from another tab too.
-  const waiting = queue.queue.filter((ticket) => ticket.status === "assigned").length;
-  document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
+function open(id) {
+  conversation.open(id).catch((error) => toast(errorText(error), "error"));
 }
 
-/** The queues the agent is paused in (after missing tickets there), each with its Resume. */
-function showPaused() {
-  const items = me.paused.map((p) => {
-    const li = $("paused-template").content.firstElementChild.cloneNode(true);
-    li.dataset.queue = p.queue;
-    field(li, "text").textContent = t("agent.paused", {
-      queue: p.queue, since: ago(p.since), count: p.missed_in_row,
-    });
-    const resume = li.querySelector('[data-action="resume"]');
-    resume.textContent = t("agent.resume", { queue: p.queue });
-    return li;
-  });
-  keepPausedFocus(() => $("paused-list").replaceChildren(...items));
+function opened(ticket) {
+  inbox.selected = ticket.id;
+  $("inbox").dataset.screen = "thread";
+  $("thread-placeholder").hidden = true;
+  markRead(ticket.id);
+  redraw();
 }
 
-function keepPausedFocus(draw) {
-  const focused = document.activeElement?.closest?.("#paused-list li")?.dataset.queue;
-  draw();
-  if (focused) $("paused-list").querySelector(`li[data-queue="${focused}"] button`)?.focus();
+function closed() {
+  const was = inbox.selected;
+  inbox.selected = null;
+  $("inbox").dataset.screen = "list";
+  $("thread-placeholder").hidden = false;
+  redraw();
+  $("queue-list").querySelector(`li[data-id="${was}"] [data-action="open"]`)?.focus();
 }
 
-/** Cards are kept per ticket and updated in place, so focus survives a refresh. */
-function syncCards(list, items, templateId, fill) {
-  const existing = new Map([...list.children].map((li) => [li.dataset.id, li]));
-  items.forEach((item, index) => {
-    let li = existing.get(String(item.id));
-    existing.delete(String(item.id));
-    if (!li) {
-      li = $(templateId).content.firstElementChild.cloneNode(true);
-      li.dataset.id = item.id;
-    }
-    fill(li, item);
-    if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
-  });
-  for (const gone of existing.values()) gone.remove();
+const markRead = (id) => inbox.markRead(id);
+
+function shownTicket(ticket) {
+  actions.shown(ticket);
+  composer.shown(ticket);
+  const root = conversation.root;
+  const timer = root.querySelector('[data-field="timer"]');
+  const pending = ticket.status === "assigned" && ticket.accept_deadline;
+  timer.dataset.deadline = pending ? ticket.accept_deadline : "";
+  timer.hidden = !pending;
+  root.querySelector('[data-field="timer-label"]').hidden = !pending;
+  const held = ticket.status === "on_hold" && ticket.hold_until;
+  root.querySelector('[data-field="hold-until"]').textContent = held ? dateTime(ticket.hold_until) : "";
+  root.querySelector('[data-field="hold-until"]').hidden = !held;
+  root.querySelector('[data-field="hold-label"]').hidden = !held;
 }
 
-const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
-
-function showQueue(queue) {
-  syncCards($("queue-list"), queue.queue, "card-template", (li, ticket) => {
-    li.dataset.status = ticket.status;
-    field(li, "position").textContent = `#${ticket.position}`;
-    field(li, "number").textContent = ticket.number;
-    field(li, "priority").textContent = priorityText(ticket);
-    field(li, "priority").dataset.priority = ticket.effective_priority ?? ticket.priority;
-    field(li, "status").textContent = STATUS[ticket.status];
-    field(li, "title").textContent = ticket.title;
-    field(li, "category").textContent = ticket.category ?? "";
-    field(li, "since").dataset.since = ticket.assigned_at ?? "";
-    field(li, "deadline").dataset.deadline = ticket.accept_deadline ?? "";
-    field(li, "deadline").hidden = !ticket.accept_deadline;
-    li.querySelector('[data-action="accept"]').hidden = ticket.status !== "assigned";
-    // Only what was accepted can be completed (assigned -> in progress -> completed).
-    li.querySelector('[data-action="complete"]').hidden = ticket.status !== "in_progress";
-  });
-  $("queue-empty").hidden = queue.count > 0;
+/** A ticket an action just moved: shown at once in the list and the conversation. */
+function showMoved(ticket) {
+  inbox.applyTicket(ticket);
+  conversation.onEvent({ ticket });
 }
 
-function showAvailable(page) {
-  syncCards($("pickup-list"), page.items, "pickup-template", (li, ticket) => {
-    field(li, "number").textContent = ticket.number;
-    field(li, "priority").textContent = priorityText(ticket);
-    field(li, "priority").dataset.priority = ticket.effective_priority ?? ticket.priority;
-    field(li, "queue").textContent = ticket.queue;
-    field(li, "title").textContent = ticket.title;
-    field(li, "waiting").dataset.waiting = ticket.created_at;
-    const pickup = li.querySelector('[data-action="pickup"]');
-    pickup.disabled = full;
-    if (full) pickup.setAttribute("aria-describedby", "pickup-full");
-    else pickup.removeAttribute("aria-describedby");
-  });
-  $("pickup-empty").hidden = page.items.length > 0 || full;
-}
+// --- time --------------------------------------------------------------------------------
 
 /** Every second: the relative times and the countdowns. */
 function tick() {
@@ -240,6 +211,10 @@ function tick() {
   for (const el of document.querySelectorAll("[data-waiting]")) {
     el.textContent = t("agent.waiting_since", { ago: ago(el.dataset.waiting, now) });
   }
+  for (const el of document.querySelectorAll("[data-hold-until]")) {
+    el.textContent = el.dataset.holdUntil ? t("inbox.on_hold_until", { time: dateTime(el.dataset.holdUntil) })
+                                          : t("inbox.on_hold");
+  }
   for (const el of document.querySelectorAll("[data-deadline]")) {
     if (!el.dataset.deadline) continue;
     const left = (Date.parse(el.dataset.deadline) - now) / 1000;
@@ -249,31 +224,58 @@ function tick() {
   }
 }
 
+/** On a wide screen the inbox fills the window below what is above it (whose height depends
+ * on the language and the agent's notes), so the composer is never below the fold. */
+function fitInbox() {
+  const box = $("inbox");
+  const fit = () => box.style.setProperty("--inbox-top", `${box.getBoundingClientRect().top + window.scrollY}px`);
+  new ResizeObserver(fit).observe(document.querySelector("section.me"));
+  window.addEventListener("resize", fit);
+  fit();
+}
+
+// --- controls ------------------------------------------------------------------------------
+
 async function act(method, path, body) {
   try {
-    await api(method, path, body);
+    const answer = await api(method, path, body);
+    if (answer?.number) showMoved(answer);
   } catch (error) {
     toast(errorText(error), "error");
   }
-  // What the action changed comes back as a desk frame.
+  // The rest of what the action changed comes back as a desk frame.
 }
 
 function bind() {
   $("go-online").addEventListener("click", () => act("POST", "/agent/go-online"));
   $("go-offline").addEventListener("click", () => act("POST", "/agent/go-offline"));
   $("queue-list").addEventListener("click", (event) => {
+    const li = event.target.closest("li[data-id]");
+    if (!li) return;
     const button = event.target.closest("button[data-action]");
-    if (!button) return;
-    const id = button.closest("li").dataset.id;
-    if (button.dataset.action === "open") {
-      conversation.open(id).catch((error) => toast(errorText(error), "error"));
-    }
-    else act("POST", `/tickets/${id}/${button.dataset.action}`);
+    if (!button || button.dataset.action === "open") open(li.dataset.id);
+    else act("POST", `/tickets/${li.dataset.id}/${button.dataset.action}`);
   });
   $("pickup-list").addEventListener("click", (event) => {
     const button = event.target.closest('button[data-action="pickup"]');
     if (button) act("POST", `/tickets/${button.closest("li").dataset.id}/pickup`);
   });
+  $("inbox-filters").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-view]");
+    if (!button) return;
+    for (const b of $("inbox-filters").querySelectorAll("[data-view]")) {
+      b.setAttribute("aria-pressed", String(b === button));
+    }
+    inbox.filter.view = button.dataset.view;
+    inbox.load().catch((error) => toast(errorText(error), "error"));
+  });
+  for (const [id, key] of [["filter-queue", "queue"], ["filter-channel", "channel"]]) {
+    $(id).addEventListener("change", (event) => {
+      inbox.filter[key] = event.target.value;
+      if (inbox.hasInbox) inbox.load().catch((error) => toast(errorText(error), "error"));
+      else redraw();
+    });
+  }
   $("auto-toggle").addEventListener("change", (event) =>
     act("PATCH", "/agent/me", { auto_assign: event.target.checked }));
   bindTelegram(act);
@@ -282,50 +284,25 @@ function bind() {
     const queue = button?.closest("li").dataset.queue;
     if (queue) act("POST", `/agent/queues/${encodeURIComponent(queue)}/resume`);
   });
-  $("notify-toggle").addEventListener("click", askToNotify);
-  showNotifyState();
-  const sound = $("sound-toggle");
-  sound.checked = localStorage.getItem(SOUND_KEY) === "on";
-  sound.addEventListener("change", () => {
-    localStorage.setItem(SOUND_KEY, sound.checked ? "on" : "off");
-    if (sound.checked) beep();  // a user's click lets the page make sound from now on
+  bindAlerts();
+  bindKeys({
+    move: (step) => {
+      const ids = inbox.shown().map((item) => item.ticket.id);
+      if (!ids.length) return;
+      const at = ids.indexOf(inbox.selected);
+      const next = ids[Math.min(ids.length - 1, Math.max(0, at < 0 ? 0 : at + step))];
+      open(next);
+      $("queue-list").querySelector(`li[data-id="${next}"]`)?.scrollIntoView({ block: "nearest" });
+    },
+    reply: () => { if (conversation.shown && !conversation.form.hidden) conversation.text.focus(); },
+    accept: () => actions.accept(),
+    complete: () => actions.complete(),
+    canned: () => {
+      if (!conversation.shown || conversation.form.hidden) return;
+      conversation.text.value = "/";
+      conversation.text.focus();
+      conversation.text.dispatchEvent(new Event("input"));
+    },
+    leave: () => { if (conversation.shown) conversation.close(); },
   });
-}
-
-function beep() {
-  if (localStorage.getItem(SOUND_KEY) !== "on") return;
-  audio ??= new AudioContext();
-  audio.resume();
-  const tone = audio.createOscillator();
-  const gain = audio.createGain();
-  tone.frequency.value = 880;
-  gain.gain.setValueAtTime(0.15, audio.currentTime);
-  gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.35);
-  tone.connect(gain).connect(audio.destination);
-  tone.start();
-  tone.stop(audio.currentTime + 0.35);
-}
-
-/** Desktop notifications: asked for only when the agent clicks, never on load. */
-async function askToNotify() {
-  if (!("Notification" in window)) return showNotifyState();
-  await Notification.requestPermission();
-  showNotifyState();
-}
-
-function showNotifyState() {
-  const supported = "Notification" in window;
-  const state = supported ? Notification.permission : "unsupported";
-  $("notify-toggle").hidden = state === "granted" || !supported;
-  $("notify-state").textContent = {
-    granted: t("agent.notify_on"), denied: t("agent.notify_denied"),
-    unsupported: t("agent.notify_unsupported"),
-  }[state] ?? "";
-}
-
-function notify(ticket) {
-  if (!("Notification" in window) || Notification.permission !== "granted") return;
-  const note = new Notification(t("agent.toast_new", { number: ticket.number, title: ticket.title }),
-                                { tag: `giliran-${ticket.id}` });
-  note.addEventListener("click", () => { window.focus(); note.close(); });
 }

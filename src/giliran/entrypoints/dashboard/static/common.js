@@ -82,6 +82,21 @@ export async function api(method, path, body, extraHeaders = {}, { quiet401 = fa
   return response.json().catch(() => null);
 }
 
+/** A form with a file (a photo for the customer) sent with the session like any call; the
+ * browser writes the multipart body and its boundary itself. */
+export async function apiForm(method, path, form, extraHeaders = {}) {
+  const headers = { ...extraHeaders };
+  if (session.csrf) headers["X-CSRF-Token"] = session.csrf;
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { method, headers, credentials: "same-origin", body: form });
+  } catch (exc) {
+    throw new ApiError(0, "network", String(exc));
+  }
+  if (!response.ok) throw await refusal(response, false);
+  return response.json().catch(() => null);
+}
+
 /** A file from the API (a photo, a CSV), read with the session like any call. */
 export async function apiFile(path) {
   let response;

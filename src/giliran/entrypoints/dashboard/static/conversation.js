@@ -1,86 +1,169 @@
-// A ticket's conversation in a dialog: the thread both ways with delivery ticks, what each
-// kind of message holds (photos inline, files to download, places with a map link), who the
-// customer is, and a reply box (Enter sends, Shift+Enter starts a new line). Media are fetched
-// with the caller's session and shown from blob URLs, so no channel token ever reaches the page.
+// A ticket's conversation: the thread both ways (messages.js draws each one), the ticket and
+// its customer beside it, and a reply box (Enter sends, Shift+Enter starts a new line). The
+// supervisors' console shows it in a dialog; the agent's inbox in its middle pane. It is read
+// once when opened; after that the stream's events change it in place (a message event
+// carries the message, a ticket event the ticket), so nothing is read again per event. Media
+// are fetched with the caller's session and shown from blob URLs, so no channel token ever
+// reaches the page.
 
-import { $, api, apiFile, dateTime, errorText, t } from "./common.js";
-import { STATUS, priorityText } from "./labels.js";
+import { $, ago, api, apiFile, dateTime, errorText, t } from "./common.js";
+import { MessageView, reactionsByTarget } from "./messages.js";
+import { CHANNEL, STATUS, priorityText } from "./labels.js";
 
-const TICKS = {
-  queued: ["🕓", t("conversation.state_queued")],
-  sent: ["✓", t("conversation.state_sent")],
-  delivered: ["✓✓", t("conversation.state_delivered")],
-  read: ["✓✓", t("conversation.state_read")],
-  failed: ["⚠", t("conversation.state_failed")],
-};
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
+const OPEN = new Set(["queued", "assigned", "in_progress", "on_hold"]);
+const PAGE = 200;  // the newest messages first shown; a longer past is rarely read here
+const DAY = 24 * 3600 * 1000;
 
 export class Conversation {
-  constructor({ readOnly = false } = {}) {
+  /** `hooks`: onOpen(ticket), onClose(), onShown(ticket, customer) for the page around it. */
+  constructor({ readOnly = false, hooks = {} } = {}) {
     this.readOnly = readOnly;
+    this.hooks = hooks;
     this.ticketId = null;
+    this.ticket = null;
+    this.customer = null;
+    this.messages = new Map();  // id -> message, as the API shows it
     this.media = new Map();  // message id -> object URL, kept while the page lives
-    this.dialog = $("conversation");
-    this.form = field(this.dialog, "reply-form");
+    this.view = new MessageView((m) => this.blob(m.id));
+    this.root = $("conversation");
+    this.form = field(this.root, "reply-form");
     this.text = $("reply-text");
-    this.form.addEventListener("submit", (event) => { event.preventDefault(); this.send(); });
+    this.list = field(this.root, "thread");
+    this.form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
     this.text.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented) {
         event.preventDefault();
-        this.send();
+        this.submit();
       }
     });
-    this.dialog.querySelector('[data-action="template"]')
+    this.root.querySelector('[data-action="template"]')
       .addEventListener("click", () => this.send({ template: true }));
-    this.dialog.addEventListener("close", () => { this.ticketId = null; });
+    if (this.isDialog) this.root.addEventListener("close", () => this.closed());
+    // At the bottom, the thread stays there while photos load and messages arrive.
+    this.stick = true;
+    this.list.addEventListener("scroll", () => { this.stick = this.nearBottom(); });
+    this.list.addEventListener("load", () => { if (this.stick) this.bottom(); }, true);
   }
+
+  nearBottom() {
+    const list = this.list;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  }
+
+  get isDialog() { return this.root.tagName === "DIALOG"; }
+
+  get shown() { return this.isDialog ? this.root.open : !this.root.hidden; }
 
   async open(id) {
     this.ticketId = Number(id);
-    field(this.dialog, "reply-error").textContent = "";
-    await this.refresh();
-    if (!this.dialog.open) this.dialog.showModal();
-    if (!this.form.hidden) this.text.focus();
+    this.messages.clear();
+    this.list.replaceChildren();
+    delete this.list.dataset.shown;
+    field(this.root, "reply-error").textContent = "";
+    await this.load();
+    if (this.isDialog && !this.root.open) this.root.showModal();
+    if (!this.isDialog) this.root.hidden = false;
+    this.hooks.onOpen?.(this.ticket);  // the page lays the pane out first: then it has a height
+    this.bottom();
   }
 
-  /** Anything that moved this ticket or its messages: read it again while it is shown. */
-  onEvent(event) {
-    const id = event.ticket_id ?? event.ticket?.id;
-    if (this.ticketId !== null && id === this.ticketId) this.refresh();
+  close() {
+    if (this.isDialog) this.root.close();
+    else { this.root.hidden = true; this.closed(); }
   }
 
-  async refresh() {
+  closed() {
+    this.ticketId = null;
+    this.hooks.onClose?.();
+  }
+
+  /** The ticket, its newest messages and its customer, read once on opening. */
+  async load() {
     const id = this.ticketId;
-    if (id === null) return;
     const get = (path) => api("GET", path);
     const ticket = await get(`/tickets/${id}`);
-    const [page, customer] = await Promise.all([
-      get(`/tickets/${id}/messages?limit=500`),
+    let [page, customer] = await Promise.all([
+      get(`/tickets/${id}/messages?limit=${PAGE}`),
       ticket.channel ? get(`/tickets/${id}/customer`) : null,
     ]);
+    if (page.total > PAGE) {
+      page = await get(`/tickets/${id}/messages?limit=${PAGE}&offset=${page.total - PAGE}`);
+    }
     if (id !== this.ticketId) return;
-    this.showTicket(ticket, customer);
-    this.showThread(page.items);
-    const open = ["queued", "assigned", "in_progress"].includes(ticket.status);
+    for (const m of page.items) this.messages.set(m.id, m);
+    this.ticket = ticket;
+    this.customer = customer;
+    this.render();
+  }
+
+  /** An event of the stream: what it carries replaces what is shown. */
+  onEvent(event) {
+    const id = event.ticket_id ?? event.ticket?.id;
+    if (this.ticketId === null || id !== this.ticketId) return;
+    if (event.message) {
+      this.upsert(event.message);
+      if (event.message.direction === "in" && this.customer) {
+        // The customer wrote: the channel's answering window opens again (WhatsApp: 24 h).
+        this.customer.window_open = true;
+        this.customer.blocked_at = null;
+        this.customer.window_closes_at = new Date(Date.parse(event.message.at) + DAY).toISOString();
+      }
+      this.render();
+    } else if (event.ticket) {
+      this.ticket = { ...this.ticket, ...event.ticket };
+      this.render();
+    }
+  }
+
+  upsert(message) {
+    if (message.ticket_id !== undefined && message.ticket_id !== this.ticketId) return;
+    // The stream may bring a reply's next state (failed, sent) before the POST that wrote it
+    // answers "queued": that stale "queued" is dropped (a retry's is newer than the failure).
+    // Only "queued" is compared: the channels date sent/delivered/read by their own clocks.
+    const had = this.messages.get(message.id);
+    if (message.state === "queued" && had?.state && had.state !== "queued"
+        && Date.parse(had.state_at) > Date.parse(message.state_at)) return;
+    this.messages.set(message.id, message);
+  }
+
+  render() {
+    if (!this.ticket) return;
+    this.showTicket(this.ticket, this.customer);
+    this.showThread([...this.messages.values()].sort((a, b) => a.id - b.id));
+    this.showComposer();
+    this.hooks.onShown?.(this.ticket, this.customer);
+  }
+
+  showComposer() {
+    const ticket = this.ticket;
+    const customer = this.customer;
     // A customer who blocked the bot cannot be answered until they write again (409).
     const blocked = customer?.blocked_at ?? null;
-    const note = field(this.dialog, "blocked");
+    const note = field(this.root, "blocked");
     note.hidden = blocked === null;
     note.textContent = blocked === null ? "" : t("conversation.blocked", { since: dateTime(blocked) });
-    const canAnswer = !this.readOnly && customer !== null && open && blocked === null;
-    this.form.hidden = !canAnswer || !customer.window_open;
-    field(this.dialog, "window-closed").hidden = !canAnswer || customer.window_open;
+    const canAnswer = !this.readOnly && customer !== null && OPEN.has(ticket.status)
+      && ticket.status !== "queued" && blocked === null;
+    this.canReply = canAnswer && customer.window_open;
+    this.form.hidden = !this.canReply && !this.hooks.keepsComposer?.(ticket);
+    field(this.root, "window-closed").hidden = !canAnswer || customer.window_open;
     // The template is offered only when the server can send one (else it would answer 503).
-    const template = canAnswer && customer.template_available;
-    this.dialog.querySelector('[data-action="template"]').hidden = !template;
-    field(this.dialog, "no-template").hidden = template;
-    field(this.dialog, "read-only").hidden = !this.readOnly;
+    this.template = canAnswer && customer.template_available;
+    this.root.querySelector('[data-action="template"]').hidden = !this.template;
+    field(this.root, "no-template").hidden = this.template;
+    field(this.root, "read-only").hidden = !this.readOnly;
   }
 
   showTicket(ticket, customer) {
-    const d = this.dialog;
-    $("conversation-title").textContent = `${ticket.number} · ${STATUS[ticket.status]}`;
+    const d = this.root;
+    $("conversation-title").textContent = customer?.name
+      ? `${ticket.number} · ${customer.name}` : `${ticket.number} · ${STATUS[ticket.status] ?? ticket.status}`;
     field(d, "title").textContent = ticket.title;
+    const set = (name, text) => { const el = field(d, name); if (el) el.textContent = text; };
+    set("status", STATUS[ticket.status] ?? ticket.status);
+    set("channel", ticket.channel ? CHANNEL[ticket.channel] ?? ticket.channel : t("inbox.channel_none"));
+    set("distribution", distribution(ticket));
     field(d, "category").textContent = ticket.category ?? "—";
     field(d, "description").textContent = ticket.description ?? "";
     field(d, "description-box").hidden = !ticket.description;
@@ -95,171 +178,110 @@ export class Conversation {
     if (customer.channel === "whatsapp") link.href = `tel:${customer.address}`;
     else if (customer.username) link.href = `https://t.me/${customer.username}`;
     else link.removeAttribute("href");
-    field(d, "customer-channel").textContent = customer.channel;
+    field(d, "customer-channel").textContent = CHANNEL[customer.channel] ?? customer.channel;
     field(d, "earlier").replaceChildren(...customer.earlier_tickets.map((e) => {
       const li = document.createElement("li");
-      li.textContent = `${e.number} · ${e.title} · ${STATUS[e.status]} · ${dateTime(e.created_at)}`;
+      li.textContent = `${e.number} · ${e.title} · ${STATUS[e.status] ?? e.status} · ${dateTime(e.created_at)}`;
       return li;
     }));
     field(d, "no-earlier").hidden = customer.earlier_tickets.length > 0;
   }
 
+  /** Messages are kept per id and redrawn only when they changed, so a photo is not fetched
+   * again and the place the agent scrolled to stays while new messages arrive below; at the
+   * bottom already, the thread follows them. */
   showThread(messages) {
-    const list = field(this.dialog, "thread");
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.replaceChildren(...messages.map((m) => this.bubble(m)));
-    field(this.dialog, "no-messages").hidden = messages.length > 0;
-    if (atBottom || !list.dataset.shown) list.scrollTop = list.scrollHeight;
+    const list = this.list;
+    const atBottom = this.nearBottom();
+    const reactions = reactionsByTarget(messages);
+    const existing = new Map([...list.children].map((li) => [li.dataset.messageId, li]));
+    const shown = messages.filter((m) => !(m.kind === "reaction" && this.targetOf(m, messages)));
+    shown.forEach((m, index) => {
+      const own = reactions.get(channelId(m)) ?? [];
+      const key = JSON.stringify([m, own.map((r) => [r.id, r.content.emoji])]);
+      let li = existing.get(String(m.id));
+      existing.delete(String(m.id));
+      if (!li || li.dataset.key !== key) {
+        const fresh = this.view.bubble(m, own);
+        fresh.dataset.key = key;
+        this.decorate(fresh, m);
+        if (li) li.replaceWith(fresh);
+        li = fresh;
+      }
+      if (list.children[index] !== li) list.insertBefore(li, list.children[index] ?? null);
+    });
+    for (const gone of existing.values()) gone.remove();
+    field(this.root, "no-messages").hidden = messages.length > 0;
+    if (atBottom || !list.dataset.shown) this.bottom();
     list.dataset.shown = "1";
   }
 
-  bubble(m) {
-    const li = document.createElement("li");
-    li.className = `message ${m.direction}`;
-    li.dataset.messageId = m.id;
-    li.dataset.kind = m.kind;
-    const head = document.createElement("p");
-    head.className = "meta";
-    head.textContent = `${m.sender} · ${dateTime(m.at)}`;
-    if (m.edited_at) head.textContent += ` · ${t("conversation.edited")}`;
-    li.append(head, ...this.content(m));
-    if (m.direction === "out" && m.state) li.append(ticks(m));
-    return li;
+  targetOf(reaction, messages) {
+    const target = reaction.content?.message_id;
+    return target ? messages.find((m) => m !== reaction && channelId(m) === target) : undefined;
   }
 
-  content(m) {
-    const c = m.content ?? {};
-    const out = [];
-    const line = (text, cls) => {
-      const p = document.createElement("p");
-      if (cls) p.className = cls;
-      p.textContent = text;
-      out.push(p);
-      return p;
-    };
-    if (m.has_media) out.push(this.mediaPreview(m));
-    switch (m.kind) {
-      case "location": {
-        const p = line([c.name, c.address].filter(Boolean).join(", ") || t("conversation.location"));
-        const a = document.createElement("a");
-        a.href = `https://www.openstreetmap.org/?mlat=${c.latitude}&mlon=${c.longitude}#map=17/${c.latitude}/${c.longitude}`;
-        a.rel = "noopener noreferrer";
-        a.target = "_blank";
-        a.textContent = `📍 ${c.latitude}, ${c.longitude}`;
-        p.append(document.createElement("br"), a);
-        break;
-      }
-      case "contacts":
-        for (const person of c.contacts ?? []) {
-          line(`👤 ${[person.name, ...(person.phones ?? []), ...(person.emails ?? [])]
-            .filter(Boolean).join(" · ")}`);
-        }
-        break;
-      case "choice":
-        line(t("conversation.chose", { choice: c.title ?? c.id ?? "" }), "choice");
-        break;
-      case "reaction":
-        line(c.emoji ? t("conversation.reacted", { emoji: c.emoji })
-                     : t("conversation.reaction_removed"), "hint");
-        break;
-      case "system":
-        line(m.body, "hint");
-        return out;
-      case "template":
-        line(t("conversation.template", { name: c.template ?? "" }), "hint");
-        return out;
-      case "unknown":
-        line(t("conversation.unsupported", { type: c.type ?? "?" }), "hint");
-        break;
-      default:
-        break;
-    }
-    if (m.body && m.kind !== "reaction") line(m.body, "body");
-    return out;
+  /** Hook for the page around: actions on a failed reply, for instance. */
+  decorate(li, m) {
+    this.hooks.decorate?.(li, m);
   }
 
-  mediaPreview(m) {
-    const c = m.content ?? {};
-    const mime = c.mime_type ?? "";
-    const box = document.createElement("div");
-    box.className = "media";
-    const url = `/tickets/${this.ticketId}/messages/${m.id}/media`;
-    const shown = ["image", "sticker"].includes(m.kind) || mime.startsWith("image/");
-    if (shown || ["audio", "voice", "video", "animation"].includes(m.kind)) {
-      const tag = shown ? "img" : (m.kind === "video" || m.kind === "animation" ? "video" : "audio");
-      const el = document.createElement(tag);
-      if (tag === "img") el.alt = m.body || t("conversation.photo");
-      else el.controls = true;
-      box.append(el);
-      this.blob(m.id, url).then((src) => { el.src = src; })
-        .catch((error) => { box.replaceChildren(mediaError(error)); });
-    } else {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "quiet";
-      button.textContent = `📄 ${c.file_name ?? t("conversation.download")}`;
-      button.addEventListener("click", async () => {
-        try {
-          const a = document.createElement("a");
-          a.href = await this.blob(m.id, url);
-          a.download = c.file_name ?? `${m.kind}-${m.id}`;
-          a.click();
-        } catch (error) {
-          box.append(mediaError(error));
-        }
-      });
-      box.append(button);
-    }
-    return box;
+  bottom() {
+    this.list.scrollTop = this.list.scrollHeight;
+    this.stick = true;
   }
 
-  async blob(id, path) {
+  async blob(id) {
     if (this.media.has(id)) return this.media.get(id);
-    const response = await apiFile(path);
+    const response = await apiFile(`/tickets/${this.ticketId}/messages/${id}/media`);
     const url = URL.createObjectURL(await response.blob());
     this.media.set(id, url);
     return url;
   }
 
+  submit() {
+    return this.hooks.submit ? this.hooks.submit() : this.send();
+  }
+
   async send(body) {
-    const error = field(this.dialog, "reply-error");
+    const error = field(this.root, "reply-error");
     error.textContent = "";
     const wanted = body ?? { text: this.text.value.trim() };
-    if (!wanted.template && !wanted.text) return;
+    if (!wanted.template && !wanted.text) return null;
     try {
-      await api("POST", `/tickets/${this.ticketId}/messages`, wanted,
-                { "Idempotency-Key": crypto.randomUUID() });
+      const sent = await api("POST", `/tickets/${this.ticketId}/messages`, wanted,
+                             { "Idempotency-Key": crypto.randomUUID() });
       if (!body) this.text.value = "";
-      await this.refresh();
+      this.take(sent);
+      return sent;
     } catch (exc) {
       error.textContent = errorText(exc);
+      return null;
     }
   }
-}
 
-function ticks(m) {
-  const [mark, label] = TICKS[m.state] ?? ["", m.state];
-  const span = document.createElement("span");
-  span.className = "ticks";
-  span.dataset.state = m.state;
-  span.textContent = mark;
-  span.title = m.error ? `${label}: ${m.error}` : label;
-  span.setAttribute("aria-label", span.title);
-  const p = document.createElement("p");
-  p.className = "state";
-  p.append(span);
-  if (m.state === "failed") {
-    const why = document.createElement("span");
-    why.className = "error";
-    why.textContent = ` ${label}${m.error ? `: ${m.error}` : ""}`;
-    p.append(why);
+  /** A message the desk just wrote, as the API answered it: shown at once, at the bottom. */
+  take(message) {
+    if (!message) return;
+    this.upsert({ ...message, ticket_id: this.ticketId });
+    this.render();
+    this.bottom();
   }
-  return p;
 }
 
-function mediaError(error) {
-  const p = document.createElement("p");
-  p.className = "error";
-  p.textContent = errorText(error);
-  return p;
+/** The channel's id of a message, which reactions name: giliran's key for an incoming one
+ * is "<channel>:<id>"; an outgoing one carries the id the channel gave it, when shown. */
+export function channelId(m) {
+  return m.channel_message_id ?? m.external_id?.replace(/^[a-z]+:/, "") ?? `giliran:${m.id}`;
+}
+
+/** Where the ticket stands in its distribution, in a line. */
+function distribution(ticket) {
+  const parts = [STATUS[ticket.status] ?? ticket.status];
+  if (ticket.assigned_at && ticket.status !== "queued") {
+    parts.push(t("agent.assigned_ago", { ago: ago(ticket.assigned_at) }));
+  }
+  if (ticket.accepted_at) parts.push(t("inbox.accepted_ago", { ago: ago(ticket.accepted_at) }));
+  if (ticket.escalations) parts.push(t("inbox.escalations", { count: ticket.escalations }));
+  return parts.join(" · ");
 }

@@ -132,3 +132,6 @@ export function byText(entry, agentName) {
     default: return name;
   }
 }
+
+/** A channel's name as its owner writes it (the API says "whatsapp"). */
+export const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram" };
