@@ -68,7 +68,11 @@ def test_a_conversation_is_transferred_to_a_colleague_with_a_reason(
     page.locator("#conversation").get_by_role("button", name="Transfer").click()
     dialog = page.locator("#transfer-dialog")
     dialog.get_by_label("To a colleague").check()
-    dialog.get_by_label("Colleague's agent number").fill(str(budi["id"]))
+    colleague = dialog.get_by_label("Colleague", exact=True)
+    # By name, with presence and load; nobody types an agent's number.
+    expect(colleague.locator(f"option[value='{budi['id']}']")).to_have_text(
+        "Budi Transfer · Online · 0/5")
+    colleague.select_option(str(budi["id"]))
     dialog.get_by_label("Reason (the new holder reads it)").fill("Budi pegang pesanan grosir")
     dialog.get_by_role("button", name="Transfer").click()
     expect(dialog).to_be_hidden()

@@ -97,10 +97,14 @@ def test_schemathesis_finds_nothing(server: tuple[ServerProcess, Path], who: str
     only = [] if who == "admin" else ["--include-path-regex", AGENT_PATHS]
     st = Path(sys.executable).parent / "st"
     begun = time.monotonic()
+    # One worker: with two threads, hypothesis's ast.parse of a filter's source met CPython
+    # 3.11's "AST constructor recursion depth mismatch" (python/cpython#106905, a spurious
+    # SystemError from parsing in threads at once, fixed in later 3.11 releases): the run
+    # ended with "Runtime Error" though the server answered every case right.
     done = subprocess.run(
         [str(st), "run", f"{started.base_url}{API}/openapi.json",
          "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
-         "--max-examples", str(MAX_EXAMPLES), "--seed", "20261202", "--workers", "2",
+         "--max-examples", str(MAX_EXAMPLES), "--seed", "20261202", "--workers", "1",
          "--generation-database", "none", "--no-color", "--request-timeout", "30",
          "--report", "junit", "--report-dir", str(tmp / f"report-{who}"), *only],
         capture_output=True, text=True, timeout=540, cwd=tmp)

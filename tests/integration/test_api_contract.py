@@ -99,6 +99,7 @@ NOT_ADMIN_ONLY = {
     ("get", "/api/v1/canned-replies/{reply_id}"),
     # The holder hands on or retries their own (test_transfer.py, test_failed_replies.py).
     ("post", "/api/v1/tickets/{ticket_id}/transfer"),
+    ("get", "/api/v1/tickets/{ticket_id}/colleagues"),
     ("post", "/api/v1/tickets/{ticket_id}/messages/{message_id}/retry"),
     # The holder (or a supervisor of its queue) holds and takes off hold.
     ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),

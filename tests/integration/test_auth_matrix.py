@@ -57,6 +57,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("get", "/tickets/{ticket_id}/customer"): SUPERVISE_OR_WORK,
     ("get", "/tickets/{ticket_id}/messages/{message_id}/media"): SUPERVISE_OR_WORK,
     ("post", "/tickets/{ticket_id}/transfer"): SUPERVISE_OR_WORK,
+    ("get", "/tickets/{ticket_id}/colleagues"): SUPERVISE_OR_WORK,
     ("post", "/tickets/{ticket_id}/messages/{message_id}/retry"): SUPERVISE_OR_WORK,
     ("post", "/tickets"): STAFF,
     ("get", "/tickets"): SUPERVISE, ("post", "/tickets/{ticket_id}/cancel"): SUPERVISE,

@@ -23,6 +23,12 @@ def transfer(client: TestClient, ticket_id: int, who: dict[str, Any] | None = No
     return client.post(f"{API}/tickets/{ticket_id}/transfer", json=body, headers=headers)
 
 
+def colleagues(client: TestClient, ticket_id: int, who: dict[str, Any]) -> list[dict[str, Any]]:
+    r = client.get(f"{API}/tickets/{ticket_id}/colleagues", headers=bearer(who["token"]))
+    assert r.status_code == 200, r.text
+    return list(r.json()["items"])
+
+
 def ticket(client: TestClient, ticket_id: int) -> dict[str, Any]:
     return dict(client.get(f"{API}/tickets/{ticket_id}", headers=ADMIN).json())
 
@@ -86,6 +92,10 @@ def test_a_full_colleague_is_refused_and_nothing_moves(client: TestClient) -> No
     r = transfer(client, mine["id"], sari, agent_id=budi["id"], reason="please")
     assert (r.status_code, r.json()["error"]["code"]) == (409, "agent_full")
     assert "1/1" in r.json()["error"]["message"]
+    # The dialog's list says so before anyone tries: Budi, full; nobody outside the queue.
+    (listed,) = colleagues(client, mine["id"], sari)
+    assert (listed["name"], listed["available"], listed["active_tickets"]) == ("Budi", False, 1)
+    assert "1/1" in listed["why_not"]
     assert ticket(client, mine["id"])["assigned_agent_id"] == sari["id"]
     assert history(client, mine["id"]) == before
     assert (agent(client, sari)["active_tickets"], agent(client, budi)["active_tickets"]) == (
@@ -101,6 +111,11 @@ def test_a_full_colleague_is_refused_and_nothing_moves(client: TestClient) -> No
     r = transfer(client, second["id"], other, agent_id=held["assigned_agent_id"],
                  reason="you know this customer")
     assert (r.status_code, r.json()["error"]["code"]) == (409, "agent_full")
+    # Sales has Joko (room) and the colleague at the queue's limit, who is not available.
+    listed = {c["name"]: c for c in colleagues(client, second["id"], other)}
+    assert listed["Joko"]["available"] and listed["Joko"]["why_not"] is None
+    assert not listed[agent(client, {"id": held["assigned_agent_id"]})["name"]]["available"]
+    assert other["id"] not in {c["agent_id"] for c in listed.values()}
     # Someone who does not serve the queue, a deactivated colleague, a bad request.
     r = transfer(client, mine["id"], sari, agent_id=joko["id"], reason="x")
     assert (r.status_code, r.json()["error"]["code"]) == (409, "not_a_member")
@@ -151,6 +166,8 @@ def test_only_the_holder_or_a_supervisor_may_hand_it_on(client: TestClient) -> N
     online(client, sari)
     hers = post_ticket(client, "hers")
     r = transfer(client, hers["id"], budi, agent_id=budi["id"], reason="mine now")
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "not_your_ticket")
+    r = client.get(f"{API}/tickets/{hers['id']}/colleagues", headers=bearer(budi["token"]))
     assert (r.status_code, r.json()["error"]["code"]) == (403, "not_your_ticket")
     client.post(f"{API}/agent/go-offline", headers=bearer(sari["token"]))
     waiting = post_ticket(client, "waiting")

@@ -26,6 +26,8 @@ from giliran.entrypoints.api.runner import Runner
 from giliran.entrypoints.api.schemas import (
     MAX_INT,
     ChannelName,
+    ColleagueOut,
+    ColleaguePage,
     HistoryOut,
     ListedTicketOut,
     ListedTicketPage,
@@ -190,6 +192,21 @@ async def unassign_ticket(ticket_id: RowId, ctx: Ctx, who: Supervisor, run: Run)
     """Back to the queue at its original place; dispatched again at once, but not
     automatically to the agent it was taken from."""
     return await shown(ctx, run, await run.write(manual.unassign, ctx, who, ticket_id))
+
+
+@router.get("/{ticket_id}/colleagues",
+            openapi_extra=refusals(e.NotFound, e.NotYourTicket, e.NotYourQueue),
+            response_model=ColleaguePage)
+def ticket_colleagues(ticket_id: RowId, ctx: Ctx, who: AdminOrAgent) -> ColleaguePage:
+    """Whom the ticket may be transferred to: the other active agents serving its queue, in
+    turn order, each `available` or not with `why_not` (full, at the queue's limit per agent).
+    For whoever may transfer it: its holder (403 `not_your_ticket` for another agent) or a
+    supervisor of its queue."""
+    return ColleaguePage(items=[
+        ColleagueOut(agent_id=c.agent.id, name=c.agent.name, presence=c.agent.presence,
+                     active_tickets=c.agent.active_tickets, max_tickets=c.agent.max_tickets,
+                     available=c.why_not is None, why_not=c.why_not)
+        for c in transfer.colleagues(ctx, who, ticket_id)])
 
 
 @router.post("/{ticket_id}/transfer",

@@ -249,6 +249,22 @@ class Reassign(Strict):
     force: Flag = Field(default=False, description="Past the agent's capacity or queues")
 
 
+class ColleagueOut(BaseModel):
+    """An agent a ticket could be handed to (GET /tickets/{id}/colleagues)."""
+
+    agent_id: int
+    name: str
+    presence: Presence
+    active_tickets: int
+    max_tickets: int
+    available: bool = Field(description="Whether a transfer to them would be taken now")
+    why_not: str | None = Field(description="The rule that stops it now, when not available")
+
+
+class ColleaguePage(BaseModel):
+    items: list[ColleagueOut]
+
+
 class TransferIn(Strict):
     """To a colleague (`agent_id`) or another queue (`queue`); neither: back to its queue."""
 

@@ -70,6 +70,32 @@ def transfer(ctx: Context, who: Principal, ticket_id: int, wanted: Transfer) -> 
     return ticket
 
 
+@dataclass(frozen=True)
+class Colleague:
+    """Someone a ticket could go to, and why not now (None: they may take it)."""
+
+    agent: Agent
+    why_not: str | None
+
+
+def colleagues(ctx: Context, who: Principal, ticket_id: int) -> list[Colleague]:
+    """Whom the ticket may be handed to, for the transfer dialog: the other active agents who
+    serve its queue, in turn order, each with the rule that stops them now (full, or at the
+    queue's limit per agent), the same rules the transfer checks. Read by whoever may
+    transfer it: its holder, or a supervisor of its queue."""
+    who.require(Can.WORK, Can.SUPERVISE)
+    with ctx.uow(write=False) as uow:
+        ticket = ticket_or_404(uow, ticket_id, who)
+        _may_transfer(who, ticket)
+        found = []
+        for agent in uow.agents.members(ticket.queue):
+            if agent.id == ticket.agent_id:
+                continue
+            refused = overrules(uow, ticket, agent)
+            found.append(Colleague(agent, str(refused[0]) if refused else None))
+        return found
+
+
 def _may_transfer(who: Principal, ticket: Ticket) -> None:
     """Agents hand on only what they hold; supervisors anything of their queues."""
     if who.role is Role.AGENT and (ticket.agent_id is None or ticket.agent_id != who.agent_id):

@@ -76,20 +76,55 @@ export class ThreadActions {
     });
   }
 
-  openTransfer() {
+  async openTransfer() {
     const queues = this.me().queues ?? [];
     $("transfer-queue").replaceChildren(...queues.map((name) => new Option(name, name)));
+    $("transfer-agent").replaceChildren();
+    this.colleagues();  // filled when the server answers; the dialog opens at once
     $("transfer-error").textContent = "";
     $("transfer-reason").value = "";
     $("transfer-dialog").showModal();
     $("transfer-reason").focus();
   }
 
+  // Who may take it, by name: those who cannot now (full, at the queue's limit) are listed
+  // but not choosable, with why, so nobody sends a transfer that would be refused.
+  async colleagues() {
+    const select = $("transfer-agent");
+    let found = [];
+    try {
+      found = (await api("GET", `/tickets/${this.conversation.ticketId}/colleagues`)).items;
+    } catch (error) {
+      $("transfer-error").textContent = errorText(error);
+      return;
+    }
+    const options = found.map((c) => {
+      const label = t("inbox.colleague", {
+        name: c.name, presence: t(`presence.${c.presence}`),
+        load: `${c.active_tickets}/${c.max_tickets}`,
+      });
+      const option = new Option(c.available ? label : `${label} · ${t("inbox.colleague_full")}`,
+                                String(c.agent_id));
+      option.disabled = !c.available;
+      if (!c.available) option.title = c.why_not ?? "";
+      return option;
+    });
+    if (!options.some((o) => !o.disabled)) {
+      options.unshift(new Option(t("inbox.no_colleague"), ""));
+    }
+    select.replaceChildren(...options);
+    const first = options.find((o) => !o.disabled && o.value);
+    if (first) select.value = first.value;
+  }
+
   async transfer() {
     const to = $("transfer-form").querySelector('input[name="to"]:checked').value;
     const body = { reason: $("transfer-reason").value.trim() };
     if (!body.reason) { $("transfer-error").textContent = t("inbox.transfer_reason_needed"); return; }
-    if (to === "agent") body.agent_id = Number($("transfer-agent").value);
+    if (to === "agent") {
+      if (!$("transfer-agent").value) { $("transfer-error").textContent = t("inbox.no_colleague"); return; }
+      body.agent_id = Number($("transfer-agent").value);
+    }
     if (to === "queue") body.queue = $("transfer-queue").value;
     try {
       const ticket = await api("POST", `/tickets/${this.conversation.ticketId}/transfer`, body);
