@@ -26,7 +26,8 @@ from tests.support.server import ADMIN_TOKEN, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 MAX_EXAMPLES = 10
-AGENT_PATHS = r"^/api/v1/(agent/|tickets(/\{ticket_id\}(/(accept|complete|pickup|messages))?)?$)"
+AGENT_PATHS = (r"^/api/v1/(agent/|canned-replies|tickets(/\{ticket_id\}(/(accept|complete|pickup|"
+               r"messages|read|notes|hold|transfer|colleagues|canned-replies))?)?$)")
 CHECKS = ("not_a_server_error,status_code_conformance,response_schema_conformance,"
           "content_type_conformance,unsupported_method,allow_header_conformance")
 
