@@ -100,6 +100,30 @@ def whatsapp_floor(where: Path, graph: FakeGraph) -> Iterator[ServerProcess]:
         yield started
 
 
+def module_floor(name: str) -> tuple[Any, Any, Any]:
+    """A module's fixtures: the fake Graph API, a real server talking to it, and `agents`,
+    which makes a test's agents. Each module gets its own server: one test's floor (30
+    colleagues, 70 customers waiting) would change what the next module's agents receive."""
+
+    @pytest.fixture(scope="module")
+    def graph() -> Iterator[FakeGraph]:
+        with FakeGraph() as started:
+            yield started
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory: pytest.TempPathFactory,
+               graph: FakeGraph) -> Iterator[ServerProcess]:
+        with whatsapp_floor(tmp_path_factory.mktemp(name), graph) as started:
+            yield started
+
+    @pytest.fixture
+    def agents(floor: Floor) -> Iterator[Any]:
+        with agents_of_a_test(floor) as make:
+            yield make
+
+    return graph, server, agents
+
+
 @contextmanager
 def agents_of_a_test(floor: Floor) -> Iterator[Any]:
     """Makes a test's agents (online, in the default queue); they go offline when it ends, so

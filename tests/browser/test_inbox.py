@@ -9,7 +9,6 @@ offline when it ends, so the next test's tickets come to the next test's agent."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,11 +20,10 @@ from tests.browser.inbox_floor import (
     LOOKS,
     Customer,
     Look,
-    agents_of_a_test,
     item,
+    module_floor,
     newest_in_view,
     ticket_of,
-    whatsapp_floor,
 )
 from tests.browser.test_conversation import png
 from tests.support.e2e_server import wait_until
@@ -34,22 +32,7 @@ from tests.support.server import ServerProcess
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
-@pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    with FakeGraph() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph) -> Iterator[ServerProcess]:
-    with whatsapp_floor(tmp_path_factory.mktemp("inbox"), graph) as started:
-        yield started
-
-
-@pytest.fixture
-def agents(floor: Floor) -> Iterator[Any]:
-    with agents_of_a_test(floor) as make:
-        yield make
+graph, server, agents = module_floor("inbox")
 
 
 @LOOKS

@@ -8,7 +8,6 @@ scrolls, and nothing scrolls sideways. One server and one page per look."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,9 @@ from tests.browser.inbox_floor import (
     Customer,
     item,
     message_id,
+    module_floor,
     newest_in_view,
     ticket_of,
-    whatsapp_floor,
 )
 from tests.browser.test_conversation import png
 from tests.support.e2e_server import wait_until
@@ -37,22 +36,7 @@ COLLEAGUES = 30
 WAITING = 70  # customers for the colleagues: more than their 60 slots, so some wait
 
 
-@pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    with FakeGraph() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph) -> Iterator[ServerProcess]:
-    with whatsapp_floor(tmp_path_factory.mktemp("inbox-screens"), graph) as started:
-        yield started
-
-
-def offered(floor: Floor, operation: str) -> bool:
-    method, path = operation.split(" ", 1)
-    paths = floor.call("GET", "/openapi.json")["paths"]
-    return method.lower() in paths.get(f"/api/v1{path}", {})
+graph, server, agents = module_floor("inbox-screens")
 
 
 def photo_shows(page: Page, width: int) -> None:
@@ -101,11 +85,9 @@ def busy_shift(floor: Floor, server: ServerProcess, graph: FakeGraph) -> dict[st
     for name, text in reply.items():
         floor.call("POST", f"/tickets/{tickets[name]['id']}/messages", text=text, **as_sari)
     maya.writes("Oke, ditunggu kabarnya", at=now - 60)
-    if offered(floor, "POST /tickets/{ticket_id}/notes"):
-        floor.call("POST", f"/tickets/{tickets['Maya Anggraini']['id']}/notes",
-                   text="Pelanggan lama: kalau hilang, kirim ulang tanpa ongkir", **as_sari)
-    if offered(floor, "POST /tickets/{ticket_id}/hold"):
-        floor.call("POST", f"/tickets/{tickets['Wati Susanti']['id']}/hold", **as_sari)
+    floor.call("POST", f"/tickets/{tickets['Maya Anggraini']['id']}/notes",
+               text="Pelanggan lama: kalau hilang, kirim ulang tanpa ongkir", **as_sari)
+    floor.call("POST", f"/tickets/{tickets['Wati Susanti']['id']}/hold", **as_sari)
 
     for n in range(COLLEAGUES):
         floor.agent(f"Agen {n + 1:02d}", max_tickets=2)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,12 +19,11 @@ from tests.browser.conftest import Floor
 from tests.browser.inbox_floor import (
     LAPTOP_EN,
     Customer,
-    agents_of_a_test,
     item,
     message_id,
+    module_floor,
     newest_in_view,
     ticket_of,
-    whatsapp_floor,
 )
 from tests.browser.test_conversation import png
 from tests.support.e2e_server import wait_until
@@ -35,22 +33,7 @@ from tests.support.whatsapp_samples import base, every_kind, text
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
-@pytest.fixture(scope="module")
-def graph() -> Iterator[FakeGraph]:
-    with FakeGraph() as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, graph: FakeGraph) -> Iterator[ServerProcess]:
-    with whatsapp_floor(tmp_path_factory.mktemp("inbox-thread"), graph) as started:
-        yield started
-
-
-@pytest.fixture
-def agents(floor: Floor) -> Iterator[Any]:
-    with agents_of_a_test(floor) as make:
-        yield make
+graph, server, agents = module_floor("inbox-thread")
 
 
 def test_a_conversation_is_transferred_to_a_colleague_with_a_reason(
