@@ -121,6 +121,15 @@ class Message:
         return self.direction is Direction.OUT and self.author != SYSTEM_AUTHOR
 
     @property
+    def at_channel(self) -> str | None:
+        """Its id at the channel, by which a reaction names it: a customer's message is kept
+        under "<channel>:<its id there>"; a reply has the channel's id once it took it; a note
+        never reaches a channel."""
+        if self.direction is Direction.IN:
+            return self.external_id.partition(":")[2] or None
+        return self.channel_message_id if self.direction is Direction.OUT else None
+
+    @property
     def media_id(self) -> str | None:
         found = self.content.get("media_id")
         return str(found) if self.kind.has_media and found else None

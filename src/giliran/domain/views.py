@@ -22,7 +22,7 @@ def message_view(m: Message) -> MessageWire:
         "body": m.body, "content": m.content, "at": _utc(m.at),
         "state": m.state.value if m.state is not None else None,
         "state_at": _iso(m.state_at), "error": m.error, "edited_at": _iso(m.edited_at),
-        "has_media": m.media_id is not None,
+        "has_media": m.media_id is not None, "channel_message_id": m.at_channel,
     })
 
 

@@ -66,15 +66,7 @@ class MessageOut(BaseModel):
                    sender=m.sender, author=m.author, body=m.body, content=m.content, at=m.at,
                    state=m.state, state_at=m.state_at, error=m.error, edited_at=m.edited_at,
                    has_media=m.media_id is not None,
-                   channel_message_id=at_channel(m))
-
-
-def at_channel(m: Message) -> str | None:
-    """A customer's message is kept under "<channel>:<its id there>"; a reply under giliran's
-    own key, with the channel's id once it took it; a note never reaches a channel."""
-    if m.direction is Direction.IN:
-        return m.external_id.partition(":")[2] or None
-    return m.channel_message_id if m.direction is Direction.OUT else None
+                   channel_message_id=m.at_channel)
 
 
 class MessagePage(BaseModel):

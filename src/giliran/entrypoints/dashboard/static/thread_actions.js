@@ -3,6 +3,7 @@
 // info panel. Each answer is the moved ticket, shown at once; the stream confirms it.
 
 import { $, api, errorText, t, toast } from "./common.js";
+import { PRESENCE } from "./labels.js";
 
 export class ThreadActions {
   /** `moved(ticket)`: the page shows a ticket an action returned. */
@@ -100,7 +101,7 @@ export class ThreadActions {
     }
     const options = found.map((c) => {
       const label = t("inbox.colleague", {
-        name: c.name, presence: t(`presence.${c.presence}`),
+        name: c.name, presence: PRESENCE[c.presence] ?? c.presence,
         load: `${c.active_tickets}/${c.max_tickets}`,
       });
       const option = new Option(c.available ? label : `${label} · ${t("inbox.colleague_full")}`,
