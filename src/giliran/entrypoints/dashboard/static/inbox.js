@@ -237,7 +237,9 @@ function fillItem(li, item, position, selected) {
   const last = field(li, "last");
   last.textContent = lastLine(item.last_message);
   last.hidden = !item.last_message;
-  field(li, "category").textContent = ticket.category ?? "";
+  // A chat's category is its channel, already on its badge: said once.
+  const category = ticket.category ?? "";
+  field(li, "category").textContent = category === item.channel ? "" : category;
   field(li, "since").dataset.since = ticket.assigned_at ?? "";
   field(li, "deadline").dataset.deadline = ticket.status === "assigned" ? ticket.accept_deadline ?? "" : "";
   field(li, "deadline").hidden = ticket.status !== "assigned" || !ticket.accept_deadline;
