@@ -19,14 +19,13 @@ from playwright.sync_api import expect
 
 from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
-    APP_SECRET,
-    PHONE_ID,
     FakeGraph,
     delivery,
     signed,
     status,
 )
-from tests.browser.conftest import Floor, serving
+from tests.browser.conftest import Floor
+from tests.browser.inbox_floor import whatsapp_floor
 from tests.support.e2e_server import API, wait_until
 from tests.support.server import ServerProcess
 from tests.support.whatsapp_samples import BUDI, base, text
@@ -54,11 +53,7 @@ def graph() -> Iterator[FakeGraph]:
 @pytest.fixture
 def server(tmp_path: Path, graph: FakeGraph) -> Iterator[ServerProcess]:
     """This module's server answers on WhatsApp (the other browser tests' does not)."""
-    env = {"GILIRAN_WHATSAPP_APP_SECRET": APP_SECRET,
-           "GILIRAN_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
-           "GILIRAN_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
-           "GILIRAN_WHATSAPP_API_URL": graph.api_url}
-    with serving(tmp_path, env) as started:
+    with whatsapp_floor(tmp_path, graph) as started:
         yield started
     assert ACCESS_TOKEN not in (tmp_path / "server.log").read_text()
 
