@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
+    API,
     PASSWORD,
     SIGNED_OUT,
     Floor,
@@ -44,6 +45,12 @@ def test_an_admin_invites_changes_resets_and_deactivates(
     admin = open_tab("/admin", user=floor.admin, viewport=WIDE)
     page = admin.page
     people = page.locator("#users-section")
+    # The floor's queues are read late (a slow floor): the people list comes first, and the
+    # invite dialog opened before them offers the queues once they arrive.
+    held: list[Any] | None = []
+    page.route(f"**{API}/queues",
+               lambda route: held.append(route) if held is not None else route.continue_())
+    page.reload()
     expect(person_row(page, "Ayu Admin")).to_contain_text("Admin")
 
     people.get_by_role("button", name="Invite someone").click()
@@ -51,6 +58,10 @@ def test_an_admin_invites_changes_resets_and_deactivates(
     invite.get_by_label("Email").fill("rina@example.test")
     invite.get_by_label("Name").fill("Rina Kusuma")
     invite.get_by_label("Role").select_option("supervisor")
+    expect(invite.get_by_label("vip")).to_have_count(0)
+    waiting, held = held, None
+    for route in waiting:
+        route.continue_()
     invite.get_by_label("vip").check()  # the queues she supervises
     invite.get_by_role("button", name="Invite", exact=True).click()
     secret = page.locator("#user-secret-dialog")

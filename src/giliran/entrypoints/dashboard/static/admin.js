@@ -17,6 +17,7 @@ import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_his
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import { fillTicketChoices, setupTickets, showTicketsView, showTickets } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
+import { queuesRead } from "./queue_boxes.js";
 import { Conversation } from "./conversation.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -113,6 +114,7 @@ function showFloor({ workload, agents, queues }) {
   keepFocus($("rotation"), showRotation);
   fillHistoryChoices(floor);
   fillPeriodChoices(floor);
+  queuesRead(queues);
   refreshAuditNames();
   showAgo();
 }

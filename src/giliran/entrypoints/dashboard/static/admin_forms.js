@@ -4,6 +4,7 @@
 
 import { $, api, errorText, t, toast } from "./common.js";
 import { PRESENCE } from "./labels.js";
+import { fillQueueBoxes } from "./queue_boxes.js";
 
 const PRESET = { lead_rotation: t("preset.lead_rotation"), ticket_desk: t("preset.ticket_desk") };
 
@@ -165,15 +166,7 @@ export function openAgent(agent) {
   $("agent-locked").checked = agent.auto_assign_locked;
   $("agent-language").value = agent.language;
   $("agent-order").value = agent.rotation_order;
-  const boxes = floor.queues.map((q) => {
-    const label = document.createElement("label");
-    label.className = "check";
-    const box = document.createElement("input");
-    Object.assign(box, { type: "checkbox", value: q.name, checked: agent.queues.includes(q.name) });
-    label.append(box, ` ${q.name}`);
-    return label;
-  });
-  $("agent-queues").replaceChildren(...boxes);
+  fillQueueBoxes($("agent-queues"), floor.queues, agent.queues);
   $("agent-error").textContent = "";
   $("agent-dialog").showModal();
 }

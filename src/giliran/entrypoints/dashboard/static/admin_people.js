@@ -3,6 +3,7 @@
 // live refresh.
 
 import { $, api, errorText, t, toast } from "./common.js";
+import { fillQueueBoxes } from "./queue_boxes.js";
 
 let floor = null;
 
@@ -31,15 +32,7 @@ function openNewAgent() {
   $("new-agent-error").textContent = "";
   $("new-agent-copied").textContent = "";
   $("new-agent-warning").hidden = true;
-  const boxes = floor.queues.map((q) => {
-    const label = document.createElement("label");
-    label.className = "check";
-    const box = document.createElement("input");
-    Object.assign(box, { type: "checkbox", value: q.name, checked: q.name === "default" });
-    label.append(box, ` ${q.name}`);
-    return label;
-  });
-  $("new-agent-queues").replaceChildren(...boxes);
+  fillQueueBoxes($("new-agent-queues"), floor.queues, ["default"]);
   $("new-agent-dialog").showModal();
 }
 

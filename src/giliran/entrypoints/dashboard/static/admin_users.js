@@ -6,6 +6,7 @@
 
 import { $, ago, api, dateTime, debounce, errorText, t, toast } from "./common.js";
 import { ROLE } from "./labels.js";
+import { fillQueueBoxes } from "./queue_boxes.js";
 
 const ROLES = ["agent", "supervisor", "admin", "owner"];
 const MANAGES_PEOPLE = new Set(["owner", "admin"]);
@@ -116,14 +117,7 @@ function actionsCell(user) {
 function openInvite() {
   $("invite-form").reset();
   $("invite-error").textContent = "";
-  const boxes = floor.queues.map((q) => {
-    const label = document.createElement("label");
-    label.className = "check";
-    const box = Object.assign(document.createElement("input"), { type: "checkbox", value: q.name });
-    label.append(box, ` ${q.name}`);
-    return label;
-  });
-  $("invite-queues").replaceChildren(...boxes);
+  fillQueueBoxes($("invite-queues"), floor.queues, []);
   showQueuesField();
   $("invite-dialog").showModal();
 }
