@@ -188,6 +188,12 @@ def open_tab(browser: Browser, server: ServerProcess) -> Iterator[Any]:
         context.close()
 
 
+def show_view(page: Page, view: str) -> None:
+    """Move to one of the console's views as a supervisor does: its link in the bar."""
+    page.locator(f'.console-nav a[data-view-link="{view}"]').click()
+    expect(page.locator(f'.view[data-view="{view}"]')).to_be_visible()
+
+
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """Through the form, as a person would (the labels in either language)."""
     page.locator("#login-email").fill(email)

@@ -56,7 +56,7 @@ def test_the_history_and_the_audit_say_who_and_how(
     update_queue(beside.ctx, CI_BOT, "default", QueueChanges(max_wait_seconds=600))
 
     extra = {"viewport": viewport} if viewport else {}
-    tab = open_tab("/admin", user=admin, locale=locale, **extra)
+    tab = open_tab("/admin/audit", user=admin, locale=locale, **extra)
     page = tab.page
     history = page.locator("#history-filters")
     history.locator("[name=ticket]").fill(ticket["number"])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Floor
+from tests.browser.conftest import Floor, show_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -22,7 +22,7 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     sari = floor.agent("Sari", max_tickets=2, rotation_order=1)
     budi = floor.agent("Budi", max_tickets=2, rotation_order=2)
     floor.agent("Vera", max_tickets=2, queues=["vip"])
-    admin = open_tab("/admin", user=floor.admin)
+    admin = open_tab("/admin/people", user=floor.admin)
     page = admin.page
     row = {name: page.locator("#workload tbody tr", has_text=name) for name in ("Sari", "Budi")}
     expect(row["Sari"].locator('[data-field="count"]')).to_have_text("0/2")
@@ -35,10 +35,11 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(row[holder].locator('[data-field="count"]')).to_have_text("1/2")
     expect(row[holder]).to_contain_text("50%")
     expect(row[other].locator('[data-field="count"]')).to_have_text("0/2")
-    expect(page.locator("#floor-figure [data-field=free]")).to_have_text("5")  # 6 slots, 1 used
+    expect(page.locator('#floor-queues tfoot td').nth(3)).to_have_text("5")  # 6 slots, 1 used
     held = tabs[holder].page.locator("#queue-list > li", has_text="Wrong invoice address")
     expect(held).to_be_visible()
 
+    show_view(page, "tickets")
     page.get_by_role("button", name=f"Reassign {ticket['number']}").click()
     dialog = page.locator("#reassign-dialog")
     expect(dialog).to_be_visible()
@@ -55,11 +56,13 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(held).to_have_count(0)
     moved = tabs[other].page.locator("#queue-list > li", has_text="Wrong invoice address")
     expect(moved.locator(".status")).to_have_text("Pending")
+    expect(page.locator("#tickets tbody tr", has_text=ticket["number"])).to_contain_text(other)
+    show_view(page, "people")
     expect(row[holder].locator('[data-field="count"]')).to_have_text("0/2")
     expect(row[other].locator('[data-field="count"]')).to_have_text("1/2")
-    expect(page.locator("#tickets tbody tr", has_text=ticket["number"])).to_contain_text(other)
 
     # The history says who moved it, and why: by its number, newest first.
+    show_view(page, "audit")
     page.locator("#history-filters").get_by_label("Ticket number").fill(ticket["number"])
     page.locator("#history-filters").get_by_role("button", name="Search").click()
     rows = page.locator("#history tbody tr")
@@ -83,7 +86,7 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     floor.ticket("one")
     floor.ticket("two")
     floor.ticket("three")
-    tab = open_tab("/admin", user=floor.admin)
+    tab = open_tab("/admin/people", user=floor.admin)
     page = tab.page
     budi = page.locator("#workload tbody tr", has_text="Budi")
 
@@ -95,6 +98,7 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     expect(budi.locator('[data-field="count"]')).to_contain_text("/3")
     assert {a["name"]: a["max_tickets"] for a in floor.call("GET", "/agents")}["Budi"] == 3
 
+    show_view(page, "queues")
     page.get_by_role("button", name="Move Budi up").click()
     expect(page.locator("#rotation li").first).to_contain_text("Budi")
     order = {a["name"]: a["rotation_order"] for a in floor.call("GET", "/agents")}
@@ -118,6 +122,7 @@ def test_supervisor_settings_are_saved_through_the_dialogs(floor: Floor, open_ta
     assert (queue["hold_frees_slot"], queue["hold_minutes"], queue["hold_expiry"]) == (
         True, 120, "close")
 
+    show_view(page, "audit")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     saved = download.value

@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     no_horizontal_overflow,
     relay_socket,
     serving,
+    show_view,
     sign_in,
 )
 from tests.support.server import ServerProcess
@@ -82,12 +83,12 @@ def test_pictures_of_a_busy_floor(
     for person in people[:2]:
         first = floor.call("GET", "/agent/my-queue", token=person["token"])["queue"][0]
         floor.call("POST", f"/tickets/{first['id']}/accept", token=person["token"])
-    admin = open_tab("/admin", user=floor.admin, viewport={"width": 1366, "height": 1500})
+    admin = open_tab("/admin/tickets", user=floor.admin, viewport={"width": 1366, "height": 1500})
     page = admin.page
     expect(page.locator("#tickets-count")).to_contain_text("1\u201325 of")
     expect(page.locator("#chart line.target")).to_have_count(1)
     page.screenshot(path=screenshots / "admin-busy.png", full_page=True)
-    phone = open_tab("/admin", user=floor.admin, viewport=PHONE)
+    phone = open_tab("/admin/tickets", user=floor.admin, viewport=PHONE)
     expect(phone.page.locator("#tickets tbody tr").first).to_be_visible()
     assert no_horizontal_overflow(phone.page)
     phone.page.locator("#tickets-count").evaluate("(el) => el.scrollIntoView()")
@@ -112,7 +113,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     holder, spare = (sari, budi) if siti["assigned_agent_id"] == sari["id"] else (budi, sari)
     assert other["assigned_agent_id"] == spare["id"]
 
-    admin = open_tab("/admin", user=floor.admin, viewport=DESKTOP)
+    admin = open_tab("/admin/tickets", user=floor.admin, viewport=DESKTOP)
     page = admin.page
     frames = relay_socket(page)
     filters = page.locator("#tickets-filters")
@@ -169,7 +170,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
 def test_a_new_agent_is_created_on_the_page_with_its_token_shown_once(
     floor: Floor, open_tab: Any,
 ) -> None:
-    admin = open_tab("/admin", user=floor.admin, viewport=DESKTOP)
+    admin = open_tab("/admin/people", user=floor.admin, viewport=DESKTOP)
     page = admin.page
     page.get_by_role("button", name="New agent").click()
     dialog = page.locator("#new-agent-dialog")
@@ -198,6 +199,7 @@ def test_a_new_agent_is_created_on_the_page_with_its_token_shown_once(
     expect(page.locator("#workload tbody tr", has_text="Dewi Baru")).to_have_count(2)
 
     # A queue from the page, then switched off in its settings; Dewi is deactivated.
+    show_view(page, "queues")
     page.get_by_role("button", name="New queue").click()
     page.locator("#new-queue-dialog").get_by_label("Name").fill("night")
     page.locator("#new-queue-dialog").get_by_role("button", name="Create").click()
@@ -206,6 +208,7 @@ def test_a_new_agent_is_created_on_the_page_with_its_token_shown_once(
     page.locator("#queue-dialog").get_by_role("button", name="Save").click()
     expect(page.locator('[data-queue="night"] [data-field="name"]')).to_contain_text("night (")
     assert floor.call("GET", "/queues/night")["active"] is False
+    show_view(page, "people")
     page.get_by_role("button", name="Settings of Dewi Baru", exact=True).click()
     page.get_by_role("button", name="Deactivate this agent").click()
     page.get_by_role("button", name="Click again to deactivate Dewi Baru").click()
@@ -301,13 +304,25 @@ def test_no_page_scrolls_sideways_on_a_phone(
         user = floor.admin
     tab = open_tab(path, user=user, viewport=PHONE)
     page = tab.page
-    if path == "/admin":
-        expect(page.locator("#tickets tbody tr").first).to_be_visible()
-        expect(page.locator("#workload tbody tr").first).to_be_visible()
     if path == "/":
         expect(page.locator("#queue-list > li")).to_have_count(3)
         page.screenshot(path=screenshots / "agent-phone.png", full_page=True)
-    assert no_horizontal_overflow(page), f"{path} scrolls sideways on a phone"
+        within_the_screen(page, path)
+    elif path == "/admin":  # the console: each of its views
+        for view in ("floor", "tickets", "people", "queues", "reports", "audit"):
+            show_view(page, view)
+            if view == "tickets":
+                expect(page.locator("#tickets tbody tr").first).to_be_visible()
+            if view == "people":
+                expect(page.locator("#workload tbody tr").first).to_be_visible()
+            within_the_screen(page, f"{path}/{view}")
+    else:
+        within_the_screen(page, path)
+    tab.assert_clean()
+
+
+def within_the_screen(page: Page, where: str) -> None:
+    assert no_horizontal_overflow(page), f"{where} scrolls sideways on a phone"
     # Every action of a ticket is within the screen's width (measured at once: rows redraw live).
     outside = page.evaluate("""(width) => [...document.querySelectorAll(
         "#tickets button, #tickets select, #queue-list button, #pickup-list button, main button")]
@@ -317,8 +332,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
         return r.left < 0 || r.right > width;
       })
       .map((el) => el.outerHTML)""", PHONE["width"])
-    assert outside == []
-    tab.assert_clean()
+    assert outside == [], where
 
 
 BROKEN_WORDS = """
@@ -348,12 +362,17 @@ def test_no_table_header_breaks_inside_a_word(
 ) -> None:
     floor.agent(f"Header Agent {locale}", max_tickets=2)
     floor.ticket(f"Header ticket {locale}")
-    tab = open_tab("/admin", user=floor.admin, viewport=DESKTOP, locale=locale)
+    tab = open_tab("/admin/people", user=floor.admin, viewport=DESKTOP, locale=locale)
     page = tab.page
     expect(page.locator("#workload tbody tr").first).to_be_visible()
-    expect(page.locator("#tickets tbody tr").first).to_be_visible()
-    assert page.locator("table th:visible").count() >= 20
-    assert page.evaluate(BROKEN_WORDS) == []
+    headers = 0
+    for view in ("people", "floor", "tickets", "reports", "audit"):
+        show_view(page, view)
+        if view == "tickets":
+            expect(page.locator("#tickets tbody tr").first).to_be_visible()
+        headers += page.locator("table th:visible").count()
+        assert page.evaluate(BROKEN_WORDS) == [], view
+    assert headers >= 20
     # Today's service level on the queue's card, and the target line on the chart.
     within = {"en-US": "Answered within 5 min", "id-ID": "Dijawab dalam 5 menit"}[locale]
     expect(page.locator('[data-queue="default"] [data-field="sla-label"]')).to_have_text(within)

@@ -121,7 +121,7 @@ def test_the_supervisor_reads_a_conversation_without_a_reply_box(
 ) -> None:
     floor.agent("Sari")
     webhook(server, delivery(messages=[text("wamid.C1", "Mau tanya stok", int(time.time()))]))
-    tab = open_tab("/admin", user=floor.admin)
+    tab = open_tab("/admin/tickets", user=floor.admin)
     page = tab.page
     row = page.locator("#tickets tbody", has_text="Mau tanya stok")  # its figures and moves
     row.get_by_role("button", name="Conversation").click()

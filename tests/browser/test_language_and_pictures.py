@@ -78,7 +78,7 @@ def test_pictures_of_both_dashboards(floor: Floor, open_tab: Any, screenshots: P
     expect(agent.page.locator("#queue-list .status").last).to_have_text("In progress")
     agent.page.screenshot(path=screenshots / "agent.png")
 
-    admin = open_tab("/admin", user=floor.admin, viewport={"width": 1280, "height": 1500})
+    admin = open_tab("/admin/people", user=floor.admin, viewport={"width": 1280, "height": 1500})
     expect(admin.page.locator("#workload tbody tr")).to_have_count(4)
     expect(admin.page.locator("#workload .badge.full")).to_have_count(3)
     expect(admin.page.locator("#chart svg polyline")).to_have_count(1)

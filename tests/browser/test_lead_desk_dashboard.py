@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Floor
+from tests.browser.conftest import Floor, show_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -20,7 +20,7 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     floor.call("POST", "/queues", name="sales")
     ani, budi, citra = (floor.agent(name, rotation_order=10 * i, queues=["sales"])
                         for i, name in enumerate(("Ani", "Budi", "Citra"), start=1))
-    tab = open_tab("/admin", user=floor.admin)
+    tab = open_tab("/admin/queues", user=floor.admin)
     page = tab.page
     sales = page.locator('[data-queue="sales"]')
     expect(sales.locator('[data-field="strategy"]')).to_have_text("Round robin")
@@ -64,9 +64,11 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     assert [t["assigned_agent_id"] for t in leads] == [budi["id"], citra["id"], ani["id"]]
     expect(pointer).to_have_value(str(budi["id"]))
     # Budi's turn was the supervisor's doing, not the end of anyone else's.
+    show_view(page, "tickets")
     page.get_by_role("button", name=f"History of {leads[0]['number']}").click()
     assigned = page.locator("#history tbody tr", has_text="Assigned")
     expect(assigned).to_contain_text("Rotation: next in turn, set by a supervisor")
+    show_view(page, "tickets")
     page.get_by_role("button", name=f"History of {leads[1]['number']}").click()
     expect(assigned).to_contain_text("Rotation: next in turn after Budi")
 

@@ -42,7 +42,7 @@ def test_an_admin_invites_changes_resets_and_deactivates(
     floor: Floor, open_tab: Any,
 ) -> None:
     floor.call("POST", "/queues", name="vip")
-    admin = open_tab("/admin", user=floor.admin, viewport=WIDE)
+    admin = open_tab("/admin/people", user=floor.admin, viewport=WIDE)
     page = admin.page
     people = page.locator("#users-section")
     # The floor's queues are read late (a slow floor): the people list comes first, and the
@@ -88,7 +88,7 @@ def test_an_admin_invites_changes_resets_and_deactivates(
     invite.get_by_role("button", name="Cancel").click()
 
     # Rina signs in with it, chooses her own, and sees the console.
-    hers = open_tab("/admin")
+    hers = open_tab("/admin/people")
     sign_in(hers.page, "rina@example.test", one_time)
     hers.page.locator("#choose-new").fill("Melati-own-secret-7")
     hers.page.locator("#choose-again").fill("Melati-own-secret-7")

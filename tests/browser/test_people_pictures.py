@@ -24,7 +24,7 @@ def test_pictures_of_people(
     floor.agent("Joko Widodo", online=False)
     floor.call("DELETE", f"/users/{floor.person('Eko Prasetyo', 'agent')['id']}")
     for viewport, suffix in ((WIDE, ""), (PHONE, "-phone")):
-        tab = open_tab("/admin", user=floor.admin, locale=locale, viewport=viewport)
+        tab = open_tab("/admin/people", user=floor.admin, locale=locale, viewport=viewport)
         section = tab.page.locator("#users-section")
         expect(section.locator("tbody tr", has_text="Eko Prasetyo")).to_be_visible()
         assert no_horizontal_overflow(tab.page)

@@ -74,7 +74,7 @@ def test_both_dashboards_sign_in_with_email_and_password(
         path, signed_in = "/", "#agent-name"
     else:
         person = floor.person(f"Yuni {locale} {viewport['width']}", "supervisor")
-        path, signed_in = "/admin", "#workload tbody tr"
+        path, signed_in = "/admin", "#floor-queues tbody tr"
     tab = open_tab(path, locale=locale, viewport=viewport)
     page = tab.page
     expect(page.get_by_role("heading", name=text[page_name])).to_be_visible()

@@ -24,7 +24,7 @@ def test_a_supervisor_compares_a_setting_on_the_desks_own_week(
         floor.call("POST", f"/tickets/{ticket['id']}/complete", token=holder["token"])
     tab = open_tab("/admin", user=floor.admin)
     page = tab.page
-    page.get_by_role("link", name="What if…").click()
+    page.get_by_role("link", name="What if", exact=True).click()
     expect(page.get_by_role("heading", name="What if: try a setting on your own traffic")
            ).to_be_visible()
     page.get_by_label("Setting", exact=True).select_option("strategy")

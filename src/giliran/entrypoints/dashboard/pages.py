@@ -34,7 +34,13 @@ def install(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="dashboard-static")
 
 
-def _page(request: Request, template: str) -> HTMLResponse:
+# The console's views, each at its own URL (/admin/<view>; /admin is the floor). One page
+# serves them all: the browser shows the view the URL names and moves between them without
+# reloading, so the live stream and what the page knows carry over.
+VIEWS = ("floor", "tickets", "people", "queues", "reports", "audit")
+
+
+def _page(request: Request, template: str, view: str | None = None) -> HTMLResponse:
     lang = i18n.choose(request.cookies.get(i18n.COOKIE),
                        request.headers.get("accept-language"))
     context = {
@@ -44,6 +50,7 @@ def _page(request: Request, template: str) -> HTMLResponse:
         "catalogue": i18n.catalogue(lang),
         "static": STATIC_URL,
         "version": giliran.__version__,
+        "view": view,
     }
     return templates.TemplateResponse(request, template, context, headers=HEADERS)
 
@@ -55,9 +62,20 @@ def agent_page(request: Request) -> HTMLResponse:
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> HTMLResponse:
-    return _page(request, "admin.html")
+    return _page(request, "admin.html", "floor")
 
 
 @router.get("/admin/what-if", response_class=HTMLResponse)
 def what_if_page(request: Request) -> HTMLResponse:
-    return _page(request, "whatif.html")
+    return _page(request, "whatif.html", "what-if")
+
+
+def _view_page(view: str) -> None:
+    def page(request: Request) -> HTMLResponse:
+        return _page(request, "admin.html", view)
+    router.add_api_route(f"/admin/{view}", page, methods=["GET"], response_class=HTMLResponse,
+                         name=f"admin_{view.replace('-', '_')}")
+
+
+for _view in VIEWS:
+    _view_page(_view)

@@ -1,5 +1,6 @@
-// The supervisor's dashboard: the floor and its queues, the workload, tickets to move, the
-// rotation and the chart, live from the stream; dialogs and the history live in their modules.
+// The supervisor's console: the floor and its queues, the workload, tickets to move, the
+// rotation and the chart, live from the stream, each in its view (views.js); dialogs, the
+// history and the floor's one-screen summary live in their modules.
 
 import {
   $, ago, api, atMostEvery, debounce, errorText, lang, oneAtATime, Stream, t, toast,
@@ -15,9 +16,13 @@ import { setupPeople } from "./admin_people.js";
 import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
-import { fillTicketChoices, setupTickets, showTicketsView, showTickets } from "./admin_tickets.js";
+import {
+  fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets,
+} from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { queuesRead } from "./queue_boxes.js";
+import { showFloorView } from "./floor_view.js";
+import { go, setupViews } from "./views.js";
 import { Conversation } from "./conversation.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -37,6 +42,7 @@ function start(me) {
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   setupUsers(floor, me);
+  setupViews((view, params) => { if (view === "tickets") openTicketsLink(params); });
   bind();
   chart();
   floor.stream = new Stream({
@@ -107,6 +113,7 @@ async function refresh() {
 function showFloor({ workload, agents, queues }) {
   Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
   showFigures();
+  showFloorView(floor);
   keepFocus($("workload"), showWorkload);
   fillTicketChoices();
   const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
@@ -354,7 +361,10 @@ function bind() {
     else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
     else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
     else if (action === "up" || action === "down") moveInRotation(id, action === "up" ? -1 : 1);
-    else if (action === "history") showTicketHistory(id);
+    else if (action === "history") {  // shown where the history lives: the Audit view
+      go("/admin/audit");
+      showTicketHistory(id);
+    }
     else if (action === "resume") resume(id, target.dataset.queue);
   });
   document.addEventListener("change", (event) => {

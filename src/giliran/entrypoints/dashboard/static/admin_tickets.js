@@ -4,6 +4,7 @@
 
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
 import { PRIORITY, STATUS, flagText, priorityText } from "./labels.js";
+import { keepParams } from "./views.js";
 
 const PAGE = 25;
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
@@ -30,20 +31,61 @@ export function setupTickets(state) {
 
 function fromStart() {
   offset = 0;
+  keepParams(linkParams());
   showTickets();
+}
+
+// The filters a link to the list carries (/admin/tickets?flagged=true&queue=sales), with the
+// form's fields they fill; the defaults (open tickets, queue order) are left out.
+const LINKED = [["q", "tickets-q"], ["status", "tickets-status"], ["queue", "tickets-queue"],
+                ["priority", "tickets-priority"], ["agent_id", "tickets-agent"],
+                ["channel", "tickets-channel"], ["waiting", "tickets-waiting"],
+                ["sort", "tickets-sort"], ["order", "tickets-order"]];
+const DEFAULTS = { status: "open", sort: "queue_order", order: "asc" };
+
+function linkParams() {
+  const params = new URLSearchParams();
+  for (const [name, id] of LINKED) {
+    const value = $(id).value.trim();
+    if (value && value !== (DEFAULTS[name] ?? "")) params.set(name, value);
+  }
+  if ($("tickets-flagged").checked) params.set("flagged", "true");
+  return params;
+}
+
+/** Opened by a link (or back/forward): the list as the link says, read again if it differs
+ * from the one shown. A queue or an agent the choices do not hold yet is kept until they do. */
+export function openTicketsLink(params) {
+  $("tickets-filters").reset();
+  for (const [name, id] of LINKED) {
+    const value = params.get(name) ?? DEFAULTS[name] ?? "";
+    $(id).value = value;
+    if ($(id).tagName === "SELECT" && $(id).value !== value) $(id).dataset.wanted = value;
+  }
+  $("tickets-flagged").checked = params.get("flagged") === "true";
+  const before = watched;
+  offset = 0;
+  if (floor.stream && query().toString() !== before) showTickets();
 }
 
 /** The filters' choices that follow the floor: its queues and agents. */
 export function fillTicketChoices() {
-  keepChoices($("tickets-queue"), floor.queues.map((q) => [q.name, q.name]));
-  keepChoices($("tickets-agent"), floor.agents.map((a) => [String(a.id), a.name]));
+  const linked = [
+    keepChoices($("tickets-queue"), floor.queues.map((q) => [q.name, q.name])),
+    keepChoices($("tickets-agent"), floor.agents.map((a) => [String(a.id), a.name])),
+  ];
+  if (linked.some(Boolean)) fromStart();  // a link's queue or agent exists now: its list
 }
 
 function keepChoices(select, pairs) {
-  const chosen = select.value;
+  const wanted = select.dataset.wanted;  // a link's choice, kept until it exists
+  const chosen = wanted ?? select.value;
   const any = select.options[0];
   select.replaceChildren(any, ...pairs.map(([value, text]) => new Option(text, value)));
-  select.value = pairs.some(([value]) => value === chosen) ? chosen : "";
+  const found = pairs.some(([value]) => value === chosen);
+  select.value = found ? chosen : "";
+  if (wanted !== undefined && found) delete select.dataset.wanted;
+  return wanted !== undefined && found;
 }
 
 function query() {

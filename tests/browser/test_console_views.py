@@ -1,0 +1,203 @@
+"""The supervisors' console as views (issue 24), in a real browser, on a 30-agent, 6-queue desk:
+each view at its own URL with a navigation bar; links between views, back and forward, and a
+ticket list's filters carried by its link; the Floor fitting one 1440 x 900 screen with what
+needs action first; and a picture of every view on a laptop and on a phone. One server and
+one desk for the module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, update
+
+from giliran.adapters.sql import tables as t
+from tests.browser.conftest import PHONE, Floor, no_horizontal_overflow, serving
+from tests.support.server import ServerProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+WIDE = {"width": 1440, "height": 900}
+QUEUES = ["default", "sales", "billing", "vip", "returns", "b2b"]
+VIEWS = {"floor": "Floor now", "tickets": "Tickets", "people": "Workload",
+         "queues": "Queues", "reports": "Reports", "audit": "Assignment history"}
+FIRST = ["Rina", "Joko", "Maya", "Eko", "Sri", "Bambang", "Lestari", "Andi", "Dewi", "Agus"]
+LAST = ["Kusuma", "Widodo", "Sari"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
+    where = tmp_path_factory.mktemp("console")
+    with serving(where) as started:
+        yield started, f"sqlite:///{where / 'giliran.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[ServerProcess, str]) -> ServerProcess:
+    return served[0]
+
+
+def flag(database_url: str, ticket_ids: list[int]) -> None:
+    """As the engine flags a ticket queued past its queue's max_wait_seconds (waiting for
+    that in a test would take the queue's minutes)."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(t.tickets).where(t.tickets.c.id.in_(ticket_ids)).values(
+            flag="waiting_too_long", flagged_at=datetime.now(UTC)))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def desk(served: tuple[ServerProcess, str]) -> dict[str, Any]:
+    server, database_url = served
+    """30 agents in 6 queues (all online but three; one queue with nobody online), tickets
+    beyond what they hold, two flagged."""
+    floor = Floor(server.base_url)
+    for name in QUEUES[1:]:
+        floor.call("POST", "/queues", name=name)
+    agents = []
+    for i in range(30):
+        queues = [QUEUES[i % 5], QUEUES[(i + 1) % 5]]  # b2b: members, none online
+        made = floor.call("POST", "/agents", name=f"{FIRST[i % 10]} {LAST[i // 10]}",
+                          max_tickets=2, queues=[*queues, "b2b"] if i >= 27 else queues)
+        if i < 27:
+            floor.call("POST", "/agent/go-online", token=made["token"])
+        agents.append(made)
+    tickets = [floor.ticket(f"Order question {i + 1}", queue=QUEUES[i % 6],
+                            priority="high" if i % 7 == 0 else "normal") for i in range(90)]
+    queued = [t for t in tickets if t["status"] == "queued" and t["queue"] != "b2b"]
+    flag(database_url, [t["id"] for t in queued[:2]])
+    return {"floor": floor, "agents": agents, "tickets": tickets}
+
+
+def open_console(open_tab: Any, floor: Floor, path: str, **kw: Any) -> Page:
+    page: Page = open_tab(path, user=floor.admin, **kw).page
+    expect(page.locator("#floor-agents li")).to_have_count(30)
+    return page
+
+
+def shown_view(page: Page) -> str:
+    return str(page.locator(".view:not([hidden])").get_attribute("data-view"))
+
+
+def test_each_view_has_its_url_and_back_and_forward_move_between_them(
+    desk: dict[str, Any], open_tab: Any,
+) -> None:
+    floor = desk["floor"]
+    page = open_console(open_tab, floor, "/admin", viewport=WIDE)
+    nav = page.get_by_role("navigation", name="Console views")
+    floor_link = nav.get_by_role("link", name="Floor", exact=True)
+    expect(floor_link).to_have_attribute("aria-current", "page")
+    assert shown_view(page) == "floor"
+
+    for view, heading in VIEWS.items():
+        nav.get_by_role("link", name=view.capitalize()).click()
+        expect(page).to_have_url(f"{floor.base_url}/admin/{view}")
+        expect(page.locator(f'.view[data-view="{view}"] h2').first).to_contain_text(heading)
+        expect(page.locator(f'.view[data-view="{view}"] h2').first).to_be_in_viewport()
+        assert shown_view(page) == view
+        expect(nav.locator("[aria-current=page]")).to_have_text(view.capitalize())
+        assert page.title().startswith(f"{view.capitalize()} · ")
+
+    page.go_back()  # audit → reports, without reloading: the stream stays
+    expect(page).to_have_url(f"{floor.base_url}/admin/reports")
+    assert shown_view(page) == "reports"
+    page.go_forward()
+    expect(page).to_have_url(f"{floor.base_url}/admin/audit")
+    assert shown_view(page) == "audit"
+
+    # What if is a page of its own, with the same bar; Floor brings the console back.
+    nav.get_by_role("link", name="What if").click()
+    expect(page).to_have_url(f"{floor.base_url}/admin/what-if")
+    expect(page.get_by_role("navigation", name="Console views").get_by_role(
+        "link", name="What if")).to_have_attribute("aria-current", "page")
+    page.get_by_role("navigation", name="Console views").get_by_role(
+        "link", name="Floor", exact=True).click()
+    expect(page.locator("#floor-agents li")).to_have_count(30)
+
+
+def test_a_ticket_list_opens_as_its_link_says_and_its_filters_make_the_link(
+    desk: dict[str, Any], open_tab: Any,
+) -> None:
+    floor = desk["floor"]
+    expected = floor.call("GET", "/tickets?queue=sales&open=true&limit=1")["total"]
+    agent = desk["agents"][4]
+    page = open_console(open_tab, floor, f"/admin/tickets?queue=sales&agent_id={agent['id']}",
+                        viewport=WIDE)
+    assert shown_view(page) == "tickets"
+    expect(page.locator("#tickets-queue")).to_have_value("sales")
+    expect(page.locator("#tickets-agent")).to_have_value(str(agent["id"]))
+    held = floor.call("GET", f"/tickets?queue=sales&agent_id={agent['id']}&open=true")
+    expect(page.locator("#tickets tbody")).to_have_count(len(held["items"]))
+
+    page.locator("#tickets-agent").select_option("")
+    expect(page).to_have_url(f"{floor.base_url}/admin/tickets?queue=sales")
+    expect(page.locator("#tickets-count")).to_contain_text(f"of {expected}")
+    page.locator("#tickets-status").select_option("queued")
+    expect(page).to_have_url(f"{floor.base_url}/admin/tickets?status=queued&queue=sales")
+
+    # The Floor's alerts link into the list they are about.
+    page.get_by_role("link", name="Floor", exact=True).click()
+    page.locator("#floor-alerts").get_by_role("link", name="flagged").first.click()
+    expect(page).to_have_url(f"{floor.base_url}/admin/tickets?flagged=true")
+    expect(page.locator("#tickets-flagged")).to_be_checked()
+    expect(page.locator("#tickets-queue")).to_have_value("")
+    page.go_back()
+    assert shown_view(page) == "floor"
+
+
+def test_the_floor_of_a_30_agent_6_queue_desk_fits_one_screen(
+    desk: dict[str, Any], open_tab: Any,
+) -> None:
+    floor = desk["floor"]
+    page = open_console(open_tab, floor, "/admin/floor", viewport=WIDE)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= WIDE["height"], f"the Floor is {height} px tall"
+    rows = page.locator("#floor-queues tbody tr")
+    expect(rows).to_have_count(6)
+    workload = floor.call("GET", "/workload")
+    for q in workload["queues"]:
+        row = page.locator(f'#floor-queues tr[data-floor-queue="{q["name"]}"]')
+        expect(row.locator("td").nth(0)).to_have_text(str(q["pending"]))
+        expect(row.locator("td").nth(4)).to_have_text(f"{q['online_members']}/{q['members']}")
+    names = page.locator("#floor-agents .name").all_inner_texts()
+    assert sorted(names) == sorted(a["name"] for a in desk["agents"])
+    expect(page.locator("#floor-agents-count")).to_have_text("27 of 30 online")
+    alerts = page.locator("#floor-alerts")
+    expect(alerts).to_contain_text("Nobody online in b2b")
+    expect(alerts).to_contain_text("2 flagged tickets need you")
+
+    # Live: a new ticket shows in its queue's line without a reload.
+    before = int(page.locator('#floor-queues tr[data-floor-queue="vip"] td').first.inner_text())
+    floor.ticket("One more", queue="vip")
+    after = floor.call("GET", "/workload")
+    vip = next(q for q in after["queues"] if q["name"] == "vip")
+    expect(page.locator('#floor-queues tr[data-floor-queue="vip"] td').first).to_have_text(
+        str(vip["pending"]))
+    assert vip["pending"] >= before
+
+
+def test_pictures_of_every_view(
+    desk: dict[str, Any], open_tab: Any, screenshots: Path,
+) -> None:
+    """docs/screenshots/console-<view>.png at 1440 px and console-<view>-phone.png at 390 px
+    (in Indonesian), regenerated with GILIRAN_SCREENSHOTS=1; no view scrolls sideways."""
+    floor = desk["floor"]
+    sideways: list[str] = []
+    for viewport, locale, suffix in ((WIDE, "en-US", ""), (PHONE, "id-ID", "-phone")):
+        page = open_console(open_tab, floor, "/admin/floor", viewport=viewport, locale=locale)
+        for view in [*VIEWS, "what-if"]:
+            page.locator(f'a[data-view-link="{view}"]').click()
+            expect(page).to_have_url(f"{floor.base_url}/admin/{view}")
+            if view == "what-if":
+                expect(page.locator("#whatif-form")).to_be_visible()
+            page.screenshot(path=screenshots / f"console-{view}{suffix}.png",
+                            full_page=view != "floor")
+            sideways.extend([f"{view}{suffix}"] if not no_horizontal_overflow(page) else [])
+            if view == "what-if":
+                page.go_back()
+                expect(page.locator("#floor-agents li")).to_have_count(30)
+    assert not sideways, f"these scroll sideways: {sideways}"
