@@ -202,6 +202,10 @@ def test_replying_to_a_whatsapp_lead_accepts_it_and_brings_the_next_one(wa: What
     assert r.status_code == 201, r.text
     now = wa.client.get(f"{API}/tickets/{second['id']}", headers=ADMIN).json()
     assert now["assigned_agent_id"] == seller["id"], "the reply was the response"
+    # The Floor says when the seller last answered anyone (a supervisor's reply does not count).
+    floor = wa.client.get(f"{API}/workload", headers=ADMIN).json()
+    sari = next(a for a in floor["agents"] if a["id"] == seller["id"])
+    assert sari["last_reply_at"] == r.json()["at"]
 
 
 def test_claims_go_by_turn_and_a_claim_in_turn_moves_the_turn_on(desk: LeadDesk) -> None:

@@ -197,6 +197,8 @@ class Agent:
     last_assigned_seq: int = 0
     # When it last received a ticket, by any way (automatic, pick-up, a supervisor's move).
     last_assigned_at: datetime | None = None
+    # When it last replied to a customer (shown to supervisors on the Floor).
+    last_reply_at: datetime | None = None
     # Last sign of life (going online, a heartbeat, an accept); presence expires from it.
     last_seen_at: datetime | None = None
     # Assignments in a row this agent let time out, in any queue; an accept or going online

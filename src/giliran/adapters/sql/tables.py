@@ -119,6 +119,7 @@ agents = Table(
     Column("active_tickets", Integer, nullable=False),
     Column("last_assigned_seq", BigInteger, nullable=False),
     Column("last_assigned_at", UtcDateTime, nullable=True),  # migration 0020
+    Column("last_reply_at", UtcDateTime, nullable=True),  # migration 0028
     Column("last_seen_at", UtcDateTime, nullable=True),
     Column("missed_in_row", Integer, nullable=False),
     # The queues it serves, loaded with the row; agent_queues holds the same for queries.

@@ -106,8 +106,8 @@ class Dirty:
 def touched(events: Sequence[Event], watchers: Iterable[Watcher], dirty: Dirty) -> None:
     """Which views these events may have changed."""
     # A reply's state moves the floor's count of failed replies (failed, retried, or a later
-    # reply that got through); it is nothing to an agent's desk.
-    if any(e.type is EventType.MESSAGE_STATUS for e in events):
+    # reply that got through), and a reply its agent's last reply; nothing to an agent's desk.
+    if any(e.type in (EventType.MESSAGE_STATUS, EventType.MESSAGE_SENT) for e in events):
         dirty.floor = True
     floor_events = [e for e in events if not (e.type.is_message or e.type.is_user)]
     if not floor_events:

@@ -82,6 +82,7 @@ def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> Workl
         id=a.id, name=a.name, online=a.online, presence=a.presence, auto_assign=a.auto_assign,
         active_tickets=a.active_tickets, max_tickets=a.max_tickets, utilization=now.load,
         full=now.full, room=now.room, last_assigned_at=a.last_assigned_at,
+        last_reply_at=a.last_reply_at,
         queues=sorted(a.queues), missed_in_row=a.missed_in_row, paused=PausedOut.all_of(a),
         assigned_today=today.assigned if today else 0,
         completed_today=today.completed if today else 0,

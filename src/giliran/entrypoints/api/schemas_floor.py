@@ -54,6 +54,8 @@ class WorkloadAgent(BaseModel):
     room: int = Field(default=0, description="How many more tickets it could take now")
     last_assigned_at: datetime | None = Field(default=None, description="When it last "
                                               "received a ticket (any way)")
+    last_reply_at: datetime | None = Field(default=None, description="When it last replied "
+                                           "to a customer")
     queues: list[str]
     missed_in_row: int
     paused: list[PausedOut]

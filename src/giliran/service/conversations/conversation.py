@@ -75,6 +75,10 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
         customer = answerable(ctx, uow, ticket, wanted)
         now = ctx.clock.now()
         message = _outgoing(ctx, uow, who, ticket, customer, wanted, key, now)
+        if who.role is Role.AGENT:  # the Floor's "last reply" (its sent event redraws it)
+            agent = agent_or_404(uow, who.agent_id)
+            agent.last_reply_at = now
+            uow.agents.save(agent)
         _accept_by_reply(ctx, uow, who, ticket, now)
         uow.commit()
     return message, True

@@ -117,6 +117,7 @@ function agentLine(a) {
   const name = document.createElement("span");
   name.className = "name";
   name.textContent = a.name;
+  name.title = a.name;  // cut short with an ellipsis in a narrow column
   const presence = document.createElement("span");
   presence.className = "visually-hidden";
   presence.textContent = PRESENCE[a.presence];
@@ -131,13 +132,38 @@ function agentLine(a) {
     paused.textContent = t("floor.paused", { queues: a.paused.map((p) => p.queue).join(", ") });
     li.append(paused);
   }
-  const last = document.createElement("span");
-  last.className = "meta";
-  last.dataset.ago = a.last_assigned_at ?? "";
-  last.title = t("floor.last_assigned");
-  li.append(last);
+  li.append(since(a.last_assigned_at, "floor.last_ticket"), since(a.last_reply_at, "floor.last_reply"));
   return li;
 }
+
+// "ticket 7 min", "reply 2 h": how long since an agent last received a ticket and last
+// answered a customer, kept current by a clock of the view's own (a floor frame may be
+// minutes apart on a quiet desk).
+const SINCE = { "floor.last_ticket": (ago) => t("floor.last_ticket", { ago }),
+                "floor.last_reply": (ago) => t("floor.last_reply", { ago }) };
+
+function since(iso, key) {
+  const span = document.createElement("span");
+  span.className = "meta since";
+  span.dataset.since = iso ?? "";
+  span.dataset.key = key;
+  sinceText(span);
+  return span;
+}
+
+function sinceText(span) {
+  const at = Date.parse(span.dataset.since);
+  let ago = "—";
+  if (!Number.isNaN(at)) {
+    const minutes = Math.max(0, Math.floor((Date.now() - at) / 60000));
+    ago = minutes < 1 ? t("floor.just_now")
+      : minutes < 60 ? t("floor.minutes", { m: minutes })
+        : t("floor.hours", { h: Math.floor(minutes / 60) });
+  }
+  span.textContent = SINCE[span.dataset.key](ago);
+}
+
+setInterval(() => document.querySelectorAll("#floor-agents .since").forEach(sinceText), 15000);
 
 function showAgents(w) {
   const online = w.agents.filter((a) => a.presence === "online").length;
