@@ -104,9 +104,18 @@ def test_the_keyboard_moves_a_member_and_a_live_change_waits_for_the_drop(
     assert handed_to(floor, "keys", people) == "Eka"
     marker_on(page, "keys", people["Fajar"])
 
-    # Gita lifted and moved up one place: Eka, Gita, Fajar (not saved yet).
+    # Lifted, moved and put back with Escape: nothing changes.
     handle = page.get_by_role("button", name="Move Gita", exact=True)
     handle.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowUp")
+    expect(shown(page, "keys").locator(".who")).to_have_text(["Eka", "Gita", "Fajar"])
+    page.keyboard.press("Escape")
+    expect(said).to_have_text("Move of Gita cancelled; the order is as it was.")
+    expect(shown(page, "keys").locator(".who")).to_have_text(["Eka", "Fajar", "Gita"])
+    expect(handle).to_be_focused()
+
+    # Gita lifted and moved up one place: Eka, Gita, Fajar (not saved yet).
     page.keyboard.press("Space")
     expect(said).to_have_text("Gita lifted, place 3 of 3. Arrow keys move, Space drops, "
                               "Escape cancels.")
@@ -157,6 +166,11 @@ def test_on_a_phone_the_buttons_move_a_member_and_make_one_next(
     marker_on(page, "phone", people["Kartika-Sari-Wulandari"])
     assert next_in_api(floor, "phone") == people["Kartika-Sari-Wulandari"]["id"]
     assert no_horizontal_overflow(page)
+    in_indonesian = open_tab("/admin", user=floor.admin, viewport=PHONE, locale="id-ID").page
+    expect(in_indonesian.locator('[data-rotation="phone"] .next-marker')).to_have_text(
+        "▶ Giliran berikutnya")
+    expect(in_indonesian.get_by_role("button", name="Pindahkan Joko", exact=True)).to_be_visible()
+    assert no_horizontal_overflow(in_indonesian)
     section = page.locator("section[aria-labelledby=rotation-title]")
     section.scroll_into_view_if_needed()
     section.screenshot(path=str(screenshots / "admin-rotation-390.png"))

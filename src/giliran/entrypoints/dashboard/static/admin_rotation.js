@@ -19,6 +19,7 @@ export function setupRotation(store) {
   root.addEventListener("click", onClick);
   root.addEventListener("keydown", onKey);
   root.addEventListener("pointerdown", onPointerDown);
+  root.addEventListener("focusout", onLeave);
 }
 
 /** Redraw every queue's list from the store, unless a member is being moved. */
@@ -149,8 +150,9 @@ function shift(queue, id, step) {
   const li = listOf(queue).querySelector(`li[data-agent-id="${id}"]`);
   const sibling = step < 0 ? li.previousElementSibling : li.nextElementSibling;
   if (!sibling) return false;
-  if (step < 0) sibling.before(li);
-  else sibling.after(li);
+  // The neighbour moves, not the row: a row taken out of the list would lose the focus.
+  if (step < 0) li.after(sibling);
+  else li.before(sibling);
   renumber(queue);
   return true;
 }
@@ -233,7 +235,6 @@ function onKey(event) {
   } else if (arrow && lifted) {
     event.preventDefault();
     shift(queue, id, arrow);
-    handle.focus();
     const { position, count } = place(queue, id);
     say(t("rotation.moved", { name: nameOf(id), position, count }));
   } else if (event.key === "Escape" && lifted) {
@@ -261,12 +262,25 @@ function drop(queue, id) {
   save(queue, id);
 }
 
-function cancel(queue, id) {
+function cancel(queue, id, { refocus = true } = {}) {
   moving = null;
   redrawLater = false;
   showRotation();
   say(t("rotation.cancelled", { name: nameOf(id) }));
-  listOf(queue).querySelector(`li[data-agent-id="${id}"] [data-action="lift"]`)?.focus();
+  if (refocus) {
+    listOf(queue).querySelector(`li[data-agent-id="${id}"] [data-action="lift"]`)?.focus();
+  }
+}
+
+/** A member lifted by keyboard is put back when the focus goes elsewhere (Tab, a click):
+ * otherwise the list would wait for a drop that never comes. */
+function onLeave(event) {
+  const handle = event.target.closest?.('button[data-action="lift"]');
+  if (!handle || !moving || moving.saving || moving.pointer !== undefined) return;
+  const queue = handle.closest("[data-rotation]").dataset.rotation;
+  if (moving.queue === queue && moving.id === Number(handle.dataset.id)) {
+    cancel(queue, moving.id, { refocus: false });
+  }
 }
 
 // --- dragging (pointer events: a mouse, a pen or a finger on the handle) ---------------------
