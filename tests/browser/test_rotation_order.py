@@ -76,6 +76,9 @@ def test_a_member_dragged_to_the_top_is_next_and_gets_the_next_ticket(
     top = shown(page, "drag").first.bounding_box()
     grip = handle.bounding_box()
     assert top and grip
+    writes: list[tuple[str, str]] = []
+    page.on("request", lambda r: r.method != "GET" and writes.append(
+        (r.method, r.url.split("/api/v1")[-1])))
     page.mouse.move(grip["x"] + grip["width"] / 2, grip["y"] + grip["height"] / 2)
     page.mouse.down()
     page.mouse.move(top["x"] + 20, top["y"] + 3, steps=8)
@@ -84,6 +87,7 @@ def test_a_member_dragged_to_the_top_is_next_and_gets_the_next_ticket(
     expect(shown(page, "drag").locator(".who")).to_have_text(["Dewi", "Ani", "Budi", "Citra"])
     expect(page.locator("#rotation-said")).to_have_text("Saved: Dewi is now 1 of 4 in drag.")
     assert in_api(floor, "drag") == ["Dewi", "Ani", "Budi", "Citra"]
+    assert writes == [("PUT", "/queues/drag/rotation")], "one save for the drop"
     assert next_in_api(floor, "drag") == people["Dewi"]["id"]
     marker_on(page, "drag", people["Dewi"])
     assert handed_to(floor, "drag", people) == "Dewi"
