@@ -45,9 +45,9 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
 
     # The order: Citra up to the top (Citra, Ani, Budi).
     page.get_by_role("button", name="Move Citra up").click()
-    expect(page.locator("#rotation li").nth(1)).to_contain_text("Citra")
+    expect(page.locator('[data-rotation="sales"] li').nth(1)).to_contain_text("Citra")
     page.get_by_role("button", name="Move Citra up").click()
-    expect(page.locator("#rotation li").first).to_contain_text("Citra")
+    expect(page.locator('[data-rotation="sales"] li').first).to_contain_text("Citra")
     order = {a["name"]: a["rotation_order"] for a in floor.call("GET", "/agents")}
     assert order["Citra"] < order["Ani"] < order["Budi"]
 

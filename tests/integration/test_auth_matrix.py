@@ -93,6 +93,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("delete", "/canned-replies/{reply_id}"): SUPERVISE,
     ("post", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
+    ("put", "/queues/{name}/rotation"): SUPERVISE,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),
@@ -288,7 +289,8 @@ def test_a_supervisor_of_another_queue_is_refused_its_tickets_and_queue(floor: F
              ("post", f"/tickets/{ticket['id']}/cancel", None),
              ("get", "/queues/default", None),
              ("get", "/queues/default/rollout", None),
-             ("patch", "/queues/default", {"next_agent_id": 999999})]
+             ("patch", "/queues/default", {"next_agent_id": 999999}),
+             ("put", "/queues/default/rotation", {"agent_ids": []})]
     for method, path, body in calls:
         kwargs = {"json": body} if body is not None else {}
         r = client.request(method.upper(), f"/api/v1{path}", headers=theirs, **kwargs)

@@ -1,9 +1,10 @@
 """The strict rotation against a reference model: a plain list of the members in their order and
 a pointer. Over random arrivals, accepts, completions, escalations (time passing), reorders,
-pointer moves, presence changes, capacity changes and pauses lifted, every automatic assignment
-the service makes must be the first member, walking the list cyclically from the pointer, who
-could take that ticket at that moment; the pointer must then be the member after it. The model
-replays the history the service wrote, entry by entry, to know who held what at each moment.
+whole orders set, pointer moves, presence changes, capacity changes and pauses lifted, every
+automatic assignment the service makes must be the first member, walking the list cyclically
+from the pointer, who could take that ticket at that moment; the pointer must then be the member
+after it. The model replays the history the service wrote, entry by entry, to know who held
+what at each moment.
 
 Runs on the in-memory store here; the contract suite runs the same machine on SQLite and
 PostgreSQL.
@@ -30,6 +31,7 @@ from giliran.service.assignment import pauses, presence, timers
 from giliran.service.context import ADMIN, Context, Principal, Role
 from giliran.service.ports import HistoryFilter, UnitOfWorkFactory
 from giliran.service.queues import admin as queue_admin
+from giliran.service.queues import rotation as queue_rotation
 from giliran.service.tickets import tickets as ticket_service
 from tests.support.invariants import check_floor, snapshot
 
@@ -134,6 +136,13 @@ class RotationMachine(RuleBasedStateMachine):
         agent_service.update_agent(self.ctx, ADMIN, agent_id,
                                    agent_service.AgentChanges(rotation_order=order))
         self.model.orders[agent_id] = order
+        self.replay()
+
+    @rule(data=st.data())
+    def a_supervisor_sets_the_whole_order(self, data: st.DataObject) -> None:
+        wanted = data.draw(st.permutations(self.model.members()))
+        queue_rotation.set_rotation(self.ctx, ADMIN, SALES, wanted)
+        self.model.orders = {agent_id: 10 * (n + 1) for n, agent_id in enumerate(wanted)}
         self.replay()
 
     @rule(data=st.data())

@@ -25,6 +25,8 @@ from giliran.entrypoints.api.schemas_floor import (
     QueueCreate,
     QueueOut,
     QueuePatch,
+    RotationIn,
+    RotationOut,
     RuntimeSettingsOut,
     RuntimeSettingsPatch,
     ServiceLevelOut,
@@ -36,6 +38,7 @@ from giliran.entrypoints.api.schemas_floor import (
 from giliran.service import runtime
 from giliran.service.context import Context
 from giliran.service.queues import admin as queue_admin
+from giliran.service.queues import rotation
 from giliran.service.reports import floor, rollout_report
 from giliran.service.reports.floor import FloorGauges
 from giliran.service.reports.floor_day import AgentToday
@@ -129,6 +132,21 @@ async def update_queue(
     queue = await run.write(queue_admin.update_queue, ctx, who, name, changes, body.next_agent_id,
                             body.preset)
     return QueueOut.of(queue)
+
+
+@router.put("/queues/{name}/rotation",
+            openapi_extra=refusals(e.NotFound, e.NotYourQueue, e.InvalidInput),
+            response_model=RotationOut)
+async def set_rotation(
+    name: QueueName, body: RotationIn, ctx: Ctx, who: Supervisor, run: Run
+) -> RotationOut:
+    """Put the queue's members in a new turn order in one change: `agent_ids` names each
+    active member once. The agents who serve other queues too keep their places among the
+    rest (the order is one list; each queue reads its members from it). Who is next in turn
+    stays who it was. Each agent whose place changes is in the audit log, and the queue's
+    entry (`rotation`) gives the order before and after."""
+    members = await run.write(rotation.set_rotation, ctx, who, name, body.agent_ids)
+    return RotationOut(queue=name, agent_ids=[a.id for a in members])
 
 
 @router.get("/queues/{name}/rollout", openapi_extra=refusals(e.NotFound),

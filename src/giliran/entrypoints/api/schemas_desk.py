@@ -72,7 +72,7 @@ class AuditOut(BaseModel):
     kind: AuditKind
     subject: str = Field(description="The agent's id, the queue's name or the setting's name")
     action: str = Field(description="created, changed, deactivated, preset <name>, pointer, "
-                                    "paused, resumed")
+                                    "paused, resumed, rotation")
     before: dict[str, Any] | None = Field(description="The changed fields as they were; null "
                                           "for a creation")
     after: dict[str, Any] | None

@@ -272,6 +272,17 @@ class QueuePatch(QueuePolicy):
                                   "rotation_order from there")
 
 
+class RotationIn(Strict):
+    agent_ids: list[RowRef] = Field(
+        max_length=10_000, description="Every active member of the queue, once, in the new "
+                                       "turn order; the other agents keep their places")
+
+
+class RotationOut(BaseModel):
+    queue: str
+    agent_ids: list[int] = Field(description="The members in turn order")
+
+
 class HeartbeatOut(BaseModel):
     presence: Presence
     last_seen_at: datetime

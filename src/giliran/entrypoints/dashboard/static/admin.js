@@ -9,9 +9,9 @@ import { signIn } from "./signin.js";
 import { setupUsers, usersChanged } from "./admin_users.js";
 import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
-  editedAgent, moveInRotation, openAgent, openQueue, openReassign, resume, rotation, setNext,
-  setupForms,
+  editedAgent, openAgent, openQueue, openReassign, resume, rotation, setNext, setupForms,
 } from "./admin_forms.js";
+import { setupRotation, showRotation } from "./admin_rotation.js";
 import { setupPeople } from "./admin_people.js";
 import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
@@ -42,6 +42,7 @@ function start(me) {
   setupTickets(floor);
   setupPeople(floor, editedAgent);
   setupUsers(floor, me);
+  setupRotation(floor);
   setupViews((view, params) => { if (view === "tickets") openTicketsLink(params); });
   bind();
   chart();
@@ -118,7 +119,7 @@ function showFloor({ workload, agents, queues }) {
   fillTicketChoices();
   const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
   if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
-  keepFocus($("rotation"), showRotation);
+  showRotation();  // keeps its own focus: a member is in every queue it serves
   fillHistoryChoices(floor);
   fillPeriodChoices(floor);
   queuesRead(queues);
@@ -326,22 +327,6 @@ function showWorkload() {
   $("workload").tBodies[0].replaceChildren(...rows);
 }
 
-function showRotation() {
-  const ordered = rotation(floor.agents);
-  const items = ordered.map((a, i) => {
-    const li = document.createElement("li");
-    const name = document.createElement("span");
-    name.textContent = a.name;
-    const up = button("↑", t("admin.move_up", { name: a.name }), "up", a.id);
-    const down = button("↓", t("admin.move_down", { name: a.name }), "down", a.id);
-    up.disabled = i === 0;
-    down.disabled = i === ordered.length - 1;
-    li.append(name, up, down);
-    return li;
-  });
-  $("rotation").replaceChildren(...items);
-}
-
 function showAgo() {
   for (const el of document.querySelectorAll("[data-ago]")) {
     el.textContent = el.dataset.ago ? ago(el.dataset.ago) : "—";
@@ -360,7 +345,6 @@ function bind() {
     }
     else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
     else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
-    else if (action === "up" || action === "down") moveInRotation(id, action === "up" ? -1 : 1);
     else if (action === "history") {  // shown where the history lives: the Audit view
       go("/admin/audit");
       showTicketHistory(id);

@@ -185,24 +185,3 @@ export function openQueue(name) {
  * strategies break ties. */
 export const rotation = (agents) =>
   [...agents].sort((a, b) => a.rotation_order - b.rotation_order || a.id - b.id);
-
-/** Swap an agent with its neighbour, then number everyone 10, 20, 30… so the order is
- * unambiguous; only the agents whose number changes are saved. */
-export async function moveInRotation(agentId, step) {
-  const order = rotation(floor.agents);
-  const at = order.findIndex((a) => a.id === agentId);
-  const to = at + step;
-  if (at < 0 || to < 0 || to >= order.length) return;
-  [order[at], order[to]] = [order[to], order[at]];
-  try {
-    for (const [index, agent] of order.entries()) {
-      const wanted = (index + 1) * 10;
-      if (agent.rotation_order !== wanted) {
-        await api("PATCH", `/agents/${agent.id}`, { rotation_order: wanted });
-      }
-    }
-  } catch (error) {
-    toast(errorText(error), "error");
-  }
-  floor.refresh();
-}
