@@ -67,7 +67,7 @@ def test_a_member_dragged_to_the_top_is_next_and_gets_the_next_ticket(
     floor: Floor, open_tab: Any
 ) -> None:
     people = desk(floor, "drag", "Ani Budi Citra Dewi")
-    tab = open_tab("/admin", user=floor.admin, viewport=DESKTOP)
+    tab = open_tab("/admin/queues", user=floor.admin, viewport=DESKTOP)
     page = tab.page
     expect(shown(page, "drag").locator(".who")).to_have_text(["Ani", "Budi", "Citra", "Dewi"])
     marker_on(page, "drag", people["Ani"])  # nobody's turn taken yet: the first member
@@ -102,7 +102,7 @@ def test_the_keyboard_moves_a_member_and_a_live_change_waits_for_the_drop(
     people = desk(floor, "keys", "Eka Fajar Gita")
     floor.call("POST", "/queues", name="keys-other")
     other = floor.agent("Hana", queues=["keys-other"])
-    tab = open_tab("/admin", user=floor.admin, viewport=DESKTOP)
+    tab = open_tab("/admin/queues", user=floor.admin, viewport=DESKTOP)
     page = tab.page
     said = page.locator("#rotation-said")
     expect(shown(page, "keys").locator(".who")).to_have_text(["Eka", "Fajar", "Gita"])
@@ -159,7 +159,7 @@ def test_on_a_phone_a_finger_drags_and_the_buttons_move_a_member_and_make_one_ne
     floor: Floor, open_tab: Any, screenshots: Path
 ) -> None:
     people = desk(floor, "phone", "Indah Joko Kartika-Sari-Wulandari")
-    tab = open_tab("/admin", user=floor.admin, viewport=PHONE)
+    tab = open_tab("/admin/queues", user=floor.admin, viewport=PHONE)
     page = tab.page
     names = shown(page, "phone").locator(".who")
     expect(names).to_have_text(["Indah", "Joko", "Kartika-Sari-Wulandari"])
