@@ -12,12 +12,13 @@ import {
   setupForms,
 } from "./admin_forms.js";
 import { setupPeople } from "./admin_people.js";
-import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
+import { auditSoon, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import { fillTicketChoices, setupTickets, showTicketsView, showTickets } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { queuesRead } from "./queue_boxes.js";
+import { knowAgents } from "./agent_names.js";
 import { Conversation } from "./conversation.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -70,7 +71,7 @@ function onReady() {
   const read = refreshOnce();
   if (!begun) {
     begun = true;
-    read.then(() => { setupPeriod(floor); setupAudit(floor); });
+    read.then(() => { setupPeriod(); setupAudit(); });
   }
 }
 
@@ -106,6 +107,7 @@ async function refresh() {
 
 function showFloor({ workload, agents, queues }) {
   Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
+  knowAgents(agents);  // all of them: the tables name deactivated agents too
   showFigures();
   keepFocus($("workload"), showWorkload);
   fillTicketChoices();
@@ -115,7 +117,6 @@ function showFloor({ workload, agents, queues }) {
   fillHistoryChoices(floor);
   fillPeriodChoices(floor);
   queuesRead(queues);
-  refreshAuditNames();
   showAgo();
 }
 
@@ -138,8 +139,6 @@ function drawSeries() {
   drawChart($("chart"), series, drawnTarget);
 }
 
-const agentName = (id) =>
-  floor.agents.find((a) => a.id === id)?.name ?? (id ? `#${id}` : "—");
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 const cell = (text, className) => {
   const td = document.createElement("td");
