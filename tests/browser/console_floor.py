@@ -12,9 +12,8 @@ from pathlib import Path
 
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
-from giliran.bootstrap import bootstrap
+from giliran.bootstrap import Container, bootstrap
 from giliran.config import Settings
-from giliran.bootstrap import Container
 from giliran.domain.model import Priority, SlotFreedOn, StrategyName
 from giliran.service.agents import agents
 from giliran.service.assignment import presence

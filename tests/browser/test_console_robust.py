@@ -126,7 +126,8 @@ def test_twenty_loads_name_every_agent_and_history_comes_into_view(
 
 
 # Every word of visible text in `root` on one line (a label broken letter by letter has
-# words over several lines), and every button's text on one line.
+# words over several lines; a break after a word's hyphen is fine), and every button's text
+# on one line.
 BROKEN_WORDS = """(root) => {
   const broken = [];
   const visible = (el) => el && el.getClientRects().length > 0
@@ -134,7 +135,7 @@ BROKEN_WORDS = """(root) => {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     if (!visible(node.parentElement) || node.parentElement.closest("svg, option, script")) continue;
-    for (const m of node.data.matchAll(/\\S+/g)) {
+    for (const m of node.data.matchAll(/[^\\s-]+-?/g)) {
       const range = document.createRange();
       range.setStart(node, m.index);
       range.setEnd(node, m.index + m[0].length);
@@ -174,8 +175,8 @@ def test_phone_layout_holds_on_the_page_and_in_dialogs(
     assert no_horizontal_overflow(page)
     card = page.locator("#queue-figures [data-queue=sales]")
     expect(card).to_contain_text("1 per agent, once responded to")
-    unbroken(page, "main")
     page.screenshot(path=str(screenshots / "console-390.png"), full_page=True)
+    unbroken(page, "main")
     dialogs = [
         ("#new-agent", "#new-agent-dialog"), ("#new-queue", "#new-queue-dialog"),
         ("#workload [data-action=agent-settings] >> nth=0", "#agent-dialog"),
@@ -186,8 +187,8 @@ def test_phone_layout_holds_on_the_page_and_in_dialogs(
     for opener, dialog in dialogs:
         page.locator(opener).click()
         expect(page.locator(dialog)).to_be_visible()
-        unbroken(page, dialog)
         page.locator(dialog).screenshot(
             path=str(screenshots / f"console-390-{dialog.strip('#')}.png"))
+        unbroken(page, dialog)
         page.keyboard.press("Escape")
         expect(page.locator(dialog)).to_be_hidden()
