@@ -140,7 +140,8 @@ BROKEN_WORDS = """(root) => {
       const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0)
         .map((r) => Math.round(r.top)));
       const el = node.parentElement;
-      if (tops.size > 1) broken.push(`${el.tagName}.${el.className} in #${el.closest("[id]")?.id}: ${m[0]}`);
+      const where = `${el.tagName}.${el.className} in #${el.closest("[id]")?.id}`;
+      if (tops.size > 1) broken.push(`${where}: ${m[0]}`);
     }
   }
   for (const b of root.querySelectorAll("button")) {
