@@ -13,7 +13,7 @@ import {
 } from "./admin_forms.js";
 import { setupRotation, showRotation } from "./admin_rotation.js";
 import { setupPeople } from "./admin_people.js";
-import { auditSoon, refreshAuditNames, setupAudit } from "./admin_audit.js";
+import { auditSoon, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import {
@@ -23,6 +23,7 @@ import { drawChart } from "./chart.js";
 import { queuesRead } from "./queue_boxes.js";
 import { showFloorView } from "./floor_view.js";
 import { go, setupViews } from "./views.js";
+import { knowAgents } from "./agent_names.js";
 import { Conversation } from "./conversation.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -77,7 +78,7 @@ function onReady() {
   const read = refreshOnce();
   if (!begun) {
     begun = true;
-    read.then(() => { setupPeriod(floor); setupAudit(floor); });
+    read.then(() => { setupPeriod(); setupAudit(); });
   }
 }
 
@@ -113,6 +114,7 @@ async function refresh() {
 
 function showFloor({ workload, agents, queues }) {
   Object.assign(floor, { workload, agents: agents.filter((a) => a.active), queues });
+  knowAgents(agents);  // all of them: the tables name deactivated agents too
   showFigures();
   showFloorView(floor);
   keepFocus($("workload"), showWorkload);
@@ -123,7 +125,6 @@ function showFloor({ workload, agents, queues }) {
   fillHistoryChoices(floor);
   fillPeriodChoices(floor);
   queuesRead(queues);
-  refreshAuditNames();
   showAgo();
 }
 
@@ -146,8 +147,6 @@ function drawSeries() {
   drawChart($("chart"), series, drawnTarget);
 }
 
-const agentName = (id) =>
-  floor.agents.find((a) => a.id === id)?.name ?? (id ? `#${id}` : "—");
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 const cell = (text, className) => {
   const td = document.createElement("td");

@@ -2,15 +2,14 @@
 
 import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 import { byText } from "./labels.js";
+import { agentName, onNames } from "./agent_names.js";
 
 const PAGE = 50;
-let floor = null;
 let offset = 0;
 let total = 0;
 let shown = [];
 
-export function setupAudit(state) {
-  floor = state;
+export function setupAudit() {
   $("audit-filters").addEventListener("submit", (event) => {
     event.preventDefault();
     search(0);
@@ -18,12 +17,8 @@ export function setupAudit(state) {
   $("audit-prev").addEventListener("click", () => search(Math.max(0, offset - PAGE)));
   $("audit-next").addEventListener("click", () => search(offset + PAGE));
   $("audit-csv").addEventListener("click", download);
+  onNames(() => show(shown));  // names may have arrived or changed: redraw what is shown
   search(0);
-}
-
-/** Names may have arrived or changed: redraw what is shown. */
-export function refreshAuditNames() {
-  show(shown);
 }
 
 /** A new change was made (any event may be one): show the first page again if it is open. */
@@ -57,11 +52,9 @@ async function search(from) {
   }
 }
 
-const agentName = (id) => floor.agents.find((a) => String(a.id) === String(id))?.name;
-
 function subject(entry) {
   if (entry.kind === "agent") {
-    return t("audit.subject_agent", { name: agentName(entry.subject) ?? `#${entry.subject}` });
+    return t("audit.subject_agent", { name: agentName(entry.subject) });
   }
   if (entry.kind === "queue") return t("audit.subject_queue", { name: entry.subject });
   return t("audit.subject_settings", { name: entry.subject });
@@ -74,7 +67,7 @@ const value = (v) => (v === null || v === undefined ? "—"
 function change(entry) {
   const after = entry.after ?? {};
   if (!entry.before) return t("audit.created_with", { fields: Object.keys(after).length });
-  const shown = (key, v) => (key === "next_agent_id" && v ? agentName(v) ?? value(v) : value(v));
+  const shown = (key, v) => (key === "next_agent_id" && v ? agentName(v) : value(v));
   return Object.keys(after)
     .map((key) => `${key}: ${shown(key, entry.before[key])} → ${shown(key, after[key])}`)
     .join("; ");

@@ -5,6 +5,7 @@
 import { $, api, errorText, t, toast } from "./common.js";
 import { PRESENCE } from "./labels.js";
 import { fillQueueBoxes } from "./queue_boxes.js";
+import { agentName } from "./agent_names.js";
 
 const PRESET = { lead_rotation: t("preset.lead_rotation"), ticket_desk: t("preset.ticket_desk") };
 
@@ -22,7 +23,7 @@ export function setupForms(state) {
     const agentId = Number($("reassign-agent").value);
     await api("POST", `/tickets/${reassigning.id}/reassign`,
               { agent_id: agentId, force: $("reassign-force").checked });
-    const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
+    const name = agentName(agentId);
     toast(t("reassign.done", { number: reassigning.number, name }));
   }));
   $("agent-form").addEventListener("submit", (event) => save(event, "agent-error", async () => {
@@ -96,7 +97,7 @@ export async function setNext(queue, agentId) {
   try {
     await api("PATCH", `/queues/${encodeURIComponent(queue)}`,
               { next_agent_id: agentId });
-    const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
+    const name = agentName(agentId);
     toast(t("admin.next_set", { name, queue }));
   } catch (error) {
     toast(errorText(error), "error");
@@ -108,7 +109,7 @@ export async function setNext(queue, agentId) {
 export async function resume(agentId, queue) {
   try {
     await api("POST", `/agents/${agentId}/queues/${encodeURIComponent(queue)}/resume`);
-    const name = floor.agents.find((a) => a.id === agentId)?.name ?? `#${agentId}`;
+    const name = agentName(agentId);
     toast(t("admin.resumed", { name, queue }));
   } catch (error) {
     toast(errorText(error), "error");

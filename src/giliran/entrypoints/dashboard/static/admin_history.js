@@ -3,12 +3,14 @@
 
 import { $, api, apiFile, dateTime, errorText, t, toast } from "./common.js";
 import { byText, eventName, REASON, why } from "./labels.js";
+import { agentName, onNames } from "./agent_names.js";
 
 const PAGE = 50;
 let floor = null;
 let offset = 0;
 let total = 0;
 let shown = [];
+let latest = 0;  // the last search asked: an older answer arriving after it is dropped
 
 export function setupHistory(state) {
   floor = state;
@@ -16,11 +18,12 @@ export function setupHistory(state) {
   for (const [code, label] of Object.entries(REASON)) reasons.append(new Option(label, code));
   $("history-filters").addEventListener("submit", (event) => {
     event.preventDefault();
-    search(0);
+    search(0, true);
   });
-  $("history-prev").addEventListener("click", () => search(Math.max(0, offset - PAGE)));
-  $("history-next").addEventListener("click", () => search(offset + PAGE));
+  $("history-prev").addEventListener("click", () => search(Math.max(0, offset - PAGE), true));
+  $("history-next").addEventListener("click", () => search(offset + PAGE, true));
   $("history-csv").addEventListener("click", download);
+  onNames(() => show(shown));  // names may have arrived or changed
   search(0);
 }
 
@@ -29,7 +32,7 @@ export function showTicketHistory(ticketId) {
   const form = $("history-filters");
   form.reset();
   form.ticket.value = floor.tickets.find((x) => x.id === ticketId)?.number ?? ticketId;
-  search(0).then(() => $("history-title").scrollIntoView());
+  search(0, true);
 }
 
 /** The agent and queue choices follow the floor (keeping what is selected). */
@@ -37,7 +40,6 @@ export function fillHistoryChoices(state) {
   const form = $("history-filters");
   refill(form.agent_id, state.agents.map((a) => [String(a.id), a.name]));
   refill(form.queue, state.queues.map((q) => [q.name, q.name]));
-  show(shown);  // agents' names may have arrived or changed
 }
 
 function refill(select, choices) {
@@ -59,33 +61,58 @@ function query() {
   return params;
 }
 
-async function search(from) {
+/** One page of matches. Asked by the supervisor (`reveal`), it shows it is reading at once
+ * and brings the results into view when they arrive, however long the read took, so a click
+ * never looks dead. */
+async function search(from, reveal = false) {
   const params = query();
   params.set("limit", PAGE);
   params.set("order", "desc");  // the latest moves first
   params.set("offset", from);
+  const mine = ++latest;
+  busy(true);
   try {
     const page = await api("GET", `/history?${params}`);
+    if (mine !== latest) return;
     offset = from;
     total = page.total;
     show(page.items);
   } catch (error) {
-    toast(errorText(error), "error");
+    if (mine === latest) toast(errorText(error), "error");
+  } finally {
+    if (mine === latest) {
+      busy(false);
+      if (reveal) bringIntoView();
+    }
   }
+}
+
+function busy(reading) {
+  const button = $("history-search");
+  button.dataset.idleText ??= button.textContent;
+  button.textContent = reading ? button.dataset.busyText : button.dataset.idleText;
+  button.setAttribute("aria-disabled", String(reading));
+  $("history").setAttribute("aria-busy", String(reading));
+}
+
+/** The results' heading at the top of the window, with the keyboard's focus. */
+function bringIntoView() {
+  const heading = $("history-results");
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: "start" });
 }
 
 function show(items) {
   shown = items;
-  const name = (id) => (id ? floor.agents.find((a) => a.id === id)?.name ?? `#${id}` : "");
+  const name = (id) => (id ? agentName(id) : "");
   const rows = items.map((entry) => {
     const tr = document.createElement("tr");
     const moved = [name(entry.from_agent_id), name(entry.to_agent_id)];
-    const nameOf = (id, fallback) => floor.agents.find((a) => a.id === id)?.name ?? fallback;
     const text = [dateTime(entry.at), entry.ticket_number ?? `#${entry.ticket_id}`,
                   eventName(entry.event),
                   REASON[entry.reason] ?? entry.reason,
                   moved[0] || moved[1] ? `${moved[0] || "—"} → ${moved[1] || "—"}` : "",
-                  byText(entry, (id) => name(Number(id))), why(entry.detail, nameOf)];
+                  byText(entry, agentName), why(entry.detail, agentName)];
     tr.append(...text.map((value) => {
       const td = document.createElement("td");
       td.textContent = value;

@@ -3,17 +3,19 @@
 
 import { $, api, errorText, lang, t, toast } from "./common.js";
 import { bandName } from "./labels.js";
+import { agentName, onNames } from "./agent_names.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
-let floor = null;
+let stats = null;  // the figures shown, drawn again when agents' names change
+let latest = 0;  // the last read asked: an older answer arriving after it is dropped
 
-export function setupPeriod(state) {
-  floor = state;
+export function setupPeriod() {
   $("period-form").addEventListener("submit", (event) => {
     event.preventDefault();
     showPeriod();
   });
+  onNames(() => { if (stats) draw(); });
   showPeriod();
 }
 
@@ -43,35 +45,41 @@ export async function showPeriod() {
   const params = new URLSearchParams(range());
   const queue = $("period-form").queue.value;
   if (queue) params.set("queue", queue);
+  const mine = ++latest;
   try {
-    const stats = await api("GET", `/stats?${params}`);
-    const fair = new Map(stats.fairness.map((f) => [String(f.agent_id), f]));
-    const rows = Object.entries(stats.agents).map(([id, used]) => {
-      const f = fair.get(id);
-      const tr = document.createElement("tr");
-      tr.dataset.agentId = id;
-      const name = floor.agents.find((a) => String(a.id) === id)?.name ?? `#${id}`;
-      const cells = [name, hours(used.online_seconds),
-                     `${share(used.utilization)} ${bandName(used.band)}`.trim(),
-                     share(used.load), f ? f.received : 0, f ? decimal.format(f.expected) : "—",
-                     f && f.ratio !== null ? decimal.format(f.ratio) : "—"];
-      cells.forEach((text, i) => {
-        const td = document.createElement("td");
-        td.textContent = text;
-        if (i > 0) td.className = "num";
-        if (i === 2 && used.band) td.dataset.band = used.band;
-        tr.append(td);
-      });
-      return tr;
-    });
-    $("period").tBodies[0].replaceChildren(...rows);
-    $("period-summary").textContent = t("period.summary", {
-      low: percent.format(stats.utilization_band.low),
-      high: percent.format(stats.utilization_band.high),
-      utilization: share(stats.floor_utilization), load: share(stats.floor_load),
-      gini: stats.gini === null ? "—" : decimal.format(stats.gini),
-    });
+    const read = await api("GET", `/stats?${params}`);
+    if (mine !== latest) return;
+    stats = read;
+    draw();
   } catch (error) {
     toast(errorText(error), "error");
   }
+}
+
+function draw() {
+  const fair = new Map(stats.fairness.map((f) => [String(f.agent_id), f]));
+  const rows = Object.entries(stats.agents).map(([id, used]) => {
+    const f = fair.get(id);
+    const tr = document.createElement("tr");
+    tr.dataset.agentId = id;
+    const cells = [agentName(id), hours(used.online_seconds),
+                   `${share(used.utilization)} ${bandName(used.band)}`.trim(),
+                   share(used.load), f ? f.received : 0, f ? decimal.format(f.expected) : "—",
+                   f && f.ratio !== null ? decimal.format(f.ratio) : "—"];
+    cells.forEach((text, i) => {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (i > 0) td.className = "num";
+      if (i === 2 && used.band) td.dataset.band = used.band;
+      tr.append(td);
+    });
+    return tr;
+  });
+  $("period").tBodies[0].replaceChildren(...rows);
+  $("period-summary").textContent = t("period.summary", {
+    low: percent.format(stats.utilization_band.low),
+    high: percent.format(stats.utilization_band.high),
+    utilization: share(stats.floor_utilization), load: share(stats.floor_load),
+    gini: stats.gini === null ? "—" : decimal.format(stats.gini),
+  });
 }
