@@ -70,6 +70,17 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield started
 
 
+@pytest.fixture(scope="session")
+def busy_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One seeded supervisors' console for the session (tests/browser/console_floor.py): the
+    console's browser modules share it, since seeding and starting it is a good part of their
+    time; so each test reads what it expects from the API rather than assuming a fresh floor."""
+    from tests.browser.console_floor import console_floor  # it builds on this module
+
+    with console_floor(tmp_path_factory.mktemp("console")) as started:
+        yield started
+
+
 # What the console logs when a page asks whether it is signed in and is not yet (GET /me).
 SIGNED_OUT = "status of 401 (Unauthorized)"
 # Every person the tests make signs in with this (long enough, not a common password).
