@@ -64,6 +64,7 @@ ADMIN_ONLY = [
     ("post", "/api/v1/canned-replies", {"name": "n", "text": "t"}),
     ("patch", "/api/v1/canned-replies/1", {"text": "t"}),
     ("delete", "/api/v1/canned-replies/1", None),
+    ("post", "/api/v1/tickets/bulk", {"ids": [1], "action": "cancel"}),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {

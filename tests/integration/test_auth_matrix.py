@@ -93,6 +93,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("delete", "/canned-replies/{reply_id}"): SUPERVISE,
     ("post", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
+    ("post", "/tickets/bulk"): SUPERVISE,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),
