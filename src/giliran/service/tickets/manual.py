@@ -95,6 +95,8 @@ def _take_turn(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> e
 
 
 def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceeded | None:
+    if queue.max_per_agent <= 0:
+        return None  # no limit: the agent's held tickets need not be read (a bulk reassign)
     held = turns.held_here(uow, agent, queue)
     if queue.has_room_for(held):
         return None
