@@ -144,6 +144,9 @@ def test_bad_requests_are_422_with_stable_codes_and_agents_403(
         assert code in [d["type"] for d in r.json()["error"]["details"]], (body, r.text)
     r = bulk(client, bearer(sari["token"]), ids=[t], action="cancel")
     assert (r.status_code, r.json()["error"]["code"]) == (403, "forbidden")
+    for method in ("GET", "PATCH"):  # no ticket is called "bulk"
+        r = client.request(method, f"{API}/tickets/bulk", headers=ADMIN, json={})
+        assert (r.status_code, r.headers["allow"]) == (405, "POST"), r.text
 
     importing.import_batch(container.ctx, ADMIN_PRINCIPAL, [
         NewTicket(f"b {i}", queue="day", external_id=f"b-{i}") for i in range(1001)])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from fastapi import APIRouter
+from starlette.exceptions import HTTPException
 
 from giliran.domain import errors as e
 from giliran.entrypoints.api.deps import ApiRoute, Ctx, Run, Supervisor
@@ -11,6 +14,15 @@ from giliran.entrypoints.api.schemas_bulk import BulkIn, BulkOut, BulkPreview
 from giliran.service.tickets import bulk
 
 router = APIRouter(route_class=ApiRoute, prefix="/tickets", tags=["tickets"])
+# Included before the tickets' routes: /tickets/bulk is no ticket, but GET and PATCH would
+# otherwise reach /tickets/{ticket_id} and answer 422 for the id "bulk" instead of 405.
+literal = APIRouter(prefix="/tickets", include_in_schema=False)
+
+
+@literal.api_route("/bulk", methods=["GET", "PATCH"], include_in_schema=False,
+                   response_model=None)
+def bulk_methods() -> NoReturn:
+    raise HTTPException(405)  # the Allow header comes from the documented methods (errors.py)
 
 
 @router.post("/bulk", openapi_extra=refusals(e.TooManyTickets, e.NotYourQueue),
