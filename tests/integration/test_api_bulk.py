@@ -179,6 +179,7 @@ def test_a_supervisor_of_some_queues_acts_only_on_theirs(client: TestClient) -> 
     assert (r.status_code, r.json()["error"]["code"]) == (403, "not_your_queue")
     r = bulk(client, lead, ids=[night, day[0]], action="priority", priority="urgent")
     assert outcome(r) == [(night, "not_your_queue"), (day[0], "ok")]
+    assert r.json()["results"][0]["number"] is None, "another queue's ticket was described"
     assert outcome(bulk(client, lead, filter={}, action="cancel")) == [(i, "ok") for i in day]
     assert ticket(client, night)["status"] == "queued"
     entry = client.get(f"{API}/audit", params={"kind": "tickets"}, headers=ADMIN).json()[

@@ -49,5 +49,8 @@ async def bulk_action(body: BulkIn, ctx: Ctx, who: Supervisor, run: Run) -> Bulk
     if body.dry_run:
         return BulkPreview(count=len(ids), ids=ids)
     spec = body.bulk()
-    outcomes = await run.write(bulk.act, ctx, who, ids, spec, query, waiting)
+    check = bulk.still_matching(ctx, who, query, waiting) if query is not None else None
+    # A write per ticket: other writers (intake, accepts) go between them.
+    outcomes = [await run.write(bulk.one, ctx, who, i, spec, check) for i in ids]
+    await run.write(bulk.audit, ctx, who, spec, outcomes, by_filter=query is not None)
     return BulkOut.of(spec.action, outcomes)

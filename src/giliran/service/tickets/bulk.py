@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from giliran.domain.audit import AuditEntry, AuditKind
-from giliran.domain.errors import GiliranError, NoLongerMatches, TooManyTickets
+from giliran.domain.errors import GiliranError, NoLongerMatches, NotYourQueue, TooManyTickets
 from giliran.domain.listing import TicketSort
 from giliran.domain.model import Priority, Ticket, TicketStatus
 from giliran.domain.people import Can
@@ -80,18 +80,30 @@ def matching(ctx: Context, who: Principal, query: TicketFilter,
     return [row.ticket.id for row in found.rows]
 
 
-def act(ctx: Context, who: Principal, ids: Sequence[int], bulk: Bulk,
-        query: TicketFilter | None = None,
-        waiting_longer_than: int | None = None) -> list[Outcome]:
-    """Each ticket in turn, in its own transaction; then one audit line. With `query` (the
-    filter `ids` were read with), a ticket that no longer matches it is skipped."""
+def still_matching(ctx: Context, who: Principal, query: TicketFilter,
+                   waiting_longer_than: int | None = None) -> TicketCheck:
+    """The check each ticket of a filter meets again inside its own transaction."""
+    query = tickets.narrowed(ctx, who, query, waiting_longer_than)
+
+    def check(uow: UnitOfWork, ticket: Ticket) -> None:
+        one = replace(query, ids=frozenset({ticket.id}), limit=1, offset=0)
+        if uow.tickets.listing(one).total == 0:
+            raise NoLongerMatches(f"ticket {ticket.number} changed since the filter was read "
+                                  "and no longer matches it: left as it is")
+    return check
+
+
+def one(ctx: Context, who: Principal, ticket_id: int, bulk: Bulk,
+        check: TicketCheck | None = None) -> Outcome:
+    """The action on one ticket, in its own transaction (a server runs each as a write of
+    its own, so a long bulk action never holds other writers up for more than one ticket)."""
     who.require(Can.SUPERVISE)
-    check = _still_matching(tickets.narrowed(ctx, who, query, waiting_longer_than)) \
-        if query is not None else None
-    move = _MOVES[bulk.action]
-    outcomes = [_one(ctx, who, ticket_id, bulk, move, check) for ticket_id in ids]
-    _audit(ctx, who, bulk, outcomes, by_filter=query is not None)
-    return outcomes
+    try:
+        return Outcome(ticket_id, _MOVES[bulk.action](ctx, who, ticket_id, bulk, check).number)
+    except GiliranError as refused:
+        # Another queue's ticket is not this supervisor's to know more of.
+        hidden = isinstance(refused, NotYourQueue)
+        return Outcome(ticket_id, None if hidden else _number(ctx, ticket_id), refused)
 
 
 Move = Callable[[Context, Principal, int, Bulk, TicketCheck | None], Ticket]
@@ -108,14 +120,6 @@ _MOVES: dict[BulkAction, Move] = {
 }
 
 
-def _one(ctx: Context, who: Principal, ticket_id: int, bulk: Bulk, move: Move,
-         check: TicketCheck | None) -> Outcome:
-    try:
-        return Outcome(ticket_id, move(ctx, who, ticket_id, bulk, check).number)
-    except GiliranError as refused:
-        return Outcome(ticket_id, _number(ctx, ticket_id), refused)
-
-
 def _number(ctx: Context, ticket_id: int) -> str | None:
     """A refused ticket's number, for the person reading the results (none if it is none)."""
     with ctx.uow(write=False) as uow:
@@ -123,17 +127,10 @@ def _number(ctx: Context, ticket_id: int) -> str | None:
     return ticket.number if ticket is not None else None
 
 
-def _still_matching(query: TicketFilter) -> TicketCheck:
-    def check(uow: UnitOfWork, ticket: Ticket) -> None:
-        one = replace(query, ids=frozenset({ticket.id}), limit=1, offset=0)
-        if uow.tickets.listing(one).total == 0:
-            raise NoLongerMatches(f"ticket {ticket.number} changed since the filter was read "
-                                  "and no longer matches it: left as it is")
-    return check
-
-
-def _audit(ctx: Context, who: Principal, bulk: Bulk, outcomes: Sequence[Outcome], *,
-           by_filter: bool) -> None:
+def audit(ctx: Context, who: Principal, bulk: Bulk, outcomes: Sequence[Outcome], *,
+          by_filter: bool) -> None:
+    """The whole action as one line of the audit log, written once every ticket had its
+    turn: its arguments, and which tickets it moved and which not (with why)."""
     if not outcomes:
         return  # nothing was asked of any ticket
     after: dict[str, Any] = {
