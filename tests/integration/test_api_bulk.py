@@ -142,6 +142,7 @@ def test_bad_requests_are_422_with_stable_codes_and_agents_403(
         assert r.status_code == 422, (body, r.text)
         assert r.json()["error"]["code"] == "invalid_request"
         assert code in [d["type"] for d in r.json()["error"]["details"]], (body, r.text)
+        assert "archive" not in r.text, "the refusal said back what was sent"
     r = bulk(client, bearer(sari["token"]), ids=[t], action="cancel")
     assert (r.status_code, r.json()["error"]["code"]) == (403, "forbidden")
     for method in ("GET", "PATCH"):  # no ticket is called "bulk"
