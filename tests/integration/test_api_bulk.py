@@ -111,10 +111,16 @@ def test_a_filter_counts_first_then_acts_on_every_match(
     assert [code for _, code in outcome(r)] == ["ok"] * 5  # flag off, dispatched: nobody online
     assert bulk(client, filter=everything, action="cancel").json()["results"] == []
 
+    r = bulk(client, filter={"queue": "night"}, action="priority", priority="urgent")
+    assert outcome(r) == [(i, "ok") for i in flagged]
+    r = bulk(client, filter={"q": "night 5"}, action="move", queue="day")
+    assert outcome(r) == [(flagged[5], "ok")]
+    assert (ticket(client, flagged[5])["queue"], ticket(client, flagged[5])["priority"]) == (
+        "day", "urgent")
     r = bulk(client, filter={"queue": "night", "status": "queued"}, action="reassign",
              agent_id=sari["id"])
-    assert outcome(r) == [(i, "ok") for i in flagged]
-    assert {ticket(client, i)["assigned_agent_id"] for i in flagged} == {sari["id"]}
+    assert outcome(r) == [(i, "ok") for i in flagged[:5]]
+    assert {ticket(client, i)["assigned_agent_id"] for i in flagged[:5]} == {sari["id"]}
     check_floor(snapshot(container.ctx.uow))
 
 
