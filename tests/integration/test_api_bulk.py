@@ -4,6 +4,7 @@ queues, one audit line, and a filter whose tickets change while the action runs.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -121,7 +122,10 @@ def test_a_filter_counts_first_then_acts_on_every_match(
              agent_id=sari["id"])
     assert outcome(r) == [(i, "ok") for i in flagged[:5]]
     assert {ticket(client, i)["assigned_agent_id"] for i in flagged[:5]} == {sari["id"]}
-    check_floor(snapshot(container.ctx.uow))
+    floor = snapshot(container.ctx.uow)
+    check_floor(floor)
+    with container.ctx.uow(write=False) as uow:  # the kept depths follow a queued move
+        assert uow.tickets.depths() == Counter(t.queue for t in floor.queued) == {"day": 1}
 
 
 def test_bad_requests_are_422_with_stable_codes_and_agents_403(
