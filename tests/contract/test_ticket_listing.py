@@ -103,6 +103,10 @@ def test_filters_and_search_agree(uow: UnitOfWorkFactory) -> None:
     assert ids(open_only=True) == [1, 2, 3, 5, 6, 7, 9, 10, 11]
     assert ids(flagged=True) == [5] and ids(priority=Priority.URGENT) == [4, 8, 12]
     assert ids(waiting_before=T0 + timedelta(minutes=4)) == [1, 5]
+    # A bulk action's check of one ticket: the filter, and only that ticket.
+    assert ids(ids=frozenset({1, 4, 99})) == [1, 4] and ids(ids=frozenset()) == []
+    assert ids(ids=frozenset({5}), flagged=True) == [5] and ids(ids=frozenset({6}),
+                                                                 flagged=True) == []
     with uow(write=False) as r:
         row = r.tickets.listing(TicketFilter(text="ticket 01", limit=5)).rows[0]
     assert (row.customer, row.agent_name) == (None, "Sari")

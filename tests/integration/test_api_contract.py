@@ -65,6 +65,7 @@ ADMIN_ONLY = [
     ("patch", "/api/v1/canned-replies/1", {"text": "t"}),
     ("delete", "/api/v1/canned-replies/1", None),
     ("put", "/api/v1/queues/default/rotation", {"agent_ids": []}),
+    ("post", "/api/v1/tickets/bulk", {"ids": [1], "action": "cancel"}),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {

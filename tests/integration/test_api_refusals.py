@@ -148,9 +148,10 @@ def test_validation_messages_never_repeat_what_was_sent(client: TestClient) -> N
             content = op.get("requestBody", {}).get("content", {}).get("application/json")
             if content is None:
                 continue
-            # An optional body (POST /tickets/{id}/hold) is anyOf its model and null.
+            # An optional body (POST /tickets/{id}/hold) is anyOf its model and null; one
+            # told apart by a field (POST /tickets/bulk's action) is oneOf its models.
             ref = next((s["$ref"] for s in [content["schema"], *content["schema"].get(
-                "anyOf", [])] if "$ref" in s), "")
+                "anyOf", []), *content["schema"].get("oneOf", [])] if "$ref" in s), "")
             model = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
             body = {name: MARK for name in model.get("properties", {})}
             body[MARK] = [MARK]

@@ -94,6 +94,7 @@ NEEDS: dict[tuple[str, str], str] = {
     ("post", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("put", "/queues/{name}/rotation"): SUPERVISE,
+    ("post", "/tickets/bulk"): SUPERVISE,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),

@@ -26,6 +26,7 @@ class AuditKind(StrEnum):
     USER = "user"
     TOKEN = "token"
     CANNED_REPLY = "canned_reply"
+    TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
 
 
 @dataclass(frozen=True)

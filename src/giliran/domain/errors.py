@@ -260,3 +260,20 @@ class UnsupportedMediaType(GiliranError):
     """A file of a type the customer's channel refuses to carry."""
 
     code = "unsupported_media_type"
+
+
+class NoLongerMatches(Conflict):
+    """A bulk action's ticket that changed after the filter was read (assigned, unflagged by
+    the engine or another supervisor): it is left as it is now."""
+
+    code = "no_longer_matches"
+
+
+class NotFlagged(Conflict):
+    code = "not_flagged"
+
+
+class TooManyTickets(InvalidInput):
+    """A bulk action's filter matching more tickets than one action may touch."""
+
+    code = "too_many_tickets"

@@ -41,6 +41,9 @@ class HistoryKind(StrEnum):
     UNHELD = "unheld"  # taken off hold by a person: in progress again
     HOLD_RETURNED = "hold_returned"  # the customer wrote: back in progress with its holder
     HOLD_EXPIRED = "hold_expired"  # the hold reached its limit: back with its holder
+    # A supervisor moved a waiting ticket to another queue: it keeps its place in time (its
+    # wait goes on), so it neither leaves nor enters a line as the figures count them.
+    MOVED = "moved"
 
     @classmethod
     def priority(cls, label: str) -> HistoryKind:
@@ -114,6 +117,7 @@ _TICKET_TYPES = {
     HistoryKind.FLAGGED: EventType.TICKET_FLAGGED,
     HistoryKind.RELEASED: EventType.TICKET_RELEASED,
     HistoryKind.TRANSFERRED: EventType.TICKET_TRANSFERRED,
+    HistoryKind.MOVED: EventType.TICKET_TRANSFERRED,
     HistoryKind.HELD: EventType.TICKET_HELD,
     HistoryKind.UNHELD: EventType.TICKET_UNHELD,
     HistoryKind.HOLD_RETURNED: EventType.TICKET_UNHELD,

@@ -157,6 +157,8 @@ class Reason(StrEnum):
     UNHELD = "unheld"  # taken off hold by a person
     CUSTOMER_WROTE = "customer_wrote"  # back from hold: the customer wrote
     HOLD_EXPIRED = "hold_expired"  # back from hold (or completed): the hold reached its limit
+    FLAG_CLEARED = "flag_cleared"  # a supervisor took the flag off (it stays where it is)
+    MOVED = "moved"  # a supervisor moved a waiting ticket to another queue
 
     @property
     def moves_rotation(self) -> bool:

@@ -3,6 +3,7 @@ history entries of one kind, however many."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from giliran.domain.delivery import Delivery, Webhook
@@ -22,13 +23,21 @@ def agent_or_404(uow: UnitOfWork, agent_id: int | None) -> Agent:
     return agent
 
 
-def ticket_or_404(uow: UnitOfWork, ticket_id: int, who: Principal | None = None) -> Ticket:
+# A condition a ticket must still meet inside the use case's transaction, else it raises (a
+# bulk action's filter, read before: service/tickets/bulk.py).
+TicketCheck = Callable[[UnitOfWork, Ticket], None]
+
+
+def ticket_or_404(uow: UnitOfWork, ticket_id: int, who: Principal | None = None,
+                  check: TicketCheck | None = None) -> Ticket:
     """With `who`: a supervisor of some queues gets 403 for the others' tickets."""
     ticket = uow.tickets.get(ticket_id)
     if ticket is None:
         raise NotFound(f"no ticket with id {ticket_id}")
     if who is not None:
         who.require_queue(ticket.queue)
+    if check is not None:
+        check(uow, ticket)
     return ticket
 
 

@@ -38,6 +38,7 @@ def matches_filter(ticket: Ticket, query: TicketFilter) -> bool:
         and (query.waiting_before is None or (
             ticket.status is TicketStatus.QUEUED and ticket.queued_at is not None
             and ticket.queued_at <= query.waiting_before))
+        and (query.ids is None or ticket.id in query.ids)
     )
 
 

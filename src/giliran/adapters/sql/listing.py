@@ -106,6 +106,8 @@ def filters(q: TicketFilter) -> list[ColumnElement[bool]]:
         found.append(tk.queued_at <= q.waiting_before)
     if q.text and q.text.strip():
         found.append(_text(q.text))
+    if q.ids is not None:
+        found.append(tk.id.in_(sorted(q.ids)))
     return found
 
 

@@ -37,6 +37,7 @@ class TicketFilter:
     sort: TicketSort = TicketSort.QUEUE
     descending: bool = False
     queues: frozenset[str] | None = None  # a supervisor of some queues sees only theirs
+    ids: frozenset[int] | None = None  # only these (a bulk action's check of one ticket)
 
 
 @dataclass(frozen=True)

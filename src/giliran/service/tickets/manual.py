@@ -35,7 +35,13 @@ from giliran.domain.words import noun
 from giliran.service.assignment import turns
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import acting_agent, agent_or_404, queue_or_404, ticket_or_404
+from giliran.service.lookups import (
+    TicketCheck,
+    acting_agent,
+    agent_or_404,
+    queue_or_404,
+    ticket_or_404,
+)
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.recording import record_move
 
@@ -89,6 +95,8 @@ def _take_turn(uow: UnitOfWork, ticket: Ticket, agent: Agent, queue: Queue) -> e
 
 
 def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceeded | None:
+    if queue.max_per_agent <= 0:
+        return None  # no limit: the agent's held tickets need not be read (a bulk reassign)
     held = turns.held_here(uow, agent, queue)
     if queue.has_room_for(held):
         return None
@@ -99,14 +107,15 @@ def _queue_limit(uow: UnitOfWork, agent: Agent, queue: Queue) -> CapacityExceede
 
 
 def reassign(
-    ctx: Context, who: Principal, ticket_id: int, agent_id: int, *, force: bool = False
+    ctx: Context, who: Principal, ticket_id: int, agent_id: int, *, force: bool = False,
+    check: TicketCheck | None = None,
 ) -> Ticket:
     """Move a queued or active ticket to a named agent. Without `force` the agent must serve
     the ticket's queue and have room (409 with the reason otherwise); with it, both may be
     overruled, and the history says so (reason `forced`). The agent must accept it anew."""
     who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id, who)
+        ticket = ticket_or_404(uow, ticket_id, who, check)
         target = agent_or_404(uow, agent_id)
         if not target.active:
             raise AgentInactive(f"agent {target.name} is deactivated")
@@ -127,12 +136,13 @@ def reassign(
     return ticket
 
 
-def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+def unassign(ctx: Context, who: Principal, ticket_id: int,
+             check: TicketCheck | None = None) -> Ticket:
     """Send an active ticket back to the queue, at its original place. It is dispatched again
     at once, but never automatically back to the agent it was taken from."""
     who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id, who)
+        ticket = ticket_or_404(uow, ticket_id, who, check)
         lifecycle.require_held(ticket, action="unassign")
         holder = agent_or_404(uow, ticket.agent_id)
         _take_back(uow, ctx, ticket, holder, reason=Reason.UNASSIGNED, actor=who.by)
@@ -143,11 +153,12 @@ def unassign(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     return ticket
 
 
-def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priority) -> Ticket:
+def set_priority(ctx: Context, who: Principal, ticket_id: int, priority: Priority,
+                 check: TicketCheck | None = None) -> Ticket:
     """For a queued ticket this moves its place in line; nobody loses a ticket over it."""
     who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id, who)
+        ticket = ticket_or_404(uow, ticket_id, who, check)
         record_move(uow, ticket, lifecycle.reprioritize(
             ticket, priority, now=ctx.clock.now(), reason=Reason.PRIORITY, actor=who.by))
         uow.tickets.save(ticket)

@@ -25,7 +25,7 @@ from giliran.domain.people import Actor, Can, Role
 from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch, hand_over, pick
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import agent_or_404, ticket_or_404
+from giliran.service.lookups import TicketCheck, agent_or_404, ticket_or_404
 from giliran.service.notices import notify
 from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
@@ -216,10 +216,11 @@ def complete_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
     return ticket
 
 
-def cancel_ticket(ctx: Context, who: Principal, ticket_id: int) -> Ticket:
+def cancel_ticket(ctx: Context, who: Principal, ticket_id: int,
+                  check: TicketCheck | None = None) -> Ticket:
     who.require(Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id, who)
+        ticket = ticket_or_404(uow, ticket_id, who, check)
         holder = uow.agents.get(ticket.agent_id) if ticket.agent_id is not None else None
         entry = lifecycle.cancel(ticket, holder, now=ctx.clock.now(), actor=who.by)
         _save_release(uow, ticket, holder, entry)
@@ -251,6 +252,16 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
     """The supervisor's list: one page, the names it shows and the total, in one read, and
     each queued ticket's place in its queue.
     `waiting_longer_than` (seconds): only queued tickets waiting that long by the clock."""
+    query = narrowed(ctx, who, query, waiting_longer_than)
+    with ctx.uow(write=False) as uow:
+        found = uow.tickets.listing(query)
+        return replace(found, rows=queue_places.placed(uow, found.rows, query))
+
+
+def narrowed(ctx: Context, who: Principal, query: TicketFilter,
+             waiting_longer_than: int | None) -> TicketFilter:
+    """The list's filter as this supervisor may read it (only their queues), with the wait
+    as a time by the clock; a bulk action reads the same."""
     who.require(Can.SUPERVISE)
     if query.queue is not None:
         who.require_queue(query.queue)
@@ -259,9 +270,7 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
     if waiting_longer_than is not None:
         cutoff = ctx.clock.now() - timedelta(seconds=waiting_longer_than)
         query = replace(query, waiting_before=cutoff)
-    with ctx.uow(write=False) as uow:
-        found = uow.tickets.listing(query)
-        return replace(found, rows=queue_places.placed(uow, found.rows, query))
+    return query
 
 
 def ticket_history(ctx: Context, who: Principal,

@@ -26,7 +26,7 @@ from giliran.domain.model import Agent, Queue, Reason, Ticket
 from giliran.domain.people import Can, Role
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import agent_or_404, queue_or_404, ticket_or_404
+from giliran.service.lookups import TicketCheck, agent_or_404, queue_or_404, ticket_or_404
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
 from giliran.service.tickets.manual import hand_to, overrules
@@ -43,14 +43,15 @@ class Transfer:
     queue: str | None = None
 
 
-def transfer(ctx: Context, who: Principal, ticket_id: int, wanted: Transfer) -> Ticket:
+def transfer(ctx: Context, who: Principal, ticket_id: int, wanted: Transfer,
+             check: TicketCheck | None = None) -> Ticket:
     """One transaction: the ticket leaves its holder (one "transferred" line in its history)
     and goes to the colleague (who must accept it, as after any assignment) or into the
     queue, keeping its priority; the freed slot and a queued ticket are dispatched at once,
     but never automatically back to the agent who handed it on."""
     who.require(Can.WORK, Can.SUPERVISE)
     with ctx.uow(write=True) as uow:
-        ticket = ticket_or_404(uow, ticket_id, who)
+        ticket = ticket_or_404(uow, ticket_id, who, check)
         _may_transfer(who, ticket)
         lifecycle.require_held(ticket, action="transfer")  # on hold too: its hold ends
         holder = agent_or_404(uow, ticket.agent_id)

@@ -66,6 +66,7 @@ export const REASON = {
   pickup_off: t("reason.pickup_off"), transferred: t("reason.transferred"),
   held: t("reason.held"), unheld: t("reason.unheld"), customer_wrote: t("reason.customer_wrote"),
   hold_expired: t("reason.hold_expired"),
+  flag_cleared: t("reason.flag_cleared"), moved: t("reason.moved"),
 };
 const EVENT = {
   created: t("event.created"), assigned: t("event.assigned"), accepted: t("event.accepted"),
@@ -74,7 +75,7 @@ const EVENT = {
   flagged: t("event.flagged"), "moved to front": t("event.front"),
   released: t("event.released"), transferred: t("event.transferred"),
   held: t("event.held"), unheld: t("event.unheld"), hold_returned: t("event.hold_returned"),
-  hold_expired: t("event.hold_expired"),
+  hold_expired: t("event.hold_expired"), moved: t("event.moved"),
 };
 
 export function eventName(event) {
