@@ -189,3 +189,50 @@ def test_pictures_of_every_view(
                 page.go_back()
                 expect(page.locator("#floor-agents li")).not_to_have_count(0)
     assert not sideways, f"these scroll sideways: {sideways}"
+
+
+def test_a_bulk_reassign_by_filter_counts_first_then_says_what_became_of_each(
+    desk: Floor, open_tab: Any, server: ServerProcess, screenshots: Path,
+) -> None:
+    """100 flagged tickets of a queue, reassigned by the list's filter to one agent without
+    force: the console counts them before acting, asks for a second click that says how many,
+    then tells how many moved and why the others did not (the agent's capacity)."""
+    floor = desk
+    queued = floor.call("GET", "/tickets?status=queued&queue=returns&limit=100")["items"]
+    assert len(queued) == 100
+    flag(server.database_url, [t["id"] for t in queued])
+    flagged = floor.call("GET", "/tickets?queue=returns&flagged=true&limit=1")["total"]
+    # A new agent of the queue, not online yet (so nothing is dispatched to them meanwhile).
+    agent = floor.call("POST", "/agents", name="Rahmat Hidayat", max_tickets=10,
+                       queues=["returns"])
+    page = open_console(open_tab, floor, "/admin/tickets?queue=returns&flagged=true",
+                        viewport=WIDE)
+    bulk = page.locator("#bulk")
+    expect(bulk.locator("#bulk-count")).to_have_text("No ticket selected")
+    bulk.get_by_role("button", name="Select every ticket these filters match").click()
+    expect(bulk.locator("#bulk-count")).to_have_text(
+        f"All {flagged} tickets these filters match")
+    expect(page.locator("#tickets tbody input[data-select]:checked")).not_to_have_count(0)
+    bulk.get_by_label("Action").select_option("reassign")
+    bulk.get_by_label("To agent").select_option(label=agent["name"])
+    apply = bulk.locator("#bulk-apply")
+    expect(apply).to_have_text(f"Apply to {flagged} tickets")
+    apply.click()
+    expect(apply).to_have_text(f"Confirm: reassign {flagged} tickets to {agent['name']}")
+    assert floor.call("GET", "/tickets?queue=returns&flagged=true&limit=1")["total"] == flagged
+    apply.click()
+    results = bulk.locator("#bulk-results")
+    moved = agent["max_tickets"]
+    expect(results.locator("#bulk-summary")).to_have_text(
+        f"{moved} done, {flagged - moved} refused")
+    refused = results.locator("#bulk-refused li")  # by reason, naming the first tickets
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(
+        f"agent Rahmat Hidayat is full (10/10) — {flagged - moved} tickets: INC")
+    page.screenshot(path=screenshots / "console-bulk.png")
+    held = floor.call("GET", f"/tickets?queue=returns&agent_id={agent['id']}&open=true")
+    assert sum(t["flag"] is None for t in held["items"]) >= moved
+    expect(bulk.locator("#bulk-count")).to_have_text("No ticket selected")
+    # One audit entry for the action, with its tickets.
+    entry = floor.call("GET", "/audit?kind=tickets&limit=1")["items"][0]
+    assert entry["action"] == "bulk reassign"

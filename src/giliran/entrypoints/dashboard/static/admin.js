@@ -17,11 +17,12 @@ import { auditSoon, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import {
-  fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets,
+  fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets, ticketFilter,
 } from "./admin_tickets.js";
 import { drawChart } from "./chart.js";
 import { queuesRead } from "./queue_boxes.js";
 import { showFloorView } from "./floor_view.js";
+import { fillBulkChoices, setupBulk } from "./admin_bulk.js";
 import { go, setupViews } from "./views.js";
 import { knowAgents } from "./agent_names.js";
 import { Conversation } from "./conversation.js";
@@ -44,6 +45,7 @@ function start(me) {
   setupPeople(floor, editedAgent);
   setupUsers(floor, me);
   setupRotation(floor);
+  setupBulk(floor, ticketFilter);
   setupViews((view, params) => { if (view === "tickets") openTicketsLink(params); });
   bind();
   chart();
@@ -119,6 +121,7 @@ function showFloor({ workload, agents, queues }) {
   showFloorView(floor);
   keepFocus($("workload"), showWorkload);
   fillTicketChoices();
+  fillBulkChoices();
   const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
   if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
   showRotation();  // keeps its own focus: a member is in every queue it serves

@@ -5,6 +5,7 @@
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
 import { PRIORITY, STATUS, flagText, priorityText } from "./labels.js";
 import { keepParams } from "./views.js";
+import { filtersChanged, markRows } from "./admin_bulk.js";
 
 const PAGE = 25;
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
@@ -31,6 +32,7 @@ export function setupTickets(state) {
 
 function fromStart() {
   offset = 0;
+  filtersChanged();
   keepParams(linkParams());
   showTickets();
 }
@@ -86,6 +88,24 @@ function keepChoices(select, pairs) {
   select.value = found ? chosen : "";
   if (wanted !== undefined && found) delete select.dataset.wanted;
   return wanted !== undefined && found;
+}
+
+/** The list's filters as POST /tickets/bulk takes them (every ticket they match). */
+export function ticketFilter() {
+  const filter = {};
+  const status = $("tickets-status").value;
+  if (status === "open") filter.open = true;
+  else if (status) filter.status = status;
+  const q = $("tickets-q").value.trim();
+  if (q) filter.q = q;
+  if ($("tickets-queue").value) filter.queue = $("tickets-queue").value;
+  if ($("tickets-priority").value) filter.priority = $("tickets-priority").value;
+  if ($("tickets-agent").value) filter.agent_id = Number($("tickets-agent").value);
+  if ($("tickets-channel").value) filter.channel = $("tickets-channel").value;
+  const minutes = Number($("tickets-waiting").value);
+  if (minutes > 0) filter.waiting_longer_than = Math.round(minutes * 60);
+  if ($("tickets-flagged").checked) filter.flagged = true;
+  return filter;
 }
 
 function query() {
@@ -152,6 +172,7 @@ function draw(page) {
     : "";
   $("tickets-prev").disabled = page.offset === 0;
   $("tickets-next").disabled = page.offset + page.items.length >= page.total;
+  markRows();
   if (again) $("tickets").querySelector(again)?.focus();
   for (const el of $("tickets").querySelectorAll("[data-ago]")) {
     el.textContent = el.dataset.ago ? ago(el.dataset.ago) : "—";
