@@ -60,7 +60,8 @@ def test_a_supervisor_answers_and_notes_from_the_ticket_beside_the_list(
     backlog: list[dict[str, Any]],
 ) -> None:
     sari = agents("Sari Panel")
-    Customer(server, "Dewi Pelanggan").writes("Paket saya belum sampai")
+    dewi = Customer(server, "Dewi Pelanggan")
+    dewi.writes("Paket saya belum sampai")
     ticket = ticket_of(floor, sari, "Paket saya belum sampai")
     number = ticket["number"]
     admin = open_tab("/admin", user=floor.admin, viewport=WIDE)
@@ -133,7 +134,25 @@ def test_a_supervisor_answers_and_notes_from_the_ticket_beside_the_list(
     expect(side.locator(".message.out .ticks")).to_have_attribute("data-state", "sent")
     assert [s.body["text"]["body"] for s in graph.sent()] == ["Sudah kami cek, besok sampai"]
 
+    # A reply WhatsApp refuses is marked failed, with its Retry, as in the inbox.
+    graph.refuse[dewi.phone] = (400, 131047, "Re-engagement message")
+    try:
+        side.get_by_label("Note", exact=True).uncheck()
+        page.locator("#reply-text").fill("Kami kirim ulang nomor resinya")
+        page.locator("#reply-text").press("Enter")
+        failed = side.locator(".message.out", has_text="Kami kirim ulang")
+        expect(failed.locator(".ticks")).to_have_attribute("data-state", "failed", timeout=20_000)
+        graph.refuse.pop(dewi.phone)
+        failed.get_by_role("button", name="Retry").click()
+        wait_until(lambda: "Kami kirim ulang nomor resinya" in graph.texts_to(dewi.phone),
+                   timeout=20, what="the retried reply")
+        expect(failed.locator(".ticks")).not_to_have_attribute("data-state", "failed")
+    finally:
+        graph.refuse.pop(dewi.phone, None)
+    assert "Kurir bilang alamatnya kurang lengkap" not in graph.texts_to(dewi.phone)
+
     # Escape leaves the field, then the page; the keyboard is back on the row.
+    page.locator("#reply-text").focus()
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     expect(side).to_be_hidden()

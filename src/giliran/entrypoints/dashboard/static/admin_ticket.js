@@ -29,7 +29,8 @@ export class TicketPanel {
     for (const close of this.root.querySelectorAll('[data-action="panel-close"]')) {
       close.addEventListener("click", () => this.close());
     }
-    this.root.addEventListener("keydown", (event) => this.key(event));
+    // On the document: the focus may be on the page behind, or nowhere (a button redrawn).
+    document.addEventListener("keydown", (event) => this.key(event));
     window.addEventListener("popstate", () => this.followUrl());
     this.historySoon = debounce(() => this.readHistory(this.id), 300);
   }
@@ -96,10 +97,11 @@ export class TicketPanel {
   }
 
   key(event) {
-    if (event.key !== "Escape" || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+    if (event.key !== "Escape" || event.defaultPrevented || !this.conversation.shown
+        || document.querySelector("dialog[open]")) return;
     event.preventDefault();
     // In a field, Escape first leaves the field (a reply half typed stays); then the panel.
-    if (TYPING.has(event.target.tagName)) this.root.focus();
+    if (TYPING.has(event.target.tagName) && this.root.contains(event.target)) this.root.focus();
     else this.close();
   }
 
