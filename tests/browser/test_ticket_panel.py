@@ -151,6 +151,13 @@ def test_a_supervisor_answers_and_notes_from_the_ticket_beside_the_list(
         graph.refuse.pop(dewi.phone, None)
     assert "Kurir bilang alamatnya kurang lengkap" not in graph.texts_to(dewi.phone)
 
+    # The browser's Back closes the page, Forward opens it again.
+    page.go_back()
+    expect(side).to_be_hidden()
+    page.go_forward()
+    expect(side).to_be_visible()  # the title is there even while hidden
+    expect(side.locator("#conversation-title")).to_have_text(f"{number} · Dewi Pelanggan")
+
     # Escape leaves the field, then the page; the keyboard is back on the row.
     page.locator("#reply-text").focus()
     page.keyboard.press("Escape")
@@ -189,6 +196,7 @@ def test_history_from_a_row_comes_into_view_every_time(
         # the lowest priority comes last), so the stream redraws the rows.
         floor.ticket(f"Arrives meanwhile {n}", queue="backlog", priority="low")
         row_action(page, number, f"History of {number}")
+        expect(page.locator("#panel-history-title")).to_be_focused()  # opened, and scrolled
         expect(panel(page).locator("#conversation-title")).to_contain_text(number)
         expect(panel(page).locator("[data-field=history] li").last).to_contain_text("Created")
         assert in_view(page, "#panel-history-title"), f"try {n + 1}: history out of view"
@@ -214,6 +222,7 @@ def test_the_ticket_is_a_screen_of_its_own_on_a_phone(
     page.screenshot(path=screenshots / "admin-ticket-menu-phone.png")
     page.get_by_role("menu").get_by_role("menuitem", name=f"Riwayat {number}").click()
     side = panel(page)
+    expect(page.locator("#panel-history-title")).to_be_focused()  # the keyboard is there
     expect(side.locator("[data-field=history] li").last).to_contain_text("Dibuat")
     assert in_view(page, "#panel-history-title")
     assert side.bounding_box()["width"] == PHONE["width"]  # type: ignore[index]
@@ -223,4 +232,5 @@ def test_the_ticket_is_a_screen_of_its_own_on_a_phone(
     expect(side).to_be_hidden()
     expect(ticket_row(page, number).get_by_role("button", name=f"Tindakan untuk {number}")
            ).to_be_focused()
+    expect(page).not_to_have_url(re.compile(r"ticket="))
     tab.assert_clean()

@@ -53,12 +53,14 @@ export class TicketPanel {
       const heading = $("panel-history-title");
       heading.scrollIntoView({ block: "start" });
       heading.focus({ preventScroll: true });
-    } else {
+    } else if (!this.root.contains(document.activeElement)) {  // unless already in it
       this.root.scrollTop = 0;
       this.root.focus({ preventScroll: true });
     }
   }
 
+  /** Close in place (the address loses its ticket). Not by history.back(): its popstate
+   * comes later, and a second Escape meanwhile went back twice. */
   close() {
     if (this.conversation.shown) this.conversation.close();
   }
@@ -93,7 +95,7 @@ export class TicketPanel {
     const wanted = Number(new URL(location.href).searchParams.get("ticket"));
     if (wanted > 0 && wanted !== this.id) {
       this.open(wanted, { remember: false });
-    } else if (!wanted && this.conversation.shown) this.close();
+    } else if (!wanted && this.conversation.shown) this.conversation.close();
   }
 
   key(event) {
