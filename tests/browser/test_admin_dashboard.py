@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Floor, show_view
+from tests.browser.ticket_rows import row_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -40,7 +41,7 @@ def test_a_supervisor_watches_the_workload_and_reassigns_a_ticket(
     expect(held).to_be_visible()
 
     show_view(page, "tickets")
-    page.get_by_role("button", name=f"Reassign {ticket['number']}").click()
+    row_action(page, ticket["number"], f"Reassign {ticket['number']}")
     dialog = page.locator("#reassign-dialog")
     expect(dialog).to_be_visible()
     dialog.get_by_label("To agent").select_option(label="Vera — Online — 0/2")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import create_engine, insert, update
 
 from giliran.adapters.sql import tables as t
@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     show_view,
     sign_in,
 )
+from tests.browser.ticket_rows import row_action, row_priority, ticket_row
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -55,11 +56,6 @@ def name_customer(database_url: str, ticket_id: int, name: str, phone: str) -> N
                                                 name=name))
         conn.execute(update(t.tickets).where(t.tickets.c.id == ticket_id).values(contact=key))
     engine.dispose()
-
-
-def ticket_row(page: Page, number: str) -> Any:
-    """A ticket's figures and, on the row below them, its actions."""
-    return page.locator("#tickets tbody", has_text=number)
 
 
 def test_pictures_of_a_busy_floor(
@@ -124,7 +120,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     expect(found).to_contain_text("WhatsApp")
     expect(page.locator("#tickets-count")).to_have_text("1\u20131 of 1")
 
-    found.get_by_role("button", name=f"Reassign {siti['number']}").click()
+    row_action(page, siti["number"], f"Reassign {siti['number']}")
     dialog = page.locator("#reassign-dialog")
     dialog.get_by_label("To agent").select_option(label=f"{spare['name']} — Online — 1/1")
     dialog.get_by_label("force").check()
@@ -138,7 +134,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     filters.get_by_label("Queue", exact=True).select_option("busy")
     expect(page.locator("#tickets tbody")).to_have_count(4)
     low = ticket_row(page, refund["number"])
-    low.get_by_label(f"Priority of {refund['number']}").select_option("urgent")
+    row_priority(page, refund["number"], "Urgent")
     expect(low.locator(".badge.priority")).to_have_text("Urgent")
     assert floor.call("GET", f"/tickets/{refund['id']}")["priority"] == "urgent"
     expect(page.locator("#tickets tbody").first).to_contain_text(refund["number"])
@@ -151,7 +147,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     floor.call("POST", f"/tickets/{refund['id']}/cancel")
     while not frames.held:  # the list without the cancelled ticket came, and waits
         page.wait_for_timeout(20)
-    low.get_by_role("button", name=f"Move {refund['number']} to the front of the queue").click()
+    row_action(page, refund["number"], f"Move {refund['number']} to the front of the queue")
     expect(low.locator("[data-field=error]")).to_have_text(
         "That is no longer possible: the ticket has moved on. (cannot move to the front "
         f"ticket {refund['number']}: it is cancelled)")
@@ -160,7 +156,7 @@ def test_a_supervisor_finds_a_ticket_by_customer_and_acts_on_tickets_in_their_ro
     expect(ticket_row(page, refund["number"])).to_have_count(0)
 
     jammed = ticket_row(page, printer["number"])
-    jammed.get_by_role("button", name=f"Cancel {printer['number']}").click()
+    row_action(page, printer["number"], f"Cancel {printer['number']}")
     jammed.get_by_role("button", name=f"Confirm: cancel {printer['number']}").click()
     expect(ticket_row(page, printer["number"])).to_have_count(0)  # open tickets only
     assert floor.call("GET", f"/tickets/{printer['id']}")["status"] == "cancelled"

@@ -183,12 +183,15 @@ def test_phone_layout_holds_on_the_page_and_in_dialogs(
         ("queues", "#new-queue", "#new-queue-dialog"),
         ("people", "#workload [data-action=agent-settings] >> nth=0", "#agent-dialog"),
         ("queues", "#queue-figures [data-queue=sales] button >> nth=0", "#queue-dialog"),
-        ("tickets", "#tickets [data-action=reassign] >> nth=0", "#reassign-dialog"),
-        ("tickets", "#tickets [data-action=conversation] >> nth=0", "#conversation"),
+        ("tickets", "#tickets [data-action=menu] >> nth=0", "#reassign-dialog"),
+        ("tickets", "#tickets [data-action=menu] >> nth=0", "#conversation"),
     ]
     for view, opener, dialog in dialogs:
         show_view(page, view)
         page.locator(opener).click()
+        if view == "tickets":  # the row's Actions menu: Reassign, or the ticket's page
+            item = "reassign" if dialog == "#reassign-dialog" else "conversation"
+            page.locator(f"#ticket-menu [data-action={item}]").click()
         expect(page.locator(dialog)).to_be_visible()
         page.locator(dialog).screenshot(
             path=str(screenshots / f"console-390-{dialog.strip('#')}.png"))
@@ -205,6 +208,7 @@ def test_phone_layout_holds_on_the_page_and_in_dialogs(
         unbroken(page, f'.view[data-view="{view}"]')
     page.screenshot(path=str(screenshots / "console-390-id.png"), full_page=True)
     show_view(page, "tickets")
-    page.locator("#tickets [data-action=conversation] >> nth=0").click()
+    page.locator("#tickets [data-action=menu] >> nth=0").click()
+    page.locator("#ticket-menu [data-action=conversation]").click()
     expect(page.locator("#conversation")).to_be_visible()
     unbroken(page, "#conversation")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Floor, show_view
+from tests.browser.ticket_rows import panel, row_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -64,15 +65,17 @@ def test_a_supervisor_sets_up_a_lead_rotation_desk_from_the_dashboard(
     assert [t["assigned_agent_id"] for t in leads] == [budi["id"], citra["id"], ani["id"]]
     expect(pointer).to_have_value(str(budi["id"]))
     # Budi's turn was the supervisor's doing, not the end of anyone else's.
+    # Each ticket's page says it, beside the list.
     show_view(page, "tickets")
-    page.get_by_role("button", name=f"History of {leads[0]['number']}").click()
-    assigned = page.locator("#history tbody tr", has_text="Assigned")
+    row_action(page, leads[0]["number"], f"History of {leads[0]['number']}")
+    assigned = panel(page).locator("[data-field=history] li", has_text="Assigned")
     expect(assigned).to_contain_text("Rotation: next in turn, set by a supervisor")
-    show_view(page, "tickets")
-    page.get_by_role("button", name=f"History of {leads[1]['number']}").click()
+    row_action(page, leads[1]["number"], f"History of {leads[1]['number']}")
     expect(assigned).to_contain_text("Rotation: next in turn after Budi")
+    page.keyboard.press("Escape")
 
     # The audit has each change, with who made it.
+    show_view(page, "audit")
     page.locator("#audit-filters").get_by_label("Kind").select_option(label="Queues")
     page.locator("#audit-filters").get_by_role("button", name="Search").click()
     rows = page.locator("#audit tbody tr")

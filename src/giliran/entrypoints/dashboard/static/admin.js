@@ -14,7 +14,7 @@ import {
 import { setupRotation, showRotation } from "./admin_rotation.js";
 import { setupPeople } from "./admin_people.js";
 import { auditSoon, setupAudit } from "./admin_audit.js";
-import { fillHistoryChoices, setupHistory, showTicketHistory } from "./admin_history.js";
+import { fillHistoryChoices, setupHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
 import {
   fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets, ticketFilter,
@@ -25,20 +25,21 @@ import { showFloorView } from "./floor_view.js";
 import { fillBulkChoices, setupBulk } from "./admin_bulk.js";
 import { go, setupViews } from "./views.js";
 import { knowAgents } from "./agent_names.js";
-import { Conversation } from "./conversation.js";
+import { TicketPanel } from "./admin_ticket.js";
+import { features } from "./features.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
 const floor = { workload: null, agents: [], queues: [], tickets: [] };
-let conversation = null;
+let panel = null;  // a ticket's page beside the list
 
 signIn({ check: () => api("GET", "/workload"), notHere: t("admin.not_here"), start });
 
-function start(me) {
+async function start(me) {
   // After the supervisor's own changes: their events bring the floor and the list back as
   // frames, so there is nothing to read (kept as a hook for the forms).
   floor.refresh = () => {};
-  conversation = new Conversation({ readOnly: true });
+  panel = new TicketPanel(floor, await features());
   setupForms(floor);
   setupHistory(floor);
   setupTickets(floor);
@@ -46,12 +47,15 @@ function start(me) {
   setupUsers(floor, me);
   setupRotation(floor);
   setupBulk(floor, ticketFilter);
-  setupViews((view, params) => { if (view === "tickets") openTicketsLink(params); });
+  setupViews((view, params, how) => {
+    if (view === "tickets") openTicketsLink(params);
+    if (how === "link") panel.followUrl();  // another view: a ticket's page open closes
+  });
   bind();
   chart();
   floor.stream = new Stream({
     onEvent: (event) => {
-      conversation.onEvent(event);
+      panel.onEvent(event);
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
@@ -63,6 +67,7 @@ function start(me) {
     onReady,
   });
   floor.stream.start();
+  panel.followUrl();  // a link to a ticket (/admin?ticket=<id>) opens it
   setInterval(showAgo, 5000);
   setInterval(chartSoon, 60000);
 }
@@ -126,6 +131,7 @@ function showFloor({ workload, agents, queues }) {
   if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
   showRotation();  // keeps its own focus: a member is in every queue it serves
   fillHistoryChoices(floor);
+  panel.namesChanged();
   fillPeriodChoices(floor);
   queuesRead(queues);
   showAgo();
@@ -342,15 +348,10 @@ function bind() {
     const id = Number(target.dataset.id);
     const action = target.dataset.action;
     if (action === "reassign") openReassign(floor.tickets.find((x) => x.id === id));
-    else if (action === "conversation") {
-      conversation.open(id).catch((error) => toast(errorText(error), "error"));
-    }
+    else if (action === "conversation") panel.open(id);
+    else if (action === "history") panel.open(id, { part: "history" });
     else if (action === "agent-settings") openAgent(floor.agents.find((a) => a.id === id));
     else if (action === "queue-settings") openQueue(target.closest("[data-queue]").dataset.queue);
-    else if (action === "history") {  // shown where the history lives: the Audit view
-      go("/admin/audit");
-      showTicketHistory(id);
-    }
     else if (action === "resume") resume(id, target.dataset.queue);
   });
   document.addEventListener("change", (event) => {

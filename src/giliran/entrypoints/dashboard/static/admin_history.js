@@ -27,14 +27,6 @@ export function setupHistory(state) {
   search(0);
 }
 
-/** The history of one ticket: what moved it, and why (from a ticket's row). */
-export function showTicketHistory(ticketId) {
-  const form = $("history-filters");
-  form.reset();
-  form.ticket.value = floor.tickets.find((x) => x.id === ticketId)?.number ?? ticketId;
-  search(0, true);
-}
-
 /** The agent and queue choices follow the floor (keeping what is selected). */
 export function fillHistoryChoices(state) {
   const form = $("history-filters");

@@ -1,11 +1,13 @@
 // The supervisor's ticket list: searched, filtered, sorted and paged by the server (one page at
-// a time, with the total), and each row's moves (reassign, unassign, cancel, priority, front)
-// answered in the row itself with the server's words when refused.
+// a time, with the total), one line per ticket whose moves (open, history, reassign, unassign,
+// priority, front, cancel) are in its "Actions" menu (row_menu.js), a refusal answered in the
+// row itself with the server's words.
 
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
 import { PRIORITY, STATUS, flagText, priorityText } from "./labels.js";
 import { keepParams } from "./views.js";
 import { filtersChanged, markRows } from "./admin_bulk.js";
+import { RowMenu, menuButtonKey } from "./row_menu.js";
 
 const PAGE = 25;
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram", api: "API" };
@@ -14,6 +16,7 @@ let offset = 0;
 let latest = 0;
 let watched = null;  // the query string of the list shown
 let armed = null;  // the ticket whose Cancel was clicked once (kept across redraws)
+let menu = null;
 
 export function setupTickets(state) {
   floor = state;
@@ -23,12 +26,16 @@ export function setupTickets(state) {
   $("tickets-q").addEventListener("input", debounce(fromStart, 300));
   $("tickets-prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); showTickets(); });
   $("tickets-next").addEventListener("click", () => { offset += PAGE; showTickets(); });
+  menu = new RowMenu($("ticket-menu"), menuItems);
   $("tickets").addEventListener("click", onAction);
-  $("tickets").addEventListener("change", (event) => {
-    const select = event.target.closest('select[data-action="priority"]');
-    if (select) move(select, "PATCH", "", { priority: select.value });
+  $("ticket-menu").addEventListener("click", onAction);
+  $("tickets").addEventListener("keydown", (event) => {
+    const button = event.target.closest('button[data-action="menu"]');
+    if (button) menuButtonKey(event, menu, button);
   });
 }
+
+const menuButton = (id) => $("tickets").querySelector(`button[data-action="menu"][data-id="${id}"]`);
 
 function fromStart() {
   offset = 0;
@@ -39,7 +46,7 @@ function fromStart() {
 
 // The filters a link to the list carries (/admin/tickets?flagged=true&queue=sales), with the
 // form's fields they fill; the defaults (open tickets, queue order) are left out.
-const LINKED = [["q", "tickets-q"], ["status", "tickets-status"], ["queue", "tickets-queue"],
+const LINKED = [  // (a ticket's page, ?ticket=<id>, is the panel's: admin_ticket.js)["q", "tickets-q"], ["status", "tickets-status"], ["queue", "tickets-queue"],
                 ["priority", "tickets-priority"], ["agent_id", "tickets-agent"],
                 ["channel", "tickets-channel"], ["waiting", "tickets-waiting"],
                 ["sort", "tickets-sort"], ["order", "tickets-order"]];
@@ -162,7 +169,7 @@ function draw(page) {
     ? `[data-action="${focused.dataset.action}"][data-id="${focused.dataset.id}"]` : null;
   const errors = new Map([...$("tickets").querySelectorAll("[data-field=error]:not(:empty)")]
     .map((p) => [p.dataset.id, p.textContent]));
-  // One tbody per ticket: its figures, then its actions on a row of their own below them.
+  // One tbody per ticket: its line, and below it a line for a refusal (shown only then).
   for (const old of [...$("tickets").tBodies]) old.remove();
   $("tickets").append(...page.items.map((ticket) => rows(ticket, errors)));
   $("tickets-empty").hidden = page.items.length > 0;
@@ -174,6 +181,7 @@ function draw(page) {
   $("tickets-next").disabled = page.offset + page.items.length >= page.total;
   markRows();
   if (again) $("tickets").querySelector(again)?.focus();
+  menu.follow(menuButton);
   for (const el of $("tickets").querySelectorAll("[data-ago]")) {
     el.textContent = el.dataset.ago ? ago(el.dataset.ago) : "—";
   }
@@ -185,12 +193,12 @@ const cell = (text) => {
   return td;
 };
 
-function button(text, label, action, ticket, quiet = true) {
+function button(text, label, action, id, quiet = true) {
   const b = document.createElement("button");
   Object.assign(b, { type: "button", className: quiet ? "quiet" : "", textContent: text });
-  b.setAttribute("aria-label", label);
+  if (label) b.setAttribute("aria-label", label);
   b.dataset.action = action;
-  b.dataset.id = ticket.id;
+  b.dataset.id = id;
   return b;
 }
 
@@ -199,7 +207,6 @@ function rows(ticket, errors) {
   tbody.dataset.ticketId = ticket.id;
   const tr = document.createElement("tr");
   tr.className = "ticket";
-  const open = ["queued", "assigned", "in_progress"].includes(ticket.status);
   const priority = document.createElement("td");
   const badge = document.createElement("span");
   badge.className = "badge priority";
@@ -211,105 +218,143 @@ function rows(ticket, errors) {
     const flag = document.createElement("span");
     flag.className = "badge flag";
     flag.textContent = flagText(ticket);
+    flag.title = flag.textContent;  // cut to keep the row one line
     status.append(" ", flag);
   }
   const since = cell("");
   since.dataset.ago = ticket.since;
   const deadline = cell("");
   deadline.dataset.ago = ticket.accept_deadline ?? "";
+  tr.append(cell(ticket.number), priority, cell(ticket.title), cell(ticket.customer),
+            cell(CHANNEL[ticket.channel ?? "api"] ?? ticket.channel), cell(ticket.queue), status,
+            cell(ticket.agent_name), since, deadline, actionsCell(ticket));
+  tr.cells[2].className = "title";
+  tr.cells[2].title = ticket.title;
+  tbody.append(tr, errorRow(ticket, errors));
+  return tbody;
+}
+
+function actionsCell(ticket) {
   const actions = document.createElement("td");
-  actions.colSpan = 10;
-  actions.dataset.label = "";  // no column of its own
-  const n = ticket.number;
-  actions.append(
-    button(t("admin.open"), t("admin.open_ticket", { number: n }), "conversation", ticket),
-    button(t("admin.history"), t("admin.history_of", { number: n }), "history", ticket));
-  if (open) {
-    actions.append(button(t("admin.reassign"), t("admin.reassign_ticket", { number: n }),
-                          "reassign", ticket));
-    if (ticket.status !== "queued") {
-      actions.append(button(t("tickets.unassign"), t("tickets.unassign_ticket", { number: n }),
-                            "unassign", ticket));
-    }
-    actions.append(prioritySelect(ticket));
-    if (ticket.status === "queued") {
-      actions.append(button(t("tickets.front"), t("tickets.front_ticket", { number: n }),
-                            "front", ticket));
-    }
-    actions.append(armed === ticket.id
-      ? button(t("tickets.cancel_confirm"), t("tickets.cancel_confirm_ticket", { number: n }),
-               "cancel", ticket, false)
-      : button(t("tickets.cancel"), t("tickets.cancel_ticket", { number: n }), "cancel", ticket));
-  }
+  actions.className = "actions";
+  actions.dataset.label = "";  // no label of its own on a phone's card
+  const opener = button(`${t("panel.actions")} ▾`, t("panel.actions_of", { number: ticket.number }),
+                        "menu", ticket.id);
+  opener.setAttribute("aria-haspopup", "menu");
+  opener.setAttribute("aria-controls", "ticket-menu");
+  opener.setAttribute("aria-expanded", String(menu.id === String(ticket.id)));
+  actions.append(opener);
+  if (armed === ticket.id) actions.append(confirmCancel(ticket));
+  return actions;
+}
+
+const confirmCancel = (ticket) => button(
+  t("tickets.cancel_confirm"), t("tickets.cancel_confirm_ticket", { number: ticket.number }),
+  "cancel", ticket.id, false);
+
+function errorRow(ticket, errors) {
+  const below = document.createElement("tr");
+  below.className = "row-error";
+  const td = document.createElement("td");
+  td.colSpan = 11;
+  td.dataset.label = "";
   const error = document.createElement("p");
   error.className = "error";
   error.setAttribute("role", "alert");
   error.dataset.field = "error";
   error.dataset.id = ticket.id;
   error.textContent = errors.get(String(ticket.id)) ?? "";
-  actions.append(error);
-  tr.append(cell(ticket.number), priority, cell(ticket.title), cell(ticket.customer),
-            cell(CHANNEL[ticket.channel ?? "api"] ?? ticket.channel), cell(ticket.queue), status,
-            cell(ticket.agent_name), since, deadline);
-  tr.cells[2].className = "wrap";
-  const below = document.createElement("tr");
-  below.className = "row-actions";
-  below.append(actions);
-  tbody.append(tr, below);
-  return tbody;
+  td.append(error);
+  below.append(td);
+  return below;
 }
 
-function prioritySelect(ticket) {
-  const select = document.createElement("select");
-  for (const value of ["urgent", "high", "normal", "low"]) {
-    select.append(new Option(PRIORITY[value], value));
+/** The items of a ticket's menu, for what its state allows. */
+function menuItems(id) {
+  const ticket = floor.tickets.find((x) => String(x.id) === String(id));
+  $("ticket-menu").setAttribute("aria-label", t("panel.actions_of", { number: ticket?.number ?? id }));
+  if (!ticket) return [];
+  const n = ticket.number;
+  const item = (text, label, action, extra = {}) => {
+    const b = button(text, label, action, ticket.id);
+    b.className = "menu-item";
+    b.setAttribute("role", extra.role ?? "menuitem");
+    b.tabIndex = -1;
+    if (extra.value) b.dataset.value = extra.value;
+    if (extra.checked !== undefined) b.setAttribute("aria-checked", String(extra.checked));
+    return b;
+  };
+  const items = [item(t("admin.open"), t("admin.open_ticket", { number: n }), "conversation"),
+                 item(t("admin.history"), t("admin.history_of", { number: n }), "history")];
+  if (!["queued", "assigned", "in_progress"].includes(ticket.status)) return items;
+  items.push(item(t("admin.reassign"), t("admin.reassign_ticket", { number: n }), "reassign"));
+  if (ticket.status !== "queued") {
+    items.push(item(t("tickets.unassign"), t("tickets.unassign_ticket", { number: n }), "unassign"));
+  } else {
+    items.push(item(t("tickets.front"), t("tickets.front_ticket", { number: n }), "front"));
   }
-  select.value = ticket.priority;
-  select.dataset.action = "priority";
-  select.dataset.id = ticket.id;
-  select.setAttribute("aria-label", t("tickets.priority_of", { number: ticket.number }));
-  return select;
+  const group = document.createElement("div");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", t("tickets.priority_of", { number: n }));
+  group.className = "menu-group";
+  const heading = document.createElement("span");
+  heading.className = "menu-heading";
+  heading.setAttribute("aria-hidden", "true");
+  heading.textContent = t("panel.priority_group");
+  group.append(heading, ...["urgent", "high", "normal", "low"].map((value) => item(
+    PRIORITY[value], PRIORITY[value], "priority",  // named without the ○/● drawn before it
+    { role: "menuitemradio", value, checked: ticket.priority === value })));
+  items.push(group, item(t("tickets.cancel"), t("tickets.cancel_ticket", { number: n }), "cancel"));
+  return items;
 }
 
 function onAction(event) {
   const target = event.target.closest("button[data-action]");
   if (!target) return;
   const action = target.dataset.action;
-  if (action === "unassign") move(target, "POST", "/unassign");
-  else if (action === "front") move(target, "POST", "/front");
+  const id = Number(target.dataset.id);
+  const row = menuButton(id);
+  if (action === "menu") menu.toggle(target);
+  else if (action === "unassign") move(row, "POST", "/unassign");
+  else if (action === "front") move(row, "POST", "/front");
+  else if (action === "priority") move(row, "PATCH", "", { priority: target.dataset.value });
   else if (action === "cancel") {
-    // Two clicks: the first asks, the second cancels (no modal prompt to dismiss by mistake).
-    const id = Number(target.dataset.id);
-    if (armed === id) {
+    // Two steps: the menu's Cancel asks, the row's Confirm cancels (no modal prompt to
+    // dismiss by mistake).
+    if (armed === id && target.closest("#tickets")) {
       armed = null;
-      move(target, "POST", "/cancel");
+      move(row, "POST", "/cancel");
     } else {
       armed = id;
       const ticket = floor.tickets.find((x) => x.id === id);
-      target.replaceWith(button(t("tickets.cancel_confirm"),
-                                t("tickets.cancel_confirm_ticket", { number: ticket.number }),
-                                "cancel", ticket, false));
-      $("tickets").querySelector(`[data-action="cancel"][data-id="${id}"]`).focus();
+      const cellOf = row?.closest("td");
+      if (!ticket || !cellOf) return;
+      cellOf.querySelector('[data-action="cancel"]')?.remove();
+      cellOf.append(confirmCancel(ticket));
+      cellOf.querySelector('[data-action="cancel"]').focus();
     }
   }
 }
 
 /** One move on a ticket; a refusal is shown in its row, in the server's words. */
 async function move(control, method, suffix, body) {
+  if (!control) return;
   const id = control.dataset.id;
   const error = $("tickets").querySelector(`[data-field=error][data-id="${id}"]`);
   if (error) error.textContent = "";
-  control.disabled = true;
+  control.setAttribute("aria-busy", "true");
   try {
     const ticket = await api(method, `/tickets/${id}${suffix}`, body);
     toast(t("tickets.done", { number: ticket.number, status: STATUS[ticket.status] }));
   } catch (exc) {
     // Our sentence for the kind of refusal, and the server's own words about this ticket.
     const said = errorText(exc);
-    if (error) error.textContent = exc.message && !said.includes(exc.message)
+    const shown = $("tickets").querySelector(`[data-field=error][data-id="${id}"]`);
+    if (shown) shown.textContent = exc.message && !said.includes(exc.message)
       ? `${said} (${exc.message})` : said;
-    control.disabled = false;
     return;
+  } finally {
+    control.removeAttribute("aria-busy");
   }
   floor.refresh();
 }

@@ -1,10 +1,10 @@
 // A ticket's conversation: the thread both ways (messages.js draws each one), the ticket and
 // its customer beside it, and a reply box (Enter sends, Shift+Enter starts a new line). The
-// supervisors' console shows it in a dialog; the agent's inbox in its middle pane. It is read
-// once when opened; after that the stream's events change it in place (a message event
-// carries the message, a ticket event the ticket), so nothing is read again per event. Media
-// are fetched with the caller's session and shown from blob URLs, so no channel token ever
-// reaches the page.
+// supervisors' console shows it in the ticket's panel; the agent's inbox in its middle pane.
+// It is read once when opened; after that the stream's events change it in place (a message
+// event carries the message, a ticket event the ticket), so nothing is read again per event.
+// Media are fetched with the caller's session and shown from blob URLs, so no channel token
+// ever reaches the page.
 
 import { $, ago, api, apiFile, dateTime, errorText, t } from "./common.js";
 import { MessageView, reactionsByTarget } from "./messages.js";
@@ -16,9 +16,12 @@ const PAGE = 200;  // the newest messages first shown; a longer past is rarely r
 const DAY = 24 * 3600 * 1000;
 
 export class Conversation {
-  /** `hooks`: onOpen(ticket), onClose(), onShown(ticket, customer) for the page around it. */
-  constructor({ readOnly = false, hooks = {} } = {}) {
+  /** `hooks`: onOpen(ticket), onClose(), onShown(ticket, customer) for the page around it.
+   * `supervisor`: the reader answers any open ticket of theirs, a waiting one too (an agent
+   * only the ones they hold). */
+  constructor({ readOnly = false, supervisor = false, hooks = {} } = {}) {
     this.readOnly = readOnly;
+    this.supervisor = supervisor;
     this.hooks = hooks;
     this.ticketId = null;
     this.ticket = null;
@@ -144,7 +147,7 @@ export class Conversation {
     note.hidden = blocked === null;
     note.textContent = blocked === null ? "" : t("conversation.blocked", { since: dateTime(blocked) });
     const canAnswer = !this.readOnly && customer !== null && OPEN.has(ticket.status)
-      && ticket.status !== "queued" && blocked === null;
+      && (ticket.status !== "queued" || this.supervisor) && blocked === null;
     this.canReply = canAnswer && customer.window_open;
     this.form.hidden = !this.canReply && !this.hooks.keepsComposer?.(ticket);
     field(this.root, "window-closed").hidden = !canAnswer || customer.window_open;

@@ -40,6 +40,8 @@ export function go(url) {
 /** The current view's own state changed (a filter): the URL says it, without a new entry in
  * the history for every keystroke. */
 export function keepParams(params) {
+  const open = new URLSearchParams(location.search).get("ticket");  // the ticket's page stays
+  if (open) params.set("ticket", open);
   const search = params.toString();
   const url = `${location.pathname}${search ? `?${search}` : ""}`;
   if (url !== `${location.pathname}${location.search}`) history.replaceState(null, "", url);
