@@ -305,7 +305,8 @@ def test_no_page_scrolls_sideways_on_a_phone(
         page.screenshot(path=screenshots / "agent-phone.png", full_page=True)
         within_the_screen(page, path)
     elif path == "/admin":  # the console: each of its views
-        for view in ("floor", "tickets", "people", "queues", "reports", "audit"):
+        for view in ("floor", "tickets", "conversations", "people", "queues", "reports",
+                     "audit"):
             show_view(page, view)
             if view == "tickets":
                 expect(page.locator("#tickets tbody tr").first).to_be_visible()

@@ -156,7 +156,7 @@ BROKEN_WORDS = """(root) => {
 }"""
 
 
-VIEWS = ("floor", "tickets", "people", "queues", "reports", "audit")
+VIEWS = ("floor", "tickets", "conversations", "people", "queues", "reports", "audit")
 
 
 def unbroken(page: Page, where: str) -> None:

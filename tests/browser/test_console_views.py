@@ -21,7 +21,8 @@ from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 WIDE = {"width": 1440, "height": 900}
-VIEWS = {"floor": "Floor now", "tickets": "Tickets", "people": "Workload",
+VIEWS = {"floor": "Floor now", "tickets": "Tickets", "conversations": "Conversations",
+         "people": "Workload",
          "queues": "Queues", "reports": "Reports", "audit": "Assignment history"}
 
 

@@ -242,3 +242,35 @@ def test_the_ticket_is_a_screen_of_its_own_on_a_phone(
            ).to_be_focused()
     expect(page).not_to_have_url(re.compile(r"ticket="))
     tab.assert_clean()
+
+
+def test_the_conversations_view_shows_an_agents_inbox_and_answers_from_it(
+    floor: Floor, agents: Any, open_tab: Any, server: ServerProcess, graph: FakeGraph,
+) -> None:
+    """Conversations: the supervisor picks an agent (or follows a link naming them) and sees
+    their conversations as the agent does, what awaits an answer first; one opens in the
+    ticket's page, where the supervisor answers; a new customer message comes in live."""
+    budi = agents("Budi Conversations")
+    rani = Customer(server, "Rani Pembeli")
+    rani.writes("Apakah ukuran L masih ada?")
+    ticket = ticket_of(floor, budi, "Apakah ukuran L masih ada?")
+    page = open_tab(f"/admin/conversations?agent_id={budi['id']}", user=floor.admin,
+                    viewport=WIDE).page
+    expect(page.locator("#conversations-agent")).to_have_value(str(budi["id"]))
+    line = page.locator("#conversations li", has_text="Rani Pembeli")
+    expect(line).to_contain_text("Apakah ukuran L masih ada?")
+    expect(line).to_contain_text("Awaiting an answer")
+    expect(page.locator("#conversations-said")).to_contain_text(
+        "Budi Conversations: 1 awaiting an answer, 0 failed replies")
+    line.get_by_role("button", name=f"Open the conversation of {ticket['number']} with "
+                     "Rani Pembeli").click()
+    side = panel(page)
+    expect(side.locator(".message.in")).to_contain_text("Apakah ukuran L masih ada?")
+    page.locator("#reply-text").fill("Masih ada, Kak")
+    page.locator("#reply-text").press("Enter")
+    wait_until(lambda: "Masih ada, Kak" in graph.texts_to(rani.phone), timeout=20,
+               what="the supervisor's reply at the Graph API")
+    expect(line).not_to_contain_text("Awaiting an answer")  # answered: the list follows
+    rani.writes("Oke, saya pesan")
+    expect(line).to_contain_text("Oke, saya pesan")
+    expect(line).to_contain_text("Awaiting an answer")

@@ -37,7 +37,7 @@ def install(app: FastAPI) -> None:
 # The console's views, each at its own URL (/admin/<view>; /admin is the floor). One page
 # serves them all: the browser shows the view the URL names and moves between them without
 # reloading, so the live stream and what the page knows carry over.
-VIEWS = ("floor", "tickets", "people", "queues", "reports", "audit")
+VIEWS = ("floor", "tickets", "conversations", "people", "queues", "reports", "audit")
 
 
 def _page(request: Request, template: str, view: str | None = None) -> HTMLResponse:

@@ -26,6 +26,9 @@ import { fillBulkChoices, setupBulk } from "./admin_bulk.js";
 import { go, setupViews } from "./views.js";
 import { knowAgents } from "./agent_names.js";
 import { TicketPanel } from "./admin_ticket.js";
+import {
+  conversationsEvent, fillConversationChoices, openConversationsLink, setupConversations,
+} from "./admin_conversations.js";
 import { features } from "./features.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -47,8 +50,10 @@ async function start(me) {
   setupUsers(floor, me);
   setupRotation(floor);
   setupBulk(floor, ticketFilter);
+  setupConversations(floor, panel);
   setupViews((view, params, how) => {
     if (view === "tickets") openTicketsLink(params);
+    if (view === "conversations") openConversationsLink(params);
     if (how === "link") panel.followUrl();  // another view: a ticket's page open closes
   });
   bind();
@@ -56,6 +61,7 @@ async function start(me) {
   floor.stream = new Stream({
     onEvent: (event) => {
       panel.onEvent(event);
+      conversationsEvent(event);
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
@@ -127,6 +133,7 @@ function showFloor({ workload, agents, queues }) {
   keepFocus($("workload"), showWorkload);
   fillTicketChoices();
   fillBulkChoices();
+  fillConversationChoices();
   const targets = queues.map((q) => q.service_level_seconds).filter(Boolean);
   if (series && (targets.length ? Math.min(...targets) / 60 : null) !== drawnTarget) drawSeries();
   showRotation();  // keeps its own focus: a member is in every queue it serves

@@ -8,7 +8,8 @@
 import { t } from "./common.js";
 
 const TITLE = {
-  floor: t("nav.floor"), tickets: t("nav.tickets"), people: t("nav.people"),
+  floor: t("nav.floor"), tickets: t("nav.tickets"), conversations: t("nav.conversations"),
+  people: t("nav.people"),
   queues: t("nav.queues"), reports: t("nav.reports"), audit: t("nav.audit"),
 };
 let current = null;
