@@ -45,8 +45,9 @@ function fromStart() {
 }
 
 // The filters a link to the list carries (/admin/tickets?flagged=true&queue=sales), with the
-// form's fields they fill; the defaults (open tickets, queue order) are left out.
-const LINKED = [  // (a ticket's page, ?ticket=<id>, is the panel's: admin_ticket.js)["q", "tickets-q"], ["status", "tickets-status"], ["queue", "tickets-queue"],
+// form's fields they fill; the defaults (open tickets, queue order) are left out. (A ticket's
+// page, ?ticket=<id>, is the panel's: admin_ticket.js.)
+const LINKED = [["q", "tickets-q"], ["status", "tickets-status"], ["queue", "tickets-queue"],
                 ["priority", "tickets-priority"], ["agent_id", "tickets-agent"],
                 ["channel", "tickets-channel"], ["waiting", "tickets-waiting"],
                 ["sort", "tickets-sort"], ["order", "tickets-order"]];
