@@ -3,7 +3,7 @@
 // history and the floor's one-screen summary live in their modules.
 
 import {
-  $, ago, api, atMostEvery, debounce, errorText, lang, oneAtATime, Stream, t, toast,
+  $, actionButton, ago, api, atMostEvery, debounce, errorText, lang, oneAtATime, Stream, t, toast,
 } from "./common.js";
 import { signIn } from "./signin.js";
 import { setupUsers, usersChanged } from "./admin_users.js";
@@ -170,14 +170,7 @@ const cell = (text, className) => {
   if (className) td.className = className;
   return td;
 };
-const button = (text, label, action, id) => {
-  const b = document.createElement("button");
-  Object.assign(b, { type: "button", className: "quiet", textContent: text });
-  b.setAttribute("aria-label", label);
-  b.dataset.action = action;
-  b.dataset.id = id;
-  return b;
-};
+const button = actionButton;
 
 /** Redraw a part of the page without losing the keyboard's place in it. */
 function keepFocus(container, draw) {

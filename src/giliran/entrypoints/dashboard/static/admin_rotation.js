@@ -3,7 +3,7 @@
 // (Alt+arrows, or Space to lift, arrows, Space to drop) or by the ↑/↓ buttons. One drop is one
 // save: PUT /queues/{name}/rotation with the members in their new order.
 
-import { $, api, errorText, t, toast } from "./common.js";
+import { $, actionButton, api, errorText, t, toast } from "./common.js";
 import { STRATEGY } from "./labels.js";
 import { rotation, setNext } from "./admin_forms.js";
 
@@ -119,14 +119,7 @@ function item(q, agent, index, count, nextId) {
   return li;
 }
 
-function control(text, label, action, id) {
-  const b = document.createElement("button");
-  Object.assign(b, { type: "button", className: "quiet", textContent: text });
-  b.setAttribute("aria-label", label);
-  b.dataset.action = action;
-  b.dataset.id = id;
-  return b;
-}
+const control = actionButton;
 
 // --- the order in the list, and its save ---------------------------------------------------
 

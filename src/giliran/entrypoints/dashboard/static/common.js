@@ -187,6 +187,17 @@ export function atMostEvery(fn, ms) {
   };
 }
 
+/** A quiet button that says what it does (`label`) and which action on which thing it is:
+ * the pages' click handlers find it by `data-action` and `data-id`. */
+export function actionButton(text, label, action, id) {
+  const b = document.createElement("button");
+  Object.assign(b, { type: "button", className: "quiet", textContent: text });
+  b.setAttribute("aria-label", label);
+  b.dataset.action = action;
+  b.dataset.id = id;
+  return b;
+}
+
 export function toast(message, kind = "info") {
   const item = document.createElement("p");
   item.className = `toast ${kind}`;
