@@ -210,7 +210,7 @@ def test_a_bulk_reassign_by_filter_counts_first_then_says_what_became_of_each(
                         viewport=WIDE)
     bulk = page.locator("#bulk")
     expect(bulk.locator("#bulk-count")).to_have_text("No ticket selected")
-    bulk.get_by_role("button", name="Select every ticket these filters match").click()
+    bulk.get_by_role("button", name="Select all that match").click()
     expect(bulk.locator("#bulk-count")).to_have_text(
         f"All {flagged} tickets these filters match")
     expect(page.locator("#tickets tbody input[data-select]:checked")).not_to_have_count(0)

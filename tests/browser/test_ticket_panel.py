@@ -97,7 +97,7 @@ def test_a_supervisor_answers_and_notes_from_the_ticket_beside_the_list(
     # history newest first.
     side = panel(page)
     expect(side).to_be_visible()
-    expect(page).to_have_url(re.compile(rf"\?ticket={ticket['id']}$"))
+    expect(page).to_have_url(re.compile(rf"[?&]ticket={ticket['id']}$"))
     expect(side.locator("#conversation-title")).to_have_text(f"{number} · Dewi Pelanggan")
     expect(side.locator(".message.in")).to_contain_text("Paket saya belum sampai")
     expect(side.locator(".customer")).to_contain_text("Dewi Pelanggan")

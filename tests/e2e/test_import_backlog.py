@@ -1,6 +1,7 @@
-"""A desk's whole backlog: 100,000 tickets through `giliran import`, on SQLite and PostgreSQL.
+"""A desk's whole backlog: 25,000 tickets through `giliran import`, on SQLite and PostgreSQL.
 It must finish, assign exactly what capacity allows, and a second run must create nothing.
-(How long it takes is printed by bench/import_backlog.py, never asserted here.)"""
+(How long it takes, at 100,000 rows, is printed by bench/import_backlog.py, never asserted
+here: the rules hold the same at a quarter of the rows, at a quarter of the suite's time.)"""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from tests.support.server import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-ROWS, AGENTS, CAPACITY = 100_000, 50, 20
+ROWS, AGENTS, CAPACITY = 25_000, 50, 20
 
 
-def test_a_100k_backlog_imports_once_and_fills_every_free_slot(
+def test_a_large_backlog_imports_once_and_fills_every_free_slot(
     database_url: str, tmp_path: Path
 ) -> None:
     c = bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN, metrics=False))

@@ -42,6 +42,13 @@ async function start(me) {
   // After the supervisor's own changes: their events bring the floor and the list back as
   // frames, so there is nothing to read (kept as a hook for the forms).
   floor.refresh = () => {};
+  // The view the address names, before anything is awaited: the page is already shown, and a
+  // filter the supervisor starts typing must not be reset by the link's.
+  setupViews((view, params, how) => {
+    if (view === "tickets") openTicketsLink(params);
+    if (view === "conversations") openConversationsLink(params);
+    if (how === "link") panel?.followUrl();  // another view: a ticket's page open closes
+  });
   panel = new TicketPanel(floor, await features());
   setupForms(floor);
   setupHistory(floor);
@@ -51,11 +58,6 @@ async function start(me) {
   setupRotation(floor);
   setupBulk(floor, ticketFilter);
   setupConversations(floor, panel);
-  setupViews((view, params, how) => {
-    if (view === "tickets") openTicketsLink(params);
-    if (view === "conversations") openConversationsLink(params);
-    if (how === "link") panel.followUrl();  // another view: a ticket's page open closes
-  });
   bind();
   chart();
   floor.stream = new Stream({

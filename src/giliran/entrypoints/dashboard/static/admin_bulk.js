@@ -52,7 +52,7 @@ export function markRows() {
     box.disabled = matching !== null;
     const number = first.textContent;
     box.setAttribute("aria-label", t("bulk.select", { number }));
-    first.prepend(box, " ");
+    first.prepend(box);
   }
   const page = $("tickets").querySelector("thead input[data-select-page]");
   if (page) {

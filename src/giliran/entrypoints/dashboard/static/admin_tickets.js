@@ -75,7 +75,7 @@ export function openTicketsLink(params) {
   $("tickets-flagged").checked = params.get("flagged") === "true";
   const before = watched;
   offset = 0;
-  if (floor.stream && query().toString() !== before) showTickets();
+  if (floor?.stream && query().toString() !== before) showTickets();  // else the first read does
 }
 
 /** The filters' choices that follow the floor: its queues and agents. */
