@@ -70,11 +70,12 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield started
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def busy_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One seeded supervisors' console for the session (tests/browser/console_floor.py): the
-    console's browser modules share it, since seeding and starting it is a good part of their
-    time; so each test reads what it expects from the API rather than assuming a fresh floor."""
+    """A seeded supervisors' console (tests/browser/console_floor.py) for a module's tests,
+    which read what they expect from the API rather than assuming a fresh floor. Not one for
+    the session: its server's timers (0.2 s, 2,000 tickets) would run on beside every later
+    test of the suite, which made the whole suite minutes slower."""
     from tests.browser.console_floor import console_floor  # it builds on this module
 
     with console_floor(tmp_path_factory.mktemp("console")) as started:

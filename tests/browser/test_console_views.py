@@ -1,8 +1,8 @@
 """The supervisors' console as views (issue 24), in a real browser, on a 30-agent desk:
 each view at its own URL with a navigation bar; links between views, back and forward, and a
 ticket list's filters carried by its link; the Floor fitting one 1440 x 900 screen with what
-needs action first; and a picture of every view on a laptop and on a phone. On the session's
-busy console (conftest.py busy_console), shared with test_console_robust.py."""
+needs action first; and a picture of every view on a laptop and on a phone. On a seeded busy
+console (conftest.py busy_console)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def flag(database_url: str, ticket_ids: list[int]) -> None:
 
 @pytest.fixture(scope="module")
 def desk(server: ServerProcess) -> Floor:
-    """The session's busy console (30 agents, 6 queues, 2,000 tickets), with a queue whose
+    """The seeded busy console (30 agents, 6 queues, 2,000 tickets), with a queue whose
     three members are all offline and two flagged tickets: the Floor's alerts."""
     floor = Floor(server.base_url)
     floor.call("POST", "/queues", name="b2b")
