@@ -6,6 +6,7 @@
 // words. The list itself follows from the tickets' own events, as any other change.
 
 import { $, api, errorText, t, toast } from "./common.js";
+import { keepChoices } from "./choices.js";
 
 let floor = null;
 let currentFilter = () => ({});
@@ -63,14 +64,10 @@ export function markRows() {
 }
 
 export function fillBulkChoices() {
-  keep($("bulk-agent"), floor.agents.map((a) => [String(a.id), a.name]));
-  keep($("bulk-queue"), floor.queues.filter((q) => q.active).map((q) => [q.name, q.name]));
-}
-
-function keep(select, pairs) {
-  const was = select.value;
-  select.replaceChildren(...pairs.map(([value, text]) => new Option(text, value)));
-  if (pairs.some(([value]) => value === was)) select.value = was;
+  const noAny = { any: false };  // an action's argument: always one of them
+  keepChoices($("bulk-agent"), floor.agents.map((a) => [String(a.id), a.name]), noAny);
+  keepChoices($("bulk-queue"), floor.queues.filter((q) => q.active).map((q) => [q.name, q.name]),
+              noAny);
 }
 
 function tick(box) {

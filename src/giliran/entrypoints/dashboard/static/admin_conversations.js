@@ -7,6 +7,7 @@
 
 import { $, api, debounce, errorText, t, toast } from "./common.js";
 import { keepParams } from "./views.js";
+import { choose, keepChoices } from "./choices.js";
 
 const CHANNEL = { whatsapp: "WhatsApp", telegram: "Telegram" };
 let floor = null;
@@ -37,24 +38,15 @@ function params() {
 
 /** Opened by a link, back or forward: the agent and the view it names. */
 export function openConversationsLink(link) {
-  const agent = link.get("agent_id") ?? "";
-  $("conversations-agent").value = agent;
-  if ($("conversations-agent").value !== agent) $("conversations-agent").dataset.wanted = agent;
+  choose($("conversations-agent"), link.get("agent_id") ?? "");
   $("conversations-view").value = link.get("view") ?? "mine";
   read();
 }
 
 /** The agents to choose from follow the floor's (a link's agent, once it is known). */
 export function fillConversationChoices() {
-  const select = $("conversations-agent");
-  const wanted = select.dataset.wanted ?? select.value;
-  const first = select.options[0];
-  select.replaceChildren(first, ...floor.agents.map((a) => new Option(a.name, a.id)));
-  select.value = floor.agents.some((a) => String(a.id) === wanted) ? wanted : "";
-  if (select.dataset.wanted !== undefined && select.value === wanted) {
-    delete select.dataset.wanted;
-    read();
-  }
+  const pairs = floor.agents.map((a) => [String(a.id), a.name]);
+  if (keepChoices($("conversations-agent"), pairs)) read();
 }
 
 /** An event: read again when it is about a listed ticket or the chosen agent. */

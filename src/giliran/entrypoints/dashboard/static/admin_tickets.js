@@ -6,6 +6,7 @@
 import { $, ago, api, debounce, errorText, t, toast } from "./common.js";
 import { PRIORITY, STATUS, flagText, priorityText } from "./labels.js";
 import { keepParams } from "./views.js";
+import { choose, keepChoices } from "./choices.js";
 import { filtersChanged, markRows } from "./admin_bulk.js";
 import { RowMenu, menuButtonKey } from "./row_menu.js";
 
@@ -68,9 +69,7 @@ function linkParams() {
 export function openTicketsLink(params) {
   $("tickets-filters").reset();
   for (const [name, id] of LINKED) {
-    const value = params.get(name) ?? DEFAULTS[name] ?? "";
-    $(id).value = value;
-    if ($(id).tagName === "SELECT" && $(id).value !== value) $(id).dataset.wanted = value;
+    choose($(id), params.get(name) ?? DEFAULTS[name] ?? "");
   }
   $("tickets-flagged").checked = params.get("flagged") === "true";
   const before = watched;
@@ -87,16 +86,6 @@ export function fillTicketChoices() {
   if (linked.some(Boolean)) fromStart();  // a link's queue or agent exists now: its list
 }
 
-function keepChoices(select, pairs) {
-  const wanted = select.dataset.wanted;  // a link's choice, kept until it exists
-  const chosen = wanted ?? select.value;
-  const any = select.options[0];
-  select.replaceChildren(any, ...pairs.map(([value, text]) => new Option(text, value)));
-  const found = pairs.some(([value]) => value === chosen);
-  select.value = found ? chosen : "";
-  if (wanted !== undefined && found) delete select.dataset.wanted;
-  return wanted !== undefined && found;
-}
 
 /** The list's filters as POST /tickets/bulk takes them (every ticket they match). */
 export function ticketFilter() {

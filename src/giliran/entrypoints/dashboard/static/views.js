@@ -48,8 +48,6 @@ export function keepParams(params) {
   if (url !== `${location.pathname}${location.search}`) history.replaceState(null, "", url);
 }
 
-export const currentView = () => current;
-
 function viewOf(path) {
   const found = /^\/admin(?:\/([a-z-]+))?\/?$/.exec(path);
   if (!found) return null;
