@@ -1,0 +1,2 @@
+"""Email as a channel: mailboxes that receive mail (IMAP, an SMTP listener, an inbound-mail
+provider's HTTP post), thread it into tickets and answer it over SMTP."""
