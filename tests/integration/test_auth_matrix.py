@@ -24,6 +24,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.bootstrap import bootstrap
+from giliran.channels import registry
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
 from tests.support.server import ADMIN_TOKEN
@@ -134,7 +135,7 @@ def floor(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'giliran.db'}"
         db = connect(url)
-        migrate.upgrade(db)
+        migrate.upgrade(db, locations=registry.migration_dirs())
         db.dispose()
     clock = FakeClock()
     # No limit on failed authentications: the matrix fails hundreds on purpose.
