@@ -13,6 +13,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.bootstrap import Container, bootstrap
+from giliran.channels import registry
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
 from tests.support.event_schemas import Watch, watching
@@ -54,7 +55,7 @@ def pg_cluster() -> Iterator[Cluster]:
                     "(apt-get install postgresql)")
     cluster.psql(f"CREATE DATABASE {TEMPLATE_DB}")
     db = connect(cluster.url(TEMPLATE_DB))
-    migrate.upgrade(db)
+    migrate.upgrade(db, locations=registry.migration_dirs())
     db.dispose()
     yield cluster
     next(clusters, None)
@@ -72,7 +73,7 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
         return cluster.fresh_database()
     url = f"sqlite:///{tmp_path / 'giliran.db'}"
     db = connect(url)
-    migrate.upgrade(db)
+    migrate.upgrade(db, locations=registry.migration_dirs())
     db.dispose()
     return url
 

@@ -119,7 +119,7 @@ def migrate(settings: Settings) -> str | None:
     used raises a GiliranError (`bad_database_url`) before anything connects."""
     db = connect(settings.database_url)
     try:
-        migrations.upgrade(db)
+        migrations.upgrade(db, locations=registry.migration_dirs())
         return migrations.current_revision(db)
     finally:
         db.dispose()

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
+from giliran.channels import registry
 from tests.support.e2e_server import API, log_tail, logged_errors, running_server
 from tests.support.server import ADMIN_TOKEN, ServerProcess
 
@@ -55,7 +56,7 @@ def serving(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[Serve
     must show no unexpected error when it stops."""
     url = f"sqlite:///{tmp_path / 'giliran.db'}"
     db = connect(url)
-    migrate.upgrade(db)
+    migrate.upgrade(db, locations=registry.migration_dirs())
     db.dispose()
     log = tmp_path / "server.log"
     fast = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}

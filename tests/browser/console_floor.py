@@ -13,6 +13,7 @@ from pathlib import Path
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.bootstrap import Container, bootstrap
+from giliran.channels import registry
 from giliran.config import Settings
 from giliran.domain.model import Priority, SlotFreedOn, StrategyName
 from giliran.service.agents import agents
@@ -82,7 +83,7 @@ def _complete_some(c: Container, names: dict[int, str]) -> None:
 def console_floor(where: Path) -> Iterator[SeededFloor]:
     url = f"sqlite:///{where / 'giliran.db'}"
     db = connect(url)
-    migrate.upgrade(db)
+    migrate.upgrade(db, locations=registry.migration_dirs())
     db.dispose()
     names, gone = _seed(url)
     with serving(where) as started:

@@ -11,6 +11,7 @@ from giliran.adapters.memory import InMemoryStore
 from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
+from giliran.channels import registry
 from giliran.service.ports import UnitOfWorkFactory
 from tests.support.postgres import Cluster
 
@@ -25,7 +26,7 @@ def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWorkFactory:
         db = connect(cluster.fresh_database())
     else:
         db = connect(f"sqlite:///{tmp_path / 'chat.db'}")
-        migrate.upgrade(db)
+        migrate.upgrade(db, locations=registry.migration_dirs())
     request.addfinalizer(db.dispose)
     return SqlUnitOfWorkFactory(db)
 

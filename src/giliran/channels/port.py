@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
 
 from giliran.adapters.channel import ChannelClient as ChannelClient
 from giliran.adapters.channel import Media as Media
@@ -112,3 +116,62 @@ class Channel(Protocol):
         """A task beside the server, for a channel that must be asked for its messages (a bot
         without a public webhook); the caller starts and stops it."""
         ...
+
+
+# What a channel may bring besides the webhook, each optional (the registry reads them with
+# getattr, so WhatsApp and Telegram, which bring none, need no change): its own tables, the
+# migrations that make them, routes of its own under /api/v1 and a section of the console.
+# So a channel that keeps state (email's mailboxes) is still its package and one line in the
+# registry.
+
+
+class Writes(Protocol):
+    """The server's writer path (`Runner.write`): every write of a route goes through it."""
+
+    async def write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RouteKit:
+    """What the API lends a channel's router, so its routes authenticate, authorize, write
+    and document their refusals as every other route does (a channel may not import the
+    entry points): `route_class` checks access before the body is read; `ctx` and `runner`
+    are dependencies giving the Context and the writer path; `access(*needs)` is the
+    dependency giving the caller, who must hold one of `needs` (domain.people.Can);
+    `refusals(*errors)` is a route's `openapi_extra`."""
+
+    route_class: type[Any]
+    ctx: Callable[..., Any]
+    runner: Callable[..., Any]
+    access: Callable[..., Any]
+    refusals: Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ConsoleSection:
+    """A channel's part of the console, shown in the Queues view: a Jinja fragment (it may
+    use `t(...)` with the channel's own words), a plain ES module served from `folder` at
+    /dashboard/channels/<name>/, and the words in each language (`words[lang]`: a JSON file
+    of key -> text, merged into the console's catalogue)."""
+
+    name: str
+    folder: Path  # holds `template` and `script`
+    template: str
+    script: str
+    words: Mapping[str, Path]
+
+
+class Contributes(Protocol):
+    """The optional members of a Channel (see above); the registry's `migration_dirs`,
+    `routers`, `consoles` and `metadata` collect them."""
+
+    # An Alembic version directory with its own branch (`branch_labels=("<name>",)`,
+    # `depends_on` the core revision it builds on); applied with the core's, to "heads".
+    migrations: Path | None
+    # The SQLAlchemy MetaData of the channel's own tables (the core's metadata never names
+    # them; the schema test compares both with what the migrations made).
+    metadata: MetaData | None
+
+    def router(self, kit: RouteKit) -> APIRouter | None: ...
+
+    def console(self) -> ConsoleSection | None: ...

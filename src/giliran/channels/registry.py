@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData
 
 from giliran.channels import telegram, whatsapp
-from giliran.channels.port import Channel, ChannelClient
+from giliran.channels.port import Channel, ChannelClient, ConsoleSection, RouteKit
 from giliran.config import Settings
 from giliran.domain.errors import UnknownChannel
 
@@ -43,6 +48,33 @@ def sending(settings: Settings) -> frozenset[str]:
 
 def telling_resolved() -> frozenset[str]:
     return frozenset(name for name, channel in CHANNELS.items() if channel.tells_resolved)
+
+
+def migration_dirs() -> tuple[Path, ...]:
+    """The Alembic version directories the channels bring, beside the core's."""
+    return tuple(found for found in _each("migrations") if found is not None)
+
+
+def metadata() -> tuple[MetaData, ...]:
+    """The MetaData of the channels' own tables."""
+    return tuple(found for found in _each("metadata") if found is not None)
+
+
+def routers(kit: RouteKit) -> list[APIRouter]:
+    """The channels' own routes, to go under /api/v1."""
+    made = (make(kit) for make in _each("router") if make is not None)
+    return [router for router in made if router is not None]
+
+
+def consoles() -> list[ConsoleSection]:
+    """The channels' sections of the console."""
+    made = (make() for make in _each("console") if make is not None)
+    return [section for section in made if section is not None]
+
+
+def _each(member: str) -> Iterator[Any]:
+    """A member a channel may have (port.Contributes), in registration order; None if not."""
+    return (getattr(channel, member, None) for channel in CHANNELS.values())
 
 
 @contextmanager

@@ -27,6 +27,7 @@ class AuditKind(StrEnum):
     TOKEN = "token"
     CANNED_REPLY = "canned_reply"
     TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
+    CHANNEL = "channel"  # a channel's own settings (its subject says which, e.g. "mailbox:3")
 
 
 @dataclass(frozen=True)

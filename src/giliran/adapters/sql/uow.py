@@ -164,6 +164,15 @@ class SqlUnitOfWork(Repositories):
                 self._db.local_writer.release()
 
 
+def connection_of(uow: object) -> Connection:
+    """The connection of an open SQL unit of work, for a channel's own repositories (their
+    tables are the channel's, not the roster's), so that their writes commit or roll back with
+    the rest of the use case."""
+    if not isinstance(uow, SqlUnitOfWork) or uow._conn is None:
+        raise TypeError("a channel's tables need an open SQL unit of work")
+    return uow._conn
+
+
 R = TypeVar("R")
 
 # One line per repository of the roster (service/ports/unit_of_work.py `Repositories`).

@@ -15,9 +15,10 @@ from fastapi import FastAPI
 import giliran
 from giliran.bootstrap import Container, bootstrap, media_cache, webhook_sender
 from giliran.channels import registry
-from giliran.channels.port import Reception
+from giliran.channels.port import Reception, RouteKit
 from giliran.config import Settings
 from giliran.entrypoints.api import (
+    deps,
     docs,
     errors,
     openapi,
@@ -49,6 +50,11 @@ from giliran.entrypoints.courier import Courier
 from giliran.entrypoints.dashboard import pages
 from giliran.entrypoints.scheduler import Deliverer, OutboxLoop, Scheduler
 from giliran.service.ports import Subscriber
+
+# What a channel's own routes are built with: the same access checks, context, writer path
+# and documented refusals as every route here.
+CHANNEL_ROUTES = RouteKit(route_class=deps.ApiRoute, ctx=deps.get_ctx, runner=deps.get_runner,
+                          access=deps.Access, refusals=errors.refusals)
 
 
 def configure_logging(level: str) -> None:
@@ -225,6 +231,8 @@ def create_app(container: Container | None = None, *,
                    routes_telegram, routes_simulation, routes_people, ws,
                    routes_inbox, routes_canned, routes_hold, routes_bulk):
         app.include_router(module.router, prefix="/api/v1")
+    for router in registry.routers(CHANNEL_ROUTES):  # a channel's own routes
+        app.include_router(router, prefix="/api/v1")
     app.include_router(routes_floor.probes)
     pages.install(app)
     docs.install(app)

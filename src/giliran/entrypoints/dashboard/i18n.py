@@ -8,16 +8,33 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
+
+from giliran.channels import registry
 
 LANGUAGES = ("en", "id")
 DEFAULT = "en"
 COOKIE = "giliran_lang"
 
 
-@cache
 def catalogue(lang: str) -> dict[str, str]:
+    """The console's words and those of the channels' console sections (their own files)."""
+    words = _core(lang)
+    extra = [_read(str(section.words[lang])) for section in registry.consoles()
+             if lang in section.words]
+    return words if not extra else {k: v for found in (words, *extra) for k, v in found.items()}
+
+
+@cache
+def _core(lang: str) -> dict[str, str]:
     text = resources.files(__package__).joinpath("i18n", f"{lang}.json").read_text("utf-8")
     loaded: dict[str, str] = json.loads(text)
+    return loaded
+
+
+@cache
+def _read(path: str) -> dict[str, str]:
+    loaded: dict[str, str] = json.loads(Path(path).read_text("utf-8"))
     return loaded
 
 

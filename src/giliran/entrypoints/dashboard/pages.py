@@ -11,8 +11,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 
 import giliran
+from giliran.channels import registry
 from giliran.entrypoints.dashboard import i18n
 
 HERE = Path(str(resources.files(__package__)))
@@ -25,13 +27,26 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
 
+CHANNELS_URL = "/dashboard/channels"
+
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
+OWN_TEMPLATES: BaseLoader | None = templates.env.loader
 
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.mount(STATIC_URL, StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    # A channel's console section: its fragment found as "channels/<name>/<template>", its
+    # script served from its package at /dashboard/channels/<name>/.
+    sections = registry.consoles()
+    for section in sections:
+        app.mount(f"{CHANNELS_URL}/{section.name}", StaticFiles(directory=section.folder),
+                  name=f"channel-{section.name}")
+    channels = PrefixLoader({"channels": PrefixLoader(
+        {s.name: FileSystemLoader(s.folder) for s in sections})})
+    assert OWN_TEMPLATES is not None
+    templates.env.loader = ChoiceLoader([OWN_TEMPLATES, channels])
 
 
 # The console's views, each at its own URL (/admin/<view>; /admin is the floor). One page
@@ -51,6 +66,9 @@ def _page(request: Request, template: str, view: str | None = None) -> HTMLRespo
         "static": STATIC_URL,
         "version": giliran.__version__,
         "view": view,
+        "sections": [{"name": s.name, "template": f"channels/{s.name}/{s.template}",
+                      "script": f"{CHANNELS_URL}/{s.name}/{s.script}"}
+                     for s in registry.consoles()],
     }
     return templates.TemplateResponse(request, template, context, headers=HEADERS)
 

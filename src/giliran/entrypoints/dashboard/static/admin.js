@@ -30,6 +30,7 @@ import {
   conversationsEvent, fillConversationChoices, openConversationsLink, setupConversations,
 } from "./admin_conversations.js";
 import { features } from "./features.js";
+import { signedIn } from "./sections.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
@@ -58,6 +59,7 @@ async function start(me) {
   setupRotation(floor);
   setupBulk(floor, ticketFilter);
   setupConversations(floor, panel);
+  signedIn(me);  // the channels' sections (sections.js)
   bind();
   chart();
   floor.stream = new Stream({

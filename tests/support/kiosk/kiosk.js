@@ -1,0 +1,1 @@
+document.getElementById("kiosk").dataset.ready = "yes";
