@@ -1,0 +1,297 @@
+"""One normaliser for every way mail comes in (IMAP, the SMTP listener, a provider's HTTP post):
+raw RFC 5322 bytes to a `Mail` the service can thread and store.
+
+`normalise` never raises. Real mail is often slightly wrong (a boundary that never closes,
+a charset Python does not know, a header that will not parse); what can be read is read, and
+what is seriously wrong is said in `broken`, so the message is kept and flagged, not dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email import errors, message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+
+from giliran.channels.email import body, headers
+from giliran.channels.email.addresses import ticket_of_message_id
+from giliran.channels.email.kinds import Bounce, MailKind, classify, read_bounce
+
+__all__ = ["Bounce", "Mail", "MailKind", "Part", "normalise", "part_bytes"]
+
+# Added on the way in, differently by each path a message takes to us: left out of the digest
+# that names a message without a Message-ID, so IMAP and the listener name it alike.
+_TRACE = {"received", "return-path", "delivered-to", "x-original-to", "x-received",
+          "authentication-results", "arc-seal", "arc-message-signature",
+          "arc-authentication-results", "x-spam-status", "x-spam-score", "x-spam-flag",
+          "received-spf", "x-gm-message-state", "x-google-smtp-source"}
+_SERIOUS = {errors.StartBoundaryNotFoundDefect: "multipart boundary not found",
+            errors.CloseBoundaryNotFoundDefect: "multipart never closed (truncated?)",
+            errors.NoBoundaryInMultipartDefect: "multipart without a boundary",
+            errors.MultipartInvariantViolationDefect: "multipart structure broken",
+            errors.MissingHeaderBodySeparatorDefect: "header lines run into the body"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """An attachment or inline image; `index` is its position in `msg.walk()` (part_bytes)."""
+
+    index: int
+    file_name: str | None
+    mime_type: str
+    size: int
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Mail:
+    message_id: str  # without <>; "digest-…" when the message has none
+    from_address: str | None
+    from_name: str | None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    delivered_to: tuple[str, ...] = ()  # Delivered-To, X-Original-To: where the server put it
+    subject: str = ""
+    date: datetime | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    text: str = ""
+    reply_text: str = ""
+    html: str | None = None
+    attachments: tuple[Part, ...] = ()
+    kind: MailKind = MailKind.NORMAL
+    kind_why: str = ""
+    bounce: Bounce | None = None
+    broken: str | None = None
+    headers_of_note: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.delivered_to
+
+
+_NOTED = ("Auto-Submitted", "Precedence", "X-Autoreply", "List-Id", "X-Giliran-Ticket",
+          "X-Mailer", "User-Agent")
+
+
+def normalise(raw: bytes, own_addresses: Collection[str] = (),
+              ours: Callable[[str], bool] | None = None) -> Mail:
+    """`own_addresses`: the desk's mailbox addresses (mail from them is a loop); `ours`: whether
+    a Message-ID is one giliran made (by default, its `giliran.<ticket>.<seq>@` pattern)."""
+    is_ours = ours or (lambda mid: ticket_of_message_id(mid) is not None)
+    try:
+        msg = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        return _read(msg, raw, {a.lower() for a in own_addresses}, is_ours)
+    except Exception as exc:  # the contract: kept and flagged, never lost
+        return Mail(message_id=_digest(raw), from_address=None, from_name=None,
+                    broken=f"unreadable: {type(exc).__name__}: {exc}"[:300])
+
+
+def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bool]) -> Mail:
+    senders = headers.addresses(_all(msg, "From"))
+    from_name, from_address = senders[0] if senders else ("", None)
+    kind = classify(msg, from_address, own, ours)
+    text, html, used = _bodies(msg)
+    mail = Mail(
+        message_id=headers.message_id_key(_header(msg, "Message-ID")) or _digest(raw),
+        from_address=from_address, from_name=from_name or None,
+        to=_addrs(msg, "To"), cc=_addrs(msg, "Cc"), reply_to=_addrs(msg, "Reply-To"),
+        delivered_to=_addrs(msg, "Delivered-To") + _addrs(msg, "X-Original-To"),
+        subject=" ".join(_header(msg, "Subject").split()),
+        date=_date(msg),
+        in_reply_to=headers.message_ids(_header(msg, "In-Reply-To")),
+        references=headers.message_ids(_header(msg, "References")),
+        text=text, reply_text=body.fold_quotes(text, forward=_forward(msg, text)),
+        html=body.sanitise(html) if html else None,
+        attachments=_attachments(msg, used),
+        kind=kind.kind, kind_why=kind.why,
+        headers_of_note=tuple((n, _header(msg, n)) for n in _NOTED if msg.get(n) is not None),
+    )
+    if mail.kind is MailKind.BOUNCE:
+        mail = replace(mail, bounce=read_bounce(msg))
+    return replace(mail, broken=_broken(msg, mail))
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header's decoded value; its raw text when the policy's parser gives up on it."""
+    try:
+        return str(msg.get(name, ""))
+    except Exception:  # the header parser has raised on odd input before
+        for key, value in msg.raw_items():
+            if key.lower() == name.lower():
+                try:
+                    return str(make_header(decode_header(str(value))))
+                except Exception:
+                    return str(value)
+        return ""
+
+
+def _all(msg: Message, name: str) -> list[str]:
+    return [_header(msg, name)] if msg.get(name) is not None else []
+
+
+def _addrs(msg: Message, name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a for _, a in headers.addresses(_all(msg, name))))
+
+
+def _date(msg: Message) -> datetime | None:
+    try:
+        value = msg.get("Date")
+        when = getattr(value, "datetime", None)
+    except Exception:
+        return None
+    return when if isinstance(when, datetime) else None
+
+
+def _bodies(msg: EmailMessage) -> tuple[str, str | None, set[int]]:
+    """(text, raw html, ids of the parts used as the body). The text is the plain part, or the
+    HTML's words when a client sent HTML only."""
+    plain = _body_part(msg, "plain")
+    rich = _body_part(msg, "html")
+    html = body.decode_text(rich) if rich is not None else None
+    used = [p for p in (plain, rich) if p is not None]
+    if plain is not None:
+        more = _more_text(msg, plain)
+        used += more
+        text = "\n\n".join(body.decode_text(p).strip() for p in [plain, *more])
+    elif html is not None:
+        text = body.html_to_text(html)
+    else:
+        text = _unsplit(msg)
+    text = text.replace("\r\n", "\n").strip()
+    return text, html, {id(p) for p in used}
+
+
+def _more_text(msg: EmailMessage, first: EmailMessage) -> list[EmailMessage]:
+    """Apple Mail and iOS put a photo between two text parts of a multipart/mixed: the words
+    after the photo are the same message's, not an attachment."""
+    if msg.get_content_type() != "multipart/mixed" or first not in list(msg.iter_parts()):
+        return []
+    return [p for p in msg.iter_parts()  # type: ignore[misc]
+            if p is not first and p.get_content_type() == "text/plain"
+            and p.get_content_disposition() != "attachment" and not p.get_filename()]
+
+
+def _unsplit(msg: Message) -> str:
+    """A multipart whose boundary never appears is one undivided body: show it as text."""
+    payload = msg.get_payload()
+    if msg.is_multipart() or not isinstance(payload, str):
+        return ""
+    if msg.get_content_maintype() not in ("multipart", "text"):
+        return ""
+    return body.decode_bytes(payload.encode("utf-8", "surrogateescape"),
+                             msg.get_content_charset())
+
+
+_FORWARD = re.compile(r"^\s*(fwd?|fw|tr|wg|i)\s*:", re.I)
+
+
+def _forward(msg: Message, text: str) -> bool:
+    """A forwarded mail's quoted part is the request itself, so it is not folded away."""
+    return bool(_FORWARD.match(_header(msg, "Subject"))) or \
+        "Forwarded message" in text or "Begin forwarded message" in text
+
+
+def _body_part(msg: EmailMessage, subtype: str) -> EmailMessage | None:
+    try:
+        found = msg.get_body(preferencelist=(subtype,))
+    except Exception:
+        return None
+    if found is None or found.get_content_type() != f"text/{subtype}":
+        return None
+    return found  # type: ignore[return-value]
+
+
+def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
+    found: list[Part] = []
+    for index, part in _leaves(msg):
+        if id(part) in used or part.get_content_type() in _REPORTS:
+            continue
+        cid = headers.message_id_key(str(part.get("Content-ID", ""))) if \
+            part.get("Content-ID") else None
+        disposition = part.get_content_disposition()
+        found.append(Part(index=index, file_name=_file_name(part),
+                          mime_type=part.get_content_type(), size=len(_bytes_of(part)),
+                          content_id=cid, inline=bool(cid) and disposition != "attachment"))
+    return tuple(found)
+
+
+_REPORTS = {"message/delivery-status", "message/global-delivery-status"}
+
+
+def _leaves(msg: Message) -> list[tuple[int, Message]]:
+    """(index in msg.walk(), part) for every part that is not a container; a message/* part
+    (a forwarded mail, a bounce's returned one) is one leaf, its insides are not ours to list."""
+    inside: set[int] = set()
+    leaves: list[tuple[int, Message]] = []
+    for index, part in enumerate(msg.walk()):
+        if id(part) in inside:
+            continue
+        if part.get_content_maintype() == "message":
+            inside.update(id(p) for p in part.walk() if p is not part)
+            leaves.append((index, part))
+        elif part.get_content_maintype() != "multipart":
+            leaves.append((index, part))
+    return leaves
+
+
+def _file_name(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        return None
+    return " ".join(str(name).split()) or None if name else None
+
+
+def _bytes_of(part: Message) -> bytes:
+    if part.get_content_maintype() == "message":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return inner[0].as_bytes(policy=policy.default.clone(linesep="\r\n"))
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    return str(part.get_payload()).encode("utf-8", "replace")
+
+
+def part_bytes(raw: bytes, index: int) -> tuple[bytes, str, str | None]:
+    """One attachment of a stored original, by the index `Mail.attachments` gave it.
+    KeyError when that index names no attachment."""
+    msg = message_from_bytes(raw, policy=policy.default)
+    for at, part in _leaves(msg):
+        if at == index:
+            return _bytes_of(part), part.get_content_type(), _file_name(part)
+    raise KeyError(index)
+
+
+def _broken(msg: Message, mail: Mail) -> str | None:
+    why: list[str] = []
+    for part in msg.walk():
+        for defect in part.defects:
+            for kind, words in _SERIOUS.items():
+                if isinstance(defect, kind) and words not in why:
+                    why.append(words)
+    if mail.from_address is None:
+        why.append("no sender address")
+    return "; ".join(why) or None
+
+
+def _digest(raw: bytes) -> str:
+    """A name for a message without a Message-ID: the same mail read twice (by IMAP after a
+    restart, or once by IMAP and once by the listener) gets the same one."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, _, rest = text.partition(b"\n\n")
+    unfolded = re.sub(rb"\n[ \t]+", b" ", head).split(b"\n")
+    kept = [line for line in unfolded
+            if line.split(b":", 1)[0].strip().lower().decode("latin-1") not in _TRACE]
+    return "digest-" + hashlib.sha256(b"\n".join(kept) + b"\n\n" + rest.rstrip()).hexdigest()
