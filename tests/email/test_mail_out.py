@@ -156,6 +156,12 @@ def test_starttls_when_the_server_offers_it_and_the_password_only_after(
     assert server.kept[0].over_tls
 
 
+def test_a_server_that_does_not_offer_a_required_starttls_gets_nothing() -> None:
+    with smtp_server() as server:
+        sent = send(f"smtp://{HOST}:{server.port}?starttls=required", reply_message(a_reply()))
+    assert sent.error is not None and "STARTTLS" in sent.error and server.kept == []
+
+
 def test_tls_from_the_first_byte(cert: Certificate) -> None:
     with smtp_server(tls=cert, users={"desk": PASSWORD}) as server:
         url = f"smtps://desk:{QUOTED}@{HOST}:{server.port}"
