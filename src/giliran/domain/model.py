@@ -292,6 +292,10 @@ class Ticket:
     # Who it is for, on the channel it came from (e.g. "whatsapp:6281234567890"): later
     # messages from the same contact join the ticket while it is open.
     contact: str | None = None
+    # One of several open tickets of its contact: a channel that keeps conversations apart
+    # opened it (a mail thread of its own), or it predates the one-open-ticket rule. Only the
+    # other tickets are one open per contact (migration 0017's index).
+    contact_shared: bool = False
     # The priority it is served at: the asked one, raised by aging while it waits (or to
     # urgent by a move to the front). Never below `priority` (see __post_init__).
     effective_priority: Priority = Priority.LOW

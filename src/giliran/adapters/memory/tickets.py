@@ -37,7 +37,7 @@ class InMemoryTicketRepository:
         if ticket.external_id is not None and ticket.external_id in self._s.external_ids:
             raise DuplicateExternalId(f"external_id {ticket.external_id!r} exists")
         if ticket.contact is not None and not ticket.status.is_final \
-                and self.open_for_contact(ticket.contact) is not None:
+                and not ticket.contact_shared and self._unshared_open(ticket.contact):
             raise ContactHasOpenTicket(f"{ticket.contact!r} has an open ticket")
         ticket.id = self._s.next_id("tickets")
         self._store(None, ticket)
@@ -229,6 +229,11 @@ class InMemoryTicketRepository:
         tickets = self._s.tickets
         found = [i for i in self._s.contacts.get(contact, ()) if not tickets[i].status.is_final]
         return self._view(max(found)) if found else None
+
+    def _unshared_open(self, contact: str) -> bool:
+        tickets = self._s.tickets
+        return any(not tickets[i].status.is_final and not tickets[i].contact_shared
+                   for i in self._s.contacts.get(contact, ()))
 
     def for_contact(self, contact: str, limit: int) -> list[Ticket]:
         found = sorted(self._s.contacts.get(contact, ()), reverse=True)[:limit]

@@ -63,7 +63,14 @@ class Incoming:
     acknowledge: bool = False  # tell the customer the number of a ticket it opens
     language: str | None = None  # the customer's, for that answer
     username: str | None = None
-    via: str | None = None  # the business number written to
+    via: str | None = None  # the business number (or mailbox) written to
+    # Channels whose customers keep several conversations apart (mail threads): the ticket
+    # the channel threaded this message to (joined only while it is the same customer's and
+    # open), or `new_thread` for one that starts a conversation of its own. Neither: the
+    # customer's open ticket, as on a chat.
+    thread: int | None = None
+    new_thread: bool = False
+    title: str | None = None  # what a new ticket is called (a mail's subject)
 
     @property
     def key(self) -> str:
@@ -76,7 +83,7 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
             return Outcome.DUPLICATE, None
         now = ctx.clock.now()
         customer = _customer(uow, msg, now)
-        ticket = uow.tickets.open_for_contact(customer.key)
+        ticket = _thread(uow, msg, customer)
         if ticket is None and msg.kind in _NEVER_OPENS:
             ticket = next(iter(uow.tickets.for_contact(customer.key, 1)), None)
         outcome = Outcome.ADDED
@@ -100,13 +107,30 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
     return outcome, ticket
 
 
+def _thread(uow: UnitOfWork, msg: Incoming, customer: Customer) -> Ticket | None:
+    """The open ticket a message joins: the one its channel threaded it to, while that one
+    is the same customer's and open (a thread's token forwarded to someone else, or a reply
+    to a closed ticket, opens a new one); none for a new thread; else the customer's."""
+    if msg.thread is not None:
+        found = uow.tickets.get(msg.thread)
+        if found is not None and found.contact == customer.key \
+                and not found.status.is_final:
+            return found
+        return None
+    if msg.new_thread:
+        return None
+    return uow.tickets.open_for_contact(customer.key)
+
+
 def _open(ctx: Context, uow: UnitOfWork, msg: Incoming, customer: Customer) -> Ticket:
-    line = summary(msg.kind, msg.text.strip(), msg.content).splitlines()
+    line = ([msg.title.strip()] if msg.title and msg.title.strip()
+            else summary(msg.kind, msg.text.strip(), msg.content).splitlines())
     title = line[0][:TITLE_LENGTH] if line and line[0].strip() else ""
     return admit(ctx, uow, NewTicket(
         title=title or f"{msg.channel} message from {msg.sender}"[:TITLE_LENGTH],
         queue=_taking(uow, msg.queue), category=msg.channel,
         description=msg.text[:LONGEST_BODY] or None, external_id=msg.key, contact=customer.key,
+        contact_shared=msg.thread is not None or msg.new_thread,
     ), actor=channel_actor(msg.channel))
 
 

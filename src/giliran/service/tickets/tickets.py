@@ -41,6 +41,7 @@ class NewTicket:
     description: str | None = None
     external_id: str | None = None
     contact: str | None = None  # e.g. "whatsapp:<wa_id>", for channels
+    contact_shared: bool = False  # beside the contact's other open tickets (a mail thread)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def arrival(new: NewTicket, now: datetime) -> Ticket:
         priority=new.priority, effective_priority=new.priority, priority_since=now,
         category=new.category,
         description=new.description, external_id=new.external_id, contact=new.contact,
+        contact_shared=new.contact_shared,
     )
 
 
