@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from giliran.channels.email.addresses import (
+    bare_subject,
     number_in_subject,
     ticket_of_message_id,
     ticket_of_token,
@@ -78,7 +79,7 @@ def test_a_reply_arrives_threaded_with_the_agents_name_both_parts_and_its_files(
     (sender,) = mail["From"].addresses
     assert (sender.display_name, sender.addr_spec) == ("Dewi via Support", "support@desk.example")
     (reply_to,) = mail["Reply-To"].addresses
-    token = token_in([reply_to.addr_spec])
+    token = token_in([reply_to.addr_spec], "support@desk.example")
     assert reply_to.addr_spec.startswith("support+") and token is not None
     assert ticket_of_token(token, KEY) == 42 and ticket_of_token(token, b"other") is None
     assert ticket_of_message_id(mail["Message-ID"].strip("<>")) == 42
@@ -108,13 +109,15 @@ def test_a_long_thread_keeps_its_root_and_newest_references() -> None:
     assert mail.get_content_type() == "multipart/alternative"  # no files: no mixed wrapper
 
 
-def test_names_and_subjects_cannot_add_headers() -> None:
+def test_names_and_subjects_cannot_add_headers_and_a_subject_gets_one_re_and_one_tag() -> None:
     mail = reply_message(a_reply(subject="Hi\r\nBcc: all@example.com", agent_name="Dewi\nX: y",
                                  customer_name="Siti Nurhaliza Ñ"))
     raw = bytes(mail)
     assert b"\nBcc:" not in raw and b"\nX: y" not in raw
     assert mail["Subject"].startswith("Re: Hi Bcc: all@example.com")
     assert mail["From"].addresses[0].display_name == "Dewi X: y via Support"
+    again = reply_message(a_reply(subject="Re: RE: Balas: Tagihan [INC20261207000042]"))
+    assert again["Subject"] == "Re: Tagihan [INC20261207000042]"
     assert mail["To"].addresses[0] == Address("Siti Nurhaliza Ñ", addr_spec="budi@example.com")
 
 
@@ -136,7 +139,7 @@ def test_whatever_people_type_reads_back_the_same(text: str, subject: str, agent
     mail = reply_message(a_reply(text=text, subject=subject, agent_name=agent or None,
                                  customer_name=customer or None, files=()))
     back = message_from_bytes(bytes(mail), policy=policy.default)
-    assert " ".join(subject.split()) in back["Subject"]
+    assert bare_subject(subject) in back["Subject"]
     # Compared without spaces: the bytes are right, but Python's parser (not a mail client)
     # keeps the space between two adjacent encoded words, which RFC 2047 6.2 says to drop.
     shown = f"{agent} via Support" if agent else "Support"

@@ -55,8 +55,10 @@ class OutgoingFile:
 class Reply:
     """What an agent's reply by mail is made of.
 
-    `seq` makes the reply's Message-ID unique within its ticket (the conversation message's
-    id serves); `key` is the mailbox's thread key, which signs the Reply-To token.
+    `seq` makes the reply's Message-ID unique (the conversation message's id and a random
+    part, `addresses.our_message_id`); it must be the same at every attempt, or a retried
+    reply is a second mail and a bounce names neither. `key` is the mailbox's thread key,
+    which signs the Reply-To token.
     `in_reply_to` is the customer's last Message-ID, `references` the thread's stored ones,
     oldest first (both without angle brackets, as they are stored)."""
 
