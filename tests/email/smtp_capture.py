@@ -115,12 +115,12 @@ def free_port() -> int:
 @contextmanager
 def smtp_server(*, starttls: Certificate | None = None, tls: Certificate | None = None,
                 users: dict[str, str] | None = None, auth_over_plain: bool = False,
-                ) -> Iterator[Capture]:
+                smtputf8: bool = True) -> Iterator[Capture]:
     """A running server: plain, offering STARTTLS (`starttls`) or TLS from the first byte
     (`tls`); with `users`, it offers AUTH (over plain text too with `auth_over_plain`: a
     server a client must not trust with a password)."""
     capture = Capture(users=dict(users or {}))
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if starttls is not None:
         kwargs["tls_context"] = starttls.server_context()
     if users is not None:

@@ -199,6 +199,17 @@ def test_the_password_stays_out_of_errors_and_logs(
         assert PASSWORD not in text and QUOTED not in text
 
 
+def test_an_address_in_utf8_goes_to_a_server_that_takes_it_and_fails_at_one_that_cannot(
+        ) -> None:
+    reply = a_reply(customer="bùdi@contoh.example", files=())
+    with smtp_server() as server:
+        sent = send(f"smtp://{HOST}:{server.port}", reply_message(reply))
+    with smtp_server(smtputf8=False) as old:
+        refused = send(f"smtp://{HOST}:{old.port}", reply_message(reply))
+    assert sent.error is None and server.kept[0].rcpt_tos == ("bùdi@contoh.example",)
+    assert refused.permanent and "SMTPUTF8" in (refused.error or "") and old.kept == []
+
+
 def test_a_server_that_does_not_answer_or_is_not_there_is_retried() -> None:
     with socket.socket() as silent:  # accepts connections, never greets
         silent.bind((HOST, 0))

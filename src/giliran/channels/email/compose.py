@@ -89,11 +89,10 @@ def message_id_of(reply: Reply) -> str:
 
 def reply_message(reply: Reply) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = Address(_one_line(_sender_name(reply)), addr_spec=reply.mailbox)
-    msg["To"] = Address(_one_line(reply.customer_name or ""), addr_spec=reply.customer)
+    msg["From"] = _mailbox(_sender_name(reply), reply.mailbox)
+    msg["To"] = _mailbox(reply.customer_name, reply.customer)
     token = token_for(reply.ticket_id, reply.key)
-    msg["Reply-To"] = Address(_one_line(reply.mailbox_name or ""),
-                              addr_spec=reply_address(reply.mailbox, token))
+    msg["Reply-To"] = _mailbox(reply.mailbox_name, reply_address(reply.mailbox, token))
     msg["Subject"] = _one_line(subject_for(reply.ticket_number, _one_line(reply.subject)))
     msg["Date"] = format_datetime(reply.at)
     msg["Message-ID"] = f"<{message_id_of(reply)}>"
@@ -130,6 +129,14 @@ def _sender_name(reply: Reply) -> str:
     if reply.agent_name and reply.mailbox_name:
         return f"{reply.agent_name} via {reply.mailbox_name}"
     return reply.agent_name or reply.mailbox_name or ""
+
+
+def _mailbox(name: str | None, address: str) -> Address:
+    """An address with its display name. Built from its parts: `addr_spec=` refuses a local
+    part in UTF-8 (RFC 6531, `bùdi@contoh.example`), which the sender passes on to a server
+    that offers SMTPUTF8 and fails plainly at one that does not."""
+    local, _, domain = _one_line(address).rpartition("@")
+    return Address(_one_line(name or ""), username=local, domain=domain)
 
 
 def _thread(references: Sequence[str], in_reply_to: str | None) -> list[str]:

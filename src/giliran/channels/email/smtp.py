@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from aiosmtplib import (
     SMTP,
     SMTPException,
+    SMTPNotSupported,
     SMTPRecipientsRefused,
     SMTPResponseException,
 )
@@ -125,6 +126,8 @@ class SmtpSender:
             return self._failed(text, permanent=all(_permanent(code) for code in codes))
         except SMTPResponseException as exc:
             return self._failed(f"{exc.code} {exc.message}", permanent=_permanent(exc.code))
+        except SMTPNotSupported as exc:  # an address in UTF-8 and a server without SMTPUTF8
+            return self._failed(f"{self._url.shown}: {exc}", permanent=True)
         except (SMTPException, OSError) as exc:  # timeouts, refused or lost connections, TLS
             return self._failed(f"{type(exc).__name__}: {exc}", permanent=False)
         if refused:  # some recipients took it: the reply is sent, the rest is only logged
