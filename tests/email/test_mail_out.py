@@ -109,6 +109,14 @@ def test_a_long_thread_keeps_its_root_and_newest_references() -> None:
     assert mail.get_content_type() == "multipart/alternative"  # no files: no mixed wrapper
 
 
+def test_a_file_labelled_as_mail_structure_goes_as_a_plain_file() -> None:
+    odd = OutgoingFile("a\r\nb.eml", "multipart/mixed; boundary=x", b"--x\n\n--x--\n")
+    mail = reply_message(a_reply(files=(odd,)))
+    (part,) = mail.iter_attachments()
+    assert (part.get_content_type(), part.get_filename()) == ("application/octet-stream",
+                                                              "a b.eml")
+
+
 def test_names_and_subjects_cannot_add_headers_and_a_subject_gets_one_re_and_one_tag() -> None:
     mail = reply_message(a_reply(subject="Hi\r\nBcc: all@example.com", agent_name="Dewi\nX: y",
                                  customer_name="Siti Nurhaliza Ñ"))

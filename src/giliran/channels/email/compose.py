@@ -106,10 +106,19 @@ def reply_message(reply: Reply) -> EmailMessage:
     msg.set_content(reply.text)
     msg.add_alternative(reply.html or html_of(reply.text), subtype="html")
     for file in reply.files:
-        maintype, _, subtype = file.mime_type.partition("/")
-        msg.add_attachment(file.data, maintype=maintype or "application",
-                           subtype=subtype or "octet-stream", filename=file.file_name)
+        maintype, subtype = _file_type(file.mime_type)
+        msg.add_attachment(file.data, maintype=maintype, subtype=subtype,
+                           filename=_one_line(file.file_name) or "file")
     return msg
+
+
+def _file_type(mime_type: str) -> tuple[str, str]:
+    """A file's type as a leaf part: a `multipart/*` or `message/*` label on bytes would
+    make a client read the file as the mail's own structure, so it goes as a plain file."""
+    maintype, _, subtype = mime_type.split(";", 1)[0].strip().lower().partition("/")
+    if not maintype or not subtype or maintype in ("multipart", "message"):
+        return "application", "octet-stream"
+    return maintype, subtype
 
 
 def html_of(text: str) -> str:
