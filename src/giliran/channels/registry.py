@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import MetaData
 
-from giliran.channels import telegram, whatsapp
+from giliran.channels import email, telegram, whatsapp
 from giliran.channels.port import Channel, ChannelClient, ConsoleSection, RouteKit
 from giliran.config import Settings
 from giliran.domain.errors import UnknownChannel
@@ -26,6 +26,7 @@ def register(channel: Channel) -> None:
 
 register(whatsapp.CHANNEL)
 register(telegram.CHANNEL)
+register(email.CHANNEL)
 
 
 def find(name: str) -> Channel:
@@ -52,12 +53,12 @@ def telling_resolved() -> frozenset[str]:
 
 def migration_dirs() -> tuple[Path, ...]:
     """The Alembic version directories the channels bring, beside the core's."""
-    return tuple(found for found in _each("migrations") if found is not None)
+    return tuple(dict.fromkeys(found for found in _each("migrations") if found is not None))
 
 
 def metadata() -> tuple[MetaData, ...]:
     """The MetaData of the channels' own tables."""
-    return tuple(found for found in _each("metadata") if found is not None)
+    return tuple(dict.fromkeys(found for found in _each("metadata") if found is not None))
 
 
 def routers(kit: RouteKit) -> list[APIRouter]:

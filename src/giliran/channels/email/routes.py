@@ -10,11 +10,11 @@ the routes' annotations, which name the kit's dependencies made inside `router`.
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from giliran.channels.email import mailboxes
+from giliran.channels.email import mailboxes, originals
 from giliran.channels.email.mailbox import InvalidMailbox, Mailbox, MailboxTaken
 from giliran.channels.port import RouteKit
 from giliran.domain import errors as e
@@ -159,5 +159,19 @@ def router(kit: RouteKit) -> APIRouter:
                                  who: configurer, run: runner) -> MailboxOut:
         """Deactivates it: its mail is read no more; it, its tickets and messages stay."""
         return MailboxOut.of(await run.write(mailboxes.deactivate, ctx, who, mailbox_id))
+
+    reader = Annotated[Principal, Depends(kit.access(Can.SUPERVISE, Can.WORK))]
+
+    @api.get("/tickets/{ticket_id}/messages/{message_id}/original", tags=["conversation"],
+             response_class=Response, openapi_extra=kit.refusals(e.NotFound, e.NotYourTicket),
+             responses={200: {"content": {"message/rfc822": {}}, "description": "The mail"}})
+    def mail_original(ticket_id: MailboxId, message_id: MailboxId, ctx: ctx_dep,
+                      who: reader) -> Response:
+        """A customer's mail exactly as it arrived (`.eml`), headers and all (supervisors and
+        the ticket's holder)."""
+        raw = originals.original_of(ctx, who, ticket_id, message_id)
+        return Response(raw, media_type="message/rfc822", headers={
+            "Content-Disposition": f'attachment; filename="message-{message_id}.eml"',
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
     return api
