@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import smtplib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
