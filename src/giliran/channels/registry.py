@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic_settings import BaseSettings
 from sqlalchemy import MetaData
 
 from giliran.channels import email, telegram, whatsapp
@@ -59,6 +60,12 @@ def migration_dirs() -> tuple[Path, ...]:
 def metadata() -> tuple[MetaData, ...]:
     """The MetaData of the channels' own tables."""
     return tuple(dict.fromkeys(found for found in _each("metadata") if found is not None))
+
+
+def settings_models() -> dict[str, type[BaseSettings]]:
+    """The settings classes the channels bring (their GILIRAN_* variables), by channel."""
+    return {name: model for name, channel in CHANNELS.items()
+            if (model := getattr(channel, "settings_model", None)) is not None}
 
 
 def routers(kit: RouteKit) -> list[APIRouter]:

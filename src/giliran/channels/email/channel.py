@@ -13,6 +13,7 @@ channel also brings its tables and their migrations (`store.py`), `/api/v1/mailb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -58,6 +59,7 @@ from giliran.service.context import Context
 
 log = logging.getLogger("giliran.email")
 SIGNATURE_HEADER = "x-giliran-signature"
+LISTEN_RETRY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -127,15 +129,34 @@ class Mailroom:
             listen, intake.accepts, self._listened,
             largest=settings.email_max_message_bytes)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._listening: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.readers.start()
         if self.listener is not None:
-            self.intake.refresh()
-            self.listener.start()
+            self._listening = asyncio.create_task(self._listen(self.listener),
+                                                  name="email-listener")
+
+    async def _listen(self, listener: SmtpListener) -> None:
+        """Binds the listener's port. With several workers one of them binds it and the
+        others keep trying every LISTEN_RETRY_SECONDS, so one takes over if it goes."""
+        await asyncio.to_thread(self.intake.refresh)
+        while True:
+            try:
+                await asyncio.to_thread(listener.start)
+                return
+            except OSError as exc:
+                log.info("smtp listener: %s:%s is taken (%s); another worker listens, trying "
+                         "again in %s s", listener.host, listener.port, exc.strerror,
+                         LISTEN_RETRY_SECONDS)
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
     async def stop(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
         if self.listener is not None:
             await self.listener.stop()
         await self.readers.stop()
@@ -192,6 +213,7 @@ class Email:
     has_handshake = False
     migrations: Path = store.MIGRATIONS
     metadata: MetaData = store.metadata
+    settings_model = EmailSettings
 
     @cached_property
     def settings(self) -> EmailSettings:

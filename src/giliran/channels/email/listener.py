@@ -87,9 +87,10 @@ class SmtpListener:
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.handler, hostname=self.host, port=self.port,
-                                      **self._options)
-        self._controller.start()
+        controller = Controller(self.handler, hostname=self.host, port=self.port,
+                                **self._options)
+        controller.start()  # OSError when the port is taken: nothing to stop then
+        self._controller = controller
         log.info("smtp listener on %s:%s", self.host, self.port)
 
     def halt(self) -> None:

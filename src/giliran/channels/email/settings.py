@@ -36,11 +36,9 @@ class EmailSettings(BaseSettings):
     email_max_attempts: int = Field(default=8, ge=1, le=100)
     """How often a reply is tried over SMTP before it shows as failed."""
     email_max_message_bytes: int = Field(default=25_000_000, ge=10_000, le=200_000_000)
-    """The largest message taken in (larger ones are refused by the listener and the
-    endpoint, and skipped with a warning over IMAP: kept on the server)."""
-    email_poll_seconds: float = Field(default=60.0, ge=0.05, le=3600)
-    """How often a mailbox whose server has no IDLE (or that asks not to use it) is read."""
-
+    """The largest message the SMTP listener and the provider endpoint take (the endpoint is
+    also bounded by GILIRAN_MAX_BODY_BYTES: raise both for providers that post large mail).
+    Over IMAP every message is read: a mailbox provider has already taken it."""
     @field_validator("smtp_listen")
     @classmethod
     def _listen(cls, value: str | None) -> str | None:
