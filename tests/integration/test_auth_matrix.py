@@ -95,6 +95,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("put", "/queues/{name}/rotation"): SUPERVISE,
     ("post", "/tickets/bulk"): SUPERVISE,
+    ("get", "/customers/{key}"): SUPERVISE_OR_WORK, ("post", "/customers/{key}/links"): SUPERVISE,
+    ("delete", "/customers/{key}/links/{other}"): SUPERVISE,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),

@@ -27,6 +27,7 @@ class AuditKind(StrEnum):
     TOKEN = "token"
     CANNED_REPLY = "canned_reply"
     TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
+    CUSTOMER = "customer"  # customers linked as one person, or unlinked (domain/person.py)
 
 
 @dataclass(frozen=True)
