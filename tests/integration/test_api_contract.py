@@ -66,6 +66,8 @@ ADMIN_ONLY = [
     ("delete", "/api/v1/canned-replies/1", None),
     ("put", "/api/v1/queues/default/rotation", {"agent_ids": []}),
     ("post", "/api/v1/tickets/bulk", {"ids": [1], "action": "cancel"}),
+    ("post", "/api/v1/customers/whatsapp:1/links", {"address": "email:a@example.com"}),
+    ("delete", "/api/v1/customers/whatsapp:1/links/email:a@example.com", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -105,6 +107,7 @@ NOT_ADMIN_ONLY = {
     ("post", "/api/v1/tickets/{ticket_id}/messages/{message_id}/retry"),
     # The holder (or a supervisor of its queue) holds and takes off hold.
     ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),
+    ("get", "/api/v1/customers/{key}"),  # a person one of whose tickets the agent holds
 }
 
 
@@ -126,7 +129,9 @@ def _template(path: str) -> str:
             .replace("/deliveries/1/", "/deliveries/{delivery_id}/")
             .replace("/notices/1/", "/notices/{notice_id}/")
             .replace("/users/1", "/users/{user_id}")
-            .replace("/canned-replies/1", "/canned-replies/{reply_id}"))
+            .replace("/canned-replies/1", "/canned-replies/{reply_id}")
+            .replace("/customers/whatsapp:1", "/customers/{key}")
+            .replace("/links/email:a@example.com", "/links/{other}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

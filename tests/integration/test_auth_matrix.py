@@ -96,6 +96,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("delete", "/tickets/{ticket_id}/hold"): SUPERVISE_OR_WORK,
     ("put", "/queues/{name}/rotation"): SUPERVISE,
     ("post", "/tickets/bulk"): SUPERVISE,
+    ("get", "/customers/{key}"): SUPERVISE_OR_WORK, ("post", "/customers/{key}/links"): SUPERVISE,
+    ("delete", "/customers/{key}/links/{other}"): SUPERVISE,
 }
 # A channel's own routes (channels/port.py Contributes.router), here once the channel is
 # registered: email's mailboxes.

@@ -28,6 +28,7 @@ class AuditKind(StrEnum):
     CANNED_REPLY = "canned_reply"
     TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
     CHANNEL = "channel"  # a channel's own settings (its subject says which, e.g. "mailbox:3")
+    CUSTOMER = "customer"  # customers linked as one person, or unlinked (domain/person.py)
 
 
 @dataclass(frozen=True)

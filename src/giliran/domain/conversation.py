@@ -205,6 +205,9 @@ class Customer:
     # They blocked the bot: the channel refuses everything sent to them until they write
     # again (which unblocks it), so replies are refused here rather than fail later.
     blocked_at: datetime | None = None
+    # One person across channels (domain/person.py): the key of the group's first customer,
+    # shared by every member; None while this address stands alone. Replies never follow it.
+    person_key: str | None = None
 
     @property
     def shown_address(self) -> str:

@@ -277,3 +277,16 @@ class TooManyTickets(InvalidInput):
     """A bulk action's filter matching more tickets than one action may touch."""
 
     code = "too_many_tickets"
+
+
+class UnknownAddress(NotFound):
+    """An address giliran has never heard a customer on: only customers who wrote can be
+    linked (see domain/person.py)."""
+
+    code = "unknown_address"
+
+
+class NotLinked(Conflict):
+    """Unlinking an address that is not part of the person."""
+
+    code = "not_linked"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from giliran.adapters.memory.journal import Journal
+from giliran.domain import person
 from giliran.domain.canned import CannedReply
 from giliran.domain.conversation import (
     Customer,
@@ -149,7 +150,10 @@ class InMemoryCustomerRepository:
         self._j.put(self._s.customers, customer.key, copy.deepcopy(customer))
 
     def save(self, customer: Customer) -> None:
-        self._j.put(self._s.customers, customer.key, copy.deepcopy(customer))
+        # The link is kept as stored, as SQL's save leaves it (only `regroup` changes it).
+        kept = self._s.customers.get(customer.key)
+        self._j.put(self._s.customers, customer.key, replace(
+            copy.deepcopy(customer), person_key=kept.person_key if kept else None))
 
     def add_alias(self, address_key: str, customer_key: str) -> None:
         if address_key not in self._s.aliases:
@@ -158,6 +162,20 @@ class InMemoryCustomerRepository:
     def many(self, keys: Collection[str]) -> dict[str, Customer]:
         return {k: copy.deepcopy(c) for k in set(keys)
                 if (c := self._s.customers.get(k)) is not None}
+
+    def person(self, key: str) -> list[Customer]:
+        found = self.get(key)
+        if found is None or found.person_key is None:
+            return [found] if found is not None else []
+        group = {c.key: c for c in self._s.customers.values()
+                 if c.person_key == found.person_key}
+        return [copy.deepcopy(group[k])
+                for k in person.members(found.person_key, key, list(group))]
+
+    def regroup(self, person_keys: Mapping[str, str | None]) -> None:
+        for key, person_key in person_keys.items():
+            if (kept := self._s.customers.get(key)) is not None:
+                self._j.put(self._s.customers, key, replace(kept, person_key=person_key))
 
 
 class InMemoryReadStateRepository:

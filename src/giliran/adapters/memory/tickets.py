@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -238,6 +238,12 @@ class InMemoryTicketRepository:
     def for_contact(self, contact: str, limit: int) -> list[Ticket]:
         found = sorted(self._s.contacts.get(contact, ()), reverse=True)[:limit]
         return [self._view(i) for i in found]
+
+    def for_contacts(self, contacts: Collection[str], limit: int,
+                     offset: int = 0) -> tuple[list[Ticket], int]:
+        found = sorted({i for c in set(contacts) for i in self._s.contacts.get(c, ())},
+                       reverse=True)
+        return [self._view(i) for i in found[offset:offset + limit]], len(found)
 
     # Lists.
     def search(self, query: TicketFilter) -> Sequence[Ticket]:

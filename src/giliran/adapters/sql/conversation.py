@@ -4,7 +4,7 @@ what was sent, and the customers tickets are for."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from giliran.adapters.sql import tables as t
+from giliran.domain import person
 from giliran.domain.conversation import (
     REACHED,
     SYSTEM_AUTHOR,
@@ -247,7 +248,8 @@ class SqlCustomerRepository:
 
     def add(self, customer: Customer) -> None:
         self._conn.execute(insert(t.customers).values(
-            key=customer.key, **{f: getattr(customer, f) for f in _CUSTOMER_FIELDS}))
+            key=customer.key, person_key=customer.person_key,
+            **{f: getattr(customer, f) for f in _CUSTOMER_FIELDS}))
 
     def save(self, customer: Customer) -> None:
         params = {f"v_{f}": getattr(customer, f) for f in _CUSTOMER_FIELDS}
@@ -266,11 +268,27 @@ class SqlCustomerRepository:
         rows = self._conn.execute(_CUSTOMERS, {"keys": list(set(keys))})
         return {c.key: c for c in map(_customer, rows)}
 
+    def person(self, key: str) -> list[Customer]:
+        found = self.get(key)
+        if found is None or found.person_key is None:
+            return [found] if found is not None else []
+        group = {c.key: c for c in map(_customer, self._conn.execute(
+            _PERSON, {"person": found.person_key}))}
+        return [group[k] for k in person.members(found.person_key, key, list(group))]
+
+    def regroup(self, person_keys: Mapping[str, str | None]) -> None:
+        for key, person_key in person_keys.items():
+            self._conn.execute(_REGROUP, {"v_key": key, "v_person": person_key})
+
 
 _CUSTOMERS = select(t.customers).where(_C.key.in_(bindparam("keys", expanding=True)))
+_PERSON = select(t.customers).where(_C.person_key == bindparam("person"))
+# Apart from `save`: a customer read before a link and saved after it keeps the link.
+_REGROUP = (update(t.customers).where(_C.key == bindparam("v_key"))
+            .values(person_key=bindparam("v_person")))
 
 
 def _customer(r: Row[Any]) -> Customer:
     return Customer(key=r.key, channel=r.channel, address=r.address, name=r.name,
                     username=r.username, via=r.via, last_incoming_at=r.last_incoming_at,
-                    blocked_at=r.blocked_at)
+                    blocked_at=r.blocked_at, person_key=r.person_key)

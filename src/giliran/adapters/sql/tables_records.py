@@ -185,7 +185,10 @@ customers = Table(
     Column("last_incoming_at", UtcDateTime, nullable=True),
     # They blocked the bot (Telegram's 403): replies are refused until they write again.
     Column("blocked_at", UtcDateTime, nullable=True),
+    # One person across channels (domain/person.py): the group's first customer's key.
+    Column("person_key", String(200), nullable=True),
 )
+Index("ix_customers_person", customers.c.person_key)
 customer_aliases = Table(
     "customer_aliases",
     metadata,

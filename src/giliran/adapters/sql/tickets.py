@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -105,6 +105,10 @@ _OPEN_FOR_CONTACT = (select(t.tickets).where(t.OPEN, t.tickets.c.contact == bind
                      .order_by(t.tickets.c.id.desc()).limit(1))
 _FOR_CONTACT = (select(t.tickets).where(t.tickets.c.contact == bindparam("contact"))
                 .order_by(t.tickets.c.id.desc()).limit(bindparam("limit")))
+_IN_CONTACTS = t.tickets.c.contact.in_(bindparam("contacts", expanding=True))
+_FOR_CONTACTS = (select(t.tickets).where(_IN_CONTACTS).order_by(t.tickets.c.id.desc())
+                 .limit(bindparam("limit")).offset(bindparam("offset")))
+_COUNT_FOR_CONTACTS = select(func.count()).select_from(t.tickets).where(_IN_CONTACTS)
 _FRONT = select(func.min(t.tickets.c.queue_order)).where(t.QUEUED)
 _HELD_BY = (
     select(t.tickets).where(t.HELD_ROWS, t.tickets.c.agent_id == bindparam("agent_id"))
@@ -275,6 +279,15 @@ class SqlTicketRepository:
     def for_contact(self, contact: str, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_FOR_CONTACT, {"contact": contact, "limit": limit})
         return [self._load(r) for r in rows]
+
+    def for_contacts(self, contacts: Collection[str], limit: int,
+                     offset: int = 0) -> tuple[list[Ticket], int]:
+        if not contacts:
+            return [], 0
+        wanted = {"contacts": sorted(set(contacts))}
+        rows = self._conn.execute(_FOR_CONTACTS, {**wanted, "limit": limit, "offset": offset})
+        found = [self._load(r) for r in rows]
+        return found, self._conn.execute(_COUNT_FOR_CONTACTS, wanted).scalar_one()
 
     def front_order(self) -> int:
         lowest = self._conn.execute(_FRONT).scalar_one()

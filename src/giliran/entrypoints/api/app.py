@@ -29,6 +29,7 @@ from giliran.entrypoints.api import (
     routes_canned,
     routes_channels,
     routes_conversation,
+    routes_customers,
     routes_floor,
     routes_hold,
     routes_inbox,
@@ -229,7 +230,8 @@ def create_app(container: Container | None = None, *,
     for module in (routes_agents, routes_tickets, routes_conversation, routes_floor,
                    routes_audit, routes_audit_log, routes_webhooks, routes_channels,
                    routes_telegram, routes_simulation, routes_people, ws,
-                   routes_inbox, routes_canned, routes_hold, routes_bulk):
+                   routes_inbox, routes_canned, routes_hold, routes_bulk,
+                   routes_customers):
         app.include_router(module.router, prefix="/api/v1")
     for router in registry.routers(CHANNEL_ROUTES):  # a channel's own routes
         app.include_router(router, prefix="/api/v1")

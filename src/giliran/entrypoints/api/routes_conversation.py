@@ -21,6 +21,7 @@ from giliran.entrypoints.api.deps import AdminOrAgent, ApiRoute, Ctx, Limit, Off
 from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.openapi import SCHEMAS_KEY
 from giliran.entrypoints.api.root import Parts
+from giliran.entrypoints.api.routes_customers import AddressOut, channel_of
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service.conversations import conversation, failures
 from giliran.service.conversations.conversation import CustomerView
@@ -91,6 +92,8 @@ class ReplyIn(Strict):
 class EarlierTicket(BaseModel):
     id: int
     number: str
+    channel: str | None = Field(description="The channel of the address it came on (a "
+                                "linked address's tickets show too)")
     title: str
     status: TicketStatus
     priority: str
@@ -99,6 +102,7 @@ class EarlierTicket(BaseModel):
 
 
 class CustomerOut(BaseModel):
+    key: str = Field(description="channel:address: GET /api/v1/customers/{key} is the person")
     channel: str
     address: str = Field(description="WhatsApp: +E.164; Telegram: @username, else the chat id")
     name: str | None
@@ -112,20 +116,23 @@ class CustomerOut(BaseModel):
                                         "they write again")
     template_available: bool = Field(description="Whether {\"template\": true} can be sent to "
                                      "them: WhatsApp, with GILIRAN_WHATSAPP_TEMPLATE configured")
-    earlier_tickets: list[EarlierTicket] = Field(description="Their other tickets, newest "
-                                                 "first (at most 20)")
+    earlier_tickets: list[EarlierTicket] = Field(description="Their other tickets on every "
+                                                 "linked address, newest first (at most 20)")
+    linked: list[AddressOut] = Field(description="Every address linked as this person (this "
+                                     "one included), the first first")
 
     @classmethod
     def of(cls, view: CustomerView) -> CustomerOut:
         c = view.customer
-        return cls(channel=c.channel, address=c.shown_address, name=c.name,
+        return cls(key=c.key, channel=c.channel, address=c.shown_address, name=c.name,
                    username=c.username, last_message_at=c.last_incoming_at,
                    window_closes_at=c.window_closes_at(), window_open=view.window_open,
                    blocked_at=c.blocked_at, template_available=view.template_available,
                    earlier_tickets=[EarlierTicket(
-                       id=t.id, number=t.number, title=t.title, status=t.status,
-                       priority=t.priority.label, created_at=t.created_at,
-                       closed_at=t.closed_at) for t in view.earlier])
+                       id=t.id, number=t.number, channel=channel_of(t.contact), title=t.title,
+                       status=t.status, priority=t.priority.label, created_at=t.created_at,
+                       closed_at=t.closed_at) for t in view.earlier],
+                   linked=[AddressOut.of(p) for p in view.person])
 
 
 @router.get("/{ticket_id}/messages", openapi_extra=READ, response_model=MessagePage)

@@ -57,9 +57,10 @@ class Reply:
 @dataclass(frozen=True)
 class CustomerView:
     customer: Customer
-    earlier: list[Ticket]  # their other tickets, newest first
+    earlier: list[Ticket]  # their other tickets across linked addresses, newest first
     window_open: bool
     template_available: bool  # a re-engagement template can be sent to them from here
+    person: list[Customer]  # every address linked as one person, the first first
 
 
 def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[Message, bool]:
@@ -193,7 +194,8 @@ def conversation(ctx: Context, who: Principal, ticket_id: int, limit: int,
 
 
 def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
-    """Who the ticket is for, and their other tickets (admins, and the holder)."""
+    """Who the ticket is for, and their other tickets, on every address linked with theirs
+    (admins, and the holder)."""
     who.require(Can.SUPERVISE, Can.WORK)
     with ctx.uow(write=False) as uow:
         ticket = ticket_or_404(uow, ticket_id, who)
@@ -201,10 +203,11 @@ def customer_of(ctx: Context, who: Principal, ticket_id: int) -> CustomerView:
         customer = uow.customers.get(ticket.contact) if ticket.contact is not None else None
         if customer is None:
             raise NotFound(f"ticket {ticket.number} did not come from a channel")
-        earlier = [t for t in uow.tickets.for_contact(customer.key, EARLIER_SHOWN + 1)
-                   if t.id != ticket.id][:EARLIER_SHOWN]
+        linked = uow.customers.person(customer.key)
+        found, _ = uow.tickets.for_contacts([c.key for c in linked], EARLIER_SHOWN + 1)
+        earlier = [t for t in found if t.id != ticket.id][:EARLIER_SHOWN]
     return CustomerView(customer, earlier, customer.window_open(ctx.clock.now()),
-                        template_available(ctx, customer))
+                        template_available(ctx, customer), linked)
 
 
 def template_available(ctx: Context, customer: Customer) -> bool:

@@ -3,7 +3,7 @@ reader has read, and the desk's canned replies."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -70,6 +70,13 @@ class CustomerRepository(Protocol):
         ...
     def many(self, keys: Collection[str]) -> dict[str, Customer]:
         """The customers known by these keys (their first address), by key."""
+        ...
+    def person(self, key: str) -> list[Customer]:
+        """Every customer linked with this one as one person (domain/person.py `members`
+        order: the first customer, then by key); just this one when unlinked; [] unknown."""
+        ...
+    def regroup(self, person_keys: Mapping[str, str | None]) -> None:
+        """Sets each customer's `person_key` (a link or unlink); `save` leaves it as it is."""
         ...
 
 

@@ -3,7 +3,7 @@ history."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -116,6 +116,11 @@ class TicketRepository(Protocol):
         ...
     def for_contact(self, contact: str, limit: int) -> list[Ticket]:
         """The contact's tickets, newest first."""
+        ...
+    def for_contacts(self, contacts: Collection[str], limit: int,
+                     offset: int = 0) -> tuple[list[Ticket], int]:
+        """One page of the tickets of any of these contacts (one person's addresses), newest
+        first, and how many there are in all."""
         ...
     def front_order(self) -> int:
         """A queue_order below every queued ticket's (and below 0)."""

@@ -9,6 +9,7 @@
 import { $, ago, api, apiFile, dateTime, errorText, t } from "./common.js";
 import { MessageView, reactionsByTarget } from "./messages.js";
 import { CHANNEL, STATUS, priorityText } from "./labels.js";
+import { PersonPanel } from "./person.js";
 
 const field = (root, name) => root.querySelector(`[data-field="${name}"]`);
 const OPEN = new Set(["queued", "assigned", "in_progress", "on_hold"]);
@@ -33,6 +34,7 @@ export class Conversation {
     this.form = field(this.root, "reply-form");
     this.text = $("reply-text");
     this.list = field(this.root, "thread");
+    this.person = new PersonPanel(this.root, { supervisor, reload: () => this.load() });
     this.form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
     this.text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.defaultPrevented) {
@@ -182,12 +184,7 @@ export class Conversation {
     else if (customer.username) link.href = `https://t.me/${customer.username}`;
     else link.removeAttribute("href");
     field(d, "customer-channel").textContent = CHANNEL[customer.channel] ?? customer.channel;
-    field(d, "earlier").replaceChildren(...customer.earlier_tickets.map((e) => {
-      const li = document.createElement("li");
-      li.textContent = `${e.number} · ${e.title} · ${STATUS[e.status] ?? e.status} · ${dateTime(e.created_at)}`;
-      return li;
-    }));
-    field(d, "no-earlier").hidden = customer.earlier_tickets.length > 0;
+    this.person.show(customer);
   }
 
   /** Messages are kept per id and redrawn only when they changed, so a photo is not fetched
