@@ -174,6 +174,9 @@ def test_a_mail_thread_end_to_end(database_url: str, tmp_path: Path, dovecot: Do
                             timeout=WAIT, what="the answer and its attachment in the ticket")
         texts = [m["body"] for m in desk.messages(tid)]
         assert sum("Laserjet" in t for t in texts) == 1  # two workers read it: kept once
+        answered = next(m for m in desk.messages(tid) if "Laserjet" in m["body"])
+        assert answered["content"]["threaded_by"] == "token"  # the "why", kept
+        assert answered["content"]["subject"].startswith("RE: Re: Printer is broken")
         assert sum("prints nothing" in t for t in texts) == 1
         picture = desk.ok("GET", f"/tickets/{tid}/messages/{thread[0]['id']}/media",
                           agent["token"])

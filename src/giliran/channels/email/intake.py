@@ -105,7 +105,7 @@ def take_in(ctx: Context, box: Box, raw: bytes, originals: Originals,
         sender=mail.from_name or sender, message_id=mail.message_id,
         text=mail.reply_text or mail.text, at=min(mail.date or now, now),
         kind=Kind.SYSTEM if automatic else Kind.TEXT,
-        content=_content(mail, key, box), acknowledge=not automatic, via=box.address,
+        content=_content(mail, key, box, decision), acknowledge=not automatic, via=box.address,
         thread=decision.ticket_id, new_thread=decision.ticket_id is None,
         title=mail.subject or None))
     ticket_id = ticket.id if ticket is not None else None
@@ -143,9 +143,13 @@ def _decide(ctx: Context, box: Box, mail: Mail, sender: str) -> Decision:
         return decide(mail, box.address, box.thread_key, stored, ticket, f"{EMAIL}:{sender}")
 
 
-def _content(mail: Mail, key: str, box: Box) -> dict[str, object]:
+def _content(mail: Mail, key: str, box: Box, decision: Decision) -> dict[str, object]:
+    """What the message keeps beside its text: where it came, and how threading placed it
+    (the rule that matched, and the marks it tried and refused: the "why" trail)."""
     content: dict[str, object] = {"subject": mail.subject, "mailbox": box.address,
-                                  "original": key}
+                                  "original": key, "threaded_by": decision.rule.value}
+    if decision.why:
+        content["thread_refused"] = list(decision.why)[:10]
     if mail.html:
         content["html"] = mail.html
     if mail.reply_text and mail.reply_text != mail.text:
