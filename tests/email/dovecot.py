@@ -1,5 +1,6 @@
 """A throw-away Dovecot (Debian's /usr/sbin/dovecot) for the email tests: its own config,
-passwd-file users, Maildir under a temporary directory, IMAP without TLS on a free port.
+passwd-file users, Maildir under a temporary directory; IMAP on a free port (STARTTLS offered,
+not required) and IMAPS on another, with a self-signed certificate for 127.0.0.1 (`cert`).
 
 Dovecot runs as an ordinary user with chroots off (its "rootless" mode), so one config serves
 both cases: run as a normal user it runs as that user; run as root (CI containers) it runs as
@@ -20,6 +21,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -46,7 +48,9 @@ first_valid_uid = {uid}
 last_valid_uid = {uid}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{base}/cert.pem
+ssl_key = <{base}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{base}/mail/%u
@@ -69,7 +73,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -97,6 +102,7 @@ class Dovecot:
     base: Path
     port: int
     process: subprocess.Popen[bytes]
+    tls_port: int = 0
     host: str = "127.0.0.1"
     password: str = PASSWORD
 
@@ -113,6 +119,14 @@ class Dovecot:
             answer = client.append(folder, raw)
         # b"[APPENDUID <uidvalidity> <uid>] Append completed."
         return int(answer.split(b"]")[0].split()[-1])
+
+    @property
+    def cert(self) -> Path:
+        return self.base / "cert.pem"
+
+    def tls_context(self) -> ssl.SSLContext:
+        """A client's context that trusts this server's self-signed certificate."""
+        return ssl.create_default_context(cafile=str(self.cert))
 
     def log(self) -> str:
         path = self.base / "dovecot.log"
@@ -137,14 +151,16 @@ def start_dovecot() -> Iterator[Dovecot]:
         raise FileNotFoundError(f"{DOVECOT} not found")
     account = _run_as()
     base = Path(tempfile.mkdtemp(prefix="giliran-dovecot-"))
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    _self_signed(base)
     for sub in ("run", "state", "mail", "home"):
         (base / sub).mkdir()
     users = "".join(f"{name}:{{PLAIN}}{PASSWORD}::::\n" for name in USERS)
     (base / "users").write_text(users)
     group = _group_name(account.pw_gid)
     (base / "dovecot.conf").write_text(CONFIG.format(
-        base=base, port=port, user=account.pw_name, group=group, uid=account.pw_uid))
+        base=base, port=port, tls_port=tls_port, user=account.pw_name, group=group,
+        uid=account.pw_uid))
     if os.geteuid() == 0:
         for path in (base, *base.rglob("*")):
             os.chown(path, account.pw_uid, account.pw_gid)
@@ -153,13 +169,21 @@ def start_dovecot() -> Iterator[Dovecot]:
         command = ["runuser", "-u", account.pw_name, "--", *command]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
-    server = Dovecot(base, port, process)
+    server = Dovecot(base, port, process, tls_port)
     try:
         _wait_until_serving(server)
         yield server
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _self_signed(base: Path) -> None:
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(base / "key.pem"),
+         "-out", str(base / "cert.pem"), "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True)
 
 
 def _group_name(gid: int) -> str:

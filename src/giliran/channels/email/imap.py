@@ -67,6 +67,9 @@ class ImapAccount:
     folder: str = "INBOX"
     move_to: str | None = None
     idle: bool = True  # False: poll even where the server offers IDLE
+    # False: a mailbox read for the first time starts after the mail already in it (a desk's
+    # years of INBOX would otherwise all become tickets); later reads miss nothing either way.
+    read_existing: bool = True
     poll_seconds: float = 60.0
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
@@ -102,27 +105,38 @@ class ImapReader:
         self.failures = 0  # sessions failed in a row (refused, lost, a failing sink)
         self._stopping = threading.Event()
         self._client: IMAPClient | None = None
+        self._idling = threading.Event()  # only then may halt() cut the session
+        self._cut = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._stopping.clear()
+        self._cut.clear()
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"imap-{self.mailbox_id}")
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.halt)
 
     def halt(self, timeout: float = 10.0) -> None:
-        """Stop and wait for the thread. A message being handed on is finished first; the
-        session is cut, which wakes an IDLE at once."""
-        self._stopping.set()
+        """Stop and wait for the thread. A message being handed on is stored and its UID saved
+        first; a session waiting in IDLE is cut, which wakes it at once."""
+        self._stopping.set()  # before looking at _idling; _idle() does the converse
         client = self._client
-        if client is not None:
+        if client is not None and self._idling.is_set():
+            self._cut.set()
             with contextlib.suppress(OSError):
                 client.socket().shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("imap mailbox %s: reader still busy after %.0f s", self.mailbox_id,
+                            timeout)
 
     def _run(self) -> None:
         delays = self.backoff.delays()
@@ -158,11 +172,13 @@ class ImapReader:
                 self._catch_up(client, uidvalidity)
                 self.failures = 0  # counted until a session has read all there was
                 self.connected.set()
-                while not self._stopping.is_set():
+                while True:
                     if idle:
                         self._idle(client)
                     else:
                         self._stopping.wait(self.account.poll_seconds)
+                    if self._stopping.is_set():
+                        raise ReaderStopped
                     self._catch_up(client, uidvalidity)
             finally:
                 self._client = None
@@ -185,12 +201,18 @@ class ImapReader:
         if self.account.move_to and not client.folder_exists(self.account.move_to):
             client.create_folder(self.account.move_to)
         status = client.select_folder(self.account.folder)
-        return int(status[b"UIDVALIDITY"])
+        uidvalidity = int(status[b"UIDVALIDITY"])
+        if not self.account.read_existing and self.progress.load(self.mailbox_id) is None:
+            self.progress.save(self.mailbox_id, uidvalidity, int(status[b"UIDNEXT"]) - 1)
+        return uidvalidity
 
     def _idle(self, client: IMAPClient) -> None:
         """Wait for news (an EXISTS) or `poll_seconds`, whichever comes first."""
         client.idle()
+        self._idling.set()
         try:
+            if self._stopping.is_set():  # halt() came before _idling was set: it cut nothing
+                return
             remaining = self.account.poll_seconds
             while remaining > 0 and not self._stopping.is_set():
                 step = min(remaining, 5.0)
@@ -199,7 +221,8 @@ class ImapReader:
                     return
                 remaining -= step
         finally:
-            if not self._stopping.is_set():
+            self._idling.clear()
+            if not self._cut.is_set():
                 client.idle_done()
 
     def _catch_up(self, client: IMAPClient, uidvalidity: int) -> None:
