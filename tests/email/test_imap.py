@@ -184,3 +184,19 @@ def test_reads_over_tls_and_starttls(dovecot: Dovecot, folder: str, security: st
     dovecot.deliver(sample(1, folder), folder=folder)
     start(running, ImapReader(11, tls, InMemoryProgress(), store))
     store.wait_for(1)
+
+
+def test_a_dropped_session_is_opened_again_and_reading_goes_on(
+        dovecot: Dovecot, running: list[ImapReader]) -> None:
+    store = MailStore()
+    other = ImapAccount(dovecot.host, dovecot.port, "other", dovecot.password, security="none")
+    reader = start(running, ImapReader(12, other, InMemoryProgress(), store,
+                                       backoff=Backoff(first=0.05, longest=0.1)))
+    dovecot.deliver(sample(1, "drop"), user="other")
+    store.wait_for(1)
+    dovecot.kick("other")
+    wait_until(lambda: reader.sessions == 2 and reader.connected.is_set(),
+               what="a second session after the first was cut")
+    dovecot.deliver(sample(2, "drop"), user="other")
+    store.wait_for(2)
+    assert store.calls == ["drop.1@example.com", "drop.2@example.com"]

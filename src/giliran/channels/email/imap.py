@@ -103,6 +103,7 @@ class ImapReader:
         self.timeout = timeout
         self.connected = threading.Event()  # set while a session is open and caught up
         self.failures = 0  # sessions failed in a row (refused, lost, a failing sink)
+        self.sessions = 0  # sessions opened (logged in) since start()
         self._stopping = threading.Event()
         self._client: IMAPClient | None = None
         self._idling = threading.Event()  # only then may halt() cut the session
@@ -166,6 +167,7 @@ class ImapReader:
     def _session(self) -> None:
         with self._connect() as client:
             self._client = client
+            self.sessions += 1
             try:
                 uidvalidity = self._select(client)
                 idle = self.account.idle and client.has_capability("IDLE")
