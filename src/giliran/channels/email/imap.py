@@ -181,6 +181,10 @@ class ImapReader:
                         self._stopping.wait(self.account.poll_seconds)
                     if self._stopping.is_set():
                         raise ReaderStopped
+                    if not idle:
+                        # A server shows new mail to a session when it syncs the folder, which
+                        # Dovecot does after a command: a SEARCH alone sees the old view.
+                        client.noop()
                     self._catch_up(client, uidvalidity)
             finally:
                 self._client = None
