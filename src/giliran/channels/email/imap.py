@@ -37,6 +37,7 @@ Sink = Callable[[bytes], None]
 Security = Literal["tls", "starttls", "none"]
 # Messages fetched per round trip; each is still handed on and saved one at a time.
 BATCH = 20
+BATCH_BYTES = 20 * 1024 * 1024
 
 
 class Progress(Protocol):
@@ -237,10 +238,10 @@ class ImapReader:
         if saved and saved[0] != uidvalidity:
             log.warning("imap mailbox %s: UIDVALIDITY %s -> %s, reading the folder again",
                         self.mailbox_id, saved[0], uidvalidity)
+            self.progress.save(self.mailbox_id, uidvalidity, 0)
         # "n:*" always names the highest UID, even one below n: hence the filter.
         uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-        for start in range(0, len(uids), BATCH):
-            batch = uids[start:start + BATCH]
+        for batch in self._batches(client, uids):
             fetched = client.fetch(batch, ["BODY.PEEK[]"])
             for uid in batch:
                 if self._stopping.is_set():
@@ -249,6 +250,23 @@ class ImapReader:
                     self.sink(bytes(fetched[uid][b"BODY[]"]))
                     self._move(client, uid)
                 self.progress.save(self.mailbox_id, uidvalidity, uid)
+
+    def _batches(self, client: IMAPClient, uids: list[int]) -> Iterator[list[int]]:
+        """UIDs in fetches of at most BATCH messages or BATCH_BYTES, whichever comes first
+        (a backlog of attachments would otherwise sit in memory at once)."""
+        if not uids:
+            return
+        sizes = client.fetch(uids, ["RFC822.SIZE"])
+        batch: list[int] = []
+        total = 0
+        for uid in uids:
+            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if batch and (len(batch) >= BATCH or total + size > BATCH_BYTES):
+                yield batch
+                batch, total = [], 0
+            batch.append(uid)
+            total += size
+        yield batch
 
     def _move(self, client: IMAPClient, uid: int) -> None:
         target = self.account.move_to
@@ -261,5 +279,5 @@ class ImapReader:
             client.delete_messages([uid])
             if client.has_capability("UIDPLUS"):
                 client.uid_expunge([uid])
-            else:
+            else:  # also expunges what the desk itself marked deleted in this folder
                 client.expunge()
