@@ -7,6 +7,7 @@ Each test reads a folder of its own, so the session's one Dovecot serves them al
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -200,3 +201,17 @@ def test_a_dropped_session_is_opened_again_and_reading_goes_on(
     dovecot.deliver(sample(2, "drop"), user="other")
     store.wait_for(2)
     assert store.calls == ["drop.1@example.com", "drop.2@example.com"]
+
+
+def test_a_refused_login_is_retried_and_the_password_never_logged(
+        dovecot: Dovecot, running: list[ImapReader], caplog: pytest.LogCaptureFixture) -> None:
+    wrong = ImapAccount(dovecot.host, dovecot.port, "desk", "s3cret-wrong", security="none")
+    reader = ImapReader(13, wrong, InMemoryProgress(), MailStore(),
+                        backoff=Backoff(first=0.05, longest=0.1))
+    running.append(reader)
+    with caplog.at_level(logging.WARNING, logger="giliran.channels.email.imap"):
+        reader.start()
+        wait_until(lambda: reader.failures >= 2, what="the login tried again")
+        reader.halt()
+    assert "LoginError" in caplog.text and "AUTHENTICATIONFAILED" in caplog.text
+    assert "s3cret" not in caplog.text and "s3cret" not in repr(wrong)

@@ -152,16 +152,16 @@ class ImapReader:
                 # database away): start again from the saved UID, which loses nothing.
                 if self._stopping.is_set():
                     break
+                if self.failures == 0:  # the last session had read all there was
+                    delays = self.backoff.delays()
                 self.failures += 1
                 delay = next(delays)
                 lost = isinstance(exc, IMAPClientError | OSError)
-                # The exception's kind, never the account: it holds the password.
-                log.warning("imap mailbox %s (%s:%s): %s; again in %.0f s", self.mailbox_id,
-                            self.account.host, self.account.port, type(exc).__name__, delay,
-                            exc_info=not lost)
+                # The server's answer, never the account: it holds the password.
+                log.warning("imap mailbox %s (%s:%s): %s %s; again in %.1f s", self.mailbox_id,
+                            self.account.host, self.account.port, type(exc).__name__,
+                            exc if lost else "", delay, exc_info=not lost)
                 self._stopping.wait(delay)
-            else:
-                delays = self.backoff.delays()
             finally:
                 self.connected.clear()
 
