@@ -70,12 +70,18 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    address = 127.0.0.1
+    address = 127.0.0.1, 127.0.0.2
     port = {port}
   }}
   inet_listener imaps {{
     address = 127.0.0.1
     port = {tls_port}
+  }}
+}}
+# The same server at 127.0.0.2 plays one without IDLE (or MOVE), as some hosted IMAP is.
+local 127.0.0.2 {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ UIDPLUS
   }}
 }}
 service anvil {{

@@ -66,6 +66,7 @@ def test_idle_hears_of_new_mail_at_once(dovecot: Dovecot, folder: str,
     # A poll every 60 s: only IDLE can bring the second message within the 5 s waited for.
     reader = start(running, ImapReader(7, account(dovecot, folder, poll_seconds=60),
                                        progress, store))
+    assert reader.mode == "idle"
     store.wait_for(1)
     began = time.monotonic()
     uid = dovecot.deliver(sample(2, folder), folder=folder)
@@ -154,6 +155,24 @@ def test_a_new_uidvalidity_reads_the_folder_again_storing_nothing_twice(
     assert after is not None and after[0] != before[0]
     assert sorted(store.stored) == [f"{folder}.1@example.com", f"{folder}.2@example.com"]
     assert store.calls.count(f"{folder}.1@example.com") == 2  # re-read, absorbed by dedupe
+
+
+def test_a_server_without_idle_or_move_is_polled_and_mail_moved_by_copy(
+        dovecot: Dovecot, folder: str, running: list[ImapReader]) -> None:
+    store = MailStore()
+    # 127.0.0.2 is the same Dovecot announcing neither IDLE nor MOVE (dovecot.py).
+    plain = ImapAccount("127.0.0.2", dovecot.port, "desk", dovecot.password, security="none",
+                        folder=folder, move_to=f"{folder}.Done", poll_seconds=0.2)
+    reader = start(running, ImapReader(14, plain, InMemoryProgress(), store))
+    assert reader.mode == "poll"
+    for n in (1, 2):
+        dovecot.deliver(sample(n, folder), folder=folder)
+    store.wait_for(2)
+    with dovecot.client() as client:
+        wait_until(lambda: client.select_folder(folder)[b"EXISTS"] == 0,
+                   what="both moved out of the folder")
+        assert client.select_folder(f"{folder}.Done")[b"EXISTS"] == 2
+    assert store.calls == [f"{folder}.1@example.com", f"{folder}.2@example.com"]
 
 
 def test_stored_mail_is_moved_out_and_a_failing_sink_is_retried(

@@ -105,6 +105,7 @@ class ImapReader:
         self.connected = threading.Event()  # set while a session is open and caught up
         self.failures = 0  # sessions failed in a row (refused, lost, a failing sink)
         self.sessions = 0  # sessions opened (logged in) since start()
+        self.mode: Literal["idle", "poll"] | None = None  # how the open session hears of mail
         self._stopping = threading.Event()
         self._client: IMAPClient | None = None
         self._idling = threading.Event()  # only then may halt() cut the session
@@ -172,6 +173,7 @@ class ImapReader:
             try:
                 uidvalidity = self._select(client)
                 idle = self.account.idle and client.has_capability("IDLE")
+                self.mode = "idle" if idle else "poll"
                 self._catch_up(client, uidvalidity)
                 self.failures = 0  # counted until a session has read all there was
                 self.connected.set()
