@@ -113,6 +113,8 @@ class ImapReader:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if self.running:
+            return
         self._stopping.clear()
         self._cut.clear()
         self._thread = threading.Thread(target=self._run, daemon=True,
