@@ -108,11 +108,7 @@ def test_killed_mid_fetch_and_restarted_loses_and_duplicates_nothing(
     flag = tmp_path / "held"
     # Killed after the 12th message was stored and committed, before its UID was saved: the
     # batch of 20 it fetched holds 8 more that it never handed on.
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.email.reader_process", "--port", str(dovecot.port),
-         "--user", "desk", "--password", dovecot.password, "--folder", folder,
-         "--store", str(store.path), "--flag", str(flag), "--hold-at", str(uids[11])],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = reader_process(dovecot, folder, store, flag, hold_at=uids[11])
     try:
         wait_until(flag.exists, timeout=15, what="the reader process reached message 12")
     finally:
@@ -130,6 +126,38 @@ def test_killed_mid_fetch_and_restarted_loses_and_duplicates_nothing(
     assert [m for m in set(calls) if calls.count(m) > 1] == [delivered[11]]
     assert len(calls) == 31
     assert last_uid(store, 1) == uids[-1]
+
+
+def test_killed_at_any_moment_twice_and_restarted_stores_each_message_once(
+        dovecot: Dovecot, folder: str, tmp_path: Path, running: list[ImapReader]) -> None:
+    delivered = [message_id(sample(n, folder)) for n in range(1, 41)]
+    for n in range(1, 41):
+        dovecot.deliver(sample(n, folder), folder=folder)
+    store = FileMailStore(tmp_path / "store.sqlite")
+    for stored_at_least in (8, 20):  # killed wherever it happens to be by then
+        child = reader_process(dovecot, folder, store, tmp_path / "never", hold_at=0,
+                               pace=0.02)
+        try:
+            wait_until(lambda n=stored_at_least: len(store.stored()) >= n, timeout=15,
+                       what=f"{stored_at_least} stored by the reader process")
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        assert stored_at_least > 8 or len(store.stored()) < 40  # killed inside the reading
+    start(running, ImapReader(1, account(dovecot, folder), store, store))
+    wait_until(lambda: len(store.stored()) == 40, what="all 40 stored after the restarts")
+    assert sorted(store.stored()) == sorted(delivered)
+    assert len(store.calls()) <= 40 + 2  # at most one re-read per kill
+
+
+def reader_process(dovecot: Dovecot, folder: str, store: FileMailStore, flag: Path,
+                   hold_at: int, pace: float = 0.0) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.email.reader_process", "--port", str(dovecot.port),
+         "--user", "desk", "--password", dovecot.password, "--folder", folder,
+         "--store", str(store.path), "--flag", str(flag), "--hold-at", str(hold_at),
+         "--pace", str(pace)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def test_a_new_uidvalidity_reads_the_folder_again_storing_nothing_twice(
