@@ -9,7 +9,10 @@ the tests should never need the system's service. When the binary is missing the
 except under CI=true, where a skip would hide that the IMAP tests never ran.
 
 `deliver` puts a message in a folder with IMAP APPEND, the way a delivery agent's result looks
-to a reader: a new UID, an EXISTS to any IDLE session.
+to a reader: a new UID, an EXISTS to any IDLE session. One server serves the session (the
+`dovecot` fixture in tests/email/conftest.py): a test keeps to a folder of its own (or one of
+the users desk, other, spare), so tests never see each other's mail. The same server at
+127.0.0.2 announces neither IDLE nor MOVE; `kick` cuts a user's sessions.
 """
 
 from __future__ import annotations
