@@ -157,7 +157,8 @@ def reader_process(dovecot: Dovecot, folder: str, store: FileMailStore, flag: Pa
          "--user", "desk", "--password", dovecot.password, "--folder", folder,
          "--store", str(store.path), "--flag", str(flag), "--hold-at", str(hold_at),
          "--pace", str(pace)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])})
 
 
 def test_a_new_uidvalidity_reads_the_folder_again_storing_nothing_twice(
