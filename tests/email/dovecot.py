@@ -9,7 +9,10 @@ the tests should never need the system's service. When the binary is missing the
 except under CI=true, where a skip would hide that the IMAP tests never ran.
 
 `deliver` puts a message in a folder with IMAP APPEND, the way a delivery agent's result looks
-to a reader: a new UID, an EXISTS to any IDLE session.
+to a reader: a new UID, an EXISTS to any IDLE session. One server serves the session (the
+`dovecot` fixture in tests/email/conftest.py): a test keeps to a folder of its own (or one of
+the users desk, other, spare), so tests never see each other's mail. The same server at
+127.0.0.2 announces neither IDLE nor MOVE; `kick` cuts a user's sessions.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ ssl_cert = <{base}/cert.pem
 ssl_key = <{base}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:{base}/mail/%u
 mail_fsync = never
 # An IDLE session hears of new mail at once through inotify; this is only the fallback.
@@ -69,7 +73,7 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    address = 127.0.0.1
+    address = 127.0.0.1, 127.0.0.2
     port = {port}
   }}
   inet_listener imaps {{
@@ -77,8 +81,19 @@ service imap-login {{
     port = {tls_port}
   }}
 }}
+# The same server at 127.0.0.2 plays one without IDLE (or MOVE), as some hosted IMAP is.
+local 127.0.0.2 {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ UIDPLUS
+  }}
+}}
 service anvil {{
   chroot =
+  # No growing delay after failed logins from 127.0.0.1 (the tests' one address), which would
+  # slow every later test: Dovecot's documented way to turn the auth penalty off.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service stats {{
   unix_listener stats-reader {{

@@ -7,6 +7,7 @@ Each test reads a folder of its own, so the session's one Dovecot serves them al
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -65,6 +66,7 @@ def test_idle_hears_of_new_mail_at_once(dovecot: Dovecot, folder: str,
     # A poll every 60 s: only IDLE can bring the second message within the 5 s waited for.
     reader = start(running, ImapReader(7, account(dovecot, folder, poll_seconds=60),
                                        progress, store))
+    assert reader.mode == "idle"
     store.wait_for(1)
     began = time.monotonic()
     uid = dovecot.deliver(sample(2, folder), folder=folder)
@@ -106,11 +108,7 @@ def test_killed_mid_fetch_and_restarted_loses_and_duplicates_nothing(
     flag = tmp_path / "held"
     # Killed after the 12th message was stored and committed, before its UID was saved: the
     # batch of 20 it fetched holds 8 more that it never handed on.
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.email.reader_process", "--port", str(dovecot.port),
-         "--user", "desk", "--password", dovecot.password, "--folder", folder,
-         "--store", str(store.path), "--flag", str(flag), "--hold-at", str(uids[11])],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = reader_process(dovecot, folder, store, flag, hold_at=uids[11])
     try:
         wait_until(flag.exists, timeout=15, what="the reader process reached message 12")
     finally:
@@ -128,6 +126,39 @@ def test_killed_mid_fetch_and_restarted_loses_and_duplicates_nothing(
     assert [m for m in set(calls) if calls.count(m) > 1] == [delivered[11]]
     assert len(calls) == 31
     assert last_uid(store, 1) == uids[-1]
+
+
+def test_killed_at_any_moment_twice_and_restarted_stores_each_message_once(
+        dovecot: Dovecot, folder: str, tmp_path: Path, running: list[ImapReader]) -> None:
+    delivered = [message_id(sample(n, folder)) for n in range(1, 41)]
+    for n in range(1, 41):
+        dovecot.deliver(sample(n, folder), folder=folder)
+    store = FileMailStore(tmp_path / "store.sqlite")
+    for stored_at_least in (8, 20):  # killed wherever it happens to be by then
+        child = reader_process(dovecot, folder, store, tmp_path / "never", hold_at=0,
+                               pace=0.02)
+        try:
+            wait_until(lambda n=stored_at_least: len(store.stored()) >= n, timeout=15,
+                       what=f"{stored_at_least} stored by the reader process")
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        assert stored_at_least > 8 or len(store.stored()) < 40  # killed inside the reading
+    start(running, ImapReader(1, account(dovecot, folder), store, store))
+    wait_until(lambda: len(store.stored()) == 40, what="all 40 stored after the restarts")
+    assert sorted(store.stored()) == sorted(delivered)
+    assert len(store.calls()) <= 40 + 2  # at most one re-read per kill
+
+
+def reader_process(dovecot: Dovecot, folder: str, store: FileMailStore, flag: Path,
+                   hold_at: int, pace: float = 0.0) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.email.reader_process", "--port", str(dovecot.port),
+         "--user", "desk", "--password", dovecot.password, "--folder", folder,
+         "--store", str(store.path), "--flag", str(flag), "--hold-at", str(hold_at),
+         "--pace", str(pace)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])})
 
 
 def test_a_new_uidvalidity_reads_the_folder_again_storing_nothing_twice(
@@ -153,6 +184,24 @@ def test_a_new_uidvalidity_reads_the_folder_again_storing_nothing_twice(
     assert after is not None and after[0] != before[0]
     assert sorted(store.stored) == [f"{folder}.1@example.com", f"{folder}.2@example.com"]
     assert store.calls.count(f"{folder}.1@example.com") == 2  # re-read, absorbed by dedupe
+
+
+def test_a_server_without_idle_or_move_is_polled_and_mail_moved_by_copy(
+        dovecot: Dovecot, folder: str, running: list[ImapReader]) -> None:
+    store = MailStore()
+    # 127.0.0.2 is the same Dovecot announcing neither IDLE nor MOVE (dovecot.py).
+    plain = ImapAccount("127.0.0.2", dovecot.port, "desk", dovecot.password, security="none",
+                        folder=folder, move_to=f"{folder}.Done", poll_seconds=0.2)
+    reader = start(running, ImapReader(14, plain, InMemoryProgress(), store))
+    assert reader.mode == "poll"
+    for n in (1, 2):
+        dovecot.deliver(sample(n, folder), folder=folder)
+    store.wait_for(2)
+    with dovecot.client() as client:
+        wait_until(lambda: client.select_folder(folder)[b"EXISTS"] == 0,
+                   what="both moved out of the folder")
+        assert client.select_folder(f"{folder}.Done")[b"EXISTS"] == 2
+    assert store.calls == [f"{folder}.1@example.com", f"{folder}.2@example.com"]
 
 
 def test_stored_mail_is_moved_out_and_a_failing_sink_is_retried(
@@ -200,3 +249,17 @@ def test_a_dropped_session_is_opened_again_and_reading_goes_on(
     dovecot.deliver(sample(2, "drop"), user="other")
     store.wait_for(2)
     assert store.calls == ["drop.1@example.com", "drop.2@example.com"]
+
+
+def test_a_refused_login_is_retried_and_the_password_never_logged(
+        dovecot: Dovecot, running: list[ImapReader], caplog: pytest.LogCaptureFixture) -> None:
+    wrong = ImapAccount(dovecot.host, dovecot.port, "desk", "s3cret-wrong", security="none")
+    reader = ImapReader(13, wrong, InMemoryProgress(), MailStore(),
+                        backoff=Backoff(first=0.05, longest=0.1))
+    running.append(reader)
+    with caplog.at_level(logging.WARNING, logger="giliran.channels.email.imap"):
+        reader.start()
+        wait_until(lambda: reader.failures >= 2, what="the login tried again")
+        reader.halt()
+    assert "LoginError" in caplog.text and "AUTHENTICATIONFAILED" in caplog.text
+    assert "s3cret" not in caplog.text and "s3cret" not in repr(wrong)

@@ -70,6 +70,18 @@ def test_a_failing_store_answers_451_and_the_retry_is_kept(
     assert list(store.stored) == ["smtp.4@example.com"]
 
 
+def test_a_message_over_the_size_limit_is_refused_with_552(store: MailStore) -> None:
+    small = SmtpListener(f"127.0.0.1:{free_port()}", DESK.__contains__, store, largest=1000)
+    small.start()
+    try:
+        with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
+            send(small, ["support@desk.example"], sample(5, "smtp") + b"x" * 2000 + b"\r\n")
+    finally:
+        small.halt()
+    assert refused.value.smtp_code == 552
+    assert store.calls == []
+
+
 def test_addresses_and_listen_settings_are_read_as_written() -> None:
     assert mailbox_of("<Support+abc@Desk.Example>") == "support@desk.example"
     assert parse_listen("0.0.0.0:2525") == ("0.0.0.0", 2525)

@@ -105,6 +105,7 @@ class ImapReader:
         self.connected = threading.Event()  # set while a session is open and caught up
         self.failures = 0  # sessions failed in a row (refused, lost, a failing sink)
         self.sessions = 0  # sessions opened (logged in) since start()
+        self.mode: Literal["idle", "poll"] | None = None  # how the open session hears of mail
         self._stopping = threading.Event()
         self._client: IMAPClient | None = None
         self._idling = threading.Event()  # only then may halt() cut the session
@@ -112,6 +113,8 @@ class ImapReader:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if self.running:
+            return
         self._stopping.clear()
         self._cut.clear()
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -152,16 +155,16 @@ class ImapReader:
                 # database away): start again from the saved UID, which loses nothing.
                 if self._stopping.is_set():
                     break
+                if self.failures == 0:  # the last session had read all there was
+                    delays = self.backoff.delays()
                 self.failures += 1
                 delay = next(delays)
                 lost = isinstance(exc, IMAPClientError | OSError)
-                # The exception's kind, never the account: it holds the password.
-                log.warning("imap mailbox %s (%s:%s): %s; again in %.0f s", self.mailbox_id,
-                            self.account.host, self.account.port, type(exc).__name__, delay,
-                            exc_info=not lost)
+                # The server's answer, never the account: it holds the password.
+                log.warning("imap mailbox %s (%s:%s): %s %s; again in %.1f s", self.mailbox_id,
+                            self.account.host, self.account.port, type(exc).__name__,
+                            exc if lost else "", delay, exc_info=not lost)
                 self._stopping.wait(delay)
-            else:
-                delays = self.backoff.delays()
             finally:
                 self.connected.clear()
 
@@ -172,6 +175,7 @@ class ImapReader:
             try:
                 uidvalidity = self._select(client)
                 idle = self.account.idle and client.has_capability("IDLE")
+                self.mode = "idle" if idle else "poll"
                 self._catch_up(client, uidvalidity)
                 self.failures = 0  # counted until a session has read all there was
                 self.connected.set()
