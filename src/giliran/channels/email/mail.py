@@ -242,7 +242,7 @@ def _body_part(msg: EmailMessage, subtype: str) -> EmailMessage | None:
 def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     found: list[Part] = []
     for index, part in _leaves(msg):
-        if id(part) in used or part.get_content_type() in _REPORTS:
+        if id(part) in used or part.get_content_type() in _NOT_SENT:
             continue
         cid = headers.message_id_key(str(part.get("Content-ID", ""))) if \
             part.get("Content-ID") else None
@@ -253,7 +253,11 @@ def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     return tuple(found)
 
 
-_REPORTS = {"message/delivery-status", "message/global-delivery-status"}
+# Parts that are no file the sender attached: a DSN's machine report (read into Bounce) and
+# the signature of S/MIME or PGP/MIME signed mail.
+_NOT_SENT = {"message/delivery-status", "message/global-delivery-status",
+             "application/pkcs7-signature", "application/x-pkcs7-signature",
+             "application/pgp-signature"}
 
 
 def _leaves(msg: Message) -> list[tuple[int, Message]]:
