@@ -8,27 +8,21 @@ what is seriously wrong is said in `broken`, so the message is kept and flagged,
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from email import errors, message_from_bytes, policy
+from email import errors, policy
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 
 from giliran.channels.email import body, headers
 from giliran.channels.email.addresses import ticket_of_message_id
 from giliran.channels.email.kinds import Bounce, MailKind, classify, read_bounce
+from giliran.channels.email.parsing import digest, parse
 
 __all__ = ["Bounce", "Mail", "MailKind", "Part", "normalise", "part_bytes"]
 
-# Added on the way in, differently by each path a message takes to us: left out of the digest
-# that names a message without a Message-ID, so IMAP and the listener name it alike.
-_TRACE = {"received", "return-path", "delivered-to", "x-original-to", "x-received",
-          "authentication-results", "arc-seal", "arc-message-signature",
-          "arc-authentication-results", "x-spam-status", "x-spam-score", "x-spam-flag",
-          "received-spf", "x-gm-message-state", "x-google-smtp-source"}
 _SERIOUS = {errors.StartBoundaryNotFoundDefect: "multipart boundary not found",
             errors.CloseBoundaryNotFoundDefect: "multipart never closed (truncated?)",
             errors.NoBoundaryInMultipartDefect: "multipart without a boundary",
@@ -90,17 +84,14 @@ def normalise(raw: bytes, own_addresses: Collection[str] = (),
     is_ours = ours or (lambda mid: ticket_of_message_id(mid) is not None
                        and (not domains or mid.rpartition("@")[2].lower() in domains))
     try:
-        readable, shortened = _defused(raw)
-        msg = message_from_bytes(readable, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        _settle(msg)
+        msg, shortened = parse(raw)
         mail = _read(msg, raw, own, is_ours)
         if shortened:
             why = "; ".join(x for x in (mail.broken, "a structure header too long") if x)
             mail = replace(mail, broken=why)
         return mail
     except Exception as exc:  # the contract: kept and flagged, never lost
-        return Mail(message_id=_digest(raw), from_address=None, from_name=None,
+        return Mail(message_id=digest(raw), from_address=None, from_name=None,
                     broken=f"unreadable: {type(exc).__name__}: {exc}"[:300])
 
 
@@ -116,7 +107,7 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
         return tuple(dict.fromkeys(a for _, a in found))
 
     mail = Mail(
-        message_id=headers.message_id_key(field("Message-ID")) or _digest(raw),
+        message_id=headers.message_id_key(field("Message-ID")) or digest(raw),
         from_address=from_address, from_name=from_name or None,
         to=addrs("To"), cc=addrs("Cc"), reply_to=addrs("Reply-To"),
         delivered_to=addrs("Delivered-To", "X-Original-To"),
@@ -133,44 +124,6 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
     if mail.kind is MailKind.BOUNCE:
         mail = replace(mail, bounce=read_bounce(msg))
     return replace(mail, broken=_broken(msg, mail))
-
-
-_STRUCTURE = ("Content-Type", "Content-Disposition", "Content-Transfer-Encoding", "Content-ID")
-
-
-_STRUCTURE_LINE = re.compile(rb"(?im)^content-(?:type|disposition):[^\n]*(?:\n[ \t][^\n]*)*")
-_LONGEST_STRUCTURE = 8192
-
-
-def _defused(raw: bytes) -> tuple[bytes, bool]:
-    """The feed parser reads Content-Type many times per part while it splits a message, each
-    time parsing it anew: a 100 KB one took 16 s. Such headers are cut before parsing (the
-    original is kept as it came)."""
-    long = [m for m in _STRUCTURE_LINE.finditer(raw) if len(m.group(0)) > _LONGEST_STRUCTURE]
-    if not long:
-        return raw, False
-    out, at = [], 0
-    for found in long:
-        value = found.group(0)[:_LONGEST_STRUCTURE]
-        out += [raw[at:found.start()], value[: value.rfind(b";")].replace(b"\n", b" ")]
-        at = found.end()
-    return b"".join(out) + raw[at:], True
-
-
-def _settle(msg: Message) -> None:
-    """The policy parses a header again on every read, and the structure's headers are read
-    many times per part: each is parsed once here (a hostile 100 KB Content-Type took 24 s)."""
-    for part in msg.walk():
-        for name in _STRUCTURE:
-            raw = next((str(v) for k, v in part.raw_items() if k.lower() == name.lower()), None)
-            if raw is None:
-                continue
-            try:
-                value = raw.replace("\r", "").replace("\n", "")  # unfolded
-                parsed = policy.default.header_factory(name, value)
-                part.replace_header(name, parsed)
-            except Exception:  # left as it was; reading it later is guarded too
-                continue
 
 
 def _date(value: str) -> datetime | None:
@@ -301,7 +254,7 @@ def _bytes_of(part: Message) -> bytes:
 def part_bytes(raw: bytes, index: int) -> tuple[bytes, str, str | None]:
     """One attachment of a stored original, by the index `Mail.attachments` gave it.
     KeyError when that index names no attachment."""
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg, _ = parse(raw)
     for at, part in _leaves(msg):
         if at == index:
             return _bytes_of(part), part.get_content_type(), _file_name(part)
@@ -318,14 +271,3 @@ def _broken(msg: Message, mail: Mail) -> str | None:
     if mail.from_address is None:
         why.append("no sender address")
     return "; ".join(why) or None
-
-
-def _digest(raw: bytes) -> str:
-    """A name for a message without a Message-ID: the same mail read twice (by IMAP after a
-    restart, or once by IMAP and once by the listener) gets the same one."""
-    text = raw.replace(b"\r\n", b"\n")
-    head, _, rest = text.partition(b"\n\n")
-    unfolded = re.sub(rb"\n[ \t]+", b" ", head).split(b"\n")
-    kept = [line for line in unfolded
-            if line.split(b":", 1)[0].strip().lower().decode("latin-1") not in _TRACE]
-    return "digest-" + hashlib.sha256(b"\n".join(kept) + b"\n\n" + rest.rstrip()).hexdigest()
