@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from email import errors, policy
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
@@ -127,10 +127,12 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
 
 
 def _date(value: str) -> datetime | None:
+    """Aware always: "-0000" (RFC 5322: zone unknown) gives a naive time, read as UTC."""
     try:
-        return parsedate_to_datetime(value) if value else None
+        when = parsedate_to_datetime(value) if value else None
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 def _bodies(msg: EmailMessage) -> tuple[str, str | None, set[int]]:
