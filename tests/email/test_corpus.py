@@ -90,6 +90,7 @@ def _headers(mail: Mail, want: dict[str, Any]) -> None:
         assert mail.message_id.startswith(want["message_id_prefix"])
     if "date" in want:
         assert mail.date == datetime.fromisoformat(want["date"])
+    assert mail.date is None or mail.date.tzinfo is not None, "comparable with the clock's now"
 
 
 def _words(mail: Mail, want: dict[str, Any]) -> None:

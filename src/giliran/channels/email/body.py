@@ -15,7 +15,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import nh3
-from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
+from mailparser_reply import EmailMessage as QuotedMail  # type: ignore[import-untyped]
 
 # Labels that mean a superset in practice (the WHATWG encoding standard decodes them so too).
 _SUPERSETS = {"iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
@@ -156,15 +156,40 @@ def html_to_text(html: str) -> str:
 
 def fold_quotes(text: str, forward: bool = False) -> str:
     """The newest reply of a message, without the history its client quoted under it. When
-    the parser finds nothing it would keep, the whole text stays: an empty reply hides words.
-    A forward keeps everything: what was forwarded is the request."""
+    nothing would be left, the whole text stays: an empty reply hides words. A forward keeps
+    everything: what was forwarded is the request."""
     if forward or not text.strip():
         return text.strip()
-    found = _INDONESIAN_HEADER.search(text)
-    head = text[: found.start()] if found else text
+    lines = text.split("\n")
+    cut = _history_starts(lines)
+    if cut is None:
+        return text.strip()
+    kept = lines[:cut]
+    while kept and _SEPARATOR.match(kept[-1]):  # Outlook's rule above "From:", blank lines
+        kept.pop()
+    return "\n".join(kept).strip() or text.strip()
+
+
+_SEPARATOR = re.compile(r"^\s*([_-]{10,}\s*)?$")
+# The reply parser's patterns backtrack badly on very long lines that start like an attribution
+# ("On …"): only the head of a message is searched, and long lines are shown to it shortened.
+_HEAD_LINES, _LINE_LENGTH = 250, 200
+
+
+def _history_starts(lines: list[str]) -> int | None:
+    """The index of the line where quoted history starts (an "On … wrote:" line, an Outlook
+    From:/Sent: block, "-----Original Message-----"), or None."""
+    head = [line[:_LINE_LENGTH] for line in lines[:_HEAD_LINES]]
+    found = _INDONESIAN_HEADER.search("\n".join(head))
+    indonesian = "\n".join(head)[: found.start()].count("\n") if found else None
     try:
-        reply = EmailReplyParser(languages=_REPLY_LANGUAGES).parse_reply(head)
+        parsed = QuotedMail(text="\n".join(head), languages=list(_REPLY_LANGUAGES))
+        match = parsed.HEADER_REGEX.search(parsed.text)
     except (re.error, RecursionError, IndexError, ValueError):
-        reply = None
-    reply = (reply or "").strip()
-    return reply or head.strip() or text.strip()
+        match = None
+    header = None
+    if match is not None:
+        first = next((x.strip() for x in match.group(0).split("\n") if x.strip()), "")
+        header = next((i for i, line in enumerate(head) if line.strip() == first), None)
+    found_at = [i for i in (indonesian, header) if i is not None]
+    return min(found_at) if found_at else None

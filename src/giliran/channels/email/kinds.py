@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from enum import StrEnum
 
-from giliran.channels.email.headers import message_id_key
+from giliran.channels.email.headers import Fields, message_id_key
 
 
 class MailKind(StrEnum):
@@ -51,64 +51,63 @@ _BOUNCE_SUBJECT = re.compile(r"undeliver|delivery (status notification|failure|h
 _AUTO_FLAGS = ("x-autoreply", "x-autorespond", "x-autoresponse")
 
 
-def classify(msg: Message, sender: str | None, own: Collection[str],
+def classify(msg: Message, field: Fields, sender: str | None, own: Collection[str],
              ours: Callable[[str], bool]) -> Kind:
-    """`own`: the desk's mailbox addresses (lower-case); `ours(message_id)`: whether a
-    Message-ID is one giliran made."""
+    """`field`: the message's header values; `own`: the desk's mailbox addresses (lower-case);
+    `ours(message_id)`: whether a Message-ID is one this desk made."""
     for test in (_loop, _bounce, _auto_reply, _list):
-        found = test(msg, sender, own, ours)
+        found = test(msg, field, sender, own, ours)
         if found is not None:
             return found
     return NORMAL
 
 
-def _loop(msg: Message, sender: str | None, own: Collection[str],
+def _loop(msg: Message, field: Fields, sender: str | None, own: Collection[str],
           ours: Callable[[str], bool]) -> Kind | None:
-    if msg.get("X-Giliran-Loop") is not None:
+    # X-Giliran-Ticket alone proves nothing: another desk that runs giliran sends it too.
+    if field.has("X-Giliran-Loop"):
         return Kind(MailKind.LOOP, "X-Giliran-Loop")
-    if msg.get("X-Giliran-Ticket") is not None:
-        return Kind(MailKind.LOOP, "X-Giliran-Ticket: giliran's own reply came back")
     if sender and _base(sender) in {_base(a) for a in own}:
         return Kind(MailKind.LOOP, f"From is the desk's own address {sender}")
-    mid = _bare(str(msg.get("Message-ID", "")))
+    mid = _bare(field("Message-ID"))
     if mid and ours(mid):
         return Kind(MailKind.LOOP, "Message-ID is giliran's own")
     return None
 
 
-def _bounce(msg: Message, sender: str | None, own: Collection[str],
+def _bounce(msg: Message, field: Fields, sender: str | None, own: Collection[str],
             ours: Callable[[str], bool]) -> Kind | None:
     if msg.get_content_type() == "multipart/report" and \
-            (msg.get_param("report-type") or "").__str__().lower() == "delivery-status":
+            str(msg.get_param("report-type") or "").lower() == "delivery-status":
         return Kind(MailKind.BOUNCE, "multipart/report; report-type=delivery-status")
-    null_path = str(msg.get("Return-Path", "")).strip() == "<>"
+    null_path = field("Return-Path").strip() == "<>"
     daemon = bool(sender and _DAEMONS.match(sender))
-    if (null_path or daemon) and _BOUNCE_SUBJECT.search(str(msg.get("Subject", ""))):
+    if (null_path or daemon) and _BOUNCE_SUBJECT.search(field("Subject")):
         return Kind(MailKind.BOUNCE, "a mailer daemon's non-delivery notice")
     return None
 
 
-def _auto_reply(msg: Message, sender: str | None, own: Collection[str],
+def _auto_reply(msg: Message, field: Fields, sender: str | None, own: Collection[str],
                 ours: Callable[[str], bool]) -> Kind | None:
-    submitted = str(msg.get("Auto-Submitted", "")).strip().lower()
+    submitted = field("Auto-Submitted").strip().lower()
     if submitted and not submitted.startswith("no"):
         return Kind(MailKind.AUTO_REPLY, f"Auto-Submitted: {submitted}")
     for name in _AUTO_FLAGS:
-        if msg.get(name) is not None:
+        if field.has(name):
             return Kind(MailKind.AUTO_REPLY, name.title())
-    precedence = str(msg.get("Precedence", "")).strip().lower()
+    precedence = field("Precedence").strip().lower()
     if precedence in ("bulk", "junk", "auto_reply"):
         return Kind(MailKind.AUTO_REPLY, f"Precedence: {precedence}")
     return None
 
 
-def _list(msg: Message, sender: str | None, own: Collection[str],
+def _list(msg: Message, field: Fields, sender: str | None, own: Collection[str],
           ours: Callable[[str], bool]) -> Kind | None:
     # A desk address that is itself a group (Google Groups, a Microsoft 365 group) marks every
     # customer's mail it passes on as list mail; that is the desk's own list, not a newsletter.
-    if str(msg.get("Precedence", "")).strip().lower() != "list":
+    if field("Precedence").strip().lower() != "list":
         return None
-    names = (str(msg.get("List-Id", "")) + " " + str(msg.get("List-Post", ""))).lower()
+    names = (field("List-Id") + " " + field("List-Post")).lower()
     for address in own:
         if address in names or address.replace("@", ".") in names:
             return None

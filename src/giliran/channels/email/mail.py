@@ -8,27 +8,21 @@ what is seriously wrong is said in `broken`, so the message is kept and flagged,
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from email import errors, message_from_bytes, policy
-from email.header import decode_header, make_header
+from datetime import UTC, datetime
+from email import errors, policy
 from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
 
 from giliran.channels.email import body, headers
 from giliran.channels.email.addresses import ticket_of_message_id
 from giliran.channels.email.kinds import Bounce, MailKind, classify, read_bounce
+from giliran.channels.email.parsing import digest, parse
 
 __all__ = ["Bounce", "Mail", "MailKind", "Part", "normalise", "part_bytes"]
 
-# Added on the way in, differently by each path a message takes to us: left out of the digest
-# that names a message without a Message-ID, so IMAP and the listener name it alike.
-_TRACE = {"received", "return-path", "delivered-to", "x-original-to", "x-received",
-          "authentication-results", "arc-seal", "arc-message-signature",
-          "arc-authentication-results", "x-spam-status", "x-spam-score", "x-spam-flag",
-          "received-spf", "x-gm-message-state", "x-google-smtp-source"}
 _SERIOUS = {errors.StartBoundaryNotFoundDefect: "multipart boundary not found",
             errors.CloseBoundaryNotFoundDefect: "multipart never closed (truncated?)",
             errors.NoBoundaryInMultipartDefect: "multipart without a boundary",
@@ -83,71 +77,62 @@ _NOTED = ("Auto-Submitted", "Precedence", "X-Autoreply", "List-Id", "X-Giliran-T
 def normalise(raw: bytes, own_addresses: Collection[str] = (),
               ours: Callable[[str], bool] | None = None) -> Mail:
     """`own_addresses`: the desk's mailbox addresses (mail from them is a loop); `ours`: whether
-    a Message-ID is one giliran made (by default, its `giliran.<ticket>.<seq>@` pattern)."""
-    is_ours = ours or (lambda mid: ticket_of_message_id(mid) is not None)
+    a Message-ID is one this desk made (by default: giliran's pattern, at one of the domains of
+    `own_addresses`, since another desk running giliran makes the same pattern)."""
+    own = {a.lower() for a in own_addresses}
+    domains = {a.rpartition("@")[2] for a in own}
+    is_ours = ours or (lambda mid: ticket_of_message_id(mid) is not None
+                       and (not domains or mid.rpartition("@")[2].lower() in domains))
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        return _read(msg, raw, {a.lower() for a in own_addresses}, is_ours)
+        msg, shortened = parse(raw)
+        mail = _read(msg, raw, own, is_ours)
+        if shortened:
+            why = "; ".join(x for x in (mail.broken, "a structure header too long") if x)
+            mail = replace(mail, broken=why)
+        return mail
     except Exception as exc:  # the contract: kept and flagged, never lost
-        return Mail(message_id=_digest(raw), from_address=None, from_name=None,
+        return Mail(message_id=digest(raw), from_address=None, from_name=None,
                     broken=f"unreadable: {type(exc).__name__}: {exc}"[:300])
 
 
 def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bool]) -> Mail:
-    senders = headers.addresses(_all(msg, "From"))
+    field = headers.Fields(msg)
+    senders = headers.addresses([field("From")])
     from_name, from_address = senders[0] if senders else ("", None)
-    kind = classify(msg, from_address, own, ours)
+    kind = classify(msg, field, from_address, own, ours)
     text, html, used = _bodies(msg)
+
+    def addrs(*names: str) -> tuple[str, ...]:
+        found = headers.addresses([field(n) for n in names if field.has(n)])
+        return tuple(dict.fromkeys(a for _, a in found))
+
     mail = Mail(
-        message_id=headers.message_id_key(_header(msg, "Message-ID")) or _digest(raw),
+        message_id=headers.message_id_key(field("Message-ID")) or digest(raw),
         from_address=from_address, from_name=from_name or None,
-        to=_addrs(msg, "To"), cc=_addrs(msg, "Cc"), reply_to=_addrs(msg, "Reply-To"),
-        delivered_to=_addrs(msg, "Delivered-To") + _addrs(msg, "X-Original-To"),
-        subject=" ".join(_header(msg, "Subject").split()),
-        date=_date(msg),
-        in_reply_to=headers.message_ids(_header(msg, "In-Reply-To")),
-        references=headers.message_ids(_header(msg, "References")),
-        text=text, reply_text=body.fold_quotes(text, forward=_forward(msg, text)),
+        to=addrs("To"), cc=addrs("Cc"), reply_to=addrs("Reply-To"),
+        delivered_to=addrs("Delivered-To", "X-Original-To"),
+        subject=" ".join(field("Subject").split()),
+        date=_date(field("Date")),
+        in_reply_to=headers.message_ids(field("In-Reply-To")),
+        references=headers.message_ids(field("References")),
+        text=text, reply_text=body.fold_quotes(text, forward=_forward(field("Subject"), text)),
         html=body.sanitise(html) if html else None,
         attachments=_attachments(msg, used),
         kind=kind.kind, kind_why=kind.why,
-        headers_of_note=tuple((n, _header(msg, n)) for n in _NOTED if msg.get(n) is not None),
+        headers_of_note=tuple((n, field(n)) for n in _NOTED if field.has(n)),
     )
     if mail.kind is MailKind.BOUNCE:
         mail = replace(mail, bounce=read_bounce(msg))
     return replace(mail, broken=_broken(msg, mail))
 
 
-def _header(msg: Message, name: str) -> str:
-    """A header's decoded value; its raw text when the policy's parser gives up on it."""
+def _date(value: str) -> datetime | None:
+    """Aware always: "-0000" (RFC 5322: zone unknown) gives a naive time, read as UTC."""
     try:
-        return str(msg.get(name, ""))
-    except Exception:  # the header parser has raised on odd input before
-        for key, value in msg.raw_items():
-            if key.lower() == name.lower():
-                try:
-                    return str(make_header(decode_header(str(value))))
-                except Exception:
-                    return str(value)
-        return ""
-
-
-def _all(msg: Message, name: str) -> list[str]:
-    return [_header(msg, name)] if msg.get(name) is not None else []
-
-
-def _addrs(msg: Message, name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(a for _, a in headers.addresses(_all(msg, name))))
-
-
-def _date(msg: Message) -> datetime | None:
-    try:
-        value = msg.get("Date")
-        when = getattr(value, "datetime", None)
-    except Exception:
+        when = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return when if isinstance(when, datetime) else None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 def _bodies(msg: EmailMessage) -> tuple[str, str | None, set[int]]:
@@ -193,9 +178,9 @@ def _unsplit(msg: Message) -> str:
 _FORWARD = re.compile(r"^\s*(fwd?|fw|tr|wg|i)\s*:", re.I)
 
 
-def _forward(msg: Message, text: str) -> bool:
+def _forward(subject: str, text: str) -> bool:
     """A forwarded mail's quoted part is the request itself, so it is not folded away."""
-    return bool(_FORWARD.match(_header(msg, "Subject"))) or \
+    return bool(_FORWARD.match(subject)) or \
         "Forwarded message" in text or "Begin forwarded message" in text
 
 
@@ -212,7 +197,7 @@ def _body_part(msg: EmailMessage, subtype: str) -> EmailMessage | None:
 def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     found: list[Part] = []
     for index, part in _leaves(msg):
-        if id(part) in used or part.get_content_type() in _REPORTS:
+        if id(part) in used or part.get_content_type() in _NOT_SENT:
             continue
         cid = headers.message_id_key(str(part.get("Content-ID", ""))) if \
             part.get("Content-ID") else None
@@ -223,7 +208,11 @@ def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     return tuple(found)
 
 
-_REPORTS = {"message/delivery-status", "message/global-delivery-status"}
+# Parts that are no file the sender attached: a DSN's machine report (read into Bounce) and
+# the signature of S/MIME or PGP/MIME signed mail.
+_NOT_SENT = {"message/delivery-status", "message/global-delivery-status",
+             "application/pkcs7-signature", "application/x-pkcs7-signature",
+             "application/pgp-signature"}
 
 
 def _leaves(msg: Message) -> list[tuple[int, Message]]:
@@ -267,7 +256,7 @@ def _bytes_of(part: Message) -> bytes:
 def part_bytes(raw: bytes, index: int) -> tuple[bytes, str, str | None]:
     """One attachment of a stored original, by the index `Mail.attachments` gave it.
     KeyError when that index names no attachment."""
-    msg = message_from_bytes(raw, policy=policy.default)
+    msg, _ = parse(raw)
     for at, part in _leaves(msg):
         if at == index:
             return _bytes_of(part), part.get_content_type(), _file_name(part)
@@ -284,14 +273,3 @@ def _broken(msg: Message, mail: Mail) -> str | None:
     if mail.from_address is None:
         why.append("no sender address")
     return "; ".join(why) or None
-
-
-def _digest(raw: bytes) -> str:
-    """A name for a message without a Message-ID: the same mail read twice (by IMAP after a
-    restart, or once by IMAP and once by the listener) gets the same one."""
-    text = raw.replace(b"\r\n", b"\n")
-    head, _, rest = text.partition(b"\n\n")
-    unfolded = re.sub(rb"\n[ \t]+", b" ", head).split(b"\n")
-    kept = [line for line in unfolded
-            if line.split(b":", 1)[0].strip().lower().decode("latin-1") not in _TRACE]
-    return "digest-" + hashlib.sha256(b"\n".join(kept) + b"\n\n" + rest.rstrip()).hexdigest()
