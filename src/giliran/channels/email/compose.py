@@ -1,9 +1,10 @@
 """An agent's reply as a mail the customer's client threads with what they wrote.
 
 Pure: everything the mail says is given (the integrator's channel reads the ticket, the
-mailbox and the stored Message-IDs), so the same reply composes to the same bytes, and a
-retry by the courier sends the same Message-ID (a receiving server or client may then drop
-the second copy, and a bounce still names the one reply).
+mailbox and the stored Message-IDs), so the same reply composes to the same headers (only
+MIME boundaries are random), and a retry by the courier sends the same Message-ID (a
+receiving server or client may then drop the second copy, and a bounce still names the one
+reply).
 
 Threading is carried four ways, because clients drop or rewrite some of them (the issue's
 Chatwoot cases): `In-Reply-To`/`References` for clients that thread by headers, the token in
