@@ -85,7 +85,7 @@ class Mailbox:
 
 def new(fields: dict[str, Any], thread_key: str, now: datetime) -> Mailbox:
     """A mailbox from what was sent; `normalised` then `check` it before keeping it."""
-    address = str(fields["address"])
+    address = str(fields["address"]).strip().lower()
     return normalised(Mailbox(
         id=0, address=address, queue=str(fields["queue"]),
         name=fields.get("name") or address.split("@")[0], active=True,
