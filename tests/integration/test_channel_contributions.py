@@ -79,7 +79,8 @@ def test_a_channel_brings_its_tables_routes_and_console_section(
         kiosk: tuple[Any, TestClient]) -> None:
     db, client = kiosk
     dirs = registry.migration_dirs()
-    assert migrate.current_revision(db) == migrate.head_revision(dirs) == "k001"  # 0028 implied
+    heads = migrate.current_revision(db)
+    assert heads == migrate.head_revision(dirs) and "k001" in str(heads).split("+")
     migrate.upgrade(db, locations=dirs)  # again: nothing to do
     assert client.get("/api/v1/kiosk/visits", headers=ADMIN).json() == ["lobby"]
     assert client.get("/api/v1/kiosk/visits").status_code == 401

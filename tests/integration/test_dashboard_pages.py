@@ -20,11 +20,13 @@ def test_pages_are_served_with_a_strict_policy(client: TestClient, path: str,
     assert "script-src 'self';" in policy and "default-src 'self'" in policy
     assert "unsafe-inline" not in policy and "http" not in policy
     assert heading in r.text and '<html lang="en">' in r.text
-    # Every script is a file of ours, or data (the catalogue), never inline code.
+    # Every script is a file of ours (or a registered channel's console section's), or data
+    # (the catalogue), never inline code.
     for tag in re.findall(r"<script[^>]*>", r.text):
-        assert 'src="/dashboard/static/' in tag or 'type="application/json"' in tag, tag
+        assert re.search(r'src="/dashboard/(static|channels)/', tag) or (
+            'type="application/json"' in tag), tag
     assert " style=" not in r.text and "<style" not in r.text
-    for asset in re.findall(r'(?:src|href)="(/dashboard/static/[^"?]+)', r.text):
+    for asset in re.findall(r'(?:src|href)="(/dashboard/(?:static|channels)/[^"?]+)', r.text):
         assert client.get(asset).status_code == 200, asset
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert path not in paths

@@ -53,13 +53,15 @@ def telling_resolved() -> frozenset[str]:
 
 
 def migration_dirs() -> tuple[Path, ...]:
-    """The Alembic version directories the channels bring, beside the core's."""
+    """The Alembic version directories the channels bring, beside the core's (each once: a
+    test's channel may bring a registered channel's)."""
     return tuple(dict.fromkeys(found for found in _each("migrations") if found is not None))
 
 
 def metadata() -> tuple[MetaData, ...]:
     """The MetaData of the channels' own tables."""
-    return tuple(dict.fromkeys(found for found in _each("metadata") if found is not None))
+    return tuple({id(found): found for found in _each("metadata") if found is not None}
+                 .values())
 
 
 def settings_models() -> dict[str, type[BaseSettings]]:

@@ -5,11 +5,11 @@ shown (never a password, nor the credentials in an SMTP URL)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from giliran.domain.errors import Conflict, InvalidInput
 
@@ -39,6 +39,7 @@ ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])
                      r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 BLOCKED = re.compile(r"^(?:[^@\s]+@|@)[a-z0-9.-]+$")
 SMTP_SCHEMES = ("smtp", "smtps")
+SHOWN_OPTIONS = frozenset({"starttls"})  # of an SMTP URL's query; any other may be a secret
 POLL_SECONDS = (5, 86_400)
 
 
@@ -53,14 +54,14 @@ class Mailbox:
     imap_port: int | None
     imap_security: Security
     imap_user: str | None
-    imap_password: str | None
+    imap_password: str | None = field(repr=False)  # never in a log line either
     imap_folder: str
     imap_move_to: str | None
     imap_idle: bool
     poll_seconds: int
-    smtp_url: str | None
+    smtp_url: str | None = field(repr=False)
     block_list: tuple[str, ...]
-    thread_key: str
+    thread_key: str = field(repr=False)
     created_at: datetime
     updated_at: datetime
 
@@ -85,7 +86,7 @@ class Mailbox:
 
 def new(fields: dict[str, Any], thread_key: str, now: datetime) -> Mailbox:
     """A mailbox from what was sent; `normalised` then `check` it before keeping it."""
-    address = str(fields["address"])
+    address = str(fields["address"]).strip().lower()
     return normalised(Mailbox(
         id=0, address=address, queue=str(fields["queue"]),
         name=fields.get("name") or address.split("@")[0], active=True,
@@ -154,7 +155,11 @@ def smtp_server(url: str | None) -> str | None:
     """The SMTP URL without its credentials (scheme, host, port, query)."""
     if url is None:
         return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, "", parts.query, ""))
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # refused by `check`; nothing of it is shown
+        return None
+    netloc = f"{host}:{port}" if port else host
+    shown = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in SHOWN_OPTIONS])
+    return urlunsplit((parts.scheme, netloc, "", shown, ""))

@@ -10,6 +10,7 @@ const CONFIGURES = new Set(["owner", "admin"]);
 const SECRETS = ["imap_password", "smtp_url"];
 const TEXTS = ["address", "name", "imap_host", "imap_user", "imap_folder", "imap_move_to"];
 const NUMBERS = ["imap_port", "poll_seconds"];
+const PLACEHOLDERS = { imap_password: "", smtp_url: "smtps://user:password@host:465" };
 let mailboxes = [];
 let editing = null;  // the mailbox the dialog changes; null: a new one
 let deactivating = null;
@@ -21,7 +22,7 @@ whenSignedIn((me) => {
   $("mailbox-form").addEventListener("submit", save);
   $("mailboxes").addEventListener("click", onAction);
   $("mailbox-confirm-form").addEventListener("submit", deactivate);
-  for (const name of SECRETS) field(`${name}_clear`)?.addEventListener("change", showSecrets);
+  for (const name of SECRETS) field(`${name}_clear`).addEventListener("change", showSecrets);
   show();
 });
 
@@ -77,11 +78,11 @@ function row(m) {
   badge.dataset.state = m.active ? "active" : "inactive";
   badge.textContent = m.active ? t("mailboxes.active") : t("mailboxes.inactive");
   status.append(badge);
-  const actions = cell("", "", "actions");
+  const actions = cell("", "");
   actions.append(button(t("mailboxes.edit"), t("mailboxes.edit_label", { address: m.address }),
                         "edit", m.id));
   if (m.active) {
-    actions.append(button(t("mailboxes.deactivate"),
+    actions.append(" ", button(t("mailboxes.deactivate"),
                           t("mailboxes.deactivate_label", { address: m.address }),
                           "deactivate", m.id));
   }
@@ -120,33 +121,22 @@ async function open(m) {
   field("block_list").value = (m?.block_list ?? []).join("\n");
   for (const name of SECRETS) {
     const set = m?.[`${name}_set`] ?? false;
-    field(name).placeholder = set ? t("mailboxes.secret_set") : field(name).dataset.hint ?? "";
+    field(name).placeholder = set ? t("mailboxes.secret_set") : PLACEHOLDERS[name];
     clearBox(name, set);
   }
   $("mailbox-dialog").showModal();
 }
 
-/** "Forget the saved one", beside a secret that is set. */
+/** "Forget the saved one", under a secret that is set. */
 function clearBox(name, set) {
-  let box = field(`${name}_clear`);
-  if (!box && set) {
-    const label = document.createElement("label");
-    label.className = "check";
-    box = document.createElement("input");
-    Object.assign(box, { type: "checkbox", name: `${name}_clear` });
-    box.addEventListener("change", showSecrets);
-    label.append(box, ` ${t("mailboxes.secret_clear")}`);
-    field(name).after(label);
-  }
-  if (box) {
-    box.checked = false;
-    box.closest("label").hidden = !set;
-  }
+  const box = field(`${name}_clear`);
+  box.checked = false;
+  box.closest("label").hidden = !set;
   showSecrets();
 }
 
 function showSecrets() {
-  for (const name of SECRETS) field(name).disabled = Boolean(field(`${name}_clear`)?.checked);
+  for (const name of SECRETS) field(name).disabled = field(`${name}_clear`).checked;
 }
 
 async function fillQueues(chosen) {
@@ -163,7 +153,7 @@ function body() {
   for (const name of NUMBERS) sent[name] = field(name).value ? Number(field(name).value) : null;
   sent.block_list = field("block_list").value.split("\n").map((s) => s.trim()).filter(Boolean);
   for (const name of SECRETS) {
-    if (field(`${name}_clear`)?.checked) sent[name] = null;
+    if (field(`${name}_clear`).checked) sent[name] = null;
     else if (field(name).value) sent[name] = field(name).value;
   }
   if (!editing) {  // a new mailbox: what is left empty takes the server's default
