@@ -163,6 +163,23 @@ def test_a_mail_thread_end_to_end(database_url: str, tmp_path: Path, dovecot: Do
         assert reply.get_body(("html",)) is not None
         ours = reply["Message-ID"].strip("<>")
 
+        # A file the agent attaches leaves as the mail's attachment, with its caption.
+        sent_file = http.post(f"/tickets/{tid}/messages",
+                              headers={"Authorization": f"Bearer {agent['token']}"},
+                              data={"text": "The repair form"},
+                              files={"file": ("form.pdf", b"%PDF-1.4 repair form",
+                                              "application/pdf")})
+        assert sent_file.status_code == 201, sent_file.text
+        with_file = wait_until(lambda: [m.message for m in outbox.kept
+                                        if m.message.get_body(("plain",)) is not None
+                                        and "repair form" in m.message.get_body(
+                                            ("plain",)).get_content()] or None,
+                               timeout=WAIT, what="the agent's file as mail")[0]
+        files = [(p.get_filename(), p.get_content_type(), p.get_content())
+                 for p in with_file.iter_attachments()]
+        assert files == [("form.pdf", "application/pdf", b"%PDF-1.4 repair form")]
+        assert with_file["In-Reply-To"] == f"<{first_id}>"
+
         # The customer answers from a client that rewrote In-Reply-To; the token finds the
         # ticket. The attachment comes with it.
         answer, _ = mail("ana@example.com", "RE: " + reply["Subject"], "A Laserjet 4.\n",
