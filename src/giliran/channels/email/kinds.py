@@ -137,6 +137,25 @@ def read_bounce(msg: EmailMessage) -> Bounce | None:
     )
 
 
+_QUOTED_ID = re.compile(r"^Message-ID:\s*<([^<>\s]+)>", re.I | re.M)
+_FAILED_RECIPIENT = re.compile(r"^\s*<([^<>\s@]+@[^<>\s]+)>:?\s*\n\s*(.+)$", re.M)
+_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def read_plain_bounce(text: str) -> Bounce | None:
+    """A bounce without an RFC 3464 report (qmail's "failure notice" and its kin): the failed
+    address with the server's words under it, and the returned copy's Message-ID."""
+    original = _QUOTED_ID.search(text)
+    failed = _FAILED_RECIPIENT.search(text)
+    if original is None and failed is None:
+        return None
+    words = failed.group(2).strip() if failed else None
+    status = _STATUS.search(words or "")
+    return Bounce(original_message_id=_bare(original.group(1)) if original else None,
+                  recipient=failed.group(1).lower() if failed else None, action="failed",
+                  status=status.group(1) if status else None, diagnostic=words)
+
+
 def _recipient_fields(part: Message) -> dict[str, str]:
     """message/delivery-status: one block of per-message fields, then one per recipient. The
     library parses the blocks as header-only messages, or leaves text when it could not."""

@@ -18,7 +18,13 @@ from email.utils import parsedate_to_datetime
 
 from giliran.channels.email import body, headers
 from giliran.channels.email.addresses import ticket_of_message_id
-from giliran.channels.email.kinds import Bounce, MailKind, classify, read_bounce
+from giliran.channels.email.kinds import (
+    Bounce,
+    MailKind,
+    classify,
+    read_bounce,
+    read_plain_bounce,
+)
 from giliran.channels.email.parsing import digest, parse
 
 __all__ = ["Bounce", "Mail", "MailKind", "Part", "normalise", "part_bytes"]
@@ -122,7 +128,7 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
         headers_of_note=tuple((n, field(n)) for n in _NOTED if field.has(n)),
     )
     if mail.kind is MailKind.BOUNCE:
-        mail = replace(mail, bounce=read_bounce(msg))
+        mail = replace(mail, bounce=read_bounce(msg) or read_plain_bounce(text))
     return replace(mail, broken=_broken(msg, mail))
 
 
