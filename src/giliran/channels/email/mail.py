@@ -109,7 +109,7 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
     text, html, used = _bodies(msg)
 
     def addrs(*names: str) -> tuple[str, ...]:
-        found = headers.addresses([field(n) for n in names if field.has(n)])
+        found = headers.addresses([v for n in names for v in field.every(n)])
         return tuple(dict.fromkeys(a for _, a in found))
 
     mail = Mail(
