@@ -89,6 +89,9 @@ def _bounce(msg: Message, field: Fields, sender: str | None, own: Collection[str
 
 def _auto_reply(msg: Message, field: Fields, sender: str | None, own: Collection[str],
                 ours: Callable[[str], bool]) -> Kind | None:
+    if msg.get_content_type() == "multipart/report" and \
+            str(msg.get_param("report-type") or "").lower() == "disposition-notification":
+        return Kind(MailKind.AUTO_REPLY, "a read receipt (RFC 8098)")  # often unmarked
     submitted = field("Auto-Submitted").strip().lower()
     if submitted and not submitted.startswith("no"):
         return Kind(MailKind.AUTO_REPLY, f"Auto-Submitted: {submitted}")

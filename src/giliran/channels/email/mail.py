@@ -214,9 +214,10 @@ def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     return tuple(found)
 
 
-# Parts that are no file the sender attached: a DSN's machine report (read into Bounce) and
+# Parts that are no file the sender attached: a DSN's or read receipt's machine report and
 # the signature of S/MIME or PGP/MIME signed mail.
 _NOT_SENT = {"message/delivery-status", "message/global-delivery-status",
+             "message/disposition-notification",
              "application/pkcs7-signature", "application/x-pkcs7-signature",
              "application/pgp-signature"}
 
