@@ -25,8 +25,12 @@ _SUPERSETS = {"iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", 
 # Reply parsers that fold quoted history; "en" first, then the languages our customers' mail
 # clients write "On …, … wrote:" in. mail-parser-reply has no Indonesian, so ours is added below.
 _REPLY_LANGUAGES = ["en", "de", "fr", "es", "nl", "ja", "zh"]
-_INDONESIAN_HEADER = re.compile(r"^(?:> ?)*Pada (?:tgl |tanggal )?.{4,200}?menulis:\s*$",
-                                re.MULTILINE | re.DOTALL)
+_INDONESIAN = (
+    # Gmail: "Pada tanggal Sen, 7 Des 2026 pukul 10.45 Support Desk <…> menulis:" (wrapped)
+    re.compile(r"^(?:> ?)*Pada (?:tgl |tanggal )?.{4,200}?menulis:\s*$", re.M | re.DOTALL),
+    # Outlook: "Dari: …" then "Dikirim: …" / "Kepada: …"
+    re.compile(r"^[ \t>*]*Dari:.*\n[ \t>*]*(?:Dikirim|Terkirim|Tanggal|Kepada):", re.M),
+)
 
 
 def decode_text(part: EmailMessage) -> str:
@@ -180,8 +184,9 @@ def _history_starts(lines: list[str]) -> int | None:
     """The index of the line where quoted history starts (an "On … wrote:" line, an Outlook
     From:/Sent: block, "-----Original Message-----"), or None."""
     head = [line[:_LINE_LENGTH] for line in lines[:_HEAD_LINES]]
-    found = _INDONESIAN_HEADER.search("\n".join(head))
-    indonesian = "\n".join(head)[: found.start()].count("\n") if found else None
+    joined = "\n".join(head)
+    found_at = [joined[: m.start()].count("\n") for m in (p.search(joined) for p in _INDONESIAN)
+                if m is not None]
     try:
         parsed = QuotedMail(text="\n".join(head), languages=list(_REPLY_LANGUAGES))
         match = parsed.HEADER_REGEX.search(parsed.text)
@@ -191,5 +196,6 @@ def _history_starts(lines: list[str]) -> int | None:
     if match is not None:
         first = next((x.strip() for x in match.group(0).split("\n") if x.strip()), "")
         header = next((i for i, line in enumerate(head) if line.strip() == first), None)
-    found_at = [i for i in (indonesian, header) if i is not None]
+    if header is not None:
+        found_at.append(header)
     return min(found_at) if found_at else None

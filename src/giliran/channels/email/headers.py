@@ -54,29 +54,32 @@ _LONGEST_OTHER = 4_096
 
 
 class Fields:
-    """A message's header values, each decoded at most once, never raising: the first value of
-    each name, decoded by the message's policy, or from its raw text when the policy fails."""
+    """A message's header values, each decoded at most once, never raising: decoded by the
+    message's policy, or from its raw text when the policy fails."""
 
     def __init__(self, msg: Message) -> None:
         self._msg = msg
-        self._raw: dict[str, str] = {}
+        self._raw: dict[str, list[str]] = {}
         for name, value in msg.raw_items():
-            self._raw.setdefault(str(name).lower(), str(value))
-        self._decoded: dict[str, str] = {}
+            self._raw.setdefault(str(name).lower(), []).append(str(value))
+        self._decoded: dict[str, list[str]] = {}
 
     def has(self, name: str) -> bool:
         return name.lower() in self._raw
 
     def __call__(self, name: str) -> str:
+        found = self.every(name)
+        return found[0] if found else ""
+
+    def every(self, name: str) -> list[str]:
+        """Each value of a header that may come more than once (Delivered-To: one per
+        envelope recipient, where a Bcc'd mailbox or a token shows)."""
         key = name.lower()
         if key not in self._decoded:
-            self._decoded[key] = self._decode(key)
+            self._decoded[key] = [self._decode(key, raw) for raw in self._raw.get(key, [])[:50]]
         return self._decoded[key]
 
-    def _decode(self, key: str) -> str:
-        raw = self._raw.get(key)
-        if raw is None:
-            return ""
+    def _decode(self, key: str, raw: str) -> str:
         raw = shortened(raw, _LONGEST.get(key, _LONGEST_OTHER))
         try:
             return str(self._msg.policy.header_factory(key, raw))  # type: ignore[attr-defined]

@@ -89,6 +89,9 @@ def _bounce(msg: Message, field: Fields, sender: str | None, own: Collection[str
 
 def _auto_reply(msg: Message, field: Fields, sender: str | None, own: Collection[str],
                 ours: Callable[[str], bool]) -> Kind | None:
+    if msg.get_content_type() == "multipart/report" and \
+            str(msg.get_param("report-type") or "").lower() == "disposition-notification":
+        return Kind(MailKind.AUTO_REPLY, "a read receipt (RFC 8098)")  # often unmarked
     submitted = field("Auto-Submitted").strip().lower()
     if submitted and not submitted.startswith("no"):
         return Kind(MailKind.AUTO_REPLY, f"Auto-Submitted: {submitted}")
@@ -135,6 +138,25 @@ def read_bounce(msg: EmailMessage) -> Bounce | None:
         status=fields.get("status"),
         diagnostic=_typed(fields.get("diagnostic-code")),
     )
+
+
+_QUOTED_ID = re.compile(r"^Message-ID:\s*<([^<>\s]+)>", re.I | re.M)
+_FAILED_RECIPIENT = re.compile(r"^\s*<([^<>\s@]+@[^<>\s]+)>:?\s*\n\s*(.+)$", re.M)
+_STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def read_plain_bounce(text: str) -> Bounce | None:
+    """A bounce without an RFC 3464 report (qmail's "failure notice" and its kin): the failed
+    address with the server's words under it, and the returned copy's Message-ID."""
+    original = _QUOTED_ID.search(text)
+    failed = _FAILED_RECIPIENT.search(text)
+    if original is None and failed is None:
+        return None
+    words = failed.group(2).strip() if failed else None
+    status = _STATUS.search(words or "")
+    return Bounce(original_message_id=_bare(original.group(1)) if original else None,
+                  recipient=failed.group(1).lower() if failed else None, action="failed",
+                  status=status.group(1) if status else None, diagnostic=words)
 
 
 def _recipient_fields(part: Message) -> dict[str, str]:

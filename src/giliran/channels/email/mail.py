@@ -18,7 +18,13 @@ from email.utils import parsedate_to_datetime
 
 from giliran.channels.email import body, headers
 from giliran.channels.email.addresses import ticket_of_message_id
-from giliran.channels.email.kinds import Bounce, MailKind, classify, read_bounce
+from giliran.channels.email.kinds import (
+    Bounce,
+    MailKind,
+    classify,
+    read_bounce,
+    read_plain_bounce,
+)
 from giliran.channels.email.parsing import digest, parse
 
 __all__ = ["Bounce", "Mail", "MailKind", "Part", "normalise", "part_bytes"]
@@ -103,7 +109,7 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
     text, html, used = _bodies(msg)
 
     def addrs(*names: str) -> tuple[str, ...]:
-        found = headers.addresses([field(n) for n in names if field.has(n)])
+        found = headers.addresses([v for n in names for v in field.every(n)])
         return tuple(dict.fromkeys(a for _, a in found))
 
     mail = Mail(
@@ -122,7 +128,7 @@ def _read(msg: EmailMessage, raw: bytes, own: set[str], ours: Callable[[str], bo
         headers_of_note=tuple((n, field(n)) for n in _NOTED if field.has(n)),
     )
     if mail.kind is MailKind.BOUNCE:
-        mail = replace(mail, bounce=read_bounce(msg))
+        mail = replace(mail, bounce=read_bounce(msg) or read_plain_bounce(text))
     return replace(mail, broken=_broken(msg, mail))
 
 
@@ -208,9 +214,10 @@ def _attachments(msg: EmailMessage, used: set[int]) -> tuple[Part, ...]:
     return tuple(found)
 
 
-# Parts that are no file the sender attached: a DSN's machine report (read into Bounce) and
+# Parts that are no file the sender attached: a DSN's or read receipt's machine report and
 # the signature of S/MIME or PGP/MIME signed mail.
 _NOT_SENT = {"message/delivery-status", "message/global-delivery-status",
+             "message/disposition-notification",
              "application/pkcs7-signature", "application/x-pkcs7-signature",
              "application/pgp-signature"}
 
