@@ -24,7 +24,7 @@ fields = st.fixed_dictionaries({
     "block_list": st.lists(texts, max_size=3)})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(fields)
 def test_a_mailbox_is_accepted_or_refused_and_never_shows_a_secret(sent: dict[str, Any]) -> None:
     made = rules.new({**sent, "imap_password": SECRET}, "k" * 64, NOW)

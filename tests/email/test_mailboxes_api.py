@@ -76,7 +76,7 @@ def test_a_mailbox_is_added_read_changed_and_deactivated_its_secrets_never_shown
         assert secret not in everything
 
 
-@pytest.mark.parametrize(("body", "status", "error"), [
+BAD = [
     ({**SUPPORT, "address": "not an address"}, 422, "invalid_mailbox"),
     ({**SUPPORT, "queue": "nowhere"}, 422, "invalid_mailbox"),
     ({**SUPPORT, "imap_port": 70000}, 422, "invalid_request"),
@@ -86,12 +86,14 @@ def test_a_mailbox_is_added_read_changed_and_deactivated_its_secrets_never_shown
     ({**SUPPORT, "thread_key": "mine"}, 422, "invalid_request"),
     ({**SUPPORT, "imap_password": "Secret" * 200}, 422, "invalid_request"),
     ({**SUPPORT, "smtp_url": 7}, 422, "invalid_request"),
-])
-def test_bad_input_is_refused_with_a_stable_code_and_no_secret(
-        api: TestClient, body: dict[str, Any], status: int, error: str) -> None:
-    r = api.post(MAILBOXES, json=body, headers=ADMIN)
-    assert code(r) == (status, error)
-    assert "Secret" not in r.text
+]
+
+
+def test_bad_input_is_refused_with_a_stable_code_and_no_secret(api: TestClient) -> None:
+    for body, status, error in BAD:
+        r = api.post(MAILBOXES, json=body, headers=ADMIN)
+        assert code(r) == (status, error), body
+        assert "Secret" not in r.text
     assert api.get(MAILBOXES, headers=ADMIN).json()["items"] == []
 
 
