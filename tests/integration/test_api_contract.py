@@ -68,6 +68,12 @@ ADMIN_ONLY = [
     ("post", "/api/v1/tickets/bulk", {"ids": [1], "action": "cancel"}),
     ("post", "/api/v1/customers/whatsapp:1/links", {"address": "email:a@example.com"}),
     ("delete", "/api/v1/customers/whatsapp:1/links/email:a@example.com", None),
+    # The email channel's mailboxes: those who configure the desk.
+    ("get", "/api/v1/mailboxes", None),
+    ("post", "/api/v1/mailboxes", {"address": "a@example.com", "queue": "default"}),
+    ("get", "/api/v1/mailboxes/1", None),
+    ("patch", "/api/v1/mailboxes/1", {"name": "n"}),
+    ("delete", "/api/v1/mailboxes/1", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -108,6 +114,8 @@ NOT_ADMIN_ONLY = {
     # The holder (or a supervisor of its queue) holds and takes off hold.
     ("post", "/api/v1/tickets/{ticket_id}/hold"), ("delete", "/api/v1/tickets/{ticket_id}/hold"),
     ("get", "/api/v1/customers/{key}"),  # a person one of whose tickets the agent holds
+    # A customer's mail as it came: the holder, or a supervisor (the email channel's route).
+    ("get", "/api/v1/tickets/{ticket_id}/messages/{message_id}/original"),
 }
 
 
@@ -131,7 +139,8 @@ def _template(path: str) -> str:
             .replace("/users/1", "/users/{user_id}")
             .replace("/canned-replies/1", "/canned-replies/{reply_id}")
             .replace("/customers/whatsapp:1", "/customers/{key}")
-            .replace("/links/email:a@example.com", "/links/{other}"))
+            .replace("/links/email:a@example.com", "/links/{other}")
+            .replace("/mailboxes/1", "/mailboxes/{mailbox_id}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

@@ -105,6 +105,7 @@ CHANNEL_OWN: dict[tuple[str, str], str] = {
     ("get", "/mailboxes"): CONFIGURE, ("post", "/mailboxes"): CONFIGURE,
     ("get", "/mailboxes/{mailbox_id}"): CONFIGURE, ("patch", "/mailboxes/{mailbox_id}"): CONFIGURE,
     ("delete", "/mailboxes/{mailbox_id}"): CONFIGURE,
+    ("get", "/tickets/{ticket_id}/messages/{message_id}/original"): SUPERVISE_OR_WORK,
 }
 # Called by Meta and Telegram, and checked by the channel's own signature or secret.
 CHANNEL_WEBHOOKS = {("get", "/webhooks/whatsapp"), ("post", "/webhooks/whatsapp"),
