@@ -64,7 +64,8 @@ def test_linked_addresses_are_one_person_and_replies_keep_their_channel(wa: Desk
                          headers=bearer(sari["token"])).json()
     assert ([t["number"] for t in page["tickets"]], page["total"]) == ([lead["number"]], 2)
     answer = wa.reply(mail["id"], sari["token"], text="Terlampir")
-    assert answer.json()["error"]["code"] == "not_configured"  # no email sender: not WhatsApp
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["channel"] == "email"  # by email, not on WhatsApp
 
     audit = wa.client.get(f"{API}/audit", params={"kind": "customer"}, headers=ADMIN).json()
     (line,) = audit["items"]
