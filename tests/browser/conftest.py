@@ -50,9 +50,11 @@ def browser() -> Iterator[Browser]:
 
 @contextmanager
 def serving(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """A real server on a fresh SQLite file (with `env` on top of the fast timers); its log
-    must show no unexpected error when it stops."""
-    url = migrated_sqlite(tmp_path / "giliran.db")
+    """A real server on a fresh SQLite file (with `env` on top of the fast timers), or on the
+    one already there (a seeded floor's, which the server's start migrates); its log must
+    show no unexpected error when it stops."""
+    database = tmp_path / "giliran.db"
+    url = f"sqlite:///{database}" if database.exists() else migrated_sqlite(database)
     log = tmp_path / "server.log"
     fast = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}
     with running_server(url, log, workers=1, env={**fast, **(env or {})}) as started:
