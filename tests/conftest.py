@@ -19,6 +19,7 @@ from giliran.entrypoints.api.app import create_app
 from tests.support.event_schemas import Watch, watching
 from tests.support.postgres import TEMPLATE_DB, Cluster, start_cluster
 from tests.support.server import ADMIN_TOKEN
+from tests.support.sqlite_template import migrated_sqlite
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Argon2id at a cost the suite can afford (it makes and signs in hundreds of people): the same
@@ -71,11 +72,7 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     if backend == "postgres":
         cluster: Cluster = request.getfixturevalue("pg_cluster")
         return cluster.fresh_database()
-    url = f"sqlite:///{tmp_path / 'giliran.db'}"
-    db = connect(url)
-    migrate.upgrade(db, locations=registry.migration_dirs())
-    db.dispose()
-    return url
+    return migrated_sqlite(tmp_path / "giliran.db")
 
 
 @pytest.fixture

@@ -17,11 +17,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
-from giliran.channels import registry
 from tests.support.e2e_server import API, log_tail, logged_errors, running_server
 from tests.support.server import ADMIN_TOKEN, ServerProcess
+from tests.support.sqlite_template import migrated_sqlite
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps calling home, which a closed network floods.
@@ -52,12 +50,11 @@ def browser() -> Iterator[Browser]:
 
 @contextmanager
 def serving(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
-    """A real server on a fresh SQLite file (with `env` on top of the fast timers); its log
-    must show no unexpected error when it stops."""
-    url = f"sqlite:///{tmp_path / 'giliran.db'}"
-    db = connect(url)
-    migrate.upgrade(db, locations=registry.migration_dirs())
-    db.dispose()
+    """A real server on a fresh SQLite file (with `env` on top of the fast timers), or on the
+    one already there (a seeded floor's, which the server's start migrates); its log must
+    show no unexpected error when it stops."""
+    database = tmp_path / "giliran.db"
+    url = f"sqlite:///{database}" if database.exists() else migrated_sqlite(database)
     log = tmp_path / "server.log"
     fast = {"GILIRAN_EVENT_POLL_SECONDS": "0.05", "GILIRAN_TICK_SECONDS": "0.2"}
     with running_server(url, log, workers=1, env={**fast, **(env or {})}) as started:

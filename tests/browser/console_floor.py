@@ -10,10 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
 from giliran.bootstrap import Container, bootstrap
-from giliran.channels import registry
 from giliran.config import Settings
 from giliran.domain.model import Priority, SlotFreedOn, StrategyName
 from giliran.service.agents import agents
@@ -23,6 +20,7 @@ from giliran.service.queues import admin as queues
 from giliran.service.tickets import importing, tickets
 from tests.browser.conftest import serving
 from tests.support.server import ServerProcess
+from tests.support.sqlite_template import migrated_sqlite
 
 QUEUES = ("sales", "billing", "tech", "vip", "returns")
 FIRST = ("Rina", "Joko", "Maya", "Eko", "Sri", "Bambang", "Lestari", "Andi", "Putri", "Agus")
@@ -81,10 +79,7 @@ def _complete_some(c: Container, names: dict[int, str]) -> None:
 
 @contextmanager
 def console_floor(where: Path) -> Iterator[SeededFloor]:
-    url = f"sqlite:///{where / 'giliran.db'}"
-    db = connect(url)
-    migrate.upgrade(db, locations=registry.migration_dirs())
-    db.dispose()
+    url = migrated_sqlite(where / "giliran.db")
     names, gone = _seed(url)
     with serving(where) as started:
         yield SeededFloor(started, names, gone)

@@ -1,28 +1,46 @@
 """The agent's dashboard in a real browser: tickets arrive, are accepted and completed, and
-the next one follows, all without a reload."""
+the next one follows, all without a reload.
+
+The module's tests share one server: each has a queue of its own, whose settings it chooses,
+and agents who serve only that queue and go offline when it ends."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import SIGNED_OUT, Floor, sign_in
+from tests.browser.conftest import SIGNED_OUT, Floor, serving, sign_in
+from tests.browser.inbox_floor import agents_of_a_test
+from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with serving(tmp_path_factory.mktemp("agent-dashboard")) as started:
+        yield started
+
+
+@pytest.fixture
+def agents(floor: Floor) -> Iterator[Any]:
+    with agents_of_a_test(floor) as make:
+        yield make
 
 
 def card(page: Page, title: str) -> Any:
     return page.locator("#queue-list > li", has_text=title)
 
 
-def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
+def test_an_agent_works_through_its_queue_live(floor: Floor, agents: Any, open_tab: Any,
                                                screenshots: Path) -> None:
-    floor.call("PATCH", "/queues/default", accept_timeout_seconds=600)
-    sari = floor.agent("Sari", online=False, max_tickets=1)
+    floor.call("POST", "/queues", name="printers", accept_timeout_seconds=600)
+    sari = agents("Sari", online=False, max_tickets=1, queues=["printers"])
     tab = open_tab("/")
     page = tab.page
     expect(page.get_by_role("heading", name="Agent login")).to_be_visible()
@@ -44,7 +62,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
     }""")
     assert said[0].startswith("0 of 2 slots free") and "missed 2 tickets in a row" in said[1]
 
-    first = floor.ticket("Printer is on fire", category="hardware")
+    first = floor.ticket("Printer is on fire", category="hardware", queue="printers")
     arrived = card(page, "Printer is on fire")
     expect(arrived).to_contain_text(first["number"])
     expect(arrived).to_contain_text("hardware")
@@ -58,7 +76,7 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
 
     # Sari is full: the next ticket waits in the queue, and her pick-up list does not offer
     # it (she could not take it), saying why.
-    second = floor.ticket("Second in line")
+    second = floor.ticket("Second in line", queue="printers")
     assert second["status"] == "queued"
     expect(page.locator("#pickup-full")).to_have_text(
         "You hold 1 of 1 ticket: complete one to pick up another.")
@@ -98,21 +116,21 @@ def test_an_agent_works_through_its_queue_live(floor: Floor, open_tab: Any,
 
 
 def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
-    floor: Floor, open_tab: Any
+    floor: Floor, agents: Any, open_tab: Any
 ) -> None:
     """A missed assignment (1 s to accept, a pause after one miss) takes the ticket back and
     pauses the agent in that queue only; the page says so live, with since when and why, and
     the agent lifts the pause itself. It stays online all along."""
-    floor.call("PATCH", "/queues/default", accept_timeout_seconds=1, away_after_misses=1)
-    sari = floor.agent("Sari")
-    floor.agent("Budi")
+    floor.call("POST", "/queues", name="misses", accept_timeout_seconds=1, away_after_misses=1)
+    sari = agents("Sari", queues=["misses"])
+    agents("Budi", queues=["misses"])
     tab = open_tab("/", user=sari)
     page = tab.page
     expect(page.locator("#presence-badge")).to_have_text("Online")
     page.evaluate("window.__marker = 'no reload'")
-    ticket = floor.ticket("Nobody answers this one")  # rotation: Sari first
+    ticket = floor.ticket("Nobody answers this one", queue="misses")  # rotation: Sari first
     expect(card(page, "Nobody answers this one")).to_be_visible()
-    paused = page.locator("#paused-list li", has_text="Paused in default")
+    paused = page.locator("#paused-list li", has_text="Paused in misses")
     expect(paused).to_contain_text("you missed 1 ticket in a row there", timeout=15_000)
     expect(page.locator("#presence-badge")).to_have_text("Online")
     expect(card(page, "Nobody answers this one")).to_have_count(0)
@@ -122,7 +140,7 @@ def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
     expect(page.locator("#slots-line")).to_have_text(
         "Automatic assignment is off for you: pick up tickets below.")
     page.get_by_label("Receive tickets automatically").check()
-    paused.get_by_role("button", name="Resume default").click()
+    paused.get_by_role("button", name="Resume misses").click()
     expect(page.locator("#paused-list li")).to_have_count(0)
     me = floor.call("GET", "/agent/me", token=sari["token"])
     assert (me["paused"], me["auto_assign"]) == ([], True)
@@ -131,10 +149,12 @@ def test_an_agent_paused_in_a_queue_sees_why_and_resumes_it(
 
 
 def test_the_agent_is_told_when_a_supervisor_takes_a_ticket_out_of_its_queue(
-    floor: Floor, open_tab: Any
+    floor: Floor, agents: Any, open_tab: Any
 ) -> None:
-    sari = floor.agent("Sari")
-    first, second = floor.ticket("Refund"), floor.ticket("Invoice")
+    floor.call("POST", "/queues", name="supervised")
+    sari = agents("Sari", queues=["supervised"])
+    first = floor.ticket("Refund", queue="supervised")
+    second = floor.ticket("Invoice", queue="supervised")
     page = open_tab("/", user=sari, locale="id-ID").page
     expect(card(page, "Invoice")).to_be_visible()
     floor.call("POST", f"/tickets/{first['id']}/cancel")

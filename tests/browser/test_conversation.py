@@ -1,7 +1,10 @@
 """A WhatsApp conversation in the agent's dashboard, end to end: a lead with a photo and a place
 arrives by webhook, the agent sees both, answers with Enter, watches the ticks move as Meta (a
 fake Graph API server on loopback) reports delivered and read, and the customer's next message
-appears without a reload. (The supervisor's reply from the console: test_ticket_panel.py.)"""
+appears without a reload. (The supervisor's reply from the console: test_ticket_panel.py.)
+
+The module's tests share one server and one fake Graph API: each has a customer of its own,
+and its agents go offline when it ends, so the next test's customer comes to its agent."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,12 +27,13 @@ from giliran.channels.whatsapp.fake import (
     status,
 )
 from tests.browser.conftest import Floor
-from tests.browser.inbox_floor import whatsapp_floor
+from tests.browser.inbox_floor import agents_of_a_test, whatsapp_floor
 from tests.support.e2e_server import API, wait_until
 from tests.support.server import ServerProcess
 from tests.support.whatsapp_samples import BUDI, base, text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+RINA = "6281298765432"  # the closed window's customer (Budi is the lead's)
 
 
 def png(width: int = 24, height: int = 16) -> bytes:
@@ -44,18 +47,26 @@ def png(width: int = 24, height: int = 16) -> bytes:
             + chunk(b"IEND", b""))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def graph() -> Iterator[FakeGraph]:
     with FakeGraph() as started:
         yield started
 
 
-@pytest.fixture
-def server(tmp_path: Path, graph: FakeGraph) -> Iterator[ServerProcess]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory,
+           graph: FakeGraph) -> Iterator[ServerProcess]:
     """This module's server answers on WhatsApp (the other browser tests' does not)."""
-    with whatsapp_floor(tmp_path, graph) as started:
+    where = tmp_path_factory.mktemp("conversation")
+    with whatsapp_floor(where, graph) as started:
         yield started
-    assert ACCESS_TOKEN not in (tmp_path / "server.log").read_text()
+    assert ACCESS_TOKEN not in (where / "server.log").read_text()
+
+
+@pytest.fixture
+def agents(floor: Floor) -> Iterator[Any]:
+    with agents_of_a_test(floor) as make:
+        yield make
 
 
 def webhook(server: ServerProcess, body: dict[str, Any]) -> None:
@@ -65,9 +76,9 @@ def webhook(server: ServerProcess, body: dict[str, Any]) -> None:
 
 
 def test_an_agent_talks_with_a_whatsapp_lead(
-    floor: Floor, open_tab: Any, graph: FakeGraph, server: ServerProcess
+    agents: Any, open_tab: Any, graph: FakeGraph, server: ServerProcess
 ) -> None:
-    sari = floor.agent("Sari")
+    sari = agents("Sari")
     now = int(time.time())
     graph.add_media("8811", png(), "image/png")
     webhook(server, delivery(messages=[
@@ -117,13 +128,13 @@ def test_an_agent_talks_with_a_whatsapp_lead(
 
 
 def test_a_closed_window_offers_no_template_the_server_cannot_send(
-    floor: Floor, open_tab: Any, server: ServerProcess
+    agents: Any, open_tab: Any, server: ServerProcess
 ) -> None:
     """This server has no GILIRAN_WHATSAPP_TEMPLATE: the page says the customer has to write
     first, instead of offering a button that would be refused (503)."""
-    sari = floor.agent("Sari")
+    sari = agents("Sari")
     long_ago = int(time.time()) - 25 * 3600
-    webhook(server, delivery(messages=[text("wamid.D1", "Masih ada stok?", long_ago)]))
+    webhook(server, delivery(messages=[text("wamid.D1", "Masih ada stok?", long_ago, RINA)]))
     page = open_tab("/", user=sari).page
     page.locator("#queue-list > li", has_text="Masih ada stok?").get_by_role(
         "button", name="Conversation").click()

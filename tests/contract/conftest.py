@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from giliran.adapters.memory import InMemoryStore
-from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import Database, connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
-from giliran.channels import registry
 from giliran.service.ports import UnitOfWorkFactory
 from tests.support.postgres import Cluster
+from tests.support.sqlite_template import migrated_sqlite
 
 
 @pytest.fixture(params=["memory", "sqlite",
@@ -25,8 +24,7 @@ def uow(request: pytest.FixtureRequest, tmp_path: Path) -> UnitOfWorkFactory:
         cluster: Cluster = request.getfixturevalue("pg_cluster")
         db = connect(cluster.fresh_database())
     else:
-        db = connect(f"sqlite:///{tmp_path / 'chat.db'}")
-        migrate.upgrade(db, locations=registry.migration_dirs())
+        db = connect(migrated_sqlite(tmp_path / "chat.db"))
     request.addfinalizer(db.dispose)
     return SqlUnitOfWorkFactory(db)
 

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
-from giliran.adapters.sql import migrate
 from giliran.adapters.sql.database import connect
 from giliran.adapters.sql.uow import SqlUnitOfWorkFactory
 from giliran.domain.errors import GiliranError
@@ -42,6 +41,7 @@ from giliran.service.queues import admin as queue_admin
 from giliran.service.tickets import hold, manual, tickets
 from tests.support.invariants import snapshot
 from tests.support.postgres import Cluster
+from tests.support.sqlite_template import migrated_sqlite
 
 Command = tuple[str, int, int]
 DAY = FakeClock().now().date()
@@ -243,9 +243,8 @@ class Twins:
             cluster: Cluster = self.request.getfixturevalue("pg_cluster")
             return SqlUnitOfWorkFactory(connect(cluster.fresh_database(), pool_size=2),
                                         clock=clock)
-        db = connect(f"sqlite:///{self.tmp_path / f'twin-{next(self.counter)}.db'}",
+        db = connect(migrated_sqlite(self.tmp_path / f"twin-{next(self.counter)}.db"),
                      pool_size=2)
-        migrate.upgrade(db)
         return SqlUnitOfWorkFactory(db, clock=clock)
 
     def run(self, cmds: list[Command]) -> set[EventType]:

@@ -21,13 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
 from giliran.bootstrap import bootstrap
-from giliran.channels import registry
 from giliran.config import Settings
 from giliran.entrypoints.api.app import create_app
 from tests.support.server import ADMIN_TOKEN
+from tests.support.sqlite_template import migrated_sqlite
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PASSWORD = "correct horse battery staple 7"
@@ -143,10 +141,7 @@ def floor(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     if request.param == "postgres":
         url = request.getfixturevalue("pg_cluster").fresh_database()
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'giliran.db'}"
-        db = connect(url)
-        migrate.upgrade(db, locations=registry.migration_dirs())
-        db.dispose()
+        url = migrated_sqlite(tmp_path_factory.mktemp("matrix") / "giliran.db")
     clock = FakeClock()
     # No limit on failed authentications: the matrix fails hundreds on purpose.
     settings = Settings(database_url=url, admin_token=ADMIN_TOKEN, scheduler=False,
