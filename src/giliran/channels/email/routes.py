@@ -8,6 +8,7 @@ the routes' annotations, which name the kit's dependencies made inside `router`.
 """
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -120,18 +121,19 @@ class Mailboxes(BaseModel):
 
 
 def router(kit: RouteKit) -> APIRouter:
-    api = APIRouter(route_class=kit.route_class, tags=["mailboxes"])
+    api = APIRouter(route_class=kit.route_class)
+    tags: list[str | Enum] = ["mailboxes"]  # per route: a mail's original is the conversation's
     ctx_dep = Annotated[Context, Depends(kit.ctx)]
     runner = Annotated[Any, Depends(kit.runner)]
     configurer = Annotated[Principal, Depends(kit.access(Can.CONFIGURE))]
     change = kit.refusals(e.NotFound, InvalidMailbox, MailboxTaken)
 
-    @api.get("/mailboxes", response_model=Mailboxes)
+    @api.get("/mailboxes", response_model=Mailboxes, tags=tags)
     def list_mailboxes(ctx: ctx_dep, who: configurer) -> Mailboxes:
         """Every mailbox, deactivated ones too, by address."""
         return Mailboxes(items=[MailboxOut.of(m) for m in mailboxes.listed(ctx, who)])
 
-    @api.post("/mailboxes", status_code=201, response_model=MailboxOut,
+    @api.post("/mailboxes", status_code=201, response_model=MailboxOut, tags=tags,
               openapi_extra=kit.refusals(InvalidMailbox, MailboxTaken))
     async def create_mailbox(body: MailboxIn, ctx: ctx_dep, who: configurer,
                              run: runner) -> MailboxOut:
@@ -139,13 +141,14 @@ def router(kit: RouteKit) -> APIRouter:
         made = await run.write(mailboxes.create, ctx, who, body.model_dump())
         return MailboxOut.of(made)
 
-    @api.get("/mailboxes/{mailbox_id}", response_model=MailboxOut,
+    @api.get("/mailboxes/{mailbox_id}", response_model=MailboxOut, tags=tags,
              openapi_extra=kit.refusals(e.NotFound))
     def get_mailbox(mailbox_id: MailboxId, ctx: ctx_dep,
                     who: configurer) -> MailboxOut:
         return MailboxOut.of(mailboxes.get(ctx, who, mailbox_id))
 
-    @api.patch("/mailboxes/{mailbox_id}", response_model=MailboxOut, openapi_extra=change)
+    @api.patch("/mailboxes/{mailbox_id}", response_model=MailboxOut, openapi_extra=change,
+               tags=tags)
     async def change_mailbox(mailbox_id: MailboxId, body: MailboxPatch,
                              ctx: ctx_dep, who: configurer,
                              run: runner) -> MailboxOut:
@@ -153,7 +156,7 @@ def router(kit: RouteKit) -> APIRouter:
         fields = body.model_dump(exclude_unset=True)
         return MailboxOut.of(await run.write(mailboxes.change, ctx, who, mailbox_id, fields))
 
-    @api.delete("/mailboxes/{mailbox_id}", response_model=MailboxOut,
+    @api.delete("/mailboxes/{mailbox_id}", response_model=MailboxOut, tags=tags,
                 openapi_extra=kit.refusals(e.NotFound))
     async def deactivate_mailbox(mailbox_id: MailboxId, ctx: ctx_dep,
                                  who: configurer, run: runner) -> MailboxOut:
@@ -162,7 +165,7 @@ def router(kit: RouteKit) -> APIRouter:
 
     reader = Annotated[Principal, Depends(kit.access(Can.SUPERVISE, Can.WORK))]
 
-    @api.get("/tickets/{ticket_id}/messages/{message_id}/original", tags=["conversation"],
+    @api.get("/tickets/{ticket_id}/messages/{message_id}/original", tags=["conversations"],
              response_class=Response, openapi_extra=kit.refusals(e.NotFound, e.NotYourTicket),
              responses={200: {"content": {"message/rfc822": {}}, "description": "The mail"}})
     def mail_original(ticket_id: MailboxId, message_id: MailboxId, ctx: ctx_dep,
