@@ -172,7 +172,10 @@ def test_a_person_changes_their_password_and_signs_out_their_other_browsers(
     expect(panel.locator("#account-password-error")).to_have_text("")
     panel.get_by_role("button", name="Close").click()
 
-    page.get_by_role("button", name="Sign out", exact=True).click()
+    # Signing out reloads the page: a form filled before the reload would be emptied by it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.locator("#login")).to_be_visible()
     sign_in(page, sari["email"], "Sari-new-password-3")
     expect(page.get_by_role("heading", name="Sari Own")).to_be_visible()
     tab.assert_clean(SIGNED_OUT, "status of 401 (Unauthorized)", "status of 422")
