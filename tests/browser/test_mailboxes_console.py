@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from giliran.adapters.sql import migrate
-from giliran.adapters.sql.database import connect
-from giliran.channels import registry
-from tests.browser.conftest import PHONE, Floor, no_horizontal_overflow, show_view
-from tests.email.mailbox_desk import mailroom
-from tests.support.e2e_server import log_tail, logged_errors
+from tests.browser.conftest import PHONE, Floor, no_horizontal_overflow, serving, show_view
 from tests.support.server import ServerProcess
 
 DESK = {"width": 1440, "height": 900}
@@ -24,22 +19,9 @@ SECRET = "imap-Secret-4417"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    tmp = tmp_path_factory.mktemp("mailboxes")
-    url = f"sqlite:///{tmp / 'giliran.db'}"
-    with mailroom():
-        db = connect(url)
-        migrate.upgrade(db, locations=registry.migration_dirs())
-        db.dispose()
-    log = tmp / "server.log"
-    started = ServerProcess(url, log_path=log, module="tests.email.serve_mailroom",
-                            env={"GILIRAN_EVENT_POLL_SECONDS": "0.05"})
-    started.start()
-    try:
+    with serving(tmp_path_factory.mktemp("mailboxes")) as started:
         seeded(Floor(started.base_url))
         yield started
-    finally:
-        started.stop()
-    assert not logged_errors(log), log_tail(log)
 
 
 def seeded(floor: Floor) -> None:

@@ -13,26 +13,23 @@ from giliran.adapters.sql.database import connect
 from giliran.channels import registry
 from giliran.channels.email import store
 from tests.contract.test_schema_matches_migrations import declared
-from tests.email.mailbox_desk import mailroom, with_email_tables
 
 EMAIL_TABLES = {"email_mailboxes", "email_progress", "email_originals"}
 
 
 def test_the_email_branch_makes_the_tables_store_declares(database_url: str) -> None:
-    with mailroom():
-        dirs = registry.migration_dirs()
-        with_email_tables(database_url)
-        db = connect(database_url)
-        try:
-            assert migrate.current_revision(db) == migrate.head_revision(dirs)
-            with db.engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                assert compare_metadata(context, declared(store.metadata)) == []
-            migrate.downgrade(db, "email@base", dirs)
-            tables = set(inspect(db.engine).get_table_names())
-            assert not tables & EMAIL_TABLES and "tickets" in tables
-            assert migrate.current_revision(db) == migrate.head_revision()  # the core's
-            migrate.upgrade(db, locations=dirs)
-            assert set(inspect(db.engine).get_table_names()) >= EMAIL_TABLES
-        finally:
-            db.dispose()
+    dirs = registry.migration_dirs()  # the test's database is migrated with them
+    db = connect(database_url)
+    try:
+        assert migrate.current_revision(db) == migrate.head_revision(dirs)
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, declared(store.metadata)) == []
+        migrate.downgrade(db, "email@base", dirs)
+        tables = set(inspect(db.engine).get_table_names())
+        assert not tables & EMAIL_TABLES and "tickets" in tables
+        assert migrate.current_revision(db) == migrate.head_revision()  # the core's
+        migrate.upgrade(db, locations=dirs)
+        assert set(inspect(db.engine).get_table_names()) >= EMAIL_TABLES
+    finally:
+        db.dispose()

@@ -5,14 +5,11 @@ who made it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from giliran.adapters.clock import FakeClock
-from tests.email.mailbox_desk import mailroom_client
 from tests.integration.test_auth_matrix import PASSWORD, bearer, sign_in
 
 API = "/api/v1"
@@ -28,9 +25,8 @@ SUPPORT = {"address": "Support@Desk.Example", "queue": "default", "name": "Suppo
 
 
 @pytest.fixture
-def api(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
-    with mailroom_client(database_url, clock) as client:
-        yield client
+def api(client: TestClient) -> TestClient:
+    return client
 
 
 def code(r: Any) -> tuple[int, str]:

@@ -32,8 +32,6 @@ class ServerProcess:
     # None: no GILIRAN_ADMIN_TOKEN, so `serve` generates one as on a newcomer's first run.
     admin_token: str | None = ADMIN_TOKEN
     proc: subprocess.Popen[bytes] | None = None
-    # What `python -m` runs: giliran, or a test's wrapper that registers a channel first.
-    module: str = "giliran"
 
     @property
     def base_url(self) -> str:
@@ -49,7 +47,7 @@ class ServerProcess:
         args = self.args or [
             "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers",
             str(self.workers), "--access-log" if self.access_log else "--no-access-log"]
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *args],
+        self.proc = subprocess.Popen([sys.executable, "-m", "giliran", *args],
                                      env=env, stdout=log, stderr=subprocess.STDOUT,
                                      cwd=self.cwd)
         self._wait_ready(timeout)
