@@ -30,10 +30,10 @@ from giliran.adapters.sql.uow import connection_of
 from giliran.channels.email import console, routes, store
 from giliran.channels.email.client import EmailClient, Outbound
 from giliran.channels.email.imap import ImapAccount
-from giliran.channels.email.intake import EMAIL, Box, Taken, take_in
+from giliran.channels.email.intake import EMAIL, Taken, take_in
 from giliran.channels.email.kept import KeptOriginals, load_progress, save_progress
 from giliran.channels.email.listener import SmtpListener, mailbox_of
-from giliran.channels.email.mail import normalise
+from giliran.channels.email.mail import Mail, normalise
 from giliran.channels.email.mailbox import Mailbox
 from giliran.channels.email.running import Readers, Reading
 from giliran.channels.email.settings import EmailSettings
@@ -69,10 +69,6 @@ class RawMail:
     raw: bytes
 
 
-def _box(m: Mailbox) -> Box:
-    return Box(m.id, m.address, m.queue, m.thread_key.encode(), m.block_list)
-
-
 def _mailboxes(ctx: Context) -> list[Mailbox]:
     with ctx.uow(write=False) as uow:
         return store.SqlMailboxes(connection_of(uow)).listed(active_only=True)
@@ -99,22 +95,26 @@ class Intake:
         box = next((m for m in self.boxes.values() if m.id == mailbox_id), None)
         if box is None:  # deactivated meanwhile: read again once it is back
             raise LookupError(f"mailbox {mailbox_id} is not active")
-        taken: Taken = await self.run_write(take_in, self.ctx, _box(box), raw,
-                                            self.originals, frozenset(self.boxes))
-        return taken
+        return await self._take_in(box, raw, await self._read(raw))
 
     async def addressed(self, raw: bytes) -> Taken | None:
         """A mail that names its mailbox only by whom it is for (listener, provider)."""
         if not self.boxes:
             await asyncio.to_thread(self.refresh)
-        mail = normalise(raw)
-        for address in mail.recipients:
-            box = self.boxes.get(mailbox_of(address))
-            if box is not None:
-                taken: Taken = await self.run_write(take_in, self.ctx, _box(box), raw,
-                                                    self.originals, frozenset(self.boxes))
-                return taken
-        return None
+        mail = await self._read(raw)
+        box = next((found for address in mail.recipients
+                    if (found := self.boxes.get(mailbox_of(address))) is not None), None)
+        return None if box is None else await self._take_in(box, raw, mail)
+
+    async def _read(self, raw: bytes) -> Mail:
+        """Parsed off the writer path, in a worker thread: a large or hostile mail takes up
+        to seconds, which the floor's writers must not wait for. Mail from any of the desk's
+        own addresses is a loop."""
+        return await asyncio.to_thread(normalise, raw, frozenset(self.boxes))
+
+    async def _take_in(self, box: Mailbox, raw: bytes, mail: Mail) -> Taken:
+        taken: Taken = await self.run_write(take_in, self.ctx, box, raw, mail, self.originals)
+        return taken
 
 
 class Mailroom:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from giliran.adapters.channel import Media
-from giliran.channels.email.compose import OutgoingFile, Reply, message_id_of, reply_message
+from giliran.channels.email.compose import OutgoingFile, Reply, reply_message
+from giliran.channels.email.intake import EMAIL
 from giliran.channels.email.kept import KeptOriginals
 from giliran.channels.email.mail import part_bytes
 from giliran.channels.email.smtp import SmtpSender
@@ -28,7 +29,6 @@ from giliran.service.context import Context
 from giliran.service.notices.notify import Sent
 
 log = logging.getLogger("giliran.email")
-EMAIL = "email"
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,6 @@ class EmailClient:
         message = reply_message(reply)
         if agent is None:  # giliran's own words (a ticket's number): RFC 3834
             message["Auto-Submitted"] = "auto-replied"
-        assert message_id_of(reply)
         return message, url
 
     async def fetch_media(self, media_id: str, cap: int) -> Media:

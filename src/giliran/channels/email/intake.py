@@ -21,7 +21,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from giliran.channels.email.bounces import receipt_of_bounce
-from giliran.channels.email.mail import Mail, MailKind, normalise
+from giliran.channels.email.mail import Mail, MailKind
+from giliran.channels.email.mailbox import Mailbox
 from giliran.channels.email.threads import Candidate, Decision, decide
 from giliran.domain.conversation import Kind
 from giliran.service.context import Context
@@ -40,17 +41,6 @@ class Taken(StrEnum):
     DUPLICATE = "duplicate"
     BOUNCE = "bounce"  # a failed reply marked
     IGNORED = "ignored"  # kept only: a loop, a blocked sender, an auto-reply to nothing
-
-
-@dataclass(frozen=True)
-class Box:
-    """What intake needs of a mailbox."""
-
-    id: int
-    address: str
-    queue: str
-    thread_key: bytes
-    blocked: tuple[str, ...] = ()  # addresses, or "@domain"
 
 
 @dataclass(frozen=True)
@@ -74,10 +64,10 @@ def key_of(mail: Mail) -> str:
     return f"{EMAIL}:{mail.message_id}"
 
 
-def take_in(ctx: Context, box: Box, raw: bytes, originals: Originals,
-            own_addresses: frozenset[str] = frozenset()) -> Taken:
-    """Runs on the writer path (each use case is its own transaction)."""
-    mail = normalise(raw, own_addresses=own_addresses | {box.address})
+def take_in(ctx: Context, box: Mailbox, raw: bytes, mail: Mail,
+            originals: Originals) -> Taken:
+    """Runs on the writer path (each use case is its own transaction); `mail` is `raw` as the
+    normaliser read it, before: parsing a large mail must not hold the floor's writers."""
     sender = mail.from_address or UNKNOWN_SENDER
     key = key_of(mail)
     now = ctx.clock.now()
@@ -85,7 +75,7 @@ def take_in(ctx: Context, box: Box, raw: bytes, originals: Originals,
     def keep(kind: str, ticket_id: int | None = None) -> None:
         originals.keep(Original(key, box.id, raw, now, kind, ticket_id, mail.broken))
 
-    if mail.kind is MailKind.LOOP or _blocked(sender, box.blocked):
+    if mail.kind is MailKind.LOOP or _blocked(sender, box.block_list):
         keep("loop" if mail.kind is MailKind.LOOP else "blocked")
         log.info("mail %s kept, not taken in (%s)", key[:120], mail.kind.value)
         return Taken.IGNORED
@@ -126,7 +116,7 @@ def take_in(ctx: Context, box: Box, raw: bytes, originals: Originals,
     return Taken.OPENED if outcome is Outcome.OPENED else Taken.ADDED
 
 
-def _decide(ctx: Context, box: Box, mail: Mail, sender: str) -> Decision:
+def _decide(ctx: Context, box: Mailbox, mail: Mail, sender: str) -> Decision:
     with ctx.uow(write=False) as uow:
         def stored(message_id: str) -> int | None:
             found = uow.messages.by_external_id(f"{EMAIL}:{message_id}") \
@@ -140,10 +130,11 @@ def _decide(ctx: Context, box: Box, mail: Mail, sender: str) -> Decision:
             return Candidate(found.id, found.contact or "", not found.status.is_final,
                              found.title)
 
-        return decide(mail, box.address, box.thread_key, stored, ticket, f"{EMAIL}:{sender}")
+        return decide(mail, box.address, box.thread_key.encode(), stored, ticket,
+                      f"{EMAIL}:{sender}")
 
 
-def _content(mail: Mail, key: str, box: Box, decision: Decision) -> dict[str, object]:
+def _content(mail: Mail, key: str, box: Mailbox, decision: Decision) -> dict[str, object]:
     """What the message keeps beside its text: where it came, and how threading placed it
     (the rule that matched, and the marks it tried and refused: the "why" trail)."""
     content: dict[str, object] = {"subject": mail.subject, "mailbox": box.address,

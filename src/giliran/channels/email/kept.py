@@ -35,10 +35,6 @@ class SqlOriginals:
         return self._conn.execute(select(originals.c.raw).where(
             originals.c.key == key)).scalar_one_or_none()
 
-    def ticket_of(self, key: str) -> int | None:
-        return self._conn.execute(select(originals.c.ticket_id).where(
-            originals.c.key == key)).scalar_one_or_none()
-
 
 class KeptOriginals:
     """intake.Originals in its own short transaction (intake runs on the writer path)."""
