@@ -93,6 +93,24 @@ class HoldExpiry(StrEnum):
     CLOSE = "close"  # completed: the customer never came back
 
 
+class WaitingOrder(StrEnum):
+    """How a queue orders its waiting tickets."""
+
+    PRIORITY = "priority"  # effective priority, then age
+    SLA_DUE = "sla_due"  # the soonest SLA due time first (none: after them), then as above
+
+
+class Clock(StrEnum):
+    """A queue's timers. Outside its opening hours each stands still (business time), unless
+    the queue lists it in `calendar_clocks` (it runs around the clock)."""
+
+    ACCEPT = "accept"  # accept_timeout_seconds: escalation
+    AGING = "aging"  # priority_aging_seconds
+    WAITING = "waiting"  # max_wait_seconds: the waiting-too-long flag
+    REPLY = "reply"  # reply_timeout_seconds: the reply timer
+    HOLD = "hold"  # hold_minutes: a hold's limit
+
+
 class Language(StrEnum):
     """What an agent's chat notices are written in."""
 
@@ -373,6 +391,22 @@ class Queue:
     hold_frees_slot: bool = False
     hold_minutes: int = DEFAULT_HOLD_MINUTES
     hold_expiry: HoldExpiry = HoldExpiry.RETURN
+    # Opening hours: the schedule it keeps (None: always open). While closed its tickets wait,
+    # nobody is assigned, and its timers stand still but for those in `calendar_clocks`.
+    schedule: str | None = None
+    calendar_clocks: frozenset[str] = frozenset()  # Clock values
+    # While closed, a customer writing on a chat channel is told once per conversation when it
+    # opens (`out_of_hours_reply`); agents may be set offline at closing and told at opening.
+    out_of_hours_reply: bool = True
+    offline_at_closing: bool = False
+    # The reply timer: an accepted ticket whose holder has not replied to the customer within
+    # this is taken back and offered to the next agent (0 = off).
+    reply_timeout_seconds: int = 0
+    waiting_order: WaitingOrder = WaitingOrder.PRIORITY
+
+    def in_business_time(self, clock: Clock) -> bool:
+        """Whether `clock` stands still while the queue is closed."""
+        return self.schedule is not None and clock.value not in self.calendar_clocks
 
     def counts(self, ticket: Ticket) -> bool:
         """Whether `ticket` (of this queue) takes one of its holder's slots in this queue."""

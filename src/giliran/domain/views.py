@@ -87,7 +87,12 @@ def queue_view(queue: Queue) -> QueueWire:
         "slot_freed_on": queue.slot_freed_on.value, "claim": queue.claim.value,
         "pickup": queue.pickup.value, "service_level_seconds": queue.service_level_seconds,
         "hold_frees_slot": queue.hold_frees_slot, "hold_minutes": queue.hold_minutes,
-        "hold_expiry": queue.hold_expiry.value,
+        "hold_expiry": queue.hold_expiry.value, "schedule": queue.schedule,
+        "calendar_clocks": sorted(queue.calendar_clocks),
+        "out_of_hours_reply": queue.out_of_hours_reply,
+        "offline_at_closing": queue.offline_at_closing,
+        "reply_timeout_seconds": queue.reply_timeout_seconds,
+        "waiting_order": queue.waiting_order.value,
     })
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     or_,
+    true,
 )
 
 from giliran.adapters.sql.actors import actor_columns
@@ -103,6 +104,14 @@ queues = Table(
     Column("hold_frees_slot", Boolean, nullable=False, server_default=false()),
     Column("hold_minutes", Integer, nullable=False, server_default="1440"),
     Column("hold_expiry", String(10), nullable=False, server_default="return"),
+    # Working hours (migration 0030): the schedule kept, the clocks that run around the clock
+    # anyway, what happens at closing, the reply timer and the order of the waiting tickets.
+    Column("schedule", String(100), nullable=True),
+    Column("calendar_clocks", JSON, nullable=False, server_default="[]"),
+    Column("out_of_hours_reply", Boolean, nullable=False, server_default=true()),
+    Column("offline_at_closing", Boolean, nullable=False, server_default=false()),
+    Column("reply_timeout_seconds", Integer, nullable=False, server_default="0"),
+    Column("waiting_order", String(10), nullable=False, server_default="priority"),
 )
 
 agents = Table(

@@ -25,6 +25,7 @@ from giliran.entrypoints.api.schemas_floor import (
     QueueCreate,
     QueueOut,
     QueuePatch,
+    QueuePolicy,
     RotationIn,
     RotationOut,
     RuntimeSettingsOut,
@@ -103,9 +104,18 @@ def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> Workl
 async def create_queue(body: QueueCreate, ctx: Ctx, who: Configurer, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
     agents with PATCH /agents/{id} {"queues": [...]}."""
-    changes = queue_admin.QueueChanges(**body.model_dump(exclude={"name", "preset"}))
+    changes = _changes(body, exclude={"name", "preset"})
     return QueueOut.of(await run.write(queue_admin.create_queue, ctx, who, body.name, changes,
                                        body.preset))
+
+
+def _changes(body: QueuePolicy, exclude: set[str]) -> queue_admin.QueueChanges:
+    fields = body.model_dump(exclude=exclude)
+    if "schedule" in body.model_fields_set and not body.schedule:
+        fields["schedule"] = ""  # null or "": no schedule, always open
+    if body.calendar_clocks is not None:
+        fields["calendar_clocks"] = frozenset(c.value for c in body.calendar_clocks)
+    return queue_admin.QueueChanges(**fields)
 
 
 @router.get("/queues", response_model=list[QueueOut])
@@ -128,7 +138,7 @@ async def update_queue(
     """Change the queue's policy: a `preset` first, then the fields given. New timers apply at
     once to tickets already assigned (their deadlines derive from when they were assigned).
     `default` cannot be switched off. Every change is in the audit log."""
-    changes = queue_admin.QueueChanges(**body.model_dump(exclude={"next_agent_id", "preset"}))
+    changes = _changes(body, exclude={"next_agent_id", "preset"})
     queue = await run.write(queue_admin.update_queue, ctx, who, name, changes, body.next_agent_id,
                             body.preset)
     return QueueOut.of(queue)

@@ -15,6 +15,7 @@ from pydantic import Strict as PydanticStrict
 from giliran.domain.model import (
     MAX_HOLD_MINUTES,
     ClaimPolicy,
+    Clock,
     HoldExpiry,
     OfflinePolicy,
     PickupPolicy,
@@ -24,6 +25,7 @@ from giliran.domain.model import (
     StrategyName,
     TicketFlag,
     TicketStatus,
+    WaitingOrder,
 )
 from giliran.domain.presets import Preset
 from giliran.domain.service_level import ServiceLevel
@@ -188,6 +190,18 @@ class QueueOut(BaseModel):
     hold_minutes: int = Field(description="How long a hold lasts at most (and by default)")
     hold_expiry: HoldExpiry = Field(description="At the end of a hold: return (to its holder "
                                     "if online with room, else the queue) or close (completed)")
+    schedule: str | None = Field(description="The opening hours it keeps (a schedule's name); "
+                                 "null: always open")
+    calendar_clocks: list[Clock] = Field(description="Timers that run around the clock even "
+                                         "while the queue is closed; the others stand still")
+    out_of_hours_reply: bool = Field(description="While closed, a customer writing on a chat "
+                                     "channel is told once per conversation when it opens")
+    offline_at_closing: bool = Field(description="Members are set offline at closing, and told "
+                                     "at opening")
+    reply_timeout_seconds: int = Field(description="Take an accepted ticket back when its holder "
+                                       "has not replied to the customer within this; 0 = off")
+    waiting_order: WaitingOrder = Field(description="priority: effective priority, then age; "
+                                        "sla_due: the soonest SLA due time first")
 
     @classmethod
     def of(cls, queue: Queue) -> QueueOut:
@@ -202,7 +216,11 @@ class QueueOut(BaseModel):
             slot_freed_on=queue.slot_freed_on, claim=queue.claim, pickup=queue.pickup,
             service_level_seconds=queue.service_level_seconds,
             hold_frees_slot=queue.hold_frees_slot, hold_minutes=queue.hold_minutes,
-            hold_expiry=queue.hold_expiry,
+            hold_expiry=queue.hold_expiry, schedule=queue.schedule,
+            calendar_clocks=sorted(Clock(c) for c in queue.calendar_clocks),
+            out_of_hours_reply=queue.out_of_hours_reply,
+            offline_at_closing=queue.offline_at_closing,
+            reply_timeout_seconds=queue.reply_timeout_seconds, waiting_order=queue.waiting_order,
         )
 
 
@@ -251,6 +269,24 @@ class QueuePolicy(Strict):
     hold_expiry: HoldExpiry | None = Field(
         default=None, description="return (default): at its end a hold goes back to its holder "
                                   "if online with room, else to the queue; close: completed")
+    schedule: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="The opening hours it keeps (a schedule's name, see "
+                                  "/schedules); null or \"\": none, always open")
+    calendar_clocks: list[Clock] | None = Field(
+        default=None, max_length=len(Clock), description="Timers that run around the clock "
+        "even while the queue is closed (accept, aging, waiting, reply, hold); default none: "
+        "all stand still outside its hours")
+    out_of_hours_reply: Flag | None = Field(
+        default=None, description="While closed, tell a customer writing on a chat channel, "
+                                  "once per conversation, when it opens; default true")
+    offline_at_closing: Flag | None = Field(
+        default=None, description="Set its members offline at closing (those in no open queue) "
+                                  "and tell them at opening; default false")
+    reply_timeout_seconds: Seconds | None = Field(
+        default=None, description="Take an accepted ticket back and offer it to the next agent "
+                                  "when its holder has not replied to the customer within "
+                                  "this; 0 = off (default)")
+    waiting_order: WaitingOrder | None = None
     preset: Preset | None = Field(
         default=None, description="lead_rotation: strategy rotation, max_per_agent 1, "
                                   "slot_freed_on accept, accept_timeout_seconds 300, claim "

@@ -18,6 +18,7 @@ from giliran.domain.model import (
     Queue,
     SlotFreedOn,
     StrategyName,
+    WaitingOrder,
 )
 from giliran.domain.people import Can
 from giliran.domain.presets import Preset
@@ -52,6 +53,12 @@ class QueueChanges:
     hold_frees_slot: bool | None = None
     hold_minutes: int | None = None
     hold_expiry: HoldExpiry | None = None
+    schedule: str | None = None  # "": none (always open)
+    calendar_clocks: frozenset[str] | None = None
+    out_of_hours_reply: bool | None = None
+    offline_at_closing: bool | None = None
+    reply_timeout_seconds: int | None = None
+    waiting_order: WaitingOrder | None = None
 
 
 def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
@@ -81,6 +88,10 @@ def _changed(queue: Queue, changes: QueueChanges) -> Queue:
     updates = {f.name: getattr(changes, f.name) for f in fields(changes)}
     if changes.hold_minutes is not None:
         check_hold_settings(changes.hold_minutes)
+    if changes.schedule == "":
+        updates["schedule"] = None
+        return replace(queue, schedule=None,
+                       **{k: v for k, v in updates.items() if v is not None})
     return replace(queue, **{k: v for k, v in updates.items() if v is not None})
 
 

@@ -1,0 +1,271 @@
+"""Opening hours and business time: when a queue is open, and how much of a stretch of time
+falls within its hours.
+
+A schedule is data: weekly intervals in its own IANA timezone (several a day for split shifts),
+dated exceptions (special hours, or closed), and holidays as dated, named closed days (the
+service fills them from the `holidays` library; an admin may edit them). For one local date an
+exception wins over a holiday, which wins over the week. Every instant in and out is an aware
+UTC datetime; the timezone's rules (DST included) are the standard library's zoneinfo.
+
+Timers that run "in business time" turn on one question: the instant by which N seconds of open
+time have passed since a start (`add`), or, for a timer pass looking for what is due, the
+latest start from which N seconds of open time have passed by now (`back`). Both walk the open
+spans; `None` where a schedule never opens within HORIZON_DAYS (a schedule with no hours).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from giliran.domain.errors import InvalidInput
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES = 24 * 60
+HORIZON_DAYS = 800  # how far ahead (or back) a walk looks for open time before giving up
+Interval = tuple[int, int]  # minutes after local midnight: 0 <= start < end <= 1440
+Span = tuple[datetime, datetime]  # UTC, start < end
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+
+@dataclass(frozen=True)
+class Holiday:
+    day: date
+    name: str
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A date with hours of its own; no hours: closed that day."""
+
+    day: date
+    hours: tuple[Interval, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    timezone: str
+    weekly: tuple[tuple[Interval, ...], ...] = ((),) * 7  # Monday first
+    exceptions: tuple[SpecialDay, ...] = ()
+    holidays: tuple[Holiday, ...] = ()
+    # The country whose holidays were imported ("ID"); kept to import further years.
+    holiday_country: str | None = None
+    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
+    _special: Mapping[date, tuple[Interval, ...]] = field(init=False, repr=False, compare=False)
+    _closed: Mapping[date, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_zone", zone(self.timezone))
+        object.__setattr__(self, "_special", {s.day: s.hours for s in self.exceptions})
+        object.__setattr__(self, "_closed", {h.day: h.name for h in self.holidays})
+
+    def day_hours(self, day: date) -> tuple[Interval, ...]:
+        """The open intervals of one local date: its exception, else closed on a holiday,
+        else the week's."""
+        if day in self._special:
+            return self._special[day]
+        if day in self._closed:
+            return ()
+        return self.weekly[day.weekday()]
+
+    def holiday(self, day: date) -> str | None:
+        return None if day in self._special else self._closed.get(day)
+
+    def day_spans(self, day: date) -> list[Span]:
+        """The open spans of one local date, in UTC."""
+        found = []
+        for start, end in self.day_hours(day):
+            a, b = self._instant(day, start), self._instant(day, end)
+            if b > a:
+                found.append((a, b))
+        return found
+
+    def _instant(self, day: date, minute: int) -> datetime:
+        # A local time skipped by a DST change reads as the offset before it (fold=0), so an
+        # interval starting in the gap starts at the change.
+        naive = datetime.combine(day, time()) + timedelta(minutes=minute)
+        return naive.replace(tzinfo=self._zone).astimezone(UTC)
+
+    def local_date(self, at: datetime) -> date:
+        return at.astimezone(self._zone).date()
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown timezone {name!r} (an IANA name, e.g. Asia/Jakarta)") \
+            from exc
+
+
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+# --- reading hours as people write them -------------------------------------------------------
+
+def parse_minute(text: str) -> int:
+    """'08:30' -> 510; '24:00' (end of the day) -> 1440."""
+    if not isinstance(text, str) or not _HHMM.match(text):
+        raise InvalidInput(f"{text!r} is not a time of day as HH:MM (00:00 to 24:00)")
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def format_minute(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_intervals(pairs: Sequence[Sequence[str]], where: str) -> tuple[Interval, ...]:
+    """[["08:00", "12:00"], ["13:00", "17:00"]] -> sorted intervals; they must not overlap."""
+    found: list[Interval] = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise InvalidInput(f"{where}: an interval is [start, end], got {list(pair)!r}")
+        start, end = parse_minute(pair[0]), parse_minute(pair[1])
+        if end <= start:
+            raise InvalidInput(f"{where}: {pair[0]}-{pair[1]} ends before it starts "
+                               "(an interval ends the same day; 24:00 is midnight)")
+        found.append((start, end))
+    found.sort()
+    for (_, end), (start, _) in pairwise(found):
+        if start < end:
+            raise InvalidInput(f"{where}: intervals overlap")
+    return tuple(found)
+
+
+def parse_weekly(hours: Mapping[str, Sequence[Sequence[str]]]) -> tuple[tuple[Interval, ...], ...]:
+    """{"mon": [["08:00", "17:00"]], ...}; a weekday left out is closed."""
+    unknown = sorted(set(hours) - set(WEEKDAYS))
+    if unknown:
+        raise InvalidInput(f"unknown weekday(s) {unknown}: use {', '.join(WEEKDAYS)}")
+    return tuple(parse_intervals(hours.get(day, ()), day) for day in WEEKDAYS)
+
+
+def weekly_text(schedule: Schedule) -> dict[str, list[list[str]]]:
+    """The week as people write it (closed days left out)."""
+    return {day: [[format_minute(a), format_minute(b)] for a, b in hours]
+            for day, hours in zip(WEEKDAYS, schedule.weekly, strict=True) if hours}
+
+
+# --- walking open time ----------------------------------------------------------------------
+
+def spans_from(schedule: Schedule, start: datetime) -> Iterator[Span]:
+    """Open spans ending after `start`, clipped to begin no earlier, in order, touching ones
+    joined (a day open to 24:00 and the next from 00:00 are one span)."""
+    day = schedule.local_date(start) - timedelta(days=1)
+    pending: Span | None = None
+    for _ in range(HORIZON_DAYS):
+        for a, b in schedule.day_spans(day):
+            if b <= start:
+                continue
+            a = max(a, start)
+            if pending is not None and a <= pending[1]:
+                pending = (pending[0], max(pending[1], b))
+                continue
+            if pending is not None:
+                yield pending
+            pending = (a, b)
+        day += timedelta(days=1)
+    if pending is not None:
+        yield pending
+
+
+def spans_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
+    """Open spans beginning before `end`, clipped to end no later, newest first, joined."""
+    day = schedule.local_date(end) + timedelta(days=1)
+    pending: Span | None = None
+    for _ in range(HORIZON_DAYS):
+        for a, b in reversed(schedule.day_spans(day)):
+            if a >= end:
+                continue
+            b = min(b, end)
+            if pending is not None and b >= pending[0]:
+                pending = (min(pending[0], a), pending[1])
+                continue
+            if pending is not None:
+                yield pending
+            pending = (a, b)
+        day -= timedelta(days=1)
+    if pending is not None:
+        yield pending
+
+
+def is_open(schedule: Schedule | None, at: datetime) -> bool:
+    if schedule is None:
+        return True
+    first = next(spans_from(schedule, at), None)
+    return first is not None and first[0] <= at
+
+
+@dataclass(frozen=True)
+class OpenState:
+    open: bool
+    until: datetime | None  # when it closes (open) or opens (closed); None: never
+
+
+def state(schedule: Schedule | None, at: datetime) -> OpenState:
+    """Open or closed at `at`, and until when."""
+    if schedule is None:
+        return OpenState(True, None)
+    first = next(spans_from(schedule, at), None)
+    if first is None:
+        return OpenState(False, None)
+    if first[0] <= at:
+        return OpenState(True, first[1])
+    return OpenState(False, first[0])
+
+
+def next_open(schedule: Schedule | None, at: datetime) -> datetime | None:
+    """`at` when open then, else the next opening; None: never opens."""
+    if schedule is None:
+        return at
+    first = next(spans_from(schedule, at), None)
+    return None if first is None else first[0]
+
+
+def business_seconds(schedule: Schedule | None, start: datetime, end: datetime) -> float:
+    """Open time between two instants, in seconds (0 when end is not after start)."""
+    if end <= start:
+        return 0.0
+    if schedule is None:
+        return (end - start).total_seconds()
+    total = 0.0
+    for a, b in spans_from(schedule, start):
+        if a >= end:
+            break
+        total += (min(b, end) - a).total_seconds()
+    return total
+
+
+def add(schedule: Schedule | None, start: datetime, seconds: float) -> datetime | None:
+    """When `seconds` of open time have passed since `start` (0: `start` if open, else the
+    next opening). None: the schedule never gives that much."""
+    if schedule is None:
+        return start + timedelta(seconds=seconds)
+    left = timedelta(seconds=max(seconds, 0))
+    for a, b in spans_from(schedule, start):
+        if b - a >= left:
+            return a + left
+        left -= b - a
+    return None
+
+
+def back(schedule: Schedule | None, end: datetime, seconds: float) -> datetime | None:
+    """The latest instant from which `seconds` (> 0) of open time have passed by `end`: what a
+    timer started at or before it is due by `end`. None: not that much open time before."""
+    if schedule is None:
+        return end - timedelta(seconds=seconds)
+    left = timedelta(seconds=seconds)
+    for a, b in spans_until(schedule, end):
+        if b - a >= left:
+            return b - left
+        left -= b - a
+    return None
