@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from giliran.adapters.clock import SystemClock
 from giliran.adapters.destinations import Destinations
+from giliran.adapters.holidays import country_holidays
 from giliran.adapters.media_cache import MediaCache
 from giliran.adapters.metrics import PrometheusObserver
 from giliran.adapters.metrics import exposition as exposition  # the text of /metrics
@@ -98,6 +99,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
             memory_cost=settings.password_hash_memory_kib)),
         sessions=SessionPolicy(idle=timedelta(minutes=settings.session_idle_minutes),
                                absolute=timedelta(days=settings.session_days)),
+        holidays=country_holidays,
     )
     return Container(settings, db, ctx, factory, DiskOutgoingFiles(settings.upload_path, clock))
 

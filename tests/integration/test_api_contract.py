@@ -74,6 +74,13 @@ ADMIN_ONLY = [
     ("get", "/api/v1/mailboxes/1", None),
     ("patch", "/api/v1/mailboxes/1", {"name": "n"}),
     ("delete", "/api/v1/mailboxes/1", None),
+    # Opening hours: supervisors read them, those who configure the desk change them.
+    ("get", "/api/v1/schedules", None),
+    ("post", "/api/v1/schedules", {"name": "office", "timezone": "Asia/Jakarta"}),
+    ("get", "/api/v1/schedules/office", None),
+    ("patch", "/api/v1/schedules/office", {"hours": {}}),
+    ("delete", "/api/v1/schedules/office", None),
+    ("post", "/api/v1/schedules/office/holidays", {"country": "ID", "year": 2027}),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -133,6 +140,7 @@ def _template(path: str) -> str:
             .replace("/tickets/1/", "/tickets/{ticket_id}/")
             .replace("/tickets/1", "/tickets/{ticket_id}")
             .replace("/queues/default", "/queues/{name}")
+            .replace("/schedules/office", "/schedules/{name}")
             .replace("/webhooks/1", "/webhooks/{webhook_id}")
             .replace("/deliveries/1/", "/deliveries/{delivery_id}/")
             .replace("/notices/1/", "/notices/{notice_id}/")

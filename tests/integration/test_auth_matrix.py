@@ -96,6 +96,9 @@ NEEDS: dict[tuple[str, str], str] = {
     ("post", "/tickets/bulk"): SUPERVISE,
     ("get", "/customers/{key}"): SUPERVISE_OR_WORK, ("post", "/customers/{key}/links"): SUPERVISE,
     ("delete", "/customers/{key}/links/{other}"): SUPERVISE,
+    ("get", "/schedules"): SUPERVISE, ("get", "/schedules/{name}"): SUPERVISE,
+    ("post", "/schedules"): CONFIGURE, ("patch", "/schedules/{name}"): CONFIGURE,
+    ("delete", "/schedules/{name}"): CONFIGURE, ("post", "/schedules/{name}/holidays"): CONFIGURE,
 }
 # A channel's own routes (channels/port.py Contributes.router), here once the channel is
 # registered: email's mailboxes.

@@ -15,6 +15,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from giliran.domain.actor import Actor
+from giliran.domain.hours import Schedule, format_minute, weekly_text
 from giliran.domain.model import Agent, Queue
 from giliran.domain.people import ApiToken, User
 
@@ -29,6 +30,7 @@ class AuditKind(StrEnum):
     TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
     CHANNEL = "channel"  # a channel's own settings (its subject says which, e.g. "mailbox:3")
     CUSTOMER = "customer"  # customers linked as one person, or unlinked (domain/person.py)
+    SCHEDULE = "schedule"  # opening hours (domain/hours.py), by name
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,17 @@ def queue_fields(queue: Queue) -> dict[str, Any]:
     setting of it is recorded as an entry of its own (action `pointer`)."""
     return {f.name: _plain(getattr(queue, f.name)) for f in fields(queue)
             if f.name not in ("name", "next_agent_id", "pointer_set_by_hand")}
+
+
+def schedule_fields(schedule: Schedule) -> dict[str, Any]:
+    """Its hours as people write them, its exceptions and holidays."""
+    return {"timezone": schedule.timezone, "hours": weekly_text(schedule),
+            "exceptions": [{"date": x.day.isoformat(), "note": x.note,
+                            "hours": [[format_minute(a), format_minute(b)] for a, b in x.hours]}
+                           for x in schedule.exceptions],
+            "holidays": [{"date": h.day.isoformat(), "name": h.name}
+                         for h in schedule.holidays],
+            "holiday_country": schedule.holiday_country}
 
 
 def change(*, at: datetime, actor: Actor, kind: AuditKind, subject: str, action: str,

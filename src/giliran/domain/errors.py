@@ -290,3 +290,15 @@ class NotLinked(Conflict):
     """Unlinking an address that is not part of the person."""
 
     code = "not_linked"
+
+
+class UnknownSchedule(InvalidInput):
+    """A queue set to keep opening hours that no schedule has (GET /schedules lists them)."""
+
+    code = "unknown_schedule"
+
+
+class ScheduleInUse(Conflict):
+    """Deleting a schedule a queue keeps: the queue would silently become always open."""
+
+    code = "schedule_in_use"

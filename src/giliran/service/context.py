@@ -14,6 +14,7 @@ from giliran.domain.model import Language, StrategyName
 from giliran.domain.people import CLI, Actor, Can, Role, SessionPolicy, Via, can
 from giliran.domain.strategies import SelectionStrategy, make_strategy
 from giliran.service.ports import Clock, DestinationCheck, Passwords, UnitOfWorkFactory
+from giliran.service.ports.floor import HolidaySource
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,9 @@ class Context:
     # the floor alone have none, and signing in then says so), and how long sessions last.
     passwords: Passwords | None = None
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    # Where a schedule's holidays are imported from (bootstrap wires the `holidays` library;
+    # contexts built by hand have none, and an import then says so).
+    holidays: HolidaySource | None = None
 
     def strategy(self, name: StrategyName,
                  pointer: tuple[int, int] | None = None) -> SelectionStrategy:

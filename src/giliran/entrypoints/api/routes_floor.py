@@ -99,7 +99,8 @@ def _agent_row(a: Agent, today: AgentToday | None, now: floor.AgentNow) -> Workl
     )
 
 
-@router.post("/queues", openapi_extra=refusals(e.Conflict, e.InvalidInput), status_code=201,
+@router.post("/queues", openapi_extra=refusals(e.Conflict, e.InvalidInput, e.UnknownSchedule),
+             status_code=201,
              response_model=QueueOut)
 async def create_queue(body: QueueCreate, ctx: Ctx, who: Configurer, run: Run) -> QueueOut:
     """A new mailbox or channel with its own policy (a `preset`, then the fields given). Add
@@ -130,7 +131,7 @@ def get_queue(name: QueueName, ctx: Ctx, who: Supervisor) -> QueueOut:
 
 @router.patch("/queues/{name}",
               openapi_extra=refusals(e.NotFound, e.DefaultQueueRequired, e.AgentInactive,
-                                     e.NotAMember, e.InvalidInput),
+                                     e.NotAMember, e.InvalidInput, e.UnknownSchedule),
               response_model=QueueOut)
 async def update_queue(
     name: QueueName, body: QueuePatch, ctx: Ctx, who: Supervisor, run: Run

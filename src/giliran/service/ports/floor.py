@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from giliran.domain.daybook import Day, DayAdd
-from giliran.domain.hours import Schedule
+from giliran.domain.hours import Holiday, Schedule
 from giliran.domain.model import (
     Agent,
     Presence,
@@ -76,6 +76,13 @@ class ScheduleRepository(Protocol):
         ...
     def save(self, schedule: Schedule) -> None: ...
     def delete(self, name: str) -> None: ...
+
+
+class HolidaySource(Protocol):
+    """A country's public holidays in a year (adapters/holidays.py); InvalidInput for a country
+    it does not know."""
+
+    def __call__(self, country: str, year: int) -> list[Holiday]: ...
 
 
 class PresenceLogRepository(Protocol):

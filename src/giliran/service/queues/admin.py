@@ -28,6 +28,7 @@ from giliran.service.audit_log import record_queue
 from giliran.service.context import Context, Principal
 from giliran.service.lookups import queue_or_404
 from giliran.service.queues.pointer import set_next
+from giliran.service.queues.schedules import require_schedule
 from giliran.service.recording import record_queue_change
 
 
@@ -70,6 +71,8 @@ def create_queue(ctx: Context, who: Principal, name: str, changes: QueueChanges,
         if uow.queues.get(name) is not None:
             raise Conflict(f"a queue named {name!r} exists")
         queue = _changed(presets.apply(Queue(name), preset) if preset else Queue(name), changes)
+        if changes.schedule:
+            require_schedule(uow, changes.schedule)
         uow.queues.add(queue)
         record_queue(uow, ctx.clock.now(), who.by, queue, None, action="created")
         record_queue_change(uow, queue, ctx.clock.now(), who.by)
@@ -118,6 +121,8 @@ def update_queue(
         current = queue_or_404(uow, name)
         before = audit.queue_fields(current)
         queue = _changed(presets.apply(current, preset) if preset else current, changes)
+        if changes.schedule:
+            require_schedule(uow, changes.schedule)
         if queue.name == DEFAULT_QUEUE and not queue.active:
             raise DefaultQueueRequired(
                 f"the {DEFAULT_QUEUE!r} queue cannot be deactivated: it takes the tickets that "
