@@ -6,6 +6,7 @@ import { $, api, errorText, t, toast } from "./common.js";
 import { PRESENCE } from "./labels.js";
 import { fillQueueBoxes } from "./queue_boxes.js";
 import { agentName } from "./agent_names.js";
+import { scheduleNames } from "./admin_schedules.js";
 
 const PRESET = { lead_rotation: t("preset.lead_rotation"), ticket_desk: t("preset.ticket_desk") };
 
@@ -42,6 +43,7 @@ export function setupForms(state) {
     for (const name of NUMBERS) body[name] = Number(form[name].value);
     body.active = form.active.checked;  // off: the queue takes no new tickets
     body.hold_frees_slot = form.hold_frees_slot.checked;
+    Object.assign(body, hoursOf(form));
     await api("PATCH", `/queues/${encodeURIComponent(editingQueue)}`, body);
     toast(t("queue.saved", { name: editingQueue }));
   }));
@@ -50,9 +52,36 @@ export function setupForms(state) {
 
 const NUMBERS = ["accept_timeout_seconds", "max_escalations", "away_after_misses",
                  "max_wait_seconds", "priority_aging_seconds", "auto_assign_percent",
-                 "max_per_agent", "service_level_seconds", "hold_minutes"];
+                 "max_per_agent", "service_level_seconds", "hold_minutes",
+                 "reply_timeout_seconds"];
 const CHOICES = ["strategy", "offline_policy", "slot_freed_on", "claim", "pickup",
-                 "hold_expiry"];
+                 "hold_expiry", "waiting_order"];
+const clockBoxes = (form) => [...form.querySelectorAll('input[name="calendar_clocks"]')];
+
+/** The queue's opening hours as the dialog sets them ("" schedule: always open). */
+function hoursOf(form) {
+  return {
+    schedule: form.schedule.value || null,
+    calendar_clocks: clockBoxes(form).filter((b) => b.checked).map((b) => b.value),
+    out_of_hours_reply: form.out_of_hours_reply.checked,
+    offline_at_closing: form.offline_at_closing.checked,
+  };
+}
+
+/** The schedule choice: "Always open", then the desk's schedules (the queue's kept even if it
+ * could not be listed). */
+async function fillSchedules(queue) {
+  let names = [];
+  try {
+    names = await scheduleNames();
+  } catch {
+    names = [];
+  }
+  if (queue.schedule && !names.includes(queue.schedule)) names.push(queue.schedule);
+  $("queue-schedule").replaceChildren(new Option(t("queue.always_open"), ""),
+                                      ...names.map((n) => new Option(n, n)));
+  $("queue-schedule").value = queue.schedule ?? "";
+}
 
 /** A preset at once; the dialog stays open showing what it set, for further changes. */
 async function applyPreset() {
@@ -76,6 +105,10 @@ function fillQueue(queue) {
   for (const name of NUMBERS) form[name].value = queue[name];
   form.active.checked = queue.active;
   form.hold_frees_slot.checked = queue.hold_frees_slot;
+  form.out_of_hours_reply.checked = queue.out_of_hours_reply;
+  form.offline_at_closing.checked = queue.offline_at_closing;
+  for (const box of clockBoxes(form)) box.checked = queue.calendar_clocks.includes(box.value);
+  fillSchedules(queue);
 }
 
 /** The rollout so far: which way the last day's tickets went, and how the manual ones ended. */
