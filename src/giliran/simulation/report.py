@@ -46,12 +46,12 @@ def as_dict(outcome: Outcome) -> dict[str, Any]:
         "scenario": s.name, "seed": s.seed, "replications": s.replications, "days": s.days,
         "wait_target_seconds": s.wait_target_seconds,
         "utilization_band": list(s.utilization_band),
-        "policies": [_policy(p, rows(s)) for p in outcome.policies],
-        **({"sla": [_sla(s, p) for p in s.policies]} if rows(s) == SUMMARY else {}),
+        "policies": [_policy(p, shown(s)) for p in outcome.policies],
+        **({"sla": [_sla(s, p) for p in s.policies]} if shown(s) == SUMMARY else {}),
     }
 
 
-def rows(s: Scenario) -> tuple[str, ...]:
+def shown(s: Scenario) -> tuple[str, ...]:
     """The figures reported: the SLA's only when some policy measures a target."""
     if any(s.sla_of(p) is not None for p in s.policies):
         return SUMMARY
@@ -119,7 +119,7 @@ def table(outcome: Outcome) -> Table:
     for p in outcome.policies:
         found.add_column(p.policy, justify="right")
     summaries = [p.summary() for p in outcome.policies]
-    for name in rows(s):
+    for name in shown(s):
         found.add_row(LABELS[name][0], *(cell(name, s[name]) for s in summaries))
     return found
 
@@ -207,7 +207,7 @@ def to_html(outcome: Outcome, pictures: dict[str, bytes]) -> str:
     rows = "".join(
         f"<tr><th scope='row'>{html.escape(LABELS[n][0])}</th>"
         + "".join(f"<td>{html.escape(cell(n, x[n]))}</td>" for x in summaries) + "</tr>"
-        for n in rows(s))
+        for n in shown(s))
     images = "".join(
         f"<figure><img alt='{html.escape(name.replace('_', ' '))}' "
         f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></figure>"
