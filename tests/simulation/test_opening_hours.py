@@ -137,3 +137,13 @@ def test_an_agent_works_its_shift_within_the_hours_of_the_queues_it_serves() -> 
     assert hours.due("sales", 16.75 * HOUR, 1800, business=True) == 33.25 * HOUR
     assert hours.due("sales", 16.75 * HOUR, 1800, business=False) == 17.25 * HOUR
     assert hours.instant(9 * HOUR) == start + timedelta(hours=9)
+
+
+def test_people_who_follow_the_hours_work_the_whole_open_day_of_each_day_they_worked() -> None:
+    start = datetime.fromisoformat(JAKARTA_MONDAY)
+    hours = opening.Hours(start, 2 * 86_400, {
+        "sales": scenario.Hours.model_validate(_hours("08:00")).schedule("sales")})
+    worked = [(10 * HOUR, 11 * HOUR)]  # an hour on Monday, none on Tuesday
+    days = hours.whole_days(worked, ["sales"])
+    assert days == [(0.0, 24 * HOUR)]
+    assert hours.at_work(days, ["sales"]) == [(8 * HOUR, 17 * HOUR)]

@@ -220,7 +220,10 @@ class Driver:
     def _plan_shifts(self, life: AgentLife) -> None:
         """Online for its shifts (or the periods replayed), within its queues' hours."""
         names = life.group.queues or [q.name for q in self.s.queues]
-        periods = self.opening.at_work(self._shifts(life), names)
+        shifts = self._shifts(life)
+        if life.group.follows_hours:
+            shifts = self.opening.whole_days(shifts, names)
+        periods = self.opening.at_work(shifts, names)
         for on, off in periods:
             self.at(on, Kind.ONLINE, life)
             if off != math.inf:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from giliran.domain import hours
 from giliran.domain.hours import Schedule
@@ -76,6 +77,26 @@ class Hours:
                 return union(shift)
             opened += spans
         return within(shift, union(opened))
+
+    def whole_days(self, periods: Sequence[Period], queues: Iterable[str]) -> list[Period]:
+        """The local days (in the first scheduled queue's timezone) that `periods` touch,
+        whole: who worked a day is at work whatever that day's hours are."""
+        schedule = next((self.schedules[q] for q in queues if q in self.schedules), None)
+        if schedule is None:
+            return union(periods)
+        found = []
+        for a, b in periods:
+            day = schedule.local_date(self.instant(a))
+            while (midnight := self.seconds(schedule, day)) < min(b, self.horizon):
+                found.append((max(0.0, midnight),
+                              self.seconds(schedule, day + timedelta(days=1))))
+                day += timedelta(days=1)
+        return union(found)
+
+    def seconds(self, schedule: Schedule, day: date) -> float:
+        """A local midnight, in the run's seconds."""
+        local = datetime.combine(day, time(), tzinfo=ZoneInfo(schedule.timezone))
+        return (local - self.start).total_seconds()
 
     def due(self, queue: str, at: float, seconds: float, business: bool) -> float | None:
         """When a timer started at `at` for `seconds` runs out; in business time it stands

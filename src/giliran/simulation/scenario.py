@@ -114,6 +114,9 @@ class AgentGroup(_Strict):
     # when given, they replace the shift.
     online: list[tuple[float, float]] | None = None
     disconnects: Disconnects = Field(default_factory=Disconnects)
+    # At work for the whole open hours of every day it works (its shift or replayed periods
+    # say which days), so opening earlier or later brings the people with it.
+    follows_hours: bool = False
 
 
 class SpecialHours(_Strict):
