@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
+from giliran.domain.hours import Schedule, parse_weekly
+from giliran.entrypoints.api.root import root_of
 from tests.integration.test_api_seed import ADMIN
 from tests.integration.test_api_simulations import busy_days
 
@@ -19,12 +21,23 @@ def _monday(opens: str) -> dict[str, Any]:
     return {"timezone": "UTC", "hours": {"mon": [[opens, "18:00"]]}}
 
 
+def _keeps_noon_to_six(client: TestClient) -> None:
+    """The default queue keeps a schedule: Mondays 12:00-18:00 UTC."""
+    with root_of(client.app).ctx.uow(write=True) as uow:
+        uow.schedules.add(Schedule("afternoons", "UTC",
+                                   weekly=parse_weekly(_monday("12:00")["hours"])))
+        uow.commit()
+    r = client.patch(f"{API}/queues/default", headers=ADMIN, json={"schedule": "afternoons"})
+    assert r.status_code == 200, r.text
+
+
 def test_opening_earlier_shortens_the_replayed_mornings_wait(
     client: TestClient, clock: FakeClock,
 ) -> None:
     busy_days(client, clock)  # Monday from 10:15 UTC, a ticket every 25 minutes or so
+    _keeps_noon_to_six(client)  # as it is: the queue's own schedule
     r = client.post(f"{API}/simulations", headers=ADMIN, json={
-        "days": 7, "replications": 2, "hours": {"default": _monday("12:00")},
+        "days": 7, "replications": 2,
         "sla": {"first_response_seconds": 600, "business_hours": False},
         "change": {"queue": "default", "hours": _monday("10:00")}})
     assert r.status_code == 200, r.text

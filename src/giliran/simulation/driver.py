@@ -181,8 +181,14 @@ class Driver:
     # Setting up the desk.
     def setup(self) -> None:
         runtime.update_settings(self.ctx, ADMIN, presence_grace_seconds=0)
+        with self.store(write=True) as uow:  # the service layer reads them as the server does
+            for schedule in self.opening.schedules.values():
+                uow.schedules.add(schedule)
+            uow.commit()
         for spec in self.s.queues:
             settings = typed_settings({**spec.settings, **self.policy.queues.get(spec.name, {})})
+            if spec.name in self.opening.schedules:
+                settings["schedule"] = spec.name
             changes = queue_admin.QueueChanges(**settings)
             if spec.name == DEFAULT_QUEUE:
                 queue_admin.update_queue(self.ctx, ADMIN, spec.name, changes)

@@ -69,9 +69,10 @@ class SimulationIn(Strict):
     replications: Annotated[int, Field(ge=1, le=10)] = 3
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
     hours: dict[QueueName, Hours] = Field(default_factory=dict, description="A replay: "
-                                          "queues' opening hours as they are (a queue left "
-                                          "out is always open); with hours, agents work "
-                                          "the open hours of the days they worked")
+                                          "queues' opening hours as they are (default: the "
+                                          "schedule each keeps; none: always open); with "
+                                          "hours, agents work the open hours of the days "
+                                          "they worked")
     sla: Sla | None = Field(default=None, description="A replay: the first-response target "
                             "to report met and breached against")
 
@@ -148,10 +149,12 @@ def _with_hours(base: scenario.Scenario, body: SimulationIn) -> scenario.Scenari
     for queue in body.hours:
         if queue not in names:
             raise ScenarioError(f"no queue named {queue!r}")
-    follows = bool(body.hours) or (body.change is not None and body.change.hours is not None)
+    queues = [q.model_copy(update={"hours": body.hours.get(q.name, q.hours)})
+              for q in base.queues]
+    follows = any(q.hours is not None for q in queues) or (
+        body.change is not None and body.change.hours is not None)
     return base.model_copy(update={
-        "sla": body.sla,
-        "queues": [q.model_copy(update={"hours": body.hours.get(q.name)}) for q in base.queues],
+        "sla": body.sla, "queues": queues,
         "agents": [a.model_copy(update={"follows_hours": follows}) for a in base.agents]})
 
 
