@@ -219,8 +219,8 @@ class Driver:
         for arrival in self.arrivals:
             self.at(arrival.at, Kind.ARRIVAL, arrival)
         self.at(HOUR, Kind.HOUSEKEEPING, None)
-        for queue in self.opening.schedules:  # a queue opening: the timer pass runs
-            for on, _ in self.opening.spans(queue) or []:
+        for name in self.opening.schedules:  # a queue opening: the timer pass runs
+            for on, _ in self.opening.spans(name) or []:
                 self._schedule_tick(on)
 
     def _plan_shifts(self, life: AgentLife) -> None:

@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from giliran.domain.event_types import HistoryKind
-from giliran.domain.model import HistoryEntry, Presence
 from giliran.domain.hours import Schedule, format_minute, weekly_text
+from giliran.domain.model import HistoryEntry, Presence
 from giliran.service.lookups import history_between, schedule_of
 from giliran.service.ports import UnitOfWorkFactory
 from giliran.simulation.scenario import (
