@@ -81,7 +81,7 @@ def test_a_supervisor_compares_two_opening_times_in_both_languages(
     table = page.locator("#whatif-table")
     expect(table.locator("thead th")).to_have_text(
         ["Figure", "Recorded (what happened)", "As it is (simulated)",
-         f"With default: hours {opens}-{closes}"], timeout=60_000)
+         f"With default open {opens}-{closes}"], timeout=60_000)
     expect(table.locator('td[data-figure="tickets"]')).to_have_text(["3", "3", "3"])
     waits = table.locator('td[data-figure="wait_mean"]')
     expect(waits.nth(1)).to_have_text("—")  # closed all along: nobody was answered
@@ -107,7 +107,7 @@ def test_a_supervisor_compares_two_opening_times_in_both_languages(
     table = page.locator("#whatif-table")
     expect(table.locator("thead th")).to_have_text(
         ["Angka", "Tercatat (yang terjadi)", "Seperti sekarang (simulasi)",
-         "Dengan first response 120 s"], timeout=60_000)
+         "Dengan target 2 menit"], timeout=60_000)
     expect(table.get_by_role("rowheader", name="Respons pertama dalam target")).to_be_visible()
     assert no_horizontal_overflow(page)
     page.screenshot(path=screenshots / "what-if-sla-390-id.png", full_page=True)

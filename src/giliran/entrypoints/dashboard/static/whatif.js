@@ -96,7 +96,7 @@ async function run() {
       days: Number($("whatif-days").value), change: change(), ...context(),
       replications: Number($("whatif-replications").value),
     });
-    show(answer);
+    show(answer, changeLabel());
     $("whatif-status").textContent = t("whatif.done", {
       tickets: answer.simulated_tickets, seconds: answer.wall_seconds.toFixed(1) });
   } catch (error) {
@@ -107,12 +107,23 @@ async function run() {
   }
 }
 
-function show(answer) {
+/** The changed column's heading in the page's language (the report names it in English). */
+function changeLabel() {
+  const kind = $("whatif-kind").value;
+  if (kind === "hours") {
+    return t("whatif.with_hours", { queue: $("whatif-queue").value,
+      opens: $("whatif-opens-new").value, closes: $("whatif-closes-new").value });
+  }
+  if (kind === "sla") return t("whatif.with_target", { minutes: $("whatif-target-new").value });
+  return null;
+}
+
+function show(answer, label) {
   // What really happened first (the dashboard's figures over the same days), then the model.
   const columns = [
     ...(answer.recorded ? [{ name: t("whatif.recorded"), figures: recordedFigures(answer) }] : []),
     ...answer.report.policies.map((p, i) => ({
-      name: i === 0 ? t("whatif.as_it_is") : t("whatif.with_change", { change: p.name }),
+      name: i === 0 ? t("whatif.as_it_is") : label || t("whatif.with_change", { change: p.name }),
       figures: p.figures,
     })),
   ];
