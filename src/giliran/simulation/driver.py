@@ -12,6 +12,7 @@ learns of it the way the server's metrics do: from the history each commit's sig
 from __future__ import annotations
 
 import heapq
+import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,14 @@ from giliran.adapters.clock import FakeClock
 from giliran.adapters.memory import InMemoryStore
 from giliran.domain.errors import GiliranError
 from giliran.domain.event_types import HistoryKind
-from giliran.domain.model import DEFAULT_QUEUE, HistoryEntry, Priority, Reason, TicketStatus
+from giliran.domain.model import (
+    DEFAULT_QUEUE,
+    Clock,
+    HistoryEntry,
+    Priority,
+    Reason,
+    TicketStatus,
+)
 from giliran.domain.people import Role
 from giliran.service import runtime
 from giliran.service.agents import agents as agent_cases
@@ -33,13 +41,15 @@ from giliran.service.events import stream
 from giliran.service.ports import Committed, TicketFilter
 from giliran.service.queues import admin as queue_admin
 from giliran.service.tickets import tickets
-from giliran.simulation.scenario import AgentGroup, Policy, Scenario, typed_settings
+from giliran.simulation import opening
+from giliran.simulation.scenario import AgentGroup, Policy, Scenario, Sla, typed_settings
 from giliran.simulation.traffic import DAY, Arrival
 
 DAY_SECONDS = int(DAY)
 HOUR = 3600.0
 # What the server keeps by default (GILIRAN_EVENT_RETENTION_HOURS): the store holds no more.
 EVENT_RETENTION = timedelta(hours=72)
+CLOCKS = {"accept": Clock.ACCEPT, "wait": Clock.WAITING, "aging": Clock.AGING}
 
 
 class Kind(IntEnum):
@@ -125,6 +135,8 @@ class Run:
     queue_samples: list[tuple[float, int]]  # (seconds, waiting) every sample interval
     orphans: int
     violations: list[str] = field(default_factory=list)
+    opening: opening.Hours | None = None  # the queues' opening hours, when any has them
+    sla: Sla | None = None  # the first-response target measured
 
 
 class TooLong(Exception):
@@ -161,13 +173,22 @@ class Driver:
         self.grace = (policy.presence_grace_seconds if policy.presence_grace_seconds is not None
                       else scenario.presence_grace_seconds)
         self.timeouts: dict[str, dict[str, int]] = {}
+        self.calendar: dict[str, set[Clock]] = {}  # each queue's clocks that ignore its hours
         self._pending_life: TicketLife | None = None  # the arrival being created
+        self.opening = opening.Hours(scenario.start, scenario.days * DAY, {
+            q: h.schedule(q) for q, h in scenario.hours_of(policy).items()})
 
     # Setting up the desk.
     def setup(self) -> None:
         runtime.update_settings(self.ctx, ADMIN, presence_grace_seconds=0)
+        with self.store(write=True) as uow:  # the service layer reads them as the server does
+            for schedule in self.opening.schedules.values():
+                uow.schedules.add(schedule)
+            uow.commit()
         for spec in self.s.queues:
             settings = typed_settings({**spec.settings, **self.policy.queues.get(spec.name, {})})
+            if spec.name in self.opening.schedules:
+                settings["schedule"] = spec.name
             changes = queue_admin.QueueChanges(**settings)
             if spec.name == DEFAULT_QUEUE:
                 queue_admin.update_queue(self.ctx, ADMIN, spec.name, changes)
@@ -177,6 +198,8 @@ class Driver:
             self.timeouts[queue.name] = {"accept": queue.accept_timeout_seconds,
                                          "wait": queue.max_wait_seconds,
                                          "aging": queue.priority_aging_seconds}
+            self.calendar[queue.name] = {CLOCKS[w] for w in CLOCKS
+                                         if CLOCKS[w].value in queue.calendar_clocks}
         names = [q.name for q in self.s.queues]
         order = 0
         for g, group in enumerate(self.s.agents):
@@ -196,32 +219,46 @@ class Driver:
         for arrival in self.arrivals:
             self.at(arrival.at, Kind.ARRIVAL, arrival)
         self.at(HOUR, Kind.HOUSEKEEPING, None)
+        for name in self.opening.schedules:  # a queue opening: the timer pass runs
+            for on, _ in self.opening.spans(name) or []:
+                self._schedule_tick(on)
 
     def _plan_shifts(self, life: AgentLife) -> None:
+        """Online for its shifts (or the periods replayed), within its queues' hours."""
+        names = life.group.queues or [q.name for q in self.s.queues]
+        shifts = self._shifts(life)
+        if life.group.follows_hours:
+            shifts = self.opening.whole_days(shifts, names)
+        periods = self.opening.at_work(shifts, names)
+        for on, off in periods:
+            self.at(on, Kind.ONLINE, life)
+            if off != math.inf:
+                self.at(off, Kind.SHIFT_END, life)
+
+    def _shifts(self, life: AgentLife) -> list[tuple[float, float]]:
         shift = life.group.shift
         horizon = self.s.days * DAY
         if life.group.online is not None:
-            for on, off in life.group.online:
-                self.at(max(0.0, on), Kind.ONLINE, life)
-                self.at(min(off, horizon), Kind.SHIFT_END, life)
-            return
+            return [(max(0.0, on), min(off, horizon)) for on, off in life.group.online
+                    if min(off, horizon) > max(0.0, on)]
         if shift.covers_whole_day() and len(shift.days) == 7:
-            self.at(0.0, Kind.ONLINE, life)
-            return
+            return [(0.0, math.inf)]
+        found: list[tuple[float, float]] = []
         start = self.s.start
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
         day = 0
         while True:
             date = midnight + timedelta(days=day)
             if (date - start).total_seconds() >= horizon:
-                return
+                return found
             if date.weekday() in shift.days:
                 begins = date.replace(hour=shift.start.hour, minute=shift.start.minute)
                 ends = date.replace(hour=shift.end.hour, minute=shift.end.minute)
                 if ends <= begins:
                     ends += timedelta(days=1)
-                self.at(max(0.0, (begins - start).total_seconds()), Kind.ONLINE, life)
-                self.at((ends - start).total_seconds(), Kind.SHIFT_END, life)
+                on, off = (begins - start).total_seconds(), (ends - start).total_seconds()
+                if off > 0:
+                    found.append((max(0.0, on), off))
             day += 1
 
     def _plan_disconnects(self, life: AgentLife) -> None:
@@ -282,7 +319,7 @@ class Driver:
             self.violations += self._check(self.store)
         return Run(self.policy.name, self.replication, horizon, list(self.lives.values()),
                    list(self.agents.values()), self.queue_area, self.samples, orphans,
-                   self.violations)
+                   self.violations, self.opening, self.s.sla_of(self.policy))
 
     def _advance(self, when: float) -> None:
         self.queue_area += self.waiting * (when - self._queue_changed)
@@ -440,9 +477,15 @@ class Driver:
             return uow.tickets.count(TicketFilter(status=TicketStatus.QUEUED))
 
     def _timer(self, life: TicketLife, which: str) -> None:
-        seconds = self.timeouts[life.arrival.queue][which]
+        """The timer pass runs when this timer would run out: later by the time the queue is
+        closed, unless the queue keeps this clock around the clock."""
+        queue = life.arrival.queue
+        seconds = self.timeouts[queue][which]
         if seconds > 0:
-            self._schedule_tick(self.now + seconds)
+            business = CLOCKS[which] not in self.calendar[queue]
+            due = self.opening.due(queue, self.now, seconds, business)
+            if due is not None:
+                self._schedule_tick(due)
 
     def _assigned(self, life: TicketLife, e: HistoryEntry) -> None:
         self._queued(-1, life)

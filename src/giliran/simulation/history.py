@@ -14,16 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from giliran.domain.event_types import HistoryKind
+from giliran.domain.hours import Schedule, format_minute, weekly_text
 from giliran.domain.model import HistoryEntry, Presence
-from giliran.service.lookups import history_between
+from giliran.service.lookups import history_between, schedule_of
 from giliran.service.ports import UnitOfWorkFactory
 from giliran.simulation.scenario import (
     AgentGroup,
     Handling,
+    Hours,
     Policy,
     QueueSpec,
     Scenario,
     ScenarioError,
+    SpecialHours,
     settable,
 )
 from giliran.simulation.traffic import Replayed
@@ -50,6 +53,7 @@ def from_history(uow_factory: UnitOfWorkFactory, since: datetime, until: datetim
         lives = uow.history.for_tickets(sorted(tickets))
         agents = [a for a in uow.agents.all() if a.active]
         queues = uow.queues.all()
+        hours = {q.name: as_hours(s) for q in queues if (s := schedule_of(uow, q)) is not None}
         before = uow.presence_log.at(since)
         changes = uow.presence_log.during(since, until)
     if not created:
@@ -68,17 +72,29 @@ def from_history(uow_factory: UnitOfWorkFactory, since: datetime, until: datetim
         days=horizon / 86_400, seed=seed, replications=replications,
         presence_grace_seconds=0,
         handling=Handling(distribution="empirical", samples=samples),
-        queues=[QueueSpec(name=q.name, settings={
+        queues=[QueueSpec(name=q.name, hours=hours.get(q.name), settings={
             k: _plain(getattr(q, k)) for k in known if hasattr(q, k)}) for q in queues],
         agents=[AgentGroup(
             count=1, name=a.name, max_tickets=a.max_tickets, queues=sorted(a.queues),
             accept_delay_seconds=_mean(accept.get(a.id, [])),
             no_show=min(0.95, missed.get(a.id, 0) / max(1, len(accept.get(a.id, []))
                                                         + missed.get(a.id, 0))),
-            online=online.get(a.id, [])) for a in agents] or [AgentGroup(count=1)],
+            online=online.get(a.id, []), follows_hours=bool(hours))
+            for a in agents] or [AgentGroup(count=1)],
         policies=policies or [Policy(name="as it is")],
     )
     return Desk(scenario, arrivals)
+
+
+def as_hours(schedule: Schedule) -> Hours:
+    """A kept schedule in the scenario's words; its holidays become closed days."""
+    special = {x.day: SpecialHours(date=x.day, note=x.note, hours=[
+        (format_minute(a), format_minute(b)) for a, b in x.hours]) for x in schedule.exceptions}
+    closed = [SpecialHours(date=h.day, note=h.name) for h in schedule.holidays
+              if h.day not in special]
+    return Hours(timezone=schedule.timezone, hours={
+        day: [(a, b) for a, b in pairs] for day, pairs in weekly_text(schedule).items()},
+        exceptions=sorted([*special.values(), *closed], key=lambda x: x.date))
 
 
 def _timings(lives: dict[int, list[HistoryEntry]]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from giliran.domain.figures import Usage
 from giliran.domain.service_level import share_of
-from giliran.simulation.driver import Run
+from giliran.simulation import opening
+from giliran.simulation.driver import Run, TicketLife
 from giliran.simulation.theory import Interval, gini, interval, quantile
 
 HOUR = 3600.0
@@ -41,6 +42,10 @@ class RunFigures:
     arrival_rate: float  # per second, over the whole run (warm-up included, for Little)
     littles_wait: float  # mean time in the queue (arrival to first assignment, all stays)
     violations: int = 0
+    # The first-response target (when the scenario sets one): met and breached over the
+    # clocks decided by the end, in business time when the target says so.
+    sla_met: float = math.nan
+    sla_breached: float = math.nan
     wait_by_hour: list[float] = field(default_factory=list)  # mean wait of arrivals per hour
     queue_samples: list[int] = field(default_factory=list)  # tickets waiting, every sample
 
@@ -86,9 +91,20 @@ def measure(run: Run, target: float, band: tuple[float, float],
         arrival_rate=len(run.tickets) / run.horizon,  # all of them, as the two below
         littles_wait=_queue_time(run),
         violations=len(run.violations),
+        **_sla(run, lives),
         wait_by_hour=_by_hour(run),
         queue_samples=[n for _, n in run.queue_samples],
     )
+
+
+def _sla(run: Run, lives: Sequence[TicketLife]) -> dict[str, float]:
+    if run.sla is None or run.opening is None:
+        return {}
+    target, business = run.sla.first_response_seconds, run.sla.business_hours
+    met, breached = opening.shares([
+        opening.first_response(run.opening, t.arrival.queue, t.arrival.at, t.accepted, target,
+                               business) for t in lives])
+    return {"sla_met": met, "sla_breached": breached}
 
 
 def _within(answered: list[float], unanswered: list[float], target: float) -> float:
@@ -129,7 +145,8 @@ def _by_hour(run: Run) -> list[float]:
 # What the report shows per policy, each as an interval across replications.
 SUMMARY = ("assign_mean", "assign_p90", "wait_mean", "wait_p90", "wait_max", "within_target",
            "utilization", "load", "in_band", "fairness_max_min", "fairness_gini",
-           "escalations", "flagged", "orphans", "abandoned", "mean_waiting", "tickets")
+           "escalations", "flagged", "orphans", "abandoned", "mean_waiting", "tickets",
+           "sla_met", "sla_breached")
 
 
 @dataclass(frozen=True)

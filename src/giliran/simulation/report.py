@@ -21,7 +21,7 @@ from rich.table import Table
 from giliran.domain.words import noun
 from giliran.simulation.metrics import SUMMARY, PolicyFigures
 from giliran.simulation.runner import Outcome
-from giliran.simulation.scenario import Scenario
+from giliran.simulation.scenario import Policy, Scenario
 from giliran.simulation.theory import Interval
 
 LABELS = {
@@ -35,6 +35,8 @@ LABELS = {
     "flagged": ("Flagged for a supervisor", ""), "orphans": ("Orphaned tickets", ""),
     "abandoned": ("Customers who gave up", ""), "mean_waiting": ("Tickets waiting, mean", ""),
     "tickets": ("Tickets", ""),
+    "sla_met": ("First response within the SLA", "%"),
+    "sla_breached": ("First response SLA breached", "%"),
 }
 
 
@@ -44,14 +46,27 @@ def as_dict(outcome: Outcome) -> dict[str, Any]:
         "scenario": s.name, "seed": s.seed, "replications": s.replications, "days": s.days,
         "wait_target_seconds": s.wait_target_seconds,
         "utilization_band": list(s.utilization_band),
-        "policies": [_policy(p) for p in outcome.policies],
+        "policies": [_policy(p, shown(s)) for p in outcome.policies],
+        **({"sla": [_sla(s, p) for p in s.policies]} if shown(s) == SUMMARY else {}),
     }
 
 
-def _policy(p: PolicyFigures) -> dict[str, Any]:
+def shown(s: Scenario) -> tuple[str, ...]:
+    """The figures reported: the SLA's only when some policy measures a target."""
+    if any(s.sla_of(p) is not None for p in s.policies):
+        return SUMMARY
+    return tuple(n for n in SUMMARY if not n.startswith("sla_"))
+
+
+def _sla(s: Scenario, p: Policy) -> dict[str, Any] | None:
+    sla = s.sla_of(p)
+    return None if sla is None else sla.model_dump()
+
+
+def _policy(p: PolicyFigures, shown: tuple[str, ...]) -> dict[str, Any]:
     return {
         "name": p.policy,
-        "figures": {name: _interval(i) for name, i in p.summary().items()},
+        "figures": {name: _interval(i) for name, i in p.summary().items() if name in shown},
         "utilization_by_agent": {n: _interval(i) for n, i in p.utilization_by_agent().items()},
         "replications": [
             {"tickets": r.tickets, "completed": r.completed, "wait_mean": _num(r.wait_mean),
@@ -104,7 +119,7 @@ def table(outcome: Outcome) -> Table:
     for p in outcome.policies:
         found.add_column(p.policy, justify="right")
     summaries = [p.summary() for p in outcome.policies]
-    for name in SUMMARY:
+    for name in shown(s):
         found.add_row(LABELS[name][0], *(cell(name, s[name]) for s in summaries))
     return found
 
@@ -192,7 +207,7 @@ def to_html(outcome: Outcome, pictures: dict[str, bytes]) -> str:
     rows = "".join(
         f"<tr><th scope='row'>{html.escape(LABELS[n][0])}</th>"
         + "".join(f"<td>{html.escape(cell(n, x[n]))}</td>" for x in summaries) + "</tr>"
-        for n in SUMMARY)
+        for n in shown(s))
     images = "".join(
         f"<figure><img alt='{html.escape(name.replace('_', ' '))}' "
         f"src='data:image/png;base64,{base64.b64encode(png).decode()}'></figure>"

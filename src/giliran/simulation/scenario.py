@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import fields
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from giliran.domain.model import Priority, Queue
+from giliran.domain import hours as domain_hours
+from giliran.domain.errors import InvalidInput
+from giliran.domain.model import Clock, Priority, Queue
 
 PRIORITIES = tuple(p.label for p in Priority)
 
@@ -112,6 +114,46 @@ class AgentGroup(_Strict):
     # when given, they replace the shift.
     online: list[tuple[float, float]] | None = None
     disconnects: Disconnects = Field(default_factory=Disconnects)
+    # At work for the whole open hours of every day it works (its shift or replayed periods
+    # say which days), so opening earlier or later brings the people with it.
+    follows_hours: bool = False
+
+
+class SpecialHours(_Strict):
+    date: date
+    hours: list[tuple[str, str]] = Field(default_factory=list)  # none: closed that day
+    note: str = ""
+
+
+class Hours(_Strict):
+    """A queue's opening hours, in the shape of POST /schedules: while closed its tickets
+    wait, its timers stand still, and its agents are not at work."""
+
+    timezone: str = "Asia/Jakarta"
+    hours: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)  # a day left out: closed
+    exceptions: list[SpecialHours] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid(self) -> Hours:
+        try:
+            self.schedule("check")
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def schedule(self, name: str) -> domain_hours.Schedule:
+        return domain_hours.Schedule(
+            name=name, timezone=self.timezone, weekly=domain_hours.parse_weekly(self.hours),
+            exceptions=tuple(domain_hours.SpecialDay(x.date, domain_hours.parse_intervals(
+                x.hours, str(x.date)), x.note) for x in self.exceptions))
+
+
+class Sla(_Strict):
+    """A first-response target: met when an agent takes the ticket up (accepts it) within
+    it, counted in the queue's open hours (`business_hours`) or around the clock."""
+
+    first_response_seconds: Positive
+    business_hours: bool = True
 
 
 class QueueSpec(_Strict):
@@ -120,6 +162,7 @@ class QueueSpec(_Strict):
     priorities: dict[str, Share] = Field(default_factory=lambda: {"normal": 1.0})
     handling: Handling | None = None  # default: the scenario's
     settings: dict[str, Any] = Field(default_factory=dict)  # the queue's policy
+    hours: Hours | None = None  # opening hours; none: always open
 
     @model_validator(mode="after")
     def _priorities(self) -> QueueSpec:
@@ -138,6 +181,8 @@ class Policy(_Strict):
     queues: dict[str, dict[str, Any]] = Field(default_factory=dict)  # queue -> settings
     max_tickets: Annotated[int, Field(ge=0, le=1000)] | None = None  # every agent's
     presence_grace_seconds: Annotated[int, Field(ge=0)] | None = None
+    hours: dict[str, Hours] = Field(default_factory=dict)  # queue -> its opening hours
+    sla: Sla | None = None  # the target measured (default: the scenario's)
 
 
 class Scenario(_Strict):
@@ -153,6 +198,7 @@ class Scenario(_Strict):
     utilization_band: tuple[float, float] = (0.70, 0.90)
     presence_grace_seconds: Annotated[int, Field(ge=0)] = 300
     patience_seconds: Positive | None = None  # mean, exponential: customers who give up
+    sla: Sla | None = None  # a first-response target to report met and breached against
     arrivals: Arrivals = Field(default_factory=Arrivals)
     handling: Handling = Field(default_factory=Handling)
     queues: list[QueueSpec] = Field(default_factory=lambda: [QueueSpec(name="default")])
@@ -174,6 +220,10 @@ class Scenario(_Strict):
                     raise ValueError(f"policy {policy.name!r} sets queue {q!r}, which is not "
                                      "among the queues")
                 check_settings(settings, f"policy {policy.name!r}, queue {q!r}")
+            for q in policy.hours:
+                if q not in names:
+                    raise ValueError(f"policy {policy.name!r} gives hours to queue {q!r}, "
+                                     "which is not among the queues")
         for spec in self.queues:
             check_settings(spec.settings, f"queue {spec.name!r}")
         if len({p.name for p in self.policies}) != len(self.policies):
@@ -189,13 +239,26 @@ class Scenario(_Strict):
     def end(self) -> datetime:
         return self.start + timedelta(days=self.days)
 
+    def hours_of(self, policy: Policy) -> dict[str, Hours]:
+        """Each queue's opening hours under `policy` (queues always open left out)."""
+        found = {q.name: q.hours for q in self.queues if q.hours is not None}
+        return {**found, **policy.hours}
+
+    def sla_of(self, policy: Policy) -> Sla | None:
+        return policy.sla or self.sla
+
+
+# Opening hours come with the scenario's `hours` (the simulator keeps the schedule), not with
+# the queue's settings.
+HOURS_FIELDS = ("schedule",)
+
 
 def settable() -> dict[str, Any]:
     """Queue settings a scenario may set, with their defaults: every policy field of a queue
     (so a new one is here without touching this file)."""
     sample = Queue("x")
     return {f.name: getattr(sample, f.name) for f in fields(Queue)
-            if f.name not in ("name", "active", "pointer_set_by_hand")
+            if f.name not in ("name", "active", "pointer_set_by_hand", *HOURS_FIELDS)
             and getattr(sample, f.name) is not None}
 
 
@@ -210,6 +273,11 @@ def check_settings(settings: dict[str, Any], where: str) -> None:
             allowed = sorted(str(m.value) for m in type(default))
             if value not in allowed:
                 raise ValueError(f"{where}: {key} is one of {', '.join(allowed)}")
+        elif isinstance(default, frozenset):
+            allowed = sorted(c.value for c in Clock)
+            if not isinstance(value, list | tuple | frozenset | set) or any(
+                    v not in allowed for v in value):
+                raise ValueError(f"{where}: {key} is a list of {', '.join(allowed)}")
         elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ValueError(f"{where}: {key} is true or false")
@@ -221,7 +289,8 @@ def check_settings(settings: dict[str, Any], where: str) -> None:
 def typed_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """The values as the queue holds them (enum members for enum fields)."""
     known = settable()
-    return {k: type(known[k])(v) if isinstance(known[k], Enum) else v
+    return {k: type(known[k])(v) if isinstance(known[k], Enum)
+            else frozenset(v) if isinstance(known[k], frozenset) else v
             for k, v in settings.items()}
 
 

@@ -23,29 +23,39 @@ from giliran.entrypoints.api.schemas import QueueName, Strict
 from giliran.service.reports.recorded import recorded
 from giliran.simulation import history, report, runner, scenario
 from giliran.simulation.driver import TooLong
-from giliran.simulation.scenario import Policy, ScenarioError
+from giliran.simulation.scenario import Hours, Policy, ScenarioError, Sla
 
 router = APIRouter(route_class=ApiRoute, tags=["what if"])
 # What one request may ask for: arrivals times policies times replications, roughly.
 LARGEST_RUN = 400_000
+LONGEST_TARGET = 30 * 86_400
 
 
 class Change(Strict):
-    """One setting changed against the desk as it is: a queue's policy field, or every
-    agent's capacity."""
+    """One thing changed against the desk as it is: a queue's policy field, every agent's
+    capacity, a queue's opening hours, or the first-response target."""
 
     queue: QueueName | None = None
     setting: Annotated[str, Field(min_length=1, max_length=60)] | None = None
     value: bool | int | str | None = None
     max_tickets: Annotated[int, Field(ge=0, le=1000)] | None = None
+    hours: Hours | None = Field(default=None, description="The queue's opening hours instead, "
+                                "as POST /schedules takes them (timezone, hours, exceptions)")
+    first_response_seconds: Annotated[int, Field(gt=0, le=LONGEST_TARGET)] | None = Field(
+        default=None, description="The first-response target instead (in business time as "
+        "`sla` says, else business)")
 
     @model_validator(mode="after")
     def _one(self) -> Change:
-        if (self.max_tickets is None) == (self.setting is None):
-            raise ValueError("change either a queue's setting (queue, setting, value) or "
-                             "max_tickets")
+        given = [self.setting, self.max_tickets, self.hours, self.first_response_seconds]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("change either a queue's setting (queue, setting, value), "
+                             "max_tickets, a queue's hours (queue, hours) or "
+                             "first_response_seconds")
         if self.setting is not None and (self.queue is None or self.value is None):
             raise ValueError("a queue's setting needs queue, setting and value")
+        if self.hours is not None and self.queue is None:
+            raise ValueError("a queue's hours need queue and hours")
         return self
 
 
@@ -58,6 +68,13 @@ class SimulationIn(Strict):
                                             "replays of files or databases")
     replications: Annotated[int, Field(ge=1, le=10)] = 3
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 1
+    hours: dict[QueueName, Hours] = Field(default_factory=dict, description="A replay: "
+                                          "queues' opening hours as they are (default: the "
+                                          "schedule each keeps; none: always open); with "
+                                          "hours, agents work the open hours of the days "
+                                          "they worked")
+    sla: Sla | None = Field(default=None, description="A replay: the first-response target "
+                            "to report met and breached against")
 
     @model_validator(mode="after")
     def _what(self) -> SimulationIn:
@@ -117,20 +134,45 @@ def _scenario(ctx: Any, body: SimulationIn
         since = until - timedelta(days=body.days)
         desk = history.from_history(ctx.uow, since, until, replications=body.replications,
                                     seed=body.seed)
-        changed = _changed(desk.scenario, body.change)
-        return desk.scenario.model_copy(update={"policies": [Policy(name="as it is"),
-                                                             changed]}), desk.arrivals, (
-            since, until)
+        base = _with_hours(desk.scenario, body)
+        changed = _changed(base, body.change)
+        return base.model_copy(update={"policies": [Policy(name="as it is"), changed]}), \
+            desk.arrivals, (since, until)
     except ScenarioError as exc:
         raise InvalidInput(str(exc).replace("\n", "; ")) from None
+
+
+def _with_hours(base: scenario.Scenario, body: SimulationIn) -> scenario.Scenario:
+    """The replayed desk with its queues' hours and the target; with hours in play anywhere,
+    its people follow them."""
+    names = {q.name for q in base.queues}
+    for queue in body.hours:
+        if queue not in names:
+            raise ScenarioError(f"no queue named {queue!r}")
+    queues = [q.model_copy(update={"hours": body.hours.get(q.name, q.hours)})
+              for q in base.queues]
+    follows = any(q.hours is not None for q in queues) or (
+        body.change is not None and body.change.hours is not None)
+    return base.model_copy(update={
+        "sla": body.sla, "queues": queues,
+        "agents": [a.model_copy(update={"follows_hours": follows}) for a in base.agents]})
 
 
 def _changed(base: scenario.Scenario, change: Change) -> Policy:
     if change.max_tickets is not None:
         return Policy(name=f"max_tickets {change.max_tickets}", max_tickets=change.max_tickets)
-    assert change.queue is not None and change.setting is not None
+    if change.first_response_seconds is not None:
+        business = base.sla.business_hours if base.sla is not None else True
+        return Policy(name=f"first response {change.first_response_seconds} s",
+                      sla=Sla(first_response_seconds=change.first_response_seconds,
+                              business_hours=business))
     if change.queue not in {q.name for q in base.queues}:
         raise ScenarioError(f"no queue named {change.queue!r}")
+    assert change.queue is not None
+    if change.hours is not None:
+        return Policy(name=f"{change.queue}: hours {_text(change.hours)}",
+                      hours={change.queue: change.hours})
+    assert change.setting is not None
     settings = {change.setting: change.value}
     try:
         scenario.check_settings(settings, f"queue {change.queue!r}")
@@ -138,6 +180,14 @@ def _changed(base: scenario.Scenario, change: Change) -> Policy:
         raise ScenarioError(str(exc)) from None
     return Policy(name=f"{change.queue}: {change.setting} {change.value}",
                   queues={change.queue: settings})
+
+
+def _text(hours: Hours) -> str:
+    """The hours in a few words: the first open day's ("08:00-17:00"), or "closed"."""
+    for intervals in hours.hours.values():
+        if intervals:
+            return ", ".join(f"{a}-{b}" for a, b in intervals)[:60]
+    return "closed"
 
 
 def _size(found: scenario.Scenario, replayed: list[Any] | None) -> float:

@@ -19,7 +19,9 @@ const FIGURES = [
   ["fairness_gini", t("whatif.gini"), "plain"], ["escalations", t("whatif.escalations"), "count"],
   ["flagged", t("whatif.flagged"), "count"], ["orphans", t("whatif.orphans"), "count"],
   ["tickets", t("whatif.tickets"), "count"],
+  ["sla_met", t("whatif.sla_met"), "percent"], ["sla_breached", t("whatif.sla_breached"), "percent"],
 ];
+const WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 // What-if is the console's: an agent (who may read the queues) is told so before trying.
 const consoleOnly = (me) => (me.role === "agent"
   ? Promise.reject(new ApiError(403, "forbidden", "the console's page")) : api("GET", "/queues"));
@@ -36,7 +38,9 @@ function start(_me, queues) {
 
 function showKind() {
   const kind = $("whatif-kind").value;
-  for (const el of document.querySelectorAll("[data-for]")) el.hidden = el.dataset.for !== kind;
+  for (const el of document.querySelectorAll("[data-for]")) {
+    el.hidden = !el.dataset.for.split(" ").includes(kind);
+  }
 }
 
 function showValue() {
@@ -47,9 +51,36 @@ function showValue() {
   $("whatif-choice").setAttribute("aria-labelledby", "whatif-value");
 }
 
+/** Opening hours as POST /schedules takes them: the same interval on the first `days`. */
+function hours(opens, closes) {
+  const days = WEEK.slice(0, Number($("whatif-open-days").value));
+  return { timezone: $("whatif-timezone").value.trim(),
+           hours: Object.fromEntries(days.map((d) => [d, [[opens, closes]]])) };
+}
+
+const minutes = (id) => Math.round(Number($(id).value) * 60);
+
+/** What the request says besides the change: the target, and the hours as they are. */
+function context() {
+  const extra = {};
+  if ($("whatif-target").value) {
+    extra.sla = { first_response_seconds: minutes("whatif-target"),
+                  business_hours: $("whatif-target-business").checked };
+  }
+  if ($("whatif-kind").value === "hours") {
+    extra.hours = { [$("whatif-queue").value]: hours($("whatif-opens-now").value,
+                                                     $("whatif-closes-now").value) };
+  }
+  return extra;
+}
+
 function change() {
-  if ($("whatif-kind").value === "capacity") {
-    return { max_tickets: Number($("whatif-capacity").value) };
+  const kind = $("whatif-kind").value;
+  if (kind === "capacity") return { max_tickets: Number($("whatif-capacity").value) };
+  if (kind === "sla") return { first_response_seconds: minutes("whatif-target-new") };
+  if (kind === "hours") {
+    return { queue: $("whatif-queue").value,
+             hours: hours($("whatif-opens-new").value, $("whatif-closes-new").value) };
   }
   const setting = $("whatif-setting").value;
   const value = CHOICES[setting] ? $("whatif-choice").value : Number($("whatif-number").value);
@@ -62,10 +93,10 @@ async function run() {
   $("whatif-status").textContent = t("whatif.running");
   try {
     const answer = await api("POST", "/simulations", {
-      days: Number($("whatif-days").value), change: change(),
+      days: Number($("whatif-days").value), change: change(), ...context(),
       replications: Number($("whatif-replications").value),
     });
-    show(answer);
+    show(answer, changeLabel());
     $("whatif-status").textContent = t("whatif.done", {
       tickets: answer.simulated_tickets, seconds: answer.wall_seconds.toFixed(1) });
   } catch (error) {
@@ -76,12 +107,23 @@ async function run() {
   }
 }
 
-function show(answer) {
+/** The changed column's heading in the page's language (the report names it in English). */
+function changeLabel() {
+  const kind = $("whatif-kind").value;
+  if (kind === "hours") {
+    return t("whatif.with_hours", { queue: $("whatif-queue").value,
+      opens: $("whatif-opens-new").value, closes: $("whatif-closes-new").value });
+  }
+  if (kind === "sla") return t("whatif.with_target", { minutes: $("whatif-target-new").value });
+  return null;
+}
+
+function show(answer, label) {
   // What really happened first (the dashboard's figures over the same days), then the model.
   const columns = [
     ...(answer.recorded ? [{ name: t("whatif.recorded"), figures: recordedFigures(answer) }] : []),
     ...answer.report.policies.map((p, i) => ({
-      name: i === 0 ? t("whatif.as_it_is") : t("whatif.with_change", { change: p.name }),
+      name: i === 0 ? t("whatif.as_it_is") : label || t("whatif.with_change", { change: p.name }),
       figures: p.figures,
     })),
   ];
@@ -92,7 +134,9 @@ function show(answer) {
     th.textContent = c.name;
     return th;
   }));
-  $("whatif-table").tBodies[0].replaceChildren(...FIGURES.map(([name, label, unit]) => {
+  const measured = answer.report.policies[0].figures;
+  const shown = FIGURES.filter(([name]) => !name.startsWith("sla_") || name in measured);
+  $("whatif-table").tBodies[0].replaceChildren(...shown.map(([name, label, unit]) => {
     const tr = document.createElement("tr");
     const th = document.createElement("th");
     th.scope = "row";
