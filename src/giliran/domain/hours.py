@@ -88,13 +88,33 @@ class Schedule:
         return found
 
     def _instant(self, day: date, minute: int) -> datetime:
-        # A local time skipped by a DST change reads as the offset before it (fold=0), so an
-        # interval starting in the gap starts at the change.
+        """When the wall clock first reads `minute` on `day`: a repeated time (the hour a DST
+        change turns back) is its first occurrence, a skipped one (the gap a change jumps over)
+        is the change itself, as a clock on the wall shows them."""
         naive = datetime.combine(day, time()) + timedelta(minutes=minute)
-        return naive.replace(tzinfo=self._zone).astimezone(UTC)
+        first = naive.replace(tzinfo=self._zone).astimezone(UTC)  # fold=0: before the change
+        if first.astimezone(self._zone).replace(tzinfo=None) == naive:
+            return first
+        # Skipped: fold=0 read it with the offset before the change (an instant after it), fold=1
+        # with the offset after (an instant before it); the change lies between the two.
+        return _change_between(self._zone, naive.replace(tzinfo=self._zone, fold=1), first)
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self._zone).date()
+
+
+def _change_between(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The first second with `after`'s UTC offset, `before` having another (zones change
+    offsets on whole seconds)."""
+    lo, hi = int(before.timestamp()), int(after.timestamp())
+    offset = after.astimezone(tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == offset:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -199,10 +219,13 @@ def spans_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
 
 
 def is_open(schedule: Schedule | None, at: datetime) -> bool:
+    # The spans of `at`'s own date and its neighbours: no walk to the end of the open stretch,
+    # which for a desk open around the clock would be the whole horizon.
     if schedule is None:
         return True
-    first = next(spans_from(schedule, at), None)
-    return first is not None and first[0] <= at
+    day = schedule.local_date(at)
+    return any(a <= at < b for offset in (-1, 0, 1)
+               for a, b in schedule.day_spans(day + timedelta(days=offset)))
 
 
 @dataclass(frozen=True)
@@ -219,8 +242,15 @@ def state(schedule: Schedule | None, at: datetime) -> OpenState:
     if first is None:
         return OpenState(False, None)
     if first[0] <= at:
-        return OpenState(True, first[1])
+        # A stretch still open where the walk gives up never closes, as far as anyone can say.
+        return OpenState(True, None if first[1] >= _horizon(schedule, at) else first[1])
     return OpenState(False, first[0])
+
+
+def _horizon(schedule: Schedule, start: datetime) -> datetime:
+    """The end of the last day `spans_from(schedule, start)` looks at."""
+    last = schedule.local_date(start) + timedelta(days=HORIZON_DAYS - 1)
+    return schedule._instant(last, 0)
 
 
 def next_open(schedule: Schedule | None, at: datetime) -> datetime | None:
@@ -259,11 +289,14 @@ def add(schedule: Schedule | None, start: datetime, seconds: float) -> datetime 
 
 
 def back(schedule: Schedule | None, end: datetime, seconds: float) -> datetime | None:
-    """The latest instant from which `seconds` (> 0) of open time have passed by `end`: what a
-    timer started at or before it is due by `end`. None: not that much open time before."""
+    """The latest instant from which `seconds` of open time have passed by `end`: a timer of
+    that length started at or before it is due by `end` (`add(s, seconds) <= end` exactly when
+    `s <= back(end, seconds)`). None: not that much open time before."""
     if schedule is None:
         return end - timedelta(seconds=seconds)
-    left = timedelta(seconds=seconds)
+    if seconds <= 0 and is_open(schedule, end):
+        return end  # a timer of no length started by now is due now (see `add`)
+    left = timedelta(seconds=max(seconds, 0))
     for a, b in spans_until(schedule, end):
         if b - a >= left:
             return b - left
