@@ -256,3 +256,18 @@ def test_a_timer_of_no_length_is_due_at_once_while_open_and_at_opening_while_clo
     assert hours.back(desk(), opening, 0) == opening
     assert hours.back(desk(), jkt(2026, 12, 2, 7, 0), 0) == jkt(2026, 12, 1, 17, 0)
     assert hours.add(desk(), jkt(2026, 12, 1, 17, 30), 0) == opening
+
+
+@pytest.mark.parametrize("weekly", [
+    ((),) * 6,
+    (((600, 500),),) + ((),) * 6,
+    (((0, 1441),),) + ((),) * 6,
+    (((600, 700), (480, 540)),) + ((),) * 6,
+    (((480, 720), (700, 800)),) + ((),) * 6,
+])
+def test_a_schedule_built_with_hours_the_walks_cannot_follow_is_refused(
+        weekly: tuple[tuple[tuple[int, int], ...], ...]) -> None:
+    with pytest.raises(InvalidInput):
+        desk(weekly)
+    with pytest.raises(InvalidInput):
+        desk(exceptions=(SpecialDay(date(2026, 12, 31), weekly[0] or ((5, 1),)),))

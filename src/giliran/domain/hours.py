@@ -62,6 +62,11 @@ class Schedule:
     _closed: Mapping[date, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if len(self.weekly) != len(WEEKDAYS):
+            raise InvalidInput(f"a week has 7 days (Monday first), got {len(self.weekly)}")
+        for where, hours in [*zip(WEEKDAYS, self.weekly, strict=True),
+                             *((str(s.day), s.hours) for s in self.exceptions)]:
+            _check_intervals(hours, where)
         object.__setattr__(self, "_zone", zone(self.timezone))
         object.__setattr__(self, "_special", {s.day: s.hours for s in self.exceptions})
         object.__setattr__(self, "_closed", {h.day: h.name for h in self.holidays})
@@ -101,6 +106,17 @@ class Schedule:
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self._zone).date()
+
+
+def _check_intervals(hours: Sequence[Interval], where: str) -> None:
+    """What the walks rely on: each interval within the day, in order, none overlapping (as
+    `parse_intervals` makes them; a schedule built otherwise must hold to it too)."""
+    ends = [0]
+    for start, end in hours:
+        if not ends[-1] <= start < end <= DAY_MINUTES:
+            raise InvalidInput(f"{where}: intervals must lie within the day, in order, "
+                               f"without overlapping; got {list(hours)!r}")
+        ends.append(end)
 
 
 def _change_between(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
