@@ -225,6 +225,13 @@ def test_a_schedule_open_around_the_clock_never_closes() -> None:
     closing = desk((((0, 1440),),) * 7, holidays=(Holiday(date(2026, 12, 25), "Natal"),))
     assert hours.state(closing, jkt(2026, 12, 1, 22, 0)) == \
         OpenState(True, jkt(2026, 12, 25, 0, 0))
+    # Around the clock business time is calendar time, but for the holiday it skips.
+    at = jkt(2026, 12, 24, 20, 0)
+    assert hours.add(always, at, 10 * HOUR) == at + timedelta(hours=10)
+    assert hours.back(always, at, 10 * HOUR) == at - timedelta(hours=10)
+    assert hours.add(closing, at, 10 * HOUR) == jkt(2026, 12, 26, 6, 0)
+    assert hours.back(closing, jkt(2026, 12, 26, 6, 0), 10 * HOUR) == at
+    assert hours.business_seconds(closing, at, at + timedelta(days=7)) == 6 * 24 * HOUR
 
 
 # --- a schedule edited while tickets are open -----------------------------------------------

@@ -46,15 +46,14 @@ def intervals(draw: st.DrawFn, most: int = 3) -> tuple[tuple[int, int], ...]:
     return tuple(zip(points[::2], points[1::2], strict=False))
 
 
-a_day = st.one_of(st.just(()), intervals())
-some_hours = intervals()
+a_day = st.one_of(st.just(()), st.just(((0, 24 * 60),)), intervals())  # closed, all day, hours
 
 
 @st.composite
 def schedules(draw: st.DrawFn) -> tuple[Schedule, datetime]:
     timezone, origin = draw(st.sampled_from(WINDOWS))
     days = [origin.date() + timedelta(days=k) for k in range(-1, WINDOW // 1440 + 1)]
-    special = draw(st.dictionaries(st.sampled_from(days), some_hours, max_size=3))
+    special = draw(st.dictionaries(st.sampled_from(days), a_day, max_size=3))
     closed = draw(st.lists(st.sampled_from(days), unique=True, max_size=3))
     schedule = Schedule(
         name="s", timezone=timezone,

@@ -193,43 +193,73 @@ def weekly_text(schedule: Schedule) -> dict[str, list[list[str]]]:
 
 # --- walking open time ----------------------------------------------------------------------
 
+ALL_DAY: tuple[Interval, ...] = ((0, DAY_MINUTES),)
+DAY = timedelta(days=1)
+
+
+def _pieces_from(schedule: Schedule, start: datetime) -> Iterator[Span]:
+    """Open spans ending after `start`, clipped to begin no earlier, in order; touching ones are
+    not joined (the arithmetic needs no joining), except that a run of days open all day is one
+    piece, read without converting each day (a desk open around the clock walks the horizon)."""
+    day = schedule.local_date(start) - DAY
+    last = day + (HORIZON_DAYS - 1) * DAY
+    while day <= last:
+        if schedule.day_hours(day) == ALL_DAY:
+            first = day
+            while day < last and schedule.day_hours(day + DAY) == ALL_DAY:
+                day += DAY
+            spans = [(schedule._instant(first, 0), schedule._instant(day + DAY, 0))]
+        else:
+            spans = schedule.day_spans(day)
+        for a, b in spans:
+            if b > start:
+                yield max(a, start), b
+        day += DAY
+
+
+def _pieces_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
+    """Open spans beginning before `end`, clipped to end no later, newest first, as above."""
+    day = schedule.local_date(end) + DAY
+    first = day - (HORIZON_DAYS - 1) * DAY
+    while day >= first:
+        if schedule.day_hours(day) == ALL_DAY:
+            latest = day
+            while day > first and schedule.day_hours(day - DAY) == ALL_DAY:
+                day -= DAY
+            spans = [(schedule._instant(day, 0), schedule._instant(latest + DAY, 0))]
+        else:
+            spans = schedule.day_spans(day)
+        for a, b in reversed(spans):
+            if a < end:
+                yield a, min(b, end)
+        day -= DAY
+
+
 def spans_from(schedule: Schedule, start: datetime) -> Iterator[Span]:
     """Open spans ending after `start`, clipped to begin no earlier, in order, touching ones
     joined (a day open to 24:00 and the next from 00:00 are one span)."""
-    day = schedule.local_date(start) - timedelta(days=1)
     pending: Span | None = None
-    for _ in range(HORIZON_DAYS):
-        for a, b in schedule.day_spans(day):
-            if b <= start:
-                continue
-            a = max(a, start)
-            if pending is not None and a <= pending[1]:
-                pending = (pending[0], max(pending[1], b))
-                continue
-            if pending is not None:
-                yield pending
-            pending = (a, b)
-        day += timedelta(days=1)
+    for a, b in _pieces_from(schedule, start):
+        if pending is not None and a <= pending[1]:
+            pending = (pending[0], max(pending[1], b))
+            continue
+        if pending is not None:
+            yield pending
+        pending = (a, b)
     if pending is not None:
         yield pending
 
 
 def spans_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
     """Open spans beginning before `end`, clipped to end no later, newest first, joined."""
-    day = schedule.local_date(end) + timedelta(days=1)
     pending: Span | None = None
-    for _ in range(HORIZON_DAYS):
-        for a, b in reversed(schedule.day_spans(day)):
-            if a >= end:
-                continue
-            b = min(b, end)
-            if pending is not None and b >= pending[0]:
-                pending = (min(pending[0], a), pending[1])
-                continue
-            if pending is not None:
-                yield pending
-            pending = (a, b)
-        day -= timedelta(days=1)
+    for a, b in _pieces_until(schedule, end):
+        if pending is not None and b >= pending[0]:
+            pending = (min(pending[0], a), pending[1])
+            continue
+        if pending is not None:
+            yield pending
+        pending = (a, b)
     if pending is not None:
         yield pending
 
@@ -273,7 +303,7 @@ def next_open(schedule: Schedule | None, at: datetime) -> datetime | None:
     """`at` when open then, else the next opening; None: never opens."""
     if schedule is None:
         return at
-    first = next(spans_from(schedule, at), None)
+    first = next(_pieces_from(schedule, at), None)
     return None if first is None else first[0]
 
 
@@ -284,7 +314,7 @@ def business_seconds(schedule: Schedule | None, start: datetime, end: datetime) 
     if schedule is None:
         return (end - start).total_seconds()
     total = 0.0
-    for a, b in spans_from(schedule, start):
+    for a, b in _pieces_from(schedule, start):
         if a >= end:
             break
         total += (min(b, end) - a).total_seconds()
@@ -297,7 +327,7 @@ def add(schedule: Schedule | None, start: datetime, seconds: float) -> datetime 
     if schedule is None:
         return start + timedelta(seconds=seconds)
     left = timedelta(seconds=max(seconds, 0))
-    for a, b in spans_from(schedule, start):
+    for a, b in _pieces_from(schedule, start):
         if b - a >= left:
             return a + left
         left -= b - a
@@ -313,7 +343,7 @@ def back(schedule: Schedule | None, end: datetime, seconds: float) -> datetime |
     if seconds <= 0 and is_open(schedule, end):
         return end  # a timer of no length started by now is due now (see `add`)
     left = timedelta(seconds=max(seconds, 0))
-    for a, b in spans_until(schedule, end):
+    for a, b in _pieces_until(schedule, end):
         if b - a >= left:
             return b - left
         left -= b - a
