@@ -15,22 +15,23 @@ spans; `None` where a schedule never opens within HORIZON_DAYS (a schedule with 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.hours_text import DAY_MINUTES as DAY_MINUTES
+from giliran.domain.hours_text import WEEKDAYS as WEEKDAYS
+from giliran.domain.hours_text import Interval as Interval
+from giliran.domain.hours_text import check_intervals
+from giliran.domain.hours_text import format_minute as format_minute
+from giliran.domain.hours_text import parse_intervals as parse_intervals
+from giliran.domain.hours_text import parse_minute as parse_minute
+from giliran.domain.hours_text import parse_weekly as parse_weekly
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_MINUTES = 24 * 60
 HORIZON_DAYS = 800  # how far ahead (or back) a walk looks for open time before giving up
-Interval = tuple[int, int]  # minutes after local midnight: 0 <= start < end <= 1440
 Span = tuple[datetime, datetime]  # UTC, start < end
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Schedule:
             raise InvalidInput(f"a week has 7 days (Monday first), got {len(self.weekly)}")
         for where, hours in [*zip(WEEKDAYS, self.weekly, strict=True),
                              *((str(s.day), s.hours) for s in self.exceptions)]:
-            _check_intervals(hours, where)
+            check_intervals(hours, where)
         object.__setattr__(self, "_zone", zone(self.timezone))
         object.__setattr__(self, "_special", {s.day: s.hours for s in self.exceptions})
         object.__setattr__(self, "_closed", {h.day: h.name for h in self.holidays})
@@ -108,17 +109,6 @@ class Schedule:
         return at.astimezone(self._zone).date()
 
 
-def _check_intervals(hours: Sequence[Interval], where: str) -> None:
-    """What the walks rely on: each interval within the day, in order, none overlapping (as
-    `parse_intervals` makes them; a schedule built otherwise must hold to it too)."""
-    ends = [0]
-    for start, end in hours:
-        if not ends[-1] <= start < end <= DAY_MINUTES:
-            raise InvalidInput(f"{where}: intervals must lie within the day, in order, "
-                               f"without overlapping; got {list(hours)!r}")
-        ends.append(end)
-
-
 def _change_between(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
     """The first second with `after`'s UTC offset, `before` having another (zones change
     offsets on whole seconds)."""
@@ -143,46 +133,6 @@ def zone(name: str) -> ZoneInfo:
 
 def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
-
-
-# --- reading hours as people write them -------------------------------------------------------
-
-def parse_minute(text: str) -> int:
-    """'08:30' -> 510; '24:00' (end of the day) -> 1440."""
-    if not isinstance(text, str) or not _HHMM.match(text):
-        raise InvalidInput(f"{text!r} is not a time of day as HH:MM (00:00 to 24:00)")
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def format_minute(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def parse_intervals(pairs: Sequence[Sequence[str]], where: str) -> tuple[Interval, ...]:
-    """[["08:00", "12:00"], ["13:00", "17:00"]] -> sorted intervals; they must not overlap."""
-    found: list[Interval] = []
-    for pair in pairs:
-        if len(pair) != 2:
-            raise InvalidInput(f"{where}: an interval is [start, end], got {list(pair)!r}")
-        start, end = parse_minute(pair[0]), parse_minute(pair[1])
-        if end <= start:
-            raise InvalidInput(f"{where}: {pair[0]}-{pair[1]} ends before it starts "
-                               "(an interval ends the same day; 24:00 is midnight)")
-        found.append((start, end))
-    found.sort()
-    for (_, end), (start, _) in pairwise(found):
-        if start < end:
-            raise InvalidInput(f"{where}: intervals overlap")
-    return tuple(found)
-
-
-def parse_weekly(hours: Mapping[str, Sequence[Sequence[str]]]) -> tuple[tuple[Interval, ...], ...]:
-    """{"mon": [["08:00", "17:00"]], ...}; a weekday left out is closed."""
-    unknown = sorted(set(hours) - set(WEEKDAYS))
-    if unknown:
-        raise InvalidInput(f"unknown weekday(s) {unknown}: use {', '.join(WEEKDAYS)}")
-    return tuple(parse_intervals(hours.get(day, ()), day) for day in WEEKDAYS)
 
 
 def weekly_text(schedule: Schedule) -> dict[str, list[list[str]]]:
