@@ -1,6 +1,8 @@
-"""Public holidays from the maintained `holidays` library, by country and year: what an admin
-imports into a schedule (and may edit afterwards). Indonesia is "ID"; any ISO 3166 code the
-library knows works, anything else is refused as input."""
+"""Public holidays from the maintained `holidays` library, as the dated closed days a schedule
+keeps (`domain.hours.Holiday`). Imported once per country and year into a schedule, and editable
+there afterwards: the schedule holds the dates, so a library upgrade never moves a desk's days
+off under it.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +11,28 @@ import holidays as library
 from giliran.domain.errors import InvalidInput
 from giliran.domain.hours import Holiday
 
+FIRST_YEAR, LAST_YEAR = 1950, 2100  # what a desk could mean; the library answers nothing outside
 
-def country_holidays(country: str, year: int) -> list[Holiday]:
-    """The country's holidays in `year`, by date (several on one date: one name, joined)."""
+
+def country_holidays(country: str, year: int, language: str | None = None) -> list[Holiday]:
+    """A country's public holidays in one year, by date, named in `language` when the library
+    has it (e.g. "id", "en_US"), else in the country's own language (Indonesian for "ID"), never
+    in whatever language the server's locale happens to be. Two holidays on one date are one
+    closed day, their names joined."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    code = country.strip().upper() if isinstance(country, str) else ""
     try:
-        found = library.country_holidays(country.upper(), years=year)
+        calendar = library.country_holidays(code, years=year)
     except NotImplementedError as exc:
-        raise InvalidInput(f"no holidays known for country {country!r} (an ISO 3166 code, "
-                           "e.g. ID)") from exc
-    return [Holiday(day, name) for day, name in sorted(found.items())]
+        raise InvalidInput(f"no public holidays known for country {country!r} "
+                           "(an ISO 3166-1 alpha-2 code, e.g. ID)") from exc
+    wanted = language if language in calendar.supported_languages else None
+    names = library.country_holidays(code, years=year,
+                                     language=wanted or calendar.default_language)
+    return [Holiday(day, name) for day, name in sorted(names.items())]
+
+
+def supported_countries() -> list[str]:
+    """The country codes the library knows, sorted."""
+    return sorted(library.list_supported_countries(include_aliases=False))

@@ -15,22 +15,23 @@ spans; `None` where a schedule never opens within HORIZON_DAYS (a schedule with 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.hours_text import DAY_MINUTES as DAY_MINUTES
+from giliran.domain.hours_text import WEEKDAYS as WEEKDAYS
+from giliran.domain.hours_text import Interval as Interval
+from giliran.domain.hours_text import check_intervals
+from giliran.domain.hours_text import format_minute as format_minute
+from giliran.domain.hours_text import parse_intervals as parse_intervals
+from giliran.domain.hours_text import parse_minute as parse_minute
+from giliran.domain.hours_text import parse_weekly as parse_weekly
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_MINUTES = 24 * 60
 HORIZON_DAYS = 800  # how far ahead (or back) a walk looks for open time before giving up
-Interval = tuple[int, int]  # minutes after local midnight: 0 <= start < end <= 1440
 Span = tuple[datetime, datetime]  # UTC, start < end
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ class Schedule:
     _closed: Mapping[date, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if len(self.weekly) != len(WEEKDAYS):
+            raise InvalidInput(f"a week has 7 days (Monday first), got {len(self.weekly)}")
+        for where, hours in [*zip(WEEKDAYS, self.weekly, strict=True),
+                             *((str(s.day), s.hours) for s in self.exceptions)]:
+            check_intervals(hours, where)
         object.__setattr__(self, "_zone", zone(self.timezone))
         object.__setattr__(self, "_special", {s.day: s.hours for s in self.exceptions})
         object.__setattr__(self, "_closed", {h.day: h.name for h in self.holidays})
@@ -88,13 +94,33 @@ class Schedule:
         return found
 
     def _instant(self, day: date, minute: int) -> datetime:
-        # A local time skipped by a DST change reads as the offset before it (fold=0), so an
-        # interval starting in the gap starts at the change.
+        """When the wall clock first reads `minute` on `day`: a repeated time (the hour a DST
+        change turns back) is its first occurrence, a skipped one (the gap a change jumps over)
+        is the change itself, as a clock on the wall shows them."""
         naive = datetime.combine(day, time()) + timedelta(minutes=minute)
-        return naive.replace(tzinfo=self._zone).astimezone(UTC)
+        first = naive.replace(tzinfo=self._zone).astimezone(UTC)  # fold=0: before the change
+        if first.astimezone(self._zone).replace(tzinfo=None) == naive:
+            return first
+        # Skipped: fold=0 read it with the offset before the change (an instant after it), fold=1
+        # with the offset after (an instant before it); the change lies between the two.
+        return _change_between(self._zone, naive.replace(tzinfo=self._zone, fold=1), first)
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self._zone).date()
+
+
+def _change_between(tz: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The first second with `after`'s UTC offset, `before` having another (zones change
+    offsets on whole seconds)."""
+    lo, hi = int(before.timestamp()), int(after.timestamp())
+    offset = after.astimezone(tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == offset:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -109,46 +135,6 @@ def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-# --- reading hours as people write them -------------------------------------------------------
-
-def parse_minute(text: str) -> int:
-    """'08:30' -> 510; '24:00' (end of the day) -> 1440."""
-    if not isinstance(text, str) or not _HHMM.match(text):
-        raise InvalidInput(f"{text!r} is not a time of day as HH:MM (00:00 to 24:00)")
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def format_minute(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def parse_intervals(pairs: Sequence[Sequence[str]], where: str) -> tuple[Interval, ...]:
-    """[["08:00", "12:00"], ["13:00", "17:00"]] -> sorted intervals; they must not overlap."""
-    found: list[Interval] = []
-    for pair in pairs:
-        if len(pair) != 2:
-            raise InvalidInput(f"{where}: an interval is [start, end], got {list(pair)!r}")
-        start, end = parse_minute(pair[0]), parse_minute(pair[1])
-        if end <= start:
-            raise InvalidInput(f"{where}: {pair[0]}-{pair[1]} ends before it starts "
-                               "(an interval ends the same day; 24:00 is midnight)")
-        found.append((start, end))
-    found.sort()
-    for (_, end), (start, _) in pairwise(found):
-        if start < end:
-            raise InvalidInput(f"{where}: intervals overlap")
-    return tuple(found)
-
-
-def parse_weekly(hours: Mapping[str, Sequence[Sequence[str]]]) -> tuple[tuple[Interval, ...], ...]:
-    """{"mon": [["08:00", "17:00"]], ...}; a weekday left out is closed."""
-    unknown = sorted(set(hours) - set(WEEKDAYS))
-    if unknown:
-        raise InvalidInput(f"unknown weekday(s) {unknown}: use {', '.join(WEEKDAYS)}")
-    return tuple(parse_intervals(hours.get(day, ()), day) for day in WEEKDAYS)
-
-
 def weekly_text(schedule: Schedule) -> dict[str, list[list[str]]]:
     """The week as people write it (closed days left out)."""
     return {day: [[format_minute(a), format_minute(b)] for a, b in hours]
@@ -157,52 +143,85 @@ def weekly_text(schedule: Schedule) -> dict[str, list[list[str]]]:
 
 # --- walking open time ----------------------------------------------------------------------
 
+ALL_DAY: tuple[Interval, ...] = ((0, DAY_MINUTES),)
+DAY = timedelta(days=1)
+
+
+def _pieces_from(schedule: Schedule, start: datetime) -> Iterator[Span]:
+    """Open spans ending after `start`, clipped to begin no earlier, in order; touching ones are
+    not joined (the arithmetic needs no joining), except that a run of days open all day is one
+    piece, read without converting each day (a desk open around the clock walks the horizon)."""
+    day = schedule.local_date(start) - DAY
+    last = day + (HORIZON_DAYS - 1) * DAY
+    while day <= last:
+        if schedule.day_hours(day) == ALL_DAY:
+            first = day
+            while day < last and schedule.day_hours(day + DAY) == ALL_DAY:
+                day += DAY
+            spans = [(schedule._instant(first, 0), schedule._instant(day + DAY, 0))]
+        else:
+            spans = schedule.day_spans(day)
+        for a, b in spans:
+            if b > start:
+                yield max(a, start), b
+        day += DAY
+
+
+def _pieces_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
+    """Open spans beginning before `end`, clipped to end no later, newest first, as above."""
+    day = schedule.local_date(end) + DAY
+    first = day - (HORIZON_DAYS - 1) * DAY
+    while day >= first:
+        if schedule.day_hours(day) == ALL_DAY:
+            latest = day
+            while day > first and schedule.day_hours(day - DAY) == ALL_DAY:
+                day -= DAY
+            spans = [(schedule._instant(day, 0), schedule._instant(latest + DAY, 0))]
+        else:
+            spans = schedule.day_spans(day)
+        for a, b in reversed(spans):
+            if a < end:
+                yield a, min(b, end)
+        day -= DAY
+
+
 def spans_from(schedule: Schedule, start: datetime) -> Iterator[Span]:
     """Open spans ending after `start`, clipped to begin no earlier, in order, touching ones
     joined (a day open to 24:00 and the next from 00:00 are one span)."""
-    day = schedule.local_date(start) - timedelta(days=1)
     pending: Span | None = None
-    for _ in range(HORIZON_DAYS):
-        for a, b in schedule.day_spans(day):
-            if b <= start:
-                continue
-            a = max(a, start)
-            if pending is not None and a <= pending[1]:
-                pending = (pending[0], max(pending[1], b))
-                continue
-            if pending is not None:
-                yield pending
-            pending = (a, b)
-        day += timedelta(days=1)
+    for a, b in _pieces_from(schedule, start):
+        if pending is not None and a <= pending[1]:
+            pending = (pending[0], max(pending[1], b))
+            continue
+        if pending is not None:
+            yield pending
+        pending = (a, b)
     if pending is not None:
         yield pending
 
 
 def spans_until(schedule: Schedule, end: datetime) -> Iterator[Span]:
     """Open spans beginning before `end`, clipped to end no later, newest first, joined."""
-    day = schedule.local_date(end) + timedelta(days=1)
     pending: Span | None = None
-    for _ in range(HORIZON_DAYS):
-        for a, b in reversed(schedule.day_spans(day)):
-            if a >= end:
-                continue
-            b = min(b, end)
-            if pending is not None and b >= pending[0]:
-                pending = (min(pending[0], a), pending[1])
-                continue
-            if pending is not None:
-                yield pending
-            pending = (a, b)
-        day -= timedelta(days=1)
+    for a, b in _pieces_until(schedule, end):
+        if pending is not None and b >= pending[0]:
+            pending = (min(pending[0], a), pending[1])
+            continue
+        if pending is not None:
+            yield pending
+        pending = (a, b)
     if pending is not None:
         yield pending
 
 
 def is_open(schedule: Schedule | None, at: datetime) -> bool:
+    # The spans of `at`'s own date and its neighbours: no walk to the end of the open stretch,
+    # which for a desk open around the clock would be the whole horizon.
     if schedule is None:
         return True
-    first = next(spans_from(schedule, at), None)
-    return first is not None and first[0] <= at
+    day = schedule.local_date(at)
+    return any(a <= at < b for offset in (-1, 0, 1)
+               for a, b in schedule.day_spans(day + timedelta(days=offset)))
 
 
 @dataclass(frozen=True)
@@ -219,15 +238,22 @@ def state(schedule: Schedule | None, at: datetime) -> OpenState:
     if first is None:
         return OpenState(False, None)
     if first[0] <= at:
-        return OpenState(True, first[1])
+        # A stretch still open where the walk gives up never closes, as far as anyone can say.
+        return OpenState(True, None if first[1] >= _horizon(schedule, at) else first[1])
     return OpenState(False, first[0])
+
+
+def _horizon(schedule: Schedule, start: datetime) -> datetime:
+    """The end of the last day `spans_from(schedule, start)` looks at."""
+    last = schedule.local_date(start) + timedelta(days=HORIZON_DAYS - 1)
+    return schedule._instant(last, 0)
 
 
 def next_open(schedule: Schedule | None, at: datetime) -> datetime | None:
     """`at` when open then, else the next opening; None: never opens."""
     if schedule is None:
         return at
-    first = next(spans_from(schedule, at), None)
+    first = next(_pieces_from(schedule, at), None)
     return None if first is None else first[0]
 
 
@@ -238,7 +264,7 @@ def business_seconds(schedule: Schedule | None, start: datetime, end: datetime) 
     if schedule is None:
         return (end - start).total_seconds()
     total = 0.0
-    for a, b in spans_from(schedule, start):
+    for a, b in _pieces_from(schedule, start):
         if a >= end:
             break
         total += (min(b, end) - a).total_seconds()
@@ -251,7 +277,7 @@ def add(schedule: Schedule | None, start: datetime, seconds: float) -> datetime 
     if schedule is None:
         return start + timedelta(seconds=seconds)
     left = timedelta(seconds=max(seconds, 0))
-    for a, b in spans_from(schedule, start):
+    for a, b in _pieces_from(schedule, start):
         if b - a >= left:
             return a + left
         left -= b - a
@@ -259,12 +285,15 @@ def add(schedule: Schedule | None, start: datetime, seconds: float) -> datetime 
 
 
 def back(schedule: Schedule | None, end: datetime, seconds: float) -> datetime | None:
-    """The latest instant from which `seconds` (> 0) of open time have passed by `end`: what a
-    timer started at or before it is due by `end`. None: not that much open time before."""
+    """The latest instant from which `seconds` of open time have passed by `end`: a timer of
+    that length started at or before it is due by `end` (`add(s, seconds) <= end` exactly when
+    `s <= back(end, seconds)`). None: not that much open time before."""
     if schedule is None:
         return end - timedelta(seconds=seconds)
-    left = timedelta(seconds=seconds)
-    for a, b in spans_until(schedule, end):
+    if seconds <= 0 and is_open(schedule, end):
+        return end  # a timer of no length started by now is due now (see `add`)
+    left = timedelta(seconds=max(seconds, 0))
+    for a, b in _pieces_until(schedule, end):
         if b - a >= left:
             return b - left
         left -= b - a
