@@ -53,9 +53,11 @@ def test_hours_that_make_no_sense_are_refused(bad: dict[str, list[list[str]]]) -
         hours.parse_weekly(bad)
 
 
-def test_an_unknown_timezone_is_refused() -> None:
+@pytest.mark.parametrize("name", ["Asia/Atlantis", "America", "../etc", ""])
+def test_an_unknown_timezone_is_refused(name: str) -> None:
+    """Not a zone: a made-up one, a folder of zones, a path, nothing."""
     with pytest.raises(InvalidInput, match="IANA"):
-        desk(timezone="Asia/Atlantis")
+        desk(timezone=name)
 
 
 # --- due times in Jakarta (no DST) ---------------------------------------------------------

@@ -126,7 +126,7 @@ def _change_between(tz: ZoneInfo, before: datetime, after: datetime) -> datetime
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "America", a folder
         raise InvalidInput(f"unknown timezone {name!r} (an IANA name, e.g. Asia/Jakarta)") \
             from exc
 
