@@ -177,6 +177,7 @@ class Reason(StrEnum):
     HOLD_EXPIRED = "hold_expired"  # back from hold (or completed): the hold reached its limit
     FLAG_CLEARED = "flag_cleared"  # a supervisor took the flag off (it stays where it is)
     MOVED = "moved"  # a supervisor moved a waiting ticket to another queue
+    SLA_BREACH = "sla_breach"  # an SLA policy's breach action (raise, reassign, move)
 
     @property
     def moves_rotation(self) -> bool:

@@ -82,7 +82,7 @@ def customer_wrote(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     if ticket.status.value in policy.pause_statuses:
         sla.pause(clock, policy, schedule_for(uow, ticket.queue), now)
     uow.sla_clocks.save(clock)
-    _show(uow, ticket, policy)
+    show(uow, ticket, policy)
 
 
 def _start(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
@@ -96,7 +96,7 @@ def _start(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         if target in budget:
             uow.sla_clocks.save(sla.start(ticket.id, target, policy, budget[target],
                                           schedule, ticket.created_at))
-    _show(uow, ticket, policy)
+    show(uow, ticket, policy)
 
 
 def _rematch(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
@@ -125,7 +125,7 @@ def _rematch(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         else:
             sla.aim(clock, policy, schedule, now, used=spent)
         uow.sla_clocks.save(clock)
-    _show(uow, ticket, policy)
+    show(uow, ticket, policy)
 
 
 def _follow_status(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
@@ -172,7 +172,7 @@ def _each(uow: UnitOfWork, ticket: Ticket, now: datetime, act: _Act) -> None:
         policy = policies.get(clock.policy_id)
         if policy is not None and act(clock, policy, schedule):
             uow.sla_clocks.save(clock)
-    _show(uow, ticket, None)
+    show(uow, ticket, None)
 
 
 def _policy_of(uow: UnitOfWork, clocks: Iterable[SlaClock]) -> Policy | None:
@@ -181,7 +181,7 @@ def _policy_of(uow: UnitOfWork, clocks: Iterable[SlaClock]) -> Policy | None:
     return None
 
 
-def _show(uow: UnitOfWork, ticket: Ticket, policy: Policy | None) -> None:
+def show(uow: UnitOfWork, ticket: Ticket, policy: Policy | None = None) -> None:
     """The ticket's copy of its clocks, saved with it."""
     clocks = uow.sla_clocks.of(ticket.id)
     if policy is None:
