@@ -34,6 +34,7 @@ from giliran.adapters.sql.repositories import (
     SqlSettingsRepository,
     SqlTicketRepository,
 )
+from giliran.adapters.sql.schedules import SqlScheduleRepository
 from giliran.adapters.sql.sla import SqlSlaClockRepository, SqlSlaPolicyRepository
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
@@ -182,6 +183,7 @@ _REPOSITORIES: dict[str, Callable[[Connection], object]] = {
     "tickets": SqlTicketRepository,
     "history": SqlHistoryRepository,
     "queues": SqlQueueRepository,
+    "schedules": SqlScheduleRepository,
     "settings": SqlSettingsRepository,
     "events": SqlEventRepository,
     "webhooks": SqlWebhookRepository,

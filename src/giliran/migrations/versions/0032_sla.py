@@ -4,7 +4,7 @@ per clock that ended, for reports), and on tickets the SLA they show (`sla`, JSO
 soonest due time of a running clock (`sla_due_at`, what waiting_order sla_due orders by).
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from giliran.adapters.sql.tables import UtcDateTime
 
 revision = "0032"
-down_revision = "0030"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

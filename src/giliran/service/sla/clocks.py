@@ -20,6 +20,7 @@ from giliran.domain.event_types import HistoryKind
 from giliran.domain.hours import Schedule
 from giliran.domain.model import HistoryEntry, Ticket
 from giliran.domain.sla import Policy, SlaClock, Target
+from giliran.service.lookups import schedule_of
 from giliran.service.ports import UnitOfWork
 
 _REMATCH = frozenset({HistoryKind.MOVED, HistoryKind.TRANSFERRED, HistoryKind.PRIORITY_LOW,
@@ -32,8 +33,9 @@ _Act = Callable[[SlaClock, Policy, "Schedule | None"], bool]
 
 
 def schedule_for(uow: UnitOfWork, queue: str) -> Schedule | None:
-    """The schedule a queue's business time follows (None: always open)."""
-    return None  # the schedules repository is not on this branch yet: calendar time
+    """The schedule a queue's business time follows (None: always open, or no such queue)."""
+    found = uow.queues.get(queue)
+    return schedule_of(uow, found) if found is not None else None
 
 
 def channel_of(ticket: Ticket) -> str | None:
