@@ -24,6 +24,14 @@ def accept_cutoff(queue: Queue, now: datetime) -> datetime | None:
     return now - timedelta(seconds=queue.accept_timeout_seconds)
 
 
+def reply_cutoff(queue: Queue, now: datetime) -> datetime | None:
+    """Tickets accepted at or before this moment with no reply to the customer since are taken
+    back (the reply timer); None when the timer is off."""
+    if queue.reply_timeout_seconds <= 0:
+        return None
+    return now - timedelta(seconds=queue.reply_timeout_seconds)
+
+
 def wait_cutoff(queue: Queue, now: datetime) -> datetime | None:
     """Tickets queued at or before this moment have waited too long; None when off."""
     if queue.max_wait_seconds <= 0:

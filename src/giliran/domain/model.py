@@ -156,6 +156,9 @@ class Reason(StrEnum):
     CREATED = "created"
     AGENT_DEACTIVATED = "agent_deactivated"  # back to the queue because its holder left
     ESCALATION = "escalation"  # not accepted in time: taken back from its holder
+    # Accepted, but its holder did not reply to the customer within the queue's
+    # reply_timeout_seconds: taken back from its holder, as an escalation
+    REPLY_TIMEOUT = "reply_timeout"
     AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
     EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
     WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
@@ -321,6 +324,9 @@ class Ticket:
     # one of its holder's slots (the queue's hold_frees_slot, as it was when put on hold).
     hold_until: datetime | None = None
     hold_keeps_slot: bool = False
+    # The reply timer's start: when its holder accepted it without having replied to the
+    # customer yet; cleared by the desk's first reply (or a hold, or leaving the holder).
+    awaiting_reply_since: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.effective_priority < self.priority:

@@ -218,6 +218,8 @@ tickets = Table(
     # of its holder's slots (the queue's `hold_frees_slot` when it was put on hold).
     Column("hold_until", UtcDateTime, nullable=True),
     Column("hold_keeps_slot", Boolean, nullable=False, server_default=false()),
+    # The reply timer's start (migration 0033): accepted, no reply to the customer since.
+    Column("awaiting_reply_since", UtcDateTime, nullable=True),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -233,6 +235,8 @@ ON_HOLD = tickets.c.status == literal_column("'on_hold'")
 DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
 PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
+AWAITING_REPLY = and_(tickets.c.status == literal_column("'in_progress'"),
+                      tickets.c.awaiting_reply_since.is_not(None))
 FLAGGED = tickets.c.flag.is_not(None)
 AGEING = and_(QUEUED, tickets.c.effective_priority < literal_column("3"))
 OPEN = tickets.c.status.in_((literal_column("'queued'"), literal_column("'assigned'"),
@@ -282,6 +286,9 @@ Index("ix_tickets_unanswered", tickets.c.queue, tickets.c.created_at,
       sqlite_where=UNANSWERED, postgresql_where=UNANSWERED)
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
+# Accepted tickets whose reply timer runs, per queue, the oldest first (migration 0033).
+Index("ix_tickets_awaiting_reply", tickets.c.queue, tickets.c.awaiting_reply_since,
+      sqlite_where=AWAITING_REPLY, postgresql_where=AWAITING_REPLY)
 # Holds ending by themselves, per queue, the earliest first (migration 0027).
 Index("ix_tickets_on_hold", tickets.c.queue, tickets.c.hold_until,
       sqlite_where=ON_HOLD, postgresql_where=ON_HOLD)

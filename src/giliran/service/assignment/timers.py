@@ -33,6 +33,7 @@ class TickReport:
     went_offline: int = 0
     requeued: int = 0
     escalated: int = 0
+    unanswered: int = 0  # taken back by the reply timer (reason reply_timeout)
     exhausted: int = 0
     paused: int = 0  # agents paused in a queue after too many misses there
     waiting_too_long: int = 0
@@ -41,7 +42,8 @@ class TickReport:
 
     @property
     def moves(self) -> int:
-        return (self.went_offline + self.requeued + self.escalated + self.exhausted
+        return (self.went_offline + self.requeued + self.escalated + self.unanswered
+                + self.exhausted
                 + self.paused + self.waiting_too_long + self.aged + self.holds_ended)
 
 
@@ -62,6 +64,7 @@ def tick(ctx: Context) -> TickReport:
             now = ctx.clock.now()
             full = _expire_presence(ctx, uow, now, report)
             full |= _escalate_overdue(uow, now, report)
+            full |= _take_back_unanswered(uow, now, report)
             full |= _age_waiting(uow, now, report)
             full |= _end_holds(ctx, uow, now, report)
             dispatch(ctx, uow, Reason.AUTO)
@@ -76,7 +79,7 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
     if cutoff is not None and uow.agents.silent_since(cutoff, 1):
         return True
     return any(_due(uow, queue, now, rule, 1)
-               for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING, HOLDS))
+               for queue in uow.queues.all() for rule in (OVERDUE, REPLIES, AGEING, WAITING, HOLDS))
 
 
 def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
@@ -95,15 +98,24 @@ def _escalate_overdue(uow: UnitOfWork, now: datetime, report: TickReport) -> boo
                      lambda ticket, queue: _escalate(uow, ticket, queue, now, report))
 
 
-def _escalate(
-    uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime, report: TickReport
-) -> None:
+def _take_back_unanswered(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    """The reply timer: accepted, and the customer heard nothing from the desk in time."""
+    def take_back(ticket: Ticket, queue: Queue) -> None:
+        _escalate(uow, ticket, queue, now, report, Reason.REPLY_TIMEOUT)
+    return _each_due(uow, now, REPLIES, take_back)
+
+
+def _escalate(uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime,
+              report: TickReport, reason: Reason = Reason.ESCALATION) -> None:
     """Take the ticket back; the dispatch that follows offers it to the next agent in turn
     who has not missed it, or leaves it at its original place in the queue. Too many misses in
     a row in this queue pause the holder there; its other queues carry on."""
     holder = agent_or_404(uow, ticket.agent_id)
-    record_move(uow, ticket, lifecycle.escalate(ticket, holder, now=now))
-    report.escalated += 1
+    record_move(uow, ticket, lifecycle.escalate(ticket, holder, now=now, reason=reason))
+    if reason is Reason.REPLY_TIMEOUT:
+        report.unanswered += 1
+    else:
+        report.escalated += 1
     if escalation.pauses(holder, queue):
         before = audit.agent_fields(holder)
         lifecycle.pause(holder, queue.name, now=now)
@@ -153,6 +165,7 @@ class _Rule:
 
 
 OVERDUE = _Rule(escalation.accept_cutoff, lambda uow: uow.tickets.overdue)
+REPLIES = _Rule(escalation.reply_cutoff, lambda uow: uow.tickets.reply_due)
 AGEING = _Rule(escalation.aging_cutoff, lambda uow: uow.tickets.due_for_aging)
 WAITING = _Rule(escalation.wait_cutoff, lambda uow: uow.tickets.waiting_since)
 HOLDS = _Rule(lambda queue, now: now, lambda uow: uow.tickets.holds_due)
