@@ -7,7 +7,7 @@ Tickets accepted before this revision have no start: the reply timer does not ta
 was accepted before it existed.
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from giliran.adapters.sql.tables import UtcDateTime
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
