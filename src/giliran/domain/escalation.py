@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from giliran.domain import hours
+from giliran.domain.hours import Schedule
 from giliran.domain.model import (
     Agent,
+    Clock,
     OfflinePolicy,
     Presence,
     Priority,
@@ -17,26 +20,46 @@ from giliran.domain.model import (
 )
 
 
-def accept_cutoff(queue: Queue, now: datetime) -> datetime | None:
-    """Assignments made at or before this moment are overdue; None when the timer is off."""
-    if queue.accept_timeout_seconds <= 0:
+def cutoff(queue: Queue, clock: Clock, seconds: int, now: datetime,
+           schedule: Schedule | None = None) -> datetime | None:
+    """A timer of `seconds` started at or before this moment is due by `now`; None when it is
+    off (0), or when its queue has not been open that long (in business time). A clock in
+    business time (the queue keeps `schedule` and does not list `clock` in calendar_clocks)
+    counts only open time, so it stands still while the queue is closed."""
+    if seconds <= 0:
         return None
-    return now - timedelta(seconds=queue.accept_timeout_seconds)
+    if schedule is not None and queue.in_business_time(clock):
+        return hours.back(schedule, now, seconds)
+    return now - timedelta(seconds=seconds)
 
 
-def reply_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def accept_cutoff(queue: Queue, now: datetime,
+                  schedule: Schedule | None = None) -> datetime | None:
+    """Assignments made at or before this moment are overdue; None when the timer is off."""
+    return cutoff(queue, Clock.ACCEPT, queue.accept_timeout_seconds, now, schedule)
+
+
+def reply_cutoff(queue: Queue, now: datetime,
+                 schedule: Schedule | None = None) -> datetime | None:
     """Tickets accepted at or before this moment with no reply to the customer since are taken
     back (the reply timer); None when the timer is off."""
-    if queue.reply_timeout_seconds <= 0:
+    return cutoff(queue, Clock.REPLY, queue.reply_timeout_seconds, now, schedule)
+
+
+def hold_cutoff(queue: Queue, now: datetime,
+                schedule: Schedule | None = None) -> datetime | None:
+    """Holds ending at or before this moment end now. A hold in business time does not end
+    while its queue is closed: the ones that ran out meanwhile end at the opening."""
+    if schedule is not None and queue.in_business_time(Clock.HOLD) \
+            and not hours.is_open(schedule, now):
         return None
-    return now - timedelta(seconds=queue.reply_timeout_seconds)
+    return now
 
 
-def wait_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def wait_cutoff(queue: Queue, now: datetime,
+                schedule: Schedule | None = None) -> datetime | None:
     """Tickets queued at or before this moment have waited too long; None when off."""
-    if queue.max_wait_seconds <= 0:
-        return None
-    return now - timedelta(seconds=queue.max_wait_seconds)
+    return cutoff(queue, Clock.WAITING, queue.max_wait_seconds, now, schedule)
 
 
 def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
@@ -114,11 +137,10 @@ def requeued_when_offline(ticket: Ticket, policy: OfflinePolicy) -> bool:
     return False
 
 
-def aging_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def aging_cutoff(queue: Queue, now: datetime,
+                 schedule: Schedule | None = None) -> datetime | None:
     """Queued tickets whose priority took effect at or before this moment move up a level."""
-    if queue.priority_aging_seconds <= 0:
-        return None
-    return now - timedelta(seconds=queue.priority_aging_seconds)
+    return cutoff(queue, Clock.AGING, queue.priority_aging_seconds, now, schedule)
 
 
 def is_due_for_aging(ticket: Ticket, queue: Queue, now: datetime) -> bool:

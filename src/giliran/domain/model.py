@@ -409,6 +409,9 @@ class Queue:
     # this is taken back and offered to the next agent (0 = off).
     reply_timeout_seconds: int = 0
     waiting_order: WaitingOrder = WaitingOrder.PRIORITY
+    # Open or closed as the timer pass last saw it (None: not looked at yet, or always open):
+    # the pass acts once on each opening and closing, whoever else ticks.
+    open_seen: bool | None = None
 
     def in_business_time(self, clock: Clock) -> bool:
         """Whether `clock` stands still while the queue is closed."""

@@ -54,6 +54,7 @@ _EN: Mapping[str, str] = {
     "complete": "🏁 Complete",
     "taken_back": ("⏰ Ticket {number} was taken back because it was not accepted in time; "
                    "it goes to the next agent."),
+    "queue_open": "🔔 {queue} is open again: go online to receive its tickets.",
     "taken_back_unanswered": ("⏰ Ticket {number} was taken back because the customer got no "
                               "reply in time; it goes to the next agent."),
     "moved_away": "↪️ Ticket {number} was moved out of your queue by a supervisor.",
@@ -116,6 +117,7 @@ _ID: Mapping[str, str] = {
     "complete": "🏁 Selesai",
     "taken_back": ("⏰ Tiket {number} ditarik kembali karena tidak diterima tepat waktu; "
                    "tiket diteruskan ke agen berikutnya."),
+    "queue_open": "🔔 {queue} sudah buka lagi: online-lah untuk menerima tiketnya.",
     "taken_back_unanswered": ("⏰ Tiket {number} ditarik kembali karena pelanggan tidak "
                               "dibalas tepat waktu; tiket diteruskan ke agen berikutnya."),
     "moved_away": "↪️ Tiket {number} dipindahkan dari antrean Anda oleh supervisor.",

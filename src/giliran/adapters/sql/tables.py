@@ -114,6 +114,8 @@ queues = Table(
     Column("offline_at_closing", Boolean, nullable=False, server_default=false()),
     Column("reply_timeout_seconds", Integer, nullable=False, server_default="0"),
     Column("waiting_order", String(10), nullable=False, server_default="priority"),
+    # Open or closed as the timer pass last saw it (migration 0033).
+    Column("open_seen", Boolean, nullable=True),
 )
 
 agents = Table(

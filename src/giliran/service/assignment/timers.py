@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from giliran.domain import audit, escalation, lifecycle
+from giliran.domain.hours import Schedule
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
 from giliran.domain.people import SYSTEM
-from giliran.service.assignment import holds
+from giliran.service.assignment import closing, holds
 from giliran.service.assignment.dispatch import dispatch
+from giliran.service.assignment.opening import Hours
 from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context
@@ -39,12 +41,15 @@ class TickReport:
     waiting_too_long: int = 0
     aged: int = 0
     holds_ended: int = 0  # back with the holder or the queue, or completed (hold_expiry)
+    opened: int = 0  # scheduled queues that opened (their waiting tickets are dispatched)
+    closed: int = 0  # and that closed (members set offline there: went_offline)
 
     @property
     def moves(self) -> int:
         return (self.went_offline + self.requeued + self.escalated + self.unanswered
                 + self.exhausted
-                + self.paused + self.waiting_too_long + self.aged + self.holds_ended)
+                + self.paused + self.waiting_too_long + self.aged + self.holds_ended
+                + self.opened + self.closed)
 
 
 def anything_due(ctx: Context) -> bool:
@@ -62,6 +67,7 @@ def tick(ctx: Context) -> TickReport:
     while True:
         with ctx.uow(write=True) as uow:
             now = ctx.clock.now()
+            _follow_hours(ctx, uow, now, report)
             full = _expire_presence(ctx, uow, now, report)
             full |= _escalate_overdue(uow, now, report)
             full |= _take_back_unanswered(uow, now, report)
@@ -78,8 +84,21 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
     cutoff = escalation.presence_cutoff(presence_grace(ctx, uow), now)
     if cutoff is not None and uow.agents.silent_since(cutoff, 1):
         return True
-    return any(_due(uow, queue, now, rule, 1)
+    hours = Hours(uow)
+    if closing.changed(uow, hours, now):
+        return True
+    return any(_due(uow, hours, queue, now, rule, 1)
                for queue in uow.queues.all() for rule in (OVERDUE, REPLIES, AGEING, WAITING, HOLDS))
+
+
+def _follow_hours(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> None:
+    """Openings and closings since the last pass, each acted on once (assignment/closing.py);
+    the dispatch at the end of the pass assigns what waited for an opening."""
+    done = closing.follow(ctx, uow, now)
+    report.opened += done.opened
+    report.closed += done.closed
+    report.went_offline += done.set_offline
+    report.requeued += done.requeued
 
 
 def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
@@ -160,7 +179,7 @@ def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
 class _Rule:
     """A per-queue timer: when a ticket of a queue is due, and how to find the due ones."""
 
-    cutoff: Callable[[Queue, datetime], datetime | None]
+    cutoff: Callable[[Queue, datetime, Schedule | None], datetime | None]
     find: Callable[[UnitOfWork], Callable[[str, datetime, int], list[Ticket]]]
 
 
@@ -168,11 +187,12 @@ OVERDUE = _Rule(escalation.accept_cutoff, lambda uow: uow.tickets.overdue)
 REPLIES = _Rule(escalation.reply_cutoff, lambda uow: uow.tickets.reply_due)
 AGEING = _Rule(escalation.aging_cutoff, lambda uow: uow.tickets.due_for_aging)
 WAITING = _Rule(escalation.wait_cutoff, lambda uow: uow.tickets.waiting_since)
-HOLDS = _Rule(lambda queue, now: now, lambda uow: uow.tickets.holds_due)
+HOLDS = _Rule(escalation.hold_cutoff, lambda uow: uow.tickets.holds_due)
 
 
-def _due(uow: UnitOfWork, queue: Queue, now: datetime, rule: _Rule, limit: int) -> list[Ticket]:
-    cutoff = rule.cutoff(queue, now)
+def _due(uow: UnitOfWork, hours: Hours, queue: Queue, now: datetime, rule: _Rule,
+         limit: int) -> list[Ticket]:
+    cutoff = rule.cutoff(queue, now, hours.of(queue))
     return [] if cutoff is None else rule.find(uow)(queue.name, cutoff, limit)
 
 
@@ -180,8 +200,9 @@ def _each_due(uow: UnitOfWork, now: datetime, rule: _Rule,
               act: Callable[[Ticket, Queue], None]) -> bool:
     """Act on one batch of due tickets per queue; True when some batch was full."""
     full = False
+    hours = Hours(uow)
     for queue in uow.queues.all():
-        due = _due(uow, queue, now, rule, BATCH)
+        due = _due(uow, hours, queue, now, rule, BATCH)
         for ticket in due:
             act(ticket, queue)
         full |= len(due) == BATCH

@@ -22,7 +22,7 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.people import Actor, Can, Role
-from giliran.service.assignment import reach
+from giliran.service.assignment import opening, reach
 from giliran.service.assignment.dispatch import dispatch, hand_over, pick
 from giliran.service.context import Context, Principal
 from giliran.service.lookups import TicketCheck, agent_or_404, ticket_or_404
@@ -129,7 +129,7 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.lock_floor()
     moves = [created]
     someone = False  # an eligible member exists: the queue has a way in
-    if ticket.auto_dispatch:
+    if ticket.auto_dispatch and opening.is_open(uow, queue, created.at):
         picked = pick(ctx, uow, ticket)
         someone = picked.anyone
         if picked.agent is not None:
