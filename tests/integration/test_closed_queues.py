@@ -19,6 +19,8 @@ from giliran.bootstrap import Container
 from giliran.domain.hours import Schedule, parse_weekly
 from giliran.service.assignment.timers import TickReport, tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
+from tests.integration.test_whatsapp import tickets
+from tests.support.desks import Desk
 
 API = "/api/v1"
 OFFICE = {day: [["08:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -136,3 +138,33 @@ def test_members_go_offline_at_closing_unless_another_queue_is_open(office: Offi
     assert office.presence(both) == "online", "default is always open"
     assert office.at(TUESDAY_17).closed == 0, "a closing is acted on once"
     assert office.sales()["open"] is False
+
+
+def test_a_whatsapp_customer_writing_after_closing_is_told_once_when_it_opens(
+    wa: Desk, clock: FakeClock
+) -> None:
+    clock.set(MONDAY_18)
+    with wa.container.ctx.uow(write=True) as uow:
+        uow.schedules.add(Schedule("office", "Asia/Jakarta", parse_weekly(OFFICE)))
+        uow.commit()
+    r = wa.client.patch(f"{API}/queues/sales", json={"schedule": "office"}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    wa.client.patch(f"{API}/settings", json={"presence_grace_seconds": 0}, headers=ADMIN)
+    seller = make_agent(wa.client, "Sari", queues=["sales"])
+    online(wa.client, seller)
+    wa.says("Halo, masih buka?", "wamid.N1")
+    wa.says("Halo?", "wamid.N2")
+    (lead,) = tickets(wa.client)
+    assert (lead["status"], lead["assigned_agent_id"]) == ("queued", None)
+    sent = [m for m in wa.conversation(lead["id"]) if m["direction"] == "out"]
+    assert [m["body"] for m in sent] == [
+        "🌙 We are closed right now. We open again on Tuesday 6 January 08:00 (Asia/Jakarta); "
+        "your message is waiting and an agent will answer you then."]
+    assert wa.deliver() == 1
+    (call,) = wa.graph.sent()
+    assert call.body["text"]["body"].startswith("🌙 We are closed")
+    clock.set(TUESDAY_08)
+    tick(wa.container.ctx)
+    assert tickets(wa.client)[0]["assigned_agent_id"] == seller["id"]
+    wa.says("Sudah buka?", "wamid.N3")
+    assert len([m for m in wa.conversation(lead["id"]) if m["direction"] == "out"]) == 1
