@@ -168,3 +168,19 @@ def test_a_whatsapp_customer_writing_after_closing_is_told_once_when_it_opens(
     assert tickets(wa.client)[0]["assigned_agent_id"] == seller["id"]
     wa.says("Sudah buka?", "wamid.N3")
     assert len([m for m in wa.conversation(lead["id"]) if m["direction"] == "out"]) == 1
+
+
+def test_a_night_arrival_with_nobody_online_is_not_unreachable(office: Office) -> None:
+    """At night nobody is online, and a closed queue assigns nothing anyway: what a supervisor
+    needs to see in the morning is a ticket waiting for the opening, not one flagged as if
+    nobody could ever take it. A queue that has nobody at all is unreachable, night or day."""
+    office.policy()
+    make_agent(office.client, "Sari", queues=["sales"])  # a member, offline for the night
+    lead = office.ok("POST", "/tickets", json={"title": "after hours", "queue": "sales"})
+    assert (lead["status"], lead["flag"]) == ("queued", None)
+    assert office.sales()["unreachable"] == 0
+    office.ok("POST", "/queues", json={"name": "billing", "schedule": "office"})
+    stray = office.ok("POST", "/tickets", json={"title": "nobody", "queue": "billing"})
+    assert (stray["flag"], stray["flag_reason"]) == ("unreachable", "no_members")
+    office.at(TUESDAY_08)
+    assert office.ticket(lead["id"])["flag"] is None, "it waits for Sari to come online"

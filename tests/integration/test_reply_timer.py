@@ -1,16 +1,17 @@
 """The reply timer through the HTTP API, on SQLite and PostgreSQL, on a fake clock: a WhatsApp
 ticket accepted and left without a reply to the customer is taken back after the queue's
 `reply_timeout_seconds` and offered to the next agent, as an escalation (reason
-`reply_timeout`); a reply in time, an accept by reply, a hold stop it; a note does not."""
+`reply_timeout`); a reply in time (from the dashboard or the agent's Telegram chat), an accept
+by reply, a hold stop it; a note does not."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from giliran.service.assignment.timers import TickReport, tick
-from tests.integration.test_api_seed import ADMIN, bearer
+from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online
 from tests.integration.test_whatsapp import tickets
-from tests.support.desks import Desk
+from tests.support.desks import AGENT_CHAT, CUSTOMER, Bot, Desk
 
 API = "/api/v1"
 
@@ -103,3 +104,32 @@ def test_a_hold_ends_the_reply_timer(wa: Desk) -> None:
     assert r.status_code == 200, r.text
     assert _later(wa, 600).unanswered == 0
     assert _ticket(wa, lead)["assigned_agent_id"] == sari["id"]
+
+
+def test_a_reply_from_the_agents_telegram_chat_stops_the_timer(tg: Bot) -> None:
+    """Sari accepts with the button in her chat, and answers there, replying to the message
+    that brought the customer's words: that is a reply to the customer like one from the
+    dashboard, so the ticket stays hers; Tono, next in turn, never gets it."""
+    assert tg.client.patch(f"{API}/settings", json={"presence_grace_seconds": 0},
+                           headers=ADMIN).status_code == 200
+    r = tg.client.patch(f"{API}/queues/default", headers=ADMIN, json={
+        "strategy": "rotation", "reply_timeout_seconds": 120, "reply_accepts": False})
+    assert r.status_code == 200, r.text
+    sari = make_agent(tg.client, "Sari", rotation_order=1)
+    tg.link(sari["id"])
+    online(tg.client, sari)
+    online(tg.client, make_agent(tg.client, "Tono", rotation_order=2))
+    tg.say(CUSTOMER, "Paket saya belum sampai", language_code="id")
+    tg.deliver()
+    (lead,) = tickets(tg.client)
+    assert lead["assigned_agent_id"] == sari["id"]
+    wrote = tg.fake.last_message_id(AGENT_CHAT)  # "💬 <number> · Budi: ..."
+    assert tg.press(AGENT_CHAT, f"accept:{lead['id']}").startswith("✅ Accepted")
+    tg.clock.advance(100)
+    tg.say(AGENT_CHAT, "Kami cek dulu ya", reply_to=wrote)
+    tg.deliver()
+    assert tg.fake.sent_to(CUSTOMER)[-1] == "Kami cek dulu ya"
+    tg.clock.advance(3600)
+    assert tick(tg.container.ctx).unanswered == 0
+    held = tg.client.get(f"{API}/tickets/{lead['id']}", headers=ADMIN).json()
+    assert (held["assigned_agent_id"], held["status"]) == (sari["id"], "in_progress")
