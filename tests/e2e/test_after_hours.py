@@ -17,14 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from giliran.bootstrap import bootstrap
 from giliran.channels.telegram.fake import FakeTelegram
 from giliran.channels.whatsapp.fake import (
     ACCESS_TOKEN,
@@ -34,9 +31,9 @@ from giliran.channels.whatsapp.fake import (
     delivery,
     signed,
 )
-from giliran.config import Settings
-from giliran.domain.hours import Schedule, SpecialDay, parse_weekly
+from giliran.domain.hours import Schedule
 from tests.support.e2e_server import API, log_tail, logged_errors, running_server, wait_until
+from tests.support.schedules import closed_now, opening_now, store_schedule
 from tests.support.server import ADMIN_TOKEN
 from tests.support.sqlite_template import migrated_sqlite
 from tests.support.whatsapp_samples import BUDI, text
@@ -44,9 +41,6 @@ from tests.support.whatsapp_samples import BUDI, text
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 SECRET = "e2e-after-hours-secret_0123456789"
-JAKARTA = ZoneInfo("Asia/Jakarta")
-ALL_WEEK = parse_weekly({d: [["08:00", "17:00"]] for d in
-                         ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
 WAIT = 20.0
 CUSTOMER_CHAT = 8801
 
@@ -74,20 +68,9 @@ class Floor:
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         return dict(self.ok("GET", f"/tickets/{ticket_id}"))
 
-    def schedule(self, exceptions: tuple[SpecialDay, ...]) -> None:
+    def schedule(self, night: Schedule) -> None:
         """Night's hours as the database keeps them (written beside the server)."""
-        container = bootstrap(Settings(database_url=self.url, admin_token=ADMIN_TOKEN,
-                                       scheduler=False, outbox=False))
-        try:
-            with container.ctx.uow(write=True) as uow:
-                night = Schedule("night", "Asia/Jakarta", ALL_WEEK, exceptions)
-                if uow.schedules.get("night") is None:
-                    uow.schedules.add(night)
-                else:
-                    uow.schedules.save(night)
-                uow.commit()
-        finally:
-            container.close()
+        store_schedule(self.url, night)
 
     def whatsapp(self, message_id: str, body: str) -> None:
         raw, headers = signed(delivery(
@@ -109,18 +92,6 @@ class Floor:
         return list(self.ok("GET", f"/tickets/{ticket_id}/messages")["items"])
 
 
-def closed_days() -> tuple[SpecialDay, ...]:
-    today = datetime.now(JAKARTA).date()
-    return tuple(SpecialDay(today + timedelta(days=d)) for d in (-1, 0, 1))
-
-
-def opening_now() -> tuple[SpecialDay, ...]:
-    """Yesterday closed; today open from this minute (Jakarta time) to midnight."""
-    now = datetime.now(JAKARTA)
-    minute = now.hour * 60 + now.minute
-    return (SpecialDay(now.date() - timedelta(days=1)), SpecialDay(now.date(), ((minute, 1440),)))
-
-
 @pytest.fixture(scope="module")
 def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     tmp = tmp_path_factory.mktemp("after-hours")
@@ -137,7 +108,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
         with running_server(url, log, workers=1, env=env) as server, \
                 httpx.Client(base_url=server.base_url + API, timeout=30) as http:
             desk = Floor(url, http, graph, bot)
-            desk.schedule(closed_days())
+            desk.schedule(closed_now("night", "Asia/Jakarta"))
             desk.ok("POST", "/queues", json={"name": "night", "schedule": "night",
                                              "priority_aging_seconds": 1,
                                              "max_wait_seconds": 1})
@@ -203,7 +174,7 @@ def test_a_telegram_customer_is_answered_in_indonesian_and_the_opening_assigns(
     # above); the wait is over.
     floor.ok("PATCH", "/queues/night", json={"priority_aging_seconds": 0,
                                              "max_wait_seconds": 0})
-    floor.schedule(opening_now())
+    floor.schedule(opening_now("night", "Asia/Jakarta"))
     wait_until(lambda: all(t["assigned_agent_id"] for t in floor.in_queue("night")),
                timeout=WAIT, what="the waiting tickets assigned at the opening")
     sari = next(a for a in floor.ok("GET", "/agents") if a["name"] == "Sari")
