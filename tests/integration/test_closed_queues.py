@@ -115,7 +115,10 @@ def test_business_time_timers_stand_still_overnight_and_calendar_ones_run(
     sari, tono = office.agent("Sari"), office.agent("Tono")
     lead = office.ok("POST", "/tickets", json={"title": "late", "queue": "sales"})
     assert lead["assigned_agent_id"] == sari["id"]
-    # 5 minutes used before closing; 5 left from Wednesday 08:00 WIB.
+    # 5 minutes used before closing; 5 left from Wednesday 08:00 WIB: the deadline the desk
+    # is shown is the one the timer keeps, wherever a ticket is shown.
+    due = datetime(2026, 1, 7, 1, 5, tzinfo=UTC)
+    assert _deadlines(office, lead["id"], sari) == [iso(due)] * 4
     assert office.at(datetime(2026, 1, 7, 1, 4, 59, tzinfo=UTC)).escalated == 0
     assert office.at(datetime(2026, 1, 7, 1, 5, tzinfo=UTC)).escalated == 1
     assert office.ticket(lead["id"])["assigned_agent_id"] == tono["id"]
@@ -124,7 +127,21 @@ def test_business_time_timers_stand_still_overnight_and_calendar_ones_run(
     office.at(datetime(2026, 1, 7, 9, 55, tzinfo=UTC))
     second = office.ok("POST", "/tickets", json={"title": "late too", "queue": "sales"})
     assert second["assigned_agent_id"] is not None
+    assert second["accept_deadline"] == iso(datetime(2026, 1, 7, 10, 5, tzinfo=UTC))
     assert office.at(datetime(2026, 1, 7, 10, 5, tzinfo=UTC)).escalated == 1
+
+
+def _deadlines(office: Office, ticket_id: int, holder: dict[str, Any]) -> list[str]:
+    """The accept deadline as the ticket, the supervisor's list, the agent's queue and the
+    agent's inbox show it."""
+    listed = office.ok("GET", "/tickets", params={"queue": "sales"})["items"]
+    mine = office.ok("GET", "/agent/my-queue", holder["token"])["queue"]
+    inbox = office.ok("GET", "/agent/inbox", holder["token"])["items"]
+    return [office.ticket(ticket_id)["accept_deadline"],
+            next(t for t in listed if t["id"] == ticket_id)["accept_deadline"],
+            next(t for t in mine if t["id"] == ticket_id)["accept_deadline"],
+            next(i["ticket"] for i in inbox if i["ticket"]["id"] == ticket_id)[
+                "accept_deadline"]]
 
 
 def test_members_go_offline_at_closing_unless_another_queue_is_open(office: Office) -> None:

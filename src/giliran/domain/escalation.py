@@ -69,13 +69,25 @@ def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
     return now - timedelta(seconds=grace_seconds)
 
 
-def accept_deadline(ticket: Ticket, queue: Queue) -> datetime | None:
-    """When an assigned ticket is taken back unless accepted first; None when it is not
-    waiting for an accept or the queue has no timer."""
+def due(queue: Queue, clock: Clock, start: datetime, seconds: int,
+        schedule: Schedule | None = None) -> datetime | None:
+    """When a timer of `seconds` started at `start` runs out, as `cutoff` counts it: in
+    business time (only open time counts) for a clock the queue keeps in business time, else
+    calendar time. None when the schedule never gives that much time."""
+    if schedule is not None and queue.in_business_time(clock):
+        return hours.add(schedule, start, seconds)
+    return start + timedelta(seconds=seconds)
+
+
+def accept_deadline(ticket: Ticket, queue: Queue,
+                    schedule: Schedule | None = None) -> datetime | None:
+    """When an assigned ticket is taken back unless accepted first (in business time when the
+    queue's accept clock is: a ticket assigned just before closing is due after the opening);
+    None when it is not waiting for an accept or the queue has no timer."""
     if (queue.accept_timeout_seconds <= 0 or ticket.status is not TicketStatus.ASSIGNED
             or ticket.assigned_at is None):
         return None
-    return ticket.assigned_at + timedelta(seconds=queue.accept_timeout_seconds)
+    return due(queue, Clock.ACCEPT, ticket.assigned_at, queue.accept_timeout_seconds, schedule)
 
 
 def is_overdue(ticket: Ticket, queue: Queue, now: datetime) -> bool:
