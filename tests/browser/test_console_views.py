@@ -6,6 +6,7 @@ console (conftest.py busy_console)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import create_engine, update
 from giliran.adapters.sql import tables as t
 from tests.browser.conftest import PHONE, Floor, no_horizontal_overflow
 from tests.browser.console_floor import SeededFloor
+from tests.support.schedules import closed_now, open_now, store_schedule
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -44,8 +46,13 @@ def flag(database_url: str, ticket_ids: list[int]) -> None:
 @pytest.fixture(scope="module")
 def desk(server: ServerProcess) -> Floor:
     """The seeded busy console (30 agents, 6 queues, 2,000 tickets), with a queue whose
-    three members are all offline and two flagged tickets: the Floor's alerts."""
+    three members are all offline and two flagged tickets: the Floor's alerts; returns keeps
+    Jakarta hours and is closed now, billing keeps Berlin's and is open."""
     floor = Floor(server.base_url)
+    store_schedule(server.database_url, closed_now("jakarta", "Asia/Jakarta"))
+    store_schedule(server.database_url, open_now("berlin", "Europe/Berlin"))
+    floor.call("PATCH", "/queues/returns", schedule="jakarta")
+    floor.call("PATCH", "/queues/billing", schedule="berlin")
     floor.call("POST", "/queues", name="b2b")
     for name in ("Yusuf Hakim", "Nia Ramadhani", "Tono Sudirjo"):
         floor.call("POST", "/agents", name=name, max_tickets=2, queues=["b2b"])
@@ -153,6 +160,15 @@ def test_the_floor_of_a_30_agent_6_queue_desk_fits_one_screen(
     online = sum(a["presence"] == "online" for a in workload["agents"])
     expect(page.locator("#floor-agents-count")).to_have_text(
         f"{online} of {len(workload['agents'])} online")
+    hours = {q["name"]: q for q in workload["queues"]}
+    closed = page.locator('#floor-queues tr[data-floor-queue="returns"] th .badge.hours')
+    expect(closed).to_have_text(re.compile(r"^Closed · opens \w{3},? \d\d:\d\d \S+$"))
+    expect(closed).to_have_attribute("data-until", hours["returns"]["closed_until"])
+    expect(closed).to_have_attribute("title", re.compile(r", in your local time$"))
+    opened = page.locator('#floor-queues tr[data-floor-queue="billing"] th .badge.hours')
+    expect(opened).to_have_text(re.compile(r"^Open · closes "))
+    expect(opened).to_have_attribute("data-until", hours["billing"]["open_until"])
+    expect(page.locator("#floor-queues .badge.hours")).to_have_count(2)  # the rest: no hours
     alerts = page.locator("#floor-alerts")
     expect(alerts).to_contain_text("Nobody online in b2b (3 waiting)")
     flagged = sum(q["flagged"] for q in workload["queues"])
@@ -178,6 +194,8 @@ def test_pictures_of_every_view(
     sideways: list[str] = []
     for viewport, locale, suffix in ((WIDE, "en-US", ""), (PHONE, "id-ID", "-phone")):
         page = open_console(open_tab, floor, "/admin/floor", viewport=viewport, locale=locale)
+        expect(page.locator('tr[data-floor-queue="returns"] .badge.hours')).to_have_text(
+            re.compile("^Closed · opens " if locale == "en-US" else "^Tutup · buka "))
         for view in [*VIEWS, "what-if"]:
             page.locator(f'a[data-view-link="{view}"]').click()
             expect(page).to_have_url(f"{floor.base_url}/admin/{view}")

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
+from giliran.bootstrap import Container
+from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, make_agent, online, post_ticket
 
 API = "/api/v1"
@@ -139,3 +141,32 @@ def test_a_queue_ordered_by_sla_due_serves_and_lists_the_soonest_due_first(
     listed = client.get(f"{API}/tickets", params={"status": "queued", "queue": "default"},
                         headers=ADMIN).json()["items"]
     assert [t["id"] for t in listed] == [urgent["id"], normal["id"]], "back to priority"
+
+
+def test_a_cancelled_ticket_neither_meets_nor_misses_unless_it_had_breached(
+    client: TestClient, clock: FakeClock, container: Container,
+) -> None:
+    """The reports' met share counts what was resolved: a completed ticket meets resolution, a
+    cancelled one in time leaves no outcome, and one cancelled after its breach stays breached."""
+    start = clock.now()
+    policy(client, name="Desk", targets={"resolution_seconds": 600})
+    agent = make_agent(client, "Sari", max_tickets=3)
+    online(client, agent)
+    done, withdrawn, late = (post_ticket(client, t) for t in ("Done", "Withdrawn", "Late"))
+    as_sari = {"Authorization": f"Bearer {agent['token']}"}
+    for ticket in (done, withdrawn, late):
+        assert ticket["status"] == "assigned", ticket
+    assert client.post(f"{API}/tickets/{done['id']}/accept", headers=as_sari).status_code == 200
+    assert client.post(f"{API}/tickets/{done['id']}/complete",
+                       headers=as_sari).status_code == 200
+    assert client.post(f"{API}/tickets/{withdrawn['id']}/cancel",
+                       headers=ADMIN).status_code == 200
+    clock.advance(601)
+    tick(container.ctx)  # the breach
+    assert due(client.get(f"{API}/tickets/{late['id']}", headers=ADMIN).json())[
+        "resolution"][1] == "breached"
+    assert client.post(f"{API}/tickets/{late['id']}/cancel", headers=ADMIN).status_code == 200
+    with container.ctx.uow(write=False) as uow:
+        outcomes = {o.ticket_id: o.outcome for o in uow.sla_clocks.outcomes(
+            start - timedelta(days=1), clock.now() + timedelta(days=1))}
+    assert outcomes == {done["id"]: "met", late["id"]: "breached"}

@@ -12,6 +12,7 @@ HOLDER = 7
 
 @pytest.mark.parametrize(("event_type", "reason", "actor", "why"), [
     ("ticket.escalated", "escalation", "system", "escalated"),
+    ("ticket.escalated", "reply_timeout", "system", "unanswered"),  # the reply timer
     ("ticket.unassigned", "reassigned", "admin", "moved"),
     ("ticket.unassigned", "unassigned", "admin", "moved"),
     ("ticket.unassigned", "agent_offline", "system", "offline"),  # its presence expired

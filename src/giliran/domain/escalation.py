@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from giliran.domain import hours
+from giliran.domain.hours import Schedule
 from giliran.domain.model import (
     Agent,
+    Clock,
     OfflinePolicy,
     Presence,
     Priority,
@@ -17,18 +20,46 @@ from giliran.domain.model import (
 )
 
 
-def accept_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def cutoff(queue: Queue, clock: Clock, seconds: int, now: datetime,
+           schedule: Schedule | None = None) -> datetime | None:
+    """A timer of `seconds` started at or before this moment is due by `now`; None when it is
+    off (0), or when its queue has not been open that long (in business time). A clock in
+    business time (the queue keeps `schedule` and does not list `clock` in calendar_clocks)
+    counts only open time, so it stands still while the queue is closed."""
+    if seconds <= 0:
+        return None
+    if schedule is not None and queue.in_business_time(clock):
+        return hours.back(schedule, now, seconds)
+    return now - timedelta(seconds=seconds)
+
+
+def accept_cutoff(queue: Queue, now: datetime,
+                  schedule: Schedule | None = None) -> datetime | None:
     """Assignments made at or before this moment are overdue; None when the timer is off."""
-    if queue.accept_timeout_seconds <= 0:
+    return cutoff(queue, Clock.ACCEPT, queue.accept_timeout_seconds, now, schedule)
+
+
+def reply_cutoff(queue: Queue, now: datetime,
+                 schedule: Schedule | None = None) -> datetime | None:
+    """Tickets accepted at or before this moment with no reply to the customer since are taken
+    back (the reply timer); None when the timer is off."""
+    return cutoff(queue, Clock.REPLY, queue.reply_timeout_seconds, now, schedule)
+
+
+def hold_cutoff(queue: Queue, now: datetime,
+                schedule: Schedule | None = None) -> datetime | None:
+    """Holds ending at or before this moment end now. A hold in business time does not end
+    while its queue is closed: the ones that ran out meanwhile end at the opening."""
+    if schedule is not None and queue.in_business_time(Clock.HOLD) \
+            and not hours.is_open(schedule, now):
         return None
-    return now - timedelta(seconds=queue.accept_timeout_seconds)
+    return now
 
 
-def wait_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def wait_cutoff(queue: Queue, now: datetime,
+                schedule: Schedule | None = None) -> datetime | None:
     """Tickets queued at or before this moment have waited too long; None when off."""
-    if queue.max_wait_seconds <= 0:
-        return None
-    return now - timedelta(seconds=queue.max_wait_seconds)
+    return cutoff(queue, Clock.WAITING, queue.max_wait_seconds, now, schedule)
 
 
 def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
@@ -38,13 +69,25 @@ def presence_cutoff(grace_seconds: int, now: datetime) -> datetime | None:
     return now - timedelta(seconds=grace_seconds)
 
 
-def accept_deadline(ticket: Ticket, queue: Queue) -> datetime | None:
-    """When an assigned ticket is taken back unless accepted first; None when it is not
-    waiting for an accept or the queue has no timer."""
+def due(queue: Queue, clock: Clock, start: datetime, seconds: int,
+        schedule: Schedule | None = None) -> datetime | None:
+    """When a timer of `seconds` started at `start` runs out, as `cutoff` counts it: in
+    business time (only open time counts) for a clock the queue keeps in business time, else
+    calendar time. None when the schedule never gives that much time."""
+    if schedule is not None and queue.in_business_time(clock):
+        return hours.add(schedule, start, seconds)
+    return start + timedelta(seconds=seconds)
+
+
+def accept_deadline(ticket: Ticket, queue: Queue,
+                    schedule: Schedule | None = None) -> datetime | None:
+    """When an assigned ticket is taken back unless accepted first (in business time when the
+    queue's accept clock is: a ticket assigned just before closing is due after the opening);
+    None when it is not waiting for an accept or the queue has no timer."""
     if (queue.accept_timeout_seconds <= 0 or ticket.status is not TicketStatus.ASSIGNED
             or ticket.assigned_at is None):
         return None
-    return ticket.assigned_at + timedelta(seconds=queue.accept_timeout_seconds)
+    return due(queue, Clock.ACCEPT, ticket.assigned_at, queue.accept_timeout_seconds, schedule)
 
 
 def is_overdue(ticket: Ticket, queue: Queue, now: datetime) -> bool:
@@ -106,11 +149,10 @@ def requeued_when_offline(ticket: Ticket, policy: OfflinePolicy) -> bool:
     return False
 
 
-def aging_cutoff(queue: Queue, now: datetime) -> datetime | None:
+def aging_cutoff(queue: Queue, now: datetime,
+                 schedule: Schedule | None = None) -> datetime | None:
     """Queued tickets whose priority took effect at or before this moment move up a level."""
-    if queue.priority_aging_seconds <= 0:
-        return None
-    return now - timedelta(seconds=queue.priority_aging_seconds)
+    return cutoff(queue, Clock.AGING, queue.priority_aging_seconds, now, schedule)
 
 
 def is_due_for_aging(ticket: Ticket, queue: Queue, now: datetime) -> bool:

@@ -169,7 +169,7 @@ class ActorDetail(TypedDict):
 
 class LeftQueue(TypedDict):
     agent_id: int
-    why: str  # escalated, moved, offline, cancelled, completed
+    why: str  # escalated, unanswered, moved, offline, cancelled, completed
 
 
 @dataclass(frozen=True)

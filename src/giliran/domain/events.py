@@ -113,7 +113,8 @@ _LEFT_BY_OTHERS = frozenset({EventType.TICKET_CANCELLED, EventType.TICKET_COMPLE
 def left_queue(event_type: EventType, reason: str | None, actor: str | None,
                holder: int | None) -> str | None:
     """Why a ticket left its holder's personal queue by someone else's hand, for the holder to
-    be told: `escalated` (not accepted in time), `moved` (a supervisor reassigned, unassigned
+    be told: `escalated` (not accepted in time), `unanswered` (accepted, and no reply to the
+    customer in time: the reply timer), `moved` (a supervisor reassigned, unassigned
     or transferred it), `offline` (its queue sends tickets back when the holder goes offline,
     whoever set it offline), `cancelled` or `completed` by a supervisor. None when the holder
     did it itself, when nothing left anyone's queue, or when the holder is gone (deactivated,
@@ -121,7 +122,7 @@ def left_queue(event_type: EventType, reason: str | None, actor: str | None,
     if holder is None:
         return None
     if event_type is EventType.TICKET_ESCALATED:
-        return "escalated"
+        return "unanswered" if reason == Reason.REPLY_TIMEOUT.value else "escalated"
     if event_type is EventType.TICKET_UNASSIGNED:
         if reason == Reason.AGENT_OFFLINE.value:
             return "offline"

@@ -64,6 +64,7 @@ def hold(ticket: Ticket, holder: Agent, queue: Queue, *, minutes: int, now: date
     if not keeps:
         holder.active_tickets -= 1
     ticket.status = TicketStatus.ON_HOLD
+    ticket.awaiting_reply_since = None  # waiting for the customer: the reply timer is over
     ticket.hold_until = now + timedelta(minutes=minutes)
     ticket.hold_keeps_slot = keeps
     detail: dict[str, object] = {"until": ticket.hold_until.isoformat(), "keeps_slot": keeps}

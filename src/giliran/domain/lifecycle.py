@@ -99,6 +99,8 @@ def accept(ticket: Ticket, agent: Agent, *, now: datetime, actor: Actor,
     _require(ticket, TicketStatus.ASSIGNED, action="accept")
     ticket.status = TicketStatus.IN_PROGRESS
     ticket.accepted_at = now
+    # An accept by a reply has answered the customer; any other starts the reply timer.
+    ticket.awaiting_reply_since = None if reason is Reason.REPLIED else now
     first = None
     if ticket.answered_at is None:
         ticket.answered_at = now
@@ -156,11 +158,13 @@ def _release(ticket: Ticket, holder: Agent, status: TicketStatus, now: datetime)
 
 def free_slot(ticket: Ticket, holder: Agent) -> None:
     """The ticket leaves its holder: the slot it took (if it took one) is free again, and a
-    hold it was on is over. Never below zero, for the orphan rescue's sake (see `rescue`)."""
+    hold (or a reply timer) it was on is over. Never below zero, for the orphan rescue's
+    sake (see `rescue`)."""
     if ticket.takes_slot:
         holder.active_tickets = max(0, holder.active_tickets - 1)
     ticket.hold_until = None
     ticket.hold_keeps_slot = False
+    ticket.awaiting_reply_since = None
 
 
 def unassign(
@@ -186,18 +190,22 @@ def _back_to_queue(ticket: Ticket, now: datetime) -> None:
     ticket.priority_since = now  # aging starts over with the new wait
 
 
-def escalate(ticket: Ticket, holder: Agent, *, now: datetime) -> HistoryEntry:
-    """Take back an assignment its holder did not accept in time. The holder is never offered
+def escalate(ticket: Ticket, holder: Agent, *, now: datetime,
+             reason: Reason = Reason.ESCALATION) -> HistoryEntry:
+    """Take back an assignment its holder did not accept in time (`escalation`), or accepted
+    and left without a reply to the customer (`reply_timeout`). The holder is never offered
     this ticket again, and the miss counts toward its away_after_misses."""
-    _require(ticket, TicketStatus.ASSIGNED, action="escalate")
-    unassign(ticket, holder, now=now, reason=Reason.ESCALATION, actor=SYSTEM)
+    wanted = (TicketStatus.IN_PROGRESS if reason is Reason.REPLY_TIMEOUT
+              else TicketStatus.ASSIGNED)
+    _require(ticket, wanted, action="escalate")
+    unassign(ticket, holder, now=now, reason=reason, actor=SYSTEM)
     ticket.escalations += 1
     ticket.missed_by = ticket.missed_by | {holder.id}
     holder.missed_in_row += 1
     state = holder.state_in(ticket.queue)
     holder.set_state(ticket.queue, QueueState(state.missed_in_row + 1, state.paused_at,
                                               state.pause_reason))
-    return HistoryEntry(ticket.id, now, HistoryKind.ESCALATED, Reason.ESCALATION, SYSTEM,
+    return HistoryEntry(ticket.id, now, HistoryKind.ESCALATED, reason, SYSTEM,
                         holder.id, None)
 
 

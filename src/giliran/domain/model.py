@@ -156,6 +156,9 @@ class Reason(StrEnum):
     CREATED = "created"
     AGENT_DEACTIVATED = "agent_deactivated"  # back to the queue because its holder left
     ESCALATION = "escalation"  # not accepted in time: taken back from its holder
+    # Accepted, but its holder did not reply to the customer within the queue's
+    # reply_timeout_seconds: taken back from its holder, as an escalation
+    REPLY_TIMEOUT = "reply_timeout"
     AGENT_OFFLINE = "agent_offline"  # back to the queue under the queue's offline policy
     EXHAUSTED = "exhausted"  # flagged: no agent left to escalate to
     WAITING_TOO_LONG = "waiting_too_long"  # flagged: queued longer than max_wait_seconds
@@ -344,6 +347,9 @@ class Ticket:
     # of a running clock (a queue with waiting_order sla_due serves that first).
     sla: TicketSla | None = None
     sla_due_at: datetime | None = None
+    # The reply timer's start: when its holder accepted it without having replied to the
+    # customer yet; cleared by the desk's first reply (or a hold, or leaving the holder).
+    awaiting_reply_since: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.effective_priority < self.priority:
@@ -434,6 +440,9 @@ class Queue:
     # this is taken back and offered to the next agent (0 = off).
     reply_timeout_seconds: int = 0
     waiting_order: WaitingOrder = WaitingOrder.PRIORITY
+    # Open or closed as the timer pass last saw it (None: not looked at yet, or always open):
+    # the pass acts once on each opening and closing, whoever else ticks.
+    open_seen: bool | None = None
 
     def in_business_time(self, clock: Clock) -> bool:
         """Whether `clock` stands still while the queue is closed."""

@@ -54,6 +54,9 @@ _EN: Mapping[str, str] = {
     "complete": "🏁 Complete",
     "taken_back": ("⏰ Ticket {number} was taken back because it was not accepted in time; "
                    "it goes to the next agent."),
+    "queue_open": "🔔 {queue} is open again: go online to receive its tickets.",
+    "taken_back_unanswered": ("⏰ Ticket {number} was taken back because the customer got no "
+                              "reply in time; it goes to the next agent."),
     "moved_away": "↪️ Ticket {number} was moved out of your queue by a supervisor.",
     "left_offline": "↩️ Ticket {number} went back to the queue because you went offline.",
     "left_cancelled": "❌ Ticket {number} was cancelled by a supervisor; it left your queue.",
@@ -114,6 +117,9 @@ _ID: Mapping[str, str] = {
     "complete": "🏁 Selesai",
     "taken_back": ("⏰ Tiket {number} ditarik kembali karena tidak diterima tepat waktu; "
                    "tiket diteruskan ke agen berikutnya."),
+    "queue_open": "🔔 {queue} sudah buka lagi: online-lah untuk menerima tiketnya.",
+    "taken_back_unanswered": ("⏰ Tiket {number} ditarik kembali karena pelanggan tidak "
+                              "dibalas tepat waktu; tiket diteruskan ke agen berikutnya."),
     "moved_away": "↪️ Tiket {number} dipindahkan dari antrean Anda oleh supervisor.",
     "left_offline": "↩️ Tiket {number} kembali ke antrean karena Anda offline.",
     "left_cancelled": ("❌ Tiket {number} dibatalkan oleh supervisor; tiket itu keluar dari "

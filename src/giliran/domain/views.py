@@ -12,6 +12,7 @@ from typing import Any
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire, UserWire
+from giliran.domain.hours import Schedule
 from giliran.domain.model import Agent, Queue, Ticket, TicketSla
 from giliran.domain.people import User
 
@@ -28,10 +29,11 @@ def message_view(m: Message) -> MessageWire:
 
 
 def ticket_view(ticket: Ticket, queue: Queue | None = None,
-                queue_position: int | None = None) -> TicketWire:
-    """`queue` (the ticket's) gives the accept deadline; `queue_position` a queued ticket's
-    place, which only a read of the queue knows."""
-    deadline = accept_deadline(ticket, queue) if queue is not None else None
+                queue_position: int | None = None, schedule: Schedule | None = None
+                ) -> TicketWire:
+    """`queue` (the ticket's) gives the accept deadline, with its `schedule` in business
+    time; `queue_position` a queued ticket's place, which only a read of the queue knows."""
+    deadline = accept_deadline(ticket, queue, schedule) if queue is not None else None
     return TicketWire({
         "id": ticket.id, "number": ticket.number, "title": ticket.title,
         "category": ticket.category, "description": ticket.description,

@@ -323,7 +323,8 @@ def tick() -> None:
         f"escalated {report.escalated}, flagged exhausted {report.exhausted}, "
         f"flagged waiting too long {report.waiting_too_long}, paused in a queue {report.paused}, "
         f"expired offline {report.went_offline} (tickets requeued {report.requeued}), "
-        f"aged {report.aged}, holds ended {report.holds_ended}, orphans requeued {orphans}, "
+        f"aged {report.aged}, holds ended {report.holds_ended}, "
+        f"taken back without a reply {report.unanswered}, orphans requeued {orphans}, "
         f"flagged or released as (un)reachable {reached}"
     )
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 QUEUED = TicketStatus.QUEUED
 ASSIGNED = TicketStatus.ASSIGNED
 ON_HOLD = TicketStatus.ON_HOLD
+IN_PROGRESS = TicketStatus.IN_PROGRESS
 
 
 class InMemoryTicketRepository:
@@ -219,6 +220,12 @@ class InMemoryTicketRepository:
                 break
             found.append(self._view(ticket_id))
         return found
+
+    def reply_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        found = [t for t in self._active() if t.status is IN_PROGRESS and t.queue == queue
+                 and t.awaiting_reply_since is not None and t.awaiting_reply_since <= cutoff]
+        found.sort(key=lambda t: (t.awaiting_reply_since, t.id))
+        return [self._view(t.id) for t in found[:limit]]
 
     def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         found = [t for t in self._active() if t.status is ON_HOLD and t.queue == queue

@@ -118,6 +118,8 @@ queues = Table(
     Column("offline_at_closing", Boolean, nullable=False, server_default=false()),
     Column("reply_timeout_seconds", Integer, nullable=False, server_default="0"),
     Column("waiting_order", String(10), nullable=False, server_default="priority"),
+    # Open or closed as the timer pass last saw it (migration 0033).
+    Column("open_seen", Boolean, nullable=True),
 )
 
 agents = Table(
@@ -227,6 +229,8 @@ tickets = Table(
     # The SLA it shows and the soonest due time of a running clock (migration 0032).
     Column("sla", JSON, nullable=True),
     Column("sla_due_at", UtcDateTime, nullable=True),
+    # The reply timer's start (migration 0033): accepted, no reply to the customer since.
+    Column("awaiting_reply_since", UtcDateTime, nullable=True),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a
@@ -242,6 +246,8 @@ ON_HOLD = tickets.c.status == literal_column("'on_hold'")
 DISPATCHABLE = and_(QUEUED, tickets.c.auto_dispatch)
 PENDING_ACCEPT = tickets.c.status == literal_column("'assigned'")
 UNFLAGGED_QUEUED = and_(QUEUED, tickets.c.flag.is_(None))
+AWAITING_REPLY = and_(tickets.c.status == literal_column("'in_progress'"),
+                      tickets.c.awaiting_reply_since.is_not(None))
 FLAGGED = tickets.c.flag.is_not(None)
 AGEING = and_(QUEUED, tickets.c.effective_priority < literal_column("3"))
 OPEN = tickets.c.status.in_((literal_column("'queued'"), literal_column("'assigned'"),
@@ -291,6 +297,9 @@ Index("ix_tickets_unanswered", tickets.c.queue, tickets.c.created_at,
       sqlite_where=UNANSWERED, postgresql_where=UNANSWERED)
 Index("ix_tickets_aging", tickets.c.queue, tickets.c.priority_since,
       sqlite_where=AGEING, postgresql_where=AGEING)
+# Accepted tickets whose reply timer runs, per queue, the oldest first (migration 0033).
+Index("ix_tickets_awaiting_reply", tickets.c.queue, tickets.c.awaiting_reply_since,
+      sqlite_where=AWAITING_REPLY, postgresql_where=AWAITING_REPLY)
 # Holds ending by themselves, per queue, the earliest first (migration 0027).
 Index("ix_tickets_on_hold", tickets.c.queue, tickets.c.hold_until,
       sqlite_where=ON_HOLD, postgresql_where=ON_HOLD)

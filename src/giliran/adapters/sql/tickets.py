@@ -131,6 +131,7 @@ def _due_in_queue(state: ColumnElement[bool], since: Any) -> Select[Any]:
 _OVERDUE = _due_in_queue(t.PENDING_ACCEPT, t.tickets.c.assigned_at)
 _WAITING = _due_in_queue(t.UNFLAGGED_QUEUED, t.tickets.c.queued_at)
 _AGEING = _due_in_queue(t.AGEING, t.tickets.c.priority_since)
+_REPLY_DUE = _due_in_queue(t.AWAITING_REPLY, t.tickets.c.awaiting_reply_since)
 _HOLDS_DUE = _due_in_queue(t.ON_HOLD, t.tickets.c.hold_until)
 _queued_statements: dict[tuple[int, bool, bool, bool], Direct] = {}
 
@@ -249,6 +250,10 @@ class SqlTicketRepository:
             if ticket.queue in lined and ticket.status is TicketStatus.QUEUED:
                 found[ticket.id] = lines.due_position(self._conn, ticket)
         return found
+
+    def reply_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        rows = self._conn.execute(_REPLY_DUE, {"queue": queue, "cutoff": cutoff, "limit": limit})
+        return [self._load(r) for r in rows]
 
     def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_HOLDS_DUE, {"queue": queue, "cutoff": cutoff, "limit": limit})

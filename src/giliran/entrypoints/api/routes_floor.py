@@ -64,6 +64,9 @@ def workload(ctx: Ctx, who: Supervisor) -> WorkloadOut:
                              online_members=q.online_members, free_slots=q.free_slots,
                              unreachable=q.unreachable,
                              oldest_waiting_since=q.oldest_waiting_since,
+                             open=q.hours.open,
+                             open_until=q.hours.until if q.hours.open else None,
+                             closed_until=None if q.hours.open else q.hours.until,
                              service_level=ServiceLevelOut.of(q.service_level)
                              if q.service_level else None)
             for q in w.queues

@@ -108,6 +108,13 @@ class WorkloadPerQueue(BaseModel):
                              "things stand: no member, or pick-up off and no member taking "
                              "tickets automatically")
     oldest_waiting_since: datetime | None
+    open: bool = Field(default=True, description="Open now by its schedule (always, without "
+                       "one): while closed its tickets wait and its business-time timers stand "
+                       "still")
+    open_until: datetime | None = Field(default=None, description="Open: when it closes next "
+                                        "(null: it does not)")
+    closed_until: datetime | None = Field(default=None, description="Closed: when it opens "
+                                          "next (null: it does not)")
     service_level: ServiceLevelOut | None = Field(default=None, description="Today's (since "
                                                   "midnight UTC)")
 

@@ -29,7 +29,7 @@ from giliran.service.assignment.presence import set_presence
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.keys import end_access
-from giliran.service.lookups import agent_or_404
+from giliran.service.lookups import agent_or_404, schedule_of
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
 
@@ -209,7 +209,9 @@ def queue_view(ctx: Context, who: Principal) -> QueueView:
         agent = agent_or_404(uow, who.agent_id)
         held = personal_order(uow.tickets.held_by(agent.id))
         queues = {name: uow.queues.get(name) for name in {t.queue for t in held} | agent.queues}
-    deadlines = {t.id: accept_deadline(t, q) if (q := queues[t.queue]) else None for t in held}
+        hours = {name: schedule_of(uow, q) for name, q in queues.items() if q is not None}
+    deadlines = {t.id: accept_deadline(t, q, hours[t.queue]) if (q := queues[t.queue]) else None
+                 for t in held}
     mine = [q for name in agent.queues if (q := queues.get(name)) is not None]
     room = capacity.room(agent, mine, held_per_queue(held))
     return QueueView(agent, held, deadlines, ctx.clock.now(), agent.active_tickets + room)

@@ -43,6 +43,7 @@ from giliran.domain.model import (
 )
 from giliran.domain.people import SYSTEM
 from giliran.service.assignment import turns
+from giliran.service.assignment.opening import closed_queues
 from giliran.service.context import Context
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_move
@@ -69,6 +70,9 @@ def dispatch(
     `limit` caps the assignments of one pass (a big backlog is dispatched in several short
     transactions); returns how many it made."""
     run = _Pass(ctx, uow, reason, limit)
+    # Closed queues wait for their opening: blocked from the start, so the walk steps over
+    # their tickets (and merges the open queues' heads past a long closed backlog).
+    run.blocked |= closed_queues(uow, ctx.clock.now())
     try:
         if run.lines_differ() or run.walk_global_queue():
             run.merge_queue_heads()

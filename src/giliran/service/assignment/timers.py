@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from giliran.domain import audit, escalation, lifecycle
+from giliran.domain.hours import Schedule
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
 from giliran.domain.people import SYSTEM
-from giliran.service.assignment import holds, sla_timers
+from giliran.service.assignment import closing, holds, sla_timers
 from giliran.service.assignment.dispatch import dispatch
+from giliran.service.assignment.opening import Hours
 from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
 from giliran.service.context import Context
@@ -33,6 +35,7 @@ class TickReport:
     went_offline: int = 0
     requeued: int = 0
     escalated: int = 0
+    unanswered: int = 0  # taken back by the reply timer (reason reply_timeout)
     exhausted: int = 0
     paused: int = 0  # agents paused in a queue after too many misses there
     waiting_too_long: int = 0
@@ -40,12 +43,15 @@ class TickReport:
     holds_ended: int = 0  # back with the holder or the queue, or completed (hold_expiry)
     sla_warnings: int = 0
     sla_breaches: int = 0
+    opened: int = 0  # scheduled queues that opened (their waiting tickets are dispatched)
+    closed: int = 0  # and that closed (members set offline there: went_offline)
 
     @property
     def moves(self) -> int:
-        return (self.went_offline + self.requeued + self.escalated + self.exhausted
-                + self.paused + self.waiting_too_long + self.aged + self.holds_ended
-                + self.sla_warnings + self.sla_breaches)
+        return (self.went_offline + self.requeued + self.escalated + self.unanswered
+                + self.exhausted + self.paused + self.waiting_too_long + self.aged
+                + self.holds_ended + self.sla_warnings + self.sla_breaches + self.opened
+                + self.closed)
 
 
 def anything_due(ctx: Context) -> bool:
@@ -63,8 +69,10 @@ def tick(ctx: Context) -> TickReport:
     while True:
         with ctx.uow(write=True) as uow:
             now = ctx.clock.now()
+            _follow_hours(ctx, uow, now, report)
             full = _expire_presence(ctx, uow, now, report)
             full |= _escalate_overdue(uow, now, report)
+            full |= _take_back_unanswered(uow, now, report)
             full |= _age_waiting(uow, now, report)
             full |= _end_holds(ctx, uow, now, report)
             full |= _sla(uow, now, report)
@@ -81,8 +89,21 @@ def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
         return True
     if sla_timers.anything_due(uow, now):
         return True
-    return any(_due(uow, queue, now, rule, 1)
-               for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING, HOLDS))
+    hours = Hours(uow)
+    if closing.changed(uow, hours, now):
+        return True
+    return any(_due(uow, hours, queue, now, rule, 1)
+               for queue in uow.queues.all() for rule in (OVERDUE, REPLIES, AGEING, WAITING, HOLDS))
+
+
+def _follow_hours(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> None:
+    """Openings and closings since the last pass, each acted on once (assignment/closing.py);
+    the dispatch at the end of the pass assigns what waited for an opening."""
+    done = closing.follow(ctx, uow, now)
+    report.opened += done.opened
+    report.closed += done.closed
+    report.went_offline += done.set_offline
+    report.requeued += done.requeued
 
 
 def _expire_presence(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
@@ -101,15 +122,24 @@ def _escalate_overdue(uow: UnitOfWork, now: datetime, report: TickReport) -> boo
                      lambda ticket, queue: _escalate(uow, ticket, queue, now, report))
 
 
-def _escalate(
-    uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime, report: TickReport
-) -> None:
+def _take_back_unanswered(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    """The reply timer: accepted, and the customer heard nothing from the desk in time."""
+    def take_back(ticket: Ticket, queue: Queue) -> None:
+        _escalate(uow, ticket, queue, now, report, Reason.REPLY_TIMEOUT)
+    return _each_due(uow, now, REPLIES, take_back)
+
+
+def _escalate(uow: UnitOfWork, ticket: Ticket, queue: Queue, now: datetime,
+              report: TickReport, reason: Reason = Reason.ESCALATION) -> None:
     """Take the ticket back; the dispatch that follows offers it to the next agent in turn
     who has not missed it, or leaves it at its original place in the queue. Too many misses in
     a row in this queue pause the holder there; its other queues carry on."""
     holder = agent_or_404(uow, ticket.agent_id)
-    record_move(uow, ticket, lifecycle.escalate(ticket, holder, now=now))
-    report.escalated += 1
+    record_move(uow, ticket, lifecycle.escalate(ticket, holder, now=now, reason=reason))
+    if reason is Reason.REPLY_TIMEOUT:
+        report.unanswered += 1
+    else:
+        report.escalated += 1
     if escalation.pauses(holder, queue):
         before = audit.agent_fields(holder)
         lifecycle.pause(holder, queue.name, now=now)
@@ -161,18 +191,20 @@ def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
 class _Rule:
     """A per-queue timer: when a ticket of a queue is due, and how to find the due ones."""
 
-    cutoff: Callable[[Queue, datetime], datetime | None]
+    cutoff: Callable[[Queue, datetime, Schedule | None], datetime | None]
     find: Callable[[UnitOfWork], Callable[[str, datetime, int], list[Ticket]]]
 
 
 OVERDUE = _Rule(escalation.accept_cutoff, lambda uow: uow.tickets.overdue)
+REPLIES = _Rule(escalation.reply_cutoff, lambda uow: uow.tickets.reply_due)
 AGEING = _Rule(escalation.aging_cutoff, lambda uow: uow.tickets.due_for_aging)
 WAITING = _Rule(escalation.wait_cutoff, lambda uow: uow.tickets.waiting_since)
-HOLDS = _Rule(lambda queue, now: now, lambda uow: uow.tickets.holds_due)
+HOLDS = _Rule(escalation.hold_cutoff, lambda uow: uow.tickets.holds_due)
 
 
-def _due(uow: UnitOfWork, queue: Queue, now: datetime, rule: _Rule, limit: int) -> list[Ticket]:
-    cutoff = rule.cutoff(queue, now)
+def _due(uow: UnitOfWork, hours: Hours, queue: Queue, now: datetime, rule: _Rule,
+         limit: int) -> list[Ticket]:
+    cutoff = rule.cutoff(queue, now, hours.of(queue))
     return [] if cutoff is None else rule.find(uow)(queue.name, cutoff, limit)
 
 
@@ -180,8 +212,9 @@ def _each_due(uow: UnitOfWork, now: datetime, rule: _Rule,
               act: Callable[[Ticket, Queue], None]) -> bool:
     """Act on one batch of due tickets per queue; True when some batch was full."""
     full = False
+    hours = Hours(uow)
     for queue in uow.queues.all():
-        due = _due(uow, queue, now, rule, BATCH)
+        due = _due(uow, hours, queue, now, rule, BATCH)
         for ticket in due:
             act(ticket, queue)
         full |= len(due) == BATCH

@@ -32,6 +32,7 @@ from giliran.domain.notices import language, say
 from giliran.domain.people import channel_actor
 from giliran.service.assignment import holds
 from giliran.service.context import Context
+from giliran.service.conversations import after_hours
 from giliran.service.notices.notify import tell_customer
 from giliran.service.ports import UnitOfWork
 from giliran.service.sla import clocks as sla_clocks
@@ -106,6 +107,8 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
             tell_customer(uow, now, ticket, customer, say(
                 language(msg.language), "customer_opened", number=ticket.number),
                 f"{msg.key}:opened")
+        if msg.kind not in _NEVER_OPENS:
+            after_hours.tell_if_closed(ctx, uow, ticket, customer, language(msg.language), now)
         uow.commit()
     return outcome, ticket
 

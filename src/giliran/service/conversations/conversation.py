@@ -83,6 +83,9 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
             uow.agents.save(agent)
         _accept_by_reply(ctx, uow, who, ticket, now)
         sla_clocks.agent_replied(uow, ticket, now)
+        if ticket.awaiting_reply_since is not None:  # answered: the reply timer stops
+            ticket.awaiting_reply_since = None
+            uow.tickets.save(ticket)
         uow.commit()
     return message, True
 

@@ -30,7 +30,7 @@ from giliran.domain.model import Ticket, TicketStatus
 from giliran.domain.people import Can, Role
 from giliran.service.context import Context, Principal
 from giliran.service.conversations.failures import unresolved_failures
-from giliran.service.lookups import agent_or_404, ticket_or_404
+from giliran.service.lookups import agent_or_404, schedule_of, ticket_or_404
 from giliran.service.ports import HistoryFilter, TicketFilter, UnitOfWork
 from giliran.service.tickets.tickets import check_holder
 
@@ -155,13 +155,14 @@ def _entries(uow: UnitOfWork, reader: str, tickets: list[Ticket]) -> list[Entry]
     customers = uow.customers.many({t.contact for t in tickets if t.contact})
     failed = unresolved_failures(uow, ids)
     queues = {name: uow.queues.get(name) for name in {t.queue for t in tickets}}
+    hours = {name: schedule_of(uow, q) for name, q in queues.items() if q is not None}
     entries = []
     for t in tickets:
         q = queues.get(t.queue)
         customer = customers.get(t.contact) if t.contact else None
         entries.append(Entry(
             t, threads.get(t.id, NO_THREAD), unread.get(t.id, 0), newest.get(t.id),
-            accept_deadline(t, q) if q is not None else None,
+            accept_deadline(t, q, hours[t.queue]) if q is not None else None,
             customer.name if customer is not None else None, t.id in failed))
     return entries
 

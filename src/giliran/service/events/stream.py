@@ -12,7 +12,7 @@ from giliran.domain.events import Event, agent_view, ticket_view, visible_to
 from giliran.domain.model import Agent, TicketStatus
 from giliran.domain.people import Can
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import acting_agent
+from giliran.service.lookups import acting_agent, schedule_of
 from giliran.service.ports import UnitOfWork
 from giliran.service.reports import floor
 
@@ -69,7 +69,9 @@ def placed(uow: UnitOfWork, events: Sequence[Event]) -> list[Event]:
         if now is None or now.status.value != view["status"]:  # type: ignore[index]
             out.append(event)
             continue
-        fresh = ticket_view(now, queues.get(now.queue), places.get(now.id))
+        queue = queues.get(now.queue)
+        fresh = ticket_view(now, queue, places.get(now.id),
+                            schedule_of(uow, queue) if queue is not None else None)
         view = {**view, "accept_deadline": fresh["accept_deadline"],  # type: ignore[dict-item]
                 "queue_position": fresh["queue_position"]}
         out.append(replace(event, payload={**event.payload, "ticket": view}))
@@ -88,8 +90,10 @@ def snapshot(ctx: Context, viewer: Viewer) -> dict[str, Any]:
             agent = acting_agent(uow, viewer.agent.id)
             held = uow.tickets.held_by(agent.id)
             queues = {q.name: q for q in uow.queues.all()}
+            hours = {n: schedule_of(uow, q) for n, q in queues.items() if q.schedule}
         return {"agent": agent_view(agent),
-                "tickets": [ticket_view(t, queues.get(t.queue)) for t in held]}
+                "tickets": [ticket_view(t, queues.get(t.queue), schedule=hours.get(t.queue))
+                            for t in held]}
     w = floor.workload(ctx, viewer.principal)
     return {
         "agents": [agent_view(a) for a in w.agents],

@@ -127,8 +127,9 @@ def _load_of(event: Event, agent: Agent) -> tuple[int, int]:
 
 
 # What the chat says when a ticket left the agent's queue, by why (domain.events.left_queue).
-_LEFT = {"escalated": "taken_back", "moved": "moved_away", "offline": "left_offline",
-         "cancelled": "left_cancelled", "completed": "left_completed"}
+_LEFT = {"escalated": "taken_back", "unanswered": "taken_back_unanswered",
+         "moved": "moved_away", "offline": "left_offline", "cancelled": "left_cancelled",
+         "completed": "left_completed"}
 
 
 def _left(uow: UnitOfWork, event: Event, agent_id: int, now: datetime, why: str,

@@ -87,6 +87,10 @@ class TicketRepository(Protocol):
         """Queued tickets of `queue` below urgent whose priority dates from `cutoff` or
         earlier."""
         ...
+    def reply_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
+        """Accepted tickets of `queue` with no reply to the customer since an accept at or
+        before `cutoff` (the reply timer), the oldest first."""
+        ...
     def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         """Tickets of `queue` on hold until `cutoff` or earlier, the earliest first."""
         ...

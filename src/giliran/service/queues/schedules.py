@@ -38,6 +38,7 @@ from giliran.domain.people import Can
 from giliran.service.audit_log import append_entry
 from giliran.service.context import Context, Principal
 from giliran.service.ports import UnitOfWork
+from giliran.service.sla import clocks as sla_clocks
 
 Hours = Mapping[str, Sequence[Sequence[str]]]
 
@@ -105,12 +106,15 @@ def create_schedule(ctx: Context, who: Principal, name: str, fields: ScheduleFie
 def change_schedule(ctx: Context, who: Principal, name: str,
                     fields: ScheduleFields) -> ScheduleNow:
     """The fields given replace the schedule's (the week, the exceptions or the holidays each
-    as a whole). Open clocks follow at once: their due times derive from when they started."""
+    as a whole). Timers of the queues keeping it follow at once (their cutoffs are worked out
+    from stored starts at each pass); a running business-hours SLA clock keeps the open time it
+    used under the old hours and counts the rest from now under the new (docs/sla.md)."""
     who.require(Can.CONFIGURE)
     with ctx.uow(write=True) as uow:
         current = _schedule_or_404(uow, name)
         schedule = _changed(current, fields)
         uow.schedules.save(schedule)
+        sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, "changed")
         uow.commit()
         return _now(ctx, uow, schedule)
@@ -127,6 +131,7 @@ def import_holidays(ctx: Context, who: Principal, name: str, country: str,
         schedule = replace(current, holidays=_merged(current.holidays, found),
                            holiday_country=country.upper())
         uow.schedules.save(schedule)
+        sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, f"holidays {country.upper()} {year}")
         uow.commit()
         return _now(ctx, uow, schedule)

@@ -4,11 +4,12 @@ floor's gauges for monitoring. Queue administration and the rotation pointer liv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from giliran.domain import capacity
 from giliran.domain.capacity import Held
+from giliran.domain.hours import OpenState
 from giliran.domain.model import (
     Agent,
     Queue,
@@ -17,6 +18,7 @@ from giliran.domain.model import (
 )
 from giliran.domain.people import Can
 from giliran.domain.service_level import ServiceLevel
+from giliran.service.assignment.opening import Hours
 from giliran.service.context import Context, Principal
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.queues.pointer import next_in_turn
@@ -24,6 +26,7 @@ from giliran.service.reports import floor_day
 from giliran.service.reports.floor_day import AgentToday
 
 FLAGGED_SHOWN = 50
+ALWAYS_OPEN = OpenState(True, None)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class QueueFigures:
     oldest_waiting_since: datetime | None  # when the longest-waiting queued ticket entered
     service_level: ServiceLevel | None = None  # today's, against the queue's target
     unreachable: int = 0  # waiting tickets nobody can take as things stand (domain/reach.py)
+    # Open now (always, without a schedule), and until when: its next closing or opening.
+    hours: OpenState = ALWAYS_OPEN
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,10 @@ def workload(ctx: Context, who: Principal) -> Workload:
         queued = floor_day.queued_times(uow, queues)
         levels = floor_day.queue_levels(uow, queues, day, depths, queued, now)
         oldest = {name: times[0] if times else None for name, times in queued.items()}
-        figures = [_figures(ctx, uow, q, agents, held, depths, flags, oldest[q.name],
-                            levels[q.name]) for q in queues]
+        opening = Hours(uow)
+        figures = [replace(_figures(ctx, uow, q, agents, held, depths, flags, oldest[q.name],
+                                    levels[q.name]), hours=opening.state(q, now))
+                   for q in queues]
         per_agent = floor_day.agents_today(uow, agents, day, now)
         failed = len(uow.messages.unresolved_failures(queues=who.queues, open_only=True))
     by_name = {q.name: q for q in queues}

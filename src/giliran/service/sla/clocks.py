@@ -49,7 +49,7 @@ def moved(uow: UnitOfWork, ticket: Ticket, entry: HistoryEntry) -> None:
     elif ticket.sla is None and kind not in _REMATCH:
         return
     elif kind in _CLOSES:
-        _close(uow, ticket, entry.at)
+        _close(uow, ticket, entry.at, completed=kind is HistoryKind.COMPLETED)
     elif kind in _REMATCH:
         _rematch(uow, ticket, entry.at)
     else:
@@ -170,15 +170,18 @@ def _follow_status(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     _each(uow, ticket, now, follow)
 
 
-def _close(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
-    """Every clock ends: resolution met (on completion), the others end as they stand."""
+def _close(uow: UnitOfWork, ticket: Ticket, now: datetime, *, completed: bool) -> None:
+    """Every clock ends. Completed: resolution met (late, if it breached). Cancelled: nothing
+    was resolved, so a clock still in time ends without an outcome (it neither met nor missed
+    its target), and one that breached stays breached in the reports. A response clock never
+    answered is dropped as well unless it breached."""
     def end(clock: SlaClock, policy: Policy, schedule: Schedule | None) -> bool:
         if not clock.running and clock.state is not sla.SlaState.BREACHED:
             return False
         if clock.met_at is not None:
             return False
-        if clock.target is not Target.RESOLUTION and clock.state is not \
-                sla.SlaState.BREACHED:
+        breached = clock.state is sla.SlaState.BREACHED
+        if not breached and (clock.target is not Target.RESOLUTION or not completed):
             uow.sla_clocks.remove(ticket.id, clock.target)  # never answered, never due
             return False
         return _end(uow, ticket, clock, policy, schedule, now)

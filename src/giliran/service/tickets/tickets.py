@@ -22,12 +22,12 @@ from giliran.domain.model import (
     TicketStatus,
 )
 from giliran.domain.people import Actor, Can, Role
-from giliran.service.assignment import reach
+from giliran.service.assignment import opening, reach
 from giliran.service.assignment.dispatch import dispatch, hand_over, pick
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import TicketCheck, agent_or_404, ticket_or_404
+from giliran.service.lookups import TicketCheck, agent_or_404, schedule_of, ticket_or_404
 from giliran.service.notices import notify
-from giliran.service.ports import TicketFilter, TicketListing, UnitOfWork
+from giliran.service.ports import ListedTicket, TicketFilter, TicketListing, UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
 from giliran.service.tickets import queue_places
 
@@ -129,7 +129,7 @@ def _arrive(ctx: Context, uow: UnitOfWork, ticket: Ticket, queue: Queue,
     uow.lock_floor()
     moves = [created]
     someone = False  # an eligible member exists: the queue has a way in
-    if ticket.auto_dispatch:
+    if ticket.auto_dispatch and opening.is_open(uow, queue, created.at):
         picked = pick(ctx, uow, ticket)
         someone = picked.anyone
         if picked.agent is not None:
@@ -257,7 +257,21 @@ def list_tickets(ctx: Context, who: Principal, query: TicketFilter,
     query = narrowed(ctx, who, query, waiting_longer_than)
     with ctx.uow(write=False) as uow:
         found = uow.tickets.listing(query)
-        return replace(found, rows=queue_places.placed(uow, found.rows, query))
+        rows = _business_deadlines(uow, queue_places.placed(uow, found.rows, query))
+        return replace(found, rows=rows)
+
+
+def _business_deadlines(uow: UnitOfWork, rows: list[ListedTicket]) -> list[ListedTicket]:
+    """The listing counts accept deadlines by the calendar (it reads no schedule); a queue
+    that keeps hours counts them in business time, as its timer does."""
+    scheduled = {t.queue for r in rows if r.accept_deadline is not None
+                 and (t := r.ticket).status is TicketStatus.ASSIGNED}
+    if not scheduled:
+        return rows
+    queues = {n: q for n in scheduled if (q := uow.queues.get(n)) is not None and q.schedule}
+    return [replace(r, accept_deadline=accept_deadline(r.ticket, queues[r.ticket.queue],
+                                                       schedule_of(uow, queues[r.ticket.queue])))
+            if r.accept_deadline is not None and r.ticket.queue in queues else r for r in rows]
 
 
 def narrowed(ctx: Context, who: Principal, query: TicketFilter,
@@ -300,7 +314,8 @@ def _deadline(uow: UnitOfWork, ticket: Ticket) -> datetime | None:
     if ticket.status is not TicketStatus.ASSIGNED:
         return None
     queue = uow.queues.get(ticket.queue)
-    return accept_deadline(ticket, queue) if queue is not None else None
+    return accept_deadline(ticket, queue, schedule_of(uow, queue)) if queue is not None \
+        else None
 
 
 def deadlines(ctx: Context, found: Sequence[Ticket]) -> dict[int, datetime | None]:

@@ -142,6 +142,7 @@ function onEvent(event) {
 function leftText(why, number) {
   switch (why) {
     case "escalated": return t("agent.left_escalated", { number });
+    case "unanswered": return t("agent.left_unanswered", { number });
     case "moved": return t("agent.left_moved", { number });
     case "offline": return t("agent.left_offline", { number });
     case "cancelled": return t("agent.left_cancelled", { number });

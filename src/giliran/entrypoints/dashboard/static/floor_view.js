@@ -1,9 +1,10 @@
 // The Floor view: what needs the supervisor first (flagged and unreachable tickets, failed
-// replies, queues with nobody online), a line per queue, a compact line per agent. Drawn from
+// replies, open queues with nobody online), a line per queue (with its opening hours when it
+// keeps a schedule), a compact line per agent. Drawn from
 // the page's store whenever a floor frame (or the first read) replaces it: nothing here reads
 // on its own, and names come with the workload itself, so a line never waits for another list.
 
-import { $, lang, t } from "./common.js";
+import { $, clock, lang, t } from "./common.js";
 import { PRESENCE } from "./labels.js";
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
@@ -45,7 +46,8 @@ function showAlerts(w) {
   if (w.failed_replies) {
     items.push(alertItem("bad", t("floor.alert_failed", { count: w.failed_replies })));
   }
-  for (const q of w.queues.filter((x) => x.active && x.online_members === 0)) {
+  // A closed queue with nobody online is the night as planned: its row says until when.
+  for (const q of w.queues.filter((x) => x.active && x.online_members === 0 && x.open !== false)) {
     items.push(alertItem(q.pending ? "bad" : "warn", link(
       t("floor.alert_nobody", { queue: q.name, count: q.pending }), "/admin/queues")));
   }
@@ -79,12 +81,51 @@ function oldest(since) {
   return td;
 }
 
+const DAY = 24 * 3600 * 1000;
+
+// A change of opening in the viewer's own time, with its zone's name ("17:00 WIB", "Sat 08:00
+// GMT+7"), so a supervisor in another city reads it right: the weekday only when it is not
+// today, the date only when it is a week or more away.
+function when(iso) {
+  const at = new Date(iso);
+  const now = new Date(clock.now());
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  if (at.toDateString() !== now.toDateString()) {
+    Object.assign(options, at - now < 6 * DAY ? { weekday: "short" }
+      : { day: "numeric", month: "short" });
+  }
+  return new Intl.DateTimeFormat(lang, options).format(at);
+}
+
+// Open until / closed until, for a queue that keeps a schedule (one without is always open,
+// and says nothing).
+function hoursBadge(q) {
+  const until = q.open ? q.open_until : q.closed_until;
+  if (q.open !== false && !until) return null;
+  const badge = document.createElement("span");
+  badge.className = `badge hours ${q.open ? "open" : "closed"}`;
+  badge.dataset.until = until ?? "";
+  if (!until) {
+    badge.textContent = t("floor.closed");
+    return badge;
+  }
+  const at = when(until);
+  badge.textContent = q.open ? t("floor.open_until", { when: at })
+    : t("floor.closed_until", { when: at });
+  badge.title = t("floor.hours_local", {
+    when: new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "long", hourCycle: "h23" })
+      .format(new Date(until)) });
+  return badge;
+}
+
 function queueRow(q) {
   const tr = document.createElement("tr");
   tr.dataset.floorQueue = q.name;
   const name = document.createElement("th");
   name.scope = "row";
   name.textContent = q.active ? q.name : `${q.name} (${t("admin.inactive")})`;
+  const hours = hoursBadge(q);
+  if (hours) name.append(" ", hours);
   tr.append(name, num(q.pending), oldest(q.oldest_waiting_since), level(q),
             num(q.free_slots, false, true),
             num(`${q.online_members}/${q.members}`, q.active && q.online_members === 0),
