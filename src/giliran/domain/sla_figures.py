@@ -12,26 +12,27 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Protocol
 
 TARGETS = ("first_response", "next_response", "resolution")
 DEFAULT_THRESHOLDS = (30, 60, 300)
 MAX_THRESHOLDS = 10
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One SLA clock that ended: met in time, or breached (and perhaps met late)."""
+class Ended(Protocol):
+    """One SLA clock that ended (`domain.sla.Outcome`, a row of `sla_outcomes`): met in time,
+    or breached (and perhaps met late)."""
 
-    ticket_id: int
-    target: str
-    queue: str
-    agent_id: int | None
-    ended_at: datetime
-    outcome: str  # "met" | "breached"
-    elapsed_seconds: float
-    priority: str = "normal"
-    channel: str | None = None
+    @property
+    def target(self) -> str: ...
+    @property
+    def queue(self) -> str: ...
+    @property
+    def agent_id(self) -> int | None: ...
+    @property
+    def outcome(self) -> str: ...  # "met" | "breached"
+    @property
+    def elapsed_seconds(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class SlaFigures:
     service_levels: tuple[Within, ...]
 
 
-def figures(outcomes: Iterable[Outcome], thresholds: Sequence[int]) -> SlaFigures:
+def figures(outcomes: Iterable[Ended], thresholds: Sequence[int]) -> SlaFigures:
     rows = list(outcomes)
     by_target = {t: [o for o in rows if o.target == t] for t in TARGETS}
     shares = tuple(TargetShare(t, len(found), sum(o.outcome == "met" for o in found),

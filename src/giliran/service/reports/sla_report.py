@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
 from giliran.domain.people import Can
-from giliran.domain.sla_figures import Outcome, SlaFigures, figures
+from giliran.domain.sla_figures import Ended, SlaFigures, figures
 from giliran.service.context import Context, Principal
 
 DEFAULT_PERIOD = timedelta(days=7)
@@ -56,13 +56,15 @@ def sla_report(ctx: Context, who: Principal, thresholds: Sequence[int],
             raise InvalidInput("the queue filter names no queue")
         if agent_id is not None and uow.agents.get(agent_id) is None:
             raise InvalidInput("the agent filter names no agent")
-        rows = uow.sla_outcomes.ended(since, until, queue=queue, agent_id=agent_id)
+        rows = [o for o in uow.sla_clocks.outcomes(since, until)
+                if (queue is None or o.queue == queue)
+                and (agent_id is None or o.agent_id == agent_id)]
         names = {a.id: a.name for a in uow.agents.all()}
     return SlaReport(since, until, queue, agent_id, tuple(thresholds),
                      groups(rows, thresholds, names))
 
 
-def groups(rows: Sequence[Outcome], thresholds: Sequence[int],
+def groups(rows: Sequence[Ended], thresholds: Sequence[int],
            names: dict[int, str]) -> tuple[Group, ...]:
     found = [Group("all", "", "", figures(rows, thresholds))]
     for q in sorted({o.queue for o in rows}):

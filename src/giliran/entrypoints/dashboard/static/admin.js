@@ -16,6 +16,8 @@ import { setupPeople } from "./admin_people.js";
 import { auditSoon, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
+import { fillSlaChoices, setupSla, slaAlert } from "./admin_sla.js";
+import { fillSlaReportChoices, setupSlaReport } from "./admin_sla_report.js";
 import {
   fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets, ticketFilter,
 } from "./admin_tickets.js";
@@ -66,6 +68,7 @@ async function start(me) {
     onEvent: (event) => {
       panel.onEvent(event);
       conversationsEvent(event);
+      slaAlert(event);
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
@@ -95,7 +98,7 @@ function onReady() {
   const read = refreshOnce();
   if (!begun) {
     begun = true;
-    read.then(() => { setupPeriod(); setupAudit(); });
+    read.then(() => { setupPeriod(); setupAudit(); setupSla(); setupSlaReport(); });
   }
 }
 
@@ -144,6 +147,8 @@ function showFloor({ workload, agents, queues }) {
   fillHistoryChoices(floor);
   panel.namesChanged();
   fillPeriodChoices(floor);
+  fillSlaChoices(floor);
+  fillSlaReportChoices(floor);
   queuesRead(queues);
   showAgo();
 }
