@@ -8,6 +8,7 @@ from datetime import datetime
 
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
+from giliran.domain.hours import Schedule
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
 from giliran.domain.notices import Notice
 from giliran.service.context import Principal
@@ -21,6 +22,11 @@ def agent_or_404(uow: UnitOfWork, agent_id: int | None) -> Agent:
     if agent is None:
         raise NotFound(f"no agent with id {agent_id}")
     return agent
+
+
+def schedule_of(uow: UnitOfWork, queue: Queue) -> Schedule | None:
+    """The opening hours `queue` keeps; None: always open (no schedule, or it is gone)."""
+    return uow.schedules.get(queue.schedule) if queue.schedule is not None else None
 
 
 # A condition a ticket must still meet inside the use case's transaction, else it raises (a

@@ -12,6 +12,7 @@ from giliran.domain.audit import AuditEntry
 from giliran.domain.daybook import Figure
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.events import Event
+from giliran.domain.hours import Schedule
 from giliran.domain.model import (
     DEFAULT_QUEUE,
     Agent,
@@ -37,6 +38,7 @@ class MemoryState:
     queues: dict[str, Queue] = field(
         default_factory=lambda: {DEFAULT_QUEUE: Queue(DEFAULT_QUEUE, StrategyName.ROUND_ROBIN)}
     )
+    schedules: dict[str, Schedule] = field(default_factory=dict)
     seq: int = 0
     settings: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)  # by id

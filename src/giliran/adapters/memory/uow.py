@@ -44,6 +44,7 @@ from giliran.adapters.memory.records import (
     InMemoryRateLimitRepository,
     InMemorySettingsRepository,
 )
+from giliran.adapters.memory.schedules import InMemoryScheduleRepository
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
 from giliran.adapters.signal import LocalSignal
@@ -169,6 +170,7 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
     "tickets": lambda u: InMemoryTicketRepository(u._session),
     "agents": lambda u: InMemoryAgentRepository(u._session, _tickets(u)),
     "queues": lambda u: InMemoryQueueRepository(u._session),
+    "schedules": lambda u: InMemoryScheduleRepository(u._session.state, u._session.journal),
     "history": lambda u: InMemoryHistoryRepository(u._session),
     "events": lambda u: InMemoryEventRepository(u._session),
     "settings": lambda u: InMemorySettingsRepository(u._session),

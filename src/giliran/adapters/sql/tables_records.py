@@ -156,6 +156,22 @@ ticket_reads = Table(
     Column("message_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("read_at", UtcDateTime, nullable=False),
 )
+# Opening hours by name (migration 0031; domain/hours.py): the week as 7 lists of [start, end]
+# minutes after local midnight (Monday first), dated exceptions [{"date", "hours", "note"}] and
+# holidays [{"date", "name"}], in the schedule's IANA timezone.
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("timezone", String(64), nullable=False),
+    Column("weekly", JSON, nullable=False),
+    Column("exceptions", JSON, nullable=False),
+    Column("holidays", JSON, nullable=False),
+    Column("holiday_country", String(10), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # Saved answers for the composer's "/": for one queue or every queue (null), in one language
 # or any (null), with {customer_name}, {ticket_number} and {agent_name} filled in when used.
 canned_replies = Table(

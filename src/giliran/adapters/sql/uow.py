@@ -34,6 +34,7 @@ from giliran.adapters.sql.repositories import (
     SqlSettingsRepository,
     SqlTicketRepository,
 )
+from giliran.adapters.sql.schedules import SqlScheduleRepository
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
 from giliran.domain.events import Event
@@ -181,6 +182,7 @@ _REPOSITORIES: dict[str, Callable[[Connection], object]] = {
     "tickets": SqlTicketRepository,
     "history": SqlHistoryRepository,
     "queues": SqlQueueRepository,
+    "schedules": SqlScheduleRepository,
     "settings": SqlSettingsRepository,
     "events": SqlEventRepository,
     "webhooks": SqlWebhookRepository,

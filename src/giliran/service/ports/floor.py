@@ -1,4 +1,5 @@
-"""The floor's ports: agents, queues, the presence log, the day's figures, run-time settings."""
+"""The floor's ports: agents, queues, opening hours, the presence log, the day's figures,
+run-time settings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from giliran.domain.daybook import Day, DayAdd
+from giliran.domain.hours import Schedule
 from giliran.domain.model import (
     Agent,
     Presence,
@@ -59,6 +61,21 @@ class QueueRepository(Protocol):
         """The rotation moved on (an assignment): the pointer is no longer the one a
         supervisor set. Not a change of policy, so no event."""
         ...
+
+
+class ScheduleRepository(Protocol):
+    """Opening hours, by name (domain/hours.py). A schedule is a value: a change saves a new
+    one in its place."""
+
+    def get(self, name: str) -> Schedule | None: ...
+    def all(self) -> list[Schedule]:
+        """Every schedule, by name."""
+        ...
+    def add(self, schedule: Schedule) -> None:
+        """The caller has checked that the name is free (under the floor lock)."""
+        ...
+    def save(self, schedule: Schedule) -> None: ...
+    def delete(self, name: str) -> None: ...
 
 
 class PresenceLogRepository(Protocol):

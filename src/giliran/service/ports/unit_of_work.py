@@ -37,6 +37,7 @@ class Repositories(Protocol):
     tickets: ticketing.TicketRepository
     history: ticketing.HistoryRepository
     queues: floor.QueueRepository
+    schedules: floor.ScheduleRepository
     settings: floor.SettingsRepository
     events: outgoing.EventRepository
     webhooks: outgoing.WebhookRepository
