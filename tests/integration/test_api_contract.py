@@ -74,6 +74,10 @@ ADMIN_ONLY = [
     ("get", "/api/v1/mailboxes/1", None),
     ("patch", "/api/v1/mailboxes/1", {"name": "n"}),
     ("delete", "/api/v1/mailboxes/1", None),
+    ("get", "/api/v1/reports/sla", None),
+    ("get", "/api/v1/supervisor/telegram", None),
+    ("post", "/api/v1/supervisor/telegram-code", None),
+    ("delete", "/api/v1/supervisor/telegram", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {

@@ -71,7 +71,7 @@ class SlaGroupOut(BaseModel):
     @classmethod
     def of(cls, g: Group) -> SlaGroupOut:
         f = g.figures
-        return cls(scope=g.scope, key=g.key, name=g.name,  # type: ignore[arg-type]
+        return cls(scope=g.scope, key=g.key, name=g.name,
                    targets=[TargetShareOut.of(s) for s in f.targets],
                    first_response=TimesOut.of(f.first_response),
                    resolution=TimesOut.of(f.resolution),

@@ -115,13 +115,14 @@ def supervisor_telegram(root: Parts, ctx: Ctx, who: Supervisor) -> TelegramState
 
 @router.post("/supervisor/telegram-code",
              openapi_extra=refusals(e.InvalidInput, e.NotConfigured), response_model=LinkCode)
-async def supervisor_link_code(root: Parts, ctx: Ctx, who: Supervisor, run: Run) -> LinkCode:
+async def supervisor_link_code(root: Parts, ctx: Ctx, who: Supervisor, run: Run,
+                               body: LinkCodeRequest = NO_LANGUAGE) -> LinkCode:
     """A one-time code (15 minutes) that links your own Telegram chat, where the SLA
     warnings and breaches of the queues you supervise come: send `/start CODE` to the bot.
-    422 for the admin token (no person to link); 503 `not_configured` while there is no
-    bot."""
+    `language`: the alerts' (by default your Telegram's). 422 for the admin token (no person
+    to link); 503 `not_configured` while there is no bot."""
     _require_bot(root)
-    return _code(*await run.write(supervisor_chats.my_link_code, ctx, who))
+    return _code(*await run.write(supervisor_chats.my_link_code, ctx, who, body.language))
 
 
 @router.delete("/supervisor/telegram", openapi_extra=refusals(e.InvalidInput),

@@ -182,10 +182,12 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
 def _link_supervisor(ctx: Context, uow: UnitOfWork, msg: ChatMessage, code: str,
                      lang: str) -> str:
     """A code a supervisor took on its console: its chat hears SLA alerts of its queues."""
-    user = supervisor_chats.take_code(uow, hash_token(code.upper()), ctx.clock.now())
-    if user is None:
+    found = supervisor_chats.take_code(uow, hash_token(code.upper()), ctx.clock.now())
+    if found is None:
         uow.commit()  # the code is used up either way
         return say(lang, "bad_code")
+    user, chosen = found
+    lang = chosen or lang
     first = not _listening(uow)
     supervisor_chats.link(uow, user, msg.chat_id, lang)
     notify.start_cursor(uow, restart=first)

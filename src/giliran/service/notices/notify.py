@@ -34,8 +34,8 @@ from giliran.domain.people import Can
 from giliran.service.context import Context, Principal
 from giliran.service.events.outbox import Backlog
 from giliran.service.lookups import notice_or_404
-from giliran.service.notices.agent_notices import queue_notice as queue_notice
 from giliran.service.notices import supervisor_chats
+from giliran.service.notices.agent_notices import queue_notice as queue_notice
 from giliran.service.notices.agent_notices import tell
 from giliran.service.ports import UnitOfWork
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from giliran.domain.errors import InvalidInput
+from giliran.domain.model import Language
 from giliran.domain.people import Can, User, can
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.ports import UnitOfWork
@@ -37,19 +38,23 @@ def _user_of(who: Principal) -> int:
     return who.user_id
 
 
-def my_link_code(ctx: Context, who: Principal) -> tuple[str, datetime]:
+def my_link_code(ctx: Context, who: Principal,
+                 language: Language | None = None) -> tuple[str, datetime]:
+    """`language`: the alerts' language (the console's); None: the chat's own."""
     user_id = _user_of(who)
     code = secrets.token_hex(5).upper()
     expires_at = ctx.clock.now() + CODE_LIFETIME
     with ctx.uow(write=True) as uow:
         uow.settings.put(_code_key(hash_token(code)), json.dumps(
-            {"user_id": user_id, "expires_at": expires_at.isoformat()}))
+            {"user_id": user_id, "expires_at": expires_at.isoformat(),
+             "language": language.value if language else None}))
         uow.commit()
     return code, expires_at
 
 
-def take_code(uow: UnitOfWork, code_hash: str, now: datetime) -> User | None:
-    """The active supervisor a code links, once: the code is used up either way."""
+def take_code(uow: UnitOfWork, code_hash: str, now: datetime) -> tuple[User, str | None] | None:
+    """The active supervisor a code links and the language it chose, once: the code is used
+    up either way."""
     stored = uow.settings.get(_code_key(code_hash))
     if not stored:
         return None
@@ -60,7 +65,7 @@ def take_code(uow: UnitOfWork, code_hash: str, now: datetime) -> User | None:
     user = uow.users.get(int(found["user_id"]))
     if user is None or not user.active or not can(user.role, Can.SUPERVISE):
         return None
-    return user
+    return user, found.get("language")
 
 
 def link(uow: UnitOfWork, user: User, chat_id: str, language: str) -> None:

@@ -249,7 +249,7 @@ async function save(event) {
 
 async function linkTelegram() {
   try {
-    const code = await api("POST", "/supervisor/telegram-code");
+    const code = await api("POST", "/supervisor/telegram-code", { language: lang });
     $("sla-telegram-said").textContent = t("sla_policy.telegram_code", { command: code.send_to_bot });
   } catch (error) {
     $("sla-telegram-said").textContent = errorText(error);
