@@ -78,6 +78,13 @@ ADMIN_ONLY = [
     ("get", "/api/v1/supervisor/telegram", None),
     ("post", "/api/v1/supervisor/telegram-code", None),
     ("delete", "/api/v1/supervisor/telegram", None),
+    # SLA policies: those who configure the desk.
+    ("get", "/api/v1/sla-policies", None),
+    ("post", "/api/v1/sla-policies", {"name": "n", "targets": {"resolution_seconds": 60}}),
+    ("put", "/api/v1/sla-policies/order", {"ids": []}),
+    ("get", "/api/v1/sla-policies/1", None),
+    ("patch", "/api/v1/sla-policies/1", {"name": "m"}),
+    ("delete", "/api/v1/sla-policies/1", None),
 ]
 # What an agent token may call (each still limited to the agent's own tickets), and intake.
 NOT_ADMIN_ONLY = {
@@ -144,7 +151,8 @@ def _template(path: str) -> str:
             .replace("/canned-replies/1", "/canned-replies/{reply_id}")
             .replace("/customers/whatsapp:1", "/customers/{key}")
             .replace("/links/email:a@example.com", "/links/{other}")
-            .replace("/mailboxes/1", "/mailboxes/{mailbox_id}"))
+            .replace("/mailboxes/1", "/mailboxes/{mailbox_id}")
+            .replace("/sla-policies/1", "/sla-policies/{policy_id}"))
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)

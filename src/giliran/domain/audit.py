@@ -26,6 +26,7 @@ class AuditKind(StrEnum):
     USER = "user"
     TOKEN = "token"
     CANNED_REPLY = "canned_reply"
+    SLA_POLICY = "sla_policy"  # an SLA policy created, changed, reordered or deleted
     TICKETS = "tickets"  # a bulk action on tickets: its arguments and the tickets it moved
     CHANNEL = "channel"  # a channel's own settings (its subject says which, e.g. "mailbox:3")
     CUSTOMER = "customer"  # customers linked as one person, or unlinked (domain/person.py)

@@ -160,6 +160,10 @@ class LastOwner(Conflict):
     code = "last_owner"
 
 
+class SlaPolicyNameTaken(Conflict):
+    code = "sla_policy_name_taken"
+
+
 class InvalidInput(GiliranError):
     """Input that is well-formed but breaks a rule (e.g. an unknown queue)."""
 

@@ -83,6 +83,8 @@ class EventType(StrEnum):
     MESSAGE_CREATED = "message.created"  # an internal note, written on the desk (issue 23)
     USER_CHANGED = "user.changed"
     TICKET_TRANSFERRED = "ticket.transferred"
+    SLA_WARNING = "sla.warning"  # an SLA clock reached its warning share (issue 26)
+    SLA_BREACHED = "sla.breached"  # an SLA clock reached its due time
 
     @property
     def is_ticket(self) -> bool:
@@ -223,10 +225,24 @@ class UserPayload:
     by: ActorDetail | None = None
 
 
-Payload = TicketPayload | AgentPayload | QueuePayload | MessagePayload | UserPayload
+@dataclass(frozen=True)
+class SlaPayload:
+    """A ticket's SLA clock reached its warning or its due time (each once): which target,
+    under which policy, when it is due, the breach actions taken (on a breach), and the ticket
+    as it stands after them."""
+
+    ticket: TicketWire
+    target: str  # first_response, next_response, resolution
+    policy: str | None
+    due_at: str | None
+    actions: list[str]  # raise_priority, reassign, move: those that did something
+
+
+Payload = (TicketPayload | AgentPayload | QueuePayload | MessagePayload | UserPayload
+           | SlaPayload)
 PAYLOADS: dict[str, type[Payload]] = {
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
-    "message": MessagePayload, "user": UserPayload,
+    "message": MessagePayload, "user": UserPayload, "sla": SlaPayload,
 }
 # Left out of the wire when None.
 OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by", "because"})

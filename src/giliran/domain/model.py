@@ -177,6 +177,7 @@ class Reason(StrEnum):
     HOLD_EXPIRED = "hold_expired"  # back from hold (or completed): the hold reached its limit
     FLAG_CLEARED = "flag_cleared"  # a supervisor took the flag off (it stays where it is)
     MOVED = "moved"  # a supervisor moved a waiting ticket to another queue
+    SLA_BREACH = "sla_breach"  # an SLA policy's breach action (raise, reassign, move)
 
     @property
     def moves_rotation(self) -> bool:
@@ -271,6 +272,24 @@ class Agent:
         return (self.rotation_order, self.id)
 
 
+@dataclass(frozen=True)
+class SlaMark:
+    """One SLA target of a ticket, as the ticket shows it (domain/sla.py keeps the clocks)."""
+
+    target: str  # first_response, next_response, resolution
+    due_at: datetime | None  # None while paused
+    state: str  # active, warning, met, breached
+    warn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketSla:
+    """The SLA a ticket is under: its policy's name and a mark per target."""
+
+    policy: str | None
+    targets: tuple[SlaMark, ...] = ()
+
+
 @dataclass
 class Ticket:
     id: int
@@ -321,6 +340,10 @@ class Ticket:
     # one of its holder's slots (the queue's hold_frees_slot, as it was when put on hold).
     hold_until: datetime | None = None
     hold_keeps_slot: bool = False
+    # Its SLA as the clocks left it (kept with them by service/sla), and the soonest due time
+    # of a running clock (a queue with waiting_order sla_due serves that first).
+    sla: TicketSla | None = None
+    sla_due_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.effective_priority < self.priority:

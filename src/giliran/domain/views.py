@@ -7,11 +7,12 @@ so a page can put a frame's object in its store in place of what it read."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire, UserWire
-from giliran.domain.model import Agent, Queue, Ticket
+from giliran.domain.model import Agent, Queue, Ticket, TicketSla
 from giliran.domain.people import User
 
 
@@ -44,7 +45,16 @@ def ticket_view(ticket: Ticket, queue: Queue | None = None,
         "auto_dispatch": ticket.auto_dispatch, "queue_position": queue_position,
         "channel": split_contact(ticket.contact)[0] if ticket.contact else None,
         "accept_deadline": _iso(deadline), "hold_until": _iso(ticket.hold_until),
+        "sla": sla_view(ticket.sla),
     })
+
+
+def sla_view(sla: TicketSla | None) -> dict[str, Any]:
+    if sla is None:
+        return {"policy": None, "targets": []}
+    return {"policy": sla.policy, "targets": [
+        {"target": m.target, "due_at": _iso(m.due_at), "state": m.state,
+         "warn_at": _iso(m.warn_at)} for m in sla.targets]}
 
 
 def agent_view(agent: Agent) -> AgentWire:

@@ -10,10 +10,13 @@ from giliran.domain.events import agent_event, queue_event, ticket_event, user_e
 from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
 from giliran.domain.people import Actor, User
 from giliran.service.ports import UnitOfWork
+from giliran.service.sla import clocks as sla_clocks
 
 
 def record_move(uow: UnitOfWork, ticket: Ticket, entry: HistoryEntry) -> None:
+    """The SLA clocks follow the move first, so its event shows them as the move left them."""
     uow.history.append(entry)
+    sla_clocks.moved(uow, ticket, entry)
     uow.record(ticket_event(entry, ticket))
 
 

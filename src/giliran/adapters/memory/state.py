@@ -25,6 +25,7 @@ from giliran.domain.model import (
 from giliran.domain.notices import ChatLink, Notice
 from giliran.domain.people import ApiToken, User
 from giliran.domain.people import Session as SignedIn
+from giliran.domain.sla import Outcome, Policy, SlaClock
 
 QueueKey = tuple[int, int, int]
 
@@ -58,6 +59,9 @@ class MemoryState:
     sessions: dict[int, SignedIn] = field(default_factory=dict)
     # Agents who could receive work (active, online, opted in): dispatch looks at these only.
     ready: dict[int, None] = field(default_factory=dict)
+    sla_policies: dict[int, Policy] = field(default_factory=dict)
+    sla_clocks: dict[tuple[int, str], SlaClock] = field(default_factory=dict)
+    sla_outcomes: list[Outcome] = field(default_factory=list)
     # Indexes of the tickets.
     queued: dict[str, list[QueueKey]] = field(default_factory=dict)  # per queue, in order
     active: dict[int, None] = field(default_factory=dict)  # assigned, in progress, on hold

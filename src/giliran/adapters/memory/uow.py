@@ -45,6 +45,7 @@ from giliran.adapters.memory.records import (
     InMemorySettingsRepository,
 )
 from giliran.adapters.memory.schedules import InMemoryScheduleRepository
+from giliran.adapters.memory.sla import InMemorySlaClockRepository, InMemorySlaPolicyRepository
 from giliran.adapters.memory.state import MemoryState, Session
 from giliran.adapters.memory.tickets import InMemoryTicketRepository
 from giliran.adapters.signal import LocalSignal
@@ -72,6 +73,8 @@ from giliran.service.ports import (
     Repositories,
     SessionRepository,
     SettingsRepository,
+    SlaClockRepository,
+    SlaPolicyRepository,
     TicketRepository,
     TokenRepository,
     UnitOfWorkFactory,
@@ -194,6 +197,8 @@ _REPOSITORIES: dict[str, Callable[[InMemoryUnitOfWork], Any]] = {
                                                    u._session.journal),
     "canned_replies": lambda u: InMemoryCannedReplyRepository(u._session.state.conversation,
                                                               u._session.journal),
+    "sla_policies": lambda u: InMemorySlaPolicyRepository(u._session),
+    "sla_clocks": lambda u: InMemorySlaClockRepository(u._session),
 }
 
 
@@ -246,3 +251,5 @@ if TYPE_CHECKING:  # mypy checks that each twin keeps its port's contract
         c, j = s.state.conversation, s.journal
         _rd: ReadStateRepository = InMemoryReadStateRepository(c, j)
         _cr: CannedReplyRepository = InMemoryCannedReplyRepository(c, j)
+        _sp: SlaPolicyRepository = InMemorySlaPolicyRepository(s)
+        _sc: SlaClockRepository = InMemorySlaClockRepository(s)

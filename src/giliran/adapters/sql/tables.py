@@ -47,6 +47,7 @@ from giliran.adapters.sql.tables_records import (
     ticket_reads,
     webhooks,
 )
+from giliran.adapters.sql.tables_sla import sla_outcomes, sla_policies, ticket_sla
 
 # Re-exported: queries read every table as `t.<name>`, migrations UtcDateTime from here; the
 # records around the floor are defined in tables_records, people in tables_people, to keep
@@ -73,8 +74,11 @@ __all__ = [
     "rate_limits",
     "schedules",
     "sessions",
+    "sla_outcomes",
+    "sla_policies",
     "ticket_messages",
     "ticket_reads",
+    "ticket_sla",
     "users",
     "webhooks",
 ]
@@ -220,6 +224,9 @@ tickets = Table(
     # of its holder's slots (the queue's `hold_frees_slot` when it was put on hold).
     Column("hold_until", UtcDateTime, nullable=True),
     Column("hold_keeps_slot", Boolean, nullable=False, server_default=false()),
+    # The SLA it shows and the soonest due time of a running clock (migration 0032).
+    Column("sla", JSON, nullable=True),
+    Column("sla_due_at", UtcDateTime, nullable=True),
 )
 
 # Literal constants, not bound parameters: a planner can only match a partial index against a

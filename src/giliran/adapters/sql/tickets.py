@@ -25,11 +25,13 @@ from giliran.adapters.sql import listing, places
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
+from giliran.adapters.sql.sla import sla_column, sla_loaded
 from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
 from giliran.domain.model import Ticket, TicketFlag, TicketStatus
 from giliran.service.ports import TicketFilter, TicketListing
 
-TICKET = RowMap(Ticket, t.tickets, insert_only=("created_at",))
+TICKET = RowMap(Ticket, t.tickets, insert_only=("created_at",),
+                custom={"sla": (sla_column, sla_loaded)})
 _QUEUE_ORDER = (t.tickets.c.effective_priority.desc(), t.tickets.c.queue_order, t.tickets.c.id)
 # Flagged tickets, the longest flagged first (the partial index ix_tickets_flagged_since).
 _FLAG_ORDER = (t.tickets.c.flagged_at, t.tickets.c.id)

@@ -35,6 +35,7 @@ from giliran.adapters.sql.repositories import (
     SqlTicketRepository,
 )
 from giliran.adapters.sql.schedules import SqlScheduleRepository
+from giliran.adapters.sql.sla import SqlSlaClockRepository, SqlSlaPolicyRepository
 from giliran.adapters.sql.wakeup import Wake, notify_sql
 from giliran.domain import daybook
 from giliran.domain.events import Event
@@ -200,6 +201,8 @@ _REPOSITORIES: dict[str, Callable[[Connection], object]] = {
     "sessions": SqlSessionRepository,
     "reads": SqlReadStateRepository,
     "canned_replies": SqlCannedReplyRepository,
+    "sla_policies": SqlSlaPolicyRepository,
+    "sla_clocks": SqlSlaClockRepository,
 }
 
 

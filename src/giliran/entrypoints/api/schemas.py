@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -30,6 +30,7 @@ from giliran.domain.model import (
     Priority,
     Ticket,
     TicketFlag,
+    TicketSla,
     TicketStatus,
 )
 from giliran.domain.text import unstorable_at
@@ -176,6 +177,26 @@ class TicketCreate(Strict):
         return Priority.from_label(self.priority.value)
 
 
+class SlaTargetOut(BaseModel):
+    target: Literal["first_response", "next_response", "resolution"]
+    due_at: datetime | None = Field(description="null while paused (a pausing status)")
+    state: Literal["active", "warning", "met", "breached"]
+    warn_at: datetime | None
+
+
+class TicketSlaOut(BaseModel):
+    policy: str | None = Field(description="The SLA policy it is under; null: none applies")
+    targets: list[SlaTargetOut]
+
+    @classmethod
+    def of(cls, sla: TicketSla | None) -> TicketSlaOut:
+        if sla is None:
+            return cls(policy=None, targets=[])
+        return cls(policy=sla.policy, targets=[
+            SlaTargetOut(target=m.target, due_at=m.due_at, state=m.state,
+                         warn_at=m.warn_at) for m in sla.targets])
+
+
 class TicketOut(BaseModel):
     id: int
     number: str
@@ -215,6 +236,9 @@ class TicketOut(BaseModel):
     hold_until: datetime | None = Field(
         default=None, description="On hold: when the hold ends by itself (the queue's "
                                   "hold_expiry then returns or closes it)")
+    sla: TicketSlaOut = Field(default_factory=lambda: TicketSlaOut(policy=None, targets=[]),
+                              description="Its SLA policy and each target's due time and "
+                                          "state (GET /sla-policies)")
 
     @classmethod
     def of(cls, ticket: Ticket, queue_position: int | None = None,
@@ -232,7 +256,7 @@ class TicketOut(BaseModel):
             external_id=ticket.external_id, created_at=ticket.created_at,
             assigned_at=ticket.assigned_at, accepted_at=ticket.accepted_at,
             closed_at=ticket.closed_at, queue_position=queue_position,
-            hold_until=ticket.hold_until,
+            hold_until=ticket.hold_until, sla=TicketSlaOut.of(ticket.sla),
         )
 
 

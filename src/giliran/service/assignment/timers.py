@@ -17,7 +17,7 @@ from datetime import datetime
 from giliran.domain import audit, escalation, lifecycle
 from giliran.domain.model import Queue, Reason, Ticket, TicketFlag
 from giliran.domain.people import SYSTEM
-from giliran.service.assignment import holds
+from giliran.service.assignment import holds, sla_timers
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.assignment.presence import take_offline
 from giliran.service.audit_log import record_agent
@@ -38,11 +38,14 @@ class TickReport:
     waiting_too_long: int = 0
     aged: int = 0
     holds_ended: int = 0  # back with the holder or the queue, or completed (hold_expiry)
+    sla_warnings: int = 0
+    sla_breaches: int = 0
 
     @property
     def moves(self) -> int:
         return (self.went_offline + self.requeued + self.escalated + self.exhausted
-                + self.paused + self.waiting_too_long + self.aged + self.holds_ended)
+                + self.paused + self.waiting_too_long + self.aged + self.holds_ended
+                + self.sla_warnings + self.sla_breaches)
 
 
 def anything_due(ctx: Context) -> bool:
@@ -64,6 +67,7 @@ def tick(ctx: Context) -> TickReport:
             full |= _escalate_overdue(uow, now, report)
             full |= _age_waiting(uow, now, report)
             full |= _end_holds(ctx, uow, now, report)
+            full |= _sla(uow, now, report)
             dispatch(ctx, uow, Reason.AUTO)
             full |= _flag_waiting(uow, now, report)
             uow.commit()
@@ -74,6 +78,8 @@ def tick(ctx: Context) -> TickReport:
 def _anything_due(ctx: Context, uow: UnitOfWork, now: datetime) -> bool:
     cutoff = escalation.presence_cutoff(presence_grace(ctx, uow), now)
     if cutoff is not None and uow.agents.silent_since(cutoff, 1):
+        return True
+    if sla_timers.anything_due(uow, now):
         return True
     return any(_due(uow, queue, now, rule, 1)
                for queue in uow.queues.all() for rule in (OVERDUE, AGEING, WAITING, HOLDS))
@@ -134,6 +140,13 @@ def _end_holds(ctx: Context, uow: UnitOfWork, now: datetime, report: TickReport)
         holds.expire(ctx, uow, ticket, queue, now=now)
         report.holds_ended += 1
     return _each_due(uow, now, HOLDS, end)
+
+
+def _sla(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:
+    warned, breached, full = sla_timers.run(uow, now)
+    report.sla_warnings += warned
+    report.sla_breaches += breached
+    return full
 
 
 def _flag_waiting(uow: UnitOfWork, now: datetime, report: TickReport) -> bool:

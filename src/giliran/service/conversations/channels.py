@@ -34,6 +34,7 @@ from giliran.service.assignment import holds
 from giliran.service.context import Context
 from giliran.service.notices.notify import tell_customer
 from giliran.service.ports import UnitOfWork
+from giliran.service.sla import clocks as sla_clocks
 from giliran.service.tickets.tickets import NewTicket, admit
 
 TITLE_LENGTH = 80
@@ -99,6 +100,8 @@ def receive(ctx: Context, msg: Incoming) -> tuple[Outcome, Ticket | None]:
             language=language(msg.language) if msg.language is not None else None,
             kind=msg.kind, content=msg.content))
         uow.record(message_event(EventType.MESSAGE_RECEIVED, ticket, message, now))
+        if outcome is Outcome.ADDED and msg.kind not in _NEVER_OPENS:
+            sla_clocks.customer_wrote(uow, ticket, now)
         if outcome is Outcome.OPENED and msg.acknowledge:
             tell_customer(uow, now, ticket, customer, say(
                 language(msg.language), "customer_opened", number=ticket.number),

@@ -41,6 +41,7 @@ from giliran.service.lookups import agent_or_404, ticket_or_404
 from giliran.service.notices.notify import send_to_customer
 from giliran.service.ports import UnitOfWork
 from giliran.service.recording import record_agent_change, record_move
+from giliran.service.sla import clocks as sla_clocks
 from giliran.service.tickets.tickets import check_holder, refill_after_accept
 
 EARLIER_SHOWN = 20
@@ -81,6 +82,7 @@ def reply(ctx: Context, who: Principal, ticket_id: int, wanted: Reply) -> tuple[
             agent.last_reply_at = now
             uow.agents.save(agent)
         _accept_by_reply(ctx, uow, who, ticket, now)
+        sla_clocks.agent_replied(uow, ticket, now)
         uow.commit()
     return message, True
 

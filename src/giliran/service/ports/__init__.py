@@ -35,6 +35,7 @@ from giliran.service.ports.records import (
     AuditRepository,
     RateLimitRepository,
 )
+from giliran.service.ports.sla import SlaClockRepository, SlaPolicyRepository
 from giliran.service.ports.tickets import (
     HistoryFilter,
     HistoryRepository,
@@ -85,6 +86,8 @@ __all__ = [
     "Repositories",
     "SessionRepository",
     "SettingsRepository",
+    "SlaClockRepository",
+    "SlaPolicyRepository",
     "Subscriber",
     "TicketFilter",
     "TicketListing",

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 from giliran.domain.events import Event
 from giliran.domain.model import HistoryEntry
-from giliran.service.ports import conversation, floor, outgoing, people, records
+from giliran.service.ports import conversation, floor, outgoing, people, records, sla
 from giliran.service.ports import tickets as ticketing  # `tickets` is a repository below
 
 BATCH = 100  # rows a timer pass claims per transaction
@@ -55,6 +55,8 @@ class Repositories(Protocol):
     sessions: people.SessionRepository
     reads: conversation.ReadStateRepository
     canned_replies: conversation.CannedReplyRepository
+    sla_policies: sla.SlaPolicyRepository
+    sla_clocks: sla.SlaClockRepository
 
 
 REPOSITORIES: tuple[str, ...] = tuple(Repositories.__annotations__)

@@ -40,11 +40,17 @@ export function fillSlaChoices(state) {
 
 async function readPolicies() {
   try {
-    policies = await api("GET", "/sla-policies");
+    policies = (await api("GET", "/sla-policies")).items;
     draw();
   } catch (error) {
+    if (error.status === 403) return hidePolicies();  // a supervisor: alerts, not policies
     toast(errorText(error), "error");
   }
+}
+
+function hidePolicies() {
+  $("new-sla").hidden = true;
+  $("sla-policies").closest(".table-wrap").hidden = true;
 }
 
 const seconds = (target) => `${target}_seconds`;
