@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from giliran.adapters.clock import FakeClock
-from tests.integration.test_api_seed import ADMIN, make_agent, post_ticket
+from tests.integration.test_api_seed import ADMIN, make_agent, online, post_ticket
 
 API = "/api/v1"
 POLICIES = f"{API}/sla-policies"
@@ -107,3 +107,35 @@ def test_tickets_carry_the_first_matching_policy_and_its_due_times(
     listed = client.get(f"{API}/tickets", params={"status": "queued"}, headers=ADMIN).json()
     assert all("sla" in t for t in listed["items"])
     assert agent["id"]
+
+
+def test_a_queue_ordered_by_sla_due_serves_and_lists_the_soonest_due_first(
+    client: TestClient, clock: FakeClock,
+) -> None:
+    """By priority the urgent ticket (no target) would go first; by due time it goes last."""
+    r = client.patch(f"{API}/queues/default", json={"waiting_order": "sla_due"}, headers=ADMIN)
+    assert r.status_code == 200, r.text
+    policy(client, name="Tiers", targets={"low": {"first_response_seconds": 600},
+                                          "normal": {"first_response_seconds": 1200}})
+    agent = make_agent(client, "Sari", max_tickets=1)
+    urgent = post_ticket(client, "No target", priority="urgent")
+    normal = post_ticket(client, "Later due")
+    clock.advance(10)
+    low = post_ticket(client, "Soonest due", priority="low")
+    line = [low["id"], normal["id"], urgent["id"]]
+    listed = client.get(f"{API}/tickets", params={"status": "queued", "queue": "default"},
+                        headers=ADMIN).json()["items"]
+    assert [t["id"] for t in listed] == line
+    assert [t["queue_position"] for t in listed] == [1, 2, 3]
+    one = client.get(f"{API}/tickets/{urgent['id']}", headers=ADMIN).json()
+    assert one["queue_position"] == 3
+    mine = {"Authorization": f"Bearer {agent['token']}"}
+    pickable = client.get(f"{API}/agent/available", headers=mine).json()["items"]
+    assert [t["id"] for t in pickable] == line
+    online(client, agent)
+    got = client.get(f"{API}/tickets/{low['id']}", headers=ADMIN).json()
+    assert got["assigned_agent_id"] == agent["id"], "dispatch takes the soonest due"
+    r = client.patch(f"{API}/queues/default", json={"waiting_order": "priority"}, headers=ADMIN)
+    listed = client.get(f"{API}/tickets", params={"status": "queued", "queue": "default"},
+                        headers=ADMIN).json()["items"]
+    assert [t["id"] for t in listed] == [urgent["id"], normal["id"]], "back to priority"

@@ -367,6 +367,14 @@ class Ticket:
         then arrival (ids grow with arrival)."""
         return (-int(self.effective_priority), self.queue_order, self.id)
 
+    def line_key(self, order: WaitingOrder) -> tuple[Any, ...]:
+        """Its place in its queue's line under the queue's waiting order: by SLA due time the
+        soonest due clock first, tickets without one after them, then as `queue_key`.
+        Across queues (a list of several) the same key is a total order: the due tickets of
+        queues that serve by SLA due time first, then the rest by priority and age."""
+        due = self.sla_due_at if order is WaitingOrder.SLA_DUE else None
+        return (due is None, due.timestamp() if due is not None else 0.0, *self.queue_key)
+
     @property
     def number(self) -> str:
         """The human ticket number, derived so it can never disagree with the id."""

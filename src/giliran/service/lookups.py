@@ -9,7 +9,7 @@ from datetime import datetime
 from giliran.domain.delivery import Delivery, Webhook
 from giliran.domain.errors import NotFound, Unauthorized
 from giliran.domain.hours import Schedule
-from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket
+from giliran.domain.model import Agent, HistoryEntry, Queue, Ticket, WaitingOrder
 from giliran.domain.notices import Notice
 from giliran.service.context import Principal
 from giliran.service.ports import HistoryFilter, UnitOfWork
@@ -27,6 +27,12 @@ def agent_or_404(uow: UnitOfWork, agent_id: int | None) -> Agent:
 def schedule_of(uow: UnitOfWork, queue: Queue) -> Schedule | None:
     """The opening hours `queue` keeps; None: always open (no schedule, or it is gone)."""
     return uow.schedules.get(queue.schedule) if queue.schedule is not None else None
+
+
+def waiting_order(uow: UnitOfWork, queue: str) -> WaitingOrder:
+    """How the queue lines up its waiting tickets (an unknown queue: by priority)."""
+    found = uow.queues.get(queue)
+    return found.waiting_order if found is not None else WaitingOrder.PRIORITY
 
 
 # A condition a ticket must still meet inside the use case's transaction, else it raises (a

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from giliran.domain.escalation import accept_deadline
 from giliran.domain.listing import TicketSort, channel_of, number_in, phone_digits, since
-from giliran.domain.model import Ticket, TicketStatus
+from giliran.domain.model import Ticket, TicketStatus, WaitingOrder
 from giliran.service.ports import ListedTicket, TicketFilter, TicketListing
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ def _customer(state: MemoryState, ticket: Ticket) -> str | None:
 
 def _key(state: MemoryState, t: Ticket, sort: TicketSort) -> Any:
     if sort is TicketSort.QUEUE:
-        return (-int(t.effective_priority), t.queue_order)
+        queue = state.queues.get(t.queue)
+        order = queue.waiting_order if queue is not None else WaitingOrder.PRIORITY
+        return t.line_key(order)[:-1]  # the id breaks ties, ascending either way
     if sort is TicketSort.PRIORITY:
         return (int(t.priority), int(t.effective_priority))
     if sort is TicketSort.WAITING:

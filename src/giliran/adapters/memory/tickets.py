@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from giliran.adapters.memory import listing
 from giliran.adapters.memory.journal import clone
 from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
-from giliran.domain.model import Priority, Ticket, TicketFlag, TicketStatus
+from giliran.domain.model import Priority, Ticket, TicketFlag, TicketStatus, WaitingOrder
 from giliran.service.ports import TicketFilter, TicketListing
 
 if TYPE_CHECKING:
@@ -118,6 +118,21 @@ class InMemoryTicketRepository:
             return iter(waiting[0] if waiting else ())
         return heapq.merge(*waiting)
 
+    def _in_line(self, queue: str | None) -> Iterator[QueueKey]:
+        """As `_in_order`, with the queues that serve by SLA due time in their own line."""
+        lines = {n: q.waiting_order for n, q in self._s.queues.items()}
+        if WaitingOrder.SLA_DUE not in lines.values() or (
+                queue is not None and lines.get(queue) is not WaitingOrder.SLA_DUE):
+            return self._in_order(queue)
+        return self._sorted(queue, lambda name: lines.get(name, WaitingOrder.PRIORITY))
+
+    def _sorted(self, queue: str | None,
+                order_of: Callable[[str], WaitingOrder]) -> Iterator[QueueKey]:
+        tickets = self._s.tickets
+        keys = [k for name, ks in self._s.queued.items() if queue in (None, name) for k in ks]
+        keys.sort(key=lambda k: tickets[k[2]].line_key(order_of(tickets[k[2]].queue)))
+        return iter(keys)
+
     def _head(self, keys: Iterator[QueueKey], limit: int, offset: int) -> list[Ticket]:
         tickets = self._s.tickets
         open_ = (k[2] for k in keys if tickets[k[2]].auto_dispatch)
@@ -126,10 +141,17 @@ class InMemoryTicketRepository:
     def queued_head(self, limit: int, offset: int = 0) -> list[Ticket]:
         return self._head(self._in_order(), limit, offset)
 
-    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
-        return self._head(self._in_order(queue), limit, offset)
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0,
+                       order: WaitingOrder = WaitingOrder.PRIORITY) -> list[Ticket]:
+        keys = (self._sorted(queue, lambda _: order) if order is WaitingOrder.SLA_DUE
+                else self._in_order(queue))
+        return self._head(keys, limit, offset)
 
     def queue_position(self, ticket: Ticket) -> int:
+        found = self._s.queues.get(ticket.queue)
+        if found is not None and found.waiting_order is WaitingOrder.SLA_DUE:
+            line = [k[2] for k in self._sorted(ticket.queue, lambda _: WaitingOrder.SLA_DUE)]
+            return 1 + line.index(ticket.id) if ticket.id in line else len(line) + 1
         return 1 + bisect.bisect_left(self._s.queued.get(ticket.queue, []), ticket.queue_key)
 
     def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
@@ -248,7 +270,7 @@ class InMemoryTicketRepository:
     # Lists.
     def search(self, query: TicketFilter) -> Sequence[Ticket]:
         if query.status is QUEUED:
-            keys: Iterator[QueueKey] = self._in_order(query.queue)
+            keys: Iterator[QueueKey] = self._in_line(query.queue)
             tickets = self._s.tickets
             found = [k[2] for k in keys if _matches(tickets[k[2]], query)]
         else:

@@ -32,10 +32,14 @@ _SINCE = func.coalesce(case(
     (t.HELD_ROWS, tk.assigned_at),
     else_=tk.closed_at,
 ), tk.created_at)
+# A queue that serves by SLA due time lines its tickets up by it (Ticket.line_key): the
+# tickets of such queues with a running clock first, soonest due first, then as the others.
+_DUE = case((_queue.c.waiting_order == literal_column("'sla_due'"), tk.sla_due_at))
 # Each sort's keys, ascending (True) or not; a descending sort flips them all, and the id
 # breaks ties, always ascending.
 _ORDER: dict[TicketSort, tuple[tuple[ColumnElement[Any], bool], ...]] = {
-    TicketSort.QUEUE: ((tk.effective_priority, False), (tk.queue_order, True)),
+    TicketSort.QUEUE: ((_DUE.is_(None), True), (_DUE, True), (tk.effective_priority, False),
+                       (tk.queue_order, True)),
     TicketSort.NUMBER: ((tk.id, True),),
     TicketSort.PRIORITY: ((tk.priority, True), (tk.effective_priority, True)),
     TicketSort.WAITING: ((_SINCE, True),),

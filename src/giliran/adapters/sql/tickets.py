@@ -21,13 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from giliran.adapters.sql import listing, places
+from giliran.adapters.sql import lines, listing, places
 from giliran.adapters.sql import tables as t
 from giliran.adapters.sql.direct import Direct
 from giliran.adapters.sql.rows import RowMap
 from giliran.adapters.sql.sla import sla_column, sla_loaded
 from giliran.domain.errors import ContactHasOpenTicket, DuplicateExternalId
-from giliran.domain.model import Ticket, TicketFlag, TicketStatus
+from giliran.domain.model import Ticket, TicketFlag, TicketStatus, WaitingOrder
 from giliran.service.ports import TicketFilter, TicketListing
 
 TICKET = RowMap(Ticket, t.tickets, insert_only=("created_at",),
@@ -132,17 +132,19 @@ _OVERDUE = _due_in_queue(t.PENDING_ACCEPT, t.tickets.c.assigned_at)
 _WAITING = _due_in_queue(t.UNFLAGGED_QUEUED, t.tickets.c.queued_at)
 _AGEING = _due_in_queue(t.AGEING, t.tickets.c.priority_since)
 _HOLDS_DUE = _due_in_queue(t.ON_HOLD, t.tickets.c.hold_until)
-_queued_statements: dict[tuple[int, bool, bool], Direct] = {}
+_queued_statements: dict[tuple[int, bool, bool, bool], Direct] = {}
 
 
-def _queued_statement(limit: int, with_offset: bool, one_queue: bool) -> Direct:
-    key = (limit, with_offset, one_queue)
+def _queued_statement(limit: int, with_offset: bool, one_queue: bool,
+                      by_due: bool = False) -> Direct:
+    key = (limit, with_offset, one_queue, by_due)
     found = _queued_statements.get(key)
     if found is None:
         stmt = _DISPATCHABLE
         if one_queue:
             stmt = stmt.where(t.tickets.c.queue == bindparam("queue"))
-        stmt = stmt.order_by(*_QUEUE_ORDER).limit(limit)
+        stmt = stmt.order_by(*(lines.due_order(_QUEUE_ORDER) if by_due else _QUEUE_ORDER))
+        stmt = stmt.limit(limit)
         if with_offset:
             stmt = stmt.offset(bindparam("offset"))
         found = _queued_statements[key] = Direct(stmt)
@@ -202,8 +204,10 @@ class SqlTicketRepository:
         stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=False)
         return [self._load(r) for r in stmt.rows(self._conn, {"offset": offset})]
 
-    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
-        stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=True)
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0,
+                       order: WaitingOrder = WaitingOrder.PRIORITY) -> list[Ticket]:
+        stmt = _queued_statement(limit, with_offset=offset > 0, one_queue=True,
+                                 by_due=order is WaitingOrder.SLA_DUE)
         rows = stmt.rows(self._conn, {"offset": offset, "queue": queue})
         return [self._load(r) for r in rows]
 
@@ -216,6 +220,11 @@ class SqlTicketRepository:
         return [self._load(r) for r in rows]
 
     def queue_position(self, ticket: Ticket) -> int:
+        if ticket.queue in lines.sla_queues(self._conn):
+            return lines.due_position(self._conn, ticket)
+        return self._priority_position(ticket)
+
+    def _priority_position(self, ticket: Ticket) -> int:
         """Higher priorities from the kept depths, then the ticket's own priority counted from
         the nearer end: at most half of it is walked, none of it for a new ticket."""
         params: dict[str, Any] = {
@@ -234,7 +243,12 @@ class SqlTicketRepository:
         return max(above + own - behind, 1)
 
     def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
-        return places.places(self._conn, [t.id for t in tickets])
+        lined = lines.sla_queues(self._conn)
+        found = places.places(self._conn, [k.id for k in tickets if k.queue not in lined])
+        for ticket in tickets:
+            if ticket.queue in lined and ticket.status is TicketStatus.QUEUED:
+                found[ticket.id] = lines.due_position(self._conn, ticket)
+        return found
 
     def holds_due(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         rows = self._conn.execute(_HOLDS_DUE, {"queue": queue, "cutoff": cutoff, "limit": limit})
@@ -304,7 +318,8 @@ class SqlTicketRepository:
         return [self._load(r) for r in rows]
 
     def search(self, query: TicketFilter) -> Sequence[Ticket]:
-        order = (_QUEUE_ORDER if query.status is TicketStatus.QUEUED else
+        queued = query.status is TicketStatus.QUEUED
+        order = (lines.line(self._conn, query.queue, _QUEUE_ORDER) if queued else
                  _FLAG_ORDER if query.flagged else (t.tickets.c.id,))
         rows = self._conn.execute(
             select(t.tickets).where(*_filters(query)).order_by(*order)

@@ -11,6 +11,12 @@ skips many, a long backlog of a queue nobody serves right now is in the way, and
 switches to merging the heads of the remaining queues one by one instead, so its cost never
 grows with that backlog.
 
+A queue whose waiting order is `sla_due` serves its soonest SLA due ticket first (tickets
+without a running clock after them, then by priority and age, `Ticket.line_key`). One global
+order cannot keep every queue's own line, so while any queue orders by SLA due time the pass
+merges the queue heads from the start: each queue's head in its own line, and between queues
+the heads compare as the global walk would (priority, then arrival).
+
 Tickets every eligible agent has missed stay at the head of their queue (escalated ones go back
 to their place) and each pass steps over them again. Nothing in a pass changes who is eligible
 until it assigns something, so the pass asks the database who is eligible once per queue and
@@ -26,7 +32,15 @@ from datetime import datetime
 from enum import Enum, auto
 
 from giliran.domain import explain, lifecycle
-from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, StrategyName, Ticket
+from giliran.domain.model import (
+    Agent,
+    HistoryEntry,
+    Queue,
+    Reason,
+    StrategyName,
+    Ticket,
+    WaitingOrder,
+)
 from giliran.domain.people import SYSTEM
 from giliran.service.assignment import turns
 from giliran.service.context import Context
@@ -56,7 +70,7 @@ def dispatch(
     transactions); returns how many it made."""
     run = _Pass(ctx, uow, reason, limit)
     try:
-        if run.walk_global_queue():
+        if run.lines_differ() or run.walk_global_queue():
             run.merge_queue_heads()
     except _LimitReached:
         pass
@@ -88,6 +102,10 @@ class _Pass:
             found = self.seen_eligible[key] = self.uow.agents.eligible(queue, ordering, limit)
         return found
 
+    def lines_differ(self) -> bool:
+        """Whether some queue keeps a line of its own (ordered by SLA due time)."""
+        return any(q.waiting_order is WaitingOrder.SLA_DUE for q in self._queues())
+
     def walk_global_queue(self) -> bool:
         """Returns True when it stopped because too many tickets were skipped."""
         offset, size, skipped = 0, FIRST_PAGE, 0
@@ -109,9 +127,8 @@ class _Pass:
 
     def merge_queue_heads(self) -> None:
         """Serve the open queues by repeatedly taking the first of their heads."""
-        heads: dict[str, Ticket | None] = {
-            q.name: self.head_of(q.name) for q in self._queues() if q.name not in self.blocked
-        }
+        queues = {q.name: q for q in self._queues() if q.name not in self.blocked}
+        heads: dict[str, Ticket | None] = {name: self.head_of(q) for name, q in queues.items()}
         while True:
             waiting = [t for t in heads.values() if t is not None]
             if not waiting:
@@ -120,10 +137,12 @@ class _Pass:
             if self.offer(ticket) is Outcome.BLOCKED:
                 heads[ticket.queue] = None
             else:
-                heads[ticket.queue] = self.head_of(ticket.queue)
+                heads[ticket.queue] = self.head_of(queues[ticket.queue])
 
-    def head_of(self, queue: str) -> Ticket | None:
-        found = self.uow.tickets.queued_head_of(queue, 1, offset=self.passed_over.get(queue, 0))
+    def head_of(self, queue: Queue) -> Ticket | None:
+        found = self.uow.tickets.queued_head_of(queue.name, 1,
+                                                offset=self.passed_over.get(queue.name, 0),
+                                                order=queue.waiting_order)
         return found[0] if found else None
 
     def offer(self, ticket: Ticket) -> Outcome:

@@ -15,6 +15,7 @@ from giliran.domain.model import (
     Ticket,
     TicketFlag,
     TicketStatus,
+    WaitingOrder,
 )
 
 
@@ -71,8 +72,10 @@ class TicketRepository(Protocol):
         """Tickets `offset`+1 .. `offset`+`limit` of the global queue (priority, then
         arrival), counting only those open to automatic dispatch."""
         ...
-    def queued_head_of(self, queue: str, limit: int, offset: int = 0) -> list[Ticket]:
-        """The same, for the tickets of one queue."""
+    def queued_head_of(self, queue: str, limit: int, offset: int = 0,
+                       order: WaitingOrder = WaitingOrder.PRIORITY) -> list[Ticket]:
+        """The same, for the tickets of one queue, in the line `order` gives
+        (`Ticket.line_key`)."""
         ...
     def overdue(self, queue: str, cutoff: datetime, limit: int) -> list[Ticket]:
         """Assigned, not accepted, tickets of `queue` assigned at or before `cutoff`."""
@@ -126,7 +129,8 @@ class TicketRepository(Protocol):
         """A queue_order below every queued ticket's (and below 0)."""
         ...
     def queue_position(self, ticket: Ticket) -> int:
-        """1-based place of a queued ticket among the queued tickets of its own queue."""
+        """1-based place of a queued ticket among the queued tickets of its own queue, in the
+        queue's waiting order."""
         ...
     def queue_positions(self, tickets: Sequence[Ticket]) -> dict[int, int]:
         """The same for many tickets at once (one read on SQL), by id; the ones not queued
@@ -136,7 +140,10 @@ class TicketRepository(Protocol):
         """The agent's held tickets (active and on hold) in personal-queue order (oldest
         assignment first)."""
         ...
-    def search(self, query: TicketFilter) -> Sequence[Ticket]: ...
+    def search(self, query: TicketFilter) -> Sequence[Ticket]:
+        """Queued tickets in line (`Ticket.line_key` under each queue's waiting order), the
+        flagged ones the longest flagged first, the others by id."""
+        ...
     def listing(self, query: TicketFilter) -> TicketListing:
         """One page of the supervisor's list and the total that match, in one read."""
         ...

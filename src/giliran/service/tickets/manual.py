@@ -41,6 +41,7 @@ from giliran.service.lookups import (
     agent_or_404,
     queue_or_404,
     ticket_or_404,
+    waiting_order,
 )
 from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.recording import record_move
@@ -201,7 +202,7 @@ def available(
             waiting, count = pickup_list(uow, agent, queue, offset + limit)
             found += waiting
             total += count
-    found.sort(key=lambda t: t.queue_key)
+        found.sort(key=lambda t: t.line_key(waiting_order(uow, t.queue)))
     return found[offset:offset + limit], total
 
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from giliran.domain.listing import TicketSort
 from giliran.domain.model import Ticket, TicketStatus
+from giliran.service.lookups import waiting_order
 from giliran.service.ports import ListedTicket, TicketFilter, UnitOfWork
 
 
@@ -38,8 +39,8 @@ def placed(uow: UnitOfWork, rows: list[ListedTicket], query: TicketFilter) -> li
 
 
 def _by_runs(uow: UnitOfWork, queued: list[Ticket]) -> dict[int, int]:
-    runs = [sorted((t for t in queued if t.queue == name), key=lambda t: t.queue_key)
-            for name in {t.queue for t in queued}]
+    runs = [sorted((t for t in queued if t.queue == name), key=lambda t: t.line_key(
+        waiting_order(uow, t.queue))) for name in {t.queue for t in queued}]
     firsts = uow.tickets.queue_positions([run[0] for run in runs])
     return {t.id: firsts[run[0].id] + i for run in runs if run[0].id in firsts
             for i, t in enumerate(run)}
