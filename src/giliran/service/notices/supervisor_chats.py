@@ -3,7 +3,7 @@ linked as an agent's is, with a one-time code (`/start CODE` to the bot, 15 minu
 hash stored), unlinked by the supervisor itself.
 
 The least that lets a supervisor hear on Telegram: the links and codes are kept in the
-settings store every process shares (`supervisor_chat:<user id>`), not in a table of their
+settings store every process shares (`sv_chat:<user id>`), not in a table of their
 own; a supervisor's chat receives alerts and gives no commands.
 """
 
@@ -21,7 +21,7 @@ from giliran.service.context import Context, Principal, hash_token
 from giliran.service.ports import UnitOfWork
 
 CODE_LIFETIME = timedelta(minutes=15)
-ANY = "supervisor_chat.any"  # "1" once any supervisor linked a chat: the notices pass listens
+ANY = "sv_chat.any"  # "1" once any supervisor linked a chat: the notices pass listens
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,9 @@ def supervisors_of(uow: UnitOfWork, queue: str) -> list[SupervisorChat]:
 
 
 def _code_key(code_hash: str) -> str:
-    return f"supervisor_chat.code:{code_hash}"
+    # Setting names hold 50 characters: 128 bits of the hash tell a live code apart.
+    return f"sv_code:{code_hash[:32]}"
 
 
 def _chat_key(user_id: int) -> str:
-    return f"supervisor_chat:{user_id}"
+    return f"sv_chat:{user_id}"
