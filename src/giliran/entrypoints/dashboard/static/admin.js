@@ -38,10 +38,12 @@ const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionD
 /** What the page knows; the dialogs and the history read it too. */
 const floor = { workload: null, agents: [], queues: [], tickets: [] };
 let panel = null;  // a ticket's page beside the list
+let signedInAs = null;  // the person at the console (GET /me)
 
 signIn({ check: () => api("GET", "/workload"), notHere: t("admin.not_here"), start });
 
 async function start(me) {
+  signedInAs = me;
   // After the supervisor's own changes: their events bring the floor and the list back as
   // frames, so there is nothing to read (kept as a hook for the forms).
   floor.refresh = () => {};
@@ -98,7 +100,7 @@ function onReady() {
   const read = refreshOnce();
   if (!begun) {
     begun = true;
-    read.then(() => { setupPeriod(); setupAudit(); setupSla(); setupSlaReport(); });
+    read.then(() => { setupPeriod(); setupAudit(); setupSla(signedInAs); setupSlaReport(); });
   }
 }
 

@@ -13,9 +13,14 @@ let policies = [];
 let queues = [];
 let editing = null;  // the policy in the dialog; null: a new one
 
-export function setupSla() {
-  $("new-sla").addEventListener("click", () => open(null));
+const CONFIGURES = new Set(["owner", "admin"]);
+
+export function setupSla(me) {
   $("sla-telegram").addEventListener("click", linkTelegram);
+  $("sla-telegram-off").addEventListener("click", unlinkTelegram);
+  readTelegram();
+  if (!CONFIGURES.has(me?.role)) return hidePolicies();  // a supervisor: alerts, not policies
+  $("new-sla").addEventListener("click", () => open(null));
   $("sla-form").addEventListener("submit", save);
   for (const radio of $("sla-form").querySelectorAll("input[name=mode]")) {
     radio.addEventListener("change", showMode);
@@ -43,13 +48,12 @@ async function readPolicies() {
     policies = (await api("GET", "/sla-policies")).items;
     draw();
   } catch (error) {
-    if (error.status === 403) return hidePolicies();  // a supervisor: alerts, not policies
     toast(errorText(error), "error");
   }
 }
 
 function hidePolicies() {
-  $("new-sla").hidden = true;
+  for (const id of ["new-sla", "sla-hint"]) $(id).hidden = true;
   $("sla-policies").closest(".table-wrap").hidden = true;
 }
 
@@ -76,6 +80,12 @@ function perPriority(targets) {
   return PRIORITIES.some((p) => targets[p]);
 }
 
+function breachText(actions) {
+  if (!actions.length) return "—";
+  return actions.map((a) => (a.action === "move" ? `${t("sla_policy.move")} ${a.queue}`
+    : a.action === "reassign" ? t("sla_policy.reassign") : t("sla_policy.raise_priority"))).join("\n");
+}
+
 function appliesText(c) {
   const parts = [];
   if (c.queues?.length) parts.push(c.queues.join(", "));
@@ -93,15 +103,19 @@ function draw() {
       : targetText(p.targets);
     const cells = [String(i + 1), p.active ? p.name : `${p.name} (${t("sla_policy.inactive")})`,
                    appliesText(p.conditions ?? {}), targets,
-                   p.business_hours ? t("sla_policy.business") : t("sla_policy.calendar")];
+                   p.business_hours ? t("sla_policy.business") : t("sla_policy.calendar"),
+                   breachText(p.breach_actions)];
     for (const text of cells) {
       const td = document.createElement("td");
       td.textContent = text;
+      td.className = "lines";
       tr.append(td);
     }
     const actions = document.createElement("td");
-    actions.className = "row";
-    actions.append(button("↑", t("sla_policy.up", { name: p.name }), "up", i === 0),
+    const buttons = document.createElement("div");
+    buttons.className = "row";
+    actions.append(buttons);
+    buttons.append(button("↑", t("sla_policy.up", { name: p.name }), "up", i === 0),
                    button("↓", t("sla_policy.down", { name: p.name }), "down", i === policies.length - 1),
                    button(t("sla_policy.edit"), t("sla_policy.edit_named", { name: p.name }), "edit", false),
                    button(t("sla_policy.delete"), t("sla_policy.delete_named", { name: p.name }), "delete", false));
@@ -250,6 +264,29 @@ async function save(event) {
     readPolicies();
   } catch (error) {
     $("sla-error").textContent = errorText(error);
+  }
+}
+
+/** The own Telegram chat: offered while the desk has a bot; "stop" once it is linked. */
+async function readTelegram() {
+  try {
+    const state = await api("GET", "/supervisor/telegram");
+    $("sla-telegram").hidden = !state.enabled || state.linked;
+    $("sla-telegram-off").hidden = !state.linked;
+    if (state.linked) $("sla-telegram-said").textContent = t("sla_policy.telegram_linked");
+  } catch {
+    $("sla-telegram").hidden = true;
+  }
+}
+
+async function unlinkTelegram() {
+  try {
+    await api("DELETE", "/supervisor/telegram");
+    $("sla-telegram-said").textContent = t("sla_policy.telegram_unlinked");
+    $("sla-telegram-off").hidden = true;
+    $("sla-telegram").hidden = false;
+  } catch (error) {
+    toast(errorText(error), "error");
   }
 }
 

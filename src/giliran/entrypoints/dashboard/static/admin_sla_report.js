@@ -75,7 +75,9 @@ function draw(report) {
   const rows = report.groups.map((g) => {
     const tr = document.createElement("tr");
     tr.dataset.scope = g.scope;
-    const levels = g.service_levels.map((w) => `≤${w.seconds} s: ${share(w.share)}`).join(" · ");
+    const levels = g.service_levels
+      .map((w) => `≤${t("sla_report.seconds", { seconds: decimal.format(w.seconds) })}: ${share(w.share)}`)
+      .join(" · ");
     const cells = [groupName(g), targetCell(g, "first_response"), targetCell(g, "next_response"),
                    targetCell(g, "resolution"), time(g.first_response.median),
                    time(g.resolution.median), levels];
