@@ -49,6 +49,11 @@ class InMemorySlaClockRepository:
     def remove(self, ticket_id: int, target: sla.Target) -> None:
         self._s.journal.drop(self._rows, (ticket_id, target.value))
 
+    def running_in(self, queue: str) -> list[sla.SlaClock]:
+        tickets = self._s.state.tickets
+        return [replace(c) for (t, _), c in sorted(self._rows.items())
+                if c.running and t in tickets and tickets[t].queue == queue]
+
     def due(self, now: datetime, limit: int) -> list[sla.SlaClock]:
         found = [replace(c) for _, c in sorted(self._rows.items())
                  if sla.warn_due(c, now) or sla.breach_due(c, now)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
 
+from giliran.adapters.sql import tables as tables
 from giliran.adapters.sql import tables_sla as t
 from giliran.adapters.sql.rows import decoded
 from giliran.domain import sla
@@ -126,6 +127,13 @@ class SqlSlaClockRepository:
     def remove(self, ticket_id: int, target: sla.Target) -> None:
         self._conn.execute(delete(t.ticket_sla).where(
             _C.ticket_id == ticket_id, _C.target == target.value))
+
+    def running_in(self, queue: str) -> list[sla.SlaClock]:
+        rows = self._conn.execute(
+            select(t.ticket_sla).join(tables.tickets, tables.tickets.c.id == _C.ticket_id)
+            .where(tables.tickets.c.queue == queue, _C.state.in_(("active", "warning")))
+            .order_by(_C.ticket_id, _C.target))
+        return [_clock(r) for r in rows]
 
     def due(self, now: datetime, limit: int) -> list[sla.SlaClock]:
         """Running clocks whose warning or due time has come, the earliest first."""

@@ -26,9 +26,10 @@ from giliran.service.assignment import reach
 from giliran.service.assignment.dispatch import dispatch
 from giliran.service.audit_log import record_queue
 from giliran.service.context import Context, Principal
-from giliran.service.lookups import queue_or_404
+from giliran.service.lookups import queue_or_404, schedule_of
 from giliran.service.queues.pointer import set_next
 from giliran.service.recording import record_queue_change
+from giliran.service.sla import clocks as sla_clocks
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ def update_queue(
         if next_agent_id is not None:
             set_next(ctx, uow, queue, next_agent_id, who.by)
         uow.queues.save(queue)
+        if queue.schedule != current.schedule:
+            sla_clocks.rescheduled(uow, name, schedule_of(uow, current), now)
         record_queue(uow, now, who.by, queue, before,
                      action=f"preset {preset.value}" if preset else "changed")
         record_queue_change(uow, queue, now, who.by)

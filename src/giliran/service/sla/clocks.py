@@ -87,6 +87,37 @@ def customer_wrote(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     show(uow, ticket, policy)
 
 
+def rescheduled(uow: UnitOfWork, queue: str, before: Schedule | None, now: datetime) -> int:
+    """The queue's opening hours changed (its schedule edited, or another one chosen; call it
+    after saving the change): each running business-hours clock of its tickets keeps the
+    budget it used so far, counted under the hours in force while it ran, and the rest is
+    counted from `now` under the new hours (a new due and warning time). A paused clock only
+    stores what it used; it aims under the new hours when it resumes. Returns the clocks moved.
+    """
+    after = schedule_for(uow, queue)
+    policies = {p.id: p for p in uow.sla_policies.all()}
+    moved: set[int] = set()
+    for clock in uow.sla_clocks.running_in(queue):
+        policy = policies.get(clock.policy_id)
+        if policy is None or not policy.business_hours or clock.paused_at is not None:
+            continue
+        spent = sla.used(clock, policy, before, now)
+        if spent >= clock.seconds:
+            continue  # already due: the timer pass breaches it
+        sla.aim(clock, policy, after, now, used=spent)
+        uow.sla_clocks.save(clock)
+        moved.add(clock.ticket_id)
+    for ticket in uow.tickets.many(moved):
+        show(uow, ticket)
+    return len(moved)
+
+
+def schedule_edited(uow: UnitOfWork, before: Schedule, now: datetime) -> int:
+    """A schedule's hours changed (saved already): `rescheduled` for each queue keeping it."""
+    return sum(rescheduled(uow, q.name, before, now) for q in uow.queues.all()
+               if q.schedule == before.name)
+
+
 def _start(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     policy = sla.applying(uow.sla_policies.all(), ticket.queue, ticket.priority,
                           channel_of(ticket))
