@@ -15,6 +15,7 @@ from giliran.adapters.clock import FakeClock
 from giliran.bootstrap import Container
 from giliran.domain.sla import Outcome, Target
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, online, post_ticket
+from tests.integration.test_ws_people import make_user, sign_in
 
 API = "/api/v1"
 
@@ -142,6 +143,26 @@ def test_bad_requests_are_refused_and_agents_may_not_read_it(
     agent = make_agent(client, "Citra")
     r = client.get(f"{API}/reports/sla", headers=bearer(agent["token"]))
     assert r.status_code == 403
+
+
+def test_a_supervisor_of_one_queue_sees_only_its_figures(
+    client: TestClient, container: Container, clock: FakeClock,
+) -> None:
+    _, _, start = floor(client, container, clock)
+    rina = make_user(client, "rina@example.com")
+    assert client.patch(f"{API}/users/{rina['id']}", headers=ADMIN,
+                        json={"queues": ["sales"]}).status_code == 200
+    cookie, _ = sign_in(client, "rina@example.com")
+    r = client.get(f"{API}/reports/sla", headers=cookie, params=period(start))
+    assert r.status_code == 200, r.text
+    groups = r.json()["groups"]
+    assert [(g["scope"], g["key"]) for g in groups if g["scope"] != "agent"] == [
+        ("all", ""), ("queue", "sales")]
+    assert shares(groups[0])["first_response"] == (2, 2, 0)
+    r = client.get(f"{API}/reports/sla", headers=cookie,
+                   params={**period(start), "queue": "default"})
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "not_your_queue"
 
 
 def test_a_ticket_completed_under_a_policy_is_in_the_report(

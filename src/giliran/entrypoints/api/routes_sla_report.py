@@ -105,8 +105,8 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-@router.get("/reports/sla", openapi_extra=refusals(e.InvalidInput), response_model=SlaReportOut,
-            responses={200: {"content": {"text/csv": {}}}})
+@router.get("/reports/sla", openapi_extra=refusals(e.InvalidInput, e.NotYourQueue),
+            response_model=SlaReportOut, responses={200: {"content": {"text/csv": {}}}})
 def sla(
     request: Request,
     ctx: Ctx,

@@ -43,7 +43,8 @@ class SlaReport:
 def sla_report(ctx: Context, who: Principal, thresholds: Sequence[int],
                since: datetime | None = None, until: datetime | None = None,
                queue: str | None = None, agent_id: int | None = None) -> SlaReport:
-    """Clocks that ended in [since, until); by default the last 7 days."""
+    """Clocks that ended in [since, until); by default the last 7 days. A supervisor limited
+    to some queues sees only theirs (another's as the filter: 403 `not_your_queue`)."""
     who.require(Can.SUPERVISE)
     until = until or ctx.clock.now()
     since = since or until - DEFAULT_PERIOD
@@ -54,10 +55,12 @@ def sla_report(ctx: Context, who: Principal, thresholds: Sequence[int],
     with ctx.uow(write=False) as uow:
         if queue is not None and uow.queues.get(queue) is None:
             raise InvalidInput("the queue filter names no queue")
+        if queue is not None:
+            who.require_queue(queue)  # a supervisor limited to some queues: only those
         if agent_id is not None and uow.agents.get(agent_id) is None:
             raise InvalidInput("the agent filter names no agent")
         rows = [o for o in uow.sla_clocks.outcomes(since, until)
-                if (queue is None or o.queue == queue)
+                if (queue is None or o.queue == queue) and who.sees_queue(o.queue)
                 and (agent_id is None or o.agent_id == agent_id)]
         names = {a.id: a.name for a in uow.agents.all()}
     return SlaReport(since, until, queue, agent_id, tuple(thresholds),
