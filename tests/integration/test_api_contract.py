@@ -81,6 +81,10 @@ ADMIN_ONLY = [
     ("patch", "/api/v1/schedules/office", {"hours": {}}),
     ("delete", "/api/v1/schedules/office", None),
     ("post", "/api/v1/schedules/office/holidays", {"country": "ID", "year": 2027}),
+    ("get", "/api/v1/reports/sla", None),
+    ("get", "/api/v1/supervisor/telegram", None),
+    ("post", "/api/v1/supervisor/telegram-code", None),
+    ("delete", "/api/v1/supervisor/telegram", None),
     # SLA policies: those who configure the desk.
     ("get", "/api/v1/sla-policies", None),
     ("post", "/api/v1/sla-policies", {"name": "n", "targets": {"resolution_seconds": 60}}),

@@ -86,6 +86,8 @@ NEEDS: dict[tuple[str, str], str] = {
     ("post", "/deliveries/{delivery_id}/retry"): CONFIGURE,
     ("post", "/agents/{agent_id}/telegram-code"): CONFIGURE,
     ("delete", "/agents/{agent_id}/telegram"): CONFIGURE,
+    ("get", "/supervisor/telegram"): SUPERVISE, ("post", "/supervisor/telegram-code"): SUPERVISE,
+    ("delete", "/supervisor/telegram"): SUPERVISE, ("get", "/reports/sla"): SUPERVISE,
     ("post", "/tickets/{ticket_id}/read"): SUPERVISE_OR_WORK,
     ("post", "/tickets/{ticket_id}/notes"): SUPERVISE_OR_WORK,
     ("get", "/agent/inbox"): SUPERVISE_OR_WORK,

@@ -105,6 +105,17 @@ _EN: Mapping[str, str] = {
     "not_possible": "Not possible now ({code}).",
     "transferred_by": "↪️ Transferred to you by {name}: {reason}",
     "reply_failed": "⚠️ Your reply to {customer} on {number} failed: {reason}",
+    "sla_warning": ("⏳ SLA warning: {number} ({title}) in {queue} is due for {target} at "
+                    "{due} UTC."),
+    "sla_breached": ("🚨 SLA breached: {number} ({title}) in {queue} missed its {target} "
+                     "target (due {due} UTC)."),
+    "sla_holder": "Held by {holder}.",
+    "sla_nobody": "Nobody holds it.",
+    "target_first_response": "first response",
+    "target_next_response": "next response",
+    "target_resolution": "resolution",
+    "linked_supervisor": ("🔗 This chat is now linked to {name}: SLA warnings and breaches "
+                          "of your queues will come here."),
 }
 
 _ID: Mapping[str, str] = {
@@ -169,6 +180,17 @@ _ID: Mapping[str, str] = {
     "not_possible": "Tidak bisa dilakukan sekarang ({code}).",
     "transferred_by": "↪️ Dialihkan kepada Anda oleh {name}: {reason}",
     "reply_failed": "⚠️ Balasan Anda kepada {customer} di {number} gagal terkirim: {reason}",
+    "sla_warning": ("⏳ Peringatan SLA: {number} ({title}) di {queue} harus mendapat "
+                    "{target} paling lambat {due} UTC."),
+    "sla_breached": ("🚨 SLA terlampaui: {number} ({title}) di {queue} melewati target "
+                     "{target} (batas {due} UTC)."),
+    "sla_holder": "Dipegang oleh {holder}.",
+    "sla_nobody": "Belum dipegang siapa pun.",
+    "target_first_response": "respons pertama",
+    "target_next_response": "respons berikutnya",
+    "target_resolution": "penyelesaian",
+    "linked_supervisor": ("🔗 Chat ini sekarang terhubung ke {name}: peringatan dan pelanggaran "
+                          "SLA di antrean Anda akan dikirim ke sini."),
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": _EN, "id": _ID}

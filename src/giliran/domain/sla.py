@@ -341,10 +341,14 @@ def outcome(clock: SlaClock, policy: Policy, schedule: Schedule | None, now: dat
             queue: str, agent_id: int | None, priority: Priority,
             channel: str | None) -> Outcome:
     spent = used(clock, policy, schedule, now)
+    # Ended past due before a timer pass marked it (the pass runs every few seconds): still
+    # breached, at its due time.
+    late = clock.due_at if clock.due_at is not None and now > clock.due_at else None
+    breached_at = clock.breached_at or late
     return Outcome(clock.ticket_id, clock.target, clock.policy_id, queue, agent_id,
                    priority.label, channel, clock.started_at, clock.due_at, now,
-                   "breached" if clock.breached_at is not None else "met", round(spent, 3),
-                   clock.breached_at)
+                   "breached" if breached_at is not None else "met", round(spent, 3),
+                   breached_at)
 
 
 def policy_copy(policy: Policy, **changes: Any) -> Policy:

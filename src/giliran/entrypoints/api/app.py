@@ -37,6 +37,7 @@ from giliran.entrypoints.api import (
     routes_schedules,
     routes_simulation,
     routes_sla,
+    routes_sla_report,
     routes_telegram,
     routes_tickets,
     routes_webhooks,
@@ -233,7 +234,7 @@ def create_app(container: Container | None = None, *,
                    routes_audit, routes_audit_log, routes_webhooks, routes_channels,
                    routes_telegram, routes_simulation, routes_people, ws,
                    routes_inbox, routes_canned, routes_hold, routes_bulk,
-                   routes_customers, routes_schedules, routes_sla):
+                   routes_customers, routes_schedules, routes_sla, routes_sla_report):
         app.include_router(module.router, prefix="/api/v1")
     for router in registry.routers(CHANNEL_ROUTES):  # a channel's own routes
         app.include_router(router, prefix="/api/v1")

@@ -32,7 +32,7 @@ from giliran.entrypoints.api.errors import refusals
 from giliran.entrypoints.api.root import Parts, Root
 from giliran.entrypoints.api.schemas import Strict
 from giliran.service.conversations import chat_links, failures
-from giliran.service.notices import notify
+from giliran.service.notices import notify, supervisor_chats
 
 router = APIRouter(route_class=ApiRoute, tags=["telegram"])
 log = logging.getLogger("giliran.telegram")
@@ -103,6 +103,34 @@ async def my_link_code(root: Parts, ctx: Ctx, who: AgentOnly, run: Run,
     who.require(Can.WORK)
     _require_bot(root)
     return _code(*await run.write(chat_links.my_link_code, ctx, who, body.language))
+
+
+@router.get("/supervisor/telegram", openapi_extra=refusals(e.InvalidInput),
+            response_model=TelegramState)
+def supervisor_telegram(root: Parts, ctx: Ctx, who: Supervisor) -> TelegramState:
+    """Whether your own chat hears the SLA warnings and breaches of your queues."""
+    return TelegramState(enabled=TELEGRAM in root.channels,
+                         linked=supervisor_chats.my_chat_linked(ctx, who))
+
+
+@router.post("/supervisor/telegram-code",
+             openapi_extra=refusals(e.InvalidInput, e.NotConfigured), response_model=LinkCode)
+async def supervisor_link_code(root: Parts, ctx: Ctx, who: Supervisor, run: Run,
+                               body: LinkCodeRequest = NO_LANGUAGE) -> LinkCode:
+    """A one-time code (15 minutes) that links your own Telegram chat, where the SLA
+    warnings and breaches of the queues you supervise come: send `/start CODE` to the bot.
+    `language`: the alerts' (by default your Telegram's). 422 for the admin token (no person
+    to link); 503 `not_configured` while there is no bot."""
+    _require_bot(root)
+    return _code(*await run.write(supervisor_chats.my_link_code, ctx, who, body.language))
+
+
+@router.delete("/supervisor/telegram", openapi_extra=refusals(e.InvalidInput),
+               status_code=204)
+async def supervisor_unlink(ctx: Ctx, who: Supervisor, run: Run) -> Response:
+    """Your chat hears no more alerts."""
+    await run.write(supervisor_chats.unlink_mine, ctx, who)
+    return Response(status_code=204)
 
 
 @router.post("/agents/{agent_id}/telegram-code",

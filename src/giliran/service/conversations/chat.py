@@ -33,9 +33,9 @@ from giliran.domain.people import Role, Via
 from giliran.service.assignment import presence
 from giliran.service.context import Context, Principal, hash_token
 from giliran.service.conversations import channels, conversation
-from giliran.service.notices import notify
+from giliran.service.notices import notify, supervisor_chats
 from giliran.service.notices.notify import queue_notice
-from giliran.service.ports import TicketFilter
+from giliran.service.ports import TicketFilter, UnitOfWork
 from giliran.service.tickets import tickets
 
 LINK_COMMANDS = ("/start", "/link")
@@ -171,13 +171,33 @@ def _link(ctx: Context, msg: ChatMessage, code: str) -> str:
         agent_id = uow.chat_links.take_code(hash_token(code.upper()), ctx.clock.now())
         agent = uow.agents.get(agent_id) if agent_id is not None else None
         if agent is None or not agent.active:
-            uow.commit()  # the code is used up either way
-            return say(lang, "bad_code")
-        first = not uow.chat_links.any()
+            return _link_supervisor(ctx, uow, msg, code, lang)
+        first = not _listening(uow)
         uow.chat_links.link(ChatLink(agent.id, msg.chat_id, lang))
         notify.start_cursor(uow, restart=first)
         uow.commit()
     return say(agent.language, "linked", name=agent.name)
+
+
+def _link_supervisor(ctx: Context, uow: UnitOfWork, msg: ChatMessage, code: str,
+                     lang: str) -> str:
+    """A code a supervisor took on its console: its chat hears SLA alerts of its queues."""
+    found = supervisor_chats.take_code(uow, hash_token(code.upper()), ctx.clock.now())
+    if found is None:
+        uow.commit()  # the code is used up either way
+        return say(lang, "bad_code")
+    user, chosen = found
+    lang = chosen or lang
+    first = not _listening(uow)
+    supervisor_chats.link(uow, user, msg.chat_id, lang)
+    notify.start_cursor(uow, restart=first)
+    uow.commit()
+    return say(lang, "linked_supervisor", name=user.name)
+
+
+def _listening(uow: UnitOfWork) -> bool:
+    """Whether the notices pass already reads the events (some chat is linked)."""
+    return uow.chat_links.any() or supervisor_chats.any_linked(uow)
 
 
 def _command(ctx: Context, agent: Agent, command: str, lang: str) -> str:

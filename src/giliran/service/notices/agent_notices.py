@@ -16,6 +16,7 @@ from giliran.domain.event_types import EventType
 from giliran.domain.events import Event, left_queue
 from giliran.domain.model import Agent, Ticket
 from giliran.domain.notices import ChatLink, Notice, say, ticket_buttons
+from giliran.service.notices.sla_alerts import ALERTS, tell_sla
 from giliran.service.ports import UnitOfWork
 
 
@@ -44,6 +45,8 @@ def tell(uow: UnitOfWork, event: Event, now: datetime) -> int:
         told += _customer_wrote(uow, event, ticket, ticket.agent_id, now)
     elif event.type is EventType.MESSAGE_STATUS and ticket.agent_id is not None:
         told += _reply_failed(uow, event, ticket, ticket.agent_id, now)
+    elif event.type in ALERTS:
+        told += tell_sla(uow, event, ticket, now)
     return told
 
 

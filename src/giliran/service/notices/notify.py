@@ -34,6 +34,7 @@ from giliran.domain.people import Can
 from giliran.service.context import Context, Principal
 from giliran.service.events.outbox import Backlog
 from giliran.service.lookups import notice_or_404
+from giliran.service.notices import supervisor_chats
 from giliran.service.notices.agent_notices import queue_notice as queue_notice
 from giliran.service.notices.agent_notices import tell
 from giliran.service.ports import UnitOfWork
@@ -192,9 +193,10 @@ def _carried(uow: UnitOfWork, notice: Notice, now: datetime) -> None:
 
 
 def backlog(ctx: Context) -> Backlog:
-    """Listening while any chat is linked (only linked agents are told of events)."""
+    """Listening while any chat is linked (only linked agents, and supervisors for SLA
+    alerts, are told of events)."""
     with ctx.uow(write=False) as uow:
-        listening = uow.chat_links.any()
+        listening = uow.chat_links.any() or supervisor_chats.any_linked(uow)
         cursor = uow.settings.get(CURSOR)
         if cursor is None or (listening and int(cursor) < uow.events.bounds()[1]):
             return Backlog(listening, True)

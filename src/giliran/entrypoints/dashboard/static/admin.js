@@ -16,6 +16,8 @@ import { setupPeople } from "./admin_people.js";
 import { auditSoon, setupAudit } from "./admin_audit.js";
 import { fillHistoryChoices, setupHistory } from "./admin_history.js";
 import { fillPeriodChoices, setupPeriod, showPeriod } from "./admin_period.js";
+import { fillSlaChoices, setupSla, slaAlert } from "./admin_sla.js";
+import { fillSlaReportChoices, setupSlaReport } from "./admin_sla_report.js";
 import {
   fillTicketChoices, openTicketsLink, setupTickets, showTicketsView, showTickets, ticketFilter,
 } from "./admin_tickets.js";
@@ -36,10 +38,12 @@ const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionD
 /** What the page knows; the dialogs and the history read it too. */
 const floor = { workload: null, agents: [], queues: [], tickets: [] };
 let panel = null;  // a ticket's page beside the list
+let signedInAs = null;  // the person at the console (GET /me)
 
 signIn({ check: () => api("GET", "/workload"), notHere: t("admin.not_here"), start });
 
 async function start(me) {
+  signedInAs = me;
   // After the supervisor's own changes: their events bring the floor and the list back as
   // frames, so there is nothing to read (kept as a hook for the forms).
   floor.refresh = () => {};
@@ -66,6 +70,7 @@ async function start(me) {
     onEvent: (event) => {
       panel.onEvent(event);
       conversationsEvent(event);
+      slaAlert(event);
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
@@ -95,7 +100,7 @@ function onReady() {
   const read = refreshOnce();
   if (!begun) {
     begun = true;
-    read.then(() => { setupPeriod(); setupAudit(); });
+    read.then(() => { setupPeriod(); setupAudit(); setupSla(signedInAs); setupSlaReport(); });
   }
 }
 
@@ -144,6 +149,8 @@ function showFloor({ workload, agents, queues }) {
   fillHistoryChoices(floor);
   panel.namesChanged();
   fillPeriodChoices(floor);
+  fillSlaChoices(floor);
+  fillSlaReportChoices(floor);
   queuesRead(queues);
   showAgo();
 }

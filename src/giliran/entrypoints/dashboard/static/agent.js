@@ -116,6 +116,7 @@ function redraw() {
 }
 
 function onEvent(event) {
+  if (event.type === "sla.warning" || event.type === "sla.breached") return slaAlert(event);
   conversation.onEvent(event);
   if (event.type.startsWith("message.")) {
     const open = conversation.ticketId === event.ticket_id && document.visibilityState === "visible";
@@ -137,6 +138,20 @@ function onEvent(event) {
     // The server decides when a ticket left this queue by someone else's hand, and why.
     toast(leftText(event.left_queue.why, ticket.number), "warn");
   }
+}
+
+/** An SLA warning or breach on one of my tickets (the stream shows me only my own). */
+function slaAlert(event) {
+  const ticket = event.ticket;
+  if (!ticket || ticket.assigned_agent_id !== me.id) return;
+  const target = event.target === "resolution" ? t("sla_policy.resolution")
+    : event.target === "next_response" ? t("sla_policy.next_response") : t("sla_policy.first_response");
+  if (event.type === "sla.warning") {
+    toast(t("agent.sla_warning", { number: ticket.number, target }), "warn");
+  } else {
+    toast(t("agent.sla_breached", { number: ticket.number, target }), "error");
+  }
+  beep();
 }
 
 function leftText(why, number) {
