@@ -84,16 +84,18 @@ def get_schedule(ctx: Context, who: Principal, name: str) -> ScheduleNow:
 
 
 def create_schedule(ctx: Context, who: Principal, name: str, fields: ScheduleFields,
-                    holidays_of: str | None = None) -> ScheduleNow:
+                    holidays_of: str | None = None,
+                    language: str | None = None) -> ScheduleNow:
     """A new schedule; `holidays_of` imports that country's holidays for this year and next
-    (in the schedule's timezone) besides any given."""
+    (in the schedule's timezone) besides any given, named in `language` where the calendar
+    has it (the console sends its own), else in the country's language."""
     who.require(Can.CONFIGURE)
     if fields.timezone is None:
         raise InvalidInput("a schedule needs a timezone (an IANA name, e.g. Asia/Jakarta)")
     schedule = _changed(Schedule(name, _timezone(fields.timezone)), fields)
     if holidays_of is not None:
         year = schedule.local_date(ctx.clock.now()).year
-        schedule = _with_holidays(ctx, schedule, holidays_of, (year, year + 1))
+        schedule = _with_holidays(ctx, schedule, holidays_of, (year, year + 1), language)
     with ctx.uow(write=True) as uow:
         if uow.schedules.get(name) is not None:
             raise Conflict(f"a schedule named {name!r} exists")
@@ -121,11 +123,11 @@ def change_schedule(ctx: Context, who: Principal, name: str,
 
 
 def import_holidays(ctx: Context, who: Principal, name: str, country: str,
-                    year: int) -> ScheduleNow:
+                    year: int, language: str | None = None) -> ScheduleNow:
     """The country's holidays of `year` added to the schedule's; a date it already has keeps
     its own (an admin's edit wins). Editable afterwards like any holiday."""
     who.require(Can.CONFIGURE)
-    found = _library(ctx)(country, year)
+    found = _library(ctx)(country, year, language)
     with ctx.uow(write=True) as uow:
         current = _schedule_or_404(uow, name)
         schedule = replace(current, holidays=_merged(current.holidays, found),
@@ -222,8 +224,8 @@ def _library(ctx: Context) -> Any:
 
 
 def _with_holidays(ctx: Context, schedule: Schedule, country: str,
-                   years: Sequence[int]) -> Schedule:
-    found = [h for year in years for h in _library(ctx)(country, year)]
+                   years: Sequence[int], language: str | None) -> Schedule:
+    found = [h for year in years for h in _library(ctx)(country, year, language)]
     return replace(schedule, holidays=_merged(schedule.holidays, found),
                    holiday_country=country.upper())
 

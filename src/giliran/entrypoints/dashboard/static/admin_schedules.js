@@ -180,7 +180,10 @@ function body() {
                           (day, words) => ({ date: day, name: words.join(" ") }));
   } else {
     sent.name = field("name").value.trim();
-    if (field("country").value.trim()) sent.holidays = field("country").value.trim();
+    if (field("country").value.trim()) {
+      sent.holidays = field("country").value.trim();
+      sent.holiday_language = lang;  // named as the page speaks, where the calendar has it
+    }
   }
   return sent;
 }
@@ -207,7 +210,7 @@ async function importHolidays() {
   try {
     const saved = await api("POST", `/schedules/${encodeURIComponent(editing.name)}/holidays`,
                             { country: field("country").value.trim(),
-                              year: Number(field("year").value) });
+                              year: Number(field("year").value), language: lang });
     editing = saved;
     field("holidays").value = saved.holidays.map((h) => `${h.date} ${h.name}`).join("\n");
     toast(t("schedules.imported", { count: saved.holidays.length, name: saved.name }));
