@@ -229,7 +229,8 @@ def test_both_tell_a_conversation_with_the_same_events(
         EventType.USER_CHANGED,  # people's changes: tests/integration/test_ws_people.py
         EventType.MESSAGE_CREATED,  # notes: tests/integration/test_api_inbox.py
         EventType.TICKET_TRANSFERRED,  # tests/integration/test_transfer.py
-        EventType.SLA_WARNING, EventType.SLA_BREACHED}  # tests/integration/test_sla_timers.py
+        EventType.SLA_WARNING, EventType.SLA_BREACHED,  # tests/integration/test_sla_timers.py
+        EventType.SCHEDULE_CHANGED}  # opening hours: tests/integration/test_frames_match_rest.py
 
 
 class Twins:

@@ -24,6 +24,7 @@ from giliran.domain.errors import (
     ScheduleInUse,
     UnknownSchedule,
 )
+from giliran.domain.events import schedule_event
 from giliran.domain.hours import (
     Holiday,
     OpenState,
@@ -101,8 +102,7 @@ def create_schedule(ctx: Context, who: Principal, name: str, fields: ScheduleFie
             raise Conflict(f"a schedule named {name!r} exists")
         uow.schedules.add(schedule)
         _audit(ctx, uow, who, schedule, None, "created")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "created")
 
 
 def change_schedule(ctx: Context, who: Principal, name: str,
@@ -118,8 +118,7 @@ def change_schedule(ctx: Context, who: Principal, name: str,
         uow.schedules.save(schedule)
         sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, "changed")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "changed")
 
 
 def import_holidays(ctx: Context, who: Principal, name: str, country: str,
@@ -135,8 +134,7 @@ def import_holidays(ctx: Context, who: Principal, name: str, country: str,
         uow.schedules.save(schedule)
         sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, f"holidays {country.upper()} {year}")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "holidays_imported")
 
 
 def delete_schedule(ctx: Context, who: Principal, name: str) -> None:
@@ -152,6 +150,7 @@ def delete_schedule(ctx: Context, who: Principal, name: str) -> None:
         uow.audit.append(audit.AuditEntry(ctx.clock.now(), who.by, audit.AuditKind.SCHEDULE,
                                           name, "deleted", audit.schedule_fields(current),
                                           None))
+        uow.record(schedule_event("deleted", ctx.clock.now(), name=name, by=who.by))
         uow.commit()
 
 
@@ -175,6 +174,16 @@ def _keepers(uow: UnitOfWork, name: str) -> tuple[str, ...]:
 def _now(ctx: Context, uow: UnitOfWork, schedule: Schedule) -> ScheduleNow:
     return ScheduleNow(schedule, state(schedule, ctx.clock.now()),
                        _keepers(uow, schedule.name))
+
+
+def _told(ctx: Context, uow: UnitOfWork, who: Principal, schedule: Schedule,
+          action: str) -> ScheduleNow:
+    """The change's event (the schedule as the answer shows it), then the commit."""
+    now = _now(ctx, uow, schedule)
+    uow.record(schedule_event(action, ctx.clock.now(), name=schedule.name,
+                              shown=(schedule, now.state, now.queues), by=who.by))
+    uow.commit()
+    return now
 
 
 def _changed(schedule: Schedule, fields: ScheduleFields) -> Schedule:
