@@ -148,6 +148,18 @@ def test_holidays_imported_by_year_then_edited(client: TestClient) -> None:
     names = {h["date"]: h["name"] for h in again["holidays"]}
     assert names["2027-08-17"] == "Hari Merdeka" and "2027-01-01" in names
     assert names["2027-03-03"] == "Office outing"
+    # Named in the language asked for (the console sends its own) where the calendar has it.
+    english = client.post(SCHEDULES, headers=ADMIN, json={
+        "name": "english", "timezone": "Asia/Jakarta", "holidays": "ID",
+        "holiday_language": "en"}).json()
+    assert "Independence Day" in {h["name"] for h in english["holidays"]}
+    r = client.post(f"{SCHEDULES}/english/holidays", headers=ADMIN,
+                    json={"country": "ID", "year": 2030, "language": "id"})
+    assert r.status_code == 200, r.text
+    assert "Hari Kemerdekaan Republik Indonesia" in {
+        h["name"] for h in r.json()["holidays"] if h["date"] == "2030-08-17"}
+    assert client.post(f"{SCHEDULES}/english/holidays", headers=ADMIN, json={
+        "country": "ID", "year": 2030, "language": "english"}).status_code == 422
 
 
 def test_changes_are_audited_with_the_persons_name_and_supervisors_only_read(

@@ -154,3 +154,54 @@ def test_every_frame_a_page_gets_is_as_the_published_schemas_say(client: TestCli
             "tickets", "pong", "error"} <= kinds
     for frame in seen:
         assert schemas.refusals(frame) == [], frame["type"]
+
+
+def test_schedule_changes_reach_supervisors_as_rest_shows_them(client: TestClient) -> None:
+    """Opening hours created, changed, given holidays and deleted: each a `schedule.changed`
+    frame for a supervisor with the schedule as GET /schedules/{name} shows it (its name and
+    the action once deleted), valid under the published schema; an agent hears none of it."""
+    a = make_agent(client, "A", max_tickets=1)
+    client.post(f"{API}/agent/go-online", headers=bearer(a["token"]))
+    office = {"name": "office", "timezone": "Asia/Jakarta",
+              "hours": {"mon": [["08:00", "12:00"], ["13:00", "17:00"]]}}
+    with connect(client, ADMIN_TOKEN) as (admin, _), connect(client, a["token"]) as (agent, _):
+        next_of(admin, "snapshot")
+        next_of(agent, "snapshot")
+        frames = []
+
+        def changed(method: str, path: str, body: dict[str, Any] | None = None) -> None:
+            r = client.request(method, API + path, json=body, headers=ADMIN)
+            assert r.status_code in (200, 201, 204), r.text
+            frame = next_of(admin, "schedule.changed")
+            assert schemas.refusals(frame) == [], frame
+            assert frame["by"]["via"] == "admin_token"
+            frames.append(frame)
+
+        changed("POST", "/schedules", office)
+        assert frames[-1]["action"] == "created"
+        assert frames[-1]["schedule"] == rest(client, "/schedules/office", ADMIN)
+
+        client.patch(f"{API}/queues/default", json={"schedule": "office"}, headers=ADMIN)
+        changed("PATCH", "/schedules/office", {"hours": {"tue": [["09:00", "15:00"]]},
+                                               "exceptions": [{"date": "2030-01-02",
+                                                               "hours": [], "note": "stock"}]})
+        assert frames[-1]["action"] == "changed"
+        assert frames[-1]["schedule"]["queues"] == ["default"]
+        assert frames[-1]["schedule"] == rest(client, "/schedules/office", ADMIN)
+
+        changed("POST", "/schedules/office/holidays", {"country": "ID", "year": 2030})
+        assert frames[-1]["action"] == "holidays_imported"
+        assert frames[-1]["schedule"]["holidays"]
+        assert frames[-1]["schedule"] == rest(client, "/schedules/office", ADMIN)
+
+        client.patch(f"{API}/queues/default", json={"schedule": ""}, headers=ADMIN)
+        changed("DELETE", "/schedules/office")
+        assert frames[-1]["action"] == "deleted" and frames[-1]["name"] == "office"
+        assert "schedule" not in frames[-1]
+
+        # The agent's next frame that concerns it comes after all of those: none was a schedule.
+        post_ticket(client, "for A")
+        kinds = []
+        while (kind := agent.receive_json()["type"]) != "ticket.assigned":
+            kinds.append(kind)
+        assert "schedule.changed" not in kinds

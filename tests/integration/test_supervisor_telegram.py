@@ -5,7 +5,9 @@ and stop once it unlinks. The break-glass token and agents cannot take such a co
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from giliran.service.assignment.timers import tick
 from tests.integration.test_api_seed import ADMIN, bearer, make_agent, post_ticket
@@ -57,7 +59,15 @@ def test_a_supervisor_links_its_chat_hears_its_queues_warnings_and_unlinks(tg: B
     r = tg.client.post(f"{API}/sla-policies", headers=ADMIN, json={
         "name": "Quick", "targets": {"first_response_seconds": 100}, "warn_percent": 50})
     assert r.status_code == 201, r.text
+    # The queue keeps Jakarta's hours (open all week): the due time is said on that clock.
+    every_day = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat",
+                                                    "sun")}
+    assert tg.client.post(f"{API}/schedules", headers=ADMIN, json={
+        "name": "jakarta", "timezone": "Asia/Jakarta", "hours": every_day}).status_code == 201
+    assert tg.client.patch(f"{API}/queues/default", headers=ADMIN,
+                           json={"schedule": "jakarta"}).status_code == 200
     ticket = post_ticket(tg.client, "Tidak bisa masuk")  # the default queue: not Rina's
+    due = datetime.fromisoformat(ticket["sla"]["targets"][0]["due_at"])
     tg.clock.advance(60)
     assert tick(tg.container.ctx).sla_warnings == 1
     tg.deliver()
@@ -66,6 +76,8 @@ def test_a_supervisor_links_its_chat_hears_its_queues_warnings_and_unlinks(tg: B
     assert warned[0].startswith(f"⏳ Peringatan SLA: {ticket['number']} (Tidak bisa masuk) di "
                                 "default harus mendapat respons pertama paling lambat ")
     assert warned[0].endswith("Belum dipegang siapa pun.")
+    local = due.astimezone(ZoneInfo("Asia/Jakarta"))
+    assert f"paling lambat {local:%Y-%m-%d %H:%M} (Asia/Jakarta)." in warned[0]
     assert tg.fake.sent_to(RINA_CHAT)[1:] == []  # linked, but not her queue
 
     r = tg.client.delete(f"{API}/supervisor/telegram", headers=sam)

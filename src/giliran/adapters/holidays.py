@@ -27,10 +27,19 @@ def country_holidays(country: str, year: int, language: str | None = None) -> li
     except NotImplementedError as exc:
         raise InvalidInput(f"no public holidays known for country {country!r} "
                            "(an ISO 3166-1 alpha-2 code, e.g. ID)") from exc
-    wanted = language if language in calendar.supported_languages else None
+    wanted = _supported(language, calendar.supported_languages)
     names = library.country_holidays(code, years=year,
                                      language=wanted or calendar.default_language)
     return [Holiday(day, name) for day, name in sorted(names.items())]
+
+
+def _supported(language: str | None, offered: tuple[str, ...]) -> str | None:
+    """`language` as the library offers it: "id" as is, "en" as "en_US"; None if not offered."""
+    if not language:
+        return None
+    if language in offered:
+        return language
+    return next((x for x in offered if x.split("_")[0] == language.split("_")[0]), None)
 
 
 def supported_countries() -> list[str]:

@@ -85,6 +85,7 @@ class EventType(StrEnum):
     TICKET_TRANSFERRED = "ticket.transferred"
     SLA_WARNING = "sla.warning"  # an SLA clock reached its warning share (issue 26)
     SLA_BREACHED = "sla.breached"  # an SLA clock reached its due time
+    SCHEDULE_CHANGED = "schedule.changed"  # opening hours created, changed or deleted
 
     @property
     def is_ticket(self) -> bool:
@@ -148,6 +149,7 @@ AgentWire = NewType("AgentWire", dict[str, Any])
 QueueWire = NewType("QueueWire", dict[str, Any])
 MessageWire = NewType("MessageWire", dict[str, Any])
 UserWire = NewType("UserWire", dict[str, Any])  # as UserOut: never a password or its hash
+ScheduleWire = NewType("ScheduleWire", dict[str, Any])  # as ScheduleOut (GET /schedules/{name})
 
 
 class AgentLoad(TypedDict):
@@ -238,11 +240,26 @@ class SlaPayload:
     actions: list[str]  # raise_priority, reassign, move: those that did something
 
 
+@dataclass(frozen=True)
+class SchedulePayload:
+    """A schedule (opening hours) was created, changed, given a country's holidays or deleted:
+    `action` says which (created, changed, holidays_imported, deleted); `schedule` is as
+    GET /schedules/{name} shows it after the change (its `open_now` and `until` at that
+    moment), absent when it was deleted; `name` is its name either way. For supervisors and
+    admins (agents do not see opening hours' administration)."""
+
+    name: str
+    action: str
+    schedule: ScheduleWire | None = None
+    by: ActorDetail | None = None
+
+
 Payload = (TicketPayload | AgentPayload | QueuePayload | MessagePayload | UserPayload
-           | SlaPayload)
+           | SlaPayload | SchedulePayload)
 PAYLOADS: dict[str, type[Payload]] = {
     "ticket": TicketPayload, "agent": AgentPayload, "queue": QueuePayload,
     "message": MessagePayload, "user": UserPayload, "sla": SlaPayload,
+    "schedule": SchedulePayload,
 }
 # Left out of the wire when None.
-OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by", "because"})
+OPTIONAL_KEYS = frozenset({"agent_load", "left_queue", "by", "because", "schedule"})

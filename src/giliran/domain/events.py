@@ -27,12 +27,21 @@ from giliran.domain.event_types import (
     MessagePayload,
     Payload,
     QueuePayload,
+    SchedulePayload,
     TicketPayload,
     UserPayload,
 )
+from giliran.domain.hours import OpenState, Schedule
 from giliran.domain.model import Agent, HistoryEntry, Queue, Reason, Ticket, TicketStatus
 from giliran.domain.people import User
-from giliran.domain.views import agent_view, message_view, queue_view, ticket_view, user_view
+from giliran.domain.views import (
+    agent_view,
+    message_view,
+    queue_view,
+    schedule_view,
+    ticket_view,
+    user_view,
+)
 
 EVENT_TYPES = frozenset(EventType)
 
@@ -155,6 +164,17 @@ def queue_event(queue: Queue, at: datetime, by: Actor | None = None) -> Event:
     return Event.of(EventType.QUEUE_CHANGED, QueuePayload(queue=queue_view(queue),
                                                           by=_detail(by)),
                     at, queue=queue.name)
+
+
+def schedule_event(action: str, at: datetime, *, name: str,
+                   shown: tuple[Schedule, OpenState, Sequence[str]] | None = None,
+                   by: Actor | None = None) -> Event:
+    """A schedule `action` (created, changed, holidays_imported, deleted): `shown` is the
+    schedule after it, its state at `at` and the queues keeping it (None once deleted)."""
+    view = schedule_view(*shown) if shown is not None else None
+    return Event.of(EventType.SCHEDULE_CHANGED,
+                    SchedulePayload(name=name, action=action, schedule=view, by=_detail(by)),
+                    at)
 
 
 def message_event(change: EventType, ticket: Ticket, message: Message, at: datetime) -> Event:

@@ -106,9 +106,9 @@ _EN: Mapping[str, str] = {
     "transferred_by": "↪️ Transferred to you by {name}: {reason}",
     "reply_failed": "⚠️ Your reply to {customer} on {number} failed: {reason}",
     "sla_warning": ("⏳ SLA warning: {number} ({title}) in {queue} is due for {target} at "
-                    "{due} UTC."),
+                    "{due}."),
     "sla_breached": ("🚨 SLA breached: {number} ({title}) in {queue} missed its {target} "
-                     "target (due {due} UTC)."),
+                     "target (due {due})."),
     "sla_holder": "Held by {holder}.",
     "sla_nobody": "Nobody holds it.",
     "target_first_response": "first response",
@@ -181,9 +181,9 @@ _ID: Mapping[str, str] = {
     "transferred_by": "↪️ Dialihkan kepada Anda oleh {name}: {reason}",
     "reply_failed": "⚠️ Balasan Anda kepada {customer} di {number} gagal terkirim: {reason}",
     "sla_warning": ("⏳ Peringatan SLA: {number} ({title}) di {queue} harus mendapat "
-                    "{target} paling lambat {due} UTC."),
+                    "{target} paling lambat {due}."),
     "sla_breached": ("🚨 SLA terlampaui: {number} ({title}) di {queue} melewati target "
-                     "{target} (batas {due} UTC)."),
+                     "{target} (batas {due})."),
     "sla_holder": "Dipegang oleh {holder}.",
     "sla_nobody": "Belum dipegang siapa pun.",
     "target_first_response": "respons pertama",

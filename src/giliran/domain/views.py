@@ -6,13 +6,21 @@ so a page can put a frame's object in its store in place of what it read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from giliran.domain.conversation import Message, split_contact
 from giliran.domain.escalation import accept_deadline
-from giliran.domain.event_types import AgentWire, MessageWire, QueueWire, TicketWire, UserWire
-from giliran.domain.hours import Schedule
+from giliran.domain.event_types import (
+    AgentWire,
+    MessageWire,
+    QueueWire,
+    ScheduleWire,
+    TicketWire,
+    UserWire,
+)
+from giliran.domain.hours import OpenState, Schedule, format_minute, weekly_text
 from giliran.domain.model import Agent, Queue, Ticket, TicketSla
 from giliran.domain.people import User
 
@@ -105,6 +113,20 @@ def queue_view(queue: Queue) -> QueueWire:
         "offline_at_closing": queue.offline_at_closing,
         "reply_timeout_seconds": queue.reply_timeout_seconds,
         "waiting_order": queue.waiting_order.value,
+    })
+
+
+def schedule_view(schedule: Schedule, now: OpenState, queues: Sequence[str]) -> ScheduleWire:
+    """As GET /schedules/{name} shows it: open or not at `now`'s moment, until when, and the
+    queues that keep it."""
+    return ScheduleWire({
+        "name": schedule.name, "timezone": schedule.timezone, "hours": weekly_text(schedule),
+        "exceptions": [{"date": x.day.isoformat(), "note": x.note,
+                        "hours": [[format_minute(a), format_minute(b)] for a, b in x.hours]}
+                       for x in schedule.exceptions],
+        "holidays": [{"date": h.day.isoformat(), "name": h.name} for h in schedule.holidays],
+        "holiday_country": schedule.holiday_country, "open_now": now.open,
+        "until": _iso(now.until), "queues": list(queues),
     })
 
 

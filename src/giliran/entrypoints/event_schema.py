@@ -103,6 +103,7 @@ def _wires() -> dict[str, Any]:
     """The objects events carry, as the REST API declares them (domain/event_types.py's
     TicketWire... name them; tests/unit/test_views_match_rest.py holds the views to these)."""
     from giliran.entrypoints.api.routes_conversation import MessageOut
+    from giliran.entrypoints.api.routes_schedules import ScheduleOut
     from giliran.entrypoints.api.schemas import AgentOut, TicketOut
     from giliran.entrypoints.api.schemas_floor import QueueOut
     from giliran.entrypoints.api.schemas_people import UserOut
@@ -110,7 +111,7 @@ def _wires() -> dict[str, Any]:
     message = create_model("MessageWire", __base__=MessageOut,
                            ticket_id=(int, Field(description="The ticket it belongs to")))
     return {"TicketWire": TicketOut, "AgentWire": AgentOut, "QueueWire": QueueOut,
-            "MessageWire": message, "UserWire": UserOut}
+            "MessageWire": message, "UserWire": UserOut, "ScheduleWire": ScheduleOut}
 
 
 def _portable(tp: Any) -> Any:

@@ -28,6 +28,7 @@ Interval = Annotated[list[Time], Field(min_length=2, max_length=2)]
 Intervals = Annotated[list[Interval], Field(max_length=24)]
 Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}$")]
+HolidayLanguage = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(_[A-Z]{2})?$")]
 Note = Annotated[str, StringConstraints(max_length=200)]
 HolidayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                max_length=200)]
@@ -73,6 +74,9 @@ class ScheduleCreate(ScheduleBody):
     holidays: Country | None = Field(
         default=None, description="A country code (ID): its public holidays for this year and "
                                   "next are imported; edit them with PATCH")
+    holiday_language: HolidayLanguage | None = Field(
+        default=None, description="Name the imported holidays in this language where the "
+                                  "calendar has it (en, id); default the country's own")
 
 
 class SchedulePatch(ScheduleBody):
@@ -83,6 +87,9 @@ class SchedulePatch(ScheduleBody):
 class HolidayImport(Strict):
     country: Country = Field(description="ISO 3166 code: ID for Indonesia")
     year: Year
+    language: HolidayLanguage | None = Field(
+        default=None, description="Name them in this language where the calendar has it (en, "
+                                  "id); default the country's own")
 
 
 class ExceptionOut(BaseModel):
@@ -154,7 +161,7 @@ async def create_schedule(body: ScheduleCreate, ctx: Ctx, who: Configurer,
     `exceptions` by date, and `holidays` a country whose public holidays (this year and next)
     close it. A queue keeps it with PATCH /queues/{name} {"schedule": name}."""
     return ScheduleOut.of(await run.write(schedules.create_schedule, ctx, who, body.name,
-                                          _fields(body), body.holidays))
+                                          _fields(body), body.holidays, body.holiday_language))
 
 
 @router.get("/schedules/{name}", response_model=ScheduleOut,
@@ -187,4 +194,4 @@ async def import_holidays(name: PathName, body: HolidayImport, ctx: Ctx, who: Co
     """A country's public holidays of a year added to the schedule (a date it has already
     keeps its own name). Edit them afterwards with PATCH `holidays`."""
     return ScheduleOut.of(await run.write(schedules.import_holidays, ctx, who, name,
-                                          body.country, body.year))
+                                          body.country, body.year, body.language))

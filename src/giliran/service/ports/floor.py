@@ -82,7 +82,10 @@ class HolidaySource(Protocol):
     """A country's public holidays in a year (adapters/holidays.py); InvalidInput for a country
     it does not know."""
 
-    def __call__(self, country: str, year: int) -> list[Holiday]: ...
+    def __call__(self, country: str, year: int,
+                 language: str | None = None) -> list[Holiday]:
+        """Named in `language` where the calendar has it, else in the country's own."""
+        ...
 
 
 class PresenceLogRepository(Protocol):

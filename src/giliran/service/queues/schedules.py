@@ -24,6 +24,7 @@ from giliran.domain.errors import (
     ScheduleInUse,
     UnknownSchedule,
 )
+from giliran.domain.events import schedule_event
 from giliran.domain.hours import (
     Holiday,
     OpenState,
@@ -84,23 +85,24 @@ def get_schedule(ctx: Context, who: Principal, name: str) -> ScheduleNow:
 
 
 def create_schedule(ctx: Context, who: Principal, name: str, fields: ScheduleFields,
-                    holidays_of: str | None = None) -> ScheduleNow:
+                    holidays_of: str | None = None,
+                    language: str | None = None) -> ScheduleNow:
     """A new schedule; `holidays_of` imports that country's holidays for this year and next
-    (in the schedule's timezone) besides any given."""
+    (in the schedule's timezone) besides any given, named in `language` where the calendar
+    has it (the console sends its own), else in the country's language."""
     who.require(Can.CONFIGURE)
     if fields.timezone is None:
         raise InvalidInput("a schedule needs a timezone (an IANA name, e.g. Asia/Jakarta)")
     schedule = _changed(Schedule(name, _timezone(fields.timezone)), fields)
     if holidays_of is not None:
         year = schedule.local_date(ctx.clock.now()).year
-        schedule = _with_holidays(ctx, schedule, holidays_of, (year, year + 1))
+        schedule = _with_holidays(ctx, schedule, holidays_of, (year, year + 1), language)
     with ctx.uow(write=True) as uow:
         if uow.schedules.get(name) is not None:
             raise Conflict(f"a schedule named {name!r} exists")
         uow.schedules.add(schedule)
         _audit(ctx, uow, who, schedule, None, "created")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "created")
 
 
 def change_schedule(ctx: Context, who: Principal, name: str,
@@ -116,16 +118,15 @@ def change_schedule(ctx: Context, who: Principal, name: str,
         uow.schedules.save(schedule)
         sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, "changed")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "changed")
 
 
 def import_holidays(ctx: Context, who: Principal, name: str, country: str,
-                    year: int) -> ScheduleNow:
+                    year: int, language: str | None = None) -> ScheduleNow:
     """The country's holidays of `year` added to the schedule's; a date it already has keeps
     its own (an admin's edit wins). Editable afterwards like any holiday."""
     who.require(Can.CONFIGURE)
-    found = _library(ctx)(country, year)
+    found = _library(ctx)(country, year, language)
     with ctx.uow(write=True) as uow:
         current = _schedule_or_404(uow, name)
         schedule = replace(current, holidays=_merged(current.holidays, found),
@@ -133,8 +134,7 @@ def import_holidays(ctx: Context, who: Principal, name: str, country: str,
         uow.schedules.save(schedule)
         sla_clocks.schedule_edited(uow, current, ctx.clock.now())
         _audit(ctx, uow, who, schedule, current, f"holidays {country.upper()} {year}")
-        uow.commit()
-        return _now(ctx, uow, schedule)
+        return _told(ctx, uow, who, schedule, "holidays_imported")
 
 
 def delete_schedule(ctx: Context, who: Principal, name: str) -> None:
@@ -150,6 +150,7 @@ def delete_schedule(ctx: Context, who: Principal, name: str) -> None:
         uow.audit.append(audit.AuditEntry(ctx.clock.now(), who.by, audit.AuditKind.SCHEDULE,
                                           name, "deleted", audit.schedule_fields(current),
                                           None))
+        uow.record(schedule_event("deleted", ctx.clock.now(), name=name, by=who.by))
         uow.commit()
 
 
@@ -173,6 +174,16 @@ def _keepers(uow: UnitOfWork, name: str) -> tuple[str, ...]:
 def _now(ctx: Context, uow: UnitOfWork, schedule: Schedule) -> ScheduleNow:
     return ScheduleNow(schedule, state(schedule, ctx.clock.now()),
                        _keepers(uow, schedule.name))
+
+
+def _told(ctx: Context, uow: UnitOfWork, who: Principal, schedule: Schedule,
+          action: str) -> ScheduleNow:
+    """The change's event (the schedule as the answer shows it), then the commit."""
+    now = _now(ctx, uow, schedule)
+    uow.record(schedule_event(action, ctx.clock.now(), name=schedule.name,
+                              shown=(schedule, now.state, now.queues), by=who.by))
+    uow.commit()
+    return now
 
 
 def _changed(schedule: Schedule, fields: ScheduleFields) -> Schedule:
@@ -222,8 +233,8 @@ def _library(ctx: Context) -> Any:
 
 
 def _with_holidays(ctx: Context, schedule: Schedule, country: str,
-                   years: Sequence[int]) -> Schedule:
-    found = [h for year in years for h in _library(ctx)(country, year)]
+                   years: Sequence[int], language: str | None) -> Schedule:
+    found = [h for year in years for h in _library(ctx)(country, year, language)]
     return replace(schedule, holidays=_merged(schedule.holidays, found),
                    holiday_country=country.upper())
 

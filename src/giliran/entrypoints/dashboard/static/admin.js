@@ -7,6 +7,7 @@ import {
 } from "./common.js";
 import { signIn } from "./signin.js";
 import { setupUsers, usersChanged } from "./admin_users.js";
+import { schedulesEvent } from "./admin_schedules.js";
 import { CLAIM, PRESENCE, SLOT, STRATEGY } from "./labels.js";
 import {
   editedAgent, openAgent, openQueue, openReassign, resume, rotation, setNext, setupForms,
@@ -33,6 +34,9 @@ import {
 } from "./admin_conversations.js";
 import { features } from "./features.js";
 import { signedIn } from "./sections.js";
+
+// Changes the audit log shows: it is read again soon after one.
+const AUDITED = new Set(["agent.changed", "queue.changed", "schedule.changed"]);
 
 const percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
 /** What the page knows; the dialogs and the history read it too. */
@@ -74,8 +78,9 @@ async function start(me) {
       if (!event.type.startsWith("message.")) {
         chartSoon();
         periodSoon();
-        if (event.type === "agent.changed" || event.type === "queue.changed") auditSoonish();
+        if (AUDITED.has(event.type)) auditSoonish();
         if (event.type === "user.changed") usersChanged();
+        schedulesEvent(event);
       }
     },
     onView,

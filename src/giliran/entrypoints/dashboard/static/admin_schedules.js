@@ -2,6 +2,9 @@
 // in the schedule's own timezone), a dialog to add or change one (the week as intervals per day,
 // dated exceptions and holidays as lines), a country's holidays imported for a year, and
 // deletion after a confirmation (refused while a queue keeps it). For those who configure.
+// The list follows the floor's stream: a `schedule.changed` frame (anyone's change, this page's
+// own included) puts the schedule it carries in place, or takes a deleted one out; a
+// `queue.changed` one re-reads the list, as which queues keep a schedule may have changed.
 
 import { $, actionButton, api, errorText, lang, t, toast } from "./common.js";
 import { whenSignedIn } from "./sections.js";
@@ -17,9 +20,11 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 let schedules = [];
 let editing = null;  // the schedule the dialog changes; null: a new one
 let deleting = null;
+let shown = false;  // the section is this person's (they configure)
 
 whenSignedIn((me) => {
   if (!CONFIGURES.has(me.role)) return;
+  shown = true;
   $("schedules-section").hidden = false;
   $("schedule-week").replaceChildren(...Object.entries(DAYS).flatMap(dayField));
   $("schedule-add").addEventListener("click", () => open(null));
@@ -46,6 +51,34 @@ function dayField([day, label]) {
   return [name, input];
 }
 
+/** A frame of the floor's stream (admin.js hands each one here). */
+export function schedulesEvent(event) {
+  if (!shown) return;
+  if (event.type === "schedule.changed") {
+    applied(event.name, event.schedule ?? null);
+  } else if (event.type === "queue.changed") {
+    readSoon();
+  }
+}
+
+let reread = null;
+function readSoon() {  // a burst of queue changes reads once
+  clearTimeout(reread);
+  reread = setTimeout(show, 300);
+}
+
+/** `name` as it now is (`s`), or gone (null): the list redrawn without a read. */
+function applied(name, s) {
+  schedules = schedules.filter((x) => x.name !== name);
+  if (s) schedules = [...schedules, s].sort((a, b) => (a.name < b.name ? -1 : 1));
+  draw();
+}
+
+function draw() {
+  $("schedules").tBodies[0].replaceChildren(...schedules.map(row));
+  $("schedules-empty").hidden = schedules.length > 0;
+}
+
 async function show() {
   try {
     schedules = (await api("GET", "/schedules")).items;
@@ -54,8 +87,7 @@ async function show() {
     $("schedules-error").textContent = errorText(error);
     return;
   }
-  $("schedules").tBodies[0].replaceChildren(...schedules.map(row));
-  $("schedules-empty").hidden = schedules.length > 0;
+  draw();
 }
 
 function cell(text, label) {
@@ -180,7 +212,10 @@ function body() {
                           (day, words) => ({ date: day, name: words.join(" ") }));
   } else {
     sent.name = field("name").value.trim();
-    if (field("country").value.trim()) sent.holidays = field("country").value.trim();
+    if (field("country").value.trim()) {
+      sent.holidays = field("country").value.trim();
+      sent.holiday_language = lang;  // named as the page speaks, where the calendar has it
+    }
   }
   return sent;
 }
@@ -195,7 +230,7 @@ async function save(event) {
       : await api("POST", "/schedules", sent);
     $("schedule-dialog").close();
     toast(t("schedules.saved", { name: saved.name }));
-    show();
+    applied(saved.name, saved);  // its frame follows with the same
   } catch (error) {
     $("schedule-error").textContent = error instanceof Error && !error.code
       ? error.message : errorText(error);
@@ -207,11 +242,11 @@ async function importHolidays() {
   try {
     const saved = await api("POST", `/schedules/${encodeURIComponent(editing.name)}/holidays`,
                             { country: field("country").value.trim(),
-                              year: Number(field("year").value) });
+                              year: Number(field("year").value), language: lang });
     editing = saved;
     field("holidays").value = saved.holidays.map((h) => `${h.date} ${h.name}`).join("\n");
     toast(t("schedules.imported", { count: saved.holidays.length, name: saved.name }));
-    show();
+    applied(saved.name, saved);
   } catch (error) {
     $("schedule-error").textContent = errorText(error);
   }
@@ -223,7 +258,7 @@ async function remove(event) {
     await api("DELETE", `/schedules/${encodeURIComponent(deleting.name)}`);
     $("schedule-confirm-dialog").close();
     toast(t("schedules.deleted", { name: deleting.name }));
-    show();
+    applied(deleting.name, null);
   } catch (error) {
     $("schedule-confirm-error").textContent = error?.code === "schedule_in_use"
       ? t("schedules.in_use", { name: deleting.name, queues: deleting.queues.join(", ") })
