@@ -3,6 +3,7 @@ the SLA a ticket shows (its `sla` column)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -64,28 +65,36 @@ def policy_of(r: Any) -> sla.Policy:
 
 
 class SqlSlaPolicyRepository:
+    """Policies are read once per unit of work (every ticket move asks which applies) and
+    handed out as copies, so a caller's change is only kept by `save`."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._all: list[sla.Policy] | None = None
 
     def add(self, policy: sla.Policy) -> sla.Policy:
         policy.id = int(self._conn.execute(insert(t.sla_policies).values(
             policy_row(policy)).returning(_P.id)).scalar_one())
+        self._all = None
         return policy
 
     def get(self, policy_id: int) -> sla.Policy | None:
-        row = self._conn.execute(select(t.sla_policies).where(_P.id == policy_id)).first()
-        return policy_of(row) if row is not None else None
+        return next((p for p in self.all() if p.id == policy_id), None)
 
     def all(self) -> list[sla.Policy]:
-        rows = self._conn.execute(select(t.sla_policies).order_by(_P.position, _P.id))
-        return [policy_of(r) for r in rows]
+        if self._all is None:
+            rows = self._conn.execute(select(t.sla_policies).order_by(_P.position, _P.id))
+            self._all = [policy_of(r) for r in rows]
+        return [copy.copy(p) for p in self._all]
 
     def save(self, policy: sla.Policy) -> None:
         self._conn.execute(update(t.sla_policies).where(_P.id == policy.id)
                            .values(policy_row(policy)))
+        self._all = None
 
     def remove(self, policy_id: int) -> None:
         self._conn.execute(delete(t.sla_policies).where(_P.id == policy_id))
+        self._all = None
 
 
 _CLOCK_FIELDS = ("policy_id", "seconds", "started_at", "due_at", "warn_at", "paused_at",

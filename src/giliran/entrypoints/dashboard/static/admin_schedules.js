@@ -99,10 +99,20 @@ function cell(text, label) {
 
 const ranges = (pairs) => pairs.map(([a, b]) => `${a}–${b}`).join(", ");
 
+/** The week in a line people read: consecutive days with the same hours as one run
+ * ("Monday–Friday 08:00–17:00 · Saturday 09:00–13:00"), closed days left out. */
 function weekText(hours) {
-  const open = Object.entries(DAYS).filter(([day]) => hours[day]?.length);
+  const runs = [];
+  for (const [day, label] of Object.entries(DAYS)) {  // in order: a closed day ends a run
+    const text = hours[day]?.length ? ranges(hours[day]) : "";
+    const last = runs.at(-1);
+    if (last && last.text === text) last.to = label;
+    else runs.push({ from: label, to: label, text });
+  }
+  const open = runs.filter((run) => run.text);
   if (!open.length) return t("schedules.never_open");
-  return open.map(([day, label]) => `${label} ${ranges(hours[day])}`).join(" · ");
+  const days = (run) => (run.from === run.to ? run.from : `${run.from}–${run.to}`);
+  return open.map((run) => `${days(run)} ${run.text}`).join(" · ");
 }
 
 function nowText(s) {
@@ -134,7 +144,9 @@ function row(s) {
                               "edit", s.name), " ",
                  actionButton(t("schedules.delete"),
                               t("schedules.delete_label", { name: s.name }), "delete", s.name));
-  tr.append(name, cell(weekText(s.hours), t("schedules.col_hours")), now,
+  const week = cell(weekText(s.hours), t("schedules.col_hours"));
+  week.className = "wrap";
+  tr.append(name, week, now,
             cell(s.queues.join(", ") || "–", t("schedules.col_queues")), actions);
   return tr;
 }
