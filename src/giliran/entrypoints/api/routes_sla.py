@@ -126,13 +126,13 @@ async def order_policies(body: Order, ctx: Ctx, who: Configurer, run: Run) -> Po
     return Policies(items=[PolicyOut.of(p) for p in found])
 
 
-@router.get("/sla-policies/{policy_id}", response_model=PolicyOut,
+@router.get("/sla-policies/{policy_id:int}", response_model=PolicyOut,
             openapi_extra=refusals(e.NotFound))
 def get_policy(policy_id: RowId, ctx: Ctx, who: Configurer) -> PolicyOut:
     return PolicyOut.of(policies.get(ctx, who, policy_id))
 
 
-@router.patch("/sla-policies/{policy_id}", response_model=PolicyOut,
+@router.patch("/sla-policies/{policy_id:int}", response_model=PolicyOut,
               openapi_extra=refusals(e.NotFound, e.InvalidInput, e.SlaPolicyNameTaken))
 async def change_policy(policy_id: RowId, body: PolicyPatch, ctx: Ctx, who: Configurer,
                         run: Run) -> PolicyOut:
@@ -141,7 +141,7 @@ async def change_policy(policy_id: RowId, body: PolicyPatch, ctx: Ctx, who: Conf
                                         _fields(body, True)))
 
 
-@router.delete("/sla-policies/{policy_id}", status_code=204,
+@router.delete("/sla-policies/{policy_id:int}", status_code=204,
                openapi_extra=refusals(e.NotFound))
 async def delete_policy(policy_id: RowId, ctx: Ctx, who: Configurer, run: Run) -> Response:
     await run.write(policies.remove, ctx, who, policy_id)
