@@ -146,7 +146,8 @@ def main() -> None:
                 (pg_cluster() if db == "postgres" else _nothing()) as cluster:
             def url(tag: str, db: str = db, tmp: str = tmp, cluster: Any = cluster) -> str:
                 if db == "postgres":
-                    return str(cluster.fresh_database())
+                    cluster.psql(f"CREATE DATABASE bench_{tag}")
+                    return str(cluster.url(f"bench_{tag}"))
                 return f"sqlite:///{tmp}/{tag}.db"
             banner(f"{db}: a ticket's arrival, {args.tickets} tickets")
             plain = arrivals(url("plain"), args.tickets, 0)
