@@ -156,7 +156,7 @@ def test_validation_messages_never_repeat_what_was_sent(client: TestClient) -> N
             body = {name: MARK for name in model.get("properties", {})}
             body[MARK] = [MARK]
             target = path.replace("{name}", "default")
-            for param in ("{agent_id}", "{ticket_id}", "{webhook_id}"):
+            for param in ("{agent_id}", "{ticket_id}", "{webhook_id}", "{policy_id}"):
                 target = target.replace(param, "1")
             caller = agent if path.startswith(f"{API}/agent/") else ADMIN
             r = client.request(method.upper(), target, json=body, headers=caller)
