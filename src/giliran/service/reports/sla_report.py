@@ -17,9 +17,9 @@ from giliran.domain.errors import InvalidInput
 from giliran.domain.people import Can
 from giliran.domain.sla_figures import Ended, SlaFigures, figures
 from giliran.service.context import Context, Principal
+from giliran.service.reports.stats import period
 
 DEFAULT_PERIOD = timedelta(days=7)
-LONGEST_PERIOD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,7 @@ def sla_report(ctx: Context, who: Principal, thresholds: Sequence[int],
     """Clocks that ended in [since, until); by default the last 7 days. A supervisor limited
     to some queues sees only theirs (another's as the filter: 403 `not_your_queue`)."""
     who.require(Can.SUPERVISE)
-    until = until or ctx.clock.now()
-    since = since or until - DEFAULT_PERIOD
-    if until <= since:
-        raise InvalidInput("'to' must be after 'from'")
-    if until - since > LONGEST_PERIOD:
-        raise InvalidInput("the period may be at most 366 days")
+    since, until = period(ctx, since, until, DEFAULT_PERIOD)
     with ctx.uow(write=False) as uow:
         if queue is not None and uow.queues.get(queue) is None:
             raise InvalidInput("the queue filter names no queue")

@@ -84,16 +84,24 @@ DEFAULT_PERIOD = timedelta(days=1)
 LONGEST_PERIOD = timedelta(days=366)
 
 
-def stats(ctx: Context, who: Principal, since: datetime | None = None,
-          until: datetime | None = None, queue: str | None = None) -> Stats:
-    """Over [since, until); by default the last 24 hours."""
-    who.require(Can.SUPERVISE)
+def period(ctx: Context, since: datetime | None, until: datetime | None,
+           default: timedelta) -> tuple[datetime, datetime]:
+    """A report's [since, until): until now and `default` long unless given; refused when
+    empty or longer than LONGEST_PERIOD."""
     until = until or ctx.clock.now()
-    since = since or until - DEFAULT_PERIOD
+    since = since or until - default
     if until <= since:
         raise InvalidInput("'to' must be after 'from'")
     if until - since > LONGEST_PERIOD:
         raise InvalidInput("the period may be at most 366 days")
+    return since, until
+
+
+def stats(ctx: Context, who: Principal, since: datetime | None = None,
+          until: datetime | None = None, queue: str | None = None) -> Stats:
+    """Over [since, until); by default the last 24 hours."""
+    who.require(Can.SUPERVISE)
+    since, until = period(ctx, since, until, DEFAULT_PERIOD)
     with ctx.uow(write=False) as uow:
         if queue is not None and uow.queues.get(queue) is None:
             raise InvalidInput("the queue filter names no queue")
